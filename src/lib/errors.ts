@@ -1,0 +1,25 @@
+// Typed errors with stable, machine-readable codes. Callers branch on `code`, never on message text.
+
+export type CairnErrorCode =
+  | 'CAIRN_CORRUPT' // a checksum or framing failure that is not a torn tail
+  | 'CAIRN_LOCKED' // the data directory is held by another process
+  | 'CAIRN_CLOSED' // the store or connection was already closed
+  | 'CAIRN_IO' // the disk refused an operation (full, read-only, permissions)
+  | 'CAIRN_FORMAT' // an unknown file format version or record type
+  | 'CAIRN_INVALID_ARGUMENT' // a caller passed a value outside the documented range
+  | 'CAIRN_NOT_LEADER' // a proposal or read reached a node that is not the leader
+  | 'CAIRN_TIMEOUT'; // an operation did not complete within its deadline
+
+export class CairnError extends Error {
+  override name = 'CairnError';
+  readonly code: CairnErrorCode;
+
+  constructor(code: CairnErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isCairnError(error: unknown, code?: CairnErrorCode): error is CairnError {
+  return error instanceof CairnError && (code === undefined || error.code === code);
+}
