@@ -1,0 +1,169 @@
+// The RESP reply encoder: turns protocol-independent `Reply` values into RESP2 or RESP3 bytes.
+// `ReplyEncoder` appends many replies into one growing buffer (one socket write per pipelined
+// batch); `encodeReply` is the one-shot form. RESP3-only types degrade to their RESP2 shapes the
+// way Redis does: map → flat array, set → array, double → bulk string, boolean → integer,
+// verbatim → bulk string, null → $-1 (or *-1 for a null array).
+
+import { assert, unreachable } from '../lib/assert.js';
+import type { Reply } from '../lib/reply.js';
+
+export type Protocol = 2 | 3;
+
+/** Nesting deeper than this is a bug in whoever built the reply, not a client's doing. */
+const maxReplyDepth = 64;
+const initialBytes = 16 * 1024;
+
+export class ReplyEncoder {
+  private buffer: Buffer;
+  private lengthBytes = 0;
+
+  constructor(initialCapacityBytes = initialBytes) {
+    assert(Number.isInteger(initialCapacityBytes), 'encoder capacity must be an integer');
+    assert(initialCapacityBytes > 0, 'encoder capacity must be positive');
+    this.buffer = Buffer.allocUnsafe(initialCapacityBytes);
+  }
+
+  get sizeBytes(): number {
+    return this.lengthBytes;
+  }
+
+  write(reply: Reply, protocol: Protocol): void {
+    assert(protocol === 2 || protocol === 3, 'protocol must be 2 or 3');
+    this.writeReply(reply, protocol, 0);
+  }
+
+  /** Appends bytes that are already RESP (for example a canned reply). */
+  writeRaw(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.lengthBytes);
+    this.lengthBytes += bytes.length;
+  }
+
+  /** Hands out everything written so far as a fresh buffer and starts over empty. */
+  take(): Buffer {
+    const out = Buffer.from(this.buffer.subarray(0, this.lengthBytes));
+    this.lengthBytes = 0;
+    return out;
+  }
+
+  private writeReply(reply: Reply, protocol: Protocol, depth: number): void {
+    assert(depth <= maxReplyDepth, 'reply nested too deeply');
+    switch (reply.type) {
+      case 'simple':
+        return this.line('+', safeLine(reply.value));
+      case 'error':
+        return this.line('-', safeLine(reply.message));
+      case 'integer':
+        return this.line(':', integerText(reply.value));
+      case 'bulk':
+        return this.bulk(reply.value);
+      case 'null':
+        return this.ascii(protocol === 3 ? '_\r\n' : '$-1\r\n');
+      case 'nullArray':
+        return this.ascii(protocol === 3 ? '_\r\n' : '*-1\r\n');
+      case 'array':
+        return this.aggregate('*', reply.items, protocol, depth);
+      case 'set':
+        return this.aggregate(protocol === 3 ? '~' : '*', reply.items, protocol, depth);
+      case 'map':
+        return this.map(reply.entries, protocol, depth);
+      case 'double':
+        if (protocol === 3) return this.line(',', doubleText(reply.value));
+        return this.bulk(Buffer.from(doubleText(reply.value), 'latin1'));
+      case 'boolean':
+        if (protocol === 3) return this.ascii(reply.value ? '#t\r\n' : '#f\r\n');
+        return this.ascii(reply.value ? ':1\r\n' : ':0\r\n');
+      case 'verbatim':
+        return this.verbatim(reply.format, reply.value, protocol);
+      default:
+        return unreachable(reply, 'unknown reply type');
+    }
+  }
+
+  private aggregate(prefix: string, items: readonly Reply[], protocol: Protocol, depth: number): void {
+    this.line(prefix, String(items.length));
+    for (const item of items) this.writeReply(item, protocol, depth + 1);
+  }
+
+  private map(entries: readonly (readonly [Reply, Reply])[], protocol: Protocol, depth: number): void {
+    if (protocol === 3) this.line('%', String(entries.length));
+    else this.line('*', String(entries.length * 2));
+    for (const [key, value] of entries) {
+      this.writeReply(key, protocol, depth + 1);
+      this.writeReply(value, protocol, depth + 1);
+    }
+  }
+
+  private verbatim(format: string, value: string, protocol: Protocol): void {
+    const body = Buffer.from(value, 'utf8');
+    if (protocol === 2) return this.bulk(body);
+    assert(format.length === 3, 'verbatim format must be three characters');
+    this.line('=', String(body.length + 4));
+    this.ascii(`${format}:`);
+    this.writeRaw(body);
+    this.ascii('\r\n');
+  }
+
+  private bulk(value: Uint8Array): void {
+    this.line('$', String(value.length));
+    this.reserve(value.length + 2);
+    this.buffer.set(value, this.lengthBytes);
+    this.lengthBytes += value.length;
+    this.buffer[this.lengthBytes++] = 13;
+    this.buffer[this.lengthBytes++] = 10;
+  }
+
+  private line(prefix: string, text: string): void {
+    this.ascii(prefix);
+    this.utf8(text);
+    this.ascii('\r\n');
+  }
+
+  private ascii(text: string): void {
+    this.reserve(text.length);
+    this.lengthBytes += this.buffer.write(text, this.lengthBytes, 'latin1');
+  }
+
+  private utf8(text: string): void {
+    this.reserve(Buffer.byteLength(text, 'utf8'));
+    this.lengthBytes += this.buffer.write(text, this.lengthBytes, 'utf8');
+  }
+
+  private reserve(extraBytes: number): void {
+    const neededBytes = this.lengthBytes + extraBytes;
+    if (neededBytes <= this.buffer.length) return;
+    let capacityBytes = this.buffer.length * 2;
+    while (capacityBytes < neededBytes) capacityBytes *= 2;
+    const grown = Buffer.allocUnsafe(capacityBytes);
+    this.buffer.copy(grown, 0, 0, this.lengthBytes);
+    this.buffer = grown;
+  }
+}
+
+/** Encodes one reply on its own. */
+export function encodeReply(reply: Reply, protocol: Protocol): Buffer {
+  const encoder = new ReplyEncoder(256);
+  encoder.write(reply, protocol);
+  return encoder.take();
+}
+
+/** Formats a double the way Redis 7.2+ does (shortest round-trip form, inf/-inf/nan). */
+export function doubleText(value: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (value === Infinity) return 'inf';
+  if (value === -Infinity) return '-inf';
+  if (Object.is(value, -0)) return '-0';
+  return String(value);
+}
+
+function integerText(value: number | bigint): string {
+  if (typeof value === 'bigint') return value.toString();
+  assert(Number.isInteger(value), 'integer reply must be an integer');
+  return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
+}
+
+/** Simple strings and errors cannot hold CR or LF: Redis replaces them with spaces. */
+function safeLine(text: string): string {
+  if (!text.includes('\r') && !text.includes('\n')) return text;
+  return text.replace(/[\r\n]/g, ' ');
+}
