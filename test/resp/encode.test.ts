@@ -49,7 +49,7 @@ test('the encoder batches replies and grows past its initial capacity', () => {
   encoder.write(integerReply(1), 3);
   const out = encoder.take();
   assert.equal(out.length, 5 + 9 + 100_000 + 2 + 4);
-  assert.equal(out.subarray(0, 13).toString(), '+OK\r\n$100000\r\n');
+  assert.equal(out.subarray(0, 14).toString(), '+OK\r\n$100000\r\n');
   assert.equal(out.subarray(out.length - 6).toString(), 'a\r\n:1\r\n');
   assert.equal(encoder.take().length, 0);
 });
