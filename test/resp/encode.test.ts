@@ -50,6 +50,6 @@ test('the encoder batches replies and grows past its initial capacity', () => {
   const out = encoder.take();
   assert.equal(out.length, 5 + 9 + 100_000 + 2 + 4);
   assert.equal(out.subarray(0, 14).toString(), '+OK\r\n$100000\r\n');
-  assert.equal(out.subarray(out.length - 6).toString(), 'a\r\n:1\r\n');
+  assert.equal(out.subarray(out.length - 7).toString(), 'a\r\n:1\r\n');
   assert.equal(encoder.take().length, 0);
 });
