@@ -1,0 +1,347 @@
+// The public API of the pure Raft core: configuration, persisted state, messages, the Ready batch
+// and the node's methods. Everything the replica driver and the simulator use is declared here.
+//
+// THE CALLER'S CONTRACT (one node's driver loop)
+//
+//   1. Feed the node: tick() once per tick of time, step(message) for every message received,
+//      propose()/proposeConfChange()/readIndex()/transferLeadership() for client requests.
+//      These may be called at any time, including between ready() and advance().
+//   2. When hasReady() is true, call ready() once and handle the batch IN THIS ORDER:
+//      a. snapshot (if present): persist it (meta + data) and restore the state machine from it;
+//         the log now starts after snapshot.meta.index (drop every entry at or below it).
+//      b. entries: append them to the log; an entry whose index is <= the log's last index
+//         replaces that index and everything after it (truncate the suffix, then append).
+//      c. hardState (if present): persist it.
+//      d. make a–c durable (fsync) BEFORE the next step.
+//      e. messages: send them (only now: a vote or an acknowledgement must never leave the node
+//         before the state it promises is on disk).
+//      f. committedEntries: apply them in order (kind NORMAL to the state machine; NOOP and
+//         CONFIG entries carry no client data and are only recorded as applied).
+//      g. readStates: a read with this requestId is linearizable once the state machine has
+//         applied up to `index`.
+//      h. softState (if present): the role or the known leader changed (for routing clients).
+//   3. Call advance(ready) with the same object. Do not call ready() again before advance().
+//
+// Restart: construct the node from what was persisted (hard state, the latest snapshot with its
+// membership, the entries after it). A brand-new cluster bootstraps from a snapshot with index 0,
+// term 0 and the initial voters; a node joining an existing cluster starts from index 0 with an
+// empty membership and waits for the leader to replicate to it.
+//
+// Membership changes are one server at a time (Raft thesis §4.1): a CONFIG entry holds the whole
+// new membership and takes effect on every node as soon as it is in its log (committed or not).
+
+import type { Prng } from '../lib/prng.js';
+
+export type NodeId = string;
+
+/** Kinds of log entries (`Entry.kind`). */
+export const EntryKind = {
+  /** Client data for the state machine. */
+  NORMAL: 0,
+  /** The empty entry a new leader appends at the start of its term (no data). */
+  NOOP: 1,
+  /** A membership change: `data` is the whole new Membership (see membership.ts encode/decode). */
+  CONFIG: 2,
+} as const;
+export type EntryKindValue = (typeof EntryKind)[keyof typeof EntryKind];
+
+/** One log entry; exactly the shape the storage log persists. Indexes start at 1. */
+export interface Entry {
+  index: number;
+  term: number;
+  kind: number;
+  data: Uint8Array;
+}
+
+/** The state that must be durable before any message the node produced is sent. */
+export interface HardState {
+  term: number;
+  /** The candidate this node voted for in `term`, or null. */
+  votedFor: NodeId | null;
+  commitIndex: number;
+}
+
+/** Who votes and who only receives the log. Lists are sorted and disjoint. */
+export interface Membership {
+  voters: readonly NodeId[];
+  learners: readonly NodeId[];
+}
+
+export interface SnapshotMeta {
+  /** The last log index the snapshot covers. */
+  index: number;
+  /** The term of the entry at `index`. */
+  term: number;
+  /** The membership in effect at `index`. */
+  membership: Membership;
+}
+
+export interface Snapshot {
+  meta: SnapshotMeta;
+  /** The state machine's encoded state at meta.index (opaque to Raft). */
+  data: Uint8Array;
+}
+
+/** What a node reloads on restart. */
+export interface PersistedState {
+  hardState: HardState;
+  /** Index 0 / term 0 with the initial membership for a node that has never compacted. */
+  snapshot: Snapshot;
+  /** The persisted entries after snapshot.meta.index, contiguous. */
+  entries: readonly Entry[];
+}
+
+export interface RaftConfig {
+  id: NodeId;
+  /** Randomness for election timeouts. Use one seeded Prng per node. */
+  prng: Prng;
+  /** A follower waits a random [electionTimeoutTicks, 2*electionTimeoutTicks) ticks. Default 10. */
+  electionTimeoutTicks?: number;
+  /** A leader sends heartbeats every heartbeatIntervalTicks. Default 1. Must be < electionTimeoutTicks. */
+  heartbeatIntervalTicks?: number;
+  /** Run a PreVote round before a real election (thesis §9.6). Default true. */
+  preVote?: boolean;
+  /** A leader steps down when it has not heard from a quorum for an election timeout. Default true. */
+  checkQuorum?: boolean;
+  /**
+   * Answer ReadIndex from the leader's lease (requires checkQuorum; relies on bounded clock
+   * drift) instead of a heartbeat round. Default false.
+   */
+  leaseBasedReads?: boolean;
+  /** Most entries in one AppendEntries message. Default 1024. */
+  maxBatchEntries?: number;
+  /** Most payload bytes in one AppendEntries message (at least one entry is always sent). Default 1 MiB. */
+  maxBatchBytes?: number;
+  /** Most AppendEntries messages in flight to one follower. Default 64. */
+  maxInflightMessages?: number;
+  /** Most payload bytes in flight to one follower. Default 16 MiB. */
+  maxInflightBytes?: number;
+  /** Bytes of snapshot data per InstallSnapshot chunk. Default 256 KiB. */
+  snapshotChunkBytes?: number;
+  /** A leader refuses proposals while this many bytes are proposed but not committed. Default 64 MiB. */
+  maxUncommittedBytes?: number;
+  /** Most ReadIndex requests waiting on one node. Default 4096. */
+  maxPendingReads?: number;
+}
+
+export type Role = 'follower' | 'preCandidate' | 'candidate' | 'leader';
+
+export interface SoftState {
+  role: Role;
+  leaderId: NodeId | null;
+}
+
+/** A linearizable read point: serve `requestId` once applied index >= `index`. */
+export interface ReadState {
+  requestId: string;
+  index: number;
+}
+
+// ---- Messages. Plain objects; JSON-able except Uint8Array fields. ----
+
+interface MessageBase {
+  from: NodeId;
+  to: NodeId;
+  term: number;
+}
+
+/** RequestVote, or a PreVote when preVote is true (term is then the term the sender would use). */
+export interface VoteMessage extends MessageBase {
+  type: 'vote';
+  preVote: boolean;
+  /** Set by a leadership transfer: voters ignore their leader lease (TimeoutNow was received). */
+  transfer: boolean;
+  lastLogIndex: number;
+  lastLogTerm: number;
+}
+
+export interface VoteResponseMessage extends MessageBase {
+  type: 'voteResponse';
+  preVote: boolean;
+  granted: boolean;
+}
+
+export interface AppendMessage extends MessageBase {
+  type: 'append';
+  prevIndex: number;
+  prevTerm: number;
+  entries: Entry[];
+  commitIndex: number;
+}
+
+export interface AppendResponseMessage extends MessageBase {
+  type: 'appendResponse';
+  success: boolean;
+  /** On success: the last index now known to match the leader's log. */
+  matchIndex: number;
+  /** On rejection: the prevIndex that was rejected (lets the leader ignore stale rejections). */
+  rejectedIndex: number;
+  /** On rejection: the term of the follower's entry at rejectedIndex, 0 if it has none. */
+  conflictTerm: number;
+  /** On rejection: the first index of conflictTerm in the follower's log, or its lastIndex + 1. */
+  conflictIndex: number;
+}
+
+export interface HeartbeatMessage extends MessageBase {
+  type: 'heartbeat';
+  /** min(leader commit, follower's known match), so the follower never commits what it lacks. */
+  commitIndex: number;
+  /** The leader's latest ReadIndex round; echoed back. */
+  readSeq: number;
+}
+
+export interface HeartbeatResponseMessage extends MessageBase {
+  type: 'heartbeatResponse';
+  readSeq: number;
+}
+
+export interface SnapshotMessage extends MessageBase {
+  type: 'snapshot';
+  meta: SnapshotMeta;
+  /** Total bytes of the snapshot data. */
+  totalBytes: number;
+  /** Byte offset of this chunk within the data. */
+  offset: number;
+  chunk: Uint8Array;
+}
+
+export interface SnapshotResponseMessage extends MessageBase {
+  type: 'snapshotResponse';
+  /** The snapshot this answers (meta.index). */
+  snapshotIndex: number;
+  /** The next byte offset the follower expects; equals totalBytes once installed. */
+  nextOffset: number;
+  /** True once the whole snapshot was received and handed to the caller. */
+  done: boolean;
+}
+
+/** Leadership transfer: the target starts an election at once, skipping PreVote. */
+export interface TimeoutNowMessage extends MessageBase {
+  type: 'timeoutNow';
+}
+
+/** A follower forwarding a ReadIndex request to its leader. */
+export interface ReadIndexMessage extends MessageBase {
+  type: 'readIndex';
+  requestId: string;
+}
+
+export interface ReadIndexResponseMessage extends MessageBase {
+  type: 'readIndexResponse';
+  requestId: string;
+  /** The read index, or -1 when the leader refused (not leader any more, too many reads). */
+  index: number;
+}
+
+export type Message =
+  | VoteMessage
+  | VoteResponseMessage
+  | AppendMessage
+  | AppendResponseMessage
+  | HeartbeatMessage
+  | HeartbeatResponseMessage
+  | SnapshotMessage
+  | SnapshotResponseMessage
+  | TimeoutNowMessage
+  | ReadIndexMessage
+  | ReadIndexResponseMessage;
+
+export type MessageType = Message['type'];
+
+// ---- Ready ----
+
+/** One batch of work for the caller; see the contract at the top of this file. */
+export interface Ready {
+  softState: SoftState | null;
+  hardState: HardState | null;
+  snapshot: Snapshot | null;
+  entries: Entry[];
+  messages: Message[];
+  committedEntries: Entry[];
+  readStates: ReadState[];
+}
+
+// ---- Results ----
+
+export type RejectReason =
+  | 'not_leader' // ask leaderId (null when unknown)
+  | 'transferring' // a leadership transfer is in progress
+  | 'busy' // too many uncommitted bytes or pending reads
+  | 'conf_change_pending' // a membership change is not committed yet, or no entry of this term is
+  | 'invalid'; // the request makes no sense (adding a present node, an empty id, ...)
+
+export type ProposeResult =
+  | { accepted: true; index: number; term: number }
+  | { accepted: false; reason: RejectReason; leaderId: NodeId | null };
+
+export type ReadIndexResult =
+  | { accepted: true } // a ReadState with this requestId will appear in a later Ready (or a rejection)
+  | { accepted: false; reason: RejectReason; leaderId: NodeId | null };
+
+export type ConfChange =
+  | { type: 'addVoter'; nodeId: NodeId } // a new voter (prefer addLearner, then promote)
+  | { type: 'addLearner'; nodeId: NodeId }
+  | { type: 'promoteLearner'; nodeId: NodeId }
+  | { type: 'removeNode'; nodeId: NodeId }; // a voter or a learner
+
+export type ProgressState = 'probe' | 'replicate' | 'snapshot';
+
+export interface PeerStatus {
+  id: NodeId;
+  matchIndex: number;
+  nextIndex: number;
+  state: ProgressState;
+  inflightMessages: number;
+  recentActive: boolean;
+}
+
+export interface RaftStatus {
+  id: NodeId;
+  role: Role;
+  term: number;
+  votedFor: NodeId | null;
+  leaderId: NodeId | null;
+  commitIndex: number;
+  appliedIndex: number;
+  firstIndex: number;
+  lastIndex: number;
+  lastTerm: number;
+  snapshotIndex: number;
+  membership: Membership;
+  /** Leader only: one entry per other member; empty otherwise. */
+  peers: PeerStatus[];
+  /** The transfer target while a leadership transfer runs, else null. */
+  transferTarget: NodeId | null;
+}
+
+/** The node's methods. `new RaftNode(config, persisted)` (node.ts) implements them. */
+export interface RaftNodeApi {
+  /** Advances time by one tick: election timeouts, heartbeats, CheckQuorum, transfer timeout. */
+  tick(): void;
+  /** Handles one received message. Bad or stale messages are ignored, never thrown. */
+  step(message: Message): void;
+  /** Leader only: appends a NORMAL entry. The entry is durable once it appears in committedEntries with this index and term. */
+  propose(data: Uint8Array): ProposeResult;
+  /** Leader only: appends a CONFIG entry for one change; one uncommitted change at a time. */
+  proposeConfChange(change: ConfChange): ProposeResult;
+  /**
+   * Requests a linearizable read point. On the leader it is confirmed by a heartbeat round; on a
+   * follower it is forwarded to the leader. Answered by a ReadState with this requestId, or by a
+   * ReadState with index -1 when the read was refused (leadership lost): retry elsewhere.
+   */
+  readIndex(requestId: string): ReadIndexResult;
+  /** Leader only: hands leadership to `to` (a voter) with TimeoutNow once its log is caught up. */
+  transferLeadership(to: NodeId): ProposeResult;
+  /**
+   * The state machine has a snapshot `data` of everything up to `index` (<= applied index):
+   * forget log entries up to it. The caller persists the returned snapshot itself, then may
+   * drop those entries from storage.
+   */
+  compact(index: number, data: Uint8Array): Snapshot;
+  /** Forces the election timeout now (tests, and an operator's "campaign"). */
+  campaign(): void;
+  hasReady(): boolean;
+  ready(): Ready;
+  advance(ready: Ready): void;
+  status(): RaftStatus;
+}
