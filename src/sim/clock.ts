@@ -1,0 +1,58 @@
+// SimClock: io/Clock over the scheduler's simulated milliseconds. Each simulated process gets its
+// own SimClock; kill() models the process dying, so its timers never fire again.
+
+import { assert } from '../lib/assert.js';
+import type { Clock, TimerHandle } from '../io/clock.js';
+import type { Scheduler, SimEvent } from './scheduler.js';
+
+/** Wall-clock origin of every simulation: 2026-01-01T00:00:00Z, fixed so runs replay exactly. */
+export const SIM_EPOCH_MS = 1_767_225_600_000;
+
+export class SimClock implements Clock {
+  private alive = true;
+  private readonly timers = new Set<SimEvent>();
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly label: string,
+    private readonly maxTimers = 10_000,
+  ) {
+    assert(maxTimers > 0, 'maxTimers must be positive');
+  }
+
+  nowMs(): number {
+    return SIM_EPOCH_MS + this.scheduler.nowMs();
+  }
+
+  monotonicMs(): number {
+    return this.scheduler.nowMs();
+  }
+
+  setTimer(delayMs: number, callback: () => void): TimerHandle {
+    assert(delayMs >= 0, 'setTimer: delay must not be negative');
+    assert(this.timers.size < this.maxTimers, `${this.label}: too many live timers`);
+    if (!this.alive) return { cancel: () => undefined };
+    const event = this.scheduler.schedule(delayMs, `${this.label} timer`, () => {
+      this.timers.delete(event);
+      if (this.alive) callback();
+    });
+    this.timers.add(event);
+    return {
+      cancel: () => {
+        event.cancelled = true;
+        this.timers.delete(event);
+      },
+    };
+  }
+
+  /** The process died: cancel every timer and ignore any set later. */
+  kill(): void {
+    this.alive = false;
+    for (const event of this.timers) event.cancelled = true;
+    this.timers.clear();
+  }
+
+  liveTimers(): number {
+    return this.timers.size;
+  }
+}

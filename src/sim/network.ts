@@ -1,0 +1,167 @@
+// SimNetwork: delivers Transport messages between simulated nodes with per-link delay, loss,
+// duplication and reordering (random delays), symmetric and one-way partitions, and nodes cut off
+// from all. Every message is structured-cloned, so no object is ever shared between nodes.
+
+import { assert } from '../lib/assert.js';
+import type { Prng } from '../lib/prng.js';
+import type { NodeId, Transport } from '../io/transport.js';
+import type { Scheduler } from './scheduler.js';
+import type { Trace } from './trace.js';
+
+export interface LinkFaults {
+  delayMinMs: number;
+  delayMaxMs: number;
+  lossProbability: number;
+  duplicateProbability: number;
+}
+
+export const CALM_NETWORK: LinkFaults = { delayMinMs: 1, delayMaxMs: 5, lossProbability: 0, duplicateProbability: 0 };
+
+export interface NetworkStats {
+  sent: number;
+  delivered: number;
+  dropped: number;
+  duplicated: number;
+}
+
+interface Endpoint<M> {
+  incarnation: number;
+  receiver: ((from: NodeId, message: M) => void) | undefined;
+}
+
+export class SimNetwork<M> {
+  private readonly endpoints = new Map<NodeId, Endpoint<M>>();
+  private readonly blocked = new Set<string>(); // "from>to": messages on this link are dropped
+  private readonly linkFaults = new Map<string, LinkFaults>();
+  private defaults: LinkFaults = { ...CALM_NETWORK };
+  private inFlight = 0;
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly prng: Prng,
+    private readonly trace: Trace,
+    private readonly describe: (message: M) => string,
+    readonly maxInFlightMessages = 100_000,
+  ) {
+    assert(maxInFlightMessages > 0, 'maxInFlightMessages must be positive');
+  }
+
+  /** A fresh transport for one incarnation of a node; the previous incarnation's is cut off. */
+  attach(id: NodeId): Transport<M> {
+    const endpoint = this.endpoints.get(id) ?? { incarnation: 0, receiver: undefined };
+    endpoint.incarnation++;
+    endpoint.receiver = undefined;
+    this.endpoints.set(id, endpoint);
+    const incarnation = endpoint.incarnation;
+    const live = (): boolean => this.endpoints.get(id)?.incarnation === incarnation;
+    return {
+      send: (to, message) => {
+        if (live()) this.send(id, to, message);
+      },
+      onReceive: (receiver) => {
+        assert(live(), `${id}: onReceive on a dead transport`);
+        assert(endpoint.receiver === undefined, `${id}: onReceive registered twice`);
+        endpoint.receiver = receiver;
+      },
+      close: async () => {
+        if (live()) endpoint.receiver = undefined;
+      },
+    };
+  }
+
+  /** The node's process died: nothing reaches it and nothing it queued later is sent. */
+  detach(id: NodeId): void {
+    const endpoint = this.endpoints.get(id);
+    assert(endpoint !== undefined, `detach: unknown node ${id}`);
+    endpoint.incarnation++;
+    endpoint.receiver = undefined;
+  }
+
+  setDefaults(faults: LinkFaults): void {
+    validate(faults);
+    this.defaults = { ...faults };
+  }
+
+  setLink(from: NodeId, to: NodeId, faults: LinkFaults): void {
+    validate(faults);
+    this.linkFaults.set(`${from}>${to}`, { ...faults });
+  }
+
+  /** Drops every message from `from` to `to` (one-way) until healed. */
+  blockOneWay(from: NodeId, to: NodeId): void {
+    this.blocked.add(`${from}>${to}`);
+  }
+
+  /** Splits the nodes into groups that cannot reach each other (symmetric partition). */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    for (const a of groups) {
+      for (const b of groups) {
+        if (a === b) continue;
+        for (const from of a) for (const to of b) this.blocked.add(`${from}>${to}`);
+      }
+    }
+  }
+
+  /** Cuts a node off from every other node, both ways. */
+  isolate(id: NodeId, all: readonly NodeId[]): void {
+    for (const other of all) {
+      if (other === id) continue;
+      this.blocked.add(`${id}>${other}`);
+      this.blocked.add(`${other}>${id}`);
+    }
+  }
+
+  /** Removes every partition and per-link fault; default faults stay. */
+  heal(): void {
+    this.blocked.clear();
+    this.linkFaults.clear();
+  }
+
+  isBlocked(from: NodeId, to: NodeId): boolean {
+    return this.blocked.has(`${from}>${to}`);
+  }
+
+  private send(from: NodeId, to: NodeId, message: M): void {
+    this.stats.sent++;
+    const faults = this.linkFaults.get(`${from}>${to}`) ?? this.defaults;
+    if (this.isBlocked(from, to) || this.prng.chance(faults.lossProbability)) {
+      this.stats.dropped++;
+      this.trace.add(this.scheduler.nowMs(), () => `net ${from}->${to} LOST ${this.describe(message)}`);
+      return;
+    }
+    const copies = this.prng.chance(faults.duplicateProbability) ? 2 : 1;
+    if (copies === 2) this.stats.duplicated++;
+    for (let i = 0; i < copies; i++) {
+      if (this.inFlight >= this.maxInFlightMessages) {
+        this.stats.dropped++;
+        continue;
+      }
+      // Clone at send time: the sender may mutate its objects afterwards, as a real socket would not see.
+      const copy = structuredClone(message);
+      const delayMs = this.prng.int(faults.delayMinMs, faults.delayMaxMs);
+      this.inFlight++;
+      this.scheduler.schedule(delayMs, 'net', () => this.deliver(from, to, copy));
+    }
+  }
+
+  private deliver(from: NodeId, to: NodeId, message: M): void {
+    this.inFlight--;
+    assert(this.inFlight >= 0, 'network in-flight count went negative');
+    const receiver = this.endpoints.get(to)?.receiver;
+    if (receiver === undefined || this.isBlocked(from, to)) {
+      this.stats.dropped++;
+      this.trace.add(this.scheduler.nowMs(), () => `net ${from}->${to} dropped in flight ${this.describe(message)}`);
+      return;
+    }
+    this.stats.delivered++;
+    this.trace.add(this.scheduler.nowMs(), () => `net ${from}->${to} ${this.describe(message)}`);
+    receiver(from, message);
+  }
+}
+
+function validate(faults: LinkFaults): void {
+  assert(faults.delayMinMs >= 0 && faults.delayMinMs <= faults.delayMaxMs, 'link delay range is invalid');
+  assert(faults.lossProbability >= 0 && faults.lossProbability <= 1, 'loss probability must be in [0, 1]');
+  assert(faults.duplicateProbability >= 0 && faults.duplicateProbability <= 1, 'duplicate probability must be in [0, 1]');
+}
