@@ -1,0 +1,261 @@
+// The incremental request parser: turns the bytes a client sends into commands (arrays of bulk
+// strings, or inline lines) exactly as Redis accepts them. It keeps its offset and resumable
+// state across reads, answers "need more" without throwing, hands out subarray views into the
+// received bytes, and joins the pieces of a partial frame once, when enough bytes have arrived.
+// Every size is capped; a violation is a protocol error carrying Redis's text.
+
+import { assert } from '../lib/assert.js';
+import { splitInlineArgs } from './inline.js';
+
+export interface ParserLimits {
+  /** Longest inline request or count line without a newline (Redis PROTO_INLINE_MAX_SIZE). */
+  readonly inlineMaxBytes: number;
+  /** Largest bulk string (Redis proto-max-bulk-len). */
+  readonly bulkMaxBytes: number;
+  /** Most arguments in one command (Redis: INT_MAX). */
+  readonly multibulkMaxCount: number;
+  /** Bytes a connection may have buffered before it is closed (Redis client-query-buffer-limit). */
+  readonly queryBufferMaxBytes: number;
+}
+
+export const defaultParserLimits: ParserLimits = Object.freeze({
+  inlineMaxBytes: 64 * 1024,
+  bulkMaxBytes: 512 * 1024 * 1024,
+  multibulkMaxCount: 2_147_483_647,
+  queryBufferMaxBytes: 1024 * 1024 * 1024,
+});
+
+/** Redis's stricter caps before a client has authenticated. */
+export const unauthenticatedMultibulkMaxCount = 10;
+export const unauthenticatedBulkMaxBytes = 16 * 1024;
+
+export type ParseResult =
+  | { readonly kind: 'command'; readonly argv: Buffer[] }
+  | { readonly kind: 'needMore' }
+  /** A protocol error: reply `-ERR Protocol error: <message>` and close. */
+  | { readonly kind: 'error'; readonly message: string }
+  /** The buffered bytes exceed the query buffer limit: close without a reply, as Redis does. */
+  | { readonly kind: 'overflow' };
+
+const needMore: ParseResult = Object.freeze({ kind: 'needMore' });
+const asterisk = 0x2a;
+const dollar = 0x24;
+const cr = 0x0d;
+const lf = 0x0a;
+const empty = Buffer.alloc(0);
+/** The longest decimal a count or length line may hold (string2ll accepts up to 20 digits). */
+const maxNumberDigits = 20;
+
+export class RequestParser {
+  private buffer: Buffer = empty;
+  private offset = 0;
+  /** Chunks received while a frame was incomplete, joined once enough bytes are here. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private pendingHasLineEnd = false;
+  /** Bytes that must be available before parsing can progress; 0 means "a line end". */
+  private waitBytes = 0;
+  // Resumable multibulk state: arguments still to read, the ones read, the next bulk's length.
+  private argsLeft = 0;
+  private argv: Buffer[] = [];
+  private bulkLength = -1;
+  /** Before AUTH, Redis caps counts and bulk lengths much lower. */
+  authenticated = true;
+
+  constructor(private readonly limits: ParserLimits = defaultParserLimits) {
+    assert(limits.inlineMaxBytes > 0, 'inlineMaxBytes must be positive');
+    assert(limits.queryBufferMaxBytes >= limits.inlineMaxBytes, 'query buffer must hold an inline request');
+  }
+
+  /** Bytes received and not yet consumed by a complete command. */
+  get bufferedBytes(): number {
+    return this.buffer.length - this.offset + this.pendingBytes;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.offset >= this.buffer.length && this.pendingBytes === 0) {
+      this.buffer = chunk;
+      this.offset = 0;
+      return;
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (!this.pendingHasLineEnd) this.pendingHasLineEnd = chunk.includes(lf) || chunk.includes(cr);
+  }
+
+  /** The next complete command, or why there is none. Call until it answers needMore. */
+  next(): ParseResult {
+    if (this.bufferedBytes > this.limits.queryBufferMaxBytes) return { kind: 'overflow' };
+    if (this.pendingBytes > 0) {
+      if (!this.readyToJoin()) return needMore;
+      this.join();
+    }
+    if (this.argsLeft > 0) return this.continueMultibulk();
+    // Empty commands (a bare newline, "*0", "*-1") are skipped; each pass consumes bytes.
+    while (this.offset < this.buffer.length) {
+      const result = this.buffer[this.offset] === asterisk ? this.startMultibulk() : this.parseInline();
+      if (result !== undefined) return result;
+    }
+    this.release();
+    return needMore;
+  }
+
+  private readyToJoin(): boolean {
+    if (this.waitBytes > 0) return this.buffer.length - this.offset + this.pendingBytes >= this.waitBytes;
+    // A line end arrived, or enough bytes that a too-long line must be reported.
+    return this.pendingHasLineEnd || this.bufferedBytes > this.limits.inlineMaxBytes;
+  }
+
+  private join(): void {
+    const parts = [this.buffer.subarray(this.offset), ...this.pending];
+    this.buffer = Buffer.concat(parts, this.bufferedBytes);
+    this.offset = 0;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.pendingHasLineEnd = false;
+    this.waitBytes = 0;
+  }
+
+  /** Drops the reference to a fully consumed buffer so its memory can go. */
+  private release(): void {
+    assert(this.offset >= this.buffer.length, 'release only a consumed buffer');
+    this.buffer = empty;
+    this.offset = 0;
+  }
+
+  private parseInline(): ParseResult | undefined {
+    const lineEnd = findByte(this.buffer, this.offset, lf);
+    if (lineEnd < 0) {
+      if (this.buffer.length - this.offset > this.limits.inlineMaxBytes) {
+        return protocolError('too big inline request');
+      }
+      return this.wait(0);
+    }
+    let end = lineEnd;
+    if (end > this.offset && this.buffer[end - 1] === cr) end--;
+    const args = splitInlineArgs(this.buffer.subarray(this.offset, end));
+    this.offset = lineEnd + 1;
+    if (args === undefined) return protocolError('unbalanced quotes in request');
+    if (args.length === 0) return undefined;
+    return { kind: 'command', argv: args };
+  }
+
+  private startMultibulk(): ParseResult | undefined {
+    const line = this.readLine('too big mbulk count string');
+    if (line.kind !== 'line') return line.result;
+    const count = parseRedisInteger(this.buffer, line.start + 1, line.end);
+    if (count === undefined || count > this.limits.multibulkMaxCount) {
+      return protocolError('invalid multibulk length');
+    }
+    if (!this.authenticated && count > unauthenticatedMultibulkMaxCount) {
+      return protocolError('unauthenticated multibulk length');
+    }
+    if (count <= 0) return undefined;
+    this.argsLeft = count;
+    this.argv = [];
+    this.bulkLength = -1;
+    return this.continueMultibulk();
+  }
+
+  private continueMultibulk(): ParseResult {
+    // Each pass reads one argument or returns; argsLeft bounds the loop.
+    while (this.argsLeft > 0) {
+      if (this.bulkLength < 0) {
+        const header = this.readBulkHeader();
+        if (header !== undefined) return header;
+      }
+      const frameBytes = this.bulkLength + 2;
+      if (this.buffer.length - this.offset < frameBytes) return this.wait(frameBytes);
+      // Like Redis, the two bytes after the data are skipped without checking they are CRLF.
+      this.argv.push(this.buffer.subarray(this.offset, this.offset + this.bulkLength));
+      this.offset += frameBytes;
+      this.bulkLength = -1;
+      this.argsLeft--;
+    }
+    const argv = this.argv;
+    this.argv = [];
+    assert(argv.length > 0, 'a multibulk command has at least one argument');
+    return { kind: 'command', argv };
+  }
+
+  /** Reads "$<length>\r\n" into bulkLength; returns a result when it cannot. */
+  private readBulkHeader(): ParseResult | undefined {
+    const line = this.readLine('too big bulk count string');
+    if (line.kind !== 'line') return line.result;
+    const first = this.buffer[line.start]!;
+    if (first !== dollar) {
+      return protocolError(`expected '$', got '${String.fromCharCode(first)}'`);
+    }
+    const length = parseRedisInteger(this.buffer, line.start + 1, line.end);
+    if (length === undefined || length < 0 || length > this.limits.bulkMaxBytes) {
+      return protocolError('invalid bulk length');
+    }
+    if (!this.authenticated && length > unauthenticatedBulkMaxBytes) {
+      return protocolError('unauthenticated bulk length');
+    }
+    this.bulkLength = length;
+    return undefined;
+  }
+
+  /**
+   * Finds the CR that ends a count line the way Redis does: the line ends at the first CR, and
+   * the byte after it is skipped unchecked. Consumes the line when it is complete.
+   */
+  private readLine(tooBig: string): { kind: 'line'; start: number; end: number } | { kind: 'stop'; result: ParseResult } {
+    const start = this.offset;
+    const crAt = findByte(this.buffer, start, cr);
+    if (crAt < 0) {
+      if (this.buffer.length - start > this.limits.inlineMaxBytes) return { kind: 'stop', result: protocolError(tooBig) };
+      return { kind: 'stop', result: this.wait(0) };
+    }
+    if (crAt + 2 > this.buffer.length) return { kind: 'stop', result: this.wait(crAt + 2 - start) };
+    this.offset = crAt + 2;
+    return { kind: 'line', start, end: crAt };
+  }
+
+  private wait(bytes: number): ParseResult {
+    assert(bytes >= 0, 'wait for a non-negative byte count');
+    this.waitBytes = bytes;
+    return needMore;
+  }
+}
+
+function protocolError(message: string): ParseResult {
+  return { kind: 'error', message: `Protocol error: ${message}` };
+}
+
+/**
+ * indexOf that stops at a NUL byte like C's strchr on Redis's query buffer does: a NUL before
+ * the byte means "not found yet".
+ */
+function findByte(buffer: Buffer, from: number, byte: number): number {
+  const at = buffer.indexOf(byte, from);
+  if (at < 0) {
+    const nul = buffer.indexOf(0, from);
+    return nul < 0 ? -1 : -2;
+  }
+  const nul = buffer.subarray(from, at).indexOf(0);
+  return nul < 0 ? at : -2;
+}
+
+/** Redis's string2ll: optional '-', no '+', no leading zeros, no spaces, fits in 64 bits. */
+export function parseRedisInteger(buffer: Uint8Array, start: number, end: number): number | undefined {
+  const length = end - start;
+  if (length <= 0 || length > maxNumberDigits) return undefined;
+  let index = start;
+  const negative = buffer[index] === 0x2d;
+  if (negative) {
+    index++;
+    if (index === end) return undefined;
+  }
+  if (buffer[index] === 0x30) return end - index === 1 && !negative ? 0 : undefined;
+  let value = 0;
+  for (; index < end; index++) {
+    const digit = buffer[index]! - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  // Lengths this large are rejected by the caps anyway; precision loss above 2^53 cannot matter.
+  return negative ? -value : value;
+}
