@@ -8,7 +8,8 @@ export type CairnErrorCode =
   | 'CAIRN_FORMAT' // an unknown file format version or record type
   | 'CAIRN_INVALID_ARGUMENT' // a caller passed a value outside the documented range
   | 'CAIRN_NOT_LEADER' // a proposal or read reached a node that is not the leader
-  | 'CAIRN_TIMEOUT'; // an operation did not complete within its deadline
+  | 'CAIRN_TIMEOUT' // an operation did not complete within its deadline
+  | 'CAIRN_BUSY'; // a bounded queue is full (too many pending proposals or reads): retry later
 
 export class CairnError extends Error {
   override name = 'CairnError';
