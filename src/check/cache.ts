@@ -1,0 +1,149 @@
+// Lowe's memo for the Wing & Gong search: the set of (linearized operations, register value) pairs
+// already explored, so a configuration reached by another order is not searched twice. Bitsets
+// are stored compactly: the search linearizes operations roughly in invocation order, so a set is
+// "every operation below word lo, plus these words"; only words lo..hi are kept.
+
+import { assert } from '../lib/assert.js';
+
+export const ADDED = 1;
+export const PRESENT = 0;
+export const FULL = -1;
+
+const ENTRY_BYTES = 24; // hash, value, lo, offset, length, chain link: six 32-bit fields
+const INITIAL_ENTRIES = 1024;
+
+/** A growable bitset over operation indexes with its canonical range and Zobrist hash. */
+export class LinearizedSet {
+  readonly words: Uint32Array;
+  /** First word that is not all ones; every word below it is. */
+  lo = 0;
+  /** Last word that is not zero, or -1. */
+  hi = -1;
+  /** XOR of the Zobrist keys of the members. */
+  hash = 0;
+
+  constructor(
+    readonly size: number,
+    private readonly zobrist: Uint32Array,
+  ) {
+    assert(zobrist.length >= size, 'one Zobrist key per operation');
+    this.words = new Uint32Array(Math.max(1, Math.ceil(size / 32)));
+  }
+
+  add(index: number): void {
+    const w = index >>> 5;
+    const bit = 1 << (index & 31);
+    assert((this.words[w]! & bit) === 0, 'operation already linearized');
+    this.words[w] = this.words[w]! | bit;
+    this.hash = (this.hash ^ this.zobrist[index]!) >>> 0;
+    if (w > this.hi) this.hi = w;
+    while (this.lo < this.words.length && this.words[this.lo] === 0xffffffff) this.lo++;
+  }
+
+  remove(index: number): void {
+    const w = index >>> 5;
+    const bit = 1 << (index & 31);
+    assert((this.words[w]! & bit) !== 0, 'operation not linearized');
+    this.words[w] = this.words[w]! & ~bit;
+    this.hash = (this.hash ^ this.zobrist[index]!) >>> 0;
+    if (w < this.lo) this.lo = w;
+    while (this.hi >= 0 && this.words[this.hi] === 0) this.hi--;
+  }
+
+  has(index: number): boolean {
+    return (this.words[index >>> 5]! & (1 << (index & 31))) !== 0;
+  }
+}
+
+export class StateCache {
+  private buckets = new Int32Array(INITIAL_ENTRIES * 2).fill(-1);
+  private hashes = new Uint32Array(INITIAL_ENTRIES);
+  private values = new Int32Array(INITIAL_ENTRIES);
+  private los = new Int32Array(INITIAL_ENTRIES);
+  private offsets = new Int32Array(INITIAL_ENTRIES);
+  private lengths = new Int32Array(INITIAL_ENTRIES);
+  private links = new Int32Array(INITIAL_ENTRIES);
+  private arena = new Uint32Array(INITIAL_ENTRIES * 4);
+  private arenaUsed = 0;
+  count = 0;
+
+  constructor(
+    private readonly maxStates: number,
+    private readonly maxMemoryBytes: number,
+  ) {
+    assert(maxStates > 0, 'maxStates must be positive');
+    assert(maxMemoryBytes > 0, 'maxMemoryBytes must be positive');
+  }
+
+  get bytes(): number {
+    return this.buckets.byteLength + this.hashes.length * ENTRY_BYTES + this.arena.byteLength;
+  }
+
+  /** Remembers (set, value); PRESENT if it was already known, FULL if a bound forbids growing. */
+  add(set: LinearizedSet, value: number): number {
+    const hash = (set.hash ^ Math.imul(value + 1, 0x9e3779b1)) >>> 0;
+    const length = Math.max(0, set.hi - set.lo + 1);
+    for (let e = this.buckets[hash & (this.buckets.length - 1)]!; e !== -1; e = this.links[e]!) {
+      if (this.hashes[e] === hash && this.values[e] === value && this.sameSet(e, set, length)) return PRESENT;
+    }
+    if (this.count >= this.maxStates) return FULL;
+    if (!this.reserve(length)) return FULL;
+    const e = this.count++;
+    this.hashes[e] = hash;
+    this.values[e] = value;
+    this.los[e] = set.lo;
+    this.offsets[e] = this.arenaUsed;
+    this.lengths[e] = length;
+    this.arena.set(set.words.subarray(set.lo, set.lo + length), this.arenaUsed);
+    this.arenaUsed += length;
+    const b = hash & (this.buckets.length - 1);
+    this.links[e] = this.buckets[b]!;
+    this.buckets[b] = e;
+    return ADDED;
+  }
+
+  private sameSet(e: number, set: LinearizedSet, length: number): boolean {
+    if (this.los[e] !== set.lo || this.lengths[e] !== length) return false;
+    const offset = this.offsets[e]!;
+    for (let i = 0; i < length; i++) {
+      if (this.arena[offset + i] !== set.words[set.lo + i]) return false;
+    }
+    return true;
+  }
+
+  /** Makes room for one more entry of `length` words; false when that would pass a bound. */
+  private reserve(length: number): boolean {
+    let arenaWords = this.arena.length;
+    while (this.arenaUsed + length > arenaWords) arenaWords *= 2;
+    const entries = this.count < this.hashes.length ? this.hashes.length : this.hashes.length * 2;
+    const bucketsNeeded = entries * 2;
+    const projected = bucketsNeeded * 4 + entries * ENTRY_BYTES + arenaWords * 4;
+    if (projected > this.maxMemoryBytes && projected > this.bytes) return false;
+    if (arenaWords !== this.arena.length) this.arena = grow(this.arena, arenaWords);
+    if (entries !== this.hashes.length) this.growEntries(entries);
+    return true;
+  }
+
+  private growEntries(entries: number): void {
+    this.hashes = grow(this.hashes, entries);
+    this.values = grow(this.values, entries);
+    this.los = grow(this.los, entries);
+    this.offsets = grow(this.offsets, entries);
+    this.lengths = grow(this.lengths, entries);
+    this.links = grow(this.links, entries);
+    this.buckets = new Int32Array(entries * 2).fill(-1);
+    const mask = this.buckets.length - 1;
+    for (let e = 0; e < this.count; e++) {
+      const b = this.hashes[e]! & mask;
+      this.links[e] = this.buckets[b]!;
+      this.buckets[b] = e;
+    }
+  }
+}
+
+function grow<T extends Uint32Array | Int32Array>(array: T, length: number): T {
+  assert(length >= array.length, 'arrays only grow');
+  const bigger = new (array.constructor as new (n: number) => T)(length);
+  bigger.set(array);
+  return bigger;
+}

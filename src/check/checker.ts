@@ -1,0 +1,87 @@
+// checkHistory: splits a history by key (a register per key is linearizable exactly when each key
+// is, Herlihy & Wing's locality), searches each key within the bounds, and on failure cuts out the
+// smallest window of operations that cannot be ordered.
+
+import { CairnError } from '../lib/errors.js';
+import { compileKey, type Role } from './compile.js';
+import type { CheckFailure, CheckOptions, CheckResult, KeyResult, Operation, Verdict } from './history.js';
+import { ABSENT, ValueTable } from './model.js';
+import { search, type SearchLimits } from './search.js';
+import { validateHistory } from './validate.js';
+import { findFailureWindow } from './window.js';
+
+export const DEFAULT_MAX_STATES = 5_000_000;
+export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
+
+export function checkHistory(history: readonly Operation[], options: CheckOptions = {}): CheckResult {
+  validateHistory(history);
+  const limits = resolveLimits(options);
+  const startMs = options.now?.();
+  const byKey = splitByKey(history);
+  const perKey: KeyResult[] = [];
+  let failure: CheckFailure | undefined;
+  for (const [key, ops] of byKey) {
+    const result = checkKey(key, ops, limits);
+    perKey.push(result);
+    if (result.verdict === 'illegal' && failure === undefined) failure = findFailureWindow(key, ops, limits);
+  }
+  const verdict: Verdict = perKey.some((k) => k.verdict === 'illegal')
+    ? 'illegal'
+    : perKey.some((k) => k.verdict === 'unknown')
+      ? 'unknown'
+      : 'ok';
+  const stats = {
+    operations: history.length,
+    keys: byKey.size,
+    statesExplored: perKey.reduce((sum, k) => sum + k.statesExplored, 0),
+    ...(startMs !== undefined && options.now !== undefined ? { elapsedMs: options.now() - startMs } : {}),
+  };
+  return { verdict, perKey, ...(failure !== undefined ? { failure } : {}), stats };
+}
+
+function checkKey(key: string, ops: readonly Operation[], limits: SearchLimits): KeyResult {
+  if (limits.now !== undefined && limits.now() >= limits.deadlineMs) {
+    return { key, verdict: 'unknown', operations: ops.length, statesExplored: 0, reason: 'time limit reached before this key was checked' };
+  }
+  const roles: Role[] = ops.map(() => 'mandatory');
+  const { problem } = compileKey(ops, roles, new ValueTable(), ABSENT);
+  const outcome = search(problem, limits);
+  return {
+    key,
+    verdict: outcome.verdict,
+    operations: problem.ops.length,
+    statesExplored: outcome.statesExplored,
+    ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+  };
+}
+
+function resolveLimits(options: CheckOptions): SearchLimits {
+  const maxStates = options.maxStates ?? DEFAULT_MAX_STATES;
+  const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  if (!Number.isSafeInteger(maxStates) || maxStates <= 0) invalid(`maxStates must be a positive integer, got ${maxStates}`);
+  if (!Number.isSafeInteger(maxMemoryBytes) || maxMemoryBytes <= 0) invalid(`maxMemoryBytes must be a positive integer, got ${maxMemoryBytes}`);
+  if (options.timeLimitMs === undefined) return { maxStates, maxMemoryBytes, deadlineMs: Number.POSITIVE_INFINITY, ...nowOf(options) };
+  if (options.now === undefined) invalid('timeLimitMs needs a clock: pass options.now (monotonic milliseconds)');
+  if (!(options.timeLimitMs > 0)) invalid(`timeLimitMs must be positive, got ${options.timeLimitMs}`);
+  return { maxStates, maxMemoryBytes, now: options.now, deadlineMs: options.now() + options.timeLimitMs };
+}
+
+function nowOf(options: CheckOptions): { now?: () => number } {
+  return options.now !== undefined ? { now: options.now } : {};
+}
+
+/** Operations per key, each list sorted by invocation (ties by id), keys in order of first appearance. */
+function splitByKey(history: readonly Operation[]): Map<string, Operation[]> {
+  const byKey = new Map<string, Operation[]>();
+  for (const op of history) {
+    const list = byKey.get(op.key);
+    if (list === undefined) byKey.set(op.key, [op]);
+    else list.push(op);
+  }
+  for (const list of byKey.values()) list.sort((a, b) => a.invokeTime - b.invokeTime || a.id - b.id);
+  return byKey;
+}
+
+function invalid(message: string): never {
+  throw new CairnError('CAIRN_INVALID_ARGUMENT', `checkHistory: ${message}`);
+}

@@ -1,0 +1,19 @@
+// The linearizability checker's public surface: record a history, check it, draw it.
+
+export type {
+  CheckFailure,
+  CheckOptions,
+  CheckResult,
+  CheckStats,
+  KeyResult,
+  Operation,
+  OperationInput,
+  OperationKind,
+  OperationStatus,
+  OutputByKind,
+  Value,
+  Verdict,
+} from './history.js';
+export { checkHistory, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_STATES } from './checker.js';
+export { HistoryRecorder, type OkArguments, type PendingOperation } from './recorder.js';
+export { describeOperation } from './describe.js';

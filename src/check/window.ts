@@ -1,0 +1,94 @@
+// Cuts the smallest window out of a key's illegal history. A window is a set of operations that
+// must be ordered with what they observed, starting either from the key's initial state (absent)
+// or from any value at all, while every other operation overlapping the window may take effect or
+// not within its own interval. Such a set failing proves the whole history illegal, and growing
+// the set can only keep it failing, which makes the search below (binary searches for a
+// contiguous window, then one pass dropping single operations) end at a 1-minimal window.
+
+import { compileKey, effectiveCompleteTime, isRelevant, type CompiledKey, type Role } from './compile.js';
+import { explainWindow } from './explain.js';
+import type { CheckFailure, Operation } from './history.js';
+import { ABSENT, ValueTable, WILDCARD } from './model.js';
+import { search, type SearchLimits, type SearchOutcome } from './search.js';
+
+export interface WindowTest {
+  readonly outcome: SearchOutcome;
+  readonly compiled: CompiledKey;
+}
+
+/**
+ * Tests whether the operations at `members` (indexes into `ops`, one key's operations) can be
+ * ordered, letting every other relevant operation that overlaps them take effect or not.
+ */
+export function testWindow(
+  ops: readonly Operation[],
+  members: readonly number[],
+  fromInitialState: boolean,
+  limits: SearchLimits,
+  recordLongest = false,
+): WindowTest {
+  const chosen = new Set(members);
+  let spanStart = fromInitialState ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  let spanEnd = Number.NEGATIVE_INFINITY;
+  for (const i of chosen) {
+    spanStart = Math.min(spanStart, ops[i]!.invokeTime);
+    spanEnd = Math.max(spanEnd, effectiveCompleteTime(ops[i]!));
+  }
+  const roles: Role[] = ops.map((op, i) => {
+    if (chosen.has(i)) return 'mandatory';
+    const overlaps = op.invokeTime <= spanEnd && effectiveCompleteTime(op) >= spanStart;
+    return overlaps ? 'optional' : 'excluded';
+  });
+  const compiled = compileKey(ops, roles, new ValueTable(), fromInitialState ? ABSENT : WILDCARD);
+  return { outcome: search(compiled.problem, limits, recordLongest), compiled };
+}
+
+/** The smallest failing window of a key whose full search was illegal. `ops` sorted by invokeTime. */
+export function findFailureWindow(key: string, ops: readonly Operation[], limits: SearchLimits): CheckFailure {
+  const relevant = ops.flatMap((op, i) => (isRelevant(op) ? [i] : []));
+  let exact = true;
+  const fails = (members: readonly number[], fromInitialState: boolean): boolean => {
+    const { outcome } = testWindow(ops, members, fromInitialState, limits);
+    if (outcome.verdict === 'unknown') exact = false;
+    return outcome.verdict === 'illegal';
+  };
+  // The full search failed, so the whole prefix fails from the initial state.
+  const end = smallestTrue(0, relevant.length - 1, (k) => fails(relevant.slice(0, k + 1), true));
+  let fromInitialState = !fails(relevant.slice(0, end + 1), false);
+  const start = largestTrue(0, end, (j) => fails(relevant.slice(j, end + 1), fromInitialState));
+  let members = relevant.slice(start, end + 1);
+  if (fromInitialState && fails(members, false)) fromInitialState = false;
+  for (const member of [...members]) {
+    const without = members.filter((m) => m !== member);
+    if (without.length > 0 && fails(without, fromInitialState)) members = without;
+  }
+  const final = testWindow(ops, members, fromInitialState, limits, true);
+  if (final.outcome.verdict !== 'illegal') exact = false;
+  return {
+    key,
+    window: members.map((i) => ops[i]!),
+    fromInitialState,
+    minimal: exact,
+    explanation: explainWindow(key, ops, members, fromInitialState, final),
+  };
+}
+
+/** The smallest x in [lo, hi] with predicate(x), given predicate(hi) and monotone (false…true). */
+function smallestTrue(lo: number, hi: number, predicate: (x: number) => boolean): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (predicate(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return hi;
+}
+
+/** The largest x in [lo, hi] with predicate(x), given predicate(lo) and monotone (true…false). */
+function largestTrue(lo: number, hi: number, predicate: (x: number) => boolean): number {
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (predicate(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
