@@ -1,0 +1,190 @@
+// The in-memory Raft log of one node: a snapshot boundary, the entries after it, and the commit,
+// apply and persistence cursors. Pure bookkeeping; the node decides when each cursor moves.
+
+import { assert } from '../lib/assert.js';
+import type { Entry, SnapshotMeta } from './types.js';
+
+export class RaftLog {
+  /** The index and term the latest snapshot covers; entries start right after it. */
+  snapshotIndex: number;
+  snapshotTerm: number;
+  /** entries[i].index === snapshotIndex + 1 + i. Invariant: contiguous, terms non-decreasing. */
+  private entries: Entry[];
+  /** Invariant: snapshotIndex <= commitIndex <= lastIndex(). */
+  commitIndex: number;
+  /** Invariant: appliedIndex <= commitIndex (the caller applied everything up to it). */
+  appliedIndex: number;
+  /** The first index not yet handed out for persistence. Invariant: snapshotIndex < unstableFrom <= lastIndex() + 1. */
+  unstableFrom: number;
+  /** The lowest index truncated or reset since the outstanding Ready was handed out (Infinity if none). */
+  truncatedSinceReady = Infinity;
+
+  constructor(meta: SnapshotMeta, entries: readonly Entry[], commitIndex: number) {
+    this.snapshotIndex = meta.index;
+    this.snapshotTerm = meta.term;
+    this.entries = [];
+    for (const entry of entries) this.pushChecked(entry);
+    assert(commitIndex >= meta.index, 'log: commit index below the snapshot');
+    assert(commitIndex <= this.lastIndex(), 'log: commit index beyond the last persisted entry');
+    this.commitIndex = commitIndex;
+    this.appliedIndex = meta.index;
+    this.unstableFrom = this.lastIndex() + 1;
+  }
+
+  firstIndex(): number {
+    return this.snapshotIndex + 1;
+  }
+
+  lastIndex(): number {
+    return this.snapshotIndex + this.entries.length;
+  }
+
+  lastTerm(): number {
+    const n = this.entries.length;
+    return n === 0 ? this.snapshotTerm : this.entries[n - 1]!.term;
+  }
+
+  /** The term of the entry at `index`, or null when it is compacted away or not in the log. */
+  termAt(index: number): number | null {
+    if (index === this.snapshotIndex) return this.snapshotTerm;
+    if (index < this.snapshotIndex || index > this.lastIndex()) return null;
+    return this.entries[index - this.snapshotIndex - 1]!.term;
+  }
+
+  entryAt(index: number): Entry {
+    assert(index > this.snapshotIndex, 'log: entry is compacted');
+    assert(index <= this.lastIndex(), 'log: entry beyond the last index');
+    return this.entries[index - this.snapshotIndex - 1]!;
+  }
+
+  /** True when a log ending at (lastIndex, lastTerm) is at least as up to date as this one (§5.4.1). */
+  isUpToDate(lastIndex: number, lastTerm: number): boolean {
+    const myTerm = this.lastTerm();
+    return lastTerm > myTerm || (lastTerm === myTerm && lastIndex >= this.lastIndex());
+  }
+
+  /**
+   * Entries [from, to) limited to maxEntries and maxBytes of payload, but at least one entry when
+   * the range is not empty. Returns null when `from` is compacted.
+   */
+  slice(from: number, to: number, maxEntries: number, maxBytes: number): Entry[] | null {
+    if (from <= this.snapshotIndex) return null;
+    assert(to <= this.lastIndex() + 1, 'log: slice beyond the last index');
+    const out: Entry[] = [];
+    let bytes = 0;
+    const end = Math.min(to, from + maxEntries);
+    for (let index = from; index < end; index++) {
+      const entry = this.entries[index - this.snapshotIndex - 1]!;
+      bytes += entry.data.length;
+      if (out.length > 0 && bytes > maxBytes) break;
+      out.push(entry);
+    }
+    return out;
+  }
+
+  /** The leader appends new entries at the end. */
+  append(entries: readonly Entry[]): void {
+    for (const entry of entries) this.pushChecked(entry);
+  }
+
+  /**
+   * A follower's AppendEntries (§5.3): when the entry at prevIndex has prevTerm, drop the first
+   * conflicting entry and all that follow it, then append what is new. Returns the index of the
+   * first entry written (Infinity when every entry was already there), or -1 when prevIndex does
+   * not match.
+   */
+  maybeAppend(prevIndex: number, prevTerm: number, entries: readonly Entry[]): number {
+    if (this.termAt(prevIndex) !== prevTerm) return -1;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const existing = this.termAt(entry.index);
+      if (existing === entry.term) continue;
+      if (existing !== null) this.truncateFrom(entry.index);
+      for (let j = i; j < entries.length; j++) this.pushChecked(entries[j]!);
+      return entry.index;
+    }
+    return Infinity;
+  }
+
+  /** Removes the entry at `index` and everything after it. Never touches committed entries. */
+  truncateFrom(index: number): void {
+    assert(index > this.commitIndex, 'log: truncating a committed entry');
+    assert(index <= this.lastIndex(), 'log: truncating beyond the last index');
+    this.entries.length = index - this.snapshotIndex - 1;
+    this.unstableFrom = Math.min(this.unstableFrom, index);
+    this.truncatedSinceReady = Math.min(this.truncatedSinceReady, index);
+  }
+
+  /** For a rejection hint: the first index >= atLeast of the run of entries with the term at `index`. */
+  firstIndexOfTermAt(index: number, atLeast: number): number {
+    const term = this.termAt(index);
+    assert(term !== null, 'log: hint for an unknown index');
+    let first = index;
+    while (first - 1 > Math.max(this.snapshotIndex, atLeast - 1) && this.termAt(first - 1) === term) first--;
+    return first;
+  }
+
+  /** The last index <= atMost whose term is `term`, or -1 when the log has none there. */
+  lastIndexOfTerm(term: number, atMost: number): number {
+    let index = Math.min(atMost, this.lastIndex());
+    for (; index >= this.snapshotIndex; index--) {
+      const t = this.termAt(index)!;
+      if (t === term) return index;
+      if (t < term) return -1;
+    }
+    return -1;
+  }
+
+  commitTo(index: number): boolean {
+    if (index <= this.commitIndex) return false;
+    assert(index <= this.lastIndex(), 'log: commit beyond the last index');
+    this.commitIndex = index;
+    return true;
+  }
+
+  /** Entries handed out for persistence but not yet acknowledged, from unstableFrom to the end. */
+  unstableEntries(): Entry[] {
+    return this.entries.slice(this.unstableFrom - this.snapshotIndex - 1);
+  }
+
+  /** The caller persisted entries up to `index` (which had `term`) from the Ready it was given. */
+  stableTo(index: number, term: number): void {
+    if (this.termAt(index) !== term) return; // replaced or compacted since the Ready
+    const stable = Math.min(index + 1, this.truncatedSinceReady);
+    this.unstableFrom = Math.max(this.unstableFrom, stable);
+    assert(this.unstableFrom <= this.lastIndex() + 1, 'log: stable beyond the last index');
+  }
+
+  /** The last index this node has persisted. */
+  stableIndex(): number {
+    return this.unstableFrom - 1;
+  }
+
+  /** Drops entries up to `index` (applied and persisted) after the state machine snapshotted it. */
+  compact(index: number): void {
+    assert(index > this.snapshotIndex, 'log: compacting behind the snapshot');
+    assert(index <= this.appliedIndex, 'log: compacting unapplied entries');
+    assert(index < this.unstableFrom, 'log: compacting unpersisted entries');
+    const term = this.termAt(index)!;
+    this.entries = this.entries.slice(index - this.snapshotIndex);
+    this.snapshotIndex = index;
+    this.snapshotTerm = term;
+  }
+
+  /** Replaces the whole log by a received snapshot (the state machine is restored from it). */
+  restore(meta: SnapshotMeta): void {
+    assert(meta.index > this.commitIndex, 'log: restoring a snapshot behind the commit index');
+    this.entries = [];
+    this.snapshotIndex = meta.index;
+    this.snapshotTerm = meta.term;
+    this.commitIndex = meta.index;
+    this.unstableFrom = meta.index + 1;
+    this.truncatedSinceReady = Math.min(this.truncatedSinceReady, meta.index + 1);
+  }
+
+  private pushChecked(entry: Entry): void {
+    assert(entry.index === this.lastIndex() + 1, 'log: entries must be contiguous');
+    assert(entry.term >= this.lastTerm(), 'log: terms must not decrease');
+    this.entries.push(entry);
+  }
+}

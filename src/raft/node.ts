@@ -1,0 +1,796 @@
+// One Raft node as a pure state machine (shaped like etcd-io/raft's RawNode): roles and terms,
+// elections with PreVote and CheckQuorum, the leader's replication and commit rule, ReadIndex,
+// leadership transfer, snapshots and membership. Time arrives as tick(), input as step(), output
+// leaves through ready()/advance() — see the caller's contract in types.ts.
+
+import { assert } from '../lib/assert.js';
+import { CairnError } from '../lib/errors.js';
+import type { Prng } from '../lib/prng.js';
+import { RaftLog } from './log.js';
+import {
+  MembershipHistory, applyChange, decodeMembership, encodeMembership, isVoter, makeMembership, peersOf,
+} from './membership.js';
+import { Progress } from './progress.js';
+import { committedIndex, hasQuorum, voteOutcome } from './quorum.js';
+import { ReadQueue, type PendingRead } from './reads.js';
+import { SnapshotReceiver } from './snapshot-receiver.js';
+import { resolveSettings, type Settings } from './settings.js';
+import {
+  EntryKind,
+  type AppendMessage, type AppendResponseMessage, type ConfChange, type Entry, type HardState,
+  type HeartbeatMessage, type HeartbeatResponseMessage, type Membership, type Message, type NodeId,
+  type PersistedState, type ProposeResult, type RaftConfig, type RaftNodeApi, type RaftStatus,
+  type ReadIndexResult, type ReadState, type Ready, type RejectReason, type Role, type Snapshot,
+  type SnapshotMessage, type SnapshotResponseMessage, type SoftState, type VoteMessage,
+  type VoteResponseMessage,
+} from './types.js';
+import { isValidMessage } from './validate.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Distributes Omit over a union, so each message type keeps its own fields. */
+type Outgoing<M> = M extends Message ? Omit<M, 'from' | 'term'> : never;
+
+export class RaftNode implements RaftNodeApi {
+  readonly id: NodeId;
+  private readonly s: Settings;
+  private readonly prng: Prng;
+
+  /** Invariant: never decreases. */
+  private term: number;
+  /** Invariant: set at most once per term (one vote per term). */
+  private votedFor: NodeId | null;
+  private role: Role = 'follower';
+  private leaderId: NodeId | null = null;
+  private readonly log: RaftLog;
+  private readonly members: MembershipHistory;
+  /** The latest snapshot (what a leader sends to a follower that is too far behind). */
+  private snapshot: Snapshot;
+
+  private electionElapsedTicks = 0;
+  private heartbeatElapsedTicks = 0;
+  private randomizedElectionTimeoutTicks = 0;
+  /** Candidate and pre-candidate: votes received in this election. */
+  private readonly votes = new Map<NodeId, boolean>();
+
+  // Leader state, reset on every term.
+  private readonly progress = new Map<NodeId, Progress>();
+  private reads: ReadQueue;
+  private transferTarget: NodeId | null = null;
+  /** Payload bytes this leader appended that are not committed yet. */
+  private uncommittedBytes = 0;
+  /** The index of this leader's NOOP entry: entries from here on were appended by it. */
+  private leaderFirstIndex = 0;
+  /** New entries to send, or a commit index to announce, at the next ready() (batches appends). */
+  private appendPending = false;
+  private commitAnnouncePending = false;
+
+  // Follower state.
+  private readonly receiver = new SnapshotReceiver();
+  /** A received snapshot not yet handed to the caller. */
+  private pendingSnapshot: Snapshot | null = null;
+
+  // Output.
+  private outbox: Message[] = [];
+  private readStates: ReadState[] = [];
+  private persistedHardState: HardState;
+  private reportedSoftState: SoftState = { role: 'follower', leaderId: null };
+  private outstanding: Ready | null = null;
+
+  constructor(config: RaftConfig, persisted: PersistedState) {
+    this.s = resolveSettings(config);
+    this.id = config.id;
+    this.prng = config.prng;
+    const { hardState, snapshot } = persisted;
+    if (!Number.isSafeInteger(hardState.term) || hardState.term < 0) {
+      throw new CairnError('CAIRN_INVALID_ARGUMENT', 'raft: persisted term must be a non-negative integer');
+    }
+    const membership = makeMembership(snapshot.meta.membership.voters, snapshot.meta.membership.learners);
+    const commitIndex = Math.max(hardState.commitIndex, snapshot.meta.index);
+    this.log = new RaftLog(snapshot.meta, persisted.entries, commitIndex);
+    this.members = new MembershipHistory(snapshot.meta.index, membership);
+    for (const entry of persisted.entries) {
+      if (entry.kind === EntryKind.CONFIG) this.members.add(entry.index, decodeMembership(entry.data));
+    }
+    this.snapshot = { meta: { ...snapshot.meta, membership }, data: snapshot.data };
+    this.term = hardState.term;
+    this.votedFor = hardState.votedFor;
+    this.persistedHardState = { ...hardState, commitIndex };
+    this.reads = new ReadQueue(this.s.maxPendingReads);
+    this.resetElectionTimer();
+  }
+
+  // ---------------------------------------------------------------- time
+
+  tick(): void {
+    if (this.role === 'leader') this.tickLeader();
+    else this.tickElection();
+  }
+
+  private tickElection(): void {
+    // Capped: it only matters whether it reached the timeout and whether the lease is over.
+    this.electionElapsedTicks = Math.min(this.electionElapsedTicks + 1, 4 * this.s.electionTimeoutTicks);
+    if (this.electionElapsedTicks >= this.randomizedElectionTimeoutTicks && this.isPromotable()) {
+      this.startElection(false);
+    }
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsedTicks++;
+    this.electionElapsedTicks++;
+    if (this.electionElapsedTicks >= this.s.electionTimeoutTicks) {
+      this.electionElapsedTicks = 0;
+      // CheckQuorum (thesis §6.2): a leader cut off from a majority stops acting as one.
+      if (this.s.checkQuorum && !this.quorumActive()) {
+        this.becomeFollower(this.term, null);
+        return;
+      }
+      for (const pr of this.progress.values()) pr.recentActive = false;
+      this.transferTarget = null; // a transfer that did not finish in an election timeout is abandoned
+    }
+    for (const pr of this.progress.values()) {
+      if (pr.state === 'snapshot' && ++pr.snapshotIdleTicks >= this.s.electionTimeoutTicks) this.sendSnapshotChunk(pr);
+    }
+    if (this.heartbeatElapsedTicks >= this.s.heartbeatIntervalTicks) {
+      this.heartbeatElapsedTicks = 0;
+      this.broadcastHeartbeat();
+    }
+  }
+
+  private quorumActive(): boolean {
+    const voters = this.members.current().voters;
+    if (voters.length === 0) return false;
+    return hasQuorum(voters, (id) => id === this.id || this.progress.get(id)?.recentActive === true);
+  }
+
+  private resetElectionTimer(): void {
+    this.electionElapsedTicks = 0;
+    const t = this.s.electionTimeoutTicks;
+    this.randomizedElectionTimeoutTicks = this.prng.int(t, 2 * t - 1);
+  }
+
+  private isPromotable(): boolean {
+    return isVoter(this.members.current(), this.id);
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  campaign(): void {
+    if (this.role !== 'leader' && this.isPromotable()) this.startElection(false);
+  }
+
+  private startElection(transfer: boolean): void {
+    if (this.s.preVote && !transfer) this.becomePreCandidate();
+    else this.becomeCandidate(transfer);
+  }
+
+  private becomeFollower(term: number, leaderId: NodeId | null): void {
+    assert(term >= this.term, 'terms never decrease');
+    if (term > this.term) {
+      this.term = term;
+      this.votedFor = null;
+    }
+    if (this.role === 'leader') this.stopLeading();
+    this.role = 'follower';
+    this.leaderId = leaderId;
+    this.votes.clear();
+    this.resetElectionTimer();
+  }
+
+  /** PreVote (thesis §9.6): ask whether we could win at term+1 without disturbing anyone's term. */
+  private becomePreCandidate(): void {
+    assert(this.role !== 'leader', 'a leader does not campaign');
+    this.role = 'preCandidate';
+    this.leaderId = null;
+    this.requestVotes(this.term + 1, true, false);
+  }
+
+  private becomeCandidate(transfer: boolean): void {
+    assert(this.role !== 'leader', 'a leader does not campaign');
+    this.term++;
+    this.votedFor = this.id;
+    this.role = 'candidate';
+    this.leaderId = null;
+    this.requestVotes(this.term, false, transfer);
+  }
+
+  private requestVotes(term: number, preVote: boolean, transfer: boolean): void {
+    this.votes.clear();
+    this.votes.set(this.id, true);
+    this.resetElectionTimer();
+    const lastLogIndex = this.log.lastIndex();
+    const lastLogTerm = this.log.lastTerm();
+    for (const to of this.members.current().voters) {
+      if (to === this.id) continue;
+      this.outbox.push({ type: 'vote', from: this.id, to, term, preVote, transfer, lastLogIndex, lastLogTerm });
+    }
+    this.tallyVotes();
+  }
+
+  private tallyVotes(): void {
+    const outcome = voteOutcome(this.members.current().voters, this.votes);
+    if (outcome === 'won') {
+      if (this.role === 'preCandidate') this.becomeCandidate(false);
+      else this.becomeLeader();
+    } else if (outcome === 'lost') {
+      this.becomeFollower(this.term, null);
+    }
+  }
+
+  private becomeLeader(): void {
+    assert(this.role === 'candidate', 'only a candidate becomes leader');
+    assert(this.votedFor === this.id, 'a leader voted for itself');
+    this.role = 'leader';
+    this.leaderId = this.id;
+    this.votes.clear();
+    this.electionElapsedTicks = 0;
+    this.heartbeatElapsedTicks = 0;
+    this.transferTarget = null;
+    this.reads = new ReadQueue(this.s.maxPendingReads);
+    this.progress.clear();
+    this.syncProgress();
+    this.uncommittedBytes = 0;
+    this.leaderFirstIndex = this.log.lastIndex() + 1;
+    // A no-op of the new term lets the leader commit (and so learn) everything before it (§5.4.2).
+    this.appendAsLeader(EntryKind.NOOP, EMPTY);
+  }
+
+  private stopLeading(): void {
+    for (const read of this.reads.takeAll()) this.answerRead(read, -1);
+    this.progress.clear();
+    this.transferTarget = null;
+    this.uncommittedBytes = 0;
+    this.appendPending = false;
+    this.commitAnnouncePending = false;
+  }
+
+  /** Keeps one Progress per member other than this node (after a membership change). */
+  private syncProgress(): void {
+    const peers = peersOf(this.members.current(), this.id);
+    for (const id of [...this.progress.keys()]) if (!peers.includes(id)) this.progress.delete(id);
+    for (const id of peers) {
+      if (this.progress.has(id)) continue;
+      this.progress.set(id, new Progress(id, this.log.lastIndex(), this.s.maxInflightMessages, this.s.maxInflightBytes));
+    }
+  }
+
+  // ---------------------------------------------------------------- input
+
+  step(m: Message): void {
+    if (!isValidMessage(m) || m.to !== this.id || m.from === this.id) return;
+    if (m.term > this.term) {
+      if (!this.onHigherTerm(m)) return;
+    } else if (m.term < this.term) {
+      this.onLowerTerm(m);
+      return;
+    }
+    this.dispatch(m);
+  }
+
+  /** Returns false when the message must be dropped. */
+  private onHigherTerm(m: Message): boolean {
+    if (m.type === 'vote') {
+      // A node that heard from a leader within the election timeout ignores elections (§9.6,
+      // CheckQuorum lease), unless the leader itself asked for one (TimeoutNow).
+      const inLease = this.s.checkQuorum && this.leaderId !== null &&
+        this.electionElapsedTicks < this.s.electionTimeoutTicks;
+      if (inLease && !m.transfer) return false;
+      if (m.preVote) return true; // a PreVote never changes our term
+      this.becomeFollower(m.term, null);
+      return true;
+    }
+    // A granted PreVote carries the term the candidate will use, not a newer leader's term.
+    if (m.type === 'voteResponse' && m.preVote && m.granted) return true;
+    const fromLeader = m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot';
+    this.becomeFollower(m.term, fromLeader ? m.from : null);
+    return true;
+  }
+
+  private onLowerTerm(m: Message): void {
+    if ((this.s.checkQuorum || this.s.preVote) && (m.type === 'append' || m.type === 'heartbeat')) {
+      // A stale leader that we ignore would never learn the new term: tell it, so it steps down.
+      this.send({ type: 'appendResponse', to: m.from, success: false, matchIndex: 0, rejectedIndex: 0, conflictTerm: 0, conflictIndex: 0 });
+    } else if (m.type === 'vote' && m.preVote) {
+      this.send({ type: 'voteResponse', to: m.from, preVote: true, granted: false });
+    }
+  }
+
+  private dispatch(m: Message): void {
+    switch (m.type) {
+      case 'vote': return this.handleVote(m);
+      case 'voteResponse': return this.handleVoteResponse(m);
+      case 'append': return this.handleAppend(m);
+      case 'heartbeat': return this.handleHeartbeat(m);
+      case 'snapshot': return this.handleSnapshot(m);
+      case 'appendResponse': return this.handleAppendResponse(m);
+      case 'heartbeatResponse': return this.handleHeartbeatResponse(m);
+      case 'snapshotResponse': return this.handleSnapshotResponse(m);
+      case 'timeoutNow':
+        if (this.role !== 'leader' && this.isPromotable()) this.startElection(true);
+        return;
+      case 'readIndex':
+        if (this.role !== 'leader' || this.leaderReadIndex(m.requestId, m.from) !== null) {
+          this.send({ type: 'readIndexResponse', to: m.from, requestId: m.requestId, index: -1 });
+        }
+        return;
+      case 'readIndexResponse':
+        if (this.role === 'follower' && m.from === this.leaderId) {
+          this.readStates.push({ requestId: m.requestId, index: m.index });
+        }
+        return;
+    }
+  }
+
+  private send(m: Outgoing<Message>): void {
+    this.outbox.push({ ...m, from: this.id, term: this.term } as Message);
+  }
+
+  // ---------------------------------------------------------------- elections
+
+  private handleVote(m: VoteMessage): void {
+    // §5.2, §5.4.1: one vote per term, and only for a candidate whose log is at least as up to date.
+    const canVote = this.votedFor === m.from ||
+      (this.votedFor === null && this.leaderId === null) ||
+      (m.preVote && m.term > this.term);
+    if (canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm)) {
+      this.outbox.push({ type: 'voteResponse', from: this.id, to: m.from, term: m.term, preVote: m.preVote, granted: true });
+      if (!m.preVote) {
+        this.votedFor = m.from;
+        this.electionElapsedTicks = 0;
+      }
+    } else {
+      this.send({ type: 'voteResponse', to: m.from, preVote: m.preVote, granted: false });
+    }
+  }
+
+  private handleVoteResponse(m: VoteResponseMessage): void {
+    if (this.role === 'preCandidate' && m.preVote) {
+      if (m.granted && m.term !== this.term + 1) return; // a grant for an older PreVote round
+    } else if (this.role !== 'candidate' || m.preVote) {
+      return;
+    }
+    if (!this.votes.has(m.from)) this.votes.set(m.from, m.granted);
+    this.tallyVotes();
+  }
+
+  // ---------------------------------------------------------------- follower side
+
+  /** A message from the leader of our term: follow it and restart the election timer. */
+  private acceptLeader(from: NodeId): void {
+    assert(this.role !== 'leader', 'election safety: two leaders in one term');
+    if (this.role !== 'follower') this.becomeFollower(this.term, from);
+    this.leaderId = from;
+    this.electionElapsedTicks = 0;
+  }
+
+  private handleAppend(m: AppendMessage): void {
+    this.acceptLeader(m.from);
+    let { prevIndex, prevTerm, entries } = m;
+    const commitIndex = this.log.commitIndex;
+    if (prevIndex < commitIndex) {
+      // Entries up to our commit index are committed, so they match the leader's: skip them.
+      const skip = Math.min(commitIndex - prevIndex, entries.length);
+      entries = entries.slice(skip);
+      prevIndex += skip;
+      if (prevIndex < commitIndex) return this.ackAppend(m.from, commitIndex);
+      prevTerm = this.log.termAt(prevIndex)!;
+    }
+    const lastIndexBefore = this.log.lastIndex();
+    const firstWritten = this.log.maybeAppend(prevIndex, prevTerm, entries);
+    if (firstWritten < 0) return this.rejectAppend(m.from, prevIndex);
+    if (firstWritten <= lastIndexBefore) this.members.truncateFrom(firstWritten);
+    for (let i = Math.max(0, firstWritten - prevIndex - 1); i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (entry.kind === EntryKind.CONFIG) this.members.add(entry.index, decodeMembership(entry.data));
+    }
+    const lastNewIndex = prevIndex + entries.length;
+    // Commit only what is known to match the leader: entries past lastNewIndex may be stale.
+    this.log.commitTo(Math.min(m.commitIndex, lastNewIndex));
+    this.ackAppend(m.from, lastNewIndex);
+  }
+
+  private ackAppend(to: NodeId, matchIndex: number): void {
+    this.send({ type: 'appendResponse', to, success: true, matchIndex, rejectedIndex: 0, conflictTerm: 0, conflictIndex: 0 });
+  }
+
+  /** Rejects with a hint (thesis §5.3 optimization) so the leader skips a whole term at a time. */
+  private rejectAppend(to: NodeId, prevIndex: number): void {
+    const lastIndex = this.log.lastIndex();
+    let conflictTerm = 0;
+    let conflictIndex = lastIndex + 1;
+    if (prevIndex <= lastIndex) {
+      conflictTerm = this.log.termAt(prevIndex)!;
+      conflictIndex = this.log.firstIndexOfTermAt(prevIndex, this.log.commitIndex + 1);
+    }
+    this.send({ type: 'appendResponse', to, success: false, matchIndex: 0, rejectedIndex: prevIndex, conflictTerm, conflictIndex });
+  }
+
+  private handleHeartbeat(m: HeartbeatMessage): void {
+    this.acceptLeader(m.from);
+    // The leader sends min(its commit, our match), so every index up to it matches its log.
+    this.log.commitTo(Math.min(m.commitIndex, this.log.lastIndex()));
+    this.send({ type: 'heartbeatResponse', to: m.from, readSeq: m.readSeq });
+  }
+
+  private handleSnapshot(m: SnapshotMessage): void {
+    this.acceptLeader(m.from);
+    const respond = (nextOffset: number, done: boolean): void =>
+      this.send({ type: 'snapshotResponse', to: m.from, snapshotIndex: m.meta.index, nextOffset, done });
+    if (m.meta.index <= this.log.commitIndex) {
+      this.receiver.reset();
+      return respond(m.totalBytes, true);
+    }
+    const data = this.receiver.receive(m);
+    if (data === null) {
+      const expected = this.receiver.expected();
+      return respond(expected.index === m.meta.index ? expected.offset : 0, false);
+    }
+    this.installSnapshot({ meta: m.meta, data });
+    respond(m.totalBytes, true);
+  }
+
+  private installSnapshot(snapshot: Snapshot): void {
+    const { meta } = snapshot;
+    if (this.log.termAt(meta.index) === meta.term) {
+      // Our log already holds the snapshot's last entry, so the prefix matches: just commit it.
+      this.log.commitTo(meta.index);
+      return;
+    }
+    const membership = makeMembership(meta.membership.voters, meta.membership.learners);
+    this.log.restore(meta);
+    this.members.reset(meta.index, membership);
+    this.snapshot = { meta: { ...meta, membership }, data: snapshot.data };
+    this.pendingSnapshot = this.snapshot;
+  }
+
+  // ---------------------------------------------------------------- leader side
+
+  propose(data: Uint8Array): ProposeResult {
+    if (!(data instanceof Uint8Array)) return this.reject('invalid');
+    const refused = this.leaderRefusal();
+    if (refused !== null) return this.reject(refused);
+    if (this.uncommittedBytes > 0 && this.uncommittedBytes + data.length > this.s.maxUncommittedBytes) {
+      return this.reject('busy');
+    }
+    const entry = this.appendAsLeader(EntryKind.NORMAL, data);
+    return { accepted: true, index: entry.index, term: entry.term };
+  }
+
+  proposeConfChange(change: ConfChange): ProposeResult {
+    const refused = this.leaderRefusal();
+    if (refused !== null) return this.reject(refused);
+    // One change at a time, and only once this leader committed an entry of its own term: that
+    // keeps every two configurations that can be in effect at once overlapping in a majority.
+    if (this.log.termAt(this.log.commitIndex) !== this.term) return this.reject('conf_change_pending');
+    if (this.members.currentIndex() > this.log.commitIndex) return this.reject('conf_change_pending');
+    const next = applyChange(this.members.current(), change);
+    if (typeof next === 'string') return this.reject('invalid');
+    const entry = this.appendAsLeader(EntryKind.CONFIG, encodeMembership(next));
+    return { accepted: true, index: entry.index, term: entry.term };
+  }
+
+  transferLeadership(to: NodeId): ProposeResult {
+    if (this.role !== 'leader') return this.reject('not_leader');
+    if (to === this.id || !isVoter(this.members.current(), to)) return this.reject('invalid');
+    this.transferTarget = to;
+    this.electionElapsedTicks = 0;
+    const pr = this.progress.get(to)!;
+    if (pr.matchIndex === this.log.lastIndex()) this.send({ type: 'timeoutNow', to });
+    else this.sendAppends(pr, true);
+    return { accepted: true, index: this.log.lastIndex(), term: this.term };
+  }
+
+  private leaderRefusal(): RejectReason | null {
+    if (this.role !== 'leader') return 'not_leader';
+    if (this.transferTarget !== null) return 'transferring';
+    return null;
+  }
+
+  private reject(reason: RejectReason): { accepted: false; reason: RejectReason; leaderId: NodeId | null } {
+    return { accepted: false, reason, leaderId: this.leaderId };
+  }
+
+  private appendAsLeader(kind: number, data: Uint8Array): Entry {
+    assert(this.role === 'leader', 'only a leader appends new entries');
+    const entry: Entry = { index: this.log.lastIndex() + 1, term: this.term, kind, data };
+    this.log.append([entry]);
+    if (kind === EntryKind.CONFIG) {
+      this.members.add(entry.index, decodeMembership(data));
+      this.syncProgress();
+    }
+    this.uncommittedBytes += data.length;
+    this.appendPending = true;
+    return entry;
+  }
+
+  /** Sends AppendEntries to `pr` while its flow control allows and there is something to send. */
+  private sendAppends(pr: Progress, sendIfEmpty: boolean): void {
+    for (let i = 0; i <= this.s.maxInflightMessages; i++) {
+      if (!this.sendAppend(pr, sendIfEmpty && i === 0)) return;
+    }
+  }
+
+  /** Returns true when it sent entries (so the caller may try again). */
+  private sendAppend(pr: Progress, sendIfEmpty: boolean): boolean {
+    if (pr.isPaused()) return false;
+    const prevIndex = pr.nextIndex - 1;
+    const prevTerm = this.log.termAt(prevIndex);
+    if (prevTerm === null) {
+      // The entries it needs are compacted: send the snapshot instead (§7).
+      assert(prevIndex < this.log.snapshotIndex, 'progress: next index beyond the log');
+      pr.becomeSnapshot(this.snapshot.meta.index);
+      this.sendSnapshotChunk(pr);
+      return false;
+    }
+    const lastIndex = this.log.lastIndex();
+    const entries = this.log.slice(pr.nextIndex, lastIndex + 1, this.s.maxBatchEntries, this.s.maxBatchBytes)!;
+    if (entries.length === 0 && !sendIfEmpty) return false;
+    let bytes = 0;
+    for (const entry of entries) bytes += entry.data.length;
+    this.send({ type: 'append', to: pr.id, prevIndex, prevTerm, entries, commitIndex: this.log.commitIndex });
+    pr.sent(prevIndex + entries.length, entries.length, bytes);
+    return entries.length > 0;
+  }
+
+  private sendSnapshotChunk(pr: Progress): void {
+    if (pr.snapshotIndex !== this.snapshot.meta.index) pr.becomeSnapshot(this.snapshot.meta.index);
+    const data = this.snapshot.data;
+    const chunk = data.subarray(pr.snapshotOffset, pr.snapshotOffset + this.s.snapshotChunkBytes);
+    this.send({ type: 'snapshot', to: pr.id, meta: this.snapshot.meta, totalBytes: data.length, offset: pr.snapshotOffset, chunk });
+    pr.snapshotIdleTicks = 0;
+  }
+
+  private broadcastHeartbeat(): void {
+    this.reads.roundPending = false;
+    for (const pr of this.progress.values()) {
+      const commitIndex = Math.min(pr.matchIndex, this.log.commitIndex);
+      this.send({ type: 'heartbeat', to: pr.id, commitIndex, readSeq: this.reads.seq });
+    }
+  }
+
+  private handleAppendResponse(m: AppendResponseMessage): void {
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    pr.recentActive = true;
+    if (!m.success) {
+      if (pr.maybeDecrease(m.rejectedIndex, this.retryIndex(m))) this.sendAppends(pr, true);
+      return;
+    }
+    if (!pr.maybeUpdate(m.matchIndex)) return;
+    if (pr.state === 'probe') pr.becomeReplicate();
+    else if (pr.state === 'snapshot' && pr.matchIndex >= pr.snapshotIndex) pr.becomeProbe();
+    if (this.maybeCommit()) this.commitAnnouncePending = true;
+    this.sendAppends(pr, false);
+    if (this.transferTarget === m.from && pr.matchIndex === this.log.lastIndex()) {
+      this.send({ type: 'timeoutNow', to: m.from });
+    }
+  }
+
+  /** Where to retry after a rejection, from the follower's conflict hint. */
+  private retryIndex(m: AppendResponseMessage): number {
+    if (m.conflictTerm > 0) {
+      const index = this.log.lastIndexOfTerm(m.conflictTerm, m.rejectedIndex);
+      if (index >= 0) return index + 1;
+    }
+    return m.conflictIndex;
+  }
+
+  private handleHeartbeatResponse(m: HeartbeatResponseMessage): void {
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    pr.recentActive = true;
+    pr.probeSent = false;
+    pr.freeOneIfFull();
+    if (m.readSeq > pr.readSeqAcked) pr.readSeqAcked = m.readSeq;
+    if (pr.matchIndex < this.log.lastIndex()) this.sendAppends(pr, true);
+    this.confirmReads();
+  }
+
+  private handleSnapshotResponse(m: SnapshotResponseMessage): void {
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    pr.recentActive = true;
+    if (pr.state !== 'snapshot' || m.snapshotIndex !== pr.snapshotIndex) return;
+    if (m.done) {
+      pr.maybeUpdate(m.snapshotIndex);
+      pr.becomeProbe();
+      if (this.maybeCommit()) this.commitAnnouncePending = true;
+      this.sendAppends(pr, true);
+      return;
+    }
+    // Only progress (or a request to restart) moves the transfer; a duplicate waits for the idle timer.
+    if (m.nextOffset === pr.snapshotOffset) return;
+    pr.snapshotOffset = Math.min(m.nextOffset, this.snapshot.data.length);
+    this.sendSnapshotChunk(pr);
+  }
+
+  /** Figure 8 (§5.4.2): commit by counting replicas only an entry of the current term. */
+  private maybeCommit(): boolean {
+    const voters = this.members.current().voters;
+    if (voters.length === 0) return false;
+    const index = committedIndex(voters, (id) =>
+      id === this.id ? this.log.stableIndex() : this.progress.get(id)?.matchIndex ?? 0);
+    if (index <= this.log.commitIndex || this.log.termAt(index) !== this.term) return false;
+    const oldCommitIndex = this.log.commitIndex;
+    this.log.commitTo(index);
+    this.afterCommit(oldCommitIndex);
+    return true;
+  }
+
+  private afterCommit(oldCommitIndex: number): void {
+    const commitIndex = this.log.commitIndex;
+    for (let index = Math.max(oldCommitIndex + 1, this.leaderFirstIndex); index <= commitIndex; index++) {
+      this.uncommittedBytes -= this.log.entryAt(index).data.length;
+    }
+    assert(this.uncommittedBytes >= 0, 'uncommitted bytes went negative');
+    this.reads.releaseWaiting(commitIndex);
+    this.confirmReads();
+    // A leader that removed itself leads until the change commits, then steps down (thesis §4.2.2).
+    if (!this.isPromotable() && commitIndex >= this.members.currentIndex()) this.becomeFollower(this.term, null);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  readIndex(requestId: string): ReadIndexResult {
+    if (typeof requestId !== 'string') return this.reject('invalid');
+    if (this.role === 'leader') {
+      const refused = this.leaderReadIndex(requestId, this.id);
+      return refused === null ? { accepted: true } : this.reject(refused);
+    }
+    if (this.leaderId === null) return this.reject('not_leader');
+    this.send({ type: 'readIndex', to: this.leaderId, requestId });
+    return { accepted: true };
+  }
+
+  /** Registers a read on the leader; returns why it was refused, or null. */
+  private leaderReadIndex(requestId: string, from: NodeId): RejectReason | null {
+    if (this.reads.isFull()) return 'busy';
+    // Until an entry of this term commits, the leader's commit index may be behind (§6.4 step 1).
+    if (this.log.termAt(this.log.commitIndex) !== this.term) this.reads.wait(requestId, from);
+    else this.reads.startRound(requestId, from, this.log.commitIndex);
+    this.confirmReads();
+    return null;
+  }
+
+  /** Answers the reads whose heartbeat round a majority acknowledged (or at once under a lease). */
+  private confirmReads(): void {
+    const voters = this.members.current().voters;
+    if (voters.length === 0) return;
+    const lease = this.s.leaseBasedReads && this.s.checkQuorum;
+    const confirmed = this.reads.takeConfirmed((seq) => lease ||
+      hasQuorum(voters, (id) => id === this.id || (this.progress.get(id)?.readSeqAcked ?? 0) >= seq));
+    for (const read of confirmed) this.answerRead(read, read.index);
+  }
+
+  private answerRead(read: PendingRead, index: number): void {
+    if (read.from === this.id) this.readStates.push({ requestId: read.requestId, index });
+    else this.send({ type: 'readIndexResponse', to: read.from, requestId: read.requestId, index });
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  compact(index: number, data: Uint8Array): Snapshot {
+    if (!Number.isSafeInteger(index) || index <= this.log.snapshotIndex || index > this.log.appliedIndex) {
+      throw new CairnError('CAIRN_INVALID_ARGUMENT',
+        `raft: compact index ${index} must be above the snapshot (${this.log.snapshotIndex}) and at most applied (${this.log.appliedIndex})`);
+    }
+    const meta = { index, term: this.log.termAt(index)!, membership: this.members.at(index) };
+    this.log.compact(index);
+    this.members.compactTo(index);
+    this.snapshot = { meta, data };
+    return this.snapshot;
+  }
+
+  // ---------------------------------------------------------------- output
+
+  hasReady(): boolean {
+    if (this.outstanding !== null) return false;
+    return this.appendPending || this.commitAnnouncePending || this.reads.roundPending ||
+      this.outbox.length > 0 || this.readStates.length > 0 || this.pendingSnapshot !== null ||
+      this.log.unstableFrom <= this.log.lastIndex() || this.hardState() !== null ||
+      this.softStateChange() !== null || this.log.commitIndex > this.appliedBase();
+  }
+
+  ready(): Ready {
+    assert(this.outstanding === null, 'ready() called again before advance()');
+    if (this.role === 'leader') this.flushLeader();
+    const hardState = this.hardState();
+    const softState = this.softStateChange();
+    if (softState !== null) this.reportedSoftState = softState;
+    const from = this.appliedBase() + 1;
+    const committedEntries = this.log.commitIndex >= from
+      ? this.log.slice(from, this.log.commitIndex + 1, 8 * this.s.maxBatchEntries, 8 * this.s.maxBatchBytes)!
+      : [];
+    const rd: Ready = {
+      softState,
+      hardState,
+      snapshot: this.pendingSnapshot,
+      entries: this.log.unstableEntries(),
+      messages: this.outbox,
+      committedEntries,
+      readStates: this.readStates,
+    };
+    this.outbox = [];
+    this.readStates = [];
+    this.log.truncatedSinceReady = Infinity;
+    this.outstanding = rd;
+    return rd;
+  }
+
+  advance(rd: Ready): void {
+    assert(rd === this.outstanding, 'advance() takes the Ready that ready() returned');
+    if (rd.snapshot !== null) {
+      this.log.appliedIndex = Math.max(this.log.appliedIndex, rd.snapshot.meta.index);
+      if (this.pendingSnapshot === rd.snapshot) this.pendingSnapshot = null;
+    }
+    const lastEntry = rd.entries[rd.entries.length - 1];
+    if (lastEntry !== undefined) this.log.stableTo(lastEntry.index, lastEntry.term);
+    if (rd.hardState !== null) this.persistedHardState = rd.hardState;
+    const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
+    if (lastApplied !== undefined) this.log.appliedIndex = Math.max(this.log.appliedIndex, lastApplied.index);
+    assert(this.log.appliedIndex <= this.log.commitIndex, 'applied beyond the commit index');
+    this.log.truncatedSinceReady = Infinity;
+    this.outstanding = null;
+    // The leader counts itself only for entries it has persisted.
+    if (this.role === 'leader' && lastEntry !== undefined && this.maybeCommit()) this.commitAnnouncePending = true;
+  }
+
+  /** Sends the appends and heartbeats that were batched since the last Ready. */
+  private flushLeader(): void {
+    if (this.appendPending || this.commitAnnouncePending) {
+      for (const pr of this.progress.values()) this.sendAppends(pr, this.commitAnnouncePending);
+      this.appendPending = false;
+      this.commitAnnouncePending = false;
+    }
+    if (this.reads.roundPending) this.broadcastHeartbeat();
+  }
+
+  private appliedBase(): number {
+    return Math.max(this.log.appliedIndex, this.pendingSnapshot?.meta.index ?? 0);
+  }
+
+  /** The hard state when it differs from what was last handed out for persistence, else null. */
+  private hardState(): HardState | null {
+    const p = this.persistedHardState;
+    const term = this.term;
+    const votedFor = this.votedFor;
+    const commitIndex = this.log.commitIndex;
+    if (p.term === term && p.votedFor === votedFor && p.commitIndex === commitIndex) return null;
+    assert(term >= p.term, 'terms never decrease');
+    assert(term > p.term || p.votedFor === null || p.votedFor === votedFor, 'one vote per term');
+    assert(commitIndex >= p.commitIndex, 'commit index never decreases');
+    return { term, votedFor, commitIndex };
+  }
+
+  private softStateChange(): SoftState | null {
+    const r = this.reportedSoftState;
+    if (r.role === this.role && r.leaderId === this.leaderId) return null;
+    return { role: this.role, leaderId: this.leaderId };
+  }
+
+  // ---------------------------------------------------------------- status
+
+  status(): RaftStatus {
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      votedFor: this.votedFor,
+      leaderId: this.leaderId,
+      commitIndex: this.log.commitIndex,
+      appliedIndex: this.log.appliedIndex,
+      firstIndex: this.log.firstIndex(),
+      lastIndex: this.log.lastIndex(),
+      lastTerm: this.log.lastTerm(),
+      snapshotIndex: this.log.snapshotIndex,
+      membership: this.members.current(),
+      peers: [...this.progress.values()].map((pr) => pr.status()),
+      transferTarget: this.transferTarget,
+    };
+  }
+
+  /** The membership in effect (the latest in the log). */
+  membership(): Membership {
+    return this.members.current();
+  }
+}
