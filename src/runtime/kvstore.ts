@@ -1,0 +1,80 @@
+// KVStore: the embedded API (`import { KVStore } from 'cairn'`) — put/get/del on a Store in a
+// local folder, on the real disk and clock. put and del resolve once the write is as durable as the
+// fsync policy promises; get reads the applied state synchronously.
+
+import { Buffer } from 'node:buffer';
+import { CairnError } from '../lib/errors.js';
+import type { Reply } from '../lib/reply.js';
+import { isFsyncPolicy, type FsyncPolicy } from '../storage/fsync-policy.js';
+import { Store, type StoreStats } from '../store/store.js';
+import { SystemClock } from './clock.js';
+import { NodeDisk } from './disk.js';
+
+export type { FsyncPolicy } from '../storage/fsync-policy.js';
+
+export type KeyLike = string | Uint8Array;
+
+export interface KVStoreOptions {
+  /** 'always' (default), 'everysec' or 'no'; see docs/STORAGE.md for what each promises. */
+  readonly fsync?: FsyncPolicy;
+  /** Automatic compaction threshold floor in bytes (default 64 MiB). */
+  readonly compactionMinBytes?: number;
+}
+
+const SET = Buffer.from('SET');
+const DEL = Buffer.from('DEL');
+
+function toBytes(value: KeyLike, what: string): Uint8Array {
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (value instanceof Uint8Array) return value;
+  throw new CairnError('CAIRN_INVALID_ARGUMENT', `${what} must be a string or a Buffer`);
+}
+
+function replyError(reply: Reply | undefined): CairnError {
+  const text = reply === undefined ? 'no reply' : reply.type === 'error' ? reply.message : `unexpected ${reply.type} reply`;
+  return new CairnError('CAIRN_INVALID_ARGUMENT', text);
+}
+
+export class KVStore {
+  private constructor(private readonly store: Store) {}
+
+  /** Opens (creating if needed) the store in `dir`. A folder open in another process: CAIRN_LOCKED. */
+  static async open(dir: string, options: KVStoreOptions = {}): Promise<KVStore> {
+    if (typeof dir !== 'string' || dir.length === 0) throw new CairnError('CAIRN_INVALID_ARGUMENT', 'dir must be a non-empty path');
+    const fsync = options.fsync ?? 'always';
+    if (!isFsyncPolicy(fsync)) throw new CairnError('CAIRN_INVALID_ARGUMENT', `fsync must be 'always', 'everysec' or 'no', not ${String(fsync)}`);
+    const store = await Store.open({ dir, disk: new NodeDisk(), clock: new SystemClock(), fsync, compactionMinBytes: options.compactionMinBytes });
+    return new KVStore(store);
+  }
+
+  async put(key: KeyLike, value: KeyLike): Promise<void> {
+    const [reply] = await this.store.write({ commands: [[SET, toBytes(key, 'key'), toBytes(value, 'value')]] });
+    if (reply?.type !== 'simple') throw replyError(reply);
+  }
+
+  /** The value as a Buffer, or undefined when the key is absent. */
+  get(key: KeyLike): Buffer | undefined {
+    const value = this.store.getValue(toBytes(key, 'key'));
+    return value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+
+  /** True when the key existed. */
+  async del(key: KeyLike): Promise<boolean> {
+    const [reply] = await this.store.write({ commands: [[DEL, toBytes(key, 'key')]] });
+    if (reply?.type !== 'integer') throw replyError(reply);
+    return Number(reply.value) > 0;
+  }
+
+  /** Snapshot now and drop the log it covers. */
+  compact(): Promise<void> {
+    return this.store.compact();
+  }
+
+  stats(): StoreStats {
+    return this.store.stats();
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
