@@ -1,0 +1,65 @@
+// Byte helpers for the keyspace: keys are held as latin1 strings (one char per byte, so any byte
+// sequence round-trips), command names and options are compared case-insensitively as ASCII.
+
+import { Buffer } from 'node:buffer';
+
+const SHORT_KEY_BYTES = 24;
+
+/** The map key for a byte string. */
+export function keyOf(bytes: Uint8Array): string {
+  const length = bytes.length;
+  if (length <= SHORT_KEY_BYTES) {
+    let out = '';
+    for (let i = 0; i < length; i++) out += String.fromCharCode(bytes[i] as number);
+    return out;
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
+}
+
+/** The bytes of a map key. */
+export function keyBytes(key: string): Uint8Array {
+  return Buffer.from(key, 'latin1');
+}
+
+/** ASCII-lowercases a command name or option (other bytes pass through as latin1). */
+export function lowerName(bytes: Uint8Array): string {
+  let out = '';
+  const length = Math.min(bytes.length, 64);
+  for (let i = 0; i < length; i++) {
+    const c = bytes[i] as number;
+    out += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
+  }
+  return bytes.length > 64 ? out + '\u0000' : out; // over-long names never match a real one
+}
+
+/** Case-insensitive ASCII comparison of an argument with a lowercase option name. */
+export function isOption(bytes: Uint8Array, lowercase: string): boolean {
+  if (bytes.length !== lowercase.length) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i] as number;
+    if ((c >= 0x41 && c <= 0x5a ? c + 0x20 : c) !== lowercase.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A private copy, so the store never keeps a view into a caller's (or a log segment's) buffer. */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+export function asciiBytes(text: string): Uint8Array {
+  return Buffer.from(text, 'latin1');
+}
+
+/** The text of bytes for error messages (latin1, so any byte shows as one char). */
+export function textOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+}

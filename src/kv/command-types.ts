@@ -1,0 +1,40 @@
+// The shape of one command in the table: Redis's metadata (arity, flags, key positions, and what
+// COMMAND INFO / COMMAND DOCS report) plus the handler that runs it against the keyspace.
+
+import type { Prng } from '../lib/prng.js';
+import type { Reply } from '../lib/reply.js';
+import type { Db } from './db.js';
+
+export type CommandFlag =
+  | 'write' // modifies the keyspace: must go through the log
+  | 'readonly' // only reads
+  | 'denyoom' // may grow memory
+  | 'fast' // O(1) or O(log N)
+  | 'random' // the reply is not a function of the keyspace alone (RANDOMKEY)
+  | 'internal'; // proposed by Cairn itself; the server refuses it from clients
+
+/** What a handler may touch: the keyspace, the time of the entry, a seeded source of randomness. */
+export interface ExecContext {
+  readonly db: Db;
+  readonly nowMs: number;
+  readonly prng: Prng;
+}
+
+export type Handler = (ctx: ExecContext, argv: readonly Uint8Array[]) => Reply;
+
+export interface CommandSpec {
+  /** Lowercase, as Redis reports it. */
+  readonly name: string;
+  /** Argument count including the name; negative means "at least -arity". */
+  readonly arity: number;
+  readonly flags: readonly CommandFlag[];
+  /** 1-based argv positions of the first and last key (-1 = the last argument), and the step. 0 = no keys. */
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly keyStep: number;
+  readonly group: 'string' | 'generic' | 'server';
+  readonly since: string;
+  readonly summary: string;
+  readonly complexity: string;
+  readonly handler: Handler;
+}

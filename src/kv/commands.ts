@@ -1,0 +1,61 @@
+// The command table as data and the one place that dispatches: name lookup (any case), arity
+// checked with Redis's exact text, then the handler. The server merges KV_COMMANDS with its own
+// connection commands (PING, HELLO, MULTI, ...) for COMMAND INFO / DOCS.
+
+import { assert } from '../lib/assert.js';
+import { errorReply, type Reply } from '../lib/reply.js';
+import { arityError } from './args.js';
+import { lowerName, textOf } from './bytes.js';
+import type { CommandSpec, ExecContext } from './command-types.js';
+import { EXPIRY_COMMANDS } from './expiry.js';
+import { KEYSPACE_COMMANDS } from './keyspace.js';
+import { STRING_COMMANDS } from './strings.js';
+
+export type { CommandFlag, CommandSpec, ExecContext, Handler } from './command-types.js';
+
+function buildTable(groups: readonly (readonly CommandSpec[])[]): ReadonlyMap<string, CommandSpec> {
+  const table = new Map<string, CommandSpec>();
+  for (const group of groups) {
+    for (const spec of group) {
+      assert(!table.has(spec.name), `duplicate command ${spec.name}`);
+      assert(spec.name === spec.name.toLowerCase(), `command name ${spec.name} must be lowercase`);
+      table.set(spec.name, Object.freeze(spec));
+    }
+  }
+  return table;
+}
+
+/** Every command kv/ implements, by lowercase name. */
+export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([STRING_COMMANDS, KEYSPACE_COMMANDS, EXPIRY_COMMANDS]);
+
+/** The spec for argv[0], in any case, or undefined. */
+export function lookupCommand(name: Uint8Array): CommandSpec | undefined {
+  return KV_COMMANDS.get(lowerName(name));
+}
+
+/** Whether an argument count fits a command's arity. */
+export function arityOk(spec: CommandSpec, argc: number): boolean {
+  return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
+}
+
+/** Runs one command. Unknown names and wrong arity get Redis's exact error replies. */
+export function dispatch(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
+  const name = argv[0];
+  if (name === undefined) return errorReply('ERR empty command');
+  const spec = lookupCommand(name);
+  if (spec === undefined) return unknownCommand(argv);
+  if (!arityOk(spec, argv.length)) return arityError(spec.name);
+  return spec.handler(ctx, argv);
+}
+
+/** `ERR unknown command 'x', with args beginning with: 'a' 'b' ` (Redis caps the args at 128 chars). */
+export function unknownCommand(argv: readonly Uint8Array[]): Reply {
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    const remaining = 128 - args.length;
+    args += `'${textOf(argv[i] as Uint8Array).slice(0, remaining)}' `;
+  }
+  const name = textOf(argv[0] as Uint8Array).slice(0, 128);
+  // Newlines would break the protocol line; Redis maps them to spaces too.
+  return errorReply(`ERR unknown command '${name}', with args beginning with: ${args}`.replace(/[\r\n]/g, ' '));
+}

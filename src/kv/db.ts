@@ -1,0 +1,183 @@
+// The keyspace itself: the key → record map, per-key versions (for WATCH), tombstones for deleted
+// keys, and the two indexes kept beside the map (SCAN buckets and the expiry heap). Every mutation
+// of a key goes through set/remove here so the versions and indexes never drift from the map.
+
+import { assert } from '../lib/assert.js';
+import { ExpiryHeap } from './expiry-heap.js';
+import { KeyOrder } from './key-order.js';
+
+/** A stored string. `value` is never written in place below its length (views handed out stay valid). */
+export interface KvRecord {
+  value: Uint8Array;
+  /** Bytes past value.length in value.buffer that belong to this record alone (APPEND growth room). */
+  spareBytes: number;
+  /** Absolute expiry in ms, or NO_EXPIRY. */
+  expireAtMs: number;
+  /** Changes on every modification of this key. */
+  version: number;
+  /** Position in insertion order (KeyOrder); fixed while the key exists. */
+  seq: number;
+}
+
+export const NO_EXPIRY = -1;
+/** Deleted keys whose version is remembered exactly; older ones fall back to the floor. */
+export const MAX_TOMBSTONES = 65_536;
+
+export class Db {
+  readonly map = new Map<string, KvRecord>();
+  readonly order = new KeyOrder();
+  readonly expiry = new ExpiryHeap();
+  /** Invariant: strictly greater than or equal to every version handed out so far. */
+  versionCounter = 0;
+  /** The version of an absent key with no tombstone. Raised when a tombstone is forgotten. */
+  tombstoneFloor = 0;
+  /** Versions of recently deleted keys, oldest first. Invariant: no key here is in `map`. */
+  readonly tombstones = new Map<string, number>();
+  /** Records with an expiry; keeps the heap compaction bound honest. */
+  expiringCount = 0;
+
+  /** The record if present and not expired at nowMs. Never mutates. */
+  lookup(key: string, nowMs: number): KvRecord | undefined {
+    const record = this.map.get(key);
+    if (record === undefined) return undefined;
+    if (record.expireAtMs !== NO_EXPIRY && record.expireAtMs <= nowMs) return undefined;
+    return record;
+  }
+
+  /** Like lookup, but a write path: an expired record is removed first (keeping its version lineage). */
+  lookupForWrite(key: string, nowMs: number): KvRecord | undefined {
+    const record = this.map.get(key);
+    if (record === undefined) return undefined;
+    if (record.expireAtMs !== NO_EXPIRY && record.expireAtMs <= nowMs) {
+      this.removeExpired(key, record);
+      return undefined;
+    }
+    return record;
+  }
+
+  /** Stores a new value (copying nothing: the caller passes bytes the store may keep). */
+  set(key: string, value: Uint8Array, expireAtMs: number): KvRecord {
+    assert(expireAtMs === NO_EXPIRY || expireAtMs >= 0, 'expiry must be absolute and non-negative');
+    const version = ++this.versionCounter;
+    const existing = this.map.get(key);
+    if (existing !== undefined) {
+      if (existing.expireAtMs !== NO_EXPIRY) this.expiringCount--;
+      existing.value = value;
+      existing.spareBytes = 0;
+      existing.version = version;
+      this.setExpiry(key, existing, expireAtMs);
+      return existing;
+    }
+    const record: KvRecord = { value, spareBytes: 0, expireAtMs: NO_EXPIRY, version, seq: this.order.add(key) };
+    this.tombstones.delete(key);
+    this.map.set(key, record);
+    this.setExpiry(key, record, expireAtMs);
+    return record;
+  }
+
+  /** Adds a record read from a snapshot, version and all (no modification happens). */
+  restore(key: string, record: KvRecord): void {
+    assert(!this.map.has(key), 'restore of a present key');
+    assert(record.version <= this.versionCounter, 'restored version ahead of the counter');
+    this.map.set(key, record);
+    this.order.restore(key, record.seq);
+    if (record.expireAtMs !== NO_EXPIRY) this.expiringCount++;
+  }
+
+  /** Marks an in-place change of a record (value or expiry) as a modification. */
+  touch(record: KvRecord): void {
+    assert(record.version <= this.versionCounter, 'record version ahead of the counter');
+    record.version = ++this.versionCounter;
+  }
+
+  /** Changes the expiry of a present record; counts as a modification. */
+  changeExpiry(key: string, record: KvRecord, expireAtMs: number): void {
+    assert(this.map.get(key) === record, 'changeExpiry on a record not in the map');
+    if (record.expireAtMs !== NO_EXPIRY) this.expiringCount--;
+    this.setExpiry(key, record, expireAtMs);
+    this.touch(record);
+  }
+
+  /** Deletes a key as a modification (DEL, RENAME source, ...). Returns whether it existed. */
+  remove(key: string): boolean {
+    const record = this.map.get(key);
+    if (record === undefined) return false;
+    this.drop(key, record);
+    this.remember(key, ++this.versionCounter);
+    return true;
+  }
+
+  /**
+   * Deletes a key because its time ran out. Logically it was already absent, so its version stays
+   * the one keyVersion reported for the expired record: a WATCH on it does not abort spuriously.
+   */
+  removeExpired(key: string, record: KvRecord): void {
+    assert(record.expireAtMs !== NO_EXPIRY, 'removeExpired on a key without expiry');
+    this.drop(key, record);
+    this.remember(key, expiredVersion(record.version));
+  }
+
+  /** Removes every key; every key's version changes. */
+  clear(): void {
+    this.map.clear();
+    this.order.clear();
+    this.expiry.clear();
+    this.tombstones.clear();
+    this.expiringCount = 0;
+    this.tombstoneFloor = ++this.versionCounter;
+  }
+
+  /** The version WATCH records: changes whenever the key is modified, expires or is deleted. */
+  keyVersion(key: string, nowMs?: number): number {
+    const record = this.map.get(key);
+    if (record !== undefined) {
+      const expired = nowMs !== undefined && record.expireAtMs !== NO_EXPIRY && record.expireAtMs <= nowMs;
+      return expired ? expiredVersion(record.version) : record.version;
+    }
+    return this.tombstones.get(key) ?? this.tombstoneFloor;
+  }
+
+  private setExpiry(key: string, record: KvRecord, expireAtMs: number): void {
+    record.expireAtMs = expireAtMs;
+    if (expireAtMs === NO_EXPIRY) return;
+    this.expiringCount++;
+    this.expiry.push(expireAtMs, key);
+    // Stale heap entries (changed or removed expiries) are dropped lazily; rebuild when they dominate.
+    if (this.expiry.size > 2 * this.expiringCount + 1024) this.rebuildExpiry();
+  }
+
+  private drop(key: string, record: KvRecord): void {
+    if (record.expireAtMs !== NO_EXPIRY) this.expiringCount--;
+    this.map.delete(key);
+    this.order.compactIfSparse(this.map);
+    assert(this.expiringCount >= 0, 'expiringCount went negative');
+  }
+
+  private remember(key: string, version: number): void {
+    this.tombstones.delete(key);
+    this.tombstones.set(key, version);
+    if (this.tombstones.size <= MAX_TOMBSTONES) return;
+    const oldest = this.tombstones.keys().next().value;
+    assert(oldest !== undefined, 'tombstones over limit but empty');
+    this.tombstones.delete(oldest);
+    // The forgotten key now reports the floor, which must differ from anything it reported before.
+    this.tombstoneFloor = ++this.versionCounter;
+  }
+
+  rebuildExpiry(): void {
+    const expireAts: number[] = [];
+    const keys: string[] = [];
+    for (const [key, record] of this.map) {
+      if (record.expireAtMs === NO_EXPIRY) continue;
+      expireAts.push(record.expireAtMs);
+      keys.push(key);
+    }
+    this.expiry.rebuild(expireAts, keys);
+    assert(this.expiry.size === this.expiringCount, 'expiry heap rebuilt with a wrong count');
+  }
+}
+
+/** Versions are positive; an expired-but-not-yet-removed record reports a distinct negative one. */
+export function expiredVersion(version: number): number {
+  return version >= 0 ? -version - 1 : version;
+}

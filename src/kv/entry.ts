@@ -1,0 +1,113 @@
+// One log entry: the accepting node's time plus one or more commands applied atomically, with the
+// WATCHed key versions that must still hold (MULTI/EXEC + WATCH). Relative TTLs inside the commands
+// resolve against the entry's nowMs, so replaying the log rebuilds exactly the same state.
+//
+// Layout (little-endian): u8 format (1) | f64 nowMs | u32 commandCount |
+//   commandCount × (u32 argc | argc × (u32 bytes | bytes)) | u32 watchCount |
+//   watchCount × (u32 keyBytes | key | f64 version)
+
+import { Buffer } from 'node:buffer';
+import { assert } from '../lib/assert.js';
+import type { Reply } from '../lib/reply.js';
+import { keyOf } from './bytes.js';
+import { ByteReader } from './reader.js';
+import type { KvState } from './state.js';
+
+export const ENTRY_FORMAT = 1;
+/** Bounds on what one entry may hold; a decoder never trusts a count beyond these. */
+export const MAX_ENTRY_COMMANDS = 1_000_000;
+export const MAX_COMMAND_ARGS = 1_000_000;
+
+export interface EntryWatch {
+  readonly key: Uint8Array;
+  readonly version: number;
+}
+
+export interface Entry {
+  readonly nowMs: number;
+  readonly commands: readonly (readonly Uint8Array[])[];
+  readonly watches?: readonly EntryWatch[];
+}
+
+const ABORTED: readonly Reply[] = Object.freeze([Object.freeze({ type: 'nullArray' } as const)]);
+
+export function encodeEntry(entry: Entry): Uint8Array {
+  assert(Number.isSafeInteger(entry.nowMs) && entry.nowMs >= 0, 'entry nowMs must be a non-negative integer');
+  assert(entry.commands.length > 0, 'an entry holds at least one command');
+  const watches = entry.watches ?? [];
+  let totalBytes = 1 + 8 + 4 + 4;
+  for (const argv of entry.commands) {
+    assert(argv.length > 0, 'a command has at least its name');
+    totalBytes += 4;
+    for (const arg of argv) totalBytes += 4 + arg.length;
+  }
+  for (const watch of watches) totalBytes += 4 + watch.key.length + 8;
+  const out = Buffer.allocUnsafe(totalBytes);
+  let at = out.writeUInt8(ENTRY_FORMAT, 0);
+  at = out.writeDoubleLE(entry.nowMs, at);
+  at = out.writeUInt32LE(entry.commands.length, at);
+  for (const argv of entry.commands) {
+    at = out.writeUInt32LE(argv.length, at);
+    for (const arg of argv) {
+      at = out.writeUInt32LE(arg.length, at);
+      out.set(arg, at);
+      at += arg.length;
+    }
+  }
+  at = out.writeUInt32LE(watches.length, at);
+  for (const watch of watches) {
+    at = out.writeUInt32LE(watch.key.length, at);
+    out.set(watch.key, at);
+    at += watch.key.length;
+    at = out.writeDoubleLE(watch.version, at);
+  }
+  assert(at === totalBytes, 'entry size computed wrongly');
+  return out;
+}
+
+/** Decodes an entry; arguments are views into `bytes`. Throws CAIRN_CORRUPT on any malformation. */
+export function decodeEntry(bytes: Uint8Array): Entry {
+  const r = new ByteReader(bytes, 'kv entry');
+  const format = r.u8('format');
+  if (format !== ENTRY_FORMAT) r.corrupt(`unknown entry format ${format}`);
+  const nowMs = r.int('time', 0);
+  const commandCount = r.u32('command count');
+  if (commandCount === 0 || commandCount > MAX_ENTRY_COMMANDS) r.corrupt(`bad command count ${commandCount}`);
+  const commands: Uint8Array[][] = [];
+  for (let c = 0; c < commandCount; c++) {
+    const argc = r.u32('argument count');
+    if (argc === 0 || argc > MAX_COMMAND_ARGS || argc * 4 > r.remaining) r.corrupt(`bad argument count ${argc}`);
+    const argv: Uint8Array[] = new Array<Uint8Array>(argc);
+    for (let a = 0; a < argc; a++) argv[a] = r.view(r.u32('argument length'), 'argument');
+    commands.push(argv);
+  }
+  const watchCount = r.u32('watch count');
+  if (watchCount * 12 > r.remaining) r.corrupt(`bad watch count ${watchCount}`);
+  const watches: EntryWatch[] = [];
+  for (let w = 0; w < watchCount; w++) {
+    const key = r.view(r.u32('watch key length'), 'watch key');
+    watches.push({ key, version: r.int('watch version', -Number.MAX_SAFE_INTEGER) });
+  }
+  if (r.remaining !== 0) r.corrupt(`${r.remaining} trailing bytes`);
+  return { nowMs, commands, watches };
+}
+
+/**
+ * Applies an entry: one reply per command, or `[nullArray]` (nothing runs) when a watched key's
+ * version changed — MULTI/EXEC + WATCH semantics.
+ */
+export function applyEntry(state: KvState, bytes: Uint8Array): Reply[] {
+  const entry = decodeEntry(bytes);
+  return applyDecoded(state, entry);
+}
+
+export function applyDecoded(state: KvState, entry: Entry): Reply[] {
+  for (const watch of entry.watches ?? []) {
+    if (state.keyVersion(keyOf(watch.key), entry.nowMs) !== watch.version) return [...ABORTED];
+  }
+  const replies: Reply[] = new Array<Reply>(entry.commands.length);
+  for (let i = 0; i < entry.commands.length; i++) {
+    replies[i] = state.execute(entry.commands[i] as Uint8Array[], entry.nowMs);
+  }
+  return replies;
+}

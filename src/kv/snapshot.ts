@@ -1,0 +1,99 @@
+// The snapshot format of the keyspace: everything that replicas must agree on (values, expiries,
+// per-key versions, tombstones and the version counters), so a restored state behaves and
+// re-encodes byte for byte like the one it came from. Indexes (SCAN buckets, expiry heap) are rebuilt.
+//
+// Layout (little-endian):
+//   header  "CAIRNKV\0" | u32 format version | u32 flags (0)
+//           f64 versionCounter | f64 tombstoneFloor | f64 nextSeq | f64 keyCount | f64 tombstoneCount
+//   keys    keyCount × (u32 keyBytes | key | u32 valueBytes | value | f64 expireAtMs (-1 = none) | f64 version | f64 seq)
+//   tombs   tombstoneCount × (u32 keyBytes | key | f64 version)
+
+import { Buffer } from 'node:buffer';
+import { assert } from '../lib/assert.js';
+import { CairnError } from '../lib/errors.js';
+import { Db, MAX_TOMBSTONES, NO_EXPIRY } from './db.js';
+import { ByteReader } from './reader.js';
+
+const MAGIC = 'CAIRNKV\u0000';
+export const SNAPSHOT_FORMAT_VERSION = 1;
+const HEADER_BYTES = 8 + 4 + 4 + 8 * 5;
+const MIN_KEY_BYTES = 4 + 4 + 8 + 8 + 8;
+const MIN_TOMB_BYTES = 4 + 8;
+
+export function encodeSnapshot(db: Db): Uint8Array {
+  let totalBytes = HEADER_BYTES;
+  for (const [key, record] of db.map) totalBytes += MIN_KEY_BYTES + key.length + record.value.length;
+  for (const key of db.tombstones.keys()) totalBytes += MIN_TOMB_BYTES + key.length;
+  const out = Buffer.allocUnsafe(totalBytes);
+  let at = out.write(MAGIC, 0, 'latin1');
+  at = out.writeUInt32LE(SNAPSHOT_FORMAT_VERSION, at);
+  at = out.writeUInt32LE(0, at);
+  at = out.writeDoubleLE(db.versionCounter, at);
+  at = out.writeDoubleLE(db.tombstoneFloor, at);
+  at = out.writeDoubleLE(db.order.nextSeq, at);
+  at = out.writeDoubleLE(db.map.size, at);
+  at = out.writeDoubleLE(db.tombstones.size, at);
+  for (const [key, record] of db.map) {
+    at = out.writeUInt32LE(key.length, at);
+    at += out.write(key, at, 'latin1');
+    at = out.writeUInt32LE(record.value.length, at);
+    out.set(record.value, at);
+    at += record.value.length;
+    at = out.writeDoubleLE(record.expireAtMs, at);
+    at = out.writeDoubleLE(record.version, at);
+    at = out.writeDoubleLE(record.seq, at);
+  }
+  for (const [key, version] of db.tombstones) {
+    at = out.writeUInt32LE(key.length, at);
+    at += out.write(key, at, 'latin1');
+    at = out.writeDoubleLE(version, at);
+  }
+  assert(at === totalBytes, 'snapshot size computed wrongly');
+  return out;
+}
+
+export function decodeSnapshot(bytes: Uint8Array): Db {
+  // One private copy of the whole snapshot; values are views into it (one allocation, not a
+  // million). A value overwritten later lets its bytes go only when the whole copy is unreferenced.
+  const owned = new Uint8Array(bytes.length);
+  owned.set(bytes);
+  const r = new ByteReader(owned, 'kv snapshot');
+  if (r.latin1(8, 'magic') !== MAGIC) r.corrupt('not a Cairn kv snapshot (bad magic)');
+  const formatVersion = r.u32('format version');
+  if (formatVersion !== SNAPSHOT_FORMAT_VERSION) {
+    throw new CairnError('CAIRN_FORMAT', `kv snapshot: unknown format version ${formatVersion}`);
+  }
+  if (r.u32('flags') !== 0) r.corrupt('unknown flags');
+  const db = new Db();
+  db.versionCounter = r.int('version counter', 0);
+  db.tombstoneFloor = r.int('tombstone floor', -Number.MAX_SAFE_INTEGER);
+  const nextSeq = r.int('next sequence number', 1);
+  const keyCount = r.int('key count', 0);
+  const tombCount = r.int('tombstone count', 0);
+  if (keyCount * MIN_KEY_BYTES + tombCount * MIN_TOMB_BYTES > r.remaining) r.corrupt('counts exceed the snapshot size');
+  if (tombCount > MAX_TOMBSTONES) r.corrupt(`tombstone count ${tombCount} over ${MAX_TOMBSTONES}`);
+  for (let i = 0; i < keyCount; i++) readRecord(r, db);
+  for (let i = 0; i < tombCount; i++) {
+    const key = r.latin1(r.u32('tombstone key length'), 'tombstone key');
+    const version = r.int('tombstone version', -Number.MAX_SAFE_INTEGER);
+    if (db.map.has(key) || db.tombstones.has(key)) r.corrupt('tombstone for a present or repeated key');
+    db.tombstones.set(key, version);
+  }
+  if (r.remaining !== 0) r.corrupt(`${r.remaining} trailing bytes`);
+  if (nextSeq < db.order.nextSeq) r.corrupt('next sequence number behind a key');
+  db.order.nextSeq = nextSeq;
+  db.rebuildExpiry();
+  return db;
+}
+
+function readRecord(r: ByteReader, db: Db): void {
+  const key = r.latin1(r.u32('key length'), 'key');
+  const value = r.view(r.u32('value length'), 'value');
+  const expireAtMs = r.int('expiry', NO_EXPIRY);
+  const version = r.int('key version', 0);
+  const seq = r.int('key sequence number', 1);
+  if (version > db.versionCounter) r.corrupt(`key version ${version} ahead of the counter`);
+  if (db.map.has(key)) r.corrupt('repeated key');
+  if (seq < db.order.nextSeq) r.corrupt('key sequence numbers out of order');
+  db.restore(key, { value, spareBytes: 0, expireAtMs, version, seq });
+}
