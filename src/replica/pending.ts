@@ -1,0 +1,135 @@
+// The replica's bounded tables of client requests in flight: proposals waiting for their log index
+// to be applied, and reads waiting for a read index and then for the state machine to reach it.
+// Each request settles exactly once: on apply, on rejection, on its deadline, or on shutdown.
+
+import { assert } from '../lib/assert.js';
+import { CairnError } from '../lib/errors.js';
+import type { Reply } from '../lib/reply.js';
+import type { TimerHandle } from '../io/clock.js';
+
+interface Settler<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+  timer: TimerHandle;
+}
+
+export interface PendingProposal extends Settler<Reply[]> {
+  readonly term: number;
+}
+
+export interface PendingRead extends Settler<void> {
+  /** The read index once the leader confirmed it; -1 while waiting for it. */
+  index: number;
+}
+
+export class PendingProposals {
+  private readonly byIndex = new Map<number, PendingProposal>();
+
+  constructor(readonly capacity: number) {
+    assert(Number.isInteger(capacity) && capacity > 0, 'proposal capacity must be a positive integer');
+  }
+
+  get size(): number {
+    return this.byIndex.size;
+  }
+
+  isFull(): boolean {
+    return this.byIndex.size >= this.capacity;
+  }
+
+  add(index: number, proposal: PendingProposal): void {
+    assert(!this.byIndex.has(index), `a proposal is already pending at index ${index}`);
+    assert(!this.isFull(), 'proposal table is full');
+    this.byIndex.set(index, proposal);
+  }
+
+  /** Entry `index` was applied in `term`: the proposal there succeeded only if its term matches. */
+  settleApplied(index: number, term: number, replies: Reply[]): void {
+    const proposal = this.take(index);
+    if (proposal === undefined) return;
+    if (proposal.term === term) proposal.resolve(replies);
+    else proposal.reject(new CairnError('CAIRN_NOT_LEADER', `proposal at index ${index} was replaced by a later leader's entry`));
+  }
+
+  /** A snapshot skipped past these indexes: whether they were applied is unknown here. */
+  settleSkipped(upToIndex: number): void {
+    for (const index of [...this.byIndex.keys()]) {
+      if (index > upToIndex) continue;
+      this.take(index)?.reject(new CairnError('CAIRN_TIMEOUT', `outcome unknown: a snapshot replaced index ${index}`));
+    }
+  }
+
+  timeout(index: number, proposal: PendingProposal): void {
+    if (this.byIndex.get(index) !== proposal) return;
+    this.take(index)?.reject(new CairnError('CAIRN_TIMEOUT', `outcome unknown: index ${index} not applied before the deadline`));
+  }
+
+  rejectAll(error: Error): void {
+    for (const index of [...this.byIndex.keys()]) this.take(index)?.reject(error);
+  }
+
+  private take(index: number): PendingProposal | undefined {
+    const proposal = this.byIndex.get(index);
+    if (proposal === undefined) return undefined;
+    this.byIndex.delete(index);
+    proposal.timer.cancel();
+    return proposal;
+  }
+}
+
+export class PendingReads {
+  private readonly byId = new Map<string, PendingRead>();
+
+  constructor(readonly capacity: number) {
+    assert(Number.isInteger(capacity) && capacity > 0, 'read capacity must be a positive integer');
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  isFull(): boolean {
+    return this.byId.size >= this.capacity;
+  }
+
+  add(requestId: string, read: PendingRead): void {
+    assert(!this.byId.has(requestId), `read ${requestId} is already pending`);
+    assert(!this.isFull(), 'read table is full');
+    this.byId.set(requestId, read);
+  }
+
+  /** The leader confirmed a read index (or refused with -1). Unknown ids are stale answers. */
+  confirmed(requestId: string, index: number, leaderHint: () => Error): void {
+    const read = this.byId.get(requestId);
+    if (read === undefined || read.index >= 0) return;
+    if (index < 0) {
+      this.take(requestId)?.reject(leaderHint());
+      return;
+    }
+    read.index = index;
+  }
+
+  /** Runs every confirmed read whose index the state machine has reached. */
+  releaseUpTo(appliedIndex: number): void {
+    for (const [requestId, read] of [...this.byId]) {
+      if (read.index >= 0 && read.index <= appliedIndex) this.take(requestId)?.resolve();
+    }
+  }
+
+  timeout(requestId: string, read: PendingRead): void {
+    if (this.byId.get(requestId) !== read) return;
+    this.take(requestId)?.reject(new CairnError('CAIRN_TIMEOUT', `read ${requestId} was not confirmed before the deadline`));
+  }
+
+  rejectAll(error: Error): void {
+    for (const requestId of [...this.byId.keys()]) this.take(requestId)?.reject(error);
+  }
+
+  private take(requestId: string): PendingRead | undefined {
+    const read = this.byId.get(requestId);
+    if (read === undefined) return undefined;
+    this.byId.delete(requestId);
+    read.timer.cancel();
+    return read;
+  }
+}

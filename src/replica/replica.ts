@@ -1,0 +1,291 @@
+// One node's driver: feeds the Raft core ticks from the clock and messages from the transport, and
+// handles each Ready in the order the core's contract demands — persist and sync, then send, then
+// apply to the state machine, then advance. Serves proposals (resolved once applied) and
+// linearizable reads (ReadIndex), compacts the log with state machine snapshots, and restarts
+// from storage. Written only against io/ interfaces, so the simulator runs this very code.
+
+import { assert } from '../lib/assert.js';
+import { CairnError } from '../lib/errors.js';
+import type { Prng } from '../lib/prng.js';
+import type { Reply } from '../lib/reply.js';
+import type { Clock, TimerHandle } from '../io/clock.js';
+import type { Transport } from '../io/transport.js';
+import { EntryKind } from '../raft/types.js';
+import type { Entry, Message, PersistedState, RaftConfig, RaftNodeApi, RaftStatus, Ready, Snapshot } from '../raft/types.js';
+import { NotLeaderError } from './errors.js';
+import { PendingProposals, PendingReads } from './pending.js';
+import type { PendingProposal, PendingRead } from './pending.js';
+import type { ReplicaObserver, ReplicaStorage, StateMachine } from './ports.js';
+
+export type RaftTuning = Omit<RaftConfig, 'id' | 'prng'>;
+
+export interface ReplicaOptions {
+  id: string;
+  /** The voters of a brand-new cluster; ignored when storage holds state. */
+  initialVoters: readonly string[];
+  /** Milliseconds per Raft tick. */
+  tickMs: number;
+  raft: RaftTuning;
+  /** Randomness for the core's election timeouts and read ids. */
+  prng: Prng;
+  maxPendingProposals: number;
+  maxPendingReads: number;
+  /** A proposal or read not settled this long after it was made is rejected (outcome unknown). */
+  requestTimeoutMs: number;
+  /** Snapshot the state machine and compact the log once this many entries were applied since the last snapshot. */
+  snapshotEveryEntries: number;
+}
+
+export interface ReplicaIo {
+  clock: Clock;
+  transport: Transport<Message>;
+  storage: ReplicaStorage;
+  createNode(config: RaftConfig, persisted: PersistedState): RaftNodeApi;
+  observer?: ReplicaObserver;
+}
+
+/** Most Ready batches handled in one go before yielding to the clock (a bound on the loop). */
+const MAX_READY_ROUNDS = 1_000;
+
+export class Replica<S extends StateMachine> {
+  private readonly proposals: PendingProposals;
+  private readonly reads: PendingReads;
+  private readonly readIdPrefix: string;
+  private readSeq = 0;
+  private appliedIndex: number;
+  private snapshotIndex: number;
+  private leaderId: string | null = null;
+  private processing = false;
+  private stopped = false;
+  private failure: Error | undefined;
+  private tickTimer: TimerHandle | undefined;
+
+  private constructor(
+    private readonly options: ReplicaOptions,
+    private readonly io: ReplicaIo,
+    private readonly node: RaftNodeApi,
+    private readonly stateMachine: S,
+    snapshotIndex: number,
+  ) {
+    this.proposals = new PendingProposals(options.maxPendingProposals);
+    this.reads = new PendingReads(options.maxPendingReads);
+    this.readIdPrefix = `${options.id}/${options.prng.nextUint32().toString(16)}/`;
+    this.appliedIndex = snapshotIndex;
+    this.snapshotIndex = snapshotIndex;
+  }
+
+  /** Loads the node's persisted state (or bootstraps a new cluster) and starts ticking. */
+  static async start<S extends StateMachine>(options: ReplicaOptions, io: ReplicaIo, stateMachine: S): Promise<Replica<S>> {
+    assert(options.tickMs > 0, 'tickMs must be positive');
+    assert(options.snapshotEveryEntries > 0, 'snapshotEveryEntries must be positive');
+    const loaded = await io.storage.load();
+    const persisted = loaded ?? bootstrapState(options.initialVoters);
+    if (persisted.snapshot.meta.index > 0) stateMachine.restore(persisted.snapshot.data);
+    io.observer?.loaded?.(options.id, persisted);
+    const node = io.createNode({ ...options.raft, id: options.id, prng: options.prng }, persisted);
+    const replica = new Replica(options, io, node, stateMachine, persisted.snapshot.meta.index);
+    io.transport.onReceive((_from, message) => replica.receive(message));
+    replica.scheduleTick();
+    replica.kick();
+    return replica;
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  /** Proposes one state machine entry; resolves with its replies once it is committed and applied here. */
+  propose(data: Uint8Array): Promise<Reply[]> {
+    const refused = this.refusal();
+    if (refused !== undefined) return Promise.reject(refused);
+    if (this.proposals.isFull()) return Promise.reject(new CairnError('CAIRN_BUSY', `${this.id}: too many pending proposals`));
+    const result = this.node.propose(data);
+    if (!result.accepted) return Promise.reject(this.rejection(result.reason, result.leaderId));
+    this.kick();
+    return new Promise<Reply[]>((resolve, reject) => {
+      const proposal: PendingProposal = {
+        term: result.term,
+        resolve,
+        reject,
+        timer: this.io.clock.setTimer(this.options.requestTimeoutMs, () => this.proposals.timeout(result.index, proposal)),
+      };
+      this.proposals.add(result.index, proposal);
+    });
+  }
+
+  /** Runs `query` against the state machine once it reflects every write committed before the call. */
+  read<T>(query: (state: S) => T): Promise<T> {
+    const refused = this.refusal();
+    if (refused !== undefined) return Promise.reject(refused);
+    if (this.reads.isFull()) return Promise.reject(new CairnError('CAIRN_BUSY', `${this.id}: too many pending reads`));
+    const requestId = `${this.readIdPrefix}${this.readSeq++}`;
+    const result = this.node.readIndex(requestId);
+    if (!result.accepted) return Promise.reject(this.rejection(result.reason, result.leaderId));
+    this.kick();
+    return new Promise<T>((resolve, reject) => {
+      const read: PendingRead = {
+        index: -1,
+        // Runs synchronously when the state machine reaches the read index, before anything else is applied.
+        resolve: () => {
+          try {
+            resolve(query(this.stateMachine));
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        },
+        reject,
+        timer: this.io.clock.setTimer(this.options.requestTimeoutMs, () => this.reads.timeout(requestId, read)),
+      };
+      this.reads.add(requestId, read);
+    });
+  }
+
+  status(): RaftStatus {
+    return this.node.status();
+  }
+
+  leaderHint(): string | null {
+    return this.leaderId;
+  }
+
+  appliedUpTo(): number {
+    return this.appliedIndex;
+  }
+
+  /** The error that stopped this replica, if one did. */
+  failed(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Stops ticking and receiving; every pending request is rejected with CAIRN_CLOSED. */
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    this.stop(new CairnError('CAIRN_CLOSED', `${this.id}: replica closed`));
+    await this.io.transport.close();
+    await this.io.storage.close();
+  }
+
+  private receive(message: Message): void {
+    if (this.stopped) return;
+    this.node.step(message);
+    this.kick();
+  }
+
+  private scheduleTick(): void {
+    this.tickTimer = this.io.clock.setTimer(this.options.tickMs, () => {
+      if (this.stopped) return;
+      this.node.tick();
+      this.scheduleTick();
+      this.kick();
+    });
+  }
+
+  /** Starts handling Ready batches unless that is already under way. */
+  private kick(): void {
+    if (this.processing || this.stopped || !this.node.hasReady()) return;
+    this.processing = true;
+    this.drain().then(
+      () => undefined,
+      (error: unknown) => this.stop(error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+
+  private async drain(): Promise<void> {
+    for (let round = 0; round < MAX_READY_ROUNDS && !this.stopped && this.node.hasReady(); round++) {
+      const ready = this.node.ready();
+      await this.handleReady(ready);
+      if (this.stopped) return;
+      this.node.advance(ready);
+      await this.maybeCompact();
+    }
+    this.processing = false;
+    // More work arrived after the last round's check (or the round bound was hit): go again later.
+    if (!this.stopped && this.node.hasReady()) this.io.clock.setTimer(0, () => this.kick());
+  }
+
+  private async handleReady(ready: Ready): Promise<void> {
+    const storage = this.io.storage;
+    if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
+    if (ready.entries.length > 0) await storage.appendEntries(ready.entries);
+    if (ready.hardState !== null) await storage.saveHardState(ready.hardState);
+    if (ready.entries.length > 0 || ready.hardState !== null) await storage.sync();
+    if (this.stopped) return;
+    this.io.observer?.persisted?.(this.id, ready);
+    for (const message of ready.messages) this.io.transport.send(message.to, message);
+    for (const entry of ready.committedEntries) this.apply(entry);
+    for (const readState of ready.readStates) {
+      this.reads.confirmed(readState.requestId, readState.index, () => this.rejection('not_leader', this.leaderId));
+    }
+    this.reads.releaseUpTo(this.appliedIndex);
+    if (ready.softState !== null) {
+      this.leaderId = ready.softState.leaderId;
+      this.io.observer?.softState?.(this.id, ready.softState, this.node.status().term);
+    }
+  }
+
+  private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    assert(snapshot.meta.index > this.appliedIndex, 'a snapshot from the leader must be ahead of what was applied');
+    await this.io.storage.installSnapshot(snapshot);
+    if (this.stopped) return;
+    this.stateMachine.restore(snapshot.data);
+    this.appliedIndex = snapshot.meta.index;
+    this.snapshotIndex = snapshot.meta.index;
+    this.proposals.settleSkipped(snapshot.meta.index);
+    this.io.observer?.restored?.(this.id, snapshot);
+  }
+
+  private apply(entry: Entry): void {
+    assert(entry.index === this.appliedIndex + 1, `apply out of order: ${entry.index} after ${this.appliedIndex}`);
+    const replies = entry.kind === EntryKind.NORMAL ? this.stateMachine.apply(entry.data, entry.index) : [];
+    this.appliedIndex = entry.index;
+    this.io.observer?.applied?.(this.id, entry, replies);
+    this.proposals.settleApplied(entry.index, entry.term, replies);
+  }
+
+  private async maybeCompact(): Promise<void> {
+    if (this.appliedIndex - this.snapshotIndex < this.options.snapshotEveryEntries) return;
+    const snapshot = this.node.compact(this.appliedIndex, this.stateMachine.snapshot());
+    assert(snapshot.meta.index === this.appliedIndex, 'compaction snapshot must cover the applied index');
+    await this.io.storage.compact(snapshot);
+    if (this.stopped) return;
+    this.snapshotIndex = snapshot.meta.index;
+    this.io.observer?.compacted?.(this.id, snapshot);
+  }
+
+  private refusal(): Error | undefined {
+    if (this.failure !== undefined) return new CairnError('CAIRN_CLOSED', `${this.id}: replica stopped: ${this.failure.message}`);
+    if (this.stopped) return new CairnError('CAIRN_CLOSED', `${this.id}: replica closed`);
+    return undefined;
+  }
+
+  private rejection(reason: string, leaderId: string | null): Error {
+    if (reason === 'busy') return new CairnError('CAIRN_BUSY', `${this.id}: raft is busy`);
+    if (reason === 'not_leader' || reason === 'transferring') return new NotLeaderError(`${this.id}: not the leader`, leaderId);
+    return new CairnError('CAIRN_INVALID_ARGUMENT', `${this.id}: request refused (${reason})`);
+  }
+
+  /** Fail-stop: a storage error or a broken invariant halts the node instead of serving wrong data. */
+  private stop(error: Error): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (!isCloseError(error)) this.failure = error;
+    this.tickTimer?.cancel();
+    this.proposals.rejectAll(error);
+    this.reads.rejectAll(error);
+  }
+}
+
+function isCloseError(error: Error): boolean {
+  return error instanceof CairnError && error.code === 'CAIRN_CLOSED';
+}
+
+/** The persisted state of a node of a brand-new cluster: an empty snapshot naming the voters. */
+function bootstrapState(voters: readonly string[]): PersistedState {
+  assert(voters.length > 0, 'a new cluster needs at least one voter');
+  const sorted = [...voters].sort();
+  return {
+    hardState: { term: 0, votedFor: null, commitIndex: 0 },
+    snapshot: { meta: { index: 0, term: 0, membership: { voters: sorted, learners: [] } }, data: new Uint8Array(0) },
+    entries: [],
+  };
+}

@@ -1,0 +1,121 @@
+// The simulated cluster: N nodes, each a real Replica over its own SimDisk, a SimClock and a
+// SimNetwork transport. Crashing a node kills its clock, cuts its transport and drops its unsynced
+// disk state; restarting it runs Replica.start against what survived.
+
+import { assert } from '../lib/assert.js';
+import { Prng } from '../lib/prng.js';
+import type { Disk } from '../io/disk.js';
+import type { Message, PersistedState, RaftConfig, RaftNodeApi } from '../raft/types.js';
+import { Replica } from '../replica/replica.js';
+import type { ReplicaOptions } from '../replica/replica.js';
+import type { ReplicaObserver, ReplicaStorage, StateMachine } from '../replica/ports.js';
+import { SimClock } from './clock.js';
+import { SimDisk } from './disk.js';
+import type { SimNetwork } from './network.js';
+import type { Scheduler } from './scheduler.js';
+import type { Trace } from './trace.js';
+
+export interface ClusterWiring<S extends StateMachine> {
+  createStateMachine(): S;
+  createNode(config: RaftConfig, persisted: PersistedState): RaftNodeApi;
+  /** Opens the node's durable log in `dir` of `disk`. */
+  openStorage(disk: Disk, dir: string): Promise<ReplicaStorage>;
+  /** Everything but the id, the voters and the randomness, which the cluster fills in. */
+  replicaOptions: Omit<ReplicaOptions, 'id' | 'initialVoters' | 'prng'>;
+  observer: ReplicaObserver;
+}
+
+export interface SimNode<S extends StateMachine> {
+  readonly id: string;
+  readonly disk: SimDisk;
+  clock: SimClock | undefined;
+  replica: Replica<S> | undefined;
+  stateMachine: S | undefined;
+  /** up: running; starting: loading from disk; down: crashed. */
+  state: 'up' | 'starting' | 'down';
+  incarnation: number;
+  crashes: number;
+}
+
+export class SimCluster<S extends StateMachine> {
+  readonly nodes = new Map<string, SimNode<S>>();
+  /** A node that failed to start or stopped on an error: a bug, reported as a violation. */
+  startFailure: string | undefined;
+
+  constructor(
+    readonly ids: readonly string[],
+    private readonly scheduler: Scheduler,
+    private readonly network: SimNetwork<Message>,
+    private readonly prng: Prng,
+    private readonly trace: Trace,
+    private readonly wiring: ClusterWiring<S>,
+  ) {
+    assert(ids.length > 0, 'a cluster needs nodes');
+    for (const id of ids) {
+      const disk = new SimDisk(scheduler, new Prng(prng.nextUint32()));
+      this.nodes.set(id, { id, disk, clock: undefined, replica: undefined, stateMachine: undefined, state: 'down', incarnation: 0, crashes: 0 });
+    }
+  }
+
+  node(id: string): SimNode<S> {
+    const node = this.nodes.get(id);
+    assert(node !== undefined, `unknown node ${id}`);
+    return node;
+  }
+
+  /** The running replica of `id`, if it is up. */
+  replica(id: string): Replica<S> | undefined {
+    const node = this.node(id);
+    return node.state === 'up' ? node.replica : undefined;
+  }
+
+  upIds(): string[] {
+    return this.ids.filter((id) => this.node(id).state === 'up');
+  }
+
+  /** Starts (or restarts) a node from whatever its disk holds. */
+  start(id: string): void {
+    const node = this.node(id);
+    assert(node.state === 'down', `${id} is already running`);
+    node.state = 'starting';
+    node.incarnation++;
+    const incarnation = node.incarnation;
+    const clock = new SimClock(this.scheduler, id);
+    node.clock = clock;
+    const transport = this.network.attach(id);
+    const stateMachine = this.wiring.createStateMachine();
+    const options: ReplicaOptions = { ...this.wiring.replicaOptions, id, initialVoters: this.ids, prng: new Prng(this.prng.nextUint32()) };
+    this.trace.add(this.scheduler.nowMs(), `${id} starting (incarnation ${incarnation})`);
+    const run = async (): Promise<Replica<S>> => {
+      const storage = await this.wiring.openStorage(node.disk, `/${id}`);
+      return Replica.start(options, { clock, transport, storage, createNode: this.wiring.createNode, observer: this.wiring.observer }, stateMachine);
+    };
+    run().then(
+      (replica) => {
+        if (node.incarnation !== incarnation || node.state !== 'starting') return;
+        node.replica = replica;
+        node.stateMachine = stateMachine;
+        node.state = 'up';
+      },
+      (error: unknown) => {
+        if (node.incarnation !== incarnation) return;
+        this.startFailure ??= `${id} failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}`;
+      },
+    );
+  }
+
+  /** Power loss: the process dies mid-whatever and the disk keeps only what it must (plus luck). */
+  crash(id: string, tornWrites: boolean): void {
+    const node = this.node(id);
+    assert(node.state !== 'down', `${id} is already down`);
+    node.clock?.kill();
+    this.network.detach(id);
+    const report = node.disk.crash(tornWrites);
+    node.incarnation++;
+    node.state = 'down';
+    node.replica = undefined;
+    node.stateMachine = undefined;
+    node.crashes++;
+    this.trace.add(this.scheduler.nowMs(), `${id} CRASH (dropped ${report.unsyncedWritesDropped} unsynced writes, ${report.tornWrites} torn, ${report.dirOpsDropped} folder entries)`);
+  }
+}

@@ -1,0 +1,166 @@
+// The chaos schedule: at random moments it partitions the network (symmetric splits, one-way
+// links, an isolated node), makes links lossy, duplicating or slow, and crashes nodes (dropping
+// unsynced writes, sometimes tearing the last one) to restart them later. heal() then restores a
+// quorum so the run can demand progress.
+
+import { assert } from '../lib/assert.js';
+import type { Prng } from '../lib/prng.js';
+import type { Message } from '../raft/types.js';
+import type { StateMachine } from '../replica/ports.js';
+import type { SimClock } from './clock.js';
+import type { SimCluster } from './cluster.js';
+import { CALM_NETWORK } from './network.js';
+import type { SimNetwork } from './network.js';
+import type { Trace } from './trace.js';
+
+export interface FaultOptions {
+  /** Mean gap between fault events. */
+  meanGapMs: number;
+  /** A crashed node restarts after a delay in [restartMinMs, restartMaxMs]. */
+  restartMinMs: number;
+  restartMaxMs: number;
+  /** Probability weights of each fault; 0 disables one. */
+  weights: Readonly<Record<FaultKind, number>>;
+}
+
+export type FaultKind = 'partition' | 'oneWay' | 'isolate' | 'lossy' | 'slowLink' | 'crash' | 'heal';
+
+export const DEFAULT_FAULTS: FaultOptions = {
+  meanGapMs: 150,
+  restartMinMs: 20,
+  restartMaxMs: 600,
+  weights: { partition: 3, oneWay: 2, isolate: 2, lossy: 2, slowLink: 1, crash: 3, heal: 3 },
+};
+
+export class FaultInjector<S extends StateMachine> {
+  private active = false;
+  faultsInjected = 0;
+
+  constructor(
+    private readonly cluster: SimCluster<S>,
+    private readonly network: SimNetwork<Message>,
+    private readonly prng: Prng,
+    private readonly trace: Trace,
+    private readonly clock: SimClock,
+    private readonly options: FaultOptions,
+  ) {
+    assert(options.meanGapMs > 0, 'meanGapMs must be positive');
+  }
+
+  /** Injects faults until stop(). */
+  start(): void {
+    this.active = true;
+    this.scheduleNext();
+  }
+
+  stop(): void {
+    this.active = false;
+  }
+
+  /**
+   * Ends the chaos: heals the network, calms every link and makes sure the nodes of `quorum` run;
+   * the others stay cut off (or down), so progress must come from the quorum alone.
+   */
+  heal(quorum: readonly string[]): void {
+    this.stop();
+    this.network.heal();
+    this.network.setDefaults(CALM_NETWORK);
+    for (const id of this.cluster.ids) {
+      if (quorum.includes(id)) {
+        if (this.cluster.node(id).state === 'down') this.cluster.start(id);
+      } else {
+        this.network.isolate(id, this.cluster.ids);
+      }
+    }
+    this.trace.add(this.clock.monotonicMs(), `HEAL: network healed, quorum ${quorum.join(',')} running, others cut off`);
+  }
+
+  private scheduleNext(): void {
+    const gapMs = this.prng.int(1, 2 * this.options.meanGapMs);
+    this.clock.setTimer(gapMs, () => {
+      if (!this.active) return;
+      this.inject(this.pickKind());
+      this.scheduleNext();
+    });
+  }
+
+  private pickKind(): FaultKind {
+    const entries = Object.entries(this.options.weights) as [FaultKind, number][];
+    const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
+    assert(total > 0, 'at least one fault needs a weight');
+    let roll = this.prng.next() * total;
+    for (const [kind, weight] of entries) {
+      roll -= weight;
+      if (roll < 0) return kind;
+    }
+    return (entries[entries.length - 1] as [FaultKind, number])[0];
+  }
+
+  private inject(kind: FaultKind): void {
+    this.faultsInjected++;
+    const ids = this.cluster.ids;
+    const now = this.clock.monotonicMs();
+    switch (kind) {
+      case 'partition': {
+        const shuffled = shuffle([...ids], this.prng);
+        const cut = this.prng.int(1, ids.length - 1);
+        const groups = [shuffled.slice(0, cut), shuffled.slice(cut)];
+        this.network.partition(groups);
+        this.trace.add(now, `FAULT partition ${groups.map((g) => `{${g.join(',')}}`).join(' | ')}`);
+        return;
+      }
+      case 'oneWay': {
+        const [from, to] = shuffle([...ids], this.prng) as [string, string];
+        this.network.blockOneWay(from, to);
+        this.trace.add(now, `FAULT one-way block ${from} -> ${to}`);
+        return;
+      }
+      case 'isolate': {
+        const id = this.prng.pick(ids);
+        this.network.isolate(id, ids);
+        this.trace.add(now, `FAULT isolate ${id}`);
+        return;
+      }
+      case 'lossy': {
+        const faults = { delayMinMs: 1, delayMaxMs: this.prng.int(5, 40), lossProbability: this.prng.next() * 0.3, duplicateProbability: this.prng.next() * 0.2 };
+        this.network.setDefaults(faults);
+        this.trace.add(now, `FAULT network loss ${faults.lossProbability.toFixed(2)} dup ${faults.duplicateProbability.toFixed(2)} delay 1..${faults.delayMaxMs}ms`);
+        return;
+      }
+      case 'slowLink': {
+        const [from, to] = shuffle([...ids], this.prng) as [string, string];
+        const delayMaxMs = this.prng.int(50, 400);
+        this.network.setLink(from, to, { delayMinMs: 10, delayMaxMs, lossProbability: 0, duplicateProbability: 0 });
+        this.trace.add(now, `FAULT slow link ${from} -> ${to} (10..${delayMaxMs}ms)`);
+        return;
+      }
+      case 'crash':
+        return this.crashOne(now);
+      case 'heal':
+        this.network.heal();
+        this.network.setDefaults(CALM_NETWORK);
+        this.trace.add(now, 'FAULT heal network');
+        return;
+    }
+  }
+
+  private crashOne(now: number): void {
+    const candidates = this.cluster.ids.filter((id) => this.cluster.node(id).state !== 'down');
+    if (candidates.length === 0) return;
+    const id = this.prng.pick(candidates);
+    this.cluster.crash(id, this.prng.chance(0.5));
+    const restartMs = this.prng.int(this.options.restartMinMs, this.options.restartMaxMs);
+    this.clock.setTimer(restartMs, () => {
+      if (this.active && this.cluster.node(id).state === 'down') this.cluster.start(id);
+    });
+    this.trace.add(now, `FAULT crash ${id}, restart in ${restartMs}ms`);
+  }
+}
+
+function shuffle<T>(items: T[], prng: Prng): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = prng.int(0, i);
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}

@@ -1,0 +1,220 @@
+// The safety checkers. They watch every replica through its observer hooks (what was synced,
+// applied, restored, compacted; role changes) and keep global records, so each check is O(1) per
+// event: Election Safety, Log Matching, Leader Completeness, State Machine Safety, durability of
+// a node's own synced log across a crash, and identical state at equal applied index. The first
+// violation is kept; the run stops on it and prints the trace.
+
+import type { Reply } from '../lib/reply.js';
+import type { Entry, PersistedState, Ready, Snapshot, SoftState } from '../raft/types.js';
+import type { ReplicaObserver } from '../replica/ports.js';
+import { fingerprint } from './hash.js';
+import { ShadowLog } from './shadow-log.js';
+import type { Trace } from './trace.js';
+
+interface EntryIdentity {
+  readonly fingerprint: string;
+  readonly prevTerm: number;
+}
+
+interface CommittedEntry {
+  readonly term: number;
+  readonly fingerprint: string;
+}
+
+export class InvariantChecker implements ReplicaObserver {
+  violation: string | undefined;
+  private readonly leadersByTerm = new Map<number, string>();
+  private readonly identities = new Map<string, EntryIdentity>(); // "index/term" -> the one entry it may be
+  private readonly committed = new Map<number, CommittedEntry>(); // index -> what was applied there
+  private readonly appliedIndex = new Map<string, number>();
+  private readonly stateAt = new Map<number, string>(); // applied index -> state fingerprint
+  private readonly shadows = new Map<string, ShadowLog>();
+  private maxCommittedIndexValue = 0;
+  normalEntriesApplied = 0;
+
+  constructor(
+    private readonly trace: Trace,
+    private readonly nowMs: () => number,
+    private readonly describe: (entry: Entry) => string,
+  ) {}
+
+  maxCommittedIndex(): number {
+    return this.maxCommittedIndexValue;
+  }
+
+  applied(id: string, entry: Entry, _replies: readonly Reply[]): void {
+    const fp = fingerprint(entry.kind, entry.data);
+    this.trace.add(this.nowMs(), () => `${id} apply ${entry.index}@${entry.term} ${this.describe(entry)}`);
+    const previous = this.appliedIndex.get(id) ?? 0;
+    if (entry.index !== previous + 1) this.fail(`${id} applied index ${entry.index} right after ${previous}`);
+    this.appliedIndex.set(id, entry.index);
+    const shadow = this.shadow(id);
+    if (shadow.termAt(entry.index) !== entry.term) {
+      this.fail(`${id} applied ${entry.index}@${entry.term}, which its durable log does not hold (has term ${shadow.termAt(entry.index)})`);
+    }
+    if (entry.index > shadow.hardState.commitIndex && entry.index > shadow.lastIndex()) {
+      this.fail(`${id} applied ${entry.index} beyond its log`);
+    }
+    const known = this.committed.get(entry.index);
+    if (known === undefined) {
+      this.committed.set(entry.index, { term: entry.term, fingerprint: fp });
+      this.maxCommittedIndexValue = Math.max(this.maxCommittedIndexValue, entry.index);
+      if (entry.kind === 0) this.normalEntriesApplied++;
+    } else if (known.term !== entry.term || known.fingerprint !== fp) {
+      this.fail(`State Machine Safety: ${id} applied ${entry.index}@${entry.term} (${fp}) but ${entry.index}@${known.term} (${known.fingerprint}) was applied before`);
+    }
+  }
+
+  persisted(id: string, ready: Ready): void {
+    const shadow = this.shadow(id);
+    if (ready.snapshot !== null) this.installed(id, shadow, ready.snapshot);
+    for (const entry of ready.entries) this.appendEntry(id, shadow, entry);
+    const hs = ready.hardState;
+    if (hs !== null) {
+      if (hs.term < shadow.hardState.term) this.fail(`${id} persisted term ${hs.term} after term ${shadow.hardState.term}`);
+      if (hs.term === shadow.hardState.term && shadow.hardState.votedFor !== null && hs.votedFor !== shadow.hardState.votedFor) {
+        this.fail(`${id} changed its vote in term ${hs.term} from ${shadow.hardState.votedFor} to ${hs.votedFor}`);
+      }
+      shadow.hardState = { ...hs };
+    }
+    if (ready.entries.length > 0 || hs !== null) {
+      this.trace.add(this.nowMs(), () => `${id} synced ${describeRange(ready.entries)}${hs === null ? '' : ` term=${hs.term} vote=${hs.votedFor} commit=${hs.commitIndex}`}`);
+    }
+  }
+
+  softState(id: string, softState: SoftState, term: number): void {
+    this.trace.add(this.nowMs(), `${id} is ${softState.role} in term ${term} (leader ${softState.leaderId})`);
+    if (softState.role === 'leader') this.leaderElected(id, term);
+  }
+
+  /** Also fed by a periodic sweep of every node's status, in case a role change is not reported. */
+  leaderElected(id: string, term: number): void {
+    const other = this.leadersByTerm.get(term);
+    if (other !== undefined && other !== id) {
+      this.fail(`Election Safety: ${id} and ${other} are both leader in term ${term}`);
+      return;
+    }
+    if (other === id) return;
+    this.leadersByTerm.set(term, id);
+    const shadow = this.shadow(id);
+    for (const [index, entry] of this.committed) {
+      if (index <= shadow.snapshotIndex) continue;
+      const has = shadow.termAt(index);
+      if (has !== entry.term) {
+        this.fail(`Leader Completeness: ${id} leads term ${term} without committed entry ${index}@${entry.term} (its log has ${has ?? 'nothing'} there)`);
+        return;
+      }
+    }
+  }
+
+  restored(id: string, snapshot: Snapshot): void {
+    this.trace.add(this.nowMs(), `${id} restored snapshot ${snapshot.meta.index}@${snapshot.meta.term}`);
+    this.checkSnapshot(id, snapshot);
+    this.appliedIndex.set(id, snapshot.meta.index);
+  }
+
+  compacted(id: string, snapshot: Snapshot): void {
+    this.trace.add(this.nowMs(), `${id} compacted to ${snapshot.meta.index}@${snapshot.meta.term}`);
+    this.checkSnapshot(id, snapshot);
+    const shadow = this.shadow(id);
+    if (shadow.termAt(snapshot.meta.index) !== snapshot.meta.term) {
+      this.fail(`${id} compacted at ${snapshot.meta.index}@${snapshot.meta.term}, which its log does not hold`);
+    }
+    shadow.compact(snapshot.meta.index, snapshot.meta.term);
+  }
+
+  /** A node restarted: what it loaded must hold everything it had synced and the cluster committed. */
+  loaded(id: string, state: PersistedState): void {
+    const before = this.shadows.get(id);
+    const { snapshot, hardState, entries } = state;
+    this.trace.add(this.nowMs(), `${id} loaded snapshot ${snapshot.meta.index}@${snapshot.meta.term}, entries ${describeRange(entries)}, term=${hardState.term} vote=${hardState.votedFor} commit=${hardState.commitIndex}`);
+    const after = new ShadowLog();
+    after.reset(snapshot.meta.index, snapshot.meta.term);
+    after.hardState = { ...hardState };
+    for (const entry of entries) this.appendEntry(id, after, entry);
+    if (before !== undefined) this.compareRestart(id, before, after);
+    this.shadows.set(id, after);
+    this.appliedIndex.set(id, snapshot.meta.index);
+    if (snapshot.meta.index > 0) this.checkSnapshot(id, snapshot);
+  }
+
+  /** Nodes at one applied index must hold identical state (compared by encoded snapshot). */
+  compareStates(states: readonly { id: string; appliedIndex: number; encoded: () => Uint8Array }[]): void {
+    for (const { id, appliedIndex, encoded } of states) this.recordState(id, appliedIndex, fingerprint(0, encoded()));
+  }
+
+  private compareRestart(id: string, before: ShadowLog, after: ShadowLog): void {
+    const b = before.hardState;
+    const a = after.hardState;
+    if (a.term < b.term) return this.fail(`durability: ${id} restarted in term ${a.term} after syncing term ${b.term}`);
+    if (a.term === b.term && b.votedFor !== null && a.votedFor !== b.votedFor) {
+      return this.fail(`durability: ${id} forgot its vote for ${b.votedFor} in term ${b.term} (loaded ${a.votedFor})`);
+    }
+    if (after.snapshotIndex < before.snapshotIndex) {
+      return this.fail(`durability: ${id} restarted from snapshot ${after.snapshotIndex}, older than its synced ${before.snapshotIndex}`);
+    }
+    const committedEnd = Math.min(b.commitIndex, before.lastIndex());
+    for (let index = Math.max(after.snapshotIndex, before.snapshotIndex) + 1; index <= committedEnd; index++) {
+      if (after.termAt(index) !== before.termAt(index) || after.fingerprintAt(index) !== before.fingerprintAt(index)) {
+        return this.fail(`durability: ${id} lost committed entry ${index}@${before.termAt(index)} across a restart (loaded ${after.termAt(index) ?? 'nothing'})`);
+      }
+    }
+  }
+
+  private installed(id: string, shadow: ShadowLog, snapshot: Snapshot): void {
+    this.checkSnapshot(id, snapshot);
+    shadow.reset(snapshot.meta.index, snapshot.meta.term);
+  }
+
+  private appendEntry(id: string, shadow: ShadowLog, entry: Entry): void {
+    const fp = fingerprint(entry.kind, entry.data);
+    const prevTerm = shadow.termAt(entry.index - 1);
+    if (prevTerm === undefined || !shadow.append(entry.index, entry.term, fp)) {
+      this.fail(`${id} persisted entry ${entry.index} with a gap before it (log ends at ${shadow.lastIndex()}, snapshot ${shadow.snapshotIndex})`);
+      return;
+    }
+    const key = `${entry.index}/${entry.term}`;
+    const known = this.identities.get(key);
+    if (known === undefined) this.identities.set(key, { fingerprint: fp, prevTerm });
+    else if (known.fingerprint !== fp || known.prevTerm !== prevTerm) {
+      this.fail(`Log Matching: ${id} holds ${key} = ${fp} after term ${prevTerm}; another log holds ${key} = ${known.fingerprint} after term ${known.prevTerm}`);
+    }
+  }
+
+  private checkSnapshot(id: string, snapshot: Snapshot): void {
+    const { index, term } = snapshot.meta;
+    const known = this.committed.get(index);
+    if (known !== undefined && known.term !== term) {
+      this.fail(`State Machine Safety: ${id} has a snapshot at ${index}@${term} but ${index}@${known.term} was committed`);
+    }
+    if (index > 0) this.recordState(id, index, fingerprint(0, snapshot.data));
+  }
+
+  private recordState(id: string, appliedIndex: number, fp: string): void {
+    const known = this.stateAt.get(appliedIndex);
+    if (known === undefined) this.stateAt.set(appliedIndex, fp);
+    else if (known !== fp) this.fail(`State Machine Safety: ${id}'s state at applied index ${appliedIndex} differs from another replica's`);
+  }
+
+  private shadow(id: string): ShadowLog {
+    let shadow = this.shadows.get(id);
+    if (shadow === undefined) {
+      shadow = new ShadowLog();
+      this.shadows.set(id, shadow);
+    }
+    return shadow;
+  }
+
+  /** Records a violation found outside the observer hooks (a sweep, a stopped replica, liveness). */
+  fail(message: string): void {
+    this.trace.add(this.nowMs(), `VIOLATION ${message}`);
+    if (this.violation === undefined) this.violation = message;
+  }
+}
+
+function describeRange(entries: readonly Entry[]): string {
+  if (entries.length === 0) return 'no entries';
+  const first = entries[0] as Entry;
+  const last = entries[entries.length - 1] as Entry;
+  return `entries ${first.index}..${last.index} (term ${first.term}..${last.term})`;
+}
