@@ -1,0 +1,38 @@
+// What the server needs from whatever holds the data: today the single-node Store, later a Raft
+// replica. Writes are whole log entries (one command, or a MULTI/EXEC block with the watched
+// keys' versions); reads run against applied state. Nothing here knows about sockets or RESP.
+
+import type { Reply } from '../lib/reply.js';
+
+export interface WatchedKey {
+  readonly key: Uint8Array;
+  /** The key's version when WATCH ran; the entry aborts if it differs when applied. */
+  readonly version: number;
+}
+
+export interface WriteEntry {
+  readonly commands: readonly (readonly Uint8Array[])[];
+  readonly watches: readonly WatchedKey[];
+}
+
+/** `key:value` pairs for one INFO section, in the order they are printed. */
+export type InfoFields = readonly (readonly [string, string | number])[];
+
+export interface Backend {
+  /**
+   * Appends one entry and resolves with one reply per command once it is durable and applied
+   * (a failed WATCH resolves with a single nullArray reply). Rejects when the entry could not be
+   * made durable; nothing is acknowledged then.
+   */
+  write(entry: WriteEntry): Promise<Reply[]>;
+  /** Runs a read-only command against the applied state. */
+  read(argv: readonly Uint8Array[]): Reply | Promise<Reply>;
+  /** The current version of a key, for WATCH. */
+  keyVersion(key: Uint8Array): number;
+  /** Keys held (and those with an expiry, when the backend knows), for INFO keyspace. */
+  keyspace(): { readonly keys: number; readonly expires?: number };
+  /** Fields for INFO persistence (log size, fsync policy, last sync...). */
+  persistenceInfo(): InfoFields;
+  /** Flushes whatever the durability policy has not yet synced and releases resources. */
+  close(): Promise<void>;
+}

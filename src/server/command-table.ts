@@ -1,0 +1,123 @@
+// The command table as data: the kv layer's data commands merged with the server's connection
+// commands, looked up by name in any case, with arity and unknown-command checks in one place
+// and Redis's exact error texts.
+
+import { assert } from '../lib/assert.js';
+import { errorReply, type Reply } from '../lib/reply.js';
+import type { Session } from './session.js';
+
+/** What COMMAND INFO / COMMAND DOCS and dispatch need to know about a command. */
+export interface CommandMeta {
+  /** Lowercase; subcommands are "container|sub" as Redis reports them. */
+  readonly name: string;
+  /** Argument count including the name; negative means "at least -arity". */
+  readonly arity: number;
+  readonly flags: readonly string[];
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly keyStep: number;
+  readonly group: string;
+  readonly since: string;
+  readonly summary: string;
+  readonly complexity: string;
+}
+
+export type ConnectionHandler = (session: Session, argv: readonly Buffer[]) => Reply | Promise<Reply>;
+
+export type TableEntry =
+  /** Runs in the backend: through the log when flagged `write`, against state otherwise. */
+  | { readonly kind: 'data'; readonly meta: CommandMeta; readonly write: boolean }
+  /** Runs in the server against the connection (PING, HELLO, CLIENT, MULTI...). */
+  | { readonly kind: 'connection'; readonly meta: CommandMeta; readonly handler: ConnectionHandler }
+  /** A container (CLIENT, CONFIG, COMMAND): dispatches on its first argument. */
+  | {
+      readonly kind: 'container';
+      readonly meta: CommandMeta;
+      readonly subcommands: ReadonlyMap<string, TableEntry>;
+      /** What the container does without a subcommand (COMMAND alone lists every command). */
+      readonly bare?: ConnectionHandler;
+    };
+
+export type Resolved = { readonly ok: true; readonly entry: TableEntry } | { readonly ok: false; readonly error: Reply };
+
+const maxErrorArgsChars = 128;
+
+export class CommandTable {
+  private readonly byName = new Map<string, TableEntry>();
+  private readonly entries: TableEntry[] = [];
+
+  constructor(dataCommands: readonly CommandMeta[], serverCommands: readonly TableEntry[]) {
+    for (const meta of dataCommands) {
+      // Internal commands (active expiry) are proposed by Cairn itself, never by clients.
+      if (meta.flags.includes('internal')) continue;
+      this.add({ kind: 'data', meta, write: meta.flags.includes('write') });
+    }
+    for (const entry of serverCommands) this.add(entry);
+    assert(this.entries.length > 0, 'the command table is empty');
+  }
+
+  get count(): number {
+    return this.entries.length;
+  }
+
+  all(): readonly TableEntry[] {
+    return this.entries;
+  }
+
+  /** The entry for a name in any case (the name as a latin1 string). */
+  lookup(name: string): TableEntry | undefined {
+    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+  }
+
+  /** Finds the command for argv and checks its arity, descending into containers. */
+  resolve(argv: readonly Buffer[]): Resolved {
+    assert(argv.length > 0, 'resolve needs a command name');
+    const name = argv[0]!.toString('latin1');
+    const entry = this.lookup(name);
+    if (entry === undefined) return { ok: false, error: unknownCommand(argv[0]!.toString('utf8'), argv) };
+    if (!arityFits(entry.meta.arity, argv.length)) return { ok: false, error: arityError(entry.meta.name) };
+    if (entry.kind !== 'container') return { ok: true, entry };
+    if (argv.length === 1) {
+      assert(entry.bare !== undefined, 'a container callable alone has a bare handler');
+      return { ok: true, entry: { kind: 'connection', meta: entry.meta, handler: entry.bare } };
+    }
+    const subName = argv[1]!.toString('utf8');
+    const sub = entry.subcommands.get(subName.toLowerCase());
+    if (sub === undefined) {
+      return { ok: false, error: errorReply(`ERR unknown subcommand '${clip(subName)}'. Try ${name.toUpperCase()} HELP.`) };
+    }
+    if (!arityFits(sub.meta.arity, argv.length)) return { ok: false, error: arityError(sub.meta.name) };
+    return { ok: true, entry: sub };
+  }
+
+  private add(entry: TableEntry): void {
+    const name = entry.meta.name;
+    assert(name === name.toLowerCase(), `command names are lowercase: ${name}`);
+    assert(!this.byName.has(name), `command ${name} defined twice`);
+    this.byName.set(name, entry);
+    this.byName.set(name.toUpperCase(), entry);
+    this.entries.push(entry);
+  }
+}
+
+export function arityFits(arity: number, argc: number): boolean {
+  return arity >= 0 ? argc === arity : argc >= -arity;
+}
+
+export function arityError(name: string): Reply {
+  return errorReply(`ERR wrong number of arguments for '${name}' command`);
+}
+
+/** Redis's text: the name and the first arguments, quoted, up to 128 characters of arguments. */
+function unknownCommand(name: string, argv: readonly Buffer[]): Reply {
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < maxErrorArgsChars; i++) {
+    const room = maxErrorArgsChars - args.length;
+    args += `'${argv[i]!.toString('utf8').slice(0, room)}' `;
+  }
+  return errorReply(`ERR unknown command '${clip(name)}', with args beginning with: ${args}`);
+}
+
+function clip(text: string): string {
+  return text.length > maxErrorArgsChars ? text.slice(0, maxErrorArgsChars) : text;
+}

@@ -1,0 +1,152 @@
+// Server settings: their defaults, CONFIG GET / CONFIG SET (which ones may change live, with
+// Redis's error texts) and the Redis-style config file (`port 7001`, `requirepass secret`).
+
+import { CairnError } from '../lib/errors.js';
+import { globMatch } from './glob.js';
+
+export type FsyncPolicy = 'always' | 'everysec' | 'no';
+
+export interface ServerSettings {
+  host: string;
+  port: number;
+  dir: string;
+  fsync: FsyncPolicy;
+  requirepass: string | undefined;
+  maxClients: number;
+  /** Longest inline request or count line without a newline. */
+  inlineMaxBytes: number;
+  /** Largest bulk string a client may send (proto-max-bulk-len). */
+  bulkMaxBytes: number;
+  /** Bytes a connection may have buffered unparsed before it is closed. */
+  queryBufferMaxBytes: number;
+  /** Most commands one MULTI may queue. */
+  multiMaxCommands: number;
+  /** Close connections idle this long; 0 = never (Redis `timeout`). */
+  idleTimeoutSeconds: number;
+}
+
+export function defaultSettings(): ServerSettings {
+  return {
+    host: '127.0.0.1',
+    port: 6379,
+    dir: './data',
+    fsync: 'always',
+    requirepass: undefined,
+    maxClients: 10_000,
+    inlineMaxBytes: 64 * 1024,
+    bulkMaxBytes: 512 * 1024 * 1024,
+    queryBufferMaxBytes: 1024 * 1024 * 1024,
+    multiMaxCommands: 100_000,
+    idleTimeoutSeconds: 0,
+  };
+}
+
+interface Parameter {
+  readonly name: string;
+  get(settings: ServerSettings): string;
+  /** Undefined when the setting is fixed once the server runs. Returns an error text or undefined. */
+  readonly set?: (settings: ServerSettings, value: string) => string | undefined;
+  /** How the config file sets it (fixed ones included). */
+  readonly load: (settings: ServerSettings, value: string) => string | undefined;
+}
+
+function integerParameter(name: string, key: NumericKey, min: number, max: number, live: boolean, memory = false): Parameter {
+  const apply = (settings: ServerSettings, value: string): string | undefined => {
+    const parsed = memory ? parseMemory(value) : parseInteger(value);
+    if (parsed === undefined) return "argument couldn't be parsed into an integer";
+    if (parsed < min || parsed > max) return `argument must be between ${min} and ${max} inclusive`;
+    settings[key] = parsed;
+    return undefined;
+  };
+  return { name, get: (s) => String(s[key]), load: apply, ...(live ? { set: apply } : {}) };
+}
+
+type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds';
+
+const parameters: readonly Parameter[] = [
+  { name: 'bind', get: (s) => s.host, load: (s, v) => { s.host = v; return undefined; } },
+  integerParameter('port', 'port', 0, 65_535, false),
+  { name: 'dir', get: (s) => s.dir, load: (s, v) => { s.dir = v; return undefined; } },
+  {
+    name: 'requirepass',
+    get: (s) => s.requirepass ?? '',
+    set: (s, v) => { s.requirepass = v === '' ? undefined : v; return undefined; },
+    load: (s, v) => { s.requirepass = v === '' ? undefined : v; return undefined; },
+  },
+  {
+    name: 'appendfsync',
+    get: (s) => s.fsync,
+    load: (s, v) => {
+      if (v !== 'always' && v !== 'everysec' && v !== 'no') return 'argument(s) must be one of the following: always, everysec, no';
+      s.fsync = v;
+      return undefined;
+    },
+  },
+  { name: 'appendonly', get: () => 'yes', load: (_s, v) => (v === 'yes' ? undefined : 'Cairn always keeps its log') },
+  { name: 'save', get: () => '', load: () => undefined },
+  { name: 'databases', get: () => '1', load: (_s, v) => (v === '1' ? undefined : 'Cairn has one database') },
+  integerParameter('maxclients', 'maxClients', 1, 1_000_000, true),
+  integerParameter('timeout', 'idleTimeoutSeconds', 0, 2_147_483_647, true),
+  integerParameter('proto-max-bulk-len', 'bulkMaxBytes', 1024 * 1024, 512 * 1024 * 1024, true, true),
+  integerParameter('client-query-buffer-limit', 'queryBufferMaxBytes', 1024 * 1024, 1024 * 1024 * 1024, true, true),
+  integerParameter('proto-inline-max-size', 'inlineMaxBytes', 1024, 64 * 1024 * 1024, true, true),
+  integerParameter('cairn-multi-max-commands', 'multiMaxCommands', 1, 10_000_000, true),
+];
+
+/** CONFIG GET: name/value pairs of every parameter matching any pattern, each once. */
+export function configGet(settings: ServerSettings, patterns: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (const parameter of parameters) {
+    if (patterns.some((pattern) => globMatch(pattern, parameter.name, true))) out.push([parameter.name, parameter.get(settings)]);
+  }
+  return out;
+}
+
+/** CONFIG SET name value [name value ...]: all or nothing. Returns Redis's error text or undefined. */
+export function configSet(settings: ServerSettings, pairs: readonly [string, string][]): string | undefined {
+  const draft = { ...settings };
+  for (const [rawName, value] of pairs) {
+    const name = rawName.toLowerCase();
+    const parameter = parameters.find((p) => p.name === name);
+    if (parameter === undefined) return `ERR Unknown option or number of arguments for CONFIG SET - '${rawName}'`;
+    if (parameter.set === undefined) return `ERR CONFIG SET failed (possibly related to argument '${rawName}') - can't set immutable config`;
+    const problem = parameter.set(draft, value);
+    if (problem !== undefined) return `ERR CONFIG SET failed (possibly related to argument '${rawName}') - ${problem}`;
+  }
+  Object.assign(settings, draft);
+  return undefined;
+}
+
+/** Applies a Redis-style config file's text; throws CAIRN_INVALID_ARGUMENT naming the line. */
+export function loadConfigText(settings: ServerSettings, text: string, fileName: string): void {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.search(/\s/);
+    const name = (space < 0 ? line : line.slice(0, space)).toLowerCase();
+    const value = unquote(space < 0 ? '' : line.slice(space).trim());
+    const parameter = parameters.find((p) => p.name === name);
+    const problem = parameter === undefined ? `unknown setting '${name}'` : parameter.load(settings, value);
+    if (problem !== undefined) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${fileName}:${i + 1}: ${problem}`);
+  }
+}
+
+function unquote(value: string): string {
+  const quoted = value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]!);
+  return quoted ? value.slice(1, -1) : value;
+}
+
+function parseInteger(text: string): number | undefined {
+  if (!/^-?\d{1,15}$/.test(text)) return undefined;
+  return Number(text);
+}
+
+/** Redis memtoull: 1k = 1000, 1kb = 1024, and m/mb, g/gb likewise. */
+export function parseMemory(text: string): number | undefined {
+  const match = /^(\d{1,15})(k|kb|m|mb|g|gb)?$/i.exec(text);
+  if (match === null) return undefined;
+  const units: Record<string, number> = { k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
+  const unit = match[2] === undefined ? 1 : units[match[2].toLowerCase()]!;
+  return Number(match[1]) * unit;
+}

@@ -1,0 +1,197 @@
+// One client socket: feeds received bytes to the parser, runs the commands of each read through
+// the session, and writes all their replies, in order, in one socket write. While a batch waits
+// for the backend, or the kernel has not taken the last batch's replies, the socket is paused, so
+// a client that does not read its replies stops being read (backpressure) and costs others nothing.
+
+import type { Socket } from 'node:net';
+import { assert } from '../lib/assert.js';
+import { errorReply, type Reply } from '../lib/reply.js';
+import { ReplyEncoder, type Protocol } from '../resp/encode.js';
+import { RequestParser, type ParserLimits } from '../resp/parser.js';
+import type { Peer, Session } from './session.js';
+
+interface Slot {
+  readonly reply: Reply | Promise<Reply>;
+  readonly protocol: Protocol;
+}
+
+export interface ConnectionHooks {
+  countBytes(inputBytes: number, outputBytes: number): void;
+  closed(connection: Connection): void;
+}
+
+/** Commands run per turn before yielding to other clients. */
+const maxCommandsPerTurn = 4096;
+
+export class Connection implements Peer {
+  readonly addr: string;
+  readonly laddr: string;
+  readonly fd = -1;
+  private readonly parser: RequestParser;
+  private readonly encoder = new ReplyEncoder();
+  private session: Session | undefined;
+  /** A batch is waiting for the backend or for the kernel to drain; reading is paused. */
+  private busy = false;
+  private closing = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    limits: ParserLimits,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.laddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
+    this.parser = new RequestParser(limits);
+    socket.setNoDelay(true);
+  }
+
+  /** Starts serving once the session exists (the session needs this object as its peer). */
+  start(session: Session, idleTimeoutSeconds: number): void {
+    assert(this.session === undefined, 'a connection starts once');
+    this.session = session;
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('drain', () => this.onDrain());
+    this.socket.on('error', () => this.socket.destroy());
+    this.socket.on('close', () => this.hooks.closed(this));
+    if (idleTimeoutSeconds > 0) {
+      this.socket.setTimeout(idleTimeoutSeconds * 1000, () => this.socket.destroy());
+    }
+  }
+
+  get id(): number {
+    assert(this.session !== undefined, 'the connection has started');
+    return this.session.id;
+  }
+
+  queryBufferBytes(): number {
+    return this.parser.bufferedBytes;
+  }
+
+  outputBufferBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Stops reading, lets the batch in flight finish and flush, then closes. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    this.socket.pause();
+    await this.idle;
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.hooks.countBytes(chunk.length, 0);
+    this.parser.push(chunk);
+    if (!this.busy) this.runTurn();
+  }
+
+  private onDrain(): void {
+    if (!this.busy) return;
+    this.setBusy(false);
+    this.runTurn();
+  }
+
+  /** Parses and runs what is buffered, then writes the replies (at once, or when all settle). */
+  private runTurn(): void {
+    const session = this.session;
+    assert(session !== undefined, 'the connection has started');
+    assert(!this.busy, 'one turn at a time');
+    if (this.closing || this.socket.destroyed) return;
+    const slots: Slot[] = [];
+    let pending = false;
+    let close: 'no' | 'afterReplies' | 'now' = 'no';
+    let more = false;
+    for (let count = 0; ; count++) {
+      if (count >= maxCommandsPerTurn) {
+        more = true;
+        break;
+      }
+      this.parser.authenticated = session.authenticated;
+      const result = this.parser.next();
+      if (result.kind === 'needMore') break;
+      if (result.kind === 'overflow') {
+        close = 'now';
+        break;
+      }
+      if (result.kind === 'error') {
+        slots.push({ reply: errorReply(`ERR ${result.message}`), protocol: session.protocol });
+        close = 'afterReplies';
+        break;
+      }
+      const reply = session.execute(result.argv);
+      if (reply instanceof Promise) pending = true;
+      slots.push({ reply, protocol: session.protocol });
+      if (session.closeAfterReply) {
+        close = 'afterReplies';
+        break;
+      }
+    }
+    if (close === 'now') {
+      this.socket.destroy();
+      return;
+    }
+    if (!pending) {
+      this.flush(slots, close === 'afterReplies');
+      session.settled();
+      if (more && !this.busy) setImmediate(() => this.resumeTurn());
+      return;
+    }
+    this.setBusy(true);
+    void this.finishTurn(slots, close === 'afterReplies');
+  }
+
+  private async finishTurn(slots: Slot[], closeAfter: boolean): Promise<void> {
+    const session = this.session;
+    assert(session !== undefined, 'the connection has started');
+    const replies = await Promise.all(slots.map((s) => s.reply));
+    session.settled();
+    if (this.socket.destroyed) return this.setBusy(false);
+    const written = this.flush(slots.map((s, i) => ({ reply: replies[i]!, protocol: s.protocol })), closeAfter);
+    // Stay paused until the kernel takes the replies; 'drain' resumes.
+    if (written && !closeAfter) {
+      this.setBusy(false);
+      this.runTurn();
+    }
+  }
+
+  private resumeTurn(): void {
+    if (!this.busy) this.runTurn();
+  }
+
+  /** Encodes and writes replies in one write; returns false when the socket is backed up. */
+  private flush(slots: readonly Slot[], closeAfter: boolean): boolean {
+    for (const slot of slots) {
+      assert(!(slot.reply instanceof Promise), 'flush only settled replies');
+      this.encoder.write(slot.reply, slot.protocol);
+    }
+    const bytes = this.encoder.take();
+    this.hooks.countBytes(0, bytes.length);
+    if (closeAfter) {
+      this.closing = true;
+      this.socket.end(bytes);
+      return true;
+    }
+    if (bytes.length === 0) return true;
+    const drained = this.socket.write(bytes);
+    if (!drained) this.setBusy(true);
+    return drained;
+  }
+
+  private setBusy(busy: boolean): void {
+    if (busy === this.busy) return;
+    this.busy = busy;
+    if (busy) {
+      this.socket.pause();
+      this.idle = new Promise((resolve) => (this.markIdle = resolve));
+    } else {
+      if (!this.closing) this.socket.resume();
+      this.markIdle();
+    }
+  }
+}

@@ -1,0 +1,158 @@
+// The TCP server: accepts clients (up to maxclients), gives each a Session and a Connection,
+// keeps the server-wide counters INFO reports, and shuts down gracefully: stop accepting,
+// let every batch in flight finish and flush, then close the backend (which syncs).
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { assert } from '../lib/assert.js';
+import { CairnError } from '../lib/errors.js';
+import type { Clock } from '../io/clock.js';
+import type { Backend } from './backend.js';
+import { CommandTable, type CommandMeta } from './command-table.js';
+import type { ServerSettings } from './config.js';
+import { Connection } from './connection.js';
+import { renderInfo, type ServerStats } from './info.js';
+import { serverCommands } from './server-commands.js';
+import { Session, type ServerContext } from './session.js';
+
+export interface ServerOptions {
+  readonly backend: Backend;
+  /** The data commands (kv's table); merged with the server's own. */
+  readonly dataCommands: readonly CommandMeta[];
+  /** Mutable: CONFIG SET changes it live. */
+  readonly settings: ServerSettings;
+  readonly clock: Clock;
+  readonly version: string;
+  readonly configFile?: string;
+}
+
+const maxClientsReached = Buffer.from('-ERR max number of clients reached\r\n');
+/** How long shutdown waits for batches in flight before cutting connections. */
+const shutdownGraceMs = 10_000;
+
+export class CairnServer implements ServerContext {
+  readonly table: CommandTable;
+  readonly backend: Backend;
+  readonly settings: ServerSettings;
+  readonly clock: Clock;
+  readonly stats: ServerStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0 };
+  private readonly sessions = new Map<Connection, Session>();
+  private readonly runId = randomBytes(20).toString('hex');
+  private readonly startedAtMs: number;
+  private nextClientId = 1;
+  private closed: Promise<void> | undefined;
+
+  private constructor(
+    private readonly net: Server,
+    private readonly options: ServerOptions,
+  ) {
+    this.backend = options.backend;
+    this.settings = options.settings;
+    this.clock = options.clock;
+    this.table = new CommandTable(options.dataCommands, serverCommands);
+    this.startedAtMs = options.clock.nowMs();
+  }
+
+  /** Binds host:port and starts accepting; rejects with a clear error if the port is taken. */
+  static async listen(options: ServerOptions): Promise<CairnServer> {
+    const net = createServer({ pauseOnConnect: false, noDelay: true });
+    const server = new CairnServer(net, options);
+    net.on('connection', (socket) => server.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        const where = `${options.settings.host}:${options.settings.port}`;
+        const message = error.code === 'EADDRINUSE' ? `port ${where} is already in use` : `cannot listen on ${where}: ${error.message}`;
+        reject(new CairnError('CAIRN_IO', message, { cause: error }));
+      };
+      net.once('error', onError);
+      net.listen(options.settings.port, options.settings.host, () => {
+        net.off('error', onError);
+        resolve();
+      });
+    });
+    net.on('error', () => undefined);
+    return server;
+  }
+
+  /** The bound port (useful when listening on port 0). */
+  get port(): number {
+    const address = this.net.address();
+    assert(address !== null && typeof address === 'object', 'the server is listening');
+    return address.port;
+  }
+
+  clients(): Iterable<Session> {
+    return this.sessions.values();
+  }
+
+  countCommand(): void {
+    this.stats.commandsProcessed++;
+  }
+
+  info(sections: readonly string[]): string {
+    return renderInfo(
+      {
+        version: this.options.version,
+        runId: this.runId,
+        port: this.port,
+        configFile: this.options.configFile ?? '',
+        startedAtMs: this.startedAtMs,
+        nowMs: () => this.clock.nowMs(),
+        connectedClients: () => this.sessions.size,
+        maxClients: this.settings.maxClients,
+        stats: this.stats,
+        keyspace: () => this.backend.keyspace(),
+        persistence: () => this.backend.persistenceInfo(),
+      },
+      sections,
+    );
+  }
+
+  /** Graceful: stop accepting, finish in-flight batches, close clients, then the backend. */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.net.close(() => resolve()));
+    const connections = [...this.sessions.keys()];
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, shutdownGraceMs)));
+    await Promise.race([Promise.all(connections.map((c) => c.shutdown())), grace]);
+    clearTimeout(timer);
+    for (const connection of this.sessions.keys()) connection.destroy();
+    await stopped;
+    await this.backend.close();
+  }
+
+  private accept(socket: Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.closed !== undefined) {
+      socket.destroy();
+      return;
+    }
+    if (this.sessions.size >= this.settings.maxClients) {
+      this.stats.connectionsRejected++;
+      socket.on('error', () => socket.destroy());
+      socket.end(maxClientsReached);
+      return;
+    }
+    const limits = {
+      inlineMaxBytes: this.settings.inlineMaxBytes,
+      bulkMaxBytes: this.settings.bulkMaxBytes,
+      multibulkMaxCount: 2_147_483_647,
+      queryBufferMaxBytes: this.settings.queryBufferMaxBytes,
+    };
+    const connection = new Connection(socket, limits, {
+      countBytes: (input, output) => {
+        this.stats.netInputBytes += input;
+        this.stats.netOutputBytes += output;
+      },
+      closed: (c) => this.sessions.delete(c),
+    });
+    const session = new Session(this.nextClientId++, this, connection);
+    this.sessions.set(connection, session);
+    connection.start(session, this.settings.idleTimeoutSeconds);
+  }
+}

@@ -1,0 +1,260 @@
+// One client's state and command dispatch, independent of sockets: protocol version, name, auth,
+// the MULTI queue and WATCHed keys, and the ordering of its commands against the backend.
+//
+// Ordering: consecutive writes are issued to the backend at once (so group commit batches them),
+// while a read waits for every earlier write of the same client and a write after a read waits
+// for that read, so each client sees its own commands take effect in the order it sent them.
+
+import { assert } from '../lib/assert.js';
+import { isCairnError } from '../lib/errors.js';
+import { errorReply, type Reply } from '../lib/reply.js';
+import type { Clock } from '../io/clock.js';
+import type { Protocol } from '../resp/encode.js';
+import type { Backend, WatchedKey, WriteEntry } from './backend.js';
+import type { CommandTable, TableEntry } from './command-table.js';
+import type { ServerSettings } from './config.js';
+
+/** What a session needs from the server that owns it. */
+export interface ServerContext {
+  readonly table: CommandTable;
+  readonly backend: Backend;
+  readonly settings: ServerSettings;
+  readonly clock: Clock;
+  clients(): Iterable<Session>;
+  info(sections: readonly string[]): string;
+  countCommand(): void;
+}
+
+/** Network facts about the client, for CLIENT LIST / INFO. */
+export interface Peer {
+  readonly addr: string;
+  readonly laddr: string;
+  readonly fd: number;
+  /** Bytes received and not yet parsed. */
+  queryBufferBytes(): number;
+  /** Bytes of replies not yet taken by the kernel. */
+  outputBufferBytes(): number;
+}
+
+interface QueuedCommand {
+  readonly entry: TableEntry;
+  readonly argv: readonly Buffer[];
+}
+
+const noauth = errorReply('NOAUTH Authentication required.');
+const queued: Reply = Object.freeze({ type: 'simple', value: 'QUEUED' });
+const noop = (): void => undefined;
+
+export class Session {
+  protocol: Protocol = 2;
+  name = '';
+  libName = '';
+  libVersion = '';
+  authenticated: boolean;
+  /** Set by QUIT: the connection closes once this command's reply is written. */
+  closeAfterReply = false;
+  readonly createdAtMs: number;
+  lastCommandAtMs: number;
+  lastCommandName = 'NULL';
+
+  private multi: QueuedCommand[] | undefined;
+  private multiDirty = false;
+  private readonly watched = new Map<string, WatchedKey>();
+  private barrier: Promise<void> | undefined;
+  private writesSinceBarrier: Promise<unknown>[] = [];
+
+  constructor(
+    readonly id: number,
+    private readonly server: ServerContext,
+    readonly peer: Peer,
+  ) {
+    assert(Number.isSafeInteger(id) && id > 0, 'client ids are positive integers');
+    this.authenticated = server.settings.requirepass === undefined;
+    this.createdAtMs = server.clock.nowMs();
+    this.lastCommandAtMs = this.createdAtMs;
+  }
+
+  get context(): ServerContext {
+    return this.server;
+  }
+
+  get inMulti(): boolean {
+    return this.multi !== undefined;
+  }
+
+  get multiQueueLength(): number {
+    return this.multi?.length ?? -1;
+  }
+
+  get watchCount(): number {
+    return this.watched.size;
+  }
+
+  /** Runs one command; the reply is a Promise only when it waits for the backend. */
+  execute(argv: readonly Buffer[]): Reply | Promise<Reply> {
+    assert(argv.length > 0, 'a command has a name');
+    this.lastCommandAtMs = this.server.clock.nowMs();
+    this.server.countCommand();
+    const resolved = this.server.table.resolve(argv);
+    if (!resolved.ok) {
+      if (this.multi !== undefined) this.multiDirty = true;
+      return resolved.error;
+    }
+    const entry = resolved.entry;
+    this.lastCommandName = entry.meta.name;
+    if (!this.authenticated && !allowedBeforeAuth.has(entry.meta.name)) {
+      if (this.multi !== undefined) this.multiDirty = true;
+      return noauth;
+    }
+    if (this.multi !== undefined && !runsInsideMulti.has(entry.meta.name)) return this.enqueue(entry, argv);
+    return this.run(entry, argv);
+  }
+
+  /** Called by the connection once every reply of a batch is settled: nothing is in flight. */
+  settled(): void {
+    this.barrier = undefined;
+    this.writesSinceBarrier = [];
+  }
+
+  private run(entry: TableEntry, argv: readonly Buffer[]): Reply | Promise<Reply> {
+    switch (entry.kind) {
+      case 'data':
+        if (entry.write) return this.write({ commands: [argv], watches: [] }).then(first);
+        return this.ordered(() => this.server.backend.read(argv));
+      case 'connection':
+        return entry.handler(this, argv);
+      case 'container':
+        assert(false, 'containers are resolved to a subcommand');
+    }
+  }
+
+  private enqueue(entry: TableEntry, argv: readonly Buffer[]): Reply {
+    assert(this.multi !== undefined, 'enqueue only inside MULTI');
+    if (this.multi.length >= this.server.settings.multiMaxCommands) {
+      this.multiDirty = true;
+      return errorReply(`ERR MULTI queue is full (cairn-multi-max-commands is ${this.server.settings.multiMaxCommands})`);
+    }
+    this.multi.push({ entry, argv });
+    return queued;
+  }
+
+  /** Issues a write now, or after the last ordered read when one is pending. */
+  write(entry: WriteEntry): Promise<Reply[]> {
+    const backend = this.server.backend;
+    const promise = this.barrier === undefined ? backend.write(entry) : this.barrier.then(() => backend.write(entry));
+    this.writesSinceBarrier.push(promise);
+    return promise.catch(failureReplies);
+  }
+
+  /** Runs `step` after every earlier write of this client; later writes wait for it. */
+  ordered<T>(step: () => T | Promise<T>): T | Promise<T> {
+    if (this.barrier === undefined && this.writesSinceBarrier.length === 0) {
+      const result = step();
+      if (result instanceof Promise) this.barrier = result.then(noop, noop);
+      return result;
+    }
+    const prior = Promise.allSettled([this.barrier, ...this.writesSinceBarrier]);
+    this.writesSinceBarrier = [];
+    const result = prior.then(step);
+    this.barrier = result.then(noop, noop);
+    return result;
+  }
+
+  // --- transactions -------------------------------------------------------------------------
+
+  beginMulti(): Reply {
+    if (this.multi !== undefined) return errorReply('ERR MULTI calls can not be nested');
+    this.multi = [];
+    this.multiDirty = false;
+    return { type: 'simple', value: 'OK' };
+  }
+
+  discard(): Reply {
+    if (this.multi === undefined) return errorReply('ERR DISCARD without MULTI');
+    this.endMulti();
+    return { type: 'simple', value: 'OK' };
+  }
+
+  watch(keys: readonly Buffer[]): Reply | Promise<Reply> {
+    if (this.multi !== undefined) return errorReply('ERR WATCH inside MULTI is not allowed');
+    return this.ordered(() => {
+      for (const key of keys) {
+        const binaryKey = key.toString('latin1');
+        if (this.watched.has(binaryKey)) continue;
+        this.watched.set(binaryKey, { key: Buffer.from(key), version: this.server.backend.keyVersion(key) });
+      }
+      return { type: 'simple', value: 'OK' } as const;
+    });
+  }
+
+  unwatch(): void {
+    this.watched.clear();
+  }
+
+  exec(): Reply | Promise<Reply> {
+    if (this.multi === undefined) return errorReply('ERR EXEC without MULTI');
+    const commands = this.multi;
+    const dirty = this.multiDirty;
+    const watches = [...this.watched.values()];
+    this.endMulti();
+    if (dirty) return errorReply('EXECABORT Transaction discarded because of previous errors.');
+    if (commands.some((c) => c.entry.kind === 'data' && c.entry.write)) return this.execWrites(commands, watches);
+    return this.ordered(() => this.execReads(commands, watches));
+  }
+
+  /** Clears MULTI, WATCH, name, protocol and auth as RESET does. */
+  reset(): void {
+    this.endMulti();
+    this.protocol = 2;
+    this.name = '';
+    this.authenticated = this.server.settings.requirepass === undefined;
+  }
+
+  private endMulti(): void {
+    this.multi = undefined;
+    this.multiDirty = false;
+    this.watched.clear();
+  }
+
+  /** A transaction with writes is one log entry; server-side commands in it run when it lands. */
+  private async execWrites(commands: readonly QueuedCommand[], watches: WatchedKey[]): Promise<Reply> {
+    const data = commands.filter((c) => c.entry.kind === 'data').map((c) => c.argv);
+    const replies = await this.write({ commands: data, watches });
+    if (replies.length === 1 && replies[0]!.type === 'nullArray' && watches.length > 0) return replies[0]!;
+    if (replies.length === 1 && replies[0]!.type === 'error' && data.length !== 1) return replies[0]!;
+    assert(replies.length === data.length, 'one reply per command of the entry');
+    let next = 0;
+    const items: Reply[] = [];
+    for (const command of commands) {
+      items.push(command.entry.kind === 'data' ? replies[next++]! : await this.run(command.entry, command.argv));
+    }
+    return { type: 'array', items };
+  }
+
+  /** A read-only transaction runs locally and atomically: nothing else interleaves a sync call. */
+  private async execReads(commands: readonly QueuedCommand[], watches: readonly WatchedKey[]): Promise<Reply> {
+    const backend = this.server.backend;
+    for (const watch of watches) {
+      if (backend.keyVersion(watch.key) !== watch.version) return { type: 'nullArray' };
+    }
+    const pending = commands.map((c) => (c.entry.kind === 'data' ? backend.read(c.argv) : this.run(c.entry, c.argv)));
+    return { type: 'array', items: await Promise.all(pending) };
+  }
+}
+
+/** Commands a client may send before authenticating (Redis's no-auth flag). */
+const allowedBeforeAuth = new Set(['auth', 'hello', 'quit', 'reset']);
+/** Commands that act at once even inside MULTI instead of being queued. */
+const runsInsideMulti = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+function first(replies: Reply[]): Reply {
+  assert(replies.length === 1, 'a single command gets a single reply');
+  return replies[0]!;
+}
+
+/** A write the backend could not make durable is one error reply, never an acknowledgement. */
+function failureReplies(error: unknown): Reply[] {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = isCairnError(error, 'CAIRN_NOT_LEADER') ? 'READONLY' : 'ERR';
+  return [errorReply(`${code} ${message}`)];
+}
