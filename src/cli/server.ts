@@ -1,0 +1,67 @@
+// `cairn server`: parses flags (and an optional Redis-style config file), opens the data folder,
+// serves clients until SIGTERM/SIGINT, then shuts down gracefully. Prints one line when ready.
+
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { isCairnError } from '../lib/errors.js';
+import { defaultSettings, loadConfigText, type ServerSettings } from '../server/config.js';
+import { cairnVersion, startNode } from '../runtime/server-main.js';
+
+const usage = `usage: cairn server [--port PORT] [--dir DIR] [--host HOST] [--fsync always|everysec|no]
+                    [--requirepass PASSWORD] [--config FILE]`;
+
+export async function main(args: string[]): Promise<number> {
+  let settings: ServerSettings;
+  let configFile: string | undefined;
+  try {
+    ({ settings, configFile } = await settingsFrom(args));
+  } catch (error) {
+    console.error(`cairn server: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    return 2;
+  }
+  let server;
+  try {
+    server = await startNode(settings, configFile);
+  } catch (error) {
+    if (!isCairnError(error)) throw error;
+    console.error(`cairn server: ${error.message}`);
+    return 1;
+  }
+  console.log(`cairn ${cairnVersion} ready on ${settings.host}:${server.port} (dir ${settings.dir}, fsync ${settings.fsync}, pid ${process.pid})`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  console.log(`cairn server: ${signal}, shutting down`);
+  await server.close();
+  console.log('cairn server: stopped');
+  return 0;
+}
+
+async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings; configFile: string | undefined }> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', short: 'p' },
+      dir: { type: 'string', short: 'd' },
+      host: { type: 'string' },
+      fsync: { type: 'string' },
+      requirepass: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new Error(`unexpected argument '${positionals[0]}'`);
+  const settings = defaultSettings();
+  if (values.config !== undefined) loadConfigText(settings, await readFile(values.config, 'utf8'), values.config);
+  // Flags override the file, as redis-server's command line does.
+  const flags: string[] = [];
+  if (values.port !== undefined) flags.push(`port ${values.port}`);
+  if (values.dir !== undefined) flags.push(`dir ${values.dir}`);
+  if (values.host !== undefined) flags.push(`bind ${values.host}`);
+  if (values.fsync !== undefined) flags.push(`appendfsync ${values.fsync}`);
+  if (values.requirepass !== undefined) flags.push(`requirepass ${values.requirepass}`);
+  loadConfigText(settings, flags.join('\n'), 'command line');
+  return { settings, configFile: values.config };
+}
