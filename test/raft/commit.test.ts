@@ -1,0 +1,104 @@
+// The commit rule (§5.3, §5.4.2, Figure 8): a leader commits by counting replicas only for entries of
+// its own term; older entries commit indirectly, through the Log Matching Property.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Cluster } from './harness.js';
+import type { Message } from '../../src/raft/types.js';
+
+const noEntriesTo = (ids: string[], pred: (term: number) => boolean) => (m: Message): boolean =>
+  m.type === 'append' && ids.includes(m.to) && m.entries.some((e) => pred(e.term));
+
+test('Figure 8: an entry of an older term on a majority is not committed until an entry of the current term is', () => {
+  const c = new Cluster(['a', 'b', 'c', 'd', 'e'], { config: { maxBatchEntries: 1 } });
+  c.campaign('a');
+  const t = c.node('a').status().term;
+  // x reaches only a and b: not committed.
+  c.filters.push(noEntriesTo(['c', 'd', 'e'], () => true));
+  c.propose('a', 'x');
+  c.stabilize();
+  assert.equal(c.node('a').status().commitIndex, 1);
+  // Leadership moves to b (term t+1); c, d, e receive x (term t) but not b's no-op (term t+1).
+  c.filters = [];
+  c.rewrite = (m) => m.type === 'append' && ['c', 'd', 'e'].includes(m.to)
+    ? { ...m, entries: m.entries.filter((e) => e.term <= t) }
+    : m;
+  assert.ok(c.node('a').transferLeadership('b').accepted);
+  c.stabilize();
+  assert.equal(c.leader(), 'b');
+  for (const id of ['c', 'd', 'e']) assert.equal(c.node(id).status().lastIndex, 2, `${id} holds x`);
+  // x (index 2, term t) is on all five nodes, yet b must not commit it by counting.
+  assert.equal(c.node('b').status().commitIndex, 1);
+  assert.deepEqual(c.values('b'), []);
+  // Once b's no-op (term t+1) is on a majority, it commits, and x with it.
+  c.heal();
+  c.tick(2);
+  assert.equal(c.node('b').status().commitIndex, 3);
+  for (const id of c.ids) assert.deepEqual(c.values(id), ['x']);
+});
+
+test('§5.3: an entry of the current term commits once a majority (leader included) has persisted it', () => {
+  const c = new Cluster(['a', 'b', 'c', 'd', 'e']);
+  c.campaign('a');
+  c.isolate('d');
+  c.isolate('e');
+  c.cutLink('b', 'c'); // irrelevant to a's quorum
+  const index = c.propose('a', 'x');
+  c.stabilize();
+  assert.ok(c.node('a').status().commitIndex >= index, 'a, b, c are a majority of five');
+  c.heal();
+  c.isolate('b');
+  c.isolate('c');
+  c.isolate('d');
+  const second = c.propose('a', 'y');
+  c.stabilize();
+  assert.ok(c.node('a').status().commitIndex < second, 'a and e are not a majority');
+});
+
+test('The leader counts itself only after it persisted: commit waits for advance()', () => {
+  const c = new Cluster(['a']);
+  c.campaign('a');
+  const a = c.node('a');
+  const index = a.propose(new Uint8Array([1]));
+  assert.ok(index.accepted);
+  assert.ok(a.status().commitIndex < index.index);
+  const rd = a.ready();
+  assert.equal(rd.committedEntries.length, 0, 'nothing applies before it is persisted');
+  a.advance(rd);
+  assert.equal(a.status().commitIndex, index.index);
+  const rd2 = a.ready();
+  assert.deepEqual(rd2.committedEntries.map((e) => e.index), [index.index]);
+  assert.equal(rd2.hardState?.commitIndex, index.index);
+  a.advance(rd2);
+});
+
+test('§5.3: a follower never commits past the last entry it knows matches the leader', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.propose('a', 'x');
+  c.stabilize();
+  const b = c.node('b');
+  const s = b.status();
+  // An append that matches only up to prevIndex with a commit index far ahead: b commits to prevIndex only.
+  b.step({ type: 'append', from: 'a', to: 'b', term: s.term, prevIndex: s.lastIndex, prevTerm: s.lastTerm, entries: [], commitIndex: s.lastIndex + 50 });
+  assert.equal(b.status().commitIndex, s.lastIndex);
+});
+
+test('Commit indexes never go backwards and applied never passes commit, across leader changes', () => {
+  const c = new Cluster(['a', 'b', 'c'], { seed: 9 });
+  let leader = c.electLeader();
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 5; i++) c.propose(leader, `r${round}-${i}`);
+    c.stabilize();
+    const before = c.ids.map((id) => c.node(id).status().commitIndex);
+    c.isolate(leader);
+    const term = c.node(leader).status().term;
+    const next = c.electAmong(c.ids.filter((x) => x !== leader), term);
+    c.heal();
+    c.tick(3);
+    const after = c.ids.map((id) => c.node(id).status().commitIndex);
+    for (let i = 0; i < before.length; i++) assert.ok(after[i]! >= before[i]!);
+    for (const id of c.ids) assert.ok(c.node(id).status().appliedIndex <= c.node(id).status().commitIndex);
+    leader = next;
+  }
+  assert.equal(c.values('a').length, 25);
+});
