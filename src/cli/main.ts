@@ -1,0 +1,43 @@
+// The `cairn` command: dispatches to one subcommand module, loaded on demand so that
+// `cairn cli` does not pay for the server's imports and vice versa.
+
+const usage = `usage: cairn <command> [options]
+
+commands:
+  server   run one node: cairn server --port 7001 --dir ./data [--fsync always|everysec|no]
+  cli      interactive client: cairn cli [-h HOST] [-p PORT] [-a PASSWORD] [command args...]
+  check    verify a data directory offline: cairn check DIR [--repair]
+  help     this text
+
+Run 'cairn <command> --help' for a command's options.`;
+
+type SubcommandMain = (args: string[]) => Promise<number>;
+
+const subcommands: Record<string, () => Promise<SubcommandMain>> = {
+  server: async () => (await import('./server.js')).main,
+  check: async () => (await import('./check.js')).main,
+};
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(usage);
+    return name === undefined ? 2 : 0;
+  }
+  const load = subcommands[name];
+  if (load === undefined) {
+    console.error(`cairn: unknown command '${name}'\n\n${usage}`);
+    return 2;
+  }
+  return (await load())(args);
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = 1;
+  },
+);
