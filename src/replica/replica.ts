@@ -80,6 +80,8 @@ export class Replica<S extends StateMachine> {
     assert(options.snapshotEveryEntries > 0, 'snapshotEveryEntries must be positive');
     const loaded = await io.storage.load();
     const persisted = loaded ?? bootstrapState(options.initialVoters);
+    // A new node records its initial membership as a snapshot at index 0, so a restart finds it.
+    if (loaded === null) await io.storage.compact(persisted.snapshot);
     if (persisted.snapshot.meta.index > 0) stateMachine.restore(persisted.snapshot.data);
     io.observer?.loaded?.(options.id, persisted);
     const node = io.createNode({ ...options.raft, id: options.id, prng: options.prng }, persisted);

@@ -1,0 +1,34 @@
+// The kv store as the replica's state machine: applies committed entries with kv's entry codec and
+// snapshots with kv's snapshot format. An entry that does not decode gets an error reply on every
+// replica alike (deterministic), rather than stopping the cluster.
+
+import { isCairnError } from '../lib/errors.js';
+import { errorReply } from '../lib/reply.js';
+import type { Reply } from '../lib/reply.js';
+import { applyDecoded, decodeEntry } from '../kv/entry.js';
+import type { Entry } from '../kv/entry.js';
+import { KvState } from '../kv/state.js';
+import type { StateMachine } from './ports.js';
+
+export class KvMachine implements StateMachine {
+  state = new KvState();
+
+  apply(data: Uint8Array, _index: number): Reply[] {
+    let entry: Entry;
+    try {
+      entry = decodeEntry(data);
+    } catch (error) {
+      if (isCairnError(error, 'CAIRN_CORRUPT')) return [errorReply(`ERR malformed log entry: ${error.message}`)];
+      throw error;
+    }
+    return applyDecoded(this.state, entry);
+  }
+
+  snapshot(): Uint8Array {
+    return this.state.encodeSnapshot();
+  }
+
+  restore(data: Uint8Array): void {
+    this.state = KvState.decodeSnapshot(data);
+  }
+}
