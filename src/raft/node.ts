@@ -559,7 +559,7 @@ export class RaftNode implements RaftNodeApi {
     if (!pr.maybeUpdate(m.matchIndex)) return;
     if (pr.state === 'probe') pr.becomeReplicate();
     else if (pr.state === 'snapshot' && pr.matchIndex >= pr.snapshotIndex) pr.becomeProbe();
-    if (this.maybeCommit()) this.commitAnnouncePending = true;
+    this.maybeCommit();
     this.sendAppends(pr, false);
     if (this.transferTarget === m.from && pr.matchIndex === this.log.lastIndex()) {
       this.send({ type: 'timeoutNow', to: m.from });
@@ -594,7 +594,7 @@ export class RaftNode implements RaftNodeApi {
     if (m.done) {
       pr.maybeUpdate(m.snapshotIndex);
       pr.becomeProbe();
-      if (this.maybeCommit()) this.commitAnnouncePending = true;
+      this.maybeCommit();
       this.sendAppends(pr, true);
       return;
     }
@@ -613,7 +613,8 @@ export class RaftNode implements RaftNodeApi {
     if (index <= this.log.commitIndex || this.log.termAt(index) !== this.term) return false;
     const oldCommitIndex = this.log.commitIndex;
     this.log.commitTo(index);
-    this.afterCommit(oldCommitIndex);
+    this.commitAnnouncePending = true;
+    this.afterCommit(oldCommitIndex); // may step down, which clears the announcement
     return true;
   }
 
@@ -732,7 +733,7 @@ export class RaftNode implements RaftNodeApi {
     this.log.truncatedSinceReady = Infinity;
     this.outstanding = null;
     // The leader counts itself only for entries it has persisted.
-    if (this.role === 'leader' && lastEntry !== undefined && this.maybeCommit()) this.commitAnnouncePending = true;
+    if (this.role === 'leader' && lastEntry !== undefined) this.maybeCommit();
   }
 
   /** Sends the appends and heartbeats that were batched since the last Ready. */

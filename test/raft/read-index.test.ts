@@ -1,0 +1,101 @@
+// ReadIndex (thesis §6.4): linearizable reads without log writes. The leader records its commit
+// index, confirms it is still leader with a heartbeat round, and only then answers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Cluster } from './harness.js';
+
+test('§6.4: the leader answers a read only after a majority acknowledged a heartbeat round', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.propose('a', 'x');
+  c.stabilize();
+  const commit = c.node('a').status().commitIndex;
+  c.filters.push((m) => m.type === 'heartbeatResponse');
+  assert.deepEqual(c.node('a').readIndex('r1'), { accepted: true });
+  c.stabilize();
+  assert.deepEqual(c.readStates.get('a'), [], 'no answer without confirmation');
+  c.heal();
+  c.tick(1);
+  assert.deepEqual(c.readStates.get('a'), [{ requestId: 'r1', index: commit }]);
+});
+
+test('§6.4: a deposed leader cut off from the majority never answers a read (it is refused instead)', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.isolate('a');
+  c.node('a').readIndex('r1');
+  c.tick(25); // CheckQuorum makes a step down
+  const states = c.readStates.get('a')!;
+  assert.deepEqual(states, [{ requestId: 'r1', index: -1 }]);
+});
+
+test('§6.4: a leader waits until an entry of its own term is committed before serving reads', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.propose('a', 'x');
+  c.stabilize();
+  const oldTerm = c.node('a').status().term;
+  // Entries of newer terms are held, so the next leader's no-op cannot commit.
+  c.filters.push((m) => m.type === 'append' && m.entries.some((e) => e.term > oldTerm));
+  c.isolate('a');
+  const b = c.electAmong(['b', 'c'], oldTerm);
+  const node = c.node(b);
+  assert.ok(node.status().commitIndex < node.status().lastIndex, 'the no-op is not committed');
+  assert.deepEqual(node.readIndex('r1'), { accepted: true });
+  c.tick(2);
+  assert.deepEqual(c.readStates.get(b), [], 'the read waits');
+  c.heal();
+  c.tick(3);
+  assert.deepEqual(c.readStates.get(b), [{ requestId: 'r1', index: node.status().lastIndex }]);
+});
+
+test('§6.4: a follower forwards a read to the leader and gets the leader\'s read index', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.propose('a', 'x');
+  c.stabilize();
+  assert.deepEqual(c.node('b').readIndex('rb'), { accepted: true });
+  c.tick(1);
+  assert.deepEqual(c.readStates.get('b'), [{ requestId: 'rb', index: c.node('a').status().commitIndex }]);
+});
+
+test('A follower with no known leader refuses a read', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  assert.deepEqual(c.node('b').readIndex('r'), { accepted: false, reason: 'not_leader', leaderId: null });
+});
+
+test('Reads issued between two Readies share one heartbeat round', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.sent = [];
+  for (let i = 0; i < 10; i++) c.node('a').readIndex(`r${i}`);
+  c.stabilize();
+  assert.equal(c.sent.filter((m) => m.type === 'heartbeat').length, 2, 'one heartbeat per follower');
+  assert.equal(c.readStates.get('a')!.length, 10);
+});
+
+test('A single-node cluster answers reads at once (it is its own majority)', () => {
+  const c = new Cluster(['a']);
+  c.campaign('a');
+  c.node('a').readIndex('r');
+  c.stabilize();
+  assert.equal(c.readStates.get('a')!.length, 1);
+});
+
+test('Leases are off by default; with leaseBasedReads the leader answers without a round', () => {
+  const c = new Cluster(['a', 'b', 'c'], { config: { leaseBasedReads: true } });
+  c.campaign('a');
+  c.filters.push((m) => m.type === 'heartbeatResponse');
+  c.node('a').readIndex('r');
+  c.stabilize();
+  assert.equal(c.readStates.get('a')!.length, 1);
+});
+
+test('The pending-read queue is bounded', () => {
+  const c = new Cluster(['a', 'b', 'c'], { config: { maxPendingReads: 3 } });
+  c.campaign('a');
+  c.isolate('a');
+  for (let i = 0; i < 3; i++) assert.ok(c.node('a').readIndex(`r${i}`).accepted);
+  const refused = c.node('a').readIndex('r3');
+  assert.equal(!refused.accepted && refused.reason, 'busy');
+});
