@@ -20,8 +20,10 @@ export interface ConnectionHooks {
   closed(connection: Connection): void;
 }
 
-/** Commands run per turn before yielding to other clients. */
+/** Bounds on one turn, after which the client yields to others: commands run, replies waiting for the backend, reply bytes. */
 const maxCommandsPerTurn = 4096;
+const maxPendingPerTurn = 1024;
+const maxTurnOutputBytes = 1024 * 1024;
 
 export class Connection implements Peer {
   readonly addr: string;
@@ -97,18 +99,21 @@ export class Connection implements Peer {
     this.runTurn();
   }
 
-  /** Parses and runs what is buffered, then writes the replies (at once, or when all settle). */
+  /**
+   * Parses and runs what is buffered. Replies known at once are encoded as they come; once one
+   * waits for the backend, the rest wait their turn behind it. A turn stops after a bounded
+   * number of commands or reply bytes, so one client cannot build an unbounded batch.
+   */
   private runTurn(): void {
     const session = this.session;
     assert(session !== undefined, 'the connection has started');
     assert(!this.busy, 'one turn at a time');
     if (this.closing || this.socket.destroyed) return;
     const slots: Slot[] = [];
-    let pending = false;
     let close: 'no' | 'afterReplies' | 'now' = 'no';
     let more = false;
     for (let count = 0; ; count++) {
-      if (count >= maxCommandsPerTurn) {
+      if (count >= maxCommandsPerTurn || slots.length >= maxPendingPerTurn || this.encoder.sizeBytes >= maxTurnOutputBytes) {
         more = true;
         break;
       }
@@ -119,15 +124,10 @@ export class Connection implements Peer {
         close = 'now';
         break;
       }
-      if (result.kind === 'error') {
-        slots.push({ reply: errorReply(`ERR ${result.message}`), protocol: session.protocol });
-        close = 'afterReplies';
-        break;
-      }
-      const reply = session.execute(result.argv);
-      if (reply instanceof Promise) pending = true;
-      slots.push({ reply, protocol: session.protocol });
-      if (session.closeAfterReply) {
+      const reply = result.kind === 'error' ? errorReply(`ERR ${result.message}`) : session.execute(result.argv);
+      if (slots.length === 0 && !(reply instanceof Promise)) this.encoder.write(reply, session.protocol);
+      else slots.push({ reply, protocol: session.protocol });
+      if (result.kind === 'error' || session.closeAfterReply) {
         close = 'afterReplies';
         break;
       }
@@ -136,10 +136,10 @@ export class Connection implements Peer {
       this.socket.destroy();
       return;
     }
-    if (!pending) {
-      this.flush(slots, close === 'afterReplies');
+    if (slots.length === 0) {
       session.settled();
-      if (more && !this.busy) setImmediate(() => this.resumeTurn());
+      const written = this.flush(close === 'afterReplies');
+      if (more && written) setImmediate(() => this.resumeTurn());
       return;
     }
     this.setBusy(true);
@@ -152,9 +152,9 @@ export class Connection implements Peer {
     const replies = await Promise.all(slots.map((s) => s.reply));
     session.settled();
     if (this.socket.destroyed) return this.setBusy(false);
-    const written = this.flush(slots.map((s, i) => ({ reply: replies[i]!, protocol: s.protocol })), closeAfter);
+    for (let i = 0; i < slots.length; i++) this.encoder.write(replies[i]!, slots[i]!.protocol);
     // Stay paused until the kernel takes the replies; 'drain' resumes.
-    if (written && !closeAfter) {
+    if (this.flush(closeAfter) && !closeAfter) {
       this.setBusy(false);
       this.runTurn();
     }
@@ -164,12 +164,8 @@ export class Connection implements Peer {
     if (!this.busy) this.runTurn();
   }
 
-  /** Encodes and writes replies in one write; returns false when the socket is backed up. */
-  private flush(slots: readonly Slot[], closeAfter: boolean): boolean {
-    for (const slot of slots) {
-      assert(!(slot.reply instanceof Promise), 'flush only settled replies');
-      this.encoder.write(slot.reply, slot.protocol);
-    }
+  /** Writes the encoded replies in one write; returns false when the socket is backed up. */
+  private flush(closeAfter: boolean): boolean {
     const bytes = this.encoder.take();
     this.hooks.countBytes(0, bytes.length);
     if (closeAfter) {
