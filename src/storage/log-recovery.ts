@@ -2,11 +2,12 @@
 // SegmentedLog.open applies the verdict (cuts a torn tail, refuses damage in the middle) and
 // `cairn check` prints it.
 //
-// Tail or middle: damage is a torn tail only when it lies in the last segment AND no valid record
-// with a plausible index starts anywhere after it. A bad record in an earlier segment, a bad
-// segment header that is not the last file, a gap in indexes between segments, or a valid record
-// after the bad spot all mean the middle of the log is damaged: acknowledged data may sit after it,
-// so it is never skipped.
+// Tail or middle: damage is a torn tail only when it lies in the last segment, that segment starts
+// right after the one before it, AND no valid record with a plausible index starts anywhere after
+// the bad spot. A bad record in an earlier segment, a bad header that is not the last file, a gap in
+// indexes between segments (a file cut short at a record boundary), or a valid record after the
+// bad spot all mean the middle of the log is damaged: acknowledged data may sit after it, so it is
+// never skipped.
 
 import { assert } from '../lib/assert.js';
 import type { Disk } from '../io/disk.js';
@@ -73,16 +74,18 @@ export async function analyzeLog(disk: Disk, dir: string, onEntry?: (entry: LogE
     const bytes = (await disk.readFile(file.path)) ?? new Uint8Array(0);
     const isLast = i === files.length - 1;
     const expectedFirst = segments.length === 0 ? file.firstIndex : lastIndexOf(segments) + 1;
-    const damage = (offset: number, reason: string, dropWholeFile: boolean): Promise<LogAnalysis> =>
-      damaged(disk, files.slice(i + 1), { path: file.path, bytes, offset, reason, isLast, minIndex: expectedFirst, dropWholeFile }, segments);
+    // A segment named for the wrong index means records are missing before it: never a torn tail.
+    const canBeTail = isLast && file.firstIndex === expectedFirst;
+    const damage = (offset: number, reason: string, dropWholeFile: boolean, badIndex = expectedFirst): Promise<LogAnalysis> =>
+      damaged(disk, files.slice(i + 1), { path: file.path, bytes, offset, reason, canBeTail, minIndex: badIndex, dropWholeFile }, segments);
+    if (file.firstIndex !== expectedFirst) return damage(0, `gap in the log: segment starts at ${file.firstIndex}, expected ${expectedFirst}`, true);
     const header = decodeSegmentHeader(bytes, file.path);
     if ('reason' in header) return damage(0, header.reason, true);
     if (header.firstIndex !== file.firstIndex) return damage(0, `header says first index ${header.firstIndex}, name says ${file.firstIndex}`, true);
-    if (header.firstIndex !== expectedFirst) return damage(0, `gap in the log: segment starts at ${header.firstIndex}, expected ${expectedFirst}`, true);
     const scan = scanSegmentRecords(bytes, header.firstIndex, previousTerm, onEntry);
     segments.push({ path: file.path, firstIndex: header.firstIndex, offsets: scan.offsets, terms: scan.terms, validBytes: scan.validBytes, fileBytes: bytes.length });
     previousTerm = scan.terms.length > 0 ? (scan.terms[scan.terms.length - 1] as number) : previousTerm;
-    if (scan.damage !== null) return damage(scan.damage.offset, scan.damage.reason, false);
+    if (scan.damage !== null) return damage(scan.damage.offset, scan.damage.reason, false, header.firstIndex + scan.offsets.length);
   }
   return { segments, damage: null };
 }
@@ -98,7 +101,7 @@ interface DamageSpot {
   readonly bytes: Uint8Array;
   readonly offset: number;
   readonly reason: string;
-  readonly isLast: boolean;
+  readonly canBeTail: boolean;
   readonly minIndex: number;
   readonly dropWholeFile: boolean;
 }
@@ -111,7 +114,7 @@ async function damaged(disk: Disk, later: readonly { path: string }[], spot: Dam
     droppedBytes += bytes.length;
     droppedValidRecords += countValidRecords(bytes, file.path);
   }
-  const tail = spot.isLast && findLaterValidRecord(spot.bytes, spot.offset, spot.minIndex) < 0;
+  const tail = spot.canBeTail && findLaterValidRecord(spot.bytes, spot.offset, spot.minIndex) < 0;
   const damage: LogDamage = {
     kind: tail ? 'tail' : 'middle',
     path: spot.path,
