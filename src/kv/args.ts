@@ -48,15 +48,6 @@ export function parseInt64(bytes: Uint8Array): bigint | undefined {
   return big < INT64_MIN || big > INT64_MAX ? undefined : big;
 }
 
-/** A 64-bit integer argument clamped into the safe-number range (for offsets and counts). */
-export function parseClampedInt(bytes: Uint8Array): number | undefined {
-  const value = parseInt64(bytes);
-  if (value === undefined) return undefined;
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) return Number.MAX_SAFE_INTEGER;
-  if (value < BigInt(Number.MIN_SAFE_INTEGER)) return Number.MIN_SAFE_INTEGER;
-  return Number(value);
-}
-
 /** A bigint reply value as a number when that is exact (encoders are faster on numbers). */
 export function intValue(value: bigint): number | bigint {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;

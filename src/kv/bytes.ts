@@ -59,7 +59,10 @@ export function asciiBytes(text: string): Uint8Array {
   return Buffer.from(text, 'latin1');
 }
 
-/** The text of bytes for error messages (latin1, so any byte shows as one char). */
+/**
+ * User bytes quoted in an error message. Reply messages are strings that the encoder writes as
+ * UTF-8, so valid UTF-8 comes back byte for byte; invalid sequences become U+FFFD.
+ */
 export function textOf(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
 }

@@ -7,8 +7,11 @@ import { errorReply, type Reply } from '../lib/reply.js';
 import { arityError } from './args.js';
 import { lowerName, textOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
+import { COUNTER_COMMANDS } from './counters.js';
 import { EXPIRY_COMMANDS } from './expiry.js';
 import { KEYSPACE_COMMANDS } from './keyspace.js';
+import { LISTING_COMMANDS } from './listing.js';
+import { RANGE_COMMANDS } from './ranges.js';
 import { STRING_COMMANDS } from './strings.js';
 
 export type { CommandFlag, CommandSpec, ExecContext, Handler } from './command-types.js';
@@ -26,7 +29,9 @@ function buildTable(groups: readonly (readonly CommandSpec[])[]): ReadonlyMap<st
 }
 
 /** Every command kv/ implements, by lowercase name. */
-export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([STRING_COMMANDS, KEYSPACE_COMMANDS, EXPIRY_COMMANDS]);
+export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
+  STRING_COMMANDS, COUNTER_COMMANDS, RANGE_COMMANDS, KEYSPACE_COMMANDS, LISTING_COMMANDS, EXPIRY_COMMANDS,
+]);
 
 /** The spec for argv[0], in any case, or undefined. */
 export function lookupCommand(name: Uint8Array): CommandSpec | undefined {

@@ -84,6 +84,15 @@ export class Db {
     if (record.expireAtMs !== NO_EXPIRY) this.expiringCount++;
   }
 
+  /** Replaces a present record's value, keeping its expiry (INCR, SETRANGE, ...). */
+  replaceValue(record: KvRecord, value: Uint8Array, spareBytes = 0): void {
+    assert(spareBytes >= 0, 'spareBytes must not be negative');
+    assert(value.byteOffset + value.length + spareBytes <= value.buffer.byteLength, 'spare bytes beyond the buffer');
+    record.value = value;
+    record.spareBytes = spareBytes;
+    this.touch(record);
+  }
+
   /** Marks an in-place change of a record (value or expiry) as a modification. */
   touch(record: KvRecord): void {
     assert(record.version <= this.versionCounter, 'record version ahead of the counter');

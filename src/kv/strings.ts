@@ -138,11 +138,11 @@ function getdel(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 function getex(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const o = parseSetOptions(argv, 2, false);
   if (o === undefined) return ERR_SYNTAX;
-  const expireAtMs = optionExpire(o, ctx.nowMs, 'getex');
-  if (typeof expireAtMs !== 'number') return expireAtMs;
   const key = keyOf(argv[1] as Uint8Array);
   const existing = ctx.db.lookupForWrite(key, ctx.nowMs);
-  if (existing === undefined) return NULL;
+  if (existing === undefined) return NULL; // Redis looks the key up before validating the expiry
+  const expireAtMs = optionExpire(o, ctx.nowMs, 'getex');
+  if (typeof expireAtMs !== 'number') return expireAtMs;
   const reply: Reply = { type: 'bulk', value: existing.value };
   if (o.expireKind !== undefined && expireAtMs <= ctx.nowMs) ctx.db.remove(key);
   else if (o.expireKind !== undefined) ctx.db.changeExpiry(key, existing, expireAtMs);

@@ -1,0 +1,124 @@
+// Commands that enumerate the keyspace: KEYS (glob), SCAN (stable cursor over insertion order,
+// MATCH / COUNT / TYPE) and RANDOMKEY (from the state's seeded Prng).
+
+import { errorReply, NULL, type Reply } from '../lib/reply.js';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, parseInt64 } from './args.js';
+import { asciiBytes, isOption, keyBytes } from './bytes.js';
+import type { CommandSpec, ExecContext } from './command-types.js';
+import type { Db } from './db.js';
+import { globMatch } from './glob.js';
+
+const ERR_INVALID_CURSOR = errorReply('ERR invalid cursor');
+/** SCAN visits at most this many slots per requested key, so a sparse stretch cannot stall a call. */
+const SCAN_SLOTS_PER_COUNT = 10;
+const RANDOM_TRIES = 100;
+
+/** A key (latin1 string) that is in the map at this slot of the order, and not expired. */
+function liveKeyAt(db: Db, slot: number, nowMs: number): string | undefined {
+  const key = db.order.keyAt(slot);
+  const record = db.map.get(key);
+  if (record === undefined || record.seq !== db.order.seqAt(slot)) return undefined;
+  return db.lookup(key, nowMs) === undefined ? undefined : key;
+}
+
+function isMatchAll(pattern: Uint8Array | undefined): boolean {
+  return pattern === undefined || (pattern.length === 1 && pattern[0] === 0x2a);
+}
+
+function keys(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
+  const pattern = argv[1] as Uint8Array;
+  const matchAll = isMatchAll(pattern);
+  const items: Reply[] = [];
+  for (const [key, record] of ctx.db.map) {
+    if (ctx.db.lookup(key, ctx.nowMs) !== record) continue;
+    const bytes = keyBytes(key);
+    if (matchAll || globMatch(pattern, bytes)) items.push({ type: 'bulk', value: bytes });
+  }
+  return { type: 'array', items };
+}
+
+interface ScanOptions {
+  count: number;
+  pattern: Uint8Array | undefined;
+  typeName: Uint8Array | undefined;
+}
+
+function parseScanOptions(argv: readonly Uint8Array[]): ScanOptions | Reply {
+  const options: ScanOptions = { count: 10, pattern: undefined, typeName: undefined };
+  for (let i = 2; i < argv.length; i += 2) {
+    const name = argv[i] as Uint8Array;
+    const value = argv[i + 1];
+    if (value === undefined) return ERR_SYNTAX;
+    if (isOption(name, 'count')) {
+      const count = parseInt64(value);
+      if (count === undefined) return ERR_NOT_INTEGER;
+      if (count < 1n) return ERR_SYNTAX;
+      options.count = count > 1_000_000n ? 1_000_000 : Number(count);
+    } else if (isOption(name, 'match')) options.pattern = value;
+    else if (isOption(name, 'type')) options.typeName = value;
+    else return ERR_SYNTAX;
+  }
+  return options;
+}
+
+/** An unsigned decimal cursor, or undefined. */
+function parseCursor(bytes: Uint8Array): number | undefined {
+  if (bytes.length === 0 || bytes.length > 20) return undefined;
+  let value = 0n;
+  for (const byte of bytes) {
+    if (byte < 0x30 || byte > 0x39) return undefined;
+    value = value * 10n + BigInt(byte - 0x30);
+  }
+  if (value > 18446744073709551615n) return undefined;
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+}
+
+function scan(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
+  const cursor = parseCursor(argv[1] as Uint8Array);
+  if (cursor === undefined) return ERR_INVALID_CURSOR;
+  const options = parseScanOptions(argv);
+  if (!('count' in options)) return options;
+  const { db } = ctx;
+  const typeOk = options.typeName === undefined || isOption(options.typeName, 'string');
+  const matchAll = isMatchAll(options.pattern);
+  const items: Reply[] = [];
+  let slot = db.order.slotFrom(cursor);
+  const slotLimit = Math.min(db.order.slots, slot + options.count * SCAN_SLOTS_PER_COUNT);
+  let found = 0;
+  for (; slot < slotLimit && found < options.count; slot++) {
+    const key = liveKeyAt(db, slot, ctx.nowMs);
+    if (key === undefined) continue;
+    found++;
+    const bytes = keyBytes(key);
+    if (typeOk && (matchAll || globMatch(options.pattern as Uint8Array, bytes))) items.push({ type: 'bulk', value: bytes });
+  }
+  const next = slot < db.order.slots ? db.order.seqAt(slot) : 0;
+  return { type: 'array', items: [{ type: 'bulk', value: asciiBytes(String(next)) }, { type: 'array', items }] };
+}
+
+function randomkey(ctx: ExecContext): Reply {
+  const { db } = ctx;
+  const slots = db.order.slots;
+  if (db.map.size === 0 || slots === 0) return NULL;
+  for (let i = 0; i < RANDOM_TRIES; i++) {
+    const key = liveKeyAt(db, ctx.prng.int(0, slots - 1), ctx.nowMs);
+    if (key !== undefined) return { type: 'bulk', value: keyBytes(key) };
+  }
+  // Mostly holes or expired keys: walk once around from a random slot (bounded by the slot count).
+  const start = ctx.prng.int(0, slots - 1);
+  for (let i = 0; i < slots; i++) {
+    const key = liveKeyAt(db, (start + i) % slots, ctx.nowMs);
+    if (key !== undefined) return { type: 'bulk', value: keyBytes(key) };
+  }
+  return NULL;
+}
+
+export const LISTING_COMMANDS: readonly CommandSpec[] = [
+  { name: 'keys', arity: 2, flags: ['readonly'], firstKey: 0, lastKey: 0, keyStep: 0, group: 'generic', since: '1.0.0',
+    summary: 'Returns all key names that match a pattern.', complexity: 'O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.', handler: keys },
+  { name: 'scan', arity: -2, flags: ['readonly'], firstKey: 0, lastKey: 0, keyStep: 0, group: 'generic', since: '2.8.0',
+    summary: 'Iterates over the key names in the database.', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.', handler: scan },
+  { name: 'randomkey', arity: 1, flags: ['readonly', 'random'], firstKey: 0, lastKey: 0, keyStep: 0, group: 'generic', since: '1.0.0',
+    summary: 'Returns a random key name from the database.', complexity: 'O(1)', handler: randomkey },
+];
+

@@ -1,0 +1,99 @@
+// Byte-range commands: APPEND (amortised growth: spare room after the value is reused, so a loop
+// of appends is linear, not quadratic), GETRANGE and SETRANGE, with Redis's 512 MiB string limit.
+
+import { errorReply, integerReply, type Reply } from '../lib/reply.js';
+import { ERR_NOT_INTEGER, ERR_TOO_BIG, parseInt64 } from './args.js';
+import { copyBytes, keyOf } from './bytes.js';
+import type { CommandSpec, ExecContext } from './command-types.js';
+import { NO_EXPIRY, type KvRecord } from './db.js';
+
+/** Redis's proto-max-bulk-len default: no string value grows past this. */
+export const MAX_STRING_BYTES = 512 * 1024 * 1024;
+const GROWTH_STEP_BYTES = 1024 * 1024;
+const EMPTY: Reply = Object.freeze({ type: 'bulk', value: new Uint8Array(0) });
+const ERR_OFFSET = errorReply('ERR offset is out of range');
+
+function append(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
+  const key = keyOf(argv[1] as Uint8Array);
+  const suffix = argv[2] as Uint8Array;
+  const record = ctx.db.lookupForWrite(key, ctx.nowMs);
+  if (record === undefined) {
+    ctx.db.set(key, copyBytes(suffix), NO_EXPIRY);
+    return integerReply(suffix.length);
+  }
+  const length = record.value.length + suffix.length;
+  if (length > MAX_STRING_BYTES) return ERR_TOO_BIG;
+  appendInPlace(ctx, record, suffix);
+  return integerReply(length);
+}
+
+/** Writes only past the old length, so views of the old value handed out earlier stay intact. */
+function appendInPlace(ctx: ExecContext, record: KvRecord, suffix: Uint8Array): void {
+  const old = record.value;
+  const length = old.length + suffix.length;
+  if (suffix.length <= record.spareBytes) {
+    const grown = new Uint8Array(old.buffer, old.byteOffset, length);
+    grown.set(suffix, old.length);
+    ctx.db.replaceValue(record, grown, record.spareBytes - suffix.length);
+    return;
+  }
+  // Like Redis's sds: double while small, then grow by 1 MiB at a time; never past the limit.
+  const capacity = Math.min(MAX_STRING_BYTES, length < GROWTH_STEP_BYTES ? length * 2 : length + GROWTH_STEP_BYTES);
+  const buffer = new Uint8Array(capacity);
+  buffer.set(old);
+  buffer.set(suffix, old.length);
+  ctx.db.replaceValue(record, buffer.subarray(0, length), capacity - length);
+}
+
+function clampOffset(offset: bigint): number {
+  const limit = BigInt(MAX_STRING_BYTES) * 2n;
+  return Number(offset > limit ? limit : offset < -limit ? -limit : offset);
+}
+
+function getrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
+  const startArg = parseInt64(argv[2] as Uint8Array);
+  const endArg = parseInt64(argv[3] as Uint8Array);
+  if (startArg === undefined || endArg === undefined) return ERR_NOT_INTEGER;
+  const record = ctx.db.lookup(keyOf(argv[1] as Uint8Array), ctx.nowMs);
+  if (record === undefined) return EMPTY;
+  if (startArg < 0n && endArg < 0n && startArg > endArg) return EMPTY;
+  // Offsets beyond any string's length behave alike, so clamping keeps the arithmetic in numbers.
+  const length = record.value.length;
+  let start = clampOffset(startArg);
+  let end = clampOffset(endArg);
+  if (start < 0) start = Math.max(0, length + start);
+  if (end < 0) end = Math.max(0, length + end);
+  if (end >= length) end = length - 1;
+  if (start > end || length === 0) return EMPTY;
+  return { type: 'bulk', value: record.value.subarray(start, end + 1) };
+}
+
+function setrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
+  const offsetBig = parseInt64(argv[2] as Uint8Array);
+  if (offsetBig === undefined) return ERR_NOT_INTEGER;
+  if (offsetBig < 0n) return ERR_OFFSET;
+  const patch = argv[3] as Uint8Array;
+  const key = keyOf(argv[1] as Uint8Array);
+  const record = ctx.db.lookupForWrite(key, ctx.nowMs);
+  const oldLength = record === undefined ? 0 : record.value.length;
+  if (patch.length === 0) return integerReply(oldLength);
+  if (offsetBig + BigInt(patch.length) > BigInt(MAX_STRING_BYTES)) return ERR_TOO_BIG;
+  const offset = Number(offsetBig);
+  const value = new Uint8Array(Math.max(oldLength, offset + patch.length));
+  if (record !== undefined) value.set(record.value);
+  value.set(patch, offset);
+  if (record === undefined) ctx.db.set(key, value, NO_EXPIRY);
+  else ctx.db.replaceValue(record, value);
+  return integerReply(value.length);
+}
+
+const KEY1 = { firstKey: 1, lastKey: 1, keyStep: 1 } as const;
+
+export const RANGE_COMMANDS: readonly CommandSpec[] = [
+  { name: 'append', arity: 3, flags: ['write', 'denyoom', 'fast'], ...KEY1, group: 'string', since: '2.0.0',
+    summary: 'Appends a string to the value of a key. Creates the key if it doesn\'t exist.', complexity: 'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.', handler: append },
+  { name: 'getrange', arity: 4, flags: ['readonly'], ...KEY1, group: 'string', since: '2.4.0',
+    summary: 'Returns a substring of the string stored at a key.', complexity: 'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.', handler: getrange },
+  { name: 'setrange', arity: 4, flags: ['write', 'denyoom'], ...KEY1, group: 'string', since: '2.2.0',
+    summary: 'Overwrites a part of a string value with another by an offset. Creates the key if it doesn\'t exist.', complexity: 'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.', handler: setrange },
+];
