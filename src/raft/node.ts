@@ -605,17 +605,16 @@ export class RaftNode implements RaftNodeApi {
   }
 
   /** Figure 8 (§5.4.2): commit by counting replicas only an entry of the current term. */
-  private maybeCommit(): boolean {
+  private maybeCommit(): void {
     const voters = this.members.current().voters;
-    if (voters.length === 0) return false;
+    if (voters.length === 0) return;
     const index = committedIndex(voters, (id) =>
       id === this.id ? this.log.stableIndex() : this.progress.get(id)?.matchIndex ?? 0);
-    if (index <= this.log.commitIndex || this.log.termAt(index) !== this.term) return false;
+    if (index <= this.log.commitIndex || this.log.termAt(index) !== this.term) return;
     const oldCommitIndex = this.log.commitIndex;
     this.log.commitTo(index);
     this.commitAnnouncePending = true;
     this.afterCommit(oldCommitIndex); // may step down, which clears the announcement
-    return true;
   }
 
   private afterCommit(oldCommitIndex: number): void {

@@ -4,6 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from './harness.js';
 import type { Message } from '../../src/raft/types.js';
+import { Prng } from '../../src/lib/prng.js';
+import { RaftNode } from '../../src/raft/node.js';
+import { makeMembership } from '../../src/raft/membership.js';
 
 const noEntriesTo = (ids: string[], pred: (term: number) => boolean) => (m: Message): boolean =>
   m.type === 'append' && ids.includes(m.to) && m.entries.some((e) => pred(e.term));
@@ -81,6 +84,38 @@ test('§5.3: a follower never commits past the last entry it knows matches the l
   // An append that matches only up to prevIndex with a commit index far ahead: b commits to prevIndex only.
   b.step({ type: 'append', from: 'a', to: 'b', term: s.term, prevIndex: s.lastIndex, prevTerm: s.lastTerm, entries: [], commitIndex: s.lastIndex + 50 });
   assert.equal(b.status().commitIndex, s.lastIndex);
+});
+
+test('§5.3: a follower with a stale uncommitted tail does not commit it on the new leader\'s commit index', () => {
+  // b holds entries 3..5 from a deposed term-2 leader; the term-3 leader's log differs after index 2.
+  const entries = [1, 1, 2, 2, 2].map((term, i) => ({ index: i + 1, term, kind: 0, data: new Uint8Array([i]) }));
+  const b = new RaftNode({ id: 'b', prng: new Prng(1) }, {
+    hardState: { term: 2, votedFor: null, commitIndex: 2 },
+    snapshot: { meta: { index: 0, term: 0, membership: makeMembership(['a', 'b', 'c']) }, data: new Uint8Array() },
+    entries,
+  });
+  // The leader probes at prevIndex 2 (matches) with nothing yet, announcing its commit index 5.
+  b.step({ type: 'append', from: 'a', to: 'b', term: 3, prevIndex: 2, prevTerm: 1, entries: [], commitIndex: 5 });
+  assert.equal(b.status().commitIndex, 2, 'entries 3..5 are not known to match the leader');
+  b.step({ type: 'heartbeat', from: 'a', to: 'b', term: 3, commitIndex: 2, readSeq: 0 });
+  assert.equal(b.status().commitIndex, 2);
+});
+
+test('§5.1: a response from an older term is ignored, even one claiming a higher match', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.isolate('b');
+  c.isolate('c');
+  const index = c.propose('a', 'x');
+  c.stabilize();
+  const a = c.node('a');
+  const term = a.status().term;
+  for (const from of ['b', 'c']) {
+    a.step({ type: 'appendResponse', from, to: 'a', term: term - 1, success: true, matchIndex: index, rejectedIndex: 0, conflictTerm: 0, conflictIndex: 0 });
+  }
+  c.processReadies();
+  assert.ok(a.status().commitIndex < index, 'stale acknowledgements do not commit');
+  assert.ok(a.status().peers.every((p) => p.matchIndex < index));
 });
 
 test('Commit indexes never go backwards and applied never passes commit, across leader changes', () => {
