@@ -1,7 +1,13 @@
-// Lowe's memo for the Wing & Gong search: the set of (linearized operations, register value) pairs
-// already explored, so a configuration reached by another order is not searched twice. Bitsets
-// are stored compactly: the search linearizes operations roughly in invocation order, so a set is
-// "every operation below word lo, plus these words"; only words lo..hi are kept.
+// Lowe's memo for the Wing & Gong search: the configurations (linearized operations, register
+// value) already explored, so one reached again by another order is not searched twice.
+//
+// Operations split in two. "Fixed" ones have a finite interval; their linearized set is stored
+// compactly, because the search linearizes them roughly in invocation order: "every operation
+// below word lo, plus words lo..hi". "Floating" ones (unknown outcome, interval open to +infinity)
+// can always be appended at the very end, so having linearized fewer of them is never worse: a
+// configuration is skipped when one with the same fixed set and value, and a subset of its
+// floating set, was already explored. Without that dominance rule, every unknown operation would
+// double the configurations a failing history has to exhaust.
 
 import { assert } from '../lib/assert.js';
 
@@ -33,9 +39,9 @@ export class LinearizedSet {
   add(index: number): void {
     const w = index >>> 5;
     const bit = 1 << (index & 31);
-    assert((this.words[w]! & bit) === 0, 'operation already linearized');
-    this.words[w] = this.words[w]! | bit;
-    this.hash = (this.hash ^ this.zobrist[index]!) >>> 0;
+    assert((this.words[w] & bit) === 0, 'operation already linearized');
+    this.words[w] = this.words[w] | bit;
+    this.hash = (this.hash ^ this.zobrist[index]) >>> 0;
     if (w > this.hi) this.hi = w;
     while (this.lo < this.words.length && this.words[this.lo] === 0xffffffff) this.lo++;
   }
@@ -43,9 +49,9 @@ export class LinearizedSet {
   remove(index: number): void {
     const w = index >>> 5;
     const bit = 1 << (index & 31);
-    assert((this.words[w]! & bit) !== 0, 'operation not linearized');
-    this.words[w] = this.words[w]! & ~bit;
-    this.hash = (this.hash ^ this.zobrist[index]!) >>> 0;
+    assert((this.words[w] & bit) !== 0, 'operation not linearized');
+    this.words[w] = this.words[w] & ~bit;
+    this.hash = (this.hash ^ this.zobrist[index]) >>> 0;
     if (w < this.lo) this.lo = w;
     while (this.hi >= 0 && this.words[this.hi] === 0) this.hi--;
   }
@@ -67,7 +73,11 @@ export class StateCache {
   private arenaUsed = 0;
   count = 0;
 
+  /**
+   * @param floatingWords words of every stored floating set (0 when there are no floating operations)
+   */
   constructor(
+    private readonly floatingWords: number,
     private readonly maxStates: number,
     private readonly maxMemoryBytes: number,
   ) {
@@ -79,45 +89,59 @@ export class StateCache {
     return this.buckets.byteLength + this.hashes.length * ENTRY_BYTES + this.arena.byteLength;
   }
 
-  /** Remembers (set, value); PRESENT if it was already known, FULL if a bound forbids growing. */
-  add(set: LinearizedSet, value: number): number {
-    const hash = (set.hash ^ Math.imul(value + 1, 0x9e3779b1)) >>> 0;
-    const length = Math.max(0, set.hi - set.lo + 1);
-    for (let e = this.buckets[hash & (this.buckets.length - 1)]!; e !== -1; e = this.links[e]!) {
-      if (this.hashes[e] === hash && this.values[e] === value && this.sameSet(e, set, length)) return PRESENT;
+  /**
+   * Remembers (fixed, floating, value). PRESENT if it, or one with a subset of its floating set,
+   * was already known; FULL if a bound forbids growing.
+   */
+  add(fixed: LinearizedSet, floating: Uint32Array, value: number): number {
+    assert(floating.length === this.floatingWords, 'floating sets have one size');
+    const hash = (fixed.hash ^ Math.imul(value + 1, 0x9e3779b1)) >>> 0;
+    const length = Math.max(0, fixed.hi - fixed.lo + 1);
+    for (let e = this.buckets[hash & (this.buckets.length - 1)]; e !== -1; e = this.links[e]) {
+      if (this.hashes[e] !== hash || this.values[e] !== value || !this.sameFixed(e, fixed, length)) continue;
+      if (this.floatingSubset(e, length, floating)) return PRESENT;
     }
     if (this.count >= this.maxStates) return FULL;
-    if (!this.reserve(length)) return FULL;
+    if (!this.reserve(length + this.floatingWords)) return FULL;
     const e = this.count++;
     this.hashes[e] = hash;
     this.values[e] = value;
-    this.los[e] = set.lo;
+    this.los[e] = fixed.lo;
     this.offsets[e] = this.arenaUsed;
     this.lengths[e] = length;
-    this.arena.set(set.words.subarray(set.lo, set.lo + length), this.arenaUsed);
-    this.arenaUsed += length;
+    this.arena.set(fixed.words.subarray(fixed.lo, fixed.lo + length), this.arenaUsed);
+    this.arena.set(floating, this.arenaUsed + length);
+    this.arenaUsed += length + this.floatingWords;
     const b = hash & (this.buckets.length - 1);
-    this.links[e] = this.buckets[b]!;
+    this.links[e] = this.buckets[b];
     this.buckets[b] = e;
     return ADDED;
   }
 
-  private sameSet(e: number, set: LinearizedSet, length: number): boolean {
-    if (this.los[e] !== set.lo || this.lengths[e] !== length) return false;
-    const offset = this.offsets[e]!;
+  private sameFixed(e: number, fixed: LinearizedSet, length: number): boolean {
+    if (this.los[e] !== fixed.lo || this.lengths[e] !== length) return false;
+    const offset = this.offsets[e];
     for (let i = 0; i < length; i++) {
-      if (this.arena[offset + i] !== set.words[set.lo + i]) return false;
+      if (this.arena[offset + i] !== fixed.words[fixed.lo + i]) return false;
     }
     return true;
   }
 
-  /** Makes room for one more entry of `length` words; false when that would pass a bound. */
-  private reserve(length: number): boolean {
+  /** Whether entry e's floating set is a subset of `floating`. */
+  private floatingSubset(e: number, length: number, floating: Uint32Array): boolean {
+    const offset = this.offsets[e] + length;
+    for (let i = 0; i < this.floatingWords; i++) {
+      if ((this.arena[offset + i] & ~floating[i]) !== 0) return false;
+    }
+    return true;
+  }
+
+  /** Makes room for one more entry of `words` words; false when that would pass a bound. */
+  private reserve(words: number): boolean {
     let arenaWords = this.arena.length;
-    while (this.arenaUsed + length > arenaWords) arenaWords *= 2;
+    while (this.arenaUsed + words > arenaWords) arenaWords *= 2;
     const entries = this.count < this.hashes.length ? this.hashes.length : this.hashes.length * 2;
-    const bucketsNeeded = entries * 2;
-    const projected = bucketsNeeded * 4 + entries * ENTRY_BYTES + arenaWords * 4;
+    const projected = entries * 2 * 4 + entries * ENTRY_BYTES + arenaWords * 4;
     if (projected > this.maxMemoryBytes && projected > this.bytes) return false;
     if (arenaWords !== this.arena.length) this.arena = grow(this.arena, arenaWords);
     if (entries !== this.hashes.length) this.growEntries(entries);
@@ -134,8 +158,8 @@ export class StateCache {
     this.buckets = new Int32Array(entries * 2).fill(-1);
     const mask = this.buckets.length - 1;
     for (let e = 0; e < this.count; e++) {
-      const b = this.hashes[e]! & mask;
-      this.links[e] = this.buckets[b]!;
+      const b = this.hashes[e] & mask;
+      this.links[e] = this.buckets[b];
       this.buckets[b] = e;
     }
   }

@@ -45,8 +45,9 @@ export function compileKey(
     modelOps.push(modelOp);
     sources.push(index);
   });
-  const entries = sortEntries(sources.map((i) => ops[i]!));
-  return { problem: { ops: modelOps, entries, values, initial }, sources };
+  const chosen = sources.map((i) => ops[i]!);
+  const floating = chosen.map((op) => op.status === 'unknown');
+  return { problem: { ops: modelOps, entries: sortEntries(chosen), floating, values, initial }, sources };
 }
 
 function observedOp(op: Operation, values: ValueTable): ModelOp {
