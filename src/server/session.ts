@@ -59,7 +59,8 @@ export class Session {
 
   private multi: QueuedCommand[] | undefined;
   private multiDirty = false;
-  private readonly watched = new Map<string, WatchedKey>();
+  /** Versions are filled in when WATCH's ordered step runs, which is before any later write is issued. */
+  private readonly watched = new Map<string, { key: Buffer; version: number }>();
   private barrier: Promise<void> | undefined;
   private writesSinceBarrier: Promise<unknown>[] = [];
 
@@ -119,7 +120,7 @@ export class Session {
   private run(entry: TableEntry, argv: readonly Buffer[]): Reply | Promise<Reply> {
     switch (entry.kind) {
       case 'data':
-        if (entry.write) return this.write({ commands: [argv], watches: [] }).then(first);
+        if (entry.write) return this.write(() => ({ commands: [argv], watches: [] })).then(first);
         return this.ordered(() => this.server.backend.read(argv));
       case 'connection':
         return entry.handler(this, argv);
@@ -138,10 +139,13 @@ export class Session {
     return queued;
   }
 
-  /** Issues a write now, or after the last ordered read when one is pending. */
-  write(entry: WriteEntry): Promise<Reply[]> {
+  /**
+   * Issues a write now, or after the last ordered step when one is pending. The entry is built
+   * when the write is issued, so it sees the versions WATCH read before it.
+   */
+  write(entry: () => WriteEntry): Promise<Reply[]> {
     const backend = this.server.backend;
-    const promise = this.barrier === undefined ? backend.write(entry) : this.barrier.then(() => backend.write(entry));
+    const promise = this.barrier === undefined ? backend.write(entry()) : this.barrier.then(() => backend.write(entry()));
     this.writesSinceBarrier.push(promise);
     return promise.catch(failureReplies);
   }
@@ -177,12 +181,16 @@ export class Session {
 
   watch(keys: readonly Buffer[]): Reply | Promise<Reply> {
     if (this.multi !== undefined) return errorReply('ERR WATCH inside MULTI is not allowed');
+    const added: { key: Buffer; version: number }[] = [];
+    for (const key of keys) {
+      const binaryKey = key.toString('latin1');
+      if (this.watched.has(binaryKey)) continue;
+      const watch = { key: Buffer.from(key), version: -1 };
+      this.watched.set(binaryKey, watch);
+      added.push(watch);
+    }
     return this.ordered(() => {
-      for (const key of keys) {
-        const binaryKey = key.toString('latin1');
-        if (this.watched.has(binaryKey)) continue;
-        this.watched.set(binaryKey, { key: Buffer.from(key), version: this.server.backend.keyVersion(key) });
-      }
+      for (const watch of added) watch.version = this.server.backend.keyVersion(watch.key);
       return { type: 'simple', value: 'OK' } as const;
     });
   }
@@ -219,7 +227,7 @@ export class Session {
   /** A transaction with writes is one log entry; server-side commands in it run when it lands. */
   private async execWrites(commands: readonly QueuedCommand[], watches: WatchedKey[]): Promise<Reply> {
     const data = commands.filter((c) => c.entry.kind === 'data').map((c) => c.argv);
-    const replies = await this.write({ commands: data, watches });
+    const replies = await this.write(() => ({ commands: data, watches: watches.map(settledWatch) }));
     if (replies.length === 1 && replies[0]!.type === 'nullArray' && watches.length > 0) return replies[0]!;
     if (replies.length === 1 && replies[0]!.type === 'error' && data.length !== 1) return replies[0]!;
     assert(replies.length === data.length, 'one reply per command of the entry');
@@ -235,7 +243,7 @@ export class Session {
   private async execReads(commands: readonly QueuedCommand[], watches: readonly WatchedKey[]): Promise<Reply> {
     const backend = this.server.backend;
     for (const watch of watches) {
-      if (backend.keyVersion(watch.key) !== watch.version) return { type: 'nullArray' };
+      if (backend.keyVersion(watch.key) !== settledWatch(watch).version) return { type: 'nullArray' };
     }
     const pending = commands.map((c) => (c.entry.kind === 'data' ? backend.read(c.argv) : this.run(c.entry, c.argv)));
     return { type: 'array', items: await Promise.all(pending) };
@@ -246,6 +254,11 @@ export class Session {
 const allowedBeforeAuth = new Set(['auth', 'hello', 'quit', 'reset']);
 /** Commands that act at once even inside MULTI instead of being queued. */
 const runsInsideMulti = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+function settledWatch(watch: WatchedKey): WatchedKey {
+  assert(watch.version >= 0, 'WATCH read the version before the transaction uses it');
+  return { key: watch.key, version: watch.version };
+}
 
 function first(replies: Reply[]): Reply {
   assert(replies.length === 1, 'a single command gets a single reply');
