@@ -86,10 +86,14 @@ export class RaftNode implements RaftNodeApi {
       throw new CairnError('CAIRN_INVALID_ARGUMENT', 'raft: persisted term must be a non-negative integer');
     }
     const membership = makeMembership(snapshot.meta.membership.voters, snapshot.meta.membership.learners);
-    const commitIndex = Math.max(hardState.commitIndex, snapshot.meta.index);
-    this.log = new RaftLog(snapshot.meta, persisted.entries, commitIndex);
+    // Storage may still hold entries the snapshot covers (compaction of files lags): skip them.
+    const entries = persisted.entries.filter((e) => e.index > snapshot.meta.index);
+    // The commit index is only a hint (the leader re-teaches it); never trust it past the log.
+    const lastIndex = snapshot.meta.index + entries.length;
+    const commitIndex = Math.min(Math.max(hardState.commitIndex, snapshot.meta.index), lastIndex);
+    this.log = new RaftLog(snapshot.meta, entries, commitIndex);
     this.members = new MembershipHistory(snapshot.meta.index, membership);
-    for (const entry of persisted.entries) {
+    for (const entry of entries) {
       if (entry.kind === EntryKind.CONFIG) this.members.add(entry.index, decodeMembership(entry.data));
     }
     this.snapshot = { meta: { ...snapshot.meta, membership }, data: snapshot.data };
