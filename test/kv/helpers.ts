@@ -14,7 +14,7 @@ export function plain(reply: Reply): Plain {
   switch (reply.type) {
     case 'simple': return { simple: reply.value };
     case 'error': return { error: reply.message };
-    case 'integer': return typeof reply.value === 'bigint' ? Number(reply.value) === Number(reply.value) && Number.isSafeInteger(Number(reply.value)) ? Number(reply.value) : reply.value.toString() : reply.value;
+    case 'integer': return typeof reply.value === 'bigint' ? reply.value.toString() : reply.value;
     case 'bulk': return Buffer.from(reply.value).toString('latin1');
     case 'null': return null;
     case 'nullArray': return null;
