@@ -30,6 +30,15 @@ function toBytes(value: KeyLike, what: string): Uint8Array {
   throw new CairnError('CAIRN_INVALID_ARGUMENT', `${what} must be a string or a Buffer`);
 }
 
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
+/** The store's map key for a key: its UTF-8 bytes as latin1. An ASCII string already is that. */
+function binaryKeyOf(key: KeyLike): string {
+  if (typeof key === 'string') return ASCII_ONLY.test(key) ? key : Buffer.from(key, 'utf8').toString('latin1');
+  const bytes = toBytes(key, 'key');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
 function replyError(reply: Reply | undefined): CairnError {
   const text = reply === undefined ? 'no reply' : reply.type === 'error' ? reply.message : `unexpected ${reply.type} reply`;
   return new CairnError('CAIRN_INVALID_ARGUMENT', text);
@@ -52,10 +61,10 @@ export class KVStore {
     if (reply?.type !== 'simple') throw replyError(reply);
   }
 
-  /** The value as a Buffer, or undefined when the key is absent. */
+  /** The value as a Buffer (a copy), or undefined when the key is absent. */
   get(key: KeyLike): Buffer | undefined {
-    const value = this.store.getValue(toBytes(key, 'key'));
-    return value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const value = this.store.getValueByBinaryKey(binaryKeyOf(key));
+    return value === undefined ? undefined : Buffer.from(value);
   }
 
   /** True when the key existed. */

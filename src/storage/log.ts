@@ -25,6 +25,7 @@
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import type { Disk, DiskFile } from '../io/disk.js';
+import { viewOf } from './bytes.js';
 import { analyzeLog, type LogDamage } from './log-recovery.js';
 import { decodeRecord, encodeRecords, recordBytes, type LogEntry } from './record.js';
 import { encodeSegmentHeader, SEGMENT_HEADER_BYTES, segmentName } from './segment-file.js';
@@ -383,9 +384,10 @@ export class SegmentedLog {
   }
 
   private decodeChunk(segment: Segment, chunk: Uint8Array, start: number, fromIndex: number, lastIndex: number, out: LogEntry[]): void {
+    const view = viewOf(chunk);
     for (let index = fromIndex; index <= lastIndex; index++) {
       const offset = (segment.offsets[index - segment.firstIndex] as number) - start;
-      const result = decodeRecord(chunk, offset);
+      const result = decodeRecord(chunk, offset, view);
       if (!result.ok || result.entry.index !== index) {
         throw new CairnError('CAIRN_CORRUPT', `${segment.path}: record of index ${index} at byte offset ${offset + start} is damaged (${result.ok ? 'wrong index' : result.reason})`);
       }

@@ -1,8 +1,8 @@
 // Record framing for log segments: one log entry per record, checksummed, self-describing.
 //
 // Layout (little-endian), RECORD_HEADER_BYTES = 25:
-//   0  u32 payloadBytes   length of the payload that follows the header
-//   4  u32 crc32          zlib.crc32 over bytes 0..4 and 8..end (everything except itself)
+//   0  u32 crc32          zlib.crc32 over bytes 4..end (everything after itself, length included)
+//   4  u32 payloadBytes   length of the payload that follows the header
 //   8  u8  kind           record type (the entry kind; meaning belongs to the layer above)
 //   9  u64 index          log index
 //   17 u64 term           Raft term
@@ -38,12 +38,12 @@ export function encodeRecordInto(target: Uint8Array, offset: number, entry: LogE
   const end = offset + RECORD_HEADER_BYTES + entry.data.length;
   assert(end <= target.length, 'record does not fit the target buffer');
   const view = viewOf(target);
-  view.setUint32(offset, entry.data.length, true);
+  view.setUint32(offset + 4, entry.data.length, true);
   view.setUint8(offset + 8, entry.kind);
   writeU64(view, offset + 9, entry.index);
   writeU64(view, offset + 17, entry.term);
   target.set(entry.data, offset + RECORD_HEADER_BYTES);
-  view.setUint32(offset + 4, recordCrc(target, offset, end), true);
+  view.setUint32(offset, crc32(target.subarray(offset + 4, end)), true);
   return end;
 }
 
@@ -57,11 +57,6 @@ export function encodeRecords(entries: readonly LogEntry[]): Uint8Array {
   return out;
 }
 
-function recordCrc(bytes: Uint8Array, start: number, end: number): number {
-  const head = crc32(bytes.subarray(start, start + 4));
-  return crc32(bytes.subarray(start + 8, end), head);
-}
-
 export type DecodeResult =
   | { readonly ok: true; readonly entry: LogEntry; readonly endOffset: number }
   | { readonly ok: false; readonly reason: string };
@@ -71,15 +66,15 @@ export type DecodeResult =
  * bytes: damage is returned as a reason so the caller can decide between tail and middle.
  * The entry's data is a view into `bytes`, not a copy.
  */
-export function decodeRecord(bytes: Uint8Array, offset: number): DecodeResult {
+export function decodeRecord(bytes: Uint8Array, offset: number, view: DataView = viewOf(bytes)): DecodeResult {
   assert(offset >= 0 && offset <= bytes.length, 'decode offset out of range');
+  assert(view.byteLength === bytes.length, 'the view covers the bytes');
   if (bytes.length - offset < RECORD_HEADER_BYTES) return { ok: false, reason: 'incomplete record header' };
-  const view = viewOf(bytes);
-  const payloadBytes = view.getUint32(offset, true);
+  const payloadBytes = view.getUint32(offset + 4, true);
   if (payloadBytes > RECORD_PAYLOAD_BYTES_MAX) return { ok: false, reason: `length ${payloadBytes} over the limit` };
   const end = offset + RECORD_HEADER_BYTES + payloadBytes;
   if (end > bytes.length) return { ok: false, reason: 'record runs past the end of the file' };
-  if (view.getUint32(offset + 4, true) !== recordCrc(bytes, offset, end)) return { ok: false, reason: 'checksum mismatch' };
+  if (view.getUint32(offset, true) !== crc32(bytes.subarray(offset + 4, end))) return { ok: false, reason: 'checksum mismatch' };
   const index = readU64(view, offset + 9);
   const term = readU64(view, offset + 17);
   if (index < 0 || term < 0) return { ok: false, reason: 'index or term out of range' };
@@ -88,7 +83,7 @@ export function decodeRecord(bytes: Uint8Array, offset: number): DecodeResult {
 }
 
 /** Reads the index field of a possible record without validating it (for the tail scan). */
-export function peekRecordIndex(bytes: Uint8Array, offset: number): number {
+export function peekRecordIndex(bytes: Uint8Array, offset: number, view: DataView): number {
   if (bytes.length - offset < RECORD_HEADER_BYTES) return -1;
-  return readU64(viewOf(bytes), offset + 9);
+  return readU64(view, offset + 9);
 }

@@ -80,9 +80,10 @@ export function scanSegmentRecords(bytes: Uint8Array, firstIndex: number, previo
   const terms: number[] = [];
   let offset = SEGMENT_HEADER_BYTES;
   let term = previousTerm;
+  const view = viewOf(bytes);
   const recordsMax = Math.ceil((bytes.length - offset) / RECORD_HEADER_BYTES);
   for (let k = 0; k <= recordsMax && offset < bytes.length; k++) {
-    const result = decodeRecord(bytes, offset);
+    const result = decodeRecord(bytes, offset, view);
     if (!result.ok) return { offsets, terms, validBytes: offset, damage: { offset, reason: result.reason } };
     const { entry } = result;
     if (entry.index !== firstIndex + offsets.length) {
@@ -107,10 +108,11 @@ export function scanSegmentRecords(bytes: Uint8Array, firstIndex: number, previo
  */
 export function findLaterValidRecord(bytes: Uint8Array, fromOffset: number, minIndex: number): number {
   const indexMax = minIndex + Math.ceil((bytes.length - fromOffset) / RECORD_HEADER_BYTES) + 1;
+  const view = viewOf(bytes);
   for (let offset = fromOffset + 1; offset + RECORD_HEADER_BYTES <= bytes.length; offset++) {
-    const index = peekRecordIndex(bytes, offset);
+    const index = peekRecordIndex(bytes, offset, view);
     if (index < minIndex || index > indexMax) continue;
-    if (decodeRecord(bytes, offset).ok) return offset;
+    if (decodeRecord(bytes, offset, view).ok) return offset;
   }
   return -1;
 }

@@ -6,7 +6,7 @@
 //                                            durability the fsync policy promises, apply in log
 //                                            order, resolve with one reply per command
 //   store.read(argv)                         a read-only command against the applied state, now
-//   store.getValue(key)                      fast path for GET
+//   store.getValue(key)                      fast path for GET (also getValueByBinaryKey)
 //   store.state                              the KvState (read access: getValue, keyCount)
 //   store.compact()                          snapshot + drop covered segments; also automatic
 //   store.stats(), store.close()
@@ -159,8 +159,12 @@ export class Store {
 
   /** Fast path for GET: the value of a key (raw bytes) in the applied state at the clock's time. */
   getValue(key: Uint8Array): Uint8Array | undefined {
+    return this.getValueByBinaryKey(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1'));
+  }
+
+  /** GET by the key's bytes as a latin1 string (one char per byte). The result is the state's own bytes: do not mutate. */
+  getValueByBinaryKey(binaryKey: string): Uint8Array | undefined {
     if (this.closed) throw new CairnError('CAIRN_CLOSED', `store ${this.options.dir} is closed`);
-    const binaryKey = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
     return this.state.getValue(binaryKey, Math.max(this.lastStampMs, Math.floor(this.options.clock.nowMs())));
   }
 
