@@ -153,8 +153,13 @@ export class RaftNode implements RaftNodeApi {
     this.randomizedElectionTimeoutTicks = this.prng.int(t, 2 * t - 1);
   }
 
+  /** Whether this node may campaign. */
   private isPromotable(): boolean {
-    return isVoter(this.members.current(), this.id);
+    if (isVoter(this.members.current(), this.id)) return true;
+    // Thesis §4.2.2: a voter removed by a change that is not committed yet may still be needed to
+    // commit it (its log may be the only up-to-date one), so it keeps starting elections.
+    const commitIndex = this.log.commitIndex;
+    return this.members.currentIndex() > commitIndex && isVoter(this.members.at(commitIndex), this.id);
   }
 
   // ---------------------------------------------------------------- roles
@@ -630,7 +635,9 @@ export class RaftNode implements RaftNodeApi {
     this.reads.releaseWaiting(commitIndex);
     this.confirmReads();
     // A leader that removed itself leads until the change commits, then steps down (thesis §4.2.2).
-    if (!this.isPromotable() && commitIndex >= this.members.currentIndex()) this.becomeFollower(this.term, null);
+    if (!isVoter(this.members.current(), this.id) && commitIndex >= this.members.currentIndex()) {
+      this.becomeFollower(this.term, null);
+    }
   }
 
   // ---------------------------------------------------------------- reads

@@ -1,5 +1,6 @@
 // A follower's side of InstallSnapshot: assembles chunks that arrive in order into one buffer.
 // Out-of-order or foreign chunks are answered with the offset it expects, so the leader resends.
+// Offset 0 always starts a new transfer.
 
 import { assert } from '../lib/assert.js';
 import type { SnapshotMessage, SnapshotMeta } from './types.js';
@@ -17,14 +18,16 @@ export class SnapshotReceiver {
    * then tells the offset to ask for next.
    */
   receive(m: SnapshotMessage): Uint8Array | null {
-    if (this.meta === null || this.meta.index !== m.meta.index || this.meta.term !== m.meta.term) {
-      if (m.offset !== 0) return null;
+    // A transfer always starts at offset 0 (a new leader's snapshot of the same index may be
+    // encoded differently, so chunks of two transfers never mix): offset 0 starts afresh.
+    if (m.offset === 0) {
       assert(Number.isSafeInteger(m.totalBytes), 'snapshot: total size not an integer');
       assert(m.totalBytes >= 0 && m.totalBytes <= MAX_SNAPSHOT_BYTES, 'snapshot: size out of range');
       this.meta = m.meta;
       this.buffer = new Uint8Array(m.totalBytes);
       this.offset = 0;
     }
+    if (this.meta === null || this.meta.index !== m.meta.index || this.meta.term !== m.meta.term) return null;
     const buffer = this.buffer!;
     if (m.offset !== this.offset || m.totalBytes !== buffer.length) return null;
     if (m.chunk.length > buffer.length - this.offset) return null;

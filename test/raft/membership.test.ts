@@ -83,6 +83,22 @@ test('Thesis §4.2.2: a leader that removes itself commits the change without co
   assert.deepEqual(c.values('b'), ['after']);
 });
 
+test('Thesis §4.2.2: a removed voter whose removal is not committed still campaigns (it may hold the only up-to-date log)', () => {
+  const c = new Cluster(['a', 'b']);
+  c.campaign('a');
+  c.isolate('a');
+  assert.ok(c.node('a').proposeConfChange({ type: 'removeNode', nodeId: 'a' }).accepted);
+  c.tick(25); // a cannot commit its removal and steps down (CheckQuorum); b lacks the entry
+  assert.equal(c.node('a').status().role, 'follower');
+  assert.deepEqual(c.node('a').status().membership.voters, ['b']);
+  c.heal();
+  // b cannot win (a's log is more up to date) and a is not a voter in its latest configuration;
+  // only a's campaign, counting b's vote, can commit the change. Then b leads alone.
+  const leader = c.electAmong(['b'], 0, 300);
+  assert.equal(leader, 'b');
+  assert.deepEqual(c.node('b').status().membership.voters, ['b']);
+});
+
 test('A CONFIG entry that is truncated rolls the membership back', () => {
   const c = new Cluster(['a', 'b', 'c']);
   c.campaign('a');

@@ -1,5 +1,5 @@
 // Randomized runs of the core over a hostile in-test network (loss, duplication, reordering,
-// partitions, crashes with restart, compaction), checking Election Safety and State Machine Safety
+// partitions, crashes with restart, compaction, leadership transfer, membership changes), checking Election Safety and State Machine Safety
 // after every step, durability of committed entries, and liveness once the network heals.
 // The simulator (src/sim/) does this at scale with real storage; this keeps the core honest alone.
 import { test } from 'node:test';
@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { Cluster } from './harness.js';
 import { Prng } from '../../src/lib/prng.js';
 
-const SEEDS = 60;
+const SEEDS = Number(process.env.RAFT_STRESS_SEEDS ?? 60);
 const STEPS = 1500;
-const stats = { committed: 0, terms: 0 };
+const stats = { committed: 0, terms: 0, changes: 0 };
 
 function run(seed: number): void {
   const prng = new Prng(seed);
@@ -45,6 +45,20 @@ function run(seed: number): void {
     } else if (roll < 0.92) {
       const id = prng.pick(ids);
       if (!c.down.has(id)) c.node(id).readIndex(`r${step}`);
+    } else if (roll < 0.925) {
+      const leader = c.leader();
+      if (leader !== null) c.node(leader).transferLeadership(prng.pick(ids));
+    } else if (roll < 0.93) {
+      // Membership: remove a node, add it back as a learner, promote it (one change at a time).
+      const leader = c.leader();
+      if (leader !== null) {
+        const id = prng.pick(ids);
+        const m = c.node(leader).status().membership;
+        const change = m.learners.includes(id) ? { type: 'promoteLearner' as const, nodeId: id }
+          : m.voters.includes(id) ? { type: 'removeNode' as const, nodeId: id }
+          : { type: 'addLearner' as const, nodeId: id };
+        if (c.node(leader).proposeConfChange(change).accepted) stats.changes++;
+      }
     }
     if (c.queue.length > 2000) c.queue.splice(0, c.queue.length - 2000);
     c.processReadies();
@@ -53,8 +67,30 @@ function run(seed: number): void {
   // Heal everything: a leader must emerge and commit new entries within a bounded time.
   c.heal();
   for (const id of ids) if (c.down.has(id)) c.start(id);
-  const leader = c.electLeader(300);
-  c.propose(leader, 'final');
+  let leader: string;
+  try {
+    leader = c.electLeader(300);
+  } catch (error) {
+    for (const id of ids) console.log(JSON.stringify({ ...c.node(id).status(), peers: undefined }));
+    throw error;
+  }
+  // Bring every node back as a voter (the final checks expect all of them to apply).
+  for (let round = 0; round < 20; round++) {
+    const m = c.node(leader).status().membership;
+    const missing = ids.find((id) => !m.voters.includes(id));
+    if (missing === undefined) break;
+    const change = m.learners.includes(missing) ? { type: 'promoteLearner' as const, nodeId: missing } : { type: 'addLearner' as const, nodeId: missing };
+    c.node(leader).proposeConfChange(change);
+    c.tick(12);
+    leader = c.electLeader(300);
+  }
+  let proposed = false;
+  for (let t = 0; t < 300 && !proposed; t++) {
+    const current = c.leader();
+    proposed = current !== null && c.node(current).propose(new TextEncoder().encode('final')).accepted;
+    if (!proposed) c.tick();
+  }
+  assert.ok(proposed, `seed ${seed}: no leader accepted a proposal after healing`);
   c.tick(30);
   recordCommitted(c, committed);
   stats.committed += committed.size;
@@ -98,5 +134,5 @@ test(`random faults over ${SEEDS} seeds: election safety, state machine safety, 
   // The runs must exercise something: many commits and many elections.
   assert.ok(stats.committed > SEEDS * 20, `only ${stats.committed} entries committed`);
   assert.ok(stats.terms > SEEDS * 3, `only ${stats.terms} terms in total`);
-  console.log(`# stress: ${stats.committed} entries committed, ${stats.terms} terms over ${SEEDS} seeds`);
+  console.log(`# stress: ${stats.committed} entries committed, ${stats.terms} terms, ${stats.changes} membership changes over ${SEEDS} seeds`);
 });
