@@ -55,7 +55,7 @@ export class ByteReader {
   /** A view (no copy) of the next `bytes` bytes. */
   view(bytes: number, what: string): Uint8Array {
     this.need(bytes, what);
-    const out = this.buf.subarray(this.at, this.at + bytes);
+    const out = new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.at, bytes);
     this.at += bytes;
     return out;
   }
