@@ -21,6 +21,7 @@
 // made; the file operations run one at a time in call order on a SerialQueue. Appends that arrive
 // while earlier work is queued are merged into one write. After any I/O failure the log refuses
 // everything with that CAIRN_IO error; reopen to recover (acknowledged writes are intact).
+// Refusals (closed, failed, invalid arguments) come back as rejected promises, never as throws.
 
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
@@ -178,9 +179,9 @@ export class SegmentedLog {
 
   /** Writes entries after the last one (or over a suffix, which is truncated first). Not durable. */
   append(entries: readonly LogEntry[]): Promise<void> {
-    this.checkUsable();
+    const refusal = this.refusal() ?? this.appendRefusal(entries);
+    if (refusal !== null) return Promise.reject(refusal);
     if (entries.length === 0) return Promise.resolve();
-    this.checkAppendable(entries);
     const first = entries[0] as LogEntry;
     const truncated = first.index <= this.lastIndex ? this.truncateSuffix(first.index) : undefined;
     let done = this.lastWrite;
@@ -206,7 +207,8 @@ export class SegmentedLog {
 
   /** Resolves once every entry appended before this call is durable. Concurrent callers share syncs. */
   sync(): Promise<void> {
-    this.checkUsable();
+    const refusal = this.refusal();
+    if (refusal !== null) return Promise.reject(refusal);
     if (this.queuedSync !== null) return this.queuedSync;
     const sync = this.queue.run(async () => {
       if (this.queuedSync === sync) this.queuedSync = null;
@@ -224,7 +226,8 @@ export class SegmentedLog {
 
   /** Entries [fromIndex, toIndexExclusive), cut short after `maxBytes` of records (at least one entry). */
   async read(fromIndex: number, toIndexExclusive: number, maxBytes = Number.POSITIVE_INFINITY): Promise<LogEntry[]> {
-    this.checkUsable();
+    const refusal = this.refusal();
+    if (refusal !== null) throw refusal;
     this.checkRange(fromIndex, toIndexExclusive);
     for (let attempt = 0; attempt <= READ_RETRIES_MAX; attempt++) {
       const epoch = this.epoch;
@@ -244,9 +247,9 @@ export class SegmentedLog {
 
   /** Drops entries >= fromIndex. Durable when the promise resolves. */
   truncateSuffix(fromIndex: number): Promise<void> {
-    this.checkUsable();
+    const refusal = this.refusal() ?? this.truncateRefusal(fromIndex);
+    if (refusal !== null) return Promise.reject(refusal);
     if (fromIndex > this.lastIndex) return Promise.resolve();
-    this.checkTruncatable(fromIndex);
     this.epoch++;
     const removed: Segment[] = [];
     while (this.segments.length > 1 && this.active.firstIndex >= fromIndex) removed.push(this.segments.pop() as Segment);
@@ -270,7 +273,8 @@ export class SegmentedLog {
 
   /** Drops every segment whose entries are all <= snapshotIndex. Durable when the promise resolves. */
   compactPrefix(snapshotIndex: number): Promise<void> {
-    this.checkUsable();
+    const refusal = this.refusal();
+    if (refusal !== null) return Promise.reject(refusal);
     assert(Number.isSafeInteger(snapshotIndex) && snapshotIndex >= 0, 'snapshot index must be a non-negative integer');
     if (snapshotIndex >= this.lastIndex && snapshotIndex >= this.firstIndex) this.roll(snapshotIndex + 1);
     const removed: Segment[] = [];
@@ -296,7 +300,7 @@ export class SegmentedLog {
     assert(firstIndex > old.lastIndex, 'a new segment starts after the old one');
     const segment = new Segment(`${this.dir}/${segmentName(firstIndex)}`, firstIndex, SEGMENT_HEADER_BYTES, [], []);
     this.segments.push(segment);
-    this.queueExclusive(async () => {
+    void this.queueExclusive(async () => {
       // The old segment is made durable before the new one exists, so damage can only ever be in the last file.
       if (old.needsSync) await this.fileOf(old).sync();
       old.needsSync = false;
@@ -307,7 +311,7 @@ export class SegmentedLog {
       segment.writtenBytes = SEGMENT_HEADER_BYTES;
       segment.needsSync = true;
       this.needsDirSync = true;
-    }).catch(() => undefined); // the failure is kept by the queue and reported by the next operation
+    }); // a failure is kept by the queue and reported by the next operation
   }
 
   private queueWrite(segment: Segment, bytes: Uint8Array): Promise<void> {
@@ -412,29 +416,31 @@ export class SegmentedLog {
     return segment.file;
   }
 
-  private checkUsable(): void {
-    if (this.closed) throw new CairnError('CAIRN_CLOSED', `log ${this.dir} is closed`);
-    const failure = this.queue.failed;
-    if (failure !== null) throw failure;
+  /** Why no operation may run now (closed, or failed by an earlier I/O error), or null. */
+  private refusal(): CairnError | null {
+    if (this.closed) return new CairnError('CAIRN_CLOSED', `log ${this.dir} is closed`);
+    return this.queue.failed;
   }
 
-  private checkAppendable(entries: readonly LogEntry[]): void {
-    const first = entries[0] as LogEntry;
+  private appendRefusal(entries: readonly LogEntry[]): CairnError | null {
+    const first = entries[0];
+    if (first === undefined) return null;
     if (first.index < this.firstIndex || first.index > this.lastIndex + 1) {
-      throw new CairnError('CAIRN_INVALID_ARGUMENT', `log ${this.dir}: cannot append index ${first.index}; the log holds [${this.firstIndex}, ${this.lastIndex}]`);
+      return new CairnError('CAIRN_INVALID_ARGUMENT', `log ${this.dir}: cannot append index ${first.index}; the log holds [${this.firstIndex}, ${this.lastIndex}]`);
     }
     let term = first.index > this.firstIndex ? (this.term(first.index - 1) ?? 0) : 0;
-    entries.forEach((entry, i) => {
-      if (entry.index !== first.index + i) throw new CairnError('CAIRN_INVALID_ARGUMENT', 'appended entries must have consecutive indexes');
-      if (entry.term < term) throw new CairnError('CAIRN_INVALID_ARGUMENT', `entry ${entry.index} has term ${entry.term}, lower than ${term} before it`);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as LogEntry;
+      if (entry.index !== first.index + i) return new CairnError('CAIRN_INVALID_ARGUMENT', 'appended entries must have consecutive indexes');
+      if (entry.term < term) return new CairnError('CAIRN_INVALID_ARGUMENT', `entry ${entry.index} has term ${entry.term}, lower than ${term} before it`);
       term = entry.term;
-    });
+    }
+    return null;
   }
 
-  private checkTruncatable(fromIndex: number): void {
-    if (!Number.isSafeInteger(fromIndex) || fromIndex < this.firstIndex) {
-      throw new CairnError('CAIRN_INVALID_ARGUMENT', `log ${this.dir}: cannot truncate from ${fromIndex}; the log starts at ${this.firstIndex}`);
-    }
+  private truncateRefusal(fromIndex: number): CairnError | null {
+    if (Number.isSafeInteger(fromIndex) && fromIndex >= this.firstIndex) return null;
+    return new CairnError('CAIRN_INVALID_ARGUMENT', `log ${this.dir}: cannot truncate from ${fromIndex}; the log starts at ${this.firstIndex}`);
   }
 
   private checkRange(fromIndex: number, toIndexExclusive: number): void {

@@ -37,9 +37,13 @@ export class SerialQueue {
         this.failure ??= toCairnError(error, this.describe);
       },
     );
-    return result.catch((error: unknown) => {
+    const outcome = result.catch((error: unknown) => {
       throw this.failure ?? toCairnError(error, this.describe);
     });
+    // A caller may drop the promise (a write merged into a later one, a background roll): the
+    // failure is not lost, because every later operation rejects with it.
+    outcome.catch(() => undefined);
+    return outcome;
   }
 
   /** Resolves once everything queued so far has finished (successfully or not). */

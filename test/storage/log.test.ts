@@ -8,6 +8,7 @@ import { NodeDisk } from '../../src/runtime/disk.js';
 import { SegmentedLog } from '../../src/storage/log.js';
 import { isCairnError } from '../../src/lib/errors.js';
 import { entries, entry, texts, withTempDir } from './helpers.js';
+import { FullDisk } from '../store/helpers.js';
 
 const disk = new NodeDisk();
 
@@ -96,8 +97,8 @@ test('rejects appends that leave a gap or lower the term', async () => {
   await withTempDir(async (dir) => {
     const { log } = await SegmentedLog.open(disk, dir);
     await log.appendAndSync([entry(1, 3)]);
-    assert.throws(() => log.append([entry(3, 3)]), (e) => isCairnError(e, 'CAIRN_INVALID_ARGUMENT'));
-    assert.throws(() => log.append([entry(2, 2)]), (e) => isCairnError(e, 'CAIRN_INVALID_ARGUMENT'));
+    await assert.rejects(log.append([entry(3, 3)]), (e) => isCairnError(e, 'CAIRN_INVALID_ARGUMENT'));
+    await assert.rejects(log.append([entry(2, 2)]), (e) => isCairnError(e, 'CAIRN_INVALID_ARGUMENT'));
     await log.close();
   });
 });
@@ -158,5 +159,23 @@ test('garbage appended after the last record is a tail; a flipped byte before va
     bytes[32 + 25 + 2] ^= 0xff; // inside the payload of record 1
     await writeFile(path, bytes);
     await assert.rejects(SegmentedLog.open(disk, dir), (e) => isCairnError(e, 'CAIRN_CORRUPT') && e.message.includes(path) && e.message.includes('offset 32'));
+  });
+});
+
+test('a failed write fails the log for good with CAIRN_IO; reopen keeps the synced prefix', async () => {
+  await withTempDir(async (dir) => {
+    const full = new FullDisk();
+    const { log } = await SegmentedLog.open(full, dir, { segmentBytesMax: 200 });
+    await log.appendAndSync(entries(1, 5));
+    full.failing = true;
+    await assert.rejects(log.appendAndSync(entries(6, 20)), (e) => isCairnError(e, 'CAIRN_IO') && /ENOSPC/.test(e.message));
+    await assert.rejects(log.append([entry(26)]), (e) => isCairnError(e, 'CAIRN_IO'));
+    await assert.rejects(log.sync(), (e) => isCairnError(e, 'CAIRN_IO'));
+    await log.close();
+    full.failing = false;
+    const { log: again } = await SegmentedLog.open(full, dir, { segmentBytesMax: 200 });
+    assert.ok(again.lastIndex >= 5);
+    assert.deepEqual(texts(await again.read(1, 6)), entries(1, 5).map((e) => `value-${e.index}`));
+    await again.close();
   });
 });
