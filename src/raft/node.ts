@@ -8,11 +8,11 @@ import { CairnError } from '../lib/errors.js';
 import type { Prng } from '../lib/prng.js';
 import { RaftLog } from './log.js';
 import {
-  MembershipHistory, applyChange, decodeMembership, encodeMembership, isVoter, makeMembership, peersOf,
+  MembershipHistory, applyChange, decodeMembership, encodeMembership, isVoter, makeMembership,
 } from './membership.js';
-import { Progress } from './progress.js';
-import { committedIndex, hasQuorum, voteOutcome } from './quorum.js';
+import { voteOutcome } from './quorum.js';
 import { ReadQueue, type PendingRead } from './reads.js';
+import { Replicator, type Outgoing } from './replicator.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
 import { resolveSettings, type Settings } from './settings.js';
 import {
@@ -27,9 +27,6 @@ import {
 import { isValidMessage } from './validate.js';
 
 const EMPTY = new Uint8Array(0);
-
-/** Distributes Omit over a union, so each message type keeps its own fields. */
-type Outgoing<M> = M extends Message ? Omit<M, 'from' | 'term'> : never;
 
 export class RaftNode implements RaftNodeApi {
   readonly id: NodeId;
@@ -54,7 +51,7 @@ export class RaftNode implements RaftNodeApi {
   private readonly votes = new Map<NodeId, boolean>();
 
   // Leader state, reset on every term.
-  private readonly progress = new Map<NodeId, Progress>();
+  private readonly replicator: Replicator;
   private reads: ReadQueue;
   private transferTarget: NodeId | null = null;
   /** Payload bytes this leader appended that are not committed yet. */
@@ -101,6 +98,14 @@ export class RaftNode implements RaftNodeApi {
     this.votedFor = hardState.votedFor;
     this.persistedHardState = { ...hardState, commitIndex };
     this.reads = new ReadQueue(this.s.maxPendingReads);
+    this.replicator = new Replicator({
+      id: this.id,
+      settings: this.s,
+      log: this.log,
+      snapshot: () => this.snapshot,
+      membership: () => this.members.current(),
+      send: (m) => this.send(m),
+    });
     this.resetElectionTimer();
   }
 
@@ -125,26 +130,18 @@ export class RaftNode implements RaftNodeApi {
     if (this.electionElapsedTicks >= this.s.electionTimeoutTicks) {
       this.electionElapsedTicks = 0;
       // CheckQuorum (thesis §6.2): a leader cut off from a majority stops acting as one.
-      if (this.s.checkQuorum && !this.quorumActive()) {
+      if (this.s.checkQuorum && !this.replicator.quorumActive(this.members.current().voters)) {
         this.becomeFollower(this.term, null);
         return;
       }
-      for (const pr of this.progress.values()) pr.recentActive = false;
+      this.replicator.resetRecentActive();
       this.transferTarget = null; // a transfer that did not finish in an election timeout is abandoned
     }
-    for (const pr of this.progress.values()) {
-      if (pr.state === 'snapshot' && ++pr.snapshotIdleTicks >= this.s.electionTimeoutTicks) this.sendSnapshotChunk(pr);
-    }
+    this.replicator.tickSnapshots();
     if (this.heartbeatElapsedTicks >= this.s.heartbeatIntervalTicks) {
       this.heartbeatElapsedTicks = 0;
       this.broadcastHeartbeat();
     }
-  }
-
-  private quorumActive(): boolean {
-    const voters = this.members.current().voters;
-    if (voters.length === 0) return false;
-    return hasQuorum(voters, (id) => id === this.id || this.progress.get(id)?.recentActive === true);
   }
 
   private resetElectionTimer(): void {
@@ -236,8 +233,8 @@ export class RaftNode implements RaftNodeApi {
     this.heartbeatElapsedTicks = 0;
     this.transferTarget = null;
     this.reads = new ReadQueue(this.s.maxPendingReads);
-    this.progress.clear();
-    this.syncProgress();
+    this.replicator.clear();
+    this.replicator.syncPeers();
     this.uncommittedBytes = 0;
     this.leaderFirstIndex = this.log.lastIndex() + 1;
     // A no-op of the new term lets the leader commit (and so learn) everything before it (§5.4.2).
@@ -246,21 +243,11 @@ export class RaftNode implements RaftNodeApi {
 
   private stopLeading(): void {
     for (const read of this.reads.takeAll()) this.answerRead(read, -1);
-    this.progress.clear();
+    this.replicator.clear();
     this.transferTarget = null;
     this.uncommittedBytes = 0;
     this.appendPending = false;
     this.commitAnnouncePending = false;
-  }
-
-  /** Keeps one Progress per member other than this node (after a membership change). */
-  private syncProgress(): void {
-    const peers = peersOf(this.members.current(), this.id);
-    for (const id of [...this.progress.keys()]) if (!peers.includes(id)) this.progress.delete(id);
-    for (const id of peers) {
-      if (this.progress.has(id)) continue;
-      this.progress.set(id, new Progress(id, this.log.lastIndex(), this.s.maxInflightMessages, this.s.maxInflightBytes));
-    }
   }
 
   // ---------------------------------------------------------------- input
@@ -483,9 +470,8 @@ export class RaftNode implements RaftNodeApi {
     if (to === this.id || !isVoter(this.members.current(), to)) return this.reject('invalid');
     this.transferTarget = to;
     this.electionElapsedTicks = 0;
-    const pr = this.progress.get(to)!;
-    if (pr.matchIndex === this.log.lastIndex()) this.send({ type: 'timeoutNow', to });
-    else this.sendAppends(pr, true);
+    if (this.replicator.matchIndex(to) === this.log.lastIndex()) this.send({ type: 'timeoutNow', to });
+    else this.replicator.sendAppendsTo(to);
     return { accepted: true, index: this.log.lastIndex(), term: this.term };
   }
 
@@ -505,120 +491,40 @@ export class RaftNode implements RaftNodeApi {
     this.log.append([entry]);
     if (kind === EntryKind.CONFIG) {
       this.members.add(entry.index, decodeMembership(data));
-      this.syncProgress();
+      this.replicator.syncPeers();
     }
     this.uncommittedBytes += data.length;
     this.appendPending = true;
     return entry;
   }
 
-  /** Sends AppendEntries to `pr` while its flow control allows and there is something to send. */
-  private sendAppends(pr: Progress, sendIfEmpty: boolean): void {
-    for (let i = 0; i <= this.s.maxInflightMessages; i++) {
-      if (!this.sendAppend(pr, sendIfEmpty && i === 0)) return;
-    }
-  }
-
-  /** Returns true when it sent entries (so the caller may try again). */
-  private sendAppend(pr: Progress, sendIfEmpty: boolean): boolean {
-    if (pr.isPaused()) return false;
-    const prevIndex = pr.nextIndex - 1;
-    const prevTerm = this.log.termAt(prevIndex);
-    if (prevTerm === null) {
-      // The entries it needs are compacted: send the snapshot instead (§7).
-      assert(prevIndex < this.log.snapshotIndex, 'progress: next index beyond the log');
-      pr.becomeSnapshot(this.snapshot.meta.index);
-      this.sendSnapshotChunk(pr);
-      return false;
-    }
-    const lastIndex = this.log.lastIndex();
-    const entries = this.log.slice(pr.nextIndex, lastIndex + 1, this.s.maxBatchEntries, this.s.maxBatchBytes)!;
-    if (entries.length === 0 && !sendIfEmpty) return false;
-    let bytes = 0;
-    for (const entry of entries) bytes += entry.data.length;
-    this.send({ type: 'append', to: pr.id, prevIndex, prevTerm, entries, commitIndex: this.log.commitIndex });
-    pr.sent(prevIndex + entries.length, entries.length, bytes);
-    return entries.length > 0;
-  }
-
-  private sendSnapshotChunk(pr: Progress): void {
-    if (pr.snapshotIndex !== this.snapshot.meta.index) pr.becomeSnapshot(this.snapshot.meta.index);
-    const data = this.snapshot.data;
-    const chunk = data.subarray(pr.snapshotOffset, pr.snapshotOffset + this.s.snapshotChunkBytes);
-    this.send({ type: 'snapshot', to: pr.id, meta: this.snapshot.meta, totalBytes: data.length, offset: pr.snapshotOffset, chunk });
-    pr.snapshotIdleTicks = 0;
-  }
-
   private broadcastHeartbeat(): void {
     this.reads.roundPending = false;
-    for (const pr of this.progress.values()) {
-      const commitIndex = Math.min(pr.matchIndex, this.log.commitIndex);
-      this.send({ type: 'heartbeat', to: pr.id, commitIndex, readSeq: this.reads.seq });
-    }
+    this.replicator.broadcastHeartbeat(this.reads.seq);
   }
 
   private handleAppendResponse(m: AppendResponseMessage): void {
-    const pr = this.progress.get(m.from);
-    if (pr === undefined) return;
-    pr.recentActive = true;
-    if (!m.success) {
-      if (pr.maybeDecrease(m.rejectedIndex, this.retryIndex(m))) this.sendAppends(pr, true);
-      return;
-    }
-    if (!pr.maybeUpdate(m.matchIndex)) return;
-    if (pr.state === 'probe') pr.becomeReplicate();
-    else if (pr.state === 'snapshot' && pr.matchIndex >= pr.snapshotIndex) pr.becomeProbe();
+    if (!this.replicator.onAppendResponse(m)) return;
     this.maybeCommit();
-    this.sendAppends(pr, false);
-    if (this.transferTarget === m.from && pr.matchIndex === this.log.lastIndex()) {
+    if (this.transferTarget === m.from && this.replicator.matchIndex(m.from) === this.log.lastIndex()) {
       this.send({ type: 'timeoutNow', to: m.from });
     }
   }
 
-  /** Where to retry after a rejection, from the follower's conflict hint. */
-  private retryIndex(m: AppendResponseMessage): number {
-    if (m.conflictTerm > 0) {
-      const index = this.log.lastIndexOfTerm(m.conflictTerm, m.rejectedIndex);
-      if (index >= 0) return index + 1;
-    }
-    return m.conflictIndex;
-  }
-
   private handleHeartbeatResponse(m: HeartbeatResponseMessage): void {
-    const pr = this.progress.get(m.from);
-    if (pr === undefined) return;
-    pr.recentActive = true;
-    pr.probeSent = false;
-    pr.freeOneIfFull();
-    if (m.readSeq > pr.readSeqAcked) pr.readSeqAcked = m.readSeq;
-    if (pr.matchIndex < this.log.lastIndex()) this.sendAppends(pr, true);
+    this.replicator.onHeartbeatResponse(m);
     this.confirmReads();
   }
 
   private handleSnapshotResponse(m: SnapshotResponseMessage): void {
-    const pr = this.progress.get(m.from);
-    if (pr === undefined) return;
-    pr.recentActive = true;
-    if (pr.state !== 'snapshot' || m.snapshotIndex !== pr.snapshotIndex) return;
-    if (m.done) {
-      pr.maybeUpdate(m.snapshotIndex);
-      pr.becomeProbe();
-      this.maybeCommit();
-      this.sendAppends(pr, true);
-      return;
-    }
-    // Only progress (or a request to restart) moves the transfer; a duplicate waits for the idle timer.
-    if (m.nextOffset === pr.snapshotOffset) return;
-    pr.snapshotOffset = Math.min(m.nextOffset, this.snapshot.data.length);
-    this.sendSnapshotChunk(pr);
+    if (this.replicator.onSnapshotResponse(m)) this.maybeCommit();
   }
 
   /** Figure 8 (§5.4.2): commit by counting replicas only an entry of the current term. */
   private maybeCommit(): void {
     const voters = this.members.current().voters;
     if (voters.length === 0) return;
-    const index = committedIndex(voters, (id) =>
-      id === this.id ? this.log.stableIndex() : this.progress.get(id)?.matchIndex ?? 0);
+    const index = this.replicator.quorumIndex(voters);
     if (index <= this.log.commitIndex || this.log.termAt(index) !== this.term) return;
     const oldCommitIndex = this.log.commitIndex;
     this.log.commitTo(index);
@@ -668,8 +574,7 @@ export class RaftNode implements RaftNodeApi {
     const voters = this.members.current().voters;
     if (voters.length === 0) return;
     const lease = this.s.leaseBasedReads && this.s.checkQuorum;
-    const confirmed = this.reads.takeConfirmed((seq) => lease ||
-      hasQuorum(voters, (id) => id === this.id || (this.progress.get(id)?.readSeqAcked ?? 0) >= seq));
+    const confirmed = this.reads.takeConfirmed((seq) => lease || this.replicator.roundAcked(voters, seq));
     for (const read of confirmed) this.answerRead(read, read.index);
   }
 
@@ -749,7 +654,7 @@ export class RaftNode implements RaftNodeApi {
   /** Sends the appends and heartbeats that were batched since the last Ready. */
   private flushLeader(): void {
     if (this.appendPending || this.commitAnnouncePending) {
-      for (const pr of this.progress.values()) this.sendAppends(pr, this.commitAnnouncePending);
+      this.replicator.broadcastAppends(this.commitAnnouncePending);
       this.appendPending = false;
       this.commitAnnouncePending = false;
     }
@@ -795,7 +700,7 @@ export class RaftNode implements RaftNodeApi {
       lastTerm: this.log.lastTerm(),
       snapshotIndex: this.log.snapshotIndex,
       membership: this.members.current(),
-      peers: [...this.progress.values()].map((pr) => pr.status()),
+      peers: this.role === 'leader' ? this.replicator.status() : [],
       transferTarget: this.transferTarget,
     };
   }
