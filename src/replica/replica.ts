@@ -103,8 +103,7 @@ export class Replica<S extends StateMachine> {
     if (this.proposals.isFull()) return Promise.reject(new CairnError('CAIRN_BUSY', `${this.id}: too many pending proposals`));
     const result = this.node.propose(data);
     if (!result.accepted) return Promise.reject(this.rejection(result.reason, result.leaderId));
-    this.kick();
-    return new Promise<Reply[]>((resolve, reject) => {
+    const applied = new Promise<Reply[]>((resolve, reject) => {
       const proposal: PendingProposal = {
         term: result.term,
         resolve,
@@ -113,6 +112,9 @@ export class Replica<S extends StateMachine> {
       };
       this.proposals.add(result.index, proposal);
     });
+    // Only now: handling the Ready may settle the proposal synchronously, so it must be registered.
+    this.kick();
+    return applied;
   }
 
   /** Runs `query` against the state machine once it reflects every write committed before the call. */
@@ -123,8 +125,7 @@ export class Replica<S extends StateMachine> {
     const requestId = `${this.readIdPrefix}${this.readSeq++}`;
     const result = this.node.readIndex(requestId);
     if (!result.accepted) return Promise.reject(this.rejection(result.reason, result.leaderId));
-    this.kick();
-    return new Promise<T>((resolve, reject) => {
+    const answered = new Promise<T>((resolve, reject) => {
       const read: PendingRead = {
         index: -1,
         // Runs synchronously when the state machine reaches the read index, before anything else is applied.
@@ -140,6 +141,9 @@ export class Replica<S extends StateMachine> {
       };
       this.reads.add(requestId, read);
     });
+    // Only now: a read state may come back in the very next Ready, handled synchronously.
+    this.kick();
+    return answered;
   }
 
   status(): RaftStatus {

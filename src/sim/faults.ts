@@ -1,5 +1,6 @@
 // The chaos schedule: at random moments it partitions the network (symmetric splits, one-way
-// links, an isolated node), makes links lossy, duplicating or slow, and crashes nodes (dropping
+// links, an isolated node), makes links lossy, duplicating or slow, freezes a node for a while
+// (timers and inbound messages wait, as in a long GC pause), and crashes nodes (dropping
 // unsynced writes, sometimes tearing the last one) to restart them later. heal() then restores a
 // quorum so the run can demand progress.
 
@@ -23,13 +24,13 @@ export interface FaultOptions {
   weights: Readonly<Record<FaultKind, number>>;
 }
 
-export type FaultKind = 'partition' | 'oneWay' | 'isolate' | 'lossy' | 'slowLink' | 'crash' | 'heal';
+export type FaultKind = 'partition' | 'oneWay' | 'isolate' | 'lossy' | 'slowLink' | 'pause' | 'crash' | 'heal';
 
 export const DEFAULT_FAULTS: FaultOptions = {
   meanGapMs: 150,
   restartMinMs: 20,
   restartMaxMs: 600,
-  weights: { partition: 3, oneWay: 2, isolate: 2, lossy: 2, slowLink: 1, crash: 3, heal: 3 },
+  weights: { partition: 3, oneWay: 2, isolate: 2, lossy: 2, slowLink: 1, pause: 2, crash: 3, heal: 3 },
 };
 
 export class FaultInjector<S extends StateMachine> {
@@ -102,8 +103,9 @@ export class FaultInjector<S extends StateMachine> {
     const now = this.clock.monotonicMs();
     switch (kind) {
       case 'partition': {
-        const shuffled = shuffle([...ids], this.prng);
-        const cut = this.prng.int(1, ids.length - 1);
+        // Half the time the current leader lands in the minority side: the hardest case for reads.
+        const shuffled = this.leaderFirst(shuffle([...ids], this.prng));
+        const cut = this.prng.int(1, Math.floor((ids.length - 1) / 2));
         const groups = [shuffled.slice(0, cut), shuffled.slice(cut)];
         this.network.partition(groups);
         this.trace.add(now, `FAULT partition ${groups.map((g) => `{${g.join(',')}}`).join(' | ')}`);
@@ -116,7 +118,7 @@ export class FaultInjector<S extends StateMachine> {
         return;
       }
       case 'isolate': {
-        const id = this.prng.pick(ids);
+        const id = this.leaderFirst(shuffle([...ids], this.prng))[0] as string;
         this.network.isolate(id, ids);
         this.trace.add(now, `FAULT isolate ${id}`);
         return;
@@ -134,6 +136,16 @@ export class FaultInjector<S extends StateMachine> {
         this.trace.add(now, `FAULT slow link ${from} -> ${to} (10..${delayMaxMs}ms)`);
         return;
       }
+      case 'pause': {
+        const id = this.leaderFirst(shuffle([...ids], this.prng))[0] as string;
+        const node = this.cluster.node(id);
+        if (node.state === 'down' || node.clock === undefined) return;
+        const durationMs = this.prng.int(50, 800);
+        node.clock.pause(durationMs);
+        this.network.pauseDelivery(id, now + durationMs);
+        this.trace.add(now, `FAULT pause ${id} for ${durationMs}ms (timers and inbound messages wait)`);
+        return;
+      }
       case 'crash':
         return this.crashOne(now);
       case 'heal':
@@ -142,6 +154,14 @@ export class FaultInjector<S extends StateMachine> {
         this.trace.add(now, 'FAULT heal network');
         return;
     }
+  }
+
+  /** With probability 1/2, moves a node that believes it leads to the front of `ids`. */
+  private leaderFirst(ids: string[]): string[] {
+    if (!this.prng.chance(0.5)) return ids;
+    const leader = ids.find((id) => this.cluster.replica(id)?.status().role === 'leader');
+    if (leader === undefined) return ids;
+    return [leader, ...ids.filter((id) => id !== leader)];
   }
 
   private crashOne(now: number): void {

@@ -31,6 +31,9 @@ export class InvariantChecker implements ReplicaObserver {
   private readonly shadows = new Map<string, ShadowLog>();
   private maxCommittedIndexValue = 0;
   normalEntriesApplied = 0;
+  snapshotsRestored = 0;
+  compactions = 0;
+  leadersElected = 0;
 
   constructor(
     private readonly trace: Trace,
@@ -96,6 +99,7 @@ export class InvariantChecker implements ReplicaObserver {
     }
     if (other === id) return;
     this.leadersByTerm.set(term, id);
+    this.leadersElected++;
     const shadow = this.shadow(id);
     for (const [index, entry] of this.committed) {
       if (index <= shadow.snapshotIndex) continue;
@@ -111,6 +115,7 @@ export class InvariantChecker implements ReplicaObserver {
     this.trace.add(this.nowMs(), `${id} restored snapshot ${snapshot.meta.index}@${snapshot.meta.term}`);
     this.checkSnapshot(id, snapshot);
     this.appliedIndex.set(id, snapshot.meta.index);
+    this.snapshotsRestored++;
   }
 
   compacted(id: string, snapshot: Snapshot): void {
@@ -121,6 +126,7 @@ export class InvariantChecker implements ReplicaObserver {
       this.fail(`${id} compacted at ${snapshot.meta.index}@${snapshot.meta.term}, which its log does not hold`);
     }
     shadow.compact(snapshot.meta.index, snapshot.meta.term);
+    this.compactions++;
   }
 
   /** A node restarted: what it loaded must hold everything it had synced and the cluster committed. */

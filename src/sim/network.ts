@@ -26,6 +26,8 @@ export interface NetworkStats {
 
 interface Endpoint<M> {
   incarnation: number;
+  /** Messages reaching a frozen node wait until this time. */
+  pausedUntilMs: number;
   receiver: ((from: NodeId, message: M) => void) | undefined;
 }
 
@@ -49,7 +51,7 @@ export class SimNetwork<M> {
 
   /** A fresh transport for one incarnation of a node; the previous incarnation's is cut off. */
   attach(id: NodeId): Transport<M> {
-    const endpoint = this.endpoints.get(id) ?? { incarnation: 0, receiver: undefined };
+    const endpoint = this.endpoints.get(id) ?? { incarnation: 0, pausedUntilMs: 0, receiver: undefined };
     endpoint.incarnation++;
     endpoint.receiver = undefined;
     this.endpoints.set(id, endpoint);
@@ -76,6 +78,13 @@ export class SimNetwork<M> {
     assert(endpoint !== undefined, `detach: unknown node ${id}`);
     endpoint.incarnation++;
     endpoint.receiver = undefined;
+  }
+
+  /** The node is frozen until `untilMs`: what reaches it meanwhile is handled, in order, when it thaws. */
+  pauseDelivery(id: NodeId, untilMs: number): void {
+    const endpoint = this.endpoints.get(id);
+    assert(endpoint !== undefined, `pauseDelivery: unknown node ${id}`);
+    endpoint.pausedUntilMs = Math.max(endpoint.pausedUntilMs, untilMs);
   }
 
   setDefaults(faults: LinkFaults): void {
@@ -146,9 +155,15 @@ export class SimNetwork<M> {
   }
 
   private deliver(from: NodeId, to: NodeId, message: M): void {
+    const endpoint = this.endpoints.get(to);
+    const frozenMs = (endpoint?.pausedUntilMs ?? 0) - this.scheduler.nowMs();
+    if (frozenMs > 0) {
+      this.scheduler.schedule(frozenMs, 'net', () => this.deliver(from, to, message));
+      return;
+    }
     this.inFlight--;
     assert(this.inFlight >= 0, 'network in-flight count went negative');
-    const receiver = this.endpoints.get(to)?.receiver;
+    const receiver = endpoint?.receiver;
     if (receiver === undefined || this.isBlocked(from, to)) {
       this.stats.dropped++;
       this.trace.add(this.scheduler.nowMs(), () => `net ${from}->${to} dropped in flight ${this.describe(message)}`);

@@ -40,11 +40,11 @@ export interface RunOptions {
   /** After the workload stops, the quorum must apply everything committed within this many ms. */
   convergeMs: number;
   traceLines: number;
+  /** Return the trace even when the run passes (`--trace`). */
+  alwaysTrace?: boolean;
   faults: FaultOptions;
   workload: WorkloadOptions;
   replica: Omit<ReplicaOptions, 'id' | 'initialVoters' | 'prng'>;
-  /** Lets a test tamper with the network (a deliberately broken one must be caught). */
-  tamper?: (network: SimNetwork<Message>) => void;
 }
 
 export interface RunStats {
@@ -57,6 +57,9 @@ export interface RunStats {
   faults: number;
   crashes: number;
   committedIndex: number;
+  leaders: number;
+  compactions: number;
+  snapshotsInstalled: number;
   messagesSent: number;
   linearizability: string;
 }
@@ -71,12 +74,12 @@ export interface RunResult {
 }
 
 export const DEFAULT_RUN: Omit<RunOptions, 'seed'> = {
-  chaosMs: 1_500,
+  chaosMs: 2_000,
   livenessMs: 4_000,
   convergeMs: 3_000,
   traceLines: 400,
   faults: DEFAULT_FAULTS,
-  workload: { clients: 3, keys: ['a', 'b', 'c'], opTimeoutMs: 400, thinkMinMs: 2, thinkMaxMs: 30, maxOpsPerClient: 400 },
+  workload: { clients: 4, keys: ['a', 'b', 'c'], opTimeoutMs: 200, thinkMinMs: 2, thinkMaxMs: 30, maxOpsPerClient: 400 },
   replica: {
     tickMs: 10,
     raft: { electionTimeoutTicks: 10, heartbeatIntervalTicks: 2, maxBatchEntries: 64, snapshotChunkBytes: 512 },
@@ -96,7 +99,6 @@ export async function runSeed<S extends StateMachine>(setup: SimSetup<S>, option
   const trace = new Trace(options.traceLines);
   const network = new SimNetwork<Message>(scheduler, new Prng(root.nextUint32()), trace, describeMessage);
   network.setDefaults(CALM_NETWORK);
-  options.tamper?.(network);
   const nodeCount = options.nodeCount ?? (root.chance(0.5) ? 3 : 5);
   const ids = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
   const checker = new InvariantChecker(trace, () => scheduler.nowMs(), (entry) => describeEntry(entry, setup.model.describe));
@@ -136,12 +138,15 @@ export async function runSeed<S extends StateMachine>(setup: SimSetup<S>, option
     faults: faults.faultsInjected,
     crashes: ids.reduce((sum, id) => sum + cluster.node(id).crashes, 0),
     committedIndex: checker.maxCommittedIndex(),
+    leaders: checker.leadersElected,
+    compactions: checker.compactions,
+    snapshotsInstalled: checker.snapshotsRestored,
     messagesSent: network.stats.sent,
     linearizability: 'not checked',
   });
   const finish = (linearizability = 'not checked'): RunResult => {
     const s = { ...stats(), linearizability };
-    if (checker.violation === undefined) return { seed: options.seed, ok: true, trace: [], stats: s };
+    if (checker.violation === undefined) return { seed: options.seed, ok: true, trace: options.alwaysTrace === true ? trace.lines() : [], stats: s };
     return { seed: options.seed, ok: false, violation: checker.violation, trace: trace.lines(), stats: s };
   };
 

@@ -1,0 +1,7 @@
+// Seeds 751..1000 of the simulator (1,000 seeds across four files so the runner uses both cores).
+import { test } from 'node:test';
+import { runSeedRange } from './seed-range.js';
+
+test('simulator: seeds 751..1000 keep every invariant', async () => {
+  await runSeedRange(751, 250);
+});
