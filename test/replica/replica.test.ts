@@ -1,0 +1,157 @@
+// The replica driver over simulated I/O with the real Raft core, storage and kv state machine:
+// proposals resolve once applied, reads see them, followers redirect, queues are bounded,
+// compaction and restart keep the data, close() settles everything.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
+import { Prng } from '../../src/lib/prng.js';
+import { isCairnError } from '../../src/lib/errors.js';
+import type { Reply } from '../../src/lib/reply.js';
+import { encodeEntry } from '../../src/kv/entry.js';
+import { keyOf } from '../../src/kv/bytes.js';
+import { RaftNode } from '../../src/raft/node.js';
+import type { Message, Snapshot } from '../../src/raft/types.js';
+import { NotLeaderError } from '../../src/replica/errors.js';
+import { KvMachine } from '../../src/replica/kv-machine.js';
+import { RaftStorage } from '../../src/replica/raft-storage.js';
+import { Replica } from '../../src/replica/replica.js';
+import type { ReplicaOptions } from '../../src/replica/replica.js';
+import { SimClock } from '../../src/sim/clock.js';
+import { SimDisk } from '../../src/sim/disk.js';
+import { SimNetwork } from '../../src/sim/network.js';
+import { Scheduler } from '../../src/sim/scheduler.js';
+import { Trace } from '../../src/sim/trace.js';
+
+const b = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+const set = (key: string, value: string): Uint8Array => encodeEntry({ nowMs: 0, commands: [[b('SET'), b(key), b(value)]] });
+const get = (key: string) => (m: KvMachine): string | null => {
+  const v = m.state.getValue(keyOf(b(key)), 0);
+  return v === undefined ? null : Buffer.from(v).toString('latin1');
+};
+
+class Harness {
+  readonly scheduler = new Scheduler();
+  readonly network: SimNetwork<Message>;
+  readonly disks = new Map<string, SimDisk>();
+  readonly replicas = new Map<string, Replica<KvMachine>>();
+  readonly compactions: Snapshot[] = [];
+  private readonly prng = new Prng(11);
+
+  constructor(readonly ids: string[], readonly overrides: Partial<ReplicaOptions> = {}) {
+    this.network = new SimNetwork<Message>(this.scheduler, new Prng(5), new Trace(10), (m) => m.type);
+    for (const id of ids) this.disks.set(id, new SimDisk(this.scheduler, new Prng(this.prng.nextUint32())));
+  }
+
+  /** Runs the simulation until the promise settles (or fails the test after maxEvents). */
+  async until<T>(promise: Promise<T>, maxEvents = 200_000): Promise<T> {
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+    promise.then((value) => (outcome = { ok: true, value }), (error: unknown) => (outcome = { ok: false, error }));
+    await this.scheduler.runUntil(Infinity, () => outcome !== undefined, maxEvents);
+    assert.ok(outcome !== undefined, 'the operation never settled');
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  async start(id: string): Promise<Replica<KvMachine>> {
+    const options: ReplicaOptions = {
+      id,
+      initialVoters: this.ids,
+      tickMs: 10,
+      raft: { electionTimeoutTicks: 10, heartbeatIntervalTicks: 2 },
+      prng: new Prng(this.prng.nextUint32()),
+      maxPendingProposals: 64,
+      maxPendingReads: 64,
+      requestTimeoutMs: 2_000,
+      snapshotEveryEntries: 1_000,
+      ...this.overrides,
+    };
+    const disk = this.disks.get(id) as SimDisk;
+    const replica = await this.until(
+      (async () => {
+        const storage = await RaftStorage.open(disk, `/${id}`);
+        return Replica.start(
+          options,
+          {
+            clock: new SimClock(this.scheduler, id),
+            transport: this.network.attach(id),
+            storage,
+            createNode: (config, persisted) => new RaftNode(config, persisted),
+            observer: { compacted: (_id, snapshot) => this.compactions.push(snapshot) },
+          },
+          new KvMachine(),
+        );
+      })(),
+    );
+    this.replicas.set(id, replica);
+    return replica;
+  }
+
+  async leader(): Promise<Replica<KvMachine>> {
+    const find = (): Replica<KvMachine> | undefined => [...this.replicas.values()].find((r) => r.status().role === 'leader');
+    await this.scheduler.runUntil(Infinity, () => find() !== undefined, 200_000);
+    const leader = find();
+    assert.ok(leader !== undefined, 'a leader was elected');
+    return leader;
+  }
+}
+
+test('a single node proposes, reads its write, and finds it again after a clean restart', async () => {
+  const h = new Harness(['n1']);
+  const replica = await h.start('n1');
+  await h.leader();
+  const replies: Reply[] = await h.until(replica.propose(set('k', 'v1')));
+  assert.deepEqual(replies, [{ type: 'simple', value: 'OK' }]);
+  assert.equal(await h.until(replica.read(get('k'))), 'v1');
+  await h.until(replica.close());
+  await assert.rejects(replica.propose(set('k', 'v2')), (e: unknown) => isCairnError(e, 'CAIRN_CLOSED'));
+  const again = await h.start('n1');
+  await h.leader();
+  assert.equal(await h.until(again.read(get('k'))), 'v1');
+});
+
+test('a follower refuses proposals with the leader as a hint; its reads see the leader\'s writes', async () => {
+  const h = new Harness(['n1', 'n2', 'n3']);
+  for (const id of h.ids) await h.start(id);
+  const leader = await h.leader();
+  await h.until(leader.propose(set('x', '42')));
+  const follower = [...h.replicas.values()].find((r) => r !== leader) as Replica<KvMachine>;
+  await h.scheduler.runUntil(Infinity, () => follower.leaderHint() === leader.id, 10_000);
+  await assert.rejects(follower.propose(set('x', '1')), (e: unknown) => e instanceof NotLeaderError && e.leaderId === leader.id);
+  assert.equal(await h.until(follower.read(get('x'))), '42');
+});
+
+test('pending proposals are bounded: past the limit a proposal is refused with CAIRN_BUSY', async () => {
+  const h = new Harness(['n1', 'n2', 'n3'], { maxPendingProposals: 2 });
+  for (const id of h.ids) await h.start(id);
+  const leader = await h.leader();
+  const first = leader.propose(set('a', '1'));
+  const second = leader.propose(set('a', '2'));
+  await assert.rejects(leader.propose(set('a', '3')), (e: unknown) => isCairnError(e, 'CAIRN_BUSY'));
+  await h.until(Promise.all([first, second]));
+  assert.equal(await h.until(leader.read(get('a'))), '2');
+});
+
+test('the log is compacted into snapshots and a crashed node restarts from snapshot plus log', async () => {
+  const h = new Harness(['n1'], { snapshotEveryEntries: 5 });
+  const replica = await h.start('n1');
+  await h.leader();
+  for (let i = 0; i < 23; i++) await h.until(replica.propose(set(`k${i % 4}`, String(i))));
+  assert.ok(h.compactions.length >= 3, `compacted ${h.compactions.length} times`);
+  (h.disks.get('n1') as SimDisk).crash(true);
+  const restarted = await h.start('n1');
+  await h.leader();
+  assert.equal(await h.until(restarted.read(get('k2'))), '22');
+  assert.equal(await h.until(restarted.read(get('k3'))), '19');
+});
+
+test('close() rejects what is still pending with CAIRN_CLOSED', async () => {
+  const h = new Harness(['n1', 'n2', 'n3']);
+  for (const id of h.ids) await h.start(id);
+  const leader = await h.leader();
+  h.network.isolate(leader.id, h.ids);
+  const stuck = leader.propose(set('z', '1'));
+  const settled = stuck.then(() => 'resolved', (e: unknown) => (isCairnError(e, 'CAIRN_CLOSED') ? 'closed' : String(e)));
+  await h.until(leader.close());
+  assert.equal(await settled, 'closed');
+});
