@@ -29,7 +29,7 @@ import type { Disk, DiskFile } from '../io/disk.js';
 import { viewOf } from './bytes.js';
 import { analyzeLog, type LogDamage } from './log-recovery.js';
 import { decodeRecord, encodeRecords, recordBytes, type LogEntry } from './record.js';
-import { encodeSegmentHeader, SEGMENT_HEADER_BYTES, segmentName } from './segment-file.js';
+import { encodeSegmentHeader, parseSegmentName, SEGMENT_HEADER_BYTES, segmentName } from './segment-file.js';
 import { SerialQueue } from './serial.js';
 
 export type { LogEntry } from './record.js';
@@ -129,7 +129,11 @@ export class SegmentedLog {
       truncatedTail = { ...damage, droppedRecords: damage.droppedBytes > 0 ? 1 : 0 };
       if (damage.dropWholeFile) await disk.remove(damage.path);
     }
-    if (segments.length === 0) segments.push(new Segment(`${dir}/${segmentName(1)}`, 1, 0, [], []));
+    if (segments.length === 0) {
+      // A new log starts at 1; a log whose only segment was a torn header continues where that one began.
+      const firstIndex = damage === null ? 1 : (parseSegmentName(damage.path.slice(damage.path.lastIndexOf('/') + 1)) ?? 1);
+      segments.push(new Segment(`${dir}/${segmentName(firstIndex)}`, firstIndex, 0, [], []));
+    }
     const log = new SegmentedLog(disk, dir, segmentBytesMax, segments);
     await log.openFiles(damage);
     return { log, recovery: { truncatedTail } };

@@ -179,3 +179,20 @@ test('a failed write fails the log for good with CAIRN_IO; reopen keeps the sync
     await again.close();
   });
 });
+
+test('a log whose only segment has a torn header continues at that segment’s index', async () => {
+  await withTempDir(async (dir) => {
+    const { log } = await SegmentedLog.open(disk, dir);
+    await log.appendAndSync(entries(1, 5));
+    await log.compactPrefix(5);
+    await log.close();
+    const [name] = await segmentFiles(dir);
+    assert.equal(name, 'log-00000000000000000006.seg');
+    await truncate(join(dir, name!), 10);
+    const { log: again, recovery } = await SegmentedLog.open(disk, dir);
+    assert.equal(recovery.truncatedTail?.dropWholeFile, true);
+    assert.equal(again.firstIndex, 6);
+    assert.equal(again.lastIndex, 5);
+    await again.close();
+  });
+});
