@@ -3,6 +3,7 @@
 
 import { Buffer } from 'node:buffer';
 import { CairnError } from '../lib/errors.js';
+import { keyOf } from './bytes.js';
 
 export class ByteReader {
   at = 0;
@@ -47,7 +48,7 @@ export class ByteReader {
 
   latin1(bytes: number, what: string): string {
     this.need(bytes, what);
-    const text = this.buf.toString('latin1', this.at, this.at + bytes);
+    const text = keyOf(new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.at, bytes));
     this.at += bytes;
     return text;
   }
