@@ -28,7 +28,7 @@ export interface ServerSettings {
 export function defaultSettings(): ServerSettings {
   return {
     host: '127.0.0.1',
-    port: 6379,
+    port: 7001,
     dir: './data',
     fsync: 'always',
     requirepass: undefined,
