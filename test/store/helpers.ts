@@ -27,7 +27,7 @@ export class ManualClock implements Clock {
   monotonicMs(): number {
     return this.now;
   }
-  setTimer(): TimerHandle {
+  setTimer(_delayMs: number, _callback: () => void): TimerHandle {
     return { cancel: () => undefined };
   }
 }
@@ -97,5 +97,24 @@ export class FullDisk implements Disk {
   }
   lock(dir: string): Promise<DirLock> {
     return this.inner.lock(dir);
+  }
+}
+
+/** A manual clock whose timers run when the test calls runDueTimers(). */
+export class TimerClock extends ManualClock {
+  private timers: { atMs: number; callback: () => void; cancelled: boolean }[] = [];
+
+  override setTimer(delayMs: number, callback: () => void): TimerHandle {
+    const timer = { atMs: this.now + delayMs, callback, cancelled: false };
+    this.timers.push(timer);
+    return { cancel: () => (timer.cancelled = true) };
+  }
+
+  /** Runs every timer due at the current time (timers they set run on a later call). */
+  runDueTimers(): number {
+    const due = this.timers.filter((t) => !t.cancelled && t.atMs <= this.now);
+    this.timers = this.timers.filter((t) => !t.cancelled && t.atMs > this.now);
+    for (const timer of due) timer.callback();
+    return due.length;
   }
 }

@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { isCairnError } from '../../src/lib/errors.js';
 import { NodeDisk } from '../../src/runtime/disk.js';
 import { Store } from '../../src/store/store.js';
-import { b, FullDisk, ManualClock, text, withTempDir } from './helpers.js';
+import { b, FullDisk, ManualClock, text, TimerClock, withTempDir } from './helpers.js';
 
 const disk = new NodeDisk();
 
@@ -121,4 +121,24 @@ test('everysec and no acknowledge before fsync and still replay after a clean cl
       await again.close();
     });
   }
+});
+
+test('active expiry proposes deletes of expired keys through the log', async () => {
+  await withTempDir(async (dir) => {
+    const clock = new TimerClock();
+    const store = await Store.open({ dir, disk, clock });
+    await store.write({ commands: [[b('SET'), b('short'), b('v'), b('PX'), b('100')], [b('SET'), b('long'), b('v')]] });
+    assert.equal(store.state.keyCount, 2);
+    clock.now += 200;
+    const before = store.appliedIndex;
+    assert.ok(clock.runDueTimers() >= 1);
+    const deadline = Date.now() + 5000;
+    while (store.appliedIndex === before && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(store.appliedIndex, before + 1, 'one CAIRN.EXPIRED entry was written');
+    assert.equal(store.state.keyCount, 1);
+    await store.close();
+    const again = await Store.open({ dir, disk, clock: new ManualClock(clock.now) });
+    assert.equal(again.state.keyCount, 1);
+    await again.close();
+  });
 });
