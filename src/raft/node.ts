@@ -18,7 +18,7 @@ import { resolveSettings, type Settings } from './settings.js';
 import {
   EntryKind,
   type AppendMessage, type AppendResponseMessage, type ConfChange, type Entry, type HardState,
-  type HeartbeatMessage, type HeartbeatResponseMessage, type Membership, type Message, type NodeId,
+  type HeartbeatMessage, type HeartbeatResponseMessage, type Message, type NodeId,
   type PersistedState, type ProposeResult, type RaftConfig, type RaftNodeApi, type RaftStatus,
   type ReadIndexResult, type ReadState, type Ready, type RejectReason, type Role, type Snapshot,
   type SnapshotMessage, type SnapshotResponseMessage, type SoftState, type VoteMessage,
@@ -703,10 +703,5 @@ export class RaftNode implements RaftNodeApi {
       peers: this.role === 'leader' ? this.replicator.status() : [],
       transferTarget: this.transferTarget,
     };
-  }
-
-  /** The membership in effect (the latest in the log). */
-  membership(): Membership {
-    return this.members.current();
   }
 }
