@@ -1,0 +1,159 @@
+// bench:server — Cairn against Redis on the same machine in the same run. Starts a Cairn node
+// (fsync always), redis-server with AOF fsync always and redis-server without persistence, each
+// on a free port with its own temp dir; runs `redis-benchmark -c 50 -n N -t set,get` with -P 1
+// and -P 16 against each; prints requests/s, p50 and p99 side by side with Cairn's ratio to the
+// Redis with matching durability; stops everything and removes the temp dirs.
+//
+//   npm run bench:server                 N = 200,000
+//   npm run bench:server -- -n 20000     a quick run
+//   node dist/bench/server.js --serve --port P --dir D   (internal: the Cairn node process)
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { main as serverMain } from '../src/cli/server.js';
+
+interface Result {
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+interface Target {
+  readonly name: string;
+  readonly port: number;
+  readonly proc: ChildProcess;
+  readonly dir: string;
+}
+
+const clients = 50;
+const pipelines = [1, 16] as const;
+const tests = ['SET', 'GET'] as const;
+const startTimeoutMs = 30_000;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address !== 'object') throw new Error('no free port');
+  return address.port;
+}
+
+async function accepting(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitAccepting(target: Target): Promise<void> {
+  const deadline = Date.now() + startTimeoutMs;
+  while (!(await accepting(target.port))) {
+    if (target.proc.exitCode !== null) throw new Error(`${target.name} exited with ${target.proc.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`${target.name} did not start within ${startTimeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function startTarget(name: string, command: string, args: (port: number, dir: string) => string[]): Promise<Target> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'cairn-bench-'));
+  const proc = spawn(command, args(port, dir), { stdio: ['ignore', 'ignore', 'inherit'] });
+  const target = { name, port, proc, dir };
+  await waitAccepting(target);
+  return target;
+}
+
+async function stopTarget(target: Target): Promise<void> {
+  if (target.proc.exitCode === null && target.proc.signalCode === null) {
+    const exited = new Promise((resolve) => target.proc.once('exit', resolve));
+    target.proc.kill('SIGTERM');
+    await exited;
+  }
+  await rm(target.dir, { recursive: true, force: true });
+}
+
+/** Runs redis-benchmark and parses its --csv output (rps, p50, p99 per test). */
+function benchmark(port: number, requests: number, pipeline: number): Map<string, Result> {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', String(clients), '-n', String(requests), '-t', 'set,get', '-P', String(pipeline), '--csv'];
+  const run = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 600_000 });
+  if (run.status !== 0) throw new Error(`redis-benchmark failed: ${run.stderr}`);
+  const results = new Map<string, Result>();
+  for (const line of run.stdout.split('\n')) {
+    const fields = line.split(',').map((f) => f.replace(/"/g, ''));
+    if (fields.length < 7 || fields[0] === 'test') continue;
+    results.set(fields[0]!, { rps: Number(fields[1]), p50Ms: Number(fields[4]), p99Ms: Number(fields[6]) });
+  }
+  return results;
+}
+
+function cell(result: Result | undefined): string {
+  if (result === undefined) return 'n/a'.padStart(30);
+  const rps = `${Math.round(result.rps).toLocaleString('en-US')}/s`;
+  return `${rps.padStart(12)} p50 ${result.p50Ms.toFixed(2).padStart(5)} p99 ${result.p99Ms.toFixed(2).padStart(6)}`;
+}
+
+async function compare(requests: number): Promise<void> {
+  const self = process.argv[1]!;
+  const targets: Target[] = [];
+  try {
+    targets.push(await startTarget('cairn (fsync always)', process.execPath, (port, dir) => [...process.execArgv, self, '--serve', '--port', String(port), '--dir', dir]));
+    const redisArgs = (extra: string[]) => (port: number, dir: string) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...extra];
+    targets.push(await startTarget('redis aof always', 'redis-server', redisArgs(['--appendonly', 'yes', '--appendfsync', 'always'])));
+    targets.push(await startTarget('redis no persistence', 'redis-server', redisArgs(['--appendonly', 'no'])));
+    const results = new Map<string, Map<string, Result>>();
+    for (const target of targets) {
+      for (const pipeline of pipelines) {
+        process.stderr.write(`bench: ${target.name} -P ${pipeline} ...\n`);
+        results.set(`${target.name}|${pipeline}`, benchmark(target.port, requests, pipeline));
+      }
+    }
+    printTable(requests, targets, results);
+  } finally {
+    for (const target of targets) await stopTarget(target);
+  }
+}
+
+function printTable(requests: number, targets: readonly Target[], results: Map<string, Map<string, Result>>): void {
+  console.log(`\nredis-benchmark -c ${clients} -n ${requests} -t set,get (latencies in ms)\n`);
+  console.log(['test'.padEnd(10), ...targets.map((t) => t.name.padStart(30)), 'cairn/aof-always'.padStart(18), 'target'.padStart(8)].join(' | '));
+  for (const pipeline of pipelines) {
+    for (const test of tests) {
+      const row = targets.map((t) => results.get(`${t.name}|${pipeline}`)?.get(test));
+      const [cairn, durable] = row;
+      const ratio = cairn !== undefined && durable !== undefined ? cairn.rps / durable.rps : Number.NaN;
+      const goal = pipeline === 1 ? 0.7 : 0.5;
+      const verdict = Number.isNaN(ratio) ? 'n/a' : `${(ratio * 100).toFixed(0)}%${ratio >= goal ? ' ok' : ' MISS'}`;
+      console.log([`${test} -P ${pipeline}`.padEnd(10), ...row.map(cell), verdict.padStart(18), `${goal * 100}%`.padStart(8)].join(' | '));
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', short: 'n' },
+      serve: { type: 'boolean' },
+      port: { type: 'string' },
+      dir: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (values.serve === true) {
+    return serverMain(['--port', values.port ?? '0', '--dir', values.dir ?? 'bench-data', '--fsync', 'always']);
+  }
+  const requests = Number(values.n ?? 200_000);
+  if (!Number.isInteger(requests) || requests <= 0) throw new Error(`-n must be a positive integer, got ${values.n}`);
+  await compare(requests);
+  return 0;
+}
+
+process.exitCode = await main();
