@@ -1,21 +1,26 @@
 // Wing & Gong's linearizability search with Lowe's memoisation, over one key's operations.
-// Fixed operations (finite intervals) have their calls and returns in a doubly linked list in
-// time order. The search walks it from the head: a call may be linearized next if the model
-// allows it, which lifts the call and its return out of the list; reaching a return whose
-// operation is not yet linearized means no fixed operation can go next, so floating operations
-// (unknown outcome, interval open to +infinity) invoked before that return are tried, and when
-// none works the last choice is undone (unlifted) and the next one tried. The memo of
-// (linearized set, value) pairs stops the search from exploring one configuration twice.
 //
-// Floating operations live in a list of their own and are tried last: they never block anything
-// and can always go at the very end, so the search succeeds once every fixed operation is placed,
-// and applying one only when no fixed operation fits lets the memo's dominance rule (cache.ts)
-// prune the effects that are later overwritten.
+// Fixed operations (finite intervals) have their calls and returns in a list in time order. At
+// each level the search walks it from the head: a call may be linearized next if the model
+// allows it, which lifts the call and its return out of the list. Reaching a return whose
+// operation is not yet linearized ends the fixed choices of the level; floating operations
+// (unknown outcome, interval open to +infinity) invoked before that return are tried next, and
+// when nothing works the last choice is undone and the next one tried. The memo of (linearized
+// set, value) stops the search from exploring one configuration twice.
+//
+// Floating operations never block anything and can always go last, so the search succeeds once
+// every fixed operation is placed. They are tried only where they can matter: a run of floating
+// operations must enable a fixed one that the value before the run forbade. Were that fixed
+// operation allowed before the run, placing it first reaches the same configuration or one the
+// memo's dominance rule (cache.ts) already covers. So a level whose candidates were all allowed
+// tries no floating operation at all, and after a run only the newly enabled fixed ones may go.
+
 import { assert } from '../lib/assert.js';
-import { ADDED, FULL, LinearizedSet, StateCache } from './cache.js';
-import { candidates, DELETE, WRITE, type ModelOp, type ValueTable } from './model.js';
-import { Prng } from '../lib/prng.js';
+import { ADDED, FULL, StateCache } from './cache.js';
 import type { Verdict } from './history.js';
+import { EntryLists, NIL } from './lists.js';
+import { candidates, WILDCARD, type ModelOp, type ValueTable } from './model.js';
+import { FloatingOrder, OperationSets } from './sets.js';
 
 export interface SearchProblem {
   readonly ops: readonly ModelOp[];
@@ -43,242 +48,186 @@ export interface SearchOutcome {
   readonly longest?: { readonly order: readonly number[]; readonly values: readonly number[] };
 }
 
-const NIL = -1;
 const CLOCK_EVERY_STEPS = 1024;
-
-/** Dancing-links lists: fixed calls and returns in one, floating calls in another. */
-class EntryLists {
-  readonly next: Int32Array;
-  readonly prev: Int32Array;
-  /** Each entry's rank in time order, to compare a floating call with a fixed return. */
-  readonly rank: Int32Array;
-  readonly fixedHead: number;
-  readonly floatingHead: number;
-
-  constructor(private readonly opCount: number, entries: Int32Array, floating: readonly boolean[]) {
-    assert(entries.length === opCount * 2, 'two entries per operation');
-    this.fixedHead = opCount * 2;
-    this.floatingHead = opCount * 2 + 1;
-    this.next = new Int32Array(opCount * 2 + 2);
-    this.prev = new Int32Array(opCount * 2 + 2);
-    this.rank = new Int32Array(opCount * 2);
-    let lastFixed = this.fixedHead;
-    let lastFloating = this.floatingHead;
-    entries.forEach((entry, rank) => {
-      this.rank[entry] = rank;
-      const op = entry < opCount ? entry : entry - opCount;
-      if (!floating[op]) lastFixed = this.append(lastFixed, entry);
-      else if (entry < opCount) lastFloating = this.append(lastFloating, entry);
-    });
-    this.next[lastFixed] = NIL;
-    this.next[lastFloating] = NIL;
-  }
-
-  private append(last: number, entry: number): number {
-    this.next[last] = entry;
-    this.prev[entry] = last;
-    return entry;
-  }
-
-  private unlink(entry: number): void {
-    this.next[this.prev[entry]] = this.next[entry];
-    if (this.next[entry] !== NIL) this.prev[this.next[entry]] = this.prev[entry];
-  }
-
-  private relink(entry: number): void {
-    this.next[this.prev[entry]] = entry;
-    if (this.next[entry] !== NIL) this.prev[this.next[entry]] = entry;
-  }
-
-  /** Takes a linearized operation out: its call, and for a fixed one its return. */
-  lift(op: number, floating: boolean): void {
-    this.unlink(op);
-    if (!floating) this.unlink(op + this.opCount);
-  }
-
-  /** Exactly undoes the matching lift (dancing links: in reverse order). */
-  unlift(op: number, floating: boolean): void {
-    if (!floating) this.relink(op + this.opCount);
-    this.relink(op);
-  }
-}
+const NO_RUN = -1;
+const NOT_PLACED = -2;
 
 export function search(problem: SearchProblem, limits: SearchLimits, recordLongest = false): SearchOutcome {
-  const n = problem.ops.length;
-  assert(problem.entries.length === 2 * n, 'entries must hold a call and a return per operation');
-  assert(problem.floating.length === n, 'one floating flag per operation');
-  const sets = new OperationSets(problem.floating);
-  if (sets.fixedCount === 0) return { verdict: 'ok', statesExplored: 0 };
-  const lists = new EntryLists(n, problem.entries, problem.floating);
-  const order = new FloatingOrder(problem.ops, problem.floating);
-  const cache = new StateCache(sets.floating.length, limits.maxStates, limits.maxMemoryBytes);
-  const stackOps = new Int32Array(n);
-  const stackValues = new Int32Array(n); // the value before the operation
-  const stackChoices = new Int8Array(n);
-  const stackLimits = new Int32Array(n); // the rank of the first fixed return, for floating choices
-  const out = new Int32Array(2);
-  let depth = 0;
-  let value = problem.initial;
-  let choiceStart = 0;
-  let limitRank = -1; // >= 0 while trying floating calls: only those ranked below it may go next
-  let longest: { order: number[]; values: number[] } | undefined;
-  let entry = lists.next[lists.fixedHead];
-  for (let steps = 1; sets.fixedRemaining > 0; steps++) {
-    if (steps % CLOCK_EVERY_STEPS === 0 && limits.now !== undefined && limits.now() >= limits.deadlineMs) {
-      return { verdict: 'unknown', reason: 'time limit reached', statesExplored: cache.count, longest };
-    }
-    if (limitRank < 0 && entry >= n) {
-      // A fixed return whose call is still in the list: that operation had to be linearized by
-      // now, so only floating operations invoked before it remain to try at this level.
-      limitRank = lists.rank[entry];
-      entry = lists.next[lists.floatingHead];
-      continue;
-    }
-    if (limitRank >= 0 && (entry === NIL || lists.rank[entry] > limitRank)) {
-      if (depth === 0) return { verdict: 'illegal', statesExplored: cache.count, longest };
-      depth--;
-      const op = stackOps[depth];
-      value = stackValues[depth];
-      choiceStart = stackChoices[depth] + 1;
-      limitRank = stackLimits[depth];
-      lists.unlift(op, problem.floating[op]);
-      sets.remove(op);
-      entry = op;
-      continue;
-    }
-    assert(entry !== NIL && entry < n, 'the walk is at a call');
-    const op = entry;
-    const canonical = !problem.floating[op] || order.allows(op, sets, depth > 0 && problem.floating[stackOps[depth - 1]]);
-    const count = canonical ? candidates(problem.ops[op], value, problem.values, out) : 0;
-    let descended = false;
-    for (let c = choiceStart; c < count && !descended; c++) {
-      sets.add(op);
-      const added = cache.add(sets.fixed, sets.floating, out[c]);
-      if (added === FULL) {
-        return { verdict: 'unknown', reason: boundReason(cache, limits), statesExplored: cache.count, longest };
+  assert(problem.entries.length === 2 * problem.ops.length, 'entries must hold a call and a return per operation');
+  assert(problem.floating.length === problem.ops.length, 'one floating flag per operation');
+  return new Search(problem, limits, recordLongest).run();
+}
+
+class Search {
+  private readonly n: number;
+  private readonly sets: OperationSets;
+  private readonly lists: EntryLists;
+  private readonly order: FloatingOrder;
+  private readonly cache: StateCache;
+  // The path: per level, the operation placed, the value before it, which candidate value it
+  // took, and the level's walk state to resume on backtrack.
+  private readonly stackOps: Int32Array;
+  private readonly stackValues: Int32Array;
+  private readonly stackChoices: Int8Array;
+  private readonly stackLimits: Int32Array;
+  private readonly stackEnabling: Uint8Array;
+  /** For a floating operation on the path: the value before the run of floating ones it ends. */
+  private readonly stackRunBase: Int32Array;
+  private readonly out = new Int32Array(2);
+  private readonly outAtBase = new Int32Array(2);
+  private depth = 0;
+  private value: number;
+  /** The candidate value to resume from when the walk comes back to a call after backtracking. */
+  private choiceStart = 0;
+  /** Rank of the level's first fixed return while floating calls are tried; -1 before. */
+  private limitRank = -1;
+  /** Whether some fixed candidate of this level was forbidden by the value before the current run. */
+  private enabling = false;
+  private longest: { order: number[]; values: number[] } | undefined;
+
+  constructor(
+    private readonly problem: SearchProblem,
+    private readonly limits: SearchLimits,
+    private readonly recordLongest: boolean,
+  ) {
+    this.n = problem.ops.length;
+    this.sets = new OperationSets(problem.floating);
+    this.lists = new EntryLists(this.n, problem.entries, problem.floating);
+    this.order = new FloatingOrder(problem.ops, problem.floating);
+    this.cache = new StateCache(this.sets.floating.length, limits.maxStates, limits.maxMemoryBytes);
+    this.stackOps = new Int32Array(this.n);
+    this.stackValues = new Int32Array(this.n);
+    this.stackChoices = new Int8Array(this.n);
+    this.stackLimits = new Int32Array(this.n);
+    this.stackEnabling = new Uint8Array(this.n);
+    this.stackRunBase = new Int32Array(this.n);
+    this.value = problem.initial;
+  }
+
+  run(): SearchOutcome {
+    let entry = this.lists.next[this.lists.fixedHead];
+    for (let steps = 1; this.sets.fixedRemaining > 0; steps++) {
+      if (steps % CLOCK_EVERY_STEPS === 0 && this.limits.now !== undefined && this.limits.now() >= this.limits.deadlineMs) {
+        return this.outcome('unknown', 'time limit reached');
       }
-      if (added !== ADDED) {
-        sets.remove(op);
+      if (this.limitRank < 0 && entry >= this.n) {
+        // A fixed return whose call is still in the list: that operation had to go by now. Only
+        // floating calls invoked before it remain, and only if they could enable something.
+        if (!this.enabling) {
+          if (this.depth === 0) return this.outcome('illegal');
+          entry = this.backtrack();
+          continue;
+        }
+        this.limitRank = this.lists.rank[entry];
+        entry = this.lists.next[this.lists.floatingHead];
         continue;
       }
-      stackOps[depth] = op;
-      stackValues[depth] = value;
-      stackChoices[depth] = c;
-      stackLimits[depth] = limitRank;
-      depth++;
-      value = out[c];
-      lists.lift(op, problem.floating[op]);
-      descended = true;
-      if (recordLongest && (longest === undefined || depth > longest.order.length)) {
-        longest = snapshot(stackOps, stackValues, depth, value);
+      if (this.limitRank >= 0 && (entry === NIL || this.lists.rank[entry] > this.limitRank)) {
+        if (this.depth === 0) return this.outcome('illegal');
+        entry = this.backtrack();
+        continue;
       }
+      assert(entry !== NIL && entry < this.n, 'the walk is at a call');
+      const placed = this.tryCall(entry);
+      if (placed === FULL) return this.outcome('unknown', this.boundReason());
+      entry = placed === ADDED ? this.lists.next[this.lists.fixedHead] : this.lists.next[entry];
     }
-    choiceStart = 0;
-    if (descended) limitRank = -1;
-    entry = descended ? lists.next[lists.fixedHead] : lists.next[op];
-  }
-  return { verdict: 'ok', statesExplored: cache.count, longest };
-}
-
-/**
- * Which floating operation may go next, so that each set of floating effects is explored in one
- * order only. Two rules, each keeping at least one order of every legal linearization:
- * - a blind one (write, delete: its result ignores the current value) never directly follows
- *   another floating one, whose effect it would erase; that one could as well go last;
- * - of identical floating operations (say several unknown `incr +1`), the earlier invoked goes
- *   first, since either can stand in for the other.
- */
-class FloatingOrder {
-  private readonly blind: Uint8Array;
-  private readonly twin: Int32Array;
-
-  constructor(ops: readonly ModelOp[], floating: readonly boolean[]) {
-    this.blind = new Uint8Array(ops.length);
-    this.twin = new Int32Array(ops.length).fill(-1);
-    const lastOfShape = new Map<string, number>();
-    ops.forEach((op, i) => {
-      if (!floating[i]) return;
-      this.blind[i] = op.behaviour === WRITE || op.behaviour === DELETE ? 1 : 0;
-      const shape = `${op.behaviour}:${op.written}:${op.observed}:${op.delta}`;
-      this.twin[i] = lastOfShape.get(shape) ?? -1;
-      lastOfShape.set(shape, i);
-    });
+    return this.outcome('ok');
   }
 
-  allows(op: number, sets: OperationSets, afterFloating: boolean): boolean {
-    if (afterFloating && this.blind[op] === 1) return false;
-    const twin = this.twin[op];
-    return twin === -1 || sets.has(twin);
-  }
-}
-
-/** The linearized operations, fixed and floating, each numbered within its own kind. */
-class OperationSets {
-  readonly fixed: LinearizedSet;
-  readonly floating: Uint32Array;
-  readonly fixedCount: number;
-  fixedRemaining: number;
-  private readonly slot: Int32Array;
-
-  constructor(private readonly isFloating: readonly boolean[]) {
-    this.slot = new Int32Array(isFloating.length);
-    let fixedCount = 0;
-    let floatingCount = 0;
-    isFloating.forEach((floating, op) => {
-      this.slot[op] = floating ? floatingCount++ : fixedCount++;
-    });
-    this.fixedCount = fixedCount;
-    this.fixedRemaining = fixedCount;
-    this.fixed = new LinearizedSet(fixedCount, zobristKeys(fixedCount));
-    this.floating = new Uint32Array(Math.ceil(floatingCount / 32));
-  }
-
-  add(op: number): void {
-    const slot = this.slot[op];
-    if (!this.isFloating[op]) {
-      this.fixed.add(slot);
-      this.fixedRemaining--;
-      return;
+  /** Tries to linearize `op` next: ADDED if it went (one level deeper), FULL at a bound, else NOT_PLACED. */
+  private tryCall(op: number): number {
+    const count = this.allowedCandidates(op);
+    const start = this.choiceStart;
+    this.choiceStart = 0;
+    for (let c = start; c < count; c++) {
+      this.sets.add(op);
+      const added = this.cache.add(this.sets.fixed, this.sets.floating, this.out[c]);
+      if (added === FULL) return FULL;
+      if (added === ADDED) {
+        this.push(op, c);
+        return ADDED;
+      }
+      this.sets.remove(op);
     }
-    assert((this.floating[slot >>> 5] & (1 << (slot & 31))) === 0, 'floating operation already linearized');
-    this.floating[slot >>> 5] |= 1 << (slot & 31);
+    return NOT_PLACED;
   }
 
-  has(op: number): boolean {
-    const slot = this.slot[op];
-    if (!this.isFloating[op]) return this.fixed.has(slot);
-    return (this.floating[slot >>> 5] & (1 << (slot & 31))) !== 0;
-  }
-
-  remove(op: number): void {
-    const slot = this.slot[op];
-    if (!this.isFloating[op]) {
-      this.fixed.remove(slot);
-      this.fixedRemaining++;
-      return;
+  /** How many candidate values `op` may take next (in this.out), after the floating-run rules. */
+  private allowedCandidates(op: number): number {
+    const { problem } = this;
+    const runBase = this.runBase();
+    if (problem.floating[op]) {
+      const afterFloating = runBase !== NO_RUN;
+      return this.order.allows(op, this.sets, afterFloating) ? candidates(problem.ops[op], this.value, problem.values, this.out) : 0;
     }
-    assert((this.floating[slot >>> 5] & (1 << (slot & 31))) !== 0, 'floating operation not linearized');
-    this.floating[slot >>> 5] &= ~(1 << (slot & 31));
+    const modelOp = problem.ops[op];
+    const count = candidates(modelOp, this.value, problem.values, this.out);
+    const atBase = runBase === NO_RUN ? count : candidates(modelOp, runBase, problem.values, this.outAtBase);
+    // The exchange argument needs a known value: the wildcard allows everything, so no pruning.
+    if (modelOp.omittable || atBase === 0 || runBase === WILDCARD || this.value === WILDCARD) {
+      this.enabling = true;
+      return count;
+    }
+    // Allowed before the floating run too: placing it before the run was already explored.
+    return runBase === NO_RUN ? count : 0;
   }
-}
 
-function boundReason(cache: StateCache, limits: SearchLimits): string {
-  return cache.count >= limits.maxStates
-    ? `state limit reached (${limits.maxStates} states)`
-    : `memory limit reached (${cache.bytes} of ${limits.maxMemoryBytes} bytes)`;
-}
+  /** The value before the run of floating operations at the top of the path, or NO_RUN. */
+  private runBase(): number {
+    const top = this.depth - 1;
+    return top >= 0 && this.problem.floating[this.stackOps[top]] ? this.stackRunBase[top] : NO_RUN;
+  }
 
-function snapshot(ops: Int32Array, before: Int32Array, depth: number, last: number): { order: number[]; values: number[] } {
-  const order = Array.from(ops.subarray(0, depth));
-  const values = Array.from(before.subarray(1, depth));
-  values.push(last);
-  return { order, values };
-}
+  private push(op: number, choice: number): void {
+    const d = this.depth;
+    const runBase = this.runBase();
+    this.stackOps[d] = op;
+    this.stackValues[d] = this.value;
+    this.stackChoices[d] = choice;
+    this.stackLimits[d] = this.limitRank;
+    this.stackEnabling[d] = this.enabling ? 1 : 0;
+    this.stackRunBase[d] = runBase === NO_RUN ? this.value : runBase;
+    this.depth++;
+    this.value = this.out[choice];
+    this.lists.lift(op, this.problem.floating[op]);
+    this.limitRank = -1;
+    this.enabling = false;
+    if (this.recordLongest && (this.longest === undefined || this.depth > this.longest.order.length)) {
+      this.longest = {
+        order: Array.from(this.stackOps.subarray(0, this.depth)),
+        values: [...Array.from(this.stackValues.subarray(1, this.depth)), this.value],
+      };
+    }
+  }
 
-/** Fixed-seed random keys: hashing must be deterministic so a run can be replayed. */
-function zobristKeys(n: number): Uint32Array {
-  const prng = new Prng(0x5eed);
-  const keys = new Uint32Array(n);
-  for (let i = 0; i < n; i++) keys[i] = prng.nextUint32();
-  return keys;
+  /** Undoes the last placement; returns the entry to resume the walk at (that same call). */
+  private backtrack(): number {
+    assert(this.depth > 0, 'backtrack needs a placed operation');
+    this.depth--;
+    const d = this.depth;
+    const op = this.stackOps[d];
+    this.value = this.stackValues[d];
+    this.choiceStart = this.stackChoices[d] + 1;
+    this.limitRank = this.stackLimits[d];
+    this.enabling = this.stackEnabling[d] === 1;
+    this.lists.unlift(op, this.problem.floating[op]);
+    this.sets.remove(op);
+    return op;
+  }
+
+  private outcome(verdict: Verdict, reason?: string): SearchOutcome {
+    return {
+      verdict,
+      statesExplored: this.cache.count,
+      ...(reason !== undefined ? { reason } : {}),
+      ...(this.longest !== undefined ? { longest: this.longest } : {}),
+    };
+  }
+
+  private boundReason(): string {
+    return this.cache.count >= this.limits.maxStates
+      ? `state limit reached (${this.limits.maxStates} states)`
+      : `memory limit reached (${this.cache.bytes} of ${this.limits.maxMemoryBytes} bytes)`;
+  }
 }
