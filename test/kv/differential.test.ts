@@ -22,7 +22,7 @@ after(async () => {
   await redis?.stop();
 });
 
-const KEYS = ['k0', 'k1', 'k2', 'k3', 'n', 'f', '', 'k\u00ff\u0000x'];
+const KEYS = ['k0', 'k1', 'k2', 'k3', 'n', 'f', '', 'k\u00ff\u0000x', 'k]', 'h\u00e9', '*'];
 const VALUES = [
   '', 'v', 'hello world', '0', '1', '-1', '10', '010', '+5', ' 5', '5 ', '9223372036854775807', '-9223372036854775808',
   '9223372036854775808', '3.5', '-0.25', '1e3', '5.0e3', '.5', '5.', '1e', 'inf', '-inf', 'nan', '0x10', '1e-4940',
@@ -34,7 +34,7 @@ const FAR_SECONDS = ['4102444800', '4102444801', '253402300799', '1000', '1', '0
 const FAR_MS = ['4102444800000', '4102444800123', '1000', '1', '0', '-5'];
 const REL_SECONDS = ['100000', '200000', '3600', '0', '-1', '-100', '9223372036854775807', '9223372036854775', 'abc'];
 const REL_MS = ['100000000', '200000001', '0', '-7', '9223372036854775807', '1.5'];
-const PATTERNS = ['*', 'k*', 'k?', '[kn]*', '[^k]*', 'k[0-1]', '\\k*', '*\u00ff*', '[a-', 'f', ''];
+const PATTERNS = ['*', 'k*', 'k?', '[kn]*', '[^k]*', 'k[0-1]', '\\k*', '*\u00ff*', '[a-', 'f', '', 'k[\\]]', '[a-\u00ff]*', '*[^0-9]', '[z-a]*', '\\*', '**k*', 'h?', '[', 'k[', '*\\'];
 
 function pick<T>(prng: Prng, items: readonly T[]): T {
   return prng.pick(items);
@@ -118,8 +118,9 @@ function closeEnough(command: string, ours: Buffer, theirs: Buffer): boolean {
 test('kv/ replies match redis-server byte for byte over random command sequences', { skip: !available && 'redis-server not installed' }, async () => {
   assert.ok(redis !== undefined);
   const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
-  const commandCount = 3 * Number(process.env.COMMANDS ?? 4000);
-  console.log(`SEED=${seed} COMMANDS=${commandCount}`);
+  const randomCommands = Number(process.env.COMMANDS ?? 4000);
+  const commandCount = 3 * randomCommands; // each random command is followed by two checks
+  console.log(`SEED=${seed} COMMANDS=${randomCommands}`);
   const prng = new Prng(seed);
   const state = new KvState();
   await redis.sendRaw([[Buffer.from('FLUSHALL')]]);
@@ -147,6 +148,17 @@ test('kv/ replies match redis-server byte for byte over random command sequences
       const context = held === undefined ? '' : ` (cairn holds ${JSON.stringify(Buffer.from(held).toString('latin1'))} at that key after the command)`;
       mismatches.push(`#${done + i} ${JSON.stringify(argv.map((a) => a.toString('latin1')))}${previous}${context}\n   cairn: ${JSON.stringify(ours.toString('latin1'))}\n   redis: ${JSON.stringify(reference.toString('latin1'))}`);
     });
+    // A full SCAN iteration on both sides must find the same keys (orders differ by design).
+    const options = [
+      ...(prng.chance(0.7) ? ['MATCH', pick(prng, PATTERNS)] : []),
+      ...(prng.chance(0.5) ? ['COUNT', String(prng.int(1, 5))] : []),
+      ...(prng.chance(0.2) ? ['TYPE', pick(prng, ['string', 'list', 'STRING'])] : []),
+    ];
+    const [cairnKeys, redisKeys] = [await scanAll((argv) => Promise.resolve(encodeReply(state.execute(argv, nowMs), 2)), options),
+      await scanAll(async (argv) => (await redis!.sendRaw([argv]))[0] as Buffer, options)];
+    if (cairnKeys.join('\n') !== redisKeys.join('\n')) {
+      mismatches.push(`full SCAN ${JSON.stringify(options)}\n   cairn: ${JSON.stringify(cairnKeys)}\n   redis: ${JSON.stringify(redisKeys)}`);
+    }
     if (mismatches.length >= 10) break;
   }
   assert.equal(mismatches.length, 0, `SEED=${seed}: ${mismatches.length} mismatches\n${mismatches.slice(0, 10).join('\n')}`);
@@ -156,4 +168,39 @@ test('kv/ replies match redis-server byte for byte over random command sequences
 function sameSortedArray(a: Buffer, b: Buffer): boolean {
   const items = (buf: Buffer) => buf.toString('latin1').split('\r\n').slice(1).filter((_, i) => i % 2 === 1).sort().join('\n');
   return a.toString('latin1').split('\r\n')[0] === b.toString('latin1').split('\r\n')[0] && items(a) === items(b);
+}
+
+/** Every key a full SCAN iteration returns (sorted), through `send`, which answers with raw RESP2. */
+async function scanAll(send: (argv: Buffer[]) => Promise<Buffer>, options: string[]): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  for (let step = 0; step < 10_000; step++) {
+    const raw = await send(['SCAN', cursor, ...options].map((x) => Buffer.from(x, 'latin1')));
+    const reply = parseScanReply(raw);
+    if (reply === undefined) return [`error: ${raw.toString('latin1')}`];
+    keys.push(...reply.keys);
+    cursor = reply.cursor;
+    if (cursor === '0') return keys.sort();
+  }
+  throw new Error('SCAN did not finish in 10,000 steps');
+}
+
+/** `*2 $n cursor *m ($len key)...` → cursor and keys (latin1); undefined for an error reply. */
+function parseScanReply(raw: Buffer): { cursor: string; keys: string[] } | undefined {
+  if (raw[0] !== 0x2a) return undefined;
+  let at = raw.indexOf('\r\n', 0) + 2; // *2
+  const bulk = (): string => {
+    const lineEnd = raw.indexOf('\r\n', at);
+    const length = Number(raw.toString('latin1', at + 1, lineEnd));
+    const value = raw.toString('latin1', lineEnd + 2, lineEnd + 2 + length);
+    at = lineEnd + 2 + length + 2;
+    return value;
+  };
+  const cursor = bulk();
+  const countEnd = raw.indexOf('\r\n', at);
+  const count = Number(raw.toString('latin1', at + 1, countEnd));
+  at = countEnd + 2;
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) keys.push(bulk());
+  return { cursor, keys };
 }
