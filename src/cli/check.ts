@@ -9,6 +9,7 @@ import { NodeDisk } from '../runtime/disk.js';
 import { loadHardState, type HardState } from '../storage/hard-state.js';
 import { analyzeLog, type LogAnalysis } from '../storage/log-recovery.js';
 import { cutLogAtDamageDurably } from '../storage/log-repair.js';
+import { parseSegmentName } from '../storage/segment-file.js';
 import { decodeSnapshot, listSnapshots } from '../storage/snapshot.js';
 
 export interface SnapshotInfo {
@@ -43,7 +44,7 @@ export async function inspectDataDir(disk: Disk, dir: string): Promise<Inspectio
   } catch (error) {
     hardState = { damage: error instanceof Error ? error.message : String(error) };
   }
-  const log = await analyzeLog(disk, dir);
+  const log = await analyzeLog(disk, await logDirOf(disk, dir));
   const first = log.segments[0];
   const last = log.segments[log.segments.length - 1];
   const firstIndex = first?.firstIndex ?? 1;
@@ -51,6 +52,12 @@ export async function inspectDataDir(disk: Disk, dir: string): Promise<Inspectio
   const snapshotIndex = snapshots.find((s) => s.damage === null)?.index ?? 0;
   const gap = firstIndex > snapshotIndex + 1 && lastIndex >= firstIndex ? `the newest valid snapshot ends at ${snapshotIndex} but the log starts at ${firstIndex}` : null;
   return { dir, snapshots, hardState, log, firstIndex, lastIndex, gap };
+}
+
+/** The single-node store keeps its segments in DIR; a replica keeps them in DIR/log. */
+async function logDirOf(disk: Disk, dir: string): Promise<string> {
+  const nested = `${dir}/log`;
+  return (await disk.list(nested)).some((name) => parseSegmentName(name) !== undefined) ? nested : dir;
 }
 
 export function describeInspection(inspection: Inspection): string[] {
@@ -111,7 +118,7 @@ async function checkLocked(disk: Disk, dir: string, repair: boolean): Promise<nu
     return 1;
   }
   console.log(`repair: cutting ${damage.path} at byte offset ${damage.offset}; losing ${damage.droppedBytes} bytes and ${damage.laterPaths.length} later segment(s) with ${damage.droppedValidRecords} valid record(s)`);
-  await cutLogAtDamageDurably(disk, dir, damage);
+  await cutLogAtDamageDurably(disk, await logDirOf(disk, dir), damage);
   const after = await inspectDataDir(disk, dir);
   console.log(`repair: done; log now holds indexes ${after.firstIndex}..${after.lastIndex}`);
   return after.log.damage === null && !otherDamage ? 0 : 1;

@@ -18,7 +18,7 @@ import type { StoreRecovery } from './recovery.js';
 export interface CompactionOptions {
   /** The log may grow to this many bytes before automatic compaction (default 64 MiB). */
   readonly compactionMinBytes?: number;
-  /** ...and to this multiple of the last snapshot's size (default 2). */
+  /** ...and to this multiple of the last snapshot's size (default 1, as Redis's auto-aof-rewrite-percentage 100). */
   readonly compactionRatio?: number;
   /** Automatic compaction on (default true); compact() always works. */
   readonly autoCompact?: boolean;
@@ -31,7 +31,7 @@ export interface SnapshotPoint {
 }
 
 const COMPACTION_MIN_BYTES_DEFAULT = 64 * 1024 * 1024;
-const COMPACTION_RATIO_DEFAULT = 2;
+const COMPACTION_RATIO_DEFAULT = 1;
 const NO_CONFIG = new Uint8Array(0);
 
 export class Compactor {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/check.js';
 import { NodeDisk } from '../../src/runtime/disk.js';
 import { Store } from '../../src/store/store.js';
+import { SegmentedLog } from '../../src/storage/log.js';
 import { isCairnError } from '../../src/lib/errors.js';
 import { b, ManualClock, text, withTempDir } from './helpers.js';
 
@@ -64,4 +65,15 @@ test('check reports a clean folder, then middle damage with file and offset, and
 test('check refuses bad usage and a missing folder', async (t) => {
   assert.equal((await runCheck(t, [])).code, 2);
   assert.equal((await runCheck(t, ['/nonexistent/cairn-check-dir'])).code, 2);
+});
+
+test('check reads a replica folder, whose segments live in DIR/log', async (t) => {
+  await withTempDir(async (dir) => {
+    const { log } = await SegmentedLog.open(new NodeDisk(), `${dir}/log`);
+    await log.appendAndSync([{ index: 1, term: 3, kind: 2, data: b('x') }]);
+    await log.close();
+    const result = await runCheck(t, [dir]);
+    assert.equal(result.code, 0, result.output);
+    assert.ok(result.output.includes(`${dir}/log/log-00000000000000000001.seg: 1 records`), result.output);
+  });
 });
