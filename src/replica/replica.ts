@@ -146,6 +146,15 @@ export class Replica<S extends StateMachine> {
     return answered;
   }
 
+  /** Leader only: hands leadership to the voter `to` once its log is caught up (TimeoutNow). */
+  transferLeadership(to: string): void {
+    const refused = this.refusal();
+    if (refused !== undefined) throw refused;
+    const result = this.node.transferLeadership(to);
+    if (!result.accepted) throw this.rejection(result.reason, result.leaderId);
+    this.kick();
+  }
+
   status(): RaftStatus {
     return this.node.status();
   }
@@ -199,7 +208,9 @@ export class Replica<S extends StateMachine> {
   private async drain(): Promise<void> {
     for (let round = 0; round < MAX_READY_ROUNDS && !this.stopped && this.node.hasReady(); round++) {
       const ready = this.node.ready();
-      await this.handleReady(ready);
+      // The term this Ready belongs to: messages stepped while it is persisted may move the node on.
+      const term = this.node.status().term;
+      await this.handleReady(ready, term);
       if (this.stopped) return;
       this.node.advance(ready);
       await this.maybeCompact();
@@ -209,7 +220,7 @@ export class Replica<S extends StateMachine> {
     if (!this.stopped && this.node.hasReady()) this.io.clock.setTimer(0, () => this.kick());
   }
 
-  private async handleReady(ready: Ready): Promise<void> {
+  private async handleReady(ready: Ready, term: number): Promise<void> {
     const storage = this.io.storage;
     if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
     if (ready.entries.length > 0) await storage.appendEntries(ready.entries);
@@ -225,7 +236,7 @@ export class Replica<S extends StateMachine> {
     this.reads.releaseUpTo(this.appliedIndex);
     if (ready.softState !== null) {
       this.leaderId = ready.softState.leaderId;
-      this.io.observer?.softState?.(this.id, ready.softState, this.node.status().term);
+      this.io.observer?.softState?.(this.id, ready.softState, term);
     }
   }
 

@@ -1,6 +1,6 @@
 // The chaos schedule: at random moments it partitions the network (symmetric splits, one-way
 // links, an isolated node), makes links lossy, duplicating or slow, freezes a node for a while
-// (timers and inbound messages wait, as in a long GC pause), and crashes nodes (dropping
+// (timers and inbound messages wait, as in a long GC pause), transfers leadership, and crashes nodes (dropping
 // unsynced writes, sometimes tearing the last one) to restart them later. heal() then restores a
 // quorum so the run can demand progress.
 
@@ -24,13 +24,13 @@ export interface FaultOptions {
   weights: Readonly<Record<FaultKind, number>>;
 }
 
-export type FaultKind = 'partition' | 'oneWay' | 'isolate' | 'lossy' | 'slowLink' | 'pause' | 'crash' | 'heal';
+export type FaultKind = 'partition' | 'oneWay' | 'isolate' | 'lossy' | 'slowLink' | 'pause' | 'transfer' | 'crash' | 'heal';
 
 export const DEFAULT_FAULTS: FaultOptions = {
   meanGapMs: 150,
   restartMinMs: 20,
   restartMaxMs: 600,
-  weights: { partition: 3, oneWay: 2, isolate: 2, lossy: 2, slowLink: 1, pause: 2, crash: 3, heal: 3 },
+  weights: { partition: 3, oneWay: 2, isolate: 2, lossy: 2, slowLink: 1, pause: 2, transfer: 1, crash: 3, heal: 3 },
 };
 
 export class FaultInjector<S extends StateMachine> {
@@ -146,6 +146,8 @@ export class FaultInjector<S extends StateMachine> {
         this.trace.add(now, `FAULT pause ${id} for ${durationMs}ms (timers and inbound messages wait)`);
         return;
       }
+      case 'transfer':
+        return this.transfer(now);
       case 'crash':
         return this.crashOne(now);
       case 'heal':
@@ -162,6 +164,19 @@ export class FaultInjector<S extends StateMachine> {
     const leader = ids.find((id) => this.cluster.replica(id)?.status().role === 'leader');
     if (leader === undefined) return ids;
     return [leader, ...ids.filter((id) => id !== leader)];
+  }
+
+  /** Asks the current leader to hand over to another node (TimeoutNow), which may fail or stall. */
+  private transfer(now: number): void {
+    const leader = this.cluster.ids.map((id) => this.cluster.replica(id)).find((r) => r?.status().role === 'leader');
+    if (leader === undefined) return;
+    const to = this.prng.pick(this.cluster.ids.filter((id) => id !== leader.id));
+    try {
+      leader.transferLeadership(to);
+      this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to}`);
+    } catch (error) {
+      this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to} refused: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private crashOne(now: number): void {

@@ -21,6 +21,12 @@ interface CommittedEntry {
   readonly fingerprint: string;
 }
 
+/** An index some node reported committed while in `termBound`: it was committed in that term or earlier. */
+interface CommitPoint {
+  readonly entryTerm: number;
+  readonly termBound: number;
+}
+
 export class InvariantChecker implements ReplicaObserver {
   violation: string | undefined;
   private readonly leadersByTerm = new Map<number, string>();
@@ -29,6 +35,8 @@ export class InvariantChecker implements ReplicaObserver {
   private readonly appliedIndex = new Map<string, number>();
   private readonly stateAt = new Map<number, string>(); // applied index -> state fingerprint
   private readonly shadows = new Map<string, ShadowLog>();
+  private readonly commitPoints = new Map<number, CommitPoint>(); // index -> the first report of it as committed
+  private commitPointsUpTo = 0;
   private maxCommittedIndexValue = 0;
   normalEntriesApplied = 0;
   snapshotsRestored = 0;
@@ -79,6 +87,7 @@ export class InvariantChecker implements ReplicaObserver {
         this.fail(`${id} changed its vote in term ${hs.term} from ${shadow.hardState.votedFor} to ${hs.votedFor}`);
       }
       shadow.hardState = { ...hs };
+      this.recordCommitPoints(id, shadow, hs.term, hs.commitIndex);
     }
     if (ready.entries.length > 0 || hs !== null) {
       this.trace.add(this.nowMs(), () => `${id} synced ${describeRange(ready.entries)}${hs === null ? '' : ` term=${hs.term} vote=${hs.votedFor} commit=${hs.commitIndex}`}`);
@@ -100,15 +109,34 @@ export class InvariantChecker implements ReplicaObserver {
     if (other === id) return;
     this.leadersByTerm.set(term, id);
     this.leadersElected++;
+    // Leader Completeness: every entry committed in an earlier term is in the new leader's log.
     const shadow = this.shadow(id);
-    for (const [index, entry] of this.committed) {
-      if (index <= shadow.snapshotIndex) continue;
+    for (const [index, point] of this.commitPoints) {
+      if (index <= shadow.snapshotIndex || point.termBound >= term) continue;
       const has = shadow.termAt(index);
-      if (has !== entry.term) {
-        this.fail(`Leader Completeness: ${id} leads term ${term} without committed entry ${index}@${entry.term} (its log has ${has ?? 'nothing'} there)`);
+      if (has !== point.entryTerm) {
+        this.fail(`Leader Completeness: ${id} leads term ${term} without entry ${index}@${point.entryTerm}, committed by term ${point.termBound} (its log has ${has ?? 'nothing'} there)`);
         return;
       }
     }
+  }
+
+  /** `id` holds commitIndex in `term`: its entries up to there were committed in `term` or before. */
+  private recordCommitPoints(id: string, shadow: ShadowLog, term: number, commitIndex: number): void {
+    for (let index = Math.max(this.commitPointsUpTo, shadow.snapshotIndex) + 1; index <= commitIndex; index++) {
+      const entryTerm = shadow.termAt(index);
+      if (entryTerm === undefined) {
+        this.fail(`${id} reports commit index ${commitIndex} in term ${term} but its log ends at ${shadow.lastIndex()}`);
+        return;
+      }
+      const known = this.committed.get(index);
+      if (known !== undefined && known.term !== entryTerm) {
+        this.fail(`State Machine Safety: ${id} counts ${index}@${entryTerm} as committed but ${index}@${known.term} was applied`);
+        return;
+      }
+      this.commitPoints.set(index, { entryTerm, termBound: term });
+    }
+    this.commitPointsUpTo = Math.max(this.commitPointsUpTo, commitIndex);
   }
 
   restored(id: string, snapshot: Snapshot): void {
