@@ -28,7 +28,7 @@ import { CairnError } from '../lib/errors.js';
 import type { Disk, DiskFile } from '../io/disk.js';
 import { viewOf } from './bytes.js';
 import { analyzeLog, type LogDamage } from './log-recovery.js';
-import { decodeRecord, encodeRecords, recordBytes, type LogEntry } from './record.js';
+import { decodeRecord, encodeRecords, RECORD_KIND_MAX, RECORD_PAYLOAD_BYTES_MAX, recordBytes, type LogEntry } from './record.js';
 import { encodeSegmentHeader, parseSegmentName, SEGMENT_HEADER_BYTES, segmentName } from './segment-file.js';
 import { SerialQueue } from './serial.js';
 
@@ -437,6 +437,9 @@ export class SegmentedLog {
       const entry = entries[i] as LogEntry;
       if (entry.index !== first.index + i) return new CairnError('CAIRN_INVALID_ARGUMENT', 'appended entries must have consecutive indexes');
       if (entry.term < term) return new CairnError('CAIRN_INVALID_ARGUMENT', `entry ${entry.index} has term ${entry.term}, lower than ${term} before it`);
+      if (!Number.isSafeInteger(entry.term)) return new CairnError('CAIRN_INVALID_ARGUMENT', `entry ${entry.index} has term ${entry.term}, not a safe integer`);
+      if (!Number.isInteger(entry.kind) || entry.kind < 0 || entry.kind > RECORD_KIND_MAX) return new CairnError('CAIRN_INVALID_ARGUMENT', `entry ${entry.index} has kind ${entry.kind}, outside 0..${RECORD_KIND_MAX}`);
+      if (entry.data.length > RECORD_PAYLOAD_BYTES_MAX) return new CairnError('CAIRN_INVALID_ARGUMENT', `entry ${entry.index} holds ${entry.data.length} bytes, over the ${RECORD_PAYLOAD_BYTES_MAX}-byte record limit`);
       term = entry.term;
     }
     return null;

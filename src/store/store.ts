@@ -25,6 +25,7 @@ import type { DirLock, Disk } from '../io/disk.js';
 import type { KvState } from '../kv/state.js';
 import { PeriodicSync, type FsyncPolicy } from '../storage/fsync-policy.js';
 import type { SegmentedLog } from '../storage/log.js';
+import { RECORD_PAYLOAD_BYTES_MAX } from '../storage/record.js';
 import { Compactor, type CompactionOptions } from './compactor.js';
 import { ActiveExpiry } from './active-expiry.js';
 import { applyWrite, encodeWrite, KV_ENTRY_KIND, refuseAsRead, type WriteRequest } from './kv-machine.js';
@@ -141,6 +142,9 @@ export class Store {
     }
     this.lastStampMs = Math.max(this.lastStampMs, Math.floor(this.options.clock.nowMs()));
     const data = encodeWrite(this.lastStampMs, request);
+    if (data.length > RECORD_PAYLOAD_BYTES_MAX) {
+      return Promise.reject(new CairnError('CAIRN_INVALID_ARGUMENT', `a write of ${data.length} bytes is over the ${RECORD_PAYLOAD_BYTES_MAX}-byte log record limit`));
+    }
     const index = this.log.lastIndex + 1;
     const written = this.log.append([{ index, term: this.term, kind: KV_ENTRY_KIND, data }]);
     const durable = this.fsync === 'always' ? Promise.all([written, this.syncLog()]) : written;

@@ -71,3 +71,16 @@ test('a lock left by a dead process is taken over', async () => {
     await store.close();
   });
 });
+
+test('a value over the record limit is refused with CAIRN_INVALID_ARGUMENT and the store keeps working', async () => {
+  await withTempDir(async (dir) => {
+    const store = await KVStore.open(dir);
+    await assert.rejects(store.put('big', Buffer.alloc(65 * 1024 * 1024)), (e) => isCairnError(e, 'CAIRN_INVALID_ARGUMENT') && /record limit/.test(e.message));
+    await store.put('small', 'ok');
+    await store.close();
+    const again = await KVStore.open(dir);
+    assert.equal(again.get('small')?.toString(), 'ok');
+    assert.equal(again.get('big'), undefined);
+    await again.close();
+  });
+});
