@@ -182,17 +182,27 @@ export class Replica<S extends StateMachine> {
 
   private receive(message: Message): void {
     if (this.stopped) return;
-    this.node.step(message);
+    this.guarded(() => this.node.step(message));
     this.kick();
   }
 
   private scheduleTick(): void {
     this.tickTimer = this.io.clock.setTimer(this.options.tickMs, () => {
       if (this.stopped) return;
-      this.node.tick();
+      this.guarded(() => this.node.tick());
+      if (this.stopped) return;
       this.scheduleTick();
       this.kick();
     });
+  }
+
+  /** Runs core code whose failure (a broken invariant) must stop this node, not its caller. */
+  private guarded(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.stop(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** Starts handling Ready batches unless that is already under way. */

@@ -189,8 +189,13 @@ export async function runSeed<S extends StateMachine>(setup: SimSetup<S>, option
 }
 
 async function runPhase(scheduler: Scheduler, untilMs: number, stop: () => boolean, checker: InvariantChecker, phase: string): Promise<void> {
-  const fired = await scheduler.runUntil(untilMs, stop, MAX_EVENTS_PER_PHASE);
-  if (fired >= MAX_EVENTS_PER_PHASE) checker.fail(`the ${phase} phase ran ${fired} events without finishing (runaway message or timer loop)`);
+  try {
+    const fired = await scheduler.runUntil(untilMs, stop, MAX_EVENTS_PER_PHASE);
+    if (fired >= MAX_EVENTS_PER_PHASE) checker.fail(`the ${phase} phase ran ${fired} events without finishing (runaway message or timer loop)`);
+  } catch (error) {
+    // Whatever escaped an event (an assertion in code the replica does not guard) is a finding too.
+    checker.fail(`uncaught error in the ${phase} phase: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  }
 }
 
 /** Every node's role and health, and identical state at equal applied index. */
