@@ -114,3 +114,23 @@ test('decodeEntry throws CAIRN_CORRUPT on every truncation and on garbage, never
   garbage[0] = 1;
   assert.throws(() => decodeEntry(garbage), (e) => isCairnError(e, 'CAIRN_CORRUPT'));
 });
+
+test('versions of long-deleted keys fall back to a floor that still differs from what WATCH saw', () => {
+  const { state, run } = session();
+  run('SET', 'first', 'v');
+  const live = state.keyVersion('first');
+  run('DEL', 'first');
+  const deleted = state.keyVersion('first');
+  assert.notEqual(deleted, live);
+  for (let i = 0; i < 70_000; i++) {
+    run('SET', `k${i}`, 'v');
+    run('DEL', `k${i}`);
+  }
+  const forgotten = state.keyVersion('first');
+  assert.notEqual(forgotten, deleted, 'forgetting a tombstone moves the floor');
+  assert.notEqual(forgotten, live);
+  assert.equal(state.keyVersion('k69999'), state.keyVersion('k69999'));
+  const restored = KvState.decodeSnapshot(state.encodeSnapshot());
+  assert.equal(restored.keyVersion('first'), forgotten);
+  assert.equal(restored.keyVersion('k69999'), state.keyVersion('k69999'));
+});
