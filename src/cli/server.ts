@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { isCairnError } from '../lib/errors.js';
-import { defaultSettings, loadConfigText, type ServerSettings } from '../server/config.js';
+import { applySetting, defaultSettings, loadConfigText, type ServerSettings } from '../server/config.js';
 import { cairnVersion, startNode } from '../runtime/server-main.js';
 
 const usage = `usage: cairn server [--port PORT] [--dir DIR] [--host HOST] [--fsync always|everysec|no]
@@ -56,12 +56,13 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
   const settings = defaultSettings();
   if (values.config !== undefined) loadConfigText(settings, await readFile(values.config, 'utf8'), values.config);
   // Flags override the file, as redis-server's command line does.
-  const flags: string[] = [];
-  if (values.port !== undefined) flags.push(`port ${values.port}`);
-  if (values.dir !== undefined) flags.push(`dir ${values.dir}`);
-  if (values.host !== undefined) flags.push(`bind ${values.host}`);
-  if (values.fsync !== undefined) flags.push(`appendfsync ${values.fsync}`);
-  if (values.requirepass !== undefined) flags.push(`requirepass ${values.requirepass}`);
-  loadConfigText(settings, flags.join('\n'), 'command line');
+  const flags: [string, string | undefined, string][] = [
+    ['port', values.port, '--port'],
+    ['dir', values.dir, '--dir'],
+    ['bind', values.host, '--host'],
+    ['appendfsync', values.fsync, '--fsync'],
+    ['requirepass', values.requirepass, '--requirepass'],
+  ];
+  for (const [name, value, flag] of flags) if (value !== undefined) applySetting(settings, name, value, flag);
   return { settings, configFile: values.config };
 }

@@ -124,12 +124,16 @@ export function loadConfigText(settings: ServerSettings, text: string, fileName:
     const line = lines[i]!.trim();
     if (line === '' || line.startsWith('#')) continue;
     const space = line.search(/\s/);
-    const name = (space < 0 ? line : line.slice(0, space)).toLowerCase();
-    const value = unquote(space < 0 ? '' : line.slice(space).trim());
-    const parameter = parameters.find((p) => p.name === name);
-    const problem = parameter === undefined ? `unknown setting '${name}'` : parameter.load(settings, value);
-    if (problem !== undefined) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${fileName}:${i + 1}: ${problem}`);
+    const name = space < 0 ? line : line.slice(0, space);
+    applySetting(settings, name, unquote(space < 0 ? '' : line.slice(space).trim()), `${fileName}:${i + 1}`);
   }
+}
+
+/** Applies one setting by its config name; throws CAIRN_INVALID_ARGUMENT prefixed with `where`. */
+export function applySetting(settings: ServerSettings, name: string, value: string, where: string): void {
+  const parameter = parameters.find((p) => p.name === name.toLowerCase());
+  const problem = parameter === undefined ? `unknown setting '${name}'` : parameter.load(settings, value);
+  if (problem !== undefined) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${where}: ${problem}`);
 }
 
 function unquote(value: string): string {
