@@ -135,7 +135,9 @@ export class Store {
   write(request: WriteRequest): Promise<Reply[]> {
     if (this.closed) return Promise.reject(new CairnError('CAIRN_CLOSED', `store ${this.options.dir} is closed`));
     if (this.failure !== null) return Promise.reject(this.failure);
-    if (request.commands.length === 0) return Promise.reject(new CairnError('CAIRN_INVALID_ARGUMENT', 'a write holds at least one command'));
+    if (request.commands.length === 0 || request.commands.some((argv) => argv.length === 0)) {
+      return Promise.reject(new CairnError('CAIRN_INVALID_ARGUMENT', 'a write holds at least one command, and each command at least its name'));
+    }
     const pendingWritesMax = this.options.pendingWritesMax ?? PENDING_WRITES_MAX_DEFAULT;
     if (this.pending.length - this.pendingHead >= pendingWritesMax) {
       return Promise.reject(new CairnError('CAIRN_BUSY', `store ${this.options.dir}: ${pendingWritesMax} writes are already pending`));

@@ -25,6 +25,10 @@ test('write, read and reopen', async () => {
     assert.equal(text(again.read([b('GET'), b('a')])), '2');
     await again.close();
     await assert.rejects(again.write({ commands: [[b('SET'), b('k'), b('v')]] }), (e) => isCairnError(e, 'CAIRN_CLOSED'));
+    const third = await Store.open({ dir, disk, clock });
+    await assert.rejects(third.write({ commands: [] }), (e) => isCairnError(e, 'CAIRN_INVALID_ARGUMENT'));
+    await assert.rejects(third.write({ commands: [[]] }), (e) => isCairnError(e, 'CAIRN_INVALID_ARGUMENT'));
+    await third.close();
   });
 });
 
