@@ -27,6 +27,7 @@ import {
 import { isValidMessage } from './validate.js';
 
 const EMPTY = new Uint8Array(0);
+const MAX_OUTBOX_MESSAGES = 1_000_000;
 
 export class RaftNode implements RaftNodeApi {
   readonly id: NodeId;
@@ -208,7 +209,7 @@ export class RaftNode implements RaftNodeApi {
     const lastLogTerm = this.log.lastTerm();
     for (const to of this.members.current().voters) {
       if (to === this.id) continue;
-      this.outbox.push({ type: 'vote', from: this.id, to, term, preVote, transfer, lastLogIndex, lastLogTerm });
+      this.emit({ type: 'vote', from: this.id, to, term, preVote, transfer, lastLogIndex, lastLogTerm });
     }
     this.tallyVotes();
   }
@@ -318,7 +319,13 @@ export class RaftNode implements RaftNodeApi {
   }
 
   private send(m: Outgoing<Message>): void {
-    this.outbox.push({ ...m, from: this.id, term: this.term } as Message);
+    this.emit({ ...m, from: this.id, term: this.term } as Message);
+  }
+
+  private emit(m: Message): void {
+    // The caller drains the outbox with every Ready; this many unsent messages means it stopped.
+    assert(this.outbox.length < MAX_OUTBOX_MESSAGES, 'outbox overflow: the caller must call ready()');
+    this.outbox.push(m);
   }
 
   // ---------------------------------------------------------------- elections
@@ -329,7 +336,7 @@ export class RaftNode implements RaftNodeApi {
       (this.votedFor === null && this.leaderId === null) ||
       (m.preVote && m.term > this.term);
     if (canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm)) {
-      this.outbox.push({ type: 'voteResponse', from: this.id, to: m.from, term: m.term, preVote: m.preVote, granted: true });
+      this.emit({ type: 'voteResponse', from: this.id, to: m.from, term: m.term, preVote: m.preVote, granted: true });
       if (!m.preVote) {
         this.votedFor = m.from;
         this.electionElapsedTicks = 0;
