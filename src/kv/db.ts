@@ -1,5 +1,5 @@
 // The keyspace itself: the key → record map, per-key versions (for WATCH), tombstones for deleted
-// keys, and the two indexes kept beside the map (SCAN buckets and the expiry heap). Every mutation
+// keys, and the two indexes kept beside the map (insertion order for SCAN, the expiry heap). Every mutation
 // of a key goes through set/remove here so the versions and indexes never drift from the map.
 
 import { assert } from '../lib/assert.js';
@@ -27,7 +27,7 @@ export class Db {
   readonly map = new Map<string, KvRecord>();
   readonly order = new KeyOrder();
   readonly expiry = new ExpiryHeap();
-  /** Invariant: strictly greater than or equal to every version handed out so far. */
+  /** Invariant: no version handed out so far (record, tombstone or floor) is greater. */
   versionCounter = 0;
   /** The version of an absent key with no tombstone. Raised when a tombstone is forgotten. */
   tombstoneFloor = 0;

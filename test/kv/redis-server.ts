@@ -21,22 +21,23 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The end offset of the first complete RESP2 reply in buf from `start`, or -1 if incomplete. */
+/** The end offset of the first complete RESP2/RESP3 reply in buf from `start`, or -1 if incomplete. */
 export function replyEnd(buf: Buffer, start: number): number {
   if (start >= buf.length) return -1;
   const lineEnd = buf.indexOf('\r\n', start);
   if (lineEnd === -1) return -1;
   const type = String.fromCharCode(buf[start] as number);
-  if (type === '+' || type === '-' || type === ':') return lineEnd + 2;
+  if ('+-:_,#('.includes(type)) return lineEnd + 2;
   const count = Number(buf.toString('latin1', start + 1, lineEnd));
-  if (type === '$') {
-    if (count < 0) return lineEnd + 2;
+  if (type === '$' || type === '=' || type === '!') {
+    if (count < 0) return lineEnd + 2; // RESP2 null bulk
     const end = lineEnd + 2 + count + 2;
     return end <= buf.length ? end : -1;
   }
-  if (type === '*') {
+  if (type === '*' || type === '~' || type === '>' || type === '%') {
     let at = lineEnd + 2;
-    for (let i = 0; i < count; i++) {
+    const elements = type === '%' ? 2 * count : count;
+    for (let i = 0; i < elements; i++) {
       at = replyEnd(buf, at);
       if (at === -1) return -1;
     }
