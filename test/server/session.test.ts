@@ -1,0 +1,113 @@
+// Session ordering without sockets, against a fake backend whose writes resolve only when told:
+// pipelined writes are all issued at once (so group commit can batch them), a read waits for the
+// writes before it, a write after that read waits for the read, and EXEC is one entry.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Reply } from '../../src/lib/reply.js';
+import type { Backend, WriteEntry } from '../../src/server/backend.js';
+import { CommandTable } from '../../src/server/command-table.js';
+import { defaultSettings } from '../../src/server/config.js';
+import { serverCommands } from '../../src/server/server-commands.js';
+import { Session, type ServerContext } from '../../src/server/session.js';
+import { KV_COMMANDS } from '../../src/kv/commands.js';
+import { KvState } from '../../src/kv/state.js';
+import { applyDecoded } from '../../src/kv/entry.js';
+
+class ManualBackend implements Backend {
+  readonly state = new KvState();
+  readonly issued: WriteEntry[] = [];
+  private readonly waiting: (() => void)[] = [];
+  write(entry: WriteEntry): Promise<Reply[]> {
+    this.issued.push(entry);
+    return new Promise((resolve) => this.waiting.push(() => resolve(applyDecoded(this.state, { nowMs: 1_000, ...entry }))));
+  }
+  /** Lets every issued write land, in issue order. */
+  async releaseAll(): Promise<void> {
+    while (this.waiting.length > 0) this.waiting.shift()!();
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  }
+  read(argv: readonly Uint8Array[]): Reply {
+    return this.state.execute(argv, 1_000);
+  }
+  keyVersion(key: Uint8Array): number {
+    return this.state.keyVersion(Buffer.from(key).toString('latin1'));
+  }
+  keyspace() {
+    return { keys: this.state.keyCount };
+  }
+  persistenceInfo() {
+    return [];
+  }
+  async close(): Promise<void> {}
+}
+
+function session(backend: Backend): Session {
+  const context: ServerContext = {
+    table: new CommandTable([...KV_COMMANDS.values()], serverCommands),
+    backend,
+    settings: defaultSettings(),
+    clock: { nowMs: () => 1_000, monotonicMs: () => 0, setTimer: () => ({ cancel: () => undefined }) },
+    clients: () => [],
+    info: () => '',
+    countCommand: () => undefined,
+  };
+  return new Session(1, context, { addr: 'a', laddr: 'b', fd: -1, queryBufferBytes: () => 0, outputBufferBytes: () => 0 });
+}
+
+const argv = (...words: string[]) => words.map((w) => Buffer.from(w));
+/** Bulk values as text, integers as numbers, arrays recursively: Buffer vs Uint8Array does not matter. */
+function plain(reply: Reply): unknown {
+  if (reply.type === 'bulk') return Buffer.from(reply.value).toString();
+  if (reply.type === 'integer') return Number(reply.value);
+  if (reply.type === 'array') return reply.items.map(plain);
+  return reply;
+}
+const settle = async (replies: (Reply | Promise<Reply>)[]) => Promise.all(replies);
+
+test('pipelined writes are issued together; a read waits for them', async () => {
+  const backend = new ManualBackend();
+  const s = session(backend);
+  const replies = [];
+  for (let i = 0; i < 16; i++) replies.push(s.execute(argv('SET', `k${i}`, String(i))));
+  replies.push(s.execute(argv('GET', 'k15')));
+  assert.equal(backend.issued.length, 16, 'all sixteen writes are in flight before any lands');
+  await backend.releaseAll();
+  const settled = await settle(replies);
+  assert.equal(plain(settled.at(-1)!), '15');
+});
+
+test('a write after a read waits until the read has run', async () => {
+  const backend = new ManualBackend();
+  const s = session(backend);
+  const first = s.execute(argv('SET', 'k', 'old'));
+  const read = s.execute(argv('GET', 'k'));
+  const second = s.execute(argv('SET', 'k', 'new'));
+  assert.equal(backend.issued.length, 1, 'the second write is held behind the read');
+  await backend.releaseAll();
+  assert.equal(backend.issued.length, 2);
+  await backend.releaseAll();
+  const [, got] = await settle([first, read, second]);
+  assert.equal(plain(got!), 'old');
+});
+
+test('EXEC sends the queue as one entry with the versions WATCH read', async () => {
+  const backend = new ManualBackend();
+  const s = session(backend);
+  const replies = [
+    s.execute(argv('SET', 'w', '1')),
+    s.execute(argv('WATCH', 'w')),
+    s.execute(argv('MULTI')),
+    s.execute(argv('INCR', 'w')),
+    s.execute(argv('GET', 'w')),
+    s.execute(argv('EXEC')),
+  ];
+  await backend.releaseAll();
+  await backend.releaseAll();
+  const settled = await settle(replies);
+  assert.equal(backend.issued.length, 2);
+  const exec = backend.issued[1]!;
+  assert.equal(exec.commands.length, 2);
+  assert.equal(exec.watches.length, 1);
+  assert.equal(exec.watches[0]!.version, backend.keyVersion(Buffer.from('w')) - 1);
+  assert.deepEqual(plain(settled.at(-1)!), [2, '2']);
+});
