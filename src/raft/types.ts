@@ -318,7 +318,11 @@ export interface RaftStatus {
 export interface RaftNodeApi {
   /** Advances time by one tick: election timeouts, heartbeats, CheckQuorum, transfer timeout. */
   tick(): void;
-  /** Handles one received message. Bad or stale messages are ignored, never thrown. */
+  /**
+   * Handles one received message. Malformed or stale messages are ignored, never thrown — except
+   * one that proves a safety violation (AppendEntries from a second leader of this node's own
+   * term while it leads), which stops the node with an AssertionError.
+   */
   step(message: Message): void;
   /** Leader only: appends a NORMAL entry. The entry is durable once it appears in committedEntries with this index and term. */
   propose(data: Uint8Array): ProposeResult;
