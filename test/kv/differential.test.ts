@@ -78,7 +78,7 @@ function randomCommand(prng: Prng): string[] {
     () => ['SETRANGE', k(), pick(prng, ['0', '1', '3', '10', '-1', 'x', '536870912', '536870911']), pick(prng, ['', 'ab', 'xyz'])],
     // GT / LT with relative times compare against a clock that differs between the two sides by a
     // few ms, so they are exercised with absolute times (EXPIREAT, PEXPIREAT) only.
-    () => [pick(prng, ['EXPIRE', 'expire']), k(), pick(prng, REL_SECONDS), ...maybe(0.4, () => [pick(prng, ['NX', 'XX', 'FOO'])]), ...maybe(0.1, () => [pick(prng, ['NX', 'GT']), pick(prng, ['XX', 'LT'])])],
+    () => [pick(prng, ['EXPIRE', 'expire']), k(), pick(prng, REL_SECONDS), ...maybe(0.4, () => [pick(prng, ['NX', 'XX', 'FOO'])]), ...maybe(0.1, () => pick(prng, [['NX', 'XX'], ['NX', 'GT'], ['GT', 'LT'], ['LT', 'nx']]))],
     () => ['PEXPIRE', k(), pick(prng, REL_MS), ...maybe(0.4, () => [pick(prng, ['NX', 'XX'])])],
     () => ['EXPIREAT', k(), pick(prng, FAR_SECONDS), ...maybe(0.4, () => [pick(prng, ['NX', 'XX', 'GT', 'LT'])])],
     () => ['PEXPIREAT', k(), pick(prng, FAR_MS), ...maybe(0.4, () => [pick(prng, ['NX', 'XX', 'GT', 'LT'])])],
