@@ -8,7 +8,7 @@ import type { CheckFailure, CheckOptions, CheckResult, KeyResult, Operation, Ver
 import { ABSENT, ValueTable } from './model.js';
 import { search, type SearchLimits } from './search.js';
 import { validateHistory } from './validate.js';
-import { findFailureWindow } from './window.js';
+import { findFailureWindow, testWindow } from './window.js';
 
 export const DEFAULT_MAX_STATES = 5_000_000;
 export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
@@ -21,9 +21,9 @@ export function checkHistory(history: readonly Operation[], options: CheckOption
   const perKey: KeyResult[] = [];
   let failure: CheckFailure | undefined;
   for (const [key, ops] of byKey) {
-    const result = checkKey(key, ops, limits);
+    const { result, stuckIndex } = checkKey(key, ops, limits);
     perKey.push(result);
-    if (result.verdict === 'illegal' && failure === undefined) failure = findFailureWindow(key, ops, limits);
+    if (result.verdict === 'illegal' && failure === undefined) failure = findFailureWindow(key, ops, limits, stuckIndex);
   }
   const verdict: Verdict = perKey.some((k) => k.verdict === 'illegal')
     ? 'illegal'
@@ -39,20 +39,47 @@ export function checkHistory(history: readonly Operation[], options: CheckOption
   return { verdict, perKey, ...(failure !== undefined ? { failure } : {}), stats };
 }
 
-function checkKey(key: string, ops: readonly Operation[], limits: SearchLimits): KeyResult {
+/**
+ * Whether `window` (operations of one key, taken from `history`) can be ordered on its own,
+ * letting every other operation of the key that overlaps it take effect or not within its
+ * interval; from the initial state (absent) or from any value. This is the test that defines a
+ * failing window: 'illegal' here proves the whole history illegal.
+ */
+export function checkWindow(
+  history: readonly Operation[],
+  window: readonly Operation[],
+  fromInitialState: boolean,
+  options: CheckOptions = {},
+): Verdict {
+  validateHistory(history);
+  if (window.length === 0) return 'ok';
+  const key = window[0].key;
+  const ops = splitByKey(history).get(key) ?? [];
+  const members = window.map((op) => {
+    const index = ops.indexOf(op);
+    if (index < 0) invalid(`window operation #${op.id} is not an operation of key ${JSON.stringify(key)} in the history`);
+    return index;
+  });
+  return testWindow(ops, members, fromInitialState, resolveLimits(options)).outcome.verdict;
+}
+
+/** One key's verdict, and the index (into ops) of the operation where an illegal search got stuck. */
+function checkKey(key: string, ops: readonly Operation[], limits: SearchLimits): { result: KeyResult; stuckIndex?: number } {
   if (limits.now !== undefined && limits.now() >= limits.deadlineMs) {
-    return { key, verdict: 'unknown', operations: ops.length, statesExplored: 0, reason: 'time limit reached before this key was checked' };
+    const reason = 'time limit reached before this key was checked';
+    return { result: { key, verdict: 'unknown', operations: ops.length, statesExplored: 0, reason } };
   }
   const roles: Role[] = ops.map(() => 'mandatory');
-  const { problem } = compileKey(ops, roles, new ValueTable(), ABSENT);
+  const { problem, sources } = compileKey(ops, roles, new ValueTable(), ABSENT);
   const outcome = search(problem, limits);
-  return {
+  const result: KeyResult = {
     key,
     verdict: outcome.verdict,
     operations: problem.ops.length,
     statesExplored: outcome.statesExplored,
     ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
   };
+  return outcome.stuckOp === undefined ? { result } : { result, stuckIndex: sources[outcome.stuckOp] };
 }
 
 function resolveLimits(options: CheckOptions): SearchLimits {

@@ -14,6 +14,7 @@ export type {
   Value,
   Verdict,
 } from './history.js';
-export { checkHistory, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_STATES } from './checker.js';
+export { checkHistory, checkWindow, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_STATES } from './checker.js';
+export { renderKeyTimeline, renderReport, type RenderOptions } from './render.js';
 export { HistoryRecorder, type OkArguments, type PendingOperation } from './recorder.js';
 export { describeOperation } from './describe.js';

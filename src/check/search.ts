@@ -44,6 +44,11 @@ export interface SearchOutcome {
   readonly verdict: Verdict;
   readonly reason?: string;
   readonly statesExplored: number;
+  /**
+   * The operation whose return stopped the deepest path: where the search got stuck, so where a
+   * failing window most likely ends. Absent when nothing blocked.
+   */
+  readonly stuckOp?: number;
   /** The longest order the search managed, with the value after each step (when asked for). */
   readonly longest?: { readonly order: readonly number[]; readonly values: readonly number[] };
 }
@@ -84,6 +89,8 @@ class Search {
   /** Whether some fixed candidate of this level was forbidden by the value before the current run. */
   private enabling = false;
   private longest: { order: number[]; values: number[] } | undefined;
+  private stuckOp = -1;
+  private stuckDepth = -1;
 
   constructor(
     private readonly problem: SearchProblem,
@@ -113,6 +120,10 @@ class Search {
       if (this.limitRank < 0 && entry >= this.n) {
         // A fixed return whose call is still in the list: that operation had to go by now. Only
         // floating calls invoked before it remain, and only if they could enable something.
+        if (this.depth > this.stuckDepth) {
+          this.stuckDepth = this.depth;
+          this.stuckOp = entry - this.n;
+        }
         if (!this.enabling) {
           if (this.depth === 0) return this.outcome('illegal');
           entry = this.backtrack();
@@ -221,6 +232,7 @@ class Search {
       verdict,
       statesExplored: this.cache.count,
       ...(reason !== undefined ? { reason } : {}),
+      ...(this.stuckOp >= 0 ? { stuckOp: this.stuckOp } : {}),
       ...(this.longest !== undefined ? { longest: this.longest } : {}),
     };
   }

@@ -43,8 +43,16 @@ export function testWindow(
   return { outcome: search(compiled.problem, limits, recordLongest), compiled };
 }
 
-/** The smallest failing window of a key whose full search was illegal. `ops` sorted by invokeTime. */
-export function findFailureWindow(key: string, ops: readonly Operation[], limits: SearchLimits): CheckFailure {
+/**
+ * The smallest failing window of a key whose full search was illegal. `ops` sorted by
+ * invokeTime; `stuckIndex` (an index into ops, from the full search) is where to look first.
+ */
+export function findFailureWindow(
+  key: string,
+  ops: readonly Operation[],
+  limits: SearchLimits,
+  stuckIndex: number | undefined,
+): CheckFailure {
   const relevant = ops.flatMap((op, i) => (isRelevant(op) ? [i] : []));
   let exact = true;
   const fails = (members: readonly number[], fromInitialState: boolean): boolean => {
@@ -52,11 +60,8 @@ export function findFailureWindow(key: string, ops: readonly Operation[], limits
     if (outcome.verdict === 'unknown') exact = false;
     return outcome.verdict === 'illegal';
   };
-  // The full search failed, so the whole prefix fails from the initial state.
-  const end = smallestTrue(0, relevant.length - 1, (k) => fails(relevant.slice(0, k + 1), true));
-  let fromInitialState = !fails(relevant.slice(0, end + 1), false);
-  const start = largestTrue(0, end, (j) => fails(relevant.slice(j, end + 1), fromInitialState));
-  let members = relevant.slice(start, end + 1);
+  const found = growAroundStuck(ops, relevant, stuckIndex, fails) ?? shrinkPrefix(relevant, fails);
+  let { members, fromInitialState } = found;
   if (fromInitialState && fails(members, false)) fromInitialState = false;
   for (const member of [...members]) {
     const without = members.filter((m) => m !== member);
@@ -71,6 +76,44 @@ export function findFailureWindow(key: string, ops: readonly Operation[], limits
     minimal: exact,
     explanation: explainWindow(key, ops, members, fromInitialState, final),
   };
+}
+
+type Fails = (members: readonly number[], fromInitialState: boolean) => boolean;
+
+interface Found {
+  readonly members: readonly number[];
+  readonly fromInitialState: boolean;
+}
+
+/**
+ * Windows from any starting value that end where the full search got stuck, doubling backwards
+ * until one fails; then trimmed at both ends. Anomalies are usually local, so this tests small
+ * windows first instead of whole prefixes. Null when none fails.
+ */
+function growAroundStuck(ops: readonly Operation[], relevant: readonly number[], stuckIndex: number | undefined, fails: Fails): Found | null {
+  const stuck = stuckIndex === undefined ? -1 : relevant.indexOf(stuckIndex);
+  if (stuck < 0) return null;
+  // Everything invoked before the stuck operation returned may be part of the anomaly.
+  const stuckEnd = effectiveCompleteTime(ops[stuckIndex!]!);
+  let last = stuck;
+  while (last + 1 < relevant.length && ops[relevant[last + 1]!]!.invokeTime <= stuckEnd) last++;
+  for (let size = 2; ; size *= 2) {
+    const first = Math.max(0, stuck - size + 1);
+    if (fails(relevant.slice(first, last + 1), false)) {
+      const end = smallestTrue(first, last, (k) => fails(relevant.slice(first, k + 1), false));
+      const start = largestTrue(first, end, (j) => fails(relevant.slice(j, end + 1), false));
+      return { members: relevant.slice(start, end + 1), fromInitialState: false };
+    }
+    if (first === 0) return null;
+  }
+}
+
+/** Fallback: the shortest failing prefix from the initial state, then its shortest failing tail. */
+function shrinkPrefix(relevant: readonly number[], fails: Fails): Found {
+  const end = smallestTrue(0, relevant.length - 1, (k) => fails(relevant.slice(0, k + 1), true));
+  const fromInitialState = !fails(relevant.slice(0, end + 1), false);
+  const start = largestTrue(0, end, (j) => fails(relevant.slice(j, end + 1), fromInitialState));
+  return { members: relevant.slice(start, end + 1), fromInitialState };
 }
 
 /** The smallest x in [lo, hi] with predicate(x), given predicate(hi) and monotone (false…true). */
