@@ -10,6 +10,9 @@ import type { Entry, HardState, PersistedState, Snapshot } from '../raft/types.j
 import { removeTempFiles } from '../storage/atomic-file.js';
 import { loadHardState, saveHardStateDurably } from '../storage/hard-state.js';
 import { SegmentedLog } from '../storage/log.js';
+import type { LogOptions } from '../storage/log.js';
+import { listSegments } from '../storage/log-recovery.js';
+import { encodeSegmentHeader, segmentName } from '../storage/segment-file.js';
 import { loadNewestSnapshot, removeSnapshotsBefore, writeSnapshotDurably } from '../storage/snapshot.js';
 import type { ReplicaStorage } from './ports.js';
 
@@ -26,7 +29,8 @@ export class RaftStorage implements ReplicaStorage {
   private constructor(
     private readonly disk: Disk,
     private readonly dir: string,
-    private readonly log: SegmentedLog,
+    private log: SegmentedLog,
+    private readonly logOptions: LogOptions,
     private readonly lock: DirLock,
     hardState: HardState,
   ) {
@@ -39,14 +43,14 @@ export class RaftStorage implements ReplicaStorage {
     const lock = await disk.lock(dir);
     await removeTempFiles(disk, dir);
     const hardState = await loadHardState(disk, dir);
-    const logOptions = options.segmentBytesMax === undefined ? {} : { segmentBytesMax: options.segmentBytesMax };
+    const logOptions: LogOptions = options.segmentBytesMax === undefined ? {} : { segmentBytesMax: options.segmentBytesMax };
     const { log } = await SegmentedLog.open(disk, `${dir}/log`, logOptions);
-    return new RaftStorage(disk, dir, log, lock, hardState);
+    return new RaftStorage(disk, dir, log, logOptions, lock, hardState);
   }
 
   async load(): Promise<PersistedState | null> {
     const { snapshot: file } = await loadNewestSnapshot(this.disk, this.dir);
-    const log = this.log;
+    let log = this.log;
     if (file === null) {
       if (log.lastIndex >= log.firstIndex || this.durableHardState.term > 0) {
         throw new CairnError('CAIRN_CORRUPT', `${this.dir}: a log or hard state without any snapshot (the first snapshot is written at bootstrap)`);
@@ -61,6 +65,7 @@ export class RaftStorage implements ReplicaStorage {
     if (log.firstIndex !== snapshotIndex + 1 && log.term(snapshotIndex) !== file.term) {
       // A snapshot from the leader was made durable but the crash came before the old log was reset.
       await this.resetLogAfter(snapshotIndex);
+      log = this.log;
     }
     const from = Math.max(log.firstIndex, snapshotIndex + 1);
     const entries: Entry[] = from <= log.lastIndex ? await log.read(from, log.lastIndex + 1) : [];
@@ -101,7 +106,10 @@ export class RaftStorage implements ReplicaStorage {
 
   async compact(snapshot: Snapshot): Promise<void> {
     await this.writeSnapshot(snapshot);
-    await this.log.compactPrefix(snapshot.meta.index);
+    // Keep the last entry: compacting the whole log makes SegmentedLog start a new segment past the
+    // end before removing the old ones, and a crash between the two leaves a gap it refuses to open.
+    const upToIndex = Math.min(snapshot.meta.index, this.log.lastIndex - 1);
+    if (upToIndex >= this.log.firstIndex) await this.log.compactPrefix(upToIndex);
     await removeSnapshotsBefore(this.disk, this.dir, snapshot.meta.index);
   }
 
@@ -115,10 +123,26 @@ export class RaftStorage implements ReplicaStorage {
     await writeSnapshotDurably(this.disk, this.dir, { index, term, config: encodeMembership(membership), state: snapshot.data });
   }
 
-  /** Drops every entry: the log continues right after `snapshotIndex`. */
+  /**
+   * Drops every entry so the log continues right after `snapshotIndex`, crash-safely: old segments
+   * go newest first (a crash leaves a prefix of the old log, which load() resets again), and only
+   * once their removal is durable is the new first segment created. (SegmentedLog.compactPrefix
+   * past the end creates the new segment first: a crash in between leaves a gap it refuses.)
+   */
   private async resetLogAfter(snapshotIndex: number): Promise<void> {
-    const log = this.log;
-    if (log.lastIndex >= log.firstIndex && log.lastIndex > snapshotIndex) await log.truncateSuffix(Math.max(snapshotIndex + 1, log.firstIndex));
-    await log.compactPrefix(snapshotIndex);
+    const logDir = `${this.dir}/log`;
+    await this.log.close();
+    const segments = await listSegments(this.disk, logDir);
+    for (const { path } of segments.reverse()) await this.disk.remove(path);
+    await this.disk.syncDir(logDir);
+    const first = await this.disk.openFile(`${logDir}/${segmentName(snapshotIndex + 1)}`);
+    try {
+      await first.append(encodeSegmentHeader(snapshotIndex + 1));
+      await first.sync();
+    } finally {
+      await first.close();
+    }
+    await this.disk.syncDir(logDir);
+    this.log = (await SegmentedLog.open(this.disk, logDir, this.logOptions)).log;
   }
 }
