@@ -6,7 +6,7 @@
 import { isCairnError } from '../lib/errors.js';
 import type { Disk } from '../io/disk.js';
 import { NodeDisk } from '../runtime/disk.js';
-import { loadHardState, type HardState } from '../storage/hard-state.js';
+import { HARD_STATE_NAME, loadHardState, type HardState } from '../storage/hard-state.js';
 import { analyzeLog, type LogAnalysis } from '../storage/log-recovery.js';
 import { cutLogAtDamageDurably } from '../storage/log-repair.js';
 import { parseSegmentName } from '../storage/segment-file.js';
@@ -22,7 +22,8 @@ export interface SnapshotInfo {
 export interface Inspection {
   readonly dir: string;
   readonly snapshots: readonly SnapshotInfo[];
-  readonly hardState: HardState | { readonly damage: string };
+  /** null when there is no hard state file (the single-node store keeps none). */
+  readonly hardState: HardState | { readonly damage: string } | null;
   readonly log: LogAnalysis;
   /** The first and last log index held in the valid prefix (last < first when empty). */
   readonly firstIndex: number;
@@ -38,9 +39,9 @@ export async function inspectDataDir(disk: Disk, dir: string): Promise<Inspectio
     const decoded = decodeSnapshot(bytes, path);
     snapshots.push({ path, index, sizeBytes: bytes.length, damage: 'reason' in decoded ? decoded.reason : null });
   }
-  let hardState: Inspection['hardState'];
+  let hardState: Inspection['hardState'] = null;
   try {
-    hardState = await loadHardState(disk, dir);
+    if ((await disk.list(dir)).includes(HARD_STATE_NAME)) hardState = await loadHardState(disk, dir);
   } catch (error) {
     hardState = { damage: error instanceof Error ? error.message : String(error) };
   }
@@ -65,7 +66,9 @@ export function describeInspection(inspection: Inspection): string[] {
   if (inspection.snapshots.length === 0) lines.push('snapshots: none');
   for (const s of inspection.snapshots) lines.push(`snapshot ${s.path}: index ${s.index}, ${s.sizeBytes} bytes, ${s.damage === null ? 'valid' : `DAMAGED (${s.damage})`}`);
   const hs = inspection.hardState;
-  lines.push('damage' in hs ? `hard state: DAMAGED (${hs.damage})` : `hard state: term ${hs.term}, votedFor ${hs.votedFor ?? '(none)'}, commitIndex ${hs.commitIndex}`);
+  if (hs === null) lines.push('hard state: none');
+  else if ('damage' in hs) lines.push(`hard state: DAMAGED (${hs.damage})`);
+  else lines.push(`hard state: term ${hs.term}, votedFor ${hs.votedFor ?? '(none)'}, commitIndex ${hs.commitIndex}`);
   for (const seg of inspection.log.segments) {
     const lastIndex = seg.firstIndex + seg.offsets.length - 1;
     lines.push(`segment ${seg.path}: ${seg.offsets.length} records, indexes ${seg.firstIndex}..${lastIndex}, ${seg.validBytes} valid of ${seg.fileBytes} bytes`);
@@ -77,7 +80,7 @@ export function describeInspection(inspection: Inspection): string[] {
     lines.push(`  a cut there drops ${d.droppedBytes} bytes${d.dropWholeFile ? ' (the whole file)' : ''}, ${d.laterPaths.length} later segment(s) holding ${d.droppedValidRecords} valid record(s)`);
   }
   if (inspection.gap !== null) lines.push(`DAMAGE: ${inspection.gap}`);
-  if (d === null && inspection.gap === null && inspection.snapshots.every((s) => s.damage === null) && !('damage' in hs)) lines.push('ok: no damage found');
+  if (d === null && inspection.gap === null && inspection.snapshots.every((s) => s.damage === null) && !(hs !== null && 'damage' in hs)) lines.push('ok: no damage found');
   return lines;
 }
 
@@ -111,7 +114,7 @@ async function checkLocked(disk: Disk, dir: string, repair: boolean): Promise<nu
   const inspection = await inspectDataDir(disk, dir);
   for (const line of describeInspection(inspection)) console.log(line);
   const damage = inspection.log.damage;
-  const otherDamage = inspection.gap !== null || 'damage' in inspection.hardState;
+  const otherDamage = inspection.gap !== null || (inspection.hardState !== null && 'damage' in inspection.hardState);
   if (damage === null) return otherDamage ? 1 : 0;
   if (!repair) {
     console.log('run `cairn check DIR --repair` to cut the log at the first bad record');
