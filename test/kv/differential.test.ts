@@ -214,3 +214,40 @@ function parseScanReply(raw: Buffer): { cursor: string; keys: string[] } | undef
   for (let i = 0; i < count; i++) keys.push(bulk());
   return { cursor, keys };
 }
+
+/** A random float literal: digits, fraction, exponent, sign, occasionally hex or malformed. */
+function randomFloatText(prng: Prng): string {
+  const digits = (max: number) => Array.from({ length: prng.int(0, max) }, () => String(prng.int(0, 9))).join('');
+  if (prng.chance(0.05)) return `0x${prng.int(0, 0xffffff).toString(16)}${prng.chance(0.5) ? `p${prng.int(-60, 60)}` : ''}`;
+  const sign = pick(prng, ['', '', '-', '+']);
+  const whole = prng.chance(0.2) ? '' : digits(prng.chance(0.1) ? 40 : 8) || '0';
+  const fraction = prng.chance(0.6) ? `.${digits(prng.chance(0.2) ? 30 : 6)}` : '';
+  const exponent = prng.chance(0.3) ? `e${prng.int(-4960, 4950)}` : prng.chance(0.3) ? `E${prng.int(-30, 30)}` : '';
+  return sign + whole + fraction + exponent;
+}
+
+test('INCRBYFLOAT matches redis-server on random float literals (long double rounding and formatting)', { skip: !available && 'redis-server not installed' }, async () => {
+  assert.ok(redis !== undefined);
+  const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
+  console.log(`INCRBYFLOAT SEED=${seed}`);
+  const prng = new Prng(seed);
+  const state = new KvState();
+  await redis.sendRaw([[Buffer.from('HELLO'), Buffer.from('2')], [Buffer.from('FLUSHALL')]]);
+  const mismatches: string[] = [];
+  for (let round = 0; round < 20; round++) {
+    const batch: Buffer[][] = [];
+    for (let i = 0; i < 50; i++) {
+      const key = `f${prng.int(0, 4)}`;
+      if (prng.chance(0.2)) batch.push(['SET', key, randomFloatText(prng)].map((x) => Buffer.from(x)));
+      batch.push(['INCRBYFLOAT', key, randomFloatText(prng)].map((x) => Buffer.from(x)));
+    }
+    const theirs = await redis.sendRaw(batch);
+    batch.forEach((argv, i) => {
+      const ours = encodeReply(state.execute(argv, 0), 2);
+      if (!ours.equals(theirs[i] as Buffer)) {
+        mismatches.push(`${JSON.stringify(argv.map(String))}\n   cairn: ${JSON.stringify(ours.toString())}\n   redis: ${JSON.stringify((theirs[i] as Buffer).toString())}`);
+      }
+    });
+  }
+  assert.equal(mismatches.length, 0, `SEED=${seed}: ${mismatches.length} mismatches\n${mismatches.slice(0, 8).join('\n')}`);
+});
