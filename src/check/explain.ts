@@ -22,8 +22,8 @@ export function explainWindow(
   const start = fromInitialState ? 'from the initial state (key absent)' : 'from any starting value';
   const lines = [
     `Key ${JSON.stringify(key)}: these ${members.length} operations cannot be ordered ${start}, ` +
-      `consistently with their real-time intervals and outputs, even letting the ${optional} other ` +
-      `overlapping operations take effect or not.`,
+      `consistently with their real-time intervals and outputs, even letting ${others(optional)} ` +
+      `take effect or not.`,
   ];
   if (outcome.verdict !== 'illegal') {
     lines.push(`(The last search of this window ended ${outcome.verdict}: ${outcome.reason ?? 'no reason'}.)`);
@@ -47,6 +47,11 @@ export function explainWindow(
   lines.push(...reasons.slice(0, MAX_REASONS).map((r) => `  - ${r}`));
   if (reasons.length > MAX_REASONS) lines.push(`  - … and ${reasons.length - MAX_REASONS} more`);
   return lines.join('\n');
+}
+
+function others(count: number): string {
+  if (count === 0) return 'any other operation';
+  return count === 1 ? 'the 1 other overlapping operation' : `the ${count} other overlapping operations`;
 }
 
 function stuckReasons(
