@@ -132,6 +132,8 @@ export class Connection implements Peer {
         break;
       }
     }
+    // The writes gathered during the turn go to the backend as one entry now.
+    session.flushWrites();
     if (close === 'now') {
       this.socket.destroy();
       return;

@@ -1,9 +1,11 @@
 // One client's state and command dispatch, independent of sockets: protocol version, name, auth,
 // the MULTI queue and WATCHed keys, and the ordering of its commands against the backend.
 //
-// Ordering: consecutive writes are issued to the backend at once (so group commit batches them),
-// while a read waits for every earlier write of the same client and a write after a read waits
-// for that read, so each client sees its own commands take effect in the order it sent them.
+// Ordering: consecutive writes of one read are gathered into one backend entry (applied in order,
+// one reply each, like EXEC without its all-or-nothing queueing errors), so a pipeline costs one
+// log record and group commit batches the entries of all clients. A read waits for every earlier
+// write of the same client and a write after a read waits for that read, so each client sees its
+// own commands take effect in the order it sent them.
 
 import { assert } from '../lib/assert.js';
 import { isCairnError } from '../lib/errors.js';
@@ -41,6 +43,19 @@ interface QueuedCommand {
   readonly argv: readonly Buffer[];
 }
 
+/** Consecutive writes gathered into one entry, issued when the turn ends or order demands. */
+interface WriteBatch {
+  readonly commands: (readonly Uint8Array[])[];
+  bytes: number;
+  /** Never rejects: a failed write is one error reply. */
+  readonly result: Promise<Reply[]>;
+  readonly settle: (issued: Promise<Reply[]>) => void;
+}
+
+/** Caps on one gathered entry, well under the log's record limit. */
+const batchCommandsMax = 1024;
+const batchBytesMax = 4 * 1024 * 1024;
+
 const noauth = errorReply('NOAUTH Authentication required.');
 const queued: Reply = Object.freeze({ type: 'simple', value: 'QUEUED' });
 const noop = (): void => undefined;
@@ -63,6 +78,7 @@ export class Session {
   private readonly watched = new Map<string, { key: Buffer; version: number }>();
   private barrier: Promise<void> | undefined;
   private writesSinceBarrier: Promise<unknown>[] = [];
+  private batch: WriteBatch | undefined;
 
   constructor(
     readonly id: number,
@@ -113,6 +129,7 @@ export class Session {
 
   /** Called by the connection once every reply of a batch is settled: nothing is in flight. */
   settled(): void {
+    assert(this.batch === undefined, 'gathered writes were issued before the turn settled');
     this.barrier = undefined;
     this.writesSinceBarrier = [];
   }
@@ -120,7 +137,7 @@ export class Session {
   private run(entry: TableEntry, argv: readonly Buffer[]): Reply | Promise<Reply> {
     switch (entry.kind) {
       case 'data':
-        if (entry.write) return this.write(() => ({ commands: [argv], watches: [] })).then(first);
+        if (entry.write) return this.gatherWrite(argv);
         return this.ordered(() => this.server.backend.read(argv));
       case 'connection':
         return entry.handler(this, argv);
@@ -139,11 +156,43 @@ export class Session {
     return queued;
   }
 
+  /** Adds a write to the entry being gathered; its reply comes when that entry is applied. */
+  private gatherWrite(argv: readonly Uint8Array[]): Promise<Reply> {
+    let bytes = 0;
+    for (const arg of argv) bytes += arg.length;
+    const full = this.batch !== undefined && (this.batch.commands.length >= batchCommandsMax || this.batch.bytes + bytes > batchBytesMax);
+    if (full) this.flushWrites();
+    if (this.batch === undefined) {
+      let settle: (issued: Promise<Reply[]>) => void = () => undefined;
+      const result = new Promise<Reply[]>((resolve) => (settle = resolve));
+      this.batch = { commands: [], bytes: 0, result, settle };
+      this.writesSinceBarrier.push(result);
+    }
+    const batch = this.batch;
+    const index = batch.commands.push(argv) - 1;
+    batch.bytes += bytes;
+    // A failed entry answers every command in it with the same error.
+    return batch.result.then((replies) => replies[replies.length === batch.commands.length ? index : 0]!);
+  }
+
+  /** Issues the gathered writes as one entry (after the last ordered step, if one is pending). */
+  flushWrites(): void {
+    const batch = this.batch;
+    if (batch === undefined) return;
+    this.batch = undefined;
+    assert(batch.commands.length > 0, 'a gathered entry holds a command');
+    const entry: WriteEntry = { commands: batch.commands, watches: [] };
+    const backend = this.server.backend;
+    const issued = this.barrier === undefined ? backend.write(entry) : this.barrier.then(() => backend.write(entry));
+    batch.settle(issued.catch(failureReplies));
+  }
+
   /**
-   * Issues a write now, or after the last ordered step when one is pending. The entry is built
-   * when the write is issued, so it sees the versions WATCH read before it.
+   * Issues a write entry of its own (EXEC) after the gathered writes before it, or after the
+   * last ordered step. The entry is built when it is issued, so it sees the versions WATCH read.
    */
   write(entry: () => WriteEntry): Promise<Reply[]> {
+    this.flushWrites();
     const backend = this.server.backend;
     const promise = this.barrier === undefined ? backend.write(entry()) : this.barrier.then(() => backend.write(entry()));
     this.writesSinceBarrier.push(promise);
@@ -152,6 +201,7 @@ export class Session {
 
   /** Runs `step` after every earlier write of this client; later writes wait for it. */
   ordered<T>(step: () => T | Promise<T>): T | Promise<T> {
+    this.flushWrites();
     if (this.barrier === undefined && this.writesSinceBarrier.length === 0) {
       const result = step();
       if (result instanceof Promise) this.barrier = result.then(noop, noop);
@@ -258,11 +308,6 @@ const runsInsideMulti = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'r
 function settledWatch(watch: WatchedKey): WatchedKey {
   assert(watch.version >= 0, 'WATCH read the version before the transaction uses it');
   return { key: watch.key, version: watch.version };
-}
-
-function first(replies: Reply[]): Reply {
-  assert(replies.length === 1, 'a single command gets a single reply');
-  return replies[0]!;
 }
 
 /** A write the backend could not make durable is one error reply, never an acknowledgement. */

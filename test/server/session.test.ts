@@ -1,6 +1,6 @@
 // Session ordering without sockets, against a fake backend whose writes resolve only when told:
-// pipelined writes are all issued at once (so group commit can batch them), a read waits for the
-// writes before it, a write after that read waits for the read, and EXEC is one entry.
+// pipelined writes are gathered into one entry, a read waits for the writes before it, a write
+// after that read waits for the read, and EXEC is one entry of its own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Reply } from '../../src/lib/reply.js';
@@ -64,16 +64,31 @@ function plain(reply: Reply): unknown {
 }
 const settle = async (replies: (Reply | Promise<Reply>)[]) => Promise.all(replies);
 
-test('pipelined writes are issued together; a read waits for them', async () => {
+test('pipelined writes become one entry; a read waits for it', async () => {
   const backend = new ManualBackend();
   const s = session(backend);
   const replies = [];
   for (let i = 0; i < 16; i++) replies.push(s.execute(argv('SET', `k${i}`, String(i))));
+  replies.push(s.execute(argv('INCR', 'k0')));
   replies.push(s.execute(argv('GET', 'k15')));
-  assert.equal(backend.issued.length, 16, 'all sixteen writes are in flight before any lands');
+  assert.equal(backend.issued.length, 1, 'the read issued the gathered writes as one entry');
+  assert.equal(backend.issued[0]!.commands.length, 17);
   await backend.releaseAll();
-  const settled = await settle(replies);
-  assert.equal(plain(settled.at(-1)!), '15');
+  const settled = (await settle(replies)).map(plain);
+  assert.deepEqual(settled.slice(15), [{ type: 'simple', value: 'OK' }, 1, '15']);
+});
+
+test('the end of a turn issues gathered writes; big ones get entries of their own', async () => {
+  const backend = new ManualBackend();
+  const s = session(backend);
+  const big = 'x'.repeat(3 * 1024 * 1024);
+  const replies = [s.execute(argv('SET', 'a', big)), s.execute(argv('SET', 'b', big)), s.execute(argv('SET', 'c', '1'))];
+  assert.equal(backend.issued.length, 1, 'the first entry was issued when the second would not fit');
+  s.flushWrites();
+  assert.deepEqual(backend.issued.map((e) => e.commands.length), [1, 2]);
+  await backend.releaseAll();
+  assert.equal((await settle(replies)).length, 3);
+  s.settled();
 });
 
 test('a write after a read waits until the read has run', async () => {
@@ -82,6 +97,7 @@ test('a write after a read waits until the read has run', async () => {
   const first = s.execute(argv('SET', 'k', 'old'));
   const read = s.execute(argv('GET', 'k'));
   const second = s.execute(argv('SET', 'k', 'new'));
+  s.flushWrites();
   assert.equal(backend.issued.length, 1, 'the second write is held behind the read');
   await backend.releaseAll();
   assert.equal(backend.issued.length, 2);
