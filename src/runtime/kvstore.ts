@@ -1,12 +1,13 @@
 // KVStore: the embedded API (`import { KVStore } from 'cairn'`) — put/get/del on a Store in a
 // local folder, on the real disk and clock. put and del resolve once the write is as durable as the
-// fsync policy promises; get reads the applied state synchronously.
+// fsync policy promises; get reads the applied state synchronously. Recovery repairs are reported
+// as process warnings (code CAIRN_RECOVERY) and in `recovery`.
 
 import { Buffer } from 'node:buffer';
 import { CairnError } from '../lib/errors.js';
 import type { Reply } from '../lib/reply.js';
 import { isFsyncPolicy, type FsyncPolicy } from '../storage/fsync-policy.js';
-import { Store, type StoreStats } from '../store/store.js';
+import { describeRecovery, Store, type StoreRecovery, type StoreStats } from '../store/store.js';
 import { SystemClock } from './clock.js';
 import { NodeDisk } from './disk.js';
 
@@ -53,6 +54,7 @@ export class KVStore {
     const fsync = options.fsync ?? 'always';
     if (!isFsyncPolicy(fsync)) throw new CairnError('CAIRN_INVALID_ARGUMENT', `fsync must be 'always', 'everysec' or 'no', not ${String(fsync)}`);
     const store = await Store.open({ dir, disk: new NodeDisk(), clock: new SystemClock(), fsync, compactionMinBytes: options.compactionMinBytes });
+    for (const warning of describeRecovery(store.recovery)) process.emitWarning(`${dir}: ${warning}`, { code: 'CAIRN_RECOVERY' });
     return new KVStore(store);
   }
 
@@ -77,6 +79,11 @@ export class KVStore {
   /** Snapshot now and drop the log it covers. */
   compact(): Promise<void> {
     return this.store.compact();
+  }
+
+  /** What opening had to repair (a torn tail cut off, a damaged snapshot skipped). */
+  get recovery(): StoreRecovery {
+    return this.store.recovery;
   }
 
   stats(): StoreStats {

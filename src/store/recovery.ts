@@ -72,3 +72,15 @@ function gapError(dir: string, haveIndex: number, nextIndex: number, skipped: re
   const why = skipped.length > 0 ? `; damaged snapshot(s): ${skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}` : '';
   return new CairnError('CAIRN_CORRUPT', `${dir}: state reaches index ${haveIndex} but the log continues at ${nextIndex}${why}`);
 }
+
+/** Human-readable warnings for what recovery had to do (empty when the folder was clean). */
+export function describeRecovery(recovery: StoreRecovery): string[] {
+  const warnings: string[] = [];
+  const tail = recovery.truncatedTail;
+  if (tail !== null) {
+    const what = tail.dropWholeFile ? 'removed the torn segment' : `cut the log at byte offset ${tail.offset}`;
+    warnings.push(`recovery: torn tail in ${tail.path} (${tail.reason}): ${what}, dropping ${tail.droppedBytes} bytes and ${tail.droppedRecords} record(s) that were never acknowledged as durable`);
+  }
+  for (const skipped of recovery.skippedSnapshots) warnings.push(`recovery: skipped damaged snapshot ${skipped.path} (${skipped.reason})`);
+  return warnings;
+}

@@ -32,7 +32,7 @@ import { applyWrite, encodeWrite, KV_ENTRY_KIND, refuseAsRead, type WriteRequest
 import { recoverStore, type StoreRecovery } from './recovery.js';
 
 export type { WriteRequest } from './kv-machine.js';
-export type { StoreRecovery } from './recovery.js';
+export { describeRecovery, type StoreRecovery } from './recovery.js';
 
 export interface StoreOptions extends CompactionOptions {
   readonly dir: string;

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { appendFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -81,6 +81,25 @@ test('a value over the record limit is refused with CAIRN_INVALID_ARGUMENT and t
     const again = await KVStore.open(dir);
     assert.equal(again.get('small')?.toString(), 'ok');
     assert.equal(again.get('big'), undefined);
+    await again.close();
+  });
+});
+
+test('a torn tail is reported as a CAIRN_RECOVERY warning and in recovery', async (t) => {
+  await withTempDir(async (dir) => {
+    const store = await KVStore.open(dir);
+    await store.put('k', 'v');
+    await store.close();
+    const segment = (await readdir(dir)).find((n) => n.endsWith('.seg'))!;
+    await appendFile(join(dir, segment), Buffer.from('torn'));
+    const warnings: string[] = [];
+    const emit = t.mock.method(process, 'emitWarning', (message: string) => warnings.push(message));
+    const again = await KVStore.open(dir);
+    emit.mock.restore();
+    assert.equal(again.recovery.truncatedTail?.droppedBytes, 4);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /torn tail .* dropping 4 bytes and 1 record/);
+    assert.equal(again.get('k')?.toString(), 'v');
     await again.close();
   });
 });
