@@ -126,7 +126,9 @@ export class SegmentedLog {
     let truncatedTail: LogRecovery['truncatedTail'] = null;
     if (damage !== null) {
       assert(damage.laterPaths.length === 0, 'tail damage is in the last segment');
-      truncatedTail = { ...damage, droppedRecords: damage.droppedBytes > 0 ? 1 : 0 };
+      // Nothing valid follows a torn tail, so what was cut is at most the one record being written.
+      const partialRecord = damage.dropWholeFile ? damage.droppedBytes > SEGMENT_HEADER_BYTES : damage.droppedBytes > 0;
+      truncatedTail = { ...damage, droppedRecords: partialRecord ? 1 : 0 };
       if (damage.dropWholeFile) await disk.remove(damage.path);
     }
     if (segments.length === 0) {
