@@ -182,7 +182,7 @@ export class FaultInjector<S extends StateMachine> {
   private crashOne(now: number): void {
     const candidates = this.cluster.ids.filter((id) => this.cluster.node(id).state !== 'down');
     if (candidates.length === 0) return;
-    const id = this.prng.pick(candidates);
+    const id = this.leaderFirst(shuffle(candidates, this.prng))[0] as string;
     this.cluster.crash(id, this.prng.chance(0.5));
     const restartMs = this.prng.int(this.options.restartMinMs, this.options.restartMaxMs);
     this.clock.setTimer(restartMs, () => {

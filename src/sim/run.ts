@@ -82,7 +82,7 @@ export const DEFAULT_RUN: Omit<RunOptions, 'seed'> = {
   workload: { clients: 4, keys: ['a', 'b', 'c'], opTimeoutMs: 200, thinkMinMs: 2, thinkMaxMs: 30, maxOpsPerClient: 400 },
   replica: {
     tickMs: 10,
-    raft: { electionTimeoutTicks: 10, heartbeatIntervalTicks: 2, maxBatchEntries: 64, snapshotChunkBytes: 512 },
+    raft: { electionTimeoutTicks: 10, heartbeatIntervalTicks: 2, maxBatchEntries: 64, maxInflightMessages: 64, snapshotChunkBytes: 512 },
     maxPendingProposals: 256,
     maxPendingReads: 256,
     requestTimeoutMs: 1_000,
@@ -100,13 +100,14 @@ export async function runSeed<S extends StateMachine>(setup: SimSetup<S>, option
   const network = new SimNetwork<Message>(scheduler, new Prng(root.nextUint32()), trace, describeMessage);
   network.setDefaults(CALM_NETWORK);
   const nodeCount = options.nodeCount ?? (root.chance(0.5) ? 3 : 5);
+  const replicaOptions = varyFlowControl(options.replica, root);
   const ids = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
   const checker = new InvariantChecker(trace, () => scheduler.nowMs(), (entry) => describeEntry(entry, setup.model.describe));
   const cluster = new SimCluster(ids, scheduler, network, new Prng(root.nextUint32()), trace, {
     createStateMachine: () => setup.model.createStateMachine(),
     createNode: setup.createNode,
     openStorage: setup.openStorage,
-    replicaOptions: options.replica,
+    replicaOptions,
     observer: checker,
   });
   const harnessClock = new SimClock(scheduler, 'harness');
@@ -123,7 +124,8 @@ export async function runSeed<S extends StateMachine>(setup: SimSetup<S>, option
     sweepCluster(cluster, checker);
     harnessClock.setTimer(SWEEP_EVERY_MS, sweep);
   };
-  trace.add(0, `SEED=${options.seed}: ${nodeCount} nodes, model ${setup.model.name}`);
+  const raft = replicaOptions.raft;
+  trace.add(0, `SEED=${options.seed}: ${nodeCount} nodes, model ${setup.model.name}, batches of ${raft.maxBatchEntries} entries, ${raft.maxInflightMessages} in flight`);
   for (const id of ids) cluster.start(id);
   harnessClock.setTimer(SWEEP_EVERY_MS, sweep);
   workload.start();
@@ -216,6 +218,16 @@ function sweepCluster<S extends StateMachine>(cluster: SimCluster<S>, checker: I
     states.push({ id, appliedIndex: replica.appliedUpTo(), encoded: () => stateMachine.snapshot() });
   }
   checker.compareStates(states);
+}
+
+/**
+ * Small batches and windows make a leader replicate old-term entries before its own (the Figure 8
+ * situation) and exercise flow control; large ones exercise pipelining. Chosen per seed.
+ */
+function varyFlowControl(replica: RunOptions['replica'], prng: Prng): RunOptions['replica'] {
+  const maxBatchEntries = prng.pick([1, 2, 4, replica.raft.maxBatchEntries ?? 64]);
+  const maxInflightMessages = prng.pick([1, 4, replica.raft.maxInflightMessages ?? 64]);
+  return { ...replica, raft: { ...replica.raft, maxBatchEntries, maxInflightMessages } };
 }
 
 function hasLeader<S extends StateMachine>(cluster: SimCluster<S>, quorum: readonly string[]): boolean {
