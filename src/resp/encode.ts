@@ -12,6 +12,8 @@ export type Protocol = 2 | 3;
 /** Nesting deeper than this is a bug in whoever built the reply, not a client's doing. */
 const maxReplyDepth = 64;
 const initialBytes = 16 * 1024;
+/** Strings up to this length are copied by hand when ASCII; longer ones use Buffer.write. */
+const shortTextChars = 64;
 
 export class ReplyEncoder {
   private buffer: Buffer;
@@ -105,8 +107,11 @@ export class ReplyEncoder {
   }
 
   private bulk(value: Uint8Array): void {
-    this.line('$', String(value.length));
-    this.reserve(value.length + 2);
+    this.reserve(value.length + 16);
+    this.buffer[this.lengthBytes++] = 0x24; // $
+    this.asciiUnchecked(String(value.length));
+    this.buffer[this.lengthBytes++] = 13;
+    this.buffer[this.lengthBytes++] = 10;
     this.buffer.set(value, this.lengthBytes);
     this.lengthBytes += value.length;
     this.buffer[this.lengthBytes++] = 13;
@@ -114,14 +119,33 @@ export class ReplyEncoder {
   }
 
   private line(prefix: string, text: string): void {
-    this.ascii(prefix);
-    this.utf8(text);
-    this.ascii('\r\n');
+    this.reserve(text.length + 3);
+    this.buffer[this.lengthBytes++] = prefix.charCodeAt(0);
+    if (!this.asciiIfShort(text)) this.utf8(text);
+    this.reserve(2);
+    this.buffer[this.lengthBytes++] = 13;
+    this.buffer[this.lengthBytes++] = 10;
   }
 
   private ascii(text: string): void {
     this.reserve(text.length);
-    this.lengthBytes += this.buffer.write(text, this.lengthBytes, 'latin1');
+    this.asciiUnchecked(text);
+  }
+
+  /** Copies a short pure-ASCII string byte by byte (cheaper than Buffer.write for a few bytes). */
+  private asciiIfShort(text: string): boolean {
+    if (text.length > shortTextChars) return false;
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+    this.asciiUnchecked(text);
+    return true;
+  }
+
+  /** Caller has reserved text.length bytes and knows the text is ASCII. */
+  private asciiUnchecked(text: string): void {
+    const buffer = this.buffer;
+    let at = this.lengthBytes;
+    for (let i = 0; i < text.length; i++) buffer[at++] = text.charCodeAt(i);
+    this.lengthBytes = at;
   }
 
   private utf8(text: string): void {

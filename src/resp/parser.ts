@@ -226,17 +226,18 @@ function protocolError(message: string): ParseResult {
 }
 
 /**
- * indexOf that stops at a NUL byte like C's strchr on Redis's query buffer does: a NUL before
- * the byte means "not found yet".
+ * Finds `byte` from `from` the way C's strchr does on Redis's query buffer: a NUL byte before it
+ * means "not found yet" (-2); the end of the buffer, -1. One pass, no allocation: the lines
+ * searched are count lines and inline commands, bounded by inlineMaxBytes.
  */
 function findByte(buffer: Buffer, from: number, byte: number): number {
-  const at = buffer.indexOf(byte, from);
-  if (at < 0) {
-    const nul = buffer.indexOf(0, from);
-    return nul < 0 ? -1 : -2;
+  const end = buffer.length;
+  for (let at = from; at < end; at++) {
+    const value = buffer[at]!;
+    if (value === byte) return at;
+    if (value === 0) return -2;
   }
-  const nul = buffer.subarray(from, at).indexOf(0);
-  return nul < 0 ? at : -2;
+  return -1;
 }
 
 /** Redis's string2ll: optional '-', no '+', no leading zeros, no spaces, fits in 64 bits. */

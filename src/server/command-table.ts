@@ -44,6 +44,8 @@ const maxErrorArgsChars = 128;
 
 export class CommandTable {
   private readonly byName = new Map<string, TableEntry>();
+  /** Top-level commands by a case-folded hash of their name bytes: lookup without a string. */
+  private readonly byHash = new Map<number, { readonly name: Buffer; readonly entry: TableEntry }[]>();
   private readonly entries: TableEntry[] = [];
 
   constructor(dataCommands: readonly CommandMeta[], serverCommands: readonly TableEntry[]) {
@@ -69,11 +71,18 @@ export class CommandTable {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
   }
 
+  /** The entry for a name given as bytes, in any case. */
+  lookupBytes(name: Uint8Array): TableEntry | undefined {
+    for (const candidate of this.byHash.get(foldedHash(name)) ?? []) {
+      if (foldedEqual(candidate.name, name)) return candidate.entry;
+    }
+    return undefined;
+  }
+
   /** Finds the command for argv and checks its arity, descending into containers. */
   resolve(argv: readonly Buffer[]): Resolved {
     assert(argv.length > 0, 'resolve needs a command name');
-    const name = argv[0]!.toString('latin1');
-    const entry = this.lookup(name);
+    const entry = this.lookupBytes(argv[0]!);
     if (entry === undefined) return { ok: false, error: unknownCommand(argv[0]!.toString('utf8'), argv) };
     if (!arityFits(entry.meta.arity, argv.length)) return { ok: false, error: arityError(entry.meta.name) };
     if (entry.kind !== 'container') return { ok: true, entry };
@@ -84,7 +93,8 @@ export class CommandTable {
     const subName = argv[1]!.toString('utf8');
     const sub = entry.subcommands.get(subName.toLowerCase());
     if (sub === undefined) {
-      return { ok: false, error: errorReply(`ERR unknown subcommand '${clip(subName)}'. Try ${name.toUpperCase()} HELP.`) };
+      const name = entry.meta.name.toUpperCase();
+      return { ok: false, error: errorReply(`ERR unknown subcommand '${clip(subName)}'. Try ${name} HELP.`) };
     }
     if (!arityFits(sub.meta.arity, argv.length)) return { ok: false, error: arityError(sub.meta.name) };
     return { ok: true, entry: sub };
@@ -96,8 +106,29 @@ export class CommandTable {
     assert(!this.byName.has(name), `command ${name} defined twice`);
     this.byName.set(name, entry);
     this.byName.set(name.toUpperCase(), entry);
+    const bytes = Buffer.from(name, 'latin1');
+    const bucket = this.byHash.get(foldedHash(bytes)) ?? [];
+    bucket.push({ name: bytes, entry });
+    this.byHash.set(foldedHash(bytes), bucket);
     this.entries.push(entry);
   }
+}
+
+/** ASCII letters folded to lowercase, other bytes as they are. */
+function fold(byte: number): number {
+  return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+}
+
+function foldedHash(bytes: Uint8Array): number {
+  let hash = bytes.length;
+  for (let i = 0; i < bytes.length; i++) hash = (Math.imul(hash, 31) + fold(bytes[i]!)) | 0;
+  return hash;
+}
+
+function foldedEqual(lower: Uint8Array, bytes: Uint8Array): boolean {
+  if (lower.length !== bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (lower[i] !== fold(bytes[i]!)) return false;
+  return true;
 }
 
 export function arityFits(arity: number, argc: number): boolean {
