@@ -75,13 +75,18 @@ export class Db {
     return record;
   }
 
-  /** Adds a record read from a snapshot, version and all (no modification happens). */
-  restore(key: string, record: KvRecord): void {
-    assert(!this.map.has(key), 'restore of a present key');
+  /**
+   * Adds a record read from a snapshot, version and all (no modification happens). Returns false,
+   * leaving the Db unusable, if the key was already present (a corrupt snapshot: the caller throws).
+   */
+  restore(key: string, record: KvRecord): boolean {
     assert(record.version <= this.versionCounter, 'restored version ahead of the counter');
-    this.map.set(key, record);
+    const sizeBefore = this.map.size;
+    this.map.set(key, record); // one hash lookup instead of has() + set()
+    if (this.map.size === sizeBefore) return false;
     this.order.restore(key, record.seq);
     if (record.expireAtMs !== NO_EXPIRY) this.expiringCount++;
+    return true;
   }
 
   /** Replaces a present record's value, keeping its expiry (INCR, SETRANGE, ...). */

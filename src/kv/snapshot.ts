@@ -93,7 +93,6 @@ function readRecord(r: ByteReader, db: Db): void {
   const version = r.int('key version', 0);
   const seq = r.int('key sequence number', 1);
   if (version > db.versionCounter) r.corrupt(`key version ${version} ahead of the counter`);
-  if (db.map.has(key)) r.corrupt('repeated key');
   if (seq < db.order.nextSeq) r.corrupt('key sequence numbers out of order');
-  db.restore(key, { value, spareBytes: 0, expireAtMs, version, seq });
+  if (!db.restore(key, { value, spareBytes: 0, expireAtMs, version, seq })) r.corrupt('repeated key');
 }
