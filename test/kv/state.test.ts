@@ -134,3 +134,13 @@ test('versions of long-deleted keys fall back to a floor that still differs from
   assert.equal(restored.keyVersion('first'), forgotten);
   assert.equal(restored.keyVersion('k69999'), state.keyVersion('k69999'));
 });
+
+test('a snapshot naming one key twice is CAIRN_CORRUPT', () => {
+  const { state, run } = session();
+  run('SET', 'a', '1');
+  run('SET', 'b', '2');
+  const bytes = Buffer.from(state.encodeSnapshot());
+  const second = bytes.lastIndexOf(Buffer.from('b'));
+  bytes[second] = 'a'.charCodeAt(0);
+  assert.throws(() => KvState.decodeSnapshot(bytes), (e) => isCairnError(e, 'CAIRN_CORRUPT') && /repeated key/.test((e as Error).message));
+});
