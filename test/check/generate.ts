@@ -58,6 +58,8 @@ export interface RandomHistoryOptions {
   readonly unknownRate?: number;
   readonly failRate?: number;
   readonly maxLatency?: number;
+  /** The increments incr operations pick from (default 1, 2, 3). */
+  readonly incrDeltas?: readonly number[];
 }
 
 interface Draft {
@@ -107,12 +109,12 @@ function draftOperations(prng: Prng, options: RandomHistoryOptions): Draft[] {
     const latest = status === 'unknown' ? completeTime + maxLatency : completeTime;
     const point = takesEffect ? invokeTime + prng.next() * (latest - invokeTime) : null;
     const key = `k${prng.int(0, options.keys - 1)}`;
-    drafts.push({ id, clientId, key, input: pickInput(prng, mix, id), status, invokeTime, completeTime, point });
+    drafts.push({ id, clientId, key, input: pickInput(prng, mix, id, options.incrDeltas ?? [1, 2, 3]), status, invokeTime, completeTime, point });
   }
   return drafts;
 }
 
-function pickInput(prng: Prng, mix: readonly number[], id: number): OperationInput {
+function pickInput(prng: Prng, mix: readonly number[], id: number, deltas: readonly number[]): OperationInput {
   let roll = prng.next() * mix.reduce((a, b) => a + b, 0);
   const kinds = ['read', 'write', 'cas', 'delete', 'incr'] as const;
   let kind: (typeof kinds)[number] = 'read';
@@ -133,7 +135,7 @@ function pickInput(prng: Prng, mix: readonly number[], id: number): OperationInp
     case 'delete':
       return { kind };
     case 'incr':
-      return { kind, delta: prng.int(1, 3) };
+      return { kind, delta: prng.pick(deltas) };
   }
 }
 
