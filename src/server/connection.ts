@@ -89,6 +89,7 @@ export class Connection implements Peer {
 
   private onData(chunk: Buffer): void {
     this.hooks.countBytes(chunk.length, 0);
+    this.session?.touch();
     this.parser.push(chunk);
     if (!this.busy) this.runTurn();
   }

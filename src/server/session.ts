@@ -110,7 +110,6 @@ export class Session {
   /** Runs one command; the reply is a Promise only when it waits for the backend. */
   execute(argv: readonly Buffer[]): Reply | Promise<Reply> {
     assert(argv.length > 0, 'a command has a name');
-    this.lastCommandAtMs = this.server.clock.nowMs();
     this.server.countCommand();
     const resolved = this.server.table.resolve(argv);
     if (!resolved.ok) {
@@ -125,6 +124,11 @@ export class Session {
     }
     if (this.multi !== undefined && !runsInsideMulti.has(entry.meta.name)) return this.enqueue(entry, argv);
     return this.run(entry, argv);
+  }
+
+  /** Called by the connection when a read arrives (CLIENT LIST's idle time). */
+  touch(): void {
+    this.lastCommandAtMs = this.server.clock.nowMs();
   }
 
   /** Called by the connection once every reply of a batch is settled: nothing is in flight. */
