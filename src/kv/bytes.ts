@@ -55,8 +55,14 @@ export function copyBytes(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * Bytes of a short latin1 text the store keeps (INCR results): a private allocation, never a slice
+ * of Buffer's shared pool, so one long-lived counter cannot pin an 8 KiB pool slab.
+ */
 export function asciiBytes(text: string): Uint8Array {
-  return Buffer.from(text, 'latin1');
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
+  return out;
 }
 
 /**
