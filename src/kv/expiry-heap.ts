@@ -18,6 +18,7 @@ export class ExpiryHeap {
   }
 
   push(expireAtMs: number, key: string): void {
+    assert(Number.isFinite(expireAtMs), 'expiry must be a finite time');
     this.expireAts.push(expireAtMs);
     this.keys.push(key);
     this.siftUp(this.expireAts.length - 1);

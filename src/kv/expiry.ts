@@ -2,6 +2,7 @@
 // CAIRN.EXPIRED command that reclaims a key whose time ran out, and collectExpired, the bounded
 // scan the store uses to find keys to propose CAIRN.EXPIRED for.
 
+import { assert } from '../lib/assert.js';
 import { errorReply, integerReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, invalidExpireError } from './args.js';
 import { isOption, keyBytes, keyOf, textOf } from './bytes.js';
@@ -103,6 +104,8 @@ function cairnExpired(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
  * stay in the heap until CAIRN.EXPIRED removes them, so a lost proposal is retried next time.
  */
 export function collectExpired(db: Db, nowMs: number, maxKeys: number): Uint8Array[] {
+  assert(Number.isSafeInteger(maxKeys) && maxKeys >= 0, 'maxKeys must be a non-negative integer');
+  assert(Number.isSafeInteger(nowMs), 'nowMs must be an integer number of ms');
   const found: { expireAtMs: number; key: string }[] = [];
   const seen = new Set<string>();
   const maxPops = 4 * maxKeys + 64;
@@ -117,6 +120,7 @@ export function collectExpired(db: Db, nowMs: number, maxKeys: number): Uint8Arr
     found.push(entry);
   }
   for (const entry of found) db.expiry.push(entry.expireAtMs, entry.key);
+  assert(found.length <= maxKeys, 'collected more keys than asked for');
   return found.map((entry) => keyBytes(entry.key));
 }
 

@@ -22,6 +22,7 @@ export class KeyOrder {
   /** Appends a key; returns its sequence number. */
   add(key: string): number {
     const seq = this.nextSeq++;
+    assert(Number.isSafeInteger(seq), 'sequence numbers exhausted');
     this.keys.push(key);
     this.seqs.push(seq);
     return seq;

@@ -1,6 +1,7 @@
 // Byte-range commands: APPEND (amortised growth: spare room after the value is reused, so a loop
 // of appends is linear, not quadratic), GETRANGE and SETRANGE, with Redis's 512 MiB string limit.
 
+import { assert } from '../lib/assert.js';
 import { errorReply, integerReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, ERR_TOO_BIG, parseInt64 } from './args.js';
 import { copyBytes, keyOf } from './bytes.js';
@@ -39,6 +40,8 @@ function appendInPlace(ctx: ExecContext, record: KvRecord, suffix: Uint8Array): 
   }
   // Like Redis's sds: double while small, then grow by 1 MiB at a time; never past the limit.
   const capacity = Math.min(MAX_STRING_BYTES, length < GROWTH_STEP_BYTES ? length * 2 : length + GROWTH_STEP_BYTES);
+  assert(length <= MAX_STRING_BYTES, 'append past the string limit');
+  assert(capacity >= length, 'append capacity below the new length');
   const buffer = new Uint8Array(capacity);
   buffer.set(old);
   buffer.set(suffix, old.length);
@@ -65,6 +68,7 @@ function getrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (end < 0) end = Math.max(0, length + end);
   if (end >= length) end = length - 1;
   if (start > end || length === 0) return EMPTY;
+  assert(start >= 0 && end < length, 'range outside the value');
   return { type: 'bulk', value: record.value.subarray(start, end + 1) };
 }
 
@@ -79,6 +83,7 @@ function setrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (patch.length === 0) return integerReply(oldLength);
   if (offsetBig + BigInt(patch.length) > BigInt(MAX_STRING_BYTES)) return ERR_TOO_BIG;
   const offset = Number(offsetBig);
+  assert(offset + patch.length <= MAX_STRING_BYTES, 'setrange past the string limit');
   const value = new Uint8Array(Math.max(oldLength, offset + patch.length));
   if (record !== undefined) value.set(record.value);
   value.set(patch, offset);
