@@ -6,6 +6,7 @@ import { Store } from '../store/store.js';
 import type { ServerSettings } from '../server/config.js';
 import { CairnServer } from '../server/server.js';
 import { StoreBackend } from '../server/store-backend.js';
+import { WriteCoalescer } from '../server/write-coalescer.js';
 import { NodeDisk } from './disk.js';
 import { SystemClock } from './clock.js';
 
@@ -17,7 +18,8 @@ export async function startNode(settings: ServerSettings, configFile?: string): 
   const store = await Store.open({ dir: settings.dir, disk: new NodeDisk(), clock, fsync: settings.fsync });
   try {
     return await CairnServer.listen({
-      backend: new StoreBackend(store, clock),
+      // One log entry per event-loop turn for all clients' writes, as Redis writes its AOF.
+      backend: new WriteCoalescer(new StoreBackend(store, clock)),
       dataCommands: [...KV_COMMANDS.values()],
       settings,
       clock,

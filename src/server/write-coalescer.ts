@@ -1,0 +1,97 @@
+// Coalesces the write entries of all clients that arrive in one turn of the event loop into one
+// backend entry, the way Redis writes its AOF once per event-loop iteration. Each caller still
+// gets the replies of its own commands. Entries are applied in the order write() was called, so
+// every client's own order holds. Entries with WATCHed keys pass through on their own, since
+// their all-or-nothing check covers only their own commands.
+
+import { assert } from '../lib/assert.js';
+import type { Reply } from '../lib/reply.js';
+import type { Backend, InfoFields, WriteEntry } from './backend.js';
+
+interface Waiter {
+  readonly offset: number;
+  readonly count: number;
+  readonly resolve: (replies: Reply[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Caps on one coalesced entry, well under the log's 64 MiB record limit. */
+const coalescedCommandsMax = 4096;
+const coalescedBytesMax = 8 * 1024 * 1024;
+
+export class WriteCoalescer implements Backend {
+  private commands: (readonly Uint8Array[])[] = [];
+  private bytes = 0;
+  private waiters: Waiter[] = [];
+  private scheduled = false;
+
+  constructor(private readonly inner: Backend) {}
+
+  write(entry: WriteEntry): Promise<Reply[]> {
+    if (entry.watches.length > 0) {
+      this.flush();
+      return this.inner.write(entry);
+    }
+    const bytes = entryBytes(entry);
+    const full = this.commands.length + entry.commands.length > coalescedCommandsMax || this.bytes + bytes > coalescedBytesMax;
+    if (full) this.flush();
+    const promise = new Promise<Reply[]>((resolve, reject) => {
+      this.waiters.push({ offset: this.commands.length, count: entry.commands.length, resolve, reject });
+    });
+    for (const command of entry.commands) this.commands.push(command);
+    this.bytes += bytes;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // After this turn's I/O callbacks: every client read in this turn shares the entry.
+      setImmediate(() => this.flush());
+    }
+    return promise;
+  }
+
+  read(argv: readonly Uint8Array[]): Reply | Promise<Reply> {
+    return this.inner.read(argv);
+  }
+
+  keyVersion(key: Uint8Array): number {
+    return this.inner.keyVersion(key);
+  }
+
+  keyspace(): { readonly keys: number; readonly expires?: number } {
+    return this.inner.keyspace();
+  }
+
+  persistenceInfo(): InfoFields {
+    return this.inner.persistenceInfo();
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    await this.inner.close();
+  }
+
+  /** Issues the gathered commands as one entry and hands each caller its replies. */
+  private flush(): void {
+    this.scheduled = false;
+    if (this.waiters.length === 0) return;
+    const commands = this.commands;
+    const waiters = this.waiters;
+    this.commands = [];
+    this.bytes = 0;
+    this.waiters = [];
+    this.inner.write({ commands, watches: [] }).then(
+      (replies) => {
+        assert(replies.length === commands.length, 'one reply per coalesced command');
+        for (const w of waiters) w.resolve(replies.slice(w.offset, w.offset + w.count));
+      },
+      (error: unknown) => {
+        for (const w of waiters) w.reject(error);
+      },
+    );
+  }
+}
+
+function entryBytes(entry: WriteEntry): number {
+  let bytes = 0;
+  for (const command of entry.commands) for (const arg of command) bytes += arg.length;
+  return bytes;
+}
