@@ -38,7 +38,13 @@ export class PendingProposals {
   }
 
   add(index: number, proposal: PendingProposal): void {
-    assert(!this.byIndex.has(index), `a proposal is already pending at index ${index}`);
+    const replaced = this.byIndex.get(index);
+    if (replaced !== undefined) {
+      // This node lost leadership, its log was cut back, and it leads again: a newer entry holds
+      // the index, so the older proposal there can never commit.
+      assert(replaced.term < proposal.term, `two proposals at index ${index} in term ${proposal.term}`);
+      this.take(index)?.reject(new CairnError('CAIRN_NOT_LEADER', `proposal at index ${index} was replaced by a later term's entry`));
+    }
     assert(!this.isFull(), 'proposal table is full');
     this.byIndex.set(index, proposal);
   }

@@ -112,7 +112,7 @@ export async function runSeed<S extends StateMachine>(setup: SimSetup<S>, option
   });
   const harnessClock = new SimClock(scheduler, 'harness');
   const recorder = new HistoryRecorder(() => scheduler.nowMs(), options.workload.clients * options.workload.maxOpsPerClient + 16);
-  const workload = new Workload(cluster, setup.model, recorder, new Prng(root.nextUint32()), trace, harnessClock, options.workload);
+  const workload = new Workload(cluster, setup.model, recorder, new Prng(root.nextUint32()), trace, harnessClock, options.workload, (message) => checker.fail(message));
   const faults = new FaultInjector(cluster, network, new Prng(root.nextUint32()), trace, harnessClock, options.faults);
   const healPrng = new Prng(root.nextUint32());
 

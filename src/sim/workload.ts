@@ -43,6 +43,8 @@ export class Workload<S extends StateMachine> {
     private readonly trace: Trace,
     private readonly clock: SimClock,
     private readonly options: WorkloadOptions,
+    /** Called when a request fails with something other than a CairnError: a bug, not a fault. */
+    private readonly reportBug: (message: string) => void,
   ) {
     assert(options.clients > 0, 'a workload needs clients');
     assert(options.keys.length > 0, 'a workload needs keys');
@@ -124,6 +126,10 @@ export class Workload<S extends StateMachine> {
   }
 
   private afterError(label: string, id: number, outcome: Outcome): string | null {
+    if (outcome.kind === 'error' && !isCairnError(outcome.error)) {
+      const error = outcome.error;
+      this.reportBug(`${label} failed with a non-Cairn error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    }
     const why = outcome.kind === 'timeout' ? 'client timeout' : outcome.kind === 'error' ? errorText(outcome.error) : 'ok';
     this.trace.add(this.clock.monotonicMs(), `${label} -> ${why} (#${id})`);
     if (outcome.kind === 'error' && outcome.error instanceof NotLeaderError) return outcome.error.leaderId;

@@ -1,0 +1,61 @@
+// The replica's request tables: each request settles exactly once, with the right outcome.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isCairnError } from '../../src/lib/errors.js';
+import type { Reply } from '../../src/lib/reply.js';
+import { PendingProposals, PendingReads } from '../../src/replica/pending.js';
+import type { PendingProposal, PendingRead } from '../../src/replica/pending.js';
+
+const noTimer = { cancel: () => undefined };
+
+function proposal(term: number, log: string[]): PendingProposal {
+  return { term, timer: noTimer, resolve: (r: Reply[]) => log.push(`ok:${r.length}`), reject: (e: Error) => log.push(isCairnError(e) ? e.code : 'other') };
+}
+
+test('a proposal succeeds only if its index is applied in its term; a newer term replaces it', () => {
+  const log: string[] = [];
+  const table = new PendingProposals(4);
+  table.add(5, proposal(1, log));
+  table.add(6, proposal(1, log));
+  table.settleApplied(5, 1, [{ type: 'simple', value: 'OK' }]);
+  table.settleApplied(6, 2, []);
+  assert.deepEqual(log, ['ok:1', 'CAIRN_NOT_LEADER']);
+  table.add(7, proposal(2, log));
+  table.add(7, proposal(3, log));
+  assert.equal(log[2], 'CAIRN_NOT_LEADER', 'the older proposal at index 7 is replaced');
+  assert.throws(() => table.add(7, proposal(3, log)), /two proposals at index 7/);
+  table.settleSkipped(10);
+  assert.equal(log[3], 'CAIRN_TIMEOUT', 'a snapshot past a proposal makes its outcome unknown');
+  assert.equal(table.size, 0);
+});
+
+test('the proposal table is bounded', () => {
+  const table = new PendingProposals(2);
+  table.add(1, proposal(1, []));
+  table.add(2, proposal(1, []));
+  assert.equal(table.isFull(), true);
+  assert.throws(() => table.add(3, proposal(1, [])), /full/);
+});
+
+test('a read runs once its index is confirmed and applied; a refusal or a timeout rejects it', () => {
+  const log: string[] = [];
+  const reads = new PendingReads(4);
+  const read = (name: string): PendingRead => ({ index: -1, timer: noTimer, resolve: () => log.push(name), reject: (e: Error) => log.push(`${name}:${isCairnError(e) ? e.code : e.message}`) });
+  const a = read('a');
+  reads.add('a', a);
+  reads.add('b', read('b'));
+  reads.add('c', read('c'));
+  reads.releaseUpTo(100);
+  assert.deepEqual(log, [], 'nothing runs before the leader confirms a read index');
+  reads.confirmed('a', 7, () => new Error('no'));
+  reads.confirmed('b', -1, () => new Error('not leader'));
+  reads.releaseUpTo(6);
+  assert.deepEqual(log, ['b:not leader']);
+  reads.releaseUpTo(7);
+  assert.deepEqual(log, ['b:not leader', 'a']);
+  reads.timeout('c', a);
+  assert.equal(reads.size, 1, 'a timeout for another read object is ignored');
+  reads.rejectAll(new Error('closed'));
+  assert.deepEqual(log, ['b:not leader', 'a', 'c:closed']);
+});
