@@ -160,7 +160,9 @@ export class NodeDisk implements Disk {
       await fs.link(temp, path);
       return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      const code = (error as NodeJS.ErrnoException).code;
+      // EEXIST: someone holds it. ENOENT: the holder's open swept our temp file away as crash debris.
+      if (code === 'EEXIST' || code === 'ENOENT') return false;
       throw ioError(error, 'create lock file', path);
     } finally {
       await fs.rm(temp, { force: true });

@@ -23,8 +23,12 @@ interface RoundResult {
   acks: { key: string; seq: number }[];
 }
 
-/** Runs the child until it is ready, lets it write for `runMs`, SIGKILLs it, returns its acks. */
-function runChild(dir: string, firstSeq: number, runMs: number): Promise<RoundResult> {
+/**
+ * Runs the child until it is ready, lets it write for `runMs`, SIGKILLs it, returns its acks.
+ * With `killAfterSpawnMs` the kill comes that long after the spawn instead, ready or not, so some
+ * kills land while the child is still recovering the folder.
+ */
+function runChild(dir: string, firstSeq: number, runMs: number, killAfterSpawnMs?: number): Promise<RoundResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(firstSeq)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acks: { key: string; seq: number }[] = [];
@@ -32,6 +36,13 @@ function runChild(dir: string, firstSeq: number, runMs: number): Promise<RoundRe
     let stderr = '';
     let killed = false;
     const readyTimer = setTimeout(() => child.kill('SIGKILL'), READY_TIMEOUT_MS);
+    const earlyTimer =
+      killAfterSpawnMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            killed = true;
+            child.kill('SIGKILL');
+          }, killAfterSpawnMs);
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
@@ -40,7 +51,7 @@ function runChild(dir: string, firstSeq: number, runMs: number): Promise<RoundRe
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
       for (const line of lines) {
-        if (line === 'ready') {
+        if (line === 'ready' && earlyTimer === undefined) {
           clearTimeout(readyTimer);
           setTimeout(() => {
             killed = true;
@@ -54,6 +65,7 @@ function runChild(dir: string, firstSeq: number, runMs: number): Promise<RoundRe
     });
     child.on('exit', (code, signal) => {
       clearTimeout(readyTimer);
+      clearTimeout(earlyTimer);
       if (killed && signal === 'SIGKILL') resolve({ acks });
       else reject(new Error(`child ended unexpectedly (code ${code}, signal ${signal}): ${stderr}`));
     });
@@ -75,7 +87,7 @@ test('every acknowledged write survives SIGKILL at random moments', { timeout: 1
     let totalAcks = 0;
     while (rounds < ROUNDS_MAX && Date.now() - started < BUDGET_MS) {
       const firstSeq = (rounds + 1) * SEQ_STRIDE;
-      const { acks } = await runChild(dir, firstSeq, prng.int(0, 400));
+      const { acks } = await runChild(dir, firstSeq, prng.int(0, 400), prng.chance(0.25) ? prng.int(200, 1500) : undefined);
       rounds++;
       totalAcks += acks.length;
       for (const { key, seq } of acks) lastAcked.set(key, Math.max(seq, lastAcked.get(key) ?? 0));
