@@ -16,10 +16,10 @@
 // tries no floating operation at all, and after a run only the newly enabled fixed ones may go.
 
 import { assert } from '../lib/assert.js';
-import { ADDED, FULL, StateCache } from './cache.js';
+import { ADDED, FULL, PRESENT, StateCache } from './cache.js';
 import type { Verdict } from './history.js';
 import { EntryLists, NIL } from './lists.js';
-import { candidates, WILDCARD, type ModelOp, type ValueTable } from './model.js';
+import { candidates, CAS_MISS, DELETE_MISS, READ, WILDCARD, type ModelOp, type ValueTable } from './model.js';
 import { FloatingOrder, OperationSets } from './sets.js';
 
 export interface SearchProblem {
@@ -78,6 +78,10 @@ class Search {
   private readonly stackEnabling: Uint8Array;
   /** For a floating operation on the path: the value before the run of floating ones it ends. */
   private readonly stackRunBase: Int32Array;
+  /** 1 for an observer placed without alternatives (see forceObserver). */
+  private readonly stackForced: Uint8Array;
+  /** 1 for a fixed operation that only observes: read, cas miss, delete miss. */
+  private readonly observer: Uint8Array;
   private readonly out = new Int32Array(2);
   private readonly outAtBase = new Int32Array(2);
   private depth = 0;
@@ -108,14 +112,35 @@ class Search {
     this.stackLimits = new Int32Array(this.n);
     this.stackEnabling = new Uint8Array(this.n);
     this.stackRunBase = new Int32Array(this.n);
+    this.stackForced = new Uint8Array(this.n);
+    this.observer = Uint8Array.from(problem.ops, (op, i) => {
+      const observes = op.behaviour === READ || op.behaviour === CAS_MISS || op.behaviour === DELETE_MISS;
+      return observes && !op.omittable && !problem.floating[i] ? 1 : 0;
+    });
     this.value = problem.initial;
   }
 
   run(): SearchOutcome {
     let entry = this.lists.next[this.lists.fixedHead];
+    let fresh = true; // a level just entered: look for an observer to force first
     for (let steps = 1; this.sets.fixedRemaining > 0; steps++) {
       if (steps % CLOCK_EVERY_STEPS === 0 && this.limits.now !== undefined && this.limits.now() >= this.limits.deadlineMs) {
         return this.outcome('unknown', 'time limit reached');
+      }
+      if (fresh) {
+        fresh = false;
+        const forced = this.forceObserver();
+        if (forced === FULL) return this.outcome('unknown', this.boundReason());
+        if (forced === ADDED) {
+          fresh = true;
+          entry = this.lists.next[this.lists.fixedHead];
+          continue;
+        }
+        if (forced === PRESENT) {
+          entry = this.backtrack();
+          if (entry === NIL) return this.outcome('illegal');
+          continue;
+        }
       }
       if (this.limitRank < 0 && entry >= this.n) {
         // A fixed return whose call is still in the list: that operation had to go by now. Only
@@ -124,26 +149,51 @@ class Search {
           this.stuckDepth = this.depth;
           this.stuckOp = entry - this.n;
         }
-        if (!this.enabling) {
-          if (this.depth === 0) return this.outcome('illegal');
-          entry = this.backtrack();
+        if (this.enabling) {
+          this.limitRank = this.lists.rank[entry];
+          entry = this.lists.next[this.lists.floatingHead];
           continue;
         }
-        this.limitRank = this.lists.rank[entry];
-        entry = this.lists.next[this.lists.floatingHead];
+        entry = this.backtrack();
+        if (entry === NIL) return this.outcome('illegal');
         continue;
       }
       if (this.limitRank >= 0 && (entry === NIL || this.lists.rank[entry] > this.limitRank)) {
-        if (this.depth === 0) return this.outcome('illegal');
         entry = this.backtrack();
+        if (entry === NIL) return this.outcome('illegal');
         continue;
       }
       assert(entry !== NIL && entry < this.n, 'the walk is at a call');
       const placed = this.tryCall(entry);
       if (placed === FULL) return this.outcome('unknown', this.boundReason());
+      fresh = placed === ADDED;
       entry = placed === ADDED ? this.lists.next[this.lists.fixedHead] : this.lists.next[entry];
     }
     return this.outcome('ok');
+  }
+
+  /**
+   * Places an observer (read, cas that missed, delete of an absent key) that the current value
+   * allows, without branching: it changes no value and nothing before it in time is still open,
+   * so any order that works from here still works with it moved first. ADDED if placed, PRESENT
+   * if that configuration was already explored (so this level fails), NOT_PLACED if none.
+   */
+  private forceObserver(): number {
+    if (this.value === WILDCARD) return NOT_PLACED; // a wildcard read pins the value: not neutral
+    const { problem } = this;
+    for (let op = this.lists.next[this.lists.fixedHead]; op !== NIL && op < this.n; op = this.lists.next[op]) {
+      if (this.observer[op] === 0 || candidates(problem.ops[op], this.value, problem.values, this.out) === 0) continue;
+      this.sets.add(op);
+      const added = this.cache.add(this.sets.fixed, this.sets.floating, this.out[0]);
+      if (added === ADDED) {
+        this.push(op, 0);
+        this.stackForced[this.depth - 1] = 1;
+        return ADDED;
+      }
+      this.sets.remove(op);
+      return added;
+    }
+    return NOT_PLACED;
   }
 
   /** Tries to linearize `op` next: ADDED if it went (one level deeper), FULL at a bound, else NOT_PLACED. */
@@ -198,6 +248,7 @@ class Search {
     this.stackChoices[d] = choice;
     this.stackLimits[d] = this.limitRank;
     this.stackEnabling[d] = this.enabling ? 1 : 0;
+    this.stackForced[d] = 0;
     this.stackRunBase[d] = runBase === NO_RUN ? this.value : runBase;
     this.depth++;
     this.value = this.out[choice];
@@ -212,19 +263,25 @@ class Search {
     }
   }
 
-  /** Undoes the last placement; returns the entry to resume the walk at (that same call). */
+  /**
+   * Undoes the last placement; returns the entry to resume the walk at (that same call), or NIL
+   * when every order is exhausted. A forced observer has no alternative, so undoing it fails
+   * its level too, and backtracking continues.
+   */
   private backtrack(): number {
-    assert(this.depth > 0, 'backtrack needs a placed operation');
-    this.depth--;
-    const d = this.depth;
-    const op = this.stackOps[d];
-    this.value = this.stackValues[d];
-    this.choiceStart = this.stackChoices[d] + 1;
-    this.limitRank = this.stackLimits[d];
-    this.enabling = this.stackEnabling[d] === 1;
-    this.lists.unlift(op, this.problem.floating[op]);
-    this.sets.remove(op);
-    return op;
+    while (this.depth > 0) {
+      this.depth--;
+      const d = this.depth;
+      const op = this.stackOps[d];
+      this.value = this.stackValues[d];
+      this.choiceStart = this.stackChoices[d] + 1;
+      this.limitRank = this.stackLimits[d];
+      this.enabling = this.stackEnabling[d] === 1;
+      this.lists.unlift(op, this.problem.floating[op]);
+      this.sets.remove(op);
+      if (this.stackForced[d] === 0) return op;
+    }
+    return NIL;
   }
 
   private outcome(verdict: Verdict, reason?: string): SearchOutcome {
