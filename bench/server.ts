@@ -2,13 +2,15 @@
 // (fsync always), redis-server with AOF fsync always and redis-server without persistence, each
 // on a free port with its own temp dir; runs `redis-benchmark -c 50 -n N -t set,get` with -P 1
 // and -P 16 against each; prints requests/s, p50 and p99 side by side with Cairn's ratio to the
-// Redis with matching durability; stops everything and removes the temp dirs.
+// Redis with matching durability, and each server's CPU time per request (user + system, from
+// /proc), which stays comparable when the machine is busy; stops everything, removes temp dirs.
 //
 //   npm run bench:server                 N = 200,000
 //   npm run bench:server -- -n 20000     a quick run
 //   node dist/bench/server.js --serve --port P --dir D   (internal: the Cairn node process)
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,8 @@ interface Result {
   readonly rps: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Server CPU (user + system, all threads) per request: comparable even on a busy machine. */
+  readonly cpuMicros: number;
 }
 
 interface Target {
@@ -81,24 +85,28 @@ async function stopTarget(target: Target): Promise<void> {
   await rm(target.dir, { recursive: true, force: true });
 }
 
-/** Runs redis-benchmark and parses its --csv output (rps, p50, p99 per test). */
-function benchmark(port: number, requests: number, pipeline: number): Map<string, Result> {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', String(clients), '-n', String(requests), '-t', 'set,get', '-P', String(pipeline), '--csv'];
-  const run = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 600_000 });
-  if (run.status !== 0) throw new Error(`redis-benchmark failed: ${run.stderr}`);
-  const results = new Map<string, Result>();
-  for (const line of run.stdout.split('\n')) {
-    const fields = line.split(',').map((f) => f.replace(/"/g, ''));
-    if (fields.length < 7 || fields[0] === 'test') continue;
-    results.set(fields[0]!, { rps: Number(fields[1]), p50Ms: Number(fields[4]), p99Ms: Number(fields[6]) });
-  }
-  return results;
+const clockTicksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds (user + system, every thread) a process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
 }
 
-function cell(result: Result | undefined): string {
-  if (result === undefined) return 'n/a'.padStart(30);
-  const rps = `${Math.round(result.rps).toLocaleString('en-US')}/s`;
-  return `${rps.padStart(12)} p50 ${result.p50Ms.toFixed(2).padStart(5)} p99 ${result.p99Ms.toFixed(2).padStart(6)}`;
+/** Runs redis-benchmark for one test and parses its --csv line (rps, p50, p99), plus server CPU. */
+function benchmark(target: Target, test: string, requests: number, pipeline: number): Result {
+  const args = ['-h', '127.0.0.1', '-p', String(target.port), '-c', String(clients), '-n', String(requests), '-t', test, '-P', String(pipeline), '--csv'];
+  const cpuBefore = cpuSeconds(target.proc.pid!);
+  const run = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 600_000 });
+  const cpuUsed = cpuSeconds(target.proc.pid!) - cpuBefore;
+  if (run.status !== 0) throw new Error(`redis-benchmark failed: ${run.stderr}`);
+  for (const line of run.stdout.split('\n')) {
+    const fields = line.split(',').map((f) => f.replace(/"/g, ''));
+    if (fields.length < 7 || fields[0] !== test.toUpperCase()) continue;
+    return { rps: Number(fields[1]), p50Ms: Number(fields[4]), p99Ms: Number(fields[6]), cpuMicros: (cpuUsed * 1e6) / requests };
+  }
+  throw new Error(`no ${test} line in redis-benchmark output: ${run.stdout}`);
 }
 
 async function compare(requests: number): Promise<void> {
@@ -109,11 +117,13 @@ async function compare(requests: number): Promise<void> {
     const redisArgs = (extra: string[]) => (port: number, dir: string) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...extra];
     targets.push(await startTarget('redis aof always', 'redis-server', redisArgs(['--appendonly', 'yes', '--appendfsync', 'always'])));
     targets.push(await startTarget('redis no persistence', 'redis-server', redisArgs(['--appendonly', 'no'])));
-    const results = new Map<string, Map<string, Result>>();
+    const results = new Map<string, Result>();
     for (const target of targets) {
       for (const pipeline of pipelines) {
-        process.stderr.write(`bench: ${target.name} -P ${pipeline} ...\n`);
-        results.set(`${target.name}|${pipeline}`, benchmark(target.port, requests, pipeline));
+        for (const test of tests) {
+          process.stderr.write(`bench: ${target.name} ${test} -P ${pipeline} ...\n`);
+          results.set(`${target.name}|${test}|${pipeline}`, benchmark(target, test.toLowerCase(), requests, pipeline));
+        }
       }
     }
     printTable(requests, targets, results);
@@ -122,17 +132,28 @@ async function compare(requests: number): Promise<void> {
   }
 }
 
-function printTable(requests: number, targets: readonly Target[], results: Map<string, Map<string, Result>>): void {
-  console.log(`\nredis-benchmark -c ${clients} -n ${requests} -t set,get (latencies in ms)\n`);
-  console.log(['test'.padEnd(10), ...targets.map((t) => t.name.padStart(30)), 'cairn/aof-always'.padStart(18), 'target'.padStart(8)].join(' | '));
+function printTable(requests: number, targets: readonly Target[], results: Map<string, Result>): void {
+  console.log(`\nredis-benchmark -c ${clients} -n ${requests} -t set,get; latencies in ms; cpu = server CPU per request\n`);
+  console.log(['test'.padEnd(10), 'server'.padEnd(22), 'requests/s'.padStart(12), 'p50'.padStart(7), 'p99'.padStart(8), 'cpu µs'.padStart(8), 'vs aof-always'.padStart(14), 'target'.padStart(7)].join(' '));
   for (const pipeline of pipelines) {
     for (const test of tests) {
-      const row = targets.map((t) => results.get(`${t.name}|${pipeline}`)?.get(test));
-      const [cairn, durable] = row;
-      const ratio = cairn !== undefined && durable !== undefined ? cairn.rps / durable.rps : Number.NaN;
-      const goal = pipeline === 1 ? 0.7 : 0.5;
-      const verdict = Number.isNaN(ratio) ? 'n/a' : `${(ratio * 100).toFixed(0)}%${ratio >= goal ? ' ok' : ' MISS'}`;
-      console.log([`${test} -P ${pipeline}`.padEnd(10), ...row.map(cell), verdict.padStart(18), `${goal * 100}%`.padStart(8)].join(' | '));
+      const durable = results.get(`${targets[1]!.name}|${test}|${pipeline}`);
+      for (const [i, target] of targets.entries()) {
+        const r = results.get(`${target.name}|${test}|${pipeline}`)!;
+        const ratio = i === 0 && durable !== undefined ? r.rps / durable.rps : undefined;
+        const goal = pipeline === 1 ? 0.7 : 0.5;
+        const verdict = ratio === undefined ? '' : `${(ratio * 100).toFixed(0)}%${ratio >= goal ? ' ok' : ' MISS'}`;
+        console.log([
+          (i === 0 ? `${test} -P ${pipeline}` : '').padEnd(10),
+          target.name.padEnd(22),
+          Math.round(r.rps).toLocaleString('en-US').padStart(12),
+          r.p50Ms.toFixed(2).padStart(7),
+          r.p99Ms.toFixed(2).padStart(8),
+          r.cpuMicros.toFixed(1).padStart(8),
+          verdict.padStart(14),
+          (i === 0 ? `${goal * 100}%` : '').padStart(7),
+        ].join(' '));
+      }
     }
   }
 }
