@@ -9,7 +9,7 @@ import { Prng } from '../../src/lib/prng.js';
 
 const SEEDS = Number(process.env.RAFT_STRESS_SEEDS ?? 60);
 const STEPS = 1500;
-const stats = { committed: 0, terms: 0, changes: 0 };
+const stats = { committed: 0, terms: 0, changes: 0, reads: 0 };
 
 function run(seed: number): void {
   const prng = new Prng(seed);
@@ -17,6 +17,8 @@ function run(seed: number): void {
   const c = new Cluster(ids, { seed, config: { maxBatchEntries: prng.int(1, 8), maxInflightMessages: prng.int(1, 8), snapshotChunkBytes: prng.int(8, 200) } });
   const committed = new Map<number, string>(); // index -> value seen applied anywhere
   let proposals = 0;
+  const tickWeights = ids.map(() => prng.pick([1, 1, 1, 0.1]));
+  const readFloors = new Map<string, number>(); // requestId -> highest commit index anywhere when issued
   for (let step = 0; step < STEPS; step++) {
     const roll = prng.next();
     if (roll < 0.45 && c.queue.length > 0) {
@@ -27,7 +29,9 @@ function run(seed: number): void {
       if (!duplicate) c.queue.splice(i, 1);
       if (!prng.chance(0.1)) deliverOne(c, m);
     } else if (roll < 0.7) {
-      const id = prng.pick(ids);
+      // Ticks: some nodes run slow (a paused process, a drifting clock), so a deposed leader may
+      // believe in itself for a long time; nothing but a lease may depend on timing.
+      const id = pickWeighted(prng, ids, tickWeights);
       if (!c.down.has(id)) c.node(id).tick();
     } else if (roll < 0.85) {
       const leader = c.leader();
@@ -42,13 +46,14 @@ function run(seed: number): void {
     } else if (roll < 0.91) {
       const id = prng.pick(ids);
       if (!c.down.has(id) && c.node(id).status().appliedIndex > c.node(id).status().snapshotIndex) c.compact(id);
-    } else if (roll < 0.92) {
+    } else if (roll < 0.97) {
       const id = prng.pick(ids);
-      if (!c.down.has(id)) c.node(id).readIndex(`r${step}`);
-    } else if (roll < 0.925) {
+      // Linearizable reads: the read index must cover every entry committed before the read began.
+      if (!c.down.has(id) && c.node(id).readIndex(`r${step}`).accepted) readFloors.set(`r${step}`, maxCommitIndex(c));
+    } else if (roll < 0.975) {
       const leader = c.leader();
       if (leader !== null) c.node(leader).transferLeadership(prng.pick(ids));
-    } else if (roll < 0.93) {
+    } else if (roll < 0.98) {
       // Membership: remove a node, add it back as a learner, promote it (one change at a time).
       const leader = c.leader();
       if (leader !== null) {
@@ -63,6 +68,7 @@ function run(seed: number): void {
     if (c.queue.length > 2000) c.queue.splice(0, c.queue.length - 2000);
     c.processReadies();
     recordCommitted(c, committed);
+    checkReads(c, readFloors, seed);
   }
   // Heal everything: a leader must emerge and commit new entries within a bounded time.
   c.heal();
@@ -120,6 +126,34 @@ function deliverOne(c: Cluster, m: Parameters<Cluster['queue']['push']>[0]): voi
   c.queue = [...rest, ...c.queue];
 }
 
+function pickWeighted(prng: Prng, ids: string[], weights: number[]): string {
+  const total = weights.reduce((a, b) => a + b, 0);
+  let x = prng.next() * total;
+  for (let i = 0; i < ids.length; i++) {
+    x -= weights[i]!;
+    if (x < 0) return ids[i]!;
+  }
+  return ids[ids.length - 1]!;
+}
+
+function maxCommitIndex(c: Cluster): number {
+  let max = 0;
+  for (const id of c.ids) if (!c.down.has(id)) max = Math.max(max, c.node(id).status().commitIndex);
+  return max;
+}
+
+function checkReads(c: Cluster, floors: Map<string, number>, seed: number): void {
+  for (const [id, states] of c.readStates) {
+    for (const state of states) {
+      const floor = floors.get(state.requestId);
+      if (floor === undefined || state.index < 0) continue;
+      assert.ok(state.index >= floor, `seed ${seed}: ${id} read ${state.requestId} at ${state.index} misses commits up to ${floor}`);
+      stats.reads++;
+    }
+    states.length = 0;
+  }
+}
+
 function recordCommitted(c: Cluster, committed: Map<number, string>): void {
   for (const [, entries] of c.applied) {
     for (const e of entries) if (!committed.has(e.index)) committed.set(e.index, new TextDecoder().decode(e.data));
@@ -138,5 +172,5 @@ test(`random faults over ${SEEDS} seeds: election safety, state machine safety, 
   // The runs must exercise something: many commits and many elections.
   assert.ok(stats.committed > SEEDS * 10, `only ${stats.committed} entries committed`);
   assert.ok(stats.terms > SEEDS * 2, `only ${stats.terms} terms in total`);
-  console.log(`# stress: ${stats.committed} entries committed, ${stats.terms} terms, ${stats.changes} membership changes over ${SEEDS} seeds`);
+  console.log(`# stress: ${stats.committed} entries committed, ${stats.terms} terms, ${stats.changes} membership changes, ${stats.reads} reads checked over ${SEEDS} seeds`);
 });
