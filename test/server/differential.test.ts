@@ -147,3 +147,25 @@ test('random pipelined command streams reply byte for byte as redis-server (RESP
     });
   }
 });
+
+test('with requirepass, auth errors and ordering match redis-server', { skip: !haveRedis }, async () => {
+  const [ours, theirs] = await Promise.all([startCairn(['--requirepass', 'pw']), startRedis(['--requirepass', 'pw'])]);
+  try {
+    const bytes = Buffer.from('FOO\r\nGET\r\nGET k\r\nMULTI\r\nAUTH pw\r\nMULTI\r\nAUTH x\r\nEXEC\r\nHELLO 2 AUTH default wrong\r\nAUTH default pw\r\nSET k v\r\nGET k\r\n');
+    const run = async (port: number): Promise<string> => {
+      const client = await RawClient.connect(port);
+      try {
+        client.send(Buffer.concat([bytes, encodeCommand(['ECHO', sentinel])]));
+        await waitFor('the sentinel', () => (client.raw.includes(sentinel) ? true : undefined));
+        return client.raw.toString('latin1');
+      } finally {
+        client.close();
+      }
+    };
+    const [a, b] = await Promise.all([run(ours.port), run(theirs.port)]);
+    assert.equal(JSON.stringify(a), JSON.stringify(b));
+  } finally {
+    await ours.cleanup();
+    await theirs.cleanup();
+  }
+});

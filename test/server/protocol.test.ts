@@ -62,6 +62,22 @@ describe('commands and replies', () => {
     c.close();
   });
 
+  test('internal commands (active expiry) are refused from clients', async () => {
+    const c = await client();
+    assert.match(String(show(await c.call('CAIRN.EXPIRED', 'k'))), /^ERR:ERR unknown command 'CAIRN\.EXPIRED'/);
+    c.close();
+  });
+
+  test('an idle client is closed after CONFIG SET timeout', async () => {
+    const admin = await client();
+    assert.equal(show(await admin.call('CONFIG', 'SET', 'timeout', '1')), 'OK');
+    const idle = await client();
+    assert.equal(show(await admin.call('CONFIG', 'SET', 'timeout', '0')), 'OK');
+    await idle.waitClosed(5000);
+    assert.equal(show(await admin.call('PING')), 'PONG');
+    admin.close();
+  });
+
   test('SELECT 0 works and other databases are refused', async () => {
     const c = await client();
     c.send('SELECT 0\r\nSELECT 1\r\nSELECT x\r\n');
