@@ -547,8 +547,11 @@ export class RaftNode implements RaftNodeApi {
     assert(this.uncommittedBytes >= 0, 'uncommitted bytes went negative');
     this.reads.releaseWaiting(commitIndex);
     this.confirmReads();
-    // A leader that removed itself leads until the change commits, then steps down (thesis §4.2.2).
+    // A leader that removed itself leads until the change commits, then steps down (thesis §4.2.2),
+    // handing over to an up-to-date voter so the cluster need not wait for an election timeout.
     if (!isVoter(this.members.current(), this.id) && commitIndex >= this.members.currentIndex()) {
+      const successor = this.members.current().voters.find((id) => this.replicator.matchIndex(id) === this.log.lastIndex());
+      if (successor !== undefined) this.send({ type: 'timeoutNow', to: successor });
       this.becomeFollower(this.term, null);
     }
   }
