@@ -44,7 +44,11 @@ const echo = command(meta('echo', 2, ['fast'], 'Returns the given string', '1.0.
 
 const select = command(meta('select', 2, ['fast', 'loading', 'stale'], 'Changes the selected database', '1.0.0'), (_s, argv) => {
   const index = parseRedisInteger(argv[1]!, 0, argv[1]!.length);
-  if (index === undefined || !Number.isSafeInteger(index)) return errorReply('ERR value is not an integer or out of range');
+  if (index === undefined) return errorReply('ERR value is not an integer or out of range');
+  // Redis reads the index as a C int.
+  if (index > 2_147_483_647 || index < -2_147_483_648) {
+    return errorReply('ERR value is out of range, value must between -2147483648 and 2147483647');
+  }
   return index === 0 ? OK : errorReply('ERR DB index is out of range');
 });
 

@@ -52,7 +52,7 @@ const fixedCases: [string, Buffer][] = [
   ['ping and echo', commands(['PING'], ['PING', 'x'], ['ECHO', 'hello'], ['ping', 'a', 'b'], ['echo'])],
   ['unknown commands and arity', commands(['FOO'], ['foo', 'a', 'b', 'c'], ['GET'], ['SET', 'k'], ['client'], ['client', 'nope'], ['config', 'get'], ['command', 'nope'])],
   ['long unknown command arguments are cut like Redis', commands(['nosuch', 'a'.repeat(100), 'b'.repeat(100), 'c'])],
-  ['select', commands(['SELECT', '0'], ['SELECT', 'x'], ['SELECT', '-1'])],
+  ['select', commands(['SELECT', '0'], ['SELECT', 'x'], ['SELECT', '99999999999'], ['SELECT', '00'])],
   ['strings', commands(['SET', 'k', 'v'], ['GET', 'k'], ['APPEND', 'k', 'xyz'], ['STRLEN', 'k'], ['GETRANGE', 'k', '1', '-1'], ['SETRANGE', 'k', '10', 'z'], ['GET', 'k'], ['GETSET', 'k', '1'], ['GETDEL', 'k'], ['GET', 'k'])],
   ['set options and errors', commands(['SET', 'k', 'v', 'NX'], ['SET', 'k', 'w', 'NX'], ['SET', 'k', 'w', 'XX', 'GET'], ['SET', 'k', 'v', 'EX', '0'], ['SET', 'k', 'v', 'EX', 'x'], ['SET', 'k', 'v', 'NX', 'XX'], ['SET', 'k', 'v', 'FOO'], ['SET', 'k', 'v', 'EX', '100', 'KEEPTTL'])],
   ['counters', commands(['INCR', 'n'], ['INCRBY', 'n', '10'], ['DECR', 'n'], ['DECRBY', 'n', '3'], ['INCRBY', 'n', 'x'], ['SET', 'n', '9223372036854775807'], ['INCR', 'n'], ['INCRBYFLOAT', 'f', '1.5'], ['INCRBYFLOAT', 'f', '0.1'], ['INCRBYFLOAT', 'f', 'abc'])],
