@@ -85,3 +85,15 @@ test('the newest valid snapshot loads; a damaged newer one is skipped and report
     assert.deepEqual(await readdir(dir), ['snap-00000000000000000020.snap']);
   });
 });
+
+test('NodeDisk turns file-system errors into CAIRN_IO naming the path and the errno', async () => {
+  await withTempDir(async (dir) => {
+    const notADir = join(dir, 'plain-file');
+    await writeFile(notADir, 'x');
+    const path = join(notADir, 'segment');
+    await assert.rejects(disk.openFile(path), (e) => isCairnError(e, 'CAIRN_IO') && e.message.includes(path) && e.message.includes('ENOTDIR'));
+    await assert.rejects(disk.mkdirp(join(notADir, 'sub')), (e) => isCairnError(e, 'CAIRN_IO') && e.message.includes('plain-file'));
+    assert.equal(await disk.readFile(join(dir, 'missing')), undefined);
+    assert.deepEqual(await disk.list(join(dir, 'missing')), []);
+  });
+});
