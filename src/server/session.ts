@@ -55,6 +55,8 @@ interface WriteBatch {
 /** Caps on one gathered entry, well under the log's record limit. */
 const batchCommandsMax = 1024;
 const batchBytesMax = 4 * 1024 * 1024;
+/** Bytes of arguments one MULTI may queue: its EXEC is one log record (limit 64 MiB). */
+const multiBytesMax = 48 * 1024 * 1024;
 
 const noauth = errorReply('NOAUTH Authentication required.');
 const queued: Reply = Object.freeze({ type: 'simple', value: 'QUEUED' });
@@ -73,6 +75,7 @@ export class Session {
   lastCommandName = 'NULL';
 
   private multi: QueuedCommand[] | undefined;
+  private multiBytes = 0;
   private multiDirty = false;
   /** Versions are filled in when WATCH's ordered step runs, which is before any later write is issued. */
   private readonly watched = new Map<string, { key: Buffer; version: number }>();
@@ -152,18 +155,24 @@ export class Session {
 
   private enqueue(entry: TableEntry, argv: readonly Buffer[]): Reply {
     assert(this.multi !== undefined, 'enqueue only inside MULTI');
+    const bytes = argvBytes(argv);
     if (this.multi.length >= this.server.settings.multiMaxCommands) {
       this.multiDirty = true;
       return errorReply(`ERR MULTI queue is full (cairn-multi-max-commands is ${this.server.settings.multiMaxCommands})`);
     }
+    // EXEC becomes one log record, which must stay under the log's record limit.
+    if (this.multiBytes + bytes > multiBytesMax) {
+      this.multiDirty = true;
+      return errorReply(`ERR MULTI queue is full (more than ${multiBytesMax} bytes queued)`);
+    }
     this.multi.push({ entry, argv });
+    this.multiBytes += bytes;
     return queued;
   }
 
   /** Adds a write to the entry being gathered; its reply comes when that entry is applied. */
   private gatherWrite(argv: readonly Uint8Array[]): Promise<Reply> {
-    let bytes = 0;
-    for (const arg of argv) bytes += arg.length;
+    const bytes = argvBytes(argv);
     const full = this.batch !== undefined && (this.batch.commands.length >= batchCommandsMax || this.batch.bytes + bytes > batchBytesMax);
     if (full) this.flushWrites();
     if (this.batch === undefined) {
@@ -274,6 +283,7 @@ export class Session {
 
   private endMulti(): void {
     this.multi = undefined;
+    this.multiBytes = 0;
     this.multiDirty = false;
     this.watched.clear();
   }
@@ -308,6 +318,12 @@ export class Session {
 const allowedBeforeAuth = new Set(['auth', 'hello', 'quit', 'reset']);
 /** Commands that act at once even inside MULTI instead of being queued. */
 const runsInsideMulti = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+function argvBytes(argv: readonly Uint8Array[]): number {
+  let bytes = 0;
+  for (const arg of argv) bytes += arg.length;
+  return bytes;
+}
 
 function settledWatch(watch: WatchedKey): WatchedKey {
   assert(watch.version >= 0, 'WATCH read the version before the transaction uses it');

@@ -286,3 +286,18 @@ describe('process', () => {
     }
   });
 });
+
+describe('transaction limits', () => {
+  test('a MULTI queue over its byte cap aborts EXEC instead of growing', async () => {
+    const c = await client();
+    assert.equal(show(await c.call('MULTI')), 'OK');
+    const value = Buffer.alloc(10 * 1024 * 1024, 'q');
+    const replies = [];
+    for (let i = 0; i < 5; i++) replies.push(show(await c.call('SET', `mq${i}`, value)));
+    assert.deepEqual(replies.slice(0, 4), ['QUEUED', 'QUEUED', 'QUEUED', 'QUEUED']);
+    assert.match(String(replies[4]), /^ERR:ERR MULTI queue is full/);
+    assert.equal(show(await c.call('EXEC')), 'ERR:EXECABORT Transaction discarded because of previous errors.');
+    assert.equal(show(await c.call('EXISTS', 'mq0')), 0);
+    c.close();
+  });
+});
