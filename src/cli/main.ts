@@ -32,6 +32,14 @@ async function run(argv: string[]): Promise<number> {
   return (await load())(args);
 }
 
+// A reader that goes away (`cairn check DIR | head`) is not an error of ours: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 run(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
