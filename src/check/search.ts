@@ -19,8 +19,12 @@ import { assert } from '../lib/assert.js';
 import { ADDED, FULL, PRESENT, StateCache } from './cache.js';
 import type { Verdict } from './history.js';
 import { EntryLists, NIL } from './lists.js';
-import { candidates, CAS_MISS, DELETE_MISS, READ, WILDCARD, type ModelOp, type ValueTable } from './model.js';
+import {
+  ABSENT, candidates, CAS_HIT, CAS_MAYBE, CAS_MISS, DELETE, DELETE_MISS, INCR_MAYBE, INCR_OK, READ, WILDCARD, WRITE,
+  type ModelOp, type ValueTable,
+} from './model.js';
 import { FloatingOrder, OperationSets } from './sets.js';
+import { UsefulFloating } from './useful.js';
 
 export interface SearchProblem {
   readonly ops: readonly ModelOp[];
@@ -68,6 +72,7 @@ class Search {
   private readonly sets: OperationSets;
   private readonly lists: EntryLists;
   private readonly order: FloatingOrder;
+  private readonly useful: UsefulFloating;
   private readonly cache: StateCache;
   // The path: per level, the operation placed, the value before it, which candidate value it
   // took, and the level's walk state to resume on backtrack.
@@ -105,6 +110,7 @@ class Search {
     this.sets = new OperationSets(problem.floating);
     this.lists = new EntryLists(this.n, problem.entries, problem.floating);
     this.order = new FloatingOrder(problem.ops, problem.floating);
+    this.useful = new UsefulFloating(problem.ops, problem.floating, problem.values);
     this.cache = new StateCache(this.sets.floating.length, limits.maxStates, limits.maxMemoryBytes);
     this.stackOps = new Int32Array(this.n);
     this.stackValues = new Int32Array(this.n);
@@ -149,7 +155,7 @@ class Search {
           this.stuckDepth = this.depth;
           this.stuckOp = entry - this.n;
         }
-        if (this.enabling) {
+        if (this.enabling && this.runCanGrow(this.lists.rank[entry]) && this.computeUseful(this.lists.rank[entry])) {
           this.limitRank = this.lists.rank[entry];
           entry = this.lists.next[this.lists.floatingHead];
           continue;
@@ -220,7 +226,8 @@ class Search {
     const runBase = this.runBase();
     if (problem.floating[op]) {
       const afterFloating = runBase !== NO_RUN;
-      return this.order.allows(op, this.sets, afterFloating) ? candidates(problem.ops[op], this.value, problem.values, this.out) : 0;
+      const allowed = this.useful.isUseful(op) && this.order.allows(op, this.sets, afterFloating);
+      return allowed ? candidates(problem.ops[op], this.value, problem.values, this.out) : 0;
     }
     const modelOp = problem.ops[op];
     const count = candidates(modelOp, this.value, problem.values, this.out);
@@ -232,6 +239,40 @@ class Search {
     }
     // Allowed before the floating run too: placing it before the run was already explored.
     return runBase === NO_RUN ? count : 0;
+  }
+
+  /**
+   * Whether extending the current floating run could still enable a fixed candidate. The one case
+   * ruled out is common and costly: an integer value, every fixed candidate the run must enable
+   * needing a smaller integer, and the floating operations left only able to climb (positive
+   * increments) or to leave the integers for good (cas writing a non-integer; writes and deletes
+   * cannot extend a run at all). Such a run never gets there; without this rule, every subset
+   * of the pending increments would be tried.
+   */
+  private runCanGrow(limitRank: number): boolean {
+    const runBase = this.runBase();
+    if (runBase === NO_RUN || runBase === WILDCARD || this.value === WILDCARD) return true;
+    const { problem } = this;
+    const current = problem.values.integerOf(this.value);
+    if (current === null) return true;
+    for (let op = this.lists.next[this.lists.floatingHead]; op !== NIL && this.lists.rank[op] < limitRank; op = this.lists.next[op]) {
+      if (!climbsOrLeavesIntegers(problem.ops[op], problem.values)) return true;
+    }
+    for (let op = this.lists.next[this.lists.fixedHead]; op !== NIL && op < this.n; op = this.lists.next[op]) {
+      const modelOp = problem.ops[op];
+      if (modelOp.omittable) return true;
+      if (candidates(modelOp, runBase, problem.values, this.outAtBase) > 0) continue; // not one to enable
+      const target = integerTarget(modelOp, problem.values);
+      if (target === null || target > current) return true;
+    }
+    return false;
+  }
+
+  /** Marks the floating calls worth trying at this level (useful.ts); false when there are none. */
+  private computeUseful(limitRank: number): boolean {
+    const runBase = this.runBase();
+    const base = runBase === NO_RUN ? this.value : runBase;
+    return this.useful.compute(this.lists, this.n, base, this.value, limitRank);
   }
 
   /** The value before the run of floating operations at the top of the path, or NO_RUN. */
@@ -279,7 +320,10 @@ class Search {
       this.enabling = this.stackEnabling[d] === 1;
       this.lists.unlift(op, this.problem.floating[op]);
       this.sets.remove(op);
-      if (this.stackForced[d] === 0) return op;
+      if (this.stackForced[d] === 1) continue;
+      // Back at a level that was trying floating calls: its usefulness marks were overwritten.
+      if (this.limitRank >= 0) this.computeUseful(this.limitRank);
+      return op;
     }
     return NIL;
   }
@@ -298,5 +342,35 @@ class Search {
     return this.cache.count >= this.limits.maxStates
       ? `state limit reached (${this.limits.maxStates} states)`
       : `memory limit reached (${this.cache.bytes} of ${this.limits.maxMemoryBytes} bytes)`;
+  }
+}
+
+/** The one integer value that allows `op`, or null when that is not a single integer. */
+function integerTarget(op: ModelOp, values: ValueTable): bigint | null {
+  switch (op.behaviour) {
+    case READ:
+    case CAS_HIT:
+      return op.observed === ABSENT ? null : values.integerOf(op.observed);
+    case INCR_OK: {
+      const output = values.integerOf(op.observed);
+      return output === null ? null : output - op.delta;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Whether a floating op, applied within a run, can only raise an integer or make it a non-integer. */
+function climbsOrLeavesIntegers(op: ModelOp, values: ValueTable): boolean {
+  switch (op.behaviour) {
+    case INCR_MAYBE:
+      return op.delta > 0n;
+    case CAS_MAYBE:
+      return values.integerOf(op.written) === null;
+    case WRITE:
+    case DELETE:
+      return true; // blind: never directly follows another floating operation
+    default:
+      return false;
   }
 }
