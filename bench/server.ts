@@ -37,6 +37,7 @@ const clients = 50;
 const pipelines = [1, 16] as const;
 const tests = ['SET', 'GET'] as const;
 const startTimeoutMs = 30_000;
+const warmupRequests = 50_000;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -119,6 +120,9 @@ async function compare(requests: number): Promise<void> {
     targets.push(await startTarget('redis no persistence', 'redis-server', redisArgs(['--appendonly', 'no'])));
     const results = new Map<string, Result>();
     for (const target of targets) {
+      // Warm up (the JIT, the page cache, the log's first segment) before anything is measured.
+      process.stderr.write(`bench: warming up ${target.name} ...\n`);
+      for (const test of tests) benchmark(target, test.toLowerCase(), warmupRequests, 16);
       for (const pipeline of pipelines) {
         for (const test of tests) {
           process.stderr.write(`bench: ${target.name} ${test} -P ${pipeline} ...\n`);
