@@ -215,6 +215,7 @@ export class RaftNode implements RaftNodeApi {
   }
 
   private tallyVotes(): void {
+    assert(this.role === 'preCandidate' || this.role === 'candidate', 'only a campaigning node counts votes');
     const outcome = voteOutcome(this.members.current().voters, this.votes);
     if (outcome === 'won') {
       if (this.role === 'preCandidate') this.becomeCandidate(false);
@@ -338,6 +339,7 @@ export class RaftNode implements RaftNodeApi {
     if (canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm)) {
       this.emit({ type: 'voteResponse', from: this.id, to: m.from, term: m.term, preVote: m.preVote, granted: true });
       if (!m.preVote) {
+        assert(this.votedFor === null || this.votedFor === m.from, 'one vote per term');
         this.votedFor = m.from;
         this.electionElapsedTicks = 0;
       }
@@ -387,6 +389,8 @@ export class RaftNode implements RaftNodeApi {
       if (entry.kind === EntryKind.CONFIG) this.members.add(entry.index, decodeMembership(entry.data));
     }
     const lastNewIndex = prevIndex + entries.length;
+    assert(this.log.termAt(lastNewIndex) === (entries.length > 0 ? entries[entries.length - 1]!.term : prevTerm),
+      'log matching: the last new entry is the leader\'s');
     // Commit only what is known to match the leader: entries past lastNewIndex may be stale.
     this.log.commitTo(Math.min(m.commitIndex, lastNewIndex));
     this.ackAppend(m.from, lastNewIndex);
@@ -495,6 +499,7 @@ export class RaftNode implements RaftNodeApi {
   private appendAsLeader(kind: number, data: Uint8Array): Entry {
     assert(this.role === 'leader', 'only a leader appends new entries');
     const entry: Entry = { index: this.log.lastIndex() + 1, term: this.term, kind, data };
+    assert(this.log.lastTerm() <= this.term, 'a leader\'s log holds no entry of a later term');
     this.log.append([entry]);
     if (kind === EntryKind.CONFIG) {
       this.members.add(entry.index, decodeMembership(data));
@@ -532,6 +537,7 @@ export class RaftNode implements RaftNodeApi {
     const voters = this.members.current().voters;
     if (voters.length === 0) return;
     const index = this.replicator.quorumIndex(voters);
+    assert(index <= this.log.lastIndex(), 'a majority cannot hold more than the leader has');
     if (index <= this.log.commitIndex || this.log.termAt(index) !== this.term) return;
     const oldCommitIndex = this.log.commitIndex;
     this.log.commitTo(index);
