@@ -1,0 +1,69 @@
+// Peer addresses: `host:port` where host is an IPv4 address, a bracketed IPv6 address
+// (`[::1]:17001`, `[fe80::1%eth0]:17001`) or a DNS name, and the list form of `--peers`
+// (`n1=10.0.0.1:17001,n2=[::1]:17002,n3=db3.example:17003`). Bad input throws
+// CAIRN_INVALID_ARGUMENT naming what was wrong.
+
+import { isIP } from 'node:net';
+import { CairnError } from '../lib/errors.js';
+import { MAX_ID_BYTES } from './peer-wire.js';
+
+export interface PeerAddress {
+  /** Without brackets: what net.connect() takes. */
+  host: string;
+  port: number;
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+/** Most peers in one list; membership lists are capped at the same number. */
+const MAX_PEERS = 1024;
+
+function bad(message: string): CairnError {
+  return new CairnError('CAIRN_INVALID_ARGUMENT', message);
+}
+
+function parsePort(text: string, address: string): number {
+  if (!/^\d{1,5}$/.test(text)) throw bad(`peer address ${JSON.stringify(address)}: port must be a number 1..65535`);
+  const port = Number(text);
+  if (port < 1 || port > 65535) throw bad(`peer address ${JSON.stringify(address)}: port ${port} outside 1..65535`);
+  return port;
+}
+
+export function parsePeerAddress(address: string): PeerAddress {
+  if (address.startsWith('[')) {
+    const close = address.indexOf(']');
+    if (close < 0 || address[close + 1] !== ':') throw bad(`peer address ${JSON.stringify(address)}: expected [ipv6]:port`);
+    const host = address.slice(1, close);
+    const zoneless = host.split('%')[0] ?? '';
+    if (isIP(zoneless) !== 6) throw bad(`peer address ${JSON.stringify(address)}: ${JSON.stringify(host)} is not an IPv6 address`);
+    return { host, port: parsePort(address.slice(close + 2), address) };
+  }
+  const colon = address.lastIndexOf(':');
+  if (colon <= 0) throw bad(`peer address ${JSON.stringify(address)}: expected host:port`);
+  const host = address.slice(0, colon);
+  if (host.includes(':')) throw bad(`peer address ${JSON.stringify(address)}: put an IPv6 address in brackets, [${host}]:port`);
+  if (isIP(host) !== 4 && !HOSTNAME.test(host)) throw bad(`peer address ${JSON.stringify(address)}: ${JSON.stringify(host)} is not an IPv4 address or host name`);
+  return { host, port: parsePort(address.slice(colon + 1), address) };
+}
+
+/** `host:port`, bracketing IPv6 hosts: the inverse of parsePeerAddress. */
+export function formatPeerAddress(address: PeerAddress): string {
+  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/** Parses `id=host:port,id=host:port,...` into a map; ids must be unique. */
+export function parsePeerList(list: string): Map<string, string> {
+  const peers = new Map<string, string>();
+  const items = list.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+  if (items.length > MAX_PEERS) throw bad(`peer list has ${items.length} members, more than ${MAX_PEERS}`);
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw bad(`peer ${JSON.stringify(item)}: expected id=host:port`);
+    const id = item.slice(0, eq);
+    if (Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) throw bad(`peer id ${JSON.stringify(id)} is longer than ${MAX_ID_BYTES} bytes`);
+    if (peers.has(id)) throw bad(`peer id ${JSON.stringify(id)} appears twice`);
+    const address = item.slice(eq + 1);
+    parsePeerAddress(address);
+    peers.set(id, address);
+  }
+  return peers;
+}

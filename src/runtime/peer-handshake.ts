@@ -1,0 +1,94 @@
+// The handshake that opens every peer connection. The dialling node sends HELLO (cluster id, its
+// own id, the id it means to reach); the listening node answers ACCEPT or REFUSE (with a reason)
+// and closes a refused socket. Only after ACCEPT does the dialler send Raft messages, so nodes of
+// two clusters, or of two protocol versions, never exchange one. Frames as in peer-codec.ts.
+
+import { assert } from '../lib/assert.js';
+import {
+  BufferSink, corrupt, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES, MAX_ID_BYTES, PEER_PROTOCOL_VERSION, SizeSink, WireReader,
+} from './peer-wire.js';
+import type { WireSink } from './peer-wire.js';
+
+export const HELLO_TYPE = 0x40;
+export const ACCEPT_TYPE = 0x41;
+export const REFUSE_TYPE = 0x42;
+/** A refusal's reason is at most this many bytes of UTF-8. */
+export const MAX_REASON_BYTES = 1024;
+
+export interface Hello {
+  clusterId: string;
+  /** The dialling node. */
+  from: string;
+  /** The node the dialler believes it reached. */
+  to: string;
+}
+
+export type HelloResult = { kind: 'hello'; hello: Hello } | { kind: 'version'; version: number };
+export type HelloReply = { kind: 'accept'; nodeId: string } | { kind: 'refuse'; reason: string };
+
+function frame(type: number, write: (sink: WireSink) => void): Buffer {
+  const sizer = new SizeSink();
+  write(sizer);
+  const bodyBytes = FRAME_HEADER_BYTES + sizer.size;
+  const buffer = Buffer.allocUnsafe(FRAME_LENGTH_BYTES + bodyBytes);
+  const sink = new BufferSink(buffer);
+  sink.u32(bodyBytes);
+  sink.u8(PEER_PROTOCOL_VERSION);
+  sink.u8(type);
+  write(sink);
+  assert(sink.offset === buffer.length, 'handshake frame size mismatch');
+  return buffer;
+}
+
+export function encodeHello(hello: Hello): Buffer {
+  return frame(HELLO_TYPE, (sink) => {
+    sink.str(hello.clusterId, MAX_ID_BYTES, 'clusterId');
+    sink.str(hello.from, MAX_ID_BYTES, 'from');
+    sink.str(hello.to, MAX_ID_BYTES, 'to');
+  });
+}
+
+export function encodeAccept(nodeId: string): Buffer {
+  return frame(ACCEPT_TYPE, (sink) => sink.str(nodeId, MAX_ID_BYTES, 'nodeId'));
+}
+
+/** A reason too long for the frame is cut (by characters, so the UTF-8 stays whole). */
+export function encodeRefuse(reason: string): Buffer {
+  let text = reason.length === 0 ? 'refused' : reason;
+  while (Buffer.byteLength(text, 'utf8') > MAX_REASON_BYTES) text = text.slice(0, Math.floor(text.length / 2));
+  return frame(REFUSE_TYPE, (sink) => sink.str(text, MAX_REASON_BYTES, 'reason'));
+}
+
+/**
+ * Decodes the first frame of an inbound connection. Another protocol version is reported, not
+ * thrown, so the listener can refuse it politely; anything else malformed throws CAIRN_CORRUPT.
+ */
+export function decodeHello(body: Buffer): HelloResult {
+  const r = new WireReader(body);
+  const version = r.u8('version');
+  if (version !== PEER_PROTOCOL_VERSION) return { kind: 'version', version };
+  const type = r.u8('type');
+  if (type !== HELLO_TYPE) throw corrupt(`expected HELLO (0x40) first, got type ${type}`);
+  const clusterId = r.str(MAX_ID_BYTES, 'clusterId');
+  const from = r.str(MAX_ID_BYTES, 'from');
+  const to = r.str(MAX_ID_BYTES, 'to');
+  r.end('HELLO');
+  return { kind: 'hello', hello: { clusterId, from, to } };
+}
+
+/** Decodes the listener's answer to HELLO. Another version counts as a refusal. */
+export function decodeHelloReply(body: Buffer): HelloReply {
+  const r = new WireReader(body);
+  const version = r.u8('version');
+  if (version !== PEER_PROTOCOL_VERSION) return { kind: 'refuse', reason: `peer speaks protocol version ${version}` };
+  const type = r.u8('type');
+  if (type === ACCEPT_TYPE) {
+    const nodeId = r.str(MAX_ID_BYTES, 'nodeId');
+    r.end('ACCEPT');
+    return { kind: 'accept', nodeId };
+  }
+  if (type !== REFUSE_TYPE) throw corrupt(`expected ACCEPT or REFUSE, got type ${type}`);
+  const reason = r.str(MAX_REASON_BYTES, 'reason');
+  r.end('REFUSE');
+  return { kind: 'refuse', reason };
+}
