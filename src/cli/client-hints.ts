@@ -81,11 +81,24 @@ export function hintFor(line: string): string {
   return rest === '' ? '' : `${line.endsWith(' ') ? '' : ' '}${rest}`;
 }
 
-/** readline completer: command names for the first word, in the case the user typed. */
+/** Subcommands of the container commands, for completing their second word. */
+const subcommands: Readonly<Record<string, readonly string[]>> = {
+  CLIENT: ['GETNAME', 'HELP', 'ID', 'INFO', 'LIST', 'SETINFO', 'SETNAME'],
+  COMMAND: ['COUNT', 'DOCS', 'HELP', 'INFO', 'LIST'],
+  CONFIG: ['GET', 'HELP', 'SET'],
+};
+
+/** readline completer: command names for the first word, subcommands for the second. */
 export function complete(line: string): [string[], string] {
-  if (/\s/.test(line.trimStart())) return [[], line];
-  const typed = line.trimStart();
+  const words = line.trimStart().split(/\s+/);
+  if (words.length === 1) return [matching(names, words[0]!), words[0]!];
+  const subs = subcommands[words[0]!.toUpperCase()];
+  if (words.length !== 2 || subs === undefined) return [[], line];
+  return [matching(subs, words[1]!), words[1]!];
+}
+
+/** Candidates starting with what was typed, in the case the user typed. */
+function matching(candidates: readonly string[], typed: string): string[] {
   const lower = typed === typed.toLowerCase();
-  const matches = names.filter((n) => n.startsWith(typed.toUpperCase())).map((n) => (lower ? n.toLowerCase() : n));
-  return [matches, typed];
+  return candidates.filter((c) => c.startsWith(typed.toUpperCase())).map((c) => (lower ? c.toLowerCase() : c));
 }
