@@ -48,3 +48,15 @@ test('bad flags and bad config lines exit 2 with the reason', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a data dir held by another server is a clear error', async () => {
+  const first = await startCairn();
+  try {
+    const second = spawnSync(process.execPath, ['--import', 'tsx', 'test/server/fixtures/run-server.ts', '--port', '0', '--dir', first.dir], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(second.status, 1);
+    assert.match(second.stderr, new RegExp(`cairn server: .*${first.dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(second.stderr, new RegExp(String(first.proc.pid)));
+  } finally {
+    await first.cleanup();
+  }
+});
