@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Prng } from '../../src/lib/prng.js';
-import { checkHistory, describeOperation, type Operation } from '../../src/check/index.js';
+import { checkHistory, checkWindow, describeOperation, type Operation } from '../../src/check/index.js';
 import { Builder } from './generate.js';
 import { bruteForceLinearizable } from './reference.js';
 
-const VALUES = ['a', 'b', '1', '2'];
+const VALUES = ['a', 'b', '0', '1', '2'];
 
 function smallHistory(prng: Prng, size: number, unknownRate: number): Operation[] {
   const b = new Builder();
@@ -33,7 +33,7 @@ function smallHistory(prng: Prng, size: number, unknownRate: number): Operation[
         b.del(t0, t1, told && prng.chance(0.7) ? prng.int(0, 1) : undefined, extra);
         break;
       default:
-        b.incr(t0, t1, prng.chance(0.7) ? 1 : 2, told ? prng.int(1, 4) : undefined, extra);
+        b.incr(t0, t1, prng.pick([1, 1, 1, 2, -1]), told ? prng.int(-1, 4) : undefined, extra);
     }
   }
   return b.ops;
@@ -64,4 +64,26 @@ test('the search agrees with brute force when many operations have unknown outco
     if (!expected) illegal++;
   }
   assert.ok(illegal > 150 && illegal < 1350, `illegal histories: ${illegal}`);
+});
+
+test('windows are sound and minimal on small histories: a legal history has no failing window', () => {
+  const prng = new Prng(31);
+  for (let round = 0; round < 1500; round++) {
+    const history = smallHistory(prng, prng.int(3, 8), 0.3);
+    const legal = bruteForceLinearizable(history);
+    const result = checkHistory(history);
+    const where = `round ${round}:\n${history.map(describeOperation).join('\n')}`;
+    if (legal) {
+      const subset = history.filter(() => prng.chance(0.5));
+      for (const fromInitialState of [true, false]) {
+        assert.equal(checkWindow(history, subset, fromInitialState), 'ok', where);
+      }
+      continue;
+    }
+    const { window, fromInitialState } = result.failure!;
+    assert.equal(checkWindow(history, window, fromInitialState), 'illegal', where);
+    for (const op of window) {
+      assert.equal(checkWindow(history, window.filter((o) => o !== op), fromInitialState), 'ok', `${where}\nwithout #${op.id}`);
+    }
+  }
 });
