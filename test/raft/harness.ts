@@ -60,7 +60,7 @@ export class Cluster {
   readonly storage = new Map<string, MemStorage>();
   /** Every committed entry each node applied, in order (the state machine is this list). */
   readonly applied = new Map<string, Entry[]>();
-  /** Snapshot data (the applied-entry count it encodes) each node restored, for checks. */
+  /** The ReadStates each node's Readies carried, in order (tests may drain them). */
   readonly readStates = new Map<string, ReadState[]>();
   readonly down = new Set<string>();
   /** Messages sent and not yet delivered. */
