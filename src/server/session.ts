@@ -145,6 +145,8 @@ export class Session {
     switch (entry.kind) {
       case 'data':
         if (entry.write) return this.gatherWrite(argv);
+        // Nothing of this client in flight: read at once, without a closure.
+        if (this.idle()) return this.readNow(argv);
         return this.ordered(() => this.server.backend.read(argv));
       case 'connection':
         return entry.handler(this, argv);
@@ -210,6 +212,16 @@ export class Session {
     const promise = this.barrier === undefined ? backend.write(entry()) : this.barrier.then(() => backend.write(entry()));
     this.writesSinceBarrier.push(promise);
     return promise.catch(failureReplies);
+  }
+
+  private idle(): boolean {
+    return this.batch === undefined && this.barrier === undefined && this.writesSinceBarrier.length === 0;
+  }
+
+  private readNow(argv: readonly Uint8Array[]): Reply | Promise<Reply> {
+    const result = this.server.backend.read(argv);
+    if (result instanceof Promise) this.barrier = result.then(noop, noop);
+    return result;
   }
 
   /** Runs `step` after every earlier write of this client; later writes wait for it. */
