@@ -124,7 +124,9 @@ export class FaultInjector<S extends StateMachine> {
         return;
       }
       case 'lossy': {
-        const faults = { delayMinMs: 1, delayMaxMs: this.prng.int(5, 40), lossProbability: this.prng.next() * 0.3, duplicateProbability: this.prng.next() * 0.2 };
+        // Now and then a delay storm: messages overtake each other by hundreds of ms (stale replies).
+        const delayMaxMs = this.prng.chance(0.25) ? this.prng.int(100, 600) : this.prng.int(5, 40);
+        const faults = { delayMinMs: 1, delayMaxMs, lossProbability: this.prng.next() * 0.3, duplicateProbability: this.prng.next() * 0.2 };
         this.network.setDefaults(faults);
         this.trace.add(now, `FAULT network loss ${faults.lossProbability.toFixed(2)} dup ${faults.duplicateProbability.toFixed(2)} delay 1..${faults.delayMaxMs}ms`);
         return;

@@ -15,6 +15,9 @@ export interface LinkFaults {
   duplicateProbability: number;
 }
 
+/** The most a duplicate can lag behind its original. */
+const LATE_DUPLICATE_MAX_MS = 1_500;
+
 export const CALM_NETWORK: LinkFaults = { delayMinMs: 1, delayMaxMs: 5, lossProbability: 0, duplicateProbability: 0 };
 
 export interface NetworkStats {
@@ -148,7 +151,9 @@ export class SimNetwork<M> {
       }
       // Clone at send time: the sender may mutate its objects afterwards, as a real socket would not see.
       const copy = structuredClone(message);
-      const delayMs = this.prng.int(faults.delayMinMs, faults.delayMaxMs);
+      // A duplicate may turn up much later (a retransmission after a reconnect): stale replies.
+      const lateMs = i === 1 && this.prng.chance(0.5) ? this.prng.int(0, LATE_DUPLICATE_MAX_MS) : 0;
+      const delayMs = this.prng.int(faults.delayMinMs, faults.delayMaxMs) + lateMs;
       this.inFlight++;
       this.scheduler.schedule(delayMs, 'net', () => this.deliver(from, to, copy));
     }
