@@ -53,7 +53,9 @@ export class RequestParser {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private pendingHasLineEnd = false;
-  /** Bytes that must be available before parsing can progress; 0 means "a line end". */
+  /** The last parse stopped for lack of bytes; until then, new chunks are joined at once. */
+  private waiting = false;
+  /** While waiting: bytes that must be available before parsing can progress; 0 means "a line end". */
   private waitBytes = 0;
   // Resumable multibulk state: arguments still to read, the ones read, the next bulk's length.
   private argsLeft = 0;
@@ -88,9 +90,10 @@ export class RequestParser {
   next(): ParseResult {
     if (this.bufferedBytes > this.limits.queryBufferMaxBytes) return { kind: 'overflow' };
     if (this.pendingBytes > 0) {
-      if (!this.readyToJoin()) return needMore;
+      if (this.waiting && !this.readyToJoin()) return needMore;
       this.join();
     }
+    this.waiting = false;
     if (this.argsLeft > 0) return this.continueMultibulk();
     // Empty commands (a bare newline, "*0", "*-1") are skipped; each pass consumes bytes.
     while (this.offset < this.buffer.length) {
@@ -114,6 +117,7 @@ export class RequestParser {
     this.pending = [];
     this.pendingBytes = 0;
     this.pendingHasLineEnd = false;
+    this.waiting = false;
     this.waitBytes = 0;
   }
 
@@ -216,6 +220,7 @@ export class RequestParser {
 
   private wait(bytes: number): ParseResult {
     assert(bytes >= 0, 'wait for a non-negative byte count');
+    this.waiting = true;
     this.waitBytes = bytes;
     return needMore;
   }

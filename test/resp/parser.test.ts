@@ -190,3 +190,19 @@ test('inline splitting handles quotes and escapes like sdssplitargs', () => {
   assert.deepEqual(split('""'), ['']);
   assert.deepEqual(split(''), []);
 });
+
+test('complete commands left in the buffer are served even when more bytes arrive first', () => {
+  const parser = new RequestParser();
+  parser.push(Buffer.from('*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$5\r\nhello\r\n'));
+  const first = parser.next();
+  assert.equal(first.kind, 'command');
+  // The caller stopped its turn here; a partial frame without a line end arrives meanwhile.
+  parser.push(Buffer.from('*1'));
+  const second = parser.next();
+  assert.equal(second.kind, 'command');
+  if (second.kind === 'command') assert.deepEqual(second.argv.map(String), ['ECHO', 'hello']);
+  assert.equal(parser.next().kind, 'needMore');
+  parser.push(Buffer.from('\r\n$4\r\nPING\r\n'));
+  const third = parser.next();
+  assert.equal(third.kind, 'command');
+});
