@@ -33,6 +33,20 @@ describe('commands and replies', () => {
     c.close();
   });
 
+  test('pipelines longer than one turn are served completely, in order', async () => {
+    const c = await client();
+    const pings = Array.from({ length: 10_000 }, (_, i) => encodeCommand(['ECHO', String(i)]));
+    c.send(Buffer.concat(pings));
+    const replies = (await c.replies(10_000)).map(show);
+    assert.deepEqual(replies.slice(0, 3), ['0', '1', '2']);
+    assert.equal(replies[9_999], '9999');
+    await c.call('SET', 'turn:big', Buffer.alloc(100_000, 'b'));
+    c.send(Buffer.concat(Array.from({ length: 40 }, () => encodeCommand(['GET', 'turn:big']))));
+    const big = await c.replies(40);
+    assert.ok(big.every((r) => r.type === 'bulk' && r.value.length === 100_000));
+    c.close();
+  });
+
   test('inline commands and quoting', async () => {
     const c = await client();
     c.send('SET "inline key" \'a b\'\r\nGET "inline key"\nPING\r\n\r\n');
