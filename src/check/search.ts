@@ -19,10 +19,7 @@ import { assert } from '../lib/assert.js';
 import { ADDED, FULL, PRESENT, StateCache } from './cache.js';
 import type { Verdict } from './history.js';
 import { EntryLists, NIL } from './lists.js';
-import {
-  ABSENT, candidates, CAS_HIT, CAS_MAYBE, CAS_MISS, DELETE, DELETE_MISS, INCR_MAYBE, INCR_OK, READ, WILDCARD, WRITE,
-  type ModelOp, type ValueTable,
-} from './model.js';
+import { candidates, CAS_MISS, DELETE_MISS, READ, WILDCARD, type ModelOp, type ValueTable } from './model.js';
 import { FloatingOrder, OperationSets } from './sets.js';
 import { UsefulFloating } from './useful.js';
 
@@ -155,7 +152,7 @@ class Search {
           this.stuckDepth = this.depth;
           this.stuckOp = entry - this.n;
         }
-        if (this.enabling && this.runCanGrow(this.lists.rank[entry]) && this.computeUseful(this.lists.rank[entry])) {
+        if (this.enabling && this.computeUseful(this.lists.rank[entry])) {
           this.limitRank = this.lists.rank[entry];
           entry = this.lists.next[this.lists.floatingHead];
           continue;
@@ -241,38 +238,10 @@ class Search {
     return runBase === NO_RUN ? count : 0;
   }
 
-  /**
-   * Whether extending the current floating run could still enable a fixed candidate. The one case
-   * ruled out is common and costly: an integer value, every fixed candidate the run must enable
-   * needing a smaller integer, and the floating operations left only able to climb (positive
-   * increments) or to leave the integers for good (cas writing a non-integer; writes and deletes
-   * cannot extend a run at all). Such a run never gets there; without this rule, every subset
-   * of the pending increments would be tried.
-   */
-  private runCanGrow(limitRank: number): boolean {
-    const runBase = this.runBase();
-    if (runBase === NO_RUN || runBase === WILDCARD || this.value === WILDCARD) return true;
-    const { problem } = this;
-    const current = problem.values.integerOf(this.value);
-    if (current === null) return true;
-    for (let op = this.lists.next[this.lists.floatingHead]; op !== NIL && this.lists.rank[op] < limitRank; op = this.lists.next[op]) {
-      if (!climbsOrLeavesIntegers(problem.ops[op], problem.values)) return true;
-    }
-    for (let op = this.lists.next[this.lists.fixedHead]; op !== NIL && op < this.n; op = this.lists.next[op]) {
-      const modelOp = problem.ops[op];
-      if (modelOp.omittable) return true;
-      if (candidates(modelOp, runBase, problem.values, this.outAtBase) > 0) continue; // not one to enable
-      const target = integerTarget(modelOp, problem.values);
-      if (target === null || target > current) return true;
-    }
-    return false;
-  }
-
   /** Marks the floating calls worth trying at this level (useful.ts); false when there are none. */
   private computeUseful(limitRank: number): boolean {
     const runBase = this.runBase();
-    const base = runBase === NO_RUN ? this.value : runBase;
-    return this.useful.compute(this.lists, this.n, base, this.value, limitRank);
+    return this.useful.compute(this.lists, this.n, runBase === NO_RUN ? null : runBase, this.value, limitRank);
   }
 
   /** The value before the run of floating operations at the top of the path, or NO_RUN. */
@@ -283,6 +252,8 @@ class Search {
 
   private push(op: number, choice: number): void {
     const d = this.depth;
+    assert(d < this.n, 'the path is never longer than the operations');
+    assert(this.sets.has(op), 'an operation is added to the set before it is pushed');
     const runBase = this.runBase();
     this.stackOps[d] = op;
     this.stackValues[d] = this.value;
@@ -342,35 +313,5 @@ class Search {
     return this.cache.count >= this.limits.maxStates
       ? `state limit reached (${this.limits.maxStates} states)`
       : `memory limit reached (${this.cache.bytes} of ${this.limits.maxMemoryBytes} bytes)`;
-  }
-}
-
-/** The one integer value that allows `op`, or null when that is not a single integer. */
-function integerTarget(op: ModelOp, values: ValueTable): bigint | null {
-  switch (op.behaviour) {
-    case READ:
-    case CAS_HIT:
-      return op.observed === ABSENT ? null : values.integerOf(op.observed);
-    case INCR_OK: {
-      const output = values.integerOf(op.observed);
-      return output === null ? null : output - op.delta;
-    }
-    default:
-      return null;
-  }
-}
-
-/** Whether a floating op, applied within a run, can only raise an integer or make it a non-integer. */
-function climbsOrLeavesIntegers(op: ModelOp, values: ValueTable): boolean {
-  switch (op.behaviour) {
-    case INCR_MAYBE:
-      return op.delta > 0n;
-    case CAS_MAYBE:
-      return values.integerOf(op.written) === null;
-    case WRITE:
-    case DELETE:
-      return true; // blind: never directly follows another floating operation
-    default:
-      return false;
   }
 }

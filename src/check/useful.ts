@@ -4,7 +4,8 @@
 // a cas that acts needs its expected value, an increment that acts needs an integer (or absent).
 // Working backwards from those target values gives every operation that can be part of such a
 // run; the rest are skipped. Unique written values make most pending unknown writes useless
-// most of the time, which is what keeps histories full of timeouts tractable.
+// most of the time, which is what keeps histories full of timeouts tractable. Runs of positive
+// increments are also cut once they have climbed past every integer target.
 
 import { assert } from '../lib/assert.js';
 import { type EntryLists, NIL } from './lists.js';
@@ -39,10 +40,40 @@ export class UsefulFloating {
   }
 
   /**
-   * Marks the useful floating calls ranked below `limitRank` for a level whose run started from
-   * `base` (the current value when no run is open). Returns whether any is useful.
+   * Whether extending the current floating run could still enable a fixed candidate. The one case
+   * ruled out is common and costly: an integer value, every fixed candidate the run must enable
+   * needing a smaller integer, and the floating operations left only able to climb (positive
+   * increments) or to leave the integers for good (cas writing a non-integer; writes and deletes
+   * cannot extend a run at all). Such a run never gets there; without this rule, every subset
+   * of the pending increments would be tried.
    */
-  compute(lists: EntryLists, opCount: number, base: number, value: number, limitRank: number): boolean {
+  private runCanGrow(lists: EntryLists, opCount: number, runBase: number, value: number, limitRank: number): boolean {
+    if (runBase === WILDCARD || value === WILDCARD) return true;
+    const current = this.values.integerOf(value);
+    if (current === null) return true;
+    for (let op = lists.next[lists.floatingHead]; op !== NIL && lists.rank[op] < limitRank; op = lists.next[op]) {
+      if (!climbsOrLeavesIntegers(this.ops[op], this.values)) return true;
+    }
+    for (let op = lists.next[lists.fixedHead]; op !== NIL && op < opCount; op = lists.next[op]) {
+      const modelOp = this.ops[op];
+      if (modelOp.omittable) return true;
+      if (candidates(modelOp, runBase, this.values, this.scratch) > 0) continue; // not one to enable
+      const target = integerTarget(modelOp, this.values);
+      if (target === null || target > current) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Marks the useful floating calls ranked below `limitRank` for a level at `value`, inside a run
+   * that started from `runBase` (null when no run is open). Returns whether any is useful.
+   */
+  compute(lists: EntryLists, opCount: number, runBase: number | null, value: number, limitRank: number): boolean {
+    if (runBase !== null && !this.runCanGrow(lists, opCount, runBase, value, limitRank)) {
+      this.markAll(lists, limitRank, 0);
+      return false;
+    }
+    const base = runBase ?? value;
     this.collectTargets(lists, opCount, base);
     if (base === WILDCARD || value === WILDCARD) this.anyValue = true;
     let any = false;
@@ -52,7 +83,7 @@ export class UsefulFloating {
     }
     if (this.anyValue) return any;
     for (let pass = 0, changed = true; changed; pass++) {
-      if (pass >= MAX_PASSES) return this.markAll(lists, limitRank); // give up pruning, stay sound
+      if (pass >= MAX_PASSES) return this.markAll(lists, limitRank, 1); // give up pruning, stay sound
       changed = false;
       for (let op = lists.next[lists.floatingHead]; op !== NIL && lists.rank[op] < limitRank; op = lists.next[op]) {
         if (this.useful[op] === 1 || !this.produces(this.ops[op])) continue;
@@ -135,12 +166,43 @@ export class UsefulFloating {
     if (op.behaviour === INCR_MAYBE) this.feedsInteger = true;
   }
 
-  private markAll(lists: EntryLists, limitRank: number): boolean {
+  /** Sets every candidate floating call's mark; returns whether there is any. */
+  private markAll(lists: EntryLists, limitRank: number, mark: 0 | 1): boolean {
     let any = false;
     for (let op = lists.next[lists.floatingHead]; op !== NIL && lists.rank[op] < limitRank; op = lists.next[op]) {
-      this.useful[op] = 1;
+      this.useful[op] = mark;
       any = true;
     }
-    return any;
+    return any && mark === 1;
+  }
+}
+
+/** The one integer value that allows `op`, or null when that is not a single integer. */
+function integerTarget(op: ModelOp, values: ValueTable): bigint | null {
+  switch (op.behaviour) {
+    case READ:
+    case CAS_HIT:
+      return op.observed === ABSENT ? null : values.integerOf(op.observed);
+    case INCR_OK: {
+      const output = values.integerOf(op.observed);
+      return output === null ? null : output - op.delta;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Whether a floating op, applied within a run, can only raise an integer or make it a non-integer. */
+function climbsOrLeavesIntegers(op: ModelOp, values: ValueTable): boolean {
+  switch (op.behaviour) {
+    case INCR_MAYBE:
+      return op.delta > 0n;
+    case CAS_MAYBE:
+      return values.integerOf(op.written) === null;
+    case WRITE:
+    case DELETE:
+      return true; // blind: never directly follows another floating operation
+    default:
+      return false;
   }
 }
