@@ -1,5 +1,5 @@
-// Fuzzing a live server for a bounded time: random bytes and mutated valid frames on many
-// connections. The process must never die, its memory must stay bounded, and a well-formed client
+// Fuzzing a live server for a bounded time: random bytes, mutated valid frames and well-formed
+// commands with hostile arguments on many connections. The process must never die, its memory must stay bounded, and a well-formed client
 // on its own connection must keep getting correct replies throughout.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,6 +57,31 @@ function mutated(prng: Prng): Buffer {
   return Buffer.from(bytes);
 }
 
+/** Well-formed commands with hostile arguments: every command of the table, odd numbers and options. */
+const commandNames = [
+  'GET', 'SET', 'SETNX', 'SETEX', 'PSETEX', 'GETSET', 'GETDEL', 'GETEX', 'MGET', 'MSET', 'MSETNX', 'STRLEN', 'INCR', 'DECR',
+  'INCRBY', 'DECRBY', 'INCRBYFLOAT', 'APPEND', 'GETRANGE', 'SETRANGE', 'DEL', 'UNLINK', 'DELEX', 'EXISTS', 'TYPE', 'RENAME',
+  'RENAMENX', 'DBSIZE', 'KEYS', 'SCAN', 'RANDOMKEY', 'EXPIRE', 'PEXPIRE', 'EXPIREAT', 'PEXPIREAT', 'TTL', 'PTTL', 'EXPIRETIME',
+  'PEXPIRETIME', 'PERSIST', 'PING', 'ECHO', 'HELLO', 'AUTH', 'SELECT', 'RESET', 'CLIENT', 'INFO', 'COMMAND', 'MULTI', 'EXEC',
+  'DISCARD', 'WATCH', 'UNWATCH', 'TIME', 'CAIRN.EXPIRED',
+];
+const hostileArgs = [
+  'k1', 'k2', 'k*', '0', '1', '-1', '100', '4294967296', '9223372036854775807', '-9223372036854775808', '99999999999999999999',
+  '1.5', '-0', 'nan', 'inf', '1e308', 'NX', 'XX', 'GT', 'LT', 'EX', 'PX', 'EXAT', 'PXAT', 'GET', 'KEEPTTL', 'PERSIST', 'IFEQ',
+  'IFNE', 'MATCH', '*', '[', '\\', 'COUNT', 'TYPE', 'string', 'ID', 'LIST', 'INFO', 'SETNAME', 'SETINFO', 'LIB-NAME', 'DOCS',
+  '3', '2', 'AUTH', '', 'x'.repeat(200),
+];
+
+function hostileCommands(prng: Prng): Buffer {
+  const frames: Buffer[] = [];
+  for (let i = prng.int(1, 30); i > 0; i--) {
+    const argv = [prng.pick(commandNames)];
+    for (let j = prng.int(0, 6); j > 0; j--) argv.push(prng.pick(hostileArgs));
+    frames.push(encodeCommand(argv));
+  }
+  return Buffer.concat(frames);
+}
+
 function randomBytes(prng: Prng): Buffer {
   const length = prng.int(1, 4096);
   const alphabet = prng.chance(0.5) ? [0x2a, 0x24, 0x0d, 0x0a, 0x31, 0x2d, 0x22, 0x20, 0x61] : undefined;
@@ -72,7 +97,11 @@ async function hostile(port: number, prng: Prng): Promise<void> {
     socket.once('connect', resolve);
     socket.once('close', resolve);
   });
-  const stream = Buffer.concat(Array.from({ length: prng.int(1, 5) }, () => (prng.chance(0.6) ? mutated(prng) : randomBytes(prng))));
+  const pieces = Array.from({ length: prng.int(1, 5) }, () => {
+    const kind = prng.int(0, 9);
+    return kind < 4 ? mutated(prng) : kind < 7 ? hostileCommands(prng) : randomBytes(prng);
+  });
+  const stream = Buffer.concat(pieces);
   for (let at = 0; at < stream.length && !socket.destroyed; ) {
     const size = prng.int(1, 2000);
     socket.write(stream.subarray(at, at + size));
