@@ -7,7 +7,7 @@ import { Prng } from '../../src/lib/prng.js';
 import { RaftNode } from '../../src/raft/node.js';
 import { makeMembership } from '../../src/raft/membership.js';
 import {
-  EntryKind, type Entry, type HardState, type Message, type PersistedState, type RaftConfig, type ReadState, type Snapshot,
+  EntryKind, type Entry, type HardState, type Message, type PersistedState, type RaftConfig, type ReadState, type Ready, type Snapshot,
 } from '../../src/raft/types.js';
 
 export class MemStorage {
@@ -71,6 +71,9 @@ export class Cluster {
   filters: Filter[] = [];
   /** Rewrites a message in flight (a test's way to model partial delivery). */
   rewrite: ((m: Message) => Message) | null = null;
+  /** When set and true for a node, its next Ready is held outstanding (see processReadies). */
+  holdReady: ((id: string) => boolean) | null = null;
+  private readonly held = new Map<string, Ready>();
   private readonly leaderOfTerm = new Map<number, string>();
   private readonly prng: Prng;
 
@@ -106,6 +109,7 @@ export class Cluster {
   /** Crash: everything not persisted is lost; the node's state machine restarts from its snapshot. */
   crash(id: string): void {
     this.down.add(id);
+    this.held.delete(id); // a Ready not yet persisted is lost with the process
     const store = this.storage.get(id)!;
     this.applied.set(id, decodeApplied(store.snapshot.data));
   }
@@ -138,37 +142,56 @@ export class Cluster {
     this.rewrite = null;
   }
 
-  /** Handles each live node's Ready as the contract says: persist, send, apply, advance. */
+  /**
+   * Handles each live node's Ready as the contract says: persist, send, apply, advance. With
+   * `holdReady` set, a Ready may stay outstanding across later rounds (like a driver awaiting
+   * fsync) while the node keeps receiving messages and ticks.
+   */
   processReadies(): boolean {
     let any = false;
     for (const id of this.ids) {
       if (this.down.has(id)) continue;
       const node = this.node(id);
+      const held = this.held.get(id);
+      if (held !== undefined) {
+        if (this.holdReady?.(id)) continue;
+        this.held.delete(id);
+        this.handleReady(id, held);
+        any = true;
+      }
       for (let rounds = 0; rounds < 100 && node.hasReady(); rounds++) {
         any = true;
         const rd = node.ready();
-        const store = this.storage.get(id)!;
-        if (rd.snapshot) {
-          store.installSnapshot(rd.snapshot);
-          this.applied.set(id, decodeApplied(rd.snapshot.data));
+        if (this.holdReady?.(id)) {
+          this.held.set(id, rd);
+          break;
         }
-        store.append(rd.entries);
-        if (rd.hardState) store.hardState = { ...rd.hardState };
-        for (const m of rd.messages) {
-          this.sent.push(m);
-          this.queue.push(m);
-        }
-        const applied = this.applied.get(id)!;
-        for (const entry of rd.committedEntries) {
-          assert.equal(entry.index, applied.length + 1, `${id} applies index ${entry.index} after ${applied.length}`);
-          applied.push(entry);
-        }
-        this.readStates.get(id)!.push(...rd.readStates);
-        node.advance(rd);
+        this.handleReady(id, rd);
       }
     }
     this.checkSafety();
     return any;
+  }
+
+  private handleReady(id: string, rd: Ready): void {
+    const store = this.storage.get(id)!;
+    if (rd.snapshot) {
+      store.installSnapshot(rd.snapshot);
+      this.applied.set(id, decodeApplied(rd.snapshot.data));
+    }
+    store.append(rd.entries);
+    if (rd.hardState) store.hardState = { ...rd.hardState };
+    for (const m of rd.messages) {
+      this.sent.push(m);
+      this.queue.push(m);
+    }
+    const applied = this.applied.get(id)!;
+    for (const entry of rd.committedEntries) {
+      assert.equal(entry.index, applied.length + 1, `${id} applies index ${entry.index} after ${applied.length}`);
+      applied.push(entry);
+    }
+    this.readStates.get(id)!.push(...rd.readStates);
+    this.node(id).advance(rd);
   }
 
   /** Delivers messages (and the Readies they cause) until the network is quiet. */

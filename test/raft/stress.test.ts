@@ -18,6 +18,9 @@ function run(seed: number): void {
   const committed = new Map<number, string>(); // index -> value seen applied anywhere
   let proposals = 0;
   const tickWeights = ids.map(() => prng.pick([1, 1, 1, 0.1]));
+  // Half the seeds hold Readies outstanding for a while, as an async driver awaiting fsync does,
+  // so steps and ticks arrive between ready() and advance().
+  if (prng.chance(0.5)) c.holdReady = () => prng.chance(0.4);
   const readFloors = new Map<string, number>(); // requestId -> highest commit index anywhere when issued
   for (let step = 0; step < STEPS; step++) {
     const roll = prng.next();
@@ -72,6 +75,7 @@ function run(seed: number): void {
   }
   // Heal everything: a leader must emerge and commit new entries within a bounded time.
   c.heal();
+  c.holdReady = null;
   for (const id of ids) if (c.down.has(id)) c.start(id);
   let leader: string;
   try {
