@@ -1,7 +1,8 @@
 // The handshake that opens every peer connection. The dialling node sends HELLO (cluster id, its
 // own id, the id it means to reach); the listening node answers ACCEPT or REFUSE (with a reason)
 // and closes a refused socket. Only after ACCEPT does the dialler send Raft messages, so nodes of
-// two clusters, or of two protocol versions, never exchange one. Frames as in peer-codec.ts.
+// two clusters, or of two protocol versions, never exchange one. After ACCEPT the listener sends
+// only KEEPALIVE frames on that connection. Frames as in peer-codec.ts.
 
 import { assert } from '../lib/assert.js';
 import {
@@ -12,6 +13,8 @@ import type { WireSink } from './peer-wire.js';
 export const HELLO_TYPE = 0x40;
 export const ACCEPT_TYPE = 0x41;
 export const REFUSE_TYPE = 0x42;
+/** Sent by the listener on an accepted connection so the dialler can tell a silent peer from a quiet one. */
+export const KEEPALIVE_TYPE = 0x43;
 /** A refusal's reason is at most this many bytes of UTF-8. */
 export const MAX_REASON_BYTES = 1024;
 
@@ -91,4 +94,18 @@ export function decodeHelloReply(body: Buffer): HelloReply {
   const reason = r.str(MAX_REASON_BYTES, 'reason');
   r.end('REFUSE');
   return { kind: 'refuse', reason };
+}
+
+export function encodeKeepalive(): Buffer {
+  return frame(KEEPALIVE_TYPE, () => {});
+}
+
+/** The only frame a dialler may receive after ACCEPT; anything else throws CAIRN_CORRUPT. */
+export function decodeKeepalive(body: Buffer): void {
+  const r = new WireReader(body);
+  const version = r.u8('version');
+  if (version !== PEER_PROTOCOL_VERSION) throw corrupt(`version ${version}, expected ${PEER_PROTOCOL_VERSION}`);
+  const type = r.u8('type');
+  if (type !== KEEPALIVE_TYPE) throw corrupt(`expected KEEPALIVE after ACCEPT, got type ${type}`);
+  r.end('KEEPALIVE');
 }

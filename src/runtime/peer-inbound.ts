@@ -1,0 +1,150 @@
+// One accepted peer connection: it only receives. The first frame must be a HELLO with our
+// protocol version, our cluster id and our node id, within connectTimeoutMs; otherwise the
+// connection is refused (REFUSE with the reason, then closed) and logged. After ACCEPT every frame
+// must decode as a Raft message from the greeted node to us; anything malformed closes this one
+// socket — never the node — and is logged. The listener sends KEEPALIVE frames on it.
+
+import type { Socket } from 'node:net';
+import { assert } from '../lib/assert.js';
+import type { Message } from '../raft/types.js';
+import { decodeMessage } from './peer-codec.js';
+import { FrameSplitter } from './peer-frames.js';
+import { decodeHello, encodeAccept, encodeKeepalive, encodeRefuse } from './peer-handshake.js';
+import type { Hello } from './peer-handshake.js';
+import type { PeerSettings } from './peer-options.js';
+import { corrupt } from './peer-wire.js';
+
+type InboundState = 'greeting' | 'open' | 'done';
+
+export interface InboundHandlers {
+  /** A HELLO was accepted from `peerId`. */
+  accepted(peerId: string): void;
+  /** One message, already checked to come from the greeted peer and to be addressed to us. */
+  deliver(peerId: string, message: Message): void;
+  closed(connection: InboundConnection): void;
+}
+
+const KEEPALIVE = encodeKeepalive();
+
+export class InboundConnection {
+  private state: InboundState = 'greeting';
+  private peerId: string | null = null;
+  private readonly splitter: FrameSplitter;
+  private readonly remote: string;
+  private greetTimer: NodeJS.Timeout | null;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly settings: PeerSettings,
+    private readonly handlers: InboundHandlers,
+  ) {
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.splitter = new FrameSplitter(settings.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, settings.peerSilenceTimeoutMs);
+    this.greetTimer = setTimeout(() => this.fail('no HELLO within the connect timeout'), settings.connectTimeoutMs);
+    this.greetTimer.unref();
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => {}); // the close that follows is what matters; resets are routine
+    socket.on('close', () => {
+      if (this.state !== 'done' && this.splitter.pendingBytes > 0) {
+        this.settings.log('peer.garbage', { direction: 'inbound', remote: this.remote, peer: this.peerId, error: `connection closed inside a frame (${this.splitter.pendingBytes} bytes discarded)` });
+      }
+      this.clearGreetTimer();
+      this.state = 'done';
+      handlers.closed(this);
+    });
+  }
+
+  /** Called by the transport's keepalive timer. */
+  sendKeepalive(): void {
+    if (this.state === 'open' && this.socket.writableLength < this.settings.maxBatchBytes) this.socket.write(KEEPALIVE);
+  }
+
+  destroy(): void {
+    this.state = 'done';
+    this.socket.destroy();
+  }
+
+  get isClosed(): boolean {
+    return this.socket.closed;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'done') return;
+    const messages: Message[] = [];
+    try {
+      for (const body of this.splitter.push(chunk)) {
+        if (this.state === 'greeting') {
+          this.greet(body);
+          if ((this.state as InboundState) !== 'open') return;
+        } else {
+          messages.push(this.check(decodeMessage(body)));
+        }
+      }
+    } catch (error) {
+      // Only decoding runs in here; whatever it throws, the bytes were bad: drop this socket.
+      this.settings.log('peer.garbage', { direction: 'inbound', remote: this.remote, peer: this.peerId, error: error instanceof Error ? error.message : String(error) });
+      this.fail(null);
+    }
+    const peerId = this.peerId;
+    if (peerId === null) return;
+    // Delivered outside the try: an exception from the node's own receiver is not the peer's fault.
+    for (const message of messages) this.handlers.deliver(peerId, message);
+  }
+
+  private check(message: Message): Message {
+    assert(this.peerId !== null, 'a message before the greeting');
+    if (message.from !== this.peerId) throw corrupt(`message from ${message.from} on ${this.peerId}'s connection`);
+    if (message.to !== this.settings.nodeId) throw corrupt(`message for ${message.to} reached ${this.settings.nodeId}`);
+    return message;
+  }
+
+  private greet(body: Buffer): void {
+    const result = decodeHello(body);
+    if (result.kind === 'version') {
+      this.refuse(`protocol version ${result.version} is not supported (this node speaks version 1)`, null);
+      return;
+    }
+    const reason = this.refusalReason(result.hello);
+    if (reason !== null) {
+      this.refuse(reason, result.hello);
+      return;
+    }
+    this.clearGreetTimer();
+    this.state = 'open';
+    this.peerId = result.hello.from;
+    this.socket.write(encodeAccept(this.settings.nodeId));
+    this.settings.log('peer.inbound_accepted', { remote: this.remote, peer: this.peerId });
+    this.handlers.accepted(this.peerId);
+  }
+
+  private refusalReason(hello: Hello): string | null {
+    if (hello.clusterId !== this.settings.clusterId) return `cluster id ${JSON.stringify(hello.clusterId)} is not this cluster's (${JSON.stringify(this.settings.clusterId)})`;
+    if (hello.to !== this.settings.nodeId) return `this is node ${JSON.stringify(this.settings.nodeId)}, not ${JSON.stringify(hello.to)}`;
+    if (hello.from === this.settings.nodeId) return `a node cannot dial itself (${JSON.stringify(hello.from)})`;
+    return null;
+  }
+
+  private refuse(reason: string, hello: Hello | null): void {
+    this.settings.log('peer.inbound_refused', { remote: this.remote, reason, peer: hello?.from ?? null, clusterId: hello?.clusterId ?? null });
+    this.state = 'done';
+    this.clearGreetTimer();
+    // end() sends REFUSE then FIN; the timer destroys a peer that never closes its side.
+    this.socket.end(encodeRefuse(reason));
+    const timer = setTimeout(() => this.socket.destroy(), this.settings.connectTimeoutMs);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+
+  private fail(reason: string | null): void {
+    if (reason !== null) this.settings.log('peer.inbound_timeout', { remote: this.remote, reason });
+    this.state = 'done';
+    this.socket.destroy();
+  }
+
+  private clearGreetTimer(): void {
+    if (this.greetTimer !== null) clearTimeout(this.greetTimer);
+    this.greetTimer = null;
+  }
+}

@@ -1,0 +1,207 @@
+// TcpPeerTransport: io/Transport<Message> over node:net between Cairn nodes. It listens on the
+// peer port for inbound connections (which only receive) and keeps one outbound link per peer
+// (which only sends; see peer-outbound.ts). Messages sent during one event-loop turn go out in one
+// write per peer. Peers can be added, removed and re-addressed at runtime with setPeers().
+// docs/TRANSPORT.md describes the wire format, handshake, backoff, bounds and failure handling.
+
+import { createServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { assert } from '../lib/assert.js';
+import { CairnError } from '../lib/errors.js';
+import type { NodeId, Transport } from '../io/transport.js';
+import type { Message } from '../raft/types.js';
+import { parsePeerAddress } from './peer-address.js';
+import { encodeMessage } from './peer-codec.js';
+import { InboundConnection } from './peer-inbound.js';
+import { resolvePeerSettings } from './peer-options.js';
+import type { PeerMap, PeerSettings, PeerStats, TcpPeerTransportOptions } from './peer-options.js';
+import { PeerLink } from './peer-outbound.js';
+import { MAX_ID_BYTES } from './peer-wire.js';
+
+export type { PeerMap, PeerStats, TcpPeerTransportOptions } from './peer-options.js';
+
+type Receiver = (from: NodeId, message: Message) => void;
+
+function toEntries(peers: PeerMap): [string, string][] {
+  return peers instanceof Map ? [...peers.entries()] : Object.entries(peers);
+}
+
+function checkId(name: string, id: string): void {
+  const bytes = Buffer.byteLength(id, 'utf8');
+  if (bytes === 0 || bytes > MAX_ID_BYTES) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${name} must be 1..${MAX_ID_BYTES} bytes, got ${bytes}`);
+}
+
+export class TcpPeerTransport implements Transport<Message> {
+  private readonly links = new Map<NodeId, PeerLink>();
+  private readonly inbound = new Set<InboundConnection>();
+  private readonly dirty = new Set<PeerLink>();
+  /** close() waits on these: one per inbound connection still closing. */
+  private readonly closeWaiters = new Map<InboundConnection, () => void>();
+  private flushScheduled: NodeJS.Immediate | null = null;
+  private readonly keepaliveTimer: NodeJS.Timeout;
+  private receiver: Receiver | null = null;
+  private closed = false;
+  /** Messages for a node that is not a peer, or received before onReceive(). */
+  private unroutable = 0;
+
+  private constructor(
+    private readonly settings: PeerSettings,
+    private readonly server: Server,
+  ) {
+    this.keepaliveTimer = setInterval(() => this.keepalive(), settings.keepaliveIntervalMs);
+    this.keepaliveTimer.unref();
+    server.on('connection', (socket: Socket) => this.accept(socket));
+  }
+
+  /** Listens on the peer port, then dials the initial peers. */
+  static async start(options: TcpPeerTransportOptions): Promise<TcpPeerTransport> {
+    const settings = resolvePeerSettings(options);
+    checkId('nodeId', settings.nodeId);
+    checkId('clusterId', settings.clusterId);
+    const server = createServer({ noDelay: true });
+    server.maxConnections = settings.maxInboundConnections;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error) => reject(new CairnError('CAIRN_IO', `cannot listen for peers on ${settings.listenHost}:${settings.listenPort}: ${error.message}`, { cause: error })));
+      server.listen(settings.listenPort, settings.listenHost, () => resolve());
+    });
+    server.on('error', (error) => settings.log('peer.listener_error', { error: error.message }));
+    const transport = new TcpPeerTransport(settings, server);
+    settings.log('peer.listening', { nodeId: settings.nodeId, clusterId: settings.clusterId, host: settings.listenHost, port: transport.listenPort });
+    if (options.peers !== undefined) transport.setPeers(options.peers);
+    return transport;
+  }
+
+  /** The port the listener is bound to (useful with listenPort 0). */
+  get listenPort(): number {
+    const address = this.server.address() as AddressInfo | null;
+    assert(address !== null && typeof address === 'object', 'the peer listener is not bound');
+    return address.port;
+  }
+
+  send(to: NodeId, message: Message): void {
+    if (this.closed) return;
+    const link = this.links.get(to);
+    if (link === undefined) {
+      this.unroutable++;
+      return;
+    }
+    // The receiving side drops the connection for a message that is not from us to it.
+    if (message.to !== to || message.from !== this.settings.nodeId) {
+      throw new CairnError('CAIRN_INVALID_ARGUMENT', `message ${message.from}->${message.to} sent as ${this.settings.nodeId}->${to}`);
+    }
+    link.enqueue(encodeMessage(message));
+  }
+
+  onReceive(receiver: Receiver): void {
+    assert(this.receiver === null, 'onReceive registers the one receiver, once');
+    this.receiver = receiver;
+  }
+
+  /**
+   * Makes the peer set exactly `peers` (the node's own id is skipped): new peers are dialled, removed
+   * ones closed with their queues, and a changed address redialled. Addresses are checked first,
+   * so a bad one throws CAIRN_INVALID_ARGUMENT and changes nothing.
+   */
+  setPeers(peers: PeerMap): void {
+    assert(!this.closed, 'setPeers after close');
+    const wanted = new Map<string, string>();
+    for (const [id, address] of toEntries(peers)) {
+      checkId('peer id', id);
+      parsePeerAddress(address);
+      if (id !== this.settings.nodeId) wanted.set(id, address);
+    }
+    for (const [id, link] of this.links) {
+      if (wanted.has(id)) continue;
+      this.links.delete(id);
+      this.dirty.delete(link);
+      this.settings.log('peer.removed', { peer: id });
+      void link.close();
+    }
+    for (const [id, address] of wanted) {
+      const link = this.links.get(id);
+      if (link !== undefined) {
+        link.setAddress(address);
+        continue;
+      }
+      this.settings.log('peer.added', { peer: id, address });
+      this.links.set(id, new PeerLink(id, address, this.settings, (l) => this.requestFlush(l)));
+    }
+  }
+
+  /** One entry per peer, sorted by id: for INFO, CLUSTER INFO and /metrics. */
+  stats(): PeerStats[] {
+    return [...this.links.values()].map((link) => link.stats()).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Messages dropped because the target was not a peer or no receiver was registered yet. */
+  get unroutableMessages(): number {
+    return this.unroutable;
+  }
+
+  /** Stops listening, closes every connection and timer; resolves when all sockets are closed. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.keepaliveTimer);
+    if (this.flushScheduled !== null) clearImmediate(this.flushScheduled);
+    this.flushScheduled = null;
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const inboundClosed = [...this.inbound].map((connection) => new Promise<void>((resolve) => {
+      if (connection.isClosed) resolve();
+      else {
+        this.closeWaiters.set(connection, resolve);
+        connection.destroy();
+      }
+    }));
+    const linksClosed = [...this.links.values()].map((link) => link.close());
+    this.links.clear();
+    this.dirty.clear();
+    await Promise.all([serverClosed, ...inboundClosed, ...linksClosed]);
+    this.settings.log('peer.closed', { nodeId: this.settings.nodeId });
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    const connection = new InboundConnection(socket, this.settings, {
+      accepted: (peerId) => this.links.get(peerId)?.peerIsUp(),
+      deliver: (peerId, message) => this.deliver(peerId, message),
+      closed: (c) => {
+        this.inbound.delete(c);
+        this.closeWaiters.get(c)?.();
+        this.closeWaiters.delete(c);
+      },
+    });
+    this.inbound.add(connection);
+  }
+
+  private deliver(peerId: string, message: Message): void {
+    if (this.closed) return;
+    this.links.get(peerId)?.countReceived();
+    if (this.receiver === null) {
+      this.unroutable++;
+      return;
+    }
+    this.receiver(peerId, message);
+  }
+
+  /** Every link asking in this turn is flushed once, after the turn: one write per peer. */
+  private requestFlush(link: PeerLink): void {
+    this.dirty.add(link);
+    if (this.flushScheduled !== null) return;
+    this.flushScheduled = setImmediate(() => {
+      this.flushScheduled = null;
+      const links = [...this.dirty];
+      this.dirty.clear();
+      for (const l of links) l.flush();
+    });
+  }
+
+  private keepalive(): void {
+    const nowMs = performance.now();
+    for (const connection of this.inbound) connection.sendKeepalive();
+    for (const link of this.links.values()) link.checkSilence(nowMs);
+  }
+}
