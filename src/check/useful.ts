@@ -6,37 +6,57 @@
 // run; the rest are skipped. Unique written values make most pending unknown writes useless
 // most of the time, which is what keeps histories full of timeouts tractable. Runs of positive
 // increments are also cut once they have climbed past every integer target.
+//
+// The marks cost what they mark, not the pool: floating operations are indexed by the value they
+// write, and a mark is a stamp of the current computation, so nothing needs clearing.
 
 import { assert } from '../lib/assert.js';
 import { type EntryLists, NIL } from './lists.js';
 import {
-  ABSENT, candidates, CAS_HIT, CAS_MAYBE, CAS_MISS, DELETE, DELETE_HIT, DELETE_MISS, INCR_MAYBE, INCR_OK, READ,
-  WILDCARD, WRITE, type ModelOp, type ValueTable,
+  ABSENT, candidates, CAS_HIT, CAS_MAYBE, DELETE, DELETE_MISS, INCR_MAYBE, INCR_OK, READ, WILDCARD, WRITE,
+  type ModelOp, type ValueTable,
 } from './model.js';
 
-/** A fixpoint over at most this many passes; each pass adds an operation or stops. */
-const MAX_PASSES = 64;
-
 export class UsefulFloating {
-  private readonly useful: Uint8Array;
+  /** stamp[op] === this.stamp marks op useful in the current computation. */
+  private readonly stamps: Int32Array;
+  private stamp = 0;
+  /** Every floating operation is useful (a target that is not a single value). */
+  private all = false;
+  /** Floating writes and cas, by the value they write; deletes; increments; writers of integers. */
+  private readonly writersOf = new Map<number, number[]>();
+  private readonly deletes: number[] = [];
+  private readonly increments: number[] = [];
+  private readonly integerWriters: number[] = [];
   private readonly targets = new Set<number>();
+  private readonly queue: number[] = [];
+  private incrementsMarked = false;
+  private deletesMarked = false;
+  private integerWritersMarked = false;
   private readonly scratch = new Int32Array(2);
-  private anyValue = false;
-  private anyPresent = false;
-  private integerTarget = false;
-  private feedsInteger = false;
 
   constructor(
     private readonly ops: readonly ModelOp[],
     private readonly floating: readonly boolean[],
     private readonly values: ValueTable,
   ) {
-    this.useful = new Uint8Array(ops.length);
+    this.stamps = new Int32Array(ops.length);
+    ops.forEach((op, i) => {
+      if (!floating[i]) return;
+      if (op.behaviour === DELETE) this.deletes.push(i);
+      else if (op.behaviour === INCR_MAYBE) this.increments.push(i);
+      else if (op.behaviour === WRITE || op.behaviour === CAS_MAYBE) {
+        const list = this.writersOf.get(op.written) ?? [];
+        list.push(i);
+        this.writersOf.set(op.written, list);
+        if (values.integerOf(op.written) !== null) this.integerWriters.push(i);
+      }
+    });
   }
 
   isUseful(op: number): boolean {
     assert(this.floating[op], 'usefulness is about floating operations');
-    return this.useful[op] === 1;
+    return this.all || this.stamps[op] === this.stamp;
   }
 
   /**
@@ -65,115 +85,108 @@ export class UsefulFloating {
   }
 
   /**
-   * Marks the useful floating calls ranked below `limitRank` for a level at `value`, inside a run
-   * that started from `runBase` (null when no run is open). Returns whether any is useful.
+   * Marks the floating operations useful at a level at `value`, inside a run that started from
+   * `runBase` (null when no run is open), whose first open fixed return is ranked `limitRank`.
+   * Returns false when no run can help here.
    */
   compute(lists: EntryLists, opCount: number, runBase: number | null, value: number, limitRank: number): boolean {
-    if (runBase !== null && !this.runCanGrow(lists, opCount, runBase, value, limitRank)) {
-      this.markAll(lists, limitRank, 0);
-      return false;
-    }
+    this.stamp++;
+    this.all = false;
+    if (runBase !== null && !this.runCanGrow(lists, opCount, runBase, value, limitRank)) return false;
     const base = runBase ?? value;
-    this.collectTargets(lists, opCount, base);
-    if (base === WILDCARD || value === WILDCARD) this.anyValue = true;
+    if (base === WILDCARD || value === WILDCARD || !this.collectTargets(lists, opCount, base)) {
+      this.all = true;
+      return true;
+    }
+    this.incrementsMarked = false;
+    this.deletesMarked = false;
+    this.integerWritersMarked = false;
     let any = false;
-    for (let op = lists.next[lists.floatingHead]; op !== NIL && lists.rank[op] < limitRank; op = lists.next[op]) {
-      this.useful[op] = this.anyValue ? 1 : 0;
-      any ||= this.anyValue;
-    }
-    if (this.anyValue) return any;
-    for (let pass = 0, changed = true; changed; pass++) {
-      if (pass >= MAX_PASSES) return this.markAll(lists, limitRank, 1); // give up pruning, stay sound
-      changed = false;
-      for (let op = lists.next[lists.floatingHead]; op !== NIL && lists.rank[op] < limitRank; op = lists.next[op]) {
-        if (this.useful[op] === 1 || !this.produces(this.ops[op])) continue;
-        this.useful[op] = 1;
-        this.feed(this.ops[op]);
-        changed = true;
-        any = true;
-      }
-    }
+    for (let i = 0; i < this.queue.length; i++) any = this.markProducersOf(this.queue[i]) || any;
+    this.queue.length = 0;
     return any;
   }
 
-  /** The values that would allow a fixed candidate the base value forbids. */
-  private collectTargets(lists: EntryLists, opCount: number, base: number): void {
+  /**
+   * Queues the values that would allow a fixed candidate the base value forbids. False when
+   * some candidate's allowed values are not a few single values (then everything is useful).
+   */
+  private collectTargets(lists: EntryLists, opCount: number, base: number): boolean {
     this.targets.clear();
-    this.anyValue = false;
-    this.anyPresent = false;
-    this.integerTarget = false;
-    this.feedsInteger = false;
+    this.queue.length = 0;
     for (let op = lists.next[lists.fixedHead]; op !== NIL && op < opCount; op = lists.next[op]) {
       const fixed = this.ops[op];
-      if (fixed.omittable) {
-        this.anyValue = true;
-        return;
-      }
-      if (base !== WILDCARD && candidates(fixed, base, this.values, this.scratch) > 0) continue;
-      this.addTargetsOf(fixed);
+      if (fixed.omittable) return false;
+      if (candidates(fixed, base, this.values, this.scratch) > 0) continue;
+      if (!this.addTargetsOf(fixed)) return false;
     }
+    return true;
   }
 
-  private addTargetsOf(fixed: ModelOp): void {
+  private addTargetsOf(fixed: ModelOp): boolean {
     switch (fixed.behaviour) {
       case READ:
       case CAS_HIT:
         this.addTarget(fixed.observed);
-        return;
+        return true;
       case DELETE_MISS:
         this.addTarget(ABSENT);
-        return;
-      case DELETE_HIT:
-        this.anyPresent = true;
-        return;
+        return true;
       case INCR_OK: {
         const output = this.values.integerOf(fixed.observed);
         assert(output !== null, 'an incr output is an integer');
         const before = output - fixed.delta;
         this.addTarget(this.values.idOf(String(before)));
         if (before === 0n) this.addTarget(ABSENT);
-        return;
+        return true;
       }
-      case CAS_MISS:
       default:
-        this.anyValue = true;
+        return false; // a cas miss or delete of a present key accepts almost any value
     }
   }
 
   private addTarget(id: number): void {
+    if (this.targets.has(id)) return;
     this.targets.add(id);
-    if (id !== ABSENT && id !== WILDCARD && this.values.integerOf(id) !== null) this.integerTarget = true;
+    this.queue.push(id);
   }
 
-  /** Whether the op, acting, can produce a value some target or useful operation needs. */
-  private produces(op: ModelOp): boolean {
-    switch (op.behaviour) {
-      case WRITE:
-      case CAS_MAYBE:
-        return this.targets.has(op.written) || this.anyPresent || (this.feedsInteger && this.values.integerOf(op.written) !== null);
-      case DELETE:
-        return this.targets.has(ABSENT) || this.feedsInteger;
-      case INCR_MAYBE:
-        return this.integerTarget || this.anyPresent || this.feedsInteger;
-      default:
-        return true;
-    }
-  }
-
-  /** A useful operation makes its own inputs targets: a cas its expected value, an incr any integer. */
-  private feed(op: ModelOp): void {
-    if (op.behaviour === CAS_MAYBE) this.addTarget(op.observed);
-    if (op.behaviour === INCR_MAYBE) this.feedsInteger = true;
-  }
-
-  /** Sets every candidate floating call's mark; returns whether there is any. */
-  private markAll(lists: EntryLists, limitRank: number, mark: 0 | 1): boolean {
+  /** Marks the operations that can produce `target`, and queues what they in turn need. */
+  private markProducersOf(target: number): boolean {
     let any = false;
-    for (let op = lists.next[lists.floatingHead]; op !== NIL && lists.rank[op] < limitRank; op = lists.next[op]) {
-      this.useful[op] = mark;
-      any = true;
+    for (const op of this.writersOf.get(target) ?? []) any = this.mark(op) || any;
+    if (target === ABSENT) any = this.markDeletes() || any;
+    if (target !== ABSENT && this.values.integerOf(target) !== null) any = this.markIncrements() || any;
+    return any;
+  }
+
+  private mark(op: number): boolean {
+    if (this.stamps[op] === this.stamp) return false;
+    this.stamps[op] = this.stamp;
+    const modelOp = this.ops[op];
+    if (modelOp.behaviour === CAS_MAYBE) this.addTarget(modelOp.observed); // it acts only on its expected value
+    return true;
+  }
+
+  private markDeletes(): boolean {
+    if (this.deletesMarked) return false;
+    this.deletesMarked = true;
+    for (const op of this.deletes) this.mark(op);
+    return this.deletes.length > 0;
+  }
+
+  /** Increments produce any integer, and act on any integer or absent value. */
+  private markIncrements(): boolean {
+    if (this.incrementsMarked) return false;
+    this.incrementsMarked = true;
+    for (const op of this.increments) this.mark(op);
+    if (this.increments.length === 0) return false;
+    this.markDeletes();
+    if (!this.integerWritersMarked) {
+      this.integerWritersMarked = true;
+      for (const op of this.integerWriters) this.mark(op);
     }
-    return any && mark === 1;
+    return true;
   }
 }
 
