@@ -42,7 +42,8 @@ export function isValidMessage(m: Message): boolean {
   if (!isId(m.from) || !isId(m.to) || !isIndex(m.term)) return false;
   switch (m.type) {
     case 'vote':
-      return isIndex(m.lastLogIndex) && isIndex(m.lastLogTerm) && typeof m.preVote === 'boolean';
+      return isIndex(m.lastLogIndex) && isIndex(m.lastLogTerm) && typeof m.preVote === 'boolean' &&
+        typeof m.transfer === 'boolean';
     case 'voteResponse':
       return typeof m.granted === 'boolean' && typeof m.preVote === 'boolean';
     case 'append':
