@@ -1,0 +1,142 @@
+// Everything one simulated run is made of, built from one seed in a fixed order: the scheduler,
+// the trace, the network, the invariant checker, the cluster, the clients and the faults. Also the
+// periodic sweep of every node and the run's statistics and result.
+
+import { Prng } from '../lib/prng.js';
+import { HistoryRecorder } from '../check/recorder.js';
+import type { Message } from '../raft/types.js';
+import type { StateMachine } from '../replica/ports.js';
+import { SimClock } from './clock.js';
+import { SimCluster } from './cluster.js';
+import { describeEntry, describeMessage } from './describe.js';
+import { FaultInjector } from './faults.js';
+import { InvariantChecker } from './invariants.js';
+import { CALM_NETWORK, SimNetwork } from './network.js';
+import type { RunOptions, RunResult, RunStats, SimSetup } from './run.js';
+import { Scheduler } from './scheduler.js';
+import { Trace } from './trace.js';
+import { Workload } from './workload.js';
+
+/** Simulated ms between sweeps of every node's status and state. */
+const SWEEP_EVERY_MS = 10;
+
+export class SimWorld<S extends StateMachine> {
+  readonly scheduler = new Scheduler();
+  readonly trace: Trace;
+  readonly network: SimNetwork<Message>;
+  readonly checker: InvariantChecker;
+  readonly cluster: SimCluster<S>;
+  readonly recorder: HistoryRecorder;
+  readonly workload: Workload<S>;
+  readonly faults: FaultInjector<S>;
+  readonly healPrng: Prng;
+  private readonly harnessClock: SimClock;
+  private readonly flowControl: string;
+
+  constructor(
+    private readonly setup: SimSetup<S>,
+    private readonly options: RunOptions,
+  ) {
+    const root = new Prng(options.seed);
+    const scheduler = this.scheduler;
+    this.trace = new Trace(options.traceLines);
+    this.network = new SimNetwork<Message>(scheduler, new Prng(root.nextUint32()), this.trace, describeMessage);
+    this.network.setDefaults(CALM_NETWORK);
+    const nodeCount = options.nodeCount ?? (root.chance(0.5) ? 3 : 5);
+    const replicaOptions = varyFlowControl(options.replica, root);
+    this.flowControl = `batches of ${replicaOptions.raft.maxBatchEntries} entries, ${replicaOptions.raft.maxInflightMessages} in flight`;
+    const ids = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
+    this.checker = new InvariantChecker(this.trace, () => scheduler.nowMs(), (entry) => describeEntry(entry, setup.model.describe));
+    this.cluster = new SimCluster(ids, scheduler, this.network, new Prng(root.nextUint32()), this.trace, {
+      createStateMachine: () => setup.model.createStateMachine(),
+      createNode: setup.createNode,
+      openStorage: setup.openStorage,
+      replicaOptions,
+      observer: this.checker,
+    });
+    this.harnessClock = new SimClock(scheduler, 'harness');
+    const maxOperations = options.workload.clients * options.workload.maxOpsPerClient + 16;
+    this.recorder = new HistoryRecorder(() => scheduler.nowMs(), maxOperations);
+    const reportBug = (message: string): void => this.checker.fail(message);
+    this.workload = new Workload(this.cluster, setup.model, this.recorder, new Prng(root.nextUint32()), this.trace, this.harnessClock, options.workload, reportBug);
+    this.faults = new FaultInjector(this.cluster, this.network, new Prng(root.nextUint32()), this.trace, this.harnessClock, options.faults);
+    this.healPrng = new Prng(root.nextUint32());
+  }
+
+  /** Starts every node, the periodic sweep, the clients and the faults. */
+  start(): void {
+    const { cluster } = this;
+    this.trace.add(0, `SEED=${this.options.seed}: ${cluster.ids.length} nodes, model ${this.setup.model.name}, ${this.flowControl}`);
+    for (const id of cluster.ids) cluster.start(id);
+    const sweep = (): void => {
+      this.sweep();
+      this.harnessClock.setTimer(SWEEP_EVERY_MS, sweep);
+    };
+    this.harnessClock.setTimer(SWEEP_EVERY_MS, sweep);
+    this.workload.start();
+    this.faults.start();
+  }
+
+  /** True once any violation was found (a node that failed to start counts). */
+  failed(): boolean {
+    const { checker, cluster } = this;
+    if (cluster.startFailure !== undefined && checker.violation === undefined) checker.fail(cluster.startFailure);
+    return checker.violation !== undefined;
+  }
+
+  /** Every running node's role and health, and identical state at equal applied index. */
+  sweep(): void {
+    const states: { id: string; appliedIndex: number; encoded: () => Uint8Array }[] = [];
+    for (const id of this.cluster.upIds()) {
+      const node = this.cluster.node(id);
+      const { replica, stateMachine } = node;
+      if (replica === undefined || stateMachine === undefined) continue;
+      const failure = replica.failed();
+      if (failure !== undefined) {
+        this.checker.fail(`${id} stopped on an error: ${failure.stack ?? failure.message}`);
+        return;
+      }
+      const status = replica.status();
+      if (status.role === 'leader') this.checker.leaderElected(id, status.term);
+      states.push({ id, appliedIndex: replica.appliedUpTo(), encoded: () => stateMachine.snapshot() });
+    }
+    this.checker.compareStates(states);
+  }
+
+  result(linearizability = 'not checked'): RunResult {
+    const { checker, options, trace } = this;
+    const stats = { ...this.stats(), linearizability };
+    if (checker.violation === undefined) return { seed: options.seed, ok: true, trace: options.alwaysTrace === true ? trace.lines() : [], stats };
+    return { seed: options.seed, ok: false, violation: checker.violation, trace: trace.lines(), stats };
+  }
+
+  private stats(): RunStats {
+    const { cluster, checker } = this;
+    return {
+      nodes: cluster.ids.length,
+      simMs: this.scheduler.nowMs(),
+      events: this.scheduler.eventsRun(),
+      opsInvoked: this.workload.opsInvoked,
+      writesAcked: this.workload.writesAcked,
+      readsOk: this.workload.readsOk,
+      faults: this.faults.faultsInjected,
+      crashes: cluster.ids.reduce((sum, id) => sum + cluster.node(id).crashes, 0),
+      committedIndex: checker.maxCommittedIndex(),
+      leaders: checker.leadersElected,
+      compactions: checker.compactions,
+      snapshotsInstalled: checker.snapshotsRestored,
+      messagesSent: this.network.stats.sent,
+      linearizability: 'not checked',
+    };
+  }
+}
+
+/**
+ * Small batches and windows make a leader replicate old-term entries before its own (the Figure 8
+ * situation) and exercise flow control; large ones exercise pipelining. Chosen per seed.
+ */
+function varyFlowControl(replica: RunOptions['replica'], prng: Prng): RunOptions['replica'] {
+  const maxBatchEntries = prng.pick([1, 2, 4, replica.raft.maxBatchEntries ?? 64]);
+  const maxInflightMessages = prng.pick([1, 4, replica.raft.maxInflightMessages ?? 64]);
+  return { ...replica, raft: { ...replica.raft, maxBatchEntries, maxInflightMessages } };
+}
