@@ -127,3 +127,18 @@ test('EXEC sends the queue as one entry with the versions WATCH read', async () 
   assert.equal(exec.watches[0]!.version, backend.keyVersion(Buffer.from('w')) - 1);
   assert.deepEqual(plain(settled.at(-1)!), [2, '2']);
 });
+
+test('a write the backend cannot make durable is an error reply, never an OK', async () => {
+  const backend = new ManualBackend();
+  backend.write = async () => {
+    throw new Error('disk full');
+  };
+  const s = session(backend);
+  const replies = [s.execute(argv('SET', 'a', '1')), s.execute(argv('INCR', 'b')), s.execute(argv('GET', 'a'))];
+  const settled = await settle(replies);
+  assert.deepEqual(settled.slice(0, 2), [
+    { type: 'error', message: 'ERR disk full' },
+    { type: 'error', message: 'ERR disk full' },
+  ]);
+  assert.equal(settled[2]!.type, 'null');
+});
