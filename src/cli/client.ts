@@ -31,6 +31,10 @@ interface Options {
 type Output = (reply: ServerReply) => string;
 
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === '--help') {
+    console.log(usage);
+    return 0;
+  }
   let options: Options;
   try {
     options = parseOptions(args);
@@ -63,7 +67,6 @@ function parseOptions(args: string[]): Options {
     else if (arg === '-a' || arg === '--pass') options.password = value();
     else if (arg === '-3') options.resp3 = true;
     else if (arg === '--json') options.json = true;
-    else if (arg === '--help') throw new Error('help');
     else if (arg.startsWith('-') && options.command.length === 0 && !/^-\d/.test(arg)) throw new Error(`unknown option ${arg}`);
     else {
       options.command = args.slice(i);

@@ -11,6 +11,10 @@ const usage = `usage: cairn server [--port PORT] [--dir DIR] [--host HOST] [--fs
                     [--requirepass PASSWORD] [--config FILE]`;
 
 export async function main(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
   let settings: ServerSettings;
   let configFile: string | undefined;
   try {
