@@ -15,6 +15,7 @@ type SubcommandMain = (args: string[]) => Promise<number>;
 
 const subcommands: Record<string, () => Promise<SubcommandMain>> = {
   server: async () => (await import('./server.js')).main,
+  cli: async () => (await import('./client.js')).main,
   check: async () => (await import('./check.js')).main,
 };
 
