@@ -6,6 +6,7 @@
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import type { Prng } from '../lib/prng.js';
+import { followerAppend, followerHeartbeat, followerSnapshot, type FollowerContext } from './follower.js';
 import { RaftLog } from './log.js';
 import {
   MembershipHistory, applyChange, decodeMembership, encodeMembership, isVoter, makeMembership,
@@ -17,11 +18,11 @@ import { SnapshotReceiver } from './snapshot-receiver.js';
 import { resolveSettings, type Settings } from './settings.js';
 import {
   EntryKind,
-  type AppendMessage, type AppendResponseMessage, type ConfChange, type Entry, type HardState,
-  type HeartbeatMessage, type HeartbeatResponseMessage, type Message, type NodeId,
+  type AppendResponseMessage, type ConfChange, type Entry, type HardState,
+  type HeartbeatResponseMessage, type Message, type NodeId,
   type PersistedState, type ProposeResult, type RaftConfig, type RaftNodeApi, type RaftStatus,
   type ReadIndexResult, type ReadState, type Ready, type RejectReason, type Role, type Snapshot,
-  type SnapshotMessage, type SnapshotResponseMessage, type SoftState, type VoteMessage,
+  type SnapshotResponseMessage, type SoftState, type VoteMessage,
   type VoteResponseMessage,
 } from './types.js';
 import { isValidMessage } from './validate.js';
@@ -64,7 +65,7 @@ export class RaftNode implements RaftNodeApi {
   private commitAnnouncePending = false;
 
   // Follower state.
-  private readonly receiver = new SnapshotReceiver();
+  private readonly follower: FollowerContext;
   /** A received snapshot not yet handed to the caller. */
   private pendingSnapshot: Snapshot | null = null;
 
@@ -107,6 +108,16 @@ export class RaftNode implements RaftNodeApi {
       membership: () => this.members.current(),
       send: (m) => this.send(m),
     });
+    this.follower = {
+      log: this.log,
+      members: this.members,
+      receiver: new SnapshotReceiver(),
+      send: (m) => this.send(m),
+      installed: (snapshot) => {
+        this.snapshot = snapshot;
+        this.pendingSnapshot = snapshot;
+      },
+    };
     this.resetElectionTimer();
   }
 
@@ -297,9 +308,15 @@ export class RaftNode implements RaftNodeApi {
     switch (m.type) {
       case 'vote': return this.handleVote(m);
       case 'voteResponse': return this.handleVoteResponse(m);
-      case 'append': return this.handleAppend(m);
-      case 'heartbeat': return this.handleHeartbeat(m);
-      case 'snapshot': return this.handleSnapshot(m);
+      case 'append':
+        this.acceptLeader(m.from);
+        return followerAppend(this.follower, m);
+      case 'heartbeat':
+        this.acceptLeader(m.from);
+        return followerHeartbeat(this.follower, m);
+      case 'snapshot':
+        this.acceptLeader(m.from);
+        return followerSnapshot(this.follower, m);
       case 'appendResponse': return this.handleAppendResponse(m);
       case 'heartbeatResponse': return this.handleHeartbeatResponse(m);
       case 'snapshotResponse': return this.handleSnapshotResponse(m);
@@ -366,88 +383,6 @@ export class RaftNode implements RaftNodeApi {
     if (this.role !== 'follower') this.becomeFollower(this.term, from);
     this.leaderId = from;
     this.electionElapsedTicks = 0;
-  }
-
-  private handleAppend(m: AppendMessage): void {
-    this.acceptLeader(m.from);
-    let { prevIndex, prevTerm, entries } = m;
-    const commitIndex = this.log.commitIndex;
-    if (prevIndex < commitIndex) {
-      // Entries up to our commit index are committed, so they match the leader's: skip them.
-      const skip = Math.min(commitIndex - prevIndex, entries.length);
-      entries = entries.slice(skip);
-      prevIndex += skip;
-      if (prevIndex < commitIndex) return this.ackAppend(m.from, commitIndex);
-      prevTerm = this.log.termAt(prevIndex)!;
-    }
-    const lastIndexBefore = this.log.lastIndex();
-    const firstWritten = this.log.maybeAppend(prevIndex, prevTerm, entries);
-    if (firstWritten < 0) return this.rejectAppend(m.from, prevIndex);
-    if (firstWritten <= lastIndexBefore) this.members.truncateFrom(firstWritten);
-    for (let i = Math.max(0, firstWritten - prevIndex - 1); i < entries.length; i++) {
-      const entry = entries[i]!;
-      if (entry.kind === EntryKind.CONFIG) this.members.add(entry.index, decodeMembership(entry.data));
-    }
-    const lastNewIndex = prevIndex + entries.length;
-    assert(this.log.termAt(lastNewIndex) === (entries.length > 0 ? entries[entries.length - 1]!.term : prevTerm),
-      'log matching: the last new entry is the leader\'s');
-    // Commit only what is known to match the leader: entries past lastNewIndex may be stale.
-    this.log.commitTo(Math.min(m.commitIndex, lastNewIndex));
-    this.ackAppend(m.from, lastNewIndex);
-  }
-
-  private ackAppend(to: NodeId, matchIndex: number): void {
-    this.send({ type: 'appendResponse', to, success: true, matchIndex, rejectedIndex: 0, conflictTerm: 0, conflictIndex: 0 });
-  }
-
-  /** Rejects with a hint (thesis §5.3 optimization) so the leader skips a whole term at a time. */
-  private rejectAppend(to: NodeId, prevIndex: number): void {
-    const lastIndex = this.log.lastIndex();
-    let conflictTerm = 0;
-    let conflictIndex = lastIndex + 1;
-    if (prevIndex <= lastIndex) {
-      conflictTerm = this.log.termAt(prevIndex)!;
-      conflictIndex = this.log.firstIndexOfTermAt(prevIndex, this.log.commitIndex + 1);
-    }
-    this.send({ type: 'appendResponse', to, success: false, matchIndex: 0, rejectedIndex: prevIndex, conflictTerm, conflictIndex });
-  }
-
-  private handleHeartbeat(m: HeartbeatMessage): void {
-    this.acceptLeader(m.from);
-    // The leader sends min(its commit, our match), so every index up to it matches its log.
-    this.log.commitTo(Math.min(m.commitIndex, this.log.lastIndex()));
-    this.send({ type: 'heartbeatResponse', to: m.from, readSeq: m.readSeq });
-  }
-
-  private handleSnapshot(m: SnapshotMessage): void {
-    this.acceptLeader(m.from);
-    const respond = (nextOffset: number, done: boolean): void =>
-      this.send({ type: 'snapshotResponse', to: m.from, snapshotIndex: m.meta.index, nextOffset, done });
-    if (m.meta.index <= this.log.commitIndex) {
-      this.receiver.reset();
-      return respond(m.totalBytes, true);
-    }
-    const data = this.receiver.receive(m);
-    if (data === null) {
-      const expected = this.receiver.expected();
-      return respond(expected.index === m.meta.index ? expected.offset : 0, false);
-    }
-    this.installSnapshot({ meta: m.meta, data });
-    respond(m.totalBytes, true);
-  }
-
-  private installSnapshot(snapshot: Snapshot): void {
-    const { meta } = snapshot;
-    if (this.log.termAt(meta.index) === meta.term) {
-      // Our log already holds the snapshot's last entry, so the prefix matches: just commit it.
-      this.log.commitTo(meta.index);
-      return;
-    }
-    const membership = makeMembership(meta.membership.voters, meta.membership.learners);
-    this.log.restore(meta);
-    this.members.reset(meta.index, membership);
-    this.snapshot = { meta: { ...meta, membership }, data: snapshot.data };
-    this.pendingSnapshot = this.snapshot;
   }
 
   // ---------------------------------------------------------------- leader side
