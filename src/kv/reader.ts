@@ -5,12 +5,17 @@ import { Buffer } from 'node:buffer';
 import { CairnError } from '../lib/errors.js';
 import { keyOf } from './bytes.js';
 
+/** Node's Buffer has latin1Slice (what toString('latin1', start, end) calls, minus the argument checks). */
+export interface NodeBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
 export class ByteReader {
   at = 0;
-  readonly buf: Buffer;
+  readonly buf: NodeBuffer;
 
   constructor(bytes: Uint8Array, private readonly context: string) {
-    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) as NodeBuffer;
   }
 
   get remaining(): number {
