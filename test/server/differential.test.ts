@@ -72,6 +72,8 @@ const fixedCases: [string, Buffer][] = [
   ['binary keys and values', Buffer.concat([commands(['SET', 'k\r\n\u0000', 'v\r\n\u0000x']), commands(['GET', 'k\r\n\u0000'], ['MGET', 'k\r\n\u0000', 'nope'], ['STRLEN', 'k\r\n\u0000'], ['ECHO', '\u00ff\u00fe'])])],
   ['connection commands in RESP2', commands(['CLIENT', 'SETNAME', 'x\ny'], ['CLIENT', 'SETNAME', '~!'], ['CLIENT', 'GETNAME'], ['HELLO', '2', 'SETNAME', 'bad name'], ['CLIENT', 'GETNAME'], ['PING', ''], ['ECHO', ''], ['client', 'getname', 'extra'])],
   ['errors with odd arguments', commands(['nosuch', 'a\r\nb'], ['SET', 'k', 'v', 'EX', '-5'], ['SET', 'k', 'v', 'PX', '9223372036854775807'], ['GETRANGE', 'k', 'a', 'b'], ['MSET', 'a', 'b', 'c'])],
+  ['connection commands inside MULTI', Buffer.from('MULTI\r\nSELECT 0\r\nCLIENT SETNAME a\r\nEXEC\r\nCLIENT GETNAME\r\nWATCH a b a\r\nMULTI\r\nEXEC\r\nUNWATCH x\r\nECHO\r\nECHO a b\r\nTIME x\r\nMULTI x\r\nMULTI\r\nRESET\r\nPING\r\n')],
+  ['quit inside MULTI', Buffer.from('MULTI\r\nQUIT\r\nPING\r\n')],
   ['quit closes after its reply', Buffer.from('PING\r\nQUIT\r\nPING\r\n')],
 ];
 
