@@ -40,9 +40,9 @@ export function compileKey(
   ops.forEach((op, index) => {
     const role = roles[index];
     if (role === 'excluded' || !isRelevant(op)) return;
-    const modelOp = role === 'mandatory' && op.status === 'ok' ? observedOp(op, values) : maybeOp(op, values, role === 'optional');
-    if (modelOp === null) return;
-    modelOps.push(modelOp);
+    const compiled = role === 'mandatory' && op.status === 'ok' ? observedOp(op, values) : maybeOp(op, values, role === 'optional');
+    if (compiled === null) return;
+    modelOps.push(compiled);
     sources.push(index);
   });
   const chosen = sources.map((i) => ops[i]!);
@@ -50,25 +50,24 @@ export function compileKey(
   return { problem: { ops: modelOps, entries: sortEntries(chosen), floating, values, initial }, sources };
 }
 
+/** One shape for every compiled operation keeps the search's property reads monomorphic. */
+function modelOp(behaviour: number, written: number, observed: number, delta: bigint, omittable: boolean): ModelOp {
+  return { behaviour, written, observed, delta, omittable };
+}
+
 function observedOp(op: Operation, values: ValueTable): ModelOp {
   assert(op.status === 'ok', 'only ok operations have observations');
-  const base = { written: 0, observed: 0, delta: 0n, omittable: false };
   switch (op.kind) {
     case 'read':
-      return { ...base, behaviour: READ, observed: values.idOf(op.output ?? null) };
+      return modelOp(READ, 0, values.idOf(op.output ?? null), 0n, false);
     case 'write':
-      return { ...base, behaviour: WRITE, written: values.idOf(op.value) };
+      return modelOp(WRITE, values.idOf(op.value), 0, 0n, false);
     case 'cas':
-      return {
-        ...base,
-        behaviour: op.output === true ? CAS_HIT : CAS_MISS,
-        observed: values.idOf(op.expected),
-        written: values.idOf(op.value),
-      };
+      return modelOp(op.output === true ? CAS_HIT : CAS_MISS, values.idOf(op.value), values.idOf(op.expected), 0n, false);
     case 'delete':
-      return { ...base, behaviour: op.output === 1 ? DELETE_HIT : op.output === 0 ? DELETE_MISS : DELETE };
+      return modelOp(op.output === 1 ? DELETE_HIT : op.output === 0 ? DELETE_MISS : DELETE, 0, 0, 0n, false);
     case 'incr':
-      return { ...base, behaviour: INCR_OK, observed: values.idOf(String(op.output)), delta: BigInt(op.delta) };
+      return modelOp(INCR_OK, 0, values.idOf(String(op.output)), BigInt(op.delta), false);
   }
 }
 
@@ -77,18 +76,17 @@ function maybeOp(op: Operation, values: ValueTable, optional: boolean): ModelOp 
   // An unknown operation may act at any later time, so "no effect" is the same as acting last:
   // only an optional operation with a finite interval needs the explicit choice.
   const omittable = optional && op.status !== 'unknown';
-  const base = { written: 0, observed: 0, delta: 0n, omittable };
   switch (op.kind) {
     case 'read':
       return null;
     case 'write':
-      return { ...base, behaviour: WRITE, written: values.idOf(op.value) };
+      return modelOp(WRITE, values.idOf(op.value), 0, 0n, omittable);
     case 'cas':
-      return { ...base, behaviour: CAS_MAYBE, observed: values.idOf(op.expected), written: values.idOf(op.value) };
+      return modelOp(CAS_MAYBE, values.idOf(op.value), values.idOf(op.expected), 0n, omittable);
     case 'delete':
-      return { ...base, behaviour: DELETE };
+      return modelOp(DELETE, 0, 0, 0n, omittable);
     case 'incr':
-      return { ...base, behaviour: INCR_MAYBE, delta: BigInt(op.delta) };
+      return modelOp(INCR_MAYBE, 0, 0, BigInt(op.delta), omittable);
   }
 }
 
@@ -99,8 +97,13 @@ function maybeOp(op: Operation, values: ValueTable, optional: boolean): ModelOp 
  */
 function sortEntries(ops: readonly Operation[]): Int32Array {
   const n = ops.length;
-  const time = (entry: number): number => (entry < n ? ops[entry]!.invokeTime : effectiveCompleteTime(ops[entry - n]!));
-  const entries = Array.from({ length: 2 * n }, (_, i) => i);
-  entries.sort((a, b) => time(a) - time(b) || Number(a >= n) - Number(b >= n) || a - b);
-  return Int32Array.from(entries);
+  const times = new Float64Array(2 * n);
+  ops.forEach((op, i) => {
+    times[i] = op.invokeTime;
+    times[n + i] = effectiveCompleteTime(op);
+  });
+  const entries = new Int32Array(2 * n);
+  for (let i = 0; i < 2 * n; i++) entries[i] = i;
+  // Infinity - Infinity is NaN, which falls through to the tie-breaks like an equal time.
+  return entries.sort((a, b) => times[a] - times[b] || Number(a >= n) - Number(b >= n) || a - b);
 }
