@@ -85,7 +85,7 @@ export class SimCluster<S extends StateMachine> {
     const transport = this.network.attach(id);
     const stateMachine = this.wiring.createStateMachine();
     const options: ReplicaOptions = { ...this.wiring.replicaOptions, id, initialVoters: this.ids, prng: new Prng(this.prng.nextUint32()) };
-    this.trace.add(this.scheduler.nowMs(), `${id} starting (incarnation ${incarnation})`);
+    this.trace.add(this.scheduler.nowMs(), `${id} starting (incarnation ${incarnation})`, true);
     const run = async (): Promise<Replica<S>> => {
       const storage = await this.wiring.openStorage(node.disk, `/${id}`);
       return Replica.start(options, { clock, transport, storage, createNode: this.wiring.createNode, observer: this.wiring.observer }, stateMachine);
@@ -116,6 +116,6 @@ export class SimCluster<S extends StateMachine> {
     node.replica = undefined;
     node.stateMachine = undefined;
     node.crashes++;
-    this.trace.add(this.scheduler.nowMs(), `${id} CRASH (dropped ${report.unsyncedWritesDropped} unsynced writes, ${report.tornWrites} torn, ${report.dirOpsDropped} folder entries)`);
+    this.trace.add(this.scheduler.nowMs(), `${id} CRASH (dropped ${report.unsyncedWritesDropped} unsynced writes, ${report.tornWrites} torn, ${report.dirOpsDropped} folder entries)`, true);
   }
 }

@@ -73,7 +73,7 @@ export class FaultInjector<S extends StateMachine> {
         this.network.isolate(id, this.cluster.ids);
       }
     }
-    this.trace.add(this.clock.monotonicMs(), `HEAL: network healed, quorum ${quorum.join(',')} running, others cut off`);
+    this.trace.add(this.clock.monotonicMs(), `HEAL: network healed, quorum ${quorum.join(',')} running, others cut off`, true);
   }
 
   private scheduleNext(): void {
@@ -108,19 +108,19 @@ export class FaultInjector<S extends StateMachine> {
         const cut = this.prng.int(1, Math.floor((ids.length - 1) / 2));
         const groups = [shuffled.slice(0, cut), shuffled.slice(cut)];
         this.network.partition(groups);
-        this.trace.add(now, `FAULT partition ${groups.map((g) => `{${g.join(',')}}`).join(' | ')}`);
+        this.trace.add(now, `FAULT partition ${groups.map((g) => `{${g.join(',')}}`).join(' | ')}`, true);
         return;
       }
       case 'oneWay': {
         const [from, to] = shuffle([...ids], this.prng) as [string, string];
         this.network.blockOneWay(from, to);
-        this.trace.add(now, `FAULT one-way block ${from} -> ${to}`);
+        this.trace.add(now, `FAULT one-way block ${from} -> ${to}`, true);
         return;
       }
       case 'isolate': {
         const id = this.leaderFirst(shuffle([...ids], this.prng))[0] as string;
         this.network.isolate(id, ids);
-        this.trace.add(now, `FAULT isolate ${id}`);
+        this.trace.add(now, `FAULT isolate ${id}`, true);
         return;
       }
       case 'lossy': {
@@ -128,14 +128,14 @@ export class FaultInjector<S extends StateMachine> {
         const delayMaxMs = this.prng.chance(0.25) ? this.prng.int(100, 600) : this.prng.int(5, 40);
         const faults = { delayMinMs: 1, delayMaxMs, lossProbability: this.prng.next() * 0.3, duplicateProbability: this.prng.next() * 0.2 };
         this.network.setDefaults(faults);
-        this.trace.add(now, `FAULT network loss ${faults.lossProbability.toFixed(2)} dup ${faults.duplicateProbability.toFixed(2)} delay 1..${faults.delayMaxMs}ms`);
+        this.trace.add(now, `FAULT network loss ${faults.lossProbability.toFixed(2)} dup ${faults.duplicateProbability.toFixed(2)} delay 1..${faults.delayMaxMs}ms`, true);
         return;
       }
       case 'slowLink': {
         const [from, to] = shuffle([...ids], this.prng) as [string, string];
         const delayMaxMs = this.prng.int(50, 400);
         this.network.setLink(from, to, { delayMinMs: 10, delayMaxMs, lossProbability: 0, duplicateProbability: 0 });
-        this.trace.add(now, `FAULT slow link ${from} -> ${to} (10..${delayMaxMs}ms)`);
+        this.trace.add(now, `FAULT slow link ${from} -> ${to} (10..${delayMaxMs}ms)`, true);
         return;
       }
       case 'pause': {
@@ -145,7 +145,7 @@ export class FaultInjector<S extends StateMachine> {
         const durationMs = this.prng.int(50, 800);
         node.clock.pause(durationMs);
         this.network.pauseDelivery(id, now + durationMs);
-        this.trace.add(now, `FAULT pause ${id} for ${durationMs}ms (timers and inbound messages wait)`);
+        this.trace.add(now, `FAULT pause ${id} for ${durationMs}ms (timers and inbound messages wait)`, true);
         return;
       }
       case 'transfer':
@@ -155,7 +155,7 @@ export class FaultInjector<S extends StateMachine> {
       case 'heal':
         this.network.heal();
         this.network.setDefaults(CALM_NETWORK);
-        this.trace.add(now, 'FAULT heal network');
+        this.trace.add(now, 'FAULT heal network', true);
         return;
     }
   }
@@ -175,9 +175,9 @@ export class FaultInjector<S extends StateMachine> {
     const to = this.prng.pick(this.cluster.ids.filter((id) => id !== leader.id));
     try {
       leader.transferLeadership(to);
-      this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to}`);
+      this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to}`, true);
     } catch (error) {
-      this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to} refused: ${error instanceof Error ? error.message : String(error)}`);
+      this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to} refused: ${error instanceof Error ? error.message : String(error)}`, true);
     }
   }
 
@@ -190,7 +190,7 @@ export class FaultInjector<S extends StateMachine> {
     this.clock.setTimer(restartMs, () => {
       if (this.active && this.cluster.node(id).state === 'down') this.cluster.start(id);
     });
-    this.trace.add(now, `FAULT crash ${id}, restart in ${restartMs}ms`);
+    this.trace.add(now, `FAULT crash ${id}, restart in ${restartMs}ms`, true);
   }
 }
 

@@ -95,7 +95,7 @@ export class InvariantChecker implements ReplicaObserver {
   }
 
   softState(id: string, softState: SoftState, term: number): void {
-    this.trace.add(this.nowMs(), `${id} is ${softState.role} in term ${term} (leader ${softState.leaderId})`);
+    this.trace.add(this.nowMs(), `${id} is ${softState.role} in term ${term} (leader ${softState.leaderId})`, true);
     if (softState.role === 'leader') this.leaderElected(id, term);
   }
 
@@ -140,14 +140,14 @@ export class InvariantChecker implements ReplicaObserver {
   }
 
   restored(id: string, snapshot: Snapshot): void {
-    this.trace.add(this.nowMs(), `${id} restored snapshot ${snapshot.meta.index}@${snapshot.meta.term}`);
+    this.trace.add(this.nowMs(), `${id} restored snapshot ${snapshot.meta.index}@${snapshot.meta.term}`, true);
     this.checkSnapshot(id, snapshot);
     this.appliedIndex.set(id, snapshot.meta.index);
     this.snapshotsRestored++;
   }
 
   compacted(id: string, snapshot: Snapshot): void {
-    this.trace.add(this.nowMs(), `${id} compacted to ${snapshot.meta.index}@${snapshot.meta.term}`);
+    this.trace.add(this.nowMs(), `${id} compacted to ${snapshot.meta.index}@${snapshot.meta.term}`, true);
     this.checkSnapshot(id, snapshot);
     const shadow = this.shadow(id);
     if (shadow.termAt(snapshot.meta.index) !== snapshot.meta.term) {
@@ -161,7 +161,7 @@ export class InvariantChecker implements ReplicaObserver {
   loaded(id: string, state: PersistedState): void {
     const before = this.shadows.get(id);
     const { snapshot, hardState, entries } = state;
-    this.trace.add(this.nowMs(), `${id} loaded snapshot ${snapshot.meta.index}@${snapshot.meta.term}, entries ${describeRange(entries)}, term=${hardState.term} vote=${hardState.votedFor} commit=${hardState.commitIndex}`);
+    this.trace.add(this.nowMs(), `${id} loaded snapshot ${snapshot.meta.index}@${snapshot.meta.term}, entries ${describeRange(entries)}, term=${hardState.term} vote=${hardState.votedFor} commit=${hardState.commitIndex}`, true);
     const after = new ShadowLog();
     after.reset(snapshot.meta.index, snapshot.meta.term);
     after.hardState = { ...hardState };
@@ -241,7 +241,7 @@ export class InvariantChecker implements ReplicaObserver {
 
   /** Records a violation found outside the observer hooks (a sweep, a stopped replica, liveness). */
   fail(message: string): void {
-    this.trace.add(this.nowMs(), `VIOLATION ${message}`);
+    this.trace.add(this.nowMs(), `VIOLATION ${message}`, true);
     if (this.violation === undefined) this.violation = message;
   }
 }

@@ -66,7 +66,7 @@ export class SimWorld<S extends StateMachine> {
   /** Starts every node, the periodic sweep, the clients and the faults. */
   start(): void {
     const { cluster } = this;
-    this.trace.add(0, `SEED=${this.options.seed}: ${cluster.ids.length} nodes, model ${this.setup.model.name}, ${this.flowControl}`);
+    this.trace.add(0, `SEED=${this.options.seed}: ${cluster.ids.length} nodes, model ${this.setup.model.name}, ${this.flowControl}`, true);
     for (const id of cluster.ids) cluster.start(id);
     const sweep = (): void => {
       this.sweep();
