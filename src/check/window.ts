@@ -2,8 +2,10 @@
 // must be ordered with what they observed, starting either from the key's initial state (absent)
 // or from any value at all, while every other operation overlapping the window may take effect or
 // not within its own interval. Such a set failing proves the whole history illegal, and growing
-// the set can only keep it failing, which makes the search below (binary searches for a
-// contiguous window, then one pass dropping single operations) end at a 1-minimal window.
+// the set can only keep it failing. That makes the search below sound and cheap: a contiguous
+// window grown backwards from where the full search got stuck (or a shortest failing prefix),
+// trimmed at both ends by binary search, then one pass dropping single operations, which ends
+// at a 1-minimal window.
 
 import { compileKey, effectiveCompleteTime, isRelevant, type CompiledKey, type Role } from './compile.js';
 import { explainWindow } from './explain.js';
