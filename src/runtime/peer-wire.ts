@@ -46,7 +46,8 @@ function checkU64(value: number, field: string): void {
 function strBytes(value: string, maxBytes: number, field: string): number {
   const length = Buffer.byteLength(value, 'utf8');
   if (length === 0 || length > maxBytes) throw invalid(`${field} must be 1..${maxBytes} bytes of UTF-8, got ${length}`);
-  if (LONE_SURROGATE.test(value)) throw invalid(`${field} is not well-formed Unicode (lone surrogate)`);
+  // byteLength === length means pure ASCII, which has no surrogates to check.
+  if (length !== value.length && LONE_SURROGATE.test(value)) throw invalid(`${field} is not well-formed Unicode (lone surrogate)`);
   return length;
 }
 
