@@ -53,7 +53,7 @@ export class Workload<S extends StateMachine> {
   start(): void {
     this.running = true;
     for (let clientId = 0; clientId < this.options.clients; clientId++) {
-      this.clock.setTimer(this.prng.int(0, this.options.thinkMaxMs), () => void this.step(clientId, 0, null));
+      this.clock.setTimer(this.prng.int(0, this.options.thinkMaxMs), () => this.stepSafely(clientId, 0, null));
     }
   }
 
@@ -61,11 +61,18 @@ export class Workload<S extends StateMachine> {
     this.running = false;
   }
 
+  /** A client that throws is a bug in the harness or the replica: report it, never lose it. */
+  private stepSafely(clientId: number, opsDone: number, leaderGuess: string | null): void {
+    this.step(clientId, opsDone, leaderGuess).catch((error: unknown) => {
+      this.reportBug(`client c${clientId} threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    });
+  }
+
   private async step(clientId: number, opsDone: number, leaderGuess: string | null): Promise<void> {
     if (!this.running || opsDone >= this.options.maxOpsPerClient) return;
     const target = this.pickTarget(leaderGuess);
     const nextGuess = target === undefined ? null : await this.operate(clientId, target);
-    this.clock.setTimer(this.prng.int(this.options.thinkMinMs, this.options.thinkMaxMs), () => void this.step(clientId, opsDone + 1, nextGuess));
+    this.clock.setTimer(this.prng.int(this.options.thinkMinMs, this.options.thinkMaxMs), () => this.stepSafely(clientId, opsDone + 1, nextGuess));
   }
 
   /** Runs one random operation against `target`; returns the client's next guess of the leader. */
