@@ -90,7 +90,7 @@ export class PeerLink {
   /** Writes queued frames in batches of up to maxBatchBytes until the socket asks to wait. */
   flush(): void {
     const socket = this.socket;
-    if (this.state !== 'open' || this.waitingForDrain || socket === null) return;
+    if (this.state !== 'open' || this.waitingForDrain || socket === null || socket.destroyed) return;
     while (this.queue.length > 0) {
       const frames: Buffer[] = [];
       let bytes = 0;

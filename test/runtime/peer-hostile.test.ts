@@ -9,9 +9,11 @@ import { spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { encodeMessage } from '../../src/runtime/peer-codec.js';
 import { FrameSplitter } from '../../src/runtime/peer-frames.js';
 import { decodeHelloReply, encodeHello } from '../../src/runtime/peer-handshake.js';
+import { sampleMessages } from './peer-messages.js';
 import { closeAll, connectAll, heartbeat, startNode, waitFor } from './peer-helpers.js';
 import type { TestNode } from './peer-helpers.js';
 
@@ -118,6 +120,37 @@ test('garbage, oversized, truncated and spoofed frames close that socket; real p
       await flowing();
     }
     assert.ok(a.received.every((r) => r.from === 'b'), 'nothing from a raw socket was delivered');
+  } finally {
+    await closeAll([a, b]);
+  }
+});
+
+test('random mutations of a valid stream, in random pieces, never crash the node or deliver a spoofed message', async () => {
+  const a = await startNode('a', { connectTimeoutMs: 500 });
+  const b = await startNode('b');
+  try {
+    connectAll([a, b]);
+    const stream = Buffer.concat([HELLO, ...sampleMessages('raw', 'a').map(encodeMessage)]);
+    const runs = fc.sample(fc.tuple(
+      fc.array(fc.tuple(fc.nat(stream.length - 1), fc.nat({ max: 255 })), { minLength: 1, maxLength: 3 }),
+      fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 20 }),
+    ), { numRuns: 40, seed: 5 });
+    for (const [flips, pieces] of runs) {
+      const bytes = Buffer.from(stream);
+      for (const [at, value] of flips) bytes[at] = value;
+      const raw = await rawConnect(a);
+      let at = 0;
+      for (const size of pieces) {
+        if (at >= bytes.length || raw.socket.destroyed) break;
+        raw.socket.write(bytes.subarray(at, at + size));
+        at += size;
+      }
+      if (!raw.socket.destroyed) raw.socket.end(bytes.subarray(at));
+      await withDeadline('the raw socket to close', raw.closed);
+    }
+    assert.ok(a.received.every((r) => r.from === r.message.from && r.message.to === 'a'), 'every delivered message matches its connection');
+    b.transport.send('a', heartbeat('b', 'a', 12345));
+    await waitFor('b still flows', () => a.received.some((r) => r.from === 'b'));
   } finally {
     await closeAll([a, b]);
   }
