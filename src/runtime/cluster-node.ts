@@ -1,0 +1,159 @@
+// One replicated Cairn node: the Raft replica over the real disk (NodeDisk), clock (SystemClock)
+// and peer transport (TcpPeerTransport), the kv state machine, a ReplicaBackend in front and the
+// RESP server serving clients. Logs every role change with its reason. Used by `cairn server`
+// with --id/--peers, by `cairn local-cluster` and by the cluster tests.
+
+import { randomInt } from 'node:crypto';
+import { assert } from '../lib/assert.js';
+import { Prng } from '../lib/prng.js';
+import { KV_COMMANDS } from '../kv/commands.js';
+import { RaftNode } from '../raft/node.js';
+import type { SoftState } from '../raft/types.js';
+import { KvMachine } from '../replica/kv-machine.js';
+import { RaftStorage } from '../replica/raft-storage.js';
+import { Replica } from '../replica/replica.js';
+import { CLUSTER_COMMAND_METAS } from '../server/cluster-commands.js';
+import { ClusterTopology, type RaftView } from '../server/cluster-topology.js';
+import type { ServerSettings } from '../server/config.js';
+import { ReplicaBackend } from '../server/replica-backend.js';
+import { CairnServer } from '../server/server.js';
+import { WriteCoalescer } from '../server/write-coalescer.js';
+import { SystemClock } from './clock.js';
+import type { ClusterSettings } from './cluster-options.js';
+import { roleChangeReason, type ClusterLog, type RoleFacts } from './cluster-log.js';
+import { NodeDisk } from './disk.js';
+import { TcpPeerTransport } from './peer-transport.js';
+import { cairnVersion } from './server-main.js';
+
+export interface ClusterNode {
+  readonly server: CairnServer;
+  readonly replica: Replica<KvMachine>;
+  readonly topology: ClusterTopology;
+  readonly transport: TcpPeerTransport;
+  /** Graceful stop: hands leadership to an up-to-date voter first (if leading), then closes. */
+  close(): Promise<void>;
+}
+
+/** Longest a graceful stop waits for a leadership transfer to finish. */
+const transferWaitMs = 2000;
+
+export async function startClusterNode(settings: ServerSettings, cluster: ClusterSettings, log: ClusterLog, configFile?: string): Promise<ClusterNode> {
+  assert(cluster.peers.has(cluster.id), 'the member list includes this node');
+  const clock = new SystemClock();
+  const storage = await RaftStorage.open(new NodeDisk(), settings.dir);
+  let transport: TcpPeerTransport;
+  try {
+    transport = await TcpPeerTransport.start({
+      nodeId: cluster.id,
+      clusterId: cluster.clusterId,
+      listenHost: cluster.peerHost,
+      listenPort: cluster.peerPort,
+      peers: cluster.peers,
+      log,
+    });
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  const machine = new KvMachine();
+  let facts: RoleFacts = { role: 'follower', term: 0, leaderId: null };
+  let onLeaderChange = (): void => undefined;
+  const observer = {
+    softState(_id: string, soft: SoftState, term: number): void {
+      const next: RoleFacts = { role: soft.role, term, leaderId: soft.leaderId };
+      log('raft.role', { role: next.role, term, leader: next.leaderId, previousRole: facts.role, reason: roleChangeReason(facts, next) });
+      facts = next;
+      onLeaderChange();
+    },
+  };
+  const replica = await Replica.start(
+    {
+      id: cluster.id,
+      initialVoters: [...cluster.peers.keys()],
+      tickMs: cluster.tickMs,
+      raft: { electionTimeoutTicks: cluster.electionTimeoutTicks, heartbeatIntervalTicks: cluster.heartbeatIntervalTicks },
+      prng: new Prng(randomInt(2 ** 47)),
+      maxPendingProposals: 100_000,
+      maxPendingReads: 100_000,
+      requestTimeoutMs: Math.max(5000, cluster.leaderWaitMs),
+      snapshotEveryEntries: cluster.snapshotEveryEntries,
+    },
+    { clock, transport, storage, createNode: (config, persisted) => new RaftNode(config, persisted), observer },
+    machine,
+  ).catch(async (error: unknown) => {
+    await transport.close();
+    await storage.close();
+    throw error;
+  });
+  const topology = new ClusterTopology(cluster.id, cluster.clients, raftView(replica));
+  const backend = new ReplicaBackend({
+    replica,
+    machine,
+    topology,
+    clock,
+    leaderWaitMs: cluster.leaderWaitMs,
+    relayConnectTimeoutMs: 1000,
+    password: () => settings.requirepass,
+  });
+  onLeaderChange = () => backend.leaderChanged();
+  let server: CairnServer;
+  try {
+    server = await CairnServer.listen({
+      backend: new WriteCoalescer(backend),
+      dataCommands: [...KV_COMMANDS.values(), ...CLUSTER_COMMAND_METAS],
+      settings,
+      clock,
+      version: cairnVersion,
+      ...(configFile === undefined ? {} : { configFile }),
+    });
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+  log('node.started', { clients: `${settings.host}:${server.port}`, peers: `${cluster.peerHost}:${transport.listenPort}`, clusterId: cluster.clusterId, members: [...cluster.peers.keys()] });
+  return {
+    server,
+    replica,
+    topology,
+    transport,
+    close: async () => {
+      await handOverLeadership(replica, log);
+      await server.close();
+    },
+  };
+}
+
+function raftView(replica: Replica<KvMachine>): RaftView {
+  return {
+    role: () => replica.status().role,
+    term: () => replica.status().term,
+    leaderId: () => replica.leaderHint(),
+    commitIndex: () => replica.status().commitIndex,
+    appliedIndex: () => replica.appliedUpTo(),
+    lastIndex: () => replica.status().lastIndex,
+    members: () => {
+      const membership = replica.status().membership;
+      return [...membership.voters, ...membership.learners].sort();
+    },
+    followerMatch: () => replica.status().peers.map((p) => ({ id: p.id, matchIndex: p.matchIndex })),
+  };
+}
+
+/** A leader stopping on purpose hands over to the most caught-up voter, so clients barely notice. */
+async function handOverLeadership(replica: Replica<KvMachine>, log: ClusterLog): Promise<void> {
+  const status = replica.status();
+  if (status.role !== 'leader' || replica.failed() !== undefined) return;
+  const voters = new Set(status.membership.voters);
+  const candidates = status.peers.filter((p) => voters.has(p.id) && p.recentActive).sort((a, b) => b.matchIndex - a.matchIndex);
+  const target = candidates[0];
+  if (target === undefined) return;
+  try {
+    replica.transferLeadership(target.id);
+  } catch (error) {
+    log('raft.transfer_refused', { to: target.id, error: error instanceof Error ? error.message : String(error) });
+    return;
+  }
+  log('raft.transfer', { to: target.id, reason: 'graceful shutdown' });
+  const deadline = Date.now() + transferWaitMs;
+  while (replica.leaderHint() === status.id && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}

@@ -1,0 +1,126 @@
+// The flags of a replicated node (`cairn server --id n1 --peers ...`), their defaults and checks:
+// which members form the initial cluster (etcd's --initial-cluster), where each member serves
+// clients, this node's own addresses, the cluster id and the Raft timings. Bad input throws
+// CAIRN_INVALID_ARGUMENT naming the flag.
+
+import { createHash } from 'node:crypto';
+import { CairnError } from '../lib/errors.js';
+import { formatPeerAddress, parsePeerAddress, parsePeerList } from './peer-address.js';
+
+export interface ClusterFlags {
+  id?: string | undefined;
+  peerHost?: string | undefined;
+  peerPort?: string | undefined;
+  peers?: string | undefined;
+  clientAddrs?: string | undefined;
+  advertise?: string | undefined;
+  clusterId?: string | undefined;
+  tickMs?: string | undefined;
+  electionTicks?: string | undefined;
+  heartbeatTicks?: string | undefined;
+  leaderWaitMs?: string | undefined;
+  snapshotEvery?: string | undefined;
+}
+
+export interface ClusterSettings {
+  readonly id: string;
+  readonly clusterId: string;
+  readonly peerHost: string;
+  readonly peerPort: number;
+  /** Every initial member's peer address, this node included. */
+  readonly peers: ReadonlyMap<string, string>;
+  /** Every initial member's client address (host, port). */
+  readonly clients: ReadonlyMap<string, { host: string; port: number }>;
+  readonly tickMs: number;
+  readonly electionTimeoutTicks: number;
+  readonly heartbeatIntervalTicks: number;
+  readonly leaderWaitMs: number;
+  readonly snapshotEveryEntries: number;
+}
+
+export const CLUSTER_DEFAULTS = {
+  tickMs: 50,
+  electionTimeoutTicks: 10,
+  heartbeatIntervalTicks: 1,
+  leaderWaitMs: 3000,
+  snapshotEveryEntries: 10_000,
+} as const;
+
+function bad(message: string): CairnError {
+  return new CairnError('CAIRN_INVALID_ARGUMENT', message);
+}
+
+function integer(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(text)) throw bad(`${flag}: expected a whole number, got '${text}'`);
+  const value = Number(text);
+  if (value < min || value > max) throw bad(`${flag}: ${value} is outside ${min}..${max}`);
+  return value;
+}
+
+/** Resolves the cluster flags of a node whose clients are served on clientHost:clientPort. */
+export function clusterSettings(flags: ClusterFlags, clientHost: string, clientPort: number): ClusterSettings {
+  const id = flags.id;
+  if (id === undefined || id === '') throw bad('--id: a replicated node needs an id (--id n1)');
+  const peerHost = flags.peerHost ?? clientHost;
+  const peers = flags.peers === undefined ? new Map<string, string>() : parsePeerList(flags.peers);
+  const ownPeer = peers.get(id);
+  const peerPort = integer('--peer-port', flags.peerPort, ownPeer === undefined ? 0 : parsePeerAddress(ownPeer).port, 1, 65_535);
+  if (peerPort === 0) throw bad('--peer-port: give the port peers connect to (or list this node in --peers)');
+  if (ownPeer === undefined) peers.set(id, formatPeerAddress({ host: peerHost, port: peerPort }));
+  const electionTimeoutTicks = integer('--election-ticks', flags.electionTicks, CLUSTER_DEFAULTS.electionTimeoutTicks, 2, 1000);
+  const heartbeatIntervalTicks = integer('--heartbeat-ticks', flags.heartbeatTicks, CLUSTER_DEFAULTS.heartbeatIntervalTicks, 1, 1000);
+  if (heartbeatIntervalTicks >= electionTimeoutTicks) throw bad('--heartbeat-ticks must be below --election-ticks');
+  return {
+    id,
+    clusterId: flags.clusterId ?? derivedClusterId(peers),
+    peerHost,
+    peerPort,
+    peers,
+    clients: clientAddresses(flags, id, peers, clientHost, clientPort, peerPort),
+    tickMs: integer('--tick-ms', flags.tickMs, CLUSTER_DEFAULTS.tickMs, 1, 60_000),
+    electionTimeoutTicks,
+    heartbeatIntervalTicks,
+    leaderWaitMs: integer('--leader-wait-ms', flags.leaderWaitMs, CLUSTER_DEFAULTS.leaderWaitMs, 1, 600_000),
+    snapshotEveryEntries: integer('--snapshot-every', flags.snapshotEvery, CLUSTER_DEFAULTS.snapshotEveryEntries, 1, 100_000_000),
+  };
+}
+
+/**
+ * Client addresses: --client-addrs when given; otherwise each member serves clients on its peer
+ * host at the same offset from its peer port as this node (7001/17001, 7002/17002, ...). This
+ * node's own is --advertise, else its client host and port.
+ */
+function clientAddresses(
+  flags: ClusterFlags,
+  id: string,
+  peers: ReadonlyMap<string, string>,
+  clientHost: string,
+  clientPort: number,
+  peerPort: number,
+): Map<string, { host: string; port: number }> {
+  const clients = new Map<string, { host: string; port: number }>();
+  const listed = flags.clientAddrs === undefined ? undefined : parsePeerList(flags.clientAddrs);
+  const offset = peerPort - clientPort;
+  for (const [member, address] of peers) {
+    const given = listed?.get(member);
+    if (given !== undefined) {
+      clients.set(member, parsePeerAddress(given));
+      continue;
+    }
+    const peer = parsePeerAddress(address);
+    const port = peer.port - offset;
+    if (listed !== undefined || port < 1 || port > 65_535) throw bad(`--client-addrs: no client address for member ${member}`);
+    clients.set(member, { host: peer.host, port });
+  }
+  const advertised = flags.advertise === undefined ? undefined : parsePeerAddress(flags.advertise);
+  if (advertised !== undefined) clients.set(id, advertised);
+  else if (listed?.get(id) === undefined) clients.set(id, { host: clientHost, port: clientPort });
+  return clients;
+}
+
+/** The same on every node started with the same --peers: a hash of the sorted member list. */
+export function derivedClusterId(peers: ReadonlyMap<string, string>): string {
+  const members = [...peers.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([member, address]) => `${member}=${address}`);
+  return `cairn-${createHash('sha256').update(members.join(',')).digest('hex').slice(0, 16)}`;
+}

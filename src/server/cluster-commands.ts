@@ -1,0 +1,136 @@
+// The CLUSTER command of a replicated node: the cluster is one shard holding all 16384 slots whose
+// primary is the Raft leader, so Redis Cluster clients (ioredis Cluster, redis-cli -c) send every
+// key to the leader. SLOTS, SHARDS, NODES, INFO and MYID are answered from the node's own view;
+// with no known leader the topology commands answer CLUSTERDOWN rather than a wrong primary.
+
+import { bulkReply, errorReply, integerReply, type Reply } from '../lib/reply.js';
+import type { CommandMeta } from './command-table.js';
+import { ClusterTopology, redisNodeId, type ClientAddress } from './cluster-topology.js';
+
+export const CLUSTER_DOWN = 'CLUSTERDOWN The cluster is down';
+const lastSlot = 16383;
+
+function meta(name: string, arity: number, flags: readonly string[], summary: string): CommandMeta {
+  return { name, arity, flags, firstKey: 0, lastKey: 0, keyStep: 0, group: 'cluster', since: '3.0.0', summary, complexity: 'O(N) where N is the number of nodes' };
+}
+
+/** Registered as read-only data commands: the backend answers them without touching the log. */
+export const CLUSTER_COMMAND_METAS: readonly CommandMeta[] = [
+  meta('cluster', -2, ['stale', 'loading'], 'Describes the cluster: SLOTS, SHARDS, NODES, INFO, MYID'),
+  // A follower relaying its clients' write entries to the leader (cluster-relay.ts); not for clients.
+  meta('cairn.relay', -2, ['stale'], 'Proposes entries relayed by a follower (internal)'),
+];
+
+const subcommands: Record<string, (topology: ClusterTopology) => Reply> = {
+  slots: clusterSlots,
+  shards: clusterShards,
+  nodes: clusterNodes,
+  info: clusterInfo,
+  myid: (topology) => bulkReply(redisNodeId(topology.myId)),
+  help: () => ({
+    type: 'array',
+    items: ['SLOTS', 'SHARDS', 'NODES', 'INFO', 'MYID'].map((name) => ({ type: 'simple', value: name }) as const),
+  }),
+};
+
+/** CLUSTER <subcommand>: argv[0] is "cluster" in any case. */
+export function clusterCommand(topology: ClusterTopology, argv: readonly Uint8Array[]): Reply {
+  const sub = Buffer.from(argv[1]!).toString('utf8');
+  const handler = subcommands[sub.toLowerCase()];
+  if (handler === undefined) return errorReply(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try CLUSTER HELP.`);
+  if (argv.length !== 2) return errorReply(`ERR wrong number of arguments for 'cluster|${sub.toLowerCase()}' command`);
+  return handler(topology);
+}
+
+interface Described {
+  readonly id: string;
+  readonly address: ClientAddress;
+  readonly leader: boolean;
+}
+
+/** The leader first, then the followers; undefined when no leader (with an address) is known. */
+function describe(topology: ClusterTopology): Described[] | undefined {
+  const leaderId = topology.raft.leaderId();
+  if (leaderId === null || topology.clientAddress(leaderId) === undefined) return undefined;
+  const members = topology.knownMembers().map((m) => ({ ...m, leader: m.id === leaderId }));
+  return [...members.filter((m) => m.leader), ...members.filter((m) => !m.leader)];
+}
+
+function clusterSlots(topology: ClusterTopology): Reply {
+  const nodes = describe(topology);
+  if (nodes === undefined) return errorReply(CLUSTER_DOWN);
+  const endpoint = (n: Described): Reply => ({
+    type: 'array',
+    items: [bulkReply(n.address.host), integerReply(n.address.port), bulkReply(redisNodeId(n.id))],
+  });
+  return { type: 'array', items: [{ type: 'array', items: [integerReply(0), integerReply(lastSlot), ...nodes.map(endpoint)] }] };
+}
+
+function clusterShards(topology: ClusterTopology): Reply {
+  const nodes = describe(topology);
+  if (nodes === undefined) return errorReply(CLUSTER_DOWN);
+  const applied = topology.raft.appliedIndex();
+  const node = (n: Described): Reply => ({
+    type: 'map',
+    entries: [
+      [bulkReply('id'), bulkReply(redisNodeId(n.id))],
+      [bulkReply('port'), integerReply(n.address.port)],
+      [bulkReply('ip'), bulkReply(n.address.host)],
+      [bulkReply('endpoint'), bulkReply(n.address.host)],
+      [bulkReply('role'), bulkReply(n.leader ? 'master' : 'replica')],
+      [bulkReply('replication-offset'), integerReply(n.id === topology.myId ? applied : 0)],
+      [bulkReply('health'), bulkReply('online')],
+    ],
+  });
+  const shard: Reply = {
+    type: 'map',
+    entries: [
+      [bulkReply('slots'), { type: 'array', items: [integerReply(0), integerReply(lastSlot)] }],
+      [bulkReply('nodes'), { type: 'array', items: nodes.map(node) }],
+    ],
+  };
+  return { type: 'array', items: [shard] };
+}
+
+/** One line per member in Redis's CLUSTER NODES format; only the leader owns slots. */
+function clusterNodes(topology: ClusterTopology): Reply {
+  const nodes = describe(topology);
+  if (nodes === undefined) return errorReply(CLUSTER_DOWN);
+  const leader = nodes.find((n) => n.leader)!;
+  const epoch = topology.raft.term();
+  const lines = nodes.map((n) => {
+    const myself = n.id === topology.myId ? 'myself,' : '';
+    const role = n.leader ? `${myself}master -` : `${myself}slave ${redisNodeId(leader.id)}`;
+    const slots = n.leader ? ` 0-${lastSlot}` : '';
+    return `${redisNodeId(n.id)} ${n.address.host}:${n.address.port}@0 ${role} 0 0 ${epoch} connected${slots}`;
+  });
+  return bulkReply(`${lines.join('\n')}\n`);
+}
+
+/** Redis's CLUSTER INFO fields, then Cairn's Raft facts (role, term, leader, indexes, follower lag). */
+function clusterInfo(topology: ClusterTopology): Reply {
+  const raft = topology.raft;
+  const leaderId = raft.leaderId();
+  const ok = leaderId !== null;
+  const fields: [string, string | number][] = [
+    ['cluster_enabled', 1],
+    ['cluster_state', ok ? 'ok' : 'fail'],
+    ['cluster_slots_assigned', ok ? lastSlot + 1 : 0],
+    ['cluster_slots_ok', ok ? lastSlot + 1 : 0],
+    ['cluster_slots_pfail', 0],
+    ['cluster_slots_fail', 0],
+    ['cluster_known_nodes', raft.members().length],
+    ['cluster_size', 1],
+    ['cluster_current_epoch', raft.term()],
+    ['cluster_my_epoch', raft.term()],
+    ['cairn_node_id', topology.myId],
+    ['cairn_role', raft.role()],
+    ['cairn_term', raft.term()],
+    ['cairn_leader', leaderId ?? ''],
+    ['cairn_commit_index', raft.commitIndex()],
+    ['cairn_applied_index', raft.appliedIndex()],
+    ['cairn_last_index', raft.lastIndex()],
+    ...raft.followerMatch().map((f): [string, number] => [`cairn_follower_lag_${f.id}`, Math.max(0, raft.lastIndex() - f.matchIndex)]),
+  ];
+  return bulkReply(fields.map(([key, value]) => `${key}:${value}\r\n`).join(''));
+}

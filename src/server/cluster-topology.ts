@@ -1,0 +1,62 @@
+// What a node knows about its cluster for routing clients: every member's client address (where
+// followers relay and where CLUSTER SLOTS points clients), this node's id, and a live view of the
+// Raft role, term, leader and indexes. The runtime fills it from the replica; the server reads it.
+
+import { createHash } from 'node:crypto';
+import { assert } from '../lib/assert.js';
+
+export interface ClientAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The node's current Raft facts, read fresh on every call. */
+export interface RaftView {
+  role(): string;
+  term(): number;
+  leaderId(): string | null;
+  commitIndex(): number;
+  appliedIndex(): number;
+  lastIndex(): number;
+  /** Voters and learners of the current membership, sorted. */
+  members(): readonly string[];
+  /** Leader only: each other member's match index; empty on followers. */
+  followerMatch(): readonly { readonly id: string; readonly matchIndex: number }[];
+}
+
+/** Most members a topology holds (the peer list is capped likewise). */
+const maxMembers = 1024;
+
+export class ClusterTopology {
+  private readonly clients: ReadonlyMap<string, ClientAddress>;
+
+  constructor(
+    readonly myId: string,
+    clients: ReadonlyMap<string, ClientAddress>,
+    readonly raft: RaftView,
+  ) {
+    assert(clients.size <= maxMembers, 'the member list is bounded');
+    assert(clients.has(myId), 'the topology knows this node\'s own client address');
+    this.clients = clients;
+  }
+
+  /** The client address of a member, or undefined for one this node has no address for. */
+  clientAddress(id: string): ClientAddress | undefined {
+    return this.clients.get(id);
+  }
+
+  /** Every member with a known client address, in the membership's order. */
+  knownMembers(): { readonly id: string; readonly address: ClientAddress }[] {
+    const out: { id: string; address: ClientAddress }[] = [];
+    for (const id of this.raft.members()) {
+      const address = this.clients.get(id);
+      if (address !== undefined) out.push({ id, address });
+    }
+    return out;
+  }
+}
+
+/** A Redis Cluster node id: 40 hex characters, derived from the Cairn node id so it is stable. */
+export function redisNodeId(id: string): string {
+  return createHash('sha1').update(`cairn-node:${id}`).digest('hex');
+}

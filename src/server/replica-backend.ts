@@ -1,0 +1,196 @@
+// The Backend over a Raft replica: the server's single write path in a cluster. On the leader a
+// write entry is one proposal, acknowledged once committed on a majority and applied; on a
+// follower it is relayed to the leader (cluster-relay.ts). Reads are linearizable (ReadIndex,
+// served from this node's state once it has applied up to the read index). With no leader,
+// commands wait up to leaderWaitMs for one and then answer CLUSTERDOWN, never a wrong value.
+// WATCH versions are read locally and checked when the entry is applied (versions are the same
+// on every replica at the same index, and only grow, so a stale version can only abort).
+
+import { Buffer } from 'node:buffer';
+import { CairnError, isCairnError } from '../lib/errors.js';
+import { errorReply, type Reply } from '../lib/reply.js';
+import type { Clock } from '../io/clock.js';
+import { decodeEntry, encodeEntry } from '../kv/entry.js';
+import type { KvMachine } from '../replica/kv-machine.js';
+import type { Replica } from '../replica/replica.js';
+import { refuseAsRead } from '../store/kv-machine.js';
+import type { Backend, InfoFields, WriteEntry } from './backend.js';
+import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
+import { ClusterExpiry } from './cluster-expiry.js';
+import { encodeRelayResult, LeaderRelay, type RelayOutcome } from './cluster-relay.js';
+import type { ClusterTopology } from './cluster-topology.js';
+
+export interface ReplicaBackendOptions {
+  readonly replica: Replica<KvMachine>;
+  readonly machine: KvMachine;
+  readonly topology: ClusterTopology;
+  readonly clock: Clock;
+  /** How long a command waits for a leader before answering CLUSTERDOWN. */
+  readonly leaderWaitMs: number;
+  readonly relayConnectTimeoutMs: number;
+  /** The cluster's requirepass (the relay authenticates with it), read when a link opens. */
+  readonly password: () => string | undefined;
+}
+
+/** Largest encoded entry proposed (the log's record and the peer frame limits are 64 MiB). */
+const maxEntryBytes = 56 * 1024 * 1024;
+/** Bound on the wait-and-retry loop of one command (each turn waits for a leader change or the deadline). */
+const maxAttempts = 64;
+const retry: RelayOutcome = Object.freeze({ kind: 'retry' });
+
+export class ReplicaBackend implements Backend {
+  private readonly relay: LeaderRelay;
+  private readonly expiry: ClusterExpiry;
+  private lastStampMs = 0;
+  /** Resolved and replaced whenever the role or the known leader changes. */
+  private leaderChange: { promise: Promise<void>; resolve: () => void };
+
+  constructor(private readonly options: ReplicaBackendOptions) {
+    this.relay = new LeaderRelay(options.topology, options.password, options.relayConnectTimeoutMs);
+    this.expiry = new ClusterExpiry(options.clock, () => options.machine.state, () => this.isLeader(), (entry) => this.write(entry));
+    this.leaderChange = newSignal();
+    this.expiry.start();
+  }
+
+  /** The runtime calls this on every role or leader change: waiting commands try again. */
+  leaderChanged(): void {
+    const signal = this.leaderChange;
+    this.leaderChange = newSignal();
+    signal.resolve();
+  }
+
+  async write(entry: WriteEntry): Promise<Reply[]> {
+    const deadlineMs = this.options.clock.monotonicMs() + this.options.leaderWaitMs;
+    let relayed: Uint8Array | undefined;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const leaderId = this.options.topology.raft.leaderId();
+      let outcome = retry;
+      if (leaderId === this.options.topology.myId) outcome = await this.proposeHere(entry);
+      else if (leaderId !== null) {
+        relayed ??= encodeEntry({ nowMs: 0, commands: entry.commands, watches: entry.watches });
+        outcome = await this.relay.relay(leaderId, relayed);
+      }
+      if (outcome.kind === 'replies') return outcome.replies;
+      if (!(await this.waitForLeaderChange(deadlineMs))) break;
+    }
+    return entry.commands.map(() => errorReply(CLUSTER_DOWN));
+  }
+
+  read(argv: readonly Uint8Array[]): Reply | Promise<Reply> {
+    const name = Buffer.from(argv[0]!).toString('latin1').toLowerCase();
+    if (name === 'cluster') return clusterCommand(this.options.topology, argv);
+    if (name === 'cairn.relay') return this.serveRelay(argv.slice(1));
+    const refusal = refuseAsRead(argv);
+    if (refusal !== undefined) return refusal;
+    return this.readLinearizable(argv);
+  }
+
+  keyVersion(key: Uint8Array): number {
+    const binaryKey = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+    return this.options.machine.state.keyVersion(binaryKey, this.nowMs());
+  }
+
+  keyspace(): { keys: number } {
+    return { keys: this.options.machine.state.keyCount };
+  }
+
+  persistenceInfo(): InfoFields {
+    const raft = this.options.topology.raft;
+    const failure = this.options.replica.failed();
+    return [
+      ['aof_last_write_status', failure === undefined ? 'ok' : 'err'],
+      ['cairn_fsync', 'always'],
+      ['cairn_role', raft.role()],
+      ['cairn_term', raft.term()],
+      ['cairn_leader', raft.leaderId() ?? ''],
+      ['cairn_commit_index', raft.commitIndex()],
+      ['cairn_applied_index', raft.appliedIndex()],
+      ['cairn_log_last_index', raft.lastIndex()],
+      ['cairn_failure', failure?.message ?? ''],
+    ];
+  }
+
+  async close(): Promise<void> {
+    this.expiry.stop();
+    this.relay.close();
+    await this.options.replica.close();
+  }
+
+  private isLeader(): boolean {
+    return this.options.topology.raft.leaderId() === this.options.topology.myId;
+  }
+
+  private nowMs(): number {
+    return Math.floor(this.options.clock.nowMs());
+  }
+
+  /** One proposal stamped with this leader's clock; 'retry' when it was certainly not committed. */
+  private async proposeHere(entry: WriteEntry): Promise<RelayOutcome> {
+    this.lastStampMs = Math.max(this.lastStampMs, this.nowMs());
+    const data = encodeEntry({ nowMs: this.lastStampMs, commands: entry.commands, watches: entry.watches });
+    if (data.length > maxEntryBytes) throw new CairnError('CAIRN_INVALID_ARGUMENT', `a write of ${data.length} bytes is over the ${maxEntryBytes}-byte entry limit`);
+    try {
+      return { kind: 'replies', replies: await this.options.replica.propose(data) };
+    } catch (error) {
+      // Refused before it was appended, or its index was taken by a later term: never committed.
+      if (isCairnError(error, 'CAIRN_NOT_LEADER')) return retry;
+      throw error;
+    }
+  }
+
+  /** The leader's side of CAIRN.RELAY: propose each entry in order, answer one result each. */
+  private async serveRelay(entries: readonly Uint8Array[]): Promise<Reply> {
+    const results = entries.map(async (bytes): Promise<Reply> => {
+      try {
+        const decoded = decodeEntry(bytes);
+        const outcome = this.isLeader() ? await this.proposeHere({ commands: decoded.commands, watches: decoded.watches ?? [] }) : retry;
+        if (outcome.kind === 'retry') return encodeRelayResult({ error: new CairnError('CAIRN_NOT_LEADER', 'not the leader') });
+        return encodeRelayResult({ replies: outcome.replies });
+      } catch (error) {
+        return encodeRelayResult({ error });
+      }
+    });
+    return { type: 'array', items: await Promise.all(results) };
+  }
+
+  private async readLinearizable(argv: readonly Uint8Array[]): Promise<Reply> {
+    const deadlineMs = this.options.clock.monotonicMs() + this.options.leaderWaitMs;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      if (this.options.topology.raft.leaderId() !== null) {
+        const changed = this.leaderChange.promise.then(() => undefined);
+        const read = this.options.replica.read((machine) => machine.state.execute(argv, this.nowMs())).then(
+          (reply) => ({ reply }),
+          (error: unknown) => ({ error }),
+        );
+        const result = await Promise.race([read, changed]);
+        if (result !== undefined && 'reply' in result) return result.reply;
+        // A read is safe to repeat: retry on a lost leader or a deadline, fail on anything else.
+        if (result !== undefined && !isCairnError(result.error, 'CAIRN_NOT_LEADER') && !isCairnError(result.error, 'CAIRN_TIMEOUT')) {
+          return errorReply(`ERR ${result.error instanceof Error ? result.error.message : String(result.error)}`);
+        }
+        if (this.options.clock.monotonicMs() >= deadlineMs) break;
+        if (result === undefined) continue;
+      }
+      if (!(await this.waitForLeaderChange(deadlineMs))) break;
+    }
+    return errorReply(CLUSTER_DOWN);
+  }
+
+  /** Waits for the next role or leader change; false once the deadline has passed. */
+  private async waitForLeaderChange(deadlineMs: number): Promise<boolean> {
+    const remainingMs = deadlineMs - this.options.clock.monotonicMs();
+    if (remainingMs <= 0) return false;
+    let timer: { cancel(): void } | undefined;
+    const expired = new Promise<void>((resolve) => (timer = this.options.clock.setTimer(remainingMs, resolve)));
+    await Promise.race([this.leaderChange.promise, expired]);
+    timer?.cancel();
+    return true;
+  }
+}
+
+function newSignal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
