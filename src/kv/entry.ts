@@ -29,6 +29,8 @@ export interface Entry {
   readonly watches?: readonly EntryWatch[];
 }
 
+/** The watches of the common entry, which has none (shared: an Entry is read-only). */
+const NO_WATCHES: readonly EntryWatch[] = Object.freeze([]);
 const ABORTED: readonly Reply[] = Object.freeze([Object.freeze({ type: 'nullArray' } as const)]);
 
 export function encodeEntry(entry: Entry): Uint8Array {
@@ -83,6 +85,7 @@ export function decodeEntry(bytes: Uint8Array): Entry {
   }
   const watchCount = r.u32('watch count');
   if (watchCount * 12 > r.remaining) r.corrupt(`bad watch count ${watchCount}`);
+  if (watchCount === 0 && r.remaining === 0) return { nowMs, commands, watches: NO_WATCHES };
   const watches: EntryWatch[] = [];
   for (let w = 0; w < watchCount; w++) {
     const key = r.view(r.u32('watch key length'), 'watch key');

@@ -15,7 +15,8 @@ export class ByteReader {
   readonly buf: NodeBuffer;
 
   constructor(bytes: Uint8Array, private readonly context: string) {
-    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) as NodeBuffer;
+    // Log entries arrive as Buffers (views into a segment file): no second view per entry.
+    this.buf = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)) as NodeBuffer;
   }
 
   get remaining(): number {
