@@ -1,0 +1,131 @@
+// Test helpers for real clusters: N node processes (test/cluster/fixtures/run-node.ts, the code
+// `cairn server --id --peers` runs) on free ports with temp data dirs, started, killed (-9),
+// stopped and restarted one by one; every process is killed and every dir removed in cleanup().
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServerReply } from '../../src/resp/reply-parser.js';
+import { freePort, RawClient, show, waitFor } from '../server/helpers.js';
+
+export { freePort, RawClient, show, waitFor };
+
+const root = new URL('../../', import.meta.url).pathname;
+
+export interface NodeHandle {
+  readonly id: string;
+  readonly port: number;
+  readonly peerPort: number;
+  readonly dir: string;
+  proc: ChildProcess | null;
+  out: string;
+  err: string;
+}
+
+export class TestCluster {
+  private constructor(
+    readonly base: string,
+    readonly nodes: NodeHandle[],
+    private readonly extraArgs: readonly string[],
+  ) {}
+
+  static async start(size: number, extraArgs: readonly string[] = []): Promise<TestCluster> {
+    const base = await mkdtemp(join(tmpdir(), 'cairn-cluster-test-'));
+    const nodes: NodeHandle[] = [];
+    for (let i = 1; i <= size; i++) {
+      nodes.push({ id: `n${i}`, port: await freePort(), peerPort: await freePort(), dir: join(base, `n${i}`), proc: null, out: '', err: '' });
+    }
+    const cluster = new TestCluster(base, nodes, extraArgs);
+    try {
+      await Promise.all(nodes.map((_, i) => cluster.startNode(i)));
+    } catch (error) {
+      await cluster.cleanup();
+      throw error;
+    }
+    return cluster;
+  }
+
+  get peers(): string {
+    return this.nodes.map((n) => `${n.id}=127.0.0.1:${n.peerPort}`).join(',');
+  }
+
+  get clientAddrs(): string {
+    return this.nodes.map((n) => `${n.id}=127.0.0.1:${n.port}`).join(',');
+  }
+
+  /** Spawns node i and resolves once it prints its ready line. */
+  async startNode(i: number): Promise<void> {
+    const node = this.nodes[i]!;
+    const args = [
+      '--import', 'tsx', 'test/cluster/fixtures/run-node.ts',
+      '--id', node.id, '--port', String(node.port), '--peer-port', String(node.peerPort),
+      '--peers', this.peers, '--client-addrs', this.clientAddrs, '--dir', node.dir, ...this.extraArgs,
+    ];
+    const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    node.proc = proc;
+    node.out = '';
+    proc.stdout.on('data', (chunk: Buffer) => (node.out += chunk.toString()));
+    proc.stderr.on('data', (chunk: Buffer) => (node.err = (node.err + chunk.toString()).slice(-200_000)));
+    await waitFor(`${node.id} ready`, () => {
+      if (proc.exitCode !== null) throw new Error(`${node.id} exited ${proc.exitCode}: ${node.err.slice(-2000)}`);
+      return node.out.includes(' ready on ') ? true : undefined;
+    }, 30_000);
+  }
+
+  /** kill -9 node i and wait for it to be gone. */
+  async kill(i: number): Promise<void> {
+    await this.signal(i, 'SIGKILL');
+  }
+
+  /** SIGTERM node i (graceful: hands leadership over) and wait for it to exit. */
+  async stop(i: number): Promise<void> {
+    await this.signal(i, 'SIGTERM');
+  }
+
+  private async signal(i: number, signal: NodeJS.Signals): Promise<void> {
+    const proc = this.nodes[i]!.proc;
+    if (proc === null) return;
+    this.nodes[i]!.proc = null;
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill(signal);
+    await exited;
+  }
+
+  live(): number[] {
+    return this.nodes.flatMap((n, i) => (n.proc === null ? [] : [i]));
+  }
+
+  /** The index of the node every live node agrees leads, once they all do. */
+  async leader(timeoutMs = 15_000): Promise<number> {
+    return waitFor('one leader every live node agrees on', async () => {
+      const leaders = await Promise.all(this.live().map(async (i) => (await this.info(i).catch(() => undefined))?.cairn_leader));
+      const first = leaders[0];
+      if (first === undefined || first === '' || leaders.some((l) => l !== first)) return undefined;
+      const index = this.nodes.findIndex((n) => n.id === first);
+      return index >= 0 && this.nodes[index]!.proc !== null ? index : undefined;
+    }, timeoutMs);
+  }
+
+  /** CLUSTER INFO of node i as fields. */
+  async info(i: number): Promise<Record<string, string>> {
+    const reply = await call(this.nodes[i]!.port, 'CLUSTER', 'INFO');
+    if (reply.type !== 'bulk') throw new Error(`CLUSTER INFO: ${JSON.stringify(show(reply))}`);
+    return Object.fromEntries(reply.value.toString().split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':', 2) as [string, string]));
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.nodes.map((_, i) => this.kill(i)));
+    await rm(this.base, { recursive: true, force: true });
+  }
+}
+
+/** One command on a fresh connection. */
+export async function call(port: number, ...args: string[]): Promise<ServerReply> {
+  const client = await RawClient.connect(port);
+  try {
+    return await client.call(...args);
+  } finally {
+    client.close();
+  }
+}

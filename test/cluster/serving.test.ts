@@ -1,0 +1,121 @@
+// A real three-node cluster serving clients from every node: a write on any node is read back on
+// every node (linearizable reads), a client on a follower sees its own pipelined writes, WATCH and
+// MULTI/EXEC work through a follower, CLUSTER SLOTS/NODES point at the leader, and ioredis's
+// Cluster client and `redis-cli -c` work against it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import Redis from 'ioredis';
+import { call, RawClient, show, TestCluster } from './helpers.js';
+
+let cluster: TestCluster;
+
+before(async () => {
+  cluster = await TestCluster.start(3);
+});
+
+after(async () => {
+  await cluster?.cleanup();
+});
+
+test('a write on any node is readable on every node', async () => {
+  await cluster.leader();
+  for (const [i, node] of cluster.nodes.entries()) {
+    assert.equal(show(await call(node.port, 'SET', `from-${node.id}`, `value-${i}`)), 'OK');
+  }
+  for (const node of cluster.nodes) {
+    for (const [i, writer] of cluster.nodes.entries()) {
+      assert.equal(show(await call(node.port, 'GET', `from-${writer.id}`)), `value-${i}`, `${node.id} reads ${writer.id}'s write`);
+    }
+  }
+});
+
+test('a client on a follower sees its own writes, pipelined', async () => {
+  const leader = await cluster.leader();
+  const follower = cluster.nodes[(leader + 1) % 3]!;
+  const client = await RawClient.connect(follower.port);
+  try {
+    const rounds = 200;
+    for (let i = 0; i < rounds; i++) {
+      client.command('SET', 'own', String(i));
+      client.command('INCR', 'own-counter');
+      client.command('GET', 'own');
+    }
+    const replies = (await client.replies(rounds * 3, 30_000)).map(show);
+    for (let i = 0; i < rounds; i++) {
+      assert.equal(replies[i * 3], 'OK');
+      assert.equal(replies[i * 3 + 1], i + 1);
+      assert.equal(replies[i * 3 + 2], String(i), `round ${i} reads its own SET`);
+    }
+  } finally {
+    client.close();
+  }
+});
+
+test('WATCH and MULTI/EXEC through a follower', async () => {
+  const leader = await cluster.leader();
+  const follower = cluster.nodes[(leader + 2) % 3]!;
+  const a = await RawClient.connect(follower.port);
+  try {
+    assert.equal(show(await a.call('SET', 'watched', '1')), 'OK');
+    assert.equal(show(await a.call('WATCH', 'watched')), 'OK');
+    assert.equal(show(await a.call('MULTI')), 'OK');
+    assert.equal(show(await a.call('INCR', 'watched')), 'QUEUED');
+    assert.deepEqual(show(await a.call('EXEC')), [2]);
+    assert.equal(show(await a.call('WATCH', 'watched')), 'OK');
+    // Another client changes the key on the leader in between: the transaction must abort.
+    assert.equal(show(await call(cluster.nodes[leader]!.port, 'SET', 'watched', '10')), 'OK');
+    assert.equal(show(await a.call('MULTI')), 'OK');
+    assert.equal(show(await a.call('INCR', 'watched')), 'QUEUED');
+    assert.equal(show(await a.call('EXEC')), null);
+    assert.equal(show(await a.call('GET', 'watched')), '10');
+  } finally {
+    a.close();
+  }
+});
+
+test('CLUSTER SLOTS, SHARDS and NODES name the leader as the one primary', async () => {
+  const leader = cluster.nodes[await cluster.leader()]!;
+  for (const node of cluster.nodes) {
+    const slots = show(await call(node.port, 'CLUSTER', 'SLOTS')) as unknown[][];
+    assert.equal(slots.length, 1);
+    assert.deepEqual(slots[0]!.slice(0, 2), [0, 16383]);
+    assert.deepEqual((slots[0]![2] as unknown[]).slice(0, 2), ['127.0.0.1', leader.port]);
+    assert.equal(slots[0]!.length, 2 + 3, 'the primary and two replicas');
+    const nodes = show(await call(node.port, 'CLUSTER', 'NODES')) as string;
+    const lines = nodes.trim().split('\n');
+    assert.equal(lines.length, 3);
+    assert.equal(lines.filter((l) => /[ ,]master /.test(l) && l.endsWith(' 0-16383')).length, 1);
+    assert.ok(lines.some((l) => l.includes(`127.0.0.1:${leader.port}@`) && l.includes('master')), nodes);
+    assert.ok(lines.some((l) => l.includes('myself')), nodes);
+    const myid = show(await call(node.port, 'CLUSTER', 'MYID')) as string;
+    assert.match(myid, /^[0-9a-f]{40}$/);
+    const shards = show(await call(node.port, 'CLUSTER', 'SHARDS')) as unknown[][];
+    assert.equal(shards.length, 1);
+  }
+  const info = await cluster.info(0);
+  assert.equal(info.cluster_state, 'ok');
+  assert.equal(info.cairn_leader, leader.id);
+});
+
+test('ioredis Cluster reads and writes through the cluster', async () => {
+  const leader = await cluster.leader();
+  const follower = cluster.nodes[(leader + 1) % 3]!;
+  const client = new Redis.Cluster([{ host: '127.0.0.1', port: follower.port }], { enableOfflineQueue: true, clusterRetryStrategy: () => null });
+  try {
+    for (let i = 0; i < 50; i++) assert.equal(await client.set(`io-${i}`, String(i)), 'OK');
+    for (let i = 0; i < 50; i++) assert.equal(await client.get(`io-${i}`), String(i));
+    assert.equal(await client.incrby('io-counter', 5), 5);
+  } finally {
+    client.disconnect();
+  }
+});
+
+test('redis-cli -c works against a follower', async () => {
+  const leader = await cluster.leader();
+  const follower = cluster.nodes[(leader + 1) % 3]!;
+  const run = (...args: string[]) => spawnSync('redis-cli', ['-c', '-p', String(follower.port), ...args], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(run('SET', 'cli-key', 'cli-value').stdout.trim(), 'OK');
+  assert.equal(run('GET', 'cli-key').stdout.trim(), 'cli-value');
+  for (const node of cluster.nodes) assert.equal(show(await call(node.port, 'GET', 'cli-key')), 'cli-value');
+});
