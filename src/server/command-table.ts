@@ -40,13 +40,22 @@ export type TableEntry =
 
 export type Resolved = { readonly ok: true; readonly entry: TableEntry } | { readonly ok: false; readonly error: Reply };
 
+/** A top-level command under its lowercase name bytes, with the resolution `resolve` hands out for it. */
+interface Named {
+  readonly name: Buffer;
+  readonly entry: TableEntry;
+  readonly resolved: Resolved;
+}
+
 const maxErrorArgsChars = 128;
 
 export class CommandTable {
   private readonly byName = new Map<string, TableEntry>();
   /** Top-level commands by a case-folded hash of their name bytes: lookup without a string. */
-  private readonly byHash = new Map<number, { readonly name: Buffer; readonly entry: TableEntry }[]>();
+  private readonly byHash = new Map<number, Named[]>();
   private readonly entries: TableEntry[] = [];
+  /** The command last looked up (pipelines repeat one command): compared before hashing. */
+  private last: Named | undefined;
 
   constructor(dataCommands: readonly CommandMeta[], serverCommands: readonly TableEntry[]) {
     for (const meta of dataCommands) {
@@ -73,19 +82,17 @@ export class CommandTable {
 
   /** The entry for a name given as bytes, in any case. */
   lookupBytes(name: Uint8Array): TableEntry | undefined {
-    for (const candidate of this.byHash.get(foldedHash(name)) ?? []) {
-      if (foldedEqual(candidate.name, name)) return candidate.entry;
-    }
-    return undefined;
+    return this.find(name)?.entry;
   }
 
   /** Finds the command for argv and checks its arity, descending into containers. */
   resolve(argv: readonly Buffer[]): Resolved {
     assert(argv.length > 0, 'resolve needs a command name');
-    const entry = this.lookupBytes(argv[0]!);
-    if (entry === undefined) return { ok: false, error: unknownCommand(argv[0]!.toString('utf8'), argv) };
+    const named = this.find(argv[0]!);
+    if (named === undefined) return { ok: false, error: unknownCommand(argv[0]!.toString('utf8'), argv) };
+    const entry = named.entry;
     if (!arityFits(entry.meta.arity, argv.length)) return { ok: false, error: arityError(entry.meta.name) };
-    if (entry.kind !== 'container') return { ok: true, entry };
+    if (entry.kind !== 'container') return named.resolved;
     if (argv.length === 1) {
       assert(entry.bare !== undefined, 'a container callable alone has a bare handler');
       return { ok: true, entry: { kind: 'connection', meta: entry.meta, handler: entry.bare } };
@@ -100,6 +107,20 @@ export class CommandTable {
     return { ok: true, entry: sub };
   }
 
+  /** The top-level command named by these bytes in any case; allocates nothing. */
+  private find(name: Uint8Array): Named | undefined {
+    const last = this.last;
+    if (last !== undefined && foldedEqual(last.name, name)) return last;
+    const bucket = this.byHash.get(foldedHash(name));
+    if (bucket === undefined) return undefined;
+    for (const candidate of bucket) {
+      if (!foldedEqual(candidate.name, name)) continue;
+      this.last = candidate;
+      return candidate;
+    }
+    return undefined;
+  }
+
   private add(entry: TableEntry): void {
     const name = entry.meta.name;
     assert(name === name.toLowerCase(), `command names are lowercase: ${name}`);
@@ -108,7 +129,7 @@ export class CommandTable {
     this.byName.set(name.toUpperCase(), entry);
     const bytes = Buffer.from(name, 'latin1');
     const bucket = this.byHash.get(foldedHash(bytes)) ?? [];
-    bucket.push({ name: bytes, entry });
+    bucket.push({ name: bytes, entry, resolved: Object.freeze({ ok: true, entry }) });
     this.byHash.set(foldedHash(bytes), bucket);
     this.entries.push(entry);
   }

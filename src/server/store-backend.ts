@@ -22,7 +22,7 @@ export class StoreBackend implements Backend {
     try {
       // GET is most of a read-heavy load: take the store's allocation-free lookup.
       if (argv.length === 2 && isGet(argv[0]!)) {
-        const value = this.store.getValue(argv[1]!);
+        const value = this.store.getValueByBinaryKey(binaryKey(argv[1]!));
         return value === undefined ? NULL : { type: 'bulk', value };
       }
       return this.store.read(argv);
@@ -66,6 +66,17 @@ export class StoreBackend implements Backend {
   close(): Promise<void> {
     return this.store.close();
   }
+}
+
+/** Node's Buffer has latin1Slice (what toString('latin1') calls, minus the argument checks). */
+interface Latin1Sliceable extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
+/** A key's bytes as a latin1 string (the state's key form); the parser's arguments are already Buffers, so no view is built. */
+function binaryKey(key: Uint8Array): string {
+  const buffer = (Buffer.isBuffer(key) ? key : Buffer.from(key.buffer, key.byteOffset, key.byteLength)) as Latin1Sliceable;
+  return buffer.latin1Slice(0, buffer.length);
 }
 
 /** "get" in any case, without building a string. */
