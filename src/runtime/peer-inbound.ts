@@ -58,7 +58,9 @@ export class InboundConnection {
 
   /** Called by the transport's keepalive timer. */
   sendKeepalive(): void {
-    if (this.state === 'open' && this.socket.writableLength < this.settings.maxBatchBytes) this.socket.write(KEEPALIVE);
+    if (this.state !== 'open' || this.socket.destroyed) return;
+    // A dialler that stopped reading gets no more keepalives than one batch's worth of buffer.
+    if (this.socket.writableLength < this.settings.maxBatchBytes) this.socket.write(KEEPALIVE);
   }
 
   destroy(): void {

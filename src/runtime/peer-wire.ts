@@ -182,7 +182,8 @@ export class WireReader {
   bytes(field: string): Uint8Array {
     const length = this.u32(field);
     this.need(length, field);
-    const copy = new Uint8Array(this.buffer.subarray(this.offset, this.offset + length));
+    const copy = new Uint8Array(length);
+    copy.set(this.buffer.subarray(this.offset, this.offset + length));
     this.offset += length;
     return copy;
   }
