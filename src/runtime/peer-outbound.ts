@@ -39,6 +39,7 @@ export class PeerLink {
   private dialled = false;
   private dropping = false;
   private lastReceivedMs = 0;
+  private openedAtMs = 0;
   private readonly queue: BoundedQueue<Buffer>;
   private queuedBytes = 0;
   private readonly counters = { sentMessages: 0, sentBytes: 0, writes: 0, receivedMessages: 0, droppedMessages: 0, reconnects: 0 };
@@ -220,7 +221,7 @@ export class PeerLink {
     }
     this.clearTimer();
     this.state = 'open';
-    this.failures = 0;
+    this.openedAtMs = performance.now();
     this.lastError = null;
     this.settings.log('peer.connected', { peer: this.id, address: this.address, reconnects: this.counters.reconnects });
     this.requestFlush(this);
@@ -232,7 +233,11 @@ export class PeerLink {
     this.clearTimer();
     if (this.state === 'closed') return;
     if (this.state === 'open') {
-      this.settings.log('peer.disconnected', { peer: this.id, address: this.address, error: this.lastError });
+      // A connection that stayed up a while ends the failure streak (redial at once); one that
+      // dropped soon after ACCEPT counts as a failure, so a peer that flaps is not redialled in a loop.
+      const upMs = performance.now() - this.openedAtMs;
+      this.failures = upMs >= this.settings.reconnectMaxMs ? 0 : this.failures + 1;
+      this.settings.log('peer.disconnected', { peer: this.id, address: this.address, error: this.lastError, upMs: Math.round(upMs) });
     } else {
       this.failures++;
       if (isPowerOfTwo(this.failures)) this.settings.log('peer.dial_failed', { peer: this.id, address: this.address, error: this.lastError, failures: this.failures });

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { encodeMessage } from '../../src/runtime/peer-codec.js';
 import { FrameSplitter } from '../../src/runtime/peer-frames.js';
-import { decodeHelloReply, encodeHello } from '../../src/runtime/peer-handshake.js';
+import { decodeHelloReply, encodeAccept, encodeHello } from '../../src/runtime/peer-handshake.js';
 import { sampleMessages } from './peer-messages.js';
 import { closeAll, connectAll, heartbeat, startNode, waitFor } from './peer-helpers.js';
 import type { TestNode } from './peer-helpers.js';
@@ -175,6 +175,34 @@ test('a listener that answers garbage is logged and redialled with backoff', asy
     await a.transport.close();
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => fake.close(() => resolve()));
+  }
+});
+
+test('a listener that accepts and then drops the connection at once is redialled with growing delays', async () => {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const flapping = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+    socket.once('data', () => {
+      accepted++;
+      socket.end(encodeAccept('b'));
+    });
+  });
+  await new Promise<void>((resolve) => flapping.listen(0, '127.0.0.1', () => resolve()));
+  const started = Date.now();
+  const a = await startNode('a', { reconnectBaseMs: 50, reconnectMaxMs: 1000, peers: { b: `127.0.0.1:${(flapping.address() as AddressInfo).port}` } });
+  try {
+    await waitFor('five redials', () => (a.transport.stats()[0]?.reconnects ?? 0) >= 5);
+    // Without backoff five redials take a few ms; with it at least 25 + 50 + 100 + 200 ms (the
+    // random half of each delay can only add).
+    assert.ok(Date.now() - started >= 375, `five redials after ${Date.now() - started} ms`);
+    assert.ok(accepted >= 1 && a.logs.some((l) => l.event === 'peer.connected'));
+  } finally {
+    await a.transport.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => flapping.close(() => resolve()));
   }
 });
 
