@@ -12,8 +12,15 @@ export class FrameSplitter {
   /** Body length of the frame being assembled, or -1 while its length prefix is incomplete. */
   private bodyBytes = -1;
 
-  constructor(private readonly maxFrameBytes: number) {
-    assert(Number.isInteger(maxFrameBytes) && maxFrameBytes >= FRAME_HEADER_BYTES, 'maxFrameBytes too small');
+  constructor(private maxFrameBytes: number) {
+    this.setMaxFrameBytes(maxFrameBytes);
+  }
+
+  /** Changes the cap for frames whose length has not been read yet (a handshake raises it). */
+  setMaxFrameBytes(maxFrameBytes: number): void {
+    assert(Number.isInteger(maxFrameBytes), 'maxFrameBytes must be an integer');
+    assert(maxFrameBytes >= FRAME_HEADER_BYTES, 'maxFrameBytes too small');
+    this.maxFrameBytes = maxFrameBytes;
   }
 
   /** Bytes held for a frame that is not complete yet. */

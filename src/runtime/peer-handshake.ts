@@ -17,6 +17,8 @@ export const REFUSE_TYPE = 0x42;
 export const KEEPALIVE_TYPE = 0x43;
 /** A refusal's reason is at most this many bytes of UTF-8. */
 export const MAX_REASON_BYTES = 1024;
+/** The largest HELLO body (three ids of 255 bytes): the frame cap before a connection is accepted. */
+export const MAX_HELLO_FRAME_BYTES = 2 + 3 * (1 + MAX_ID_BYTES);
 
 export interface Hello {
   clusterId: string;

@@ -9,7 +9,7 @@ import { assert } from '../lib/assert.js';
 import type { Message } from '../raft/types.js';
 import { decodeMessage } from './peer-codec.js';
 import { FrameSplitter } from './peer-frames.js';
-import { decodeHello, encodeAccept, encodeKeepalive, encodeRefuse } from './peer-handshake.js';
+import { decodeHello, encodeAccept, encodeKeepalive, encodeRefuse, MAX_HELLO_FRAME_BYTES } from './peer-handshake.js';
 import type { Hello } from './peer-handshake.js';
 import type { PeerSettings } from './peer-options.js';
 import { corrupt } from './peer-wire.js';
@@ -39,7 +39,9 @@ export class InboundConnection {
     private readonly handlers: InboundHandlers,
   ) {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    this.splitter = new FrameSplitter(settings.maxFrameBytes);
+    // Until HELLO is accepted a connection may hold only a HELLO's worth of bytes, so strangers
+    // cannot make the node buffer maxFrameBytes per connection.
+    this.splitter = new FrameSplitter(MAX_HELLO_FRAME_BYTES);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, settings.peerSilenceTimeoutMs);
     this.greetTimer = setTimeout(() => this.fail('no HELLO within the connect timeout'), settings.connectTimeoutMs);
@@ -116,6 +118,7 @@ export class InboundConnection {
     this.clearGreetTimer();
     this.state = 'open';
     this.peerId = result.hello.from;
+    this.splitter.setMaxFrameBytes(this.settings.maxFrameBytes);
     this.socket.write(encodeAccept(this.settings.nodeId));
     this.settings.log('peer.inbound_accepted', { remote: this.remote, peer: this.peerId });
     this.handlers.accepted(this.peerId);

@@ -101,8 +101,11 @@ test('garbage, oversized, truncated and spoofed frames close that socket; real p
     const oversized = Buffer.alloc(4);
     oversized.writeUInt32BE(0xffff_fff0);
     const truncated = encodeMessage(heartbeat('raw', 'a', 1)).subarray(0, 12);
+    const bigBeforeHello = Buffer.alloc(4);
+    bigBeforeHello.writeUInt32BE(100_000); // under maxFrameBytes, but no HELLO is that long
     const cases: { name: string; bytes: Buffer[]; end?: boolean }[] = [
       { name: 'random bytes instead of HELLO', bytes: [Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')] },
+      { name: 'a 100 kB frame before HELLO', bytes: [bigBeforeHello, Buffer.alloc(1000)] },
       { name: 'HELLO then an unknown type', bytes: [HELLO, Buffer.from([0, 0, 0, 3, 1, 77, 0])] },
       { name: 'HELLO then a frame length over the cap', bytes: [HELLO, oversized] },
       { name: 'HELLO then a truncated frame and FIN', bytes: [HELLO, truncated], end: true },
@@ -117,6 +120,7 @@ test('garbage, oversized, truncated and spoofed frames close that socket; real p
       if (c.end === true) raw.socket.end();
       await withDeadline(`a to close the socket (${c.name})`, raw.closed);
       await waitFor(`a logs it (${c.name})`, () => a.logs.filter((l) => l.event === 'peer.garbage' || l.event === 'peer.inbound_timeout').length > garbageBefore);
+      if (c.name.includes('before HELLO')) assert.match(String(a.logs.at(-1)?.fields.error), /exceeds the cap of 770 bytes/);
       await flowing();
     }
     assert.ok(a.received.every((r) => r.from === 'b'), 'nothing from a raw socket was delivered');
