@@ -40,10 +40,11 @@ export class PendingProposals {
   add(index: number, proposal: PendingProposal): void {
     const replaced = this.byIndex.get(index);
     if (replaced !== undefined) {
-      // This node lost leadership, its log was cut back, and it leads again: a newer entry holds
-      // the index, so the older proposal there can never commit.
+      // This node lost leadership, its log was cut back, and it leads again. The older entry is
+      // gone from this log but may survive on others and still commit under a later leader, so
+      // its outcome is unknown (only an applied entry of another term proves it lost).
       assert(replaced.term < proposal.term, `two proposals at index ${index} in term ${proposal.term}`);
-      this.take(index)?.reject(new CairnError('CAIRN_NOT_LEADER', `proposal at index ${index} was replaced by a later term's entry`));
+      this.take(index)?.reject(new CairnError('CAIRN_TIMEOUT', `outcome unknown: index ${index} was taken by a later term's proposal here`));
     }
     assert(!this.isFull(), 'proposal table is full');
     this.byIndex.set(index, proposal);
