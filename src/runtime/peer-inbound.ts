@@ -12,7 +12,7 @@ import { FrameSplitter } from './peer-frames.js';
 import { decodeHello, encodeAccept, encodeKeepalive, encodeRefuse, MAX_HELLO_FRAME_BYTES } from './peer-handshake.js';
 import type { Hello } from './peer-handshake.js';
 import type { PeerSettings } from './peer-options.js';
-import { corrupt } from './peer-wire.js';
+import { corrupt, PEER_PROTOCOL_VERSION } from './peer-wire.js';
 
 type InboundState = 'greeting' | 'open' | 'done';
 
@@ -107,7 +107,7 @@ export class InboundConnection {
   private greet(body: Buffer): void {
     const result = decodeHello(body);
     if (result.kind === 'version') {
-      this.refuse(`protocol version ${result.version} is not supported (this node speaks version 1)`, null);
+      this.refuse(`protocol version ${result.version} is not supported (this node speaks version ${PEER_PROTOCOL_VERSION})`, null);
       return;
     }
     const reason = this.refusalReason(result.hello);
@@ -125,7 +125,8 @@ export class InboundConnection {
   }
 
   private refusalReason(hello: Hello): string | null {
-    if (hello.clusterId !== this.settings.clusterId) return `cluster id ${JSON.stringify(hello.clusterId)} is not this cluster's (${JSON.stringify(this.settings.clusterId)})`;
+    // The reason goes back to the dialler, so it names the dialler's cluster id, not ours.
+    if (hello.clusterId !== this.settings.clusterId) return `cluster id ${JSON.stringify(hello.clusterId)} does not match this node's`;
     if (hello.to !== this.settings.nodeId) return `this is node ${JSON.stringify(this.settings.nodeId)}, not ${JSON.stringify(hello.to)}`;
     if (hello.from === this.settings.nodeId) return `a node cannot dial itself (${JSON.stringify(hello.from)})`;
     return null;
