@@ -48,8 +48,18 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** A private copy, so the store never keeps a view into a caller's (or a log segment's) buffer. */
+/**
+ * Bytes inside a buffer that the store allocated for itself and never writes to again (log entries
+ * copied into recovery's arena): copyBytes keeps them as they are instead of copying each value.
+ */
+export class StoreOwnedBytes extends Uint8Array {}
+
+/**
+ * A private copy, so the store never keeps a view into a caller's (or a log segment's) buffer.
+ * StoreOwnedBytes are already private and come back as they are.
+ */
 export function copyBytes(bytes: Uint8Array): Uint8Array {
+  if (bytes instanceof StoreOwnedBytes) return bytes;
   const out = new Uint8Array(bytes.length);
   out.set(bytes);
   return out;

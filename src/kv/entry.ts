@@ -67,8 +67,12 @@ export function encodeEntry(entry: Entry): Uint8Array {
   return out;
 }
 
-/** Decodes an entry; arguments are views into `bytes`. Throws CAIRN_CORRUPT on any malformation. */
-export function decodeEntry(bytes: Uint8Array): Entry {
+/**
+ * Decodes an entry; arguments are views into `bytes`. Throws CAIRN_CORRUPT on any malformation.
+ * With `storeOwned`, the caller promises that `bytes` sit in a buffer only the store holds and
+ * nobody writes to again: the arguments become StoreOwnedBytes, which SET keeps without a copy.
+ */
+export function decodeEntry(bytes: Uint8Array, storeOwned = false): Entry {
   const r = new ByteReader(bytes, 'kv entry');
   const format = r.u8('format');
   if (format !== ENTRY_FORMAT) r.corrupt(`unknown entry format ${format}`);
@@ -80,7 +84,10 @@ export function decodeEntry(bytes: Uint8Array): Entry {
     const argc = r.u32('argument count');
     if (argc === 0 || argc > MAX_COMMAND_ARGS || argc * 4 > r.remaining) r.corrupt(`bad argument count ${argc}`);
     const argv: Uint8Array[] = new Array<Uint8Array>(argc);
-    for (let a = 0; a < argc; a++) argv[a] = r.view(r.u32('argument length'), 'argument');
+    for (let a = 0; a < argc; a++) {
+      const argBytes = r.u32('argument length');
+      argv[a] = storeOwned ? r.ownedView(argBytes, 'argument') : r.view(argBytes, 'argument');
+    }
     commands.push(argv);
   }
   const watchCount = r.u32('watch count');

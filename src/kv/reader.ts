@@ -3,7 +3,7 @@
 
 import { Buffer } from 'node:buffer';
 import { CairnError } from '../lib/errors.js';
-import { keyOf } from './bytes.js';
+import { keyOf, StoreOwnedBytes } from './bytes.js';
 
 /** Node's Buffer has latin1Slice (what toString('latin1', start, end) calls, minus the argument checks). */
 export interface NodeBuffer extends Buffer {
@@ -57,6 +57,14 @@ export class ByteReader {
     const text = keyOf(new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.at, bytes));
     this.at += bytes;
     return text;
+  }
+
+  /** A view (no copy) of the next `bytes` bytes, which the caller asserts are the store's own. */
+  ownedView(bytes: number, what: string): StoreOwnedBytes {
+    this.need(bytes, what);
+    const out = new StoreOwnedBytes(this.buf.buffer as ArrayBuffer, this.buf.byteOffset + this.at, bytes);
+    this.at += bytes;
+    return out;
   }
 
   /** A view (no copy) of the next `bytes` bytes. */

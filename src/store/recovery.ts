@@ -1,14 +1,21 @@
 // Store recovery: newest valid snapshot, then every log entry after it, applied in order.
 // A log that does not reach back to the snapshot (a gap) is damage: open fails naming both.
+// Replayed entries are copied into large private chunks first, so the values they SET are kept as
+// views into those chunks (one allocation per chunk instead of one per value, which was a third
+// of replay's CPU time). A chunk lives while any value in it does: at most the log's size at open,
+// the same bound as the snapshot's own buffer (docs/STORAGE.md, "Reopen performance").
 
+import { Buffer } from 'node:buffer';
+import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import type { Disk } from '../io/disk.js';
+import { applyDecoded, decodeEntry } from '../kv/entry.js';
 import type { KvState } from '../kv/state.js';
 import { removeTempFiles } from '../storage/atomic-file.js';
 import { SegmentedLog, type LogRecovery } from '../storage/log.js';
 import type { LogEntry } from '../storage/record.js';
 import { loadNewestSnapshot } from '../storage/snapshot.js';
-import { applyWrite, decodeState, emptyState, KV_ENTRY_KIND } from './kv-machine.js';
+import { decodeState, emptyState, KV_ENTRY_KIND } from './kv-machine.js';
 
 export interface StoreRecovery {
   /** Index of the snapshot loaded (0 when none). */
@@ -39,10 +46,11 @@ export async function recoverStore(disk: Disk, dir: string, segmentBytesMax: num
   const snapshotIndex = snapshot?.index ?? 0;
   let appliedIndex = snapshotIndex;
   let replayedEntries = 0;
+  const arena = new ReplayArena();
   const onRecoveredEntry = (entry: LogEntry): void => {
     if (entry.index <= appliedIndex) return;
     if (entry.index !== appliedIndex + 1) throw gapError(dir, appliedIndex, entry.index, loaded.skipped);
-    if (entry.kind === KV_ENTRY_KIND) applyWrite(state, entry.data);
+    if (entry.kind === KV_ENTRY_KIND) applyDecoded(state, decodeEntry(arena.copy(entry.data), true));
     appliedIndex = entry.index;
     replayedEntries++;
   };
@@ -66,6 +74,26 @@ export async function recoverStore(disk: Disk, dir: string, segmentBytesMax: num
       tempFilesRemoved,
     },
   };
+}
+
+const ARENA_CHUNK_BYTES = 1024 * 1024;
+
+/** Private copies of replayed entries, packed into chunks that nothing else references or writes. */
+class ReplayArena {
+  private chunk = Buffer.alloc(0);
+  private usedBytes = 0;
+
+  copy(data: Uint8Array): Buffer {
+    if (this.chunk.length - this.usedBytes < data.length) {
+      this.chunk = Buffer.alloc(Math.max(ARENA_CHUNK_BYTES, data.length)); // never from Buffer's shared pool
+      this.usedBytes = 0;
+    }
+    const out = this.chunk.subarray(this.usedBytes, this.usedBytes + data.length);
+    out.set(data);
+    this.usedBytes += data.length;
+    assert(this.usedBytes <= this.chunk.length, 'arena chunk overfilled');
+    return out;
+  }
 }
 
 function gapError(dir: string, haveIndex: number, nextIndex: number, skipped: readonly { path: string; reason: string }[]): CairnError {
