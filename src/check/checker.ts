@@ -13,18 +13,20 @@ import { findFailureWindow, testWindow } from './window.js';
 export const DEFAULT_MAX_STATES = 5_000_000;
 export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
 
+/** Share of timeLimitMs the full searches may use; the rest is kept for finding a window. */
+const SEARCH_SHARE_OF_TIME = 0.8;
+
 export function checkHistory(history: readonly Operation[], options: CheckOptions = {}): CheckResult {
   validateHistory(history);
   const limits = resolveLimits(options);
   const startMs = options.now?.();
+  const searchLimits = startMs === undefined || limits.deadlineMs === Number.POSITIVE_INFINITY
+    ? limits
+    : { ...limits, deadlineMs: startMs + (limits.deadlineMs - startMs) * SEARCH_SHARE_OF_TIME };
   const byKey = splitByKey(history);
-  const perKey: KeyResult[] = [];
-  let failure: CheckFailure | undefined;
-  for (const [key, ops] of byKey) {
-    const { result, stuckIndex } = checkKey(key, ops, limits);
-    perKey.push(result);
-    if (result.verdict === 'illegal' && failure === undefined) failure = findFailureWindow(key, ops, limits, stuckIndex);
-  }
+  const checked = [...byKey].map(([key, ops]) => ({ ops, ...checkKey(key, ops, searchLimits) }));
+  const failure = findFailure(checked, limits);
+  const perKey = checked.map((k) => (failure !== undefined && k.result.key === failure.key ? provenIllegal(k.result) : k.result));
   const verdict: Verdict = perKey.some((k) => k.verdict === 'illegal')
     ? 'illegal'
     : perKey.some((k) => k.verdict === 'unknown')
@@ -37,6 +39,34 @@ export function checkHistory(history: readonly Operation[], options: CheckOption
     ...(startMs !== undefined && options.now !== undefined ? { elapsedMs: options.now() - startMs } : {}),
   };
   return { verdict, perKey, ...(failure !== undefined ? { failure } : {}), stats };
+}
+
+interface CheckedKey {
+  readonly ops: readonly Operation[];
+  readonly result: KeyResult;
+  readonly stuckIndex?: number;
+}
+
+/**
+ * The first illegal key's window. Failing that, a key whose search hit a bound may still hold
+ * a window that fails on its own, near where its search got stuck: that proves it illegal.
+ */
+function findFailure(checked: readonly CheckedKey[], limits: SearchLimits): CheckFailure | undefined {
+  const illegal = checked.find((k) => k.result.verdict === 'illegal');
+  if (illegal !== undefined) return findFailureWindow(illegal.result.key, illegal.ops, limits, illegal.stuckIndex, true) ?? undefined;
+  for (const k of checked) {
+    if (k.result.verdict !== 'unknown' || k.stuckIndex === undefined) continue;
+    const failure = findFailureWindow(k.result.key, k.ops, limits, k.stuckIndex, false);
+    if (failure !== null) return failure;
+  }
+  return undefined;
+}
+
+/** A key whose full search hit a bound, proven illegal by a window that fails on its own. */
+function provenIllegal(result: KeyResult): KeyResult {
+  if (result.verdict === 'illegal') return result;
+  const { reason, ...rest } = result;
+  return { ...rest, verdict: 'illegal', reason: `${reason ?? 'bound hit'}; a window that fails on its own proves it illegal` };
 }
 
 /**

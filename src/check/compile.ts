@@ -1,6 +1,6 @@
 // Turns one key's operations into the search's compact form. Each operation gets a role:
 // mandatory ones must be ordered with their observed outputs; optional ones (used when testing a
-// window) may take effect within their interval or not at all; excluded ones are left out.
+// window) may take effect after their invocation or not at all; excluded ones are left out.
 
 import { assert } from '../lib/assert.js';
 import type { Operation } from './history.js';
@@ -40,53 +40,53 @@ export function compileKey(
   ops.forEach((op, index) => {
     const role = roles[index];
     if (role === 'excluded' || !isRelevant(op)) return;
-    const compiled = role === 'mandatory' && op.status === 'ok' ? observedOp(op, values) : maybeOp(op, values, role === 'optional');
+    const compiled = role === 'mandatory' && op.status === 'ok' ? observedOp(op, values) : maybeOp(op, values);
     if (compiled === null) return;
     modelOps.push(compiled);
     sources.push(index);
   });
   const chosen = sources.map((i) => ops[i]!);
-  const floating = chosen.map((op) => op.status === 'unknown');
+  // Unknown operations, and optional ones in a window test, may act at any time after their
+  // invocation or not at all: for an optional one that widens its interval, which only makes a
+  // window test more lenient (so a failing window still proves the history illegal).
+  const floating = chosen.map((op, i) => op.status === 'unknown' || roles[sources[i]!] === 'optional');
   return { problem: { ops: modelOps, entries: sortEntries(chosen), floating, values, initial }, sources };
 }
 
 /** One shape for every compiled operation keeps the search's property reads monomorphic. */
-function modelOp(behaviour: number, written: number, observed: number, delta: bigint, omittable: boolean): ModelOp {
-  return { behaviour, written, observed, delta, omittable };
+function modelOp(behaviour: number, written: number, observed: number, delta: bigint): ModelOp {
+  return { behaviour, written, observed, delta };
 }
 
 function observedOp(op: Operation, values: ValueTable): ModelOp {
   assert(op.status === 'ok', 'only ok operations have observations');
   switch (op.kind) {
     case 'read':
-      return modelOp(READ, 0, values.idOf(op.output ?? null), 0n, false);
+      return modelOp(READ, 0, values.idOf(op.output ?? null), 0n);
     case 'write':
-      return modelOp(WRITE, values.idOf(op.value), 0, 0n, false);
+      return modelOp(WRITE, values.idOf(op.value), 0, 0n);
     case 'cas':
-      return modelOp(op.output === true ? CAS_HIT : CAS_MISS, values.idOf(op.value), values.idOf(op.expected), 0n, false);
+      return modelOp(op.output === true ? CAS_HIT : CAS_MISS, values.idOf(op.value), values.idOf(op.expected), 0n);
     case 'delete':
-      return modelOp(op.output === 1 ? DELETE_HIT : op.output === 0 ? DELETE_MISS : DELETE, 0, 0, 0n, false);
+      return modelOp(op.output === 1 ? DELETE_HIT : op.output === 0 ? DELETE_MISS : DELETE, 0, 0, 0n);
     case 'incr':
-      return modelOp(INCR_OK, 0, values.idOf(String(op.output)), BigInt(op.delta), false);
+      return modelOp(INCR_OK, 0, values.idOf(String(op.output)), BigInt(op.delta));
   }
 }
 
 /** An operation whose output is not used: unknown, or optional in a window test. Reads drop out. */
-function maybeOp(op: Operation, values: ValueTable, optional: boolean): ModelOp | null {
-  // An unknown operation may act at any later time, so "no effect" is the same as acting last:
-  // only an optional operation with a finite interval needs the explicit choice.
-  const omittable = optional && op.status !== 'unknown';
+function maybeOp(op: Operation, values: ValueTable): ModelOp | null {
   switch (op.kind) {
     case 'read':
       return null;
     case 'write':
-      return modelOp(WRITE, values.idOf(op.value), 0, 0n, omittable);
+      return modelOp(WRITE, values.idOf(op.value), 0, 0n);
     case 'cas':
-      return modelOp(CAS_MAYBE, values.idOf(op.value), values.idOf(op.expected), 0n, omittable);
+      return modelOp(CAS_MAYBE, values.idOf(op.value), values.idOf(op.expected), 0n);
     case 'delete':
-      return modelOp(DELETE, 0, 0, 0n, omittable);
+      return modelOp(DELETE, 0, 0, 0n);
     case 'incr':
-      return modelOp(INCR_MAYBE, 0, 0, BigInt(op.delta), omittable);
+      return modelOp(INCR_MAYBE, 0, 0, BigInt(op.delta));
   }
 }
 

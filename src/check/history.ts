@@ -78,7 +78,10 @@ export interface CheckOptions {
    * maxStates and maxMemoryBytes, because this pure layer cannot read the clock itself.
    */
   readonly now?: () => number;
-  /** The whole check, window search included, stops with 'unknown' after this many ms of now(). */
+  /**
+   * The whole check stops with 'unknown' after this many ms of now(). The full searches get the
+   * first 80%; the rest is kept for finding (or, after a bound, still proving) a failing window.
+   */
   readonly timeLimitMs?: number;
   /** Most distinct (linearized set, value) states the search of one key may remember. */
   readonly maxStates?: number;
@@ -92,7 +95,10 @@ export interface KeyResult {
   /** Operations of this key the search considered (fail operations and unknown reads excluded). */
   readonly operations: number;
   readonly statesExplored: number;
-  /** Why the verdict is 'unknown' (which bound was hit); absent otherwise. */
+  /**
+   * Why the verdict is 'unknown' (which bound was hit), or that a key whose search hit a bound
+   * was still proven illegal by a window failing on its own; absent otherwise.
+   */
   readonly reason?: string;
 }
 

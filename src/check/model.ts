@@ -10,8 +10,7 @@ export const ABSENT = 0;
 /** Any value at all: the start of a window cut out of the middle of a history. */
 export const WILDCARD = 1;
 
-// Behaviours. MAYBE variants are operations whose output was not seen; an `omittable` operation
-// may also take no effect at all (a finite-interval operation outside a window's chosen set).
+// Behaviours. MAYBE variants are operations whose output was not seen.
 export const READ = 0; // state must equal `observed`
 export const WRITE = 1; // becomes `written`
 export const CAS_HIT = 2; // state must equal `observed` (expected); becomes `written`
@@ -77,21 +76,17 @@ export interface ModelOp {
   readonly written: number;
   readonly observed: number;
   readonly delta: bigint;
-  readonly omittable: boolean;
 }
 
 /**
- * Writes into `out` the values that may follow `op` from `state` and returns how many (0 to 2).
- * The first candidate is the operation taking effect; the second, for omittable operations, is
- * taking none.
+ * Writes into `out` the value that follows `op` from `state` and returns 1, or returns 0 when
+ * `op` cannot go next. (An array out-parameter keeps the hot path free of allocations.)
  */
 export function candidates(op: ModelOp, state: number, values: ValueTable, out: Int32Array): number {
   const next = effect(op, state, values);
   if (next === NONE) return 0;
   out[0] = next;
-  if (!op.omittable || next === state) return 1;
-  out[1] = state;
-  return 2;
+  return 1;
 }
 
 const NONE = -1;

@@ -57,6 +57,7 @@ export interface SearchOutcome {
 const CLOCK_EVERY_STEPS = 1024;
 const NO_RUN = -1;
 const NOT_PLACED = -2;
+const EXHAUSTED = -3;
 
 export function search(problem: SearchProblem, limits: SearchLimits, recordLongest = false): SearchOutcome {
   assert(problem.entries.length === 2 * problem.ops.length, 'entries must hold a call and a return per operation');
@@ -71,11 +72,10 @@ class Search {
   private readonly order: FloatingOrder;
   private readonly useful: UsefulFloating;
   private readonly cache: StateCache;
-  // The path: per level, the operation placed, the value before it, which candidate value it
-  // took, and the level's walk state to resume on backtrack.
+  // The path: per level, the operation placed, the value before it, and the level's walk state
+  // to resume on backtrack.
   private readonly stackOps: Int32Array;
   private readonly stackValues: Int32Array;
-  private readonly stackChoices: Int8Array;
   private readonly stackLimits: Int32Array;
   private readonly stackEnabling: Uint8Array;
   /** For a floating operation on the path: the value before the run of floating ones it ends. */
@@ -84,12 +84,10 @@ class Search {
   private readonly stackForced: Uint8Array;
   /** 1 for a fixed operation that only observes: read, cas miss, delete miss. */
   private readonly observer: Uint8Array;
-  private readonly out = new Int32Array(2);
-  private readonly outAtBase = new Int32Array(2);
+  private readonly out = new Int32Array(1);
+  private readonly outAtBase = new Int32Array(1);
   private depth = 0;
   private value: number;
-  /** The candidate value to resume from when the walk comes back to a call after backtracking. */
-  private choiceStart = 0;
   /** Rank of the level's first fixed return while floating calls are tried; -1 before. */
   private limitRank = -1;
   /** Whether some fixed candidate of this level was forbidden by the value before the current run. */
@@ -111,14 +109,13 @@ class Search {
     this.cache = new StateCache(this.sets.floating.length, limits.maxStates, limits.maxMemoryBytes);
     this.stackOps = new Int32Array(this.n);
     this.stackValues = new Int32Array(this.n);
-    this.stackChoices = new Int8Array(this.n);
     this.stackLimits = new Int32Array(this.n);
     this.stackEnabling = new Uint8Array(this.n);
     this.stackRunBase = new Int32Array(this.n);
     this.stackForced = new Uint8Array(this.n);
     this.observer = Uint8Array.from(problem.ops, (op, i) => {
       const observes = op.behaviour === READ || op.behaviour === CAS_MISS || op.behaviour === DELETE_MISS;
-      return observes && !op.omittable && !problem.floating[i] ? 1 : 0;
+      return observes && !problem.floating[i] ? 1 : 0;
     });
     this.value = problem.initial;
   }
@@ -141,7 +138,7 @@ class Search {
         }
         if (forced === PRESENT) {
           entry = this.backtrack();
-          if (entry === NIL) return this.outcome('illegal');
+          if (entry === EXHAUSTED) return this.outcome('illegal');
           continue;
         }
       }
@@ -158,12 +155,12 @@ class Search {
           continue;
         }
         entry = this.backtrack();
-        if (entry === NIL) return this.outcome('illegal');
+        if (entry === EXHAUSTED) return this.outcome('illegal');
         continue;
       }
       if (this.limitRank >= 0 && (entry === NIL || this.lists.rank[entry] > this.limitRank)) {
         entry = this.backtrack();
-        if (entry === NIL) return this.outcome('illegal');
+        if (entry === EXHAUSTED) return this.outcome('illegal');
         continue;
       }
       assert(entry !== NIL && entry < this.n, 'the walk is at a call');
@@ -189,7 +186,7 @@ class Search {
       this.sets.add(op);
       const added = this.cache.add(this.sets.fixed, this.sets.floating, this.out[0]);
       if (added === ADDED) {
-        this.push(op, 0);
+        this.push(op);
         this.stackForced[this.depth - 1] = 1;
         return ADDED;
       }
@@ -201,23 +198,15 @@ class Search {
 
   /** Tries to linearize `op` next: ADDED if it went (one level deeper), FULL at a bound, else NOT_PLACED. */
   private tryCall(op: number): number {
-    const count = this.allowedCandidates(op);
-    const start = this.choiceStart;
-    this.choiceStart = 0;
-    for (let c = start; c < count; c++) {
-      this.sets.add(op);
-      const added = this.cache.add(this.sets.fixed, this.sets.floating, this.out[c]);
-      if (added === FULL) return FULL;
-      if (added === ADDED) {
-        this.push(op, c);
-        return ADDED;
-      }
-      this.sets.remove(op);
-    }
-    return NOT_PLACED;
+    if (this.allowedCandidates(op) === 0) return NOT_PLACED;
+    this.sets.add(op);
+    const added = this.cache.add(this.sets.fixed, this.sets.floating, this.out[0]);
+    if (added === ADDED) this.push(op);
+    else this.sets.remove(op);
+    return added === PRESENT ? NOT_PLACED : added;
   }
 
-  /** How many candidate values `op` may take next (in this.out), after the floating-run rules. */
+  /** 1 if `op` may go next (its resulting value in this.out), after the floating-run rules; else 0. */
   private allowedCandidates(op: number): number {
     const { problem } = this;
     const runBase = this.runBase();
@@ -230,7 +219,7 @@ class Search {
     const count = candidates(modelOp, this.value, problem.values, this.out);
     const atBase = runBase === NO_RUN ? count : candidates(modelOp, runBase, problem.values, this.outAtBase);
     // The exchange argument needs a known value: the wildcard allows everything, so no pruning.
-    if (modelOp.omittable || atBase === 0 || runBase === WILDCARD || this.value === WILDCARD) {
+    if (atBase === 0 || runBase === WILDCARD || this.value === WILDCARD) {
       this.enabling = true;
       return count;
     }
@@ -250,20 +239,19 @@ class Search {
     return top >= 0 && this.problem.floating[this.stackOps[top]] ? this.stackRunBase[top] : NO_RUN;
   }
 
-  private push(op: number, choice: number): void {
+  private push(op: number): void {
     const d = this.depth;
     assert(d < this.n, 'the path is never longer than the operations');
     assert(this.sets.has(op), 'an operation is added to the set before it is pushed');
     const runBase = this.runBase();
     this.stackOps[d] = op;
     this.stackValues[d] = this.value;
-    this.stackChoices[d] = choice;
     this.stackLimits[d] = this.limitRank;
     this.stackEnabling[d] = this.enabling ? 1 : 0;
     this.stackForced[d] = 0;
     this.stackRunBase[d] = runBase === NO_RUN ? this.value : runBase;
     this.depth++;
-    this.value = this.out[choice];
+    this.value = this.out[0];
     this.lists.lift(op, this.problem.floating[op]);
     this.limitRank = -1;
     this.enabling = false;
@@ -276,9 +264,9 @@ class Search {
   }
 
   /**
-   * Undoes the last placement; returns the entry to resume the walk at (that same call), or NIL
-   * when every order is exhausted. A forced observer has no alternative, so undoing it fails
-   * its level too, and backtracking continues.
+   * Undoes the last placement; returns the entry to resume the walk at (the one after that call,
+   * in its list, possibly NIL), or EXHAUSTED when every order has been tried. A forced observer
+   * has no alternative, so undoing it fails its level too, and backtracking continues.
    */
   private backtrack(): number {
     while (this.depth > 0) {
@@ -286,7 +274,6 @@ class Search {
       const d = this.depth;
       const op = this.stackOps[d];
       this.value = this.stackValues[d];
-      this.choiceStart = this.stackChoices[d] + 1;
       this.limitRank = this.stackLimits[d];
       this.enabling = this.stackEnabling[d] === 1;
       this.lists.unlift(op, this.problem.floating[op]);
@@ -294,9 +281,9 @@ class Search {
       if (this.stackForced[d] === 1) continue;
       // Back at a level that was trying floating calls: its usefulness marks were overwritten.
       if (this.limitRank >= 0) this.computeUseful(this.limitRank);
-      return op;
+      return this.lists.next[op]; // op itself was tried at this level; each call is in one list
     }
-    return NIL;
+    return EXHAUSTED;
   }
 
   private outcome(verdict: Verdict, reason?: string): SearchOutcome {

@@ -76,7 +76,6 @@ export class UsefulFloating {
     }
     for (let op = lists.next[lists.fixedHead]; op !== NIL && op < opCount; op = lists.next[op]) {
       const modelOp = this.ops[op];
-      if (modelOp.omittable) return true;
       if (candidates(modelOp, runBase, this.values, this.scratch) > 0) continue; // not one to enable
       const target = integerTarget(modelOp, this.values);
       if (target === null || target > current) return true;
@@ -116,7 +115,6 @@ export class UsefulFloating {
     this.queue.length = 0;
     for (let op = lists.next[lists.fixedHead]; op !== NIL && op < opCount; op = lists.next[op]) {
       const fixed = this.ops[op];
-      if (fixed.omittable) return false;
       if (candidates(fixed, base, this.values, this.scratch) > 0) continue;
       if (!this.addTargetsOf(fixed)) return false;
     }

@@ -46,15 +46,19 @@ export function testWindow(
 }
 
 /**
- * The smallest failing window of a key whose full search was illegal. `ops` sorted by
- * invokeTime; `stuckIndex` (an index into ops, from the full search) is where to look first.
+ * The smallest failing window of a key. `ops` sorted by invokeTime; `stuckIndex` (an index into
+ * ops, from the full search) is where to look first. When the full search proved the key
+ * illegal, some window always fails, so with `proven` the whole prefix is the fallback. When it
+ * hit a bound instead, only windows around the stuck point are tried (a failing one proves the
+ * key illegal after all), and null means none was found.
  */
 export function findFailureWindow(
   key: string,
   ops: readonly Operation[],
   limits: SearchLimits,
   stuckIndex: number | undefined,
-): CheckFailure {
+  proven: boolean,
+): CheckFailure | null {
   const relevant = ops.flatMap((op, i) => (isRelevant(op) ? [i] : []));
   let exact = true;
   const fails = (members: readonly number[], fromInitialState: boolean): boolean => {
@@ -62,7 +66,8 @@ export function findFailureWindow(
     if (outcome.verdict === 'unknown') exact = false;
     return outcome.verdict === 'illegal';
   };
-  const found = growAroundStuck(ops, relevant, stuckIndex, fails) ?? shrinkPrefix(relevant, fails);
+  const found = growAroundStuck(ops, relevant, stuckIndex, fails) ?? (proven ? shrinkPrefix(relevant, fails) : null);
+  if (found === null) return null;
   let { members, fromInitialState } = found;
   if (fromInitialState && fails(members, false)) fromInitialState = false;
   for (const member of [...members]) {

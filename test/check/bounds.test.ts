@@ -6,14 +6,19 @@ import { isCairnError } from '../../src/lib/errors.js';
 import { checkHistory, type Operation } from '../../src/check/index.js';
 import { Builder } from './generate.js';
 
-/** 40 concurrent writes and 40 concurrent reads of them, then a read nothing explains: 2^80 orders. */
+/**
+ * 30 increments by distinct even amounts with unknown outcomes, then a read of an odd number: no
+ * subset of them adds up to it, and proving that means trying all 2^30 subsets. No small window
+ * shows it either (from any starting value the read is explained), so no bound can be dodged.
+ */
 function pathological(): Operation[] {
   const b = new Builder();
-  for (let i = 0; i < 40; i++) {
-    b.write(0, 1000, `v${i}`);
-    b.read(1, 1000, `v${(i * 7) % 40}`);
+  let total = 0;
+  for (let i = 1; i <= 30; i++) {
+    b.incr(0, 1, 2 * i, undefined, { status: 'unknown' });
+    total += 2 * i;
   }
-  b.read(2000, 2001, 'never-written');
+  b.read(10, 11, String(total + 1));
   return b.ops;
 }
 
@@ -70,4 +75,21 @@ test('malformed histories and options are refused with CAIRN_INVALID_ARGUMENT', 
   assert.throws(() => checkHistory([good as Operation, good as Operation]), /appears twice/);
   assert.throws(() => checkHistory([], { timeLimitMs: 10 }), /needs a clock/);
   assert.throws(() => checkHistory([], { maxStates: 0 }), /maxStates/);
+});
+
+test('a search cut short by a bound is still proven illegal by a window near where it got stuck', () => {
+  // 40 concurrent writes and 40 concurrent reads (many orders), then a read of a value never
+  // written: exhausting the orders passes the bound, but the last read and any write that
+  // completed before it cannot be ordered on their own.
+  const b = new Builder();
+  for (let i = 0; i < 40; i++) {
+    b.write(0, 1000, `v${i}`);
+    b.read(1, 1000, `v${(i * 7) % 40}`);
+  }
+  const last = b.read(2000, 2001, 'never-written');
+  const result = checkHistory(b.ops, { maxStates: 20_000 });
+  assert.equal(result.verdict, 'illegal');
+  assert.match(result.perKey[0]!.reason ?? '', /state limit.*proves it illegal/);
+  assert.ok(result.failure!.window.includes(last));
+  assert.equal(result.failure!.window.length, 2);
 });
