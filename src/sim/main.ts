@@ -1,7 +1,7 @@
 // `npm run sim -- --seed N` replays one seed (printing SEED=N first, and the trace on failure);
 // `npm run sim -- --seeds N [--from S]` runs N seeds from S as a soak and stops at the first
-// failure. Options: --nodes 3|5, --chaos-ms, --verbose (print each seed's stats). Exits 1 on a
-// violation, 2 on bad arguments.
+// failure. Options: --nodes 3|5, --chaos-ms, --verbose (print each seed's stats), --trace (print
+// a passing seed's trace too). Exits 1 on a violation, 2 on bad arguments.
 
 import process from 'node:process';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ interface Cli {
   nodes?: number;
   chaosMs?: number;
   verbose: boolean;
+  trace: boolean;
 }
 
 function parseCli(argv: string[]): Cli {
@@ -28,6 +29,7 @@ function parseCli(argv: string[]): Cli {
       nodes: { type: 'string' },
       'chaos-ms': { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      trace: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -39,7 +41,7 @@ function parseCli(argv: string[]): Cli {
   };
   const nodes = int('nodes', values.nodes, 1);
   if (nodes !== undefined && nodes !== 3 && nodes !== 5) throw new Error('--nodes must be 3 or 5');
-  const cli: Cli = { from: int('from', values.from, 0) ?? 1, verbose: values.verbose ?? false };
+  const cli: Cli = { from: int('from', values.from, 0) ?? 1, verbose: values.verbose ?? false, trace: values.trace ?? false };
   const seed = int('seed', values.seed, 0);
   const seeds = int('seeds', values.seeds, 1);
   const chaosMs = int('chaos-ms', values['chaos-ms'], 0);
@@ -55,6 +57,7 @@ function options(cli: Cli, seed: number): RunOptions {
   const base: RunOptions = { ...DEFAULT_RUN, seed };
   if (cli.nodes !== undefined) base.nodeCount = cli.nodes;
   if (cli.chaosMs !== undefined) base.chaosMs = cli.chaosMs;
+  if (cli.trace) base.alwaysTrace = true;
   return base;
 }
 
@@ -82,6 +85,7 @@ async function main(): Promise<number> {
       printFailure(result);
       return 1;
     }
+    for (const line of result.trace) console.log(line);
     console.log(`ok: ${JSON.stringify(result.stats)}`);
     return 0;
   }
