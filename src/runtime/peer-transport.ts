@@ -35,6 +35,8 @@ export class TcpPeerTransport implements Transport<Message> {
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly inbound = new Set<InboundConnection>();
   private readonly dirty = new Set<PeerLink>();
+  /** Links removed by setPeers whose sockets are still closing; close() waits for them. */
+  private readonly closingLinks = new Set<Promise<void>>();
   /** close() waits on these: one per inbound connection still closing. */
   private readonly closeWaiters = new Map<InboundConnection, () => void>();
   private flushScheduled: NodeJS.Immediate | null = null;
@@ -103,7 +105,7 @@ export class TcpPeerTransport implements Transport<Message> {
    * so a bad one throws CAIRN_INVALID_ARGUMENT and changes nothing.
    */
   setPeers(peers: PeerMap): void {
-    assert(!this.closed, 'setPeers after close');
+    if (this.closed) return; // a membership change applied during shutdown has nobody to dial
     const wanted = new Map<string, string>();
     for (const [id, address] of toEntries(peers)) {
       checkId('peer id', id);
@@ -115,7 +117,9 @@ export class TcpPeerTransport implements Transport<Message> {
       this.links.delete(id);
       this.dirty.delete(link);
       this.settings.log('peer.removed', { peer: id });
-      void link.close();
+      const closing = link.close();
+      this.closingLinks.add(closing);
+      void closing.finally(() => this.closingLinks.delete(closing));
     }
     for (const [id, address] of wanted) {
       const link = this.links.get(id);
@@ -156,7 +160,7 @@ export class TcpPeerTransport implements Transport<Message> {
     const linksClosed = [...this.links.values()].map((link) => link.close());
     this.links.clear();
     this.dirty.clear();
-    await Promise.all([serverClosed, ...inboundClosed, ...linksClosed]);
+    await Promise.all([serverClosed, ...inboundClosed, ...linksClosed, ...this.closingLinks]);
     this.settings.log('peer.closed', { nodeId: this.settings.nodeId });
   }
 
