@@ -271,6 +271,9 @@ export class Replica<S extends StateMachine> {
 
   private async maybeCompact(): Promise<void> {
     if (this.appliedIndex - this.snapshotIndex < this.options.snapshotEveryEntries) return;
+    // A snapshot from the leader the core accepted while this Ready was persisted, not yet handed
+    // to us: it is ahead of what we applied, and installing it comes next (found with real processes).
+    if (this.node.status().snapshotIndex >= this.appliedIndex) return;
     const snapshot = this.node.compact(this.appliedIndex, this.stateMachine.snapshot());
     assert(snapshot.meta.index === this.appliedIndex, 'compaction snapshot must cover the applied index');
     await this.io.storage.compact(snapshot);
