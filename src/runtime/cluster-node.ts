@@ -8,7 +8,7 @@ import { assert } from '../lib/assert.js';
 import { Prng } from '../lib/prng.js';
 import { KV_COMMANDS } from '../kv/commands.js';
 import { RaftNode } from '../raft/node.js';
-import type { SoftState } from '../raft/types.js';
+import type { Snapshot, SoftState } from '../raft/types.js';
 import { KvMachine } from '../replica/kv-machine.js';
 import { RaftStorage } from '../replica/raft-storage.js';
 import { Replica } from '../replica/replica.js';
@@ -64,6 +64,12 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       log('raft.role', { role: next.role, term, leader: next.leaderId, previousRole: facts.role, reason: roleChangeReason(facts, next) });
       facts = next;
       onLeaderChange();
+    },
+    restored(_id: string, snapshot: Snapshot): void {
+      log('raft.snapshot_installed', { index: snapshot.meta.index, term: snapshot.meta.term, bytes: snapshot.data.length, reason: 'too far behind the leader\'s compacted log' });
+    },
+    compacted(_id: string, snapshot: Snapshot): void {
+      log('raft.compacted', { index: snapshot.meta.index, bytes: snapshot.data.length });
     },
   };
   const replica = await Replica.start(
