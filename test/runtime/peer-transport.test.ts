@@ -4,6 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { networkInterfaces } from 'node:os';
 import { TcpPeerTransport } from '../../src/runtime/peer-transport.js';
 import { isCairnError } from '../../src/lib/errors.js';
 import type { Message } from '../../src/raft/types.js';
@@ -163,6 +164,27 @@ test('IPv6 and host-name addresses work', async (t) => {
     await waitFor('both directions', () => v6.received.length === 1 && named.received.length === 1);
   } finally {
     await closeAll([v6, named]);
+  }
+});
+
+test('listening on all interfaces, peers reach each other through non-loopback addresses', async (t) => {
+  const external = Object.values(networkInterfaces()).flat().filter((i) => i !== undefined && !i.internal && !i.address.startsWith('fe80'));
+  const v4 = external.find((i) => i?.family === 'IPv4')?.address;
+  if (v4 === undefined) {
+    t.skip('no non-loopback IPv4 address on this machine');
+    return;
+  }
+  const v6 = external.find((i) => i?.family === 'IPv6')?.address;
+  const a = await startNode('a', { listenHost: '0.0.0.0' });
+  const b = await startNode('b', { listenHost: '::' });
+  try {
+    a.transport.setPeers({ b: v6 === undefined ? `${v4}:${b.transport.listenPort}` : `[${v6}]:${b.transport.listenPort}` });
+    b.transport.setPeers({ a: `${v4}:${a.transport.listenPort}` });
+    a.transport.send('b', heartbeat('a', 'b', 1));
+    b.transport.send('a', heartbeat('b', 'a', 2));
+    await waitFor('both directions over external addresses', () => a.received.length === 1 && b.received.length === 1);
+  } finally {
+    await closeAll([a, b]);
   }
 });
 
