@@ -17,13 +17,14 @@ test('addresses parse: IPv4, IPv6 in brackets (with a zone), host names', () => 
   assert.deepStrictEqual(parsePeerAddress('[fe80::1%eth0]:7'), { host: 'fe80::1%eth0', port: 7 });
   assert.deepStrictEqual(parsePeerAddress('db-3.eu.example.com:65535'), { host: 'db-3.eu.example.com', port: 65535 });
   assert.deepStrictEqual(parsePeerAddress('localhost:1'), { host: 'localhost', port: 1 });
+  assert.deepStrictEqual(parsePeerAddress('cairn_n2_1:17002'), { host: 'cairn_n2_1', port: 17002 });
   assert.equal(formatPeerAddress({ host: '::1', port: 5 }), '[::1]:5');
   assert.equal(formatPeerAddress({ host: 'a.b', port: 5 }), 'a.b:5');
 });
 
 test('bad addresses are refused with a reason', () => {
   for (const bad of ['', 'host', ':17001', 'host:', 'host:0', 'host:65536', 'host:12a', '::1:17001', '[::1]17001', '[::1', '[nothost]:1',
-    'bad_host:1', '-x.com:1', 'a..b:1', `${'a'.repeat(254)}:1`, 'host:+1', 'host: 1']) {
+    'bad host:1', '_x:1', '-x.com:1', 'a..b:1', `${'a'.repeat(254)}:1`, 'host:+1', 'host: 1']) {
     invalid(() => parsePeerAddress(bad));
   }
 });
