@@ -1,11 +1,10 @@
 // Cuts the smallest window out of a key's illegal history. A window is a set of operations that
 // must be ordered with what they observed, starting either from the key's initial state (absent)
 // or from any value at all, while every other operation overlapping the window may take effect or
-// not within its own interval. Such a set failing proves the whole history illegal, and growing
-// the set can only keep it failing. That makes the search below sound and cheap: a contiguous
-// window grown backwards from where the full search got stuck (or a shortest failing prefix),
-// trimmed at both ends by binary search, then one pass dropping single operations, which ends
-// at a 1-minimal window.
+// not after its invocation. Such a set failing proves the whole history illegal. The search
+// below: a contiguous window grown backwards from where the full search got stuck (or a
+// shortest failing prefix), trimmed at both ends by binary search, then passes dropping single
+// operations until none can go, which ends at a 1-minimal window.
 
 import { compileKey, effectiveCompleteTime, isRelevant, type CompiledKey, type Role } from './compile.js';
 import { explainWindow } from './explain.js';
@@ -69,10 +68,22 @@ export function findFailureWindow(
   const found = growAroundStuck(ops, relevant, stuckIndex, fails) ?? (proven ? shrinkPrefix(relevant, fails) : null);
   if (found === null) return null;
   let { members, fromInitialState } = found;
-  if (fromInitialState && fails(members, false)) fromInitialState = false;
-  for (const member of [...members]) {
-    const without = members.filter((m) => m !== member);
-    if (without.length > 0 && fails(without, fromInitialState)) members = without;
+  // Drop single operations (and the initial state) while the rest still fails, until a whole
+  // pass drops nothing: then removing any one of them makes the window pass. Each pass but the
+  // last shrinks the window, so there are at most as many passes as members.
+  for (let dropped = true; dropped; ) {
+    dropped = false;
+    if (fromInitialState && fails(members, false)) {
+      fromInitialState = false;
+      dropped = true;
+    }
+    for (const member of [...members]) {
+      const without = members.filter((m) => m !== member);
+      if (without.length > 0 && fails(without, fromInitialState)) {
+        members = without;
+        dropped = true;
+      }
+    }
   }
   const final = testWindow(ops, members, fromInitialState, limits, true);
   if (final.outcome.verdict !== 'illegal') exact = false;
