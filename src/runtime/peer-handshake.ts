@@ -29,7 +29,7 @@ export interface Hello {
 }
 
 export type HelloResult = { kind: 'hello'; hello: Hello } | { kind: 'version'; version: number };
-export type HelloReply = { kind: 'accept'; nodeId: string } | { kind: 'refuse'; reason: string };
+export type HelloReply = { kind: 'accept'; nodeId: string; keepaliveIntervalMs: number } | { kind: 'refuse'; reason: string };
 
 function frame(type: number, write: (sink: WireSink) => void): Buffer {
   const sizer = new SizeSink();
@@ -53,8 +53,13 @@ export function encodeHello(hello: Hello): Buffer {
   });
 }
 
-export function encodeAccept(nodeId: string): Buffer {
-  return frame(ACCEPT_TYPE, (sink) => sink.str(nodeId, MAX_ID_BYTES, 'nodeId'));
+/** ACCEPT names the listener and how often it sends keepalives, so the dialler can size its patience. */
+export function encodeAccept(nodeId: string, keepaliveIntervalMs: number): Buffer {
+  assert(Number.isInteger(keepaliveIntervalMs) && keepaliveIntervalMs > 0, 'keepalive interval must be a positive integer');
+  return frame(ACCEPT_TYPE, (sink) => {
+    sink.str(nodeId, MAX_ID_BYTES, 'nodeId');
+    sink.u32(keepaliveIntervalMs);
+  });
 }
 
 /** A reason too long for the frame is cut (by characters, so the UTF-8 stays whole). */
@@ -89,8 +94,10 @@ export function decodeHelloReply(body: Buffer): HelloReply {
   const type = r.u8('type');
   if (type === ACCEPT_TYPE) {
     const nodeId = r.str(MAX_ID_BYTES, 'nodeId');
+    const keepaliveIntervalMs = r.u32('keepaliveIntervalMs');
+    if (keepaliveIntervalMs === 0) throw corrupt('keepaliveIntervalMs is 0');
     r.end('ACCEPT');
-    return { kind: 'accept', nodeId };
+    return { kind: 'accept', nodeId, keepaliveIntervalMs };
   }
   if (type !== REFUSE_TYPE) throw corrupt(`expected ACCEPT or REFUSE, got type ${type}`);
   const reason = r.str(MAX_REASON_BYTES, 'reason');

@@ -119,7 +119,7 @@ export class InboundConnection {
     this.state = 'open';
     this.peerId = result.hello.from;
     this.splitter.setMaxFrameBytes(this.settings.maxFrameBytes);
-    this.socket.write(encodeAccept(this.settings.nodeId));
+    this.socket.write(encodeAccept(this.settings.nodeId, this.settings.keepaliveIntervalMs));
     this.settings.log('peer.inbound_accepted', { remote: this.remote, peer: this.peerId });
     this.handlers.accepted(this.peerId);
   }

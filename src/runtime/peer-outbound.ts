@@ -40,6 +40,8 @@ export class PeerLink {
   private dropping = false;
   private lastReceivedMs = 0;
   private openedAtMs = 0;
+  /** How long this connection may stay silent: ours, or three of the listener's keepalive intervals if longer. */
+  private silenceTimeoutMs: number;
   private readonly queue: BoundedQueue<Buffer>;
   private queuedBytes = 0;
   private readonly counters = { sentMessages: 0, sentBytes: 0, writes: 0, receivedMessages: 0, droppedMessages: 0, reconnects: 0 };
@@ -53,6 +55,7 @@ export class PeerLink {
     private readonly requestFlush: (link: PeerLink) => void,
   ) {
     this.queue = new BoundedQueue<Buffer>(settings.maxQueuedMessages);
+    this.silenceTimeoutMs = settings.peerSilenceTimeoutMs;
     parsePeerAddress(address);
     this.dial();
   }
@@ -145,7 +148,7 @@ export class PeerLink {
   checkSilence(nowMs: number): void {
     if (this.state !== 'open' || this.socket === null) return;
     const silentMs = nowMs - this.lastReceivedMs;
-    if (silentMs <= this.settings.peerSilenceTimeoutMs) return;
+    if (silentMs <= this.silenceTimeoutMs) return;
     this.settings.log('peer.silent', { peer: this.id, address: this.address, silentMs: Math.round(silentMs) });
     this.lastError = `no keepalive for ${Math.round(silentMs)} ms`;
     this.socket.destroy();
@@ -222,6 +225,8 @@ export class PeerLink {
     this.clearTimer();
     this.state = 'open';
     this.openedAtMs = performance.now();
+    // Nodes configured differently (a rolling change of keepaliveIntervalMs) must not flap.
+    this.silenceTimeoutMs = Math.max(this.settings.peerSilenceTimeoutMs, 3 * reply.keepaliveIntervalMs);
     this.lastError = null;
     this.settings.log('peer.connected', { peer: this.id, address: this.address, reconnects: this.counters.reconnects });
     this.requestFlush(this);

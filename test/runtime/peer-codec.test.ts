@@ -166,13 +166,13 @@ test('a 16 MiB frame in 64 KiB pieces is assembled in linear time', () => {
 test('handshake frames round-trip; a foreign version is reported, not thrown', () => {
   const hello = { clusterId: 'prod-eu', from: 'n1', to: 'n2' };
   assert.deepStrictEqual(decodeHello(body(encodeHello(hello))), { kind: 'hello', hello });
-  assert.deepStrictEqual(decodeHelloReply(body(encodeAccept('n2'))), { kind: 'accept', nodeId: 'n2' });
+  assert.deepStrictEqual(decodeHelloReply(body(encodeAccept('n2', 1000))), { kind: 'accept', nodeId: 'n2', keepaliveIntervalMs: 1000 });
   assert.deepStrictEqual(decodeHelloReply(body(encodeRefuse('cluster id mismatch'))), { kind: 'refuse', reason: 'cluster id mismatch' });
   assert.equal(decodeHelloReply(body(encodeRefuse('é'.repeat(5000)))).kind, 'refuse');
   const future = Buffer.from(body(encodeHello(hello)));
   future[0] = 2;
   assert.deepStrictEqual(decodeHello(future), { kind: 'version', version: 2 });
-  expectCorrupt(() => decodeHello(body(encodeAccept('n2'))), /expected HELLO/);
+  expectCorrupt(() => decodeHello(body(encodeAccept('n2', 1000))), /expected HELLO/);
   fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (random) => {
     for (const decode of [decodeHello, decodeHelloReply]) {
       try {

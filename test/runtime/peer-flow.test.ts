@@ -12,8 +12,8 @@ import { decodeHello, encodeAccept } from '../../src/runtime/peer-handshake.js';
 import type { Message } from '../../src/raft/types.js';
 import { startNode, waitFor } from './peer-helpers.js';
 
-/** A listener that accepts any HELLO as node `id`, then sends nothing; counts bytes after HELLO. */
-async function fakePeer(id: string): Promise<{ server: Server; sockets: Set<Socket>; bytesAfterHello: () => number; address: string; close: () => Promise<void> }> {
+/** A listener that accepts any HELLO as node `id` (announcing a keepalive interval), then sends nothing; counts bytes after HELLO. */
+async function fakePeer(id: string, keepaliveIntervalMs = 50): Promise<{ server: Server; sockets: Set<Socket>; bytesAfterHello: () => number; address: string; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   let bytes = 0;
   const server = createServer((socket) => {
@@ -32,7 +32,7 @@ async function fakePeer(id: string): Promise<{ server: Server; sockets: Set<Sock
       assert.equal(decodeHello(hello).kind, 'hello');
       greeted = true;
       bytes += splitter.pendingBytes;
-      socket.write(encodeAccept(id));
+      socket.write(encodeAccept(id, keepaliveIntervalMs));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -52,6 +52,20 @@ test('a peer that falls silent after the handshake is redialled', async () => {
   try {
     await waitFor('a silent-peer redial', () => (a.transport.stats()[0]?.reconnects ?? 0) >= 1 && a.logs.some((l) => l.event === 'peer.silent'));
     assert.ok(a.logs.some((l) => l.event === 'peer.connected'), 'the fake peer was accepted first');
+  } finally {
+    await a.transport.close();
+    await fake.close();
+  }
+});
+
+test('a listener that announces slower keepalives gets three of its intervals before it counts as silent', async () => {
+  const fake = await fakePeer('b', 400);
+  const a = await startNode('a', { keepaliveIntervalMs: 50, peerSilenceTimeoutMs: 200, peers: { b: fake.address } });
+  try {
+    await waitFor('connected', () => a.transport.stats()[0]?.connected === true);
+    const connectedAt = Date.now();
+    await waitFor('the silent peer dropped', () => a.logs.some((l) => l.event === 'peer.silent'), 5000);
+    assert.ok(Date.now() - connectedAt >= 1100, `dropped after ${Date.now() - connectedAt} ms, before 3 x 400 ms`);
   } finally {
     await a.transport.close();
     await fake.close();

@@ -191,7 +191,7 @@ test('a listener that accepts and then drops the connection at once is redialled
     socket.on('close', () => sockets.delete(socket));
     socket.once('data', () => {
       accepted++;
-      socket.end(encodeAccept('b'));
+      socket.end(encodeAccept('b', 1000));
     });
   });
   await new Promise<void>((resolve) => flapping.listen(0, '127.0.0.1', () => resolve()));
