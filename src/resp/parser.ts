@@ -45,6 +45,8 @@ const lf = 0x0a;
 const empty = Buffer.alloc(0);
 /** The longest decimal a count or length line may hold (string2ll accepts up to 20 digits). */
 const maxNumberDigits = 20;
+/** The fast path reads counts and lengths of at most this many digits; longer ones take the checked path. */
+const maxPlainDigits = 9;
 
 export class RequestParser {
   private buffer: Buffer = empty;
@@ -146,6 +148,10 @@ export class RequestParser {
   }
 
   private startMultibulk(): ParseResult | undefined {
+    if (this.authenticated) {
+      const whole = this.wholeMultibulk();
+      if (whole !== undefined) return whole;
+    }
     const line = this.readLine('too big mbulk count string');
     if (line.kind !== 'line') return line.result;
     const count = parseRedisInteger(this.buffer, line.start + 1, line.end);
@@ -160,6 +166,34 @@ export class RequestParser {
     this.argv = [];
     this.bulkLength = -1;
     return this.continueMultibulk();
+  }
+
+  /**
+   * The common case in one pass with locals: a well-formed command whose bytes are all buffered
+   * (plain digits, no leading zeros, within the limits). Anything else, including a command cut
+   * short, answers undefined without consuming a byte, and the resumable path below decides.
+   */
+  private wholeMultibulk(): ParseResult | undefined {
+    const buffer = this.buffer;
+    const end = buffer.length;
+    let at = this.offset + 1;
+    const count = plainNumberAt(buffer, at);
+    if (count <= 0 || count > this.limits.multibulkMaxCount) return undefined;
+    at += decimalDigits(count) + 2;
+    const argv: Buffer[] = [];
+    // Each pass reads one whole argument; count bounds the loop.
+    for (let left = count; left > 0; left--) {
+      if (at >= end || buffer[at] !== dollar) return undefined;
+      const length = plainNumberAt(buffer, at + 1);
+      if (length < 0 || length > this.limits.bulkMaxBytes) return undefined;
+      const start = at + 1 + decimalDigits(length) + 2;
+      if (start + length + 2 > end) return undefined;
+      argv.push(buffer.subarray(start, start + length));
+      at = start + length + 2;
+    }
+    assert(at <= end, 'a whole command ends inside the buffer');
+    this.offset = at;
+    return { kind: 'command', argv };
   }
 
   private continueMultibulk(): ParseResult {
@@ -243,6 +277,28 @@ function findByte(buffer: Buffer, from: number, byte: number): number {
     if (value === 0) return -2;
   }
   return -1;
+}
+
+/** Plain digits with no leading zero (or a lone "0") followed by CR, as a number below 10^9; -1 when not that. */
+function plainNumberAt(buffer: Uint8Array, from: number): number {
+  const end = Math.min(buffer.length, from + maxPlainDigits + 1);
+  if (buffer[from] === 0x30) return from + 1 < buffer.length && buffer[from + 1] === cr ? 0 : -1;
+  let value = 0;
+  for (let at = from; at < end; at++) {
+    const byte = buffer[at]!;
+    if (byte === cr) return at > from ? value : -1;
+    const digit = byte - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return -1;
+}
+
+/** Digits in a number below 10^9 as plainNumberAt read it. */
+function decimalDigits(value: number): number {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
 }
 
 /** Redis's string2ll: optional '-', no '+', no leading zeros, no spaces, fits in 64 bits. */
