@@ -4,7 +4,7 @@
 // instead of hanging; a node that was down while the log was compacted catches up by snapshot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient, show, TestCluster, waitFor } from './helpers.js';
+import { call, RawClient, show, TestCluster, waitFor } from './helpers.js';
 
 interface Writer {
   readonly acked: Map<string, string>;
@@ -149,6 +149,32 @@ test('a node down while the log is compacted catches up by snapshot', async () =
       for (let i = 0; i < 400; i += 37) assert.equal(show(await reader.call('GET', `snap-${i}`)), String(i));
     } finally {
       reader.close();
+    }
+  } finally {
+    await cluster.cleanup();
+  }
+});
+
+test('SIGTERM on the leader hands leadership to a caught-up follower before it exits', async () => {
+  const cluster = await TestCluster.start(3);
+  try {
+    const leader = await cluster.leader();
+    const follower = (leader + 1) % 3;
+    assert.equal(show(await call(cluster.nodes[follower]!.port, 'SET', 'before-stop', '1')), 'OK');
+    const node = cluster.nodes[leader]!;
+    const proc = node.proc!;
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    await cluster.stop(leader);
+    assert.equal(await exited, 0);
+    assert.match(node.err, /"event":"raft\.transfer"/, 'the leader handed over');
+    const newLeader = await cluster.leader(5000);
+    assert.notEqual(newLeader, leader);
+    const client = await RawClient.connect(cluster.nodes[follower]!.port);
+    try {
+      assert.equal(show(await client.call('SET', 'after-stop', '2')), 'OK');
+      assert.equal(show(await client.call('GET', 'before-stop')), '1');
+    } finally {
+      client.close();
     }
   } finally {
     await cluster.cleanup();
