@@ -33,9 +33,8 @@ export function explainWindow(
   const after = outcome.longest?.values ?? [];
   const value = after.length > 0 ? after[after.length - 1]! : problem.initial;
   const isMember = new Set(members);
-  const steps = order
-    .filter((s) => isMember.has(sources[s]!))
-    .map((s) => `#${ops[sources[s]!]!.id}`);
+  // Other operations in the order are ones the search let take effect on the way.
+  const steps = order.map((s) => `#${ops[sources[s]!]!.id}${isMember.has(sources[s]!) ? '' : ' (other, taking effect)'}`);
   lines.push(
     steps.length > 0
       ? `The furthest order found puts ${steps.join(', ')} first, leaving the value ${problem.values.describe(value)}.`
