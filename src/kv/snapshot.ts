@@ -52,11 +52,18 @@ export function encodeSnapshot(db: Db): Uint8Array {
   return out;
 }
 
-export function decodeSnapshot(bytes: Uint8Array): Db {
-  // One private copy of the whole snapshot; values are views into it (one allocation, not a
-  // million). A value overwritten later lets its bytes go only when the whole copy is unreferenced.
-  const owned = new Uint8Array(bytes.length);
-  owned.set(bytes);
+/**
+ * Values are views into one private buffer (one allocation, not a million); a value overwritten
+ * later lets its bytes go only when the whole buffer is unreferenced. 'copy' (the default) makes
+ * that buffer a copy of `bytes`; 'adopt' uses `bytes` itself, for a caller that hands them over and
+ * never reads or writes them again (recovery, with a snapshot file it just read).
+ */
+export function decodeSnapshot(bytes: Uint8Array, ownership: 'copy' | 'adopt' = 'copy'): Db {
+  let owned = bytes;
+  if (ownership === 'copy') {
+    owned = new Uint8Array(bytes.length);
+    owned.set(bytes);
+  }
   const r = new ByteReader(owned, 'kv snapshot');
   if (r.latin1(8, 'magic') !== MAGIC) r.corrupt('not a Cairn kv snapshot (bad magic)');
   const formatVersion = r.u32('format version');

@@ -10,12 +10,13 @@ import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import type { Disk } from '../io/disk.js';
 import { applyDecoded, decodeEntry } from '../kv/entry.js';
-import type { KvState } from '../kv/state.js';
+import { decodeSnapshot } from '../kv/snapshot.js';
+import { KvState } from '../kv/state.js';
 import { removeTempFiles } from '../storage/atomic-file.js';
 import { SegmentedLog, type LogRecovery } from '../storage/log.js';
 import type { LogEntry } from '../storage/record.js';
 import { loadNewestSnapshot } from '../storage/snapshot.js';
-import { decodeState, emptyState, KV_ENTRY_KIND } from './kv-machine.js';
+import { emptyState, KV_ENTRY_KIND } from './kv-machine.js';
 
 export interface StoreRecovery {
   /** Index of the snapshot loaded (0 when none). */
@@ -42,7 +43,9 @@ export async function recoverStore(disk: Disk, dir: string, segmentBytesMax: num
   const tempFilesRemoved = await removeTempFiles(disk, dir);
   const loaded = await loadNewestSnapshot(disk, dir);
   const snapshot = loaded.snapshot;
-  const state = snapshot === null ? emptyState() : decodeState(snapshot.state);
+  // The file's bytes are handed over, not copied: Disk.readFile returns a fresh buffer (NodeDisk's
+  // fs.readFile and the simulator's copy) and nothing else keeps this one.
+  const state = snapshot === null ? emptyState() : new KvState({}, decodeSnapshot(snapshot.state, 'adopt'));
   const snapshotIndex = snapshot?.index ?? 0;
   let appliedIndex = snapshotIndex;
   let replayedEntries = 0;
