@@ -18,3 +18,4 @@ export { checkHistory, checkWindow, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_STATES
 export { renderKeyTimeline, renderReport, type RenderOptions } from './render.js';
 export { HistoryRecorder, type OkArguments, type PendingOperation } from './recorder.js';
 export { describeOperation } from './describe.js';
+export { validateHistory } from './validate.js';
