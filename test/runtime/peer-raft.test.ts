@@ -1,5 +1,6 @@
-// The real Raft core over real sockets: three RaftNodes (in-memory storage, a minimal driver that
-// honours the Ready order) talk through TcpPeerTransport. They elect a leader, commit 300 writes on
+// The real Raft core over real sockets: three RaftNodes (a minimal driver: no node restarts, so
+// nothing is persisted; messages are sent, then entries applied, as the Ready order demands) talk
+// through TcpPeerTransport. They elect a leader, commit 300 writes on
 // every node in the same order, and after the leader's transport is closed the other two elect a
 // new leader that commits more. Proves every message the core produces survives the codec.
 
@@ -9,7 +10,7 @@ import { Prng } from '../../src/lib/prng.js';
 import { RaftNode } from '../../src/raft/node.js';
 import { EntryKind } from '../../src/raft/types.js';
 import type { Entry } from '../../src/raft/types.js';
-import { MemStorage } from '../raft/harness.js';
+import { makeMembership } from '../../src/raft/membership.js';
 import { closeAll, connectAll, startNode, waitFor } from './peer-helpers.js';
 import type { TestNode } from './peer-helpers.js';
 
@@ -24,16 +25,16 @@ interface Member {
 }
 
 function drive(peer: TestNode, ids: string[], seed: number): Member {
-  const storage = new MemStorage(ids);
-  const node = new RaftNode({ id: peer.id, prng: new Prng(seed), electionTimeoutTicks: 10 }, storage.persisted());
+  const node = new RaftNode({ id: peer.id, prng: new Prng(seed), electionTimeoutTicks: 10 }, {
+    hardState: { term: 0, votedFor: null, commitIndex: 0 },
+    snapshot: { meta: { index: 0, term: 0, membership: makeMembership(ids) }, data: new Uint8Array(0) },
+    entries: [],
+  });
   const applied: Entry[] = [];
   let stopped = false;
   const handleReadies = (): void => {
     for (let round = 0; round < 1000 && node.hasReady() && !stopped; round++) {
       const ready = node.ready();
-      if (ready.snapshot !== null) storage.installSnapshot(ready.snapshot);
-      storage.append(ready.entries);
-      if (ready.hardState !== null) storage.hardState = ready.hardState;
       for (const message of ready.messages) peer.transport.send(message.to, message);
       applied.push(...ready.committedEntries.filter((e) => e.kind === EntryKind.NORMAL));
       node.advance(ready);
