@@ -48,7 +48,8 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       clusterId: cluster.clusterId,
       listenHost: cluster.peerHost,
       listenPort: cluster.peerPort,
-      peers: cluster.peers,
+      // The others only: this node's own entry may carry port 0 (a one-member cluster).
+      peers: new Map([...cluster.peers].filter(([id]) => id !== cluster.id)),
       log,
     });
   } catch (error) {

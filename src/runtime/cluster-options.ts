@@ -66,7 +66,9 @@ export function clusterSettings(flags: ClusterFlags, clientHost: string, clientP
   const peers = flags.peers === undefined ? new Map<string, string>() : parsePeerList(flags.peers);
   const ownPeer = peers.get(id);
   const peerPort = integer('--peer-port', flags.peerPort, ownPeer === undefined ? 0 : parsePeerAddress(ownPeer).port, 1, 65_535);
-  if (peerPort === 0) throw bad('--peer-port: give the port peers connect to (or list this node in --peers)');
+  // A one-member cluster needs no fixed peer port (until members are added, nobody dials it).
+  const alone = peers.size === 0 || (peers.size === 1 && ownPeer !== undefined);
+  if (peerPort === 0 && !alone) throw bad('--peer-port: give the port peers connect to (or list this node in --peers)');
   if (ownPeer === undefined) peers.set(id, formatPeerAddress({ host: peerHost, port: peerPort }));
   const electionTimeoutTicks = integer('--election-ticks', flags.electionTicks, CLUSTER_DEFAULTS.electionTimeoutTicks, 2, 1000);
   const heartbeatIntervalTicks = integer('--heartbeat-ticks', flags.heartbeatTicks, CLUSTER_DEFAULTS.heartbeatIntervalTicks, 1, 1000);
@@ -103,6 +105,7 @@ function clientAddresses(
   const listed = flags.clientAddrs === undefined ? undefined : parsePeerList(flags.clientAddrs);
   const offset = peerPort - clientPort;
   for (const [member, address] of peers) {
+    if (member === id) continue;
     const given = listed?.get(member);
     if (given !== undefined) {
       clients.set(member, parsePeerAddress(given));
@@ -114,8 +117,8 @@ function clientAddresses(
     clients.set(member, { host: peer.host, port });
   }
   const advertised = flags.advertise === undefined ? undefined : parsePeerAddress(flags.advertise);
-  if (advertised !== undefined) clients.set(id, advertised);
-  else if (listed?.get(id) === undefined) clients.set(id, { host: clientHost, port: clientPort });
+  const ownListed = listed?.get(id);
+  clients.set(id, advertised ?? (ownListed === undefined ? { host: clientHost, port: clientPort } : parsePeerAddress(ownListed)));
   return clients;
 }
 

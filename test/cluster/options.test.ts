@@ -1,0 +1,37 @@
+// The cluster flags: the member list, the derived cluster id (the same on every node), client
+// addresses from --client-addrs or the peer-port offset, --advertise, and clear errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clusterSettings, derivedClusterId } from '../../src/runtime/cluster-options.js';
+
+const peers = 'n1=127.0.0.1:17001,n2=127.0.0.1:17002,n3=10.0.0.3:17003';
+
+test('every node of one --peers list derives the same cluster id; another list another id', () => {
+  const ids = ['n1', 'n2', 'n3'].map((id, i) => clusterSettings({ id, peers }, '127.0.0.1', 7001 + i).clusterId);
+  assert.equal(new Set(ids).size, 1);
+  assert.match(ids[0]!, /^cairn-[0-9a-f]{16}$/);
+  assert.notEqual(derivedClusterId(new Map([['n1', '127.0.0.1:17001']])), ids[0]);
+  assert.equal(clusterSettings({ id: 'n1', peers, clusterId: 'mine' }, '127.0.0.1', 7001).clusterId, 'mine');
+});
+
+test('client addresses: the peer-port offset by default, --client-addrs and --advertise when given', () => {
+  const byOffset = clusterSettings({ id: 'n1', peers }, '127.0.0.1', 7001);
+  assert.equal(byOffset.peerPort, 17001);
+  assert.deepEqual(byOffset.clients.get('n3'), { host: '10.0.0.3', port: 7003 });
+  const listed = clusterSettings({ id: 'n2', peers, clientAddrs: 'n1=a.example:6001,n2=b.example:6002,n3=c.example:6003' }, '0.0.0.0', 6002);
+  assert.deepEqual(listed.clients.get('n1'), { host: 'a.example', port: 6001 });
+  assert.deepEqual(listed.clients.get('n2'), { host: 'b.example', port: 6002 });
+  const advertised = clusterSettings({ id: 'n2', peers, advertise: 'public.example:7777' }, '0.0.0.0', 7002);
+  assert.deepEqual(advertised.clients.get('n2'), { host: 'public.example', port: 7777 });
+});
+
+test('a node alone needs no peer port; bad flags name themselves', () => {
+  const alone = clusterSettings({ id: 'solo' }, '127.0.0.1', 7001);
+  assert.equal(alone.peers.size, 1);
+  assert.throws(() => clusterSettings({ peers }, '127.0.0.1', 7001), /--id/);
+  assert.throws(() => clusterSettings({ id: 'n4', peers }, '127.0.0.1', 7001), /--peer-port/);
+  assert.throws(() => clusterSettings({ id: 'n1', peers, tickMs: 'fast' }, '127.0.0.1', 7001), /--tick-ms/);
+  assert.throws(() => clusterSettings({ id: 'n1', peers, electionTicks: '2', heartbeatTicks: '2' }, '127.0.0.1', 7001), /--heartbeat-ticks/);
+  assert.throws(() => clusterSettings({ id: 'n1', peers, clientAddrs: 'n1=127.0.0.1:7001' }, '127.0.0.1', 7001), /no client address for member n2/);
+  assert.throws(() => clusterSettings({ id: 'n1', peers: 'n1=nohost' }, '127.0.0.1', 7001), /host:port/);
+});
