@@ -14,6 +14,7 @@ import { reconnectDelayMs } from './peer-backoff.js';
 import { FrameSplitter } from './peer-frames.js';
 import { decodeHelloReply, decodeKeepalive, encodeHello, MAX_REASON_BYTES } from './peer-handshake.js';
 import type { PeerSettings, PeerStats } from './peer-options.js';
+import { FRAME_LENGTH_BYTES } from './peer-wire.js';
 
 type LinkState = 'backoff' | 'dialling' | 'open' | 'closed';
 
@@ -63,7 +64,9 @@ export class PeerLink {
   /** Queues one encoded frame, dropping the oldest frames if the bounds require it. */
   enqueue(frame: Buffer): void {
     if (this.state === 'closed') return;
-    if (frame.length > this.settings.maxQueuedBytes) {
+    // The peer would drop the connection over a frame above its cap (peers share maxFrameBytes).
+    if (frame.length - FRAME_LENGTH_BYTES > this.settings.maxFrameBytes || frame.length > this.settings.maxQueuedBytes) {
+      this.settings.log('peer.frame_too_large', { peer: this.id, frameBytes: frame.length, maxFrameBytes: this.settings.maxFrameBytes, maxQueuedBytes: this.settings.maxQueuedBytes });
       this.drop(1);
       return;
     }
