@@ -16,7 +16,9 @@ export const PRESENT = 0;
 export const FULL = -1;
 
 const ENTRY_BYTES = 24; // hash, value, lo, offset, length, chain link: six 32-bit fields
-const INITIAL_ENTRIES = 1024;
+/** Starting size of the table (it doubles as needed): small keys should not pay for big ones. */
+const MIN_INITIAL_ENTRIES = 64;
+const MAX_INITIAL_ENTRIES = 1024;
 
 /** A growable bitset over operation indexes with its canonical range and Zobrist hash. */
 export class LinearizedSet {
@@ -62,27 +64,39 @@ export class LinearizedSet {
 }
 
 export class StateCache {
-  private buckets = new Int32Array(INITIAL_ENTRIES * 2).fill(-1);
-  private hashes = new Uint32Array(INITIAL_ENTRIES);
-  private values = new Int32Array(INITIAL_ENTRIES);
-  private los = new Int32Array(INITIAL_ENTRIES);
-  private offsets = new Int32Array(INITIAL_ENTRIES);
-  private lengths = new Int32Array(INITIAL_ENTRIES);
-  private links = new Int32Array(INITIAL_ENTRIES);
-  private arena = new Uint32Array(INITIAL_ENTRIES * 4);
+  private buckets: Int32Array;
+  private hashes: Uint32Array;
+  private values: Int32Array;
+  private los: Int32Array;
+  private offsets: Int32Array;
+  private lengths: Int32Array;
+  private links: Int32Array;
+  private arena: Uint32Array;
   private arenaUsed = 0;
   count = 0;
 
   /**
    * @param floatingWords words of every stored floating set (0 when there are no floating operations)
+   * @param operations how many operations the search has, to size the table's start
    */
   constructor(
     private readonly floatingWords: number,
     private readonly maxStates: number,
     private readonly maxMemoryBytes: number,
+    operations: number,
   ) {
     assert(maxStates > 0, 'maxStates must be positive');
     assert(maxMemoryBytes > 0, 'maxMemoryBytes must be positive');
+    let entries = MIN_INITIAL_ENTRIES;
+    while (entries < MAX_INITIAL_ENTRIES && entries < 2 * operations) entries *= 2;
+    this.buckets = new Int32Array(entries * 2).fill(-1);
+    this.hashes = new Uint32Array(entries);
+    this.values = new Int32Array(entries);
+    this.los = new Int32Array(entries);
+    this.offsets = new Int32Array(entries);
+    this.lengths = new Int32Array(entries);
+    this.links = new Int32Array(entries);
+    this.arena = new Uint32Array(entries * 4);
   }
 
   get bytes(): number {

@@ -106,7 +106,7 @@ class Search {
     this.lists = new EntryLists(this.n, problem.entries, problem.floating);
     this.order = new FloatingOrder(problem.ops, problem.floating);
     this.useful = new UsefulFloating(problem.ops, problem.floating, problem.values);
-    this.cache = new StateCache(this.sets.floating.length, limits.maxStates, limits.maxMemoryBytes);
+    this.cache = new StateCache(this.sets.floating.length, limits.maxStates, limits.maxMemoryBytes, this.n);
     this.stackOps = new Int32Array(this.n);
     this.stackValues = new Int32Array(this.n);
     this.stackLimits = new Int32Array(this.n);
