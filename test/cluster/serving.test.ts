@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
-import { call, RawClient, show, TestCluster } from './helpers.js';
+import { main as statusMain } from '../../src/runtime/cluster-status.js';
+import { call, freePort, RawClient, show, TestCluster } from './helpers.js';
 
 let cluster: TestCluster;
 
@@ -118,4 +119,23 @@ test('redis-cli -c works against a follower', async () => {
   assert.equal(run('SET', 'cli-key', 'cli-value').stdout.trim(), 'OK');
   assert.equal(run('GET', 'cli-key').stdout.trim(), 'cli-value');
   for (const node of cluster.nodes) assert.equal(show(await call(node.port, 'GET', 'cli-key')), 'cli-value');
+});
+
+test('cairn status shows one leader, terms and indexes for every node, and a down node as down', async () => {
+  const leader = await cluster.leader();
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => lines.push(line);
+  let code: number;
+  try {
+    const nodes = [...cluster.nodes.map((n) => `127.0.0.1:${n.port}`), `127.0.0.1:${await freePort()}`].join(',');
+    code = await statusMain(['--nodes', nodes, '--timeout-ms', '3000']);
+  } finally {
+    console.log = log;
+  }
+  assert.equal(code, 0);
+  assert.equal(lines.length, 1 + 4, lines.join('\n'));
+  assert.equal(lines.filter((l) => / leader /.test(l)).length, 1, lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith(cluster.nodes[leader]!.id) && l.includes(' leader ')), lines.join('\n'));
+  assert.match(lines[4]!, /down/);
 });
