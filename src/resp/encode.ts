@@ -12,14 +12,18 @@ export type Protocol = 2 | 3;
 /** Nesting deeper than this is a bug in whoever built the reply, not a client's doing. */
 const maxReplyDepth = 64;
 const initialBytes = 16 * 1024;
+/** A buffer grown past this by a large batch is not kept for the next one. */
+const retainedBytesMax = 256 * 1024;
 /** Strings up to this length are copied by hand when ASCII; longer ones use Buffer.write. */
 const shortTextChars = 64;
 
 export class ReplyEncoder {
   private buffer: Buffer;
   private lengthBytes = 0;
+  /** The buffer is lent out (see lend); writing now would change bytes the borrower holds. */
+  private lent = false;
 
-  constructor(initialCapacityBytes = initialBytes) {
+  constructor(private readonly initialCapacityBytes = initialBytes) {
     assert(Number.isInteger(initialCapacityBytes), 'encoder capacity must be an integer');
     assert(initialCapacityBytes > 0, 'encoder capacity must be positive');
     this.buffer = Buffer.allocUnsafe(initialCapacityBytes);
@@ -46,6 +50,33 @@ export class ReplyEncoder {
     const out = Buffer.from(this.buffer.subarray(0, this.lengthBytes));
     this.lengthBytes = 0;
     return out;
+  }
+
+  /**
+   * Lends everything written so far as a view of the encoder's own buffer, without copying. The
+   * borrower then calls `clear()` once it no longer needs the bytes (the kernel copied them) or
+   * `detach()` if it keeps them; the encoder writes nothing until one of the two is called.
+   */
+  lend(): Buffer {
+    assert(!this.lent, 'the previous loan was returned');
+    this.lent = true;
+    return this.buffer.subarray(0, this.lengthBytes);
+  }
+
+  /** Starts over empty in the same buffer (shrunk back if a large batch grew it). */
+  clear(): void {
+    assert(this.lent, 'clear returns a loan');
+    this.lent = false;
+    this.lengthBytes = 0;
+    if (this.buffer.length > retainedBytesMax) this.buffer = Buffer.allocUnsafe(this.initialCapacityBytes);
+  }
+
+  /** Starts over empty in a new buffer: the borrower keeps the old one. */
+  detach(): void {
+    assert(this.lent, 'detach ends a loan');
+    this.lent = false;
+    this.lengthBytes = 0;
+    this.buffer = Buffer.allocUnsafe(this.initialCapacityBytes);
   }
 
   private writeReply(reply: Reply, protocol: Protocol, depth: number): void {
@@ -154,6 +185,7 @@ export class ReplyEncoder {
   }
 
   private reserve(extraBytes: number): void {
+    assert(!this.lent, 'no writes while the buffer is lent');
     const neededBytes = this.lengthBytes + extraBytes;
     if (neededBytes <= this.buffer.length) return;
     let capacityBytes = this.buffer.length * 2;

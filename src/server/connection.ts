@@ -167,17 +167,27 @@ export class Connection implements Peer {
     if (!this.busy) this.runTurn();
   }
 
-  /** Writes the encoded replies in one write; returns false when the socket is backed up. */
+  /**
+   * Writes the encoded replies in one write, straight from the encoder's buffer; returns false
+   * when the socket is backed up. When the kernel took every byte at once (nothing queued in the
+   * socket) the encoder reuses its buffer; otherwise the socket keeps it and the encoder starts anew.
+   */
   private flush(closeAfter: boolean): boolean {
-    const bytes = this.encoder.take();
+    const bytes = this.encoder.lend();
     this.hooks.countBytes(0, bytes.length);
     if (closeAfter) {
       this.closing = true;
       this.socket.end(bytes);
+      this.encoder.detach();
       return true;
     }
-    if (bytes.length === 0) return true;
+    if (bytes.length === 0) {
+      this.encoder.clear();
+      return true;
+    }
     const drained = this.socket.write(bytes);
+    if (this.socket.writableLength === 0) this.encoder.clear();
+    else this.encoder.detach();
     if (!drained) this.setBusy(true);
     return drained;
   }
