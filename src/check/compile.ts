@@ -35,6 +35,8 @@ export function compileKey(
   initial: number,
 ): CompiledKey {
   assert(ops.length === roles.length, 'one role per operation');
+  // Search numbers follow this order, and the floating-order rules need it to be invocation order.
+  for (let i = 1; i < ops.length; i++) assert(ops[i - 1]!.invokeTime <= ops[i]!.invokeTime, 'operations sorted by invokeTime');
   const modelOps: ModelOp[] = [];
   const sources: number[] = [];
   ops.forEach((op, index) => {

@@ -211,8 +211,8 @@ class Search {
     const { problem } = this;
     const runBase = this.runBase();
     if (problem.floating[op]) {
-      const afterFloating = runBase !== NO_RUN;
-      const allowed = this.useful.isUseful(op) && this.order.allows(op, this.sets, afterFloating);
+      const previous = runBase !== NO_RUN ? this.stackOps[this.depth - 1] : -1;
+      const allowed = this.useful.isUseful(op) && this.order.allows(op, this.sets, previous);
       return allowed ? candidates(problem.ops[op], this.value, problem.values, this.out) : 0;
     }
     const modelOp = problem.ops[op];

@@ -3,7 +3,7 @@
 
 import { assert } from '../lib/assert.js';
 import { LinearizedSet } from './cache.js';
-import { DELETE, WRITE, type ModelOp } from './model.js';
+import { DELETE, INCR_MAYBE, WRITE, type ModelOp } from './model.js';
 import { Prng } from '../lib/prng.js';
 
 /** The linearized operations, fixed and floating, each numbered within its own kind. */
@@ -58,31 +58,40 @@ export class OperationSets {
 
 /**
  * Which floating operation may go next, so that each set of floating effects is explored in one
- * order only. Two rules, each keeping at least one order of every legal linearization:
+ * order only. Three rules, each keeping at least one order of every legal linearization:
  * - a blind one (write, delete: its result ignores the current value) never directly follows
  *   another floating one, whose effect it would erase; that one could as well go last;
  * - of identical floating operations (say several unknown `incr +1`), the earlier invoked goes
- *   first, since either can stand in for the other.
+ *   first, since either can stand in for the other;
+ * - increments directly following each other go in invocation order, since they commute.
  */
 export class FloatingOrder {
   private readonly blind: Uint8Array;
+  private readonly increment: Uint8Array;
   private readonly twin: Int32Array;
 
   constructor(ops: readonly ModelOp[], floating: readonly boolean[]) {
     this.blind = new Uint8Array(ops.length);
+    this.increment = new Uint8Array(ops.length);
     this.twin = new Int32Array(ops.length).fill(-1);
     const lastOfShape = new Map<string, number>();
     ops.forEach((op, i) => {
       if (!floating[i]) return;
       this.blind[i] = op.behaviour === WRITE || op.behaviour === DELETE ? 1 : 0;
+      this.increment[i] = op.behaviour === INCR_MAYBE ? 1 : 0;
       const shape = `${op.behaviour}:${op.written}:${op.observed}:${op.delta}`;
       this.twin[i] = lastOfShape.get(shape) ?? -1;
       lastOfShape.set(shape, i);
     });
   }
 
-  allows(op: number, sets: OperationSets, afterFloating: boolean): boolean {
-    if (afterFloating && this.blind[op] === 1) return false;
+  /**
+   * Whether floating `op` may go next; `previous` is the floating operation just placed, or -1
+   * when the last placed one is fixed (or none). Operations are numbered in invocation order.
+   */
+  allows(op: number, sets: OperationSets, previous: number): boolean {
+    if (previous >= 0 && this.blind[op] === 1) return false;
+    if (previous > op && this.increment[op] === 1 && this.increment[previous] === 1) return false;
     const twin = this.twin[op];
     return twin === -1 || sets.has(twin);
   }
