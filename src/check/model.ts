@@ -1,6 +1,6 @@
 // The register model the search steps through: one key's value, interned as a small integer so
 // states hash and compare cheaply. Each compiled operation has a behaviour code; candidates() says
-// which values may follow it from a given value (none = it cannot go next).
+// which value follows it from a given value, or that it cannot go next.
 
 import { assert } from '../lib/assert.js';
 import type { Value } from './history.js';
