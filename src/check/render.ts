@@ -10,10 +10,13 @@ import type { CheckResult, Operation } from './history.js';
 export interface RenderOptions {
   /** Most operations drawn per key; a failing key is drawn around its window. */
   readonly maxOperationsPerKey?: number;
+  /** Most keys drawn: the failing key first, then keys left unknown, then the rest in order. */
+  readonly maxKeys?: number;
   readonly title?: string;
 }
 
 const DEFAULT_MAX_OPERATIONS_PER_KEY = 400;
+const DEFAULT_MAX_KEYS = 20;
 const PLOT_WIDTH_PX = 1100;
 const LABEL_WIDTH_PX = 80;
 const ROW_HEIGHT_PX = 22;
@@ -28,7 +31,9 @@ const KIND_COLORS: Record<Operation['kind'], string> = {
 
 export function renderReport(history: readonly Operation[], result: CheckResult, options: RenderOptions = {}): string {
   const maxOps = options.maxOperationsPerKey ?? DEFAULT_MAX_OPERATIONS_PER_KEY;
+  const maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
   assert(Number.isInteger(maxOps) && maxOps > 0, 'maxOperationsPerKey must be a positive integer');
+  assert(Number.isInteger(maxKeys) && maxKeys > 0, 'maxKeys must be a positive integer');
   const byKey = new Map<string, Operation[]>();
   for (const op of history) {
     const list = byKey.get(op.key) ?? [];
@@ -36,8 +41,11 @@ export function renderReport(history: readonly Operation[], result: CheckResult,
     byKey.set(op.key, list);
   }
   const failing = result.failure?.key;
-  // The failing key first: it is the one a reader opens the report for.
-  const keys = [...byKey.keys()].sort((a, b) => Number(b === failing) - Number(a === failing));
+  const unknown = new Set(result.perKey.filter((k) => k.verdict === 'unknown').map((k) => k.key));
+  // The failing key first: it is the one a reader opens the report for; then the undecided ones.
+  const rank = (key: string): number => (key === failing ? 0 : unknown.has(key) ? 1 : 2);
+  const keys = [...byKey.keys()].sort((a, b) => rank(a) - rank(b)).slice(0, maxKeys);
+  const omitted = byKey.size - keys.length;
   const sections = keys.map((key) => {
     const window = key === failing ? (result.failure?.window ?? []) : [];
     return keySection(key, byKey.get(key) ?? [], window, maxOps);
@@ -52,6 +60,7 @@ export function renderReport(history: readonly Operation[], result: CheckResult,
     summary(result),
     failureSection(result),
     ...sections,
+    omitted > 0 ? `<p>${omitted} more keys not drawn (maxKeys=${maxKeys}).</p>` : '',
     '</body>',
     '</html>',
     '',

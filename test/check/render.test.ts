@@ -69,3 +69,15 @@ test('a timeline alone is a well-formed svg element', () => {
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.equal(xmlProblem(renderKeyTimeline([])), null);
 });
+
+test('only the first keys are drawn, the failing one first, and the rest are counted', () => {
+  const b = new Builder();
+  for (let k = 0; k < 30; k++) b.write(0, 1, 'a', { key: `key${k}` });
+  b.read(2, 3, 'b', { key: 'key29' });
+  const result = checkHistory(b.ops);
+  const html = renderReport(b.ops, result, { maxKeys: 5 });
+  assert.equal(xmlProblem(html), null);
+  assert.equal((html.match(/<svg /g) ?? []).length, 5);
+  assert.ok(html.indexOf('Key &quot;key29&quot;') < html.indexOf('Key &quot;key0&quot;'));
+  assert.match(html, /25 more keys not drawn/);
+});
