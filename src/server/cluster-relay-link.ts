@@ -23,6 +23,8 @@ interface Waiter {
 
 /** Most calls awaiting replies on one link. */
 const maxInFlightCalls = 1024;
+/** Longest wait for one reply before the link is given up. */
+const defaultCallTimeoutMs = 5000;
 
 export class RelayLink {
   private readonly parser = new ReplyParser();
@@ -65,12 +67,17 @@ export class RelayLink {
     return this.broken === null;
   }
 
-  /** Sends one command; resolves with its reply. */
-  call(argv: readonly Uint8Array[]): Promise<ServerReply> {
+  /**
+   * Sends one command; resolves with its reply. A leader that does not answer within timeoutMs
+   * (paused, partitioned) breaks the link: replies come in order, so no later call could be matched.
+   */
+  call(argv: readonly Uint8Array[], timeoutMs = defaultCallTimeoutMs): Promise<ServerReply> {
     if (this.broken !== null) return Promise.reject(new RelayNotSentError(this.broken.message));
     if (this.waiters.length >= maxInFlightCalls) return Promise.reject(new CairnError('CAIRN_BUSY', 'too many relayed calls in flight'));
     this.socket.write(encodeCommand(argv));
-    return new Promise<ServerReply>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const where = `${this.address.host}:${this.address.port}`;
+    const timer = setTimeout(() => this.fail(new CairnError('CAIRN_TIMEOUT', `relay to ${where}: no answer within ${timeoutMs} ms, outcome unknown`)), timeoutMs);
+    return new Promise<ServerReply>((resolve, reject) => this.waiters.push({ resolve, reject })).finally(() => clearTimeout(timer));
   }
 
   close(): void {

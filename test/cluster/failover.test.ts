@@ -180,3 +180,27 @@ test('SIGTERM on the leader hands leadership to a caught-up follower before it e
     await cluster.cleanup();
   }
 });
+
+test('five nodes keep serving with two down, the leader among them, and lose no acknowledged write', async () => {
+  const cluster = await TestCluster.start(5);
+  try {
+    const leader = await cluster.leader(20_000);
+    const client = await RawClient.connect(cluster.nodes[(leader + 1) % 5]!.port);
+    try {
+      for (let i = 0; i < 50; i++) assert.equal(show(await client.call('SET', `five-${i}`, String(i))), 'OK');
+      await cluster.kill(leader);
+      await cluster.kill((leader + 2) % 5);
+      for (let i = 50; i < 100; i++) assert.equal(show(await client.call('SET', `five-${i}`, String(i))), 'OK');
+    } finally {
+      client.close();
+    }
+    const newLeader = await cluster.leader(20_000);
+    assert.notEqual(newLeader, leader);
+    for (const i of cluster.live()) {
+      const keys = Array.from({ length: 100 }, (_, k) => `five-${k}`);
+      assert.deepEqual(show(await call(cluster.nodes[i]!.port, 'MGET', ...keys)), keys.map((_, k) => String(k)), `${cluster.nodes[i]!.id} has every write`);
+    }
+  } finally {
+    await cluster.cleanup();
+  }
+});

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { main as statusMain } from '../../src/runtime/cluster-status.js';
-import { call, freePort, RawClient, show, TestCluster } from './helpers.js';
+import { call, freePort, RawClient, show, TestCluster, waitFor } from './helpers.js';
 
 let cluster: TestCluster;
 
@@ -138,4 +138,22 @@ test('cairn status shows one leader, terms and indexes for every node, and a dow
   assert.equal(lines.filter((l) => / leader /.test(l)).length, 1, lines.join('\n'));
   assert.ok(lines.some((l) => l.startsWith(cluster.nodes[leader]!.id) && l.includes(' leader ')), lines.join('\n'));
   assert.match(lines[4]!, /down/);
+});
+
+test('a key with a TTL set through a follower expires on every node, and the leader deletes it through the log', async () => {
+  const leader = await cluster.leader();
+  const follower = cluster.nodes[(leader + 1) % 3]!;
+  assert.equal(show(await call(follower.port, 'SET', 'short-lived', 'x', 'PX', '300')), 'OK');
+  for (const node of cluster.nodes) assert.equal(show(await call(node.port, 'GET', 'short-lived')), 'x');
+  await waitFor('the key gone on every node', async () => {
+    const values = await Promise.all(cluster.nodes.map(async (n) => show(await call(n.port, 'EXISTS', 'short-lived'))));
+    return values.every((v) => v === 0) ? true : undefined;
+  }, 10_000);
+  // Active expiry: the deletion is an entry, so the key count drops on the followers too.
+  const dbsize = async (port: number): Promise<number> => show(await call(port, 'DBSIZE')) as number;
+  const before = await dbsize(cluster.nodes[leader]!.port);
+  await waitFor('every node holds as many keys as the leader', async () => {
+    const sizes = await Promise.all(cluster.nodes.map((n) => dbsize(n.port)));
+    return sizes.every((s) => s === sizes[0]) && sizes[0]! <= before ? true : undefined;
+  }, 10_000);
 });
