@@ -1,8 +1,9 @@
-// Follower → leader relaying of write entries. Entries wait in one FIFO queue; one batch at a
-// time goes to the leader as `CAIRN.RELAY <entry> <entry> ...` over a RelayLink, so entries reach
-// the leader in the order the follower's clients issued them and a busy follower sends many
-// entries per round trip. The leader answers one result per entry (see encodeRelayResults):
-// replies, an aborted WATCH, "not leader" (not appended: safe to retry elsewhere) or an error.
+// Follower → leader relaying of write entries. Entries wait in one FIFO queue and go to the leader
+// in batches, `CAIRN.RELAY <entry> <entry> ...`, over one RelayLink (a few batches in flight, in
+// order), so entries reach the leader in the order the follower's clients issued them and a busy
+// follower sends many entries per round trip. The leader answers one result per entry (see
+// encodeRelayResult): replies, an aborted WATCH, "not leader" (never appended: safe to retry once
+// the new leader is known) or an error.
 
 import { assert } from '../lib/assert.js';
 import { CairnError, isCairnError, type CairnErrorCode } from '../lib/errors.js';
@@ -29,11 +30,14 @@ interface Item {
 const maxQueuedEntries = 100_000;
 const maxBatchEntries = 512;
 const maxBatchBytes = 8 * 1024 * 1024;
+/** Batches sent and not yet answered (the link's replies come back in order). */
+const maxInFlightBatches = 4;
 
 export class LeaderRelay {
   private readonly queue: Item[] = [];
   private link: RelayLink | null = null;
-  private sending = false;
+  private opening: Promise<RelayLink> | null = null;
+  private inFlightBatches = 0;
   private closed = false;
 
   constructor(
@@ -58,20 +62,22 @@ export class LeaderRelay {
     for (const item of this.queue.splice(0)) item.reject(new CairnError('CAIRN_CLOSED', 'relay closed'));
   }
 
+  /** Sends batches while fewer than maxInFlightBatches are out; the link keeps them in order. */
   private pump(): void {
-    if (this.sending || this.closed || this.queue.length === 0) return;
-    this.sending = true;
-    const batch = this.takeBatch();
-    this.send(batch).then(
-      () => undefined,
-      (error: unknown) => {
-        const failure = error instanceof Error ? error : new Error(String(error));
-        for (const item of batch) failure instanceof RelayNotSentError ? item.resolve({ kind: 'retry' }) : item.reject(failure);
-      },
-    ).finally(() => {
-      this.sending = false;
-      this.pump();
-    });
+    while (!this.closed && this.queue.length > 0 && this.inFlightBatches < maxInFlightBatches) {
+      this.inFlightBatches++;
+      const batch = this.takeBatch();
+      this.send(batch).then(
+        () => undefined,
+        (error: unknown) => {
+          const failure = error instanceof Error ? error : new Error(String(error));
+          for (const item of batch) failure instanceof RelayNotSentError ? item.resolve({ kind: 'retry' }) : item.reject(failure);
+        },
+      ).finally(() => {
+        this.inFlightBatches--;
+        this.pump();
+      });
+    }
   }
 
   /** Consecutive items for the same leader, within the batch bounds. */
@@ -98,19 +104,34 @@ export class LeaderRelay {
     batch.forEach((item, i) => settle(item, reply.items[i]!));
   }
 
+  /** The open link to `address`, or one being opened (batches sent meanwhile share it, in order). */
   private async linkTo(address: ClientAddress): Promise<RelayLink> {
     const current = this.link;
-    if (current !== null && current.usable && current.address.host === address.host && current.address.port === address.port) return current;
-    current?.close();
-    this.link = null;
-    const link = await RelayLink.open(address, this.password(), this.connectTimeoutMs);
-    if (this.closed) {
-      link.close();
-      throw new CairnError('CAIRN_CLOSED', 'relay closed');
+    if (current !== null && current.usable && sameAddress(current.address, address)) return current;
+    if (this.opening === null) {
+      current?.close();
+      this.link = null;
+      const opening = RelayLink.open(address, this.password(), this.connectTimeoutMs);
+      this.opening = opening;
+      opening.then(
+        (link) => {
+          if (this.closed) link.close();
+          else this.link = link;
+        },
+        () => undefined,
+      ).finally(() => {
+        if (this.opening === opening) this.opening = null;
+      });
     }
-    this.link = link;
+    const link = await this.opening;
+    if (this.closed) throw new CairnError('CAIRN_CLOSED', 'relay closed');
+    if (!sameAddress(link.address, address)) throw new RelayNotSentError('the leader changed while a relay link was opening');
     return link;
   }
+}
+
+function sameAddress(a: ClientAddress, b: ClientAddress): boolean {
+  return a.host === b.host && a.port === b.port;
 }
 
 function settle(item: Item, result: ServerReply): void {
