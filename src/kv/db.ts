@@ -6,17 +6,75 @@ import { assert } from '../lib/assert.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { KeyOrder } from './key-order.js';
 
-/** A stored string. `value` is never written in place below its length (views handed out stay valid). */
-export interface KvRecord {
-  value: Uint8Array;
+/**
+ * A stored string. `value` is never written in place below its length (views handed out stay valid).
+ * A record restored from a snapshot holds only the span of its value in the snapshot's buffer; the
+ * view is made on first read (a million views made up front were a tenth of a reopen).
+ */
+export class KvRecord {
+  /** The value, or null while it is still only the span [spanAt, spanAt + spanBytes) of `spanSource`. */
+  private view: Uint8Array | null;
+  private spanSource: Uint8Array | null;
+  private spanAt: number;
+  private spanBytes: number;
   /** Bytes past value.length in value.buffer that belong to this record alone (APPEND growth room). */
-  spareBytes: number;
+  spareBytes = 0;
   /** Absolute expiry in ms, or NO_EXPIRY. */
   expireAtMs: number;
   /** Changes on every modification of this key. */
   version: number;
   /** Position in insertion order (KeyOrder); fixed while the key exists. */
   seq: number;
+
+  constructor(value: Uint8Array | null, expireAtMs: number, version: number, seq: number) {
+    this.view = value;
+    this.spanSource = null;
+    this.spanAt = 0;
+    this.spanBytes = 0;
+    this.expireAtMs = expireAtMs;
+    this.version = version;
+    this.seq = seq;
+  }
+
+  /** A record whose value is `byteLength` bytes of `source` from `byteOffset`, viewed only when read. */
+  static ofSpan(source: Uint8Array, byteOffset: number, byteLength: number, expireAtMs: number, version: number, seq: number): KvRecord {
+    assert(byteOffset >= 0 && byteLength >= 0, 'value span must not be negative');
+    assert(byteOffset + byteLength <= source.length, 'value span beyond its source');
+    const record = new KvRecord(null, expireAtMs, version, seq);
+    record.spanSource = source;
+    record.spanAt = byteOffset;
+    record.spanBytes = byteLength;
+    return record;
+  }
+
+  get value(): Uint8Array {
+    return this.view ?? this.viewSpan();
+  }
+
+  set value(value: Uint8Array) {
+    this.view = value;
+    this.spanSource = null;
+  }
+
+  get valueBytes(): number {
+    return this.view === null ? this.spanBytes : this.view.length;
+  }
+
+  /** Copies the value into `out` at `at` (without making a view of a span). */
+  copyValueInto(out: Uint8Array, at: number): void {
+    const source = this.spanSource;
+    if (this.view === null && source !== null) out.set(source.subarray(this.spanAt, this.spanAt + this.spanBytes), at);
+    else out.set(this.value, at);
+  }
+
+  private viewSpan(): Uint8Array {
+    const source = this.spanSource;
+    assert(source !== null, 'a record holds a value or a span');
+    const view = new Uint8Array(source.buffer, source.byteOffset + this.spanAt, this.spanBytes);
+    this.view = view;
+    this.spanSource = null;
+    return view;
+  }
 }
 
 export const NO_EXPIRY = -1;
@@ -68,7 +126,7 @@ export class Db {
       this.setExpiry(key, existing, expireAtMs);
       return existing;
     }
-    const record: KvRecord = { value, spareBytes: 0, expireAtMs: NO_EXPIRY, version, seq: this.order.add(key) };
+    const record = new KvRecord(value, NO_EXPIRY, version, this.order.add(key));
     this.tombstones.delete(key);
     this.map.set(key, record);
     this.setExpiry(key, record, expireAtMs);

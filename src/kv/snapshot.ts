@@ -11,7 +11,7 @@
 import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
-import { Db, MAX_TOMBSTONES, NO_EXPIRY } from './db.js';
+import { Db, KvRecord, MAX_TOMBSTONES, NO_EXPIRY } from './db.js';
 import { ByteReader } from './reader.js';
 
 const MAGIC = 'CAIRNKV\u0000';
@@ -22,7 +22,7 @@ const MIN_TOMB_BYTES = 4 + 8;
 
 export function encodeSnapshot(db: Db): Uint8Array {
   let totalBytes = HEADER_BYTES;
-  for (const [key, record] of db.map) totalBytes += MIN_KEY_BYTES + key.length + record.value.length;
+  for (const [key, record] of db.map) totalBytes += MIN_KEY_BYTES + key.length + record.valueBytes;
   for (const key of db.tombstones.keys()) totalBytes += MIN_TOMB_BYTES + key.length;
   const out = Buffer.allocUnsafe(totalBytes);
   let at = out.write(MAGIC, 0, 'latin1');
@@ -36,9 +36,10 @@ export function encodeSnapshot(db: Db): Uint8Array {
   for (const [key, record] of db.map) {
     at = out.writeUInt32LE(key.length, at);
     at += out.write(key, at, 'latin1');
-    at = out.writeUInt32LE(record.value.length, at);
-    out.set(record.value, at);
-    at += record.value.length;
+    const valueBytes = record.valueBytes;
+    at = out.writeUInt32LE(valueBytes, at);
+    record.copyValueInto(out, at);
+    at += valueBytes;
     at = out.writeDoubleLE(record.expireAtMs, at);
     at = out.writeDoubleLE(record.version, at);
     at = out.writeDoubleLE(record.seq, at);
@@ -121,7 +122,7 @@ function readRecords(r: ByteReader, db: Db, keyCount: number): void {
       readRecord(r, db);
       continue;
     }
-    const value = new Uint8Array(buf.buffer, buf.byteOffset + at, valueBytes);
+    const valueAt = at;
     at += valueBytes;
     const expireAtMs = view.getFloat64(at, true);
     const version = view.getFloat64(at + 8, true);
@@ -130,7 +131,7 @@ function readRecords(r: ByteReader, db: Db, keyCount: number): void {
       Number.isSafeInteger(expireAtMs) && expireAtMs >= NO_EXPIRY &&
       Number.isSafeInteger(version) && version >= 0 && version <= db.versionCounter &&
       Number.isSafeInteger(seq) && seq >= db.order.nextSeq;
-    if (valid && db.restore(key, { value, spareBytes: 0, expireAtMs, version, seq })) r.at = at + 24;
+    if (valid && db.restore(key, KvRecord.ofSpan(buf, valueAt, valueBytes, expireAtMs, version, seq))) r.at = at + 24;
     else readRecord(r, db); // names the failed check (a repeated key fails restore again)
   }
 }
@@ -144,5 +145,5 @@ function readRecord(r: ByteReader, db: Db): void {
   const seq = r.int('key sequence number', 1);
   if (version > db.versionCounter) r.corrupt(`key version ${version} ahead of the counter`);
   if (seq < db.order.nextSeq) r.corrupt('key sequence numbers out of order');
-  if (!db.restore(key, { value, spareBytes: 0, expireAtMs, version, seq })) r.corrupt('repeated key');
+  if (!db.restore(key, new KvRecord(value, expireAtMs, version, seq))) r.corrupt('repeated key');
 }
