@@ -109,7 +109,15 @@ export class TestCluster {
 
   /** CLUSTER INFO of node i as fields. */
   async info(i: number): Promise<Record<string, string>> {
-    const reply = await call(this.nodes[i]!.port, 'CLUSTER', 'INFO');
+    const at = this.extraArgs.indexOf('--requirepass');
+    const client = await RawClient.connect(this.nodes[i]!.port);
+    let reply: ServerReply;
+    try {
+      if (at >= 0) await client.call('AUTH', this.extraArgs[at + 1]!);
+      reply = await client.call('CLUSTER', 'INFO');
+    } finally {
+      client.close();
+    }
     if (reply.type !== 'bulk') throw new Error(`CLUSTER INFO: ${JSON.stringify(show(reply))}`);
     return Object.fromEntries(reply.value.toString().split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':', 2) as [string, string]));
   }
