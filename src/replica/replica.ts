@@ -11,7 +11,7 @@ import type { Reply } from '../lib/reply.js';
 import type { Clock, TimerHandle } from '../io/clock.js';
 import type { Transport } from '../io/transport.js';
 import { EntryKind } from '../raft/types.js';
-import type { Entry, Message, PersistedState, RaftConfig, RaftNodeApi, RaftStatus, Ready, Snapshot } from '../raft/types.js';
+import type { ConfChange, Entry, Message, PersistedState, RaftConfig, RaftNodeApi, RaftStatus, Ready, Snapshot } from '../raft/types.js';
 import { NotLeaderError } from './errors.js';
 import { PendingProposals, PendingReads } from './pending.js';
 import type { PendingProposal, PendingRead } from './pending.js';
@@ -23,6 +23,8 @@ export interface ReplicaOptions {
   id: string;
   /** The voters of a brand-new cluster; ignored when storage holds state. */
   initialVoters: readonly string[];
+  /** A brand-new node joining a running cluster: it starts with no membership and waits for the leader. */
+  join?: boolean;
   /** Milliseconds per Raft tick. */
   tickMs: number;
   raft: RaftTuning;
@@ -79,7 +81,7 @@ export class Replica<S extends StateMachine> {
     assert(options.tickMs > 0, 'tickMs must be positive');
     assert(options.snapshotEveryEntries > 0, 'snapshotEveryEntries must be positive');
     const loaded = await io.storage.load();
-    const persisted = loaded ?? bootstrapState(options.initialVoters);
+    const persisted = loaded ?? (options.join === true ? joiningState() : bootstrapState(options.initialVoters));
     // A new node records its initial membership as a snapshot at index 0, so a restart finds it.
     if (loaded === null) await io.storage.compact(persisted.snapshot);
     if (persisted.snapshot.meta.index > 0) stateMachine.restore(persisted.snapshot.data);
@@ -113,6 +115,26 @@ export class Replica<S extends StateMachine> {
       this.proposals.add(result.index, proposal);
     });
     // Only now: handling the Ready may settle the proposal synchronously, so it must be registered.
+    this.kick();
+    return applied;
+  }
+
+  /** Leader only: proposes one membership change; resolves once its CONFIG entry is committed and applied here. */
+  proposeConfChange(change: ConfChange): Promise<void> {
+    const refused = this.refusal();
+    if (refused !== undefined) return Promise.reject(refused);
+    if (this.proposals.isFull()) return Promise.reject(new CairnError('CAIRN_BUSY', `${this.id}: too many pending proposals`));
+    const result = this.node.proposeConfChange(change);
+    if (!result.accepted) return Promise.reject(this.rejection(result.reason, result.leaderId));
+    const applied = new Promise<void>((resolve, reject) => {
+      const proposal: PendingProposal = {
+        term: result.term,
+        resolve: () => resolve(),
+        reject,
+        timer: this.io.clock.setTimer(this.options.requestTimeoutMs, () => this.proposals.timeout(result.index, proposal)),
+      };
+      this.proposals.add(result.index, proposal);
+    });
     this.kick();
     return applied;
   }
@@ -307,6 +329,15 @@ export class Replica<S extends StateMachine> {
 
 function isCloseError(error: Error): boolean {
   return error instanceof CairnError && error.code === 'CAIRN_CLOSED';
+}
+
+/** The persisted state of a node joining a running cluster: no membership until the leader's log or snapshot brings it. */
+function joiningState(): PersistedState {
+  return {
+    hardState: { term: 0, votedFor: null, commitIndex: 0 },
+    snapshot: { meta: { index: 0, term: 0, membership: { voters: [], learners: [] } }, data: new Uint8Array(0) },
+    entries: [],
+  };
 }
 
 /** The persisted state of a node of a brand-new cluster: an empty snapshot naming the voters. */
