@@ -8,7 +8,8 @@ import { assert } from '../lib/assert.js';
 import { Prng } from '../lib/prng.js';
 import { KV_COMMANDS } from '../kv/commands.js';
 import { RaftNode } from '../raft/node.js';
-import type { Snapshot, SoftState } from '../raft/types.js';
+import { EntryKind } from '../raft/types.js';
+import type { Entry, Snapshot, SoftState } from '../raft/types.js';
 import { KvMachine } from '../replica/kv-machine.js';
 import { RaftStorage } from '../replica/raft-storage.js';
 import { Replica } from '../replica/replica.js';
@@ -21,6 +22,8 @@ import { WriteCoalescer } from '../server/write-coalescer.js';
 import { SystemClock } from './clock.js';
 import type { ClusterSettings } from './cluster-options.js';
 import { roleChangeReason, type ClusterLog, type RoleFacts } from './cluster-log.js';
+import { MemberDirectory, memberChangeOf } from './cluster-members.js';
+import { MembershipController } from './cluster-membership.js';
 import { NodeDisk } from './disk.js';
 import { TcpPeerTransport } from './peer-transport.js';
 import { cairnVersion } from './server-main.js';
@@ -41,6 +44,11 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   assert(cluster.peers.has(cluster.id), 'the member list includes this node');
   const clock = new SystemClock();
   const storage = await RaftStorage.open(new NodeDisk(), settings.dir);
+  const directory = await MemberDirectory.load(settings.dir, cluster.id, cluster.peers, cluster.clients).catch(async (error: unknown) => {
+    await storage.close();
+    throw error;
+  });
+  const otherPeers = (): Map<string, string> => new Map([...directory.peers].filter(([id]) => id !== cluster.id));
   let transport: TcpPeerTransport;
   try {
     transport = await TcpPeerTransport.start({
@@ -49,7 +57,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       listenHost: cluster.peerHost,
       listenPort: cluster.peerPort,
       // The others only: this node's own entry may carry port 0 (a one-member cluster).
-      peers: new Map([...cluster.peers].filter(([id]) => id !== cluster.id)),
+      peers: otherPeers(),
       log,
     });
   } catch (error) {
@@ -72,11 +80,22 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     compacted(_id: string, snapshot: Snapshot): void {
       log('raft.compacted', { index: snapshot.meta.index, bytes: snapshot.data.length });
     },
+    applied(_id: string, entry: Entry): void {
+      if (entry.kind !== EntryKind.NORMAL) return;
+      const change = memberChangeOf(entry.data);
+      if (change === undefined || change.id === cluster.id) return;
+      // The transport learns the change at once; the book's file follows (a failed save is logged, the log replays it).
+      const saved = directory.apply(change);
+      transport.setPeers(otherPeers());
+      log('cluster.addresses', { change: change.kind, member: change.id, index: entry.index });
+      saved.catch((error: unknown) => log('cluster.addresses_not_saved', { error: error instanceof Error ? error.message : String(error) }));
+    },
   };
   const replica = await Replica.start(
     {
       id: cluster.id,
       initialVoters: [...cluster.peers.keys()],
+      join: cluster.join,
       tickMs: cluster.tickMs,
       raft: { electionTimeoutTicks: cluster.electionTimeoutTicks, heartbeatIntervalTicks: cluster.heartbeatIntervalTicks },
       prng: new Prng(randomInt(2 ** 47)),
@@ -92,7 +111,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     await storage.close();
     throw error;
   });
-  const topology = new ClusterTopology(cluster.id, cluster.clients, raftView(replica));
+  const topology = new ClusterTopology(cluster.id, cluster.clusterId, directory.clients, raftView(replica));
   const backend = new ReplicaBackend({
     replica,
     machine,
@@ -103,6 +122,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     password: () => settings.requirepass,
   });
   onLeaderChange = () => backend.leaderChanged();
+  topology.membership = new MembershipController(replica, (entry) => backend.write(entry), log);
   let server: CairnServer;
   try {
     server = await CairnServer.listen({
@@ -142,6 +162,7 @@ function raftView(replica: Replica<KvMachine>): RaftView {
       const membership = replica.status().membership;
       return [...membership.voters, ...membership.learners].sort();
     },
+    learners: () => [...replica.status().membership.learners].sort(),
     followerMatch: () => replica.status().peers.map((p) => ({ id: p.id, matchIndex: p.matchIndex })),
   };
 }

@@ -20,6 +20,7 @@ export interface ClusterFlags {
   heartbeatTicks?: string | undefined;
   leaderWaitMs?: string | undefined;
   snapshotEvery?: string | undefined;
+  join?: boolean | undefined;
 }
 
 export interface ClusterSettings {
@@ -36,6 +37,8 @@ export interface ClusterSettings {
   readonly heartbeatIntervalTicks: number;
   readonly leaderWaitMs: number;
   readonly snapshotEveryEntries: number;
+  /** A new node joining a running cluster (added with CLUSTER ADDNODE): it bootstraps no membership. */
+  readonly join: boolean;
 }
 
 export const CLUSTER_DEFAULTS = {
@@ -63,6 +66,8 @@ export function clusterSettings(flags: ClusterFlags, clientHost: string, clientP
   const id = flags.id;
   if (id === undefined || id === '') throw bad('--id: a replicated node needs an id (--id n1)');
   const peerHost = flags.peerHost ?? clientHost;
+  // The derived id hashes the member list, which a joining node's list no longer matches.
+  if (flags.join === true && flags.clusterId === undefined) throw bad('--join: give the running cluster\'s --cluster-id (CLUSTER INFO shows cairn_cluster_id)');
   const peers = flags.peers === undefined ? new Map<string, string>() : parsePeerList(flags.peers);
   const ownPeer = peers.get(id);
   const peerPort = integer('--peer-port', flags.peerPort, ownPeer === undefined ? 0 : parsePeerAddress(ownPeer).port, 1, 65_535);
@@ -85,6 +90,7 @@ export function clusterSettings(flags: ClusterFlags, clientHost: string, clientP
     heartbeatIntervalTicks,
     leaderWaitMs: integer('--leader-wait-ms', flags.leaderWaitMs, CLUSTER_DEFAULTS.leaderWaitMs, 1, 600_000),
     snapshotEveryEntries: integer('--snapshot-every', flags.snapshotEvery, CLUSTER_DEFAULTS.snapshotEveryEntries, 1, 100_000_000),
+    join: flags.join === true,
   };
 }
 

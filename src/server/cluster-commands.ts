@@ -1,7 +1,7 @@
 // The CLUSTER command of a replicated node: the cluster is one shard holding all 16384 slots whose
 // primary is the Raft leader, so Redis Cluster clients (ioredis Cluster, redis-cli -c) send every
-// key to the leader. SLOTS, SHARDS, NODES, INFO and MYID are answered from the node's own view;
-// with no known leader the topology commands answer CLUSTERDOWN rather than a wrong primary.
+// key to the leader. SLOTS, SHARDS, NODES, INFO and MYID are answered from the node's own view
+// (ADDNODE and REMOVENODE go to the runtime's membership control); with no known leader the topology commands answer CLUSTERDOWN rather than a wrong primary.
 
 import { bulkReply, errorReply, integerReply, type Reply } from '../lib/reply.js';
 import type { CommandMeta } from './command-table.js';
@@ -16,7 +16,7 @@ function meta(name: string, arity: number, flags: readonly string[], summary: st
 
 /** Registered as read-only data commands: the backend answers them without touching the log. */
 export const CLUSTER_COMMAND_METAS: readonly CommandMeta[] = [
-  meta('cluster', -2, ['stale', 'loading'], 'Describes the cluster: SLOTS, SHARDS, NODES, INFO, MYID'),
+  meta('cluster', -2, ['stale', 'loading'], 'Describes the cluster (SLOTS, SHARDS, NODES, INFO, MYID) and changes its membership (ADDNODE, REMOVENODE)'),
   // A follower relaying its clients' write entries to the leader (cluster-relay.ts); not for clients.
   meta('cairn.relay', -2, ['stale'], 'Proposes entries relayed by a follower (internal)'),
 ];
@@ -29,16 +29,25 @@ const subcommands: Record<string, (topology: ClusterTopology) => Reply> = {
   myid: (topology) => bulkReply(redisNodeId(topology.myId)),
   help: () => ({
     type: 'array',
-    items: ['SLOTS', 'SHARDS', 'NODES', 'INFO', 'MYID'].map((name) => ({ type: 'simple', value: name }) as const),
+    items: ['SLOTS', 'SHARDS', 'NODES', 'INFO', 'MYID', 'ADDNODE <id> <peer-host:port> <client-host:port>', 'REMOVENODE <id>'].map((name) => ({ type: 'simple', value: name }) as const),
   }),
 };
 
 /** CLUSTER <subcommand>: argv[0] is "cluster" in any case. */
-export function clusterCommand(topology: ClusterTopology, argv: readonly Uint8Array[]): Reply {
+export function clusterCommand(topology: ClusterTopology, argv: readonly Uint8Array[]): Reply | Promise<Reply> {
   const sub = Buffer.from(argv[1]!).toString('utf8');
-  const handler = subcommands[sub.toLowerCase()];
+  const name = sub.toLowerCase();
+  const args = argv.slice(2).map((arg) => Buffer.from(arg).toString('utf8'));
+  const wrongArity = errorReply(`ERR wrong number of arguments for 'cluster|${name}' command`);
+  if (name === 'addnode' || name === 'removenode') {
+    if (args.length !== (name === 'addnode' ? 3 : 1)) return wrongArity;
+    const membership = topology.membership;
+    if (membership === undefined) return errorReply('ERR membership changes are not available on this node');
+    return name === 'addnode' ? membership.add(args[0]!, args[1]!, args[2]!) : membership.remove(args[0]!);
+  }
+  const handler = subcommands[name];
   if (handler === undefined) return errorReply(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try CLUSTER HELP.`);
-  if (argv.length !== 2) return errorReply(`ERR wrong number of arguments for 'cluster|${sub.toLowerCase()}' command`);
+  if (args.length !== 0) return wrongArity;
   return handler(topology);
 }
 
@@ -124,9 +133,12 @@ function clusterInfo(topology: ClusterTopology): Reply {
     ['cluster_current_epoch', raft.term()],
     ['cluster_my_epoch', raft.term()],
     ['cairn_node_id', topology.myId],
+    ['cairn_cluster_id', topology.clusterId],
     ['cairn_role', raft.role()],
     ['cairn_term', raft.term()],
     ['cairn_leader', leaderId ?? ''],
+    ['cairn_members', raft.members().join(',')],
+    ['cairn_learners', raft.learners().join(',')],
     ['cairn_commit_index', raft.commitIndex()],
     ['cairn_applied_index', raft.appliedIndex()],
     ['cairn_last_index', raft.lastIndex()],

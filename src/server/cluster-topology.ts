@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { assert } from '../lib/assert.js';
+import type { Reply } from '../lib/reply.js';
 
 export interface ClientAddress {
   readonly host: string;
@@ -20,8 +21,16 @@ export interface RaftView {
   lastIndex(): number;
   /** Voters and learners of the current membership, sorted. */
   members(): readonly string[];
+  /** The learners among them (receive the log, do not vote). */
+  learners(): readonly string[];
   /** Leader only: each other member's match index; empty on followers. */
   followerMatch(): readonly { readonly id: string; readonly matchIndex: number }[];
+}
+
+/** Membership changes at runtime (CLUSTER ADDNODE / REMOVENODE); the leader carries them out. */
+export interface MembershipControl {
+  add(id: string, peerAddress: string, clientAddress: string): Promise<Reply>;
+  remove(id: string): Promise<Reply>;
 }
 
 /** Most members a topology holds (the peer list is capped likewise). */
@@ -30,12 +39,18 @@ const maxMembers = 1024;
 export class ClusterTopology {
   private readonly clients: ReadonlyMap<string, ClientAddress>;
 
+  /** Set by the runtime once the node is wired; absent, ADDNODE/REMOVENODE are refused. */
+  membership: MembershipControl | undefined;
+
   constructor(
     readonly myId: string,
+    readonly clusterId: string,
+    /** Live: the runtime's address book adds and removes members in place. */
     clients: ReadonlyMap<string, ClientAddress>,
     readonly raft: RaftView,
   ) {
     assert(clients.size <= maxMembers, 'the member list is bounded');
+    this.membership = undefined;
     assert(clients.has(myId), 'the topology knows this node\'s own client address');
     this.clients = clients;
   }

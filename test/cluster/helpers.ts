@@ -53,13 +53,21 @@ export class TestCluster {
     return this.nodes.map((n) => `${n.id}=127.0.0.1:${n.port}`).join(',');
   }
 
+  /** A further node on fresh ports that joins the running cluster (add it with CLUSTER ADDNODE). */
+  async startJoiningNode(clusterId: string): Promise<number> {
+    const i = this.nodes.length;
+    this.nodes.push({ id: `n${i + 1}`, port: await freePort(), peerPort: await freePort(), dir: join(this.base, `n${i + 1}`), proc: null, out: '', err: '' });
+    await this.startNode(i, ['--join', '--cluster-id', clusterId]);
+    return i;
+  }
+
   /** Spawns node i and resolves once it prints its ready line. */
-  async startNode(i: number): Promise<void> {
+  async startNode(i: number, more: readonly string[] = []): Promise<void> {
     const node = this.nodes[i]!;
     const args = [
       '--import', 'tsx', 'test/cluster/fixtures/run-node.ts',
       '--id', node.id, '--port', String(node.port), '--peer-port', String(node.peerPort),
-      '--peers', this.peers, '--client-addrs', this.clientAddrs, '--dir', node.dir, ...this.extraArgs,
+      '--peers', this.peers, '--client-addrs', this.clientAddrs, '--dir', node.dir, ...this.extraArgs, ...more,
     ];
     const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     node.proc = proc;
