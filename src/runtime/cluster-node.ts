@@ -97,7 +97,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       initialVoters: [...cluster.peers.keys()],
       join: cluster.join,
       tickMs: cluster.tickMs,
-      raft: { electionTimeoutTicks: cluster.electionTimeoutTicks, heartbeatIntervalTicks: cluster.heartbeatIntervalTicks },
+      raft: { electionTimeoutTicks: cluster.electionTimeoutTicks, heartbeatIntervalTicks: cluster.heartbeatIntervalTicks, leaseBasedReads: cluster.leaseReads },
       prng: new Prng(randomInt(2 ** 47)),
       maxPendingProposals: 100_000,
       maxPendingReads: 100_000,

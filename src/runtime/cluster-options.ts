@@ -21,6 +21,7 @@ export interface ClusterFlags {
   leaderWaitMs?: string | undefined;
   snapshotEvery?: string | undefined;
   join?: boolean | undefined;
+  leaseReads?: boolean | undefined;
 }
 
 export interface ClusterSettings {
@@ -39,6 +40,8 @@ export interface ClusterSettings {
   readonly snapshotEveryEntries: number;
   /** A new node joining a running cluster (added with CLUSTER ADDNODE): it bootstraps no membership. */
   readonly join: boolean;
+  /** Leader answers ReadIndex from its lease instead of a heartbeat round (assumes bounded clock drift). */
+  readonly leaseReads: boolean;
 }
 
 export const CLUSTER_DEFAULTS = {
@@ -91,6 +94,7 @@ export function clusterSettings(flags: ClusterFlags, clientHost: string, clientP
     leaderWaitMs: integer('--leader-wait-ms', flags.leaderWaitMs, CLUSTER_DEFAULTS.leaderWaitMs, 1, 600_000),
     snapshotEveryEntries: integer('--snapshot-every', flags.snapshotEvery, CLUSTER_DEFAULTS.snapshotEveryEntries, 1, 100_000_000),
     join: flags.join === true,
+    leaseReads: flags.leaseReads === true,
   };
 }
 

@@ -16,7 +16,7 @@ export const CLUSTER_USAGE = `usage: cairn server --id ID [--host HOST] [--port 
                     [--peer-host HOST] --peer-port PORT --peers ID=HOST:PORT,...
                     [--client-addrs ID=HOST:PORT,...] [--advertise HOST:PORT] [--cluster-id ID]
                     [--tick-ms 50] [--election-ticks 10] [--heartbeat-ticks 1]
-                    [--leader-wait-ms 3000] [--snapshot-every 10000] [--join --cluster-id ID]
+                    [--leader-wait-ms 3000] [--snapshot-every 10000] [--lease-reads] [--join --cluster-id ID]
                     [--requirepass PASSWORD] [--config FILE]`;
 
 const options = {
@@ -39,6 +39,7 @@ const options = {
   'leader-wait-ms': { type: 'string' },
   'snapshot-every': { type: 'string' },
   join: { type: 'boolean' },
+  'lease-reads': { type: 'boolean' },
 } as const;
 
 /** True when the flags ask for a replicated node rather than the single-node store. */
@@ -113,6 +114,7 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
       leaderWaitMs: values['leader-wait-ms'],
       snapshotEvery: values['snapshot-every'],
       join: values.join,
+      leaseReads: values['lease-reads'],
     },
     settings.host,
     settings.port,

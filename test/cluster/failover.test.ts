@@ -124,7 +124,7 @@ test('without a quorum, writes and reads answer CLUSTERDOWN after the leader wai
 });
 
 test('a node down while the log is compacted catches up by snapshot', async () => {
-  const cluster = await TestCluster.start(3, ['--snapshot-every', '50']);
+  const cluster = await TestCluster.start(3, ['--snapshot-every', '50', '--lease-reads']);
   try {
     const leader = await cluster.leader();
     const down = (leader + 1) % 3;
