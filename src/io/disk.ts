@@ -30,7 +30,7 @@ export interface DirLock {
 export interface Disk {
   /** Opens a file for reading and appending, creating it (empty) when it does not exist. */
   openFile(path: string): Promise<DiskFile>;
-  /** The whole file, or undefined when it does not exist. */
+  /** The whole file in a fresh buffer the caller owns, or undefined when it does not exist. */
   readFile(path: string): Promise<Uint8Array | undefined>;
   /** Names (not paths) of the entries of a folder; empty when the folder does not exist. */
   list(dir: string): Promise<string[]>;
