@@ -31,10 +31,6 @@ export function emptyState(): KvState {
   return new KvState();
 }
 
-export function decodeState(bytes: Uint8Array): KvState {
-  return KvState.decodeSnapshot(bytes);
-}
-
 /** An error reply when argv may not run as a local read (unknown commands are left to kv's own error). */
 export function refuseAsRead(argv: readonly Uint8Array[]): Reply | undefined {
   const name = argv[0];
