@@ -63,6 +63,8 @@ export class ReplicaBackend implements Backend {
     const deadlineMs = this.options.clock.monotonicMs() + this.options.leaderWaitMs;
     let relayed: Uint8Array | undefined;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      // Taken before the attempt, so a change that happens during it is not missed.
+      const changed = this.leaderChange.promise;
       const leaderId = this.options.topology.raft.leaderId();
       let outcome = retry;
       if (leaderId === this.options.topology.myId) outcome = await this.proposeHere(entry);
@@ -71,7 +73,7 @@ export class ReplicaBackend implements Backend {
         outcome = await this.relay.relay(leaderId, relayed);
       }
       if (outcome.kind === 'replies') return outcome.replies;
-      if (!(await this.waitForLeaderChange(deadlineMs))) break;
+      if (!(await this.waitForLeaderChange(changed, deadlineMs))) break;
     }
     return entry.commands.map(() => errorReply(CLUSTER_DOWN));
   }
@@ -156,8 +158,9 @@ export class ReplicaBackend implements Backend {
   private async readLinearizable(argv: readonly Uint8Array[]): Promise<Reply> {
     const deadlineMs = this.options.clock.monotonicMs() + this.options.leaderWaitMs;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const signal = this.leaderChange.promise;
       if (this.options.topology.raft.leaderId() !== null) {
-        const changed = this.leaderChange.promise.then(() => undefined);
+        const changed = signal.then(() => undefined);
         const read = this.options.replica.read((machine) => machine.state.execute(argv, this.nowMs())).then(
           (reply) => ({ reply }),
           (error: unknown) => ({ error }),
@@ -171,18 +174,18 @@ export class ReplicaBackend implements Backend {
         if (this.options.clock.monotonicMs() >= deadlineMs) break;
         if (result === undefined) continue;
       }
-      if (!(await this.waitForLeaderChange(deadlineMs))) break;
+      if (!(await this.waitForLeaderChange(signal, deadlineMs))) break;
     }
     return errorReply(CLUSTER_DOWN);
   }
 
-  /** Waits for the next role or leader change; false once the deadline has passed. */
-  private async waitForLeaderChange(deadlineMs: number): Promise<boolean> {
+  /** Waits for `changed` (a role or leader change signal) or the deadline; false once the deadline has passed. */
+  private async waitForLeaderChange(changed: Promise<void>, deadlineMs: number): Promise<boolean> {
     const remainingMs = deadlineMs - this.options.clock.monotonicMs();
     if (remainingMs <= 0) return false;
     let timer: { cancel(): void } | undefined;
     const expired = new Promise<void>((resolve) => (timer = this.options.clock.setTimer(remainingMs, resolve)));
-    await Promise.race([this.leaderChange.promise, expired]);
+    await Promise.race([changed, expired]);
     timer?.cancel();
     return true;
   }
