@@ -157,3 +157,12 @@ test('a key with a TTL set through a follower expires on every node, and the lea
     return sizes.every((s) => s === sizes[0]) && sizes[0]! <= before ? true : undefined;
   }, 10_000);
 });
+
+test('a malformed relayed entry gets an error result and the node keeps serving', async () => {
+  const leader = cluster.nodes[await cluster.leader()]!;
+  const reply = show(await call(leader.port, 'CAIRN.RELAY', 'not an entry')) as unknown[][];
+  assert.equal(reply.length, 1);
+  assert.equal(reply[0]![0], 3, 'status: error');
+  assert.equal(reply[0]![1], 'CAIRN_CORRUPT');
+  assert.equal(show(await call(leader.port, 'SET', 'still', 'serving')), 'OK');
+});
