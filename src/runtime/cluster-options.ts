@@ -101,7 +101,7 @@ export function clusterSettings(flags: ClusterFlags, clientHost: string, clientP
 /**
  * Client addresses: --client-addrs when given; otherwise each member serves clients on its peer
  * host at the same offset from its peer port as this node (7001/17001, 7002/17002, ...). This
- * node's own is --advertise, else its client host and port.
+ * node's own is --advertise, else its client host (its peer host when that is 0.0.0.0 or ::) and port.
  */
 function clientAddresses(
   flags: ClusterFlags,
@@ -128,7 +128,11 @@ function clientAddresses(
   }
   const advertised = flags.advertise === undefined ? undefined : parsePeerAddress(flags.advertise);
   const ownListed = listed?.get(id);
-  clients.set(id, advertised ?? (ownListed === undefined ? { host: clientHost, port: clientPort } : parsePeerAddress(ownListed)));
+  // Listening on every interface says nothing about where others reach us: use our peer host then.
+  const wildcard = clientHost === '0.0.0.0' || clientHost === '::';
+  const ownPeer = peers.get(id);
+  const ownHost = wildcard && ownPeer !== undefined ? parsePeerAddress(ownPeer).host : clientHost;
+  clients.set(id, advertised ?? (ownListed === undefined ? { host: ownHost, port: clientPort } : parsePeerAddress(ownListed)));
   return clients;
 }
 

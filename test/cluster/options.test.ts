@@ -21,6 +21,8 @@ test('client addresses: the peer-port offset by default, --client-addrs and --ad
   const listed = clusterSettings({ id: 'n2', peers, clientAddrs: 'n1=a.example:6001,n2=b.example:6002,n3=c.example:6003' }, '0.0.0.0', 6002);
   assert.deepEqual(listed.clients.get('n1'), { host: 'a.example', port: 6001 });
   assert.deepEqual(listed.clients.get('n2'), { host: 'b.example', port: 6002 });
+  const wildcard = clusterSettings({ id: 'n3', peers }, '0.0.0.0', 7003);
+  assert.deepEqual(wildcard.clients.get('n3'), { host: '10.0.0.3', port: 7003 }, 'a wildcard bind advertises the peer host');
   const advertised = clusterSettings({ id: 'n2', peers, advertise: 'public.example:7777' }, '0.0.0.0', 7002);
   assert.deepEqual(advertised.clients.get('n2'), { host: 'public.example', port: 7777 });
 });
