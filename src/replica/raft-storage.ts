@@ -106,10 +106,7 @@ export class RaftStorage implements ReplicaStorage {
 
   async compact(snapshot: Snapshot): Promise<void> {
     await this.writeSnapshot(snapshot);
-    // Keep the last entry: compacting the whole log makes SegmentedLog start a new segment past the
-    // end before removing the old ones, and a crash between the two leaves a gap it refuses to open.
-    const upToIndex = Math.min(snapshot.meta.index, this.log.lastIndex - 1);
-    if (upToIndex >= this.log.firstIndex) await this.log.compactPrefix(upToIndex);
+    await this.log.compactPrefix(snapshot.meta.index); // crash-safe even past the end (docs/STORAGE.md)
     await removeSnapshotsBefore(this.disk, this.dir, snapshot.meta.index);
   }
 
@@ -127,7 +124,7 @@ export class RaftStorage implements ReplicaStorage {
    * Drops every entry so the log continues right after `snapshotIndex`, crash-safely: old segments
    * go newest first (a crash leaves a prefix of the old log, which load() resets again), and only
    * once their removal is durable is the new first segment created. (SegmentedLog.compactPrefix
-   * past the end creates the new segment first: a crash in between leaves a gap it refuses.)
+   * cannot do this: it keeps entries past the snapshot, which an install must discard.)
    */
   private async resetLogAfter(snapshotIndex: number): Promise<void> {
     const logDir = `${this.dir}/log`;

@@ -8,6 +8,11 @@
 // indexes between segments (a file cut short at a record boundary), or a valid record after the
 // bad spot all mean the middle of the log is damaged: acknowledged data may sit after it, so it is
 // never skipped.
+//
+// Compaction past the end: the only segment that may follow a gap is the last file when its header
+// carries the reset flag (log.ts writes it, complete and synced, under its final name only after the
+// snapshot that covers every older entry is durable). Every older segment is then obsolete and is
+// reported in `obsoletePaths` instead of being analysed.
 
 import { assert } from '../lib/assert.js';
 import type { Disk } from '../io/disk.js';
@@ -48,6 +53,8 @@ export interface LogAnalysis {
   /** The valid segments in index order, up to (and including the valid prefix of) the damaged one. */
   readonly segments: ValidSegment[];
   readonly damage: LogDamage | null;
+  /** Segments older than a reset segment (a compaction past the end that a crash interrupted). */
+  readonly obsoletePaths: readonly string[];
 }
 
 /** Segment files of `dir` in index order (by the first index in their names). */
@@ -65,18 +72,42 @@ export async function listSegments(disk: Disk, dir: string): Promise<{ path: str
  * is known: a caller that gets damage of kind 'middle' must discard what it saw).
  */
 export async function analyzeLog(disk: Disk, dir: string, onEntry?: (entry: LogEntry) => void): Promise<LogAnalysis> {
-  const files = await listSegments(disk, dir);
+  const listed = await listSegments(disk, dir);
+  const last = listed[listed.length - 1];
+  const lastBytes = last === undefined ? undefined : await disk.readFile(last.path);
+  const obsoleteCount = last !== undefined && resetsLog(lastBytes, last) ? listed.length - 1 : 0;
+  const obsoletePaths = listed.slice(0, obsoleteCount).map((f) => f.path);
+  const files = listed.slice(obsoleteCount);
+  assert(files.length === 0 || files[files.length - 1] === last, 'the last file is always analysed');
+  const analysis = await analyzeFiles(disk, files, lastBytes, onEntry);
+  return { ...analysis, obsoletePaths };
+}
+
+/** True when the segment's header is valid, matches its name and carries the reset flag. */
+function resetsLog(bytes: Uint8Array | undefined, file: { path: string; firstIndex: number }): boolean {
+  if (bytes === undefined) return false;
+  const header = decodeSegmentHeader(bytes, file.path);
+  return !('reason' in header) && header.resetsLog && header.firstIndex === file.firstIndex;
+}
+
+async function analyzeFiles(
+  disk: Disk,
+  files: readonly { path: string; firstIndex: number }[],
+  lastBytes: Uint8Array | undefined,
+  onEntry?: (entry: LogEntry) => void,
+): Promise<Omit<LogAnalysis, 'obsoletePaths'>> {
   const segments: ValidSegment[] = [];
   let previousTerm = 0;
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
     assert(file !== undefined, 'segment list index in range');
-    const bytes = (await disk.readFile(file.path)) ?? new Uint8Array(0);
+    const read = i === files.length - 1 ? lastBytes : await disk.readFile(file.path);
+    const bytes = read ?? new Uint8Array(0);
     const isLast = i === files.length - 1;
     const expectedFirst = segments.length === 0 ? file.firstIndex : lastIndexOf(segments) + 1;
     // A segment named for the wrong index means records are missing before it: never a torn tail.
     const canBeTail = isLast && file.firstIndex === expectedFirst;
-    const damage = (offset: number, reason: string, dropWholeFile: boolean, badIndex = expectedFirst): Promise<LogAnalysis> =>
+    const damage = (offset: number, reason: string, dropWholeFile: boolean, badIndex = expectedFirst): Promise<Omit<LogAnalysis, 'obsoletePaths'>> =>
       damaged(disk, files.slice(i + 1), { path: file.path, bytes, offset, reason, canBeTail, minIndex: badIndex, dropWholeFile }, segments);
     if (file.firstIndex !== expectedFirst) return damage(0, `gap in the log: segment starts at ${file.firstIndex}, expected ${expectedFirst}`, true);
     const header = decodeSegmentHeader(bytes, file.path);
@@ -106,7 +137,7 @@ interface DamageSpot {
   readonly dropWholeFile: boolean;
 }
 
-async function damaged(disk: Disk, later: readonly { path: string }[], spot: DamageSpot, segments: ValidSegment[]): Promise<LogAnalysis> {
+async function damaged(disk: Disk, later: readonly { path: string }[], spot: DamageSpot, segments: ValidSegment[]): Promise<Omit<LogAnalysis, 'obsoletePaths'>> {
   let droppedBytes = spot.bytes.length - (spot.dropWholeFile ? 0 : spot.offset);
   let droppedValidRecords = 0;
   for (const file of later) {

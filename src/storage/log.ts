@@ -13,7 +13,8 @@
 //   log.truncateSuffix(fromIndex)         drop entries >= fromIndex (durable when it resolves)
 //   log.compactPrefix(snapshotIndex)      drop whole segments covered by a snapshot (durable when it
 //                                         resolves); a snapshot past the end resets the log to start
-//                                         at snapshotIndex + 1
+//                                         at snapshotIndex + 1. The caller makes the snapshot durable
+//                                         first: a crash mid-way may leave either log (docs/STORAGE.md)
 //   log.stats(), log.close()
 // An entry is { index, term, kind (0..255, the record type), data }.
 //
@@ -29,7 +30,8 @@ import type { Disk, DiskFile } from '../io/disk.js';
 import { viewOf } from './bytes.js';
 import { analyzeLog, type LogDamage } from './log-recovery.js';
 import { decodeRecord, encodeRecords, RECORD_KIND_MAX, RECORD_PAYLOAD_BYTES_MAX, recordBytes, type LogEntry } from './record.js';
-import { encodeSegmentHeader, parseSegmentName, SEGMENT_HEADER_BYTES, segmentName } from './segment-file.js';
+import { removeTempFiles, writeFileAtomically } from './atomic-file.js';
+import { encodeSegmentHeader, parseSegmentName, SEGMENT_FLAG_RESET, SEGMENT_HEADER_BYTES, segmentName } from './segment-file.js';
 import { SerialQueue } from './serial.js';
 
 export type { LogEntry } from './record.js';
@@ -117,7 +119,9 @@ export class SegmentedLog {
     const segmentBytesMax = options.segmentBytesMax ?? SEGMENT_BYTES_MAX_DEFAULT;
     assert(Number.isInteger(segmentBytesMax) && segmentBytesMax > SEGMENT_HEADER_BYTES, 'segmentBytesMax must exceed the header');
     await disk.mkdirp(dir);
+    await removeTempFiles(disk, dir); // a reset segment that was never renamed in
     const analysis = await analyzeLog(disk, dir, options.onRecoveredEntry);
+    await removeObsoleteSegments(disk, dir, analysis.obsoletePaths);
     const damage = analysis.damage;
     if (damage !== null && damage.kind === 'middle') {
       throw new CairnError('CAIRN_CORRUPT', `${damage.path}: damaged record at byte offset ${damage.offset} (${damage.reason}) with valid data after it; run \`cairn check --repair\` to cut the log there`);
@@ -282,7 +286,7 @@ export class SegmentedLog {
     const refusal = this.refusal();
     if (refusal !== null) return Promise.reject(refusal);
     assert(Number.isSafeInteger(snapshotIndex) && snapshotIndex >= 0, 'snapshot index must be a non-negative integer');
-    if (snapshotIndex >= this.lastIndex && snapshotIndex >= this.firstIndex) this.roll(snapshotIndex + 1);
+    if (snapshotIndex >= this.lastIndex && snapshotIndex >= this.firstIndex) return this.resetAfter(snapshotIndex);
     const removed: Segment[] = [];
     while (this.segments.length > 1 && (this.segments[0] as Segment).lastIndex <= snapshotIndex) removed.push(this.segments.shift() as Segment);
     if (removed.length === 0) return Promise.resolve();
@@ -291,6 +295,28 @@ export class SegmentedLog {
       await this.syncDirty();
       for (const old of removed) await this.removeSegmentFile(old);
       await this.disk.syncDir(this.dir);
+    });
+  }
+
+  /**
+   * Replaces every segment with an empty one starting at snapshotIndex + 1. Crash-safe in this order:
+   * the new segment is written under a temp name, synced and renamed in (a crash before leaves the old
+   * log); its header carries the reset flag, so open() treats every older segment as obsolete from
+   * the moment its name is durable; only then do the old segments go.
+   */
+  private resetAfter(snapshotIndex: number): Promise<void> {
+    const removed = this.segments;
+    const segment = new Segment(`${this.dir}/${segmentName(snapshotIndex + 1)}`, snapshotIndex + 1, SEGMENT_HEADER_BYTES, [], []);
+    assert(removed.every((old) => old.path !== segment.path), 'old segments all start at or before the snapshot');
+    this.segments = [segment];
+    this.epoch++;
+    return this.queueExclusive(async () => {
+      await writeFileAtomically(this.disk, this.dir, segmentName(segment.firstIndex), encodeSegmentHeader(segment.firstIndex, SEGMENT_FLAG_RESET));
+      for (const old of removed) await this.removeSegmentFile(old);
+      await this.disk.syncDir(this.dir);
+      segment.file = await this.disk.openFile(segment.path);
+      assert(segment.file.sizeBytes() === SEGMENT_HEADER_BYTES, 'the reset segment holds only its header');
+      segment.writtenBytes = SEGMENT_HEADER_BYTES;
     });
   }
 
@@ -303,7 +329,7 @@ export class SegmentedLog {
 
   private roll(firstIndex: number): void {
     const old = this.active;
-    assert(firstIndex > old.lastIndex, 'a new segment starts after the old one');
+    assert(firstIndex === old.lastIndex + 1, 'a rolled segment continues the old one');
     const segment = new Segment(`${this.dir}/${segmentName(firstIndex)}`, firstIndex, SEGMENT_HEADER_BYTES, [], []);
     this.segments.push(segment);
     void this.queueExclusive(async () => {
@@ -457,4 +483,11 @@ export class SegmentedLog {
       throw new CairnError('CAIRN_INVALID_ARGUMENT', `log ${this.dir}: range [${fromIndex}, ${toIndexExclusive}) is outside [${this.firstIndex}, ${this.lastIndex + 1})`);
     }
   }
+}
+
+/** Removes the segments a reset segment made obsolete (a crash interrupted a compaction past the end). */
+async function removeObsoleteSegments(disk: Disk, dir: string, paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  for (const path of paths) await disk.remove(path);
+  await disk.syncDir(dir);
 }

@@ -3,7 +3,9 @@
 // Header layout (little-endian), SEGMENT_HEADER_BYTES = 32:
 //   0  8 bytes magic "CAIRNSEG"
 //   8  u16 format version (SEGMENT_FORMAT_VERSION)
-//   10 u16 reserved (0), 12 u32 reserved (0)
+//   10 u16 flags: bit 0 (SEGMENT_FLAG_RESET) marks a segment written by a compaction past the end
+//      of the log: every segment before it is obsolete (covered by a durable snapshot)
+//   12 u32 reserved (0)
 //   16 u64 firstIndex     index of the first record this segment holds
 //   24 u32 reserved (0)
 //   28 u32 crc32 of bytes 0..28
@@ -33,18 +35,23 @@ export function parseSegmentName(name: string): number | undefined {
   return Number.isSafeInteger(firstIndex) && firstIndex >= 1 ? firstIndex : undefined;
 }
 
-export function encodeSegmentHeader(firstIndex: number): Uint8Array {
+/** Header flag: the segment restarts the log; older segments are obsolete. Older readers ignore it. */
+export const SEGMENT_FLAG_RESET = 1;
+
+export function encodeSegmentHeader(firstIndex: number, flags = 0): Uint8Array {
+  assert(Number.isInteger(flags) && flags >= 0 && flags <= SEGMENT_FLAG_RESET, 'known segment flags only');
   const out = new Uint8Array(SEGMENT_HEADER_BYTES);
   const view = viewOf(out);
   out.set(MAGIC, 0);
   view.setUint16(8, SEGMENT_FORMAT_VERSION, true);
+  view.setUint16(10, flags, true);
   writeU64(view, 16, firstIndex);
   view.setUint32(28, crc32(out.subarray(0, 28)), true);
   return out;
 }
 
-/** Validates a header; returns its first index or a reason. Throws CAIRN_FORMAT for a future version. */
-export function decodeSegmentHeader(bytes: Uint8Array, path: string): { firstIndex: number } | { reason: string } {
+/** Validates a header; returns its first index and flags or a reason. Throws CAIRN_FORMAT for a future version. */
+export function decodeSegmentHeader(bytes: Uint8Array, path: string): { firstIndex: number; resetsLog: boolean } | { reason: string } {
   if (bytes.length < SEGMENT_HEADER_BYTES) return { reason: 'incomplete segment header' };
   const view = viewOf(bytes);
   if (!startsWith(bytes, MAGIC) || view.getUint32(28, true) !== crc32(bytes.subarray(0, 28))) {
@@ -56,7 +63,7 @@ export function decodeSegmentHeader(bytes: Uint8Array, path: string): { firstInd
   }
   const firstIndex = readU64(view, 16);
   if (firstIndex < 1) return { reason: 'bad first index in segment header' };
-  return { firstIndex };
+  return { firstIndex, resetsLog: (view.getUint16(10, true) & SEGMENT_FLAG_RESET) !== 0 };
 }
 
 export interface SegmentScan {

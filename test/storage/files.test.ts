@@ -40,7 +40,8 @@ test('a huge length field is damage, not an allocation', () => {
 
 test('segment headers carry a checksum and a version', () => {
   const header = encodeSegmentHeader(77);
-  assert.deepEqual(decodeSegmentHeader(header, 'x'), { firstIndex: 77 });
+  assert.deepEqual(decodeSegmentHeader(header, 'x'), { firstIndex: 77, resetsLog: false });
+  assert.deepEqual(decodeSegmentHeader(encodeSegmentHeader(78, 1), 'x'), { firstIndex: 78, resetsLog: true });
   const damaged = Uint8Array.from(header);
   damaged[17] = damaged[17]! ^ 1;
   assert.ok('reason' in decodeSegmentHeader(damaged, 'x'));
