@@ -4,6 +4,7 @@
 // with --id/--peers, by `cairn local-cluster` and by the cluster tests.
 
 import { randomInt } from 'node:crypto';
+import type { Server } from 'node:http';
 import { assert } from '../lib/assert.js';
 import { Prng } from '../lib/prng.js';
 import { KV_COMMANDS } from '../kv/commands.js';
@@ -14,6 +15,7 @@ import { KvMachine } from '../replica/kv-machine.js';
 import { RaftStorage } from '../replica/raft-storage.js';
 import { Replica } from '../replica/replica.js';
 import { CLUSTER_COMMAND_METAS } from '../server/cluster-commands.js';
+import { ClusterMetrics } from '../server/cluster-metrics.js';
 import { ClusterTopology, type RaftView } from '../server/cluster-topology.js';
 import type { ServerSettings } from '../server/config.js';
 import { ReplicaBackend } from '../server/replica-backend.js';
@@ -21,6 +23,7 @@ import { CairnServer } from '../server/server.js';
 import { WriteCoalescer } from '../server/write-coalescer.js';
 import { SystemClock } from './clock.js';
 import type { ClusterSettings } from './cluster-options.js';
+import { startHttpEndpoint } from './cluster-http.js';
 import { roleChangeReason, type ClusterLog, type RoleFacts } from './cluster-log.js';
 import { MemberDirectory, memberChangeOf } from './cluster-members.js';
 import { MembershipController } from './cluster-membership.js';
@@ -33,6 +36,8 @@ export interface ClusterNode {
   readonly replica: Replica<KvMachine>;
   readonly topology: ClusterTopology;
   readonly transport: TcpPeerTransport;
+  /** The /health and /metrics endpoint, when --http-port was given. */
+  readonly http: Server | null;
   /** Graceful stop: hands leadership to an up-to-date voter first (if leading), then closes. */
   close(): Promise<void>;
 }
@@ -65,6 +70,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     throw error;
   }
   const machine = new KvMachine();
+  const metrics = new ClusterMetrics();
   let facts: RoleFacts = { role: 'follower', term: 0, leaderId: null };
   let onLeaderChange = (): void => undefined;
   const observer = {
@@ -72,6 +78,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       const next: RoleFacts = { role: soft.role, term, leaderId: soft.leaderId };
       log('raft.role', { role: next.role, term, leader: next.leaderId, previousRole: facts.role, reason: roleChangeReason(facts, next) });
       facts = next;
+      metrics.leaderChangesTotal++;
       onLeaderChange();
     },
     restored(_id: string, snapshot: Snapshot): void {
@@ -120,6 +127,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     leaderWaitMs: cluster.leaderWaitMs,
     relayConnectTimeoutMs: 1000,
     password: () => settings.requirepass,
+    metrics,
   });
   onLeaderChange = () => backend.leaderChanged();
   topology.membership = new MembershipController(replica, (entry) => backend.write(entry), log);
@@ -137,14 +145,25 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     await backend.close();
     throw error;
   }
+  let http: Server | null = null;
+  if (cluster.httpPort !== null) {
+    try {
+      http = await startHttpEndpoint(cluster.peerHost, cluster.httpPort, { topology, metrics, dataDir: settings.dir, failed: () => replica.failed() });
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  }
   log('node.started', { clients: `${settings.host}:${server.port}`, peers: `${cluster.peerHost}:${transport.listenPort}`, clusterId: cluster.clusterId, members: [...cluster.peers.keys()] });
   return {
     server,
     replica,
     topology,
     transport,
+    http,
     close: async () => {
       await handOverLeadership(replica, log);
+      await new Promise<void>((resolve) => (http === null ? resolve() : http.close(() => resolve())));
       await server.close();
     },
   };

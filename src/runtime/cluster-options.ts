@@ -22,6 +22,7 @@ export interface ClusterFlags {
   snapshotEvery?: string | undefined;
   join?: boolean | undefined;
   leaseReads?: boolean | undefined;
+  httpPort?: string | undefined;
 }
 
 export interface ClusterSettings {
@@ -42,6 +43,8 @@ export interface ClusterSettings {
   readonly join: boolean;
   /** Leader answers ReadIndex from its lease instead of a heartbeat round (assumes bounded clock drift). */
   readonly leaseReads: boolean;
+  /** Where /health and /metrics are served (on the peer host), or null for none. */
+  readonly httpPort: number | null;
 }
 
 export const CLUSTER_DEFAULTS = {
@@ -95,6 +98,7 @@ export function clusterSettings(flags: ClusterFlags, clientHost: string, clientP
     snapshotEveryEntries: integer('--snapshot-every', flags.snapshotEvery, CLUSTER_DEFAULTS.snapshotEveryEntries, 1, 100_000_000),
     join: flags.join === true,
     leaseReads: flags.leaseReads === true,
+    httpPort: flags.httpPort === undefined ? null : integer('--http-port', flags.httpPort, 0, 0, 65_535),
   };
 }
 

@@ -16,7 +16,8 @@ export const CLUSTER_USAGE = `usage: cairn server --id ID [--host HOST] [--port 
                     [--peer-host HOST] --peer-port PORT --peers ID=HOST:PORT,...
                     [--client-addrs ID=HOST:PORT,...] [--advertise HOST:PORT] [--cluster-id ID]
                     [--tick-ms 50] [--election-ticks 10] [--heartbeat-ticks 1]
-                    [--leader-wait-ms 3000] [--snapshot-every 10000] [--lease-reads] [--join --cluster-id ID]
+                    [--leader-wait-ms 3000] [--snapshot-every 10000] [--lease-reads] [--http-port PORT]
+                    [--join --cluster-id ID]
                     [--requirepass PASSWORD] [--config FILE]`;
 
 const options = {
@@ -40,6 +41,7 @@ const options = {
   'snapshot-every': { type: 'string' },
   join: { type: 'boolean' },
   'lease-reads': { type: 'boolean' },
+  'http-port': { type: 'string' },
 } as const;
 
 /** True when the flags ask for a replicated node rather than the single-node store. */
@@ -71,7 +73,7 @@ export async function runClusterNode(args: string[]): Promise<number> {
   }
   console.log(
     `cairn ${cairnVersion} node ${cluster.id} ready on ${settings.host}:${node.server.port} ` +
-      `(peers ${cluster.peerHost}:${node.transport.listenPort}, cluster ${cluster.clusterId}, members ${[...cluster.peers.keys()].join(',')}, dir ${settings.dir}, pid ${process.pid})`,
+      `(peers ${cluster.peerHost}:${node.transport.listenPort}${cluster.httpPort === null ? '' : `, http ${cluster.peerHost}:${cluster.httpPort}`}, cluster ${cluster.clusterId}, members ${[...cluster.peers.keys()].join(',')}, dir ${settings.dir}, pid ${process.pid})`,
   );
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -115,6 +117,7 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
       snapshotEvery: values['snapshot-every'],
       join: values.join,
       leaseReads: values['lease-reads'],
+      httpPort: values['http-port'],
     },
     settings.host,
     settings.port,

@@ -17,6 +17,7 @@ import { refuseAsRead } from '../store/kv-machine.js';
 import type { Backend, InfoFields, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ClusterExpiry } from './cluster-expiry.js';
+import type { ClusterMetrics } from './cluster-metrics.js';
 import { encodeRelayResult, LeaderRelay, type RelayOutcome } from './cluster-relay.js';
 import type { ClusterTopology } from './cluster-topology.js';
 
@@ -30,6 +31,7 @@ export interface ReplicaBackendOptions {
   readonly relayConnectTimeoutMs: number;
   /** The cluster's requirepass (the relay authenticates with it), read when a link opens. */
   readonly password: () => string | undefined;
+  readonly metrics: ClusterMetrics;
 }
 
 /** Largest encoded entry proposed (the log's record and the peer frame limits are 64 MiB). */
@@ -131,9 +133,15 @@ export class ReplicaBackend implements Backend {
     this.lastStampMs = Math.max(this.lastStampMs, this.nowMs());
     const data = encodeEntry({ nowMs: this.lastStampMs, commands: entry.commands, watches: entry.watches });
     if (data.length > maxEntryBytes) throw new CairnError('CAIRN_INVALID_ARGUMENT', `a write of ${data.length} bytes is over the ${maxEntryBytes}-byte entry limit`);
+    const metrics = this.options.metrics;
+    const startedMs = this.options.clock.monotonicMs();
+    metrics.proposalsTotal++;
     try {
-      return { kind: 'replies', replies: await this.options.replica.propose(data) };
+      const replies = await this.options.replica.propose(data);
+      metrics.observeCommitMs(this.options.clock.monotonicMs() - startedMs);
+      return { kind: 'replies', replies };
     } catch (error) {
+      metrics.proposalFailuresTotal++;
       // Refused before it was appended, or its index was taken by a later term: never committed.
       if (isCairnError(error, 'CAIRN_NOT_LEADER')) return retry;
       throw error;

@@ -16,6 +16,8 @@ export interface NodeHandle {
   readonly id: string;
   readonly port: number;
   readonly peerPort: number;
+  /** /health and /metrics. */
+  readonly httpPort: number;
   readonly dir: string;
   proc: ChildProcess | null;
   out: string;
@@ -33,7 +35,7 @@ export class TestCluster {
     const base = await mkdtemp(join(tmpdir(), 'cairn-cluster-test-'));
     const nodes: NodeHandle[] = [];
     for (let i = 1; i <= size; i++) {
-      nodes.push({ id: `n${i}`, port: await freePort(), peerPort: await freePort(), dir: join(base, `n${i}`), proc: null, out: '', err: '' });
+      nodes.push({ id: `n${i}`, port: await freePort(), peerPort: await freePort(), httpPort: await freePort(), dir: join(base, `n${i}`), proc: null, out: '', err: '' });
     }
     const cluster = new TestCluster(base, nodes, extraArgs);
     try {
@@ -56,7 +58,7 @@ export class TestCluster {
   /** A further node on fresh ports that joins the running cluster (add it with CLUSTER ADDNODE). */
   async startJoiningNode(clusterId: string): Promise<number> {
     const i = this.nodes.length;
-    this.nodes.push({ id: `n${i + 1}`, port: await freePort(), peerPort: await freePort(), dir: join(this.base, `n${i + 1}`), proc: null, out: '', err: '' });
+    this.nodes.push({ id: `n${i + 1}`, port: await freePort(), peerPort: await freePort(), httpPort: await freePort(), dir: join(this.base, `n${i + 1}`), proc: null, out: '', err: '' });
     await this.startNode(i, ['--join', '--cluster-id', clusterId]);
     return i;
   }
@@ -66,7 +68,7 @@ export class TestCluster {
     const node = this.nodes[i]!;
     const args = [
       '--import', 'tsx', 'test/cluster/fixtures/run-node.ts',
-      '--id', node.id, '--port', String(node.port), '--peer-port', String(node.peerPort),
+      '--id', node.id, '--port', String(node.port), '--peer-port', String(node.peerPort), '--http-port', String(node.httpPort),
       '--peers', this.peers, '--client-addrs', this.clientAddrs, '--dir', node.dir, ...this.extraArgs, ...more,
     ];
     const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

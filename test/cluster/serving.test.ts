@@ -166,3 +166,20 @@ test('a malformed relayed entry gets an error result and the node keeps serving'
   assert.equal(reply[0]![1], 'CAIRN_CORRUPT');
   assert.equal(show(await call(leader.port, 'SET', 'still', 'serving')), 'OK');
 });
+
+test('GET /health is 200 on every node and /metrics has the Raft gauges and the commit latency histogram', async () => {
+  const leader = cluster.nodes[await cluster.leader()]!;
+  assert.equal(show(await call(leader.port, 'SET', 'metered', '1')), 'OK');
+  for (const node of cluster.nodes) {
+    const health = await fetch(`http://127.0.0.1:${node.httpPort}/health`);
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { leader: string }).leader, leader.id);
+  }
+  const text = await (await fetch(`http://127.0.0.1:${leader.httpPort}/metrics`)).text();
+  assert.match(text, /^cairn_raft_is_leader 1$/m);
+  assert.match(text, /^cairn_raft_term [1-9]\d*$/m);
+  assert.match(text, /^cairn_commit_latency_seconds_count [1-9]\d*$/m);
+  assert.match(text, /^cairn_follower_lag_entries\{follower="n\d"\} \d+$/m);
+  assert.match(text, /^cairn_data_bytes [1-9]\d*$/m);
+  assert.equal((await fetch(`http://127.0.0.1:${leader.httpPort}/nope`)).status, 404);
+});
