@@ -1,7 +1,7 @@
 // The HTTP endpoint of a replicated node (--http-port): GET /health answers 200 while this node
 // knows a leader and its replica runs (503 otherwise), GET /metrics the Prometheus text format:
 // Raft term and indexes, leadership, follower lag, proposals, leader changes, the commit latency
-// histogram and the bytes of the data folder. Anything else is 404.
+// and fsync latency histograms and the bytes of the data folder. Anything else is 404.
 
 import { createServer, type Server } from 'node:http';
 import { readdir, stat } from 'node:fs/promises';
@@ -70,7 +70,8 @@ async function metricsText(source: HealthSource): Promise<string> {
     '# HELP cairn_follower_lag_entries Entries a follower is behind the leader (leader only).',
     '# TYPE cairn_follower_lag_entries gauge',
     ...raft.followerMatch().map((f) => `cairn_follower_lag_entries{follower="${f.id}"} ${Math.max(0, raft.lastIndex() - f.matchIndex)}`),
-    ...m.commitLatencyLines('cairn_commit_latency_seconds'),
+    ...m.commitLatency.lines('cairn_commit_latency_seconds', 'Time from proposal to applied on the leader.'),
+    ...m.fsyncLatency.lines('cairn_fsync_latency_seconds', 'Time of one sync of the Raft log and hard state.'),
     ...gauge('cairn_data_bytes', 'Bytes in the data folder (log, snapshots, state).', await folderBytes(source.dataDir, maxWalkDepth, { left: maxWalkEntries })),
   ];
   return `${lines.join('\n')}\n`;

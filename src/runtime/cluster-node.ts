@@ -29,6 +29,7 @@ import { MemberDirectory, memberChangeOf } from './cluster-members.js';
 import { MembershipController } from './cluster-membership.js';
 import { NodeDisk } from './disk.js';
 import { TcpPeerTransport } from './peer-transport.js';
+import { TimedStorage } from './cluster-timed-storage.js';
 import { cairnVersion } from './server-main.js';
 
 export interface ClusterNode {
@@ -111,7 +112,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       requestTimeoutMs: Math.max(5000, cluster.leaderWaitMs),
       snapshotEveryEntries: cluster.snapshotEveryEntries,
     },
-    { clock, transport, storage, createNode: (config, persisted) => new RaftNode(config, persisted), observer },
+    { clock, transport, storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer },
     machine,
   ).catch(async (error: unknown) => {
     await transport.close();

@@ -179,6 +179,7 @@ test('GET /health is 200 on every node and /metrics has the Raft gauges and the 
   assert.match(text, /^cairn_raft_is_leader 1$/m);
   assert.match(text, /^cairn_raft_term [1-9]\d*$/m);
   assert.match(text, /^cairn_commit_latency_seconds_count [1-9]\d*$/m);
+  assert.match(text, /^cairn_fsync_latency_seconds_count [1-9]\d*$/m);
   assert.match(text, /^cairn_follower_lag_entries\{follower="n\d"\} \d+$/m);
   assert.match(text, /^cairn_data_bytes [1-9]\d*$/m);
   assert.equal((await fetch(`http://127.0.0.1:${leader.httpPort}/nope`)).status, 404);
