@@ -1,0 +1,132 @@
+// bench:cluster — a 3-node Cairn cluster against a 3-member etcd cluster, same machine, same run
+// (issue 5 item 10). Starts both on free loopback ports with temp data dirs (Cairn: fsync always,
+// default timings; etcd: default fsync and timings), preloads the same key space into both, then
+// measures, alternating the two systems phase by phase so both see the same machine:
+//   - writes/s, p50/p99 at 1, 16 and 64 clients (Cairn SET over raw RESP to the leader; etcd PUT
+//     of the same 100-byte values through the v3 JSON gateway to its leader, keep-alive sockets);
+//   - linearizable reads likewise (Cairn GET, ReadIndex; etcd range, linearizable by default);
+//   - failover: kill -9 the leader while writers run on the other members, time to the first
+//     write acknowledged by the new leader, several rounds each (the killed member restarts
+//     and catches up between rounds).
+// Prints one table with both systems, the ratios Cairn/etcd and the issue's targets. Every child
+// is killed and every temp dir removed at the end, also on error or Ctrl-C.
+//
+//   npm run bench:cluster                        5 s per phase, 5 failover rounds (~2-3 min)
+//   npm run bench:cluster -- --seconds 2 --rounds 2
+//   npm run bench:cluster -- --cpu-prof DIR      also write a CPU profile per Cairn node to DIR
+//                                                (nodes stop with SIGTERM so node writes them;
+//                                                failover rounds are skipped)
+//   node dist/bench/cluster.js --node --id n1 ...   (internal: one Cairn node, runClusterNode)
+import { parseArgs } from 'node:util';
+import { CairnCluster } from './lib/cairn-cluster.js';
+import { EtcdCluster } from './lib/etcd-cluster.js';
+import { failoverRound } from './lib/failover.js';
+import type { BenchCluster } from './lib/kv-connection.js';
+import { preload, runLoad, type LoadResult, type Op } from './lib/load.js';
+import { Procs } from './lib/procs.js';
+import { printTable, type Row } from './lib/cluster-report.js';
+
+const clusterSize = 3;
+const clientCounts = [1, 16, 64] as const;
+const ops: readonly Op[] = ['write', 'read'];
+const valueBytes = 100;
+const keyCount = 10_000;
+const preloadClients = 64;
+const maxOpsPerPhase = 2_000_000;
+const callTimeoutMs = 10_000;
+const failoverRoundTimeoutMs = 20_000;
+const stopTimeoutMs = 10_000;
+
+interface Options {
+  readonly seconds: number;
+  readonly rounds: number;
+  readonly cpuProfDir: string | undefined;
+}
+
+function options(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, 'cpu-prof': { type: 'string' } },
+    strict: true,
+  });
+  const seconds = Number(values.seconds ?? 5);
+  const rounds = Number(values.rounds ?? 5);
+  if (!(seconds > 0 && seconds <= 600)) throw new Error(`--seconds must be in (0, 600], got ${values.seconds}`);
+  if (!(Number.isInteger(rounds) && rounds >= 0 && rounds <= 50)) throw new Error(`--rounds must be an integer 0..50, got ${values.rounds}`);
+  return { seconds, rounds, cpuProfDir: values['cpu-prof'] };
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+async function phase(system: BenchCluster, op: Op, clients: number, seconds: number, value: Buffer): Promise<LoadResult> {
+  const leader = await system.leader(15_000);
+  log(`${system.name} ${op}s, ${clients} clients, ${seconds} s ...`);
+  const result = await runLoad(system, leader, { op, clients, seconds, maxOps: maxOpsPerPhase, keyCount, value });
+  if (result.errors > 0) log(`${system.name}: ${result.errors} errors, first: ${result.firstError}`);
+  return result;
+}
+
+async function failovers(system: BenchCluster, rounds: number, value: Buffer): Promise<number[]> {
+  const timesMs: number[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const ms = await failoverRound(system, keyCount, value, failoverRoundTimeoutMs);
+    log(`${system.name} failover round ${round}: ${ms.toFixed(0)} ms`);
+    timesMs.push(ms);
+  }
+  return timesMs;
+}
+
+async function run(opts: Options, procs: Procs): Promise<void> {
+  const value = Buffer.alloc(valueBytes, 'v');
+  const profile = opts.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir];
+  const nodeCommand = [...process.execArgv, ...profile, process.argv[1]!, '--node'];
+  log(`starting a ${clusterSize}-node Cairn cluster and a ${clusterSize}-member etcd cluster ...`);
+  const [cairn, etcd] = await Promise.all([
+    CairnCluster.start(procs, clusterSize, callTimeoutMs, nodeCommand),
+    EtcdCluster.start(procs, clusterSize, callTimeoutMs),
+  ]);
+  for (const system of [cairn, etcd]) {
+    log(`${system.name}: preloading ${keyCount} keys of ${valueBytes} bytes (also the warm-up) ...`);
+    await preload(system, await system.leader(15_000), preloadClients, keyCount, value);
+  }
+  const rows: Row[] = [];
+  for (const op of ops) {
+    for (const clients of clientCounts) {
+      const cairnResult = await phase(cairn, op, clients, opts.seconds, value);
+      const etcdResult = await phase(etcd, op, clients, opts.seconds, value);
+      rows.push({ op, clients, cairn: cairnResult, etcd: etcdResult });
+    }
+  }
+  let failover: { cairnMs: number[]; etcdMs: number[] } | undefined;
+  if (opts.cpuProfDir === undefined && opts.rounds > 0) {
+    failover = { cairnMs: await failovers(cairn, opts.rounds, value), etcdMs: await failovers(etcd, opts.rounds, value) };
+  } else if (opts.cpuProfDir !== undefined) {
+    log(`stopping Cairn with SIGTERM so the profiles land in ${opts.cpuProfDir} (failover skipped)`);
+    await cairn.stopAll(stopTimeoutMs);
+  }
+  printTable({ seconds: opts.seconds, valueBytes, keyCount, rows, failover });
+}
+
+async function main(): Promise<number> {
+  if (process.argv[2] === '--node') {
+    const { runClusterNode } = await import('../src/runtime/cluster-process.js');
+    return runClusterNode(process.argv.slice(3));
+  }
+  const opts = options(process.argv.slice(2));
+  const procs = new Procs();
+  const interrupted = (): void => {
+    void procs.cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    await run(opts, procs);
+    return 0;
+  } finally {
+    await procs.cleanup();
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,137 @@
+// A Cairn cluster for the bench: N replicated node processes (runClusterNode, what
+// `cairn server --id --peers` runs, started through the bench script's `--node` mode) on free loopback ports with temp data dirs, default timings and fsync always.
+// Members are killed (-9) and restarted on their data dirs for the failover rounds; every
+// process and dir belongs to the caller's Procs, which removes them.
+import { join } from 'node:path';
+import { assert } from '../../src/lib/assert.js';
+import type { BenchCluster, KvConnection } from './kv-connection.js';
+import { freePort, waitFor, type Child, type Procs } from './procs.js';
+import { RespConnection } from './resp-connection.js';
+
+const startTimeoutMs = 30_000;
+const infoTimeoutMs = 2_000;
+
+interface CairnMember {
+  readonly id: string;
+  readonly port: number;
+  readonly peerPort: number;
+  readonly dir: string;
+  child: Child | null;
+}
+
+export class CairnCluster implements BenchCluster {
+  readonly name = 'cairn';
+
+  private constructor(
+    private readonly procs: Procs,
+    private readonly members: CairnMember[],
+    private readonly nodeCommand: readonly string[],
+    readonly callTimeoutMs: number,
+  ) {}
+
+  /** Starts `size` members; `nodeCommand` (node's arguments up to the node flags) runs runClusterNode. */
+  static async start(procs: Procs, size: number, callTimeoutMs: number, nodeCommand: readonly string[]): Promise<CairnCluster> {
+    assert(nodeCommand.length > 0, 'a command that runs a node');
+    assert(size >= 1 && size <= 9, 'cluster size 1..9');
+    const base = await procs.tempDir('cairn-bench-cluster-');
+    const members: CairnMember[] = [];
+    for (let i = 1; i <= size; i++) {
+      members.push({ id: `n${i}`, port: await freePort(), peerPort: await freePort(), dir: join(base, `n${i}`), child: null });
+    }
+    const cluster = new CairnCluster(procs, members, nodeCommand, callTimeoutMs);
+    await Promise.all(members.map((_, i) => cluster.startMember(i)));
+    await cluster.leader(startTimeoutMs);
+    return cluster;
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  port(member: number): number {
+    return this.members[member]!.port;
+  }
+
+  connect(member: number): Promise<KvConnection> {
+    return RespConnection.open(this.members[member]!.port, this.callTimeoutMs);
+  }
+
+  pid(member: number): number {
+    const pid = this.members[member]!.child?.proc.pid;
+    assert(pid !== undefined, `member ${member} is not running`);
+    return pid;
+  }
+
+  live(): number[] {
+    return this.members.flatMap((m, i) => (m.child !== null && m.child.alive() ? [i] : []));
+  }
+
+  async leader(timeoutMs: number): Promise<number> {
+    return waitFor('a Cairn leader every live member agrees on', async () => {
+      const infos = await Promise.all(this.live().map((i) => this.info(i).catch(() => undefined)));
+      const first = infos[0]?.['cairn_leader'];
+      if (first === undefined || first === '' || infos.some((info) => info?.['cairn_leader'] !== first)) return undefined;
+      const index = this.members.findIndex((m) => m.id === first);
+      return this.live().includes(index) ? index : undefined;
+    }, timeoutMs);
+  }
+
+  async kill(member: number): Promise<void> {
+    const child = this.members[member]!.child;
+    assert(child !== null, `member ${member} is not running`);
+    this.members[member]!.child = null;
+    await this.procs.kill(child);
+  }
+
+  async restart(member: number): Promise<void> {
+    assert(this.members[member]!.child === null, `member ${member} is still running`);
+    await this.startMember(member);
+    const leader = await this.leader(startTimeoutMs);
+    const commitIndex = Number((await this.info(leader))['cairn_commit_index']);
+    await waitFor(`${this.members[member]!.id} to catch up to index ${commitIndex}`, async () => {
+      const info = await this.info(member).catch(() => undefined);
+      return info !== undefined && Number(info['cairn_applied_index']) >= commitIndex ? true : undefined;
+    }, startTimeoutMs);
+  }
+
+  /** SIGTERM every member and wait for the exits (a clean exit lets node write --cpu-prof files). */
+  async stopAll(timeoutMs: number): Promise<void> {
+    await Promise.all(this.live().map(async (i) => {
+      const child = this.members[i]!.child!;
+      const exited = new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
+      child.proc.kill('SIGTERM');
+      await waitFor(`${this.members[i]!.id} to exit`, () => (child.alive() ? undefined : true), timeoutMs);
+      await exited;
+      this.members[i]!.child = null;
+    }));
+  }
+
+  /** CLUSTER INFO of one member as fields. */
+  async info(member: number): Promise<Record<string, string>> {
+    const connection = await RespConnection.open(this.members[member]!.port, infoTimeoutMs);
+    try {
+      const reply = await connection.call([Buffer.from('CLUSTER'), Buffer.from('INFO')]);
+      if (reply.type !== 'bulk') throw new Error(`CLUSTER INFO answered ${reply.type}`);
+      const lines = reply.value.toString().split('\r\n').filter((l) => l.includes(':'));
+      return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+    } finally {
+      connection.close();
+    }
+  }
+
+  private async startMember(i: number): Promise<void> {
+    const m = this.members[i]!;
+    const peers = this.members.map((p) => `${p.id}=127.0.0.1:${p.peerPort}`).join(',');
+    const clientAddrs = this.members.map((p) => `${p.id}=127.0.0.1:${p.port}`).join(',');
+    const args = [
+      ...this.nodeCommand, '--id', m.id, '--host', '127.0.0.1', '--port', String(m.port), '--peer-port', String(m.peerPort),
+      '--peers', peers, '--client-addrs', clientAddrs, '--dir', m.dir,
+    ];
+    const child = this.procs.spawn(`cairn ${m.id}`, process.execPath, args);
+    m.child = child;
+    await waitFor(`cairn ${m.id} to be ready`, () => {
+      if (!child.alive()) throw new Error(`cairn ${m.id} exited: ${child.output().slice(-2000)}`);
+      return child.output().includes(' ready on ') ? true : undefined;
+    }, startTimeoutMs);
+  }
+}

@@ -1,0 +1,63 @@
+// The bench:cluster table: both systems side by side per phase, the ratio Cairn/etcd, and the
+// issue's targets (64 clients: writes >= 2x with p99 no worse, reads >= 3x; failover p50 < 1 s).
+import type { LoadResult, Op } from './load.js';
+import { median } from './stats.js';
+
+export interface Row {
+  readonly op: Op;
+  readonly clients: number;
+  readonly cairn: LoadResult;
+  readonly etcd: LoadResult;
+}
+
+export interface Report {
+  readonly seconds: number;
+  readonly valueBytes: number;
+  readonly keyCount: number;
+  readonly rows: readonly Row[];
+  readonly failover: { readonly cairnMs: readonly number[]; readonly etcdMs: readonly number[] } | undefined;
+}
+
+const targetClients = 64;
+const writeRatioTarget = 2;
+const readRatioTarget = 3;
+const failoverTargetMs = 1000;
+
+function num(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-';
+}
+
+function verdict(row: Row): string {
+  if (row.clients !== targetClients) return '';
+  const ratio = row.cairn.opsPerSecond / row.etcd.opsPerSecond;
+  if (row.op === 'read') return `>= ${readRatioTarget}x: ${ratio >= readRatioTarget ? 'ok' : 'MISS'}`;
+  const p99Ok = row.cairn.p99Ms <= row.etcd.p99Ms;
+  return `>= ${writeRatioTarget}x, p99 <=: ${ratio >= writeRatioTarget && p99Ok ? 'ok' : 'MISS'}`;
+}
+
+export function printTable(report: Report): void {
+  console.log(`\n3-node Cairn (fsync always) vs 3-member etcd, ${report.seconds} s per phase, ${report.valueBytes}-byte values over ${report.keyCount} keys, to the leader`);
+  console.log('latencies in ms; cpu = the leader\'s CPU (user + system) per op in µs\n');
+  const head = ['op', 'clients', 'cairn ops/s', 'p50', 'p99', 'cpu', 'etcd ops/s', 'p50', 'p99', 'cpu', 'ops x', 'p99 x', 'target'];
+  const widths = [5, 7, 12, 7, 7, 6, 11, 7, 7, 6, 6, 6, 26];
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i < 2 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
+  console.log(line(head));
+  for (const row of report.rows) {
+    console.log(line([
+      row.op, String(row.clients),
+      num(row.cairn.opsPerSecond, 0), num(row.cairn.p50Ms, 2), num(row.cairn.p99Ms, 2), num(row.cairn.cpuMicrosPerOp, 0),
+      num(row.etcd.opsPerSecond, 0), num(row.etcd.p50Ms, 2), num(row.etcd.p99Ms, 2), num(row.etcd.cpuMicrosPerOp, 0),
+      num(row.cairn.opsPerSecond / row.etcd.opsPerSecond, 2), num(row.cairn.p99Ms / row.etcd.p99Ms, 2), verdict(row),
+    ]));
+  }
+  const errors = report.rows.flatMap((r) => [r.cairn, r.etcd]).reduce((sum, r) => sum + r.errors, 0);
+  if (errors > 0) console.log(`\n${errors} failed requests (not counted; see the bench log above)`);
+  if (report.failover === undefined) return;
+  const cairnP50 = median(report.failover.cairnMs);
+  const etcdP50 = median(report.failover.etcdMs);
+  const show = (ms: readonly number[]): string => ms.map((m) => m.toFixed(0)).join(', ');
+  console.log('\nfailover: kill -9 the leader under writes -> first write acknowledged by the new leader (ms)');
+  console.log(`  cairn  p50 ${num(cairnP50, 0)}  (rounds: ${show(report.failover.cairnMs)})  target < ${failoverTargetMs}: ${cairnP50 < failoverTargetMs ? 'ok' : 'MISS'}`);
+  console.log(`  etcd   p50 ${num(etcdP50, 0)}  (rounds: ${show(report.failover.etcdMs)})`);
+  console.log(`  ratio cairn/etcd ${num(cairnP50 / etcdP50, 2)}`);
+}

@@ -1,0 +1,124 @@
+// An etcd cluster for the bench: N `etcd` members (Debian's etcd-server) with --initial-cluster
+// on free loopback ports, temp --data-dirs and default fsync and timings. Members are killed (-9)
+// and restarted on their data dirs for the failover rounds; the leader is found through
+// /v3/maintenance/status. Every process and dir belongs to the caller's Procs.
+import { join } from 'node:path';
+import { assert } from '../../src/lib/assert.js';
+import { EtcdConnection } from './etcd-connection.js';
+import type { BenchCluster, KvConnection } from './kv-connection.js';
+import { freePort, waitFor, type Child, type Procs } from './procs.js';
+
+const startTimeoutMs = 30_000;
+const statusTimeoutMs = 2_000;
+
+interface EtcdMember {
+  readonly name: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+  readonly dir: string;
+  child: Child | null;
+}
+
+export class EtcdCluster implements BenchCluster {
+  readonly name = 'etcd';
+
+  private constructor(private readonly procs: Procs, private readonly members: EtcdMember[], readonly callTimeoutMs: number) {}
+
+  static async start(procs: Procs, size: number, callTimeoutMs: number): Promise<EtcdCluster> {
+    assert(size >= 1 && size <= 9, 'cluster size 1..9');
+    const base = await procs.tempDir('cairn-bench-etcd-');
+    const members: EtcdMember[] = [];
+    for (let i = 1; i <= size; i++) {
+      members.push({ name: `e${i}`, clientPort: await freePort(), peerPort: await freePort(), dir: join(base, `e${i}`), child: null });
+    }
+    const cluster = new EtcdCluster(procs, members, callTimeoutMs);
+    await Promise.all(members.map((_, i) => cluster.startMember(i)));
+    await cluster.leader(startTimeoutMs);
+    return cluster;
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  async connect(member: number): Promise<KvConnection> {
+    return new EtcdConnection(this.members[member]!.clientPort, this.callTimeoutMs);
+  }
+
+  pid(member: number): number {
+    const pid = this.members[member]!.child?.proc.pid;
+    assert(pid !== undefined, `member ${member} is not running`);
+    return pid;
+  }
+
+  live(): number[] {
+    return this.members.flatMap((m, i) => (m.child !== null && m.child.alive() ? [i] : []));
+  }
+
+  async leader(timeoutMs: number): Promise<number> {
+    return waitFor('an etcd leader every live member agrees on', async () => {
+      const live = this.live();
+      const statuses = await Promise.all(live.map((i) => this.status(i).catch(() => undefined)));
+      const leaderId = statuses[0]?.leaderId;
+      if (leaderId === undefined || leaderId === '0' || statuses.some((s) => s?.leaderId !== leaderId)) return undefined;
+      const at = statuses.findIndex((s) => s?.memberId === leaderId);
+      return at >= 0 ? live[at] : undefined;
+    }, timeoutMs);
+  }
+
+  async kill(member: number): Promise<void> {
+    const child = this.members[member]!.child;
+    assert(child !== null, `member ${member} is not running`);
+    this.members[member]!.child = null;
+    await this.procs.kill(child);
+  }
+
+  async restart(member: number): Promise<void> {
+    assert(this.members[member]!.child === null, `member ${member} is still running`);
+    await this.startMember(member);
+    const leader = await this.leader(startTimeoutMs);
+    const leaderRaftIndex = await this.raftIndex(leader);
+    await waitFor(`${this.members[member]!.name} to catch up to raft index ${leaderRaftIndex}`, async () => {
+      const index = await this.raftIndex(member).catch(() => undefined);
+      return index !== undefined && index >= leaderRaftIndex ? true : undefined;
+    }, startTimeoutMs);
+  }
+
+  private async status(member: number): Promise<{ memberId: string; leaderId: string }> {
+    const connection = new EtcdConnection(this.members[member]!.clientPort, statusTimeoutMs);
+    try {
+      return await connection.status();
+    } finally {
+      connection.close();
+    }
+  }
+
+  private async raftIndex(member: number): Promise<number> {
+    const connection = new EtcdConnection(this.members[member]!.clientPort, statusTimeoutMs);
+    try {
+      const body = await connection.post('/v3/maintenance/status', {});
+      return Number(body['raftAppliedIndex'] ?? body['raftIndex'] ?? 0);
+    } finally {
+      connection.close();
+    }
+  }
+
+  private async startMember(i: number): Promise<void> {
+    const m = this.members[i]!;
+    const url = (port: number): string => `http://127.0.0.1:${port}`;
+    const initialCluster = this.members.map((p) => `${p.name}=${url(p.peerPort)}`).join(',');
+    const args = [
+      '--name', m.name, '--data-dir', m.dir,
+      '--listen-client-urls', url(m.clientPort), '--advertise-client-urls', url(m.clientPort),
+      '--listen-peer-urls', url(m.peerPort), '--initial-advertise-peer-urls', url(m.peerPort),
+      '--initial-cluster', initialCluster, '--initial-cluster-token', 'cairn-bench', '--initial-cluster-state', 'new',
+      '--logger', 'zap', '--log-level', 'error',
+    ];
+    const child = this.procs.spawn(`etcd ${m.name}`, 'etcd', args);
+    m.child = child;
+    await waitFor(`etcd ${m.name} to listen`, async () => {
+      if (!child.alive()) throw new Error(`etcd ${m.name} exited: ${child.output().slice(-2000)}`);
+      return (await this.status(i).catch(() => undefined)) !== undefined ? true : undefined;
+    }, startTimeoutMs);
+  }
+}
