@@ -1,0 +1,90 @@
+// One torture campaign: start the cluster, run the workload and the nemesis side by side for the
+// given time, heal everything, read every key back, check the history for linearizability, and
+// write history.json, faults.json and report.html into the output dir. The cluster is always
+// cleaned up, whatever fails.
+
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { checkHistory, HistoryRecorder, renderReport, type Verdict } from '../src/check/index.js';
+import { assert } from '../src/lib/assert.js';
+import { Prng } from '../src/lib/prng.js';
+import { TortureCluster } from './cluster.js';
+import { DEFAULT_TIMING, Nemesis, type FaultEvent, type NemesisKind, type NemesisTiming } from './nemesis.js';
+import { finalReads, Worker, type FinalCounts, type WorkloadTally } from './workload.js';
+
+export interface CampaignOptions {
+  readonly timeMs: number;
+  readonly nodes: number;
+  readonly clients: number;
+  readonly seed: number;
+  readonly nemesis: readonly NemesisKind[];
+  readonly outDir: string;
+  readonly timing?: NemesisTiming;
+  readonly checkTimeLimitMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface CampaignResult {
+  readonly tally: WorkloadTally;
+  readonly faults: readonly FaultEvent[];
+  readonly verdict: Verdict;
+  readonly explanation: string;
+  readonly final: FinalCounts;
+  readonly operations: number;
+  readonly reportPath: string;
+  readonly passed: boolean;
+}
+
+/** Final-read clients get ids past every worker's range. */
+const FINAL_CLIENT_BASE = 1_000_000_000;
+/** Most clients one campaign runs. */
+const MAX_CLIENTS = 100;
+
+export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
+  assert(options.clients >= 1 && options.clients <= MAX_CLIENTS, `clients must be within 1..${MAX_CLIENTS}`);
+  assert(options.timeMs > 0, 'campaign time must be positive');
+  const log = options.log ?? (() => undefined);
+  const prng = new Prng(options.seed);
+  const cluster = await TortureCluster.start(options.nodes, new Prng(options.seed + 1));
+  try {
+    log(`cluster of ${options.nodes} up (data in ${cluster.base})`);
+    const t0 = performance.now();
+    const now = (): number => performance.now() - t0;
+    const recorder = new HistoryRecorder(now);
+    const tally: WorkloadTally = { ok: 0, failed: 0, unknown: 0, reasons: new Map() };
+    const workers = Array.from({ length: options.clients }, (_, i) => new Worker(i, cluster.nodes[i % options.nodes]!.clientPort, recorder, new Prng(options.seed * 1000 + i + 2), tally));
+    const nemesis = new Nemesis(cluster, options.nemesis, prng, now, options.timing ?? DEFAULT_TIMING, log);
+    let stopped = false;
+    const running = workers.map((w) => w.run(() => stopped));
+    try {
+      await nemesis.run(options.timeMs);
+    } finally {
+      await nemesis.healNow();
+      stopped = true;
+      await Promise.all(running);
+      for (const worker of workers) worker.close();
+    }
+    log(`workload done: ${tally.ok} ok, ${tally.failed} failed, ${tally.unknown} unknown; final reads`);
+    const final = await finalReads(cluster.nodes.map((n) => n.clientPort), recorder, FINAL_CLIENT_BASE);
+    const history = recorder.history();
+    const result = checkHistory(history, { now: () => performance.now(), timeLimitMs: options.checkTimeLimitMs ?? 60_000 });
+    const reportPath = join(options.outDir, 'report.html');
+    await writeFile(join(options.outDir, 'history.json'), JSON.stringify(history));
+    await writeFile(join(options.outDir, 'faults.json'), JSON.stringify(nemesis.events, null, 1));
+    await writeFile(reportPath, renderReport(history, result, { title: `cairn torture seed ${options.seed} (${options.nemesis.join(',')})` }));
+    const passed = result.verdict === 'ok' && final.lost === 0 && final.duplicated === 0 && final.unreadable === 0;
+    return {
+      tally,
+      faults: nemesis.events,
+      verdict: result.verdict,
+      explanation: result.failure?.explanation ?? result.perKey.filter((k) => k.reason !== undefined).map((k) => `${k.key}: ${k.reason}`).join('; '),
+      final,
+      operations: history.length,
+      reportPath,
+      passed,
+    };
+  } finally {
+    await cluster.cleanup();
+  }
+}

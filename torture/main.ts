@@ -1,0 +1,71 @@
+// `npm run torture -- --time 60 --nemesis kill,pause,partition --nodes 5 --seed N`: one campaign
+// against real node processes; prints operations ok/failed/unknown, faults, the checker's
+// verdict, lost writes and the report's path. Exits 0 only when linearizable and nothing lost.
+
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runCampaign } from './campaign.js';
+import { parseNemesisKinds } from './nemesis.js';
+
+const usage = 'usage: npm run torture -- [--time 60] [--nemesis kill,pause,partition,delay,loss] [--nodes 5] [--clients 10] [--seed N] [--out DIR]';
+
+function positiveInt(name: string, text: string, max: number): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0 || value > max) throw new Error(`--${name} must be an integer within 1..${max}, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      time: { type: 'string', default: '60' },
+      nemesis: { type: 'string', default: 'kill,pause,partition' },
+      nodes: { type: 'string', default: '5' },
+      clients: { type: 'string', default: '10' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const seed = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : positiveInt('seed', values.seed, 2 ** 31);
+  const outDir = values.out ?? (await mkdtemp(join(tmpdir(), 'cairn-torture-report-')));
+  const options = {
+    timeMs: positiveInt('time', values.time, 24 * 3600) * 1000,
+    nodes: positiveInt('nodes', values.nodes, 9),
+    clients: positiveInt('clients', values.clients, 100),
+    seed,
+    nemesis: parseNemesisKinds(values.nemesis),
+    outDir,
+    log: (line: string) => console.log(line),
+  };
+  console.log(`SEED=${seed} time=${options.timeMs / 1000}s nodes=${options.nodes} clients=${options.clients} nemesis=${options.nemesis.join(',')}`);
+  const result = await runCampaign(options);
+  const injected = result.faults.filter((f) => f.action === 'inject');
+  const byKind = new Map<string, number>();
+  for (const f of injected) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
+  console.log(`operations: ${result.tally.ok} ok, ${result.tally.failed} failed, ${result.tally.unknown} unknown (${result.operations} recorded with final reads)`);
+  for (const [reason, count] of [...result.tally.reasons].sort((a, b) => b[1] - a[1])) console.log(`  ${count} x ${reason}`);
+  console.log(`faults injected: ${injected.length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})`);
+  console.log(`checker verdict: ${result.verdict === 'ok' ? 'linearizable' : result.verdict}${result.explanation === '' ? '' : `\n  ${result.explanation}`}`);
+  console.log(`lost writes: ${result.final.lost}, duplicated increments: ${result.final.duplicated}, unreadable final reads: ${result.final.unreadable}`);
+  console.log(`report: ${result.reportPath} (history.json, faults.json beside it)`);
+  console.log(result.passed ? 'PASS' : 'FAIL');
+  return result.passed ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`torture: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(usage);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,224 @@
+// Workload clients: many ioredis connections spread over the nodes, each issuing one operation at
+// a time (GET, SET, SET IFEQ / SET NX as compare-and-set, INCR) on a few contended keys, every one
+// recorded in the HistoryRecorder. An error reply that says nothing happened is `fail`; a timeout,
+// a lost connection or an "outcome unknown" error is `unknown`, after which the client carries on
+// under a new client id (its unknown operation may still be in flight). After healing,
+// finalReads() reads every key on every node.
+
+import { Redis, type RedisOptions } from 'ioredis';
+import type { HistoryRecorder, OperationInput, PendingOperation } from '../src/check/index.js';
+import { assert } from '../src/lib/assert.js';
+import type { Prng } from '../src/lib/prng.js';
+
+export const REGISTER_KEYS = ['r0', 'r1', 'r2', 'r3'] as const;
+export const COUNTER_KEYS = ['c0', 'c1'] as const;
+/** A client that hears nothing back within this long records the operation as unknown. */
+const OPERATION_TIMEOUT_MS = 5_000;
+/** Client ids handed to one worker; a new one after every unknown outcome. */
+const IDS_PER_WORKER = 1_000_000;
+
+export interface WorkloadTally {
+  ok: number;
+  failed: number;
+  unknown: number;
+  /** How many failed or unknown operations each error message (cut short) explains. */
+  readonly reasons: Map<string, number>;
+}
+
+/** Distinct error messages a tally keeps; the rest are counted under one entry. */
+const MAX_REASONS = 20;
+/** A client pauses this long after an error, so a node that refuses at once is not hammered. */
+const ERROR_BACKOFF_MS = 20;
+
+function countReason(tally: WorkloadTally, error: Error): void {
+  let reason = `${error.name}: ${error.message.slice(0, 80)}`;
+  if (!tally.reasons.has(reason) && tally.reasons.size >= MAX_REASONS) reason = '(other)';
+  tally.reasons.set(reason, (tally.reasons.get(reason) ?? 0) + 1);
+}
+
+export function connectionOptions(port: number): RedisOptions {
+  return {
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    connectTimeout: 1_000,
+    commandTimeout: OPERATION_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    // A command sent before a disconnect must never be sent again: its outcome is unknown.
+    autoResendUnfulfilledCommands: false,
+    enableReadyCheck: false,
+    retryStrategy: () => 100,
+  };
+}
+
+/** An error whose command certainly never reached a server. */
+function neverSent(error: Error): boolean {
+  return error.message.includes("Stream isn't writeable");
+}
+
+/** An error reply saying the write was not applied (the cluster answers CLUSTERDOWN only for entries never proposed). */
+function definitelyNotApplied(error: Error): boolean {
+  return error.name === 'ReplyError' && error.message.startsWith('CLUSTERDOWN');
+}
+
+export class Worker {
+  private clientId: number;
+  private readonly redis: Redis;
+  private seq = 0;
+  /** The last value this worker saw per register: what its next cas expects. */
+  private readonly seen = new Map<string, string | null>();
+
+  constructor(
+    private readonly index: number,
+    port: number,
+    private readonly recorder: HistoryRecorder,
+    private readonly prng: Prng,
+    private readonly tally: WorkloadTally,
+  ) {
+    this.clientId = index * IDS_PER_WORKER;
+    this.redis = new Redis(connectionOptions(port));
+    this.redis.on('error', () => undefined);
+  }
+
+  /** Runs operations until `stopped()` says so. */
+  async run(stopped: () => boolean): Promise<void> {
+    await this.redis.connect().catch(() => undefined);
+    while (!stopped()) await this.step();
+  }
+
+  close(): void {
+    this.redis.disconnect();
+  }
+
+  private async step(): Promise<void> {
+    const roll = this.prng.next();
+    if (roll < 0.2) {
+      const key = this.prng.pick(COUNTER_KEYS);
+      await this.perform(key, roll < 0.12 ? { kind: 'incr', delta: 1 } : { kind: 'read' });
+      return;
+    }
+    const key = this.prng.pick(REGISTER_KEYS);
+    const value = `w${this.index}-${++this.seq}`;
+    if (roll < 0.55) await this.perform(key, { kind: 'read' });
+    else if (roll < 0.75) await this.perform(key, { kind: 'write', value });
+    else await this.perform(key, { kind: 'cas', expected: this.seen.get(key) ?? null, value });
+  }
+
+  private async perform(key: string, input: OperationInput): Promise<void> {
+    const op = this.recorder.invoke(this.clientId, key, input);
+    try {
+      const reply = await this.send(key, input);
+      settleOk(op, input, reply);
+      if (input.kind === 'read') this.seen.set(key, reply === null ? null : String(reply));
+      if (input.kind === 'write' || (input.kind === 'cas' && reply === 'OK')) this.seen.set(key, input.value);
+      this.tally.ok++;
+    } catch (error) {
+      assert(error instanceof Error, 'ioredis rejects with Error objects');
+      countReason(this.tally, error);
+      const failed = input.kind === 'read' || neverSent(error) || definitelyNotApplied(error);
+      if (failed) {
+        op.fail();
+        this.tally.failed++;
+      } else {
+        op.unknown();
+        this.tally.unknown++;
+        this.clientId++;
+        assert(this.clientId < (this.index + 1) * IDS_PER_WORKER, 'worker ran out of client ids');
+      }
+      await new Promise((resolve) => setTimeout(resolve, ERROR_BACKOFF_MS));
+    }
+  }
+
+  private send(key: string, input: OperationInput): Promise<unknown> {
+    switch (input.kind) {
+      case 'read':
+        return this.redis.get(key);
+      case 'write':
+        return this.redis.set(key, input.value);
+      case 'cas':
+        return input.expected === null ? this.redis.set(key, input.value, 'NX') : this.redis.call('SET', key, input.value, 'IFEQ', input.expected);
+      case 'incr':
+        return this.redis.incrby(key, input.delta);
+      case 'delete':
+        return this.redis.del(key);
+    }
+  }
+}
+
+function settleOk(op: PendingOperation<OperationInput['kind']>, input: OperationInput, reply: unknown): void {
+  switch (input.kind) {
+    case 'read':
+      assert(reply === null || typeof reply === 'string', 'GET replies a string or nil');
+      (op as PendingOperation<'read'>).ok(reply as string | null);
+      return;
+    case 'write':
+      (op as PendingOperation<'write'>).ok();
+      return;
+    case 'cas':
+      assert(reply === null || reply === 'OK', 'a conditional SET replies OK or nil');
+      (op as PendingOperation<'cas'>).ok(reply === 'OK');
+      return;
+    case 'incr':
+      assert(typeof reply === 'number', 'INCRBY replies an integer');
+      (op as PendingOperation<'incr'>).ok(reply);
+      return;
+    case 'delete':
+      (op as PendingOperation<'delete'>).ok(typeof reply === 'number' ? reply : undefined);
+  }
+}
+
+/** What the final reads found, next to what the history says clients were told. */
+export interface FinalCounts {
+  /** Acknowledged increments missing from a counter's final value, plus registers read back empty after an acknowledged write. */
+  lost: number;
+  /** Increments in a counter's final value beyond every acknowledged and unknown one. */
+  duplicated: number;
+  /** Final reads (after healing) that no node could answer. */
+  unreadable: number;
+}
+
+/**
+ * Reads every key on every node (recorded in the history as a final client per node), then
+ * compares the counters with the increments clients were told about.
+ */
+export async function finalReads(ports: readonly number[], recorder: HistoryRecorder, finalClientBase: number): Promise<FinalCounts> {
+  const counts: FinalCounts = { lost: 0, duplicated: 0, unreadable: 0 };
+  const finals = new Map<string, string | null>();
+  for (const [n, port] of ports.entries()) {
+    const redis = new Redis(connectionOptions(port));
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      for (const key of [...REGISTER_KEYS, ...COUNTER_KEYS]) {
+        const op = recorder.invoke(finalClientBase + n, key, { kind: 'read' });
+        try {
+          const value = await redis.get(key);
+          op.ok(value);
+          finals.set(key, value);
+        } catch {
+          op.fail();
+          counts.unreadable++;
+        }
+      }
+    } catch {
+      counts.unreadable += REGISTER_KEYS.length + COUNTER_KEYS.length;
+    } finally {
+      redis.disconnect();
+    }
+  }
+  const history = recorder.history();
+  for (const key of COUNTER_KEYS) {
+    const incrs = history.filter((op) => op.key === key && op.kind === 'incr');
+    const acked = incrs.filter((op) => op.status === 'ok').length;
+    const maybe = incrs.filter((op) => op.status === 'unknown').length;
+    const final = Number(finals.get(key) ?? 0);
+    counts.lost += Math.max(0, acked - final);
+    counts.duplicated += Math.max(0, final - acked - maybe);
+  }
+  for (const key of REGISTER_KEYS) {
+    const written = history.some((op) => op.key === key && op.status === 'ok' && (op.kind === 'write' || (op.kind === 'cas' && op.output === true)));
+    if (written && finals.has(key) && finals.get(key) === null) counts.lost++;
+  }
+  return counts;
+}
