@@ -121,6 +121,7 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
+  process.once('exit', () => procs.cleanupNow());
   try {
     await run(opts, procs);
     return 0;

@@ -41,8 +41,8 @@ export class EtcdCluster implements BenchCluster {
     return this.members.length;
   }
 
-  async connect(member: number): Promise<KvConnection> {
-    return new EtcdConnection(this.members[member]!.clientPort, this.callTimeoutMs);
+  async connect(member: number, maxInFlight = 1): Promise<KvConnection> {
+    return new EtcdConnection(this.members[member]!.clientPort, this.callTimeoutMs, maxInFlight);
   }
 
   pid(member: number): number {

@@ -1,6 +1,6 @@
 // One etcd client connection (the etcd side of the bench): the v3 gRPC-gateway JSON API over
-// node's http with a keep-alive agent limited to one socket, so one KvConnection is one TCP
-// connection as on the Cairn side. Keys and values travel base64-encoded, as the gateway wants.
+// node's http with a keep-alive agent, by default limited to one socket so one KvConnection is
+// one TCP connection as on the Cairn side (the failover prober allows more: it sends open-loop). Keys and values travel base64-encoded, as the gateway wants.
 import { Agent, request } from 'node:http';
 import { assert } from '../../src/lib/assert.js';
 import type { KvConnection } from './kv-connection.js';
@@ -8,11 +8,12 @@ import type { KvConnection } from './kv-connection.js';
 const maxResponseBytes = 1024 * 1024;
 
 export class EtcdConnection implements KvConnection {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly agent: Agent;
 
-  constructor(private readonly port: number, private readonly callTimeoutMs: number) {
+  constructor(private readonly port: number, private readonly callTimeoutMs: number, maxSockets = 1) {
     assert(port > 0, 'etcd port');
     assert(callTimeoutMs > 0, 'etcd call timeout');
+    this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
   async write(key: string, value: Buffer): Promise<void> {

@@ -13,7 +13,8 @@ export interface KvConnection {
 export interface BenchCluster {
   readonly name: string;
   readonly size: number;
-  connect(member: number): Promise<KvConnection>;
+  /** One connection; `maxInFlight` > 1 asks for one that carries that many requests at once. */
+  connect(member: number, maxInFlight?: number): Promise<KvConnection>;
   /** The index of the member every live member agrees leads. */
   leader(timeoutMs: number): Promise<number>;
   pid(member: number): number;
