@@ -7,6 +7,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assert } from '../lib/assert.js';
+import { CairnError } from '../lib/errors.js';
 import { decodeEntry } from '../kv/entry.js';
 import type { ClientAddress } from '../server/cluster-topology.js';
 import { parsePeerAddress } from './peer-address.js';
@@ -36,7 +37,12 @@ export class MemberDirectory {
       throw error;
     });
     if (text === null) return directory;
-    const saved = JSON.parse(text) as { peers?: Record<string, string>; clients?: Record<string, ClientAddress> };
+    let saved: { peers?: Record<string, string>; clients?: Record<string, ClientAddress> };
+    try {
+      saved = JSON.parse(text) as typeof saved;
+    } catch (error) {
+      throw new CairnError('CAIRN_CORRUPT', `${directory.file}: not valid JSON (${error instanceof Error ? error.message : String(error)}); fix or remove it to fall back to --peers`);
+    }
     directory.peers.clear();
     directory.clients.clear();
     for (const [id, peer] of Object.entries(saved.peers ?? {}).slice(0, maxMembers)) directory.peers.set(id, peer);
