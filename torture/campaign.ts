@@ -47,6 +47,13 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const log = options.log ?? (() => undefined);
   const prng = new Prng(options.seed);
   const cluster = await TortureCluster.start(options.nodes, new Prng(options.seed + 1));
+  // Ctrl-C or a kill mid-campaign still removes every node, proxy and temp dir.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`${signal}: cleaning up`);
+    void cluster.cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     log(`cluster of ${options.nodes} up (data in ${cluster.base})`);
     const t0 = performance.now();
@@ -85,6 +92,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       passed,
     };
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await cluster.cleanup();
   }
 }

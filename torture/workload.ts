@@ -178,6 +178,27 @@ export interface FinalCounts {
   unreadable: number;
 }
 
+/** Final read attempts per key and node: a node just restarted may still be looking for its leader. */
+const FINAL_READ_ATTEMPTS = 10;
+const FINAL_READ_RETRY_MS = 500;
+
+/** Reads key until it answers (each attempt recorded; a failed read is ignored by the checker); false if it never does. */
+async function finalRead(redis: Redis, recorder: HistoryRecorder, clientId: number, key: string, finals: Map<string, string | null>): Promise<boolean> {
+  for (let attempt = 0; attempt < FINAL_READ_ATTEMPTS; attempt++) {
+    const op = recorder.invoke(clientId, key, { kind: 'read' });
+    try {
+      const value = await redis.get(key);
+      op.ok(value);
+      finals.set(key, value);
+      return true;
+    } catch {
+      op.fail();
+      await new Promise((resolve) => setTimeout(resolve, FINAL_READ_RETRY_MS));
+    }
+  }
+  return false;
+}
+
 /**
  * Reads every key on every node (recorded in the history as a final client per node), then
  * compares the counters with the increments clients were told about.
@@ -191,15 +212,7 @@ export async function finalReads(ports: readonly number[], recorder: HistoryReco
     try {
       await redis.connect();
       for (const key of [...REGISTER_KEYS, ...COUNTER_KEYS]) {
-        const op = recorder.invoke(finalClientBase + n, key, { kind: 'read' });
-        try {
-          const value = await redis.get(key);
-          op.ok(value);
-          finals.set(key, value);
-        } catch {
-          op.fail();
-          counts.unreadable++;
-        }
+        if (!(await finalRead(redis, recorder, finalClientBase + n, key, finals))) counts.unreadable++;
       }
     } catch {
       counts.unreadable += REGISTER_KEYS.length + COUNTER_KEYS.length;
