@@ -11,7 +11,7 @@
 // Prints one table with both systems, the ratios Cairn/etcd and the issue's targets. Every child
 // is killed and every temp dir removed at the end, also on error or Ctrl-C.
 //
-//   npm run bench:cluster                        5 s per phase, 5 failover rounds (~2-3 min)
+//   npm run bench:cluster                        8 s per phase, 5 failover rounds (~2-3 min)
 //   npm run bench:cluster -- --seconds 2 --rounds 2
 //   npm run bench:cluster -- --cpu-prof DIR      also write a CPU profile per Cairn node to DIR
 //                                                (nodes stop with SIGTERM so node writes them;
@@ -49,7 +49,7 @@ function options(argv: readonly string[]): Options {
     options: { seconds: { type: 'string' }, rounds: { type: 'string' }, 'cpu-prof': { type: 'string' } },
     strict: true,
   });
-  const seconds = Number(values.seconds ?? 5);
+  const seconds = Number(values.seconds ?? 8);
   const rounds = Number(values.rounds ?? 5);
   if (!(seconds > 0 && seconds <= 600)) throw new Error(`--seconds must be in (0, 600], got ${values.seconds}`);
   if (!(Number.isInteger(rounds) && rounds >= 0 && rounds <= 50)) throw new Error(`--rounds must be an integer 0..50, got ${values.rounds}`);

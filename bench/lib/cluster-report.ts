@@ -37,16 +37,16 @@ function verdict(row: Row): string {
 
 export function printTable(report: Report): void {
   console.log(`\n3-node Cairn (fsync always) vs 3-member etcd, ${report.seconds} s per phase, ${report.valueBytes}-byte values over ${report.keyCount} keys, to the leader`);
-  console.log('latencies in ms; cpu = the leader\'s CPU (user + system) per op in µs\n');
-  const head = ['op', 'clients', 'cairn ops/s', 'p50', 'p99', 'cpu', 'etcd ops/s', 'p50', 'p99', 'cpu', 'ops x', 'p99 x', 'target'];
-  const widths = [5, 7, 12, 7, 7, 6, 11, 7, 7, 6, 6, 6, 26];
+  console.log('latencies in ms; cpu = the leader\'s CPU (user + system) per op in µs; cli = the bench client\'s CPU per op in µs\n');
+  const head = ['op', 'clients', 'cairn ops/s', 'p50', 'p99', 'cpu', 'cli', 'etcd ops/s', 'p50', 'p99', 'cpu', 'cli', 'ops x', 'p99 x', 'target'];
+  const widths = [5, 7, 12, 7, 7, 6, 5, 11, 7, 7, 6, 5, 6, 6, 26];
   const line = (cells: readonly string[]): string => cells.map((c, i) => (i < 2 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
   console.log(line(head));
   for (const row of report.rows) {
     console.log(line([
       row.op, String(row.clients),
-      num(row.cairn.opsPerSecond, 0), num(row.cairn.p50Ms, 2), num(row.cairn.p99Ms, 2), num(row.cairn.cpuMicrosPerOp, 0),
-      num(row.etcd.opsPerSecond, 0), num(row.etcd.p50Ms, 2), num(row.etcd.p99Ms, 2), num(row.etcd.cpuMicrosPerOp, 0),
+      num(row.cairn.opsPerSecond, 0), num(row.cairn.p50Ms, 2), num(row.cairn.p99Ms, 2), num(row.cairn.cpuMicrosPerOp, 0), num(row.cairn.clientCpuMicrosPerOp, 0),
+      num(row.etcd.opsPerSecond, 0), num(row.etcd.p50Ms, 2), num(row.etcd.p99Ms, 2), num(row.etcd.cpuMicrosPerOp, 0), num(row.etcd.clientCpuMicrosPerOp, 0),
       num(row.cairn.opsPerSecond / row.etcd.opsPerSecond, 2), num(row.cairn.p99Ms / row.etcd.p99Ms, 2), verdict(row),
     ]));
   }

@@ -28,6 +28,8 @@ export interface LoadResult {
   readonly firstError: string;
   /** The target member's CPU (user + system) per acknowledged op. */
   readonly cpuMicrosPerOp: number;
+  /** The bench process's own CPU per op: the load generator shares the machine's cores. */
+  readonly clientCpuMicrosPerOp: number;
 }
 
 const maxErrorsPerPhase = 1000;
@@ -48,11 +50,13 @@ export async function runLoad(cluster: BenchCluster, member: number, spec: LoadS
     const errors = { count: 0, first: '' };
     const pid = cluster.pid(member);
     const cpuBefore = cpuSeconds(pid);
+    const clientCpuBefore = process.cpuUsage();
     const startMs = performance.now();
     const endMs = startMs + spec.seconds * 1000;
     await Promise.all(connections.map((connection, c) => worker(connection, c, spec, endMs, latencies, errors)));
     const elapsedMs = performance.now() - startMs;
     const cpuUsed = cpuSeconds(pid) - cpuBefore;
+    const clientCpu = process.cpuUsage(clientCpuBefore);
     return {
       ops: latencies.size,
       opsPerSecond: (latencies.size * 1000) / elapsedMs,
@@ -61,6 +65,7 @@ export async function runLoad(cluster: BenchCluster, member: number, spec: LoadS
       errors: errors.count,
       firstError: errors.first,
       cpuMicrosPerOp: latencies.size === 0 ? Number.NaN : (cpuUsed * 1e6) / latencies.size,
+      clientCpuMicrosPerOp: latencies.size === 0 ? Number.NaN : (clientCpu.user + clientCpu.system) / latencies.size,
     };
   } finally {
     for (const connection of connections) connection.close();
