@@ -1,7 +1,7 @@
 // Follower → leader relaying of write entries. Entries wait in one FIFO queue and go to the leader
-// in batches, `CAIRN.RELAY <entry> <entry> ...`, over one RelayLink (a few batches in flight, in
-// order), so entries reach the leader in the order the follower's clients issued them and a busy
-// follower sends many entries per round trip. The leader answers one result per entry (see
+// in batches, `CAIRN.RELAY <entry> <entry> ...`, over a few RelayLinks (one batch in flight on each,
+// so the leader works on several at once), keeping every client's entries in the order it issued
+// them (see LeaderRelay), and a busy follower sends many entries per round trip. The leader answers one result per entry (see
 // encodeRelayResult): replies, an aborted WATCH, "not leader" (never appended: safe to retry once
 // the new leader is known) or an error.
 
@@ -23,21 +23,35 @@ const Status = { replies: 0, aborted: 1, notLeader: 2, error: 3 } as const;
 interface Item {
   readonly leaderId: string;
   readonly bytes: Uint8Array;
+  /** Entries queued in the same event-loop turn share a group and always travel in one batch. */
+  readonly group: number;
   readonly resolve: (outcome: RelayOutcome) => void;
   readonly reject: (error: Error) => void;
+}
+
+/** One connection to the leader carrying at most one batch at a time. */
+interface Lane {
+  link: RelayLink | null;
+  busy: boolean;
 }
 
 const maxQueuedEntries = 100_000;
 const maxBatchEntries = 512;
 const maxBatchBytes = 8 * 1024 * 1024;
-/** Batches sent and not yet answered (the link's replies come back in order). */
-const maxInFlightBatches = 4;
+/** Connections to the leader, each with one batch in flight: the leader serves them concurrently. */
+const maxLanes = 4;
 
+/**
+ * Ordering: a client's entries are either issued in one event-loop turn (a gathered write and an
+ * EXEC) or only after its earlier ones were acknowledged (the server answers a client's whole
+ * pipeline turn before reading more of it). So batches are cut only between turns' groups, and
+ * batches on different lanes never hold two entries whose order matters.
+ */
 export class LeaderRelay {
   private readonly queue: Item[] = [];
-  private link: RelayLink | null = null;
-  private opening: Promise<RelayLink> | null = null;
-  private inFlightBatches = 0;
+  private readonly lanes: Lane[] = Array.from({ length: maxLanes }, () => ({ link: null, busy: false }));
+  private group = 0;
+  private pumpScheduled = false;
   private closed = false;
 
   constructor(
@@ -50,82 +64,90 @@ export class LeaderRelay {
   relay(leaderId: string, bytes: Uint8Array): Promise<RelayOutcome> {
     if (this.closed) return Promise.reject(new CairnError('CAIRN_CLOSED', 'relay closed'));
     if (this.queue.length >= maxQueuedEntries) return Promise.reject(new CairnError('CAIRN_BUSY', 'too many writes waiting to be relayed to the leader'));
-    const outcome = new Promise<RelayOutcome>((resolve, reject) => this.queue.push({ leaderId, bytes, resolve, reject }));
-    this.pump();
+    const group = this.group;
+    const outcome = new Promise<RelayOutcome>((resolve, reject) => this.queue.push({ leaderId, bytes, group, resolve, reject }));
+    this.schedulePump();
     return outcome;
   }
 
   close(): void {
     this.closed = true;
-    this.link?.close();
-    this.link = null;
+    for (const lane of this.lanes) {
+      lane.link?.close();
+      lane.link = null;
+    }
     for (const item of this.queue.splice(0)) item.reject(new CairnError('CAIRN_CLOSED', 'relay closed'));
   }
 
-  /** Sends batches while fewer than maxInFlightBatches are out; the link keeps them in order. */
+  /** After this turn: every entry queued in it joins one group. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.group++;
+      this.pump();
+    });
+  }
+
+  /** Sends a batch on every free lane while entries wait. */
   private pump(): void {
-    while (!this.closed && this.queue.length > 0 && this.inFlightBatches < maxInFlightBatches) {
-      this.inFlightBatches++;
+    for (const lane of this.lanes) {
+      if (this.closed || this.queue.length === 0) return;
+      if (lane.busy) continue;
+      lane.busy = true;
       const batch = this.takeBatch();
-      this.send(batch).then(
+      this.send(lane, batch).then(
         () => undefined,
         (error: unknown) => {
           const failure = error instanceof Error ? error : new Error(String(error));
           for (const item of batch) failure instanceof RelayNotSentError ? item.resolve({ kind: 'retry' }) : item.reject(failure);
         },
       ).finally(() => {
-        this.inFlightBatches--;
+        lane.busy = false;
         this.pump();
       });
     }
   }
 
-  /** Consecutive items for the same leader, within the batch bounds. */
+  /** Consecutive items for the same leader, within the batch bounds, never splitting a group. */
   private takeBatch(): Item[] {
-    const leaderId = this.queue[0]!.leaderId;
+    const first = this.queue[0]!;
     let count = 0;
     let bytes = 0;
-    while (count < this.queue.length && count < maxBatchEntries && this.queue[count]!.leaderId === leaderId) {
-      if (count > 0 && bytes + this.queue[count]!.bytes.length > maxBatchBytes) break;
-      bytes += this.queue[count]!.bytes.length;
+    while (count < this.queue.length && this.queue[count]!.leaderId === first.leaderId) {
+      const item = this.queue[count]!;
+      const sameGroup = count > 0 && item.group === this.queue[count - 1]!.group;
+      if (count > 0 && !sameGroup && (count >= maxBatchEntries || bytes + item.bytes.length > maxBatchBytes)) break;
+      bytes += item.bytes.length;
       count++;
     }
     assert(count > 0, 'a batch holds at least one entry');
     return this.queue.splice(0, count);
   }
 
-  private async send(batch: readonly Item[]): Promise<void> {
+  private async send(lane: Lane, batch: readonly Item[]): Promise<void> {
     const address = this.topology.clientAddress(batch[0]!.leaderId);
     if (address === undefined) throw new RelayNotSentError(`no client address known for leader ${batch[0]!.leaderId}`);
-    const link = await this.linkTo(address);
+    const link = await this.linkFor(lane, address);
     const reply = await link.call([RELAY_COMMAND, ...batch.map((item) => item.bytes)]);
     if (reply.type === 'error') throw new CairnError('CAIRN_IO', `the leader refused the relay: ${reply.message}`);
     if (reply.type !== 'array' || reply.items.length !== batch.length) throw new CairnError('CAIRN_CORRUPT', 'the leader answered a relay with the wrong shape');
     batch.forEach((item, i) => settle(item, reply.items[i]!));
   }
 
-  /** The open link to `address`, or one being opened (batches sent meanwhile share it, in order). */
-  private async linkTo(address: ClientAddress): Promise<RelayLink> {
-    const current = this.link;
+  /** The lane's link to `address`; a link to an old leader is replaced (the lane is idle, so nothing is cut off). */
+  private async linkFor(lane: Lane, address: ClientAddress): Promise<RelayLink> {
+    const current = lane.link;
     if (current !== null && current.usable && sameAddress(current.address, address)) return current;
-    if (this.opening === null) {
-      current?.close();
-      this.link = null;
-      const opening = RelayLink.open(address, this.password(), this.connectTimeoutMs);
-      this.opening = opening;
-      opening.then(
-        (link) => {
-          if (this.closed) link.close();
-          else this.link = link;
-        },
-        () => undefined,
-      ).finally(() => {
-        if (this.opening === opening) this.opening = null;
-      });
+    current?.close();
+    lane.link = null;
+    const link = await RelayLink.open(address, this.password(), this.connectTimeoutMs);
+    if (this.closed) {
+      link.close();
+      throw new CairnError('CAIRN_CLOSED', 'relay closed');
     }
-    const link = await this.opening;
-    if (this.closed) throw new CairnError('CAIRN_CLOSED', 'relay closed');
-    if (!sameAddress(link.address, address)) throw new RelayNotSentError('the leader changed while a relay link was opening');
+    lane.link = link;
     return link;
   }
 }
