@@ -129,7 +129,11 @@ export class Nemesis {
   private async partition(): Promise<void> {
     const cluster = this.cluster;
     const all = cluster.nodes.map((n) => n.index);
-    const shuffled = [...all].sort(() => this.prng.next() - 0.5);
+    const shuffled = [...all];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = this.prng.int(0, i);
+      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+    }
     const shape = this.prng.pick(['majority-minority', 'isolated-leader', 'bridge', 'one-way'] as const);
     const cut = (a: number, b: number): void => cluster.links.set(a, b, { ...OPEN, cut: true });
     const ids = (nodes: readonly number[]): string => nodes.map((i) => cluster.nodes[i]!.id).join(',');

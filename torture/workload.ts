@@ -31,7 +31,7 @@ const MAX_REASONS = 20;
 const ERROR_BACKOFF_MS = 20;
 
 function countReason(tally: WorkloadTally, error: Error): void {
-  let reason = `${error.name}: ${error.message.slice(0, 80)}`;
+  let reason = `${error.name}: ${error.message.replace(/127\.0\.0\.1:\d+/g, '<node>').slice(0, 80)}`;
   if (!tally.reasons.has(reason) && tally.reasons.size >= MAX_REASONS) reason = '(other)';
   tally.reasons.set(reason, (tally.reasons.get(reason) ?? 0) + 1);
 }
