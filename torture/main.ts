@@ -2,7 +2,7 @@
 // against real node processes; prints operations ok/failed/unknown, faults, the checker's
 // verdict, lost writes and the report's path. Exits 0 only when linearizable and nothing lost.
 
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,6 +35,7 @@ async function main(): Promise<number> {
   }
   const seed = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : positiveInt('seed', values.seed, 2 ** 31);
   const outDir = values.out ?? (await mkdtemp(join(tmpdir(), 'cairn-torture-report-')));
+  await mkdir(outDir, { recursive: true });
   const options = {
     timeMs: positiveInt('time', values.time, 24 * 3600) * 1000,
     nodes: positiveInt('nodes', values.nodes, 9),
