@@ -116,15 +116,22 @@ async function main(): Promise<number> {
   }
   const opts = options(process.argv.slice(2));
   const procs = new Procs();
-  const interrupted = (): void => {
+  let interrupted = false;
+  const interrupt = (): void => {
+    interrupted = true;
+    log('interrupted; stopping everything');
     void procs.cleanup().finally(() => process.exit(130));
   };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   process.once('exit', () => procs.cleanupNow());
   try {
     await run(opts, procs);
     return 0;
+  } catch (error) {
+    // Killing the children on an interrupt breaks the phase under way; that is not a failure.
+    if (interrupted) return 130;
+    throw error;
   } finally {
     await procs.cleanup();
   }
