@@ -16,6 +16,7 @@
 //   npm run bench:cluster -- --cpu-prof DIR      also write a CPU profile per Cairn node to DIR
 //                                                (nodes stop with SIGTERM so node writes them;
 //                                                failover rounds are skipped)
+//   npm run bench:cluster -- --ops write --clients 64 --rounds 0   only some phases
 //   node dist/bench/cluster.js --node --id n1 ...   (internal: one Cairn node, runClusterNode)
 import { parseArgs } from 'node:util';
 import { CairnCluster } from './lib/cairn-cluster.js';
@@ -27,8 +28,9 @@ import { Procs } from './lib/procs.js';
 import { printTable, type Row } from './lib/cluster-report.js';
 
 const clusterSize = 3;
-const clientCounts = [1, 16, 64] as const;
-const ops: readonly Op[] = ['write', 'read'];
+const defaultClientCounts = [1, 16, 64] as const;
+const allOps: readonly Op[] = ['write', 'read'];
+const maxClients = 1024;
 const valueBytes = 100;
 const keyCount = 10_000;
 const preloadClients = 64;
@@ -41,19 +43,27 @@ interface Options {
   readonly seconds: number;
   readonly rounds: number;
   readonly cpuProfDir: string | undefined;
+  readonly clientCounts: readonly number[];
+  readonly ops: readonly Op[];
 }
 
 function options(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
-    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, 'cpu-prof': { type: 'string' } },
+    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, 'cpu-prof': { type: 'string' }, clients: { type: 'string' }, ops: { type: 'string' } },
     strict: true,
   });
   const seconds = Number(values.seconds ?? 8);
   const rounds = Number(values.rounds ?? 5);
   if (!(seconds > 0 && seconds <= 600)) throw new Error(`--seconds must be in (0, 600], got ${values.seconds}`);
   if (!(Number.isInteger(rounds) && rounds >= 0 && rounds <= 50)) throw new Error(`--rounds must be an integer 0..50, got ${values.rounds}`);
-  return { seconds, rounds, cpuProfDir: values['cpu-prof'] };
+  const clientCounts = values.clients === undefined ? [...defaultClientCounts] : values.clients.split(',').map(Number);
+  if (clientCounts.length === 0 || !clientCounts.every((c) => Number.isInteger(c) && c >= 1 && c <= maxClients)) {
+    throw new Error(`--clients must list client counts 1..${maxClients}, got ${values.clients}`);
+  }
+  const ops = values.ops === undefined ? allOps : values.ops.split(',');
+  if (!ops.every((op): op is Op => (allOps as readonly string[]).includes(op))) throw new Error(`--ops must list write and/or read, got ${values.ops}`);
+  return { seconds, rounds, cpuProfDir: values['cpu-prof'], clientCounts, ops };
 }
 
 function log(message: string): void {
@@ -92,8 +102,8 @@ async function run(opts: Options, procs: Procs): Promise<void> {
     await preload(system, await system.leader(15_000), preloadClients, keyCount, value);
   }
   const rows: Row[] = [];
-  for (const op of ops) {
-    for (const clients of clientCounts) {
+  for (const op of opts.ops) {
+    for (const clients of opts.clientCounts) {
       const cairnResult = await phase(cairn, op, clients, opts.seconds, value);
       const etcdResult = await phase(etcd, op, clients, opts.seconds, value);
       rows.push({ op, clients, cairn: cairnResult, etcd: etcdResult });
