@@ -22,6 +22,8 @@ export interface CampaignOptions {
   readonly outDir: string;
   readonly timing?: NemesisTiming;
   readonly checkTimeLimitMs?: number;
+  /** Extra flags for every node (e.g. --lease-reads). */
+  readonly nodeArgs?: readonly string[];
   readonly log?: (line: string) => void;
 }
 
@@ -46,7 +48,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   assert(options.timeMs > 0, 'campaign time must be positive');
   const log = options.log ?? (() => undefined);
   const prng = new Prng(options.seed);
-  const cluster = await TortureCluster.start(options.nodes, new Prng(options.seed + 1));
+  const cluster = await TortureCluster.start(options.nodes, new Prng(options.seed + 1), options.nodeArgs ?? []);
   // Ctrl-C or a kill mid-campaign still removes every node, proxy and temp dir.
   const onSignal = (signal: NodeJS.Signals): void => {
     log(`${signal}: cleaning up`);

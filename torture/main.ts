@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { runCampaign } from './campaign.js';
 import { parseNemesisKinds } from './nemesis.js';
 
-const usage = 'usage: npm run torture -- [--time 60] [--nemesis kill,pause,partition,delay,loss] [--nodes 5] [--clients 10] [--seed N] [--out DIR]';
+const usage = 'usage: npm run torture -- [--time 60] [--nemesis kill,pause,partition,delay,loss] [--nodes 5] [--clients 10] [--seed N] [--out DIR] [--lease-reads]';
 
 function positiveInt(name: string, text: string, max: number): number {
   const value = Number(text);
@@ -26,6 +26,7 @@ async function main(): Promise<number> {
       clients: { type: 'string', default: '10' },
       seed: { type: 'string' },
       out: { type: 'string' },
+      'lease-reads': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -43,9 +44,10 @@ async function main(): Promise<number> {
     seed,
     nemesis: parseNemesisKinds(values.nemesis),
     outDir,
+    nodeArgs: values['lease-reads'] ? ['--lease-reads'] : [],
     log: (line: string) => console.log(line),
   };
-  console.log(`SEED=${seed} time=${options.timeMs / 1000}s nodes=${options.nodes} clients=${options.clients} nemesis=${options.nemesis.join(',')}`);
+  console.log(`SEED=${seed} time=${options.timeMs / 1000}s nodes=${options.nodes} clients=${options.clients} nemesis=${options.nemesis.join(',')}${values['lease-reads'] ? ' lease-reads' : ''}`);
   const result = await runCampaign(options);
   const injected = result.faults.filter((f) => f.action === 'inject');
   const byKind = new Map<string, number>();

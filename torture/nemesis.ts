@@ -12,7 +12,7 @@ import type { TortureCluster } from './cluster.js';
 import { OPEN } from './links.js';
 import { connectionOptions } from './workload.js';
 
-export const NEMESIS_KINDS = ['kill', 'pause', 'partition', 'delay', 'loss'] as const;
+export const NEMESIS_KINDS = ['kill', 'pause', 'partition', 'delay', 'loss', 'stale-leader'] as const;
 export type NemesisKind = (typeof NEMESIS_KINDS)[number];
 
 export interface FaultEvent {
@@ -31,6 +31,9 @@ export interface NemesisTiming {
 }
 
 export const DEFAULT_TIMING: NemesisTiming = { faultMinMs: 3_000, faultMaxMs: 6_000, calmMs: 2_000 };
+
+/** stale-leader keeps the old leader stopped this long: the rest elect a leader and write meanwhile. */
+const STALE_LEADER_PAUSE_MS = 2_500;
 
 export function parseNemesisKinds(text: string): NemesisKind[] {
   const kinds = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -111,6 +114,9 @@ export class Nemesis {
       case 'partition':
         await this.partition();
         return;
+      case 'stale-leader':
+        await this.staleLeader();
+        return;
       case 'delay':
       case 'loss': {
         const delayMs = kind === 'delay' ? this.prng.int(50, 300) : 0;
@@ -162,6 +168,36 @@ export class Nemesis {
     this.heal = async () => {
       cluster.links.healAll();
       this.record('heal', 'partition', 'every link open');
+    };
+  }
+
+  /**
+   * Isolates the leader and stops it, so its own timers cannot depose it; once the others have
+   * had time to elect a new leader and write, resumes it while it is still cut off. Until its
+   * own election timeout runs out it believes it leads: a read it answers from its own state
+   * without confirming leadership is stale. The heal opens every link.
+   */
+  private async staleLeader(): Promise<void> {
+    const cluster = this.cluster;
+    const leader = await this.findLeader();
+    if (leader === undefined) {
+      this.record('inject', 'stale-leader', 'no leader found; nothing injected');
+      return;
+    }
+    for (const b of cluster.nodes) {
+      if (b.index === leader) continue;
+      cluster.links.set(leader, b.index, { ...OPEN, cut: true });
+      cluster.links.set(b.index, leader, { ...OPEN, cut: true });
+    }
+    cluster.pause(leader);
+    const id = cluster.nodes[leader]!.id;
+    this.record('inject', 'stale-leader', `${id} cut off from every node and SIGSTOPped`);
+    await this.sleepUntil(this.now() + STALE_LEADER_PAUSE_MS);
+    cluster.resume(leader);
+    this.record('inject', 'stale-leader', `SIGCONT ${id}, still cut off`);
+    this.heal = async () => {
+      cluster.links.healAll();
+      this.record('heal', 'stale-leader', 'every link open');
     };
   }
 
