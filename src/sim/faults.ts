@@ -1,7 +1,8 @@
 // The chaos schedule: at random moments it partitions the network (symmetric splits, one-way
 // links, an isolated node), makes links lossy, duplicating or slow, freezes a node for a while
-// (timers and inbound messages wait, as in a long GC pause), transfers leadership, and crashes nodes (dropping
-// unsynced writes, sometimes tearing the last one) to restart them later. heal() then restores a
+// (timers and inbound messages wait, as in a long GC pause), transfers leadership, replays old
+// messages (stale replies from earlier terms), and crashes nodes (dropping unsynced writes,
+// sometimes tearing the last one) to restart them later. heal() then restores a
 // quorum so the run can demand progress.
 
 import { assert } from '../lib/assert.js';
@@ -10,6 +11,7 @@ import type { Message } from '../raft/types.js';
 import type { StateMachine } from '../replica/ports.js';
 import type { SimClock } from './clock.js';
 import type { SimCluster } from './cluster.js';
+import { STALE_ACK_DRILL_MS, StaleAckDrill } from './drills.js';
 import { CALM_NETWORK } from './network.js';
 import type { SimNetwork } from './network.js';
 import type { Trace } from './trace.js';
@@ -22,19 +24,33 @@ export interface FaultOptions {
   restartMaxMs: number;
   /** Probability weights of each fault; 0 disables one. */
   weights: Readonly<Record<FaultKind, number>>;
+  /** Per run of 5 or more nodes, the chance that one stale-ack drill (drills.ts) interrupts the chaos. */
+  staleAckDrillProbability: number;
 }
 
-export type FaultKind = 'partition' | 'oneWay' | 'isolate' | 'lossy' | 'slowLink' | 'pause' | 'transfer' | 'crash' | 'heal';
+export type FaultKind = 'partition' | 'oneWay' | 'isolate' | 'lossy' | 'slowLink' | 'pause' | 'transfer' | 'replay' | 'crash' | 'heal';
+
+/** A replay fault re-delivers up to this many old messages to one node (often the leader). */
+const REPLAY_MESSAGES_MAX = 16;
+const REPLAY_DELAY_MAX_MS = 50;
 
 export const DEFAULT_FAULTS: FaultOptions = {
   meanGapMs: 150,
   restartMinMs: 20,
   restartMaxMs: 600,
-  weights: { partition: 3, oneWay: 2, isolate: 2, lossy: 2, slowLink: 1, pause: 2, transfer: 1, crash: 3, heal: 3 },
+  weights: { partition: 3, oneWay: 2, isolate: 2, lossy: 2, slowLink: 1, pause: 2, transfer: 1, replay: 2, crash: 3, heal: 3 },
+  staleAckDrillProbability: 0.25,
 };
+
+/** A drill starts this long into the chaos (random in the range), so a leader exists and has a log. */
+const DRILL_START_MIN_MS = 100;
+const DRILL_START_MAX_MS = 500;
 
 export class FaultInjector<S extends StateMachine> {
   private active = false;
+  /** Random faults wait while a drill runs. */
+  private drillUntilMs = 0;
+  private readonly drill: StaleAckDrill<S>;
   faultsInjected = 0;
 
   constructor(
@@ -44,14 +60,24 @@ export class FaultInjector<S extends StateMachine> {
     private readonly trace: Trace,
     private readonly clock: SimClock,
     private readonly options: FaultOptions,
+    drillWrite: (nowMs: number) => Uint8Array,
   ) {
     assert(options.meanGapMs > 0, 'meanGapMs must be positive');
+    this.drill = new StaleAckDrill(cluster, network, trace, clock, drillWrite);
   }
 
   /** Injects faults until stop(). */
   start(): void {
     this.active = true;
     this.scheduleNext();
+    if (this.cluster.ids.length >= 5 && this.prng.chance(this.options.staleAckDrillProbability)) {
+      this.clock.setTimer(this.prng.int(DRILL_START_MIN_MS, DRILL_START_MAX_MS), () => this.startDrill());
+    }
+  }
+
+  private startDrill(): void {
+    if (!this.active) return;
+    if (this.drill.start()) this.drillUntilMs = this.clock.monotonicMs() + STALE_ACK_DRILL_MS;
   }
 
   stop(): void {
@@ -80,7 +106,7 @@ export class FaultInjector<S extends StateMachine> {
     const gapMs = this.prng.int(1, 2 * this.options.meanGapMs);
     this.clock.setTimer(gapMs, () => {
       if (!this.active) return;
-      this.inject(this.pickKind());
+      if (this.clock.monotonicMs() >= this.drillUntilMs) this.inject(this.pickKind());
       this.scheduleNext();
     });
   }
@@ -150,6 +176,12 @@ export class FaultInjector<S extends StateMachine> {
       }
       case 'transfer':
         return this.transfer(now);
+      case 'replay': {
+        const to = this.leaderFirst(shuffle([...ids], this.prng))[0] as string;
+        const replayed = this.network.replayOld(to, this.prng.int(1, REPLAY_MESSAGES_MAX), REPLAY_DELAY_MAX_MS);
+        this.trace.add(now, `FAULT replay ${replayed} old messages to ${to}`, true);
+        return;
+      }
       case 'crash':
         return this.crashOne(now);
       case 'heal':

@@ -1,7 +1,9 @@
 // The safety checkers. They watch every replica through its observer hooks (what was synced,
 // applied, restored, compacted; role changes) and keep global records, so each check is O(1) per
 // event: Election Safety, Log Matching, Leader Completeness, State Machine Safety, durability of
-// a node's own synced log across a crash, and identical state at equal applied index. The first
+// a node's own synced log across a crash, and identical state at equal applied index. Commit
+// safety: every index a node counts as committed holds the entry first reported committed there,
+// and a leader's new commit index is held by a majority of the voters' durable logs. The first
 // violation is kept; the run stops on it and prints the trace.
 
 import type { Reply } from '../lib/reply.js';
@@ -36,7 +38,7 @@ export class InvariantChecker implements ReplicaObserver {
   private readonly stateAt = new Map<number, string>(); // applied index -> state fingerprint
   private readonly shadows = new Map<string, ShadowLog>();
   private readonly commitPoints = new Map<number, CommitPoint>(); // index -> the first report of it as committed
-  private commitPointsUpTo = 0;
+  private readonly commitCheckedUpTo = new Map<string, number>(); // per node: its commit indexes checked so far
   private maxCommittedIndexValue = 0;
   normalEntriesApplied = 0;
   snapshotsRestored = 0;
@@ -47,6 +49,8 @@ export class InvariantChecker implements ReplicaObserver {
     private readonly trace: Trace,
     private readonly nowMs: () => number,
     private readonly describe: (entry: Entry) => string,
+    /** The voters a leader's commit must be replicated to (the cluster's fixed membership). */
+    private readonly voters: () => readonly string[],
   ) {}
 
   maxCommittedIndex(): number {
@@ -86,8 +90,10 @@ export class InvariantChecker implements ReplicaObserver {
       if (hs.term === shadow.hardState.term && shadow.hardState.votedFor !== null && hs.votedFor !== shadow.hardState.votedFor) {
         this.fail(`${id} changed its vote in term ${hs.term} from ${shadow.hardState.votedFor} to ${hs.votedFor}`);
       }
+      const commitBefore = shadow.hardState.commitIndex;
       shadow.hardState = { ...hs };
       this.recordCommitPoints(id, shadow, hs.term, hs.commitIndex);
+      if (hs.commitIndex > commitBefore && this.leadersByTerm.get(hs.term) === id) this.checkLeaderCommit(id, shadow, hs.term, hs.commitIndex);
     }
     if (ready.entries.length > 0 || hs !== null) {
       this.trace.add(this.nowMs(), () => `${id} synced ${describeRange(ready.entries)}${hs === null ? '' : ` term=${hs.term} vote=${hs.votedFor} commit=${hs.commitIndex}`}`);
@@ -121,9 +127,14 @@ export class InvariantChecker implements ReplicaObserver {
     }
   }
 
-  /** `id` holds commitIndex in `term`: its entries up to there were committed in `term` or before. */
+  /**
+   * `id` holds commitIndex in `term`: its entries up to there were committed in `term` or before,
+   * and each must be the entry first reported committed at its index (a follower that commits a
+   * stale tail it never matched with the leader fails here, before it applies anything).
+   */
   private recordCommitPoints(id: string, shadow: ShadowLog, term: number, commitIndex: number): void {
-    for (let index = Math.max(this.commitPointsUpTo, shadow.snapshotIndex) + 1; index <= commitIndex; index++) {
+    const from = Math.max(this.commitCheckedUpTo.get(id) ?? 0, shadow.snapshotIndex) + 1;
+    for (let index = from; index <= commitIndex; index++) {
       const entryTerm = shadow.termAt(index);
       if (entryTerm === undefined) {
         this.fail(`${id} reports commit index ${commitIndex} in term ${term} but its log ends at ${shadow.lastIndex()}`);
@@ -134,9 +145,28 @@ export class InvariantChecker implements ReplicaObserver {
         this.fail(`State Machine Safety: ${id} counts ${index}@${entryTerm} as committed but ${index}@${known.term} was applied`);
         return;
       }
-      this.commitPoints.set(index, { entryTerm, termBound: term });
+      const point = this.commitPoints.get(index);
+      if (point === undefined) this.commitPoints.set(index, { entryTerm, termBound: term });
+      else if (point.entryTerm !== entryTerm) {
+        this.fail(`Commit safety: ${id} counts ${index}@${entryTerm} as committed in term ${term} but ${index}@${point.entryTerm} was committed by term ${point.termBound}`);
+        return;
+      }
     }
-    this.commitPointsUpTo = Math.max(this.commitPointsUpTo, commitIndex);
+    this.commitCheckedUpTo.set(id, Math.max(this.commitCheckedUpTo.get(id) ?? 0, commitIndex));
+  }
+
+  /** A leader's new commit index must be durable on a majority of voters (a snapshot covering it counts). */
+  private checkLeaderCommit(id: string, shadow: ShadowLog, term: number, commitIndex: number): void {
+    if (commitIndex <= shadow.snapshotIndex) return;
+    const entryTerm = shadow.termAt(commitIndex);
+    const voters = this.voters();
+    const holders = voters.filter((voter) => {
+      const other = this.shadows.get(voter);
+      return other !== undefined && (other.snapshotIndex >= commitIndex || other.termAt(commitIndex) === entryTerm);
+    });
+    if (holders.length * 2 <= voters.length) {
+      this.fail(`Commit safety: leader ${id} committed ${commitIndex}@${entryTerm} in term ${term}, but only ${holders.join(',') || 'no node'} of ${voters.length} voters hold it durably`);
+    }
   }
 
   restored(id: string, snapshot: Snapshot): void {
@@ -168,6 +198,7 @@ export class InvariantChecker implements ReplicaObserver {
     for (const entry of entries) this.appendEntry(id, after, entry);
     if (before !== undefined) this.compareRestart(id, before, after);
     this.shadows.set(id, after);
+    this.commitCheckedUpTo.set(id, snapshot.meta.index); // the commit index is volatile: it is reported again
     this.appliedIndex.set(id, snapshot.meta.index);
     if (snapshot.meta.index > 0) this.checkSnapshot(id, snapshot);
   }

@@ -1,6 +1,9 @@
 // SimNetwork: delivers Transport messages between simulated nodes with per-link delay, loss,
 // duplication and reordering (random delays), symmetric and one-way partitions, and nodes cut off
-// from all. Every message is structured-cloned, so no object is ever shared between nodes.
+// from all. Every message is structured-cloned, so no object is ever shared between nodes. A
+// bounded sample of each node's past inbound messages (reservoir sampling over the whole run) lets
+// the fault schedule replay old ones: a network may deliver any message again, arbitrarily late,
+// so replies from terms long gone reach a leader of a new term.
 
 import { assert } from '../lib/assert.js';
 import type { Prng } from '../lib/prng.js';
@@ -18,6 +21,11 @@ export interface LinkFaults {
 /** The most a duplicate can lag behind its original. */
 const LATE_DUPLICATE_MAX_MS = 1_500;
 
+/** Sent messages kept for replay per destination: a uniform sample of everything sent to it so far. */
+const REPLAY_SAMPLE_PER_NODE = 64;
+/** Messages kept while recording one destination's traffic for a drill. */
+const RECORDED_MAX = 512;
+
 export const CALM_NETWORK: LinkFaults = { delayMinMs: 1, delayMaxMs: 5, lossProbability: 0, duplicateProbability: 0 };
 
 export interface NetworkStats {
@@ -25,6 +33,13 @@ export interface NetworkStats {
   delivered: number;
   dropped: number;
   duplicated: number;
+  replayed: number;
+}
+
+export interface SentMessage<M> {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly message: M;
 }
 
 interface Endpoint<M> {
@@ -40,7 +55,10 @@ export class SimNetwork<M> {
   private readonly linkFaults = new Map<string, LinkFaults>();
   private defaults: LinkFaults = { ...CALM_NETWORK };
   private inFlight = 0;
-  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
+  private readonly samples = new Map<NodeId, { seen: number; kept: SentMessage<M>[] }>(); // by destination
+  private recordingTo: NodeId | null = null;
+  private recorded: SentMessage<M>[] = [];
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, replayed: 0 };
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -130,12 +148,52 @@ export class SimNetwork<M> {
     this.linkFaults.clear();
   }
 
+  /**
+   * Delivers `count` messages sent to `to` at any earlier time (a uniform sample) once more, each
+   * within `delayMaxMs`; partitions still apply at delivery. Returns how many were replayed.
+   */
+  replayOld(to: NodeId, count: number, delayMaxMs: number): number {
+    return this.replay(this.samples.get(to)?.kept ?? [], count, delayMaxMs);
+  }
+
+  /** Keeps (up to a bound) every message sent to `to` from now on, for a drill to replay later. */
+  startRecording(to: NodeId): void {
+    this.recordingTo = to;
+    this.recorded = [];
+  }
+
+  /** Stops recording and returns what was recorded. */
+  takeRecorded(): SentMessage<M>[] {
+    const recorded = this.recorded;
+    this.recordingTo = null;
+    this.recorded = [];
+    return recorded;
+  }
+
+  /** Delivers `count` random picks of `messages` once more, each within `delayMaxMs` (partitions apply). */
+  replay(messages: readonly SentMessage<M>[], count: number, delayMaxMs: number): number {
+    assert(count >= 0 && count <= RECORDED_MAX, 'replay count is bounded');
+    assert(delayMaxMs >= 0, 'replay delay must not be negative');
+    let replayed = 0;
+    for (let i = 0; i < count && messages.length > 0 && this.inFlight < this.maxInFlightMessages; i++) {
+      const old = this.prng.pick(messages);
+      const copy = structuredClone(old.message);
+      this.inFlight++;
+      this.stats.replayed++;
+      replayed++;
+      this.trace.add(this.scheduler.nowMs(), () => `net ${old.from}->${old.to} REPLAY ${this.describe(copy)}`);
+      this.scheduler.schedule(this.prng.int(0, delayMaxMs), 'net', () => this.deliver(old.from, old.to, copy));
+    }
+    return replayed;
+  }
+
   isBlocked(from: NodeId, to: NodeId): boolean {
     return this.blocked.has(`${from}>${to}`);
   }
 
   private send(from: NodeId, to: NodeId, message: M): void {
     this.stats.sent++;
+    this.remember(from, to, message);
     const faults = this.linkFaults.get(`${from}>${to}`) ?? this.defaults;
     if (this.isBlocked(from, to) || this.prng.chance(faults.lossProbability)) {
       this.stats.dropped++;
@@ -157,6 +215,23 @@ export class SimNetwork<M> {
       this.inFlight++;
       this.scheduler.schedule(delayMs, 'net', () => this.deliver(from, to, copy));
     }
+  }
+
+  /** Reservoir sampling (Algorithm R): every message sent to `to` is equally likely to be kept. */
+  private remember(from: NodeId, to: NodeId, message: M): void {
+    if (to === this.recordingTo && this.recorded.length < RECORDED_MAX) this.recorded.push({ from, to, message: structuredClone(message) });
+    let sample = this.samples.get(to);
+    if (sample === undefined) {
+      sample = { seen: 0, kept: [] };
+      this.samples.set(to, sample);
+    }
+    sample.seen++;
+    if (sample.kept.length < REPLAY_SAMPLE_PER_NODE) {
+      sample.kept.push({ from, to, message: structuredClone(message) });
+      return;
+    }
+    const slot = this.prng.int(0, sample.seen - 1);
+    if (slot < REPLAY_SAMPLE_PER_NODE) sample.kept[slot] = { from, to, message: structuredClone(message) };
   }
 
   private deliver(from: NodeId, to: NodeId, message: M): void {

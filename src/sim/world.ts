@@ -19,6 +19,8 @@ import { Workload } from './workload.js';
 
 /** Simulated ms between sweeps of every node's status and state. */
 const SWEEP_EVERY_MS = 10;
+/** The key of the fault drills' own writes; no client reads or writes it. */
+const DRILL_KEY = 'sim-drill';
 
 export class SimWorld<S extends StateMachine> {
   readonly scheduler = new Scheduler();
@@ -46,7 +48,7 @@ export class SimWorld<S extends StateMachine> {
     const replicaOptions = varyFlowControl(options.replica, root);
     this.flowControl = `batches of ${replicaOptions.raft.maxBatchEntries} entries, ${replicaOptions.raft.maxInflightMessages} in flight`;
     const ids = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
-    this.checker = new InvariantChecker(this.trace, () => scheduler.nowMs(), (entry) => describeEntry(entry, setup.model.describe));
+    this.checker = new InvariantChecker(this.trace, () => scheduler.nowMs(), (entry) => describeEntry(entry, setup.model.describe), () => ids);
     this.cluster = new SimCluster(ids, scheduler, this.network, new Prng(root.nextUint32()), this.trace, {
       createStateMachine: () => setup.model.createStateMachine(),
       createNode: setup.createNode,
@@ -59,7 +61,8 @@ export class SimWorld<S extends StateMachine> {
     this.recorder = new HistoryRecorder(() => scheduler.nowMs(), maxOperations);
     const reportBug = (message: string): void => this.checker.fail(message);
     this.workload = new Workload(this.cluster, setup.model, this.recorder, new Prng(root.nextUint32()), this.trace, this.harnessClock, options.workload, reportBug);
-    this.faults = new FaultInjector(this.cluster, this.network, new Prng(root.nextUint32()), this.trace, this.harnessClock, options.faults);
+    const drillWrite = (nowMs: number): Uint8Array => setup.model.encode({ kind: 'write', key: DRILL_KEY, value: 'drill' }, nowMs);
+    this.faults = new FaultInjector(this.cluster, this.network, new Prng(root.nextUint32()), this.trace, this.harnessClock, options.faults, drillWrite);
     this.healPrng = new Prng(root.nextUint32());
   }
 
