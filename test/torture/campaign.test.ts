@@ -1,5 +1,5 @@
 // A short torture campaign in `npm test`: 5 real node processes, 8 clients, about 40 s of kills,
-// pauses, partitions, delay and loss, then the history must be linearizable with no acknowledged
+// pauses, partitions, delay, loss and stale leaders, then the history must be linearizable with no acknowledged
 // increment or write lost. Set TORTURE_SEED to replay another schedule. Everything it starts and
 // every temp dir is removed, pass or fail.
 import assert from 'node:assert/strict';
@@ -19,7 +19,7 @@ test(`torture campaign (seed ${seed}): linearizable, nothing lost`, { timeout: 2
       nodes: 5,
       clients: 8,
       seed,
-      nemesis: ['kill', 'pause', 'partition', 'delay', 'loss'],
+      nemesis: ['kill', 'pause', 'partition', 'delay', 'loss', 'stale-leader'],
       outDir,
       timing: { faultMinMs: 2_500, faultMaxMs: 4_500, calmMs: 1_500 },
     });
