@@ -6,7 +6,6 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assert } from '../src/lib/assert.js';
@@ -14,6 +13,7 @@ import { CairnError } from '../src/lib/errors.js';
 import type { Prng } from '../src/lib/prng.js';
 import { LinkTable } from './links.js';
 import { LinkProxy } from './proxy.js';
+import { freePort } from '../test/support/free-port.js';
 
 const root = new URL('../', import.meta.url).pathname;
 /** A node that has not printed its ready line by then failed to start. */
@@ -34,14 +34,6 @@ export interface TortureNode {
   stderr: string;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert(address !== null && typeof address === 'object', 'no port');
-  return address.port;
-}
 
 export class TortureCluster {
   private constructor(
@@ -161,3 +153,5 @@ export class TortureCluster {
     await rm(this.base, { recursive: true, force: true });
   }
 }
+
+export { freePort };

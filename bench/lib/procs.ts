@@ -4,22 +4,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assert } from '../../src/lib/assert.js';
+import { freePort } from '../../test/support/free-port.js';
 
 const outputTailChars = 20_000;
 const pollIntervalMs = 20;
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address !== 'object') throw new Error('no free port');
-  return address.port;
-}
 
 /** Polls `probe` until it returns a value; throws after `timeoutMs` (never sleeps blindly). */
 export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
@@ -101,3 +93,5 @@ export function cpuSeconds(pid: number): number {
   assert(Number.isFinite(ticks), `unreadable /proc/${pid}/stat`);
   return ticks / clockTicksPerSecond;
 }
+
+export { freePort };

@@ -3,10 +3,11 @@
 // for conditions with a deadline instead of sleeping.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplyParser, type ServerReply } from '../../src/resp/reply-parser.js';
+import { freePort } from '../support/free-port.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -20,14 +21,6 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
   }
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address !== 'object') throw new Error('no port');
-  return address.port;
-}
 
 export interface RunningProcess {
   readonly port: number;
@@ -216,3 +209,5 @@ export function show(reply: ServerReply): unknown {
     case 'map': return Object.fromEntries(reply.entries.map(([k, v]) => [String(show(k)), show(v)]));
   }
 }
+
+export { freePort };
