@@ -12,11 +12,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { main as serverMain } from '../src/cli/server.js';
+import { freePort } from '../test/support/free-port.js';
 
 interface Result {
   readonly rps: number;
@@ -38,15 +39,6 @@ const pipelines = [1, 16] as const;
 const tests = ['SET', 'GET'] as const;
 const startTimeoutMs = 30_000;
 const warmupRequests = 50_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address !== 'object') throw new Error('no free port');
-  return address.port;
-}
 
 async function accepting(port: number): Promise<boolean> {
   return new Promise((resolve) => {
