@@ -6,11 +6,15 @@ import { parseArgs } from 'node:util';
 import { isCairnError } from '../lib/errors.js';
 import { applySetting, defaultSettings, loadConfigText, type ServerSettings } from '../server/config.js';
 import { cairnVersion, startNode } from '../runtime/server-main.js';
+import { runClusterNode, wantsClusterNode } from '../runtime/cluster-process.js';
 
 const usage = `usage: cairn server [--port PORT] [--dir DIR] [--host HOST] [--fsync always|everysec|no]
-                    [--requirepass PASSWORD] [--config FILE]`;
+                    [--requirepass PASSWORD] [--config FILE]
+       cairn server --id ID [--peers ID=HOST:PORT,...] ...   a replicated node (cairn server --id ID --help)`;
 
 export async function main(args: string[]): Promise<number> {
+  // --id or --peers: a replicated node (docs/CLUSTER.md); otherwise the single-node store.
+  if (wantsClusterNode(args)) return runClusterNode(args);
   if (args.includes('--help') || args.includes('-h')) {
     console.log(usage);
     return 0;

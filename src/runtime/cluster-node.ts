@@ -15,6 +15,7 @@ import { KvMachine } from '../replica/kv-machine.js';
 import { RaftStorage } from '../replica/raft-storage.js';
 import { Replica } from '../replica/replica.js';
 import { CLUSTER_COMMAND_METAS } from '../server/cluster-commands.js';
+import { replicationFields } from '../server/cluster-info.js';
 import { ClusterMetrics } from '../server/cluster-metrics.js';
 import { ClusterTopology, type RaftView } from '../server/cluster-topology.js';
 import type { ServerSettings } from '../server/config.js';
@@ -137,6 +138,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     server = await CairnServer.listen({
       backend: new WriteCoalescer(backend),
       dataCommands: [...KV_COMMANDS.values(), ...CLUSTER_COMMAND_METAS],
+      replicationInfo: () => replicationFields(topology),
       settings,
       clock,
       version: cairnVersion,

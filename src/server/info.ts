@@ -17,6 +17,8 @@ export interface InfoSource {
   readonly stats: ServerStats;
   keyspace(): { readonly keys: number; readonly expires?: number };
   persistence(): InfoFields;
+  /** The replication section's fields when the backend replicates (a Raft cluster). */
+  replication?(): InfoFields;
 }
 
 export interface ServerStats {
@@ -70,7 +72,7 @@ function fieldsOf(source: InfoSource, name: SectionName): InfoFields {
       ['total_net_output_bytes', source.stats.netOutputBytes],
       ['rejected_connections', source.stats.connectionsRejected],
     ];
-    case 'replication': return [['role', 'master'], ['connected_slaves', 0], ['master_failover_state', 'no-failover']];
+    case 'replication': return source.replication?.() ?? [['role', 'master'], ['connected_slaves', 0], ['master_failover_state', 'no-failover']];
     case 'keyspace': return keyspaceFields(source);
   }
 }

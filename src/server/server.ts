@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import type { Clock } from '../io/clock.js';
-import type { Backend } from './backend.js';
+import type { Backend, InfoFields } from './backend.js';
 import { CommandTable, type CommandMeta } from './command-table.js';
 import type { ServerSettings } from './config.js';
 import { Connection } from './connection.js';
@@ -24,6 +24,8 @@ export interface ServerOptions {
   readonly clock: Clock;
   readonly version: string;
   readonly configFile?: string;
+  /** INFO replication fields; a single node reports itself as a master without replicas. */
+  readonly replicationInfo?: () => InfoFields;
 }
 
 const maxClientsReached = Buffer.from('-ERR max number of clients reached\r\n');
@@ -103,6 +105,7 @@ export class CairnServer implements ServerContext {
         stats: this.stats,
         keyspace: () => this.backend.keyspace(),
         persistence: () => this.backend.persistenceInfo(),
+        ...(this.options.replicationInfo === undefined ? {} : { replication: this.options.replicationInfo }),
       },
       sections,
     );

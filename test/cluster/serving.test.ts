@@ -184,3 +184,21 @@ test('GET /health is 200 on every node and /metrics has the Raft gauges and the 
   assert.match(text, /^cairn_data_bytes [1-9]\d*$/m);
   assert.equal((await fetch(`http://127.0.0.1:${leader.httpPort}/nope`)).status, 404);
 });
+
+test('INFO replication: the leader is the master with two replicas, followers name it', async () => {
+  const leader = cluster.nodes[await cluster.leader()]!;
+  const fields = async (port: number): Promise<Record<string, string>> => {
+    const text = show(await call(port, 'INFO', 'replication')) as string;
+    return Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+  };
+  const onLeader = await fields(leader.port);
+  assert.equal(onLeader.role, 'master');
+  assert.equal(onLeader.connected_slaves, '2');
+  assert.match(onLeader.slave0 ?? '', /^ip=127\.0\.0\.1,port=\d+,state=online,offset=\d+,lag=\d+$/);
+  for (const node of cluster.nodes.filter((n) => n !== leader)) {
+    const onFollower = await fields(node.port);
+    assert.equal(onFollower.role, 'slave');
+    assert.equal(onFollower.master_port, String(leader.port));
+    assert.equal(onFollower.master_link_status, 'up');
+  }
+});
