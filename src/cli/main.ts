@@ -4,7 +4,9 @@
 const usage = `usage: cairn <command> [options]
 
 commands:
-  server   run one node: cairn server --port 7001 --dir ./data [--fsync always|everysec|no]
+  local-cluster  three nodes on 127.0.0.1:7001-7003, data in ./data (what npm start runs)
+  server   run one node: cairn server --port 7001 --dir ./data [--id n1 --peers n1=host:port,...]
+  status   role, term, leader, commit/applied index and lag of each node
   cli      interactive client: cairn cli [-h HOST] [-p PORT] [-a PASSWORD] [command args...]
   check    verify a data directory offline: cairn check DIR [--repair]
   help     this text
@@ -14,7 +16,9 @@ Run 'cairn <command> --help' for a command's options.`;
 type SubcommandMain = (args: string[]) => Promise<number>;
 
 const subcommands: Record<string, () => Promise<SubcommandMain>> = {
+  'local-cluster': async () => (await import('./local-cluster.js')).main,
   server: async () => (await import('./server.js')).main,
+  status: async () => (await import('../runtime/cluster-status.js')).main,
   cli: async () => (await import('./client.js')).main,
   check: async () => (await import('./check.js')).main,
 };

@@ -14,7 +14,7 @@ function cairn(args: string[], input?: string): ReturnType<typeof spawnSync> {
 test('cairn help lists every subcommand and exits 0', () => {
   const result = cairn(['help']);
   assert.equal(result.status, 0);
-  for (const name of ['server', 'cli', 'check']) assert.match(String(result.stdout), new RegExp(`^  ${name} `, 'm'));
+  for (const name of ['local-cluster', 'server', 'status', 'cli', 'check']) assert.match(String(result.stdout), new RegExp(`^  ${name} `, 'm'));
 });
 
 test('cairn with no command prints usage and exits 2', () => {
