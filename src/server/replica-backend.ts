@@ -16,7 +16,7 @@ import type { Replica } from '../replica/replica.js';
 import { refuseAsRead } from '../store/kv-machine.js';
 import type { Backend, InfoFields, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
-import { ClusterExpiry } from './cluster-expiry.js';
+import { ActiveExpiry } from '../store/active-expiry.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { encodeRelayResult, LeaderRelay, type RelayOutcome } from './cluster-relay.js';
 import type { ClusterTopology } from './cluster-topology.js';
@@ -42,14 +42,20 @@ const retry: RelayOutcome = Object.freeze({ kind: 'retry' });
 
 export class ReplicaBackend implements Backend {
   private readonly relay: LeaderRelay;
-  private readonly expiry: ClusterExpiry;
+  private readonly expiry: ActiveExpiry;
   private lastStampMs = 0;
   /** Resolved and replaced whenever the role or the known leader changes. */
   private leaderChange: { promise: Promise<void>; resolve: () => void };
 
   constructor(private readonly options: ReplicaBackendOptions) {
     this.relay = new LeaderRelay(options.topology, options.password, options.relayConnectTimeoutMs);
-    this.expiry = new ClusterExpiry(options.clock, () => options.machine.state, () => this.isLeader(), (entry) => this.write(entry));
+    this.expiry = new ActiveExpiry({
+      clock: options.clock,
+      state: () => options.machine.state,
+      shouldRun: () => this.isLeader(),
+      write: (request) => this.write({ commands: request.commands, watches: [] }),
+      onWriteFailure: 'retry',
+    });
     this.leaderChange = newSignal();
     this.expiry.start();
   }

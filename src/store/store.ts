@@ -106,7 +106,7 @@ export class Store {
     const policy = options.fsync ?? 'always';
     this.periodicSync = policy === 'everysec' ? new PeriodicSync(options.clock, () => this.syncLog(), (e) => this.fail(e)) : null;
     this.periodicSync?.start();
-    this.expiry = options.activeExpiry === false ? null : new ActiveExpiry(options.clock, state, (request) => this.write(request));
+    this.expiry = options.activeExpiry === false ? null : new ActiveExpiry({ clock: options.clock, state: () => state, write: (request) => this.write(request), onWriteFailure: 'stop' });
     this.expiry?.start();
   }
 
