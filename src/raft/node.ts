@@ -46,6 +46,8 @@ export class RaftNode implements RaftNodeApi {
   /** The latest snapshot (what a leader sends to a follower that is too far behind). */
   private snapshot: Snapshot;
 
+  /** Ticks since this node started: the clock leader leases are measured on. */
+  private nowTicks = 0;
   private electionElapsedTicks = 0;
   private heartbeatElapsedTicks = 0;
   private randomizedElectionTimeoutTicks = 0;
@@ -124,6 +126,7 @@ export class RaftNode implements RaftNodeApi {
   // ---------------------------------------------------------------- time
 
   tick(): void {
+    this.nowTicks++;
     if (this.role === 'leader') this.tickLeader();
     else this.tickElection();
   }
@@ -446,8 +449,8 @@ export class RaftNode implements RaftNodeApi {
   }
 
   private broadcastHeartbeat(): void {
-    this.reads.roundPending = false;
-    this.replicator.broadcastHeartbeat(this.reads.seq);
+    const seq = this.reads.broadcastSeq(this.s.leaseBasedReads);
+    this.replicator.broadcastHeartbeat(seq, this.nowTicks);
   }
 
   private handleAppendResponse(m: AppendResponseMessage): void {
@@ -520,13 +523,26 @@ export class RaftNode implements RaftNodeApi {
     return null;
   }
 
-  /** Answers the reads whose heartbeat round a majority acknowledged (or at once under a lease). */
+  /** Answers the reads whose heartbeat round a majority acknowledged (or at once under a valid lease). */
   private confirmReads(): void {
     const voters = this.members.current().voters;
     if (voters.length === 0) return;
-    const lease = this.s.leaseBasedReads && this.s.checkQuorum;
+    const lease = this.leaseValid(voters);
     const confirmed = this.reads.takeConfirmed((seq) => lease || this.replicator.roundAcked(voters, seq));
     for (const read of confirmed) this.answerRead(read, read.index);
+  }
+
+  /**
+   * Leader lease (docs/RAFT.md): a majority acknowledged a heartbeat sent fewer than
+   * electionTimeoutTicks - margin ticks ago, and each of them refuses votes for an election timeout
+   * after receiving it, so no other leader can exist yet. Never during a transfer: TimeoutNow
+   * makes the target campaign through the voters' lease.
+   */
+  private leaseValid(voters: readonly NodeId[]): boolean {
+    if (!this.s.leaseBasedReads || !this.s.checkQuorum || this.transferTarget !== null) return false;
+    const t = this.s.electionTimeoutTicks;
+    const leaseTicks = t - Math.ceil(t / 4); // margin: tick granularity on both sides and clock drift
+    return this.replicator.leaseValid(voters, this.nowTicks, leaseTicks);
   }
 
   private answerRead(read: PendingRead, index: number): void {

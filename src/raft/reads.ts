@@ -58,6 +58,16 @@ export class ReadQueue {
     for (const read of waiting) this.startRound(read.requestId, read.from, index);
   }
 
+  /**
+   * The round number the next heartbeat broadcast carries; with `fresh` (leases) it is one no earlier
+   * broadcast carried, so an acknowledgement names exactly the broadcast (and tick) it answers.
+   */
+  broadcastSeq(fresh: boolean): number {
+    if (fresh && !this.roundPending) this.seq++;
+    this.roundPending = false;
+    return this.seq;
+  }
+
   /** Removes and returns the reads whose round `isAcked` says a majority confirmed. */
   takeConfirmed(isAcked: (seq: number) => boolean): PendingRead[] {
     let count = 0;

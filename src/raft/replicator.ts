@@ -26,8 +26,15 @@ export interface ReplicationContext {
   send(message: Outgoing): void;
 }
 
+/** Heartbeat rounds whose send tick the lease remembers (older acknowledgements are not credited). */
+const MAX_LEASE_ROUNDS = 64;
+
 export class Replicator {
   private readonly progress = new Map<NodeId, Progress>();
+  /** Lease: the first tick at which each recent heartbeat round was sent, ascending by seq. */
+  private sentRounds: { seq: number; sentTick: number }[] = [];
+  /** Lease: per peer, the latest send tick of a heartbeat round it acknowledged in this term. */
+  private readonly ackedSentTick = new Map<NodeId, number>();
 
   constructor(private readonly ctx: ReplicationContext) {}
 
@@ -44,6 +51,8 @@ export class Replicator {
 
   clear(): void {
     this.progress.clear();
+    this.sentRounds = [];
+    this.ackedSentTick.clear();
   }
 
   matchIndex(id: NodeId): number {
@@ -71,6 +80,20 @@ export class Replicator {
     return hasQuorum(voters, (id) => id === this.ctx.id || (this.progress.get(id)?.readSeqAcked ?? 0) >= seq);
   }
 
+  /**
+   * Leader lease: did a majority of voters (the leader included) acknowledge a heartbeat round sent
+   * fewer than `leaseTicks` ticks before `nowTicks`? Measured from the send, never the receipt.
+   */
+  leaseValid(voters: readonly NodeId[], nowTicks: number, leaseTicks: number): boolean {
+    assert(leaseTicks > 0, 'replicator: lease must be positive');
+    if (voters.length === 0) return false;
+    return hasQuorum(voters, (id) => {
+      if (id === this.ctx.id) return true;
+      const sentTick = this.ackedSentTick.get(id);
+      return sentTick !== undefined && nowTicks - sentTick < leaseTicks;
+    });
+  }
+
   /** Sends what flow control allows to every peer (an empty append too when announcing commit). */
   broadcastAppends(sendIfEmpty: boolean): void {
     for (const pr of this.progress.values()) this.sendAppends(pr, sendIfEmpty);
@@ -82,7 +105,14 @@ export class Replicator {
     if (pr !== undefined) this.sendAppends(pr, true);
   }
 
-  broadcastHeartbeat(readSeq: number): void {
+  broadcastHeartbeat(readSeq: number, nowTicks: number): void {
+    const last = this.sentRounds[this.sentRounds.length - 1];
+    assert(last === undefined || last.seq <= readSeq, 'replicator: heartbeat rounds go backwards');
+    // The first send of a round is what an acknowledgement of it proves (a later resend would overstate).
+    if (last === undefined || last.seq < readSeq) {
+      this.sentRounds.push({ seq: readSeq, sentTick: nowTicks });
+      if (this.sentRounds.length > MAX_LEASE_ROUNDS) this.sentRounds.shift();
+    }
     const commitIndex = this.ctx.log.commitIndex;
     for (const pr of this.progress.values()) {
       // Never more than the peer is known to match: it must not commit what it may not have.
@@ -122,6 +152,10 @@ export class Replicator {
     pr.probeSent = false;
     pr.freeOneIfFull();
     if (m.readSeq > pr.readSeqAcked) pr.readSeqAcked = m.readSeq;
+    const round = this.sentRounds.find((r) => r.seq === m.readSeq);
+    if (round !== undefined && round.sentTick > (this.ackedSentTick.get(m.from) ?? -1)) {
+      this.ackedSentTick.set(m.from, round.sentTick);
+    }
     if (pr.matchIndex < this.ctx.log.lastIndex()) this.sendAppends(pr, true);
   }
 

@@ -10,6 +10,7 @@ import type { Prng } from '../lib/prng.js';
 import type { Reply } from '../lib/reply.js';
 import type { Clock, TimerHandle } from '../io/clock.js';
 import type { Transport } from '../io/transport.js';
+import { resolveSettings } from '../raft/settings.js';
 import { EntryKind } from '../raft/types.js';
 import type { ConfChange, Entry, Message, PersistedState, RaftConfig, RaftNodeApi, RaftStatus, Ready, Snapshot } from '../raft/types.js';
 import { NotLeaderError } from './errors.js';
@@ -61,6 +62,10 @@ export class Replica<S extends StateMachine> {
   private stopped = false;
   private failure: Error | undefined;
   private tickTimer: TimerHandle | undefined;
+  /** The clock time (monotonicMs) the ticks run so far account for. */
+  private tickedUntilMs: number;
+  /** Most ticks run at once after a pause: enough for every lease and election timeout to run out. */
+  private readonly maxCatchUpTicks: number;
 
   private constructor(
     private readonly options: ReplicaOptions,
@@ -68,7 +73,10 @@ export class Replica<S extends StateMachine> {
     private readonly node: RaftNodeApi,
     private readonly stateMachine: S,
     snapshotIndex: number,
+    electionTimeoutTicks: number,
   ) {
+    this.tickedUntilMs = io.clock.monotonicMs();
+    this.maxCatchUpTicks = 2 * electionTimeoutTicks;
     this.proposals = new PendingProposals(options.maxPendingProposals);
     this.reads = new PendingReads(options.maxPendingReads);
     this.readIdPrefix = `${options.id}/${options.prng.nextUint32().toString(16)}/`;
@@ -86,8 +94,10 @@ export class Replica<S extends StateMachine> {
     if (loaded === null) await io.storage.compact(persisted.snapshot);
     if (persisted.snapshot.meta.index > 0) stateMachine.restore(persisted.snapshot.data);
     io.observer?.loaded?.(options.id, persisted);
-    const node = io.createNode({ ...options.raft, id: options.id, prng: options.prng }, persisted);
-    const replica = new Replica(options, io, node, stateMachine, persisted.snapshot.meta.index);
+    const config: RaftConfig = { ...options.raft, id: options.id, prng: options.prng };
+    const node = io.createNode(config, persisted);
+    const { electionTimeoutTicks } = resolveSettings(config);
+    const replica = new Replica(options, io, node, stateMachine, persisted.snapshot.meta.index, electionTimeoutTicks);
     io.transport.onReceive((_from, message) => replica.receive(message));
     replica.scheduleTick();
     replica.kick();
@@ -144,6 +154,10 @@ export class Replica<S extends StateMachine> {
     const refused = this.refusal();
     if (refused !== undefined) return Promise.reject(refused);
     if (this.reads.isFull()) return Promise.reject(new CairnError('CAIRN_BUSY', `${this.id}: too many pending reads`));
+    // A process that was paused must not answer from a lease its stopped tick timer kept fresh.
+    this.catchUpTicks();
+    const failed = this.refusal();
+    if (failed !== undefined) return Promise.reject(failed);
     const requestId = `${this.readIdPrefix}${this.readSeq++}`;
     const result = this.node.readIndex(requestId);
     if (!result.accepted) return Promise.reject(this.rejection(result.reason, result.leaderId));
@@ -211,11 +225,26 @@ export class Replica<S extends StateMachine> {
   private scheduleTick(): void {
     this.tickTimer = this.io.clock.setTimer(this.options.tickMs, () => {
       if (this.stopped) return;
-      this.guarded(() => this.node.tick());
+      this.catchUpTicks();
       if (this.stopped) return;
       this.scheduleTick();
       this.kick();
     });
+  }
+
+  /**
+   * Runs one tick per tickMs of clock time since the last one (a late timer or a paused process
+   * included), at most maxCatchUpTicks: after a pause the core sees the time that passed.
+   */
+  private catchUpTicks(): void {
+    const tickMs = this.options.tickMs;
+    const now = this.io.clock.monotonicMs();
+    const dueTicks = Math.floor((now - this.tickedUntilMs) / tickMs);
+    if (dueTicks <= 0) return;
+    const ticks = Math.min(dueTicks, this.maxCatchUpTicks);
+    // Past the bound the rest changes nothing (every timeout has run out): start counting afresh.
+    this.tickedUntilMs = ticks === dueTicks ? this.tickedUntilMs + ticks * tickMs : now;
+    for (let i = 0; i < ticks && !this.stopped; i++) this.guarded(() => this.node.tick());
   }
 
   /** Runs core code whose failure (a broken invariant) must stop this node, not its caller. */

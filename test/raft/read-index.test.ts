@@ -82,13 +82,79 @@ test('A single-node cluster answers reads at once (it is its own majority)', () 
   assert.equal(c.readStates.get('a')!.length, 1);
 });
 
-test('Leases are off by default; with leaseBasedReads the leader answers without a round', () => {
-  const c = new Cluster(['a', 'b', 'c'], { config: { leaseBasedReads: true } });
+test('Leases are off by default: without them a read waits for a heartbeat round', () => {
+  const c = new Cluster(['a', 'b', 'c']);
   c.campaign('a');
+  c.tick(1);
   c.filters.push((m) => m.type === 'heartbeatResponse');
   c.node('a').readIndex('r');
   c.stabilize();
-  assert.equal(c.readStates.get('a')!.length, 1);
+  assert.deepEqual(c.readStates.get('a'), []);
+});
+
+/** Ticks only the leader (the followers' answers are dropped by the test's filter). */
+function tickLeader(c: Cluster, id: string, ticks: number): void {
+  for (let t = 0; t < ticks; t++) {
+    c.node(id).tick();
+    c.stabilize();
+  }
+}
+
+test('Lease: the leader answers locally while a quorum acknowledged a heartbeat sent within the lease', () => {
+  const c = new Cluster(['a', 'b', 'c'], { config: { leaseBasedReads: true } });
+  c.campaign('a');
+  c.tick(1); // a heartbeat round, acknowledged by both followers
+  c.filters.push((m) => m.type === 'heartbeatResponse');
+  c.node('a').readIndex('r1');
+  c.stabilize();
+  assert.equal(c.readStates.get('a')!.length, 1, 'answered from the lease, no round needed');
+});
+
+test('Lease: a leader that has not heard from a quorum within the lease does not answer locally', () => {
+  const c = new Cluster(['a', 'b', 'c'], { config: { leaseBasedReads: true } });
+  c.campaign('a');
+  c.tick(1);
+  c.filters.push((m) => m.type === 'heartbeatResponse');
+  // The lease is electionTimeoutTicks (10) less a margin: after 8 silent ticks it has run out, while
+  // CheckQuorum (once per election timeout) has not yet made the leader step down.
+  tickLeader(c, 'a', 8);
+  assert.equal(c.node('a').status().role, 'leader');
+  c.node('a').readIndex('r2');
+  c.stabilize();
+  assert.deepEqual(c.readStates.get('a'), [], 'no local answer on an expired lease');
+  c.heal();
+  c.tick(1); // a heartbeat round (ReadIndex) confirms it instead
+  assert.deepEqual(c.readStates.get('a'), [{ requestId: 'r2', index: c.node('a').status().commitIndex }]);
+});
+
+test('Lease: it is measured from when the acknowledged round was sent, not when the answer arrived', () => {
+  const c = new Cluster(['a', 'b', 'c'], { config: { leaseBasedReads: true } });
+  c.campaign('a');
+  c.tick(1);
+  // Answers to heartbeats are held back, then delivered late: they prove only the old send tick.
+  const held: import('../../src/raft/types.js').Message[] = [];
+  c.filters.push((m) => {
+    if (m.type === 'heartbeatResponse') held.push(m);
+    return m.type === 'heartbeatResponse';
+  });
+  tickLeader(c, 'a', 1);
+  const roundOne = held.splice(0);
+  tickLeader(c, 'a', 7);
+  for (const m of roundOne) c.node('a').step(m);
+  c.node('a').readIndex('r3');
+  c.stabilize();
+  assert.deepEqual(c.readStates.get('a'), [], 'a response to a round sent 8 ticks ago does not renew the lease');
+});
+
+test('Lease: no local answers while leadership is being transferred', () => {
+  const c = new Cluster(['a', 'b', 'c'], { config: { leaseBasedReads: true } });
+  c.campaign('a');
+  c.tick(1);
+  c.filters.push((m) => m.type === 'heartbeatResponse' || m.type === 'timeoutNow' || m.type === 'appendResponse');
+  c.node('a').transferLeadership('b');
+  c.node('a').readIndex('r4');
+  c.stabilize();
+  assert.deepEqual(c.readStates.get('a'), []);
 });
 
 test('The pending-read queue is bounded', () => {

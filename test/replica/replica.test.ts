@@ -36,6 +36,7 @@ class Harness {
   readonly disks = new Map<string, SimDisk>();
   readonly replicas = new Map<string, Replica<KvMachine>>();
   readonly compactions: Snapshot[] = [];
+  readonly clocks = new Map<string, SimClock>();
   private readonly prng = new Prng(11);
 
   constructor(readonly ids: string[], readonly overrides: Partial<ReplicaOptions> = {}) {
@@ -67,13 +68,15 @@ class Harness {
       ...this.overrides,
     };
     const disk = this.disks.get(id) as SimDisk;
+    const clock = new SimClock(this.scheduler, id);
+    this.clocks.set(id, clock);
     const replica = await this.until(
       (async () => {
         const storage = await RaftStorage.open(disk, `/${id}`);
         return Replica.start(
           options,
           {
-            clock: new SimClock(this.scheduler, id),
+            clock,
             transport: this.network.attach(id),
             storage,
             createNode: (config, persisted) => new RaftNode(config, persisted),
@@ -154,4 +157,25 @@ test('close() rejects what is still pending with CAIRN_CLOSED', async () => {
   const settled = stuck.then(() => 'resolved', (e: unknown) => (isCairnError(e, 'CAIRN_CLOSED') ? 'closed' : String(e)));
   await h.until(leader.close());
   assert.equal(await settled, 'closed');
+});
+
+test('lease reads: a leader paused past the election timeout and resumed cut off does not serve a stale read', async () => {
+  const h = new Harness(['n1', 'n2', 'n3'], { raft: { electionTimeoutTicks: 10, heartbeatIntervalTicks: 2, leaseBasedReads: true } });
+  for (const id of h.ids) await h.start(id);
+  const old = await h.leader();
+  await h.until(old.propose(set('x', 'old')));
+  assert.equal(await h.until(old.read(get('x'))), 'old');
+  // SIGSTOP: the old leader's timers and inbound messages freeze; it is also cut off from the others.
+  const pauseMs = 1_000; // 100 ticks, ten election timeouts
+  h.clocks.get(old.id)!.pause(pauseMs);
+  h.network.pauseDelivery(old.id, h.scheduler.nowMs() + pauseMs);
+  h.network.isolate(old.id, h.ids);
+  const find = (): Replica<KvMachine> | undefined =>
+    [...h.replicas.values()].find((r) => r !== old && r.status().role === 'leader');
+  await h.scheduler.runUntil(Infinity, () => find() !== undefined, 200_000);
+  const fresh = find()!;
+  await h.until(fresh.propose(set('x', 'new')));
+  // The old leader's tick timer has not fired since the pause: the read is its first act on resuming.
+  const outcome = await h.until(old.read(get('x')).then((v) => `value ${v}`, (e: unknown) => `refused ${String(e)}`));
+  assert.ok(outcome.startsWith('refused'), `a cut-off former leader must not answer: ${outcome}`);
 });
