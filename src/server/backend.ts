@@ -15,6 +15,12 @@ export interface WriteEntry {
   readonly watches: readonly WatchedKey[];
 }
 
+/**
+ * How a read is served: 'linearizable' (the default: never older than an acknowledged write) or
+ * 'local' (READONLY: this node's applied state as it is now, possibly stale on a follower).
+ */
+export type ReadConsistency = 'linearizable' | 'local';
+
 /** `key:value` pairs for one INFO section, in the order they are printed. */
 export type InfoFields = readonly (readonly [string, string | number])[];
 
@@ -25,8 +31,8 @@ export interface Backend {
    * made durable; nothing is acknowledged then.
    */
   write(entry: WriteEntry): Promise<Reply[]>;
-  /** Runs a read-only command against the applied state. */
-  read(argv: readonly Uint8Array[]): Reply | Promise<Reply>;
+  /** Runs a read-only command against the applied state ('linearizable' when not given). */
+  read(argv: readonly Uint8Array[], consistency?: ReadConsistency): Reply | Promise<Reply>;
   /** The current version of a key, for WATCH. */
   keyVersion(key: Uint8Array): number;
   /** Keys held (and those with an expiry, when the backend knows), for INFO keyspace. */

@@ -1,7 +1,8 @@
 // The Backend over a Raft replica: the server's single write path in a cluster. On the leader a
 // write entry is one proposal, acknowledged once committed on a majority and applied; on a
 // follower it is relayed to the leader (cluster-relay.ts). Reads are linearizable (ReadIndex,
-// served from this node's state once it has applied up to the read index). With no leader,
+// served from this node's state once it has applied up to the read index), unless the client
+// chose READONLY: then they run at once on this node's applied state. With no leader,
 // commands wait up to leaderWaitMs for one and then answer CLUSTERDOWN, never a wrong value.
 // WATCH versions are read locally and checked when the entry is applied (versions are the same
 // on every replica at the same index, and only grow, so a stale version can only abort).
@@ -14,7 +15,7 @@ import { decodeEntry, encodeEntry } from '../kv/entry.js';
 import type { KvMachine } from '../replica/kv-machine.js';
 import type { Replica } from '../replica/replica.js';
 import { refuseAsRead } from '../store/kv-machine.js';
-import type { Backend, InfoFields, WriteEntry } from './backend.js';
+import type { Backend, InfoFields, ReadConsistency, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ActiveExpiry } from '../store/active-expiry.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
@@ -86,12 +87,13 @@ export class ReplicaBackend implements Backend {
     return entry.commands.map(() => errorReply(CLUSTER_DOWN));
   }
 
-  read(argv: readonly Uint8Array[]): Reply | Promise<Reply> {
+  read(argv: readonly Uint8Array[], consistency: ReadConsistency = 'linearizable'): Reply | Promise<Reply> {
     const name = Buffer.from(argv[0]!).toString('latin1').toLowerCase();
     if (name === 'cluster') return clusterCommand(this.options.topology, argv);
     if (name === 'cairn.relay') return this.serveRelay(argv.slice(1));
     const refusal = refuseAsRead(argv);
     if (refusal !== undefined) return refusal;
+    if (consistency === 'local') return this.options.machine.state.execute(argv, this.nowMs());
     return this.readLinearizable(argv);
   }
 

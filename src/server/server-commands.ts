@@ -1,6 +1,6 @@
 // The commands the server answers itself, about the connection and the server rather than the
-// data: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET, CLIENT, INFO, CONFIG, COMMAND, MULTI,
-// EXEC, DISCARD, WATCH, UNWATCH, TIME. Each is data (metadata + handler), like kv's commands.
+// data: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET, READONLY, READWRITE, CLIENT, INFO, CONFIG,
+// COMMAND, MULTI, EXEC, DISCARD, WATCH, UNWATCH, TIME. Each is data (metadata + handler), like kv's commands.
 
 import { bulkReply, errorReply, integerReply, NULL, OK, type Reply } from '../lib/reply.js';
 import { parseRedisInteger } from '../resp/parser.js';
@@ -61,6 +61,24 @@ const reset = command(meta('reset', 1, ['fast', 'noauth'], 'Resets the connectio
   session.reset();
   return { type: 'simple', value: 'RESET' };
 });
+
+// READONLY / READWRITE as in Redis Cluster: opt this connection's reads into (or out of) being
+// served from the local applied state without ReadIndex, possibly stale. Writes are unaffected.
+const readonly = command(
+  { ...meta('readonly', 1, ['fast', 'loading', 'stale'], 'Enables read-only queries for a connection to a Redis Cluster replica node.', '3.0.0'), group: 'cluster' },
+  (session) => {
+    session.readConsistency = 'local';
+    return OK;
+  },
+);
+
+const readwrite = command(
+  { ...meta('readwrite', 1, ['fast', 'loading', 'stale'], 'Enables read-write queries for a connection to a Redis Cluster replica node.', '3.0.0'), group: 'cluster' },
+  (session) => {
+    session.readConsistency = 'linearizable';
+    return OK;
+  },
+);
 
 function checkCredentials(session: Session, user: string, password: string): boolean {
   const required = session.context.settings.requirepass;
@@ -137,12 +155,18 @@ function validName(name: string): boolean {
   return true;
 }
 
+/** CLIENT LIST's flags in Redis's order: x in MULTI, r after READONLY, N for none. */
+function clientFlags(session: Session): string {
+  const flags = (session.inMulti ? 'x' : '') + (session.readConsistency === 'local' ? 'r' : '');
+  return flags === '' ? 'N' : flags;
+}
+
 export function clientLine(session: Session, nowMs: number): string {
   const ageSeconds = Math.floor((nowMs - session.createdAtMs) / 1000);
   const idleSeconds = Math.floor((nowMs - session.lastCommandAtMs) / 1000);
   const fields: [string, string | number][] = [
     ['id', session.id], ['addr', session.peer.addr], ['laddr', session.peer.laddr], ['fd', session.peer.fd],
-    ['name', session.name], ['age', ageSeconds], ['idle', idleSeconds], ['flags', session.inMulti ? 'x' : 'N'],
+    ['name', session.name], ['age', ageSeconds], ['idle', idleSeconds], ['flags', clientFlags(session)],
     ['db', 0], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', session.multiQueueLength],
     ['watch', session.watchCount], ['qbuf', session.peer.queryBufferBytes()], ['obl', 0], ['oll', 0],
     ['omem', session.peer.outputBufferBytes()], ['events', 'r'], ['cmd', session.lastCommandName],
@@ -270,6 +294,6 @@ const unwatch = command(meta('unwatch', 1, ['loading', 'stale', 'fast'], 'Forget
 
 /** Every server-side command, for the command table. */
 export const serverCommands: readonly TableEntry[] = [
-  ping, echo, hello, auth, select, quit, reset, client, info, config, commandCommand, time,
+  ping, echo, hello, auth, select, quit, reset, readonly, readwrite, client, info, config, commandCommand, time,
   multi, exec, discard, watch, unwatch,
 ];

@@ -1,5 +1,5 @@
 // One client's state and command dispatch, independent of sockets: protocol version, name, auth,
-// the MULTI queue and WATCHed keys, and the ordering of its commands against the backend.
+// READONLY (how its reads are served), the MULTI queue and WATCHed keys, and the ordering of its commands against the backend.
 //
 // Ordering: consecutive writes of one read are gathered into one backend entry (applied in order,
 // one reply each, like EXEC without its all-or-nothing queueing errors), so a pipeline costs one
@@ -12,7 +12,7 @@ import { isCairnError } from '../lib/errors.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
 import type { Protocol } from '../resp/encode.js';
-import type { Backend, WatchedKey, WriteEntry } from './backend.js';
+import type { Backend, ReadConsistency, WatchedKey, WriteEntry } from './backend.js';
 import type { CommandTable, TableEntry } from './command-table.js';
 import type { ServerSettings } from './config.js';
 
@@ -73,6 +73,8 @@ export class Session {
   readonly createdAtMs: number;
   lastCommandAtMs: number;
   lastCommandName = 'NULL';
+  /** 'local' after READONLY: reads are served from this node's applied state, possibly stale. */
+  readConsistency: ReadConsistency = 'linearizable';
 
   private multi: QueuedCommand[] | undefined;
   private multiBytes = 0;
@@ -147,7 +149,7 @@ export class Session {
         if (entry.write) return this.gatherWrite(argv);
         // Nothing of this client in flight: read at once, without a closure.
         if (this.idle()) return this.readNow(argv);
-        return this.ordered(() => this.server.backend.read(argv));
+        return this.ordered(() => this.server.backend.read(argv, this.readConsistency));
       case 'connection':
         return entry.handler(this, argv);
       case 'container':
@@ -219,7 +221,7 @@ export class Session {
   }
 
   private readNow(argv: readonly Uint8Array[]): Reply | Promise<Reply> {
-    const result = this.server.backend.read(argv);
+    const result = this.server.backend.read(argv, this.readConsistency);
     if (result instanceof Promise) this.barrier = result.then(noop, noop);
     return result;
   }
@@ -285,9 +287,10 @@ export class Session {
     return this.ordered(() => this.execReads(commands, watches));
   }
 
-  /** Clears MULTI, WATCH, name, protocol and auth as RESET does. */
+  /** Clears MULTI, WATCH, READONLY, name, protocol and auth as RESET does. */
   reset(): void {
     this.endMulti();
+    this.readConsistency = 'linearizable';
     this.protocol = 2;
     this.name = '';
     this.authenticated = this.server.settings.requirepass === undefined;
@@ -321,7 +324,7 @@ export class Session {
     for (const watch of watches) {
       if (backend.keyVersion(watch.key) !== settledWatch(watch).version) return { type: 'nullArray' };
     }
-    const pending = commands.map((c) => (c.entry.kind === 'data' ? backend.read(c.argv) : this.run(c.entry, c.argv)));
+    const pending = commands.map((c) => (c.entry.kind === 'data' ? backend.read(c.argv, this.readConsistency) : this.run(c.entry, c.argv)));
     return { type: 'array', items: await Promise.all(pending) };
   }
 }

@@ -1,5 +1,6 @@
 // The Backend over the single-node Store: writes become log entries, reads run against the
-// applied state, WATCH reads the kv state's key versions, INFO persistence reads the store's stats.
+// applied state (there is nothing to be stale against, so READONLY changes nothing), WATCH reads
+// the kv state's key versions, INFO persistence reads the store's stats.
 
 import { Buffer } from 'node:buffer';
 import { isCairnError } from '../lib/errors.js';
