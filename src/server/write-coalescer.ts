@@ -6,7 +6,7 @@
 
 import { assert } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
-import type { Backend, InfoFields, WriteEntry } from './backend.js';
+import type { Backend, InfoFields, ReadConsistency, WriteEntry } from './backend.js';
 
 interface Waiter {
   readonly offset: number;
@@ -48,8 +48,8 @@ export class WriteCoalescer implements Backend {
     return promise;
   }
 
-  read(argv: readonly Uint8Array[]): Reply | Promise<Reply> {
-    return this.inner.read(argv);
+  read(argv: readonly Uint8Array[], consistency?: ReadConsistency): Reply | Promise<Reply> {
+    return this.inner.read(argv, consistency);
   }
 
   keyVersion(key: Uint8Array): number {

@@ -13,7 +13,6 @@ const leaderWaitMs = 1500;
  * The cluster's server wraps the ReplicaBackend in a WriteCoalescer, whose read() does not yet
  * pass the consistency on; until it does, READONLY cannot reach the replica and this test fails.
  */
-const coalescerForwardsConsistency = 'todo: src/server/write-coalescer.ts read() must forward its consistency argument';
 
 test('READONLY and READWRITE answer OK, take no arguments, and show in CLIENT INFO until RESET', async () => {
   const server = await startCairn();
@@ -40,7 +39,7 @@ test('READONLY and READWRITE answer OK, take no arguments, and show in CLIENT IN
   }
 });
 
-test('READONLY on a follower reads local state without a leader; READWRITE is linearizable again', { todo: coalescerForwardsConsistency }, async () => {
+test('READONLY on a follower reads local state without a leader; READWRITE is linearizable again', async () => {
   const cluster = await TestCluster.start(3, ['--leader-wait-ms', String(leaderWaitMs)]);
   const stopped: number[] = [];
   const clients: RawClient[] = [];
