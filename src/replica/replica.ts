@@ -218,6 +218,9 @@ export class Replica<S extends StateMachine> {
 
   private receive(message: Message): void {
     if (this.stopped) return;
+    // A leader resuming from a pause may be asked (a forwarded read) before its tick timer fires.
+    this.catchUpTicks();
+    if (this.stopped) return;
     this.guarded(() => this.node.step(message));
     this.kick();
   }
