@@ -1,10 +1,9 @@
 // `cairn server`: parses flags (and an optional Redis-style config file), opens the data folder,
 // serves clients until SIGTERM/SIGINT, then shuts down gracefully. Prints one line when ready.
 
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { isCairnError } from '../lib/errors.js';
-import { applySetting, defaultSettings, loadConfigText, type ServerSettings } from '../server/config.js';
+import { settingsFromFlags, type ServerSettings } from '../server/config.js';
 import { cairnVersion, startNode } from '../runtime/server-main.js';
 import { runClusterNode, wantsClusterNode } from '../runtime/cluster-process.js';
 
@@ -61,16 +60,6 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
     allowPositionals: true,
   });
   if (positionals.length > 0) throw new Error(`unexpected argument '${positionals[0]}'`);
-  const settings = defaultSettings();
-  if (values.config !== undefined) loadConfigText(settings, await readFile(values.config, 'utf8'), values.config);
-  // Flags override the file, as redis-server's command line does.
-  const flags: [string, string | undefined, string][] = [
-    ['port', values.port, '--port'],
-    ['dir', values.dir, '--dir'],
-    ['bind', values.host, '--host'],
-    ['appendfsync', values.fsync, '--fsync'],
-    ['requirepass', values.requirepass, '--requirepass'],
-  ];
-  for (const [name, value, flag] of flags) if (value !== undefined) applySetting(settings, name, value, flag);
+  const settings = await settingsFromFlags(values);
   return { settings, configFile: values.config };
 }

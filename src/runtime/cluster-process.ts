@@ -3,10 +3,9 @@
 // and on SIGTERM/SIGINT hands leadership over and shuts down. Exit codes: 0 stopped, 1 could not
 // start (port taken, data dir locked), 2 bad flags.
 
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { isCairnError } from '../lib/errors.js';
-import { applySetting, defaultSettings, loadConfigText, type ServerSettings } from '../server/config.js';
+import { settingsFromFlags, type ServerSettings } from '../server/config.js';
 import { clusterSettings, type ClusterSettings } from './cluster-options.js';
 import { jsonLogger } from './cluster-log.js';
 import { startClusterNode, type ClusterNode } from './cluster-node.js';
@@ -88,16 +87,7 @@ export async function runClusterNode(args: string[]): Promise<number> {
 async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings; cluster: ClusterSettings; configFile: string | undefined }> {
   const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
   if (positionals.length > 0) throw new Error(`unexpected argument '${positionals[0]}'`);
-  const settings = defaultSettings();
-  if (values.config !== undefined) loadConfigText(settings, await readFile(values.config, 'utf8'), values.config);
-  const flags: [string, string | undefined, string][] = [
-    ['port', values.port, '--port'],
-    ['dir', values.dir, '--dir'],
-    ['bind', values.host, '--host'],
-    ['appendfsync', values.fsync, '--fsync'],
-    ['requirepass', values.requirepass, '--requirepass'],
-  ];
-  for (const [name, value, flag] of flags) if (value !== undefined) applySetting(settings, name, value, flag);
+  const settings = await settingsFromFlags(values);
   // Raft makes every entry durable before it is acknowledged: a weaker policy is not offered.
   if (settings.fsync !== 'always') throw new Error('--fsync: a replicated node always fsyncs its Raft log (only "always" is accepted)');
   if (settings.port === 0) throw new Error('--port: a replicated node needs a fixed client port (peers relay to it)');

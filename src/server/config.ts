@@ -1,6 +1,7 @@
 // Server settings: their defaults, CONFIG GET / CONFIG SET (which ones may change live, with
 // Redis's error texts) and the Redis-style config file (`port 7001`, `requirepass secret`).
 
+import { readFile } from 'node:fs/promises';
 import { CairnError } from '../lib/errors.js';
 import { globMatch } from './glob.js';
 
@@ -153,4 +154,29 @@ export function parseMemory(text: string): number | undefined {
   const units: Record<string, number> = { k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
   const unit = match[2] === undefined ? 1 : units[match[2].toLowerCase()]!;
   return Number(match[1]) * unit;
+}
+
+/** The command-line flags `cairn server` shares between a single node and a replicated one. */
+export interface ServerFlags {
+  readonly config?: string | undefined;
+  readonly port?: string | undefined;
+  readonly dir?: string | undefined;
+  readonly host?: string | undefined;
+  readonly fsync?: string | undefined;
+  readonly requirepass?: string | undefined;
+}
+
+/** Settings from the defaults, then the config file, then the flags (as redis-server's command line). */
+export async function settingsFromFlags(flags: ServerFlags): Promise<ServerSettings> {
+  const settings = defaultSettings();
+  if (flags.config !== undefined) loadConfigText(settings, await readFile(flags.config, 'utf8'), flags.config);
+  const overrides: [string, string | undefined, string][] = [
+    ['port', flags.port, '--port'],
+    ['dir', flags.dir, '--dir'],
+    ['bind', flags.host, '--host'],
+    ['appendfsync', flags.fsync, '--fsync'],
+    ['requirepass', flags.requirepass, '--requirepass'],
+  ];
+  for (const [name, value, flag] of overrides) if (value !== undefined) applySetting(settings, name, value, flag);
+  return settings;
 }
