@@ -12,12 +12,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { main as serverMain } from '../src/cli/server.js';
-import { freePort } from '../test/support/free-port.js';
+import { acceptsConnections, freePort } from '../test/support/free-port.js';
 
 interface Result {
   readonly rps: number;
@@ -40,20 +39,10 @@ const tests = ['SET', 'GET'] as const;
 const startTimeoutMs = 30_000;
 const warmupRequests = 50_000;
 
-async function accepting(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 async function waitAccepting(target: Target): Promise<void> {
   const deadline = Date.now() + startTimeoutMs;
-  while (!(await accepting(target.port))) {
+  while (!(await acceptsConnections(target.port))) {
     if (target.proc.exitCode !== null) throw new Error(`${target.name} exited with ${target.proc.exitCode}`);
     if (Date.now() > deadline) throw new Error(`${target.name} did not start within ${startTimeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplyParser, type ServerReply } from '../../src/resp/reply-parser.js';
-import { freePort } from '../support/free-port.js';
+import { acceptsConnections, freePort } from '../support/free-port.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -108,20 +108,10 @@ export async function startRedis(extraArgs: string[] = []): Promise<RunningProce
       await rm(dir, { recursive: true, force: true });
     },
   };
-  await waitFor('redis-server to accept connections', async () => ((await canConnect(port)) ? true : undefined), 10_000);
+  await waitFor('redis-server to accept connections', async () => ((await acceptsConnections(port)) ? true : undefined), 10_000);
   return handle;
 }
 
-async function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** A raw RESP client: send any bytes, read whole replies, see the raw bytes and the close. */
 export class RawClient {

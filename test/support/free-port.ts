@@ -6,7 +6,7 @@
 // automatically, checked by binding, and never handed out twice by one process.
 
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 const lowestPort = 10_000;
 const handedOut = new Set<number>();
@@ -41,4 +41,16 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     }
   }
   throw new Error(`no free port in ${lowestPort}-${highestPort} after 1000 tries`);
+}
+
+/** True once something accepts TCP connections on host:port (a child server finished starting). */
+export function acceptsConnections(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
