@@ -14,10 +14,10 @@ import type { Clock } from '../io/clock.js';
 import { decodeEntry, encodeEntry } from '../kv/entry.js';
 import type { KvMachine } from '../replica/kv-machine.js';
 import type { Replica } from '../replica/replica.js';
-import { refuseAsRead } from '../store/kv-machine.js';
+import { refuseAsRead } from '../kv/read-only.js';
 import type { Backend, InfoFields, ReadConsistency, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
-import { ActiveExpiry } from '../store/active-expiry.js';
+import { ActiveExpiry } from './active-expiry.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { encodeRelayResult, LeaderRelay, type RelayOutcome } from './cluster-relay.js';
 import type { ClusterTopology } from './cluster-topology.js';
@@ -54,8 +54,7 @@ export class ReplicaBackend implements Backend {
       clock: options.clock,
       state: () => options.machine.state,
       shouldRun: () => this.isLeader(),
-      write: (request) => this.write({ commands: request.commands, watches: [] }),
-      onWriteFailure: 'retry',
+      write: (entry) => this.write(entry),
     });
     this.leaderChange = newSignal();
     this.expiry.start();
