@@ -21,6 +21,11 @@ export interface ReplicaStorage {
   sync(): Promise<void>;
   /** Our own snapshot: durable when this resolves; entries at or below its index may then go. */
   compact(snapshot: Snapshot): Promise<void>;
+  /**
+   * Registers a listener for a failure outside any call (a background fsync under 'everysec'):
+   * the log's durability is then unknown and the node must stop. Storage without background work omits it.
+   */
+  onFailure?(listener: (error: Error) => void): void;
   close(): Promise<void>;
 }
 

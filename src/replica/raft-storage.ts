@@ -2,15 +2,26 @@
 // files (in <dir>), and the data folder lock. Loading repairs the two states a crash may leave
 // between steps: a snapshot from the leader written but the old log not yet reset, and a hard
 // state older than the log (the log is synced first, then the hard state).
+//
+// The fsync policy decides what sync() means for the log (docs/STORAGE.md says what each promises):
+//   always   — fdatasync of the log before sync() resolves (group commit: one per Ready).
+//   everysec — sync() waits until the appends are written to the OS; a timer fdatasyncs the log
+//              once a second, and a failed background sync fail-stops the node (onFailure).
+//   no       — as everysec without the timer: the OS flushes when it likes; close() syncs.
+// The hard state (term, vote) is made durable before sync() resolves under every policy: Raft's
+// safety rests on a node never voting twice in a term, and it changes rarely.
 
+import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
+import type { Clock } from '../io/clock.js';
 import type { Disk, DirLock } from '../io/disk.js';
 import { decodeMembership, encodeMembership } from '../raft/membership.js';
 import type { Entry, HardState, PersistedState, Snapshot } from '../raft/types.js';
 import { removeTempFiles } from '../storage/atomic-file.js';
 import { loadHardState, saveHardStateDurably } from '../storage/hard-state.js';
+import { PeriodicSync, type FsyncPolicy } from '../storage/fsync-policy.js';
 import { SegmentedLog } from '../storage/log.js';
-import type { LogOptions } from '../storage/log.js';
+import type { LogOptions, LogRecovery, LogStats } from '../storage/log.js';
 import { listSegments } from '../storage/log-recovery.js';
 import { encodeSegmentHeader, segmentName } from '../storage/segment-file.js';
 import { loadNewestSnapshot, removeSnapshotsBefore, writeSnapshotDurably } from '../storage/snapshot.js';
@@ -19,12 +30,31 @@ import type { ReplicaStorage } from './ports.js';
 export interface RaftStorageOptions {
   /** Passed to the segmented log (default: its own, 16 MiB). */
   segmentBytesMax?: number;
+  /** When the log is fdatasynced (default 'always'). */
+  fsync?: FsyncPolicy;
+  /** Drives the once-a-second sync; required for 'everysec'. */
+  clock?: Clock;
+}
+
+export interface RaftStorageStats extends LogStats {
+  readonly fsync: FsyncPolicy;
+  /** Clock time of the last completed fdatasync of the log (0 before the first, or without a clock). */
+  readonly lastSyncMs: number;
 }
 
 export class RaftStorage implements ReplicaStorage {
   /** The hard state as last made durable; a save that changes only commitIndex is skipped (commit is volatile in Raft). */
   private durableHardState: HardState;
   private pendingHardState: HardState | null = null;
+  /** The last append handed to the log: sync() under everysec/no waits for it to reach the OS. */
+  private lastAppend: Promise<void> = Promise.resolve();
+  private readonly periodicSync: PeriodicSync | null;
+  private readonly failureListeners: ((error: Error) => void)[] = [];
+  private backgroundFailure: Error | null = null;
+  private lastSyncMs = 0;
+  private closed = false;
+  /** Set while resetLogAfter swaps the log file set: a background sync waits for it (the new log is durable). */
+  private resetting: Promise<void> | null = null;
 
   private constructor(
     private readonly disk: Disk,
@@ -33,19 +63,47 @@ export class RaftStorage implements ReplicaStorage {
     private readonly logOptions: LogOptions,
     private readonly lock: DirLock,
     hardState: HardState,
+    private readonly options: RaftStorageOptions,
+    /** What opening the log had to repair (a torn tail cut off), for reports. */
+    readonly recovery: LogRecovery,
   ) {
     this.durableHardState = hardState;
+    const clock = options.clock;
+    this.periodicSync = this.fsync === 'everysec' && clock !== undefined ? new PeriodicSync(clock, () => this.syncLogDurably(), (e) => this.failInBackground(e)) : null;
+    this.periodicSync?.start();
   }
 
   /** Takes the folder's lock and opens (recovering) the log. */
   static async open(disk: Disk, dir: string, options: RaftStorageOptions = {}): Promise<RaftStorage> {
+    if (options.fsync === 'everysec' && options.clock === undefined) {
+      throw new CairnError('CAIRN_INVALID_ARGUMENT', `${dir}: fsync 'everysec' needs a clock for its once-a-second sync`);
+    }
     await disk.mkdirp(dir);
     const lock = await disk.lock(dir);
-    await removeTempFiles(disk, dir);
-    const hardState = await loadHardState(disk, dir);
-    const logOptions: LogOptions = options.segmentBytesMax === undefined ? {} : { segmentBytesMax: options.segmentBytesMax };
-    const { log } = await SegmentedLog.open(disk, `${dir}/log`, logOptions);
-    return new RaftStorage(disk, dir, log, logOptions, lock, hardState);
+    try {
+      await removeTempFiles(disk, dir);
+      const hardState = await loadHardState(disk, dir);
+      const logOptions: LogOptions = options.segmentBytesMax === undefined ? {} : { segmentBytesMax: options.segmentBytesMax };
+      const { log, recovery } = await SegmentedLog.open(disk, `${dir}/log`, logOptions);
+      return new RaftStorage(disk, dir, log, logOptions, lock, hardState, options, recovery);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  get fsync(): FsyncPolicy {
+    return this.options.fsync ?? 'always';
+  }
+
+  stats(): RaftStorageStats {
+    return { ...this.log.stats(), fsync: this.fsync, lastSyncMs: this.lastSyncMs };
+  }
+
+  /** Calls `listener` once if a background sync fails (everysec): the node must stop, the log's durability is unknown. */
+  onFailure(listener: (error: Error) => void): void {
+    if (this.backgroundFailure !== null) listener(this.backgroundFailure);
+    else this.failureListeners.push(listener);
   }
 
   async load(): Promise<PersistedState | null> {
@@ -86,7 +144,9 @@ export class RaftStorage implements ReplicaStorage {
   }
 
   async appendEntries(entries: readonly Entry[]): Promise<void> {
-    await this.log.append(entries);
+    const appended = this.log.append(entries);
+    this.lastAppend = appended;
+    await appended;
   }
 
   async saveHardState(hardState: HardState): Promise<void> {
@@ -94,7 +154,9 @@ export class RaftStorage implements ReplicaStorage {
   }
 
   async sync(): Promise<void> {
-    await this.log.sync();
+    if (this.backgroundFailure !== null) throw this.backgroundFailure;
+    if (this.fsync === 'always') await this.syncLogDurably();
+    else await this.lastAppend;
     const next = this.pendingHardState;
     this.pendingHardState = null;
     if (next === null) return;
@@ -110,9 +172,31 @@ export class RaftStorage implements ReplicaStorage {
     await removeSnapshotsBefore(this.disk, this.dir, snapshot.meta.index);
   }
 
+  /** Makes the whole log durable (every policy does so on a clean close), then releases the folder. */
   async close(): Promise<void> {
-    await this.log.close();
-    await this.lock.release();
+    if (this.closed) return;
+    this.closed = true;
+    this.periodicSync?.stop();
+    try {
+      if (this.fsync !== 'always' && this.backgroundFailure === null) await this.syncLogDurably();
+    } finally {
+      await this.log.close();
+      await this.lock.release();
+    }
+  }
+
+  private async syncLogDurably(): Promise<void> {
+    if (this.resetting !== null) await this.resetting;
+    await this.log.sync();
+    if (this.options.clock !== undefined) this.lastSyncMs = this.options.clock.nowMs();
+  }
+
+  private failInBackground(error: unknown): void {
+    if (this.backgroundFailure !== null) return;
+    const failure = error instanceof Error ? error : new CairnError('CAIRN_IO', `${this.dir}: background sync failed: ${String(error)}`);
+    this.backgroundFailure = failure;
+    const listeners = this.failureListeners.splice(0, this.failureListeners.length);
+    for (const listener of listeners) listener(failure);
   }
 
   private async writeSnapshot(snapshot: Snapshot): Promise<void> {
@@ -127,6 +211,17 @@ export class RaftStorage implements ReplicaStorage {
    * cannot do this: it keeps entries past the snapshot, which an install must discard.)
    */
   private async resetLogAfter(snapshotIndex: number): Promise<void> {
+    assert(this.resetting === null, 'one log reset at a time');
+    const reset = this.replaceLogAfter(snapshotIndex);
+    this.resetting = reset;
+    try {
+      await reset;
+    } finally {
+      this.resetting = null;
+    }
+  }
+
+  private async replaceLogAfter(snapshotIndex: number): Promise<void> {
     const logDir = `${this.dir}/log`;
     await this.log.close();
     const segments = await listSegments(this.disk, logDir);

@@ -12,7 +12,7 @@ import type { Clock, TimerHandle } from '../io/clock.js';
 import type { Transport } from '../io/transport.js';
 import { resolveSettings } from '../raft/settings.js';
 import { EntryKind } from '../raft/types.js';
-import type { ConfChange, Entry, Message, PersistedState, RaftConfig, RaftNodeApi, RaftStatus, Ready, Snapshot } from '../raft/types.js';
+import type { ConfChange, Entry, Membership, Message, PersistedState, RaftConfig, RaftNodeApi, RaftStatus, Ready, Snapshot } from '../raft/types.js';
 import { NotLeaderError } from './errors.js';
 import { PendingProposals, PendingReads } from './pending.js';
 import type { PendingProposal, PendingRead } from './pending.js';
@@ -99,7 +99,10 @@ export class Replica<S extends StateMachine> {
     const { electionTimeoutTicks } = resolveSettings(config);
     const replica = new Replica(options, io, node, stateMachine, persisted.snapshot.meta.index, electionTimeoutTicks);
     io.transport.onReceive((_from, message) => replica.receive(message));
+    io.storage.onFailure?.((error) => replica.stop(error));
     replica.scheduleTick();
+    // A cluster of one has nobody to wait for: it leads at once instead of after an election timeout.
+    if (isSoleVoter(node.status().membership, options.id)) replica.guarded(() => node.campaign());
     replica.kick();
     return replica;
   }
@@ -357,6 +360,11 @@ export class Replica<S extends StateMachine> {
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
   }
+}
+
+/** True when `id` is the only voter: its own vote is a majority. */
+function isSoleVoter(membership: Membership, id: string): boolean {
+  return membership.voters.length === 1 && membership.voters[0] === id;
 }
 
 function isCloseError(error: Error): boolean {

@@ -113,6 +113,20 @@ test('a single node proposes, reads its write, and finds it again after a clean 
   assert.equal(await h.until(again.read(get('k'))), 'v1');
 });
 
+test('a one-member replica leads as soon as it starts, after a restart too; a member of three waits for an election', async () => {
+  const h = new Harness(['n1']);
+  const replica = await h.start('n1');
+  assert.equal(replica.status().role, 'leader', 'leading when start() resolves: no election timeout waited for');
+  await h.until(replica.propose(set('k', 'v')));
+  await h.until(replica.close());
+  const again = await h.start('n1');
+  assert.equal(again.status().role, 'leader', 'the persisted one-member membership leads at once');
+  assert.equal(await h.until(again.read(get('k'))), 'v');
+  const three = new Harness(['n1', 'n2', 'n3']);
+  const member = await three.start('n1');
+  assert.notEqual(member.status().role, 'leader', 'one of three cannot lead alone');
+});
+
 test('a follower refuses proposals with the leader as a hint; its reads see the leader\'s writes', async () => {
   const h = new Harness(['n1', 'n2', 'n3']);
   for (const id of h.ids) await h.start(id);
