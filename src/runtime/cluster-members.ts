@@ -1,8 +1,11 @@
-// The address book of a replicated node: each member's peer address and client address. It starts
-// from --peers/--client-addrs, is kept in <dir>/members.json, and changes when a CAIRN.MEMBER entry
-// is applied (CLUSTER ADDNODE announces a new member's addresses through the log before the
-// membership change, CLUSTER REMOVENODE forgets them after it), so every node that applies the
-// log learns them. The live client map is shared with the ClusterTopology.
+// The address book of a replicated node: each member's peer address and client address. It is
+// replicated state: it starts from --peers/--client-addrs, changes when a CAIRN.MEMBER entry is
+// applied (CLUSTER ADDNODE announces a new member's addresses through the log before the
+// membership change, CLUSTER REMOVENODE forgets them after it), and travels in snapshots
+// (cluster-machine.ts), so a node that catches up by snapshot learns members added meanwhile.
+// A copy is kept in <dir>/members.json so a restarted node can dial its peers before it has
+// replayed anything. This node's own addresses always come from its flags. The live client map
+// is shared with the ClusterTopology.
 
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,26 +13,44 @@ import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import { decodeEntry } from '../kv/entry.js';
 import type { ClientAddress } from '../server/cluster-topology.js';
-import { parsePeerAddress } from './peer-address.js';
+import { formatPeerAddress, parsePeerAddress } from './peer-address.js';
 
 export const MEMBER_COMMAND = Buffer.from('CAIRN.MEMBER');
 /** Most members the book holds. */
 const maxMembers = 1024;
+/** Largest encoded book accepted from a snapshot or members.json. */
+const maxBookBytes = 1024 * 1024;
 /** Offset of the first command's name in an encoded kv entry (format, time, count, argc, length). */
 const firstNameOffset = 1 + 8 + 4 + 4 + 4;
 
 export type MemberChange = { readonly kind: 'set'; readonly id: string; readonly peer: string; readonly client: ClientAddress } | { readonly kind: 'forget'; readonly id: string };
 
+interface BookJson {
+  peers: Record<string, string>;
+  clients: Record<string, string>;
+}
+
 export class MemberDirectory {
   /** Live: the topology reads this very map. */
   readonly clients = new Map<string, ClientAddress>();
   readonly peers = new Map<string, string>();
+  /** Saves run one after another, so an older book never overwrites a newer one. */
+  private saving: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly file: string) {}
+  private constructor(
+    private readonly file: string,
+    private readonly selfId: string,
+    private readonly selfPeer: string,
+    private readonly selfClient: ClientAddress,
+  ) {}
 
   /** The book this node saved (members.json) if any, else the flags; this node's own addresses always from the flags. */
   static async load(dir: string, selfId: string, peers: ReadonlyMap<string, string>, clients: ReadonlyMap<string, ClientAddress>): Promise<MemberDirectory> {
-    const directory = new MemberDirectory(join(dir, 'members.json'));
+    const selfPeer = peers.get(selfId);
+    const selfClient = clients.get(selfId);
+    assert(selfPeer !== undefined, 'the flags give this node\'s peer address');
+    assert(selfClient !== undefined, 'the flags give this node\'s client address');
+    const directory = new MemberDirectory(join(dir, 'members.json'), selfId, selfPeer, selfClient);
     for (const [id, peer] of peers) directory.peers.set(id, peer);
     for (const [id, client] of clients) directory.clients.set(id, client);
     const text = await readFile(directory.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -37,23 +58,17 @@ export class MemberDirectory {
       throw error;
     });
     if (text === null) return directory;
-    let saved: { peers?: Record<string, string>; clients?: Record<string, ClientAddress> };
     try {
-      saved = JSON.parse(text) as typeof saved;
+      directory.replace(Buffer.from(text, 'utf8'));
     } catch (error) {
-      throw new CairnError('CAIRN_CORRUPT', `${directory.file}: not valid JSON (${error instanceof Error ? error.message : String(error)}); fix or remove it to fall back to --peers`);
+      throw new CairnError('CAIRN_CORRUPT', `${directory.file}: ${error instanceof Error ? error.message : String(error)}; fix or remove it to fall back to --peers`);
     }
-    directory.peers.clear();
-    directory.clients.clear();
-    for (const [id, peer] of Object.entries(saved.peers ?? {}).slice(0, maxMembers)) directory.peers.set(id, peer);
-    for (const [id, client] of Object.entries(saved.clients ?? {}).slice(0, maxMembers)) directory.clients.set(id, { host: String(client.host), port: Number(client.port) });
-    directory.peers.set(selfId, peers.get(selfId)!);
-    directory.clients.set(selfId, clients.get(selfId)!);
     return directory;
   }
 
-  /** Applies a change and saves the book (atomically: write a temp file, then rename). */
-  async apply(change: MemberChange): Promise<void> {
+  /** Applies a change in memory at once (changes about this node are ignored) and returns the save of the book. */
+  apply(change: MemberChange): Promise<void> {
+    if (change.id === this.selfId) return this.saving;
     if (change.kind === 'set') {
       assert(this.peers.size < maxMembers || this.peers.has(change.id), 'the address book is bounded');
       this.peers.set(change.id, change.peer);
@@ -62,24 +77,97 @@ export class MemberDirectory {
       this.peers.delete(change.id);
       this.clients.delete(change.id);
     }
-    const body = JSON.stringify({ peers: Object.fromEntries(this.peers), clients: Object.fromEntries(this.clients) });
-    await writeFile(`${this.file}.tmp`, body);
-    await rename(`${this.file}.tmp`, this.file);
+    return this.save();
+  }
+
+  /** The whole book, deterministically (sorted ids), as it goes into a snapshot. */
+  encode(): Uint8Array {
+    const ids = [...this.peers.keys()].sort();
+    const book: BookJson = { peers: {}, clients: {} };
+    for (const id of ids) book.peers[id] = this.peers.get(id)!;
+    for (const id of [...this.clients.keys()].sort()) book.clients[id] = formatPeerAddress(this.clients.get(id)!);
+    return Buffer.from(JSON.stringify(book), 'utf8');
+  }
+
+  /** Replaces the book with an encoded one (from a snapshot) and returns its save; throws CAIRN_CORRUPT on a bad book, changing nothing. */
+  restore(bytes: Uint8Array): Promise<void> {
+    this.replace(bytes);
+    return this.save();
+  }
+
+  /** Parses and checks the whole book first, then swaps it in; this node's own entry stays. */
+  private replace(bytes: Uint8Array): void {
+    if (bytes.length > maxBookBytes) throw new CairnError('CAIRN_CORRUPT', `address book of ${bytes.length} bytes exceeds ${maxBookBytes}`);
+    const book = parseBook(bytes);
+    this.peers.clear();
+    this.clients.clear();
+    for (const [id, peer] of book.peers) this.peers.set(id, peer);
+    for (const [id, client] of book.clients) this.clients.set(id, client);
+    this.peers.set(this.selfId, this.selfPeer);
+    this.clients.set(this.selfId, this.selfClient);
+  }
+
+  /** Writes the book atomically (a temp file, then rename), after any save already under way. */
+  private save(): Promise<void> {
+    const body = Buffer.from(this.encode());
+    const next = this.saving.catch(() => undefined).then(async () => {
+      await writeFile(`${this.file}.tmp`, body);
+      await rename(`${this.file}.tmp`, this.file);
+    });
+    this.saving = next;
+    return next;
   }
 }
 
-/** The member change a committed kv entry carries, if it is a CAIRN.MEMBER entry (cheap check first). */
+/** A book's JSON, checked: bounded, every address parses. Old files stored client addresses as {host, port}. */
+function parseBook(bytes: Uint8Array): { peers: Map<string, string>; clients: Map<string, ClientAddress> } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (error) {
+    throw new CairnError('CAIRN_CORRUPT', `address book is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (typeof raw !== 'object' || raw === null) throw new CairnError('CAIRN_CORRUPT', 'address book is not a JSON object');
+  const { peers: rawPeers, clients: rawClients } = raw as { peers?: unknown; clients?: unknown };
+  const peers = new Map<string, string>();
+  const clients = new Map<string, ClientAddress>();
+  try {
+    for (const [id, peer] of Object.entries(objectOf(rawPeers)).slice(0, maxMembers)) {
+      peers.set(id, formatPeerAddress(parsePeerAddress(String(peer))));
+    }
+    for (const [id, client] of Object.entries(objectOf(rawClients)).slice(0, maxMembers)) {
+      const address = typeof client === 'string' ? client : formatPeerAddress({ host: String((client as { host?: unknown }).host), port: Number((client as { port?: unknown }).port) });
+      clients.set(id, parsePeerAddress(address));
+    }
+  } catch (error) {
+    throw new CairnError('CAIRN_CORRUPT', `address book: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { peers, clients };
+}
+
+function objectOf(value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected an object of id → address');
+  return value as Record<string, unknown>;
+}
+
+/** The member change a committed kv entry carries, if it is a CAIRN.MEMBER entry of one command (cheap check first). */
 export function memberChangeOf(data: Uint8Array): MemberChange | undefined {
   if (data.length < firstNameOffset + MEMBER_COMMAND.length) return undefined;
   for (let i = 0; i < MEMBER_COMMAND.length; i++) if (data[firstNameOffset + i] !== MEMBER_COMMAND[i]) return undefined;
-  const argv = decodeEntry(data).commands[0];
-  if (argv === undefined || !Buffer.from(argv[0]!).equals(MEMBER_COMMAND)) return undefined;
+  let commands: readonly (readonly Uint8Array[])[];
+  try {
+    commands = decodeEntry(data).commands;
+  } catch {
+    return undefined;
+  }
+  const argv = commands[0];
+  if (commands.length !== 1 || argv === undefined || !Buffer.from(argv[0]!).equals(MEMBER_COMMAND)) return undefined;
   const text = argv.map((arg) => Buffer.from(arg).toString('utf8'));
   if (text.length === 2) return { kind: 'forget', id: text[1]! };
   if (text.length !== 4) return undefined;
   try {
-    parsePeerAddress(text[2]!);
-    return { kind: 'set', id: text[1]!, peer: text[2]!, client: parsePeerAddress(text[3]!) };
+    return { kind: 'set', id: text[1]!, peer: formatPeerAddress(parsePeerAddress(text[2]!)), client: parsePeerAddress(text[3]!) };
   } catch {
     return undefined;
   }

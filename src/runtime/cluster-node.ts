@@ -1,7 +1,8 @@
 // One replicated Cairn node: the Raft replica over the real disk (NodeDisk), clock (SystemClock)
-// and peer transport (TcpPeerTransport), the kv state machine, a ReplicaBackend in front and the
-// RESP server serving clients. Logs every role change with its reason. Used by `cairn server`
-// with --id/--peers, by `cairn local-cluster` and by the cluster tests.
+// and peer transport (TcpPeerTransport), the state machine (kv plus the address book), a
+// ReplicaBackend in front and the RESP server serving clients. Checks the data directory's cluster
+// id, logs every role change with its reason. Used by `cairn server` with --id/--peers, by
+// `cairn local-cluster` and by the cluster tests.
 
 import { randomInt } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -9,9 +10,8 @@ import { assert } from '../lib/assert.js';
 import { Prng } from '../lib/prng.js';
 import { KV_COMMANDS } from '../kv/commands.js';
 import { RaftNode } from '../raft/node.js';
-import { EntryKind } from '../raft/types.js';
-import type { Entry, Snapshot, SoftState } from '../raft/types.js';
-import { KvMachine } from '../replica/kv-machine.js';
+import type { Snapshot, SoftState } from '../raft/types.js';
+import type { KvMachine } from '../replica/kv-machine.js';
 import { RaftStorage } from '../replica/raft-storage.js';
 import { Replica } from '../replica/replica.js';
 import { CLUSTER_COMMAND_METAS } from '../server/cluster-commands.js';
@@ -23,11 +23,14 @@ import { ReplicaBackend } from '../server/replica-backend.js';
 import { CairnServer } from '../server/server.js';
 import { WriteCoalescer } from '../server/write-coalescer.js';
 import { SystemClock } from './clock.js';
-import type { ClusterSettings } from './cluster-options.js';
+import { derivedClusterId, type ClusterSettings } from './cluster-options.js';
 import { startHttpEndpoint } from './cluster-http.js';
+import { settleClusterId } from './cluster-identity.js';
 import { roleChangeReason, type ClusterLog, type RoleFacts } from './cluster-log.js';
-import { MemberDirectory, memberChangeOf } from './cluster-members.js';
+import { ClusterMachine } from './cluster-machine.js';
+import { MemberDirectory } from './cluster-members.js';
 import { MembershipController } from './cluster-membership.js';
+import { mostCaughtUpVoter, transferAndWait } from './cluster-transfer.js';
 import { NodeDisk } from './disk.js';
 import { TcpPeerTransport } from './peer-transport.js';
 import { TimedStorage } from './cluster-timed-storage.js';
@@ -38,6 +41,8 @@ export interface ClusterNode {
   readonly replica: Replica<KvMachine>;
   readonly topology: ClusterTopology;
   readonly transport: TcpPeerTransport;
+  /** The cluster id this node runs with: the one its data directory was first started with. */
+  readonly clusterId: string;
   /** The /health and /metrics endpoint, when --http-port was given. */
   readonly http: Server | null;
   /** Graceful stop: hands leadership to an up-to-date voter first (if leading), then closes. */
@@ -51,16 +56,23 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   assert(cluster.peers.has(cluster.id), 'the member list includes this node');
   const clock = new SystemClock();
   const storage = await RaftStorage.open(new NodeDisk(), settings.dir);
-  const directory = await MemberDirectory.load(settings.dir, cluster.id, cluster.peers, cluster.clients).catch(async (error: unknown) => {
+  // Opened first: the directory lock is held while its identity is read and written.
+  const explicitClusterId = cluster.clusterId !== derivedClusterId(cluster.peers);
+  const opened = await Promise.all([
+    settleClusterId(settings.dir, { clusterId: cluster.clusterId, nodeId: cluster.id }, explicitClusterId),
+    MemberDirectory.load(settings.dir, cluster.id, cluster.peers, cluster.clients),
+  ]).catch(async (error: unknown) => {
     await storage.close();
     throw error;
   });
+  const [clusterId, directory] = opened;
+  if (clusterId !== cluster.clusterId) log('cluster.id_kept', { clusterId, fromFlags: cluster.clusterId, reason: 'the data directory was first started in this cluster' });
   const otherPeers = (): Map<string, string> => new Map([...directory.peers].filter(([id]) => id !== cluster.id));
   let transport: TcpPeerTransport;
   try {
     transport = await TcpPeerTransport.start({
       nodeId: cluster.id,
-      clusterId: cluster.clusterId,
+      clusterId,
       listenHost: cluster.peerHost,
       listenPort: cluster.peerPort,
       // The others only: this node's own entry may carry port 0 (a one-member cluster).
@@ -71,7 +83,12 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     await storage.close();
     throw error;
   }
-  const machine = new KvMachine();
+  const machine = new ClusterMachine(directory, (change, saved) => {
+    // The transport learns the change at once; the book's file follows (a failed save is logged, the log or a snapshot brings it again).
+    transport.setPeers(otherPeers());
+    log('cluster.addresses', change === 'restored' ? { change: 'restored from a snapshot', members: [...directory.peers.keys()] } : { change: change.kind, member: change.id });
+    saved.catch((error: unknown) => log('cluster.addresses_not_saved', { error: error instanceof Error ? error.message : String(error) }));
+  });
   const metrics = new ClusterMetrics();
   let facts: RoleFacts = { role: 'follower', term: 0, leaderId: null };
   let onLeaderChange = (): void => undefined;
@@ -88,16 +105,6 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     },
     compacted(_id: string, snapshot: Snapshot): void {
       log('raft.compacted', { index: snapshot.meta.index, bytes: snapshot.data.length });
-    },
-    applied(_id: string, entry: Entry): void {
-      if (entry.kind !== EntryKind.NORMAL) return;
-      const change = memberChangeOf(entry.data);
-      if (change === undefined || change.id === cluster.id) return;
-      // The transport learns the change at once; the book's file follows (a failed save is logged, the log replays it).
-      const saved = directory.apply(change);
-      transport.setPeers(otherPeers());
-      log('cluster.addresses', { change: change.kind, member: change.id, index: entry.index });
-      saved.catch((error: unknown) => log('cluster.addresses_not_saved', { error: error instanceof Error ? error.message : String(error) }));
     },
   };
   const replica = await Replica.start(
@@ -120,7 +127,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     await storage.close();
     throw error;
   });
-  const topology = new ClusterTopology(cluster.id, cluster.clusterId, directory.clients, raftView(replica));
+  const topology = new ClusterTopology(cluster.id, clusterId, directory.clients, raftView(replica));
   const backend = new ReplicaBackend({
     replica,
     machine,
@@ -132,7 +139,16 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     metrics,
   });
   onLeaderChange = () => backend.leaderChanged();
-  topology.membership = new MembershipController(replica, (entry) => backend.write(entry), log);
+  topology.membership = new MembershipController({
+    replica,
+    write: (entry) => backend.write(entry),
+    book: directory,
+    password: () => settings.requirepass,
+    log,
+    transferWaitMs,
+    // Removed from the cluster: no more votes, log or replies as a member; clients get errors until the process stops.
+    retire: () => replica.close(),
+  });
   let server: CairnServer;
   try {
     server = await CairnServer.listen({
@@ -157,12 +173,13 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       throw error;
     }
   }
-  log('node.started', { clients: `${settings.host}:${server.port}`, peers: `${cluster.peerHost}:${transport.listenPort}`, clusterId: cluster.clusterId, members: [...cluster.peers.keys()] });
+  log('node.started', { clients: `${settings.host}:${server.port}`, peers: `${cluster.peerHost}:${transport.listenPort}`, clusterId, members: [...directory.peers.keys()] });
   return {
     server,
     replica,
     topology,
     transport,
+    clusterId,
     http,
     close: async () => {
       await handOverLeadership(replica, log);
@@ -191,19 +208,13 @@ function raftView(replica: Replica<KvMachine>): RaftView {
 
 /** A leader stopping on purpose hands over to the most caught-up voter, so clients barely notice. */
 async function handOverLeadership(replica: Replica<KvMachine>, log: ClusterLog): Promise<void> {
-  const status = replica.status();
-  if (status.role !== 'leader' || replica.failed() !== undefined) return;
-  const voters = new Set(status.membership.voters);
-  const candidates = status.peers.filter((p) => voters.has(p.id) && p.recentActive).sort((a, b) => b.matchIndex - a.matchIndex);
-  const target = candidates[0];
+  if (replica.status().role !== 'leader' || replica.failed() !== undefined) return;
+  const target = mostCaughtUpVoter(replica);
   if (target === undefined) return;
+  log('raft.transfer', { to: target, reason: 'graceful shutdown' });
   try {
-    replica.transferLeadership(target.id);
+    await transferAndWait(replica, target, transferWaitMs);
   } catch (error) {
-    log('raft.transfer_refused', { to: target.id, error: error instanceof Error ? error.message : String(error) });
-    return;
+    log('raft.transfer_failed', { to: target, error: error instanceof Error ? error.message : String(error) });
   }
-  log('raft.transfer', { to: target.id, reason: 'graceful shutdown' });
-  const deadline = Date.now() + transferWaitMs;
-  while (replica.leaderHint() === status.id && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }

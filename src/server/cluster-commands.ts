@@ -1,7 +1,8 @@
 // The CLUSTER command of a replicated node: the cluster is one shard holding all 16384 slots whose
 // primary is the Raft leader, so Redis Cluster clients (ioredis Cluster, redis-cli -c) send every
 // key to the leader. SLOTS, SHARDS, NODES, INFO and MYID are answered from the node's own view
-// (ADDNODE and REMOVENODE go to the runtime's membership control); with no known leader the topology commands answer CLUSTERDOWN rather than a wrong primary.
+// (ADDNODE, REMOVENODE, TRANSFER, FAILOVER and MEMBERS go to the runtime's membership control);
+// with no known leader the topology commands answer CLUSTERDOWN rather than a wrong primary.
 
 import { bulkReply, errorReply, integerReply, type Reply } from '../lib/reply.js';
 import type { CommandMeta } from './command-table.js';
@@ -16,10 +17,13 @@ function meta(name: string, arity: number, flags: readonly string[], summary: st
 
 /** Registered as read-only data commands: the backend answers them without touching the log. */
 export const CLUSTER_COMMAND_METAS: readonly CommandMeta[] = [
-  meta('cluster', -2, ['stale', 'loading'], 'Describes the cluster (SLOTS, SHARDS, NODES, INFO, MYID) and changes its membership (ADDNODE, REMOVENODE)'),
+  meta('cluster', -2, ['stale', 'loading'], 'Describes the cluster (SLOTS, SHARDS, NODES, INFO, MYID, MEMBERS), changes its membership (ADDNODE, REMOVENODE) and moves leadership (TRANSFER, FAILOVER)'),
   // A follower relaying its clients' write entries to the leader (cluster-relay.ts); not for clients.
   meta('cairn.relay', -2, ['stale'], 'Proposes entries relayed by a follower (internal)'),
 ];
+
+/** The subcommands the runtime's membership control answers, with their argument counts. */
+const membershipArities = new Map<string, number>([['addnode', 3], ['removenode', 1], ['transfer', 1], ['failover', 0], ['members', 0]]);
 
 const subcommands: Record<string, (topology: ClusterTopology) => Reply> = {
   slots: clusterSlots,
@@ -29,7 +33,7 @@ const subcommands: Record<string, (topology: ClusterTopology) => Reply> = {
   myid: (topology) => bulkReply(redisNodeId(topology.myId)),
   help: () => ({
     type: 'array',
-    items: ['SLOTS', 'SHARDS', 'NODES', 'INFO', 'MYID', 'ADDNODE <id> <peer-host:port> <client-host:port>', 'REMOVENODE <id>'].map((name) => ({ type: 'simple', value: name }) as const),
+    items: ['SLOTS', 'SHARDS', 'NODES', 'INFO', 'MYID', 'MEMBERS', 'ADDNODE <id> <peer-host:port> <client-host:port>', 'REMOVENODE <id>', 'TRANSFER <id>', 'FAILOVER'].map((name) => ({ type: 'simple', value: name }) as const),
   }),
 };
 
@@ -39,13 +43,18 @@ export function clusterCommand(topology: ClusterTopology, argv: readonly Uint8Ar
   const name = sub.toLowerCase();
   const args = argv.slice(2).map((arg) => Buffer.from(arg).toString('utf8'));
   const wrongArity = errorReply(`ERR wrong number of arguments for 'cluster|${name}' command`);
-  if (name === 'addnode' || name === 'removenode') {
-    if (args.length !== (name === 'addnode' ? 3 : 1)) return wrongArity;
+  const membershipArity = membershipArities.get(name);
+  if (membershipArity !== undefined) {
+    if (args.length !== membershipArity) return wrongArity;
     const membership = topology.membership;
     if (membership === undefined) return errorReply('ERR membership changes are not available on this node');
-    return name === 'addnode' ? membership.add(args[0]!, args[1]!, args[2]!) : membership.remove(args[0]!);
+    if (name === 'addnode') return membership.add(args[0]!, args[1]!, args[2]!);
+    if (name === 'removenode') return membership.remove(args[0]!);
+    if (name === 'transfer') return membership.transfer(args[0]!);
+    return name === 'failover' ? membership.failover() : membership.members();
   }
-  const handler = subcommands[name];
+  // Own properties only: `CLUSTER constructor` must not reach Object.prototype.
+  const handler = Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
   if (handler === undefined) return errorReply(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try CLUSTER HELP.`);
   if (args.length !== 0) return wrongArity;
   return handler(topology);

@@ -27,10 +27,16 @@ export interface RaftView {
   followerMatch(): readonly { readonly id: string; readonly matchIndex: number }[];
 }
 
-/** Membership changes at runtime (CLUSTER ADDNODE / REMOVENODE); the leader carries them out. */
+/** Membership changes and leadership transfer at runtime (CLUSTER ADDNODE, REMOVENODE, TRANSFER, FAILOVER, MEMBERS); the leader carries them out. */
 export interface MembershipControl {
   add(id: string, peerAddress: string, clientAddress: string): Promise<Reply>;
   remove(id: string): Promise<Reply>;
+  /** On the leader: hands leadership to the voter `id`; OK once it leads. */
+  transfer(id: string): Promise<Reply>;
+  /** On a follower: asks the leader to hand leadership to this node; OK once it leads. */
+  failover(): Promise<Reply>;
+  /** Every member with its role and addresses, as this node knows them. */
+  members(): Reply;
 }
 
 /** Most members a topology holds (the peer list is capped likewise). */
@@ -39,7 +45,7 @@ const maxMembers = 1024;
 export class ClusterTopology {
   private readonly clients: ReadonlyMap<string, ClientAddress>;
 
-  /** Set by the runtime once the node is wired; absent, ADDNODE/REMOVENODE are refused. */
+  /** Set by the runtime once the node is wired; absent, the membership subcommands are refused. */
   membership: MembershipControl | undefined;
 
   constructor(

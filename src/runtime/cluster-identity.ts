@@ -1,0 +1,73 @@
+// Which cluster a data directory belongs to, and which node it is: <dir>/cluster.json, written on
+// the first start and checked on every later one. A node restarted with another --peers list keeps
+// its cluster id (the id derived from --peers would change), and a directory started with the
+// wrong --id or an explicit --cluster-id that contradicts the file is refused with a clear error.
+
+import { open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assert } from '../lib/assert.js';
+import { CairnError } from '../lib/errors.js';
+
+export const IDENTITY_FILE = 'cluster.json';
+/** Largest identity file read (ids are at most 255 bytes each). */
+const maxFileBytes = 4096;
+
+export interface ClusterIdentity {
+  readonly clusterId: string;
+  readonly nodeId: string;
+}
+
+/**
+ * The cluster id this node runs with: the one saved in dir, else the flags' (saved now, durably).
+ * `explicit` says the flags named --cluster-id rather than deriving it from --peers.
+ */
+export async function settleClusterId(dir: string, flags: ClusterIdentity, explicit: boolean): Promise<string> {
+  assert(flags.clusterId !== '', 'a cluster id is never empty');
+  assert(flags.nodeId !== '', 'a node id is never empty');
+  const file = join(dir, IDENTITY_FILE);
+  const saved = await readIdentity(file);
+  if (saved === undefined) {
+    await writeIdentity(file, flags);
+    return flags.clusterId;
+  }
+  if (saved.nodeId !== flags.nodeId) {
+    throw new CairnError('CAIRN_INVALID_ARGUMENT', `${file}: this data directory belongs to node ${saved.nodeId}, not --id ${flags.nodeId}`);
+  }
+  if (explicit && saved.clusterId !== flags.clusterId) {
+    throw new CairnError('CAIRN_INVALID_ARGUMENT', `${file}: this data directory belongs to cluster ${saved.clusterId}, not --cluster-id ${flags.clusterId}`);
+  }
+  return saved.clusterId;
+}
+
+async function readIdentity(file: string): Promise<ClusterIdentity | undefined> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new CairnError('CAIRN_IO', `${file}: ${error.message}`);
+  });
+  if (text === undefined) return undefined;
+  if (text.length > maxFileBytes) throw new CairnError('CAIRN_CORRUPT', `${file}: ${text.length} bytes, more than an identity file holds; fix or remove it`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CairnError('CAIRN_CORRUPT', `${file}: not valid JSON (${error instanceof Error ? error.message : String(error)}); fix or remove it`);
+  }
+  const { clusterId, nodeId } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { clusterId?: unknown; nodeId?: unknown };
+  if (typeof clusterId !== 'string' || clusterId === '' || typeof nodeId !== 'string' || nodeId === '') {
+    throw new CairnError('CAIRN_CORRUPT', `${file}: expected {"clusterId": "...", "nodeId": "..."}; fix or remove it`);
+  }
+  return { clusterId, nodeId };
+}
+
+/** Durable before it returns: a temp file written and synced, then renamed into place. */
+async function writeIdentity(file: string, identity: ClusterIdentity): Promise<void> {
+  const temp = `${file}.tmp`;
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(`${JSON.stringify({ clusterId: identity.clusterId, nodeId: identity.nodeId })}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+}
