@@ -1,4 +1,4 @@
-// The flags of a replicated node (`cairn server --id n1 --peers ...`), their defaults and checks:
+// The cluster flags of a node (`cairn server --id n1 --peers ...`), their defaults and checks:
 // which members form the initial cluster (etcd's --initial-cluster), where each member serves
 // clients, this node's own addresses, the cluster id and the Raft timings. Bad input throws
 // CAIRN_INVALID_ARGUMENT naming the flag.
@@ -47,6 +47,9 @@ export interface ClusterSettings {
   readonly httpPort: number | null;
 }
 
+/** The id of a node started without --id or --peers: a one-member cluster. */
+export const SOLO_NODE_ID = 'n1';
+
 export const CLUSTER_DEFAULTS = {
   tickMs: 50,
   electionTimeoutTicks: 10,
@@ -69,8 +72,9 @@ function integer(flag: string, text: string | undefined, fallback: number, min: 
 
 /** Resolves the cluster flags of a node whose clients are served on clientHost:clientPort. */
 export function clusterSettings(flags: ClusterFlags, clientHost: string, clientPort: number): ClusterSettings {
-  const id = flags.id;
-  if (id === undefined || id === '') throw bad('--id: a replicated node needs an id (--id n1)');
+  // Alone, a node is n1 unless told otherwise; among --peers it must say which member it is.
+  const id = flags.id ?? (flags.peers === undefined ? SOLO_NODE_ID : undefined);
+  if (id === undefined || id === '') throw bad('--id: with --peers, say which member this node is (--id n1)');
   const peerHost = flags.peerHost ?? clientHost;
   // The derived id hashes the member list, which a joining node's list no longer matches.
   if (flags.join === true && flags.clusterId === undefined) throw bad('--join: give the running cluster\'s --cluster-id (CLUSTER INFO shows cairn_cluster_id)');

@@ -1,7 +1,9 @@
-// The process around one replicated node: parses `cairn server` flags with the cluster ones
-// (--id, --peers, --peer-port, --advertise, timings), starts the node, prints one line when ready,
-// and on SIGTERM/SIGINT hands leadership over and shuts down. Exit codes: 0 stopped, 1 could not
-// start (port taken, data dir locked), 2 bad flags.
+// The process around one Cairn node, which is always a Raft node: parses `cairn server` flags
+// (with the cluster ones: --id, --peers, --peer-port, --advertise, timings), refuses a data folder
+// in the old single-node layout, starts the node, prints one line when ready, and on
+// SIGTERM/SIGINT hands leadership over and shuts down. Without --peers the node is a one-member
+// cluster (id n1 unless --id says otherwise). Exit codes: 0 stopped, 1 could not start (port
+// taken, data dir locked or in the old layout), 2 bad flags.
 
 import { parseArgs } from 'node:util';
 import { isCairnError } from '../lib/errors.js';
@@ -9,15 +11,17 @@ import { settingsFromFlags, type ServerSettings } from '../server/config.js';
 import { clusterSettings, type ClusterSettings } from './cluster-options.js';
 import { jsonLogger } from './cluster-log.js';
 import { startClusterNode, type ClusterNode } from './cluster-node.js';
-import { cairnVersion } from './server-main.js';
+import { cairnVersion, refuseOldStoreLayout } from './server-main.js';
 
-export const CLUSTER_USAGE = `usage: cairn server --id ID [--host HOST] [--port PORT] [--dir DIR]
+export const SERVER_USAGE = `usage: cairn server [--port PORT] [--dir DIR] [--host HOST] [--fsync always|everysec|no]
+                    [--requirepass PASSWORD] [--config FILE]                  a one-member cluster (id n1)
+       cairn server --id ID [--host HOST] [--port PORT] [--dir DIR]
                     [--peer-host HOST] --peer-port PORT --peers ID=HOST:PORT,...
                     [--client-addrs ID=HOST:PORT,...] [--advertise HOST:PORT] [--cluster-id ID]
                     [--tick-ms 50] [--election-ticks 10] [--heartbeat-ticks 1]
                     [--leader-wait-ms 3000] [--snapshot-every 10000] [--lease-reads] [--http-port PORT]
-                    [--join --cluster-id ID]
-                    [--requirepass PASSWORD] [--config FILE]`;
+                    [--join --cluster-id ID] [--fsync always|everysec|no]
+                    [--requirepass PASSWORD] [--config FILE]                  a member of a replicated cluster`;
 
 const options = {
   port: { type: 'string', short: 'p' },
@@ -43,37 +47,29 @@ const options = {
   'http-port': { type: 'string' },
 } as const;
 
-/** True when the flags ask for a replicated node rather than the single-node store. */
-export function wantsClusterNode(args: readonly string[]): boolean {
-  return args.some((arg) => arg === '--id' || arg.startsWith('--id=') || arg === '--peers' || arg.startsWith('--peers='));
-}
-
 export async function runClusterNode(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    console.log(CLUSTER_USAGE);
+    console.log(SERVER_USAGE);
     return 0;
   }
   let parsed: { settings: ServerSettings; cluster: ClusterSettings; configFile: string | undefined };
   try {
     parsed = await settingsFrom(args);
   } catch (error) {
-    console.error(`cairn server: ${error instanceof Error ? error.message : String(error)}\n${CLUSTER_USAGE}`);
+    console.error(`cairn server: ${error instanceof Error ? error.message : String(error)}\n${SERVER_USAGE}`);
     return 2;
   }
   const { settings, cluster, configFile } = parsed;
-  const log = jsonLogger(cluster.id);
   let node: ClusterNode;
   try {
-    node = await startClusterNode(settings, cluster, log, configFile);
+    await refuseOldStoreLayout(settings.dir);
+    node = await startClusterNode(settings, cluster, jsonLogger(cluster.id), configFile);
   } catch (error) {
     if (!isCairnError(error)) throw error;
     console.error(`cairn server: ${error.message}`);
     return 1;
   }
-  console.log(
-    `cairn ${cairnVersion} node ${cluster.id} ready on ${settings.host}:${node.server.port} ` +
-      `(peers ${cluster.peerHost}:${node.transport.listenPort}${cluster.httpPort === null ? '' : `, http ${cluster.peerHost}:${cluster.httpPort}`}, cluster ${cluster.clusterId}, members ${[...cluster.peers.keys()].join(',')}, dir ${settings.dir}, pid ${process.pid})`,
-  );
+  console.log(readyLine(settings, cluster, node));
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -84,13 +80,20 @@ export async function runClusterNode(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Tests, the README and local-cluster look for " ready on HOST:PORT". */
+function readyLine(settings: ServerSettings, cluster: ClusterSettings, node: ClusterNode): string {
+  const http = cluster.httpPort === null ? '' : `, http ${cluster.peerHost}:${cluster.httpPort}`;
+  return (
+    `cairn ${cairnVersion} node ${cluster.id} ready on ${settings.host}:${node.server.port} ` +
+    `(peers ${cluster.peerHost}:${node.transport.listenPort}${http}, cluster ${cluster.clusterId}, ` +
+    `members ${[...cluster.peers.keys()].join(',')}, dir ${settings.dir}, fsync ${settings.fsync}, pid ${process.pid})`
+  );
+}
+
 async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings; cluster: ClusterSettings; configFile: string | undefined }> {
   const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
   if (positionals.length > 0) throw new Error(`unexpected argument '${positionals[0]}'`);
   const settings = await settingsFromFlags(values);
-  // Raft makes every entry durable before it is acknowledged: a weaker policy is not offered.
-  if (settings.fsync !== 'always') throw new Error('--fsync: a replicated node always fsyncs its Raft log (only "always" is accepted)');
-  if (settings.port === 0) throw new Error('--port: a replicated node needs a fixed client port (peers relay to it)');
   const cluster = clusterSettings(
     {
       id: values.id,
@@ -112,5 +115,8 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
     settings.host,
     settings.port,
   );
+  // Other members relay to this node's client port: only a node alone may take any free one.
+  const alone = cluster.peers.size === 1 && !cluster.join;
+  if (settings.port === 0 && !alone) throw new Error('--port: a node with other members needs a fixed client port (peers relay to it)');
   return { settings, cluster, configFile: values.config };
 }

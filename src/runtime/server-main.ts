@@ -1,33 +1,30 @@
-// Process wiring for one Cairn node: the real disk and clock, the store in the data folder, the
-// kv command table, and the network server in front of them. Used by `cairn server` and tests.
+// What every Cairn node process shares before it starts: the version it reports, and the check
+// that its data folder is in the Raft layout (log in DIR/log). A folder written by the old
+// single-node store (segment files directly in DIR) is refused, never read as empty.
 
-import { KV_COMMANDS } from '../kv/commands.js';
-import { Store } from '../store/store.js';
-import type { ServerSettings } from '../server/config.js';
-import { CairnServer } from '../server/server.js';
-import { StoreBackend } from '../server/store-backend.js';
-import { WriteCoalescer } from '../server/write-coalescer.js';
-import { NodeDisk } from './disk.js';
-import { SystemClock } from './clock.js';
+import { readdir } from 'node:fs/promises';
+import { CairnError } from '../lib/errors.js';
+import { parseSegmentName } from '../storage/segment-file.js';
 
 export const cairnVersion = '0.1.0';
 
-/** Opens the store in settings.dir and serves it on settings.host:settings.port. */
-export async function startNode(settings: ServerSettings, configFile?: string): Promise<CairnServer> {
-  const clock = new SystemClock();
-  const store = await Store.open({ dir: settings.dir, disk: new NodeDisk(), clock, fsync: settings.fsync });
-  try {
-    return await CairnServer.listen({
-      // One log entry per event-loop turn for all clients' writes, as Redis writes its AOF.
-      backend: new WriteCoalescer(new StoreBackend(store, clock)),
-      dataCommands: [...KV_COMMANDS.values()],
-      settings,
-      clock,
-      version: cairnVersion,
-      ...(configFile === undefined ? {} : { configFile }),
-    });
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
+/** Most directory entries looked at for the layout check (a data folder holds a handful). */
+const maxEntriesChecked = 10_000;
+
+/**
+ * Throws CAIRN_FORMAT when `dir` holds log segments of the single-node store's layout (written by
+ * `cairn server` before every node ran Raft); a missing or Raft-layout folder passes.
+ */
+export async function refuseOldStoreLayout(dir: string): Promise<void> {
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw new CairnError('CAIRN_IO', `cannot read the data folder ${dir}: ${error.message}`, { cause: error });
+  });
+  const segments = names.slice(0, maxEntriesChecked).filter((name) => parseSegmentName(name) !== undefined);
+  if (segments.length === 0) return;
+  throw new CairnError(
+    'CAIRN_FORMAT',
+    `${dir} holds a log in the old single-node layout (${segments.length} segment file(s) such as ${segments[0]} directly in it); ` +
+      'this Cairn keeps its Raft log in DIR/log and cannot read it. Start on an empty --dir (the old data is not migrated).',
+  );
 }

@@ -18,9 +18,11 @@ import { refuseAsRead } from '../kv/read-only.js';
 import type { Backend, InfoFields, ReadConsistency, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ActiveExpiry } from './active-expiry.js';
+import { readLocally } from './local-read.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { encodeRelayResult, LeaderRelay, type RelayOutcome } from './cluster-relay.js';
 import type { ClusterTopology } from './cluster-topology.js';
+import type { FsyncPolicy } from './config.js';
 
 export interface ReplicaBackendOptions {
   readonly replica: Replica<KvMachine>;
@@ -33,6 +35,8 @@ export interface ReplicaBackendOptions {
   /** The cluster's requirepass (the relay authenticates with it), read when a link opens. */
   readonly password: () => string | undefined;
   readonly metrics: ClusterMetrics;
+  /** The Raft log's fsync policy, for INFO persistence (RaftStorage's default, 'always', when not given). */
+  readonly fsync?: FsyncPolicy;
 }
 
 /** Largest encoded entry proposed (the log's record and the peer frame limits are 64 MiB). */
@@ -45,6 +49,8 @@ export class ReplicaBackend implements Backend {
   private readonly relay: LeaderRelay;
   private readonly expiry: ActiveExpiry;
   private lastStampMs = 0;
+  /** The newest term in which this node, leading, saw a proposal or ReadIndex read go through (0: none). */
+  private confirmedTerm = 0;
   /** Resolved and replaced whenever the role or the known leader changes. */
   private leaderChange: { promise: Promise<void>; resolve: () => void };
 
@@ -92,7 +98,7 @@ export class ReplicaBackend implements Backend {
     if (name === 'cairn.relay') return this.serveRelay(argv.slice(1));
     const refusal = refuseAsRead(argv);
     if (refusal !== undefined) return refusal;
-    if (consistency === 'local') return this.options.machine.state.execute(argv, this.nowMs());
+    if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return readLocally(this.options.machine.state, argv, this.nowMs());
     return this.readLinearizable(argv);
   }
 
@@ -110,7 +116,7 @@ export class ReplicaBackend implements Backend {
     const failure = this.options.replica.failed();
     return [
       ['aof_last_write_status', failure === undefined ? 'ok' : 'err'],
-      ['cairn_fsync', 'always'],
+      ['cairn_fsync', this.options.fsync ?? 'always'],
       ['cairn_role', raft.role()],
       ['cairn_term', raft.term()],
       ['cairn_leader', raft.leaderId() ?? ''],
@@ -125,6 +131,27 @@ export class ReplicaBackend implements Backend {
     this.expiry.stop();
     this.relay.close();
     await this.options.replica.close();
+  }
+
+  /**
+   * A leader that is the only voter of its (latest) configuration, has confirmed an entry of its
+   * term (a ReadIndex or a proposal went through in it) and has applied everything committed: no
+   * other node can commit anything, so its applied state already holds every acknowledged write
+   * and a read may run at once — as etcd answers a single-node ReadIndex without a round. This is
+   * what makes a one-member cluster serve reads like the old single-node store.
+   */
+  private readsLocallyAsSoleVoter(): boolean {
+    if (this.confirmedTerm === 0) return false;
+    const status = this.options.replica.status();
+    if (status.role !== 'leader' || status.term !== this.confirmedTerm) return false;
+    const voters = status.membership.voters;
+    if (voters.length !== 1 || voters[0] !== this.options.topology.myId) return false;
+    return this.options.replica.appliedUpTo() >= status.commitIndex;
+  }
+
+  /** After a proposal or ReadIndex read in `term` succeeded here as leader: an entry of the term is committed. */
+  private confirmTerm(term: number): void {
+    if (this.isLeader()) this.confirmedTerm = Math.max(this.confirmedTerm, term);
   }
 
   private isLeader(): boolean {
@@ -144,7 +171,9 @@ export class ReplicaBackend implements Backend {
     const startedMs = this.options.clock.monotonicMs();
     metrics.proposalsTotal++;
     try {
+      const term = this.options.topology.raft.term();
       const replies = await this.options.replica.propose(data);
+      this.confirmTerm(term);
       metrics.observeCommitMs(this.options.clock.monotonicMs() - startedMs);
       return { kind: 'replies', replies };
     } catch (error) {
@@ -176,12 +205,16 @@ export class ReplicaBackend implements Backend {
       const signal = this.leaderChange.promise;
       if (this.options.topology.raft.leaderId() !== null) {
         const changed = signal.then(() => undefined);
-        const read = this.options.replica.read((machine) => machine.state.execute(argv, this.nowMs())).then(
+        const term = this.options.topology.raft.term();
+        const read = this.options.replica.read((machine) => readLocally(machine.state, argv, this.nowMs())).then(
           (reply) => ({ reply }),
           (error: unknown) => ({ error }),
         );
         const result = await Promise.race([read, changed]);
-        if (result !== undefined && 'reply' in result) return result.reply;
+        if (result !== undefined && 'reply' in result) {
+          this.confirmTerm(term);
+          return result.reply;
+        }
         // A read is safe to repeat: retry on a lost leader or a deadline, fail on anything else.
         if (result !== undefined && !isCairnError(result.error, 'CAIRN_NOT_LEADER') && !isCairnError(result.error, 'CAIRN_TIMEOUT')) {
           return errorReply(`ERR ${result.error instanceof Error ? result.error.message : String(result.error)}`);

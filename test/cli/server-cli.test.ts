@@ -1,9 +1,10 @@
 // `cairn server` flags and config file: settings from a Redis-style file, flags overriding it,
-// CONFIG GET reporting them, and clear errors (exit 2) for bad flags or file lines.
+// CONFIG GET reporting them, clear errors (exit 2) for bad flags or file lines, the one-member
+// Raft cluster a plain `cairn server` runs, and the refusal of a data dir in the old layout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawClient, show, startCairn } from '../server/helpers.js';
@@ -59,4 +60,53 @@ test('a data dir held by another server is a clear error', async () => {
   } finally {
     await first.cleanup();
   }
+});
+
+test('without --id the server is n1 of a one-member Raft cluster: log in DIR/log, data kept across a restart', async () => {
+  let server = await startCairn();
+  const dir = server.dir;
+  try {
+    assert.match(server.output(), / node n1 ready on 127\.0\.0\.1:\d+ .*members n1, .*fsync always/);
+    const c = await RawClient.connect(server.port);
+    assert.equal(show(await c.call('SET', 'k', 'v')), 'OK');
+    assert.equal(show(await c.call('INCR', 'n')), 1);
+    const info = String(show(await c.call('INFO', 'persistence')));
+    assert.match(info, /cairn_role:leader/);
+    assert.match(info, /cairn_leader:n1/);
+    c.close();
+    const logFiles = await readdir(join(dir, 'log'));
+    assert.ok(logFiles.some((name) => name.endsWith('.seg')), `a Raft log segment in DIR/log: ${logFiles.join(',')}`);
+    assert.equal(await server.stop(), 0);
+    server = await startCairn([], dir);
+    const again = await RawClient.connect(server.port);
+    assert.equal(show(await again.call('GET', 'k')), 'v');
+    assert.equal(show(await again.call('INCR', 'n')), 2);
+    again.close();
+  } finally {
+    await server.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a data dir in the old single-node layout (segments directly in DIR) is refused, not read as empty', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'cairn-old-layout-test-'));
+  try {
+    await writeFile(join(dir, 'log-00000000000000000001.seg'), Buffer.alloc(64));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/server/fixtures/run-server.ts', '--port', '0', '--dir', dir], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /cairn server: .* holds a log in the old single-node layout .*log-00000000000000000001\.seg/);
+    assert.deepEqual((await readdir(dir)).sort(), ['log-00000000000000000001.seg'], 'nothing was written into the refused dir');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a node with other members needs a fixed client port; --id is required with --peers', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'test/server/fixtures/run-server.ts', '--dir', '/nonexistent', ...args], { cwd: root, encoding: 'utf8' });
+  const portZero = run('--id', 'n1', '--port', '0', '--peer-port', '17001', '--peers', 'n1=127.0.0.1:17001,n2=127.0.0.1:17002');
+  assert.equal(portZero.status, 2);
+  assert.match(portZero.stderr, /--port: a node with other members needs a fixed client port/);
+  const noId = run('--peers', 'n1=127.0.0.1:17001,n2=127.0.0.1:17002');
+  assert.equal(noId.status, 2);
+  assert.match(noId.stderr, /--id: with --peers, say which member this node is/);
 });

@@ -1,5 +1,6 @@
 // The cluster flags: the member list, the derived cluster id (the same on every node), client
-// addresses from --client-addrs or the peer-port offset, --advertise, and clear errors.
+// addresses from --client-addrs or the peer-port offset, --advertise, a node alone (id n1 by
+// default, no peer port), and clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clusterSettings, derivedClusterId } from '../../src/runtime/cluster-options.js';
@@ -27,9 +28,14 @@ test('client addresses: the peer-port offset by default, --client-addrs and --ad
   assert.deepEqual(advertised.clients.get('n2'), { host: 'public.example', port: 7777 });
 });
 
-test('a node alone needs no peer port; bad flags name themselves', () => {
+test('a node alone needs no peer port (nor an id); bad flags name themselves', () => {
   const alone = clusterSettings({ id: 'solo' }, '127.0.0.1', 7001);
   assert.equal(alone.peers.size, 1);
+  assert.equal(alone.peerPort, 0, 'no peer port unless one is given');
+  const unnamed = clusterSettings({}, '127.0.0.1', 7001);
+  assert.equal(unnamed.id, 'n1', 'a node without --id or --peers is n1 of a one-member cluster');
+  assert.deepEqual([...unnamed.peers.keys()], ['n1']);
+  assert.deepEqual(unnamed.clients.get('n1'), { host: '127.0.0.1', port: 7001 });
   assert.throws(() => clusterSettings({ peers }, '127.0.0.1', 7001), /--id/);
   assert.throws(() => clusterSettings({ id: 'n4', peers }, '127.0.0.1', 7001), /--peer-port/);
   assert.throws(() => clusterSettings({ id: 'n1', peers, tickMs: 'fast' }, '127.0.0.1', 7001), /--tick-ms/);
