@@ -7,6 +7,7 @@ commands:
   local-cluster  three nodes on 127.0.0.1:7001-7003, data in ./data (what npm start runs)
   server   run one node: cairn server --port 7001 --dir ./data [--id n1 --peers n1=host:port,...]
   status   role, term, leader, commit/applied index and lag of each node
+  cluster  change a running cluster: cairn cluster add ID --peer H:P --client H:P | remove ID | transfer ID | members
   cli      interactive client: cairn cli [-h HOST] [-p PORT] [-a PASSWORD] [command args...]
   check    verify a data directory offline: cairn check DIR [--repair]
   help     this text
@@ -19,6 +20,7 @@ const subcommands: Record<string, () => Promise<SubcommandMain>> = {
   'local-cluster': async () => (await import('./local-cluster.js')).main,
   server: async () => (await import('./server.js')).main,
   status: async () => (await import('../runtime/cluster-status.js')).main,
+  cluster: async () => (await import('./cluster.js')).main,
   cli: async () => (await import('./client.js')).main,
   check: async () => (await import('./check.js')).main,
 };
