@@ -1,6 +1,8 @@
 // The simulated cluster: N nodes, each a real Replica over its own SimDisk, a SimClock and a
 // SimNetwork transport. Crashing a node kills its clock, cuts its transport and drops its unsynced
-// disk state; restarting it runs Replica.start against what survived.
+// disk state; restarting it runs Replica.start against what survived. The first nodes are the
+// initial voters; the rest are spares that join later (membership.ts). A node that left the
+// cluster can be retired and wiped: it gets a fresh disk and joins again as a brand-new member.
 
 import { assert } from '../lib/assert.js';
 import { Prng } from '../lib/prng.js';
@@ -27,7 +29,11 @@ export interface ClusterWiring<S extends StateMachine> {
 
 export interface SimNode<S extends StateMachine> {
   readonly id: string;
-  readonly disk: SimDisk;
+  disk: SimDisk;
+  /** Starts with no membership and waits for a leader to add it (a spare, or a wiped node). */
+  join: boolean;
+  /** Left the cluster and was wiped: nothing restarts it until it joins again. */
+  retired: boolean;
   clock: SimClock | undefined;
   replica: Replica<S> | undefined;
   stateMachine: S | undefined;
@@ -42,18 +48,25 @@ export class SimCluster<S extends StateMachine> {
   /** A node that failed to start or stopped on an error: a bug, reported as a violation. */
   startFailure: string | undefined;
 
+  /** The voters of the brand-new cluster (the first ids); the other ids are spares. */
+  readonly initialVoters: readonly string[];
+
   constructor(
     readonly ids: readonly string[],
+    initialVoterCount: number,
     private readonly scheduler: Scheduler,
     private readonly network: SimNetwork<Message>,
     private readonly prng: Prng,
     private readonly trace: Trace,
     private readonly wiring: ClusterWiring<S>,
   ) {
-    assert(ids.length > 0, 'a cluster needs nodes');
+    assert(initialVoterCount > 0, 'a cluster needs voters');
+    assert(initialVoterCount <= ids.length, 'more voters than nodes');
+    this.initialVoters = ids.slice(0, initialVoterCount);
     for (const id of ids) {
       const disk = new SimDisk(scheduler, new Prng(prng.nextUint32()));
-      this.nodes.set(id, { id, disk, clock: undefined, replica: undefined, stateMachine: undefined, state: 'down', incarnation: 0, crashes: 0 });
+      const join = !this.initialVoters.includes(id);
+      this.nodes.set(id, { id, disk, join, retired: join, clock: undefined, replica: undefined, stateMachine: undefined, state: 'down', incarnation: 0, crashes: 0 });
     }
   }
 
@@ -77,6 +90,7 @@ export class SimCluster<S extends StateMachine> {
   start(id: string): void {
     const node = this.node(id);
     assert(node.state === 'down', `${id} is already running`);
+    node.retired = false;
     node.state = 'starting';
     node.incarnation++;
     const incarnation = node.incarnation;
@@ -84,7 +98,8 @@ export class SimCluster<S extends StateMachine> {
     node.clock = clock;
     const transport = this.network.attach(id);
     const stateMachine = this.wiring.createStateMachine();
-    const options: ReplicaOptions = { ...this.wiring.replicaOptions, id, initialVoters: this.ids, prng: new Prng(this.prng.nextUint32()) };
+    const options: ReplicaOptions = { ...this.wiring.replicaOptions, id, initialVoters: this.initialVoters, prng: new Prng(this.prng.nextUint32()) };
+    if (node.join) options.join = true;
     this.trace.add(this.scheduler.nowMs(), `${id} starting (incarnation ${incarnation})`, true);
     const run = async (): Promise<Replica<S>> => {
       const storage = await this.wiring.openStorage(node.disk, `/${id}`);
@@ -117,5 +132,18 @@ export class SimCluster<S extends StateMachine> {
     node.stateMachine = undefined;
     node.crashes++;
     this.trace.add(this.scheduler.nowMs(), `${id} CRASH (dropped ${report.unsyncedWritesDropped} unsynced writes, ${report.tornWrites} torn, ${report.dirOpsDropped} folder entries)`, true);
+  }
+
+  /**
+   * The node left the cluster for good: it is stopped (if running) and its storage replaced by an
+   * empty disk, so its next start is a brand-new node that joins (same id, nothing remembered).
+   */
+  retire(id: string): void {
+    const node = this.node(id);
+    if (node.state !== 'down') this.crash(id, false);
+    node.disk = new SimDisk(this.scheduler, new Prng(this.prng.nextUint32()));
+    node.join = true;
+    node.retired = true;
+    this.trace.add(this.scheduler.nowMs(), `${id} RETIRED (stopped, storage wiped; it may join again as a new node)`, true);
   }
 }

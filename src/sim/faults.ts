@@ -220,7 +220,8 @@ export class FaultInjector<S extends StateMachine> {
     this.cluster.crash(id, this.prng.chance(0.5));
     const restartMs = this.prng.int(this.options.restartMinMs, this.options.restartMaxMs);
     this.clock.setTimer(restartMs, () => {
-      if (this.active && this.cluster.node(id).state === 'down') this.cluster.start(id);
+      const node = this.cluster.node(id);
+      if (this.active && node.state === 'down' && !node.retired) this.cluster.start(id);
     });
     this.trace.add(now, `FAULT crash ${id}, restart in ${restartMs}ms`, true);
   }

@@ -3,11 +3,15 @@
 // event: Election Safety, Log Matching, Leader Completeness, State Machine Safety, durability of
 // a node's own synced log across a crash, and identical state at equal applied index. Commit
 // safety: every index a node counts as committed holds the entry first reported committed there,
-// and a leader's new commit index is held by a majority of the voters' durable logs. The first
+// and a leader's new commit index is held by a majority of the voters of the configuration in force
+// (a removed node or a learner never counts). Membership: no durable log ever holds two CONFIG
+// entries past the highest index known committed (one uncommitted change at a time). The first
 // violation is kept; the run stops on it and prints the trace.
 
 import type { Reply } from '../lib/reply.js';
-import type { Entry, PersistedState, Ready, Snapshot, SoftState } from '../raft/types.js';
+import { decodeMembership } from '../raft/membership.js';
+import { EntryKind } from '../raft/types.js';
+import type { Entry, Membership, PersistedState, Ready, Snapshot, SoftState } from '../raft/types.js';
 import type { ReplicaObserver } from '../replica/ports.js';
 import { fingerprint } from './hash.js';
 import { ShadowLog } from './shadow-log.js';
@@ -40,6 +44,10 @@ export class InvariantChecker implements ReplicaObserver {
   private readonly commitPoints = new Map<number, CommitPoint>(); // index -> the first report of it as committed
   private readonly commitCheckedUpTo = new Map<string, number>(); // per node: its commit indexes checked so far
   private maxCommittedIndexValue = 0;
+  /** The highest index any node reported committed: everything up to it is committed. */
+  private maxCommitPointIndex = 0;
+  /** The latest configuration known committed (from commit points and snapshots). */
+  private committedConfig: { index: number; membership: Membership };
   normalEntriesApplied = 0;
   snapshotsRestored = 0;
   compactions = 0;
@@ -49,9 +57,36 @@ export class InvariantChecker implements ReplicaObserver {
     private readonly trace: Trace,
     private readonly nowMs: () => number,
     private readonly describe: (entry: Entry) => string,
-    /** The voters a leader's commit must be replicated to (the cluster's fixed membership). */
-    private readonly voters: () => readonly string[],
-  ) {}
+    /** The voters of the brand-new cluster: the configuration of a log the checker has not seen loaded. */
+    private readonly initialVoters: () => readonly string[],
+  ) {
+    this.committedConfig = { index: 0, membership: { voters: [...initialVoters()].sort(), learners: [] } };
+  }
+
+  /** The latest configuration known to be committed. */
+  committedMembership(): Membership {
+    return this.committedConfig.membership;
+  }
+
+  /**
+   * Every configuration that may be in force now or later: the latest committed one, then each
+   * CONFIG entry past it in any node's durable log (uncommitted; some may yet be truncated).
+   */
+  possibleMemberships(): Membership[] {
+    const found = new Map<string, Membership>([[JSON.stringify(this.committedConfig.membership), this.committedConfig.membership]]);
+    for (const shadow of this.shadows.values()) {
+      for (const config of shadow.configsAfter(this.committedConfig.index)) found.set(JSON.stringify(config.membership), config.membership);
+    }
+    return [...found.values()];
+  }
+
+  /** The node's storage was wiped (it left the cluster): its next start is a new log, not a restart. */
+  forget(id: string): void {
+    this.shadows.delete(id);
+    this.appliedIndex.delete(id);
+    this.commitCheckedUpTo.delete(id);
+    this.trace.add(this.nowMs(), `${id} storage wiped (the checker forgets its log)`, true);
+  }
 
   maxCommittedIndex(): number {
     return this.maxCommittedIndexValue;
@@ -83,6 +118,8 @@ export class InvariantChecker implements ReplicaObserver {
   persisted(id: string, ready: Ready): void {
     const shadow = this.shadow(id);
     if (ready.snapshot !== null) this.installed(id, shadow, ready.snapshot);
+    // A leader's commit in this Ready was counted under the configuration before its new entries or after.
+    const membershipBefore = shadow.membership();
     for (const entry of ready.entries) this.appendEntry(id, shadow, entry);
     const hs = ready.hardState;
     if (hs !== null) {
@@ -93,8 +130,11 @@ export class InvariantChecker implements ReplicaObserver {
       const commitBefore = shadow.hardState.commitIndex;
       shadow.hardState = { ...hs };
       this.recordCommitPoints(id, shadow, hs.term, hs.commitIndex);
-      if (hs.commitIndex > commitBefore && this.leadersByTerm.get(hs.term) === id) this.checkLeaderCommit(id, shadow, hs.term, hs.commitIndex);
+      if (hs.commitIndex > commitBefore && this.leadersByTerm.get(hs.term) === id) {
+        this.checkLeaderCommit(id, shadow, hs.term, hs.commitIndex, [membershipBefore, shadow.membership()]);
+      }
     }
+    if (ready.entries.some((entry) => entry.kind === EntryKind.CONFIG)) this.checkOneUncommittedChange(id, shadow);
     if (ready.entries.length > 0 || hs !== null) {
       this.trace.add(this.nowMs(), () => `${id} synced ${describeRange(ready.entries)}${hs === null ? '' : ` term=${hs.term} vote=${hs.votedFor} commit=${hs.commitIndex}`}`);
     }
@@ -153,25 +193,54 @@ export class InvariantChecker implements ReplicaObserver {
       }
     }
     this.commitCheckedUpTo.set(id, Math.max(this.commitCheckedUpTo.get(id) ?? 0, commitIndex));
+    this.maxCommitPointIndex = Math.max(this.maxCommitPointIndex, commitIndex);
+    const configs = shadow.configsAfter(this.committedConfig.index).filter((config) => config.index <= commitIndex);
+    const latest = configs[configs.length - 1];
+    if (latest !== undefined) this.committedConfig = latest;
   }
 
-  /** A leader's new commit index must be durable on a majority of voters (a snapshot covering it counts). */
-  private checkLeaderCommit(id: string, shadow: ShadowLog, term: number, commitIndex: number): void {
+  /**
+   * One membership change at a time: past the highest index known committed, a durable log holds
+   * at most one CONFIG entry. (Every log is a prefix of some leader's log, and a leader appends a
+   * change only once its previous one is committed — reported in the same Ready at the latest.)
+   */
+  private checkOneUncommittedChange(id: string, shadow: ShadowLog): void {
+    const pending = shadow.configsAfter(Math.max(this.maxCommitPointIndex, shadow.snapshotIndex));
+    if (pending.length > 1) {
+      const described = pending.map((config) => `${config.index}: voters ${config.membership.voters.join(',')} learners ${config.membership.learners.join(',') || '-'}`);
+      this.fail(`Membership: ${id}'s log holds ${pending.length} uncommitted configuration changes (committed up to ${this.maxCommitPointIndex}): ${described.join('; ')}`);
+    }
+  }
+
+  /** A snapshot's configuration is committed (it covers only committed entries). */
+  private snapshotConfig(snapshot: Snapshot): void {
+    if (snapshot.meta.index > this.committedConfig.index) this.committedConfig = { index: snapshot.meta.index, membership: snapshot.meta.membership };
+  }
+
+  /**
+   * A leader's new commit index must be durable (a snapshot covering it counts) on a majority of
+   * the voters of the configuration in force: the one before this Ready's entries or after them.
+   * Only voters of that configuration count, so a learner or a removed node never makes a commit.
+   */
+  private checkLeaderCommit(id: string, shadow: ShadowLog, term: number, commitIndex: number, inForce: readonly Membership[]): void {
     if (commitIndex <= shadow.snapshotIndex) return;
     const entryTerm = shadow.termAt(commitIndex);
-    const voters = this.voters();
-    const holders = voters.filter((voter) => {
+    const held = (voter: string): boolean => {
       const other = this.shadows.get(voter);
       return other !== undefined && (other.snapshotIndex >= commitIndex || other.termAt(commitIndex) === entryTerm);
-    });
-    if (holders.length * 2 <= voters.length) {
-      this.fail(`Commit safety: leader ${id} committed ${commitIndex}@${entryTerm} in term ${term}, but only ${holders.join(',') || 'no node'} of ${voters.length} voters hold it durably`);
+    };
+    const majorities = inForce.filter(({ voters }) => voters.filter(held).length * 2 > voters.length);
+    if (majorities.length === 0) {
+      const voters = shadow.membership().voters;
+      const holders = voters.filter(held);
+      this.fail(`Commit safety: leader ${id} committed ${commitIndex}@${entryTerm} in term ${term}, but only ${holders.join(',') || 'no node'} of ${voters.length} voters (${voters.join(',')}) hold it durably`);
     }
   }
 
   restored(id: string, snapshot: Snapshot): void {
     this.trace.add(this.nowMs(), `${id} restored snapshot ${snapshot.meta.index}@${snapshot.meta.term}`, true);
     this.checkSnapshot(id, snapshot);
+    this.snapshotConfig(snapshot);
     this.appliedIndex.set(id, snapshot.meta.index);
     this.snapshotsRestored++;
   }
@@ -184,6 +253,7 @@ export class InvariantChecker implements ReplicaObserver {
       this.fail(`${id} compacted at ${snapshot.meta.index}@${snapshot.meta.term}, which its log does not hold`);
     }
     shadow.compact(snapshot.meta.index, snapshot.meta.term);
+    this.snapshotConfig(snapshot);
     this.compactions++;
   }
 
@@ -192,15 +262,18 @@ export class InvariantChecker implements ReplicaObserver {
     const before = this.shadows.get(id);
     const { snapshot, hardState, entries } = state;
     this.trace.add(this.nowMs(), `${id} loaded snapshot ${snapshot.meta.index}@${snapshot.meta.term}, entries ${describeRange(entries)}, term=${hardState.term} vote=${hardState.votedFor} commit=${hardState.commitIndex}`, true);
-    const after = new ShadowLog();
-    after.reset(snapshot.meta.index, snapshot.meta.term);
+    const after = new ShadowLog(snapshot.meta.membership);
+    after.reset(snapshot.meta.index, snapshot.meta.term, snapshot.meta.membership);
     after.hardState = { ...hardState };
     for (const entry of entries) this.appendEntry(id, after, entry);
     if (before !== undefined) this.compareRestart(id, before, after);
     this.shadows.set(id, after);
     this.commitCheckedUpTo.set(id, snapshot.meta.index); // the commit index is volatile: it is reported again
     this.appliedIndex.set(id, snapshot.meta.index);
-    if (snapshot.meta.index > 0) this.checkSnapshot(id, snapshot);
+    if (snapshot.meta.index > 0) {
+      this.checkSnapshot(id, snapshot);
+      this.snapshotConfig(snapshot);
+    }
   }
 
   /** Nodes at one applied index must hold identical state (compared by encoded snapshot). */
@@ -228,13 +301,14 @@ export class InvariantChecker implements ReplicaObserver {
 
   private installed(id: string, shadow: ShadowLog, snapshot: Snapshot): void {
     this.checkSnapshot(id, snapshot);
-    shadow.reset(snapshot.meta.index, snapshot.meta.term);
+    shadow.reset(snapshot.meta.index, snapshot.meta.term, snapshot.meta.membership);
   }
 
   private appendEntry(id: string, shadow: ShadowLog, entry: Entry): void {
     const fp = fingerprint(entry.kind, entry.data);
     const prevTerm = shadow.termAt(entry.index - 1);
-    if (prevTerm === undefined || !shadow.append(entry.index, entry.term, fp)) {
+    const membership = entry.kind === EntryKind.CONFIG ? this.configOf(id, entry) : undefined;
+    if (prevTerm === undefined || !shadow.append(entry.index, entry.term, fp, membership)) {
       this.fail(`${id} persisted entry ${entry.index} with a gap before it (log ends at ${shadow.lastIndex()}, snapshot ${shadow.snapshotIndex})`);
       return;
     }
@@ -243,6 +317,15 @@ export class InvariantChecker implements ReplicaObserver {
     if (known === undefined) this.identities.set(key, { fingerprint: fp, prevTerm });
     else if (known.fingerprint !== fp || known.prevTerm !== prevTerm) {
       this.fail(`Log Matching: ${id} holds ${key} = ${fp} after term ${prevTerm}; another log holds ${key} = ${known.fingerprint} after term ${known.prevTerm}`);
+    }
+  }
+
+  private configOf(id: string, entry: Entry): Membership | undefined {
+    try {
+      return decodeMembership(entry.data);
+    } catch (error) {
+      this.fail(`${id} persisted CONFIG entry ${entry.index}@${entry.term} that does not decode: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
     }
   }
 
@@ -264,7 +347,7 @@ export class InvariantChecker implements ReplicaObserver {
   private shadow(id: string): ShadowLog {
     let shadow = this.shadows.get(id);
     if (shadow === undefined) {
-      shadow = new ShadowLog();
+      shadow = new ShadowLog({ voters: [...this.initialVoters()].sort(), learners: [] });
       this.shadows.set(id, shadow);
     }
     return shadow;

@@ -1,10 +1,12 @@
 // `npm run sim -- --seed N` replays one seed (printing SEED=N first, and the trace on failure);
 // `npm run sim -- --seeds N [--from S]` runs N seeds from S as a soak and stops at the first
-// failure. Options: --nodes 3|5, --chaos-ms, --verbose (print each seed's stats), --trace (print
-// a passing seed's trace too). Exits 1 on a violation, 2 on bad arguments.
+// failure. Options: --nodes 3|5 (initial voters), --chaos-ms, --membership (spare nodes join and
+// members leave during the chaos), --verbose (print each seed's stats), --trace (print a passing
+// seed's trace too). Exits 1 on a violation, 2 on bad arguments.
 
 import process from 'node:process';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MEMBERSHIP } from './membership.js';
 import { DEFAULT_RUN, runSeed } from './run.js';
 import type { RunOptions, RunResult } from './run.js';
 import { PRODUCTION_SETUP } from './setup.js';
@@ -17,6 +19,7 @@ interface Cli {
   chaosMs?: number;
   verbose: boolean;
   trace: boolean;
+  membership: boolean;
 }
 
 function parseCli(argv: string[]): Cli {
@@ -30,6 +33,7 @@ function parseCli(argv: string[]): Cli {
       'chaos-ms': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       trace: { type: 'boolean', default: false },
+      membership: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -41,7 +45,7 @@ function parseCli(argv: string[]): Cli {
   };
   const nodes = int('nodes', values.nodes, 1);
   if (nodes !== undefined && nodes !== 3 && nodes !== 5) throw new Error('--nodes must be 3 or 5');
-  const cli: Cli = { from: int('from', values.from, 0) ?? 1, verbose: values.verbose ?? false, trace: values.trace ?? false };
+  const cli: Cli = { from: int('from', values.from, 0) ?? 1, verbose: values.verbose ?? false, trace: values.trace ?? false, membership: values.membership ?? false };
   const seed = int('seed', values.seed, 0);
   const seeds = int('seeds', values.seeds, 1);
   const chaosMs = int('chaos-ms', values['chaos-ms'], 0);
@@ -58,16 +62,17 @@ function options(cli: Cli, seed: number): RunOptions {
   if (cli.nodes !== undefined) base.nodeCount = cli.nodes;
   if (cli.chaosMs !== undefined) base.chaosMs = cli.chaosMs;
   if (cli.trace) base.alwaysTrace = true;
+  if (cli.membership) base.membership = DEFAULT_MEMBERSHIP;
   return base;
 }
 
-function printFailure(result: RunResult): void {
+function printFailure(result: RunResult, membershipFlag: string): void {
   console.log(`--- trace (last ${result.trace.length} events) ---`);
   for (const line of result.trace) console.log(line);
   console.log('--- end of trace ---');
   console.log(`VIOLATION (seed ${result.seed}): ${result.violation}`);
   console.log(`stats: ${JSON.stringify(result.stats)}`);
-  console.log(`reproduce: npm run sim -- --seed ${result.seed}`);
+  console.log(`reproduce: npm run sim -- --seed ${result.seed}${membershipFlag}`);
 }
 
 async function main(): Promise<number> {
@@ -82,7 +87,7 @@ async function main(): Promise<number> {
     console.log(`SEED=${cli.seed}`);
     const result = await runSeed(PRODUCTION_SETUP, options(cli, cli.seed));
     if (!result.ok) {
-      printFailure(result);
+      printFailure(result, cli.membership ? ' --membership' : '');
       return 1;
     }
     for (const line of result.trace) console.log(line);
@@ -99,7 +104,7 @@ async function main(): Promise<number> {
     if (cli.verbose) console.log(`seed ${seed}: ${result.ok ? 'ok' : 'FAIL'} ${JSON.stringify(result.stats)}`);
     if (!result.ok) {
       console.log(`SEED=${seed}`);
-      printFailure(result);
+      printFailure(result, cli.membership ? ' --membership' : '');
       return 1;
     }
     const done = seed - cli.from + 1;

@@ -11,6 +11,7 @@ import type { ReplicaStorage, StateMachine } from '../replica/ports.js';
 import type { ReplicaOptions } from '../replica/replica.js';
 import { DEFAULT_FAULTS } from './faults.js';
 import type { FaultOptions } from './faults.js';
+import type { MembershipOptions } from './membership.js';
 import type { SimModel } from './model.js';
 import type { WorkloadOptions } from './workload.js';
 import { SimWorld } from './world.js';
@@ -35,6 +36,8 @@ export interface RunOptions {
   /** Return the trace even when the run passes (`--trace`). */
   alwaysTrace?: boolean;
   faults: FaultOptions;
+  /** Change membership during the chaos (spare nodes, learners, promotions, removals); off when absent. */
+  membership?: MembershipOptions;
   workload: WorkloadOptions;
   replica: Omit<ReplicaOptions, 'id' | 'initialVoters' | 'prng'>;
 }
@@ -53,6 +56,10 @@ export interface RunStats {
   compactions: number;
   snapshotsInstalled: number;
   messagesSent: number;
+  /** Membership changes that committed and were applied on the leader that proposed them. */
+  confChangesApplied: number;
+  /** Nodes that left the cluster and had their storage wiped. */
+  retirements: number;
   linearizability: string;
 }
 
@@ -99,7 +106,8 @@ export async function runSeed<S extends StateMachine>(setup: SimSetup<S>, option
 /** Heals a random quorum; a write invoked after the heal must then be acknowledged in bounded time. */
 async function healAndDemandProgress<S extends StateMachine>(world: SimWorld<S>, options: RunOptions): Promise<string[]> {
   const { cluster, scheduler, workload } = world;
-  const quorum = pickQuorum(cluster.ids, world.healPrng);
+  world.membership?.stop();
+  const quorum = world.membership === undefined ? pickQuorum(cluster.ids, world.healPrng) : pickMembershipQuorum(world);
   world.faults.heal(quorum);
   const healedAtMs = scheduler.nowMs();
   const progressed = (): boolean => workload.lastWriteAckMs > healedAtMs && quorum.some((id) => cluster.replica(id)?.status().role === 'leader');
@@ -114,11 +122,17 @@ async function healAndDemandProgress<S extends StateMachine>(world: SimWorld<S>,
 async function demandConvergence<S extends StateMachine>(world: SimWorld<S>, quorum: readonly string[], options: RunOptions): Promise<void> {
   const { cluster, checker, scheduler } = world;
   world.workload.stop();
-  const converged = (): boolean => quorum.every((id) => (cluster.replica(id)?.appliedUpTo() ?? -1) >= checker.maxCommittedIndex());
+  // With membership changes, a quorum node the final configuration removed receives nothing more.
+  const required = (): string[] => {
+    if (world.membership === undefined) return [...quorum];
+    const { voters, learners } = checker.committedMembership();
+    return quorum.filter((id) => voters.includes(id) || learners.includes(id));
+  };
+  const converged = (): boolean => required().every((id) => (cluster.replica(id)?.appliedUpTo() ?? -1) >= checker.maxCommittedIndex());
   await runPhase(world, scheduler.nowMs() + options.convergeMs, () => world.failed() || converged(), 'convergence');
   if (world.failed()) return;
   if (!converged()) {
-    const applied = quorum.map((id) => `${id}:${cluster.replica(id)?.appliedUpTo() ?? 'down'}`).join(' ');
+    const applied = required().map((id) => `${id}:${cluster.replica(id)?.appliedUpTo() ?? 'down'}`).join(' ');
     checker.fail(`durability: the healed quorum did not apply committed index ${checker.maxCommittedIndex()} within ${options.convergeMs}ms (${applied})`);
     return;
   }
@@ -145,12 +159,36 @@ async function runPhase<S extends StateMachine>(world: SimWorld<S>, untilMs: num
   }
 }
 
+/**
+ * With membership changes the configuration in force may be the latest committed one or a change
+ * still in flight: the healed nodes are a random majority of the committed configuration's voters,
+ * grown until they are a majority of every configuration that might yet take over.
+ */
+function pickMembershipQuorum<S extends StateMachine>(world: SimWorld<S>): string[] {
+  const memberships = world.checker.possibleMemberships();
+  // A leader's newest change may not be durable anywhere yet.
+  for (const id of world.cluster.upIds()) {
+    const status = world.cluster.replica(id)?.status();
+    if (status?.role === 'leader') memberships.push(status.membership);
+  }
+  const [committed] = memberships;
+  const quorum = new Set(committed === undefined ? [] : pickQuorum(committed.voters, world.healPrng));
+  for (const { voters } of memberships) {
+    const missing = shuffleInPlace(voters.filter((id) => !quorum.has(id)), world.healPrng);
+    while (voters.filter((id) => quorum.has(id)).length * 2 <= voters.length && missing.length > 0) quorum.add(missing.pop() as string);
+  }
+  return [...quorum].sort();
+}
+
 function pickQuorum(ids: readonly string[], prng: Prng): string[] {
   const size = prng.int(Math.floor(ids.length / 2) + 1, ids.length);
-  const shuffled = [...ids];
-  for (let i = shuffled.length - 1; i > 0; i--) {
+  return shuffleInPlace([...ids], prng).slice(0, size).sort();
+}
+
+function shuffleInPlace(items: string[], prng: Prng): string[] {
+  for (let i = items.length - 1; i > 0; i--) {
     const j = prng.int(0, i);
-    [shuffled[i], shuffled[j]] = [shuffled[j] as string, shuffled[i] as string];
+    [items[i], items[j]] = [items[j] as string, items[i] as string];
   }
-  return shuffled.slice(0, size).sort();
+  return items;
 }

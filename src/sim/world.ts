@@ -1,6 +1,7 @@
 // Everything one simulated run is made of, built from one seed in a fixed order: the scheduler,
-// the trace, the network, the invariant checker, the cluster, the clients and the faults. Also the
-// periodic sweep of every node and the run's statistics and result.
+// the trace, the network, the invariant checker, the cluster, the clients, the faults and (when the
+// run changes membership) the membership driver with its spare nodes. Also the periodic sweep of
+// every node and the run's statistics and result.
 
 import { Prng } from '../lib/prng.js';
 import { HistoryRecorder } from '../check/recorder.js';
@@ -11,6 +12,7 @@ import { SimCluster } from './cluster.js';
 import { describeEntry, describeMessage } from './describe.js';
 import { FaultInjector } from './faults.js';
 import { InvariantChecker } from './invariants.js';
+import { MembershipDriver } from './membership.js';
 import { CALM_NETWORK, SimNetwork } from './network.js';
 import type { RunOptions, RunResult, RunStats, SimSetup } from './run.js';
 import { Scheduler } from './scheduler.js';
@@ -21,6 +23,8 @@ import { Workload } from './workload.js';
 const SWEEP_EVERY_MS = 10;
 /** The key of the fault drills' own writes; no client reads or writes it. */
 const DRILL_KEY = 'sim-drill';
+/** Nodes beyond the initial voters in a run that changes membership: they join (and leave) later. */
+const SPARE_NODES = 2;
 
 export class SimWorld<S extends StateMachine> {
   readonly scheduler = new Scheduler();
@@ -32,6 +36,8 @@ export class SimWorld<S extends StateMachine> {
   readonly workload: Workload<S>;
   readonly faults: FaultInjector<S>;
   readonly healPrng: Prng;
+  /** Present when the run changes membership. */
+  readonly membership: MembershipDriver<S> | undefined;
   private readonly harnessClock: SimClock;
   private readonly flowControl: string;
 
@@ -47,9 +53,11 @@ export class SimWorld<S extends StateMachine> {
     const nodeCount = options.nodeCount ?? (root.chance(0.5) ? 3 : 5);
     const replicaOptions = varyFlowControl(options.replica, root);
     this.flowControl = `batches of ${replicaOptions.raft.maxBatchEntries} entries, ${replicaOptions.raft.maxInflightMessages} in flight`;
-    const ids = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
-    this.checker = new InvariantChecker(this.trace, () => scheduler.nowMs(), (entry) => describeEntry(entry, setup.model.describe), () => ids);
-    this.cluster = new SimCluster(ids, scheduler, this.network, new Prng(root.nextUint32()), this.trace, {
+    const spares = options.membership === undefined ? 0 : SPARE_NODES;
+    const ids = Array.from({ length: nodeCount + spares }, (_, i) => `n${i + 1}`);
+    const initialVoters = ids.slice(0, nodeCount);
+    this.checker = new InvariantChecker(this.trace, () => scheduler.nowMs(), (entry) => describeEntry(entry, setup.model.describe), () => initialVoters);
+    this.cluster = new SimCluster(ids, nodeCount, scheduler, this.network, new Prng(root.nextUint32()), this.trace, {
       createStateMachine: () => setup.model.createStateMachine(),
       createNode: setup.createNode,
       openStorage: setup.openStorage,
@@ -62,15 +70,22 @@ export class SimWorld<S extends StateMachine> {
     const reportBug = (message: string): void => this.checker.fail(message);
     this.workload = new Workload(this.cluster, setup.model, this.recorder, new Prng(root.nextUint32()), this.trace, this.harnessClock, options.workload, reportBug);
     const drillWrite = (nowMs: number): Uint8Array => setup.model.encode({ kind: 'write', key: DRILL_KEY, value: 'drill' }, nowMs);
-    this.faults = new FaultInjector(this.cluster, this.network, new Prng(root.nextUint32()), this.trace, this.harnessClock, options.faults, drillWrite);
+    // The stale-ack drill scripts a fixed five-voter cluster; membership runs go without it.
+    const faults = options.membership === undefined ? options.faults : { ...options.faults, staleAckDrillProbability: 0 };
+    this.faults = new FaultInjector(this.cluster, this.network, new Prng(root.nextUint32()), this.trace, this.harnessClock, faults, drillWrite);
     this.healPrng = new Prng(root.nextUint32());
+    this.membership = options.membership === undefined
+      ? undefined
+      : new MembershipDriver(this.cluster, this.checker, new Prng(root.nextUint32()), this.trace, this.harnessClock, options.membership);
   }
 
   /** Starts every node, the periodic sweep, the clients and the faults. */
   start(): void {
     const { cluster } = this;
-    this.trace.add(0, `SEED=${this.options.seed}: ${cluster.ids.length} nodes, model ${this.setup.model.name}, ${this.flowControl}`, true);
-    for (const id of cluster.ids) cluster.start(id);
+    const spares = cluster.ids.length - cluster.initialVoters.length;
+    const members = spares === 0 ? '' : ` + ${spares} spares, membership changes`;
+    this.trace.add(0, `SEED=${this.options.seed}: ${cluster.initialVoters.length} nodes${members}, model ${this.setup.model.name}, ${this.flowControl}`, true);
+    for (const id of cluster.initialVoters) cluster.start(id);
     const sweep = (): void => {
       this.sweep();
       this.harnessClock.setTimer(SWEEP_EVERY_MS, sweep);
@@ -78,6 +93,7 @@ export class SimWorld<S extends StateMachine> {
     this.harnessClock.setTimer(SWEEP_EVERY_MS, sweep);
     this.workload.start();
     this.faults.start();
+    this.membership?.start();
   }
 
   /** True once any violation was found (a node that failed to start counts). */
@@ -116,7 +132,7 @@ export class SimWorld<S extends StateMachine> {
   private stats(): RunStats {
     const { cluster, checker } = this;
     return {
-      nodes: cluster.ids.length,
+      nodes: cluster.initialVoters.length,
       simMs: this.scheduler.nowMs(),
       events: this.scheduler.eventsRun(),
       opsInvoked: this.workload.opsInvoked,
@@ -129,6 +145,8 @@ export class SimWorld<S extends StateMachine> {
       compactions: checker.compactions,
       snapshotsInstalled: checker.snapshotsRestored,
       messagesSent: this.network.stats.sent,
+      confChangesApplied: this.membership?.changesApplied ?? 0,
+      retirements: this.membership?.retirements ?? 0,
       linearizability: 'not checked',
     };
   }
