@@ -55,6 +55,8 @@ export class RaftStorage implements ReplicaStorage {
   private closed = false;
   /** Set while resetLogAfter swaps the log file set: a background sync waits for it (the new log is durable). */
   private resetting: Promise<void> | null = null;
+  /** Damaged snapshot files load() passed over for an older one, for reports. */
+  skippedSnapshots: readonly { readonly path: string; readonly reason: string }[] = [];
 
   private constructor(
     private readonly disk: Disk,
@@ -107,7 +109,8 @@ export class RaftStorage implements ReplicaStorage {
   }
 
   async load(): Promise<PersistedState | null> {
-    const { snapshot: file } = await loadNewestSnapshot(this.disk, this.dir);
+    const { snapshot: file, skipped } = await loadNewestSnapshot(this.disk, this.dir);
+    this.skippedSnapshots = skipped;
     let log = this.log;
     if (file === null) {
       if (log.lastIndex >= log.firstIndex || this.durableHardState.term > 0) {

@@ -50,6 +50,13 @@ export interface ReplicaIo {
 /** Most Ready batches handled in one go before yielding to the clock (a bound on the loop). */
 const MAX_READY_ROUNDS = 1_000;
 
+/** compactNow() callers waiting for the next compaction (they share it). */
+interface CompactRequest {
+  readonly promise: Promise<number>;
+  readonly resolve: (snapshotIndex: number) => void;
+  readonly reject: (error: Error) => void;
+}
+
 export class Replica<S extends StateMachine> {
   private readonly proposals: PendingProposals;
   private readonly reads: PendingReads;
@@ -62,6 +69,7 @@ export class Replica<S extends StateMachine> {
   private stopped = false;
   private failure: Error | undefined;
   private tickTimer: TimerHandle | undefined;
+  private compactRequest: CompactRequest | null = null;
   /** The clock time (monotonicMs) the ticks run so far account for. */
   private tickedUntilMs: number;
   /** Most ticks run at once after a pause: enough for every lease and election timeout to run out. */
@@ -185,6 +193,28 @@ export class Replica<S extends StateMachine> {
     return answered;
   }
 
+  /**
+   * Snapshots the state machine at the applied index and compacts the log now, between Ready
+   * batches; resolves with the snapshot's index once it is durable. Calls made while one is
+   * pending share it.
+   */
+  compactNow(): Promise<number> {
+    const refused = this.refusal();
+    if (refused !== undefined) return Promise.reject(refused);
+    if (this.compactRequest === null) {
+      let resolve: (snapshotIndex: number) => void = () => undefined;
+      let reject: (error: Error) => void = () => undefined;
+      const promise = new Promise<number>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.compactRequest = { promise, resolve, reject };
+    }
+    const { promise } = this.compactRequest;
+    this.kick();
+    return promise;
+  }
+
   /** Leader only: hands leadership to the voter `to` once its log is caught up (TimeoutNow). */
   transferLeadership(to: string): void {
     const refused = this.refusal();
@@ -264,7 +294,7 @@ export class Replica<S extends StateMachine> {
 
   /** Starts handling Ready batches unless that is already under way. */
   private kick(): void {
-    if (this.processing || this.stopped || !this.node.hasReady()) return;
+    if (this.processing || this.stopped || !this.hasWork()) return;
     this.processing = true;
     this.drain().then(
       () => undefined,
@@ -282,9 +312,25 @@ export class Replica<S extends StateMachine> {
       this.node.advance(ready);
       await this.maybeCompact();
     }
+    if (!this.stopped && this.compactRequest !== null) await this.compactOnRequest(this.compactRequest);
     this.processing = false;
     // More work arrived after the last round's check (or the round bound was hit): go again later.
-    if (!this.stopped && this.node.hasReady()) this.io.clock.setTimer(0, () => this.kick());
+    if (!this.stopped && this.hasWork()) this.io.clock.setTimer(0, () => this.kick());
+  }
+
+  private hasWork(): boolean {
+    return this.compactRequest !== null || this.node.hasReady();
+  }
+
+  private async compactOnRequest(request: CompactRequest): Promise<void> {
+    this.compactRequest = null;
+    try {
+      await this.compactToApplied();
+    } catch (error) {
+      request.reject(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+    request.resolve(this.snapshotIndex);
   }
 
   private async handleReady(ready: Ready, term: number): Promise<void> {
@@ -328,6 +374,11 @@ export class Replica<S extends StateMachine> {
 
   private async maybeCompact(): Promise<void> {
     if (this.appliedIndex - this.snapshotIndex < this.options.snapshotEveryEntries) return;
+    await this.compactToApplied();
+  }
+
+  private async compactToApplied(): Promise<void> {
+    if (this.appliedIndex <= this.snapshotIndex) return; // nothing applied since the last snapshot
     // A snapshot from the leader the core accepted while this Ready was persisted, not yet handed
     // to us: it is ahead of what we applied, and installing it comes next (found with real processes).
     if (this.node.status().snapshotIndex >= this.appliedIndex) return;
@@ -359,6 +410,8 @@ export class Replica<S extends StateMachine> {
     this.tickTimer?.cancel();
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
+    this.compactRequest?.reject(error);
+    this.compactRequest = null;
   }
 }
 

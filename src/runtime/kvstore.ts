@@ -1,15 +1,18 @@
-// KVStore: the embedded API (`import { KVStore } from 'cairn'`) — put/get/del on a Store in a
-// local folder, on the real disk and clock. put and del resolve once the write is as durable as the
-// fsync policy promises; get reads the applied state synchronously. Recovery repairs are reported
-// as process warnings (code CAIRN_RECOVERY) and in `recovery`.
+// KVStore: the embedded API (`import { KVStore } from 'cairn'`) — put/get/del on a one-member Raft
+// cluster (LocalNode) in a local folder, on the real disk and clock: the same write path as a
+// replicated node. put and del resolve once the write is committed — as durable as the fsync
+// policy promises — and applied; get reads the applied state synchronously (linearizable for a
+// sole voter, local-node.ts says why). Recovery repairs are reported as process warnings (code
+// CAIRN_RECOVERY) and in `recovery`.
 
 import { Buffer } from 'node:buffer';
 import { CairnError } from '../lib/errors.js';
 import type { Reply } from '../lib/reply.js';
 import { isFsyncPolicy, type FsyncPolicy } from '../storage/fsync-policy.js';
-import { describeRecovery, Store, type StoreRecovery, type StoreStats } from '../store/store.js';
 import { SystemClock } from './clock.js';
 import { NodeDisk } from './disk.js';
+import { LocalNode, type LocalNodeStats } from './local-node.js';
+import { describeRecovery, type LocalRecovery } from './local-recovery.js';
 
 export type { FsyncPolicy } from '../storage/fsync-policy.js';
 
@@ -18,8 +21,10 @@ export type KeyLike = string | Uint8Array;
 export interface KVStoreOptions {
   /** 'always' (default), 'everysec' or 'no'; see docs/STORAGE.md for what each promises. */
   readonly fsync?: FsyncPolicy;
-  /** Automatic compaction threshold floor in bytes (default 64 MiB). */
+  /** Compact once the log outgrows max(this, the last snapshot's size) in bytes (default 64 MiB). */
   readonly compactionMinBytes?: number;
+  /** ...or once this many writes were applied since the last snapshot (default 1,000,000). */
+  readonly snapshotEveryEntries?: number;
 }
 
 const SET = Buffer.from('SET');
@@ -46,51 +51,59 @@ function replyError(reply: Reply | undefined): CairnError {
 }
 
 export class KVStore {
-  private constructor(private readonly store: Store) {}
+  private constructor(private readonly node: LocalNode) {}
 
   /** Opens (creating if needed) the store in `dir`. A folder open in another process: CAIRN_LOCKED. */
   static async open(dir: string, options: KVStoreOptions = {}): Promise<KVStore> {
     if (typeof dir !== 'string' || dir.length === 0) throw new CairnError('CAIRN_INVALID_ARGUMENT', 'dir must be a non-empty path');
     const fsync = options.fsync ?? 'always';
     if (!isFsyncPolicy(fsync)) throw new CairnError('CAIRN_INVALID_ARGUMENT', `fsync must be 'always', 'everysec' or 'no', not ${String(fsync)}`);
-    const store = await Store.open({ dir, disk: new NodeDisk(), clock: new SystemClock(), fsync, compactionMinBytes: options.compactionMinBytes });
-    for (const warning of describeRecovery(store.recovery)) process.emitWarning(`${dir}: ${warning}`, { code: 'CAIRN_RECOVERY' });
-    return new KVStore(store);
+    const node = await LocalNode.open({
+      dir,
+      disk: new NodeDisk(),
+      clock: new SystemClock(),
+      fsync,
+      compactionMinBytes: options.compactionMinBytes,
+      snapshotEveryEntries: options.snapshotEveryEntries,
+    });
+    for (const warning of describeRecovery(node.recovery)) process.emitWarning(`${dir}: ${warning}`, { code: 'CAIRN_RECOVERY' });
+    return new KVStore(node);
   }
 
   async put(key: KeyLike, value: KeyLike): Promise<void> {
-    const [reply] = await this.store.write({ commands: [[SET, toBytes(key, 'key'), toBytes(value, 'value')]] });
+    const [reply] = await this.node.write([[SET, toBytes(key, 'key'), toBytes(value, 'value')]]);
     if (reply?.type !== 'simple') throw replyError(reply);
   }
 
   /** The value as a Buffer (a copy), or undefined when the key is absent. */
   get(key: KeyLike): Buffer | undefined {
-    const value = this.store.getValueByBinaryKey(binaryKeyOf(key));
+    const value = this.node.getValueByBinaryKey(binaryKeyOf(key));
     return value === undefined ? undefined : Buffer.from(value);
   }
 
   /** True when the key existed. */
   async del(key: KeyLike): Promise<boolean> {
-    const [reply] = await this.store.write({ commands: [[DEL, toBytes(key, 'key')]] });
+    const [reply] = await this.node.write([[DEL, toBytes(key, 'key')]]);
     if (reply?.type !== 'integer') throw replyError(reply);
     return Number(reply.value) > 0;
   }
 
   /** Snapshot now and drop the log it covers. */
   compact(): Promise<void> {
-    return this.store.compact();
+    return this.node.compact();
   }
 
-  /** What opening had to repair (a torn tail cut off, a damaged snapshot skipped). */
-  get recovery(): StoreRecovery {
-    return this.store.recovery;
+  /** What opening found and had to repair (a torn tail cut off, a damaged snapshot skipped). */
+  get recovery(): LocalRecovery {
+    return this.node.recovery;
   }
 
-  stats(): StoreStats {
-    return this.store.stats();
+  stats(): LocalNodeStats {
+    return this.node.stats();
   }
 
+  /** Waits for writes in flight, makes everything durable (whatever the fsync policy) and releases the folder. */
   close(): Promise<void> {
-    return this.store.close();
+    return this.node.close();
   }
 }

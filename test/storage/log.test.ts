@@ -8,7 +8,7 @@ import { NodeDisk } from '../../src/runtime/disk.js';
 import { SegmentedLog } from '../../src/storage/log.js';
 import { isCairnError } from '../../src/lib/errors.js';
 import { entries, entry, texts, withTempDir } from './helpers.js';
-import { FullDisk } from '../store/helpers.js';
+import { FullDisk } from '../embedded/helpers.js';
 
 const disk = new NodeDisk();
 

@@ -1,4 +1,4 @@
-// Test helpers for store tests: temp folders, a manual clock, and a disk that fails on demand.
+// Test helpers for the embedded store's tests: temp folders, a manual clock, and a disk that fails on demand.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -90,8 +90,8 @@ test('a torn tail is reported as a CAIRN_RECOVERY warning and in recovery', asyn
     const store = await KVStore.open(dir);
     await store.put('k', 'v');
     await store.close();
-    const segment = (await readdir(dir)).find((n) => n.endsWith('.seg'))!;
-    await appendFile(join(dir, segment), Buffer.from('torn'));
+    const segments = (await readdir(join(dir, 'log'))).filter((n) => n.endsWith('.seg')).sort();
+    await appendFile(join(dir, 'log', segments[segments.length - 1]!), Buffer.from('torn'));
     const warnings: string[] = [];
     const emit = t.mock.method(process, 'emitWarning', (message: string) => warnings.push(message));
     const again = await KVStore.open(dir);
