@@ -127,7 +127,9 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     await storage.close();
     throw error;
   });
-  const topology = new ClusterTopology(cluster.id, clusterId, directory.clients, raftView(replica));
+  // Set once this node was removed from the cluster: it then names no leader and its role is 'removed'.
+  let retired = false;
+  const topology = new ClusterTopology(cluster.id, clusterId, directory.clients, raftView(replica, () => retired));
   const backend = new ReplicaBackend({
     replica,
     machine,
@@ -146,8 +148,12 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     password: () => settings.requirepass,
     log,
     transferWaitMs,
-    // Removed from the cluster: no more votes, log or replies as a member; clients get errors until the process stops.
-    retire: () => replica.close(),
+    // Removed from the cluster: no more votes or log; clients get CLUSTERDOWN until the process stops.
+    retire: async () => {
+      retired = true;
+      onLeaderChange();
+      await replica.close();
+    },
   });
   let server: CairnServer;
   try {
@@ -189,11 +195,12 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   };
 }
 
-function raftView(replica: Replica<KvMachine>): RaftView {
+/** The replica's facts for the server; a removed node names no leader, so its clients get CLUSTERDOWN instead of being relayed. */
+function raftView(replica: Replica<KvMachine>, retired: () => boolean): RaftView {
   return {
-    role: () => replica.status().role,
+    role: () => (retired() ? 'removed' : replica.status().role),
     term: () => replica.status().term,
-    leaderId: () => replica.leaderHint(),
+    leaderId: () => (retired() ? null : replica.leaderHint()),
     commitIndex: () => replica.status().commitIndex,
     appliedIndex: () => replica.appliedUpTo(),
     lastIndex: () => replica.status().lastIndex,

@@ -1,6 +1,7 @@
 // Membership at runtime with real processes: a fourth node started with --join is added with
 // CLUSTER ADDNODE (learner, catch-up, promotion to voter) and removed with CLUSTER REMOVENODE while
-// a client keeps writing through a follower; every acknowledged write is readable afterwards.
+// a client keeps writing through a follower; the leader removes itself (handing over first) under
+// writes; every acknowledged write is readable afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, RawClient, show, TestCluster, waitFor } from './helpers.js';
@@ -48,6 +49,56 @@ test('add a node and remove it again under write load', async () => {
     for (let start = 0; start < keys.length; start += 500) {
       const chunk = keys.slice(start, start + 500);
       assert.deepEqual(show(await call(leaderPort, 'MGET', ...chunk)), chunk.map((k) => k.slice(2)));
+    }
+  } finally {
+    writing = false;
+    await load.catch(() => undefined);
+    await cluster.cleanup();
+  }
+});
+
+test('the leader removes itself under write load: it hands over, the new leader commits the removal', async () => {
+  const cluster = await TestCluster.start(3);
+  let writing = true;
+  const acked: number[] = [];
+  let load: Promise<void> = Promise.resolve();
+  try {
+    const leader = await cluster.leader();
+    const old = cluster.nodes[leader]!;
+    const writer = cluster.nodes[(leader + 1) % 3]!;
+    load = (async () => {
+      const client = await RawClient.connect(writer.port);
+      try {
+        for (let i = 0; writing && i < 1_000_000; i++) {
+          if (show(await client.call('SET', `r-${i}`, String(i))) === 'OK') acked.push(i);
+        }
+      } finally {
+        client.close();
+      }
+    })();
+    await waitFor('writes before the removal', () => (acked.length > 200 ? true : undefined), 20_000);
+    assert.equal(show(await call(old.port, 'CLUSTER', 'REMOVENODE', old.id)), 'OK');
+    const rest = [0, 1, 2].filter((i) => i !== leader);
+    const infos = await Promise.all(rest.map((i) => cluster.info(i)));
+    const newLeader = infos[0]!.cairn_leader!;
+    assert.ok(newLeader !== '' && newLeader !== old.id, `a new leader: ${newLeader}`);
+    for (const info of infos) {
+      assert.equal(info.cairn_leader, newLeader);
+      assert.ok(!info.cairn_members!.split(',').includes(old.id), `${old.id} is gone: ${info.cairn_members}`);
+    }
+    // The removed node no longer serves as a member: no leader, role 'removed', writes refused.
+    const retired = await cluster.info(leader);
+    assert.equal(retired.cairn_role, 'removed');
+    assert.equal(retired.cairn_leader, '');
+    assert.match(String(show(await call(old.port, 'SET', 'after-removal', 'x'))), /^ERR:CLUSTERDOWN/);
+    const afterRemove = acked.length;
+    await waitFor('writes after the removal', () => (acked.length > afterRemove + 200 ? true : undefined), 20_000);
+    writing = false;
+    await load;
+    const keys = acked.map((i) => `r-${i}`);
+    for (let start = 0; start < keys.length; start += 500) {
+      const chunk = keys.slice(start, start + 500);
+      assert.deepEqual(show(await call(writer.port, 'MGET', ...chunk)), chunk.map((k) => k.slice(2)));
     }
   } finally {
     writing = false;
