@@ -24,6 +24,11 @@ export interface MembershipOptions {
   removeLeaderProbability: number;
   /** The driver gives up waiting on a change after this long (its outcome is then unknown). */
   changeTimeoutMs: number;
+  /**
+   * The chance that the driver does not wait for the previous change to settle (a second operator,
+   * or a retry after a timeout): the leader must refuse a change while another is uncommitted.
+   */
+  overlapProbability: number;
 }
 
 export const DEFAULT_MEMBERSHIP: MembershipOptions = {
@@ -32,6 +37,7 @@ export const DEFAULT_MEMBERSHIP: MembershipOptions = {
   maxVoters: 6,
   removeLeaderProbability: 0.3,
   changeTimeoutMs: 1_000,
+  overlapProbability: 0.3,
 };
 
 /** What the driver needs from the invariant checker. */
@@ -65,6 +71,7 @@ export class MembershipDriver<S extends StateMachine> {
     assert(options.meanGapMs > 0, 'membership: meanGapMs must be positive');
     assert(options.minVoters >= 1, 'membership: at least one voter');
     assert(options.maxVoters >= options.minVoters, 'membership: maxVoters below minVoters');
+    assert(options.overlapProbability >= 0 && options.overlapProbability <= 1, 'membership: overlapProbability is a probability');
   }
 
   start(): void {
@@ -80,7 +87,7 @@ export class MembershipDriver<S extends StateMachine> {
   private scheduleNext(): void {
     this.clock.setTimer(this.prng.int(1, 2 * this.options.meanGapMs), () => {
       if (!this.active) return;
-      if (!this.busy) this.act();
+      if (!this.busy || this.prng.chance(this.options.overlapProbability)) this.act();
       this.scheduleNext();
     });
   }
