@@ -9,7 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { checkHistory, HistoryRecorder, renderReport, type Verdict } from '../src/check/index.js';
 import { assert } from '../src/lib/assert.js';
 import { Prng } from '../src/lib/prng.js';
-import { TortureCluster } from './cluster.js';
+import { TortureCluster, type NetChoice } from './cluster.js';
+import type { NetMode } from './net.js';
 import { DEFAULT_TIMING, Nemesis, type FaultEvent, type NemesisKind, type NemesisTiming } from './nemesis.js';
 import { finalReads, Worker, type FinalCounts, type WorkloadTally } from './workload.js';
 
@@ -22,12 +23,15 @@ export interface CampaignOptions {
   readonly outDir: string;
   readonly timing?: NemesisTiming;
   readonly checkTimeLimitMs?: number;
+  /** The network the nodes run on (default auto: namespaces when possible, else proxies). */
+  readonly net?: NetChoice;
   /** Extra flags for every node (e.g. --lease-reads). */
   readonly nodeArgs?: readonly string[];
   readonly log?: (line: string) => void;
 }
 
 export interface CampaignResult {
+  readonly net: NetMode;
   readonly tally: WorkloadTally;
   readonly faults: readonly FaultEvent[];
   readonly verdict: Verdict;
@@ -48,7 +52,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   assert(options.timeMs > 0, 'campaign time must be positive');
   const log = options.log ?? (() => undefined);
   const prng = new Prng(options.seed);
-  const cluster = await TortureCluster.start(options.nodes, new Prng(options.seed + 1), options.nodeArgs ?? []);
+  const cluster = await TortureCluster.start(options.nodes, new Prng(options.seed + 1), options.nodeArgs ?? [], options.net ?? 'auto', log);
   // Ctrl-C or a kill mid-campaign still removes every node, proxy and temp dir.
   const onSignal = (signal: NodeJS.Signals): void => {
     log(`${signal}: cleaning up`);
@@ -57,12 +61,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    log(`cluster of ${options.nodes} up (data in ${cluster.base})`);
+    log(`cluster of ${options.nodes} up on ${cluster.net.description} (data in ${cluster.base})`);
     const t0 = performance.now();
     const now = (): number => performance.now() - t0;
     const recorder = new HistoryRecorder(now);
     const tally: WorkloadTally = { ok: 0, failed: 0, unknown: 0, reasons: new Map() };
-    const workers = Array.from({ length: options.clients }, (_, i) => new Worker(i, cluster.nodes[i % options.nodes]!.clientPort, recorder, new Prng(options.seed * 1000 + i + 2), tally));
+    const workers = Array.from({ length: options.clients }, (_, i) => new Worker(i, cluster.nodes[i % options.nodes]!.client, recorder, new Prng(options.seed * 1000 + i + 2), tally));
     const nemesis = new Nemesis(cluster, options.nemesis, prng, now, options.timing ?? DEFAULT_TIMING, log);
     let stopped = false;
     const running = workers.map((w) => w.run(() => stopped));
@@ -75,7 +79,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       for (const worker of workers) worker.close();
     }
     log(`workload done: ${tally.ok} ok, ${tally.failed} failed, ${tally.unknown} unknown; final reads`);
-    const final = await finalReads(cluster.nodes.map((n) => n.clientPort), recorder, FINAL_CLIENT_BASE);
+    const final = await finalReads(cluster.nodes.map((n) => n.client), recorder, FINAL_CLIENT_BASE);
     const history = recorder.history();
     const result = checkHistory(history, { now: () => performance.now(), timeLimitMs: options.checkTimeLimitMs ?? 60_000 });
     const reportPath = join(options.outDir, 'report.html');
@@ -84,6 +88,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     await writeFile(reportPath, renderReport(history, result, { title: `cairn torture seed ${options.seed} (${options.nemesis.join(',')})` }));
     const passed = result.verdict === 'ok' && final.lost === 0 && final.duplicated === 0 && final.unreadable === 0;
     return {
+      net: cluster.net.mode,
       tally,
       faults: nemesis.events,
       verdict: result.verdict,

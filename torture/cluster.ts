@@ -1,8 +1,8 @@
 // The cluster under torture: N real node processes (torture/node.ts, the code `cairn server --id
-// --peers` runs) on loopback, each in its own temp data dir, whose every peer and relay link to
-// another node goes through a LinkProxy, so the nemesis can cut, delay or slow each direction.
-// Owns the processes and proxies: kill/restart, pause/resume, and cleanup() that always leaves
-// nothing running and removes the temp dir.
+// --peers` runs) each in its own temp data dir, on a TortureNet (network namespaces, or fault
+// proxies on loopback) that the nemesis can cut, slow or thin per direction. Owns the processes:
+// start/kill/restart, pause/resume, remove-and-rejoin for membership faults, and cleanup() that
+// always leaves nothing running and removes the temp dir and the network.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,21 +11,23 @@ import { join } from 'node:path';
 import { assert } from '../src/lib/assert.js';
 import { CairnError } from '../src/lib/errors.js';
 import type { Prng } from '../src/lib/prng.js';
-import { LinkTable } from './links.js';
-import { LinkProxy } from './proxy.js';
-import { freePort } from '../test/support/free-port.js';
+import type { HostPort, NetMode, TortureNet } from './net.js';
+import { NetnsNet } from './net-netns.js';
+import { netnsAvailable } from './netns-sys.js';
+import { ProxyNet } from './net-proxy.js';
 
 const root = new URL('../', import.meta.url).pathname;
 /** A node that has not printed its ready line by then failed to start. */
 const READY_TIMEOUT_MS = 60_000;
-/** Most stderr kept per node (the tail), for failure messages. */
-const MAX_STDERR_CHARS = 100_000;
+/** Most stdout/stderr kept per node (the tail), for failure messages. */
+const MAX_OUTPUT_CHARS = 100_000;
+/** Every node gets this cluster id: the derived one hashes --peers, which proxies make differ per node. */
+const CLUSTER_ID = 'cairn-torture';
 
 export interface TortureNode {
   readonly index: number;
   readonly id: string;
-  readonly clientPort: number;
-  readonly peerPort: number;
+  readonly client: HostPort;
   readonly dir: string;
   readonly args: readonly string[];
   proc: ChildProcess | null;
@@ -34,51 +36,39 @@ export interface TortureNode {
   stderr: string;
 }
 
+/** `auto` picks netns when this process can create namespaces, else proxy. */
+export type NetChoice = NetMode | 'auto';
 
 export class TortureCluster {
+  private cleaned = false;
+
   private constructor(
     readonly base: string,
     readonly nodes: TortureNode[],
-    readonly links: LinkTable,
-    private readonly proxies: LinkProxy[],
+    readonly net: TortureNet,
   ) {}
 
-  /** Starts `size` nodes with proxied links; on any failure everything started is cleaned up. */
-  static async start(size: number, prng: Prng, extraArgs: readonly string[] = []): Promise<TortureCluster> {
+  /** Starts `size` nodes on the chosen network; on any failure everything started is cleaned up. */
+  static async start(size: number, prng: Prng, extraArgs: readonly string[] = [], netChoice: NetChoice = 'auto', log: (line: string) => void = () => undefined): Promise<TortureCluster> {
     assert(size >= 1 && size <= 9, 'cluster size must be within 1..9');
-    const base = await mkdtemp(join(tmpdir(), 'cairn-torture-'));
-    const links = new LinkTable(size);
-    const proxies: LinkProxy[] = [];
-    const cluster = new TortureCluster(base, [], links, proxies);
+    const useNetns = netChoice === 'netns' || (netChoice === 'auto' && (await netnsAvailable()));
+    if (netChoice === 'netns' && !(await netnsAvailable())) {
+      throw new CairnError('CAIRN_INVALID_ARGUMENT', '--net netns needs root and a working `ip netns` (use --net proxy)');
+    }
+    const net = useNetns ? await NetnsNet.start(size, prng, log) : await ProxyNet.start(size, prng);
+    let base: string;
     try {
-      const clientPorts: number[] = [];
-      const peerPorts: number[] = [];
+      base = await mkdtemp(join(tmpdir(), 'cairn-torture-'));
+    } catch (error) {
+      await net.cleanup();
+      throw error;
+    }
+    const cluster = new TortureCluster(base, [], net);
+    try {
       for (let i = 0; i < size; i++) {
-        clientPorts.push(await freePort());
-        peerPorts.push(await freePort());
-      }
-      for (let i = 0; i < size; i++) {
-        const peers: string[] = [];
-        const clients: string[] = [];
-        for (let j = 0; j < size; j++) {
-          if (i === j) {
-            peers.push(`n${j + 1}=127.0.0.1:${peerPorts[j]}`);
-            clients.push(`n${j + 1}=127.0.0.1:${clientPorts[j]}`);
-            continue;
-          }
-          const peerProxy = await LinkProxy.start(links, i, j, peerPorts[j]!, prng);
-          const clientProxy = await LinkProxy.start(links, i, j, clientPorts[j]!, prng);
-          proxies.push(peerProxy, clientProxy);
-          peers.push(`n${j + 1}=127.0.0.1:${peerProxy.port}`);
-          clients.push(`n${j + 1}=127.0.0.1:${clientProxy.port}`);
-        }
         const dir = join(base, `n${i + 1}`);
-        const args = [
-          '--id', `n${i + 1}`, '--port', String(clientPorts[i]), '--peer-port', String(peerPorts[i]),
-          '--peers', peers.join(','), '--client-addrs', clients.join(','), '--cluster-id', 'cairn-torture',
-          '--dir', dir, ...extraArgs,
-        ];
-        cluster.nodes.push({ index: i, id: `n${i + 1}`, clientPort: clientPorts[i]!, peerPort: peerPorts[i]!, dir, args, proc: null, paused: false, stdout: '', stderr: '' });
+        const args = ['--id', `n${i + 1}`, ...net.nodeFlags(i), '--cluster-id', CLUSTER_ID, '--dir', dir, ...extraArgs];
+        cluster.nodes.push({ index: i, id: `n${i + 1}`, client: net.clientAddress(i), dir, args, proc: null, paused: false, stdout: '', stderr: '' });
       }
       await Promise.all(cluster.nodes.map((node) => cluster.startNode(node.index)));
     } catch (error) {
@@ -92,16 +82,19 @@ export class TortureCluster {
     return this.nodes.length;
   }
 
-  /** Spawns node i (again) with its original arguments and waits for its ready line. */
-  async startNode(i: number): Promise<void> {
+  /** Spawns node i (again) with its original arguments plus `more`, and waits for its ready line. */
+  async startNode(i: number, more: readonly string[] = []): Promise<void> {
     const node = this.nodes[i]!;
     assert(node.proc === null, `${node.id} is already running`);
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'torture/node.ts', ...node.args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    assert(!this.cleaned, 'the cluster was cleaned up');
+    const { file, args } = this.net.command(i, [process.execPath, '--import', 'tsx', 'torture/node.ts', ...node.args, ...more]);
+    const proc = spawn(file, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     node.proc = proc;
     node.paused = false;
     node.stdout = '';
-    proc.stdout!.on('data', (chunk: Buffer) => (node.stdout = (node.stdout + chunk.toString()).slice(-MAX_STDERR_CHARS)));
-    proc.stderr!.on('data', (chunk: Buffer) => (node.stderr = (node.stderr + chunk.toString()).slice(-MAX_STDERR_CHARS)));
+    proc.on('error', (error) => (node.stderr += `\nspawn: ${error.message}`));
+    proc.stdout!.on('data', (chunk: Buffer) => (node.stdout = (node.stdout + chunk.toString()).slice(-MAX_OUTPUT_CHARS)));
+    proc.stderr!.on('data', (chunk: Buffer) => (node.stderr = (node.stderr + chunk.toString()).slice(-MAX_OUTPUT_CHARS)));
     const deadlineMs = Date.now() + READY_TIMEOUT_MS;
     while (!node.stdout.includes(' ready on ')) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
@@ -116,17 +109,30 @@ export class TortureCluster {
     return this.nodes[i]!.proc !== null;
   }
 
-  /** SIGKILL node i and wait until it is gone. */
-  async kill(i: number): Promise<void> {
+  /** Sends `signal` (SIGKILL by default) to node i and waits until it is gone. */
+  async kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const node = this.nodes[i]!;
     const proc = node.proc;
     if (proc === null) return;
     node.proc = null;
-    node.paused = false;
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      node.paused = false;
+      return;
+    }
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGKILL');
+    if (node.paused && signal !== 'SIGKILL') proc.kill('SIGCONT');
+    node.paused = false;
+    proc.kill(signal);
+    // A graceful stop that hangs is finished off.
+    const timer = signal === 'SIGKILL' ? null : setTimeout(() => proc.kill('SIGKILL'), 5_000);
     await exited;
+    if (timer !== null) clearTimeout(timer);
+  }
+
+  /** Stops node i and deletes its data dir (a member removed for good before it rejoins). */
+  async wipe(i: number): Promise<void> {
+    await this.kill(i, 'SIGTERM');
+    await rm(this.nodes[i]!.dir, { recursive: true, force: true });
   }
 
   /** SIGSTOP node i: it keeps its sockets but answers nothing until resumed. */
@@ -145,13 +151,13 @@ export class TortureCluster {
     node.paused = false;
   }
 
-  /** Kills every node, closes every proxy and removes the data; safe to call more than once. */
+  /** Kills every node, removes the network and the data; safe to call more than once. */
   async cleanup(): Promise<void> {
+    if (this.cleaned) return;
+    this.cleaned = true;
     for (const node of this.nodes) this.resume(node.index);
     await Promise.all(this.nodes.map((node) => this.kill(node.index)));
-    await Promise.all(this.proxies.splice(0).map((proxy) => proxy.close()));
+    await this.net.cleanup();
     await rm(this.base, { recursive: true, force: true });
   }
 }
-
-export { freePort };

@@ -1,5 +1,5 @@
-// `npm run torture -- --time 60 --nemesis kill,pause,partition --nodes 5 --seed N`: one campaign
-// against real node processes; prints operations ok/failed/unknown, faults, the checker's
+// `npm run torture -- --time 60 --nemesis kill,pause,partition --nodes 5 --seed N [--net netns|proxy]`:
+// one campaign against real node processes; prints operations ok/failed/unknown, faults, the checker's
 // verdict, lost writes and the report's path. Exits 0 only when linearizable and nothing lost.
 
 import { mkdir, mkdtemp } from 'node:fs/promises';
@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCampaign } from './campaign.js';
+import type { NetChoice } from './cluster.js';
 import { parseNemesisKinds } from './nemesis.js';
 
-const usage = 'usage: npm run torture -- [--time 60] [--nemesis kill,pause,partition,delay,loss] [--nodes 5] [--clients 10] [--seed N] [--out DIR] [--lease-reads]';
+const usage =
+  'usage: npm run torture -- [--time 60] [--nemesis kill,pause,partition,delay,loss,stale-leader,member | all] [--nodes 5] [--clients 10] [--seed N] [--out DIR] [--net netns|proxy] [--lease-reads]';
 
 function positiveInt(name: string, text: string, max: number): number {
   const value = Number(text);
@@ -26,6 +28,7 @@ async function main(): Promise<number> {
       clients: { type: 'string', default: '10' },
       seed: { type: 'string' },
       out: { type: 'string' },
+      net: { type: 'string' },
       'lease-reads': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -34,6 +37,8 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
+  if (values.net !== undefined && values.net !== 'netns' && values.net !== 'proxy') throw new Error(`--net must be netns or proxy, got ${JSON.stringify(values.net)}`);
+  const net: NetChoice = values.net ?? 'auto';
   const seed = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : positiveInt('seed', values.seed, 2 ** 31);
   const outDir = values.out ?? (await mkdtemp(join(tmpdir(), 'cairn-torture-report-')));
   await mkdir(outDir, { recursive: true });
@@ -44,17 +49,19 @@ async function main(): Promise<number> {
     seed,
     nemesis: parseNemesisKinds(values.nemesis),
     outDir,
+    net,
     nodeArgs: values['lease-reads'] ? ['--lease-reads'] : [],
     log: (line: string) => console.log(line),
   };
-  console.log(`SEED=${seed} time=${options.timeMs / 1000}s nodes=${options.nodes} clients=${options.clients} nemesis=${options.nemesis.join(',')}${values['lease-reads'] ? ' lease-reads' : ''}`);
+  console.log(`SEED=${seed} time=${options.timeMs / 1000}s nodes=${options.nodes} clients=${options.clients} nemesis=${options.nemesis.join(',')} net=${net}${values['lease-reads'] ? ' lease-reads' : ''}`);
   const result = await runCampaign(options);
   const injected = result.faults.filter((f) => f.action === 'inject');
   const byKind = new Map<string, number>();
   for (const f of injected) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
   console.log(`operations: ${result.tally.ok} ok, ${result.tally.failed} failed, ${result.tally.unknown} unknown (${result.operations} recorded with final reads)`);
   for (const [reason, count] of [...result.tally.reasons].sort((a, b) => b[1] - a[1])) console.log(`  ${count} x ${reason}`);
-  console.log(`faults injected: ${injected.length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})`);
+  const overlapping = injected.filter((f) => f.alsoActive.length > 0).length;
+  console.log(`faults injected: ${injected.length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}); ${overlapping} started while another was active; network: ${result.net}`);
   console.log(`checker verdict: ${result.verdict === 'ok' ? 'linearizable' : result.verdict}${result.explanation === '' ? '' : `\n  ${result.explanation}`}`);
   console.log(`lost writes: ${result.final.lost}, duplicated increments: ${result.final.duplicated}, unreadable final reads: ${result.final.unreadable}`);
   console.log(`report: ${result.reportPath} (history.json, faults.json beside it)`);

@@ -1,54 +1,78 @@
-// The nemesis: on a seeded schedule it injects one fault at a time into the TortureCluster, holds
-// it, heals it, and lets the cluster recover before the next. Faults: kill (SIGKILL, restart on
-// heal), pause (SIGSTOP/SIGCONT), partition (majority/minority, isolated leader, bridge, one-way),
-// delay and loss on every link. Every injection and heal is logged with its time (ms since the
-// campaign's start, the same clock the history uses).
+// The nemesis scheduler: on a seeded schedule it injects faults (faults.ts) into the
+// TortureCluster, each healed by its own timer. After a quiet spell it takes the next kind from a
+// shuffled bag (every enabled kind comes up once per round); if a fault is still active it either
+// overlaps the new one with it (with `overlapChance`, when the two fit: at most two at once, one
+// network fault, distinct nodes, a majority of nodes left unfaulted, stale-leader alone) or waits
+// for the active ones to heal first. Every injection, step and heal is logged with its time (ms
+// since the campaign's start, the clock the history uses) and the other faults active then.
 
-import { Redis } from 'ioredis';
 import { assert } from '../src/lib/assert.js';
 import { CairnError } from '../src/lib/errors.js';
 import type { Prng } from '../src/lib/prng.js';
 import type { TortureCluster } from './cluster.js';
-import { OPEN } from './links.js';
-import { connectionOptions } from './workload.js';
+import { FOOTPRINT, injectFault, NEMESIS_KINDS, type FaultContext, type NemesisKind } from './faults.js';
 
-export const NEMESIS_KINDS = ['kill', 'pause', 'partition', 'delay', 'loss', 'stale-leader'] as const;
-export type NemesisKind = (typeof NEMESIS_KINDS)[number];
+export { NEMESIS_KINDS, type NemesisKind } from './faults.js';
 
 export interface FaultEvent {
   readonly atMs: number;
-  readonly action: 'inject' | 'heal';
+  /** inject: the fault is on; step: part of an injection (stale-leader's stop); heal: it is off; skip: nothing injected. */
+  readonly action: 'inject' | 'step' | 'heal' | 'skip';
   readonly kind: NemesisKind;
+  /** `kind#n`, the n-th fault of the campaign; the same on its inject, steps and heal. */
+  readonly fault: string;
   readonly detail: string;
+  /** The other faults active at that moment. */
+  readonly alsoActive: readonly string[];
 }
 
 export interface NemesisTiming {
   /** A fault lasts a random time within [min, max]. */
   readonly faultMinMs: number;
   readonly faultMaxMs: number;
-  /** Quiet time after each heal. */
+  /** Quiet time before each injection. */
   readonly calmMs: number;
+  /** Chance that the next fault starts while another is still active (when they fit). */
+  readonly overlapChance?: number;
 }
 
-export const DEFAULT_TIMING: NemesisTiming = { faultMinMs: 3_000, faultMaxMs: 6_000, calmMs: 2_000 };
+export const DEFAULT_TIMING: NemesisTiming = { faultMinMs: 3_000, faultMaxMs: 6_000, calmMs: 2_000, overlapChance: 0.4 };
 
-/** stale-leader keeps the old leader stopped this long: the rest elect a leader and write meanwhile. */
-const STALE_LEADER_PAUSE_MS = 2_500;
+/** Most faults active at once. */
+const MAX_ACTIVE = 2;
 
 export function parseNemesisKinds(text: string): NemesisKind[] {
   const kinds = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (kinds.length === 1 && kinds[0] === 'all') return [...NEMESIS_KINDS];
   for (const kind of kinds) {
     if (!(NEMESIS_KINDS as readonly string[]).includes(kind)) {
-      throw new CairnError('CAIRN_INVALID_ARGUMENT', `unknown nemesis ${JSON.stringify(kind)} (choose from ${NEMESIS_KINDS.join(',')})`);
+      throw new CairnError('CAIRN_INVALID_ARGUMENT', `unknown nemesis ${JSON.stringify(kind)} (choose from ${NEMESIS_KINDS.join(',')}, or all)`);
     }
   }
   if (kinds.length === 0) throw new CairnError('CAIRN_INVALID_ARGUMENT', '--nemesis needs at least one kind');
-  return kinds as NemesisKind[];
+  return [...new Set(kinds)] as NemesisKind[];
+}
+
+interface ActiveFault {
+  readonly name: string;
+  readonly kind: NemesisKind;
+  readonly nodes: readonly number[];
+  timer: NodeJS.Timeout | null;
+  /** Set once healing started; resolves when healed. */
+  healing: Promise<void> | null;
+  readonly heal: () => Promise<string>;
+  /** Resolves when healed (timer or healNow). */
+  readonly healed: Promise<void>;
+  readonly markHealed: () => void;
 }
 
 export class Nemesis {
   readonly events: FaultEvent[] = [];
-  private heal: (() => Promise<void>) | null = null;
+  private readonly active = new Map<string, ActiveFault>();
+  private bag: NemesisKind[] = [];
+  private faultCount = 0;
+  /** The first heal that failed; the run stops and rethrows it. */
+  private failure: unknown = null;
 
   constructor(
     private readonly cluster: TortureCluster,
@@ -60,173 +84,112 @@ export class Nemesis {
   ) {
     assert(kinds.length > 0, 'the nemesis needs at least one fault kind');
     assert(timing.faultMinMs <= timing.faultMaxMs, 'faultMinMs must not exceed faultMaxMs');
+    assert((timing.overlapChance ?? 0) >= 0 && (timing.overlapChance ?? 0) <= 1, 'overlapChance must be within [0, 1]');
   }
 
-  /** Injects and heals faults until `untilMs` (on the campaign clock); always ends healed. */
+  /** Injects faults until `untilMs` (on the campaign clock); always ends with every fault healed. */
   async run(untilMs: number): Promise<void> {
-    while (this.now() + this.timing.calmMs < untilMs) {
-      await this.sleepUntil(this.now() + this.timing.calmMs);
-      const kind = this.prng.pick(this.kinds);
-      await this.inject(kind);
-      await this.sleepUntil(Math.min(untilMs, this.now() + this.prng.int(this.timing.faultMinMs, this.timing.faultMaxMs)));
+    try {
+      while (this.now() + this.timing.calmMs < untilMs && this.failure === null) {
+        await this.sleepUntil(this.now() + this.timing.calmMs);
+        const kind = this.nextKind();
+        if (this.active.size > 0 && !(this.prng.chance(this.timing.overlapChance ?? 0) && this.fits(kind))) {
+          await Promise.all([...this.active.values()].map((f) => f.healed));
+          if (this.failure !== null || this.now() + this.timing.calmMs >= untilMs) break;
+          await this.sleepUntil(this.now() + this.timing.calmMs);
+        }
+        if (this.now() >= untilMs) break;
+        await this.inject(kind, untilMs);
+      }
+    } finally {
       await this.healNow();
     }
+    if (this.failure !== null) throw this.failure;
   }
 
-  /** Heals whatever fault is active (restarts, resumes, opens every link). */
+  /** Heals every active fault now, most recent first. */
   async healNow(): Promise<void> {
-    const heal = this.heal;
-    this.heal = null;
-    if (heal !== null) await heal();
+    for (const fault of [...this.active.values()].reverse()) await this.healFault(fault);
   }
 
-  private record(action: FaultEvent['action'], kind: NemesisKind, detail: string): void {
-    const event: FaultEvent = { atMs: Math.round(this.now()), action, kind, detail };
+  /** The next kind from the bag, refilled with every enabled kind in a random order when empty. */
+  private nextKind(): NemesisKind {
+    if (this.bag.length === 0) {
+      this.bag = [...this.kinds];
+      for (let i = this.bag.length - 1; i > 0; i--) {
+        const j = this.prng.int(0, i);
+        [this.bag[i], this.bag[j]] = [this.bag[j]!, this.bag[i]!];
+      }
+    }
+    return this.bag.pop()!;
+  }
+
+  /** Whether `kind` can start while the active faults continue. */
+  private fits(kind: NemesisKind): boolean {
+    if (this.active.size >= MAX_ACTIVE) return false;
+    const footprints = [...this.active.values()].map((f) => FOOTPRINT[f.kind]);
+    const footprint = FOOTPRINT[kind];
+    if (footprint === 'exclusive' || footprints.includes('exclusive')) return false;
+    if (footprint === 'network') return !footprints.includes('network');
+    // A process fault: one membership change at a time, and a majority of nodes left alone.
+    if (kind === 'member' && [...this.active.values()].some((f) => f.kind === 'member')) return false;
+    const held = new Set([...this.active.values()].flatMap((f) => f.nodes)).size;
+    return held + 1 <= Math.floor((this.cluster.size - 1) / 2);
+  }
+
+  private busyNodes(): Set<number> {
+    return new Set([...this.active.values()].flatMap((f) => f.nodes));
+  }
+
+  private record(action: FaultEvent['action'], kind: NemesisKind, fault: string, detail: string): void {
+    const alsoActive = [...this.active.keys()].filter((name) => name !== fault);
+    const event: FaultEvent = { atMs: Math.round(this.now()), action, kind, fault, detail, alsoActive };
     this.events.push(event);
-    this.log(`[${(event.atMs / 1000).toFixed(3)}s] nemesis ${action} ${kind}: ${detail}`);
+    const during = alsoActive.length === 0 ? '' : ` [also active: ${alsoActive.join(', ')}]`;
+    this.log(`[${(event.atMs / 1000).toFixed(3)}s] nemesis ${action} ${fault}: ${detail}${during}`);
   }
 
-  private async inject(kind: NemesisKind): Promise<void> {
-    assert(this.heal === null, 'one fault at a time');
-    const cluster = this.cluster;
-    const ids = (nodes: readonly number[]): string => nodes.map((i) => cluster.nodes[i]!.id).join(',');
-    switch (kind) {
-      case 'kill': {
-        const victim = await this.pickVictim();
-        await cluster.kill(victim);
-        this.record('inject', kind, `SIGKILL ${ids([victim])}`);
-        this.heal = async () => {
-          await cluster.startNode(victim);
-          this.record('heal', kind, `restarted ${ids([victim])}`);
-        };
-        return;
-      }
-      case 'pause': {
-        const victim = await this.pickVictim();
-        cluster.pause(victim);
-        this.record('inject', kind, `SIGSTOP ${ids([victim])}`);
-        this.heal = async () => {
-          cluster.resume(victim);
-          this.record('heal', kind, `SIGCONT ${ids([victim])}`);
-        };
-        return;
-      }
-      case 'partition':
-        await this.partition();
-        return;
-      case 'stale-leader':
-        await this.staleLeader();
-        return;
-      case 'delay':
-      case 'loss': {
-        const delayMs = kind === 'delay' ? this.prng.int(50, 300) : 0;
-        const lossRate = kind === 'loss' ? this.prng.int(5, 30) / 100 : 0;
-        for (let a = 0; a < cluster.size; a++) for (let b = 0; b < cluster.size; b++) if (a !== b) cluster.links.set(a, b, { cut: false, delayMs, lossRate });
-        this.record('inject', kind, kind === 'delay' ? `every link +${delayMs} ms` : `every link loses ${Math.round(lossRate * 100)}% of chunks (200 ms retransmit, 5% of those reset)`);
-        this.heal = async () => {
-          cluster.links.healAll();
-          this.record('heal', kind, 'every link open');
-        };
-      }
-    }
-  }
-
-  /** Cuts links in one of the partition shapes; the heal opens them all. */
-  private async partition(): Promise<void> {
-    const cluster = this.cluster;
-    const all = cluster.nodes.map((n) => n.index);
-    const shuffled = [...all];
-    for (let i = shuffled.length - 1; i > 0; i--) {
-      const j = this.prng.int(0, i);
-      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
-    }
-    const shape = this.prng.pick(['majority-minority', 'isolated-leader', 'bridge', 'one-way'] as const);
-    const cut = (a: number, b: number): void => cluster.links.set(a, b, { ...OPEN, cut: true });
-    const ids = (nodes: readonly number[]): string => nodes.map((i) => cluster.nodes[i]!.id).join(',');
-    let detail: string;
-    if (shape === 'majority-minority' || shape === 'isolated-leader') {
-      const leader = shape === 'isolated-leader' ? await this.findLeader() : undefined;
-      const minority = leader !== undefined ? [leader] : shuffled.slice(0, Math.floor(cluster.size / 2));
-      const majority = all.filter((i) => !minority.includes(i));
-      for (const a of minority) for (const b of majority) { cut(a, b); cut(b, a); }
-      detail = `${shape}: {${ids(minority)}} | {${ids(majority)}}`;
-    } else if (shape === 'bridge') {
-      // Two halves that cannot talk, and one node both halves reach (Jepsen's bridge).
-      const bridge = shuffled[0]!;
-      const rest = shuffled.slice(1);
-      const left = rest.slice(0, Math.floor(rest.length / 2));
-      const right = rest.slice(Math.floor(rest.length / 2));
-      for (const a of left) for (const b of right) { cut(a, b); cut(b, a); }
-      detail = `bridge: {${ids(left)}} - ${ids([bridge])} - {${ids(right)}}`;
-    } else {
-      // One node's outgoing messages vanish while it still hears everyone.
-      const mute = (await this.findLeader()) ?? shuffled[0]!;
-      for (const b of all) if (b !== mute) cut(mute, b);
-      detail = `one-way: ${ids([mute])} -> others cut, others -> ${ids([mute])} open`;
-    }
-    this.record('inject', 'partition', detail);
-    this.heal = async () => {
-      cluster.links.healAll();
-      this.record('heal', 'partition', 'every link open');
+  private async inject(kind: NemesisKind, untilMs: number): Promise<void> {
+    const name = `${kind}#${++this.faultCount}`;
+    const ctx: FaultContext = {
+      cluster: this.cluster,
+      prng: this.prng,
+      busy: this.busyNodes(),
+      sleep: (ms) => this.sleepUntil(this.now() + ms),
+      note: (detail) => this.record('step', kind, name, detail),
     };
-  }
-
-  /**
-   * Isolates the leader and stops it, so its own timers cannot depose it; once the others have
-   * had time to elect a new leader and write, resumes it while it is still cut off. Until its
-   * own election timeout runs out it believes it leads: a read it answers from its own state
-   * without confirming leadership is stale. The heal opens every link.
-   */
-  private async staleLeader(): Promise<void> {
-    const cluster = this.cluster;
-    const leader = await this.findLeader();
-    if (leader === undefined) {
-      this.record('inject', 'stale-leader', 'no leader found; nothing injected');
+    const injected = await injectFault(kind, ctx);
+    if (typeof injected === 'string') {
+      this.record('skip', kind, name, `${injected}; nothing injected`);
       return;
     }
-    for (const b of cluster.nodes) {
-      if (b.index === leader) continue;
-      cluster.links.set(leader, b.index, { ...OPEN, cut: true });
-      cluster.links.set(b.index, leader, { ...OPEN, cut: true });
-    }
-    cluster.pause(leader);
-    const id = cluster.nodes[leader]!.id;
-    this.record('inject', 'stale-leader', `${id} cut off from every node and SIGSTOPped`);
-    await this.sleepUntil(this.now() + STALE_LEADER_PAUSE_MS);
-    cluster.resume(leader);
-    this.record('inject', 'stale-leader', `SIGCONT ${id}, still cut off`);
-    this.heal = async () => {
-      cluster.links.healAll();
-      this.record('heal', 'stale-leader', 'every link open');
-    };
+    let markHealed = (): void => undefined;
+    const healed = new Promise<void>((resolve) => (markHealed = resolve));
+    const fault: ActiveFault = { name, kind, nodes: injected.nodes, timer: null, healing: null, heal: injected.heal, healed, markHealed };
+    this.active.set(name, fault);
+    this.record('inject', kind, name, injected.detail);
+    const healAtMs = Math.min(untilMs, this.now() + this.prng.int(this.timing.faultMinMs, this.timing.faultMaxMs));
+    fault.timer = setTimeout(() => void this.healFault(fault), Math.max(0, healAtMs - this.now()));
   }
 
-  /** The leader half the time (faults there hurt most), else a random running node. */
-  private async pickVictim(): Promise<number> {
-    const leader = this.prng.chance(0.5) ? await this.findLeader() : undefined;
-    if (leader !== undefined) return leader;
-    const up = this.cluster.nodes.filter((n) => n.proc !== null && !n.paused).map((n) => n.index);
-    assert(up.length > 0, 'no running node to fault');
-    return this.prng.pick(up);
-  }
-
-  /** The node that says it leads (CLUSTER INFO), or undefined if none answers so within a second. */
-  private async findLeader(): Promise<number | undefined> {
-    for (const node of this.cluster.nodes) {
-      if (node.proc === null || node.paused) continue;
-      const redis = new Redis({ ...connectionOptions(node.clientPort), commandTimeout: 1_000 });
-      redis.on('error', () => undefined);
+  /** Heals one fault once, however often it is asked; a failed heal is kept in `failure`. */
+  private healFault(fault: ActiveFault): Promise<void> {
+    if (fault.timer !== null) clearTimeout(fault.timer);
+    fault.timer = null;
+    fault.healing ??= (async () => {
       try {
-        await redis.connect();
-        const info = String(await redis.call('CLUSTER', 'INFO'));
-        if (info.includes('cairn_role:leader')) return node.index;
-      } catch {
-        // Unreachable or slow: not the leader we can use.
+        const detail = await fault.heal();
+        this.active.delete(fault.name);
+        this.record('heal', fault.kind, fault.name, detail);
+      } catch (error) {
+        this.active.delete(fault.name);
+        this.record('heal', fault.kind, fault.name, `FAILED: ${error instanceof Error ? error.message : String(error)}`);
+        this.failure ??= error;
       } finally {
-        redis.disconnect();
+        fault.markHealed();
       }
-    }
-    return undefined;
+    })();
+    return fault.healing;
   }
 
   private async sleepUntil(atMs: number): Promise<void> {

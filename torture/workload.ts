@@ -9,6 +9,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { HistoryRecorder, OperationInput, PendingOperation } from '../src/check/index.js';
 import { assert } from '../src/lib/assert.js';
 import type { Prng } from '../src/lib/prng.js';
+import type { HostPort } from './net.js';
 
 export const REGISTER_KEYS = ['r0', 'r1', 'r2', 'r3'] as const;
 export const COUNTER_KEYS = ['c0', 'c1'] as const;
@@ -31,15 +32,15 @@ const MAX_REASONS = 20;
 const ERROR_BACKOFF_MS = 20;
 
 function countReason(tally: WorkloadTally, error: Error): void {
-  let reason = `${error.name}: ${error.message.replace(/127\.0\.0\.1:\d+/g, '<node>').slice(0, 80)}`;
+  let reason = `${error.name}: ${error.message.replace(/\d+\.\d+\.\d+\.\d+:\d+/g, '<node>').slice(0, 80)}`;
   if (!tally.reasons.has(reason) && tally.reasons.size >= MAX_REASONS) reason = '(other)';
   tally.reasons.set(reason, (tally.reasons.get(reason) ?? 0) + 1);
 }
 
-export function connectionOptions(port: number): RedisOptions {
+export function connectionOptions(client: HostPort): RedisOptions {
   return {
-    host: '127.0.0.1',
-    port,
+    host: client.host,
+    port: client.port,
     lazyConnect: true,
     connectTimeout: 1_000,
     commandTimeout: OPERATION_TIMEOUT_MS,
@@ -71,13 +72,13 @@ export class Worker {
 
   constructor(
     private readonly index: number,
-    port: number,
+    client: HostPort,
     private readonly recorder: HistoryRecorder,
     private readonly prng: Prng,
     private readonly tally: WorkloadTally,
   ) {
     this.clientId = index * IDS_PER_WORKER;
-    this.redis = new Redis(connectionOptions(port));
+    this.redis = new Redis(connectionOptions(client));
     this.redis.on('error', () => undefined);
   }
 
@@ -203,11 +204,11 @@ async function finalRead(redis: Redis, recorder: HistoryRecorder, clientId: numb
  * Reads every key on every node (recorded in the history as a final client per node), then
  * compares the counters with the increments clients were told about.
  */
-export async function finalReads(ports: readonly number[], recorder: HistoryRecorder, finalClientBase: number): Promise<FinalCounts> {
+export async function finalReads(clients: readonly HostPort[], recorder: HistoryRecorder, finalClientBase: number): Promise<FinalCounts> {
   const counts: FinalCounts = { lost: 0, duplicated: 0, unreadable: 0 };
   const finals = new Map<string, string | null>();
-  for (const [n, port] of ports.entries()) {
-    const redis = new Redis(connectionOptions(port));
+  for (const [n, client] of clients.entries()) {
+    const redis = new Redis(connectionOptions(client));
     redis.on('error', () => undefined);
     try {
       await redis.connect();
