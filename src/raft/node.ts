@@ -77,6 +77,8 @@ export class RaftNode implements RaftNodeApi {
   private persistedHardState: HardState;
   private reportedSoftState: SoftState = { role: 'follower', leaderId: null };
   private outstanding: Ready | null = null;
+  /** The last Ready sent a leader's messages ahead of its entries (sendsBeforePersisting). */
+  private lastReadyEarly = false;
 
   constructor(config: RaftConfig, persisted: PersistedState) {
     this.s = resolveSettings(config);
@@ -568,7 +570,7 @@ export class RaftNode implements RaftNodeApi {
 
   hasReady(): boolean {
     if (this.outstanding !== null) return false;
-    return this.appendPending || this.commitAnnouncePending || this.reads.roundPending ||
+    return this.appendPending || this.commitAnnouncePending || this.reads.roundDue() ||
       this.outbox.length > 0 || this.readStates.length > 0 || this.pendingSnapshot !== null ||
       this.log.unstableFrom <= this.log.lastIndex() || this.hardState() !== null ||
       this.softStateChange() !== null || this.log.commitIndex > this.appliedBase();
@@ -577,20 +579,18 @@ export class RaftNode implements RaftNodeApi {
   ready(): Ready {
     assert(this.outstanding === null, 'ready() called again before advance()');
     if (this.role === 'leader') this.flushLeader();
-    const hardState = this.hardState();
+    const early = this.sendsBeforePersisting();
+    this.lastReadyEarly = early;
+    const hardState = early ? null : this.hardState();
     const softState = this.softStateChange();
     if (softState !== null) this.reportedSoftState = softState;
-    const from = this.appliedBase() + 1;
-    const committedEntries = this.log.commitIndex >= from
-      ? this.log.slice(from, this.log.commitIndex + 1, 8 * this.s.maxBatchEntries, 8 * this.s.maxBatchBytes)!
-      : [];
     const rd: Ready = {
       softState,
       hardState,
       snapshot: this.pendingSnapshot,
-      entries: this.log.unstableEntries(),
+      entries: early ? [] : this.log.unstableEntries(),
       messages: this.outbox,
-      committedEntries,
+      committedEntries: this.committedToApply(early ? this.log.stableIndex() : this.log.lastIndex()),
       readStates: this.readStates,
     };
     this.outbox = [];
@@ -598,6 +598,29 @@ export class RaftNode implements RaftNodeApi {
     this.log.truncatedSinceReady = Infinity;
     this.outstanding = rd;
     return rd;
+  }
+
+  /**
+   * Thesis §10.2.1: a leader may send its new entries to the followers while it writes them to its
+   * own disk, since it counts itself toward a commit only for entries it has persisted (stableIndex).
+   * So when a leader's Ready would hold both, the messages go out in a Ready of their own and the
+   * entries follow in the next — the caller starts the sends before the fsync. Only while the term
+   * and vote are durable (a message must never carry a term its sender could forget), only for one
+   * Ready in a row (the entries always come next), and never with a snapshot to install.
+   */
+  private sendsBeforePersisting(): boolean {
+    if (this.role !== 'leader' || this.lastReadyEarly || this.outbox.length === 0) return false;
+    if (this.pendingSnapshot !== null || this.log.unstableFrom > this.log.lastIndex()) return false;
+    const p = this.persistedHardState;
+    return p.term === this.term && p.votedFor === this.votedFor;
+  }
+
+  /** Committed entries not yet applied, up to `durableIndex` (what is on disk once this Ready is persisted). */
+  private committedToApply(durableIndex: number): Entry[] {
+    const from = this.appliedBase() + 1;
+    const to = Math.min(this.log.commitIndex, durableIndex);
+    if (to < from) return [];
+    return this.log.slice(from, to + 1, 8 * this.s.maxBatchEntries, 8 * this.s.maxBatchBytes)!;
   }
 
   advance(rd: Ready): void {
@@ -625,7 +648,8 @@ export class RaftNode implements RaftNodeApi {
       this.appendPending = false;
       this.commitAnnouncePending = false;
     }
-    if (this.reads.roundPending) this.broadcastHeartbeat();
+    // A round waits while an earlier one is in flight; the periodic heartbeat still carries it.
+    if (this.reads.roundDue()) this.broadcastHeartbeat();
   }
 
   private appliedBase(): number {

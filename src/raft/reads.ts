@@ -1,6 +1,9 @@
 // The leader's pending ReadIndex requests (thesis §6.4). A read waits until the leader has
 // committed an entry of its own term, then records the commit index as its read index and joins a
 // heartbeat round (a sequence number); it is answered once a majority acknowledged that round.
+// One round is in flight at a time: reads that arrive meanwhile all join the next round, which goes
+// out as soon as the one in flight is confirmed (or with the next periodic heartbeat), so a busy
+// leader sends one heartbeat per peer for a whole batch of reads, not one per read.
 
 import { assert } from '../lib/assert.js';
 import type { NodeId } from './types.js';
@@ -24,6 +27,8 @@ export class ReadQueue {
   seq = 0;
   /** A round was opened since the last heartbeat broadcast. */
   roundPending = false;
+  /** The round number the last heartbeat broadcast carried. */
+  private sentSeq = 0;
 
   constructor(private readonly maxPendingReads: number) {}
 
@@ -58,6 +63,17 @@ export class ReadQueue {
     for (const read of waiting) this.startRound(read.requestId, read.from, index);
   }
 
+  /** Reads of a round already broadcast still wait for its acknowledgement. */
+  roundInFlight(): boolean {
+    const oldest = this.rounds[0];
+    return oldest !== undefined && oldest.seq <= this.sentSeq;
+  }
+
+  /** A pending round may go out now: it has reads and no earlier round is still in flight. */
+  roundDue(): boolean {
+    return this.roundPending && !this.roundInFlight();
+  }
+
   /**
    * The round number the next heartbeat broadcast carries; with `fresh` (leases) it is one no earlier
    * broadcast carried, so an acknowledgement names exactly the broadcast (and tick) it answers.
@@ -65,6 +81,8 @@ export class ReadQueue {
   broadcastSeq(fresh: boolean): number {
     if (fresh && !this.roundPending) this.seq++;
     this.roundPending = false;
+    assert(this.seq >= this.sentSeq, 'reads: heartbeat rounds go backwards');
+    this.sentSeq = this.seq;
     return this.seq;
   }
 

@@ -137,3 +137,67 @@ test('Commit indexes never go backwards and applied never passes commit, across 
   }
   assert.equal(c.values('a').length, 25);
 });
+
+test('§10.2.1: a leader sends new entries before persisting them, and counts itself only once persisted', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.stabilize();
+  c.down.add('c'); // only b answers: a commit then needs a's own persisted copy
+  const a = c.node('a');
+  const result = a.propose(new Uint8Array([7]));
+  assert.ok(result.accepted);
+  const early = a.ready();
+  assert.deepEqual(early.entries, [], 'the entries wait for the next Ready');
+  assert.equal(early.hardState, null);
+  const appendToB = early.messages.find((m) => m.type === 'append' && m.to === 'b');
+  assert.ok(appendToB?.type === 'append' && appendToB.entries.some((e) => e.index === result.index), 'the append goes out first');
+  a.advance(early);
+  const persist = a.ready();
+  assert.deepEqual(persist.entries.map((e) => e.index), [result.index]);
+  assert.equal(persist.committedEntries.length, 0);
+  // b persists and acknowledges while a's own write is still under way.
+  c.node('b').step(appendToB);
+  c.processReadies();
+  c.deliverQueued();
+  assert.ok(a.status().commitIndex < result.index, 'b alone is not a majority: a counts itself only once persisted');
+  c.storage.get('a')!.append(persist.entries);
+  a.advance(persist);
+  assert.equal(a.status().commitIndex, result.index);
+  c.stabilize();
+  assert.ok(c.applied.get('a')!.some((e) => e.index === result.index));
+});
+
+test('§10.2.1: entries committed by the followers before the leader persisted them are applied only after it has', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.stabilize();
+  const a = c.node('a');
+  const result = a.propose(new Uint8Array([8]));
+  assert.ok(result.accepted);
+  const early = a.ready();
+  a.advance(early);
+  const persist = a.ready();
+  // Both followers persist and acknowledge before a's own write completes: b and c are a majority.
+  for (const m of early.messages) c.node(m.to).step(m);
+  c.processReadies();
+  c.deliverQueued();
+  assert.equal(a.status().commitIndex, result.index, 'committed by two of three');
+  c.storage.get('a')!.append(persist.entries);
+  a.advance(persist);
+  const apply = a.ready();
+  assert.deepEqual(apply.committedEntries.map((e) => e.index), [result.index]);
+  a.advance(apply);
+});
+
+test('A leader whose term is not durable yet sends nothing ahead of its entries', () => {
+  // A single voter wins its election inside campaign(): its new term is not persisted yet.
+  const c = new Cluster(['a', 'l'], { learners: ['l'] });
+  const a = c.node('a');
+  a.campaign();
+  assert.equal(a.status().role, 'leader');
+  const rd = a.ready();
+  assert.ok(rd.hardState !== null && rd.hardState.term === a.status().term, 'the term is persisted in this Ready');
+  assert.ok(rd.entries.length > 0, 'with the no-op');
+  assert.ok(rd.messages.some((m) => m.type === 'append' && m.to === 'l'), 'and the append to the learner, sent after both');
+  a.advance(rd);
+});

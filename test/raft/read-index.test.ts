@@ -165,3 +165,37 @@ test('The pending-read queue is bounded', () => {
   const refused = c.node('a').readIndex('r3');
   assert.equal(!refused.accepted && refused.reason, 'busy');
 });
+
+test('While a heartbeat round is in flight, new reads wait and then share the next round', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.stabilize();
+  c.sent = [];
+  const a = c.node('a');
+  a.readIndex('r0');
+  c.processReadies();
+  assert.equal(c.sent.filter((m) => m.type === 'heartbeat').length, 2, 'round 1 is out');
+  for (let i = 1; i <= 5; i++) a.readIndex(`r${i}`);
+  assert.equal(a.hasReady(), false, 'round 2 waits for round 1');
+  c.processReadies();
+  assert.equal(c.sent.filter((m) => m.type === 'heartbeat').length, 2);
+  c.stabilize();
+  assert.equal(c.sent.filter((m) => m.type === 'heartbeat').length, 4, 'one more round for the five reads');
+  assert.deepEqual(c.readStates.get('a')!.map((s) => s.requestId), ['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+});
+
+test('A round whose acknowledgements are lost is carried again by the periodic heartbeat, with the reads that waited', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.stabilize();
+  const a = c.node('a');
+  c.filters.push((m) => m.type === 'heartbeatResponse');
+  a.readIndex('r0');
+  c.stabilize();
+  a.readIndex('r1');
+  c.stabilize();
+  assert.deepEqual(c.readStates.get('a'), []);
+  c.heal();
+  c.tick(1);
+  assert.deepEqual(c.readStates.get('a')!.map((s) => s.requestId), ['r0', 'r1']);
+});

@@ -104,6 +104,22 @@ test('reads: a round opens once per heartbeat and answers in order', () => {
   assert.deepEqual(q.takeAll().map((r) => r.requestId), ['r3']);
 });
 
+test('reads: one round in flight; the next is due once it is confirmed', () => {
+  const q = new ReadQueue(10);
+  q.startRound('r1', 'a', 5);
+  assert.equal(q.roundDue(), true);
+  assert.equal(q.broadcastSeq(false), 1);
+  assert.equal(q.roundInFlight(), true);
+  q.startRound('r2', 'a', 6);
+  assert.equal(q.roundDue(), false, 'round 2 waits for round 1');
+  assert.deepEqual(q.takeConfirmed((seq) => seq <= 1).map((r) => r.requestId), ['r1']);
+  assert.equal(q.roundInFlight(), false);
+  assert.equal(q.roundDue(), true);
+  assert.equal(q.broadcastSeq(false), 2);
+  assert.deepEqual(q.takeConfirmed((seq) => seq <= 2).map((r) => r.requestId), ['r2']);
+  assert.equal(q.roundDue(), false);
+});
+
 test('snapshot receiver: assembles in-order chunks, ignores gaps, restarts at offset 0', () => {
   const r = new SnapshotReceiver();
   const chunk = (offset: number, bytes: number[], total = 6): SnapshotMessage => ({
