@@ -17,7 +17,9 @@
 //                                                (nodes stop with SIGTERM so node writes them;
 //                                                failover rounds are skipped)
 //   npm run bench:cluster -- --ops write --clients 64 --rounds 0   only some phases
+//   npm run bench:cluster -- --systems cairn      only one system (a profile, a before/after)
 //   node dist/bench/cluster.js --node --id n1 ...   (internal: one Cairn node, runClusterNode)
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CairnCluster } from './lib/cairn-cluster.js';
 import { EtcdCluster } from './lib/etcd-cluster.js';
@@ -30,6 +32,8 @@ import { printTable, type Row } from './lib/cluster-report.js';
 const clusterSize = 3;
 const defaultClientCounts = [1, 16, 64] as const;
 const allOps: readonly Op[] = ['write', 'read'];
+const allSystems = ['cairn', 'etcd'] as const;
+type SystemName = (typeof allSystems)[number];
 const maxClients = 1024;
 const valueBytes = 100;
 const keyCount = 10_000;
@@ -45,12 +49,13 @@ interface Options {
   readonly cpuProfDir: string | undefined;
   readonly clientCounts: readonly number[];
   readonly ops: readonly Op[];
+  readonly systems: readonly SystemName[];
 }
 
 function options(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
-    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, 'cpu-prof': { type: 'string' }, clients: { type: 'string' }, ops: { type: 'string' } },
+    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, 'cpu-prof': { type: 'string' }, clients: { type: 'string' }, ops: { type: 'string' }, systems: { type: 'string' } },
     strict: true,
   });
   const seconds = Number(values.seconds ?? 8);
@@ -63,7 +68,11 @@ function options(argv: readonly string[]): Options {
   }
   const ops = values.ops === undefined ? allOps : values.ops.split(',');
   if (!ops.every((op): op is Op => (allOps as readonly string[]).includes(op))) throw new Error(`--ops must list write and/or read, got ${values.ops}`);
-  return { seconds, rounds, cpuProfDir: values['cpu-prof'], clientCounts, ops };
+  const systems = values.systems === undefined ? allSystems : values.systems.split(',');
+  if (systems.length === 0 || !systems.every((n): n is SystemName => (allSystems as readonly string[]).includes(n))) {
+    throw new Error(`--systems must list cairn and/or etcd, got ${values.systems}`);
+  }
+  return { seconds, rounds, cpuProfDir: values['cpu-prof'], clientCounts, ops, systems };
 }
 
 function log(message: string): void {
@@ -92,31 +101,35 @@ async function run(opts: Options, procs: Procs): Promise<void> {
   const value = Buffer.alloc(valueBytes, 'v');
   const profile = opts.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir];
   const nodeCommand = [...process.execArgv, ...profile, process.argv[1]!, '--node'];
-  log(`starting a ${clusterSize}-node Cairn cluster and a ${clusterSize}-member etcd cluster ...`);
+  log(`starting a ${clusterSize}-member cluster of ${opts.systems.join(' and ')} ...`);
   const [cairn, etcd] = await Promise.all([
-    CairnCluster.start(procs, clusterSize, callTimeoutMs, nodeCommand),
-    EtcdCluster.start(procs, clusterSize, callTimeoutMs),
+    opts.systems.includes('cairn') ? CairnCluster.start(procs, clusterSize, callTimeoutMs, nodeCommand) : undefined,
+    opts.systems.includes('etcd') ? EtcdCluster.start(procs, clusterSize, callTimeoutMs) : undefined,
   ]);
   for (const system of [cairn, etcd]) {
+    if (system === undefined) continue;
     log(`${system.name}: preloading ${keyCount} keys of ${valueBytes} bytes (also the warm-up) ...`);
     await preload(system, await system.leader(15_000), preloadClients, keyCount, value);
   }
+  const loadAverage = loadavg()[0]!;
   const rows: Row[] = [];
   for (const op of opts.ops) {
     for (const clients of opts.clientCounts) {
-      const cairnResult = await phase(cairn, op, clients, opts.seconds, value);
-      const etcdResult = await phase(etcd, op, clients, opts.seconds, value);
+      const cairnResult = cairn === undefined ? undefined : await phase(cairn, op, clients, opts.seconds, value);
+      const etcdResult = etcd === undefined ? undefined : await phase(etcd, op, clients, opts.seconds, value);
       rows.push({ op, clients, cairn: cairnResult, etcd: etcdResult });
     }
   }
   let failover: { cairnMs: number[]; etcdMs: number[] } | undefined;
   if (opts.cpuProfDir === undefined && opts.rounds > 0) {
-    failover = { cairnMs: await failovers(cairn, opts.rounds, value), etcdMs: await failovers(etcd, opts.rounds, value) };
-  } else if (opts.cpuProfDir !== undefined) {
+    const cairnMs = cairn === undefined ? [] : await failovers(cairn, opts.rounds, value);
+    const etcdMs = etcd === undefined ? [] : await failovers(etcd, opts.rounds, value);
+    failover = { cairnMs, etcdMs };
+  } else if (opts.cpuProfDir !== undefined && cairn !== undefined) {
     log(`stopping Cairn with SIGTERM so the profiles land in ${opts.cpuProfDir} (failover skipped)`);
     await cairn.stopAll(stopTimeoutMs);
   }
-  printTable({ seconds: opts.seconds, valueBytes, keyCount, rows, failover });
+  printTable({ seconds: opts.seconds, valueBytes, keyCount, rows, failover, loadAverage });
 }
 
 async function main(): Promise<number> {

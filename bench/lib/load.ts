@@ -28,6 +28,8 @@ export interface LoadResult {
   readonly firstError: string;
   /** The target member's CPU (user + system) per acknowledged op. */
   readonly cpuMicrosPerOp: number;
+  /** Every live member's CPU per acknowledged op, summed: followers' heartbeat and append work included. */
+  readonly clusterCpuMicrosPerOp: number;
   /** The bench process's own CPU per op: the load generator shares the machine's cores. */
   readonly clientCpuMicrosPerOp: number;
 }
@@ -49,13 +51,16 @@ export async function runLoad(cluster: BenchCluster, member: number, spec: LoadS
     const latencies = new Latencies(spec.maxOps);
     const errors = { count: 0, first: '' };
     const pid = cluster.pid(member);
+    const pids = cluster.live().map((m) => cluster.pid(m));
     const cpuBefore = cpuSeconds(pid);
+    const clusterCpuBefore = sumCpuSeconds(pids);
     const clientCpuBefore = process.cpuUsage();
     const startMs = performance.now();
     const endMs = startMs + spec.seconds * 1000;
     await Promise.all(connections.map((connection, c) => worker(connection, c, spec, endMs, latencies, errors)));
     const elapsedMs = performance.now() - startMs;
     const cpuUsed = cpuSeconds(pid) - cpuBefore;
+    const clusterCpuUsed = sumCpuSeconds(pids) - clusterCpuBefore;
     const clientCpu = process.cpuUsage(clientCpuBefore);
     return {
       ops: latencies.size,
@@ -65,11 +70,18 @@ export async function runLoad(cluster: BenchCluster, member: number, spec: LoadS
       errors: errors.count,
       firstError: errors.first,
       cpuMicrosPerOp: latencies.size === 0 ? Number.NaN : (cpuUsed * 1e6) / latencies.size,
+      clusterCpuMicrosPerOp: latencies.size === 0 ? Number.NaN : (clusterCpuUsed * 1e6) / latencies.size,
       clientCpuMicrosPerOp: latencies.size === 0 ? Number.NaN : (clientCpu.user + clientCpu.system) / latencies.size,
     };
   } finally {
     for (const connection of connections) connection.close();
   }
+}
+
+function sumCpuSeconds(pids: readonly number[]): number {
+  let seconds = 0;
+  for (const pid of pids) seconds += cpuSeconds(pid);
+  return seconds;
 }
 
 async function worker(connection: KvConnection, client: number, spec: LoadSpec, endMs: number, latencies: Latencies, errors: { count: number; first: string }): Promise<void> {
