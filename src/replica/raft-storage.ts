@@ -48,6 +48,8 @@ export class RaftStorage implements ReplicaStorage {
   private pendingHardState: HardState | null = null;
   /** The last append handed to the log: sync() under everysec/no waits for it to reach the OS. */
   private lastAppend: Promise<void> = Promise.resolve();
+  /** Entries were appended since the last sync(): a sync() without any (a commit-only Ready) skips the log. */
+  private appendedSinceSync = false;
   private readonly periodicSync: PeriodicSync | null;
   private readonly failureListeners: ((error: Error) => void)[] = [];
   private backgroundFailure: Error | null = null;
@@ -149,6 +151,7 @@ export class RaftStorage implements ReplicaStorage {
   async appendEntries(entries: readonly Entry[]): Promise<void> {
     const appended = this.log.append(entries);
     this.lastAppend = appended;
+    this.appendedSinceSync = true;
     await appended;
   }
 
@@ -158,8 +161,10 @@ export class RaftStorage implements ReplicaStorage {
 
   async sync(): Promise<void> {
     if (this.backgroundFailure !== null) throw this.backgroundFailure;
-    if (this.fsync === 'always') await this.syncLogDurably();
-    else await this.lastAppend;
+    // A Ready without entries (a commit-only one) has nothing to make durable in the log.
+    const appended = this.appendedSinceSync;
+    this.appendedSinceSync = false;
+    if (appended) await (this.fsync === 'always' ? this.syncLogDurably() : this.lastAppend);
     const next = this.pendingHardState;
     this.pendingHardState = null;
     if (next === null) return;

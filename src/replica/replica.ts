@@ -303,7 +303,8 @@ export class Replica<S extends StateMachine> {
   }
 
   private async drain(): Promise<void> {
-    for (let round = 0; round < MAX_READY_ROUNDS && !this.stopped && this.node.hasReady(); round++) {
+    let round = 0;
+    for (; round < MAX_READY_ROUNDS && !this.stopped && this.node.hasReady(); round++) {
       const ready = this.node.ready();
       // The term this Ready belongs to: messages stepped while it is persisted may move the node on.
       const term = this.node.status().term;
@@ -314,8 +315,12 @@ export class Replica<S extends StateMachine> {
     }
     if (!this.stopped && this.compactRequest !== null) await this.compactOnRequest(this.compactRequest);
     this.processing = false;
-    // More work arrived after the last round's check (or the round bound was hit): go again later.
-    if (!this.stopped && this.hasWork()) this.io.clock.setTimer(0, () => this.kick());
+    if (this.stopped || !this.hasWork()) return;
+    // The round bound was hit: yield to the clock (ticks, I/O) before going on.
+    if (round === MAX_READY_ROUNDS) this.io.clock.setTimer(0, () => this.kick());
+    // More work arrived after the last round's check: go on now (a timer here may be all that
+    // keeps an embedded process alive, and the real clock's timers do not).
+    else this.kick();
   }
 
   private hasWork(): boolean {
@@ -335,6 +340,10 @@ export class Replica<S extends StateMachine> {
 
   private async handleReady(ready: Ready, term: number): Promise<void> {
     const storage = this.io.storage;
+    // Committed entries below this Ready's new ones were made durable by earlier Readies: they are
+    // applied before this Ready's fsync, not after it, so a write waits for one fsync, not two.
+    const durableCount = ready.snapshot === null ? countBelow(ready.committedEntries, ready.entries[0]?.index ?? Infinity) : 0;
+    for (let i = 0; i < durableCount; i++) this.apply(ready.committedEntries[i] as Entry);
     if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
     if (ready.entries.length > 0) await storage.appendEntries(ready.entries);
     if (ready.hardState !== null) await storage.saveHardState(ready.hardState);
@@ -342,7 +351,7 @@ export class Replica<S extends StateMachine> {
     if (this.stopped) return;
     this.io.observer?.persisted?.(this.id, ready);
     for (const message of ready.messages) this.io.transport.send(message.to, message);
-    for (const entry of ready.committedEntries) this.apply(entry);
+    for (let i = durableCount; i < ready.committedEntries.length; i++) this.apply(ready.committedEntries[i] as Entry);
     for (const readState of ready.readStates) {
       this.reads.confirmed(readState.requestId, readState.index, () => this.rejection('not_leader', this.leaderId));
     }
@@ -413,6 +422,13 @@ export class Replica<S extends StateMachine> {
     this.compactRequest?.reject(error);
     this.compactRequest = null;
   }
+}
+
+/** How many of `entries` (in index order) have an index below `index`. */
+function countBelow(entries: readonly Entry[], index: number): number {
+  let count = 0;
+  while (count < entries.length && (entries[count] as Entry).index < index) count++;
+  return count;
 }
 
 /** True when `id` is the only voter: its own vote is a majority. */

@@ -82,6 +82,7 @@ const MAX_PENDING_WRITES_DEFAULT = 65_536;
 /** A write or the opening catch-up not settled this long after it began fails (outcome unknown). */
 const REQUEST_TIMEOUT_MS = 60_000;
 const TICK_MS = 100;
+const SIZE_CHECK_EVERY_WRITES = 64;
 /** A sole voter needs no election timeout; the core still wants one, and the seed only feeds it. */
 const ELECTION_TIMEOUT_TICKS = 10;
 const PRNG_SEED = 1;
@@ -115,6 +116,7 @@ export class LocalNode {
   private closing = false;
   private pendingWrites = 0;
   private compaction: Promise<void> | null = null;
+  private writesSinceSizeCheck = 0;
   private readonly inFlight = new Set<Promise<unknown>>();
 
   private constructor(
@@ -287,6 +289,9 @@ export class LocalNode {
 
   /** Compacts in the background once the log outgrows max(compactionMinBytes, the last snapshot). */
   private maybeCompactBySize(): void {
+    // The log's size is summed over its segments: look only every SIZE_CHECK_EVERY_WRITES writes.
+    if (++this.writesSinceSizeCheck < SIZE_CHECK_EVERY_WRITES) return;
+    this.writesSinceSizeCheck = 0;
     if (this.compaction !== null || this.closing) return;
     const minBytes = this.options.compactionMinBytes ?? COMPACTION_MIN_BYTES_DEFAULT;
     if (this.storage.stats().sizeBytes <= Math.max(minBytes, this.tally.snapshotBytes)) return;
