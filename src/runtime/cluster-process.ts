@@ -83,9 +83,10 @@ export async function runClusterNode(args: string[]): Promise<number> {
 /** Tests, the README and local-cluster look for " ready on HOST:PORT". */
 function readyLine(settings: ServerSettings, cluster: ClusterSettings, node: ClusterNode): string {
   const http = cluster.httpPort === null ? '' : `, http ${cluster.peerHost}:${cluster.httpPort}`;
+  const peers = node.peerPort === null ? 'none' : `${cluster.peerHost}:${node.peerPort}`;
   return (
     `cairn ${cairnVersion} node ${cluster.id} ready on ${settings.host}:${node.server.port} ` +
-    `(peers ${cluster.peerHost}:${node.transport.listenPort}${http}, cluster ${cluster.clusterId}, ` +
+    `(peers ${peers}${http}, cluster ${node.clusterId}, ` +
     `members ${[...cluster.peers.keys()].join(',')}, dir ${settings.dir}, fsync ${settings.fsync}, pid ${process.pid})`
   );
 }

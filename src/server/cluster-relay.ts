@@ -1,15 +1,17 @@
 // Follower → leader relaying of write entries. Entries wait in one FIFO queue and go to the leader
-// in batches, `CAIRN.RELAY <entry> <entry> ...`, over a few RelayLinks (one batch in flight on each,
+// in batches, `CAIRN.RELAY <cluster-id> <entry> <entry> ...` (the leader refuses another cluster's), over a few RelayLinks (one batch in flight on each,
 // so the leader works on several at once), keeping every client's entries in the order it issued
 // them (see LeaderRelay), and a busy follower sends many entries per round trip. The leader answers one result per entry (see
-// encodeRelayResult): replies, an aborted WATCH, "not leader" (never appended: safe to retry once
-// the new leader is known) or an error.
+// encodeRelayResult): the replies in reply-codec.ts's lossless form (so the follower's client gets
+// the very Reply values a direct write would, in its own protocol), "not leader" (never appended:
+// safe to retry once the new leader is known) or an error.
 
 import { assert } from '../lib/assert.js';
 import { CairnError, isCairnError, type CairnErrorCode } from '../lib/errors.js';
 import { bulkReply, errorReply, integerReply, type Reply } from '../lib/reply.js';
 import type { ServerReply } from '../resp/reply-parser.js';
 import { RelayLink, RelayNotSentError } from './cluster-relay-link.js';
+import { decodeReplies, encodeReplies } from './reply-codec.js';
 import type { ClientAddress, ClusterTopology } from './cluster-topology.js';
 
 export const RELAY_COMMAND = Buffer.from('CAIRN.RELAY');
@@ -18,7 +20,7 @@ export const RELAY_COMMAND = Buffer.from('CAIRN.RELAY');
 export type RelayOutcome = { readonly kind: 'replies'; readonly replies: Reply[] } | { readonly kind: 'retry' };
 
 /** One entry's result on the wire: [status, ...]. */
-const Status = { replies: 0, aborted: 1, notLeader: 2, error: 3 } as const;
+const Status = { replies: 0, notLeader: 2, error: 3 } as const;
 
 interface Item {
   readonly leaderId: string;
@@ -130,7 +132,7 @@ export class LeaderRelay {
     const address = this.topology.clientAddress(batch[0]!.leaderId);
     if (address === undefined) throw new RelayNotSentError(`no client address known for leader ${batch[0]!.leaderId}`);
     const link = await this.linkFor(lane, address);
-    const reply = await link.call([RELAY_COMMAND, ...batch.map((item) => item.bytes)]);
+    const reply = await link.call([RELAY_COMMAND, Buffer.from(this.topology.clusterId), ...batch.map((item) => item.bytes)]);
     if (reply.type === 'error') throw new CairnError('CAIRN_IO', `the leader refused the relay: ${reply.message}`);
     if (reply.type !== 'array' || reply.items.length !== batch.length) throw new CairnError('CAIRN_CORRUPT', 'the leader answered a relay with the wrong shape');
     batch.forEach((item, i) => settle(item, reply.items[i]!));
@@ -163,20 +165,29 @@ function settle(item: Item, result: ServerReply): void {
   }
   const status = Number(result.items[0]!.value);
   const rest = result.items.slice(1);
-  if (status === Status.replies) item.resolve({ kind: 'replies', replies: rest.map(toReply) });
-  else if (status === Status.aborted) item.resolve({ kind: 'replies', replies: [{ type: 'nullArray' }] });
+  if (status === Status.replies) settleReplies(item, rest[0]);
   else if (status === Status.notLeader) item.resolve({ kind: 'retry' });
   else item.reject(new CairnError(errorCode(rest[0]), text(rest[1])));
+}
+
+/** The leader's replies, exactly as its state machine made them (reply-codec.ts). */
+function settleReplies(item: Item, encoded: ServerReply | undefined): void {
+  if (encoded === undefined || encoded.type !== 'bulk') {
+    item.reject(new CairnError('CAIRN_CORRUPT', 'the leader answered a relayed entry without its replies'));
+    return;
+  }
+  try {
+    item.resolve({ kind: 'replies', replies: decodeReplies(encoded.value) });
+  } catch (error) {
+    item.reject(error instanceof Error ? error : new Error(String(error)));
+  }
 }
 
 // --- the leader's side ---------------------------------------------------------------------
 
 /** One relayed entry's result as the leader sends it back. */
 export function encodeRelayResult(outcome: { replies: Reply[] } | { error: unknown }): Reply {
-  if ('replies' in outcome) {
-    const aborted = outcome.replies.length === 1 && outcome.replies[0]!.type === 'nullArray';
-    return { type: 'array', items: aborted ? [integerReply(Status.aborted)] : [integerReply(Status.replies), ...outcome.replies] };
-  }
+  if ('replies' in outcome) return { type: 'array', items: [integerReply(Status.replies), bulkReply(encodeReplies(outcome.replies))] };
   const error = outcome.error;
   if (isCairnError(error, 'CAIRN_NOT_LEADER')) return { type: 'array', items: [integerReply(Status.notLeader)] };
   const code = isCairnError(error) ? error.code : 'CAIRN_IO';
@@ -195,7 +206,7 @@ function text(reply: ServerReply | undefined): string {
   return reply !== undefined && reply.type === 'bulk' ? reply.value.toString('utf8') : 'the leader failed the write';
 }
 
-/** A reply parsed from the leader's RESP3, as the value the follower's client gets encoded. */
+/** A reply parsed from a node's RESP3 (membership calls to the leader), as a Reply value; lossy: RESP3 folds null arrays into nulls. */
 export function toReply(reply: ServerReply): Reply {
   switch (reply.type) {
     case 'simple': return { type: 'simple', value: reply.value };

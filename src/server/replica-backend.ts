@@ -19,6 +19,7 @@ import type { Backend, InfoFields, ReadConsistency, WriteEntry } from './backend
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ActiveExpiry } from './active-expiry.js';
 import { readLocally } from './local-read.js';
+import { refuseRelayedCommands } from './relay-guard.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { encodeRelayResult, LeaderRelay, type RelayOutcome } from './cluster-relay.js';
 import type { ClusterTopology } from './cluster-topology.js';
@@ -60,7 +61,7 @@ export class ReplicaBackend implements Backend {
       clock: options.clock,
       state: () => options.machine.state,
       shouldRun: () => this.isLeader(),
-      write: (entry) => this.write(entry),
+      write: (entry) => this.writeAsLeader(entry),
     });
     this.leaderChange = newSignal();
     this.expiry.start();
@@ -89,7 +90,19 @@ export class ReplicaBackend implements Backend {
       if (outcome.kind === 'replies') return outcome.replies;
       if (!(await this.waitForLeaderChange(changed, deadlineMs))) break;
     }
-    return entry.commands.map(() => errorReply(CLUSTER_DOWN));
+    // Never proposed: the whole entry fails as one, as a write that failed on the leader does.
+    throw new CairnError('CAIRN_CLUSTER_DOWN', `no leader within ${this.options.leaderWaitMs} ms`);
+  }
+
+  /**
+   * Proposes here while this node leads, never relayed: Cairn's own writes (active expiry,
+   * membership announcements), which a leader refuses in a relayed entry. Rejects with
+   * CAIRN_NOT_LEADER when this node does not lead (or lost the lead before appending).
+   */
+  async writeAsLeader(entry: WriteEntry): Promise<Reply[]> {
+    const outcome = this.isLeader() ? await this.proposeHere(entry) : retry;
+    if (outcome.kind === 'retry') throw new CairnError('CAIRN_NOT_LEADER', 'not the leader: Cairn\'s own writes are never relayed');
+    return outcome.replies;
   }
 
   read(argv: readonly Uint8Array[], consistency: ReadConsistency = 'linearizable'): Reply | Promise<Reply> {
@@ -184,11 +197,21 @@ export class ReplicaBackend implements Backend {
     }
   }
 
-  /** The leader's side of CAIRN.RELAY: propose each entry in order, answer one result each. */
-  private async serveRelay(entries: readonly Uint8Array[]): Promise<Reply> {
-    const results = entries.map(async (bytes): Promise<Reply> => {
+  /**
+   * The leader's side of `CAIRN.RELAY <cluster-id> <entry>...`: refuse a relay from another
+   * cluster, then check and propose each entry in order, answering one result each. An entry is
+   * checked as a client's own write would be (relay-guard.ts): no internal commands, arity kept.
+   */
+  private async serveRelay(args: readonly Uint8Array[]): Promise<Reply> {
+    const clusterId = Buffer.from(args[0]!).toString('utf8');
+    if (clusterId !== this.options.topology.clusterId) {
+      return errorReply(`ERR CAIRN.RELAY from cluster '${clusterId.slice(0, 64)}' refused: this node is in cluster '${this.options.topology.clusterId}'`);
+    }
+    const results = args.slice(1).map(async (bytes): Promise<Reply> => {
       try {
         const decoded = decodeEntry(bytes);
+        const refused = refuseRelayedCommands(decoded.commands);
+        if (refused !== undefined) return encodeRelayResult({ error: refused });
         const outcome = this.isLeader() ? await this.proposeHere({ commands: decoded.commands, watches: decoded.watches ?? [] }) : retry;
         if (outcome.kind === 'retry') return encodeRelayResult({ error: new CairnError('CAIRN_NOT_LEADER', 'not the leader') });
         return encodeRelayResult({ replies: outcome.replies });

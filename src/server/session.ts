@@ -11,8 +11,10 @@ import { assert } from '../lib/assert.js';
 import { isCairnError } from '../lib/errors.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
+import { KV_COMMANDS } from '../kv/commands.js';
 import type { Protocol } from '../resp/encode.js';
 import type { Backend, ReadConsistency, WatchedKey, WriteEntry } from './backend.js';
+import { CLUSTER_DOWN } from './cluster-commands.js';
 import type { CommandTable, TableEntry } from './command-table.js';
 import type { ServerSettings } from './config.js';
 
@@ -303,9 +305,13 @@ export class Session {
     this.watched.clear();
   }
 
-  /** A transaction with writes is one log entry; server-side commands in it run when it lands. */
+  /**
+   * A transaction with writes is one log entry of its kv commands; the others (connection
+   * commands, CLUSTER) run when it lands. Only kv commands go in an entry, which is what a leader
+   * accepts from a relay too (relay-guard.ts).
+   */
   private async execWrites(commands: readonly QueuedCommand[], watches: WatchedKey[]): Promise<Reply> {
-    const data = commands.filter((c) => c.entry.kind === 'data').map((c) => c.argv);
+    const data = commands.filter(inEntry).map((c) => c.argv);
     const replies = await this.write(() => ({ commands: data, watches: watches.map(settledWatch) }));
     if (replies.length === 1 && replies[0]!.type === 'nullArray' && watches.length > 0) return replies[0]!;
     if (replies.length === 1 && replies[0]!.type === 'error' && data.length !== 1) return replies[0]!;
@@ -313,7 +319,9 @@ export class Session {
     let next = 0;
     const items: Reply[] = [];
     for (const command of commands) {
-      items.push(command.entry.kind === 'data' ? replies[next++]! : await this.run(command.entry, command.argv));
+      if (inEntry(command)) items.push(replies[next++]!);
+      else if (command.entry.kind === 'data') items.push(await this.server.backend.read(command.argv, this.readConsistency));
+      else items.push(await this.run(command.entry, command.argv));
     }
     return { type: 'array', items };
   }
@@ -334,6 +342,11 @@ const allowedBeforeAuth = new Set(['auth', 'hello', 'quit', 'reset']);
 /** Commands that act at once even inside MULTI instead of being queued. */
 const runsInsideMulti = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
+/** A queued command that becomes part of EXEC's log entry: a kv command (not CLUSTER, not a connection command). */
+function inEntry(command: QueuedCommand): boolean {
+  return command.entry.kind === 'data' && KV_COMMANDS.has(command.entry.meta.name);
+}
+
 function argvBytes(argv: readonly Uint8Array[]): number {
   let bytes = 0;
   for (const arg of argv) bytes += arg.length;
@@ -347,6 +360,7 @@ function settledWatch(watch: WatchedKey): WatchedKey {
 
 /** A write the backend could not make durable is one error reply, never an acknowledgement. */
 function failureReplies(error: unknown): Reply[] {
+  if (isCairnError(error, 'CAIRN_CLUSTER_DOWN')) return [errorReply(CLUSTER_DOWN)];
   const message = error instanceof Error ? error.message : String(error);
   const code = isCairnError(error, 'CAIRN_NOT_LEADER') ? 'READONLY' : 'ERR';
   return [errorReply(`${code} ${message}`)];

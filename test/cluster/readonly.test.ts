@@ -72,6 +72,11 @@ test('READONLY on a follower reads local state without a leader; READWRITE is li
     const waitedMs = Date.now() - startedMs;
     assert.ok(waitedMs >= leaderWaitMs - 100, `the default read answered after ${waitedMs} ms, before the leader wait`);
 
+    // A relayed EXEC that finds no leader answers one CLUSTERDOWN, as a failed EXEC on the leader does.
+    for (const words of [['MULTI'], ['SET', 'k', 'v2'], ['INCR', 'n']]) linearizable.command(...words);
+    assert.deepEqual((await linearizable.replies(3)).map(show), ['OK', 'QUEUED', 'QUEUED']);
+    assert.equal(show(await linearizable.call('EXEC')), 'ERR:CLUSTERDOWN The cluster is down');
+
     assert.equal(show(await local.call('READWRITE')), 'OK');
     assert.equal(show(await local.call('GET', 'k')), 'ERR:CLUSTERDOWN The cluster is down');
   } finally {

@@ -1,11 +1,13 @@
 // A real three-node cluster serving clients from every node: a write on any node is read back on
 // every node (linearizable reads), a client on a follower sees its own pipelined writes, WATCH and
-// MULTI/EXEC work through a follower, CLUSTER SLOTS/NODES point at the leader, and ioredis's
-// Cluster client and `redis-cli -c` work against it.
+// MULTI/EXEC work through a follower and answer byte for byte as on the leader, forged relays are
+// refused, CLUSTER SLOTS/NODES point at the leader, and ioredis's Cluster client and `redis-cli -c`
+// work against it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
+import { encodeEntry } from '../../src/kv/entry.js';
 import { main as statusMain } from '../../src/runtime/cluster-status.js';
 import { call, freePort, RawClient, show, TestCluster, waitFor } from './helpers.js';
 
@@ -159,12 +161,86 @@ test('a key with a TTL set through a follower expires on every node, and the lea
 });
 
 test('a malformed relayed entry gets an error result and the node keeps serving', async () => {
-  const leader = cluster.nodes[await cluster.leader()]!;
-  const reply = show(await call(leader.port, 'CAIRN.RELAY', 'not an entry')) as unknown[][];
+  const leaderIndex = await cluster.leader();
+  const leader = cluster.nodes[leaderIndex]!;
+  const clusterId = (await cluster.info(leaderIndex)).cairn_cluster_id!;
+  const reply = show(await call(leader.port, 'CAIRN.RELAY', clusterId, 'not an entry')) as unknown[][];
   assert.equal(reply.length, 1);
   assert.equal(reply[0]![0], 3, 'status: error');
   assert.equal(reply[0]![1], 'CAIRN_CORRUPT');
   assert.equal(show(await call(leader.port, 'SET', 'still', 'serving')), 'OK');
+});
+
+/** A relay as a forger would send it: a raw socket, an entry encoded by hand. */
+async function forgeRelay(port: number, clusterId: string, ...commands: string[][]): Promise<unknown> {
+  const entry = Buffer.from(encodeEntry({ nowMs: 0, commands: commands.map((argv) => argv.map((arg) => Buffer.from(arg))), watches: [] }));
+  const client = await RawClient.connect(port);
+  try {
+    return show(await client.call('CAIRN.RELAY', clusterId, entry));
+  } finally {
+    client.close();
+  }
+}
+
+test('forged relays are never more powerful than a direct write: internal commands, unknown ones and bad arity are refused', async () => {
+  const leaderIndex = await cluster.leader();
+  const leader = cluster.nodes[leaderIndex]!;
+  const clusterId = (await cluster.info(leaderIndex)).cairn_cluster_id!;
+  assert.equal(show(await call(leader.port, 'SET', 'forged:kept', 'v')), 'OK');
+  const nodesBefore = show(await call(leader.port, 'CLUSTER', 'NODES'));
+  const refused = (result: unknown, why: RegExp): void => {
+    const items = result as unknown[][];
+    assert.equal(items.length, 1);
+    assert.equal(items[0]![0], 3, 'status: error');
+    assert.equal(items[0]![1], 'CAIRN_INVALID_ARGUMENT');
+    assert.match(String(items[0]![2]), why);
+  };
+  refused(await forgeRelay(leader.port, clusterId, ['CAIRN.EXPIRED', 'forged:kept']), /'CAIRN\.EXPIRED' is not a command clients may send/);
+  refused(await forgeRelay(leader.port, clusterId, ['cairn.member', 'evil', '127.0.0.1:1', '127.0.0.1:2']), /'cairn\.member' is not a command clients may send/);
+  refused(await forgeRelay(leader.port, clusterId, ['SET', 'forged:kept', 'x'], ['FLUSHEVERYTHING']), /'FLUSHEVERYTHING' is not a command/);
+  refused(await forgeRelay(leader.port, clusterId, ['SET', 'forged:kept']), /wrong number of arguments for 'set'/);
+  // Another cluster's relay is refused as a whole; nothing of any refused entry was applied.
+  const otherCluster = await forgeRelay(leader.port, 'cairn-0000000000000000', ['SET', 'forged:kept', 'other']);
+  assert.match(String(otherCluster), /^ERR:ERR CAIRN\.RELAY from cluster 'cairn-0000000000000000' refused/);
+  assert.equal(show(await call(leader.port, 'GET', 'forged:kept')), 'v');
+  assert.deepEqual(show(await call(leader.port, 'CLUSTER', 'NODES')), nodesBefore);
+  // What a client may send, a relay may too.
+  const ok = (await forgeRelay(leader.port, clusterId, ['SET', 'forged:kept', 'relayed'])) as unknown[][];
+  assert.equal(ok[0]![0], 0, 'status: replies');
+  assert.equal(show(await call(leader.port, 'GET', 'forged:kept')), 'relayed');
+});
+
+/** Every reply's raw bytes for one script, sent one command at a time on a fresh connection. */
+async function rawReplies(port: number, protocol: 2 | 3, prefix: string, script: readonly string[][]): Promise<Buffer> {
+  const client = await RawClient.connect(port);
+  try {
+    if (protocol === 3) await client.call('HELLO', '3');
+    const start = client.raw.length;
+    for (const argv of script) await client.call(...argv.map((arg) => arg.replaceAll('{p}', prefix)));
+    return client.raw.subarray(start);
+  } finally {
+    client.close();
+  }
+}
+
+test('differential: a follower relays replies byte for byte as the leader answers them (RESP2 and RESP3, MULTI/EXEC, WATCH abort)', async () => {
+  const leaderIndex = await cluster.leader();
+  const leader = cluster.nodes[leaderIndex]!;
+  const follower = cluster.nodes[(leaderIndex + 1) % 3]!;
+  const script: string[][] = [
+    ['SET', '{p}a', '1'], ['GET', '{p}a'], ['GET', '{p}missing'], ['INCR', '{p}n'], ['INCRBYFLOAT', '{p}f', '1.5'],
+    ['SET', '{p}s', 'v', 'GET'], ['SET', '{p}s', 'w', 'GET'], ['SET', '{p}s', 'x', 'NX'], ['MGET', '{p}a', '{p}missing', '{p}s'],
+    ['MULTI'], ['SET', '{p}b', 'x'], ['GET', '{p}none'], ['INCR', '{p}n'], ['SET', '{p}b', 'y', 'GET'], ['EXPIRE', '{p}b', '100'], ['TTL', '{p}b'], ['EXEC'],
+    ['MULTI'], ['INCR', '{p}b'], ['SET', '{p}c', 'z'], ['EXEC'],
+    ['MULTI'], ['SET', '{p}d'], ['EXEC'],
+    ['WATCH', '{p}w'], ['SET', '{p}w', 'mine'], ['MULTI'], ['SET', '{p}w', 'theirs'], ['EXEC'], ['GET', '{p}w'],
+    ['DEL', '{p}a', '{p}missing'], ['EXISTS', '{p}a', '{p}b', '{p}c'], ['GETDEL', '{p}c'], ['GETDEL', '{p}c'],
+  ];
+  for (const protocol of [2, 3] as const) {
+    const direct = await rawReplies(leader.port, protocol, `diff${protocol}:leader:`, script);
+    const relayed = await rawReplies(follower.port, protocol, `diff${protocol}:follower:`, script);
+    assert.equal(relayed.toString('latin1'), direct.toString('latin1'), `RESP${protocol}: the follower answers as the leader`);
+  }
 });
 
 test('GET /health is 200 on every node and /metrics has the Raft gauges and the commit latency histogram', async () => {

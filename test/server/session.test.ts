@@ -3,6 +3,7 @@
 // after that read waits for the read, and EXEC is one entry of its own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CairnError } from '../../src/lib/errors.js';
 import type { Reply } from '../../src/lib/reply.js';
 import type { Backend, WriteEntry } from '../../src/server/backend.js';
 import { CommandTable } from '../../src/server/command-table.js';
@@ -141,4 +142,34 @@ test('a write the backend cannot make durable is an error reply, never an OK', a
     { type: 'error', message: 'ERR disk full' },
   ]);
   assert.equal(settled[2]!.type, 'null');
+});
+
+test('a write that found no leader answers CLUSTERDOWN: once for EXEC (as any failed EXEC), once per gathered command', async () => {
+  const backend = new ManualBackend();
+  backend.write = async () => {
+    throw new CairnError('CAIRN_CLUSTER_DOWN', 'no leader within 3000 ms');
+  };
+  const down: Reply = { type: 'error', message: 'CLUSTERDOWN The cluster is down' };
+  const s = session(backend);
+  const queued = [s.execute(argv('MULTI')), s.execute(argv('SET', 'a', '1')), s.execute(argv('INCR', 'b')), s.execute(argv('GET', 'a'))];
+  assert.deepEqual(plain((await settle(queued)).at(-1)!), { type: 'simple', value: 'QUEUED' });
+  assert.deepEqual(await s.execute(argv('EXEC')), down);
+  const gathered = [s.execute(argv('SET', 'a', '1')), s.execute(argv('INCR', 'b'))];
+  s.flushWrites();
+  assert.deepEqual(await settle(gathered), [down, down]);
+});
+
+test('CLUSTER inside MULTI runs when the entry lands; only kv commands go in the entry', async () => {
+  const backend = new ManualBackend();
+  const clusterInfo: Reply = { type: 'bulk', value: Buffer.from('cluster_state:ok') };
+  const read = backend.read.bind(backend);
+  backend.read = (args) => (Buffer.from(args[0]!).toString().toLowerCase() === 'cluster' ? clusterInfo : read(args));
+  const context = session(backend).context;
+  const table = new CommandTable([...KV_COMMANDS.values(), { name: 'cluster', arity: -2, flags: ['stale'], firstKey: 0, lastKey: 0, keyStep: 0, group: 'cluster', since: '3.0.0', summary: '', complexity: '' }], serverCommands);
+  const s = new Session(2, { ...context, table }, { addr: 'a', laddr: 'b', fd: -1, queryBufferBytes: () => 0, outputBufferBytes: () => 0 });
+  for (const words of [['MULTI'], ['SET', 'k', 'v'], ['CLUSTER', 'INFO'], ['GET', 'k']]) await s.execute(argv(...words));
+  const exec = s.execute(argv('EXEC'));
+  await backend.releaseAll();
+  assert.deepEqual(backend.issued.map((entry) => entry.commands.map((c) => c.map((a) => Buffer.from(a).toString()))), [[['SET', 'k', 'v'], ['GET', 'k']]]);
+  assert.deepEqual(plain(await exec), [{ type: 'simple', value: 'OK' }, 'cluster_state:ok', 'v']);
 });
