@@ -82,6 +82,11 @@ export class SimCluster<S extends StateMachine> {
     return node.state === 'up' ? node.replica : undefined;
   }
 
+  /** The nodes that have started and not been retired: the ones faults are worth aiming at. */
+  activeIds(): string[] {
+    return this.ids.filter((id) => !this.node(id).retired);
+  }
+
   upIds(): string[] {
     return this.ids.filter((id) => this.node(id).state === 'up');
   }

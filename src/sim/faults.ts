@@ -125,7 +125,8 @@ export class FaultInjector<S extends StateMachine> {
 
   private inject(kind: FaultKind): void {
     this.faultsInjected++;
-    const ids = this.cluster.ids;
+    const ids = this.cluster.activeIds();
+    if (ids.length < 2) return;
     const now = this.clock.monotonicMs();
     switch (kind) {
       case 'partition': {
@@ -204,7 +205,7 @@ export class FaultInjector<S extends StateMachine> {
   private transfer(now: number): void {
     const leader = this.cluster.ids.map((id) => this.cluster.replica(id)).find((r) => r?.status().role === 'leader');
     if (leader === undefined) return;
-    const to = this.prng.pick(this.cluster.ids.filter((id) => id !== leader.id));
+    const to = this.prng.pick(this.cluster.activeIds().filter((id) => id !== leader.id));
     try {
       leader.transferLeadership(to);
       this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to}`, true);

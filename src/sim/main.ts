@@ -1,7 +1,8 @@
 // `npm run sim -- --seed N` replays one seed (printing SEED=N first, and the trace on failure);
 // `npm run sim -- --seeds N [--from S]` runs N seeds from S as a soak and stops at the first
 // failure. Options: --nodes 3|5 (initial voters), --chaos-ms, --membership (spare nodes join and
-// members leave during the chaos), --verbose (print each seed's stats), --trace (print a passing
+// members leave during the chaos), --reuse-ids (with --membership: removed nodes rejoin under their
+// old id with an empty disk, a known hazard), --verbose (print each seed's stats), --trace (print a passing
 // seed's trace too). Exits 1 on a violation, 2 on bad arguments.
 
 import process from 'node:process';
@@ -20,6 +21,7 @@ interface Cli {
   verbose: boolean;
   trace: boolean;
   membership: boolean;
+  reuseIds: boolean;
 }
 
 function parseCli(argv: string[]): Cli {
@@ -34,6 +36,7 @@ function parseCli(argv: string[]): Cli {
       verbose: { type: 'boolean', default: false },
       trace: { type: 'boolean', default: false },
       membership: { type: 'boolean', default: false },
+      'reuse-ids': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -45,7 +48,8 @@ function parseCli(argv: string[]): Cli {
   };
   const nodes = int('nodes', values.nodes, 1);
   if (nodes !== undefined && nodes !== 3 && nodes !== 5) throw new Error('--nodes must be 3 or 5');
-  const cli: Cli = { from: int('from', values.from, 0) ?? 1, verbose: values.verbose ?? false, trace: values.trace ?? false, membership: values.membership ?? false };
+  const cli: Cli = { from: int('from', values.from, 0) ?? 1, verbose: values.verbose ?? false, trace: values.trace ?? false, membership: values.membership ?? false, reuseIds: values['reuse-ids'] ?? false };
+  if (cli.reuseIds && !cli.membership) throw new Error('--reuse-ids needs --membership');
   const seed = int('seed', values.seed, 0);
   const seeds = int('seeds', values.seeds, 1);
   const chaosMs = int('chaos-ms', values['chaos-ms'], 0);
@@ -62,7 +66,7 @@ function options(cli: Cli, seed: number): RunOptions {
   if (cli.nodes !== undefined) base.nodeCount = cli.nodes;
   if (cli.chaosMs !== undefined) base.chaosMs = cli.chaosMs;
   if (cli.trace) base.alwaysTrace = true;
-  if (cli.membership) base.membership = DEFAULT_MEMBERSHIP;
+  if (cli.membership) base.membership = { ...DEFAULT_MEMBERSHIP, reuseIds: cli.reuseIds };
   return base;
 }
 
@@ -73,6 +77,11 @@ function printFailure(result: RunResult, membershipFlag: string): void {
   console.log(`VIOLATION (seed ${result.seed}): ${result.violation}`);
   console.log(`stats: ${JSON.stringify(result.stats)}`);
   console.log(`reproduce: npm run sim -- --seed ${result.seed}${membershipFlag}`);
+}
+
+function membershipFlags(cli: Cli): string {
+  if (!cli.membership) return '';
+  return cli.reuseIds ? ' --membership --reuse-ids' : ' --membership';
 }
 
 async function main(): Promise<number> {
@@ -87,7 +96,7 @@ async function main(): Promise<number> {
     console.log(`SEED=${cli.seed}`);
     const result = await runSeed(PRODUCTION_SETUP, options(cli, cli.seed));
     if (!result.ok) {
-      printFailure(result, cli.membership ? ' --membership' : '');
+      printFailure(result, membershipFlags(cli));
       return 1;
     }
     for (const line of result.trace) console.log(line);
@@ -104,7 +113,7 @@ async function main(): Promise<number> {
     if (cli.verbose) console.log(`seed ${seed}: ${result.ok ? 'ok' : 'FAIL'} ${JSON.stringify(result.stats)}`);
     if (!result.ok) {
       console.log(`SEED=${seed}`);
-      printFailure(result, cli.membership ? ' --membership' : '');
+      printFailure(result, membershipFlags(cli));
       return 1;
     }
     const done = seed - cli.from + 1;

@@ -1,8 +1,9 @@
 // The membership schedule: while clients and faults run, it asks the current leader for one
-// membership change at a time through Replica.proposeConfChange — start a spare (or a wiped,
-// retired node) and add it as a learner, promote a learner, remove a voter (the leader itself
-// sometimes) or a learner — and retires nodes that left the cluster: stopped, storage wiped, so a
-// later add brings the same id back as a brand-new node with an empty disk.
+// membership change at a time through Replica.proposeConfChange — start a spare and add it as a
+// learner, promote a learner, remove a voter (the leader itself sometimes) or a learner — and
+// retires nodes that left the cluster: stopped, storage wiped. A retired machine comes back under a
+// new identity (a spare id never used before); with `reuseIds` it comes back under its old id with
+// an empty disk, which is unsafe (see test/sim/rejoin-same-id.test.ts and docs/SIMULATION.md).
 
 import { assert } from '../lib/assert.js';
 import { isCairnError } from '../lib/errors.js';
@@ -29,6 +30,8 @@ export interface MembershipOptions {
    * or a retry after a timeout): the leader must refuse a change while another is uncommitted.
    */
   overlapProbability: number;
+  /** Bring a retired node back under its old id with an empty disk (unsafe: a blank voter of old configurations). */
+  reuseIds: boolean;
 }
 
 export const DEFAULT_MEMBERSHIP: MembershipOptions = {
@@ -38,6 +41,7 @@ export const DEFAULT_MEMBERSHIP: MembershipOptions = {
   removeLeaderProbability: 0.3,
   changeTimeoutMs: 1_000,
   overlapProbability: 0.3,
+  reuseIds: false,
 };
 
 /** What the driver needs from the invariant checker. */
@@ -113,7 +117,10 @@ export class MembershipDriver<S extends StateMachine> {
       if (!member && id !== leader.id) {
         // A node that left (or never joined): bring it in as a learner, or wipe it if it still runs.
         const node = this.cluster.node(id);
-        actions.push(node.retired || node.state === 'down' ? { kind: 'change', change: { type: 'addLearner', nodeId: id } } : { kind: 'retire', id });
+        const fresh = node.incarnation === 0;
+        if (!node.retired && node.state !== 'down') actions.push({ kind: 'retire', id });
+        else if (fresh || this.options.reuseIds) actions.push({ kind: 'change', change: { type: 'addLearner', nodeId: id } });
+        else if (!node.retired) actions.push({ kind: 'retire', id });
       }
     }
     for (const id of current.learners) {

@@ -23,8 +23,11 @@ import { Workload } from './workload.js';
 const SWEEP_EVERY_MS = 10;
 /** The key of the fault drills' own writes; no client reads or writes it. */
 const DRILL_KEY = 'sim-drill';
-/** Nodes beyond the initial voters in a run that changes membership: they join (and leave) later. */
-const SPARE_NODES = 2;
+/**
+ * Nodes beyond the initial voters in a run that changes membership: they join (and leave) later.
+ * A removed node never returns under its id (unless the run reuses ids), so a run needs several.
+ */
+const SPARE_NODES = 4;
 
 export class SimWorld<S extends StateMachine> {
   readonly scheduler = new Scheduler();
