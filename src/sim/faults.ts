@@ -132,7 +132,7 @@ export class FaultInjector<S extends StateMachine> {
       case 'partition': {
         // Half the time the current leader lands in the minority side: the hardest case for reads.
         const shuffled = this.leaderFirst(shuffle([...ids], this.prng));
-        const cut = this.prng.int(1, Math.floor((ids.length - 1) / 2));
+        const cut = this.prng.int(1, Math.max(1, Math.floor((ids.length - 1) / 2)));
         const groups = [shuffled.slice(0, cut), shuffled.slice(cut)];
         this.network.partition(groups);
         this.trace.add(now, `FAULT partition ${groups.map((g) => `{${g.join(',')}}`).join(' | ')}`, true);
