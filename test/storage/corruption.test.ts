@@ -71,10 +71,12 @@ async function restore(layout: Layout): Promise<void> {
 
 test('random byte flips and cuts: tail damage recovers the exact prefix, middle damage refuses with file and offset', { timeout: 120_000 }, async () => {
   await withTempDir(async (dir) => {
-    const { log } = await SegmentedLog.open(disk, dir, { segmentBytesMax: SEGMENT_BYTES_MAX });
+    // A Raft data folder keeps its log in DIR/log, where `cairn check DIR` looks.
+    const logDir = `${dir}/log`;
+    const { log } = await SegmentedLog.open(disk, logDir, { segmentBytesMax: SEGMENT_BYTES_MAX });
     for (let i = 1; i <= RECORDS; i += 3) await log.appendAndSync(entries(i, 3));
     await log.close();
-    const analysis = await analyzeLog(disk, dir);
+    const analysis = await analyzeLog(disk, logDir);
     assert.equal(analysis.damage, null);
     const layout: Layout = { segments: analysis.segments, files: new Map() };
     for (const seg of layout.segments) layout.files.set(seg.path, await readFile(seg.path));
@@ -100,11 +102,11 @@ test('random byte flips and cuts: tail damage recovers the exact prefix, middle 
         assert.equal(inspection.log.damage?.kind, 'middle', what);
         assert.equal(inspection.log.damage?.path, expected.path, what);
         assert.equal(inspection.log.damage?.offset, expected.offset, what);
-        await assert.rejects(SegmentedLog.open(disk, dir, { segmentBytesMax: SEGMENT_BYTES_MAX }), (e) => isCairnError(e, 'CAIRN_CORRUPT') && e.message.includes(expected.path) && e.message.includes(`offset ${expected.offset} `), what);
+        await assert.rejects(SegmentedLog.open(disk, logDir, { segmentBytesMax: SEGMENT_BYTES_MAX }), (e) => isCairnError(e, 'CAIRN_CORRUPT') && e.message.includes(expected.path) && e.message.includes(`offset ${expected.offset} `), what);
         continue;
       }
       assert.equal(inspection.log.damage?.kind ?? 'clean', expected.kind, what);
-      const { log: reopened, recovery } = await SegmentedLog.open(disk, dir, { segmentBytesMax: SEGMENT_BYTES_MAX });
+      const { log: reopened, recovery } = await SegmentedLog.open(disk, logDir, { segmentBytesMax: SEGMENT_BYTES_MAX });
       try {
         assert.equal(recovery.truncatedTail === null, expected.kind === 'clean', what);
         assert.equal(reopened.lastIndex, expected.keptRecords, what);
