@@ -5,7 +5,7 @@
 // always leaves nothing running and removes the temp dir and the network.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assert } from '../src/lib/assert.js';
@@ -36,6 +36,23 @@ export interface TortureNode {
   stderr: string;
 }
 
+const DATA_DIR_PATTERN = /^cairn-torture-(\d+)-/;
+
+/** Removes data dirs (cairn-torture-<pid>-*) of campaigns whose process is gone. */
+async function sweepDataDirs(log: (line: string) => void): Promise<void> {
+  for (const name of await readdir(tmpdir())) {
+    const match = DATA_DIR_PATTERN.exec(name);
+    if (match === null) continue;
+    try {
+      process.kill(Number(match[1]), 0);
+      continue; // its campaign still runs
+    } catch {
+      await rm(join(tmpdir(), name), { recursive: true, force: true });
+      log(`removed the data dir of a crashed campaign: ${name}`);
+    }
+  }
+}
+
 /** `auto` picks netns when this process can create namespaces, else proxy. */
 export type NetChoice = NetMode | 'auto';
 
@@ -58,7 +75,8 @@ export class TortureCluster {
     const net = useNetns ? await NetnsNet.start(size, prng, log) : await ProxyNet.start(size, prng);
     let base: string;
     try {
-      base = await mkdtemp(join(tmpdir(), 'cairn-torture-'));
+      await sweepDataDirs(log);
+      base = await mkdtemp(join(tmpdir(), `cairn-torture-${process.pid}-`));
     } catch (error) {
       await net.cleanup();
       throw error;
