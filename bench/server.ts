@@ -1,5 +1,5 @@
 // bench:server — Cairn against Redis on the same machine in the same run. Starts a Cairn node
-// (fsync always), redis-server with AOF fsync always and redis-server without persistence, each
+// (`cairn server`: a one-member Raft cluster, fsync always), redis-server with AOF fsync always and redis-server without persistence, each
 // on a free port with its own temp dir; runs `redis-benchmark -c 50 -n N -t set,get` with -P 1
 // and -P 16 against each; prints requests/s, p50 and p99 side by side with Cairn's ratio to the
 // Redis with matching durability, and each server's CPU time per request (user + system, from

@@ -37,6 +37,8 @@ export class Connection implements Peer {
   private closing = false;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
+  /** Set while a turn's replies wait for the kernel to take the part written so far. */
+  private drainWaiter: (() => void) | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -56,7 +58,10 @@ export class Connection implements Peer {
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('drain', () => this.onDrain());
     this.socket.on('error', () => this.socket.destroy());
-    this.socket.on('close', () => this.hooks.closed(this));
+    this.socket.on('close', () => {
+      this.wakeDrainWaiter();
+      this.hooks.closed(this);
+    });
     if (idleTimeoutSeconds > 0) {
       this.socket.setTimeout(idleTimeoutSeconds * 1000, () => this.socket.destroy());
     }
@@ -95,6 +100,7 @@ export class Connection implements Peer {
   }
 
   private onDrain(): void {
+    if (this.drainWaiter !== undefined) return this.wakeDrainWaiter();
     if (!this.busy) return;
     this.setBusy(false);
     this.runTurn();
@@ -155,12 +161,25 @@ export class Connection implements Peer {
     const replies = await Promise.all(slots.map((s) => s.reply));
     session.settled();
     if (this.socket.destroyed) return this.setBusy(false);
-    for (let i = 0; i < slots.length; i++) this.encoder.write(replies[i]!, slots[i]!.protocol);
+    for (let i = 0; i < slots.length; i++) {
+      this.encoder.write(replies[i]!, slots[i]!.protocol);
+      // Large replies go out about one turn's output at a time, as fast as the kernel takes them,
+      // so a client that does not read holds at most that much encoded (the values are shared).
+      if (this.encoder.sizeBytes < maxTurnOutputBytes || i + 1 === slots.length) continue;
+      if (!this.flush(false)) await new Promise<void>((resolve) => (this.drainWaiter = resolve));
+      if (this.socket.destroyed) return this.setBusy(false);
+    }
     // Stay paused until the kernel takes the replies; 'drain' resumes.
     if (this.flush(closeAfter) && !closeAfter) {
       this.setBusy(false);
       this.runTurn();
     }
+  }
+
+  private wakeDrainWaiter(): void {
+    const waiter = this.drainWaiter;
+    this.drainWaiter = undefined;
+    waiter?.();
   }
 
   private resumeTurn(): void {

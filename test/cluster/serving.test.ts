@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { encodeEntry } from '../../src/kv/entry.js';
 import { main as statusMain } from '../../src/runtime/cluster-status.js';
+import { encodeCommand } from '../server/helpers.js';
 import { call, freePort, RawClient, show, TestCluster, waitFor } from './helpers.js';
 
 let cluster: TestCluster;
@@ -240,6 +241,33 @@ test('differential: a follower relays replies byte for byte as the leader answer
     const direct = await rawReplies(leader.port, protocol, `diff${protocol}:leader:`, script);
     const relayed = await rawReplies(follower.port, protocol, `diff${protocol}:follower:`, script);
     assert.equal(relayed.toString('latin1'), direct.toString('latin1'), `RESP${protocol}: the follower answers as the leader`);
+  }
+});
+
+test('backpressure on a follower: linearizable GETs a client never reads stay bounded in memory', async () => {
+  const leader = await cluster.leader();
+  const follower = cluster.nodes[(leader + 1) % 3]!;
+  assert.equal(show(await call(cluster.nodes[leader]!.port, 'SET', 'bp:big', 'v'.repeat(1024 * 1024))), 'OK');
+  const greedy = await RawClient.connect(follower.port);
+  const other = await RawClient.connect(follower.port);
+  try {
+    const greedyId = show(await greedy.call('CLIENT', 'ID'));
+    greedy.socket.pause();
+    // 4,000 replies of 1 MiB: 4 GiB if the follower encoded every answered read at once.
+    greedy.send(Buffer.concat(new Array<Buffer>(4000).fill(encodeCommand(['GET', 'bp:big']))));
+    const line = await waitFor('the greedy client to have replies it does not read', async () => {
+      const list = String(show(await other.call('CLIENT', 'LIST')));
+      const mine = list.split('\n').find((l) => l.startsWith(`id=${greedyId} `));
+      return mine !== undefined && /omem=[1-9]/.test(mine) ? mine : undefined;
+    }, 30_000);
+    const omemBytes = Number(/omem=(\d+)/.exec(line)![1]);
+    assert.ok(omemBytes < 64 * 1024 * 1024, `omem ${omemBytes}`);
+    const rss = /used_memory_rss:(\d+)/.exec(String(show(await other.call('INFO', 'memory'))));
+    assert.ok(rss !== null && Number(rss[1]) < 400 * 1024 * 1024, `rss ${rss?.[1]}`);
+    assert.equal(show(await other.call('PING')), 'PONG');
+  } finally {
+    greedy.close();
+    other.close();
   }
 });
 
