@@ -110,3 +110,17 @@ test('a node with other members needs a fixed client port; --id is required with
   assert.equal(noId.status, 2);
   assert.match(noId.stderr, /--id: with --peers, say which member this node is/);
 });
+
+test('--fsync everysec is accepted for the Raft node and INFO persistence reports the policy it runs with', async () => {
+  const server = await startCairn(['--fsync', 'everysec']);
+  try {
+    assert.match(server.output(), / ready on .*fsync everysec/);
+    const c = await RawClient.connect(server.port);
+    assert.equal(show(await c.call('SET', 'k', 'v')), 'OK');
+    assert.match(String(show(await c.call('INFO', 'persistence'))), /cairn_fsync:everysec/);
+    assert.deepEqual(show(await c.call('CONFIG', 'GET', 'appendfsync')), ['appendfsync', 'everysec']);
+    c.close();
+  } finally {
+    await server.cleanup();
+  }
+});
