@@ -18,6 +18,7 @@
 //                                                failover rounds are skipped)
 //   npm run bench:cluster -- --ops write --clients 64 --rounds 0   only some phases
 //   npm run bench:cluster -- --systems cairn      only one system (a profile, a before/after)
+//   npm run bench:cluster -- --to follower        clients on a follower (it forwards to the leader)
 //   node dist/bench/cluster.js --node --id n1 ...   (internal: one Cairn node, runClusterNode)
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -50,12 +51,14 @@ interface Options {
   readonly clientCounts: readonly number[];
   readonly ops: readonly Op[];
   readonly systems: readonly SystemName[];
+  /** Which member the clients connect to. */
+  readonly to: 'leader' | 'follower';
 }
 
 function options(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
-    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, 'cpu-prof': { type: 'string' }, clients: { type: 'string' }, ops: { type: 'string' }, systems: { type: 'string' } },
+    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, 'cpu-prof': { type: 'string' }, clients: { type: 'string' }, ops: { type: 'string' }, systems: { type: 'string' }, to: { type: 'string' } },
     strict: true,
   });
   const seconds = Number(values.seconds ?? 8);
@@ -72,17 +75,21 @@ function options(argv: readonly string[]): Options {
   if (systems.length === 0 || !systems.every((n): n is SystemName => (allSystems as readonly string[]).includes(n))) {
     throw new Error(`--systems must list cairn and/or etcd, got ${values.systems}`);
   }
-  return { seconds, rounds, cpuProfDir: values['cpu-prof'], clientCounts, ops, systems };
+  const to = values.to ?? 'leader';
+  if (to !== 'leader' && to !== 'follower') throw new Error(`--to must be leader or follower, got ${values.to}`);
+  return { seconds, rounds, cpuProfDir: values['cpu-prof'], clientCounts, ops, systems, to };
 }
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-async function phase(system: BenchCluster, op: Op, clients: number, seconds: number, value: Buffer): Promise<LoadResult> {
+async function phase(system: BenchCluster, op: Op, clients: number, opts: Options, value: Buffer): Promise<LoadResult> {
   const leader = await system.leader(15_000);
-  log(`${system.name} ${op}s, ${clients} clients, ${seconds} s ...`);
-  const result = await runLoad(system, leader, { op, clients, seconds, maxOps: maxOpsPerPhase, keyCount, value });
+  const member = opts.to === 'leader' ? leader : (leader + 1) % system.size;
+  const seconds = opts.seconds;
+  log(`${system.name} ${op}s, ${clients} clients on the ${opts.to}, ${seconds} s ...`);
+  const result = await runLoad(system, member, { op, clients, seconds, maxOps: maxOpsPerPhase, keyCount, value });
   if (result.errors > 0) log(`${system.name}: ${result.errors} errors, first: ${result.firstError}`);
   return result;
 }
@@ -115,8 +122,8 @@ async function run(opts: Options, procs: Procs): Promise<void> {
   const rows: Row[] = [];
   for (const op of opts.ops) {
     for (const clients of opts.clientCounts) {
-      const cairnResult = cairn === undefined ? undefined : await phase(cairn, op, clients, opts.seconds, value);
-      const etcdResult = etcd === undefined ? undefined : await phase(etcd, op, clients, opts.seconds, value);
+      const cairnResult = cairn === undefined ? undefined : await phase(cairn, op, clients, opts, value);
+      const etcdResult = etcd === undefined ? undefined : await phase(etcd, op, clients, opts, value);
       rows.push({ op, clients, cairn: cairnResult, etcd: etcdResult });
     }
   }
@@ -129,7 +136,7 @@ async function run(opts: Options, procs: Procs): Promise<void> {
     log(`stopping Cairn with SIGTERM so the profiles land in ${opts.cpuProfDir} (failover skipped)`);
     await cairn.stopAll(stopTimeoutMs);
   }
-  printTable({ seconds: opts.seconds, valueBytes, keyCount, rows, failover, loadAverage });
+  printTable({ seconds: opts.seconds, valueBytes, keyCount, rows, failover, loadAverage, to: opts.to });
 }
 
 async function main(): Promise<number> {

@@ -19,6 +19,8 @@ export interface Report {
   readonly failover: { readonly cairnMs: readonly number[]; readonly etcdMs: readonly number[] } | undefined;
   /** The 1-minute load average when the measured phases began (/proc/loadavg). */
   readonly loadAverage: number;
+  /** The member the clients talked to. */
+  readonly to: 'leader' | 'follower';
 }
 
 const targetClients = 64;
@@ -49,8 +51,8 @@ function ratio(a: number | undefined, b: number | undefined): number {
 }
 
 export function printTable(report: Report): void {
-  console.log(`\n3-node Cairn (fsync always) vs 3-member etcd, ${report.seconds} s per phase, ${report.valueBytes}-byte values over ${report.keyCount} keys, to the leader; load average ${report.loadAverage.toFixed(1)} at the start`);
-  console.log('latencies in ms; cpu = the leader\'s CPU (user + system) per op in µs; all = every member\'s CPU per op, summed; cli = the bench client\'s CPU per op in µs\n');
+  console.log(`\n3-node Cairn (fsync always) vs 3-member etcd, ${report.seconds} s per phase, ${report.valueBytes}-byte values over ${report.keyCount} keys, to the ${report.to}; load average ${report.loadAverage.toFixed(1)} at the start`);
+  console.log(`latencies in ms; cpu = the ${report.to}'s CPU (user + system) per op in µs; all = every member's CPU per op, summed; cli = the bench client's CPU per op in µs\n`);
   const head = ['op', 'clients', 'cairn ops/s', 'p50', 'p99', 'cpu', 'all', 'cli', 'etcd ops/s', 'p50', 'p99', 'cpu', 'all', 'cli', 'ops x', 'p99 x', 'target'];
   const widths = [5, 7, 12, 7, 7, 6, 6, 5, 11, 7, 7, 6, 6, 5, 6, 6, 26];
   const line = (cols: readonly string[]): string => cols.map((c, i) => (i < 2 || i === cols.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');

@@ -6,6 +6,7 @@
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import type { Prng } from '../lib/prng.js';
+import { ForwardedReads } from './forwarded-reads.js';
 import { followerAppend, followerHeartbeat, followerSnapshot, type FollowerContext } from './follower.js';
 import { RaftLog } from './log.js';
 import {
@@ -68,6 +69,8 @@ export class RaftNode implements RaftNodeApi {
 
   // Follower state.
   private readonly follower: FollowerContext;
+  /** Reads this node forwarded (or will forward) to the leader, in batches. */
+  private readonly forwarded: ForwardedReads;
   /** A received snapshot not yet handed to the caller. */
   private pendingSnapshot: Snapshot | null = null;
 
@@ -104,6 +107,7 @@ export class RaftNode implements RaftNodeApi {
     this.votedFor = hardState.votedFor;
     this.persistedHardState = { ...hardState, commitIndex };
     this.reads = new ReadQueue(this.s.maxPendingReads);
+    this.forwarded = new ForwardedReads(this.s.maxPendingReads);
     this.replicator = new Replicator({
       id: this.id,
       settings: this.s,
@@ -335,7 +339,7 @@ export class RaftNode implements RaftNodeApi {
         return;
       case 'readIndexResponse':
         if (this.role === 'follower' && m.from === this.leaderId) {
-          this.readStates.push({ requestId: m.requestId, index: m.index });
+          for (const state of this.forwarded.answer(m.from, m.requestId, m.index)) this.readStates.push(state);
         }
         return;
     }
@@ -511,8 +515,22 @@ export class RaftNode implements RaftNodeApi {
       return refused === null ? { accepted: true } : this.reject(refused);
     }
     if (this.leaderId === null) return this.reject('not_leader');
-    this.send({ type: 'readIndex', to: this.leaderId, requestId });
+    if (this.forwarded.isFull()) return this.reject('busy');
+    // Sent at the next ready(), with every other read that arrives before then (forwarded-reads.ts).
+    this.forwarded.add(requestId);
     return { accepted: true };
+  }
+
+  /** The leader this node's forwarded reads go to: none while it is not a follower. */
+  private readLeader(): NodeId | null {
+    return this.role === 'follower' ? this.leaderId : null;
+  }
+
+  /** Sends the next batch of forwarded reads, resends a lost one, refuses those that lost their leader. */
+  private flushForwarded(): void {
+    const refused = this.forwarded.flush(this.readLeader(), this.nowTicks, this.s.electionTimeoutTicks,
+      (to, requestId) => this.send({ type: 'readIndex', to, requestId }));
+    for (const state of refused) this.readStates.push(state);
   }
 
   /** Registers a read on the leader; returns why it was refused, or null. */
@@ -571,6 +589,7 @@ export class RaftNode implements RaftNodeApi {
   hasReady(): boolean {
     if (this.outstanding !== null) return false;
     return this.appendPending || this.commitAnnouncePending || this.reads.roundDue() ||
+      this.forwarded.needsFlush(this.readLeader(), this.nowTicks, this.s.electionTimeoutTicks) ||
       this.outbox.length > 0 || this.readStates.length > 0 || this.pendingSnapshot !== null ||
       this.log.unstableFrom <= this.log.lastIndex() || this.hardState() !== null ||
       this.softStateChange() !== null || this.log.commitIndex > this.appliedBase();
@@ -579,6 +598,7 @@ export class RaftNode implements RaftNodeApi {
   ready(): Ready {
     assert(this.outstanding === null, 'ready() called again before advance()');
     if (this.role === 'leader') this.flushLeader();
+    if (this.forwarded.size() > 0) this.flushForwarded();
     const early = this.sendsBeforePersisting();
     this.lastReadyEarly = early;
     const hardState = early ? null : this.hardState();

@@ -14,7 +14,9 @@
 //      c. hardState (if present): persist it.
 //      d. make a–c durable (fsync) BEFORE the next step.
 //      e. messages: send them (only now: a vote or an acknowledgement must never leave the node
-//         before the state it promises is on disk).
+//         before the state it promises is on disk). A leader whose term and vote are durable
+//         hands out its new appends in a Ready of their own, before the Ready with the entries,
+//         so the sends overlap its fsync (thesis §10.2.1; it counts itself only once persisted).
 //      f. committedEntries: apply them in order (kind NORMAL to the state machine; NOOP and
 //         CONFIG entries carry no client data and are only recorded as applied).
 //      g. readStates: a read with this requestId is linearizable once the state machine has

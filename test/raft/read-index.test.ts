@@ -199,3 +199,61 @@ test('A round whose acknowledgements are lost is carried again by the periodic h
   c.tick(1);
   assert.deepEqual(c.readStates.get('a')!.map((s) => s.requestId), ['r0', 'r1']);
 });
+
+test('A follower forwards the reads that arrive between two Readies as one request and answers each', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.propose('a', 'x');
+  c.stabilize();
+  c.sent = [];
+  for (let i = 0; i < 5; i++) assert.deepEqual(c.node('b').readIndex(`r${i}`), { accepted: true });
+  c.stabilize();
+  assert.equal(c.sent.filter((m) => m.type === 'readIndex').length, 1, 'one request for five reads');
+  assert.equal(c.sent.filter((m) => m.type === 'readIndexResponse').length, 1);
+  const index = c.node('a').status().commitIndex;
+  assert.deepEqual(c.readStates.get('b'), [0, 1, 2, 3, 4].map((i) => ({ requestId: `r${i}`, index })));
+});
+
+test('While a forwarded batch is unanswered, later reads wait and go as the next batch', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.stabilize();
+  c.sent = [];
+  const b = c.node('b');
+  b.readIndex('r0');
+  c.processReadies();
+  b.readIndex('r1');
+  b.readIndex('r2');
+  c.processReadies();
+  assert.equal(c.sent.filter((m) => m.type === 'readIndex').length, 1, 'the second batch waits');
+  c.stabilize();
+  assert.equal(c.sent.filter((m) => m.type === 'readIndex').length, 2);
+  assert.deepEqual(c.readStates.get('b')!.map((s) => s.requestId), ['r0', 'r1', 'r2']);
+});
+
+test('A forwarded batch whose answer is lost is sent again after an election timeout', () => {
+  const c = new Cluster(['a', 'b', 'c'], { config: { electionTimeoutTicks: 10 } });
+  c.campaign('a');
+  c.stabilize();
+  c.filters.push((m) => m.type === 'readIndexResponse');
+  c.sent = [];
+  c.node('b').readIndex('r0');
+  c.stabilize();
+  c.filters = [];
+  c.tick(9);
+  assert.deepEqual(c.readStates.get('b'), [], 'not resent before the timeout');
+  c.tick(1);
+  assert.equal(c.sent.filter((m) => m.type === 'readIndex').length, 2);
+  assert.deepEqual(c.readStates.get('b'), [{ requestId: 'r0', index: c.node('a').status().commitIndex }]);
+});
+
+test('Forwarded reads are refused (retry elsewhere) when the follower\'s leader changes before answering', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.stabilize();
+  const term = c.node('a').status().term;
+  c.node('b').readIndex('r0');
+  c.isolate('a'); // the request never reaches a
+  c.electAmong(['b', 'c'], term);
+  assert.deepEqual(c.readStates.get('b'), [{ requestId: 'r0', index: -1 }]);
+});
