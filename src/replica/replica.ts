@@ -66,7 +66,10 @@ export class Replica<S extends StateMachine> {
   private snapshotIndex: number;
   private leaderId: string | null = null;
   private processing = false;
+  /** The Ready loop while it runs: close() waits for it, so storage is not closed under it. */
+  private draining: Promise<void> = Promise.resolve();
   private stopped = false;
+  private closed = false;
   private failure: Error | undefined;
   private tickTimer: TimerHandle | undefined;
   private compactRequest: CompactRequest | null = null;
@@ -241,10 +244,15 @@ export class Replica<S extends StateMachine> {
     return this.failure;
   }
 
-  /** Stops ticking and receiving; every pending request is rejected with CAIRN_CLOSED. */
+  /**
+   * Stops ticking and receiving; every pending request is rejected with CAIRN_CLOSED. Waits for
+   * the Ready batch being handled, then closes the transport and storage — also after a failure.
+   */
   async close(): Promise<void> {
-    if (this.stopped) return;
+    if (this.closed) return;
+    this.closed = true;
     this.stop(new CairnError('CAIRN_CLOSED', `${this.id}: replica closed`));
+    await this.draining;
     await this.io.transport.close();
     await this.io.storage.close();
   }
@@ -296,7 +304,7 @@ export class Replica<S extends StateMachine> {
   private kick(): void {
     if (this.processing || this.stopped || !this.hasWork()) return;
     this.processing = true;
-    this.drain().then(
+    this.draining = this.drain().then(
       () => undefined,
       (error: unknown) => this.stop(error instanceof Error ? error : new Error(String(error))),
     );
@@ -313,14 +321,16 @@ export class Replica<S extends StateMachine> {
       this.node.advance(ready);
       await this.maybeCompact();
     }
+    // compactNow() with no Ready to handle: the loop above did not run.
     if (!this.stopped && this.compactRequest !== null) await this.compactOnRequest(this.compactRequest);
     this.processing = false;
     if (this.stopped || !this.hasWork()) return;
-    // The round bound was hit: yield to the clock (ticks, I/O) before going on.
-    if (round === MAX_READY_ROUNDS) this.io.clock.setTimer(0, () => this.kick());
-    // More work arrived after the last round's check: go on now (a timer here may be all that
-    // keeps an embedded process alive, and the real clock's timers do not).
-    else this.kick();
+    // More work arrived after the last round's check, or the round bound was hit (first run the
+    // ticks that came due meanwhile): go on now. Not on a clock timer: the real clock's timers do
+    // not keep a process alive (an embedded store's caller awaiting a write would exit), and a
+    // test's frozen clock never fires them. Every round awaits storage, so the event loop turns.
+    if (round === MAX_READY_ROUNDS) this.catchUpTicks();
+    this.kick();
   }
 
   private hasWork(): boolean {
@@ -381,7 +391,9 @@ export class Replica<S extends StateMachine> {
     this.proposals.settleApplied(entry.index, entry.term, replies);
   }
 
+  /** Compacts when compactNow() asked for it, or once snapshotEveryEntries were applied since the last snapshot. */
   private async maybeCompact(): Promise<void> {
+    if (this.compactRequest !== null) return this.compactOnRequest(this.compactRequest);
     if (this.appliedIndex - this.snapshotIndex < this.options.snapshotEveryEntries) return;
     await this.compactToApplied();
   }

@@ -23,6 +23,7 @@ import type { Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
 import type { Disk } from '../io/disk.js';
 import { encodeEntry, type EntryWatch } from '../kv/entry.js';
+import { refuseAsRead } from '../kv/read-only.js';
 import type { KvState } from '../kv/state.js';
 import { RaftNode } from '../raft/node.js';
 import { EntryKind } from '../raft/types.js';
@@ -205,10 +206,10 @@ export class LocalNode {
     return this.machine.state.getValue(binaryKey, this.nowStampMs());
   }
 
-  /** Runs a read-only command against the applied state at the clock's time. */
+  /** Runs a read-only command against the applied state at the clock's time (a write command gets an error reply). */
   read(argv: readonly Uint8Array[]): Reply {
     if (this.closing) throw new CairnError('CAIRN_CLOSED', `${this.options.dir} is closed`);
-    return this.machine.state.execute(argv, this.nowStampMs());
+    return refuseAsRead(argv) ?? this.machine.state.execute(argv, this.nowStampMs());
   }
 
   /** Snapshots the applied state and drops the log it covers; resolves once that is durable. */
