@@ -34,6 +34,9 @@ export class ManualClock implements Clock {
 
 export const b = (text: string): Buffer => Buffer.from(text);
 
+/** The state's map key of a key: its UTF-8 bytes as latin1 (one char per byte). */
+export const binaryKey = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
+
 export function text(reply: Reply | undefined): string {
   if (reply === undefined) return '(none)';
   switch (reply.type) {

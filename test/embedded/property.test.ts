@@ -1,4 +1,4 @@
-// Property test (fast-check): the store against a plain Map across random put / del / unawaited
+// Property test (fast-check): the one-member node (LocalNode) against a plain Map across random put / del / unawaited
 // put / reopen / compact / crash sequences with fsync 'always'. A crash keeps only what was
 // fdatasync'd plus a random prefix of the rest (CrashableDisk). After every step the store must
 // hold exactly the model; a write still in flight at a crash may or may not have landed.
@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Prng } from '../../src/lib/prng.js';
-import { Store, type StoreOptions } from '../../src/store/store.js';
+import { LocalNode, type LocalNodeOptions } from '../../src/runtime/local-node.js';
 import { CrashableDisk } from './crashable-disk.js';
-import { b, ManualClock, withTempDir } from './helpers.js';
+import { b, binaryKey, ManualClock, withTempDir } from './helpers.js';
 
 const KEYS = ['a', 'b', 'key with space', 'new\nline', 'nul\u0000byte', 'ü'];
 
@@ -30,16 +30,16 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ type: fc.constant('crash' as const), seed: fc.integer({ min: 0, max: 1_000_000 }) }) },
 );
 
-function valueOf(store: Store, key: string): string | undefined {
-  const value = store.getValue(b(key));
+function valueOf(store: LocalNode, key: string): string | undefined {
+  const value = store.getValueByBinaryKey(binaryKey(key));
   return value === undefined ? undefined : Buffer.from(value).toString();
 }
 
 async function runSequence(ops: readonly Op[]): Promise<void> {
   await withTempDir(async (dir) => {
     const disk = new CrashableDisk();
-    const options: StoreOptions = { dir, disk, clock: new ManualClock(), segmentBytesMax: 256, compactionMinBytes: 1024, activeExpiry: false };
-    let store = await Store.open(options);
+    const options: LocalNodeOptions = { dir, disk, clock: new ManualClock(), segmentBytesMax: 256, compactionMinBytes: 1024 };
+    let store = await LocalNode.open(options);
     const model = new Map<string, string>();
     /** Keys with a write in flight: the values they may hold after a crash. */
     let uncertain = new Map<string, Set<string | undefined>>();
@@ -47,11 +47,11 @@ async function runSequence(ops: readonly Op[]): Promise<void> {
     try {
       for (const op of ops) {
         if (op.type === 'put') {
-          await store.write({ commands: [[b('SET'), b(op.key), b(op.value)]] });
+          await store.write([[b('SET'), b(op.key), b(op.value)]]);
           model.set(op.key, op.value);
           uncertain.delete(op.key);
         } else if (op.type === 'del') {
-          await store.write({ commands: [[b('DEL'), b(op.key)]] });
+          await store.write([[b('DEL'), b(op.key)]]);
           model.delete(op.key);
           uncertain.delete(op.key);
         } else if (op.type === 'putInFlight') {
@@ -59,19 +59,19 @@ async function runSequence(ops: readonly Op[]): Promise<void> {
           options.add(op.value);
           uncertain.set(op.key, options);
           model.set(op.key, op.value);
-          inFlight.push(store.write({ commands: [[b('SET'), b(op.key), b(op.value)]] }).catch(() => undefined));
+          inFlight.push(store.write([[b('SET'), b(op.key), b(op.value)]]).catch(() => undefined));
           continue; // the model holds the value the store shows once the write applies
         } else if (op.type === 'reopen') {
           await Promise.all(inFlight);
           await store.close();
-          store = await Store.open(options);
+          store = await LocalNode.open(options);
         } else if (op.type === 'compact') {
           await Promise.all(inFlight);
           await store.compact();
         } else {
           await disk.crash(new Prng(op.seed));
           await Promise.all(inFlight);
-          store = await Store.open(options);
+          store = await LocalNode.open(options);
           for (const [key, possible] of uncertain) {
             const actual = valueOf(store, key);
             assert.ok(possible.has(actual), `after a crash ${JSON.stringify(key)} holds ${JSON.stringify(actual)}, not one of ${JSON.stringify([...possible])}`);
@@ -91,7 +91,7 @@ async function runSequence(ops: readonly Op[]): Promise<void> {
   });
 }
 
-test('the store matches a Map across put/del/reopen/compact/crash', { timeout: 120_000 }, async () => {
+test('the one-member node matches a Map across put/del/reopen/compact/crash', { timeout: 120_000 }, async () => {
   await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), runSequence), { numRuns: 60, seed: Number(process.env.CAIRN_SEED ?? 42) });
 });
 
@@ -104,7 +104,7 @@ const laxOpArb: fc.Arbitrary<LaxOp> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ type: fc.constant('crash' as const), seed: fc.integer({ min: 0, max: 1_000_000 }) }) },
 );
 
-function snapshotOf(store: Store): string {
+function snapshotOf(store: LocalNode): string {
   return JSON.stringify(KEYS.map((key) => valueOf(store, key) ?? null));
 }
 
@@ -115,20 +115,20 @@ function snapshotOf(store: Store): string {
 async function runLaxSequence(ops: readonly LaxOp[]): Promise<void> {
   await withTempDir(async (dir) => {
     const disk = new CrashableDisk();
-    const options: StoreOptions = { dir, disk, clock: new ManualClock(), segmentBytesMax: 256, compactionMinBytes: 1024, activeExpiry: false, fsync: 'no' };
-    let store = await Store.open(options);
+    const options: LocalNodeOptions = { dir, disk, clock: new ManualClock(), segmentBytesMax: 256, compactionMinBytes: 1024, fsync: 'no' };
+    let store = await LocalNode.open(options);
     let history = [snapshotOf(store)];
     try {
       for (const op of ops) {
-        if (op.type === 'put') await store.write({ commands: [[b('SET'), b(op.key), b(op.value)]] });
-        else if (op.type === 'del') await store.write({ commands: [[b('DEL'), b(op.key)]] });
+        if (op.type === 'put') await store.write([[b('SET'), b(op.key), b(op.value)]]);
+        else if (op.type === 'del') await store.write([[b('DEL'), b(op.key)]]);
         else if (op.type === 'compact') {
           await store.compact();
           history = [snapshotOf(store)];
           continue;
         } else {
           await disk.crash(new Prng(op.seed));
-          store = await Store.open(options);
+          store = await LocalNode.open(options);
           const recovered = snapshotOf(store);
           assert.ok(history.includes(recovered), `after a crash the store is ${recovered}, which is no state since the last compaction: ${history.join(' | ')}`);
           history = [recovered];

@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { NodeDisk } from '../../src/runtime/disk.js';
 import { SystemClock } from '../../src/runtime/clock.js';
-import { Store } from '../../src/store/store.js';
+import { LocalNode } from '../../src/runtime/local-node.js';
 
 const WRITERS = 8;
 const WRITES_MAX = 1_000_000;
@@ -16,7 +16,7 @@ if (dir === undefined || firstSeqText === undefined) throw new Error('usage: cra
 setTimeout(() => process.exit(3), LIFETIME_MS_MAX).unref();
 process.stdout.on('error', () => process.exit(4));
 
-const store = await Store.open({ dir, disk: new NodeDisk(), clock: new SystemClock(), fsync: 'always', segmentBytesMax: 16 * 1024, compactionMinBytes: 64 * 1024 });
+const store = await LocalNode.open({ dir, disk: new NodeDisk(), clock: new SystemClock(), fsync: 'always', segmentBytesMax: 16 * 1024, compactionMinBytes: 64 * 1024 });
 process.stdout.write('ready\n');
 let seq = Number(firstSeqText);
 const lastSeq = seq + WRITES_MAX;
@@ -26,7 +26,7 @@ async function writer(): Promise<void> {
   while (seq < lastSeq) {
     const mine = seq++;
     const key = `k${mine % 100}`;
-    await store.write({ commands: [[SET, Buffer.from(key), Buffer.from(`v${mine}-${'x'.repeat(mine % 300)}`)]] });
+    await store.write([[SET, Buffer.from(key), Buffer.from(`v${mine}-${'x'.repeat(mine % 300)}`)]]);
     process.stdout.write(`ack ${key} ${mine}\n`);
   }
 }

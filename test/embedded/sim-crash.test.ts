@@ -1,6 +1,6 @@
 // Power-loss crashes on the simulator's disk (src/sim/disk.ts), which, unlike the real one, also
-// forgets file creations, renames and removals that were not made durable with syncDir. The store
-// runs with fsync 'always', tiny segments and eager compaction, so crashes land inside segment
+// forgets file creations, renames and removals that were not made durable with syncDir. The
+// one-member node (LocalNode) runs with fsync 'always', tiny segments and eager compaction, so crashes land inside segment
 // rolls, snapshot writes and segment removals. After every crash every acknowledged write must be
 // there; with fsync 'no', what comes back is the state after some prefix of the writes.
 // Deterministic: one seed per run, printed on failure.
@@ -11,7 +11,7 @@ import { Prng } from '../../src/lib/prng.js';
 import { Scheduler } from '../../src/sim/scheduler.js';
 import { SimClock } from '../../src/sim/clock.js';
 import { SimDisk } from '../../src/sim/disk.js';
-import { Store, type StoreOptions } from '../../src/store/store.js';
+import { LocalNode, type LocalNodeOptions } from '../../src/runtime/local-node.js';
 import { b } from './helpers.js';
 
 const SEEDS = 25;
@@ -48,10 +48,10 @@ async function runSeed(seed: number): Promise<void> {
   let seq = 0;
   for (let crash = 0; crash < CRASHES_PER_SEED; crash++) {
     const clock = new SimClock(scheduler, `store-${crash}`);
-    const options: StoreOptions = { dir: '/data', disk, clock, fsync: 'always', segmentBytesMax: 512, compactionMinBytes: 2048, activeExpiry: false };
-    const store = await drive(scheduler, Store.open(options));
+    const options: LocalNodeOptions = { dir: '/data', disk, clock, fsync: 'always', segmentBytesMax: 512, compactionMinBytes: 2048 };
+    const store = await drive(scheduler, LocalNode.open(options));
     for (const [key, acked] of lastAcked) {
-      const value = store.getValue(b(key));
+      const value = store.getValueByBinaryKey(key);
       assert.ok(value !== undefined, `seed ${seed}, crash ${crash}: acknowledged key ${key} is missing`);
       const found = Number(Buffer.from(value).toString());
       assert.ok(found >= acked, `seed ${seed}, crash ${crash}: ${key} holds write ${found}, older than acknowledged ${acked}`);
@@ -61,7 +61,7 @@ async function runSeed(seed: number): Promise<void> {
       for (;;) {
         const mine = seq++;
         const key = `k${mine % KEYS}`;
-        await store.write({ commands: [[b('SET'), b(key), b(String(mine))]] });
+        await store.write([[b('SET'), b(key), b(String(mine))]]);
         lastAcked.set(key, Math.max(mine, lastAcked.get(key) ?? 0));
       }
     };
@@ -104,11 +104,11 @@ async function runLaxSeed(seed: number): Promise<void> {
   let base = new Map<string, number>();
   for (let crash = 0; crash < CRASHES_PER_SEED; crash++) {
     const clock = new SimClock(scheduler, `lax-${crash}`);
-    const options: StoreOptions = { dir: '/data', disk, clock, fsync: 'no', segmentBytesMax: 512, compactionMinBytes: 2048, activeExpiry: false };
-    const store = await drive(scheduler, Store.open(options));
+    const options: LocalNodeOptions = { dir: '/data', disk, clock, fsync: 'no', segmentBytesMax: 512, compactionMinBytes: 2048 };
+    const store = await drive(scheduler, LocalNode.open(options));
     const recovered = new Map<string, number>();
     for (let k = 0; k < KEYS; k++) {
-      const value = store.getValue(b(`k${k}`));
+      const value = store.getValueByBinaryKey(`k${k}`);
       if (value !== undefined) recovered.set(`k${k}`, Number(Buffer.from(value).toString()));
     }
     assert.ok(matchesSomePrefix(base, issuedSinceOpen, recovered), `seed ${seed}, crash ${crash}: recovered state is no prefix of the writes issued`);
@@ -118,7 +118,7 @@ async function runLaxSeed(seed: number): Promise<void> {
       for (;;) {
         const mine = seq++;
         issuedSinceOpen.push({ key: `k${mine % KEYS}`, seq: mine });
-        await store.write({ commands: [[b('SET'), b(`k${mine % KEYS}`), b(String(mine))]] });
+        await store.write([[b('SET'), b(`k${mine % KEYS}`), b(String(mine))]]);
       }
     };
     for (let w = 0; w < WRITERS; w++) writer().catch(() => undefined);

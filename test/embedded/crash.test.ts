@@ -1,6 +1,6 @@
 // Crash test: a child process writes with fsync 'always' and prints each acknowledged write; we
 // SIGKILL it at random moments, many times over the same folder, and after every kill reopen the
-// store and check that every acknowledged write is there (or a later write of the same key) and
+// one-member node and check that every acknowledged write is there (or a later write of the same key) and
 // that the folder is consistent. Bounded to about 25 s.
 
 import { test } from 'node:test';
@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Prng } from '../../src/lib/prng.js';
 import { NodeDisk } from '../../src/runtime/disk.js';
-import { Store } from '../../src/store/store.js';
+import { LocalNode } from '../../src/runtime/local-node.js';
 import { inspectDataDir } from '../../src/cli/check.js';
 import { ManualClock, withTempDir } from './helpers.js';
 
@@ -94,10 +94,10 @@ test('every acknowledged write survives SIGKILL at random moments', { timeout: 1
       const inspection = await inspectDataDir(new NodeDisk(), dir);
       assert.ok(inspection.log.damage === null || inspection.log.damage.kind === 'tail', `round ${rounds}: no damage in the middle: ${JSON.stringify(inspection.log.damage)}`);
       assert.equal(inspection.gap, null);
-      const store = await Store.open({ dir, disk: new NodeDisk(), clock: new ManualClock(), activeExpiry: false, autoCompact: false });
+      const store = await LocalNode.open({ dir, disk: new NodeDisk(), clock: new ManualClock() });
       try {
         for (const [key, seq] of lastAcked) {
-          const value = store.getValue(Buffer.from(key));
+          const value = store.getValueByBinaryKey(key);
           assert.ok(value !== undefined, `round ${rounds}: acknowledged key ${key} is missing`);
           const found = seqOf(value);
           assert.ok(found >= seq, `round ${rounds}: ${key} holds write ${found}, older than acknowledged ${seq}`);
