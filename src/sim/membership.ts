@@ -100,7 +100,7 @@ export class MembershipDriver<S extends StateMachine> {
     const leader = this.leader();
     if (leader === undefined) return;
     const current = leader.status().membership;
-    this.reviveMembers(current);
+    if (this.options.reuseIds) this.reviveMembers(current);
     const actions = this.actions(leader, current);
     if (actions.length === 0) return;
     const action = this.prng.pick(actions);
@@ -139,7 +139,10 @@ export class MembershipDriver<S extends StateMachine> {
     return actions;
   }
 
-  /** A member whose process was retired (its add committed after it was wiped) is started again, empty. */
+  /**
+   * With reused ids, a member whose process was retired (its add committed after it was wiped) is
+   * started again, empty. Otherwise such a learner is only ever removed.
+   */
   private reviveMembers(current: Membership): void {
     for (const id of [...current.voters, ...current.learners]) {
       const node = this.cluster.node(id);

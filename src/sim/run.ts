@@ -174,7 +174,8 @@ function pickMembershipQuorum<S extends StateMachine>(world: SimWorld<S>): strin
   const [committed] = memberships;
   const quorum = new Set(committed === undefined ? [] : pickQuorum(committed.voters, world.healPrng));
   for (const { voters } of memberships) {
-    const missing = shuffleInPlace(voters.filter((id) => !quorum.has(id)), world.healPrng);
+    // A retired node is never a voter of a configuration that can take over (it left the committed one).
+    const missing = shuffleInPlace(voters.filter((id) => !quorum.has(id) && !world.cluster.node(id).retired), world.healPrng);
     while (voters.filter((id) => quorum.has(id)).length * 2 <= voters.length && missing.length > 0) quorum.add(missing.pop() as string);
   }
   return [...quorum].sort();
