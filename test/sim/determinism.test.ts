@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEFAULT_MEMBERSHIP } from '../../src/sim/membership.js';
 import { DEFAULT_RUN, runSeed } from '../../src/sim/run.js';
 import { PRODUCTION_SETUP } from '../../src/sim/setup.js';
 
@@ -16,6 +17,16 @@ test('a seed replays the same run event for event', async () => {
     assert.deepEqual(second.trace, first.trace);
     assert.ok(first.trace.length > 100, 'the trace covers the run');
   }
+});
+
+test('a seed with membership changes replays the same run event for event', async () => {
+  const options = { ...DEFAULT_RUN, seed: 9, membership: DEFAULT_MEMBERSHIP, alwaysTrace: true, traceLines: 100_000 };
+  const first = await runSeed(PRODUCTION_SETUP, options);
+  const second = await runSeed(PRODUCTION_SETUP, options);
+  assert.ok(first.ok, `seed 9: ${first.violation}`);
+  assert.ok(first.stats.confChangesApplied > 0, 'the run changed membership');
+  assert.deepEqual(second.stats, first.stats);
+  assert.deepEqual(second.trace, first.trace);
 });
 
 test('different seeds explore different runs', async () => {
