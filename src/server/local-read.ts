@@ -25,6 +25,6 @@ function binaryKey(key: Uint8Array): string {
 }
 
 /** "get" in any case, without building a string. */
-function isGet(name: Uint8Array): boolean {
+export function isGet(name: Uint8Array): boolean {
   return name.length === 3 && (name[0]! | 0x20) === 0x67 && (name[1]! | 0x20) === 0x65 && (name[2]! | 0x20) === 0x74;
 }

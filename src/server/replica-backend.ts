@@ -1,8 +1,10 @@
-// The Backend over a Raft replica: the server's single write path in a cluster. On the leader a
-// write entry is one proposal, acknowledged once committed on a majority and applied; on a
-// follower it is relayed to the leader (cluster-relay.ts). Reads are linearizable (ReadIndex,
-// served from this node's state once it has applied up to the read index), unless the client
-// chose READONLY: then they run at once on this node's applied state. With no leader,
+// The Backend over a Raft replica: the server's single write path (a node alone is a one-member
+// cluster). On the leader a write entry is one proposal, acknowledged once committed on a
+// majority and applied; on a follower it is relayed to the leader (cluster-relay.ts), and the
+// leader checks relayed entries as a client's own (relay-guard.ts). Reads are linearizable
+// (ReadIndex, served from this node's state once it has applied up to the read index; at once on
+// a confirmed sole voter), unless the client chose READONLY: then they run at once on this
+// node's applied state. With no leader,
 // commands wait up to leaderWaitMs for one and then answer CLUSTERDOWN, never a wrong value.
 // WATCH versions are read locally and checked when the entry is applied (versions are the same
 // on every replica at the same index, and only grow, so a stale version can only abort).
@@ -18,7 +20,7 @@ import { refuseAsRead } from '../kv/read-only.js';
 import type { Backend, InfoFields, ReadConsistency, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ActiveExpiry } from './active-expiry.js';
-import { readLocally } from './local-read.js';
+import { isGet, readLocally } from './local-read.js';
 import { refuseRelayedCommands } from './relay-guard.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { encodeRelayResult, LeaderRelay, type RelayOutcome } from './cluster-relay.js';
@@ -106,10 +108,14 @@ export class ReplicaBackend implements Backend {
   }
 
   read(argv: readonly Uint8Array[], consistency: ReadConsistency = 'linearizable'): Reply | Promise<Reply> {
-    const name = Buffer.from(argv[0]!).toString('latin1').toLowerCase();
-    if (name === 'cluster') return clusterCommand(this.options.topology, argv);
-    if (name === 'cairn.relay') return this.serveRelay(argv.slice(1));
-    const refusal = refuseAsRead(argv);
+    // CLUSTER and CAIRN.RELAY start with a 'c': other reads (GET above all) build no name string.
+    if ((argv[0]![0]! | 0x20) === 0x63) {
+      const name = Buffer.from(argv[0]!).toString('latin1').toLowerCase();
+      if (name === 'cluster') return clusterCommand(this.options.topology, argv);
+      if (name === 'cairn.relay') return this.serveRelay(argv.slice(1));
+    }
+    // GET is a read; anything else is checked against kv's table (a write must go through the log).
+    const refusal = isGet(argv[0]!) ? undefined : refuseAsRead(argv);
     if (refusal !== undefined) return refusal;
     if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return readLocally(this.options.machine.state, argv, this.nowMs());
     return this.readLinearizable(argv);
