@@ -15,6 +15,7 @@ import { errorReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
 import { decodeEntry, encodeEntry } from '../kv/entry.js';
 import type { KvMachine } from '../replica/kv-machine.js';
+import type { RaftStorageStats } from '../replica/raft-storage.js';
 import type { Replica } from '../replica/replica.js';
 import { refuseAsRead } from '../kv/read-only.js';
 import type { Backend, InfoFields, ReadConsistency, WriteEntry } from './backend.js';
@@ -40,6 +41,8 @@ export interface ReplicaBackendOptions {
   readonly metrics: ClusterMetrics;
   /** The Raft log's fsync policy, for INFO persistence (RaftStorage's default, 'always', when not given). */
   readonly fsync?: FsyncPolicy;
+  /** The log's figures (size, segments, syncs) for INFO persistence, when the runtime has them. */
+  readonly storageStats?: () => RaftStorageStats;
 }
 
 /** Largest encoded entry proposed (the log's record and the peer frame limits are 64 MiB). */
@@ -142,7 +145,21 @@ export class ReplicaBackend implements Backend {
       ['cairn_commit_index', raft.commitIndex()],
       ['cairn_applied_index', raft.appliedIndex()],
       ['cairn_log_last_index', raft.lastIndex()],
+      ...this.logFields(),
       ['cairn_failure', failure?.message ?? ''],
+    ];
+  }
+
+  /** The log on disk, as the single-node store reported it: bytes, first index, segments, syncs. */
+  private logFields(): InfoFields {
+    const stats = this.options.storageStats?.();
+    if (stats === undefined) return [];
+    return [
+      ['cairn_log_bytes', stats.sizeBytes],
+      ['cairn_log_first_index', stats.firstIndex],
+      ['cairn_log_segments', stats.segmentCount],
+      ['cairn_sync_count', stats.syncCount],
+      ['cairn_last_sync_ms', stats.lastSyncMs],
     ];
   }
 
