@@ -1,7 +1,8 @@
 // The cluster flags of a node (`cairn server --id n1 --peers ...`), their defaults and checks:
 // which members form the initial cluster (etcd's --initial-cluster), where each member serves
-// clients, this node's own addresses, the cluster id and the Raft timings. Bad input throws
-// CAIRN_INVALID_ARGUMENT naming the flag.
+// clients, this node's own addresses, the cluster id and the Raft timings. Without --peers a node
+// is alone: id n1 unless --id says otherwise, no peer port unless --peer-port is given. Bad input
+// throws CAIRN_INVALID_ARGUMENT naming the flag.
 
 import { createHash } from 'node:crypto';
 import { CairnError } from '../lib/errors.js';
