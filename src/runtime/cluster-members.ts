@@ -41,7 +41,7 @@ export class MemberDirectory {
     private readonly file: string,
     private readonly selfId: string,
     private readonly selfPeer: string,
-    private readonly selfClient: ClientAddress,
+    private selfClient: ClientAddress,
   ) {}
 
   /** The book this node saved (members.json) if any, else the flags; this node's own addresses always from the flags. */
@@ -64,6 +64,13 @@ export class MemberDirectory {
       throw new CairnError('CAIRN_CORRUPT', `${directory.file}: ${error instanceof Error ? error.message : String(error)}; fix or remove it to fall back to --peers`);
     }
     return directory;
+  }
+
+  /** This node's own client address, once known (a server started on port 0 learns its port after listening). */
+  setOwnClient(address: ClientAddress): void {
+    assert(address.port > 0, 'a bound client port');
+    this.selfClient = address;
+    this.clients.set(this.selfId, address);
   }
 
   /** Applies a change in memory at once (changes about this node are ignored) and returns the save of the book. */

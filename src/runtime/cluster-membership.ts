@@ -33,6 +33,8 @@ export interface MembershipOptions {
   readonly book: MemberDirectory;
   readonly password: () => string | undefined;
   readonly log: ClusterLog;
+  /** False for a node alone without a peer listener: nobody could reach it, so it adds no members. */
+  readonly canGrow: boolean;
   /** How long a transfer may take before it is reported as failed. */
   readonly transferWaitMs: number;
   /** This node was removed from the cluster: stop serving as a member. */
@@ -47,6 +49,7 @@ export class MembershipController implements MembershipControl {
   async add(id: string, peer: string, client: string): Promise<Reply> {
     const refused = this.refuse();
     if (refused !== undefined) return refused;
+    if (!this.o.canGrow) return errorReply('ERR this node listens for no peers (started without --peer-port); restart it with --peer-port to add members');
     const membership = this.o.replica.status().membership;
     if (membership.voters.includes(id) || membership.learners.includes(id)) return errorReply(`ERR ${id} is already a member`);
     try {

@@ -41,6 +41,8 @@ export interface ClusterNode {
   readonly replica: Replica<KvMachine>;
   readonly topology: ClusterTopology;
   readonly transport: TcpPeerTransport;
+  /** Where this node listens for peers (null will mean no listener: a node alone without --peer-port). */
+  readonly peerPort: number | null;
   /** The cluster id this node runs with: the one its data directory was first started with. */
   readonly clusterId: string;
   /** The /health and /metrics endpoint, when --http-port was given. */
@@ -55,7 +57,7 @@ const transferWaitMs = 2000;
 export async function startClusterNode(settings: ServerSettings, cluster: ClusterSettings, log: ClusterLog, configFile?: string): Promise<ClusterNode> {
   assert(cluster.peers.has(cluster.id), 'the member list includes this node');
   const clock = new SystemClock();
-  const storage = await RaftStorage.open(new NodeDisk(), settings.dir);
+  const storage = await RaftStorage.open(new NodeDisk(), settings.dir, { fsync: settings.fsync, clock });
   // Opened first: the directory lock is held while its identity is read and written.
   const explicitClusterId = cluster.clusterId !== derivedClusterId(cluster.peers);
   const opened = await Promise.all([
@@ -68,6 +70,9 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   const [clusterId, directory] = opened;
   if (clusterId !== cluster.clusterId) log('cluster.id_kept', { clusterId, fromFlags: cluster.clusterId, reason: 'the data directory was first started in this cluster' });
   const otherPeers = (): Map<string, string> => new Map([...directory.peers].filter(([id]) => id !== cluster.id));
+  // A node alone without a peer port (plain `cairn server`) listens on an ephemeral port nobody knows.
+  const alone = cluster.peerPort === 0;
+  assert(!alone || cluster.peers.size === 1, 'only a node alone runs without a peer port');
   let transport: TcpPeerTransport;
   try {
     transport = await TcpPeerTransport.start({
@@ -136,6 +141,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     topology,
     clock,
     leaderWaitMs: cluster.leaderWaitMs,
+    fsync: settings.fsync,
     relayConnectTimeoutMs: 1000,
     password: () => settings.requirepass,
     metrics,
@@ -147,6 +153,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     book: directory,
     password: () => settings.requirepass,
     log,
+    canGrow: !alone,
     transferWaitMs,
     // Removed from the cluster: no more votes or log; clients get CLUSTERDOWN until the process stops.
     retire: async () => {
@@ -170,6 +177,8 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     await backend.close();
     throw error;
   }
+  // --port 0 (a node alone): the book and the topology carry the port the server got.
+  if (settings.port === 0) directory.setOwnClient({ host: directory.clients.get(cluster.id)!.host, port: server.port });
   let http: Server | null = null;
   if (cluster.httpPort !== null) {
     try {
@@ -185,6 +194,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     replica,
     topology,
     transport,
+    peerPort: transport.listenPort,
     clusterId,
     http,
     close: async () => {

@@ -1,5 +1,5 @@
 // ReplicaStorage that times every sync() (the fsyncs behind each Ready) into the node's metrics and
-// passes everything else straight through.
+// passes everything else straight through (the background-sync failure listener included).
 
 import { performance } from 'node:perf_hooks';
 import type { Entry, HardState, PersistedState, Snapshot } from '../raft/types.js';
@@ -36,6 +36,10 @@ export class TimedStorage implements ReplicaStorage {
 
   compact(snapshot: Snapshot): Promise<void> {
     return this.inner.compact(snapshot);
+  }
+
+  onFailure(listener: (error: Error) => void): void {
+    this.inner.onFailure?.(listener);
   }
 
   close(): Promise<void> {

@@ -29,9 +29,11 @@ test('settleClusterId: saved on the first start, kept after, contradictions refu
   }
 });
 
-/** Starts one node; resolves with its output once ready, or with its exit code if it stops first. */
-async function runNode(args: string[]): Promise<{ proc: ChildProcess; ready: boolean; code: number | null; out: string; err: string }> {
+/** Starts one node (added to procs); resolves with its output once ready, or with its exit code if it stops first. */
+async function runNode(procs: ChildProcess[], args: string[]): Promise<{ proc: ChildProcess; ready: boolean; code: number | null; out: string; err: string }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'test/cluster/fixtures/run-node.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Registered before waiting, so the test's cleanup kills it even if it never gets ready.
+  procs.push(proc);
   const run = { proc, ready: false, code: null as number | null, out: '', err: '' };
   proc.stdout!.on('data', (chunk: Buffer) => (run.out += chunk.toString()));
   proc.stderr!.on('data', (chunk: Buffer) => (run.err += chunk.toString()));
@@ -53,27 +55,23 @@ test('a node restarted with another --peers list keeps its cluster id; a wrong -
   const procs: ChildProcess[] = [];
   try {
     const port = String(await freePort());
-    const first = await runNode(['--id', 'n1', '--port', port, '--dir', dir]);
-    procs.push(first.proc);
+    const first = await runNode(procs, ['--id', 'n1', '--port', port, '--dir', dir]);
     assert.ok(first.ready, first.err);
     const clusterId = /cluster (cairn-[0-9a-f]+)/.exec(first.out)![1]!;
     await stopped(first.proc);
 
     const peerPort = String(await freePort());
-    const second = await runNode(['--id', 'n1', '--port', port, '--peer-port', peerPort, '--peers', `n1=127.0.0.1:${peerPort}`, '--dir', dir]);
-    procs.push(second.proc);
+    const second = await runNode(procs, ['--id', 'n1', '--port', port, '--peer-port', peerPort, '--peers', `n1=127.0.0.1:${peerPort}`, '--dir', dir]);
     assert.ok(second.ready, second.err);
     assert.match(second.err, new RegExp(`"clusterId":"${clusterId}"`), 'the node runs with the saved id');
     const info = String(show(await call(Number(port), 'CLUSTER', 'INFO')));
     assert.equal(/cairn_cluster_id:(\S+)/.exec(info)?.[1], clusterId);
     await stopped(second.proc);
 
-    const wrong = await runNode(['--id', 'n2', '--port', port, '--dir', dir]);
-    procs.push(wrong.proc);
+    const wrong = await runNode(procs, ['--id', 'n2', '--port', port, '--dir', dir]);
     assert.equal(wrong.code, 1);
     assert.match(wrong.err, /belongs to node n1, not --id n2/);
-    const other = await runNode(['--id', 'n1', '--port', port, '--dir', dir, '--cluster-id', 'cairn-somewhere-else']);
-    procs.push(other.proc);
+    const other = await runNode(procs, ['--id', 'n1', '--port', port, '--dir', dir, '--cluster-id', 'cairn-somewhere-else']);
     assert.equal(other.code, 1);
     assert.match(other.err, new RegExp(`belongs to cluster ${clusterId}, not --cluster-id cairn-somewhere-else`));
   } finally {
