@@ -31,7 +31,8 @@ test(`torture campaign (seed ${seed}, every fault kind, overlapping): linearizab
     });
     const schedule = result.faults.map((f) => `${f.atMs}ms ${f.action} ${f.fault} ${f.detail}${f.alsoActive.length > 0 ? ` [with ${f.alsoActive.join(',')}]` : ''}`).join('\n');
     const injected = result.faults.filter((f) => f.action === 'inject');
-    t.diagnostic(`network ${result.net}; ${result.tally.ok} ok / ${result.tally.failed} failed / ${result.tally.unknown} unknown; faults:\n${schedule}`);
+    t.diagnostic(`network ${result.net}; ${result.tally.ok} ok / ${result.tally.failed} failed / ${result.tally.unknown} unknown`);
+    for (const line of schedule.split('\n')) t.diagnostic(line);
     for (const kind of ['kill', 'pause', 'partition', 'member'] as const) {
       assert.ok(injected.some((f) => f.kind === kind), `no ${kind} fault was injected (${result.net}):\n${schedule}`);
     }
