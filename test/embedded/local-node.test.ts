@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { isCairnError } from '../../src/lib/errors.js';
 import { NodeDisk } from '../../src/runtime/disk.js';
 import { LocalNode } from '../../src/runtime/local-node.js';
-import { b, FullDisk, ManualClock, text, withTempDir } from './helpers.js';
+import { b, FullDisk, ManualClock, text, TimerClock, withTempDir } from './helpers.js';
 
 const disk = new NodeDisk();
 
@@ -129,6 +129,28 @@ test('a full disk gives CAIRN_IO, stops writes (fail-stop), keeps every acknowle
     full.failing = false;
     const again = await LocalNode.open({ dir, disk: full, clock });
     for (let i = 0; i < 20; i++) assert.equal(text(again.read([b('GET'), b(`k${i}`)])), `v${i}`);
+    await again.close();
+  });
+});
+
+test("a failed background fdatasync under 'everysec' stops the node: writes then fail with CAIRN_IO", async () => {
+  await withTempDir(async (dir) => {
+    const full = new FullDisk();
+    const clock = new TimerClock();
+    const store = await LocalNode.open({ dir, disk: full, clock, fsync: 'everysec' });
+    await store.write([[b('SET'), b('k'), b('v')]]);
+    full.failing = true;
+    clock.now += 1_000;
+    assert.ok(clock.runDueTimers() >= 1, 'the once-a-second sync ran');
+    const deadline = Date.now() + 5_000;
+    while (store.stats().failure === null && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    assert.match(store.stats().failure ?? '', /ENOSPC/);
+    full.failing = false; // the node must stay stopped although the disk works again
+    await assert.rejects(store.write([[b('SET'), b('k'), b('w')]]), (e) => isCairnError(e, 'CAIRN_IO'));
+    assert.equal(text(store.read([b('GET'), b('k')])), 'v');
+    await store.close();
+    const again = await LocalNode.open({ dir, disk: full, clock: new ManualClock() });
+    assert.equal(text(again.read([b('GET'), b('k')])), 'v');
     await again.close();
   });
 });
