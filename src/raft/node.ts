@@ -637,6 +637,8 @@ export class RaftNode implements RaftNodeApi {
 
   /** Committed entries not yet applied, up to `durableIndex` (what is on disk once this Ready is persisted). */
   private committedToApply(durableIndex: number): Entry[] {
+    assert(durableIndex <= this.log.lastIndex(), 'nothing past the log can be durable');
+    assert(durableIndex >= this.log.snapshotIndex, 'the snapshot is durable');
     const from = this.appliedBase() + 1;
     const to = Math.min(this.log.commitIndex, durableIndex);
     if (to < from) return [];
