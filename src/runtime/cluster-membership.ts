@@ -10,6 +10,7 @@
 
 import { isCairnError } from '../lib/errors.js';
 import { bulkReply, errorReply, OK, type Reply } from '../lib/reply.js';
+import type { ConfChange } from '../raft/types.js';
 import type { KvMachine } from '../replica/kv-machine.js';
 import type { Replica } from '../replica/replica.js';
 import type { WriteEntry } from '../server/backend.js';
@@ -23,6 +24,8 @@ import { formatPeerAddress, parsePeerAddress } from './peer-address.js';
 /** How long a new learner may take to catch up before ADDNODE gives up (it stays a learner). */
 const catchUpTimeoutMs = 60_000;
 const catchUpPollMs = 50;
+/** How long a change waits for the previous one (or the new leader's first entry) to commit. */
+const pendingChangeWaitMs = 3_000;
 /** How long a node waits for the leader it asked (a removal proposed there, a transfer) to answer. */
 const remoteReplyTimeoutMs = 15_000;
 
@@ -60,10 +63,10 @@ export class MembershipController implements MembershipControl {
     }
     return this.exclusive(async () => {
       await this.announce([MEMBER_COMMAND, Buffer.from(id), Buffer.from(peer), Buffer.from(client)]);
-      await this.o.replica.proposeConfChange({ type: 'addLearner', nodeId: id });
+      await this.proposeChange({ type: 'addLearner', nodeId: id });
       this.o.log('cluster.learner_added', { member: id, peer, client });
       await this.caughtUp(id);
-      await this.o.replica.proposeConfChange({ type: 'promoteLearner', nodeId: id });
+      await this.proposeChange({ type: 'promoteLearner', nodeId: id });
       this.o.log('cluster.voter_added', { member: id });
       return OK;
     });
@@ -76,7 +79,7 @@ export class MembershipController implements MembershipControl {
     if (!status.membership.voters.includes(id) && !status.membership.learners.includes(id)) return errorReply(`ERR ${id} is not a member`);
     if (id === status.id) return this.exclusive(() => this.removeSelf());
     return this.exclusive(async () => {
-      await this.o.replica.proposeConfChange({ type: 'removeNode', nodeId: id });
+      await this.proposeChange({ type: 'removeNode', nodeId: id });
       this.o.log('cluster.member_removed', { member: id });
       await this.announce([MEMBER_COMMAND, Buffer.from(id)]);
       return OK;
@@ -184,6 +187,24 @@ export class MembershipController implements MembershipControl {
     const reply = replies[0];
     // The cluster state machine answers OK once the book changed on the leader.
     if (reply?.type !== 'simple' || reply.value !== 'OK') throw new Error(`CAIRN.MEMBER did not apply: ${reply?.type === 'error' ? reply.message : JSON.stringify(reply)}`);
+  }
+
+  /**
+   * Proposes a membership change; while the core answers conf_change_pending (a new leader that has
+   * not committed an entry of its term yet, as right after a transfer), tries again until a deadline.
+   */
+  private async proposeChange(change: ConfChange): Promise<void> {
+    const deadline = Date.now() + pendingChangeWaitMs;
+    for (;;) {
+      try {
+        await this.o.replica.proposeConfChange(change);
+        return;
+      } catch (error) {
+        const pending = isCairnError(error, 'CAIRN_INVALID_ARGUMENT') && error.message.includes('conf_change_pending');
+        if (!pending || Date.now() >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, catchUpPollMs));
+    }
   }
 
   /** Waits until the learner has everything the leader had committed when it was added. */

@@ -106,3 +106,28 @@ test('the leader removes itself under write load: it hands over, the new leader 
     await cluster.cleanup();
   }
 });
+
+test('a membership change sent to the new leader the moment a transfer completes succeeds', async () => {
+  const cluster = await TestCluster.start(3);
+  try {
+    const leader = await cluster.leader();
+    const next = (leader + 1) % 3;
+    const third = (leader + 2) % 3;
+    const onNext = await RawClient.connect(cluster.nodes[next]!.port);
+    try {
+      assert.equal(show(await call(cluster.nodes[leader]!.port, 'CLUSTER', 'TRANSFER', cluster.nodes[next]!.id)), 'OK');
+      // At once, on a connection already open: the new leader may not have committed its first entry yet.
+      assert.equal(show(await onNext.call('CLUSTER', 'REMOVENODE', cluster.nodes[third]!.id)), 'OK');
+      const members = show(await onNext.call('CLUSTER', 'MEMBERS'));
+      assert.deepEqual(
+        (members as string[]).map((line) => line.split(' ').slice(0, 2).join(' ')),
+        [leader, next].map((i) => `${cluster.nodes[i]!.id} voter`).sort(),
+      );
+      assert.equal(show(await onNext.call('SET', 'two', 'members')), 'OK');
+    } finally {
+      onNext.close();
+    }
+  } finally {
+    await cluster.cleanup();
+  }
+});
