@@ -10,6 +10,7 @@ import { CairnError } from '../src/lib/errors.js';
 import type { Prng } from '../src/lib/prng.js';
 import { adminCall, findLeader, membersSeenBy } from './admin.js';
 import type { TortureCluster } from './cluster.js';
+import { OPERATION_TIMEOUT_MS } from './workload.js';
 
 export const NEMESIS_KINDS = ['kill', 'pause', 'partition', 'delay', 'loss', 'stale-leader', 'member'] as const;
 export type NemesisKind = (typeof NEMESIS_KINDS)[number];
@@ -45,8 +46,12 @@ export interface FaultContext {
   note(detail: string): void;
 }
 
-/** stale-leader keeps the old leader stopped this long: the rest elect a leader and write meanwhile. */
-const STALE_LEADER_PAUSE_MS = 2_500;
+/**
+ * stale-leader keeps the old leader stopped this long: the rest elect a leader and write
+ * meanwhile, and its own clients' operations time out, so they send new reads that wait in its
+ * socket buffers and reach it before its first (overdue) timer can depose it.
+ */
+const STALE_LEADER_PAUSE_MS = OPERATION_TIMEOUT_MS + 1_000;
 /** How long a member may take to be removed (seen in CLUSTER INFO) or added back. */
 const MEMBER_CHANGE_DEADLINE_MS = 30_000;
 /** CLUSTER ADDNODE waits for the learner to catch up before it answers. */

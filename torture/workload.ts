@@ -14,7 +14,7 @@ import type { HostPort } from './net.js';
 export const REGISTER_KEYS = ['r0', 'r1', 'r2', 'r3'] as const;
 export const COUNTER_KEYS = ['c0', 'c1'] as const;
 /** A client that hears nothing back within this long records the operation as unknown. */
-const OPERATION_TIMEOUT_MS = 5_000;
+export const OPERATION_TIMEOUT_MS = 5_000;
 /** Client ids handed to one worker; a new one after every unknown outcome. */
 const IDS_PER_WORKER = 1_000_000;
 
