@@ -75,7 +75,10 @@ export class KVStore {
     if (reply?.type !== 'simple') throw replyError(reply);
   }
 
-  /** The value as a Buffer (a copy), or undefined when the key is absent. */
+  /**
+   * The value as a Buffer (a copy), or undefined when the key is absent. Synchronous and
+   * linearizable: the node is the only voter, so the applied state holds every acknowledged write.
+   */
   get(key: KeyLike): Buffer | undefined {
     const value = this.node.getValueByBinaryKey(binaryKeyOf(key));
     return value === undefined ? undefined : Buffer.from(value);
