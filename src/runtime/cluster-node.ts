@@ -10,7 +10,7 @@ import { assert } from '../lib/assert.js';
 import { Prng } from '../lib/prng.js';
 import { KV_COMMANDS } from '../kv/commands.js';
 import { RaftNode } from '../raft/node.js';
-import type { Snapshot, SoftState } from '../raft/types.js';
+import type { Message, Snapshot, SoftState } from '../raft/types.js';
 import type { KvMachine } from '../replica/kv-machine.js';
 import { RaftStorage } from '../replica/raft-storage.js';
 import { Replica } from '../replica/replica.js';
@@ -32,6 +32,7 @@ import { MemberDirectory } from './cluster-members.js';
 import { MembershipController } from './cluster-membership.js';
 import { mostCaughtUpVoter, transferAndWait } from './cluster-transfer.js';
 import { NodeDisk } from './disk.js';
+import { NoPeerTransport } from './no-peer-transport.js';
 import { TcpPeerTransport } from './peer-transport.js';
 import { TimedStorage } from './cluster-timed-storage.js';
 import { cairnVersion } from './server-main.js';
@@ -40,8 +41,9 @@ export interface ClusterNode {
   readonly server: CairnServer;
   readonly replica: Replica<KvMachine>;
   readonly topology: ClusterTopology;
-  readonly transport: TcpPeerTransport;
-  /** Where this node listens for peers (null will mean no listener: a node alone without --peer-port). */
+  /** The peer transport, or null for a node alone started without a peer port (it listens for no peers). */
+  readonly transport: TcpPeerTransport | null;
+  /** Where this node listens for peers, or null when it does not. */
   readonly peerPort: number | null;
   /** The cluster id this node runs with: the one its data directory was first started with. */
   readonly clusterId: string;
@@ -70,12 +72,12 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   const [clusterId, directory] = opened;
   if (clusterId !== cluster.clusterId) log('cluster.id_kept', { clusterId, fromFlags: cluster.clusterId, reason: 'the data directory was first started in this cluster' });
   const otherPeers = (): Map<string, string> => new Map([...directory.peers].filter(([id]) => id !== cluster.id));
-  // A node alone without a peer port (plain `cairn server`) listens on an ephemeral port nobody knows.
+  // A node alone without a peer port (plain `cairn server`) has nobody to talk to: no listener.
   const alone = cluster.peerPort === 0;
   assert(!alone || cluster.peers.size === 1, 'only a node alone runs without a peer port');
-  let transport: TcpPeerTransport;
+  let transport: TcpPeerTransport | null = null;
   try {
-    transport = await TcpPeerTransport.start({
+    if (!alone) transport = await TcpPeerTransport.start({
       nodeId: cluster.id,
       clusterId,
       listenHost: cluster.peerHost,
@@ -90,7 +92,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   }
   const machine = new ClusterMachine(directory, (change, saved) => {
     // The transport learns the change at once; the book's file follows (a failed save is logged, the log or a snapshot brings it again).
-    transport.setPeers(otherPeers());
+    transport?.setPeers(otherPeers());
     log('cluster.addresses', change === 'restored' ? { change: 'restored from a snapshot', members: [...directory.peers.keys()] } : { change: change.kind, member: change.id });
     saved.catch((error: unknown) => log('cluster.addresses_not_saved', { error: error instanceof Error ? error.message : String(error) }));
   });
@@ -125,10 +127,10 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       requestTimeoutMs: Math.max(5000, cluster.leaderWaitMs),
       snapshotEveryEntries: cluster.snapshotEveryEntries,
     },
-    { clock, transport, storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer },
+    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer },
     machine,
   ).catch(async (error: unknown) => {
-    await transport.close();
+    await transport?.close();
     await storage.close();
     throw error;
   });
@@ -142,6 +144,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     clock,
     leaderWaitMs: cluster.leaderWaitMs,
     fsync: settings.fsync,
+    storageStats: () => storage.stats(),
     relayConnectTimeoutMs: 1000,
     password: () => settings.requirepass,
     metrics,
@@ -149,7 +152,8 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   onLeaderChange = () => backend.leaderChanged();
   topology.membership = new MembershipController({
     replica,
-    write: (entry) => backend.write(entry),
+    // Proposed here only, never relayed: a leader refuses a relayed CAIRN.MEMBER (relay-guard.ts).
+    write: (entry) => backend.writeAsLeader(entry),
     book: directory,
     password: () => settings.requirepass,
     log,
@@ -188,13 +192,13 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       throw error;
     }
   }
-  log('node.started', { clients: `${settings.host}:${server.port}`, peers: `${cluster.peerHost}:${transport.listenPort}`, clusterId, members: [...directory.peers.keys()] });
+  log('node.started', { clients: `${settings.host}:${server.port}`, peers: transport === null ? 'none' : `${cluster.peerHost}:${transport.listenPort}`, clusterId, members: [...directory.peers.keys()] });
   return {
     server,
     replica,
     topology,
     transport,
-    peerPort: transport.listenPort,
+    peerPort: transport === null ? null : transport.listenPort,
     clusterId,
     http,
     close: async () => {

@@ -57,6 +57,7 @@ test('a node restarted with another --peers list keeps its cluster id; a wrong -
     const port = String(await freePort());
     const first = await runNode(procs, ['--id', 'n1', '--port', port, '--dir', dir]);
     assert.ok(first.ready, first.err);
+    assert.match(first.out, /\(peers none,/, 'a node alone without --peer-port listens for no peers');
     const clusterId = /cluster (cairn-[0-9a-f]+)/.exec(first.out)![1]!;
     await stopped(first.proc);
 
