@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { runCampaign } from '../../torture/campaign.js';
 import { NEMESIS_KINDS } from '../../torture/nemesis.js';
 
-const seed = Number(process.env['TORTURE_SEED'] ?? 20261126);
+const seed = Number(process.env['TORTURE_SEED'] ?? 20261131);
 const net = process.env['TORTURE_NET'] === 'proxy' ? 'proxy' : 'auto';
 
 test(`torture campaign (seed ${seed}, every fault kind, overlapping): linearizable, nothing lost`, { timeout: 300_000 }, async (t) => {
