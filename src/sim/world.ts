@@ -25,9 +25,11 @@ const SWEEP_EVERY_MS = 10;
 const DRILL_KEY = 'sim-drill';
 /**
  * Nodes beyond the initial voters in a run that changes membership: they join (and leave) later.
- * A removed node never returns under its id (unless the run reuses ids), so a run needs several.
+ * A removed node never returns under its id, so a run needs several; when ids are reused, two
+ * spares make removed ids come back often.
  */
 const SPARE_NODES = 4;
+const SPARE_NODES_REUSED = 2;
 
 export class SimWorld<S extends StateMachine> {
   readonly scheduler = new Scheduler();
@@ -56,7 +58,7 @@ export class SimWorld<S extends StateMachine> {
     const nodeCount = options.nodeCount ?? (root.chance(0.5) ? 3 : 5);
     const replicaOptions = varyFlowControl(options.replica, root);
     this.flowControl = `batches of ${replicaOptions.raft.maxBatchEntries} entries, ${replicaOptions.raft.maxInflightMessages} in flight`;
-    const spares = options.membership === undefined ? 0 : SPARE_NODES;
+    const spares = options.membership === undefined ? 0 : options.membership.reuseIds ? SPARE_NODES_REUSED : SPARE_NODES;
     const ids = Array.from({ length: nodeCount + spares }, (_, i) => `n${i + 1}`);
     const initialVoters = ids.slice(0, nodeCount);
     this.checker = new InvariantChecker(this.trace, () => scheduler.nowMs(), (entry) => describeEntry(entry, setup.model.describe), () => initialVoters);
