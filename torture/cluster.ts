@@ -72,7 +72,15 @@ export class TortureCluster {
     if (netChoice === 'netns' && !(await netnsAvailable())) {
       throw new CairnError('CAIRN_INVALID_ARGUMENT', '--net netns needs root and a working `ip netns` (use --net proxy)');
     }
-    const net = useNetns ? await NetnsNet.start(size, prng, log) : await ProxyNet.start(size, prng);
+    let net: TortureNet;
+    try {
+      net = useNetns ? await NetnsNet.start(size, prng, log) : await ProxyNet.start(size, prng);
+    } catch (error) {
+      // A kernel with namespaces but without htb or u32 (some containers): proxies still work.
+      if (netChoice !== 'auto' || !useNetns) throw error;
+      log(`network namespaces unusable here (${error instanceof Error ? error.message : String(error)}); using fault proxies`);
+      net = await ProxyNet.start(size, prng);
+    }
     let base: string;
     try {
       await sweepDataDirs(log);
