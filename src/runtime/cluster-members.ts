@@ -3,9 +3,12 @@
 // applied (CLUSTER ADDNODE announces a new member's addresses through the log before the
 // membership change, CLUSTER REMOVENODE forgets them after it), and travels in snapshots
 // (cluster-machine.ts), so a node that catches up by snapshot learns members added meanwhile.
-// A copy is kept in <dir>/members.json so a restarted node can dial its peers before it has
-// replayed anything. This node's own addresses always come from its flags. The live client map
-// is shared with the ClusterTopology.
+// The book also remembers every id ever removed (forgotten), so CLUSTER ADDNODE can refuse to
+// bring one back: a removed node must rejoin under a new id, since a blank node under an old id
+// could vote in a configuration that counted its lost log (docs/CLUSTER.md). A copy is kept in
+// <dir>/members.json so a restarted node can dial its peers before it has replayed anything. This
+// node's own addresses always come from its flags. The live client map is shared with the
+// ClusterTopology.
 
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +21,8 @@ import { formatPeerAddress, parsePeerAddress } from './peer-address.js';
 export const MEMBER_COMMAND = Buffer.from('CAIRN.MEMBER');
 /** Most members the book holds. */
 const maxMembers = 1024;
+/** Most removed ids the book remembers; past it ADDNODE refuses every new id (an operator must look). */
+export const maxRemovedIds = 10_000;
 /** Largest encoded book accepted from a snapshot or members.json. */
 const maxBookBytes = 1024 * 1024;
 /** Offset of the first command's name in an encoded kv entry (format, time, count, argc, length). */
@@ -28,12 +33,15 @@ export type MemberChange = { readonly kind: 'set'; readonly id: string; readonly
 interface BookJson {
   peers: Record<string, string>;
   clients: Record<string, string>;
+  removed: string[];
 }
 
 export class MemberDirectory {
   /** Live: the topology reads this very map. */
   readonly clients = new Map<string, ClientAddress>();
   readonly peers = new Map<string, string>();
+  /** Every id removed from the cluster so far (never re-added under that id). */
+  readonly removed = new Set<string>();
   /** Saves run one after another, so an older book never overwrites a newer one. */
   private saving: Promise<void> = Promise.resolve();
 
@@ -75,7 +83,8 @@ export class MemberDirectory {
 
   /** Applies a change in memory at once (changes about this node are ignored) and returns the save of the book. */
   apply(change: MemberChange): Promise<void> {
-    if (change.id === this.selfId) return this.saving;
+    if (change.kind === 'forget' && this.removed.size < maxRemovedIds) this.removed.add(change.id);
+    if (change.id === this.selfId) return this.save();
     if (change.kind === 'set') {
       assert(this.peers.size < maxMembers || this.peers.has(change.id), 'the address book is bounded');
       this.peers.set(change.id, change.peer);
@@ -90,7 +99,7 @@ export class MemberDirectory {
   /** The whole book, deterministically (sorted ids), as it goes into a snapshot. */
   encode(): Uint8Array {
     const ids = [...this.peers.keys()].sort();
-    const book: BookJson = { peers: {}, clients: {} };
+    const book: BookJson = { peers: {}, clients: {}, removed: [...this.removed].sort() };
     for (const id of ids) book.peers[id] = this.peers.get(id)!;
     for (const id of [...this.clients.keys()].sort()) book.clients[id] = formatPeerAddress(this.clients.get(id)!);
     return Buffer.from(JSON.stringify(book), 'utf8');
@@ -108,6 +117,8 @@ export class MemberDirectory {
     const book = parseBook(bytes);
     this.peers.clear();
     this.clients.clear();
+    this.removed.clear();
+    for (const id of book.removed) this.removed.add(id);
     for (const [id, peer] of book.peers) this.peers.set(id, peer);
     for (const [id, client] of book.clients) this.clients.set(id, client);
     this.peers.set(this.selfId, this.selfPeer);
@@ -127,7 +138,7 @@ export class MemberDirectory {
 }
 
 /** A book's JSON, checked: bounded, every address parses. Old files stored client addresses as {host, port}. */
-function parseBook(bytes: Uint8Array): { peers: Map<string, string>; clients: Map<string, ClientAddress> } {
+function parseBook(bytes: Uint8Array): { peers: Map<string, string>; clients: Map<string, ClientAddress>; removed: string[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -135,7 +146,11 @@ function parseBook(bytes: Uint8Array): { peers: Map<string, string>; clients: Ma
     throw new CairnError('CAIRN_CORRUPT', `address book is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   if (typeof raw !== 'object' || raw === null) throw new CairnError('CAIRN_CORRUPT', 'address book is not a JSON object');
-  const { peers: rawPeers, clients: rawClients } = raw as { peers?: unknown; clients?: unknown };
+  const { peers: rawPeers, clients: rawClients, removed: rawRemoved } = raw as { peers?: unknown; clients?: unknown; removed?: unknown };
+  const removed = rawRemoved === undefined ? [] : rawRemoved;
+  if (!Array.isArray(removed) || removed.length > maxRemovedIds || !removed.every((id) => typeof id === 'string')) {
+    throw new CairnError('CAIRN_CORRUPT', `address book: "removed" must be a list of at most ${maxRemovedIds} ids`);
+  }
   const peers = new Map<string, string>();
   const clients = new Map<string, ClientAddress>();
   try {
@@ -149,7 +164,7 @@ function parseBook(bytes: Uint8Array): { peers: Map<string, string>; clients: Ma
   } catch (error) {
     throw new CairnError('CAIRN_CORRUPT', `address book: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { peers, clients };
+  return { peers, clients, removed: removed as string[] };
 }
 
 function objectOf(value: unknown): Record<string, unknown> {

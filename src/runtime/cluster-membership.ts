@@ -1,7 +1,8 @@
 // Membership at runtime and leadership transfer, carried out by the leader. CLUSTER ADDNODE
 // announces the new member's addresses through the log (CAIRN.MEMBER), adds it as a learner, waits
-// until it has caught up (by snapshot or log), then promotes it to voter. CLUSTER REMOVENODE
-// removes a member and then forgets its addresses; naming the leader itself, it first hands
+// until it has caught up (by snapshot or log), then promotes it to voter; an id removed before is
+// refused (a removed node rejoins under a new id). CLUSTER REMOVENODE forgets a member's addresses
+// (remembering its id as removed), then removes it; naming the leader itself, it first hands
 // leadership to the most caught-up voter, has the new leader propose the removal, and stops
 // serving as a member once that is committed. CLUSTER TRANSFER hands leadership to a named voter;
 // CLUSTER FAILOVER, sent to a follower, asks the leader to transfer to it. One change at a time
@@ -17,7 +18,7 @@ import type { WriteEntry } from '../server/backend.js';
 import type { MembershipControl } from '../server/cluster-topology.js';
 import { callMember } from './cluster-call.js';
 import type { ClusterLog } from './cluster-log.js';
-import { MEMBER_COMMAND, type MemberDirectory } from './cluster-members.js';
+import { MEMBER_COMMAND, maxRemovedIds, type MemberDirectory } from './cluster-members.js';
 import { mostCaughtUpVoter, transferAndWait } from './cluster-transfer.js';
 import { formatPeerAddress, parsePeerAddress } from './peer-address.js';
 
@@ -55,6 +56,8 @@ export class MembershipController implements MembershipControl {
     if (!this.o.canGrow) return errorReply('ERR this node listens for no peers (started without --peer-port); restart it with --peer-port to add members');
     const membership = this.o.replica.status().membership;
     if (membership.voters.includes(id) || membership.learners.includes(id)) return errorReply(`ERR ${id} is already a member`);
+    if (this.o.book.removed.has(id)) return errorReply(`ERR ${id} was removed from this cluster before: a removed node rejoins under a new id (its old votes and acks still count under this one)`);
+    if (this.o.book.removed.size >= maxRemovedIds) return errorReply(`ERR this cluster has removed ${maxRemovedIds} ids, as many as it remembers; no more can be added safely`);
     try {
       parsePeerAddress(peer);
       parsePeerAddress(client);
@@ -79,9 +82,11 @@ export class MembershipController implements MembershipControl {
     if (!status.membership.voters.includes(id) && !status.membership.learners.includes(id)) return errorReply(`ERR ${id} is not a member`);
     if (id === status.id) return this.exclusive(() => this.removeSelf());
     return this.exclusive(async () => {
+      // Forgotten (and remembered as removed) first, so a crash between the two leaves no way to
+      // re-add the id; a retried REMOVENODE finishes the removal.
+      await this.announce([MEMBER_COMMAND, Buffer.from(id)]);
       await this.proposeChange({ type: 'removeNode', nodeId: id });
       this.o.log('cluster.member_removed', { member: id });
-      await this.announce([MEMBER_COMMAND, Buffer.from(id)]);
       return OK;
     });
   }

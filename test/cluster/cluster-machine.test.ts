@@ -52,6 +52,10 @@ test('CAIRN.MEMBER changes the book, and the snapshot carries book and kv to ano
     // Forgetting a member after its removal.
     assert.deepEqual(follower.apply(entry('CAIRN.MEMBER', 'n3'), 3), [{ type: 'simple', value: 'OK' }]);
     assert.equal(follower.book.peers.has('n3'), false);
+    assert.deepEqual([...follower.book.removed], ['n3'], 'a forgotten id is remembered as removed');
+    const third = await machineIn(join(base, 'a'), 'n1');
+    third.restore(follower.snapshot());
+    assert.deepEqual([...third.book.removed], ['n3'], 'the removed ids travel in the snapshot');
   } finally {
     await rm(base, { recursive: true, force: true });
   }

@@ -41,6 +41,9 @@ test('add a node and remove it again under write load', async () => {
     assert.equal((await cluster.info(added)).cairn_leader, cluster.nodes[leader]!.id);
     assert.equal(show(await call(leaderPort, 'CLUSTER', 'REMOVENODE', node.id)), 'OK');
     assert.equal((await cluster.info(leader)).cairn_members, 'n1,n2,n3');
+    // A removed id never comes back: the node would have to rejoin under a new one.
+    const again = show(await call(leaderPort, 'CLUSTER', 'ADDNODE', node.id, `127.0.0.1:${node.peerPort}`, `127.0.0.1:${node.port}`));
+    assert.match(String(again), /^ERR:ERR n4 was removed from this cluster before/);
     const afterRemove = acked.length;
     await waitFor('writes after the removal', () => (acked.length > afterRemove + 100 ? true : undefined), 20_000);
     writing = false;
