@@ -59,18 +59,7 @@ const transferWaitMs = 2000;
 export async function startClusterNode(settings: ServerSettings, cluster: ClusterSettings, log: ClusterLog, configFile?: string): Promise<ClusterNode> {
   assert(cluster.peers.has(cluster.id), 'the member list includes this node');
   const clock = new SystemClock();
-  const storage = await RaftStorage.open(new NodeDisk(), settings.dir, { fsync: settings.fsync, clock });
-  // Opened first: the directory lock is held while its identity is read and written.
-  const explicitClusterId = cluster.clusterId !== derivedClusterId(cluster.peers);
-  const opened = await Promise.all([
-    settleClusterId(settings.dir, { clusterId: cluster.clusterId, nodeId: cluster.id }, explicitClusterId),
-    MemberDirectory.load(settings.dir, cluster.id, cluster.peers, cluster.clients),
-  ]).catch(async (error: unknown) => {
-    await storage.close();
-    throw error;
-  });
-  const [clusterId, directory] = opened;
-  if (clusterId !== cluster.clusterId) log('cluster.id_kept', { clusterId, fromFlags: cluster.clusterId, reason: 'the data directory was first started in this cluster' });
+  const { storage, clusterId, directory } = await openDataDir(settings, cluster, clock, log);
   const otherPeers = (): Map<string, string> => new Map([...directory.peers].filter(([id]) => id !== cluster.id));
   // A node alone without a peer port (plain `cairn server`) has nobody to talk to: no listener.
   const alone = cluster.peerPort === 0;
@@ -207,6 +196,27 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       await server.close();
     },
   };
+}
+
+/** Opens the Raft log (taking the directory lock), then settles the directory's cluster id and loads its address book. */
+async function openDataDir(
+  settings: ServerSettings,
+  cluster: ClusterSettings,
+  clock: SystemClock,
+  log: ClusterLog,
+): Promise<{ storage: RaftStorage; clusterId: string; directory: MemberDirectory }> {
+  const storage = await RaftStorage.open(new NodeDisk(), settings.dir, { fsync: settings.fsync, clock });
+  // Opened first: the directory lock is held while its identity is read and written.
+  const explicitClusterId = cluster.clusterId !== derivedClusterId(cluster.peers);
+  const [clusterId, directory] = await Promise.all([
+    settleClusterId(settings.dir, { clusterId: cluster.clusterId, nodeId: cluster.id }, explicitClusterId),
+    MemberDirectory.load(settings.dir, cluster.id, cluster.peers, cluster.clients),
+  ]).catch(async (error: unknown) => {
+    await storage.close();
+    throw error;
+  });
+  if (clusterId !== cluster.clusterId) log('cluster.id_kept', { clusterId, fromFlags: cluster.clusterId, reason: 'the data directory was first started in this cluster' });
+  return { storage, clusterId, directory };
 }
 
 /** The replica's facts for the server; a removed node names no leader, so its clients get CLUSTERDOWN instead of being relayed. */
