@@ -26,10 +26,14 @@ const CLUSTER_ID = 'cairn-torture';
 
 export interface TortureNode {
   readonly index: number;
-  readonly id: string;
+  /** n<index+1>, or n<index+1>r<k> after the k-th time it was removed and rejoined (a removed id never comes back). */
+  id: string;
+  /** How often this node was removed and rejoined under a new id. */
+  rejoins: number;
   readonly client: HostPort;
   readonly dir: string;
-  readonly args: readonly string[];
+  /** The flags it (re)starts with; replaced when it rejoins under a new id. */
+  args: readonly string[];
   proc: ChildProcess | null;
   paused: boolean;
   stdout: string;
@@ -63,6 +67,7 @@ export class TortureCluster {
     readonly base: string,
     readonly nodes: TortureNode[],
     readonly net: TortureNet,
+    private readonly extraArgs: readonly string[],
   ) {}
 
   /** Starts `size` nodes on the chosen network; on any failure everything started is cleaned up. */
@@ -89,19 +94,25 @@ export class TortureCluster {
       await net.cleanup();
       throw error;
     }
-    const cluster = new TortureCluster(base, [], net);
+    const cluster = new TortureCluster(base, [], net, extraArgs);
     try {
       for (let i = 0; i < size; i++) {
         const dir = join(base, `n${i + 1}`);
-        const args = ['--id', `n${i + 1}`, ...net.nodeFlags(i), '--cluster-id', CLUSTER_ID, '--dir', dir, ...extraArgs];
-        cluster.nodes.push({ index: i, id: `n${i + 1}`, client: net.clientAddress(i), dir, args, proc: null, paused: false, stdout: '', stderr: '' });
+        cluster.nodes.push({ index: i, id: `n${i + 1}`, rejoins: 0, client: net.clientAddress(i), dir, args: [], proc: null, paused: false, stdout: '', stderr: '' });
       }
+      for (let i = 0; i < size; i++) cluster.nodes[i]!.args = cluster.flagsFor(i);
       await Promise.all(cluster.nodes.map((node) => cluster.startNode(node.index)));
     } catch (error) {
       await cluster.cleanup();
       throw error;
     }
     return cluster;
+  }
+
+  /** Node i's flags under the ids the nodes have now (extra flags as the cluster was started with). */
+  private flagsFor(i: number): string[] {
+    const node = this.nodes[i]!;
+    return ['--id', node.id, ...this.net.nodeFlags(i, this.nodes.map((n) => n.id)), '--cluster-id', CLUSTER_ID, '--dir', node.dir, ...this.extraArgs];
   }
 
   get size(): number {
@@ -159,6 +170,16 @@ export class TortureCluster {
   async wipe(i: number): Promise<void> {
     await this.kill(i, 'SIGTERM');
     await rm(this.nodes[i]!.dir, { recursive: true, force: true });
+  }
+
+  /** Gives the stopped node i the next fresh id (n<i+1>r<k>) and flags naming it, and starts it with --join. */
+  async rejoin(i: number): Promise<void> {
+    const node = this.nodes[i]!;
+    assert(node.proc === null, `${node.id} must be stopped before it rejoins`);
+    node.rejoins++;
+    node.id = `n${i + 1}r${node.rejoins}`;
+    node.args = this.flagsFor(i);
+    await this.startNode(i, ['--join']);
   }
 
   /** SIGSTOP node i: it keeps its sockets but answers nothing until resumed. */

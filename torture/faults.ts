@@ -2,7 +2,8 @@
 // returns how to heal it: kill (SIGKILL, restart), pause (SIGSTOP/SIGCONT), partition (by cutting
 // links: majority/minority, isolated leader, bridge, one-way), delay and loss on every link,
 // stale-leader (isolate and stop the leader, resume it still cut off) and member (CLUSTER
-// REMOVENODE a node, stop it, wipe its data, restart it with --join and CLUSTER ADDNODE it back).
+// REMOVENODE a node, stop it, wipe its data, restart it under a new id with --join and CLUSTER
+// ADDNODE it).
 // The scheduler (nemesis.ts) decides when, and which faults may overlap.
 
 import { assert } from '../src/lib/assert.js';
@@ -276,7 +277,9 @@ async function member(ctx: FaultContext): Promise<InjectedFault | string> {
 async function addBack(ctx: FaultContext, victim: number): Promise<string> {
   const { cluster } = ctx;
   const node = cluster.nodes[victim]!;
-  await cluster.startNode(victim, ['--join']);
+  const oldId = node.id;
+  // A removed id is never added back (its old votes would still count): it rejoins under a new one.
+  await cluster.rejoin(victim);
   const { peer, client } = cluster.net.memberAddresses(victim);
   const startedMs = Date.now();
   let lastError = '';
@@ -300,5 +303,5 @@ async function addBack(ctx: FaultContext, victim: number): Promise<string> {
   );
   if (!added) throw new CairnError('CAIRN_TIMEOUT', `${node.id} was not added back within ${MEMBER_CHANGE_DEADLINE_MS} ms (${attempts} attempts; last error: ${lastError})`);
   assert(cluster.isUp(victim), 'the re-added node is running');
-  return `${node.id} restarted empty with --join and CLUSTER ADDNODEd back (${Date.now() - startedMs} ms, ${attempts} attempt(s))`;
+  return `${oldId} restarted empty as ${node.id} with --join and CLUSTER ADDNODEd (${Date.now() - startedMs} ms, ${attempts} attempt(s))`;
 }

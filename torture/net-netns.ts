@@ -119,12 +119,13 @@ export class NetnsNet implements TortureNet {
     return { peer: `${this.address(i)}:${PEER_PORT}`, client: `${this.address(i)}:${CLIENT_PORT}` };
   }
 
-  nodeFlags(i: number): string[] {
-    const ids = Array.from({ length: this.size }, (_, j) => j);
+  nodeFlags(i: number, ids: readonly string[]): string[] {
+    assert(ids.length === this.size, 'one id per node');
+    const nodes = Array.from({ length: this.size }, (_, j) => j);
     return [
       '--host', this.address(i), '--port', String(CLIENT_PORT), '--peer-port', String(PEER_PORT),
-      '--peers', ids.map((j) => `n${j + 1}=${this.address(j)}:${PEER_PORT}`).join(','),
-      '--client-addrs', ids.map((j) => `n${j + 1}=${this.address(j)}:${CLIENT_PORT}`).join(','),
+      '--peers', nodes.map((j) => `${ids[j]}=${this.address(j)}:${PEER_PORT}`).join(','),
+      '--client-addrs', nodes.map((j) => `${ids[j]}=${this.address(j)}:${CLIENT_PORT}`).join(','),
     ];
   }
 

@@ -66,13 +66,14 @@ export class ProxyNet implements TortureNet {
     return { peer: `${HOST}:${this.peerPorts[i]}`, client: `${HOST}:${this.clientPorts[i]}` };
   }
 
-  nodeFlags(i: number): string[] {
+  nodeFlags(i: number, ids: readonly string[]): string[] {
+    assert(ids.length === this.clientPorts.length, 'one id per node');
     const peers: string[] = [];
     const clients: string[] = [];
     for (let j = 0; j < this.clientPorts.length; j++) {
       const via = this.proxies[i]![j];
-      peers.push(`n${j + 1}=${HOST}:${via === undefined ? this.peerPorts[j] : via.peer.port}`);
-      clients.push(`n${j + 1}=${HOST}:${via === undefined ? this.clientPorts[j] : via.client.port}`);
+      peers.push(`${ids[j]}=${HOST}:${via === undefined ? this.peerPorts[j] : via.peer.port}`);
+      clients.push(`${ids[j]}=${HOST}:${via === undefined ? this.clientPorts[j] : via.client.port}`);
     }
     return ['--host', HOST, '--port', String(this.clientPorts[i]), '--peer-port', String(this.peerPorts[i]), '--peers', peers.join(','), '--client-addrs', clients.join(',')];
   }

@@ -28,8 +28,8 @@ export interface TortureNet {
   clientAddress(i: number): HostPort;
   /** The addresses CLUSTER ADDNODE announces for node i (peer, client), as every other node reaches it. */
   memberAddresses(i: number): { readonly peer: string; readonly client: string };
-  /** --host/--port/--peer-port/--peers/--client-addrs for node i. */
-  nodeFlags(i: number): string[];
+  /** --host/--port/--peer-port/--peers/--client-addrs for node i, naming node j by ids[j]. */
+  nodeFlags(i: number, ids: readonly string[]): string[];
   /** The command that runs `argv` as node i (inside its namespace, or as is). */
   command(i: number, argv: readonly string[]): { readonly file: string; readonly args: string[] };
   /** Stops traffic from node `from` to node `to` (one direction) until healed. */
