@@ -5,11 +5,8 @@
 import type { NodeId, Transport } from '../io/transport.js';
 
 export class NoPeerTransport<Message> implements Transport<Message> {
-  /** Messages dropped (a sole voter should send none; counted so a test can say so). */
-  droppedMessages = 0;
-
   send(_to: NodeId, _message: Message): void {
-    this.droppedMessages++;
+    // Nobody to deliver to: dropped.
   }
 
   onReceive(_receiver: (from: NodeId, message: Message) => void): void {
