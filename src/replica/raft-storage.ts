@@ -50,7 +50,8 @@ export class RaftStorage implements ReplicaStorage {
   private lastAppend: Promise<void> = Promise.resolve();
   /** Entries were appended since the last sync(): a sync() without any (a commit-only Ready) skips the log. */
   private appendedSinceSync = false;
-  private readonly periodicSync: PeriodicSync | null;
+  private policy: FsyncPolicy;
+  private periodicSync: PeriodicSync | null = null;
   private readonly failureListeners: ((error: Error) => void)[] = [];
   private backgroundFailure: Error | null = null;
   private lastSyncMs = 0;
@@ -72,9 +73,8 @@ export class RaftStorage implements ReplicaStorage {
     readonly recovery: LogRecovery,
   ) {
     this.durableHardState = hardState;
-    const clock = options.clock;
-    this.periodicSync = this.fsync === 'everysec' && clock !== undefined ? new PeriodicSync(clock, () => this.syncLogDurably(), (e) => this.failInBackground(e)) : null;
-    this.periodicSync?.start();
+    this.policy = options.fsync ?? 'always';
+    this.startPeriodicSync();
   }
 
   /** Takes the folder's lock and opens (recovering) the log. */
@@ -97,7 +97,29 @@ export class RaftStorage implements ReplicaStorage {
   }
 
   get fsync(): FsyncPolicy {
-    return this.options.fsync ?? 'always';
+    return this.policy;
+  }
+
+  /**
+   * Changes the policy from the next sync() on (CONFIG SET appendfsync). Moving to a stronger one
+   * needs nothing else: the next fdatasync covers every earlier write to the file too.
+   */
+  setFsync(policy: FsyncPolicy): void {
+    if (policy === 'everysec' && this.options.clock === undefined) {
+      throw new CairnError('CAIRN_INVALID_ARGUMENT', `${this.dir}: fsync 'everysec' needs a clock for its once-a-second sync`);
+    }
+    this.periodicSync?.stop();
+    this.periodicSync = null;
+    this.policy = policy;
+    if (!this.closed) this.startPeriodicSync();
+  }
+
+  private startPeriodicSync(): void {
+    const clock = this.options.clock;
+    if (this.policy !== 'everysec' || clock === undefined || this.backgroundFailure !== null) return;
+    assert(this.periodicSync === null, 'one periodic sync at a time');
+    this.periodicSync = new PeriodicSync(clock, () => this.syncLogDurably(), (e) => this.failInBackground(e));
+    this.periodicSync.start();
   }
 
   stats(): RaftStorageStats {

@@ -150,3 +150,25 @@ test("a failed background sync under 'everysec' is reported once, and later sync
   w.storage.onFailure((error) => late.push(error));
   assert.equal(late.length, 1, 'a listener registered after the failure hears of it at once');
 });
+
+test('setFsync switches the policy at run time: from no to always syncs in sync(), to everysec starts the timer', async () => {
+  const w = await openWorld('no', 5);
+  await writeAndSync(w, 5);
+  const syncsAfterNo = w.storage.stats().syncCount;
+  w.storage.setFsync('always');
+  assert.equal(w.storage.stats().fsync, 'always');
+  await settle(w.scheduler, (async () => {
+    await w.storage.appendEntries([entry(6, 1)]);
+    await w.storage.sync();
+  })());
+  assert.equal(w.storage.stats().syncCount, syncsAfterNo + 1, 'one fdatasync, covering the earlier unsynced writes too');
+  w.storage.setFsync('everysec');
+  await settle(w.scheduler, (async () => {
+    await w.storage.appendEntries([entry(7, 1)]);
+    await w.storage.sync();
+  })());
+  const syncsBefore = w.storage.stats().syncCount;
+  await w.scheduler.runUntil(w.scheduler.nowMs() + 1_100, () => w.storage.stats().syncCount > syncsBefore, 100_000);
+  assert.ok(w.storage.stats().syncCount > syncsBefore, 'the once-a-second sync runs after the switch');
+  assert.equal((await afterCrash(w)).entries, 7);
+});
