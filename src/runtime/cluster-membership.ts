@@ -123,7 +123,7 @@ export class MembershipController implements MembershipControl {
     return OK;
   }
 
-  /** One line per member: id, voter/learner, peer and client address, and whether it leads or is this node. */
+  /** One line per member: id, voter/learner, peer and client address, and whether it leads or is this node; then `id removed - -` per removed id. */
   members(): Reply {
     const status = this.o.replica.status();
     const leader = this.o.replica.leaderHint();
@@ -134,7 +134,9 @@ export class MembershipController implements MembershipControl {
     };
     const voters = [...status.membership.voters].sort().map((id) => describe(id, 'voter'));
     const learners = [...status.membership.learners].sort().map((id) => describe(id, 'learner'));
-    return { type: 'array', items: [...voters, ...learners] };
+    // Ids removed for good (the address book's tombstones): a removed follower looks for itself here.
+    const removed = [...this.o.book.removed].sort().map((id) => bulkReply(`${id} removed - -`));
+    return { type: 'array', items: [...voters, ...learners, ...removed] };
   }
 
   /** The leader leaves: transfer, have the new leader propose the removal, then stop serving as a member. */

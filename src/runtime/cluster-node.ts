@@ -30,6 +30,7 @@ import { roleChangeReason, type ClusterLog, type RoleFacts } from './cluster-log
 import { ClusterMachine } from './cluster-machine.js';
 import { MemberDirectory } from './cluster-members.js';
 import { MembershipController } from './cluster-membership.js';
+import { RemovalWatch } from './cluster-removal-watch.js';
 import { mostCaughtUpVoter, transferAndWait } from './cluster-transfer.js';
 import { NodeDisk } from './disk.js';
 import { NoPeerTransport } from './no-peer-transport.js';
@@ -139,6 +140,14 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     metrics,
   });
   onLeaderChange = () => backend.leaderChanged();
+  // Removed from the cluster: no more votes or log; clients get CLUSTERDOWN until the process stops.
+  let watch: RemovalWatch | undefined;
+  const retire = async (): Promise<void> => {
+    retired = true;
+    watch?.stop();
+    onLeaderChange();
+    await replica.close();
+  };
   topology.membership = new MembershipController({
     replica,
     // Proposed here only, never relayed: a leader refuses a relayed CAIRN.MEMBER (relay-guard.ts).
@@ -148,12 +157,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     log,
     canGrow: !alone,
     transferWaitMs,
-    // Removed from the cluster: no more votes or log; clients get CLUSTERDOWN until the process stops.
-    retire: async () => {
-      retired = true;
-      onLeaderChange();
-      await replica.close();
-    },
+    retire,
   });
   let server: CairnServer;
   try {
@@ -181,6 +185,8 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       throw error;
     }
   }
+  // Started last: nothing after it can fail, so no error path has to stop it.
+  watch = new RemovalWatch({ replica, book: directory, password: () => settings.requirepass, log, retire });
   log('node.started', { clients: `${settings.host}:${server.port}`, peers: transport === null ? 'none' : `${cluster.peerHost}:${transport.listenPort}`, clusterId, members: [...directory.peers.keys()] });
   return {
     server,
@@ -191,6 +197,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     clusterId,
     http,
     close: async () => {
+      watch?.stop();
       await handOverLeadership(replica, log);
       await new Promise<void>((resolve) => (http === null ? resolve() : http.close(() => resolve())));
       await server.close();

@@ -41,6 +41,9 @@ test('add a node and remove it again under write load', async () => {
     assert.equal((await cluster.info(added)).cairn_leader, cluster.nodes[leader]!.id);
     assert.equal(show(await call(leaderPort, 'CLUSTER', 'REMOVENODE', node.id)), 'OK');
     assert.equal((await cluster.info(leader)).cairn_members, 'n1,n2,n3');
+    // The removed node hears from no leader, asks the others, finds itself removed and stops serving.
+    await waitFor(`${node.id} notices its removal`, async () => ((await cluster.info(added)).cairn_role === 'removed' ? true : undefined), 15_000);
+    assert.match(String(show(await call(node.port, 'GET', 'm-0'))), /^ERR:CLUSTERDOWN/);
     // A removed id never comes back: the node would have to rejoin under a new one.
     const again = show(await call(leaderPort, 'CLUSTER', 'ADDNODE', node.id, `127.0.0.1:${node.peerPort}`, `127.0.0.1:${node.port}`));
     assert.match(String(again), /^ERR:ERR n4 was removed from this cluster before/);
@@ -124,7 +127,7 @@ test('a membership change sent to the new leader the moment a transfer completes
       const members = show(await onNext.call('CLUSTER', 'MEMBERS'));
       assert.deepEqual(
         (members as string[]).map((line) => line.split(' ').slice(0, 2).join(' ')),
-        [leader, next].map((i) => `${cluster.nodes[i]!.id} voter`).sort(),
+        [...[leader, next].map((i) => `${cluster.nodes[i]!.id} voter`).sort(), `${cluster.nodes[third]!.id} removed`],
       );
       assert.equal(show(await onNext.call('SET', 'two', 'members')), 'OK');
     } finally {
