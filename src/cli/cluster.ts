@@ -126,6 +126,8 @@ async function callOnce(address: Address, parsed: Parsed, timeoutMs: number): Pr
       }
       return connection.call(parsed.argv);
     })();
+    // Closing the connection on a timeout rejects the exchange too; that rejection is expected.
+    exchange.catch(() => undefined);
     return await Promise.race([exchange, timedOut]);
   } finally {
     clearTimeout(timer);
