@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { freePort, RawClient, show, TestCluster, waitFor } from './helpers.js';
 
@@ -95,11 +96,22 @@ test('cairn cluster members, add, transfer, remove; CLUSTER FAILOVER', async () 
   }
 });
 
-test('cairn cluster: bad usage exits 2 with the usage text', async () => {
+test('cairn cluster: bad usage exits 2 with the usage text; a node that never answers exits 1', async () => {
   for (const args of [['cluster'], ['cluster', 'frobnicate'], ['cluster', 'add', 'n5'], ['cluster', 'remove'], ['cluster', 'add', 'n5', '--peer', 'nohost', '--client', '127.0.0.1:1'], ['cluster', 'members', '--timeout-ms', 'soon']]) {
     const run = await cairn(args);
     assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, /usage: cairn cluster/);
+  }
+  // A node that accepts and never answers: the call gives up after --timeout-ms, exit 1.
+  const silent = createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (silent.address() as AddressInfo).port;
+    const hung = await cairn(['cluster', 'members', '-p', String(port), '--timeout-ms', '500']);
+    assert.equal(hung.code, 1, hung.stderr);
+    assert.match(hung.stderr, /no answer from 127\.0\.0\.1:\d+ within 500 ms/);
+  } finally {
+    silent.close();
   }
   const help = await cairn(['cluster', '--help']);
   assert.equal(help.code, 0);
