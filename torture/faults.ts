@@ -11,6 +11,7 @@ import { CairnError } from '../src/lib/errors.js';
 import type { Prng } from '../src/lib/prng.js';
 import { adminCall, findLeader, membersSeenBy } from './admin.js';
 import type { TortureCluster } from './cluster.js';
+import { SLOW_MAX_KBIT, SLOW_MIN_KBIT } from './net-netns.js';
 import { OPERATION_TIMEOUT_MS } from './workload.js';
 
 export const NEMESIS_KINDS = ['kill', 'pause', 'partition', 'delay', 'loss', 'stale-leader', 'member'] as const;
@@ -174,7 +175,8 @@ async function partition(ctx: FaultContext): Promise<InjectedFault> {
 
 async function shapeEveryLink(kind: 'delay' | 'loss', ctx: FaultContext): Promise<InjectedFault> {
   const { cluster, prng } = ctx;
-  const shape = kind === 'delay' ? { delayMs: prng.int(50, 300), lossRate: 0 } : { delayMs: 0, lossRate: prng.int(5, 30) / 100 };
+  const slowRateKbit = prng.int(SLOW_MIN_KBIT, SLOW_MAX_KBIT);
+  const shape = kind === 'delay' ? { delayMs: prng.int(50, 300), lossRate: 0, slowRateKbit } : { delayMs: 0, lossRate: prng.int(5, 30) / 100, slowRateKbit };
   const links: Promise<void>[] = [];
   for (let a = 0; a < cluster.size; a++) for (let b = 0; b < cluster.size; b++) if (a !== b) links.push(cluster.net.shape(a, b, shape));
   await Promise.all(links);

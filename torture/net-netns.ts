@@ -21,9 +21,9 @@ const LOSS_SLOT_MS = 100;
 /** An unshaped link's htb rate: far above what a veth carries here, so never the limit. */
 const OPEN_RATE = '10gbit';
 const OPEN_QUEUE_PACKETS = 1000;
-/** A slow link's rate range. */
-const SLOW_MIN_KBIT = 256;
-const SLOW_MAX_KBIT = 2048;
+/** A slow link's rate range (the nemesis picks within it). */
+export const SLOW_MIN_KBIT = 256;
+export const SLOW_MAX_KBIT = 2048;
 
 interface LossyLink {
   readonly from: number;
@@ -103,12 +103,7 @@ export class NetnsNet implements TortureNet {
 
   describeShape(shape: LinkShape): string {
     if (shape.lossRate > 0) return `${Math.round(shape.lossRate * 100)}% of ${LOSS_SLOT_MS} ms slots blackholed (route flips)`;
-    return `slow link: ${this.rateKbit(shape)} kbit/s with a ${shape.delayMs} ms queue (no netem in this kernel)`;
-  }
-
-  /** A slow link's rate: derived from the shape, so describeShape and shape() agree. */
-  private rateKbit(shape: LinkShape): number {
-    return SLOW_MIN_KBIT + ((shape.delayMs * 37) % (SLOW_MAX_KBIT - SLOW_MIN_KBIT));
+    return `slow link: ${shape.slowRateKbit} kbit/s with a ${shape.delayMs} ms queue (no netem in this kernel)`;
   }
 
   clientAddress(i: number): HostPort {
@@ -148,7 +143,8 @@ export class NetnsNet implements TortureNet {
       this.lossTimer ??= setInterval(() => this.flipLossyRoutes(), LOSS_SLOT_MS);
     }
     if (shape.delayMs > 0) {
-      const rateKbit = this.rateKbit(shape);
+      const rateKbit = shape.slowRateKbit;
+      assert(rateKbit >= SLOW_MIN_KBIT && rateKbit <= SLOW_MAX_KBIT, `a slow link runs at ${SLOW_MIN_KBIT}..${SLOW_MAX_KBIT} kbit/s`);
       const queueBytes = Math.max(1514, Math.round((rateKbit * 1000) / 8 * (shape.delayMs / 1000)));
       this.shaped.add(`${from}:${to}`);
       await runBatch('tc', ['-n', this.names.namespace(from), '-batch', '-'], [

@@ -14,17 +14,14 @@ const HOST = '127.0.0.1';
 export class ProxyNet implements TortureNet {
   readonly mode = 'proxy';
   readonly description = 'fault proxies on loopback (one per direction and port of every pair of nodes)';
-  private readonly links: LinkTable;
 
   private constructor(
     private readonly clientPorts: readonly number[],
     private readonly peerPorts: readonly number[],
     /** proxies[i][j]: node i's way to node j's peer and client ports (undefined for i = j). */
     private readonly proxies: ({ peer: LinkProxy; client: LinkProxy } | undefined)[][],
-    links: LinkTable,
-  ) {
-    this.links = links;
-  }
+    private readonly links: LinkTable,
+  ) {}
 
   static async start(size: number, prng: Prng): Promise<ProxyNet> {
     assert(size >= 1 && size <= 9, 'cluster size must be within 1..9');

@@ -9,6 +9,8 @@ export type NetMode = 'netns' | 'proxy';
 /** A link fault short of a cut: extra delay and loss, each in this network's own terms. */
 export interface LinkShape {
   readonly delayMs: number;
+  /** Where delay cannot be added as such (netns without netem): the slow link's rate, kbit/s. */
+  readonly slowRateKbit: number;
   /** Share of traffic lost, within [0, 1]. */
   readonly lossRate: number;
 }

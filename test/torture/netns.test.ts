@@ -48,7 +48,7 @@ test('namespace network: reachable, one-way cuts that heal, nothing left after c
     assert.equal(await canConnect(net, 0, net.clientAddress(1).host, net.clientAddress(1).port), false, 'n1 -> n2 is cut');
     assert.ok(await canConnect(net, 0, net.clientAddress(2).host, net.clientAddress(2).port), 'n1 -> n3 still open');
     assert.ok(await canConnect(net, undefined, net.clientAddress(1).host, net.clientAddress(1).port), 'the workload still reaches n2');
-    await net.shape(1, 2, { delayMs: 100, lossRate: 0 });
+    await net.shape(1, 2, { delayMs: 100, lossRate: 0, slowRateKbit: 512 });
     assert.ok(await canConnect(net, 1, net.clientAddress(2).host, net.clientAddress(2).port), 'a slow link still connects');
     await net.healAll();
     assert.ok(await canConnect(net, 0, net.clientAddress(1).host, net.clientAddress(1).port), 'n1 -> n2 healed');
