@@ -59,6 +59,8 @@ const MEMBER_CHANGE_DEADLINE_MS = 30_000;
 /** CLUSTER ADDNODE waits for the learner to catch up before it answers. */
 const ADDNODE_TIMEOUT_MS = 15_000;
 const REMOVENODE_TIMEOUT_MS = 5_000;
+/** A removed member keeps running this long (its clients still connected) before it is stopped. */
+const REMOVED_RUNNING_MS = 4_000;
 /** Between attempts at a membership change. */
 const MEMBER_RETRY_MS = 250;
 
@@ -267,9 +269,13 @@ async function member(ctx: FaultContext): Promise<InjectedFault | string> {
     if (member === undefined) throw new CairnError('CAIRN_TIMEOUT', `CLUSTER REMOVENODE ${id} answered ${why} and no leader says whether ${id} is still a member`);
     if (member) return `CLUSTER REMOVENODE ${id} failed (${why}); still a member`;
   }
+  // The removed node keeps running a while with its clients connected: it must stop serving as a
+  // member (or keep answering correctly) once it is out, not serve what it last knew.
+  ctx.note(`CLUSTER REMOVENODE ${id} via ${ids(cluster, [leader])}${how}; ${id} keeps running ${REMOVED_RUNNING_MS} ms`);
+  await ctx.sleep(REMOVED_RUNNING_MS);
   await cluster.wipe(victim);
   return {
-    detail: `CLUSTER REMOVENODE ${id} via ${ids(cluster, [leader])}${how}; stopped it and wiped its data`,
+    detail: `stopped the removed ${id} and wiped its data`,
     nodes: [victim],
     heal: () => addBack(ctx, victim),
   };
