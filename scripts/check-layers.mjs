@@ -16,15 +16,14 @@ const layers = {
   resp: { imports: ['lib'], builtins: pure, deterministic: true },
   check: { imports: ['lib'], builtins: pure, deterministic: true },
   storage: { imports: ['lib', 'io'], builtins: [...pure, 'node:zlib'], deterministic: true },
-  store: { imports: ['lib', 'io', 'storage', 'kv'], builtins: pure, deterministic: true },
   replica: { imports: ['lib', 'io', 'raft', 'storage', 'kv'], builtins: pure, deterministic: true },
   sim: {
     imports: ['lib', 'io', 'raft', 'storage', 'kv', 'replica', 'check'],
     builtins: [...pure, 'node:zlib', 'node:util', 'node:process'],
     deterministic: true,
   },
-  server: { imports: ['lib', 'io', 'resp', 'kv', 'store', 'replica'], builtins: '*', deterministic: false, packages: true },
-  runtime: { imports: ['lib', 'io', 'storage', 'kv', 'raft', 'resp', 'store', 'replica', 'server'], builtins: '*', deterministic: false, packages: true },
+  server: { imports: ['lib', 'io', 'resp', 'kv', 'replica'], builtins: '*', deterministic: false, packages: true },
+  runtime: { imports: ['lib', 'io', 'storage', 'kv', 'raft', 'resp', 'replica', 'server'], builtins: '*', deterministic: false, packages: true },
   cli: { imports: '*', builtins: '*', deterministic: false, packages: true },
 };
 const banned = [/\bDate\.now\b/, /\bMath\.random\b/, /\bnew Date\(/, /\bsetTimeout\b/, /\bsetInterval\b/, /\bsetImmediate\b/, /\bperformance\.now\b/, /\bprocess\.hrtime\b/];
