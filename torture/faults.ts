@@ -227,9 +227,9 @@ async function stillMember(ctx: FaultContext, victim: number): Promise<boolean |
 }
 
 /**
- * CLUSTER REMOVENODE one node (via the leader), stop it and wipe its data; the heal starts it
- * empty with --join and CLUSTER ADDNODEs it back. If the leader refuses to remove itself, a
- * follower is removed instead.
+ * CLUSTER REMOVENODE one node (via the leader), let it run a while, stop it and wipe its data;
+ * the heal starts it empty under a new id with --join and CLUSTER ADDNODEs it. If the leader
+ * refuses to remove itself, a follower is removed instead.
  */
 async function member(ctx: FaultContext): Promise<InjectedFault | string> {
   const { cluster, prng } = ctx;
