@@ -10,6 +10,7 @@ export type CairnErrorCode =
   | 'CAIRN_NOT_LEADER' // a proposal or read reached a node that is not the leader
   | 'CAIRN_TIMEOUT' // an operation did not complete within its deadline
   | 'CAIRN_CLUSTER_DOWN' // no leader was found within the wait: the write was never proposed (clients see CLUSTERDOWN)
+  | 'CAIRN_ID_TAKEN' // a blank data dir started under an id the running cluster removed or holds log state for
   | 'CAIRN_BUSY'; // a bounded queue is full (too many pending proposals or reads): retry later
 
 export class CairnError extends Error {
