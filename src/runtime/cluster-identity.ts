@@ -2,6 +2,8 @@
 // the first start and checked on every later one. A node restarted with another --peers list keeps
 // its cluster id (the id derived from --peers would change), and a directory started with the
 // wrong --id or an explicit --cluster-id that contradicts the file is refused with a clear error.
+// checkClusterId reads without writing, so a node refused at start-up (cluster-startup-check.ts)
+// leaves no file behind.
 
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,21 +24,33 @@ export interface ClusterIdentity {
  * `explicit` says the flags named --cluster-id rather than deriving it from --peers.
  */
 export async function settleClusterId(dir: string, flags: ClusterIdentity, explicit: boolean): Promise<string> {
+  const { clusterId, saved } = await checkClusterId(dir, flags, explicit);
+  if (!saved) await saveClusterId(dir, flags);
+  return clusterId;
+}
+
+/**
+ * The cluster id this node would run with, without writing anything: the saved one (saved: true),
+ * else the flags'. Contradictions between the file and the flags are refused as in settleClusterId.
+ */
+export async function checkClusterId(dir: string, flags: ClusterIdentity, explicit: boolean): Promise<{ clusterId: string; saved: boolean }> {
   assert(flags.clusterId !== '', 'a cluster id is never empty');
   assert(flags.nodeId !== '', 'a node id is never empty');
   const file = join(dir, IDENTITY_FILE);
   const saved = await readIdentity(file);
-  if (saved === undefined) {
-    await writeIdentity(file, flags);
-    return flags.clusterId;
-  }
+  if (saved === undefined) return { clusterId: flags.clusterId, saved: false };
   if (saved.nodeId !== flags.nodeId) {
     throw new CairnError('CAIRN_INVALID_ARGUMENT', `${file}: this data directory belongs to node ${saved.nodeId}, not --id ${flags.nodeId}`);
   }
   if (explicit && saved.clusterId !== flags.clusterId) {
     throw new CairnError('CAIRN_INVALID_ARGUMENT', `${file}: this data directory belongs to cluster ${saved.clusterId}, not --cluster-id ${flags.clusterId}`);
   }
-  return saved.clusterId;
+  return { clusterId: saved.clusterId, saved: true };
+}
+
+/** Writes the flags' identity (durably) to a directory that has none yet. */
+export async function saveClusterId(dir: string, identity: ClusterIdentity): Promise<void> {
+  await writeIdentity(join(dir, IDENTITY_FILE), identity);
 }
 
 async function readIdentity(file: string): Promise<ClusterIdentity | undefined> {

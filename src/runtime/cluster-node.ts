@@ -1,7 +1,8 @@
 // One replicated Cairn node: the Raft replica over the real disk (NodeDisk), clock (SystemClock)
 // and peer transport (TcpPeerTransport), the state machine (kv plus the address book), a
 // ReplicaBackend in front and the RESP server serving clients. Checks the data directory's cluster
-// id, logs every role change with its reason. Used by `cairn server` with --id/--peers, by
+// id, refuses a blank data dir under an id the running cluster already used (before it can vote),
+// logs every role change with its reason. Used by `cairn server` with --id/--peers, by
 // `cairn local-cluster` and by the cluster tests.
 
 import { randomInt } from 'node:crypto';
@@ -14,6 +15,7 @@ import type { Message, Snapshot, SoftState } from '../raft/types.js';
 import type { KvMachine } from '../replica/kv-machine.js';
 import { RaftStorage } from '../replica/raft-storage.js';
 import { Replica } from '../replica/replica.js';
+import { listSnapshots } from '../storage/snapshot.js';
 import { CLUSTER_COMMAND_METAS } from '../server/cluster-commands.js';
 import { replicationFields } from '../server/cluster-info.js';
 import { ClusterMetrics } from '../server/cluster-metrics.js';
@@ -25,12 +27,13 @@ import { WriteCoalescer } from '../server/write-coalescer.js';
 import { SystemClock } from './clock.js';
 import { derivedClusterId, type ClusterSettings } from './cluster-options.js';
 import { startHttpEndpoint } from './cluster-http.js';
-import { settleClusterId } from './cluster-identity.js';
+import { checkClusterId, settleClusterId } from './cluster-identity.js';
 import { roleChangeReason, type ClusterLog, type RoleFacts } from './cluster-log.js';
 import { ClusterMachine } from './cluster-machine.js';
 import { MemberDirectory } from './cluster-members.js';
 import { MembershipController } from './cluster-membership.js';
 import { RemovalWatch } from './cluster-removal-watch.js';
+import { refuseTakenIdentity } from './cluster-startup-check.js';
 import { mostCaughtUpVoter, transferAndWait } from './cluster-transfer.js';
 import { NodeDisk } from './disk.js';
 import { NoPeerTransport } from './no-peer-transport.js';
@@ -205,25 +208,36 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   };
 }
 
-/** Opens the Raft log (taking the directory lock), then settles the directory's cluster id and loads its address book. */
+/**
+ * Opens the Raft log (taking the directory lock); a directory with no Raft state yet is first
+ * checked against the running cluster (cluster-startup-check.ts), before this node can vote. Then
+ * settles the directory's cluster id and loads its address book.
+ */
 async function openDataDir(
   settings: ServerSettings,
   cluster: ClusterSettings,
   clock: SystemClock,
   log: ClusterLog,
 ): Promise<{ storage: RaftStorage; clusterId: string; directory: MemberDirectory }> {
-  const storage = await RaftStorage.open(new NodeDisk(), settings.dir, { fsync: settings.fsync, clock });
+  const disk = new NodeDisk();
+  const storage = await RaftStorage.open(disk, settings.dir, { fsync: settings.fsync, clock });
   // Opened first: the directory lock is held while its identity is read and written.
   const explicitClusterId = cluster.clusterId !== derivedClusterId(cluster.peers);
-  const [clusterId, directory] = await Promise.all([
-    settleClusterId(settings.dir, { clusterId: cluster.clusterId, nodeId: cluster.id }, explicitClusterId),
-    MemberDirectory.load(settings.dir, cluster.id, cluster.peers, cluster.clients),
-  ]).catch(async (error: unknown) => {
+  const identity = { clusterId: cluster.clusterId, nodeId: cluster.id };
+  try {
+    const directory = await MemberDirectory.load(settings.dir, cluster.id, cluster.peers, cluster.clients);
+    // The first snapshot is written when the replica first starts: none means no term, vote or log.
+    if ((await listSnapshots(disk, settings.dir)).length === 0) {
+      const { clusterId } = await checkClusterId(settings.dir, identity, explicitClusterId);
+      await refuseTakenIdentity({ selfId: cluster.id, clusterId, clients: directory.clients, password: settings.requirepass, log });
+    }
+    const clusterId = await settleClusterId(settings.dir, identity, explicitClusterId);
+    if (clusterId !== cluster.clusterId) log('cluster.id_kept', { clusterId, fromFlags: cluster.clusterId, reason: 'the data directory was first started in this cluster' });
+    return { storage, clusterId, directory };
+  } catch (error) {
     await storage.close();
     throw error;
-  });
-  if (clusterId !== cluster.clusterId) log('cluster.id_kept', { clusterId, fromFlags: cluster.clusterId, reason: 'the data directory was first started in this cluster' });
-  return { storage, clusterId, directory };
+  }
 }
 
 /** The replica's facts for the server; a removed node names no leader, so its clients get CLUSTERDOWN instead of being relayed. */

@@ -1,0 +1,158 @@
+// The start-up check of a node whose data directory holds no Raft state yet (no snapshot: a first
+// start, or a wiped disk). Such a node has term 0, no vote and no log and grants votes, so under an
+// id the running cluster already used it could hand a stale voter a majority without entries the
+// cluster committed. Before the node can vote, it asks the other members it knows (their client
+// ports, once each, with a short timeout) for CLUSTER INFO and CLUSTER MEMBERS, and refuses to start
+// (CAIRN_ID_TAKEN) when a member of the same cluster lists its id as removed, names it as leader,
+// or — the leader — holds it at a match index above 0 (its old incarnation acknowledged entries).
+// A brand-new cluster (members answering nothing, no leader, or match 0) and the first join of a
+// new id (unknown, or a learner the leader has sent nothing yet) start as before. Members that do
+// not answer are skipped: if nobody answers, nothing is known and the node starts.
+
+import { assert } from '../lib/assert.js';
+import { CairnError } from '../lib/errors.js';
+import type { Reply } from '../lib/reply.js';
+import type { ClientAddress } from '../server/cluster-topology.js';
+import { callMember } from './cluster-call.js';
+import type { ClusterLog } from './cluster-log.js';
+import { parsePeerAddress } from './peer-address.js';
+
+/** Most members asked (in parallel, once each). */
+const maxAsked = 16;
+/** How long connecting (with HELLO/AUTH) and each reply may take: a first start waits at most about twice this. */
+const connectTimeoutMs = 1000;
+const replyTimeoutMs = 1000;
+
+/** One line of CLUSTER MEMBERS (`id voter|learner|removed peer client [leader] [myself]`), the parts the check reads. */
+export interface MemberLine {
+  readonly id: string;
+  readonly role: string;
+  readonly client: string;
+}
+
+/** What one member answered: its CLUSTER INFO fields and its CLUSTER MEMBERS lines. */
+export interface MemberAnswer {
+  readonly info: ReadonlyMap<string, string>;
+  readonly members: readonly MemberLine[];
+}
+
+export interface StartupCheckOptions {
+  readonly selfId: string;
+  readonly clusterId: string;
+  /** The other members' client addresses (this node's own entry is skipped). */
+  readonly clients: ReadonlyMap<string, ClientAddress>;
+  readonly password: string | undefined;
+  readonly log: ClusterLog;
+}
+
+/** Throws CAIRN_ID_TAKEN when the running cluster says this blank node's id was removed or already holds log state. */
+export async function refuseTakenIdentity(o: StartupCheckOptions): Promise<void> {
+  const others = [...o.clients].filter(([id]) => id !== o.selfId).slice(0, maxAsked);
+  assert(others.length <= maxAsked, 'a bounded number of members is asked');
+  const asked = await Promise.all(others.map(async ([id, address]) => ({ id, answer: await askMember(address, o.password) })));
+  const answers: MemberAnswer[] = [];
+  for (const { id, answer } of asked) {
+    const theirCluster = answer?.info.get('cairn_cluster_id');
+    if (answer !== undefined && theirCluster === o.clusterId) answers.push(answer);
+    else o.log('cluster.startup_check_skipped', { member: id, reason: answer === undefined ? 'no answer' : `in cluster ${theirCluster ?? '?'}, not ${o.clusterId}` });
+  }
+  let verdict = judgeAnswers(o.selfId, answers);
+  if (verdict.kind === 'ask-leader') {
+    const leaderAnswer = await askMember(verdict.address, o.password);
+    const fromLeader = leaderAnswer?.info.get('cairn_cluster_id') === o.clusterId ? [leaderAnswer!] : [];
+    verdict = judgeAnswers(o.selfId, [...answers, ...fromLeader], false);
+  }
+  assert(verdict.kind !== 'ask-leader', 'the leader is asked at most once');
+  o.log('cluster.startup_check', { asked: others.map(([id]) => id), answered: answers.length, decision: verdict.kind, reason: verdict.reason });
+  if (verdict.kind === 'refuse') throw new CairnError('CAIRN_ID_TAKEN', verdict.reason);
+}
+
+export type Verdict =
+  | { readonly kind: 'start'; readonly reason: string }
+  | { readonly kind: 'refuse'; readonly reason: string }
+  | { readonly kind: 'ask-leader'; readonly reason: string; readonly address: ClientAddress };
+
+const newId = 'start it under a new id with an empty data dir and add that with CLUSTER ADDNODE <newid> <peer-host:port> <client-host:port> on the leader';
+
+/** The decision from the answers of the members of this node's cluster; may first ask for the leader's answer when no answer came from it. */
+export function judgeAnswers(selfId: string, answers: readonly MemberAnswer[], mayAskLeader = true): Verdict {
+  assert(selfId !== '', 'a node id is never empty');
+  const removedBy = answers.find((a) => a.members.some((m) => m.id === selfId && m.role === 'removed'));
+  if (removedBy !== undefined) {
+    return { kind: 'refuse', reason: `${selfId} was removed from this cluster (${nodeOf(removedBy)} lists it as removed) and this data dir is blank: a removed node never rejoins under its old id; ${newId}` };
+  }
+  const leaderId = answers.map((a) => a.info.get('cairn_leader') ?? '').find((l) => l !== '');
+  if (leaderId === undefined) return { kind: 'start', reason: answers.length === 0 ? 'no member of this cluster answered' : 'no leader yet: a cluster starting for the first time' };
+  if (leaderId === selfId) {
+    return { kind: 'refuse', reason: `${selfId} is the leader this cluster knows, but this data dir is blank: this member lost its data; restore its data dir, or remove it (CLUSTER REMOVENODE ${selfId}) and ${newId}` };
+  }
+  const leader = answers.find((a) => a.info.get('cairn_node_id') === leaderId && a.info.get('cairn_role') === 'leader');
+  if (leader === undefined) {
+    const address = mayAskLeader ? leaderAddress(leaderId, answers) : undefined;
+    if (address !== undefined) return { kind: 'ask-leader', reason: `${leaderId} leads`, address };
+    return { kind: 'start', reason: `${leaderId} leads but did not answer: whether this id holds log state is unknown` };
+  }
+  const members = (leader.info.get('cairn_members') ?? '').split(',');
+  if (!members.includes(selfId)) return { kind: 'start', reason: `not a member of leader ${leaderId}'s configuration: a new id` };
+  const matchIndex = leaderMatchIndex(leader, selfId);
+  if (matchIndex === undefined || matchIndex === 0) return { kind: 'start', reason: `a member leader ${leaderId} has sent nothing yet (match index 0): a first start or first join` };
+  const learner = (leader.info.get('cairn_learners') ?? '').split(',').includes(selfId);
+  return {
+    kind: 'refuse',
+    reason:
+      `${selfId} is a ${learner ? 'learner' : 'voter'} of the running cluster and already acknowledged entries up to index ${matchIndex} (leader ${leaderId}), ` +
+      `but this data dir is blank: this member lost its data; restore its data dir, or remove it (CLUSTER REMOVENODE ${selfId}) and ${newId}`,
+  };
+}
+
+/** The leader's match index for id: its last index minus the lag it reports for id. */
+function leaderMatchIndex(leader: MemberAnswer, id: string): number | undefined {
+  const lastIndex = Number(leader.info.get('cairn_last_index'));
+  const lag = Number(leader.info.get(`cairn_follower_lag_${id}`));
+  if (!Number.isSafeInteger(lastIndex) || !Number.isSafeInteger(lag)) return undefined;
+  return Math.max(0, lastIndex - lag);
+}
+
+function leaderAddress(leaderId: string, answers: readonly MemberAnswer[]): ClientAddress | undefined {
+  const line = answers.flatMap((a) => a.members).find((m) => m.id === leaderId && m.client !== '-');
+  if (line === undefined) return undefined;
+  try {
+    return parsePeerAddress(line.client);
+  } catch {
+    return undefined;
+  }
+}
+
+function nodeOf(answer: MemberAnswer): string {
+  return answer.info.get('cairn_node_id') ?? '?';
+}
+
+/** CLUSTER INFO and CLUSTER MEMBERS of one member, or undefined when it does not answer both. */
+async function askMember(address: ClientAddress, password: string | undefined): Promise<MemberAnswer | undefined> {
+  const ask = (argv: string[]): Promise<Reply | undefined> => callMember(address, password, argv, replyTimeoutMs, connectTimeoutMs).catch(() => undefined);
+  const [info, members] = await Promise.all([ask(['CLUSTER', 'INFO']), ask(['CLUSTER', 'MEMBERS'])]);
+  const infoText = info === undefined ? undefined : textOf(info);
+  if (infoText === undefined || members?.type !== 'array') return undefined;
+  return { info: parseInfo(infoText), members: members.items.flatMap((item) => parseMemberLine(textOf(item))) };
+}
+
+function textOf(reply: Reply): string | undefined {
+  if (reply.type === 'bulk') return Buffer.from(reply.value).toString('utf8');
+  if (reply.type === 'verbatim') return reply.value;
+  return undefined;
+}
+
+export function parseInfo(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  return fields;
+}
+
+export function parseMemberLine(text: string | undefined): MemberLine[] {
+  const words = (text ?? '').split(' ');
+  if (words.length < 4) return [];
+  return [{ id: words[0]!, role: words[1]!, client: words[3]! }];
+}
