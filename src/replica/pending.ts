@@ -1,16 +1,19 @@
 // The replica's bounded tables of client requests in flight: proposals waiting for their log index
 // to be applied, and reads waiting for a read index and then for the state machine to reach it.
 // Each request settles exactly once: on apply, on rejection, on its deadline, or on shutdown.
+// Deadlines are swept (expire) from the replica's tick, not timed one by one: every request of a
+// table has the same timeout on a monotonic clock, so insertion order is deadline order and a
+// sweep stops at the first request still in time.
 
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import type { Reply } from '../lib/reply.js';
-import type { TimerHandle } from '../io/clock.js';
 
 interface Settler<T> {
   resolve(value: T): void;
   reject(error: Error): void;
-  timer: TimerHandle;
+  /** Monotonic clock time (ms) after which the request is rejected as timed out. */
+  readonly deadlineMs: number;
 }
 
 export interface PendingProposal extends Settler<Reply[]> {
@@ -23,7 +26,9 @@ export interface PendingRead extends Settler<void> {
 }
 
 export class PendingProposals {
+  /** In insertion order, which is deadline order (see expire). */
   private readonly byIndex = new Map<number, PendingProposal>();
+  private lastDeadlineMs = -Infinity;
 
   constructor(readonly capacity: number) {
     assert(Number.isInteger(capacity) && capacity > 0, 'proposal capacity must be a positive integer');
@@ -47,6 +52,8 @@ export class PendingProposals {
       this.take(index)?.reject(new CairnError('CAIRN_TIMEOUT', `outcome unknown: index ${index} was taken by a later term's proposal here`));
     }
     assert(!this.isFull(), 'proposal table is full');
+    assert(proposal.deadlineMs >= this.lastDeadlineMs, 'proposal deadlines are added in order');
+    this.lastDeadlineMs = proposal.deadlineMs;
     this.byIndex.set(index, proposal);
   }
 
@@ -66,9 +73,15 @@ export class PendingProposals {
     }
   }
 
-  timeout(index: number, proposal: PendingProposal): void {
-    if (this.byIndex.get(index) !== proposal) return;
-    this.take(index)?.reject(new CairnError('CAIRN_TIMEOUT', `outcome unknown: index ${index} not applied before the deadline`));
+  /**
+   * Rejects every proposal whose deadline is at or before nowMs. Deadlines are in insertion order,
+   * so this stops at the first one still in time: O(expired + 1), never more than capacity.
+   */
+  expire(nowMs: number): void {
+    for (const [index, proposal] of this.byIndex) {
+      if (proposal.deadlineMs > nowMs) return;
+      this.take(index)?.reject(new CairnError('CAIRN_TIMEOUT', `outcome unknown: index ${index} not applied before the deadline`));
+    }
   }
 
   rejectAll(error: Error): void {
@@ -79,13 +92,21 @@ export class PendingProposals {
     const proposal = this.byIndex.get(index);
     if (proposal === undefined) return undefined;
     this.byIndex.delete(index);
-    proposal.timer.cancel();
     return proposal;
   }
 }
 
+interface ConfirmedRead {
+  readonly requestId: string;
+  readonly read: PendingRead;
+}
+
 export class PendingReads {
+  /** In insertion order, which is deadline order (see expire). */
   private readonly byId = new Map<string, PendingRead>();
+  /** Reads whose index the leader confirmed, not yet released, in confirmation order (a subset of byId, or stale). */
+  private confirmedReads: ConfirmedRead[] = [];
+  private lastDeadlineMs = -Infinity;
 
   constructor(readonly capacity: number) {
     assert(Number.isInteger(capacity) && capacity > 0, 'read capacity must be a positive integer');
@@ -102,6 +123,8 @@ export class PendingReads {
   add(requestId: string, read: PendingRead): void {
     assert(!this.byId.has(requestId), `read ${requestId} is already pending`);
     assert(!this.isFull(), 'read table is full');
+    assert(read.deadlineMs >= this.lastDeadlineMs, 'read deadlines are added in order');
+    this.lastDeadlineMs = read.deadlineMs;
     this.byId.set(requestId, read);
   }
 
@@ -114,21 +137,34 @@ export class PendingReads {
       return;
     }
     read.index = index;
+    this.confirmedReads.push({ requestId, read });
   }
 
-  /** Runs every confirmed read whose index the state machine has reached. */
+  /**
+   * Runs every confirmed read whose index the state machine has reached, in confirmation order.
+   * Looks only at confirmed reads (at most capacity, and nothing at all when none is waiting).
+   */
   releaseUpTo(appliedIndex: number): void {
-    for (const [requestId, read] of [...this.byId]) {
-      if (read.index >= 0 && read.index <= appliedIndex) this.take(requestId)?.resolve();
+    if (this.confirmedReads.length === 0) return;
+    const waiting: ConfirmedRead[] = [];
+    for (const confirmed of this.confirmedReads) {
+      if (this.byId.get(confirmed.requestId) !== confirmed.read) continue; // settled meanwhile (timed out)
+      if (confirmed.read.index <= appliedIndex) this.take(confirmed.requestId)?.resolve();
+      else waiting.push(confirmed);
+    }
+    this.confirmedReads = waiting;
+  }
+
+  /** Rejects every read whose deadline is at or before nowMs: O(expired + 1), as PendingProposals.expire. */
+  expire(nowMs: number): void {
+    for (const [requestId, read] of this.byId) {
+      if (read.deadlineMs > nowMs) return;
+      this.take(requestId)?.reject(new CairnError('CAIRN_TIMEOUT', `read ${requestId} was not answered before the deadline`));
     }
   }
 
-  timeout(requestId: string, read: PendingRead): void {
-    if (this.byId.get(requestId) !== read) return;
-    this.take(requestId)?.reject(new CairnError('CAIRN_TIMEOUT', `read ${requestId} was not confirmed before the deadline`));
-  }
-
   rejectAll(error: Error): void {
+    this.confirmedReads = [];
     for (const requestId of [...this.byId.keys()]) this.take(requestId)?.reject(error);
   }
 
@@ -136,7 +172,6 @@ export class PendingReads {
     const read = this.byId.get(requestId);
     if (read === undefined) return undefined;
     this.byId.delete(requestId);
-    read.timer.cancel();
     return read;
   }
 }

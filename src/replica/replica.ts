@@ -137,7 +137,7 @@ export class Replica<S extends StateMachine> {
         term: result.term,
         resolve,
         reject,
-        timer: this.io.clock.setTimer(this.options.requestTimeoutMs, () => this.proposals.timeout(result.index, proposal)),
+        deadlineMs: this.requestDeadlineMs(),
       };
       this.proposals.add(result.index, proposal);
     });
@@ -158,7 +158,7 @@ export class Replica<S extends StateMachine> {
         term: result.term,
         resolve: () => resolve(),
         reject,
-        timer: this.io.clock.setTimer(this.options.requestTimeoutMs, () => this.proposals.timeout(result.index, proposal)),
+        deadlineMs: this.requestDeadlineMs(),
       };
       this.proposals.add(result.index, proposal);
     });
@@ -190,7 +190,7 @@ export class Replica<S extends StateMachine> {
           }
         },
         reject,
-        timer: this.io.clock.setTimer(this.options.requestTimeoutMs, () => this.reads.timeout(requestId, read)),
+        deadlineMs: this.requestDeadlineMs(),
       };
       this.reads.add(requestId, read);
     });
@@ -274,9 +274,26 @@ export class Replica<S extends StateMachine> {
       if (this.stopped) return;
       this.catchUpTicks();
       if (this.stopped) return;
+      this.expireRequests();
       this.scheduleTick();
       this.kick();
     });
+  }
+
+  /** When a request made now times out: swept by expireRequests, so at most one tick late. */
+  private requestDeadlineMs(): number {
+    return this.io.clock.monotonicMs() + this.options.requestTimeoutMs;
+  }
+
+  /**
+   * Rejects (CAIRN_TIMEOUT, outcome unknown) every request past its deadline; runs on each tick
+   * instead of one clock timer per request. Work per tick: O(expired + 1) per table, at most
+   * maxPendingProposals + maxPendingReads.
+   */
+  private expireRequests(): void {
+    const nowMs = this.io.clock.monotonicMs();
+    this.proposals.expire(nowMs);
+    this.reads.expire(nowMs);
   }
 
   /**

@@ -193,3 +193,33 @@ test('lease reads: a leader paused past the election timeout and resumed cut off
   const outcome = await h.until(old.read(get('x')).then((v) => `value ${v}`, (e: unknown) => `refused ${String(e)}`));
   assert.ok(outcome.startsWith('refused'), `a cut-off former leader must not answer: ${outcome}`);
 });
+
+test('a proposal not applied by its deadline is rejected with CAIRN_TIMEOUT at most one tick late, with no clock timer per request', async () => {
+  const requestTimeoutMs = 2_000;
+  const tickMs = 10;
+  const h = new Harness(['n1', 'n2', 'n3'], { requestTimeoutMs, tickMs });
+  for (const id of h.ids) await h.start(id);
+  const leader = await h.leader();
+  await h.until(leader.propose(set('k', 'before')));
+  h.network.isolate(leader.id, h.ids);
+  const clock = h.clocks.get(leader.id)!;
+  const timersBefore = clock.liveTimers();
+  const proposedAtMs = h.scheduler.nowMs();
+  const settledAtMs: number[] = [];
+  const outcomes = Array.from({ length: 20 }, (_, i) =>
+    leader.propose(set('k', String(i))).then(
+      () => 'applied',
+      (e: unknown) => {
+        settledAtMs.push(h.scheduler.nowMs());
+        return isCairnError(e, 'CAIRN_TIMEOUT') ? 'timeout' : String(e);
+      },
+    ),
+  );
+  assert.equal(clock.liveTimers(), timersBefore, 'twenty pending proposals arm no timer of their own');
+  const all = await h.until(Promise.all(outcomes));
+  assert.deepEqual(new Set(all), new Set(['timeout']), 'a cut-off leader cannot commit: every outcome is unknown');
+  for (const atMs of settledAtMs) {
+    assert.ok(atMs >= proposedAtMs + requestTimeoutMs, `timed out at ${atMs - proposedAtMs} ms, before the ${requestTimeoutMs} ms deadline`);
+    assert.ok(atMs <= proposedAtMs + requestTimeoutMs + tickMs, `timed out at ${atMs - proposedAtMs} ms, more than one ${tickMs} ms tick late`);
+  }
+});
