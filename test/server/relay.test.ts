@@ -1,0 +1,110 @@
+// The follower's side of CAIRN.RELAY against a scripted leader: every result a leader can send for
+// an entry (its replies, a refused entry, "not leader" after stepping down mid-batch, a timeout)
+// is read as what it is. Only a result in the pre-codec format ([0, ...replies inline], what a
+// leader built before the lossless reply codec answered) reads as "a relayed entry without its
+// replies" — the anomaly one torture run showed, when nodes of two builds served together.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
+import { createServer, type Server, type Socket } from 'node:net';
+import { CairnError, isCairnError } from '../../src/lib/errors.js';
+import { bulkReply, integerReply, type Reply } from '../../src/lib/reply.js';
+import { decodeEntry, encodeEntry } from '../../src/kv/entry.js';
+import { RequestParser } from '../../src/resp/parser.js';
+import { ReplyEncoder } from '../../src/resp/encode.js';
+import { encodeRelayResult, LeaderRelay, type RelayOutcome } from '../../src/server/cluster-relay.js';
+import { refuseRelayedCommands } from '../../src/server/relay-guard.js';
+import { ClusterTopology, type ClientAddress, type RaftView } from '../../src/server/cluster-topology.js';
+
+const clusterId = 'cairn-test-relay';
+const b = (s: string): Buffer => Buffer.from(s, 'latin1');
+const ok: Reply = { type: 'simple', value: 'OK' };
+
+/** What the scripted leader answers for an entry, chosen by the entry's first key. */
+function leaderResult(entryBytes: Uint8Array): Reply {
+  const entry = decodeEntry(entryBytes);
+  const argv = entry.commands[0]!;
+  const key = Buffer.from(argv[1] ?? new Uint8Array(0)).toString('latin1');
+  if (key === 'forged') return encodeRelayResult({ error: refuseRelayedCommands(entry.commands) });
+  if (key === 'stepped-down') return encodeRelayResult({ error: new CairnError('CAIRN_NOT_LEADER', 'not the leader') });
+  if (key === 'timeout') return encodeRelayResult({ error: new CairnError('CAIRN_TIMEOUT', 'outcome unknown: index 9 not applied before the deadline') });
+  if (key === 'thrown') return encodeRelayResult({ error: new TypeError('boom') });
+  if (key === 'aborted') return encodeRelayResult({ replies: [{ type: 'nullArray' }] });
+  if (key === 'none') return encodeRelayResult({ replies: [] });
+  // The format of a leader built before the reply codec: status 0 then the replies themselves.
+  if (key === 'old-format') return { type: 'array', items: [integerReply(0), ok] };
+  return encodeRelayResult({ replies: [ok, bulkReply(`value of ${key}`), { type: 'array', items: [integerReply(1n << 70n), { type: 'null' }] }] });
+}
+
+/** A leader's client port that speaks just enough RESP3: HELLO and CAIRN.RELAY <cluster-id> <entry>... */
+async function scriptedLeader(): Promise<{ server: Server; address: ClientAddress; relayedBatches: number[] }> {
+  const relayedBatches: number[] = [];
+  const server = createServer((socket: Socket) => {
+    const parser = new RequestParser();
+    const encoder = new ReplyEncoder();
+    socket.on('data', (chunk: Buffer) => {
+      parser.push(chunk);
+      for (let parsed = parser.next(); parsed.kind === 'command'; parsed = parser.next()) {
+        const name = parsed.argv[0]!.toString('latin1').toUpperCase();
+        if (name === 'HELLO') encoder.write({ type: 'map', entries: [[bulkReply('proto'), integerReply(3)]] }, 3);
+        else if (name === 'CAIRN.RELAY' && parsed.argv[1]!.toString('utf8') === clusterId) {
+          const entries = parsed.argv.slice(2);
+          relayedBatches.push(entries.length);
+          encoder.write({ type: 'array', items: entries.map(leaderResult) }, 3);
+        } else encoder.write({ type: 'error', message: 'ERR unexpected command' }, 3);
+      }
+      socket.write(encoder.take());
+    });
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const bound = server.address();
+  assert.ok(bound !== null && typeof bound === 'object');
+  return { server, address: { host: '127.0.0.1', port: bound.port }, relayedBatches };
+}
+
+const follower: RaftView = {
+  role: () => 'follower',
+  term: () => 1,
+  leaderId: () => 'leader',
+  commitIndex: () => 0,
+  appliedIndex: () => 0,
+  lastIndex: () => 0,
+  members: () => ['follower', 'leader'],
+  learners: () => [],
+  followerMatch: () => [],
+};
+
+const entryFor = (key: string, command = 'SET'): Uint8Array => encodeEntry({ nowMs: 0, commands: [[b(command), b(key), b('v')]] });
+
+async function settled(outcome: Promise<RelayOutcome>): Promise<RelayOutcome | Error> {
+  return outcome.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+}
+
+test('a follower reads every result a leader sends for a relayed entry; only the pre-codec format lacks its replies', async () => {
+  const leader = await scriptedLeader();
+  const topology = new ClusterTopology('follower', clusterId, new Map([['follower', { host: '127.0.0.1', port: 1 }], ['leader', leader.address]]), follower);
+  const relay = new LeaderRelay(topology, () => undefined, 2_000);
+  try {
+    // All in one event-loop turn: one group, so one batch with every kind of result in it.
+    const keys = ['written', 'forged', 'stepped-down', 'timeout', 'thrown', 'aborted', 'none', 'old-format'];
+    const pending = keys.map((key) => settled(relay.relay('leader', key === 'forged' ? entryFor(key, 'CAIRN.MEMBER') : entryFor(key))));
+    const [written, forged, steppedDown, timedOut, thrown, aborted, none, oldFormat] = await Promise.all(pending);
+    assert.deepEqual(leader.relayedBatches, [keys.length], 'the entries travelled in one batch');
+
+    assert.deepEqual(written, { kind: 'replies', replies: [ok, bulkReply('value of written'), { type: 'array', items: [integerReply(1n << 70n), { type: 'null' }] }] });
+    assert.ok(forged instanceof Error && isCairnError(forged, 'CAIRN_INVALID_ARGUMENT'), `a refused entry: ${String(forged)}`);
+    assert.match(forged.message, /'CAIRN\.MEMBER' is not a command clients may send/);
+    assert.deepEqual(steppedDown, { kind: 'retry' }, 'a leader that stepped down mid-batch never appended the entry: retry');
+    assert.ok(timedOut instanceof Error && isCairnError(timedOut, 'CAIRN_TIMEOUT'), `a timeout stays a timeout: ${String(timedOut)}`);
+    assert.ok(thrown instanceof Error && isCairnError(thrown, 'CAIRN_IO') && thrown.message === 'boom', `an unexpected failure: ${String(thrown)}`);
+    assert.deepEqual(aborted, { kind: 'replies', replies: [{ type: 'nullArray' }] }, 'an aborted WATCH stays a null array');
+    assert.deepEqual(none, { kind: 'replies', replies: [] });
+    assert.ok(oldFormat instanceof Error && isCairnError(oldFormat, 'CAIRN_CORRUPT'), `the pre-codec format: ${String(oldFormat)}`);
+    assert.match(oldFormat.message, /the leader answered a relayed entry without its replies/);
+  } finally {
+    relay.close();
+    await new Promise<void>((resolve) => leader.server.close(() => resolve()));
+  }
+});
