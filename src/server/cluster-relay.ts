@@ -5,6 +5,13 @@
 // encodeRelayResult): the replies in reply-codec.ts's lossless form (so the follower's client gets
 // the very Reply values a direct write would, in its own protocol), "not leader" (never appended:
 // safe to retry once the new leader is known) or an error.
+//
+// Wire compatibility: a leader refuses, whole and before proposing anything, a relay whose first
+// argument is not exactly its cluster id. So any change to this format (arguments or results) must
+// change that argument too (say `2:<cluster-id>`), and a node of the other build refuses the relay
+// instead of proposing its entries and answering in a shape the follower misreads. (Nodes of two
+// builds serving together did this once: a leader from before the reply codec answered
+// [0, ...replies] and its follower, reading codec results, found "an entry without its replies".)
 
 import { assert } from '../lib/assert.js';
 import { CairnError, isCairnError, type CairnErrorCode } from '../lib/errors.js';
@@ -134,7 +141,7 @@ export class LeaderRelay {
     const link = await this.linkFor(lane, address);
     const reply = await link.call([RELAY_COMMAND, Buffer.from(this.topology.clusterId), ...batch.map((item) => item.bytes)]);
     if (reply.type === 'error') throw new CairnError('CAIRN_IO', `the leader refused the relay: ${reply.message}`);
-    if (reply.type !== 'array' || reply.items.length !== batch.length) throw new CairnError('CAIRN_CORRUPT', 'the leader answered a relay with the wrong shape');
+    if (reply.type !== 'array' || reply.items.length !== batch.length) throw new CairnError('CAIRN_CORRUPT', 'the leader answered a relay with the wrong shape (outcome unknown)');
     batch.forEach((item, i) => settle(item, reply.items[i]!));
   }
 
@@ -160,7 +167,7 @@ function sameAddress(a: ClientAddress, b: ClientAddress): boolean {
 
 function settle(item: Item, result: ServerReply): void {
   if (result.type !== 'array' || result.items.length === 0 || result.items[0]!.type !== 'integer') {
-    item.reject(new CairnError('CAIRN_CORRUPT', 'the leader answered a relayed entry with the wrong shape'));
+    item.reject(new CairnError('CAIRN_CORRUPT', 'the leader answered a relayed entry with the wrong shape (outcome unknown)'));
     return;
   }
   const status = Number(result.items[0]!.value);
@@ -173,7 +180,7 @@ function settle(item: Item, result: ServerReply): void {
 /** The leader's replies, exactly as its state machine made them (reply-codec.ts). */
 function settleReplies(item: Item, encoded: ServerReply | undefined): void {
   if (encoded === undefined || encoded.type !== 'bulk') {
-    item.reject(new CairnError('CAIRN_CORRUPT', 'the leader answered a relayed entry without its replies'));
+    item.reject(new CairnError('CAIRN_CORRUPT', 'the leader answered a relayed entry without its replies (outcome unknown)'));
     return;
   }
   try {

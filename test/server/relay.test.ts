@@ -102,7 +102,19 @@ test('a follower reads every result a leader sends for a relayed entry; only the
     assert.deepEqual(aborted, { kind: 'replies', replies: [{ type: 'nullArray' }] }, 'an aborted WATCH stays a null array');
     assert.deepEqual(none, { kind: 'replies', replies: [] });
     assert.ok(oldFormat instanceof Error && isCairnError(oldFormat, 'CAIRN_CORRUPT'), `the pre-codec format: ${String(oldFormat)}`);
-    assert.match(oldFormat.message, /the leader answered a relayed entry without its replies/);
+    assert.match(oldFormat.message, /the leader answered a relayed entry without its replies \(outcome unknown\)/);
+
+    // A relay whose first argument is not the leader's cluster id (another cluster, or another
+    // build's relay format) is refused whole: nothing proposed, every entry fails.
+    const otherTopology = new ClusterTopology('follower', 'cairn-other', new Map([['follower', { host: '127.0.0.1', port: 1 }], ['leader', leader.address]]), follower);
+    const other = new LeaderRelay(otherTopology, () => undefined, 2_000);
+    try {
+      const refused = await Promise.all(['a', 'b'].map((key) => settled(other.relay('leader', entryFor(key)))));
+      for (const outcome of refused) assert.ok(outcome instanceof Error && isCairnError(outcome, 'CAIRN_IO') && /refused the relay/.test(outcome.message), String(outcome));
+      assert.deepEqual(leader.relayedBatches, [keys.length], 'the refused relay reached no entry');
+    } finally {
+      other.close();
+    }
   } finally {
     relay.close();
     await new Promise<void>((resolve) => leader.server.close(() => resolve()));
