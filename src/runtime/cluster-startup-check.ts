@@ -5,9 +5,11 @@
 // ports, once each, with a short timeout) for CLUSTER INFO and CLUSTER MEMBERS, and refuses to start
 // (CAIRN_ID_TAKEN) when a member of the same cluster lists its id as removed, names it as leader,
 // or — the leader — holds it at a match index above 0 (its old incarnation acknowledged entries).
-// A brand-new cluster (members answering nothing, no leader, or match 0) and the first join of a
-// new id (unknown, or a learner the leader has sent nothing yet) start as before. Members that do
-// not answer are skipped: if nobody answers, nothing is known and the node starts.
+// When a member has committed entries and counts this id as a voter but no leader is known, it
+// asks again (a few rounds a second apart) and refuses if still no leader can say. A brand-new
+// cluster (nothing committed, or the leader at match 0) and the first join of a new id (unknown,
+// or a learner the leader has sent nothing yet) start as before. Members that do not answer are
+// skipped: if nobody answers, nothing is known and the node starts.
 
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
@@ -22,6 +24,9 @@ const maxAsked = 16;
 /** How long connecting (with HELLO/AUTH) and each reply may take: a first start waits at most about twice this. */
 const connectTimeoutMs = 1000;
 const replyTimeoutMs = 1000;
+/** Rounds of asking while a running cluster that counts this id as a voter has no leader to say what it holds. */
+const maxRounds = 4;
+const roundGapMs = 1000;
 
 /** One line of CLUSTER MEMBERS (`id voter|learner|removed peer client [leader] [myself]`), the parts the check reads. */
 export interface MemberLine {
@@ -49,6 +54,27 @@ export interface StartupCheckOptions {
 export async function refuseTakenIdentity(o: StartupCheckOptions): Promise<void> {
   const others = [...o.clients].filter(([id]) => id !== o.selfId).slice(0, maxAsked);
   assert(others.length <= maxAsked, 'a bounded number of members is asked');
+  let verdict: Verdict = { kind: 'start', reason: 'no member asked yet' };
+  let answered = 0;
+  for (let round = 1; round <= maxRounds; round++) {
+    const answers = await askAll(o, others);
+    answered = answers.length;
+    verdict = judgeAnswers(o.selfId, answers);
+    if (verdict.kind === 'ask-leader') {
+      const leaderAnswer = await askMember(verdict.address, o.password);
+      const fromLeader = leaderAnswer !== undefined && leaderAnswer.info.get('cairn_cluster_id') === o.clusterId ? [leaderAnswer] : [];
+      verdict = judgeAnswers(o.selfId, [...answers, ...fromLeader], false);
+    }
+    assert(verdict.kind !== 'ask-leader', 'the leader is asked at most once a round');
+    if (verdict.kind !== 'wait-leader') break;
+    if (round < maxRounds) await new Promise((resolve) => setTimeout(resolve, roundGapMs));
+  }
+  o.log('cluster.startup_check', { asked: others.map(([id]) => id), answered, decision: verdict.kind === 'start' ? 'start' : 'refuse', reason: verdict.reason });
+  if (verdict.kind !== 'start') throw new CairnError('CAIRN_ID_TAKEN', verdict.reason);
+}
+
+/** The answers of the members of this node's cluster; the others (silent, or another cluster) are logged and left out. */
+async function askAll(o: StartupCheckOptions, others: readonly (readonly [string, ClientAddress])[]): Promise<MemberAnswer[]> {
   const asked = await Promise.all(others.map(async ([id, address]) => ({ id, answer: await askMember(address, o.password) })));
   const answers: MemberAnswer[] = [];
   for (const { id, answer } of asked) {
@@ -56,20 +82,13 @@ export async function refuseTakenIdentity(o: StartupCheckOptions): Promise<void>
     if (answer !== undefined && theirCluster === o.clusterId) answers.push(answer);
     else o.log('cluster.startup_check_skipped', { member: id, reason: answer === undefined ? 'no answer' : `in cluster ${theirCluster ?? '?'}, not ${o.clusterId}` });
   }
-  let verdict = judgeAnswers(o.selfId, answers);
-  if (verdict.kind === 'ask-leader') {
-    const leaderAnswer = await askMember(verdict.address, o.password);
-    const fromLeader = leaderAnswer?.info.get('cairn_cluster_id') === o.clusterId ? [leaderAnswer!] : [];
-    verdict = judgeAnswers(o.selfId, [...answers, ...fromLeader], false);
-  }
-  assert(verdict.kind !== 'ask-leader', 'the leader is asked at most once');
-  o.log('cluster.startup_check', { asked: others.map(([id]) => id), answered: answers.length, decision: verdict.kind, reason: verdict.reason });
-  if (verdict.kind === 'refuse') throw new CairnError('CAIRN_ID_TAKEN', verdict.reason);
+  return answers;
 }
 
 export type Verdict =
   | { readonly kind: 'start'; readonly reason: string }
   | { readonly kind: 'refuse'; readonly reason: string }
+  | { readonly kind: 'wait-leader'; readonly reason: string }
   | { readonly kind: 'ask-leader'; readonly reason: string; readonly address: ClientAddress };
 
 const newId = 'start it under a new id with an empty data dir and add that with CLUSTER ADDNODE <newid> <peer-host:port> <client-host:port> on the leader';
@@ -82,15 +101,22 @@ export function judgeAnswers(selfId: string, answers: readonly MemberAnswer[], m
     return { kind: 'refuse', reason: `${selfId} was removed from this cluster (${nodeOf(removedBy)} lists it as removed) and this data dir is blank: a removed node never rejoins under its old id; ${newId}` };
   }
   const leaderId = answers.map((a) => a.info.get('cairn_leader') ?? '').find((l) => l !== '');
-  if (leaderId === undefined) return { kind: 'start', reason: answers.length === 0 ? 'no member of this cluster answered' : 'no leader yet: a cluster starting for the first time' };
   if (leaderId === selfId) {
     return { kind: 'refuse', reason: `${selfId} is the leader this cluster knows, but this data dir is blank: this member lost its data; restore its data dir, or remove it (CLUSTER REMOVENODE ${selfId}) and ${newId}` };
   }
-  const leader = answers.find((a) => a.info.get('cairn_node_id') === leaderId && a.info.get('cairn_role') === 'leader');
+  const leader = leaderId === undefined ? undefined : answers.find((a) => a.info.get('cairn_node_id') === leaderId && a.info.get('cairn_role') === 'leader');
   if (leader === undefined) {
-    const address = mayAskLeader ? leaderAddress(leaderId, answers) : undefined;
+    const address = mayAskLeader && leaderId !== undefined ? leaderAddress(leaderId, answers) : undefined;
     if (address !== undefined) return { kind: 'ask-leader', reason: `${leaderId} leads`, address };
-    return { kind: 'start', reason: `${leaderId} leads but did not answer: whether this id holds log state is unknown` };
+    // No leader to ask: a member that committed entries and counts this id as a voter means a running cluster.
+    const running = answers.find((a) => Number(a.info.get('cairn_commit_index')) > 0 && votersOf(a).includes(selfId));
+    if (running === undefined) return { kind: 'start', reason: answers.length === 0 ? 'no member of this cluster answered' : 'no leader answered and no member that counts this id as a voter has committed anything: a cluster starting for the first time' };
+    return {
+      kind: 'wait-leader',
+      reason:
+        `${nodeOf(running)} has committed up to index ${running.info.get('cairn_commit_index')} and counts ${selfId} as a voter, but no leader answered to say whether ${selfId} acknowledged entries, and this data dir is blank; ` +
+        `start it again once the cluster has a leader, restore its data dir, or remove it (CLUSTER REMOVENODE ${selfId}) and ${newId}`,
+    };
   }
   const members = (leader.info.get('cairn_members') ?? '').split(',');
   if (!members.includes(selfId)) return { kind: 'start', reason: `not a member of leader ${leaderId}'s configuration: a new id` };
@@ -121,6 +147,12 @@ function leaderAddress(leaderId: string, answers: readonly MemberAnswer[]): Clie
   } catch {
     return undefined;
   }
+}
+
+/** The voters in a member's configuration (CLUSTER INFO's members without its learners). */
+function votersOf(answer: MemberAnswer): string[] {
+  const learners = (answer.info.get('cairn_learners') ?? '').split(',');
+  return (answer.info.get('cairn_members') ?? '').split(',').filter((id) => id !== '' && !learners.includes(id));
 }
 
 function nodeOf(answer: MemberAnswer): string {

@@ -1,8 +1,8 @@
 // The start-up check of a node with a blank data dir (cluster-startup-check.ts), with real
 // processes: a removed id restarted blank with --join, and a voter that lost its disk restarted
-// with its original --peers, both exit 1 before they can vote; a new id added with CLUSTER ADDNODE
-// before its process starts (a learner the leader has sent nothing yet) still joins. Plus the
-// decision itself on hand-made answers.
+// with its original --peers (with a leader, and with none), all exit 1 before they can vote; a new
+// id added with CLUSTER ADDNODE before its process starts (a learner the leader has sent nothing
+// yet) still joins. Plus the decision itself on hand-made answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, rm } from 'node:fs/promises';
@@ -77,6 +77,26 @@ test('a voter that lost its data dir, restarted with its original --peers, exits
   }
 });
 
+test('a voter that lost its data dir while the cluster has no leader exits 1 after asking a few times', async () => {
+  const cluster = await TestCluster.start(3);
+  try {
+    const leader = await cluster.leader();
+    assert.equal(show(await call(cluster.nodes[leader]!.port, 'SET', 'k', 'v')), 'OK');
+    const victim = (leader + 1) % 3;
+    const survivor = (leader + 2) % 3;
+    await waitFor('the survivor applied the write', async () => (Number((await cluster.info(survivor)).cairn_commit_index) > 0 ? true : undefined));
+    await cluster.kill(leader);
+    await cluster.kill(victim);
+    await waitFor('the survivor knows no leader', async () => ((await cluster.info(survivor)).cairn_leader === '' ? true : undefined), 10_000);
+    await rm(cluster.nodes[victim]!.dir, { recursive: true, force: true });
+    const err = await refusedStart(cluster, victim);
+    assert.match(err, new RegExp(`counts ${cluster.nodes[victim]!.id} as a voter, but no leader answered`));
+    assert.equal(err.match(/"event":"cluster.startup_check_skipped"/g)?.length, 4, 'the dead leader was asked in each of the 4 rounds');
+  } finally {
+    await cluster.cleanup();
+  }
+});
+
 /** One member's answer built from CLUSTER INFO fields and CLUSTER MEMBERS lines. */
 function answer(info: Record<string, string | number>, members: readonly string[]): MemberAnswer {
   const text = Object.entries(info).map(([k, v]) => `${k}:${v}\r\n`).join('');
@@ -110,5 +130,12 @@ test('judgeAnswers: what lets a blank node start and what refuses it', () => {
   const follower = answer({ cairn_node_id: 'n2', cairn_role: 'follower', cairn_leader: 'n1' }, ['n1 voter 127.0.0.1:7001 127.0.0.1:6001 leader', 'n2 voter 127.0.0.1:7002 127.0.0.1:6002 myself']);
   const ask = judgeAnswers('n3', [follower]);
   assert.deepEqual(ask.kind === 'ask-leader' ? ask.address : undefined, { host: '127.0.0.1', port: 6001 });
-  assert.equal(judgeAnswers('n3', [follower], false).kind, 'start', 'the leader did not answer: unknown, so the node starts');
+  assert.equal(judgeAnswers('n3', [follower], false).kind, 'start', 'the leader did not answer and nothing is committed: a first start');
+  // A running cluster that counts n3 as a voter, with no leader to say what n3 holds: ask again, then refuse.
+  const committed = answer({ cairn_node_id: 'n2', cairn_role: 'follower', cairn_leader: 'n1', cairn_commit_index: 5, cairn_members: 'n1,n2,n3,n4', cairn_learners: 'n4' }, []);
+  assert.equal(judgeAnswers('n3', [committed], false).kind, 'wait-leader');
+  const leaderless = answer({ cairn_node_id: 'n2', cairn_role: 'candidate', cairn_leader: '', cairn_commit_index: 5, cairn_members: 'n1,n2,n3,n4', cairn_learners: 'n4' }, []);
+  assert.match(judgeAnswers('n3', [leaderless]).reason, /n2 has committed up to index 5 and counts n3 as a voter, but no leader answered/);
+  assert.equal(judgeAnswers('n4', [leaderless]).kind, 'start', 'a learner: no configuration counts its vote');
+  assert.equal(judgeAnswers('n5', [leaderless]).kind, 'start', 'a new id');
 });
