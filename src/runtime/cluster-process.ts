@@ -3,7 +3,8 @@
 // in the old single-node layout, starts the node, prints one line when ready, and on
 // SIGTERM/SIGINT hands leadership over and shuts down. Without --peers the node is a one-member
 // cluster (id n1 unless --id says otherwise). Exit codes: 0 stopped, 1 could not start (port
-// taken, data dir locked or in the old layout), 2 bad flags.
+// taken, data dir locked or in the old layout, or a blank data dir under an id the running cluster
+// removed or holds log state for: cluster-startup-check.ts), 2 bad flags.
 
 import { parseArgs } from 'node:util';
 import { isCairnError } from '../lib/errors.js';
