@@ -21,7 +21,7 @@ import { parsePeerAddress } from './peer-address.js';
 
 /** Most members asked (in parallel, once each). */
 const maxAsked = 16;
-/** How long connecting (with HELLO/AUTH) and each reply may take: a first start waits at most about twice this. */
+/** How long connecting (with HELLO/AUTH) and each reply may take: one round waits at most about twice this (four times when it then asks the leader). */
 const connectTimeoutMs = 1000;
 const replyTimeoutMs = 1000;
 /** Rounds of asking while a running cluster that counts this id as a voter has no leader to say what it holds. */
