@@ -33,8 +33,12 @@ export interface Backend {
   write(entry: WriteEntry): Promise<Reply[]>;
   /** Runs a read-only command against the applied state ('linearizable' when not given). */
   read(argv: readonly Uint8Array[], consistency?: ReadConsistency): Reply | Promise<Reply>;
-  /** The current version of a key, for WATCH. */
-  keyVersion(key: Uint8Array): number;
+  /**
+   * The version of a key for WATCH, read with the session's consistency: 'linearizable' reflects
+   * every write acknowledged before the call (on a follower too, where the applied state may lag
+   * the client's own relayed writes); 'local' is this node's applied state now.
+   */
+  keyVersion(key: Uint8Array, consistency?: ReadConsistency): number | Promise<number>;
   /** Keys held (and those with an expiry, when the backend knows), for INFO keyspace. */
   keyspace(): { readonly keys: number; readonly expires?: number };
   /** Fields for INFO persistence (log size, fsync policy, last sync...). */

@@ -268,8 +268,9 @@ export class Session {
       this.watched.set(binaryKey, watch);
       added.push(watch);
     }
-    return this.ordered(() => {
-      for (const watch of added) watch.version = this.server.backend.keyVersion(watch.key);
+    return this.ordered(async () => {
+      const versions = added.map((watch) => this.server.backend.keyVersion(watch.key, this.readConsistency));
+      for (let i = 0; i < added.length; i++) added[i]!.version = await versions[i]!;
       return { type: 'simple', value: 'OK' } as const;
     });
   }
@@ -330,7 +331,7 @@ export class Session {
   private async execReads(commands: readonly QueuedCommand[], watches: readonly WatchedKey[]): Promise<Reply> {
     const backend = this.server.backend;
     for (const watch of watches) {
-      if (backend.keyVersion(watch.key) !== settledWatch(watch).version) return { type: 'nullArray' };
+      if ((await backend.keyVersion(watch.key, this.readConsistency)) !== settledWatch(watch).version) return { type: 'nullArray' };
     }
     const pending = commands.map((c) => (c.entry.kind === 'data' ? backend.read(c.argv, this.readConsistency) : this.run(c.entry, c.argv)));
     return { type: 'array', items: await Promise.all(pending) };

@@ -52,8 +52,8 @@ export class WriteCoalescer implements Backend {
     return this.inner.read(argv, consistency);
   }
 
-  keyVersion(key: Uint8Array): number {
-    return this.inner.keyVersion(key);
+  keyVersion(key: Uint8Array, consistency?: ReadConsistency): number | Promise<number> {
+    return this.inner.keyVersion(key, consistency);
   }
 
   keyspace(): { readonly keys: number; readonly expires?: number } {
