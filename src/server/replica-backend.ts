@@ -14,6 +14,7 @@ import { CairnError, isCairnError } from '../lib/errors.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
 import { decodeEntry, encodeEntry } from '../kv/entry.js';
+import type { KvState } from '../kv/state.js';
 import type { KvMachine } from '../replica/kv-machine.js';
 import type { RaftStorageStats } from '../replica/raft-storage.js';
 import type { Replica } from '../replica/replica.js';
@@ -121,12 +122,21 @@ export class ReplicaBackend implements Backend {
     const refusal = isGet(argv[0]!) ? undefined : refuseAsRead(argv);
     if (refusal !== undefined) return refusal;
     if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return readLocally(this.options.machine.state, argv, this.nowMs());
-    return this.readLinearizable(argv);
+    return this.readLinearizable((state) => readLocally(state, argv, this.nowMs())).then(
+      (reply) => reply,
+      (error: unknown) => (isCairnError(error, 'CAIRN_CLUSTER_DOWN') ? errorReply(CLUSTER_DOWN) : errorReply(`ERR ${error instanceof Error ? error.message : String(error)}`)),
+    );
   }
 
-  keyVersion(key: Uint8Array): number {
+  /**
+   * WATCH's version of a key. Linearizable by default: on a follower the applied state may not yet
+   * hold the client's own relayed write, and a version read from it would abort the EXEC that
+   * follows. Rejects with CAIRN_CLUSTER_DOWN when no leader confirms the read in time.
+   */
+  keyVersion(key: Uint8Array, consistency: ReadConsistency = 'linearizable'): number | Promise<number> {
     const binaryKey = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-    return this.options.machine.state.keyVersion(binaryKey, this.nowMs());
+    if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return this.options.machine.state.keyVersion(binaryKey, this.nowMs());
+    return this.readLinearizable((state) => state.keyVersion(binaryKey, this.nowMs()));
   }
 
   keyspace(): { keys: number } {
@@ -245,32 +255,33 @@ export class ReplicaBackend implements Backend {
     return { type: 'array', items: await Promise.all(results) };
   }
 
-  private async readLinearizable(argv: readonly Uint8Array[]): Promise<Reply> {
+  /** Runs `query` once this node has applied everything committed before the call (ReadIndex); rejects with CAIRN_CLUSTER_DOWN past the leader wait, or with the read's own error. */
+  private async readLinearizable<T>(query: (state: KvState) => T): Promise<T> {
     const deadlineMs = this.options.clock.monotonicMs() + this.options.leaderWaitMs;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const signal = this.leaderChange.promise;
       if (this.options.topology.raft.leaderId() !== null) {
         const changed = signal.then(() => undefined);
         const term = this.options.topology.raft.term();
-        const read = this.options.replica.read((machine) => readLocally(machine.state, argv, this.nowMs())).then(
-          (reply) => ({ reply }),
+        const read = this.options.replica.read((machine) => query(machine.state)).then(
+          (value) => ({ value }),
           (error: unknown) => ({ error }),
         );
         const result = await Promise.race([read, changed]);
-        if (result !== undefined && 'reply' in result) {
+        if (result !== undefined && 'value' in result) {
           this.confirmTerm(term);
-          return result.reply;
+          return result.value;
         }
         // A read is safe to repeat: retry on a lost leader or a deadline, fail on anything else.
         if (result !== undefined && !isCairnError(result.error, 'CAIRN_NOT_LEADER') && !isCairnError(result.error, 'CAIRN_TIMEOUT')) {
-          return errorReply(`ERR ${result.error instanceof Error ? result.error.message : String(result.error)}`);
+          throw result.error;
         }
         if (this.options.clock.monotonicMs() >= deadlineMs) break;
         if (result === undefined) continue;
       }
       if (!(await this.waitForLeaderChange(signal, deadlineMs))) break;
     }
-    return errorReply(CLUSTER_DOWN);
+    throw new CairnError('CAIRN_CLUSTER_DOWN', 'no leader confirmed the read in time');
   }
 
   /** Waits for `changed` (a role or leader change signal) or the deadline; false once the deadline has passed. */

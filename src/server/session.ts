@@ -268,10 +268,16 @@ export class Session {
       this.watched.set(binaryKey, watch);
       added.push(watch);
     }
-    return this.ordered(async () => {
-      const versions = added.map((watch) => this.server.backend.keyVersion(watch.key, this.readConsistency));
-      for (let i = 0; i < added.length; i++) added[i]!.version = await versions[i]!;
-      return { type: 'simple', value: 'OK' } as const;
+    return this.ordered(async (): Promise<Reply> => {
+      try {
+        const versions = added.map((watch) => this.server.backend.keyVersion(watch.key, this.readConsistency));
+        for (let i = 0; i < added.length; i++) added[i]!.version = await versions[i]!;
+        return { type: 'simple', value: 'OK' };
+      } catch (error) {
+        // No version, no watch: the keys this call added are dropped and the client told why.
+        for (const watch of added) this.watched.delete(watch.key.toString('latin1'));
+        return failureReplies(error)[0]!;
+      }
     });
   }
 
@@ -331,7 +337,13 @@ export class Session {
   private async execReads(commands: readonly QueuedCommand[], watches: readonly WatchedKey[]): Promise<Reply> {
     const backend = this.server.backend;
     for (const watch of watches) {
-      if ((await backend.keyVersion(watch.key, this.readConsistency)) !== settledWatch(watch).version) return { type: 'nullArray' };
+      let version: number;
+      try {
+        version = await backend.keyVersion(watch.key, this.readConsistency);
+      } catch (error) {
+        return failureReplies(error)[0]!;
+      }
+      if (version !== settledWatch(watch).version) return { type: 'nullArray' };
     }
     const pending = commands.map((c) => (c.entry.kind === 'data' ? backend.read(c.argv, this.readConsistency) : this.run(c.entry, c.argv)));
     return { type: 'array', items: await Promise.all(pending) };

@@ -78,6 +78,26 @@ test('WATCH and MULTI/EXEC through a follower', async () => {
   }
 });
 
+test('a client on a follower WATCHes its own just-relayed write (the version is read through the leader, not the lagging local state)', async () => {
+  const leader = await cluster.leader();
+  const follower = cluster.nodes[(leader + 1) % 3]!;
+  const a = await RawClient.connect(follower.port);
+  try {
+    // Each round writes a fresh key through the follower and watches it at once: a version read
+    // from the follower's applied state can miss that write and abort the EXEC.
+    for (let round = 0; round < 60; round++) {
+      const key = `own-watch-${round}`;
+      assert.equal(show(await a.call('SET', key, '1')), 'OK');
+      assert.equal(show(await a.call('WATCH', key)), 'OK');
+      assert.equal(show(await a.call('MULTI')), 'OK');
+      assert.equal(show(await a.call('INCR', key)), 'QUEUED');
+      assert.deepEqual(show(await a.call('EXEC')), [2], `round ${round}`);
+    }
+  } finally {
+    a.close();
+  }
+});
+
 test('CLUSTER SLOTS, SHARDS and NODES name the leader as the one primary', async () => {
   const leader = cluster.nodes[await cluster.leader()]!;
   for (const node of cluster.nodes) {

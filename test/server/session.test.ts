@@ -30,7 +30,7 @@ class ManualBackend implements Backend {
   read(argv: readonly Uint8Array[]): Reply {
     return this.state.execute(argv, 1_000);
   }
-  keyVersion(key: Uint8Array): number {
+  keyVersion(key: Uint8Array, _consistency?: 'linearizable' | 'local'): number | Promise<number> {
     return this.state.keyVersion(Buffer.from(key).toString('latin1'));
   }
   keyspace() {
@@ -125,7 +125,7 @@ test('EXEC sends the queue as one entry with the versions WATCH read', async () 
   const exec = backend.issued[1]!;
   assert.equal(exec.commands.length, 2);
   assert.equal(exec.watches.length, 1);
-  assert.equal(exec.watches[0]!.version, backend.keyVersion(Buffer.from('w')) - 1);
+  assert.equal(exec.watches[0]!.version, backend.state.keyVersion('w') - 1);
   assert.deepEqual(plain(settled.at(-1)!), [2, '2']);
 });
 
@@ -172,4 +172,46 @@ test('CLUSTER inside MULTI runs when the entry lands; only kv commands go in the
   await backend.releaseAll();
   assert.deepEqual(backend.issued.map((entry) => entry.commands.map((c) => c.map((a) => Buffer.from(a).toString()))), [[['SET', 'k', 'v'], ['GET', 'k']]]);
   assert.deepEqual(plain(await exec), [{ type: 'simple', value: 'OK' }, 'cluster_state:ok', 'v']);
+});
+
+/** A follower's view: writes land on the leader's state at once; the local state lags until caught up. */
+class LaggingFollowerBackend extends ManualBackend {
+  readonly leader = new KvState();
+  consistencies: (string | undefined)[] = [];
+  failVersions = false;
+  override write(entry: WriteEntry): Promise<Reply[]> {
+    this.issued.push(entry);
+    return Promise.resolve(applyDecoded(this.leader, { nowMs: 1_000, ...entry }));
+  }
+  override keyVersion(key: Uint8Array, consistency?: 'linearizable' | 'local'): number | Promise<number> {
+    this.consistencies.push(consistency);
+    const binaryKey = Buffer.from(key).toString('latin1');
+    if (consistency === 'local') return this.state.keyVersion(binaryKey);
+    if (this.failVersions) return Promise.reject(new CairnError('CAIRN_CLUSTER_DOWN', 'no leader'));
+    return Promise.resolve(this.leader.keyVersion(binaryKey));
+  }
+}
+
+test('WATCH on a lagging follower reads the version linearizably, so the client\'s own relayed write does not abort its EXEC', async () => {
+  const backend = new LaggingFollowerBackend();
+  const s = session(backend);
+  const replies = [s.execute(argv('SET', 'w', '1')), s.execute(argv('WATCH', 'w')), s.execute(argv('MULTI')), s.execute(argv('INCR', 'w')), s.execute(argv('EXEC'))];
+  const settled = await settle(replies);
+  assert.deepEqual(backend.consistencies, ['linearizable']);
+  assert.equal(backend.issued[1]!.watches[0]!.version, backend.leader.keyVersion('w') - 1, 'the version after the own write, before the INCR');
+  assert.notEqual(backend.issued[1]!.watches[0]!.version, backend.state.keyVersion('w'), 'not the lagging local version');
+  assert.deepEqual(plain(settled.at(-1)!), [2]);
+});
+
+test('WATCH after READONLY reads the local version; a version no leader confirms is CLUSTERDOWN and watches nothing', async () => {
+  const backend = new LaggingFollowerBackend();
+  const s = session(backend);
+  await settle([s.execute(argv('READONLY')), s.execute(argv('WATCH', 'a'))]);
+  assert.deepEqual(backend.consistencies, ['local']);
+  const fresh = new LaggingFollowerBackend();
+  fresh.failVersions = true;
+  const t = session(fresh);
+  const [watch] = await settle([t.execute(argv('WATCH', 'b'))]);
+  assert.match(String((watch as { message?: string }).message), /^CLUSTERDOWN/);
+  assert.equal(t.watchCount, 0);
 });
