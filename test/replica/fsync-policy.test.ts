@@ -7,26 +7,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Prng } from '../../src/lib/prng.js';
 import { CairnError, isCairnError } from '../../src/lib/errors.js';
-import type { Disk, DiskFile } from '../../src/io/disk.js';
+import type { Disk } from '../../src/io/disk.js';
 import type { Entry, Snapshot } from '../../src/raft/types.js';
 import { RaftStorage, type RaftStorageOptions } from '../../src/replica/raft-storage.js';
 import type { FsyncPolicy } from '../../src/storage/fsync-policy.js';
 import { SimClock } from '../../src/sim/clock.js';
 import { SimDisk } from '../../src/sim/disk.js';
 import { Scheduler } from '../../src/sim/scheduler.js';
+import { settleOn, withFileSync } from '../support/sim-helpers.js';
 
 const membership = { voters: ['n1'], learners: [] };
 const entry = (index: number, term: number): Entry => ({ index, term, kind: 0, data: new Uint8Array([index % 256, term]) });
 const bootstrap: Snapshot = { meta: { index: 0, term: 0, membership }, data: new Uint8Array(0) };
 
-async function settle<T>(scheduler: Scheduler, promise: Promise<T>): Promise<T> {
-  let out: { v: T } | { e: unknown } | undefined;
-  promise.then((v) => (out = { v }), (e: unknown) => (out = { e }));
-  await scheduler.runUntil(Infinity, () => out !== undefined, 100_000);
-  assert.ok(out !== undefined, 'settled');
-  if ('e' in out) throw out.e;
-  return out.v;
-}
 
 interface World {
   scheduler: Scheduler;
@@ -40,14 +33,14 @@ async function openWorld(fsync: FsyncPolicy, seed: number, wrap: (disk: Disk) =>
   const disk = new SimDisk(scheduler, new Prng(seed));
   const clock = new SimClock(scheduler, 'n1');
   const options: RaftStorageOptions = { fsync, clock };
-  const storage = await settle(scheduler, RaftStorage.open(wrap(disk), '/n1', options));
-  await settle(scheduler, storage.compact(bootstrap));
+  const storage = await settleOn(scheduler, RaftStorage.open(wrap(disk), '/n1', options));
+  await settleOn(scheduler, storage.compact(bootstrap));
   return { scheduler, disk, clock, storage };
 }
 
 /** Appends entries 1..count in term 1, saves term 1 with a vote for n1, and syncs. */
 async function writeAndSync(w: World, count: number): Promise<void> {
-  await settle(w.scheduler, (async () => {
+  await settleOn(w.scheduler, (async () => {
     await w.storage.appendEntries(Array.from({ length: count }, (_, i) => entry(i + 1, 1)));
     await w.storage.saveHardState({ term: 1, votedFor: 'n1', commitIndex: count });
     await w.storage.sync();
@@ -57,10 +50,10 @@ async function writeAndSync(w: World, count: number): Promise<void> {
 /** Crashes the disk (no torn writes) and reopens: how many entries and which vote survived. */
 async function afterCrash(w: World): Promise<{ entries: number; term: number; votedFor: string | null }> {
   w.disk.crash(false);
-  const reopened = await settle(w.scheduler, RaftStorage.open(w.disk, '/n1'));
-  const state = await settle(w.scheduler, reopened.load());
+  const reopened = await settleOn(w.scheduler, RaftStorage.open(w.disk, '/n1'));
+  const state = await settleOn(w.scheduler, reopened.load());
   assert.ok(state !== null, 'the bootstrap snapshot survives');
-  await settle(w.scheduler, reopened.close());
+  await settleOn(w.scheduler, reopened.close());
   return { entries: state.entries.length, term: state.hardState.term, votedFor: state.hardState.votedFor };
 }
 
@@ -89,7 +82,7 @@ test("'no' does not fsync the log in sync(), yet the vote is durable at once and
   assert.ok(lostSome, 'a crash drops unsynced log writes under fsync no (the test can see a loss)');
   const w = await openWorld('no', 99);
   await writeAndSync(w, 10);
-  await settle(w.scheduler, w.storage.close());
+  await settleOn(w.scheduler, w.storage.close());
   assert.equal((await afterCrash(w)).entries, 10, 'a clean close makes the log durable');
 });
 
@@ -109,30 +102,12 @@ test("'everysec' makes synced entries durable within about a second, by a timer"
 test("'everysec' without a clock is refused", async () => {
   const scheduler = new Scheduler();
   const disk = new SimDisk(scheduler, new Prng(1));
-  await assert.rejects(settle(scheduler, RaftStorage.open(disk, '/n1', { fsync: 'everysec' })), (e: unknown) => isCairnError(e, 'CAIRN_INVALID_ARGUMENT'));
+  await assert.rejects(settleOn(scheduler, RaftStorage.open(disk, '/n1', { fsync: 'everysec' })), (e: unknown) => isCairnError(e, 'CAIRN_INVALID_ARGUMENT'));
 });
 
 /** A disk whose log fsyncs fail once `failing.on` is set. */
 function failingLogSyncs(failing: { on: boolean }): (disk: Disk) => Disk {
-  const wrapFile = (file: DiskFile): DiskFile => ({
-    path: file.path,
-    sizeBytes: () => file.sizeBytes(),
-    append: (data) => file.append(data),
-    read: (position, length) => file.read(position, length),
-    sync: () => (failing.on && file.path.includes('/log/') ? Promise.reject(new CairnError('CAIRN_IO', `${file.path}: EIO`)) : file.sync()),
-    truncate: (sizeBytes) => file.truncate(sizeBytes),
-    close: () => file.close(),
-  });
-  return (disk) => ({
-    openFile: async (path) => wrapFile(await disk.openFile(path)),
-    readFile: (path) => disk.readFile(path),
-    list: (dir) => disk.list(dir),
-    mkdirp: (dir) => disk.mkdirp(dir),
-    rename: (from, to) => disk.rename(from, to),
-    remove: (path) => disk.remove(path),
-    syncDir: (dir) => disk.syncDir(dir),
-    lock: (dir) => disk.lock(dir),
-  });
+  return (disk) => withFileSync(disk, (file) => (failing.on && file.path.includes('/log/') ? Promise.reject(new CairnError('CAIRN_IO', `${file.path}: EIO`)) : file.sync()));
 }
 
 test("a failed background sync under 'everysec' is reported once, and later syncs refuse", async () => {
@@ -145,7 +120,7 @@ test("a failed background sync under 'everysec' is reported once, and later sync
   await w.scheduler.runUntil(w.scheduler.nowMs() + 2_500, () => failures.length > 0, 100_000);
   assert.equal(failures.length, 1);
   assert.ok(isCairnError(failures[0], 'CAIRN_IO'));
-  await assert.rejects(settle(w.scheduler, w.storage.sync()), (e: unknown) => isCairnError(e, 'CAIRN_IO'));
+  await assert.rejects(settleOn(w.scheduler, w.storage.sync()), (e: unknown) => isCairnError(e, 'CAIRN_IO'));
   const late: Error[] = [];
   w.storage.onFailure((error) => late.push(error));
   assert.equal(late.length, 1, 'a listener registered after the failure hears of it at once');
@@ -157,13 +132,13 @@ test('setFsync switches the policy at run time: from no to always syncs in sync(
   const syncsAfterNo = w.storage.stats().syncCount;
   w.storage.setFsync('always');
   assert.equal(w.storage.stats().fsync, 'always');
-  await settle(w.scheduler, (async () => {
+  await settleOn(w.scheduler, (async () => {
     await w.storage.appendEntries([entry(6, 1)]);
     await w.storage.sync();
   })());
   assert.equal(w.storage.stats().syncCount, syncsAfterNo + 1, 'one fdatasync, covering the earlier unsynced writes too');
   w.storage.setFsync('everysec');
-  await settle(w.scheduler, (async () => {
+  await settleOn(w.scheduler, (async () => {
     await w.storage.appendEntries([entry(7, 1)]);
     await w.storage.sync();
   })());

@@ -8,26 +8,19 @@ import type { Entry, Snapshot } from '../../src/raft/types.js';
 import { RaftStorage } from '../../src/replica/raft-storage.js';
 import { SimDisk } from '../../src/sim/disk.js';
 import { Scheduler } from '../../src/sim/scheduler.js';
+import { settleOn } from '../support/sim-helpers.js';
 
 const membership = { voters: ['n1', 'n2', 'n3'], learners: [] };
 const entry = (index: number, term: number): Entry => ({ index, term, kind: 0, data: new Uint8Array([index % 256, term]) });
 const snapshotAt = (index: number, term: number): Snapshot => ({ meta: { index, term, membership }, data: new Uint8Array([7, 7, index % 256]) });
 
-async function settleAll<T>(scheduler: Scheduler, promise: Promise<T>): Promise<T> {
-  let out: { v: T } | { e: unknown } | undefined;
-  promise.then((v) => (out = { v }), (e: unknown) => (out = { e }));
-  await scheduler.runUntil(Infinity, () => out !== undefined, 100_000);
-  assert.ok(out !== undefined, 'settled');
-  if ('e' in out) throw out.e;
-  return out.v;
-}
 
 /** A node with entries 1..30 (term 1) in small segments and a bootstrap snapshot. */
 async function prepared(seed: number): Promise<{ scheduler: Scheduler; disk: SimDisk; storage: RaftStorage }> {
   const scheduler = new Scheduler();
   const disk = new SimDisk(scheduler, new Prng(seed));
-  const storage = await settleAll(scheduler, RaftStorage.open(disk, '/n1', { segmentBytesMax: 200 }));
-  await settleAll(scheduler, (async () => {
+  const storage = await settleOn(scheduler, RaftStorage.open(disk, '/n1', { segmentBytesMax: 200 }));
+  await settleOn(scheduler, (async () => {
     await storage.compact(snapshotAt(0, 0));
     await storage.appendEntries(Array.from({ length: 30 }, (_, i) => entry(i + 1, 1)));
     await storage.saveHardState({ term: 1, votedFor: 'n2', commitIndex: 10 });
@@ -45,8 +38,8 @@ for (const operation of ['install', 'compact'] as const) {
       work.catch(() => undefined);
       await scheduler.runUntil(Infinity, () => false, crashAfterEvents);
       disk.crash(true);
-      const reopened = await settleAll(scheduler, RaftStorage.open(disk, '/n1', { segmentBytesMax: 200 }));
-      const state = await settleAll(scheduler, reopened.load());
+      const reopened = await settleOn(scheduler, RaftStorage.open(disk, '/n1', { segmentBytesMax: 200 }));
+      const state = await settleOn(scheduler, reopened.load());
       assert.ok(state !== null, 'the bootstrap snapshot survives');
       const { snapshot, entries } = state;
       if (operation === 'install' && snapshot.meta.index === 40) {
@@ -59,7 +52,7 @@ for (const operation of ['install', 'compact'] as const) {
         assert.deepEqual(entries.map((e) => e.index), Array.from({ length: 30 - snapshot.meta.index }, (_, i) => first + i));
         assert.equal(state.hardState.votedFor, 'n2');
       }
-      await settleAll(scheduler, reopened.appendEntries([entry(snapshot.meta.index + entries.length + 1, 2)]));
+      await settleOn(scheduler, reopened.appendEntries([entry(snapshot.meta.index + entries.length + 1, 2)]));
     }
     assert.ok(sawAfter > 0, 'some crash points come after the operation finished');
   });

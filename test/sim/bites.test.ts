@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Disk, DiskFile } from '../../src/io/disk.js';
+import type { Disk } from '../../src/io/disk.js';
 import type { Reply } from '../../src/lib/reply.js';
 import { RaftNode } from '../../src/raft/node.js';
 import type { Message, RaftNodeApi, Ready } from '../../src/raft/types.js';
@@ -15,6 +15,7 @@ import { KV_MODEL } from '../../src/sim/kv-model.js';
 import { DEFAULT_RUN, runSeed } from '../../src/sim/run.js';
 import type { RunResult, SimSetup } from '../../src/sim/run.js';
 import { PRODUCTION_SETUP } from '../../src/sim/setup.js';
+import { withFileSync } from '../support/sim-helpers.js';
 
 async function firstFailure<S extends KvMachine>(setup: SimSetup<S>, maxSeeds: number): Promise<RunResult | undefined> {
   for (let seed = 1; seed <= maxSeeds; seed++) {
@@ -77,25 +78,7 @@ test('a state machine that diverges on one replica is caught', async () => {
 
 /** A disk whose fsync of log segments returns at once without making anything durable. */
 function lyingDisk(disk: Disk): Disk {
-  const wrapFile = (file: DiskFile): DiskFile => ({
-    path: file.path,
-    sizeBytes: () => file.sizeBytes(),
-    append: (data) => file.append(data),
-    read: (position, length) => file.read(position, length),
-    sync: file.path.includes('/log/') ? async () => undefined : () => file.sync(),
-    truncate: (sizeBytes) => file.truncate(sizeBytes),
-    close: () => file.close(),
-  });
-  return {
-    openFile: async (path) => wrapFile(await disk.openFile(path)),
-    readFile: (path) => disk.readFile(path),
-    list: (dir) => disk.list(dir),
-    mkdirp: (dir) => disk.mkdirp(dir),
-    rename: (from, to) => disk.rename(from, to),
-    remove: (path) => disk.remove(path),
-    syncDir: (dir) => disk.syncDir(dir),
-    lock: (dir) => disk.lock(dir),
-  };
+  return withFileSync(disk, (file) => (file.path.includes('/log/') ? Promise.resolve() : file.sync()));
 }
 
 test('a disk whose log fsync lies is caught once a crash drops what it claimed was durable', async () => {

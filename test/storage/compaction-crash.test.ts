@@ -10,26 +10,19 @@ import { SegmentedLog } from '../../src/storage/log.js';
 import { SimDisk } from '../../src/sim/disk.js';
 import { Scheduler } from '../../src/sim/scheduler.js';
 import { entries, entry, texts } from './helpers.js';
+import { settleOn } from '../support/sim-helpers.js';
 
 const DIR = '/n1/log';
 const SEGMENT_BYTES_MAX = 200;
 const CRASH_POINTS_MAX = 120;
 
-async function settle<T>(scheduler: Scheduler, promise: Promise<T>): Promise<T> {
-  let out: { v: T } | { e: unknown } | undefined;
-  promise.then((v) => (out = { v }), (e: unknown) => (out = { e }));
-  await scheduler.runUntil(Infinity, () => out !== undefined, 100_000);
-  assert.ok(out !== undefined, 'settled');
-  if ('e' in out) throw out.e;
-  return out.v;
-}
 
 /** A durable log of entries 1..30 spread over several small segments. */
 async function prepared(seed: number): Promise<{ scheduler: Scheduler; disk: SimDisk; log: SegmentedLog }> {
   const scheduler = new Scheduler();
   const disk = new SimDisk(scheduler, new Prng(seed));
-  const { log } = await settle(scheduler, SegmentedLog.open(disk, DIR, { segmentBytesMax: SEGMENT_BYTES_MAX }));
-  await settle(scheduler, log.appendAndSync(entries(1, 30)));
+  const { log } = await settleOn(scheduler, SegmentedLog.open(disk, DIR, { segmentBytesMax: SEGMENT_BYTES_MAX }));
+  await settleOn(scheduler, log.appendAndSync(entries(1, 30)));
   assert.ok(log.stats().segmentCount > 2, 'the log spans several segments');
   return { scheduler, disk, log };
 }
@@ -44,7 +37,7 @@ for (const snapshotIndex of [30, 45]) {
       await scheduler.runUntil(Infinity, () => false, crashAfterEvents);
       disk.crash(true);
       const where = `crash after ${crashAfterEvents} events (${disk.describeDurable()})`;
-      const { log: reopened } = await settle(scheduler, SegmentedLog.open(disk, DIR, { segmentBytesMax: SEGMENT_BYTES_MAX }));
+      const { log: reopened } = await settleOn(scheduler, SegmentedLog.open(disk, DIR, { segmentBytesMax: SEGMENT_BYTES_MAX }));
       if (reopened.firstIndex === snapshotIndex + 1) {
         sawReset++;
         assert.equal(reopened.lastIndex, snapshotIndex, `${where}: the reset log is empty`);
@@ -52,14 +45,14 @@ for (const snapshotIndex of [30, 45]) {
       } else {
         sawOld++;
         assert.equal(reopened.firstIndex, 1, `${where}: the old log is whole`);
-        assert.deepEqual(texts(await settle(scheduler, reopened.read(1, 31))), texts(entries(1, 30)), `${where}: old entries intact`);
+        assert.deepEqual(texts(await settleOn(scheduler, reopened.read(1, 31))), texts(entries(1, 30)), `${where}: old entries intact`);
       }
       const next = reopened.lastIndex + 1;
-      await settle(scheduler, reopened.appendAndSync([entry(next, 2)]));
-      await settle(scheduler, reopened.close());
-      const { log: again } = await settle(scheduler, SegmentedLog.open(disk, DIR, { segmentBytesMax: SEGMENT_BYTES_MAX }));
+      await settleOn(scheduler, reopened.appendAndSync([entry(next, 2)]));
+      await settleOn(scheduler, reopened.close());
+      const { log: again } = await settleOn(scheduler, SegmentedLog.open(disk, DIR, { segmentBytesMax: SEGMENT_BYTES_MAX }));
       assert.equal(again.lastIndex, next, `${where}: an append after recovery survives a reopen`);
-      await settle(scheduler, again.close());
+      await settleOn(scheduler, again.close());
     }
     assert.ok(sawOld > 0, 'some crash points come before the compaction took effect');
     assert.ok(sawReset > 0, 'some crash points come after it');
