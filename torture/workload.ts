@@ -224,15 +224,35 @@ export async function finalReads(clients: readonly HostPort[], recorder: History
   const history = recorder.history();
   for (const key of COUNTER_KEYS) {
     const incrs = history.filter((op) => op.key === key && op.kind === 'incr');
-    const acked = incrs.filter((op) => op.status === 'ok').length;
+    const acked = incrs.filter((op) => op.status === 'ok').map((op) => Number(op.output));
     const maybe = incrs.filter((op) => op.status === 'unknown').length;
-    const final = Number(finals.get(key) ?? 0);
-    counts.lost += Math.max(0, acked - final);
-    counts.duplicated += Math.max(0, final - acked - maybe);
+    const found = counterAudit(acked, maybe, Number(finals.get(key) ?? 0));
+    counts.lost += found.lost;
+    counts.duplicated += found.duplicated;
   }
   for (const key of REGISTER_KEYS) {
     const written = history.some((op) => op.key === key && op.status === 'ok' && (op.kind === 'write' || (op.kind === 'cas' && op.output === true)));
     if (written && finals.has(key) && finals.get(key) === null) counts.lost++;
   }
   return counts;
+}
+
+/**
+ * Audits one counter that only ever moves by INCRBY 1. Every applied increment yields a distinct
+ * value 1, 2, 3 … up to the final value, so each acknowledged increment must be explained by its
+ * own reply value at or below the final one: two acknowledged increments that replied the same
+ * value mean one of them was undone, and a reply above the final value was undone too. Counting
+ * only `acked - final` missed such losses whenever increments of unknown outcome that did take
+ * effect made up the difference (a write acknowledged by the leader alone slipped past it so).
+ * `lost` is a lower bound on undone acknowledged increments; `duplicated` counts increments in the
+ * final value beyond every acknowledged and unknown one.
+ */
+export function counterAudit(ackedReplies: readonly number[], unknownCount: number, finalValue: number): { lost: number; duplicated: number } {
+  assert(Number.isInteger(finalValue) && finalValue >= 0, `a counter's final value is a count, got ${finalValue}`);
+  assert(Number.isInteger(unknownCount) && unknownCount >= 0, 'unknown count is a count');
+  const explained = new Set(ackedReplies.filter((reply) => reply >= 1 && reply <= finalValue));
+  return {
+    lost: ackedReplies.length - explained.size,
+    duplicated: Math.max(0, finalValue - ackedReplies.length - unknownCount),
+  };
 }

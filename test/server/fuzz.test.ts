@@ -123,8 +123,13 @@ test(`fuzzing for ${fuzzMs} ms never kills the server or starves a good client (
     await Promise.all(Array.from({ length: 8 }, () => hostile(server.port, prng)));
     // The well-formed client is served between every round, with correct replies.
     const value = `v${rounds}`;
-    assert.equal(show(await good.call('SET', 'good:key', value)), 'OK');
-    assert.equal(show(await good.call('GET', 'good:key')), value);
+    try {
+      assert.equal(show(await good.call('SET', 'good:key', value)), 'OK');
+      assert.equal(show(await good.call('GET', 'good:key')), value);
+    } catch (error) {
+      const exit = `exit code ${server.proc.exitCode}, signal ${server.proc.signalCode}`;
+      throw new Error(`round ${rounds}: ${(error as Error).message}; server ${exit}; output:\n${server.output()}`);
+    }
     assert.equal(server.proc.exitCode, null, `server died: ${server.output()}`);
     maxRss = Math.max(maxRss, rssBytes(server.proc.pid!));
     assert.ok(maxRss < rssMaxBytes, `rss ${maxRss} bytes`);
