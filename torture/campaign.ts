@@ -80,8 +80,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     }
     log(`workload done: ${tally.ok} ok, ${tally.failed} failed, ${tally.unknown} unknown; final reads`);
     const final = await finalReads(cluster.nodes.map((n) => n.client), recorder, FINAL_CLIENT_BASE);
+    log(`final reads: ${final.lost} lost, ${final.duplicated} duplicated, ${final.unreadable} unreadable; checking the history`);
     const history = recorder.history();
     const result = checkHistory(history, { now: () => performance.now(), timeLimitMs: options.checkTimeLimitMs ?? 60_000 });
+    log(`checker: ${result.verdict} over ${history.length} operations`);
     const reportPath = join(options.outDir, 'report.html');
     await writeFile(join(options.outDir, 'history.json'), JSON.stringify(history));
     await writeFile(join(options.outDir, 'faults.json'), JSON.stringify(nemesis.events, null, 1));

@@ -5,6 +5,7 @@
 // under a new client id (its unknown operation may still be in flight). After healing,
 // finalReads() reads every key on every node.
 
+import { performance } from 'node:perf_hooks';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { HistoryRecorder, OperationInput, PendingOperation } from '../src/check/index.js';
 import { assert } from '../src/lib/assert.js';
@@ -179,13 +180,18 @@ export interface FinalCounts {
   unreadable: number;
 }
 
-/** Final read attempts per key and node: a node just restarted may still be looking for its leader. */
-const FINAL_READ_ATTEMPTS = 10;
+/** A read attempt that fails waits this long before the next. */
 const FINAL_READ_RETRY_MS = 500;
+/**
+ * The whole final-read phase ends by this long after it starts; a key still unanswered then is
+ * counted unreadable. Without it a node that never answers would cost every key on it ten
+ * five-second timeouts, and a campaign could outlive its test's timeout in silence.
+ */
+const FINAL_READS_BUDGET_MS = 60_000;
 
-/** Reads key until it answers (each attempt recorded; a failed read is ignored by the checker); false if it never does. */
-async function finalRead(redis: Redis, recorder: HistoryRecorder, clientId: number, key: string, finals: Map<string, string | null>): Promise<boolean> {
-  for (let attempt = 0; attempt < FINAL_READ_ATTEMPTS; attempt++) {
+/** Reads key until it answers or the deadline passes (each attempt recorded; a failed read is ignored by the checker). */
+async function finalRead(redis: Redis, recorder: HistoryRecorder, clientId: number, key: string, finals: Map<string, string | null>, deadlineMs: number): Promise<boolean> {
+  while (performance.now() < deadlineMs) {
     const op = recorder.invoke(clientId, key, { kind: 'read' });
     try {
       const value = await redis.get(key);
@@ -207,13 +213,14 @@ async function finalRead(redis: Redis, recorder: HistoryRecorder, clientId: numb
 export async function finalReads(clients: readonly HostPort[], recorder: HistoryRecorder, finalClientBase: number): Promise<FinalCounts> {
   const counts: FinalCounts = { lost: 0, duplicated: 0, unreadable: 0 };
   const finals = new Map<string, string | null>();
+  const deadlineMs = performance.now() + FINAL_READS_BUDGET_MS;
   for (const [n, client] of clients.entries()) {
     const redis = new Redis(connectionOptions(client));
     redis.on('error', () => undefined);
     try {
       await redis.connect();
       for (const key of [...REGISTER_KEYS, ...COUNTER_KEYS]) {
-        if (!(await finalRead(redis, recorder, finalClientBase + n, key, finals))) counts.unreadable++;
+        if (!(await finalRead(redis, recorder, finalClientBase + n, key, finals, deadlineMs))) counts.unreadable++;
       }
     } catch {
       counts.unreadable += REGISTER_KEYS.length + COUNTER_KEYS.length;
