@@ -4,3 +4,4 @@
 export { RaftNode } from './node.js';
 export * from './types.js';
 export { decodeMembership, encodeMembership, makeMembership, isVoter, isMember } from './membership.js';
+export { DEFAULT_INCARNATION, incarnationFromWords, isIncarnation } from './incarnations.js';

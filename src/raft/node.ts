@@ -8,9 +8,10 @@ import { CairnError } from '../lib/errors.js';
 import type { Prng } from '../lib/prng.js';
 import { ForwardedReads } from './forwarded-reads.js';
 import { followerAppend, followerHeartbeat, followerSnapshot, type FollowerContext } from './follower.js';
+import { DEFAULT_INCARNATION, MAX_PEER_INCARNATIONS, PeerIncarnations, isIncarnation } from './incarnations.js';
 import { RaftLog } from './log.js';
 import {
-  MembershipHistory, applyChange, decodeMembership, encodeMembership, isVoter, makeMembership,
+  MembershipHistory, applyChange, decodeMembership, encodeMembership, isVoter, makeMembership, peersOf,
 } from './membership.js';
 import { voteOutcome } from './quorum.js';
 import { ReadQueue, type PendingRead } from './reads.js';
@@ -20,7 +21,7 @@ import { resolveSettings, type Settings } from './settings.js';
 import {
   EntryKind,
   type AppendResponseMessage, type ConfChange, type Entry, type HardState,
-  type HeartbeatResponseMessage, type Message, type NodeId,
+  type HeartbeatResponseMessage, type Incarnation, type Message, type NodeId, type PeerIncarnation,
   type PersistedState, type ProposeResult, type RaftConfig, type RaftNodeApi, type RaftStatus,
   type ReadIndexResult, type ReadState, type Ready, type RejectReason, type Role, type Snapshot,
   type SnapshotResponseMessage, type SoftState, type VoteMessage,
@@ -33,8 +34,21 @@ const MAX_OUTBOX_MESSAGES = 1_000_000;
 
 export class RaftNode implements RaftNodeApi {
   readonly id: NodeId;
+  /** This data directory's incarnation, stamped on every message. */
+  private readonly incarnation: Incarnation;
   private readonly s: Settings;
   private readonly prng: Prng;
+
+  /** The incarnation first heard from each peer id: messages under another one are dropped. */
+  private readonly peers: PeerIncarnations;
+  /** peers.version as last handed out for persistence (and in the Ready outstanding). */
+  private persistedPeersVersion: number;
+  private outstandingPeersVersion = 0;
+  /** The peer that refused this node's incarnation (this node lost its data), else null. */
+  private staleReportedBy: NodeId | null = null;
+  /** What the last passing-on of incarnations went out for (role, leader, map version), and when. */
+  private gossipedKey = '';
+  private gossipedAtTick = 0;
 
   /** Invariant: never decreases. */
   private term: number;
@@ -91,6 +105,9 @@ export class RaftNode implements RaftNodeApi {
     if (!Number.isSafeInteger(hardState.term) || hardState.term < 0) {
       throw new CairnError('CAIRN_INVALID_ARGUMENT', 'raft: persisted term must be a non-negative integer');
     }
+    this.incarnation = checkedIncarnation(config.incarnation, hardState.incarnation);
+    this.peers = new PeerIncarnations(checkedPeerIncarnations(hardState.peerIncarnations ?? [], this.id));
+    this.persistedPeersVersion = this.peers.version;
     const membership = makeMembership(snapshot.meta.membership.voters, snapshot.meta.membership.learners);
     // Storage may still hold entries the snapshot covers (compaction of files lags): skip them.
     const entries = persisted.entries.filter((e) => e.index > snapshot.meta.index);
@@ -173,6 +190,7 @@ export class RaftNode implements RaftNodeApi {
 
   /** Whether this node may campaign. */
   private isPromotable(): boolean {
+    if (this.staleReportedBy !== null) return false; // another incarnation holds this id
     if (isVoter(this.members.current(), this.id)) return true;
     // Thesis §4.2.2: a voter removed by a change that is not committed yet may still be needed to
     // commit it (its log may be the only up-to-date one), so it keeps starting elections.
@@ -229,7 +247,7 @@ export class RaftNode implements RaftNodeApi {
     const lastLogTerm = this.log.lastTerm();
     for (const to of this.members.current().voters) {
       if (to === this.id) continue;
-      this.emit({ type: 'vote', from: this.id, to, term, preVote, transfer, lastLogIndex, lastLogTerm });
+      this.emit({ type: 'vote', from: this.id, to, term, incarnation: this.incarnation, preVote, transfer, lastLogIndex, lastLogTerm });
     }
     this.tallyVotes();
   }
@@ -276,6 +294,9 @@ export class RaftNode implements RaftNodeApi {
 
   step(m: Message): void {
     if (!isValidMessage(m) || m.to !== this.id || m.from === this.id) return;
+    if (!this.admitIncarnation(m)) return;
+    if (m.type === 'staleIncarnation') return this.onStaleIncarnation(m.from, m.rejected);
+    if (m.type === 'incarnations') return this.peers.adoptFrom(m.peers, this.id); // any term: knowledge, not orders
     if (m.term > this.term) {
       if (!this.onHigherTerm(m)) return;
     } else if (m.term < this.term) {
@@ -283,6 +304,27 @@ export class RaftNode implements RaftNodeApi {
       return;
     }
     this.dispatch(m);
+  }
+
+  /**
+   * First seen wins: a message from an id heard under another incarnation is dropped (a blank node
+   * under a used id must not vote, acknowledge or lead), and its sender is told why. The map change
+   * goes out in the next Ready's hard state, persisted before any message that relied on it.
+   */
+  private admitIncarnation(m: Message): boolean {
+    const admission = this.peers.admit(m.from, m.incarnation);
+    if (admission === 'known' || admission === 'new') return true;
+    if (admission === 'stale' && m.type !== 'staleIncarnation') {
+      this.send({ type: 'staleIncarnation', to: m.from, rejected: m.incarnation });
+    }
+    return false;
+  }
+
+  /** A peer knows this id under another incarnation: this node lost its data and must not take part. */
+  private onStaleIncarnation(from: NodeId, rejected: Incarnation): void {
+    if (rejected !== this.incarnation) return; // about an older incarnation of this id
+    this.staleReportedBy ??= from;
+    if (this.role !== 'follower') this.becomeFollower(this.term, null);
   }
 
   /** Returns false when the message must be dropped. */
@@ -346,7 +388,7 @@ export class RaftNode implements RaftNodeApi {
   }
 
   private send(m: Outgoing<Message>): void {
-    this.emit({ ...m, from: this.id, term: this.term } as Message);
+    this.emit({ ...m, from: this.id, term: this.term, incarnation: this.incarnation } as Message);
   }
 
   private emit(m: Message): void {
@@ -363,7 +405,7 @@ export class RaftNode implements RaftNodeApi {
       (this.votedFor === null && this.leaderId === null) ||
       (m.preVote && m.term > this.term);
     if (canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm)) {
-      this.emit({ type: 'voteResponse', from: this.id, to: m.from, term: m.term, preVote: m.preVote, granted: true });
+      this.emit({ type: 'voteResponse', from: this.id, to: m.from, term: m.term, incarnation: this.incarnation, preVote: m.preVote, granted: true });
       if (!m.preVote) {
         assert(this.votedFor === null || this.votedFor === m.from, 'one vote per term');
         this.votedFor = m.from;
@@ -588,7 +630,7 @@ export class RaftNode implements RaftNodeApi {
 
   hasReady(): boolean {
     if (this.outstanding !== null) return false;
-    return this.appendPending || this.commitAnnouncePending || this.reads.roundDue() ||
+    return this.appendPending || this.commitAnnouncePending || this.reads.roundDue() || this.gossipDue() ||
       this.forwarded.needsFlush(this.readLeader(), this.nowTicks, this.s.electionTimeoutTicks) ||
       this.outbox.length > 0 || this.readStates.length > 0 || this.pendingSnapshot !== null ||
       this.log.unstableFrom <= this.log.lastIndex() || this.hardState() !== null ||
@@ -599,9 +641,11 @@ export class RaftNode implements RaftNodeApi {
     assert(this.outstanding === null, 'ready() called again before advance()');
     if (this.role === 'leader') this.flushLeader();
     if (this.forwarded.size() > 0) this.flushForwarded();
+    if (this.gossipDue()) this.gossipIncarnations();
     const early = this.sendsBeforePersisting();
     this.lastReadyEarly = early;
     const hardState = early ? null : this.hardState();
+    if (hardState !== null) this.outstandingPeersVersion = this.peers.version;
     const softState = this.softStateChange();
     if (softState !== null) this.reportedSoftState = softState;
     const rd: Ready = {
@@ -631,6 +675,7 @@ export class RaftNode implements RaftNodeApi {
   private sendsBeforePersisting(): boolean {
     if (this.role !== 'leader' || this.lastReadyEarly || this.outbox.length === 0) return false;
     if (this.pendingSnapshot !== null || this.log.unstableFrom > this.log.lastIndex()) return false;
+    if (this.peers.version !== this.persistedPeersVersion) return false; // a first-seen incarnation goes first
     const p = this.persistedHardState;
     return p.term === this.term && p.votedFor === this.votedFor;
   }
@@ -653,7 +698,10 @@ export class RaftNode implements RaftNodeApi {
     }
     const lastEntry = rd.entries[rd.entries.length - 1];
     if (lastEntry !== undefined) this.log.stableTo(lastEntry.index, lastEntry.term);
-    if (rd.hardState !== null) this.persistedHardState = rd.hardState;
+    if (rd.hardState !== null) {
+      this.persistedHardState = rd.hardState;
+      this.persistedPeersVersion = this.outstandingPeersVersion;
+    }
     const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastApplied !== undefined) this.log.appliedIndex = Math.max(this.log.appliedIndex, lastApplied.index);
     assert(this.log.appliedIndex <= this.log.commitIndex, 'applied beyond the commit index');
@@ -674,6 +722,33 @@ export class RaftNode implements RaftNodeApi {
     if (this.reads.roundDue()) this.broadcastHeartbeat();
   }
 
+  /**
+   * Who this node passes the incarnations it knows on to: a leader to every member, a follower to
+   * its leader — followers never hear from each other outside elections, so what one of them saw
+   * reaches the others through the leader.
+   */
+  private gossipTargets(): NodeId[] {
+    if (this.role === 'leader') return peersOf(this.members.current(), this.id);
+    return this.role === 'follower' && this.leaderId !== null ? [this.leaderId] : [];
+  }
+
+  private gossipKey(): string {
+    return `${this.role}/${this.leaderId ?? ''}/${this.peers.version}`;
+  }
+
+  /** When the map, the role or the leader changed, and again every election timeout (a message may be lost). */
+  private gossipDue(): boolean {
+    if (this.peers.size === 0 || this.gossipTargets().length === 0) return false;
+    return this.gossipedKey !== this.gossipKey() || this.nowTicks - this.gossipedAtTick >= this.s.electionTimeoutTicks;
+  }
+
+  private gossipIncarnations(): void {
+    this.gossipedKey = this.gossipKey();
+    this.gossipedAtTick = this.nowTicks;
+    const list = this.peers.list();
+    for (const to of this.gossipTargets()) this.send({ type: 'incarnations', to, peers: list });
+  }
+
   private appliedBase(): number {
     return Math.max(this.log.appliedIndex, this.pendingSnapshot?.meta.index ?? 0);
   }
@@ -684,11 +759,12 @@ export class RaftNode implements RaftNodeApi {
     const term = this.term;
     const votedFor = this.votedFor;
     const commitIndex = this.log.commitIndex;
-    if (p.term === term && p.votedFor === votedFor && p.commitIndex === commitIndex) return null;
+    const peersChanged = this.peers.version !== this.persistedPeersVersion;
+    if (p.term === term && p.votedFor === votedFor && p.commitIndex === commitIndex && !peersChanged) return null;
     assert(term >= p.term, 'terms never decrease');
     assert(term > p.term || p.votedFor === null || p.votedFor === votedFor, 'one vote per term');
     assert(commitIndex >= p.commitIndex, 'commit index never decreases');
-    return { term, votedFor, commitIndex };
+    return { term, votedFor, commitIndex, incarnation: this.incarnation, peerIncarnations: this.peers.list() };
   }
 
   private softStateChange(): SoftState | null {
@@ -715,6 +791,34 @@ export class RaftNode implements RaftNodeApi {
       membership: this.members.current(),
       peers: this.role === 'leader' ? this.replicator.status() : [],
       transferTarget: this.transferTarget,
+      incarnation: this.incarnation,
+      staleIncarnation: this.staleReportedBy,
     };
   }
+}
+
+/** The configured incarnation; it must be the one the persisted state belongs to, when that names one. */
+function checkedIncarnation(configured: Incarnation | undefined, persisted: Incarnation | undefined): Incarnation {
+  const incarnation = configured ?? DEFAULT_INCARNATION;
+  if (!isIncarnation(incarnation)) {
+    throw new CairnError('CAIRN_INVALID_ARGUMENT', `raft: incarnation must be 16 lowercase hex digits, got ${String(incarnation)}`);
+  }
+  if (persisted !== undefined && persisted !== incarnation) {
+    throw new CairnError('CAIRN_INVALID_ARGUMENT', `raft: the persisted state belongs to incarnation ${persisted}, not ${incarnation}`);
+  }
+  return incarnation;
+}
+
+function checkedPeerIncarnations(list: readonly PeerIncarnation[], selfId: NodeId): readonly PeerIncarnation[] {
+  if (!Array.isArray(list) || list.length > MAX_PEER_INCARNATIONS) {
+    throw new CairnError('CAIRN_INVALID_ARGUMENT', `raft: persisted peer incarnations must be a list of at most ${MAX_PEER_INCARNATIONS}`);
+  }
+  const seen = new Set<NodeId>();
+  for (const { id, incarnation } of list) {
+    if (typeof id !== 'string' || id.length === 0 || id === selfId || seen.has(id) || !isIncarnation(incarnation)) {
+      throw new CairnError('CAIRN_INVALID_ARGUMENT', `raft: persisted peer incarnation for ${String(id)} is invalid`);
+    }
+    seen.add(id);
+  }
+  return list;
 }

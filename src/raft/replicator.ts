@@ -13,8 +13,8 @@ import type {
   SnapshotResponseMessage,
 } from './types.js';
 
-/** A message before the node stamps `from` and `term` on it (Omit distributed over the union). */
-export type Outgoing<M = Message> = M extends Message ? Omit<M, 'from' | 'term'> : never;
+/** A message before the node stamps `from`, `term` and `incarnation` on it (Omit distributed over the union). */
+export type Outgoing<M = Message> = M extends Message ? Omit<M, 'from' | 'term' | 'incarnation'> : never;
 
 /** What the replicator reads from (and does through) its node. */
 export interface ReplicationContext {

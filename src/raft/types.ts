@@ -36,6 +36,19 @@ import type { Prng } from '../lib/prng.js';
 
 export type NodeId = string;
 
+/**
+ * A data directory's incarnation: 16 lowercase hex digits (64 random bits) made when the directory
+ * is first initialised and never changed. A node that lost its data and starts again under the same
+ * id has a new one, and the peers that knew the old one drop its messages (incarnations.ts).
+ */
+export type Incarnation = string;
+
+/** The incarnation a node first heard from one peer id (part of its hard state). */
+export interface PeerIncarnation {
+  id: NodeId;
+  incarnation: Incarnation;
+}
+
 /** Kinds of log entries (`Entry.kind`). */
 export const EntryKind = {
   /** Client data for the state machine. */
@@ -61,6 +74,16 @@ export interface HardState {
   /** The candidate this node voted for in `term`, or null. */
   votedFor: NodeId | null;
   commitIndex: number;
+  /**
+   * The incarnation of the data directory this state belongs to. The core copies
+   * RaftConfig.incarnation here; absent in state written before incarnations existed.
+   */
+  incarnation?: Incarnation;
+  /**
+   * The incarnation first heard from each peer id, sorted by id ("first seen wins"). Durable before
+   * any message that relied on it is sent. Absent means none (state from before incarnations).
+   */
+  peerIncarnations?: readonly PeerIncarnation[];
 }
 
 /** Who votes and who only receives the log. Lists are sorted and disjoint. */
@@ -95,6 +118,12 @@ export interface PersistedState {
 
 export interface RaftConfig {
   id: NodeId;
+  /**
+   * This data directory's incarnation (types.ts Incarnation), stamped on every message. A driver
+   * with a data directory must pass the one stored there; absent means DEFAULT_INCARNATION, for
+   * nodes that never lose their state (tests, benches).
+   */
+  incarnation?: Incarnation;
   /** Randomness for election timeouts. Use one seeded Prng per node. */
   prng: Prng;
   /** A follower waits a random [electionTimeoutTicks, 2*electionTimeoutTicks) ticks. Default 10. */
@@ -145,6 +174,8 @@ interface MessageBase {
   from: NodeId;
   to: NodeId;
   term: number;
+  /** The sender's incarnation (the core stamps it on everything it sends). */
+  incarnation: Incarnation;
 }
 
 /** RequestVote, or a PreVote when preVote is true (term is then the term the sender would use). */
@@ -235,6 +266,26 @@ export interface ReadIndexResponseMessage extends MessageBase {
   index: number;
 }
 
+/**
+ * The answer to a message dropped for its incarnation: `to` sent under `rejected`, but the sender
+ * knows `to` under another. The node whose incarnation it names learns that it lost its data and
+ * may not take part under this id any more (RaftStatus.staleIncarnation).
+ */
+export interface StaleIncarnationMessage extends MessageBase {
+  type: 'staleIncarnation';
+  rejected: Incarnation;
+}
+
+/**
+ * A leader passing on the incarnations it knows (heard first-hand or from an earlier leader), so
+ * that followers, which never hear from each other outside elections, know each other's too. A
+ * receiver adopts only ids it knows nothing of (first seen still wins).
+ */
+export interface IncarnationsMessage extends MessageBase {
+  type: 'incarnations';
+  peers: PeerIncarnation[];
+}
+
 export type Message =
   | VoteMessage
   | VoteResponseMessage
@@ -246,7 +297,9 @@ export type Message =
   | SnapshotResponseMessage
   | TimeoutNowMessage
   | ReadIndexMessage
-  | ReadIndexResponseMessage;
+  | ReadIndexResponseMessage
+  | StaleIncarnationMessage
+  | IncarnationsMessage;
 
 export type MessageType = Message['type'];
 
@@ -314,6 +367,14 @@ export interface RaftStatus {
   peers: PeerStatus[];
   /** The transfer target while a leadership transfer runs, else null. */
   transferTarget: NodeId | null;
+  /** This node's incarnation. */
+  incarnation: Incarnation;
+  /**
+   * The peer that refused this node's incarnation (it knows this id under another: this data
+   * directory is a new incarnation of a node that lost its data), else null. Such a node no
+   * longer campaigns; its driver should stop it.
+   */
+  staleIncarnation: NodeId | null;
 }
 
 /** The node's methods. `new RaftNode(config, persisted)` (node.ts) implements them. */

@@ -1,6 +1,7 @@
 // Shape checks for messages from the network. A message that fails them is dropped by step():
 // peers run the same code, so a malformed message is a transport fault, not a reason to crash.
 
+import { MAX_PEER_INCARNATIONS, isIncarnation } from './incarnations.js';
 import { MAX_SNAPSHOT_BYTES } from './snapshot-receiver.js';
 import type { Entry, Message } from './types.js';
 
@@ -39,7 +40,7 @@ function membershipOk(value: unknown): boolean {
 
 export function isValidMessage(m: Message): boolean {
   if (m === null || typeof m !== 'object') return false;
-  if (!isId(m.from) || !isId(m.to) || !isIndex(m.term)) return false;
+  if (!isId(m.from) || !isId(m.to) || !isIndex(m.term) || !isIncarnation(m.incarnation)) return false;
   switch (m.type) {
     case 'vote':
       return isIndex(m.lastLogIndex) && isIndex(m.lastLogTerm) && typeof m.preVote === 'boolean' &&
@@ -67,6 +68,11 @@ export function isValidMessage(m: Message): boolean {
       return typeof m.requestId === 'string';
     case 'readIndexResponse':
       return typeof m.requestId === 'string' && typeof m.index === 'number' && Number.isSafeInteger(m.index);
+    case 'staleIncarnation':
+      return isIncarnation(m.rejected);
+    case 'incarnations':
+      return Array.isArray(m.peers) && m.peers.length <= MAX_PEER_INCARNATIONS &&
+        m.peers.every((p) => p !== null && typeof p === 'object' && isId(p.id) && isIncarnation(p.incarnation));
     default:
       return false;
   }

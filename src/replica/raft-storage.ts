@@ -8,8 +8,8 @@
 //   everysec — sync() waits until the appends are written to the OS; a timer fdatasyncs the log
 //              once a second, and a failed background sync fail-stops the node (onFailure).
 //   no       — as everysec without the timer: the OS flushes when it likes; close() syncs.
-// The hard state (term, vote) is made durable before sync() resolves under every policy: Raft's
-// safety rests on a node never voting twice in a term, and it changes rarely.
+// The hard state (term, vote, incarnations) is made durable before sync() resolves under every
+// policy: Raft's safety rests on a node never voting twice in a term, and it changes rarely.
 
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
@@ -18,7 +18,7 @@ import type { Disk, DirLock } from '../io/disk.js';
 import { decodeMembership, encodeMembership } from '../raft/membership.js';
 import type { Entry, HardState, PersistedState, Snapshot } from '../raft/types.js';
 import { removeTempFiles } from '../storage/atomic-file.js';
-import { loadHardState, saveHardStateDurably } from '../storage/hard-state.js';
+import { loadHardState, sameIncarnations, saveHardStateDurably } from '../storage/hard-state.js';
 import { PeriodicSync, type FsyncPolicy } from '../storage/fsync-policy.js';
 import { SegmentedLog } from '../storage/log.js';
 import type { LogOptions, LogRecovery, LogStats } from '../storage/log.js';
@@ -159,7 +159,7 @@ export class RaftStorage implements ReplicaStorage {
     let hardState = this.durableHardState;
     // The log is synced before the hard state: a crash between them leaves entries of a newer term.
     // No vote can have been cast in that term (a vote is durable before it is sent), so none is lost.
-    if (lastTerm > hardState.term) hardState = { term: lastTerm, votedFor: null, commitIndex: hardState.commitIndex };
+    if (lastTerm > hardState.term) hardState = { ...hardState, term: lastTerm, votedFor: null };
     const commitIndex = Math.min(Math.max(hardState.commitIndex, snapshotIndex), lastIndex);
     return { hardState: { ...hardState, commitIndex }, snapshot, entries };
   }
@@ -191,7 +191,7 @@ export class RaftStorage implements ReplicaStorage {
     this.pendingHardState = null;
     if (next === null) return;
     const durable = this.durableHardState;
-    if (next.term === durable.term && next.votedFor === durable.votedFor) return;
+    if (next.term === durable.term && next.votedFor === durable.votedFor && sameIncarnations(next, durable)) return;
     await saveHardStateDurably(this.disk, this.dir, next);
     this.durableHardState = next;
   }

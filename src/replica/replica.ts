@@ -10,9 +10,10 @@ import type { Prng } from '../lib/prng.js';
 import type { Reply } from '../lib/reply.js';
 import type { Clock, TimerHandle } from '../io/clock.js';
 import type { Transport } from '../io/transport.js';
+import { incarnationFromWords } from '../raft/incarnations.js';
 import { resolveSettings } from '../raft/settings.js';
 import { EntryKind } from '../raft/types.js';
-import type { ConfChange, Entry, Membership, Message, PersistedState, RaftConfig, RaftNodeApi, RaftStatus, Ready, Snapshot } from '../raft/types.js';
+import type { ConfChange, Entry, Incarnation, Membership, Message, PersistedState, RaftConfig, RaftNodeApi, RaftStatus, Ready, Snapshot } from '../raft/types.js';
 import { NotLeaderError } from './errors.js';
 import { PendingProposals, PendingReads } from './pending.js';
 import type { PendingProposal, PendingRead } from './pending.js';
@@ -37,6 +38,12 @@ export interface ReplicaOptions {
   requestTimeoutMs: number;
   /** Snapshot the state machine and compact the log once this many entries were applied since the last snapshot. */
   snapshotEveryEntries: number;
+  /**
+   * Makes the incarnation of a data directory that has none yet (a blank one, or one from before
+   * incarnations): 64 random bits. Default: drawn from `prng` (as random as its seed; the simulator's
+   * choice). A production node passes real randomness.
+   */
+  newIncarnation?: () => Incarnation;
 }
 
 export interface ReplicaIo {
@@ -65,6 +72,8 @@ export class Replica<S extends StateMachine> {
   private readonly reads: PendingReads;
   private readonly readIdPrefix: string;
   private readSeq = 0;
+  /** Peer incarnations in the durable hard state (see handleReady). */
+  private knownPeerCount: number;
   private appliedIndex: number;
   private snapshotIndex: number;
   private leaderId: string | null = null;
@@ -88,7 +97,9 @@ export class Replica<S extends StateMachine> {
     private readonly stateMachine: S,
     snapshotIndex: number,
     electionTimeoutTicks: number,
+    knownPeerCount: number,
   ) {
+    this.knownPeerCount = knownPeerCount;
     this.tickedUntilMs = io.clock.monotonicMs();
     this.maxCatchUpTicks = 2 * electionTimeoutTicks;
     this.proposals = new PendingProposals(options.maxPendingProposals);
@@ -103,15 +114,17 @@ export class Replica<S extends StateMachine> {
     assert(options.tickMs > 0, 'tickMs must be positive');
     assert(options.snapshotEveryEntries > 0, 'snapshotEveryEntries must be positive');
     const loaded = await io.storage.load();
-    const persisted = loaded ?? (options.join === true ? joiningState() : bootstrapState(options.initialVoters));
+    let persisted = loaded ?? (options.join === true ? joiningState() : bootstrapState(options.initialVoters));
     // A new node records its initial membership as a snapshot at index 0, so a restart finds it.
     if (loaded === null) await io.storage.compact(persisted.snapshot);
+    persisted = await ensureIncarnation(io.storage, persisted, options);
     if (persisted.snapshot.meta.index > 0) stateMachine.restore(persisted.snapshot.data);
     io.observer?.loaded?.(options.id, persisted);
-    const config: RaftConfig = { ...options.raft, id: options.id, prng: options.prng };
+    const config: RaftConfig = { ...options.raft, id: options.id, prng: options.prng, incarnation: persisted.hardState.incarnation };
     const node = io.createNode(config, persisted);
     const { electionTimeoutTicks } = resolveSettings(config);
-    const replica = new Replica(options, io, node, stateMachine, persisted.snapshot.meta.index, electionTimeoutTicks);
+    const knownPeerCount = persisted.hardState.peerIncarnations?.length ?? 0;
+    const replica = new Replica(options, io, node, stateMachine, persisted.snapshot.meta.index, electionTimeoutTicks, knownPeerCount);
     io.transport.onReceive((_from, message) => replica.receive(message));
     io.storage.onFailure?.((error) => replica.stop(error));
     replica.scheduleTick();
@@ -377,13 +390,18 @@ export class Replica<S extends StateMachine> {
     const storage = this.io.storage;
     // Committed entries below this Ready's new ones were made durable by earlier Readies: they are
     // applied before this Ready's fsync, not after it, so a write waits for one fsync, not two.
-    const durableCount = ready.snapshot === null ? countBelow(ready.committedEntries, ready.entries[0]?.index ?? Infinity) : 0;
+    // Not when the Ready records a first-seen peer incarnation (the map only grows): what the core
+    // counted from that peer waits for the map's fsync, like every message that relied on it.
+    const peerCount = ready.hardState?.peerIncarnations?.length ?? this.knownPeerCount;
+    const firstSeen = peerCount > this.knownPeerCount;
+    const durableCount = ready.snapshot === null && !firstSeen ? countBelow(ready.committedEntries, ready.entries[0]?.index ?? Infinity) : 0;
     for (let i = 0; i < durableCount; i++) this.apply(ready.committedEntries[i] as Entry);
     if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
     if (ready.entries.length > 0) await storage.appendEntries(ready.entries);
     if (ready.hardState !== null) await storage.saveHardState(ready.hardState);
     if (ready.entries.length > 0 || ready.hardState !== null) await storage.sync();
     if (this.stopped) return;
+    this.knownPeerCount = peerCount;
     this.io.observer?.persisted?.(this.id, ready);
     for (const message of ready.messages) this.io.transport.send(message.to, message);
     for (let i = durableCount; i < ready.committedEntries.length; i++) this.apply(ready.committedEntries[i] as Entry);
@@ -459,6 +477,20 @@ export class Replica<S extends StateMachine> {
     this.compactRequest?.reject(error);
     this.compactRequest = null;
   }
+}
+
+/**
+ * A data directory without an incarnation (blank, or written before incarnations) gets one now,
+ * durably, before the node can send anything. Safe for an old directory: it is not blank, so the
+ * node keeps every promise it made; its peers' maps are empty until they run this build too.
+ */
+async function ensureIncarnation(storage: ReplicaStorage, persisted: PersistedState, options: ReplicaOptions): Promise<PersistedState> {
+  if (persisted.hardState.incarnation !== undefined) return persisted;
+  const incarnation = options.newIncarnation?.() ?? incarnationFromWords(options.prng.nextUint32(), options.prng.nextUint32());
+  const hardState = { ...persisted.hardState, incarnation };
+  await storage.saveHardState(hardState);
+  await storage.sync();
+  return { ...persisted, hardState };
 }
 
 /** Yields GATHER_MICROTASK_TURNS microtask turns: no timer, so deterministic under simulation and free of the clock. */

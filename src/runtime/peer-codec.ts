@@ -7,7 +7,8 @@
 
 import { assert, unreachable } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
-import type { Entry, Membership, Message, MessageType } from '../raft/types.js';
+import { MAX_PEER_INCARNATIONS, isIncarnation } from '../raft/incarnations.js';
+import type { Entry, Incarnation, Membership, Message, MessageType } from '../raft/types.js';
 import {
   BufferSink, corrupt, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES, MAX_ID_BYTES, PEER_PROTOCOL_VERSION, requireU64,
   SizeSink, WireReader,
@@ -27,6 +28,8 @@ export const MESSAGE_TYPE_CODES: Readonly<Record<MessageType, number>> = {
   timeoutNow: 9,
   readIndex: 10,
   readIndexResponse: 11,
+  staleIncarnation: 12,
+  incarnations: 13,
 };
 
 /** Read request ids are 1..1024 bytes of UTF-8 behind a u16 length. */
@@ -39,6 +42,8 @@ export const MAX_ENTRIES_PER_MESSAGE = 1_000_000;
 const MIN_ENTRY_BYTES = 13;
 /** u8 length + one byte: the smallest encoded id. */
 const MIN_ID_BYTES = 2;
+/** An incarnation on the wire: two u32 words. */
+const INCARNATION_BYTES = 8;
 
 const FLAG_1 = 0b01;
 const FLAG_2 = 0b10;
@@ -69,11 +74,25 @@ function writeEntries(sink: WireSink, entries: readonly Entry[], prevIndex: numb
   }
 }
 
+/** An incarnation (16 hex digits) as 8 bytes: two u32 words. */
+function writeIncarnation(sink: WireSink, incarnation: Incarnation, field: string): void {
+  if (!isIncarnation(incarnation)) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${field} must be 16 lowercase hex digits, got ${String(incarnation)}`);
+  sink.u32(Number.parseInt(incarnation.slice(0, 8), 16));
+  sink.u32(Number.parseInt(incarnation.slice(8), 16));
+}
+
+function readIncarnation(r: WireReader, field: string): Incarnation {
+  const high = r.u32(field);
+  const low = r.u32(field);
+  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+}
+
 /** The fields after the type byte, in order; the same function measures and writes. */
 function writeFields(sink: WireSink, m: Message): void {
   sink.str(m.from, MAX_ID_BYTES, 'from');
   sink.str(m.to, MAX_ID_BYTES, 'to');
   sink.u64(requireU64(m.term, 'term'));
+  writeIncarnation(sink, m.incarnation, 'incarnation');
   switch (m.type) {
     case 'vote':
       sink.u8(flag(m.preVote, FLAG_1) | flag(m.transfer, FLAG_2));
@@ -126,6 +145,17 @@ function writeFields(sink: WireSink, m: Message): void {
       // -1 (refused) is the only negative index: the wire carries index + 1.
       sink.u64(requireU64(m.index + 1, 'readIndexResponse index + 1'));
       return;
+    case 'staleIncarnation':
+      writeIncarnation(sink, m.rejected, 'rejected incarnation');
+      return;
+    case 'incarnations':
+      if (m.peers.length > MAX_PEER_INCARNATIONS) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${m.peers.length} incarnations exceed ${MAX_PEER_INCARNATIONS}`);
+      sink.u16(m.peers.length);
+      for (const peer of m.peers) {
+        sink.str(peer.id, MAX_ID_BYTES, 'peer id');
+        writeIncarnation(sink, peer.incarnation, 'peer incarnation');
+      }
+      return;
     default:
       unreachable(m, 'unknown message type');
   }
@@ -155,6 +185,7 @@ interface Base {
   from: string;
   to: string;
   term: number;
+  incarnation: Incarnation;
 }
 
 function readMembership(r: WireReader): Membership {
@@ -225,6 +256,13 @@ const decoders: ReadonlyArray<((r: WireReader, b: Base) => Message) | undefined>
     const requestId = r.str(MAX_REQUEST_ID_BYTES, 'requestId');
     return { type: 'readIndexResponse', ...b, requestId, index: r.u64('readIndexResponse index') - 1 };
   },
+  (r, b) => ({ type: 'staleIncarnation', ...b, rejected: readIncarnation(r, 'rejected incarnation') }),
+  (r, b) => {
+    const count = r.count(2, MAX_PEER_INCARNATIONS, MIN_ID_BYTES + INCARNATION_BYTES, 'incarnation count');
+    const peers = [];
+    for (let i = 0; i < count; i++) peers.push({ id: r.str(MAX_ID_BYTES, 'peer id'), incarnation: readIncarnation(r, 'peer incarnation') });
+    return { type: 'incarnations', ...b, peers };
+  },
 ];
 
 /** Decodes one frame body (after the length prefix). Throws CAIRN_CORRUPT if it is malformed. */
@@ -235,7 +273,7 @@ export function decodeMessage(body: Buffer): Message {
   const typeCode = r.u8('type');
   const decode = decoders[typeCode];
   if (decode === undefined) throw corrupt(`unknown message type ${typeCode}`);
-  const base = { from: r.str(MAX_ID_BYTES, 'from'), to: r.str(MAX_ID_BYTES, 'to'), term: r.u64('term') };
+  const base = { from: r.str(MAX_ID_BYTES, 'from'), to: r.str(MAX_ID_BYTES, 'to'), term: r.u64('term'), incarnation: readIncarnation(r, 'incarnation') };
   const message = decode(r, base);
   r.end(message.type);
   return message;

@@ -6,8 +6,11 @@
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 
-/** The protocol version carried in every frame; a peer with another version is refused. */
-export const PEER_PROTOCOL_VERSION = 1;
+/**
+ * The protocol version carried in every frame; a peer with another version is refused.
+ * 2: every Raft message carries its sender's incarnation, and the staleIncarnation message.
+ */
+export const PEER_PROTOCOL_VERSION = 2;
 /** Bytes of the length prefix in front of every frame. */
 export const FRAME_LENGTH_BYTES = 4;
 /** Version byte + type byte: the smallest frame body. */

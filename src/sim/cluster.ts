@@ -39,8 +39,11 @@ export interface SimNode<S extends StateMachine> {
   stateMachine: S | undefined;
   /** up: running; starting: loading from disk; down: crashed. */
   state: 'up' | 'starting' | 'down';
-  incarnation: number;
+  /** Counts starts and crashes (a late start callback of an earlier one is ignored); 0: never started. */
+  generation: number;
   crashes: number;
+  /** Times the node stopped because a peer refused its data directory's incarnation (a reused id). */
+  refusals: number;
 }
 
 export class SimCluster<S extends StateMachine> {
@@ -66,7 +69,7 @@ export class SimCluster<S extends StateMachine> {
     for (const id of ids) {
       const disk = new SimDisk(scheduler, new Prng(prng.nextUint32()));
       const join = !this.initialVoters.includes(id);
-      this.nodes.set(id, { id, disk, join, retired: join, clock: undefined, replica: undefined, stateMachine: undefined, state: 'down', incarnation: 0, crashes: 0 });
+      this.nodes.set(id, { id, disk, join, retired: join, clock: undefined, replica: undefined, stateMachine: undefined, state: 'down', generation: 0, crashes: 0, refusals: 0 });
     }
   }
 
@@ -97,28 +100,28 @@ export class SimCluster<S extends StateMachine> {
     assert(node.state === 'down', `${id} is already running`);
     node.retired = false;
     node.state = 'starting';
-    node.incarnation++;
-    const incarnation = node.incarnation;
+    node.generation++;
+    const generation = node.generation;
     const clock = new SimClock(this.scheduler, id);
     node.clock = clock;
     const transport = this.network.attach(id);
     const stateMachine = this.wiring.createStateMachine();
     const options: ReplicaOptions = { ...this.wiring.replicaOptions, id, initialVoters: this.initialVoters, prng: new Prng(this.prng.nextUint32()) };
     if (node.join) options.join = true;
-    this.trace.add(this.scheduler.nowMs(), `${id} starting (incarnation ${incarnation})`, true);
+    this.trace.add(this.scheduler.nowMs(), `${id} starting (start ${generation})`, true);
     const run = async (): Promise<Replica<S>> => {
       const storage = await this.wiring.openStorage(node.disk, `/${id}`);
       return Replica.start(options, { clock, transport, storage, createNode: this.wiring.createNode, observer: this.wiring.observer }, stateMachine);
     };
     run().then(
       (replica) => {
-        if (node.incarnation !== incarnation || node.state !== 'starting') return;
+        if (node.generation !== generation || node.state !== 'starting') return;
         node.replica = replica;
         node.stateMachine = stateMachine;
         node.state = 'up';
       },
       (error: unknown) => {
-        if (node.incarnation !== incarnation) return;
+        if (node.generation !== generation) return;
         this.startFailure ??= `${id} failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}`;
       },
     );
@@ -131,12 +134,28 @@ export class SimCluster<S extends StateMachine> {
     node.clock?.kill();
     this.network.detach(id);
     const report = node.disk.crash(tornWrites);
-    node.incarnation++;
+    node.generation++;
     node.state = 'down';
     node.replica = undefined;
     node.stateMachine = undefined;
     node.crashes++;
     this.trace.add(this.scheduler.nowMs(), `${id} CRASH (dropped ${report.unsyncedWritesDropped} unsynced writes, ${report.tornWrites} torn, ${report.dirOpsDropped} folder entries)`, true);
+  }
+
+  /**
+   * Running nodes a peer refused because their data directory is a new incarnation of a used id
+   * (RaftStatus.staleIncarnation): `cairn server` exits there, so they are stopped and wiped.
+   * Returns their ids.
+   */
+  stopRefused(): string[] {
+    const refused = this.upIds().filter((id) => this.replica(id)?.status().staleIncarnation !== null);
+    for (const id of refused) {
+      const reportedBy = this.replica(id)?.status().staleIncarnation;
+      this.trace.add(this.scheduler.nowMs(), `${id} REFUSED by ${reportedBy}: a new incarnation of a used id; it stops (as cairn server exits 1)`, true);
+      this.node(id).refusals++;
+      this.retire(id);
+    }
+    return refused;
   }
 
   /**

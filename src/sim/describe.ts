@@ -4,7 +4,7 @@ import { EntryKind } from '../raft/types.js';
 import type { Entry, Message } from '../raft/types.js';
 
 export function describeMessage(m: Message): string {
-  const head = `${m.type} t${m.term}`;
+  const head = `${m.type} t${m.term} inc=${m.incarnation.slice(0, 4)}`;
   switch (m.type) {
     case 'vote':
       return `${head}${m.preVote ? ' pre' : ''} last=${m.lastLogIndex}@${m.lastLogTerm}`;
@@ -28,6 +28,10 @@ export function describeMessage(m: Message): string {
       return `${head} ${m.requestId}`;
     case 'readIndexResponse':
       return `${head} ${m.requestId} index=${m.index}`;
+    case 'staleIncarnation':
+      return `${head} refused incarnation ${m.rejected}`;
+    case 'incarnations':
+      return `${head} ${m.peers.map((p) => `${p.id}=${p.incarnation.slice(0, 4)}`).join(',')}`;
   }
 }
 

@@ -117,14 +117,14 @@ export class MembershipDriver<S extends StateMachine> {
       if (!member && id !== leader.id) {
         // A node that left (or never joined): bring it in as a learner, or wipe it if it still runs.
         const node = this.cluster.node(id);
-        const fresh = node.incarnation === 0;
+        const fresh = node.generation === 0;
         if (!node.retired && node.state !== 'down') actions.push({ kind: 'retire', id });
         else if (fresh || this.options.reuseIds) actions.push({ kind: 'change', change: { type: 'addLearner', nodeId: id } });
         else if (!node.retired) actions.push({ kind: 'retire', id });
       }
     }
     for (const id of current.learners) {
-      if (current.voters.length < this.options.maxVoters && this.cluster.replica(id) !== undefined) {
+      if (current.voters.length < this.options.maxVoters && this.cluster.replica(id) !== undefined && this.replicating(leader, id)) {
         actions.push({ kind: 'change', change: { type: 'promoteLearner', nodeId: id } });
       }
       actions.push({ kind: 'change', change: { type: 'removeNode', nodeId: id } });
@@ -137,6 +137,16 @@ export class MembershipDriver<S extends StateMachine> {
       actions.push({ kind: 'change', change: { type: 'removeNode', nodeId: victim } });
     }
     return actions;
+  }
+
+  /**
+   * With reused ids, a learner is promoted only once the leader has counted an acknowledgement from
+   * it (as cluster-membership.ts waits for it to catch up): a wiped node under a used id is refused
+   * by every peer that knew the old one, and as a voter it would be one the cluster cannot count.
+   */
+  private replicating(leader: Replica<S>, id: string): boolean {
+    if (!this.options.reuseIds) return true;
+    return (leader.status().peers.find((p) => p.id === id)?.matchIndex ?? 0) > 0;
   }
 
   /**

@@ -43,7 +43,7 @@ export interface SentMessage<M> {
 }
 
 interface Endpoint<M> {
-  incarnation: number;
+  generation: number;
   /** Messages reaching a frozen node wait until this time. */
   pausedUntilMs: number;
   receiver: ((from: NodeId, message: M) => void) | undefined;
@@ -70,14 +70,14 @@ export class SimNetwork<M> {
     assert(maxInFlightMessages > 0, 'maxInFlightMessages must be positive');
   }
 
-  /** A fresh transport for one incarnation of a node; the previous incarnation's is cut off. */
+  /** A fresh transport for one run of a node; the previous run's is cut off. */
   attach(id: NodeId): Transport<M> {
-    const endpoint = this.endpoints.get(id) ?? { incarnation: 0, pausedUntilMs: 0, receiver: undefined };
-    endpoint.incarnation++;
+    const endpoint = this.endpoints.get(id) ?? { generation: 0, pausedUntilMs: 0, receiver: undefined };
+    endpoint.generation++;
     endpoint.receiver = undefined;
     this.endpoints.set(id, endpoint);
-    const incarnation = endpoint.incarnation;
-    const live = (): boolean => this.endpoints.get(id)?.incarnation === incarnation;
+    const generation = endpoint.generation;
+    const live = (): boolean => this.endpoints.get(id)?.generation === generation;
     return {
       send: (to, message) => {
         if (live()) this.send(id, to, message);
@@ -97,7 +97,7 @@ export class SimNetwork<M> {
   detach(id: NodeId): void {
     const endpoint = this.endpoints.get(id);
     assert(endpoint !== undefined, `detach: unknown node ${id}`);
-    endpoint.incarnation++;
+    endpoint.generation++;
     endpoint.receiver = undefined;
   }
 

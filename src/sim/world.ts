@@ -110,6 +110,8 @@ export class SimWorld<S extends StateMachine> {
 
   /** Every running node's role and health, and identical state at equal applied index. */
   sweep(): void {
+    // A node refused for its incarnation stops (cairn server exits 1); its disk is wiped, as an operator would.
+    for (const id of this.cluster.stopRefused()) this.checker.forget(id);
     const states: { id: string; appliedIndex: number; encoded: () => Uint8Array }[] = [];
     for (const id of this.cluster.upIds()) {
       const node = this.cluster.node(id);

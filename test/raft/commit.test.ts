@@ -82,7 +82,7 @@ test('§5.3: a follower never commits past the last entry it knows matches the l
   const b = c.node('b');
   const s = b.status();
   // An append that matches only up to prevIndex with a commit index far ahead: b commits to prevIndex only.
-  b.step({ type: 'append', from: 'a', to: 'b', term: s.term, prevIndex: s.lastIndex, prevTerm: s.lastTerm, entries: [], commitIndex: s.lastIndex + 50 });
+  b.step({ type: 'append', from: 'a', to: 'b', term: s.term, incarnation: '0000000000000000', prevIndex: s.lastIndex, prevTerm: s.lastTerm, entries: [], commitIndex: s.lastIndex + 50 });
   assert.equal(b.status().commitIndex, s.lastIndex);
 });
 
@@ -95,9 +95,9 @@ test('§5.3: a follower with a stale uncommitted tail does not commit it on the 
     entries,
   });
   // The leader probes at prevIndex 2 (matches) with nothing yet, announcing its commit index 5.
-  b.step({ type: 'append', from: 'a', to: 'b', term: 3, prevIndex: 2, prevTerm: 1, entries: [], commitIndex: 5 });
+  b.step({ type: 'append', from: 'a', to: 'b', term: 3, incarnation: '0000000000000000', prevIndex: 2, prevTerm: 1, entries: [], commitIndex: 5 });
   assert.equal(b.status().commitIndex, 2, 'entries 3..5 are not known to match the leader');
-  b.step({ type: 'heartbeat', from: 'a', to: 'b', term: 3, commitIndex: 2, readSeq: 0 });
+  b.step({ type: 'heartbeat', from: 'a', to: 'b', term: 3, incarnation: '0000000000000000', commitIndex: 2, readSeq: 0 });
   assert.equal(b.status().commitIndex, 2);
 });
 
@@ -111,7 +111,7 @@ test('§5.1: a response from an older term is ignored, even one claiming a highe
   const a = c.node('a');
   const term = a.status().term;
   for (const from of ['b', 'c']) {
-    a.step({ type: 'appendResponse', from, to: 'a', term: term - 1, success: true, matchIndex: index, rejectedIndex: 0, conflictTerm: 0, conflictIndex: 0 });
+    a.step({ type: 'appendResponse', from, to: 'a', term: term - 1, incarnation: '0000000000000000', success: true, matchIndex: index, rejectedIndex: 0, conflictTerm: 0, conflictIndex: 0 });
   }
   c.processReadies();
   assert.ok(a.status().commitIndex < index, 'stale acknowledgements do not commit');

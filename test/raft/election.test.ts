@@ -42,7 +42,7 @@ test('§5.2: a candidate votes for itself and asks every other voter', () => {
 
 test('§5.2: each server votes for at most one candidate in a term (first come, first served)', () => {
   const n = lonely('a', ['a', 'b', 'c']);
-  const ask = (from: string): Message => ({ type: 'vote', from, to: 'a', term: 1, preVote: false, transfer: false, lastLogIndex: 0, lastLogTerm: 0 });
+  const ask = (from: string): Message => ({ type: 'vote', from, to: 'a', term: 1, incarnation: '0000000000000000', preVote: false, transfer: false, lastLogIndex: 0, lastLogTerm: 0 });
   n.step(ask('b'));
   n.step(ask('c'));
   const rd = n.ready();
@@ -67,7 +67,7 @@ test('§5.4.1: a voter denies its vote to a candidate whose log is less up to da
   const n = c.node('b');
   const lastIndex = c.node('c').status().lastIndex;
   const status = n.status();
-  n.step({ type: 'vote', from: 'c', to: 'b', term: status.term + 1, preVote: false, transfer: true, lastLogIndex: lastIndex, lastLogTerm: status.lastTerm });
+  n.step({ type: 'vote', from: 'c', to: 'b', term: status.term + 1, incarnation: '0000000000000000', preVote: false, transfer: true, lastLogIndex: lastIndex, lastLogTerm: status.lastTerm });
   const rd = n.ready();
   const response = rd.messages.find((m) => m.type === 'voteResponse');
   assert.ok(response && response.type === 'voteResponse' && !response.granted);
@@ -148,7 +148,7 @@ test('CheckQuorum lease: a voter that hears from its leader ignores a vote reque
   const term = c.node('a').status().term;
   const b = c.node('b');
   const s = b.status();
-  b.step({ type: 'vote', from: 'c', to: 'b', term: term + 5, preVote: false, transfer: false, lastLogIndex: s.lastIndex, lastLogTerm: s.lastTerm });
+  b.step({ type: 'vote', from: 'c', to: 'b', term: term + 5, incarnation: '0000000000000000', preVote: false, transfer: false, lastLogIndex: s.lastIndex, lastLogTerm: s.lastTerm });
   assert.equal(b.status().term, term);
   const rd = b.ready();
   assert.equal(rd.messages.filter((m) => m.type === 'voteResponse').length, 0);
@@ -160,7 +160,7 @@ test('A leader that sees a higher term in any message steps down', () => {
   c.campaign('a');
   const a = c.node('a');
   const term = a.status().term;
-  a.step({ type: 'heartbeatResponse', from: 'b', to: 'a', term: term + 1, readSeq: 0 });
+  a.step({ type: 'heartbeatResponse', from: 'b', to: 'a', term: term + 1, incarnation: '0000000000000000', readSeq: 0 });
   assert.equal(a.status().role, 'follower');
   assert.equal(a.status().term, term + 1);
 });

@@ -50,6 +50,8 @@ export interface ClusterOptions {
   seed?: number;
   config?: Partial<Omit<RaftConfig, 'id' | 'prng'>>;
   learners?: string[];
+  /** Give every node its own incarnation (else all run under DEFAULT_INCARNATION). */
+  incarnations?: boolean;
 }
 
 const text = new TextDecoder();
@@ -76,10 +78,14 @@ export class Cluster {
   private readonly held = new Map<string, Ready>();
   private readonly leaderOfTerm = new Map<number, string>();
   private readonly prng: Prng;
+  /** Each node's incarnation, when the cluster runs with them. */
+  readonly incarnations = new Map<string, string>();
+  private incarnationsMade = 0;
 
   constructor(readonly ids: string[], private readonly options: ClusterOptions = {}) {
     this.prng = new Prng(options.seed ?? 1);
     for (const id of ids) {
+      if (options.incarnations === true) this.incarnations.set(id, this.newIncarnation());
       const store = new MemStorage(ids.filter((x) => !(options.learners ?? []).includes(x)));
       if (options.learners) store.snapshot.meta.membership = makeMembership(store.snapshot.meta.membership.voters, options.learners);
       this.storage.set(id, store);
@@ -100,8 +106,27 @@ export class Cluster {
     this.start(id);
   }
 
+  private newIncarnation(): string {
+    this.incarnationsMade++;
+    return (0xabc0_0000 + this.incarnationsMade).toString(16).padStart(16, '0');
+  }
+
+  /**
+   * The node's data is lost: it starts again under its id from a blank store naming the initial
+   * voters (a blank data dir started with the same member list), under a new incarnation.
+   */
+  wipe(id: string): void {
+    this.crash(id);
+    const initialVoters = this.ids.filter((x) => !(this.options.learners ?? []).includes(x));
+    this.storage.set(id, new MemStorage(initialVoters));
+    this.applied.set(id, []);
+    this.incarnations.set(id, this.newIncarnation());
+    this.start(id);
+  }
+
   start(id: string): void {
-    const config: RaftConfig = { id, prng: new Prng(this.prng.nextUint32()), ...this.options.config };
+    const incarnation = this.incarnations.get(id);
+    const config: RaftConfig = { id, prng: new Prng(this.prng.nextUint32()), ...this.options.config, ...(incarnation === undefined ? {} : { incarnation }) };
     this.nodes.set(id, new RaftNode(config, this.storage.get(id)!.persisted()));
     this.down.delete(id);
   }

@@ -27,10 +27,10 @@ test('A vote is persisted before it is sent: a restarted voter does not vote twi
   const c = new Cluster(['a', 'b', 'c'], { config: { preVote: false } });
   c.isolate('a');
   const b = c.node('b');
-  b.step({ type: 'vote', from: 'c', to: 'b', term: 7, preVote: false, transfer: false, lastLogIndex: 0, lastLogTerm: 0 });
+  b.step({ type: 'vote', from: 'c', to: 'b', term: 7, incarnation: '0000000000000000', preVote: false, transfer: false, lastLogIndex: 0, lastLogTerm: 0 });
   c.processReadies();
   c.restart('b');
-  c.node('b').step({ type: 'vote', from: 'a', to: 'b', term: 7, preVote: false, transfer: false, lastLogIndex: 0, lastLogTerm: 0 });
+  c.node('b').step({ type: 'vote', from: 'a', to: 'b', term: 7, incarnation: '0000000000000000', preVote: false, transfer: false, lastLogIndex: 0, lastLogTerm: 0 });
   const rd = c.node('b').ready();
   const response = rd.messages.find((m) => m.type === 'voteResponse');
   assert.ok(response && response.type === 'voteResponse' && !response.granted);
@@ -65,7 +65,7 @@ test('Calls between ready() and advance() are allowed: a truncation meanwhile is
   const rd = a.ready();
   c.heal();
   const s = c.node(leader).status();
-  a.step({ type: 'append', from: leader, to: 'a', term: s.term, prevIndex: 1, prevTerm: 1, entries: [], commitIndex: 1 });
+  a.step({ type: 'append', from: leader, to: 'a', term: s.term, incarnation: '0000000000000000', prevIndex: 1, prevTerm: 1, entries: [], commitIndex: 1 });
   a.advance(rd);
   c.tick(25);
   assert.deepEqual(c.values('a'), ['new']);
@@ -77,8 +77,8 @@ test('Bad construction input is a typed error; malformed messages are dropped', 
   assert.throws(() => new RaftNode({ id: 'a', prng: new Prng(1), electionTimeoutTicks: 2, heartbeatIntervalTicks: 2 }, { ...persisted, hardState: { term: 0, votedFor: null, commitIndex: 0 } }), /heartbeat/);
   const n = new RaftNode({ id: 'a', prng: new Prng(1) }, { ...persisted, hardState: { term: 0, votedFor: null, commitIndex: 0 } });
   // Entries that do not follow prevIndex, a negative term, a missing field: all ignored.
-  n.step({ type: 'append', from: 'b', to: 'a', term: 1, prevIndex: 0, prevTerm: 0, entries: [{ index: 5, term: 1, kind: 0, data: new Uint8Array() }], commitIndex: 0 });
-  n.step({ type: 'heartbeat', from: 'b', to: 'a', term: -3, commitIndex: 0, readSeq: 0 });
+  n.step({ type: 'append', from: 'b', to: 'a', term: 1, incarnation: '0000000000000000', prevIndex: 0, prevTerm: 0, entries: [{ index: 5, term: 1, kind: 0, data: new Uint8Array() }], commitIndex: 0 });
+  n.step({ type: 'heartbeat', from: 'b', to: 'a', term: -3, incarnation: '0000000000000000', commitIndex: 0, readSeq: 0 });
   n.step(JSON.parse('{"type":"vote","from":"b","to":"a"}'));
   assert.equal(n.status().term, 0);
   assert.equal(n.status().lastIndex, 0);

@@ -123,7 +123,7 @@ test('reads: one round in flight; the next is due once it is confirmed', () => {
 test('snapshot receiver: assembles in-order chunks, ignores gaps, restarts at offset 0', () => {
   const r = new SnapshotReceiver();
   const chunk = (offset: number, bytes: number[], total = 6): SnapshotMessage => ({
-    type: 'snapshot', from: 'a', to: 'b', term: 1, meta: { index: 9, term: 1, membership: makeMembership(['a', 'b']) },
+    type: 'snapshot', from: 'a', to: 'b', term: 1, incarnation: '0000000000000000', meta: { index: 9, term: 1, membership: makeMembership(['a', 'b']) },
     totalBytes: total, offset, chunk: new Uint8Array(bytes),
   });
   assert.equal(r.receive(chunk(0, [1, 2])), null);

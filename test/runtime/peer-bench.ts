@@ -10,7 +10,7 @@ import { closeAll, connectAll, heartbeat, startNode, waitFor } from './peer-help
 
 function append(entries: number, dataBytes: number): Message {
   const list: Entry[] = Array.from({ length: entries }, (_, i) => ({ index: 101 + i, term: 3, kind: 0, data: new Uint8Array(dataBytes).fill(i) }));
-  return { type: 'append', from: 'a', to: 'b', term: 3, prevIndex: 100, prevTerm: 3, commitIndex: 90, entries: list };
+  return { type: 'append', from: 'a', to: 'b', term: 3, incarnation: '0000000000000000', prevIndex: 100, prevTerm: 3, commitIndex: 90, entries: list };
 }
 
 function codec(name: string, message: Message, rounds: number): void {
@@ -63,7 +63,7 @@ async function pingPong(rounds: number): Promise<void> {
       const started = process.hrtime.bigint();
       a.transport.send('b', heartbeat('a', 'b', i));
       await until(() => b.received.length > i);
-      b.transport.send('a', { type: 'heartbeatResponse', from: 'b', to: 'a', term: 1, readSeq: i });
+      b.transport.send('a', { type: 'heartbeatResponse', from: 'b', to: 'a', term: 1, incarnation: '0000000000000000', readSeq: i });
       await until(() => a.received.length > i);
       latenciesUs.push(Number(process.hrtime.bigint() - started) / 1000);
     }

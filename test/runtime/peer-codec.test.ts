@@ -34,9 +34,9 @@ test('every message variant round-trips through encode and decode', () => {
   }), { numRuns: 2000 });
 });
 
-test('the samples cover all eleven types and round-trip', () => {
+test('the samples cover all thirteen types and round-trip', () => {
   const samples = sampleMessages('n1', 'n2');
-  assert.equal(new Set(samples.map((m) => m.type)).size, 11);
+  assert.equal(new Set(samples.map((m) => m.type)).size, 13);
   for (const message of samples) assert.deepStrictEqual(decodeMessage(body(encodeMessage(message))), message);
 });
 
@@ -80,15 +80,16 @@ test('random bytes never throw anything but CAIRN_CORRUPT', () => {
 test('specific malformations are refused with a reason', () => {
   const heartbeat = body(encodeMessage(sampleMessages('n1', 'n2')[4] as Message));
   expectCorrupt(() => decodeMessage(Buffer.concat([heartbeat, Buffer.from([0])])), /trailing/);
-  expectCorrupt(() => decodeMessage(Buffer.from([2, 5])), /version 2/);
-  expectCorrupt(() => decodeMessage(Buffer.from([1, 99])), /unknown message type 99/);
-  expectCorrupt(() => decodeMessage(Buffer.from([1, 0])), /unknown message type 0/);
+  expectCorrupt(() => decodeMessage(Buffer.from([3, 5])), /version 3/);
+  expectCorrupt(() => decodeMessage(Buffer.from([1, 5])), /version 1, expected 2/); // a build from before incarnations
+  expectCorrupt(() => decodeMessage(Buffer.from([2, 99])), /unknown message type 99/);
+  expectCorrupt(() => decodeMessage(Buffer.from([2, 0])), /unknown message type 0/);
   // A from-id of invalid UTF-8.
-  expectCorrupt(() => decodeMessage(Buffer.from([1, 9, 1, 0xff, 1, 0x41, 0, 0, 0, 0, 0, 0, 0, 1])), /UTF-8/);
+  expectCorrupt(() => decodeMessage(Buffer.from([2, 9, 1, 0xff, 1, 0x41, 0, 0, 0, 0, 0, 0, 0, 1])), /UTF-8/);
   // An empty id.
-  expectCorrupt(() => decodeMessage(Buffer.from([1, 9, 0, 1, 0x41, 0, 0, 0, 0, 0, 0, 0, 1])), /outside 1\.\.255/);
+  expectCorrupt(() => decodeMessage(Buffer.from([2, 9, 0, 1, 0x41, 0, 0, 0, 0, 0, 0, 0, 1])), /outside 1\.\.255/);
   // A term above 2^53 - 1.
-  expectCorrupt(() => decodeMessage(Buffer.from([1, 9, 1, 0x41, 1, 0x42, 0xff, 0, 0, 0, 0, 0, 0, 1])), /2\^53/);
+  expectCorrupt(() => decodeMessage(Buffer.from([2, 9, 1, 0x41, 1, 0x42, 0xff, 0, 0, 0, 0, 0, 0, 1])), /2\^53/);
   // Unknown flag bits on a vote response.
   const voteResponse = Buffer.from(body(encodeMessage(sampleMessages('a', 'b')[1] as Message)));
   voteResponse[voteResponse.length - 1] = 0x84;
@@ -149,7 +150,7 @@ test('the splitter refuses a frame over the cap or shorter than a header, before
 test('a 16 MiB frame in 64 KiB pieces is assembled in linear time', () => {
   const chunk = new Uint8Array(16 * 1024 * 1024).fill(3);
   const message: Message = {
-    type: 'snapshot', from: 'n1', to: 'n2', term: 1,
+    type: 'snapshot', from: 'n1', to: 'n2', term: 1, incarnation: '0000000000000000',
     meta: { index: 5, term: 1, membership: { voters: ['n1'], learners: [] } }, totalBytes: chunk.length, offset: 0, chunk,
   };
   const frame = encodeMessage(message);
@@ -170,8 +171,8 @@ test('handshake frames round-trip; a foreign version is reported, not thrown', (
   assert.deepStrictEqual(decodeHelloReply(body(encodeRefuse('cluster id mismatch'))), { kind: 'refuse', reason: 'cluster id mismatch' });
   assert.equal(decodeHelloReply(body(encodeRefuse('é'.repeat(5000)))).kind, 'refuse');
   const future = Buffer.from(body(encodeHello(hello)));
-  future[0] = 2;
-  assert.deepStrictEqual(decodeHello(future), { kind: 'version', version: 2 });
+  future[0] = 3;
+  assert.deepStrictEqual(decodeHello(future), { kind: 'version', version: 3 });
   expectCorrupt(() => decodeHello(body(encodeAccept('n2', 1000))), /expected HELLO/);
   fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (random) => {
     for (const decode of [decodeHello, decodeHelloReply]) {

@@ -81,7 +81,7 @@ test('a peer that stops reading: the socket pushes back, the queue stays within 
     for (const socket of fake.sockets) socket.pause();
     const chunk = new Uint8Array(64 * 1024);
     const message = (offset: number): Message => ({
-      type: 'snapshot', from: 'a', to: 'b', term: 1, meta: { index: 9, term: 1, membership: { voters: ['a', 'b'], learners: [] } },
+      type: 'snapshot', from: 'a', to: 'b', term: 1, incarnation: '0000000000000000', meta: { index: 9, term: 1, membership: { voters: ['a', 'b'], learners: [] } },
       totalBytes: 1 << 30, offset, chunk,
     });
     const total = 800; // 50 MiB offered, far more than the kernel's socket buffers hold

@@ -66,7 +66,7 @@ export async function freePort(): Promise<number> {
 }
 
 export function heartbeat(from: string, to: string, readSeq: number): Message {
-  return { type: 'heartbeat', from, to, term: 1, commitIndex: 0, readSeq };
+  return { type: 'heartbeat', from, to, term: 1, incarnation: '0000000000000000', commitIndex: 0, readSeq };
 }
 
 export async function closeAll(nodes: TestNode[]): Promise<void> {

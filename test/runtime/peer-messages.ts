@@ -8,7 +8,9 @@ const idArb = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filte
 const u64 = fc.maxSafeNat();
 const small = fc.nat({ max: 1_000_000 });
 const bytesArb = fc.uint8Array({ maxLength: 64 });
-const base = { from: idArb, to: idArb, term: u64 };
+const incarnationArb = fc.tuple(fc.nat({ max: 0xffff_ffff }), fc.nat({ max: 0xffff_ffff }))
+  .map(([high, low]) => high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0'));
+const base = { from: idArb, to: idArb, term: u64, incarnation: incarnationArb };
 const membershipArb = fc.record({
   voters: fc.array(idArb, { maxLength: 5 }),
   learners: fc.array(idArb, { maxLength: 3 }),
@@ -48,11 +50,13 @@ export const messageArb: fc.Arbitrary<Message> = fc.oneof(
     type: fc.constant('readIndexResponse' as const), ...base,
     requestId: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), index: fc.integer({ min: -1, max: Number.MAX_SAFE_INTEGER - 1 }),
   }),
+  fc.record({ type: fc.constant('staleIncarnation' as const), ...base, rejected: incarnationArb }),
+  fc.record({ type: fc.constant('incarnations' as const), ...base, peers: fc.array(fc.record({ id: idArb, incarnation: incarnationArb }), { maxLength: 6 }) }),
 ).map((message) => structuredClone(message));
 
 /** One message of every type from `from` to `to`, with recognisable field values. */
 export function sampleMessages(from: string, to: string): Message[] {
-  const b = { from, to, term: 7 };
+  const b = { from, to, term: 7, incarnation: '0123456789abcdef' };
   const data = (text: string): Uint8Array => new Uint8Array(Buffer.from(text));
   return [
     { type: 'vote', ...b, preVote: true, transfer: false, lastLogIndex: 41, lastLogTerm: 6 },
@@ -72,5 +76,7 @@ export function sampleMessages(from: string, to: string): Message[] {
     { type: 'timeoutNow', ...b },
     { type: 'readIndex', ...b, requestId: `${from}/r1` },
     { type: 'readIndexResponse', ...b, requestId: `${from}/r1`, index: -1 },
+    { type: 'staleIncarnation', ...b, rejected: 'fedcba9876543210' },
+    { type: 'incarnations', ...b, peers: [{ id: 'n1', incarnation: '00000000000000ff' }, { id: 'n3', incarnation: 'ffffffff00000000' }] },
   ];
 }

@@ -25,7 +25,7 @@ transport.onReceive(() => {
   report({ event: 'received', count: received });
 });
 let seq = 0;
-const timer = setInterval(() => transport.send(peerId, { type: 'heartbeat', from: id, to: peerId, term: 1, commitIndex: 0, readSeq: seq++ }), 50);
+const timer = setInterval(() => transport.send(peerId, { type: 'heartbeat', from: id, to: peerId, term: 1, incarnation: '0000000000000000', commitIndex: 0, readSeq: seq++ }), 50);
 process.once('SIGTERM', () => {
   clearInterval(timer);
   void transport.close().then(() => report({ event: 'child.closed' }));

@@ -26,14 +26,14 @@ test('messages of every type cross between three transports, in order per sender
         if (from !== to) for (const m of sampleMessages(from.id, to.id)) from.transport.send(to.id, m);
       }
     }
-    await waitFor('22 messages at each node', () => nodes.every((n) => n.received.length === 22));
+    await waitFor('26 messages at each node', () => nodes.every((n) => n.received.length === 26));
     for (const to of nodes) {
       for (const from of nodes) {
         if (from === to) continue;
         const got = to.received.filter((r) => r.from === from.id).map((r) => r.message);
         assert.deepStrictEqual(got, sampleMessages(from.id, to.id));
       }
-      assert.ok(to.transport.stats().every((s) => s.connected && s.receivedMessages === 11 && s.sentMessages === 11));
+      assert.ok(to.transport.stats().every((s) => s.connected && s.receivedMessages === 13 && s.sentMessages === 13));
     }
   } finally {
     await closeAll(nodes);
@@ -79,7 +79,7 @@ test('queues stay bounded while a peer is down; the oldest messages are dropped'
     assert.equal(down.droppedMessages, 990);
     assert.ok(a.logs.filter((l) => l.event === 'peer.queue_full').length === 1, 'dropping is logged once, not per message');
     // A byte bound as well: 100 KiB frames against a 256 KiB budget.
-    const big: Message = { type: 'snapshot', from: 'a', to: 'b', term: 1, meta: { index: 1, term: 1, membership: { voters: ['a'], learners: [] } }, totalBytes: 1, offset: 0, chunk: new Uint8Array(100 * 1024) };
+    const big: Message = { type: 'snapshot', from: 'a', to: 'b', term: 1, incarnation: '0000000000000000', meta: { index: 1, term: 1, membership: { voters: ['a'], learners: [] } }, totalBytes: 1, offset: 0, chunk: new Uint8Array(100 * 1024) };
     b = await startNode('b', { listenPort: port });
     await waitFor('the 10 newest arrive', () => b!.received.length === 10);
     assert.deepStrictEqual(b.received.map((r) => (r.message as { readSeq: number }).readSeq), [990, 991, 992, 993, 994, 995, 996, 997, 998, 999]);
