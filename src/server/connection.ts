@@ -18,7 +18,12 @@ interface Slot {
 export interface ConnectionHooks {
   countBytes(inputBytes: number, outputBytes: number): void;
   closed(connection: Connection): void;
+  /** A command threw or rejected where no error was expected: a bug, reported, never fatal to the process. */
+  internalError(error: unknown, connection: Connection): void;
 }
+
+/** What a client hears before its connection is closed after an internal error. */
+const internalErrorReply = errorReply('ERR internal error while running a command of this connection (see the server log); closing it');
 
 /** Bounds on one turn, after which the client yields to others: commands run, replies waiting for the backend, reply bytes. */
 const maxCommandsPerTurn = 4096;
@@ -131,7 +136,15 @@ export class Connection implements Peer {
         close = 'now';
         break;
       }
-      const reply = result.kind === 'error' ? errorReply(`ERR ${result.message}`) : session.execute(result.argv);
+      let reply: Reply | Promise<Reply>;
+      try {
+        reply = result.kind === 'error' ? errorReply(`ERR ${result.message}`) : session.execute(result.argv);
+      } catch (error) {
+        // The replies still pending are dropped with the connection; their outcome is ignored.
+        for (const slot of slots) if (slot.reply instanceof Promise) slot.reply.catch(() => undefined);
+        session.flushWrites();
+        return this.failInternally(error);
+      }
       if (slots.length === 0 && !(reply instanceof Promise)) this.encoder.write(reply, session.protocol);
       else slots.push({ reply, protocol: session.protocol });
       if (result.kind === 'error' || session.closeAfterReply) {
@@ -158,7 +171,13 @@ export class Connection implements Peer {
   private async finishTurn(slots: Slot[], closeAfter: boolean): Promise<void> {
     const session = this.session;
     assert(session !== undefined, 'the connection has started');
-    const replies = await Promise.all(slots.map((s) => s.reply));
+    let replies: Reply[];
+    try {
+      replies = await Promise.all(slots.map((s) => s.reply));
+    } catch (error) {
+      // Which reply failed is unknown, so none of them can be sent in order: the client is told once.
+      return this.failInternally(error);
+    }
     session.settled();
     if (this.socket.destroyed) return this.setBusy(false);
     for (let i = 0; i < slots.length; i++) {
@@ -174,6 +193,22 @@ export class Connection implements Peer {
       this.setBusy(false);
       this.runTurn();
     }
+  }
+
+  /**
+   * A command's code threw (or its reply rejected) where nothing should: the session's state is
+   * suspect, so this client gets one error and is disconnected, the error is reported, and every
+   * other client and the node carry on. Replies of this turn still pending are dropped with it.
+   */
+  private failInternally(error: unknown): void {
+    this.hooks.internalError(error, this);
+    this.closing = true;
+    this.setBusy(false);
+    if (this.socket.destroyed) return;
+    // Replies already encoded came before the failure, in order; the error follows them.
+    this.encoder.write(internalErrorReply, this.session?.protocol ?? 2);
+    this.socket.end(this.encoder.lend());
+    this.encoder.detach();
   }
 
   private wakeDrainWaiter(): void {

@@ -27,6 +27,8 @@ export interface ServerStats {
   commandsProcessed: number;
   netInputBytes: number;
   netOutputBytes: number;
+  /** Commands whose code threw where nothing should (a bug); each closed its client's connection. */
+  internalErrors: number;
 }
 
 const sectionNames = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'keyspace'] as const;
@@ -71,6 +73,7 @@ function fieldsOf(source: InfoSource, name: SectionName): InfoFields {
       ['total_net_input_bytes', source.stats.netInputBytes],
       ['total_net_output_bytes', source.stats.netOutputBytes],
       ['rejected_connections', source.stats.connectionsRejected],
+      ['cairn_internal_errors', source.stats.internalErrors],
     ];
     case 'replication': return source.replication?.() ?? [['role', 'master'], ['connected_slaves', 0], ['master_failover_state', 'no-failover']];
     case 'keyspace': return keyspaceFields(source);

@@ -26,6 +26,8 @@ export interface ServerOptions {
   readonly configFile?: string;
   /** INFO replication fields; a single node reports itself as a master without replicas. */
   readonly replicationInfo?: () => InfoFields;
+  /** Where a command's internal error (a bug) is reported; stderr unless given. */
+  readonly reportInternalError?: (report: string) => void;
 }
 
 const maxClientsReached = Buffer.from('-ERR max number of clients reached\r\n');
@@ -37,7 +39,7 @@ export class CairnServer implements ServerContext {
   readonly backend: Backend;
   readonly settings: ServerSettings;
   readonly clock: Clock;
-  readonly stats: ServerStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0 };
+  readonly stats: ServerStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0 };
   private readonly sessions = new Map<Connection, Session>();
   private readonly runId = randomBytes(20).toString('hex');
   private readonly startedAtMs: number;
@@ -153,6 +155,12 @@ export class CairnServer implements ServerContext {
         this.stats.netOutputBytes += output;
       },
       closed: (c) => this.sessions.delete(c),
+      internalError: (error, c) => {
+        this.stats.internalErrors++;
+        const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        const report = `internal error on client ${this.sessions.get(c)?.id ?? '?'} (${c.addr}), closing it: ${detail}`;
+        (this.options.reportInternalError ?? ((text: string) => console.error(`cairn server: ${text}`)))(report);
+      },
     });
     const session = new Session(this.nextClientId++, this, connection);
     this.sessions.set(connection, session);
