@@ -5,7 +5,7 @@
 // logs every role change with its reason. Used by `cairn server` with --id/--peers, by
 // `cairn local-cluster` and by the cluster tests.
 
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Server } from 'node:http';
 import { assert } from '../lib/assert.js';
 import { Prng } from '../lib/prng.js';
@@ -53,8 +53,20 @@ export interface ClusterNode {
   readonly clusterId: string;
   /** The /health and /metrics endpoint, when --http-port was given. */
   readonly http: Server | null;
+  /**
+   * Resolves with the reason when the node must stop on its own: a peer refused its data
+   * directory's incarnation (the directory is a new one under an id the cluster knew with another).
+   */
+  readonly fatal: Promise<string>;
   /** Graceful stop: hands leadership to an up-to-date voter first (if leading), then closes. */
   close(): Promise<void>;
+}
+
+/** What `cairn server` says before exiting 1 when a peer refused this data directory's incarnation. */
+export function staleIncarnationMessage(id: string, reportedBy: string): string {
+  return `this data directory is a new incarnation of node ${id}, which the cluster knew as another ` +
+    `(${reportedBy} refused it); a node that lost its data must rejoin under a new id ` +
+    `(CLUSTER REMOVENODE ${id}, then CLUSTER ADDNODE <newid> and start with --join --id <newid>)`;
 }
 
 /** Longest a graceful stop waits for a leadership transfer to finish. */
@@ -119,6 +131,8 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       maxPendingReads: 100_000,
       requestTimeoutMs: Math.max(5000, cluster.leaderWaitMs),
       snapshotEveryEntries: cluster.snapshotEveryEntries,
+      // 64 random bits for a data directory that has no incarnation yet (types.ts Incarnation).
+      newIncarnation: () => randomBytes(8).toString('hex'),
     },
     { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer },
     machine,
@@ -188,9 +202,16 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       throw error;
     }
   }
+  let fail: (reason: string) => void = () => undefined;
+  const fatal = new Promise<string>((resolve) => (fail = resolve));
+  const refused = (reportedBy: string): void => {
+    const reason = staleIncarnationMessage(cluster.id, reportedBy);
+    log('cluster.stale_incarnation', { member: cluster.id, incarnation: replica.status().incarnation, reportedBy, reason });
+    fail(reason);
+  };
   // Started last: nothing after it can fail, so no error path has to stop it.
-  watch = new RemovalWatch({ replica, book: directory, password: () => settings.requirepass, log, retire });
-  log('node.started', { clients: `${settings.host}:${server.port}`, peers: transport === null ? 'none' : `${cluster.peerHost}:${transport.listenPort}`, clusterId, members: [...directory.peers.keys()] });
+  watch = new RemovalWatch({ replica, book: directory, password: () => settings.requirepass, log, retire, refused });
+  log('node.started', { clients: `${settings.host}:${server.port}`, peers: transport === null ? 'none' : `${cluster.peerHost}:${transport.listenPort}`, clusterId, incarnation: replica.status().incarnation, members: [...directory.peers.keys()] });
   return {
     server,
     replica,
@@ -199,6 +220,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     peerPort: transport === null ? null : transport.listenPort,
     clusterId,
     http,
+    fatal,
     close: async () => {
       watch?.stop();
       await handOverLeadership(replica, log);

@@ -4,7 +4,8 @@
 // SIGTERM/SIGINT hands leadership over and shuts down. Without --peers the node is a one-member
 // cluster (id n1 unless --id says otherwise). Exit codes: 0 stopped, 1 could not start (port
 // taken, data dir locked or in the old layout, or a blank data dir under an id the running cluster
-// removed or holds log state for: cluster-startup-check.ts), 2 bad flags.
+// removed or holds log state for: cluster-startup-check.ts; or, once running, a data dir a peer
+// refused as a new incarnation of a used id), 2 bad flags.
 
 import { parseArgs } from 'node:util';
 import { isCairnError } from '../lib/errors.js';
@@ -71,11 +72,17 @@ export async function runClusterNode(args: string[]): Promise<number> {
     return 1;
   }
   console.log(readyLine(settings, cluster, node));
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  console.log(`cairn server: ${signal}, shutting down node ${cluster.id}`);
+  const ended = await Promise.race([signal.then((name) => ({ signal: name })), node.fatal.then((reason) => ({ reason }))]);
+  if ('reason' in ended) {
+    console.error(`cairn server: ${ended.reason}`);
+    await node.close();
+    return 1;
+  }
+  console.log(`cairn server: ${ended.signal}, shutting down node ${cluster.id}`);
   await node.close();
   console.log('cairn server: stopped');
   return 0;

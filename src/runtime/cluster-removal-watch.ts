@@ -4,6 +4,10 @@
 // book for CLUSTER MEMBERS, and if one lists it as removed — a tombstone in that member's applied
 // (committed) address book, which no client can forge and which is never undone — it stops serving
 // as a member. A node that is merely cut off hears "voter" or nothing, and keeps waiting.
+//
+// The same watch notices when a peer refused this node's incarnation over the peer port
+// (RaftStatus.staleIncarnation): the data directory is a new one under an id the cluster knew with
+// another (the node lost its data), and it may not take part under this id again.
 
 import { assert } from '../lib/assert.js';
 import type { KvMachine } from '../replica/kv-machine.js';
@@ -13,7 +17,7 @@ import type { ClusterLog } from './cluster-log.js';
 import type { MemberDirectory } from './cluster-members.js';
 
 /** How often the watch looks at the node. */
-const checkEveryMs = 1000;
+const checkEveryMs = 500;
 /** How long without a known leader before the members are asked. */
 const leaderlessMsBeforeAsking = 3000;
 /** Most members asked in one round (one at a time). */
@@ -27,6 +31,8 @@ export interface RemovalWatchOptions {
   readonly log: ClusterLog;
   /** Called once, when a member says this node was removed. */
   readonly retire: (reportedBy: string) => Promise<void>;
+  /** Called once, when a peer refused this data directory's incarnation (then the watch stops). */
+  readonly refused: (reportedBy: string) => void;
 }
 
 export class RemovalWatch {
@@ -46,7 +52,14 @@ export class RemovalWatch {
   }
 
   private tick(): void {
-    if (this.done || this.asking) return;
+    if (this.done) return;
+    const refusedBy = this.o.replica.failed() === undefined ? this.o.replica.status().staleIncarnation : null;
+    if (refusedBy !== null) {
+      this.stop();
+      this.o.refused(refusedBy);
+      return;
+    }
+    if (this.asking) return;
     if (this.o.replica.failed() !== undefined || this.o.replica.leaderHint() !== null) {
       this.leaderlessSinceMs = null;
       return;

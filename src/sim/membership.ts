@@ -140,12 +140,16 @@ export class MembershipDriver<S extends StateMachine> {
   }
 
   /**
-   * With reused ids, a learner is promoted only once the leader has counted an acknowledgement from
-   * it (as cluster-membership.ts waits for it to catch up): a wiped node under a used id is refused
-   * by every peer that knew the old one, and as a voter it would be one the cluster cannot count.
+   * With reused ids, a learner is promoted only once it has applied something, has not been refused,
+   * and the leader has counted an acknowledgement from it (as cluster-membership.ts waits for it to
+   * catch up): a wiped node under a used id is refused by every peer that knew the old one, and as a
+   * voter it would be one the cluster cannot count. (The leader's count alone is not enough: a
+   * replayed acknowledgement of the old incarnation moves it — seed 784.)
    */
   private replicating(leader: Replica<S>, id: string): boolean {
     if (!this.options.reuseIds) return true;
+    const learner = this.cluster.replica(id);
+    if (learner === undefined || learner.appliedUpTo() === 0 || learner.status().staleIncarnation !== null) return false;
     return (leader.status().peers.find((p) => p.id === id)?.matchIndex ?? 0) > 0;
   }
 
