@@ -166,8 +166,16 @@ test('cairn status shows one leader, terms and indexes for every node, and a dow
 test('a key with a TTL set through a follower expires on every node, and the leader deletes it through the log', async () => {
   const leader = await cluster.leader();
   const follower = cluster.nodes[(leader + 1) % 3]!;
-  assert.equal(show(await call(follower.port, 'SET', 'short-lived', 'x', 'PX', '300')), 'OK');
-  for (const node of cluster.nodes) assert.equal(show(await call(node.port, 'GET', 'short-lived')), 'x');
+  const ttlMs = 1_500;
+  const setAtMs = Date.now();
+  assert.equal(show(await call(follower.port, 'SET', 'short-lived', 'x', 'PX', String(ttlMs))), 'OK');
+  // Every node serves the key until its time runs out; the expiry time is the leader's clock when
+  // it applied the SET, which is after setAtMs, so a node may only miss it once ttlMs has passed.
+  for (const node of cluster.nodes) {
+    const value = show(await call(node.port, 'GET', 'short-lived'));
+    if (value === null) assert.ok(Date.now() - setAtMs >= ttlMs, `${node.id} lost the key ${Date.now() - setAtMs} ms after the SET, before its ${ttlMs} ms TTL`);
+    else assert.equal(value, 'x');
+  }
   await waitFor('the key gone on every node', async () => {
     const values = await Promise.all(cluster.nodes.map(async (n) => show(await call(n.port, 'EXISTS', 'short-lived'))));
     return values.every((v) => v === 0) ? true : undefined;
