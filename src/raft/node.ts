@@ -47,7 +47,9 @@ export class RaftNode implements RaftNodeApi {
   /** The peer that refused this node's incarnation (this node lost its data), else null. */
   private staleReportedBy: NodeId | null = null;
   /** What the last passing-on of incarnations went out for (role, leader, map version), and when. */
-  private gossipedKey = '';
+  private gossipedRole: Role | null = null;
+  private gossipedLeader: NodeId | null = null;
+  private gossipedVersion = -1;
   private gossipedAtTick = 0;
 
   /** Invariant: never decreases. */
@@ -732,18 +734,27 @@ export class RaftNode implements RaftNodeApi {
     return this.role === 'follower' && this.leaderId !== null ? [this.leaderId] : [];
   }
 
-  private gossipKey(): string {
-    return `${this.role}/${this.leaderId ?? ''}/${this.peers.version}`;
-  }
-
-  /** When the map, the role or the leader changed, and again every election timeout (a message may be lost). */
+  /**
+   * When the map, the role or the leader changed, and again every election timeout (a message may
+   * be lost). Called by hasReady(): allocates nothing.
+   */
   private gossipDue(): boolean {
-    if (this.peers.size === 0 || this.gossipTargets().length === 0) return false;
-    return this.gossipedKey !== this.gossipKey() || this.nowTicks - this.gossipedAtTick >= this.s.electionTimeoutTicks;
+    if (this.peers.size === 0) return false;
+    if (this.role === 'leader') {
+      const { voters, learners } = this.members.current();
+      const self = voters.includes(this.id) || learners.includes(this.id) ? 1 : 0;
+      if (voters.length + learners.length - self === 0) return false;
+    } else if (this.role !== 'follower' || this.leaderId === null) {
+      return false;
+    }
+    return this.gossipedVersion !== this.peers.version || this.gossipedRole !== this.role ||
+      this.gossipedLeader !== this.leaderId || this.nowTicks - this.gossipedAtTick >= this.s.electionTimeoutTicks;
   }
 
   private gossipIncarnations(): void {
-    this.gossipedKey = this.gossipKey();
+    this.gossipedRole = this.role;
+    this.gossipedLeader = this.leaderId;
+    this.gossipedVersion = this.peers.version;
     this.gossipedAtTick = this.nowTicks;
     const list = this.peers.list();
     for (const to of this.gossipTargets()) this.send({ type: 'incarnations', to, peers: list });
