@@ -11,7 +11,8 @@
 //         the log now starts after snapshot.meta.index (drop every entry at or below it).
 //      b. entries: append them to the log; an entry whose index is <= the log's last index
 //         replaces that index and everything after it (truncate the suffix, then append).
-//      c. hardState (if present): persist it.
+//      c. hardState (if present): persist it (with the peers' incarnations it names: what the
+//         node remembers of who is who must be durable before any message that relied on it).
 //      d. make a–c durable (fsync) BEFORE the next step.
 //      e. messages: send them (only now: a vote or an acknowledgement must never leave the node
 //         before the state it promises is on disk). A leader whose term and vote are durable
@@ -25,7 +26,7 @@
 //   3. Call advance(ready) with the same object. Do not call ready() again before advance().
 //
 // Restart: construct the node from what was persisted (hard state, the latest snapshot with its
-// membership, the entries after it). A brand-new cluster bootstraps from a snapshot with index 0,
+// membership, the entries after it), with RaftConfig.incarnation the data directory's own. A brand-new cluster bootstraps from a snapshot with index 0,
 // term 0 and the initial voters; a node joining an existing cluster starts from index 0 with an
 // empty membership and waits for the leader to replicate to it.
 //

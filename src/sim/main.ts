@@ -2,7 +2,7 @@
 // `npm run sim -- --seeds N [--from S]` runs N seeds from S as a soak and stops at the first
 // failure. Options: --nodes 3|5 (initial voters), --chaos-ms, --membership (spare nodes join and
 // members leave during the chaos), --reuse-ids (with --membership: removed nodes rejoin under their
-// old id with an empty disk, a known hazard), --verbose (print each seed's stats), --trace (print a passing
+// old id with an empty disk, a new incarnation that peers which knew the old one refuse), --verbose (print each seed's stats), --trace (print a passing
 // seed's trace too). Exits 1 on a violation, 2 on bad arguments.
 
 import process from 'node:process';

@@ -3,7 +3,8 @@
 // learner, promote a learner, remove a voter (the leader itself sometimes) or a learner — and
 // retires nodes that left the cluster: stopped, storage wiped. A retired machine comes back under a
 // new identity (a spare id never used before); with `reuseIds` it comes back under its old id with
-// an empty disk, which is unsafe (see test/sim/rejoin-same-id.test.ts and docs/SIMULATION.md).
+// an empty disk: a new incarnation, which every peer that knew the old one refuses (docs/RAFT.md,
+// "Incarnations"; the refused node is stopped and wiped, SimCluster.stopRefused).
 
 import { assert } from '../lib/assert.js';
 import { isCairnError } from '../lib/errors.js';
