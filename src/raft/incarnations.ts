@@ -33,6 +33,8 @@ export class PeerIncarnations {
   private readonly known = new Map<NodeId, Incarnation>();
   /** Bumped on every change: the node hands the map out for persistence when it moved on. */
   version = 0;
+  private listed: readonly PeerIncarnation[] | null = null;
+  private listedVersion = -1;
 
   constructor(persisted: readonly PeerIncarnation[]) {
     assert(persisted.length <= MAX_PEER_INCARNATIONS, 'persisted peer incarnations within the cap');
@@ -74,10 +76,16 @@ export class PeerIncarnations {
     return this.known.get(id);
   }
 
-  /** Sorted by id, for the hard state. */
-  list(): PeerIncarnation[] {
-    const out = [...this.known].map(([id, incarnation]) => ({ id, incarnation }));
+  /**
+   * Sorted by id, for the hard state (which every commit hands out again): the same frozen array
+   * until the map changes, so an unchanged map costs nothing and compares by identity.
+   */
+  list(): readonly PeerIncarnation[] {
+    if (this.listed !== null && this.listedVersion === this.version) return this.listed;
+    const out = [...this.known].map(([id, incarnation]) => Object.freeze({ id, incarnation }));
     out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return out;
+    this.listed = Object.freeze(out);
+    this.listedVersion = this.version;
+    return this.listed;
   }
 }

@@ -284,7 +284,7 @@ export interface StaleIncarnationMessage extends MessageBase {
  */
 export interface IncarnationsMessage extends MessageBase {
   type: 'incarnations';
-  peers: PeerIncarnation[];
+  peers: readonly PeerIncarnation[];
 }
 
 export type Message =
