@@ -208,12 +208,17 @@ export class Session {
 
   /**
    * Issues a write entry of its own (EXEC) after the gathered writes before it, or after the
-   * last ordered step. The entry is built when it is issued, so it sees the versions WATCH read.
+   * last ordered step. The entry is built when it is issued, so it sees the versions WATCH read;
+   * a builder that returns undefined writes nothing (no replies).
    */
-  write(entry: () => WriteEntry): Promise<Reply[]> {
+  write(entry: () => WriteEntry | undefined): Promise<Reply[]> {
     this.flushWrites();
     const backend = this.server.backend;
-    const promise = this.barrier === undefined ? backend.write(entry()) : this.barrier.then(() => backend.write(entry()));
+    const issue = (): Promise<Reply[]> => {
+      const built = entry();
+      return built === undefined ? Promise.resolve([]) : backend.write(built);
+    };
+    const promise = this.barrier === undefined ? issue() : this.barrier.then(issue);
     this.writesSinceBarrier.push(promise);
     return promise.catch(failureReplies);
   }
@@ -274,8 +279,12 @@ export class Session {
         for (let i = 0; i < added.length; i++) added[i]!.version = await versions[i]!;
         return { type: 'simple', value: 'OK' };
       } catch (error) {
-        // No version, no watch: the keys this call added are dropped and the client told why.
-        for (const watch of added) this.watched.delete(watch.key.toString('latin1'));
+        // No version, no watch: the keys this call added are dropped and the client told why. An
+        // EXEC already queued behind this WATCH holds them, and aborts (watchFailed).
+        for (const watch of added) {
+          watch.version = WATCH_FAILED;
+          this.watched.delete(watch.key.toString('latin1'));
+        }
         return failureReplies(error)[0]!;
       }
     });
@@ -319,7 +328,12 @@ export class Session {
    */
   private async execWrites(commands: readonly QueuedCommand[], watches: WatchedKey[]): Promise<Reply> {
     const data = commands.filter(inEntry).map((c) => c.argv);
-    const replies = await this.write(() => ({ commands: data, watches: watches.map(settledWatch) }));
+    let aborted = false;
+    const replies = await this.write(() => {
+      aborted = watches.some(watchFailed);
+      return aborted ? undefined : { commands: data, watches: watches.map(settledWatch) };
+    });
+    if (aborted) return execAbortWatchFailed;
     if (replies.length === 1 && replies[0]!.type === 'nullArray' && watches.length > 0) return replies[0]!;
     if (replies.length === 1 && replies[0]!.type === 'error' && data.length !== 1) return replies[0]!;
     assert(replies.length === data.length, 'one reply per command of the entry');
@@ -336,6 +350,7 @@ export class Session {
   /** A read-only transaction runs locally and atomically: nothing else interleaves a sync call. */
   private async execReads(commands: readonly QueuedCommand[], watches: readonly WatchedKey[]): Promise<Reply> {
     const backend = this.server.backend;
+    if (watches.some(watchFailed)) return execAbortWatchFailed;
     for (const watch of watches) {
       let version: number;
       try {
@@ -364,6 +379,14 @@ function argvBytes(argv: readonly Uint8Array[]): number {
   let bytes = 0;
   for (const arg of argv) bytes += arg.length;
   return bytes;
+}
+
+/** The version of a watch whose read failed: the WATCH answered an error and watches nothing. */
+const WATCH_FAILED = -2;
+const execAbortWatchFailed = errorReply('EXECABORT Transaction discarded because a WATCH before it failed');
+
+function watchFailed(watch: WatchedKey): boolean {
+  return watch.version === WATCH_FAILED;
 }
 
 function settledWatch(watch: WatchedKey): WatchedKey {

@@ -215,3 +215,21 @@ test('WATCH after READONLY reads the local version; a version no leader confirms
   assert.match(String((watch as { message?: string }).message), /^CLUSTERDOWN/);
   assert.equal(t.watchCount, 0);
 });
+
+for (const queued of [['GET', 'b'], ['SET', 'b', '1']]) {
+  test(`a WATCH that failed aborts the ${queued[0] === 'GET' ? 'read-only' : 'writing'} EXEC pipelined behind it, with an error (a fuzz run crashed a node here)`, async () => {
+    const backend = new LaggingFollowerBackend();
+    backend.failVersions = true;
+    const s = session(backend);
+    // The EXEC is parsed before the WATCH's version read fails, so it holds the watch that failed.
+    const replies = [s.execute(argv('WATCH', 'b')), s.execute(argv('MULTI')), s.execute(argv(...queued)), s.execute(argv('EXEC'))];
+    const settled = await settle(replies);
+    assert.match(String((settled[0] as { message?: string }).message), /^CLUSTERDOWN/);
+    assert.deepEqual(settled[3], { type: 'error', message: 'EXECABORT Transaction discarded because a WATCH before it failed' });
+    assert.equal(backend.issued.length, 0, 'nothing was written');
+    // The session is usable afterwards: the failed key is not watched, a new transaction runs.
+    backend.failVersions = false;
+    const again = await settle([s.execute(argv('MULTI')), s.execute(argv(...queued)), s.execute(argv('EXEC'))]);
+    assert.equal(again[2]!.type, 'array');
+  });
+}
