@@ -115,6 +115,18 @@ test('encode refuses values the format cannot carry', () => {
   invalid({ ...hb, term: -1 });
   invalid({ ...hb, term: 2 ** 53 });
   invalid({ ...hb, term: 1.5 });
+  invalid({ ...hb, incarnation: 'not-hex-digits!!' });
+  invalid({ ...hb, incarnation: '0123456789ABCDEF' }); // 16 lowercase hex digits only
+});
+
+test('incarnations cross the wire exactly, the highest and lowest included', () => {
+  const hb = sampleMessages('n1', 'n2')[4] as Message;
+  for (const incarnation of ['0000000000000000', 'ffffffffffffffff', '80000000000000ff']) {
+    const decoded = decodeMessage(body(encodeMessage({ ...hb, incarnation } as Message)));
+    assert.equal(decoded.incarnation, incarnation);
+  }
+  const list = { type: 'incarnations', from: 'n1', to: 'n2', term: 3, incarnation: '0000000000000001', peers: [{ id: 'n3', incarnation: 'ffffffff00000000' }] } as Message;
+  assert.deepStrictEqual(decodeMessage(body(encodeMessage(list))), list);
 });
 
 test('the splitter reassembles frames from any chunking', () => {
