@@ -97,6 +97,7 @@ export class Cluster {
 
   /** Adds a node that is not a member yet (empty membership): it waits to be replicated to. */
   addBlankNode(id: string): void {
+    if (this.options.incarnations === true) this.incarnations.set(id, this.newIncarnation());
     const store = new MemStorage([]);
     store.snapshot.meta.membership = { voters: [], learners: [] };
     this.storage.set(id, store);

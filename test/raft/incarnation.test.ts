@@ -185,3 +185,30 @@ test('the configured incarnation is checked: format, and the one the persisted s
   n.step({ ...vote('b', 'a', 5, STRANGER), incarnation: 'bad' });
   assert.equal(n.status().term, 0);
 });
+
+test('a node added later learns every member\'s incarnation (from a snapshot install on: the snapshot carries no map)', () => {
+  const c = settled();
+  for (let i = 1; i < 5; i++) c.propose('a', `v${i}`);
+  c.stabilize();
+  c.compact('a');
+  c.addBlankNode('d');
+  assert.ok(c.node('a').proposeConfChange({ type: 'addLearner', nodeId: 'd' }).accepted);
+  c.stabilize();
+  c.tick(30);
+  assert.ok(c.node('d').status().snapshotIndex > 0, 'd caught up by a snapshot');
+  const known = c.storage.get('d')!.hardState.peerIncarnations ?? [];
+  assert.deepEqual(known.map((p) => `${p.id}=${p.incarnation}`), ['a', 'b', 'c'].map((id) => `${id}=${c.incarnations.get(id)}`));
+  for (const id of ['a', 'b', 'c']) {
+    const theirs = c.storage.get(id)!.hardState.peerIncarnations ?? [];
+    assert.equal(theirs.find((p) => p.id === 'd')?.incarnation, c.incarnations.get('d'), `${id} knows d`);
+  }
+  // d loses its data and comes back under its id: refused, it never catches up again.
+  c.wipe('d');
+  c.tick(30);
+  assert.equal(c.node('d').status().staleIncarnation, 'a');
+  const before = c.node('a').status().peers.find((p) => p.id === 'd')!.matchIndex;
+  c.propose('a', 'after-wipe');
+  c.tick(10);
+  assert.equal(c.node('a').status().peers.find((p) => p.id === 'd')?.matchIndex, before, 'nothing the blank d acknowledges is counted');
+  assert.ok(c.node('a').status().lastIndex > before);
+});
