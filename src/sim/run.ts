@@ -60,6 +60,8 @@ export interface RunStats {
   confChangesApplied: number;
   /** Nodes that left the cluster and had their storage wiped. */
   retirements: number;
+  /** Starts of a wiped node under a used id that a peer refused for its incarnation (--reuse-ids). */
+  refusals: number;
   linearizability: string;
 }
 

@@ -154,6 +154,7 @@ export class SimWorld<S extends StateMachine> {
       messagesSent: this.network.stats.sent,
       confChangesApplied: this.membership?.changesApplied ?? 0,
       retirements: this.membership?.retirements ?? 0,
+      refusals: cluster.ids.reduce((sum, id) => sum + cluster.node(id).refusals, 0),
       linearizability: 'not checked',
     };
   }
