@@ -9,17 +9,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { KV_COMMANDS } from '../../src/kv/commands.js';
 import { applyDecoded } from '../../src/kv/entry.js';
 import { KvState } from '../../src/kv/state.js';
 import { CairnError } from '../../src/lib/errors.js';
 import { Prng } from '../../src/lib/prng.js';
 import { errorReply, type Reply } from '../../src/lib/reply.js';
 import type { Backend, WriteEntry } from '../../src/server/backend.js';
-import { CommandTable } from '../../src/server/command-table.js';
-import { defaultSettings } from '../../src/server/config.js';
-import { serverCommands } from '../../src/server/server-commands.js';
-import { Session, type ServerContext } from '../../src/server/session.js';
+import type { Session } from '../../src/server/session.js';
+import { bareSession } from './session-helpers.js';
 
 /** Work the backend has promised and not yet done: writes finish in log order, the rest in any order. */
 class ChaosBackend implements Backend {
@@ -83,18 +80,6 @@ class ChaosBackend implements Backend {
   }
 }
 
-function newSession(backend: Backend): Session {
-  const context: ServerContext = {
-    table: new CommandTable([...KV_COMMANDS.values()], serverCommands),
-    backend,
-    settings: defaultSettings(),
-    clock: { nowMs: () => 1_000, monotonicMs: () => 0, setTimer: () => ({ cancel: () => undefined }) },
-    clients: () => [],
-    info: () => '',
-    countCommand: () => undefined,
-  };
-  return new Session(1, context, { addr: 'a', laddr: 'b', fd: -1, queryBufferBytes: () => 0, outputBufferBytes: () => 0 });
-}
 
 const KEYS = ['a', 'b'];
 const commandArb = fc.oneof(
@@ -128,7 +113,7 @@ test('a session never throws, never rejects, answers every command once and keep
   await fc.assert(
     fc.asyncProperty(fc.array(fc.array(commandArb, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 1_000_000 }), async (turns, seed) => {
       const backend = new ChaosBackend(new Prng(seed));
-      const session = newSession(backend);
+      const session = bareSession(backend);
       let nextValue = 1;
       for (const turn of turns) {
         const words = turn.map((c) => ('key' in c ? (c.name === 'SET' ? [c.name, c.key, String(nextValue++)] : [c.name, c.key]) : [c.name]));

@@ -7,9 +7,9 @@ import { CairnError } from '../../src/lib/errors.js';
 import type { Reply } from '../../src/lib/reply.js';
 import type { Backend, WriteEntry } from '../../src/server/backend.js';
 import { CommandTable } from '../../src/server/command-table.js';
-import { defaultSettings } from '../../src/server/config.js';
 import { serverCommands } from '../../src/server/server-commands.js';
-import { Session, type ServerContext } from '../../src/server/session.js';
+import { Session } from '../../src/server/session.js';
+import { bareSession } from './session-helpers.js';
 import { KV_COMMANDS } from '../../src/kv/commands.js';
 import { KvState } from '../../src/kv/state.js';
 import { applyDecoded } from '../../src/kv/entry.js';
@@ -42,18 +42,6 @@ class ManualBackend implements Backend {
   async close(): Promise<void> {}
 }
 
-function session(backend: Backend): Session {
-  const context: ServerContext = {
-    table: new CommandTable([...KV_COMMANDS.values()], serverCommands),
-    backend,
-    settings: defaultSettings(),
-    clock: { nowMs: () => 1_000, monotonicMs: () => 0, setTimer: () => ({ cancel: () => undefined }) },
-    clients: () => [],
-    info: () => '',
-    countCommand: () => undefined,
-  };
-  return new Session(1, context, { addr: 'a', laddr: 'b', fd: -1, queryBufferBytes: () => 0, outputBufferBytes: () => 0 });
-}
 
 const argv = (...words: string[]) => words.map((w) => Buffer.from(w));
 /** Bulk values as text, integers as numbers, arrays recursively: Buffer vs Uint8Array does not matter. */
@@ -67,7 +55,7 @@ const settle = async (replies: (Reply | Promise<Reply>)[]) => Promise.all(replie
 
 test('pipelined writes become one entry; a read waits for it', async () => {
   const backend = new ManualBackend();
-  const s = session(backend);
+  const s = bareSession(backend);
   const replies = [];
   for (let i = 0; i < 16; i++) replies.push(s.execute(argv('SET', `k${i}`, String(i))));
   replies.push(s.execute(argv('INCR', 'k0')));
@@ -81,7 +69,7 @@ test('pipelined writes become one entry; a read waits for it', async () => {
 
 test('the end of a turn issues gathered writes; big ones get entries of their own', async () => {
   const backend = new ManualBackend();
-  const s = session(backend);
+  const s = bareSession(backend);
   const big = 'x'.repeat(3 * 1024 * 1024);
   const replies = [s.execute(argv('SET', 'a', big)), s.execute(argv('SET', 'b', big)), s.execute(argv('SET', 'c', '1'))];
   assert.equal(backend.issued.length, 1, 'the first entry was issued when the second would not fit');
@@ -94,7 +82,7 @@ test('the end of a turn issues gathered writes; big ones get entries of their ow
 
 test('a write after a read waits until the read has run', async () => {
   const backend = new ManualBackend();
-  const s = session(backend);
+  const s = bareSession(backend);
   const first = s.execute(argv('SET', 'k', 'old'));
   const read = s.execute(argv('GET', 'k'));
   const second = s.execute(argv('SET', 'k', 'new'));
@@ -109,7 +97,7 @@ test('a write after a read waits until the read has run', async () => {
 
 test('EXEC sends the queue as one entry with the versions WATCH read', async () => {
   const backend = new ManualBackend();
-  const s = session(backend);
+  const s = bareSession(backend);
   const replies = [
     s.execute(argv('SET', 'w', '1')),
     s.execute(argv('WATCH', 'w')),
@@ -134,7 +122,7 @@ test('a write the backend cannot make durable is an error reply, never an OK', a
   backend.write = async () => {
     throw new Error('disk full');
   };
-  const s = session(backend);
+  const s = bareSession(backend);
   const replies = [s.execute(argv('SET', 'a', '1')), s.execute(argv('INCR', 'b')), s.execute(argv('GET', 'a'))];
   const settled = await settle(replies);
   assert.deepEqual(settled.slice(0, 2), [
@@ -150,7 +138,7 @@ test('a write that found no leader answers CLUSTERDOWN: once for EXEC (as any fa
     throw new CairnError('CAIRN_CLUSTER_DOWN', 'no leader within 3000 ms');
   };
   const down: Reply = { type: 'error', message: 'CLUSTERDOWN The cluster is down' };
-  const s = session(backend);
+  const s = bareSession(backend);
   const queued = [s.execute(argv('MULTI')), s.execute(argv('SET', 'a', '1')), s.execute(argv('INCR', 'b')), s.execute(argv('GET', 'a'))];
   assert.deepEqual(plain((await settle(queued)).at(-1)!), { type: 'simple', value: 'QUEUED' });
   assert.deepEqual(await s.execute(argv('EXEC')), down);
@@ -164,7 +152,7 @@ test('CLUSTER inside MULTI runs when the entry lands; only kv commands go in the
   const clusterInfo: Reply = { type: 'bulk', value: Buffer.from('cluster_state:ok') };
   const read = backend.read.bind(backend);
   backend.read = (args) => (Buffer.from(args[0]!).toString().toLowerCase() === 'cluster' ? clusterInfo : read(args));
-  const context = session(backend).context;
+  const context = bareSession(backend).context;
   const table = new CommandTable([...KV_COMMANDS.values(), { name: 'cluster', arity: -2, flags: ['stale'], firstKey: 0, lastKey: 0, keyStep: 0, group: 'cluster', since: '3.0.0', summary: '', complexity: '' }], serverCommands);
   const s = new Session(2, { ...context, table }, { addr: 'a', laddr: 'b', fd: -1, queryBufferBytes: () => 0, outputBufferBytes: () => 0 });
   for (const words of [['MULTI'], ['SET', 'k', 'v'], ['CLUSTER', 'INFO'], ['GET', 'k']]) await s.execute(argv(...words));
@@ -194,7 +182,7 @@ class LaggingFollowerBackend extends ManualBackend {
 
 test('WATCH on a lagging follower reads the version linearizably, so the client\'s own relayed write does not abort its EXEC', async () => {
   const backend = new LaggingFollowerBackend();
-  const s = session(backend);
+  const s = bareSession(backend);
   const replies = [s.execute(argv('SET', 'w', '1')), s.execute(argv('WATCH', 'w')), s.execute(argv('MULTI')), s.execute(argv('INCR', 'w')), s.execute(argv('EXEC'))];
   const settled = await settle(replies);
   assert.deepEqual(backend.consistencies, ['linearizable']);
@@ -205,12 +193,12 @@ test('WATCH on a lagging follower reads the version linearizably, so the client\
 
 test('WATCH after READONLY reads the local version; a version no leader confirms is CLUSTERDOWN and watches nothing', async () => {
   const backend = new LaggingFollowerBackend();
-  const s = session(backend);
+  const s = bareSession(backend);
   await settle([s.execute(argv('READONLY')), s.execute(argv('WATCH', 'a'))]);
   assert.deepEqual(backend.consistencies, ['local']);
   const fresh = new LaggingFollowerBackend();
   fresh.failVersions = true;
-  const t = session(fresh);
+  const t = bareSession(fresh);
   const [watch] = await settle([t.execute(argv('WATCH', 'b'))]);
   assert.match(String((watch as { message?: string }).message), /^CLUSTERDOWN/);
   assert.equal(t.watchCount, 0);
@@ -220,7 +208,7 @@ for (const queued of [['GET', 'b'], ['SET', 'b', '1']]) {
   test(`a WATCH that failed aborts the ${queued[0] === 'GET' ? 'read-only' : 'writing'} EXEC pipelined behind it, with an error (a fuzz run crashed a node here)`, async () => {
     const backend = new LaggingFollowerBackend();
     backend.failVersions = true;
-    const s = session(backend);
+    const s = bareSession(backend);
     // The EXEC is parsed before the WATCH's version read fails, so it holds the watch that failed.
     const replies = [s.execute(argv('WATCH', 'b')), s.execute(argv('MULTI')), s.execute(argv(...queued)), s.execute(argv('EXEC'))];
     const settled = await settle(replies);
