@@ -16,8 +16,10 @@ interface Settler<T> {
   readonly deadlineMs: number;
 }
 
-export interface PendingProposal extends Settler<Reply[]> {
+export interface PendingProposal<Local = never> extends Settler<Reply[]> {
   readonly term: number;
+  /** What the proposer handed beside the bytes (see StateMachine), applied instead of decoding them. */
+  readonly local?: Local;
 }
 
 export interface PendingRead extends Settler<void> {
@@ -25,9 +27,9 @@ export interface PendingRead extends Settler<void> {
   index: number;
 }
 
-export class PendingProposals {
+export class PendingProposals<Local = never> {
   /** In insertion order, which is deadline order (see expire). */
-  private readonly byIndex = new Map<number, PendingProposal>();
+  private readonly byIndex = new Map<number, PendingProposal<Local>>();
   private lastDeadlineMs = -Infinity;
 
   constructor(readonly capacity: number) {
@@ -42,7 +44,7 @@ export class PendingProposals {
     return this.byIndex.size >= this.capacity;
   }
 
-  add(index: number, proposal: PendingProposal): void {
+  add(index: number, proposal: PendingProposal<Local>): void {
     const replaced = this.byIndex.get(index);
     if (replaced !== undefined) {
       // This node lost leadership, its log was cut back, and it leads again. The older entry is
@@ -55,6 +57,12 @@ export class PendingProposals {
     assert(proposal.deadlineMs >= this.lastDeadlineMs, 'proposal deadlines are added in order');
     this.lastDeadlineMs = proposal.deadlineMs;
     this.byIndex.set(index, proposal);
+  }
+
+  /** The local form of entry `index` of `term` when this node proposed it with one (same index and term: same bytes). */
+  localOf(index: number, term: number): Local | undefined {
+    const proposal = this.byIndex.get(index);
+    return proposal !== undefined && proposal.term === term ? proposal.local : undefined;
   }
 
   /** Entry `index` was applied in `term`: the proposal there succeeded only if its term matches. */
@@ -88,7 +96,7 @@ export class PendingProposals {
     for (const index of [...this.byIndex.keys()]) this.take(index)?.reject(error);
   }
 
-  private take(index: number): PendingProposal | undefined {
+  private take(index: number): PendingProposal<Local> | undefined {
     const proposal = this.byIndex.get(index);
     if (proposal === undefined) return undefined;
     this.byIndex.delete(index);

@@ -51,7 +51,7 @@ interface WriteBatch {
   bytes: number;
   /** Never rejects: a failed write is one error reply. */
   readonly result: Promise<Reply[]>;
-  readonly settle: (issued: Promise<Reply[]>) => void;
+  readonly settle: (replies: Reply[]) => void;
 }
 
 /** Caps on one gathered entry, well under the log's record limit. */
@@ -63,6 +63,7 @@ const multiBytesMax = 48 * 1024 * 1024;
 const noauth = errorReply('NOAUTH Authentication required.');
 const queued: Reply = Object.freeze({ type: 'simple', value: 'QUEUED' });
 const noop = (): void => undefined;
+const firstReply = (replies: Reply[]): Reply => replies[0]!;
 
 export class Session {
   protocol: Protocol = 2;
@@ -142,7 +143,7 @@ export class Session {
   settled(): void {
     assert(this.batch === undefined, 'gathered writes were issued before the turn settled');
     this.barrier = undefined;
-    this.writesSinceBarrier = [];
+    this.writesSinceBarrier.length = 0;
   }
 
   private run(entry: TableEntry, argv: readonly Buffer[]): Reply | Promise<Reply> {
@@ -182,7 +183,7 @@ export class Session {
     const full = this.batch !== undefined && (this.batch.commands.length >= batchCommandsMax || this.batch.bytes + bytes > batchBytesMax);
     if (full) this.flushWrites();
     if (this.batch === undefined) {
-      let settle: (issued: Promise<Reply[]>) => void = () => undefined;
+      let settle: (replies: Reply[]) => void = () => undefined;
       const result = new Promise<Reply[]>((resolve) => (settle = resolve));
       this.batch = { commands: [], bytes: 0, result, settle };
       this.writesSinceBarrier.push(result);
@@ -190,7 +191,8 @@ export class Session {
     const batch = this.batch;
     const index = batch.commands.push(argv) - 1;
     batch.bytes += bytes;
-    // A failed entry answers every command in it with the same error.
+    // A failed entry answers every command in it with the same error (its first reply).
+    if (index === 0) return batch.result.then(firstReply);
     return batch.result.then((replies) => replies[replies.length === batch.commands.length ? index : 0]!);
   }
 
@@ -203,7 +205,7 @@ export class Session {
     const entry: WriteEntry = { commands: batch.commands, watches: [] };
     const backend = this.server.backend;
     const issued = this.barrier === undefined ? backend.write(entry) : this.barrier.then(() => backend.write(entry));
-    batch.settle(issued.catch(failureReplies));
+    issued.then(batch.settle, (error: unknown) => batch.settle(failureReplies(error)));
   }
 
   /**
