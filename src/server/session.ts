@@ -185,14 +185,15 @@ export class Session {
     if (this.batch === undefined) {
       let settle: (replies: Reply[]) => void = () => undefined;
       const result = new Promise<Reply[]>((resolve) => (settle = resolve));
-      this.batch = { commands: [], bytes: 0, result, settle };
+      // Made holding its first command: the common turn has one write, and the array stays that small.
+      this.batch = { commands: [argv], bytes, result, settle };
       this.writesSinceBarrier.push(result);
+      return result.then(firstReply);
     }
     const batch = this.batch;
     const index = batch.commands.push(argv) - 1;
     batch.bytes += bytes;
     // A failed entry answers every command in it with the same error (its first reply).
-    if (index === 0) return batch.result.then(firstReply);
     return batch.result.then((replies) => replies[replies.length === batch.commands.length ? index : 0]!);
   }
 
