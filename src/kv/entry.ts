@@ -102,12 +102,6 @@ export function decodeEntry(bytes: Uint8Array, storeOwned = false): Entry {
   return { nowMs, commands, watches };
 }
 
-/** The command count an encoded entry declares (-1 when too short to hold one): a cheap check that bytes and a decoded form match. */
-export function commandCountOf(bytes: Uint8Array): number {
-  if (bytes.length < 13) return -1;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).readUInt32LE(9);
-}
-
 /**
  * Applies an entry: one reply per command, or `[nullArray]` (nothing runs) when a watched key's
  * version changed — MULTI/EXEC + WATCH semantics.

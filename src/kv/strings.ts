@@ -31,11 +31,6 @@ interface SetOptions {
 }
 
 const EXPIRE_KINDS = ['ex', 'px', 'exat', 'pxat'] as const;
-/** A SET without options (the common one) shares these instead of parsing an empty list. */
-const NO_OPTIONS: Readonly<SetOptions> = Object.freeze({
-  nx: false, xx: false, get: false, keepTtl: false, persist: false,
-  ifEq: undefined, ifNe: undefined, expireKind: undefined, expireArg: undefined,
-});
 
 /** Redis's parseExtendedStringArgumentsOrReply for SET (forSet) or GETEX. Undefined = syntax error. */
 function parseSetOptions(argv: readonly Uint8Array[], start: number, forSet: boolean): SetOptions | undefined {
@@ -67,7 +62,7 @@ function parseSetOptions(argv: readonly Uint8Array[], start: number, forSet: boo
 }
 
 /** The absolute expiry the options ask for: NO_EXPIRY when none, or an error reply. */
-function optionExpire(o: Readonly<SetOptions>, nowMs: number, name: string): number | Reply {
+function optionExpire(o: SetOptions, nowMs: number, name: string): number | Reply {
   if (o.expireKind === undefined || o.expireArg === undefined) return NO_EXPIRY;
   const unitMs = o.expireKind === 'ex' || o.expireKind === 'exat' ? 1000 : 1;
   const relative = o.expireKind === 'ex' || o.expireKind === 'px';
@@ -80,20 +75,19 @@ function expireOrError(parsed: ExpireParse, name: string): number | Reply {
 }
 
 function set(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
-  const o = argv.length === 3 ? NO_OPTIONS : parseSetOptions(argv, 3, true);
+  const o = parseSetOptions(argv, 3, true);
   if (o === undefined) return ERR_SYNTAX;
   const expireAtMs = optionExpire(o, ctx.nowMs, 'set');
   if (typeof expireAtMs !== 'number') return expireAtMs;
   const key = keyOf(argv[1] as Uint8Array);
   const existing = ctx.db.lookupForWrite(key, ctx.nowMs);
+  const previous: Reply = existing === undefined ? NULL : { type: 'bulk', value: existing.value };
   const skip =
     (o.nx && existing !== undefined) ||
     (o.xx && existing === undefined) ||
     (o.ifEq !== undefined && (existing === undefined || !bytesEqual(existing.value, o.ifEq))) ||
     (o.ifNe !== undefined && existing !== undefined && bytesEqual(existing.value, o.ifNe));
-  // Built only for GET, before the store below replaces the value.
-  const previous: Reply = !o.get || existing === undefined ? NULL : { type: 'bulk', value: existing.value };
-  if (skip) return previous;
+  if (skip) return o.get ? previous : NULL;
   const keptExpiry = o.keepTtl && existing !== undefined ? existing.expireAtMs : NO_EXPIRY;
   storeValue(ctx.db, key, copyBytes(argv[2] as Uint8Array), o.expireKind === undefined ? keptExpiry : expireAtMs, ctx.nowMs);
   return o.get ? previous : OK;

@@ -1,25 +1,19 @@
 // The kv store as the replica's state machine: applies committed entries with kv's entry codec and
-// snapshots with kv's snapshot format. On the leader, the entry it proposed is applied as it was
-// before encoding (its commands as the client sent them), without decoding the bytes again. An entry that does not decode gets an error reply on every
+// snapshots with kv's snapshot format. An entry that does not decode gets an error reply on every
 // replica alike (deterministic), rather than stopping the cluster.
 
-import { assert } from '../lib/assert.js';
 import { isCairnError } from '../lib/errors.js';
 import { errorReply } from '../lib/reply.js';
 import type { Reply } from '../lib/reply.js';
-import { applyDecoded, commandCountOf, decodeEntry } from '../kv/entry.js';
+import { applyDecoded, decodeEntry } from '../kv/entry.js';
 import type { Entry } from '../kv/entry.js';
 import { KvState } from '../kv/state.js';
 import type { StateMachine } from './ports.js';
 
-export class KvMachine implements StateMachine<Entry> {
+export class KvMachine implements StateMachine {
   state = new KvState();
 
-  apply(data: Uint8Array, _index: number, local?: Entry): Reply[] {
-    if (local !== undefined) {
-      assert(commandCountOf(data) === local.commands.length, 'a local entry holds the commands of its bytes');
-      return applyDecoded(this.state, local);
-    }
+  apply(data: Uint8Array, _index: number): Reply[] {
     let entry: Entry;
     try {
       entry = decodeEntry(data);

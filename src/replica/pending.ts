@@ -16,10 +16,8 @@ interface Settler<T> {
   readonly deadlineMs: number;
 }
 
-export interface PendingProposal<Local = never> extends Settler<Reply[]> {
+export interface PendingProposal extends Settler<Reply[]> {
   readonly term: number;
-  /** What the proposer handed beside the bytes (see StateMachine), applied instead of decoding them. */
-  readonly local?: Local;
 }
 
 export interface PendingRead extends Settler<void> {
@@ -27,9 +25,9 @@ export interface PendingRead extends Settler<void> {
   index: number;
 }
 
-export class PendingProposals<Local = never> {
+export class PendingProposals {
   /** In insertion order, which is deadline order (see expire). */
-  private readonly byIndex = new Map<number, PendingProposal<Local>>();
+  private readonly byIndex = new Map<number, PendingProposal>();
   private lastDeadlineMs = -Infinity;
 
   constructor(readonly capacity: number) {
@@ -44,7 +42,7 @@ export class PendingProposals<Local = never> {
     return this.byIndex.size >= this.capacity;
   }
 
-  add(index: number, proposal: PendingProposal<Local>): void {
+  add(index: number, proposal: PendingProposal): void {
     const replaced = this.byIndex.get(index);
     if (replaced !== undefined) {
       // This node lost leadership, its log was cut back, and it leads again. The older entry is
@@ -57,12 +55,6 @@ export class PendingProposals<Local = never> {
     assert(proposal.deadlineMs >= this.lastDeadlineMs, 'proposal deadlines are added in order');
     this.lastDeadlineMs = proposal.deadlineMs;
     this.byIndex.set(index, proposal);
-  }
-
-  /** The local form of entry `index` of `term` when this node proposed it with one (same index and term: same bytes). */
-  localOf(index: number, term: number): Local | undefined {
-    const proposal = this.byIndex.get(index);
-    return proposal !== undefined && proposal.term === term ? proposal.local : undefined;
   }
 
   /** Entry `index` was applied in `term`: the proposal there succeeded only if its term matches. */
@@ -96,7 +88,7 @@ export class PendingProposals<Local = never> {
     for (const index of [...this.byIndex.keys()]) this.take(index)?.reject(error);
   }
 
-  private take(index: number): PendingProposal<Local> | undefined {
+  private take(index: number): PendingProposal | undefined {
     const proposal = this.byIndex.get(index);
     if (proposal === undefined) return undefined;
     this.byIndex.delete(index);

@@ -29,26 +29,15 @@ export interface ReplicaStorage {
   close(): Promise<void>;
 }
 
-/**
- * The deterministic state machine the log drives. `Local` is what a proposer on this node may hand
- * to Replica.propose beside the bytes (the entry before encoding), so the leader need not decode
- * the entry it has just encoded; the bytes stay the truth for the log, followers and replay.
- */
-export interface StateMachine<Local = never> {
-  /**
-   * Applies one committed NORMAL entry's data; the replies go to the client that proposed it.
-   * `local` is given only when this node proposed exactly these bytes at this index and term with
-   * it, and must mean the same as `data`.
-   */
-  apply(data: Uint8Array, index: number, local?: Local): Reply[];
+/** The deterministic state machine the log drives. */
+export interface StateMachine {
+  /** Applies one committed NORMAL entry's data; the replies go to the client that proposed it. */
+  apply(data: Uint8Array, index: number): Reply[];
   /** Encodes the whole state (deterministically: equal states give equal bytes). */
   snapshot(): Uint8Array;
   /** Replaces the whole state with a decoded snapshot. */
   restore(data: Uint8Array): void;
 }
-
-/** The local form a state machine accepts beside an entry's bytes (never, when it takes none). */
-export type LocalOf<S> = S extends StateMachine<infer Local> ? Local : never;
 
 /** Hooks the simulator uses to check invariants; production passes none. Must not throw for I/O. */
 export interface ReplicaObserver {

@@ -17,7 +17,7 @@ import type { ConfChange, Entry, Incarnation, Membership, Message, PersistedStat
 import { NotLeaderError } from './errors.js';
 import { PendingProposals, PendingReads } from './pending.js';
 import type { PendingProposal, PendingRead } from './pending.js';
-import type { LocalOf, ReplicaObserver, ReplicaStorage, StateMachine } from './ports.js';
+import type { ReplicaObserver, ReplicaStorage, StateMachine } from './ports.js';
 
 export type RaftTuning = Omit<RaftConfig, 'id' | 'prng'>;
 
@@ -67,8 +67,8 @@ interface CompactRequest {
   readonly reject: (error: Error) => void;
 }
 
-export class Replica<S extends StateMachine<unknown>> {
-  private readonly proposals: PendingProposals<LocalOf<S>>;
+export class Replica<S extends StateMachine> {
+  private readonly proposals: PendingProposals;
   private readonly reads: PendingReads;
   private readonly readIdPrefix: string;
   private readSeq = 0;
@@ -102,7 +102,7 @@ export class Replica<S extends StateMachine<unknown>> {
     this.knownPeerCount = knownPeerCount;
     this.tickedUntilMs = io.clock.monotonicMs();
     this.maxCatchUpTicks = 2 * electionTimeoutTicks;
-    this.proposals = new PendingProposals<LocalOf<S>>(options.maxPendingProposals);
+    this.proposals = new PendingProposals(options.maxPendingProposals);
     this.reads = new PendingReads(options.maxPendingReads);
     this.readIdPrefix = `${options.id}/${options.prng.nextUint32().toString(16)}/`;
     this.appliedIndex = snapshotIndex;
@@ -110,7 +110,7 @@ export class Replica<S extends StateMachine<unknown>> {
   }
 
   /** Loads the node's persisted state (or bootstraps a new cluster) and starts ticking. */
-  static async start<S extends StateMachine<unknown>>(options: ReplicaOptions, io: ReplicaIo, stateMachine: S): Promise<Replica<S>> {
+  static async start<S extends StateMachine>(options: ReplicaOptions, io: ReplicaIo, stateMachine: S): Promise<Replica<S>> {
     assert(options.tickMs > 0, 'tickMs must be positive');
     assert(options.snapshotEveryEntries > 0, 'snapshotEveryEntries must be positive');
     const loaded = await io.storage.load();
@@ -138,23 +138,19 @@ export class Replica<S extends StateMachine<unknown>> {
     return this.options.id;
   }
 
-  /**
-   * Proposes one state machine entry; resolves with its replies once it is committed and applied
-   * here. `local`, the entry before encoding, is applied here instead of decoding `data` (see StateMachine).
-   */
-  propose(data: Uint8Array, local?: LocalOf<S>): Promise<Reply[]> {
+  /** Proposes one state machine entry; resolves with its replies once it is committed and applied here. */
+  propose(data: Uint8Array): Promise<Reply[]> {
     const refused = this.refusal();
     if (refused !== undefined) return Promise.reject(refused);
     if (this.proposals.isFull()) return Promise.reject(new CairnError('CAIRN_BUSY', `${this.id}: too many pending proposals`));
     const result = this.node.propose(data);
     if (!result.accepted) return Promise.reject(this.rejection(result.reason, result.leaderId));
     const applied = new Promise<Reply[]>((resolve, reject) => {
-      const proposal: PendingProposal<LocalOf<S>> = {
+      const proposal: PendingProposal = {
         term: result.term,
         resolve,
         reject,
         deadlineMs: this.requestDeadlineMs(),
-        local,
       };
       this.proposals.add(result.index, proposal);
     });
@@ -171,7 +167,7 @@ export class Replica<S extends StateMachine<unknown>> {
     const result = this.node.proposeConfChange(change);
     if (!result.accepted) return Promise.reject(this.rejection(result.reason, result.leaderId));
     const applied = new Promise<void>((resolve, reject) => {
-      const proposal: PendingProposal<LocalOf<S>> = {
+      const proposal: PendingProposal = {
         term: result.term,
         resolve: () => resolve(),
         reject,
@@ -432,7 +428,7 @@ export class Replica<S extends StateMachine<unknown>> {
 
   private apply(entry: Entry): void {
     assert(entry.index === this.appliedIndex + 1, `apply out of order: ${entry.index} after ${this.appliedIndex}`);
-    const replies = entry.kind === EntryKind.NORMAL ? this.stateMachine.apply(entry.data, entry.index, this.proposals.localOf(entry.index, entry.term)) : [];
+    const replies = entry.kind === EntryKind.NORMAL ? this.stateMachine.apply(entry.data, entry.index) : [];
     this.appliedIndex = entry.index;
     this.io.observer?.applied?.(this.id, entry, replies);
     this.proposals.settleApplied(entry.index, entry.term, replies);

@@ -1,8 +1,7 @@
 // One client socket: feeds received bytes to the parser, runs the commands of each read through
 // the session, and writes all their replies, in order, in one socket write. While a batch waits
-// for the backend, or the kernel has not taken the last batch's replies, the socket is paused once
-// more bytes arrive, so a client that does not read its replies stops being read (backpressure)
-// and costs others nothing.
+// for the backend, or the kernel has not taken the last batch's replies, the socket is paused, so
+// a client that does not read its replies stops being read (backpressure) and costs others nothing.
 
 import type { Socket } from 'node:net';
 import { assert } from '../lib/assert.js';
@@ -38,11 +37,11 @@ export class Connection implements Peer {
   private readonly parser: RequestParser;
   private readonly encoder = new ReplyEncoder();
   private session: Session | undefined;
-  /** A batch is waiting for the backend or for the kernel to drain; reading pauses once bytes arrive. */
+  /** A batch is waiting for the backend or for the kernel to drain; reading is paused. */
   private busy = false;
   private closing = false;
-  /** Made only when shutdown() waits for a busy connection; resolved when it is no longer busy. */
-  private idleSignal: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => undefined;
   /** Set while a turn's replies wait for the kernel to take the part written so far. */
   private drainWaiter: (() => void) | undefined;
 
@@ -90,7 +89,7 @@ export class Connection implements Peer {
   async shutdown(): Promise<void> {
     this.closing = true;
     this.socket.pause();
-    if (this.busy) await this.whenIdle();
+    await this.idle;
     this.socket.end();
   }
 
@@ -102,10 +101,7 @@ export class Connection implements Peer {
     this.hooks.countBytes(chunk.length, 0);
     this.session?.touch();
     this.parser.push(chunk);
-    if (!this.busy) return this.runTurn();
-    // Bytes came while a batch waits: stop reading until it is done. Paused only now, not each
-    // time a batch starts waiting, since a client that waits for its reply sends nothing meanwhile.
-    this.socket.pause();
+    if (!this.busy) this.runTurn();
   }
 
   private onDrain(): void {
@@ -177,8 +173,7 @@ export class Connection implements Peer {
     assert(session !== undefined, 'the connection has started');
     let replies: Reply[];
     try {
-      // The common turn (one write, one pending reply) needs no Promise.all.
-      replies = slots.length === 1 ? [await slots[0]!.reply] : await Promise.all(slots.map((s) => s.reply));
+      replies = await Promise.all(slots.map((s) => s.reply));
     } catch (error) {
       // Which reply failed is unknown, so none of them can be sent in order: the client is told once.
       return this.failInternally(error);
@@ -254,20 +249,12 @@ export class Connection implements Peer {
   private setBusy(busy: boolean): void {
     if (busy === this.busy) return;
     this.busy = busy;
-    if (!busy) {
-      if (!this.closing && this.socket.isPaused()) this.socket.resume();
-      const signal = this.idleSignal;
-      this.idleSignal = undefined;
-      signal?.resolve();
+    if (busy) {
+      this.socket.pause();
+      this.idle = new Promise((resolve) => (this.markIdle = resolve));
+    } else {
+      if (!this.closing) this.socket.resume();
+      this.markIdle();
     }
-  }
-
-  private whenIdle(): Promise<void> {
-    if (this.idleSignal === undefined) {
-      let resolve: () => void = () => undefined;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.idleSignal = { promise, resolve };
-    }
-    return this.idleSignal.promise;
   }
 }

@@ -13,7 +13,7 @@ import { Buffer } from 'node:buffer';
 import { CairnError, isCairnError } from '../lib/errors.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
-import { decodeEntry, encodeEntry, type Entry } from '../kv/entry.js';
+import { decodeEntry, encodeEntry } from '../kv/entry.js';
 import type { KvState } from '../kv/state.js';
 import type { KvMachine } from '../replica/kv-machine.js';
 import type { RaftStorageStats } from '../replica/raft-storage.js';
@@ -211,16 +211,14 @@ export class ReplicaBackend implements Backend {
   /** One proposal stamped with this leader's clock; 'retry' when it was certainly not committed. */
   private async proposeHere(entry: WriteEntry): Promise<RelayOutcome> {
     this.lastStampMs = Math.max(this.lastStampMs, this.nowMs());
-    // Applied here as it is (KvMachine): its commands must not change until the write settles.
-    const stamped: Entry = { nowMs: this.lastStampMs, commands: entry.commands, watches: entry.watches };
-    const data = encodeEntry(stamped);
+    const data = encodeEntry({ nowMs: this.lastStampMs, commands: entry.commands, watches: entry.watches });
     if (data.length > maxEntryBytes) throw new CairnError('CAIRN_INVALID_ARGUMENT', `a write of ${data.length} bytes is over the ${maxEntryBytes}-byte entry limit`);
     const metrics = this.options.metrics;
     const startedMs = this.options.clock.monotonicMs();
     metrics.proposalsTotal++;
     try {
       const term = this.options.topology.raft.term();
-      const replies = await this.options.replica.propose(data, stamped);
+      const replies = await this.options.replica.propose(data);
       this.confirmTerm(term);
       metrics.observeCommitMs(this.options.clock.monotonicMs() - startedMs);
       return { kind: 'replies', replies };

@@ -51,7 +51,7 @@ interface WriteBatch {
   bytes: number;
   /** Never rejects: a failed write is one error reply. */
   readonly result: Promise<Reply[]>;
-  readonly settle: (replies: Reply[]) => void;
+  readonly settle: (issued: Promise<Reply[]>) => void;
 }
 
 /** Caps on one gathered entry, well under the log's record limit. */
@@ -63,7 +63,6 @@ const multiBytesMax = 48 * 1024 * 1024;
 const noauth = errorReply('NOAUTH Authentication required.');
 const queued: Reply = Object.freeze({ type: 'simple', value: 'QUEUED' });
 const noop = (): void => undefined;
-const firstReply = (replies: Reply[]): Reply => replies[0]!;
 
 export class Session {
   protocol: Protocol = 2;
@@ -143,7 +142,7 @@ export class Session {
   settled(): void {
     assert(this.batch === undefined, 'gathered writes were issued before the turn settled');
     this.barrier = undefined;
-    this.writesSinceBarrier.length = 0;
+    this.writesSinceBarrier = [];
   }
 
   private run(entry: TableEntry, argv: readonly Buffer[]): Reply | Promise<Reply> {
@@ -183,17 +182,15 @@ export class Session {
     const full = this.batch !== undefined && (this.batch.commands.length >= batchCommandsMax || this.batch.bytes + bytes > batchBytesMax);
     if (full) this.flushWrites();
     if (this.batch === undefined) {
-      let settle: (replies: Reply[]) => void = () => undefined;
+      let settle: (issued: Promise<Reply[]>) => void = () => undefined;
       const result = new Promise<Reply[]>((resolve) => (settle = resolve));
-      // Made holding its first command: the common turn has one write, and the array stays that small.
-      this.batch = { commands: [argv], bytes, result, settle };
+      this.batch = { commands: [], bytes: 0, result, settle };
       this.writesSinceBarrier.push(result);
-      return result.then(firstReply);
     }
     const batch = this.batch;
     const index = batch.commands.push(argv) - 1;
     batch.bytes += bytes;
-    // A failed entry answers every command in it with the same error (its first reply).
+    // A failed entry answers every command in it with the same error.
     return batch.result.then((replies) => replies[replies.length === batch.commands.length ? index : 0]!);
   }
 
@@ -206,7 +203,7 @@ export class Session {
     const entry: WriteEntry = { commands: batch.commands, watches: [] };
     const backend = this.server.backend;
     const issued = this.barrier === undefined ? backend.write(entry) : this.barrier.then(() => backend.write(entry));
-    issued.then(batch.settle, (error: unknown) => batch.settle(failureReplies(error)));
+    batch.settle(issued.catch(failureReplies));
   }
 
   /**

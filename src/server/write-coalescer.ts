@@ -8,11 +8,9 @@ import { assert } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
 import type { Backend, InfoFields, ReadConsistency, WriteEntry } from './backend.js';
 
-/** The commands of one coalesced entry and the one promise every caller in it waits on. */
-interface Group {
-  readonly commands: (readonly Uint8Array[])[];
-  bytes: number;
-  readonly result: Promise<Reply[]>;
+interface Waiter {
+  readonly offset: number;
+  readonly count: number;
   readonly resolve: (replies: Reply[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -22,8 +20,10 @@ const coalescedCommandsMax = 4096;
 const coalescedBytesMax = 8 * 1024 * 1024;
 
 export class WriteCoalescer implements Backend {
-  /** The entry being gathered in this turn of the event loop, flushed on setImmediate. */
-  private group: Group | undefined;
+  private commands: (readonly Uint8Array[])[] = [];
+  private bytes = 0;
+  private waiters: Waiter[] = [];
+  private scheduled = false;
 
   constructor(private readonly inner: Backend) {}
 
@@ -33,15 +33,19 @@ export class WriteCoalescer implements Backend {
       return this.inner.write(entry);
     }
     const bytes = entryBytes(entry);
-    const current = this.group;
-    const full = current !== undefined && (current.commands.length + entry.commands.length > coalescedCommandsMax || current.bytes + bytes > coalescedBytesMax);
+    const full = this.commands.length + entry.commands.length > coalescedCommandsMax || this.bytes + bytes > coalescedBytesMax;
     if (full) this.flush();
-    const group = (this.group ??= this.newGroup());
-    const offset = group.commands.length;
-    const count = entry.commands.length;
-    for (const command of entry.commands) group.commands.push(command);
-    group.bytes += bytes;
-    return group.result.then((replies) => (offset === 0 && count === replies.length ? replies : replies.slice(offset, offset + count)));
+    const promise = new Promise<Reply[]>((resolve, reject) => {
+      this.waiters.push({ offset: this.commands.length, count: entry.commands.length, resolve, reject });
+    });
+    for (const command of entry.commands) this.commands.push(command);
+    this.bytes += bytes;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // After this turn's I/O callbacks: every client read in this turn shares the entry.
+      setImmediate(() => this.flush());
+    }
+    return promise;
   }
 
   read(argv: readonly Uint8Array[], consistency?: ReadConsistency): Reply | Promise<Reply> {
@@ -65,28 +69,24 @@ export class WriteCoalescer implements Backend {
     await this.inner.close();
   }
 
-  /** Starts gathering an entry; it is issued after this turn's I/O callbacks, so every client read in this turn shares it. */
-  private newGroup(): Group {
-    let resolve: (replies: Reply[]) => void = () => undefined;
-    let reject: (error: unknown) => void = () => undefined;
-    const result = new Promise<Reply[]>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    setImmediate(() => this.flush());
-    return { commands: [], bytes: 0, result, resolve, reject };
-  }
-
-  /** Issues the gathered commands as one entry; each caller takes its own replies from the result. */
+  /** Issues the gathered commands as one entry and hands each caller its replies. */
   private flush(): void {
-    const group = this.group;
-    if (group === undefined) return;
-    this.group = undefined;
-    assert(group.commands.length > 0, 'a gathered entry holds a command');
-    this.inner.write({ commands: group.commands, watches: [] }).then((replies) => {
-      assert(replies.length === group.commands.length, 'one reply per coalesced command');
-      group.resolve(replies);
-    }, group.reject);
+    this.scheduled = false;
+    if (this.waiters.length === 0) return;
+    const commands = this.commands;
+    const waiters = this.waiters;
+    this.commands = [];
+    this.bytes = 0;
+    this.waiters = [];
+    this.inner.write({ commands, watches: [] }).then(
+      (replies) => {
+        assert(replies.length === commands.length, 'one reply per coalesced command');
+        for (const w of waiters) w.resolve(replies.slice(w.offset, w.offset + w.count));
+      },
+      (error: unknown) => {
+        for (const w of waiters) w.reject(error);
+      },
+    );
   }
 }
 

@@ -7,13 +7,13 @@ import type { Reply } from '../../src/lib/reply.js';
 import { PendingProposals, PendingReads } from '../../src/replica/pending.js';
 import type { PendingProposal, PendingRead } from '../../src/replica/pending.js';
 
-function proposal(term: number, log: string[], deadlineMs = 1_000): PendingProposal<string> {
+function proposal(term: number, log: string[], deadlineMs = 1_000): PendingProposal {
   return { term, deadlineMs, resolve: (r: Reply[]) => log.push(`ok:${r.length}`), reject: (e: Error) => log.push(isCairnError(e) ? e.code : 'other') };
 }
 
 test('a proposal succeeds only if its index is applied in its term; losing its index locally makes it unknown', () => {
   const log: string[] = [];
-  const table = new PendingProposals<string>(4);
+  const table = new PendingProposals(4);
   table.add(5, proposal(1, log));
   table.add(6, proposal(1, log));
   table.settleApplied(5, 1, [{ type: 'simple', value: 'OK' }]);
@@ -28,18 +28,8 @@ test('a proposal succeeds only if its index is applied in its term; losing its i
   assert.equal(table.size, 0);
 });
 
-test('the local form handed with a proposal is given back only for its own index and term', () => {
-  const table = new PendingProposals<string>(4);
-  table.add(5, { ...proposal(2, []), local: 'entry five' });
-  table.add(6, proposal(2, []));
-  assert.equal(table.localOf(5, 2), 'entry five');
-  assert.equal(table.localOf(5, 3), undefined, 'another term\'s entry at index 5 is not what was proposed here');
-  assert.equal(table.localOf(6, 2), undefined, 'proposed without one');
-  assert.equal(table.localOf(7, 2), undefined);
-});
-
 test('the proposal table is bounded', () => {
-  const table = new PendingProposals<string>(2);
+  const table = new PendingProposals(2);
   table.add(1, proposal(1, []));
   table.add(2, proposal(1, []));
   assert.equal(table.isFull(), true);
@@ -72,7 +62,7 @@ test('a read runs once its index is confirmed and applied; a refusal or a timeou
 
 test('expire rejects exactly the requests past their deadline, oldest first, and stops at the first still in time', () => {
   const log: string[] = [];
-  const table = new PendingProposals<string>(8);
+  const table = new PendingProposals(8);
   table.add(3, proposal(1, log, 100));
   table.add(4, proposal(1, log, 100));
   table.add(5, proposal(1, log, 150));

@@ -8,7 +8,7 @@ import { Buffer } from 'node:buffer';
 import { Prng } from '../../src/lib/prng.js';
 import { isCairnError } from '../../src/lib/errors.js';
 import type { Reply } from '../../src/lib/reply.js';
-import { encodeEntry, type Entry } from '../../src/kv/entry.js';
+import { encodeEntry } from '../../src/kv/entry.js';
 import { keyOf } from '../../src/kv/bytes.js';
 import { RaftNode } from '../../src/raft/node.js';
 import type { Message, Snapshot } from '../../src/raft/types.js';
@@ -39,11 +39,7 @@ class Harness {
   readonly clocks = new Map<string, SimClock>();
   private readonly prng = new Prng(11);
 
-  constructor(
-    readonly ids: string[],
-    readonly overrides: Partial<ReplicaOptions> = {},
-    private readonly makeMachine: (id: string) => KvMachine = () => new KvMachine(),
-  ) {
+  constructor(readonly ids: string[], readonly overrides: Partial<ReplicaOptions> = {}) {
     this.network = new SimNetwork<Message>(this.scheduler, new Prng(5), new Trace(10), (m) => m.type);
     for (const id of ids) this.disks.set(id, new SimDisk(this.scheduler, new Prng(this.prng.nextUint32())));
   }
@@ -86,7 +82,7 @@ class Harness {
             createNode: (config, persisted) => new RaftNode(config, persisted),
             observer: { compacted: (_id, snapshot) => this.compactions.push(snapshot) },
           },
-          this.makeMachine(id),
+          new KvMachine(),
         );
       })(),
     );
@@ -129,37 +125,6 @@ test('a one-member replica leads as soon as it starts, after a restart too; a me
   const three = new Harness(['n1', 'n2', 'n3']);
   const member = await three.start('n1');
   assert.notEqual(member.status().role, 'leader', 'one of three cannot lead alone');
-});
-
-/** Records, per applied index, whether the entry came with its local form. */
-class RecordingMachine extends KvMachine {
-  readonly local = new Map<number, boolean>();
-  override apply(data: Uint8Array, index: number, local?: Entry): Reply[] {
-    this.local.set(index, local !== undefined);
-    return super.apply(data, index, local);
-  }
-}
-
-test('the leader applies the entry it proposed as handed to propose, without decoding it; followers decode the bytes; every replica ends the same', async () => {
-  const machines = new Map<string, RecordingMachine>();
-  const h = new Harness(['n1', 'n2', 'n3'], {}, (id) => {
-    const machine = new RecordingMachine();
-    machines.set(id, machine);
-    return machine;
-  });
-  for (const id of h.ids) await h.start(id);
-  const leader = await h.leader();
-  const entry: Entry = { nowMs: 5, commands: [[b('SET'), b('k'), b('v')], [b('INCR'), b('n')]] };
-  const replies = await h.until(leader.propose(encodeEntry(entry), entry));
-  assert.deepEqual(replies, [{ type: 'simple', value: 'OK' }, { type: 'integer', value: 1 }]);
-  const index = leader.appliedUpTo();
-  await h.scheduler.runUntil(Infinity, () => [...h.replicas.values()].every((r) => r.appliedUpTo() >= index), 200_000);
-  for (const [id, machine] of machines) {
-    assert.equal(machine.local.get(index), id === leader.id, `${id}: a local form only on the node that proposed`);
-    assert.equal(get('k')(machine), 'v');
-    assert.equal(get('n')(machine), '1');
-  }
-  assert.throws(() => new KvMachine().apply(encodeEntry(entry), 1, { nowMs: 5, commands: [[b('SET'), b('k'), b('v')]] }), /local entry holds the commands of its bytes/);
 });
 
 test('a follower refuses proposals with the leader as a hint; its reads see the leader\'s writes', async () => {
