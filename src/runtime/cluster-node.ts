@@ -271,6 +271,7 @@ function raftView(replica: Replica<KvMachine>, retired: () => boolean): RaftView
     commitIndex: () => replica.status().commitIndex,
     appliedIndex: () => replica.appliedUpTo(),
     lastIndex: () => replica.status().lastIndex,
+    incarnation: () => replica.status().incarnation,
     members: () => {
       const membership = replica.status().membership;
       return [...membership.voters, ...membership.learners].sort();

@@ -143,6 +143,7 @@ function clusterInfo(topology: ClusterTopology): Reply {
     ['cluster_my_epoch', raft.term()],
     ['cairn_node_id', topology.myId],
     ['cairn_cluster_id', topology.clusterId],
+    ['cairn_incarnation', raft.incarnation()],
     ['cairn_role', raft.role()],
     ['cairn_term', raft.term()],
     ['cairn_leader', leaderId ?? ''],

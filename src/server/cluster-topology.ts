@@ -19,6 +19,8 @@ export interface RaftView {
   commitIndex(): number;
   appliedIndex(): number;
   lastIndex(): number;
+  /** This data directory's incarnation (16 hex digits): peers refuse this id under another one. */
+  incarnation(): string;
   /** Voters and learners of the current membership, sorted. */
   members(): readonly string[];
   /** The learners among them (receive the log, do not vote). */

@@ -120,6 +120,10 @@ test('CLUSTER SLOTS, SHARDS and NODES name the leader as the one primary', async
   const info = await cluster.info(0);
   assert.equal(info.cluster_state, 'ok');
   assert.equal(info.cairn_leader, leader.id);
+  // Each data directory has its own incarnation, the one its peers know it by.
+  const incarnations = await Promise.all(cluster.nodes.map(async (_, i) => (await cluster.info(i)).cairn_incarnation));
+  for (const incarnation of incarnations) assert.match(String(incarnation), /^[0-9a-f]{16}$/);
+  assert.equal(new Set(incarnations).size, 3, incarnations.join(' '));
 });
 
 test('ioredis Cluster reads and writes through the cluster', async () => {

@@ -71,6 +71,7 @@ const follower: RaftView = {
   commitIndex: () => 0,
   appliedIndex: () => 0,
   lastIndex: () => 0,
+  incarnation: () => '0000000000000001',
   members: () => ['follower', 'leader'],
   learners: () => [],
   followerMatch: () => [],
