@@ -141,7 +141,7 @@ async function run(opts: Options, procs: Procs): Promise<void> {
 
 async function main(): Promise<number> {
   if (process.argv[2] === '--node') {
-    const { runClusterNode } = await import('../src/runtime/cluster-process.js');
+    const { runClusterNode } = await import('../src/runtime/cluster/process.js');
     return runClusterNode(process.argv.slice(3));
   }
   const opts = options(process.argv.slice(2));

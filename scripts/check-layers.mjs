@@ -26,6 +26,29 @@ const layers = {
   runtime: { imports: ['lib', 'io', 'storage', 'kv', 'raft', 'resp', 'replica', 'server'], builtins: '*', deterministic: false, packages: true },
   cli: { imports: '*', builtins: '*', deterministic: false, packages: true },
 };
+// Folders inside a layer with rules of their own: which folders of their own layer they may reach
+// (other layers are checked by the table above).
+// runtime/peer/ is the TCP transport for Raft messages and knows nothing of clusters, servers or
+// the embedded store; the embedded store and the adapters at runtime/'s top never reach into
+// runtime/cluster/ (the replicated node process).
+const sublayers = {
+  'runtime/peer': ['runtime/peer'],
+  'runtime/cluster': ['runtime', 'runtime/peer', 'runtime/cluster'],
+  runtime: ['runtime', 'runtime/peer'],
+};
+/** The sublayer a path below src/ belongs to: the longest key of `sublayers` that contains it. */
+function sublayerOf(rel) {
+  const parts = rel.split(sep);
+  for (let n = parts.length - 1; n >= 1; n--) {
+    const key = parts.slice(0, n).join('/');
+    if (key in sublayers) return key;
+  }
+  return null;
+}
+/** Whether `target` (a path below src/) lies directly in one of `allowed` (folders below src/). */
+function within(target, allowed) {
+  return allowed.includes(dirname(target).split(sep).join('/'));
+}
 const banned = [/\bDate\.now\b/, /\bMath\.random\b/, /\bnew Date\(/, /\bsetTimeout\b/, /\bsetInterval\b/, /\bsetImmediate\b/, /\bperformance\.now\b/, /\bprocess\.hrtime\b/];
 
 function walk(dir) {
@@ -42,6 +65,7 @@ const problems = [];
 for (const file of walk(src)) {
   const rel = relative(src, file);
   const layer = rel.includes(sep) ? rel.split(sep)[0] : null; // top-level files (index.ts) may import anything
+  const sub = sublayerOf(rel);
   if (layer === null) continue;
   const rule = layers[layer];
   if (!rule) {
@@ -57,6 +81,10 @@ for (const file of walk(src)) {
       const target = relative(src, resolve(dirname(file), spec));
       if (target.startsWith('..')) { problems.push(`${rel}: imports ${spec} from outside src/`); continue; }
       const targetLayer = target.includes(sep) ? target.split(sep)[0] : '(top level)';
+      if (sub !== null && targetLayer === layer && !within(target, sublayers[sub])) {
+        problems.push(`${rel}: ${sub}/ may not import ${dirname(target).split(sep).join('/')}/ (${spec})`);
+        continue;
+      }
       if (targetLayer === layer) continue;
       if (rule.imports !== '*' && !rule.imports.includes(targetLayer)) {
         problems.push(`${rel}: layer ${layer}/ may not import ${targetLayer}/ (${spec})`);

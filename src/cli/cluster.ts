@@ -5,7 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import type { ServerReply } from '../resp/reply-parser.js';
-import { parsePeerAddress } from '../runtime/peer-address.js';
+import { parsePeerAddress } from '../runtime/peer/address.js';
 import { ClientConnection, type Address } from './client-connection.js';
 
 const usage = `usage: cairn cluster <subcommand> [-h HOST] [-p PORT] [-a PASSWORD] [--timeout-ms 90000]

@@ -19,7 +19,7 @@ type SubcommandMain = (args: string[]) => Promise<number>;
 const subcommands: Record<string, () => Promise<SubcommandMain>> = {
   'local-cluster': async () => (await import('./local-cluster.js')).main,
   server: async () => (await import('./server.js')).main,
-  status: async () => (await import('../runtime/cluster-status.js')).main,
+  status: async () => (await import('../runtime/cluster/status.js')).main,
   cluster: async () => (await import('./cluster.js')).main,
   cli: async () => (await import('./client.js')).main,
   check: async () => (await import('./check.js')).main,

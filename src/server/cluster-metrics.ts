@@ -1,5 +1,5 @@
 // Counters and the commit and fsync latency histograms of a replicated node, kept cheaply on the write path
-// and rendered in the Prometheus text format by the node's HTTP endpoint (runtime/cluster-http.ts).
+// and rendered in the Prometheus text format by the node's HTTP endpoint (runtime/cluster/http.ts).
 
 /** Upper bounds of the commit latency buckets, in seconds. */
 const latencyBucketsSeconds = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5] as const;

@@ -142,7 +142,7 @@ export class MembershipDriver<S extends StateMachine> {
 
   /**
    * With reused ids, a learner is promoted only once it has applied something, has not been refused,
-   * and the leader has counted an acknowledgement from it (as cluster-membership.ts waits for it to
+   * and the leader has counted an acknowledgement from it (as cluster/membership.ts waits for it to
    * catch up): a wiped node under a used id is refused by every peer that knew the old one, and as a
    * voter it would be one the cluster cannot count. (The leader's count alone is not enough: a
    * replayed acknowledgement of the old incarnation moves it — seed 784.)

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCairnError } from '../../src/lib/errors.js';
-import { IDENTITY_FILE, settleClusterId } from '../../src/runtime/cluster-identity.js';
+import { IDENTITY_FILE, settleClusterId } from '../../src/runtime/cluster/identity.js';
 import { call, freePort, show, waitFor } from './helpers.js';
 
 const root = new URL('../../', import.meta.url).pathname;

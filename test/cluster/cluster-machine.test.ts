@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCairnError } from '../../src/lib/errors.js';
 import { encodeEntry } from '../../src/kv/entry.js';
-import { ClusterMachine } from '../../src/runtime/cluster-machine.js';
-import { MemberDirectory, type MemberChange } from '../../src/runtime/cluster-members.js';
+import { ClusterMachine } from '../../src/runtime/cluster/machine.js';
+import { MemberDirectory, type MemberChange } from '../../src/runtime/cluster/members.js';
 
 const peers = new Map([['n1', '127.0.0.1:17001'], ['n2', '127.0.0.1:17002']]);
 const clients = new Map([['n1', { host: '127.0.0.1', port: 7001 }], ['n2', { host: '127.0.0.1', port: 7002 }]]);

@@ -3,7 +3,7 @@
 // default, no peer port), and clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterSettings, derivedClusterId } from '../../src/runtime/cluster-options.js';
+import { clusterSettings, derivedClusterId } from '../../src/runtime/cluster/options.js';
 
 const peers = 'n1=127.0.0.1:17001,n2=127.0.0.1:17002,n3=10.0.0.3:17003';
 

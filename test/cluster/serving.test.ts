@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { encodeEntry } from '../../src/kv/entry.js';
-import { main as statusMain } from '../../src/runtime/cluster-status.js';
+import { main as statusMain } from '../../src/runtime/cluster/status.js';
 import { encodeCommand } from '../server/helpers.js';
 import { call, freePort, RawClient, show, TestCluster, waitFor } from './helpers.js';
 

@@ -1,4 +1,4 @@
-// The start-up check of a node with a blank data dir (cluster-startup-check.ts), with real
+// The start-up check of a node with a blank data dir (cluster/startup-check.ts), with real
 // processes: a removed id restarted blank with --join, and a voter that lost its disk restarted
 // with its original --peers (with a leader, and with none), all exit 1 before they can vote; a new
 // id added with CLUSTER ADDNODE before its process starts (a learner the leader has sent nothing
@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IDENTITY_FILE } from '../../src/runtime/cluster-identity.js';
-import { judgeAnswers, parseInfo, parseMemberLine, type MemberAnswer } from '../../src/runtime/cluster-startup-check.js';
+import { IDENTITY_FILE } from '../../src/runtime/cluster/identity.js';
+import { judgeAnswers, parseInfo, parseMemberLine, type MemberAnswer } from '../../src/runtime/cluster/startup-check.js';
 import { call, freePort, show, TestCluster, waitFor } from './helpers.js';
 
 /** Starts node i and returns its stderr if it exits instead of getting ready (it must not get ready). */

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatPeerAddress, parsePeerAddress, parsePeerList } from '../../src/runtime/peer-address.js';
-import { reconnectDelayMs } from '../../src/runtime/peer-backoff.js';
+import { formatPeerAddress, parsePeerAddress, parsePeerList } from '../../src/runtime/peer/address.js';
+import { reconnectDelayMs } from '../../src/runtime/peer/backoff.js';
 import { isCairnError } from '../../src/lib/errors.js';
 
 const invalid = (fn: () => unknown): void => {

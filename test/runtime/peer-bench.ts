@@ -4,7 +4,7 @@
 // round-trip latency of a heartbeat / heartbeatResponse ping-pong.
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { decodeMessage, encodeMessage } from '../../src/runtime/peer-codec.js';
+import { decodeMessage, encodeMessage } from '../../src/runtime/peer/codec.js';
 import type { Entry, Message } from '../../src/raft/types.js';
 import { closeAll, connectAll, heartbeat, startNode, waitFor } from './peer-helpers.js';
 

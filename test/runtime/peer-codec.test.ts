@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeMessage, encodeMessage } from '../../src/runtime/peer-codec.js';
-import { FrameSplitter } from '../../src/runtime/peer-frames.js';
-import { decodeHello, decodeHelloReply, encodeAccept, encodeHello, encodeRefuse } from '../../src/runtime/peer-handshake.js';
+import { decodeMessage, encodeMessage } from '../../src/runtime/peer/codec.js';
+import { FrameSplitter } from '../../src/runtime/peer/frames.js';
+import { decodeHello, decodeHelloReply, encodeAccept, encodeHello, encodeRefuse } from '../../src/runtime/peer/handshake.js';
 import { isCairnError } from '../../src/lib/errors.js';
 import type { Message } from '../../src/raft/types.js';
 import { messageArb, sampleMessages } from './peer-messages.js';

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { FrameSplitter } from '../../src/runtime/peer-frames.js';
-import { decodeHello, encodeAccept } from '../../src/runtime/peer-handshake.js';
+import { FrameSplitter } from '../../src/runtime/peer/frames.js';
+import { decodeHello, encodeAccept } from '../../src/runtime/peer/handshake.js';
 import type { Message } from '../../src/raft/types.js';
 import { startNode, waitFor } from './peer-helpers.js';
 

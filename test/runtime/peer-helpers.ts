@@ -3,8 +3,8 @@
 
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { TcpPeerTransport } from '../../src/runtime/peer-transport.js';
-import type { TcpPeerTransportOptions } from '../../src/runtime/peer-transport.js';
+import { TcpPeerTransport } from '../../src/runtime/peer/transport.js';
+import type { TcpPeerTransportOptions } from '../../src/runtime/peer/transport.js';
 import type { Message } from '../../src/raft/types.js';
 
 export interface LogLine {

@@ -2,7 +2,7 @@
 // interfaces, sending a heartbeat to its one peer every 50 ms and reporting on stdout (JSON lines)
 // every log event and the running count of messages received. SIGTERM closes it.
 
-import { TcpPeerTransport } from '../../src/runtime/peer-transport.js';
+import { TcpPeerTransport } from '../../src/runtime/peer/transport.js';
 
 const [id, peerId, peerAddress, portText] = process.argv.slice(2) as [string, string, string, string];
 const report = (line: object): void => void process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TcpPeerTransport } from '../../src/runtime/peer-transport.js';
+import { TcpPeerTransport } from '../../src/runtime/peer/transport.js';
 import { isCairnError } from '../../src/lib/errors.js';
 import type { Message } from '../../src/raft/types.js';
 import { sampleMessages } from './peer-messages.js';

@@ -4,16 +4,16 @@
 // SIGTERM/SIGINT hands leadership over and shuts down. Without --peers the node is a one-member
 // cluster (id n1 unless --id says otherwise). Exit codes: 0 stopped, 1 could not start (port
 // taken, data dir locked or in the old layout, or a blank data dir under an id the running cluster
-// removed or holds log state for: cluster-startup-check.ts; or, once running, a data dir a peer
+// removed or holds log state for: cluster/startup-check.ts; or, once running, a data dir a peer
 // refused as a new incarnation of a used id), 2 bad flags.
 
 import { parseArgs } from 'node:util';
-import { isCairnError } from '../lib/errors.js';
-import { settingsFromFlags, type ServerSettings } from '../server/config.js';
-import { clusterSettings, type ClusterSettings } from './cluster-options.js';
-import { jsonLogger } from './cluster-log.js';
-import { startClusterNode, type ClusterNode } from './cluster-node.js';
-import { cairnVersion, refuseOldStoreLayout } from './server-main.js';
+import { isCairnError } from '../../lib/errors.js';
+import { settingsFromFlags, type ServerSettings } from '../../server/config.js';
+import { clusterSettings, type ClusterSettings } from './options.js';
+import { jsonLogger } from './log.js';
+import { startClusterNode, type ClusterNode } from './node.js';
+import { cairnVersion, refuseOldStoreLayout } from '../server-main.js';
 
 export const SERVER_USAGE = `usage: cairn server [--port PORT] [--dir DIR] [--host HOST] [--fsync always|everysec|no]
                     [--requirepass PASSWORD] [--config FILE]                  a one-member cluster (id n1)

@@ -9,18 +9,18 @@
 // (Raft's single-server changes); clients keep being served. A request that must go to the leader
 // and reached another node answers `NOTLEADER <id> <host:port>` (`cairn cluster` follows it).
 
-import { isCairnError } from '../lib/errors.js';
-import { bulkReply, errorReply, OK, type Reply } from '../lib/reply.js';
-import type { ConfChange } from '../raft/types.js';
-import type { KvMachine } from '../replica/kv-machine.js';
-import type { Replica } from '../replica/replica.js';
-import type { WriteEntry } from '../server/backend.js';
-import type { MembershipControl } from '../server/cluster-topology.js';
-import { callMember } from './cluster-call.js';
-import type { ClusterLog } from './cluster-log.js';
-import { MEMBER_COMMAND, maxRemovedIds, type MemberDirectory } from './cluster-members.js';
-import { mostCaughtUpVoter, transferAndWait } from './cluster-transfer.js';
-import { formatPeerAddress, parsePeerAddress } from './peer-address.js';
+import { isCairnError } from '../../lib/errors.js';
+import { bulkReply, errorReply, OK, type Reply } from '../../lib/reply.js';
+import type { ConfChange } from '../../raft/types.js';
+import type { KvMachine } from '../../replica/kv-machine.js';
+import type { Replica } from '../../replica/replica.js';
+import type { WriteEntry } from '../../server/backend.js';
+import type { MembershipControl } from '../../server/cluster-topology.js';
+import { callMember } from './call.js';
+import type { ClusterLog } from './log.js';
+import { MEMBER_COMMAND, maxRemovedIds, type MemberDirectory } from './members.js';
+import { mostCaughtUpVoter, transferAndWait } from './transfer.js';
+import { formatPeerAddress, parsePeerAddress } from '../peer/address.js';
 
 /** How long a new learner may take to catch up before ADDNODE gives up (it stays a learner). */
 const catchUpTimeoutMs = 60_000;

@@ -2,13 +2,13 @@
 // the first start and checked on every later one. A node restarted with another --peers list keeps
 // its cluster id (the id derived from --peers would change), and a directory started with the
 // wrong --id or an explicit --cluster-id that contradicts the file is refused with a clear error.
-// checkClusterId reads without writing, so a node refused at start-up (cluster-startup-check.ts)
+// checkClusterId reads without writing, so a node refused at start-up (cluster/startup-check.ts)
 // leaves no file behind.
 
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
+import { assert } from '../../lib/assert.js';
+import { CairnError } from '../../lib/errors.js';
 
 export const IDENTITY_FILE = 'cluster.json';
 /** Largest identity file read (ids are at most 255 bytes each). */

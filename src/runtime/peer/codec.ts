@@ -5,17 +5,17 @@
 // against the bytes that remain, id caps, counts before allocating, no trailing bytes — and throws
 // CairnError CAIRN_CORRUPT on anything malformed, so bytes from the network never crash a node.
 
-import { assert, unreachable } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
-import { MAX_PEER_INCARNATIONS, isIncarnation } from '../raft/incarnations.js';
-import type { Entry, Incarnation, Membership, Message, MessageType } from '../raft/types.js';
+import { assert, unreachable } from '../../lib/assert.js';
+import { CairnError } from '../../lib/errors.js';
+import { MAX_PEER_INCARNATIONS, isIncarnation } from '../../raft/incarnations.js';
+import type { Entry, Incarnation, Membership, Message, MessageType } from '../../raft/types.js';
 import {
   BufferSink, corrupt, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES, MAX_ID_BYTES, PEER_PROTOCOL_VERSION, requireU64,
   SizeSink, WireReader,
-} from './peer-wire.js';
-import type { WireSink } from './peer-wire.js';
+} from './wire.js';
+import type { WireSink } from './wire.js';
 
-/** Type bytes of the Raft messages. 0x40 and up belong to the handshake (peer-handshake.ts). */
+/** Type bytes of the Raft messages. 0x40 and up belong to the handshake (peer/handshake.ts). */
 export const MESSAGE_TYPE_CODES: Readonly<Record<MessageType, number>> = {
   vote: 1,
   voteResponse: 2,

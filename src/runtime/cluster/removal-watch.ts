@@ -9,12 +9,12 @@
 // (RaftStatus.staleIncarnation): the data directory is a new one under an id the cluster knew with
 // another (the node lost its data), and it may not take part under this id again.
 
-import { assert } from '../lib/assert.js';
-import type { KvMachine } from '../replica/kv-machine.js';
-import type { Replica } from '../replica/replica.js';
-import { callMember } from './cluster-call.js';
-import type { ClusterLog } from './cluster-log.js';
-import type { MemberDirectory } from './cluster-members.js';
+import { assert } from '../../lib/assert.js';
+import type { KvMachine } from '../../replica/kv-machine.js';
+import type { Replica } from '../../replica/replica.js';
+import { callMember } from './call.js';
+import type { ClusterLog } from './log.js';
+import type { MemberDirectory } from './members.js';
 
 /** How often the watch looks at the node. */
 const checkEveryMs = 500;

@@ -6,12 +6,12 @@
 //
 // A snapshot in kv's own format (written before the book was replicated) restores kv only.
 
-import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
-import { OK, type Reply } from '../lib/reply.js';
-import { KvState } from '../kv/state.js';
-import { KvMachine } from '../replica/kv-machine.js';
-import { memberChangeOf, type MemberChange, type MemberDirectory } from './cluster-members.js';
+import { assert } from '../../lib/assert.js';
+import { CairnError } from '../../lib/errors.js';
+import { OK, type Reply } from '../../lib/reply.js';
+import { KvState } from '../../kv/state.js';
+import { KvMachine } from '../../replica/kv-machine.js';
+import { memberChangeOf, type MemberChange, type MemberDirectory } from './members.js';
 
 const MAGIC = Buffer.from('CAIRNCL\u0000', 'latin1');
 const KV_MAGIC = Buffer.from('CAIRNKV\u0000', 'latin1');

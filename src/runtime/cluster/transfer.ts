@@ -2,10 +2,10 @@
 // Raft core to hand over (TimeoutNow once the target's log matches), and wait until this node sees
 // another leader. Used by CLUSTER TRANSFER/FAILOVER, by a leader removing itself and by a graceful stop.
 
-import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
-import type { KvMachine } from '../replica/kv-machine.js';
-import type { Replica } from '../replica/replica.js';
+import { assert } from '../../lib/assert.js';
+import { CairnError } from '../../lib/errors.js';
+import type { KvMachine } from '../../replica/kv-machine.js';
+import type { Replica } from '../../replica/replica.js';
 
 const pollMs = 20;
 

@@ -3,8 +3,8 @@
 // 64 KiB reads costs linear, not quadratic, time. A length outside 2..maxFrameBytes throws
 // CAIRN_CORRUPT before any of the frame is buffered: at most maxFrameBytes + 4 bytes are held.
 
-import { assert } from '../lib/assert.js';
-import { corrupt, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES } from './peer-wire.js';
+import { assert } from '../../lib/assert.js';
+import { corrupt, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES } from './wire.js';
 
 export class FrameSplitter {
   private chunks: Buffer[] = [];

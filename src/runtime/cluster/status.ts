@@ -4,8 +4,8 @@
 
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
-import { ReplyParser } from '../resp/reply-parser.js';
-import { parsePeerAddress } from './peer-address.js';
+import { ReplyParser } from '../../resp/reply-parser.js';
+import { parsePeerAddress } from '../peer/address.js';
 
 const usage = 'usage: cairn status [--nodes HOST:PORT,...] [--password PASSWORD] [--timeout-ms 2000]   (default nodes: 127.0.0.1:7001-7003)';
 const maxNodes = 1024;

@@ -11,13 +11,13 @@
 // or a learner the leader has sent nothing yet) start as before. Members that do not answer are
 // skipped: if nobody answers, nothing is known and the node starts.
 
-import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
-import type { Reply } from '../lib/reply.js';
-import type { ClientAddress } from '../server/cluster-topology.js';
-import { callMember } from './cluster-call.js';
-import type { ClusterLog } from './cluster-log.js';
-import { parsePeerAddress } from './peer-address.js';
+import { assert } from '../../lib/assert.js';
+import { CairnError } from '../../lib/errors.js';
+import type { Reply } from '../../lib/reply.js';
+import type { ClientAddress } from '../../server/cluster-topology.js';
+import { callMember } from './call.js';
+import type { ClusterLog } from './log.js';
+import { parsePeerAddress } from '../peer/address.js';
 
 /** Most members asked (in parallel, once each). */
 const maxAsked = 16;

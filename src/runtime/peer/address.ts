@@ -4,8 +4,8 @@
 // CAIRN_INVALID_ARGUMENT naming what was wrong.
 
 import { isIP } from 'node:net';
-import { CairnError } from '../lib/errors.js';
-import { MAX_ID_BYTES } from './peer-wire.js';
+import { CairnError } from '../../lib/errors.js';
+import { MAX_ID_BYTES } from './wire.js';
 
 export interface PeerAddress {
   /** Without brackets: what net.connect() takes. */

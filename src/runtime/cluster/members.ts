@@ -2,7 +2,7 @@
 // replicated state: it starts from --peers/--client-addrs, changes when a CAIRN.MEMBER entry is
 // applied (CLUSTER ADDNODE announces a new member's addresses through the log before the
 // membership change, CLUSTER REMOVENODE forgets them after it), and travels in snapshots
-// (cluster-machine.ts), so a node that catches up by snapshot learns members added meanwhile.
+// (cluster/machine.ts), so a node that catches up by snapshot learns members added meanwhile.
 // The book also remembers every id ever removed (forgotten), so CLUSTER ADDNODE can refuse to
 // bring one back: a removed node must rejoin under a new id, since a blank node under an old id
 // could vote in a configuration that counted its lost log (docs/CLUSTER.md). A copy is kept in
@@ -12,11 +12,11 @@
 
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
-import { decodeEntry } from '../kv/entry.js';
-import type { ClientAddress } from '../server/cluster-topology.js';
-import { formatPeerAddress, parsePeerAddress } from './peer-address.js';
+import { assert } from '../../lib/assert.js';
+import { CairnError } from '../../lib/errors.js';
+import { decodeEntry } from '../../kv/entry.js';
+import type { ClientAddress } from '../../server/cluster-topology.js';
+import { formatPeerAddress, parsePeerAddress } from '../peer/address.js';
 
 export const MEMBER_COMMAND = Buffer.from('CAIRN.MEMBER');
 /** Most members the book holds. */

@@ -6,9 +6,9 @@
 import { createServer, type Server } from 'node:http';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CairnError } from '../lib/errors.js';
-import type { ClusterMetrics } from '../server/cluster-metrics.js';
-import type { ClusterTopology } from '../server/cluster-topology.js';
+import { CairnError } from '../../lib/errors.js';
+import type { ClusterMetrics } from '../../server/cluster-metrics.js';
+import type { ClusterTopology } from '../../server/cluster-topology.js';
 
 /** Bounds on the data folder walk behind cairn_data_bytes. */
 const maxWalkEntries = 100_000;

@@ -2,7 +2,7 @@
 // (half the delay fixed, half random) so nodes that lost a peer together do not redial in step,
 // yet never redial faster than half the nominal delay.
 
-import { assert } from '../lib/assert.js';
+import { assert } from '../../lib/assert.js';
 
 export interface BackoffPolicy {
   /** The delay before the first redial. */

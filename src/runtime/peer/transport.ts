@@ -1,24 +1,24 @@
 // TcpPeerTransport: io/Transport<Message> over node:net between Cairn nodes. It listens on the
 // peer port for inbound connections (which only receive) and keeps one outbound link per peer
-// (which only sends; see peer-outbound.ts). Messages sent during one event-loop turn go out in one
+// (which only sends; see outbound.ts). Messages sent during one event-loop turn go out in one
 // write per peer. Peers can be added, removed and re-addressed at runtime with setPeers().
 // docs/TRANSPORT.md describes the wire format, handshake, backoff, bounds and failure handling.
 
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
-import type { NodeId, Transport } from '../io/transport.js';
-import type { Message } from '../raft/types.js';
-import { parsePeerAddress } from './peer-address.js';
-import { encodeMessage } from './peer-codec.js';
-import { InboundConnection } from './peer-inbound.js';
-import { resolvePeerSettings } from './peer-options.js';
-import type { PeerMap, PeerSettings, PeerStats, TcpPeerTransportOptions } from './peer-options.js';
-import { PeerLink } from './peer-outbound.js';
-import { MAX_ID_BYTES } from './peer-wire.js';
+import { assert } from '../../lib/assert.js';
+import { CairnError } from '../../lib/errors.js';
+import type { NodeId, Transport } from '../../io/transport.js';
+import type { Message } from '../../raft/types.js';
+import { parsePeerAddress } from './address.js';
+import { encodeMessage } from './codec.js';
+import { InboundConnection } from './inbound.js';
+import { resolvePeerSettings } from './options.js';
+import type { PeerMap, PeerSettings, PeerStats, TcpPeerTransportOptions } from './options.js';
+import { PeerLink } from './outbound.js';
+import { MAX_ID_BYTES } from './wire.js';
 
-export type { PeerMap, PeerStats, TcpPeerTransportOptions } from './peer-options.js';
+export type { PeerMap, PeerStats, TcpPeerTransportOptions } from './options.js';
 
 type Receiver = (from: NodeId, message: Message) => void;
 

@@ -2,9 +2,9 @@
 // passes everything else straight through (the background-sync failure listener included).
 
 import { performance } from 'node:perf_hooks';
-import type { Entry, HardState, PersistedState, Snapshot } from '../raft/types.js';
-import type { ReplicaStorage } from '../replica/ports.js';
-import type { LatencyHistogram } from '../server/cluster-metrics.js';
+import type { Entry, HardState, PersistedState, Snapshot } from '../../raft/types.js';
+import type { ReplicaStorage } from '../../replica/ports.js';
+import type { LatencyHistogram } from '../../server/cluster-metrics.js';
 
 export class TimedStorage implements ReplicaStorage {
   constructor(

@@ -5,14 +5,14 @@
 // socket — never the node — and is logged. The listener sends KEEPALIVE frames on it.
 
 import type { Socket } from 'node:net';
-import { assert } from '../lib/assert.js';
-import type { Message } from '../raft/types.js';
-import { decodeMessage } from './peer-codec.js';
-import { FrameSplitter } from './peer-frames.js';
-import { decodeHello, encodeAccept, encodeKeepalive, encodeRefuse, MAX_HELLO_FRAME_BYTES } from './peer-handshake.js';
-import type { Hello } from './peer-handshake.js';
-import type { PeerSettings } from './peer-options.js';
-import { corrupt, PEER_PROTOCOL_VERSION } from './peer-wire.js';
+import { assert } from '../../lib/assert.js';
+import type { Message } from '../../raft/types.js';
+import { decodeMessage } from './codec.js';
+import { FrameSplitter } from './frames.js';
+import { decodeHello, encodeAccept, encodeKeepalive, encodeRefuse, MAX_HELLO_FRAME_BYTES } from './handshake.js';
+import type { Hello } from './handshake.js';
+import type { PeerSettings } from './options.js';
+import { corrupt, PEER_PROTOCOL_VERSION } from './wire.js';
 
 type InboundState = 'greeting' | 'open' | 'done';
 

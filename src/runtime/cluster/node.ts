@@ -7,39 +7,39 @@
 
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Server } from 'node:http';
-import { assert } from '../lib/assert.js';
-import { Prng } from '../lib/prng.js';
-import { KV_COMMANDS } from '../kv/commands.js';
-import { RaftNode } from '../raft/node.js';
-import type { Message, Snapshot, SoftState } from '../raft/types.js';
-import type { KvMachine } from '../replica/kv-machine.js';
-import { RaftStorage } from '../replica/raft-storage.js';
-import { Replica } from '../replica/replica.js';
-import { listSnapshots } from '../storage/snapshot.js';
-import { CLUSTER_COMMAND_METAS } from '../server/cluster-commands.js';
-import { replicationFields } from '../server/cluster-info.js';
-import { ClusterMetrics } from '../server/cluster-metrics.js';
-import { ClusterTopology, type RaftView } from '../server/cluster-topology.js';
-import type { ServerSettings } from '../server/config.js';
-import { ReplicaBackend } from '../server/replica-backend.js';
-import { CairnServer } from '../server/server.js';
-import { WriteCoalescer } from '../server/write-coalescer.js';
-import { SystemClock } from './clock.js';
-import { derivedClusterId, type ClusterSettings } from './cluster-options.js';
-import { startHttpEndpoint } from './cluster-http.js';
-import { checkClusterId, settleClusterId } from './cluster-identity.js';
-import { roleChangeReason, type ClusterLog, type RoleFacts } from './cluster-log.js';
-import { ClusterMachine } from './cluster-machine.js';
-import { MemberDirectory } from './cluster-members.js';
-import { MembershipController } from './cluster-membership.js';
-import { RemovalWatch } from './cluster-removal-watch.js';
-import { refuseTakenIdentity } from './cluster-startup-check.js';
-import { mostCaughtUpVoter, transferAndWait } from './cluster-transfer.js';
-import { NodeDisk } from './disk.js';
-import { NoPeerTransport } from './no-peer-transport.js';
-import { TcpPeerTransport } from './peer-transport.js';
-import { TimedStorage } from './cluster-timed-storage.js';
-import { cairnVersion } from './server-main.js';
+import { assert } from '../../lib/assert.js';
+import { Prng } from '../../lib/prng.js';
+import { KV_COMMANDS } from '../../kv/commands.js';
+import { RaftNode } from '../../raft/node.js';
+import type { Message, Snapshot, SoftState } from '../../raft/types.js';
+import type { KvMachine } from '../../replica/kv-machine.js';
+import { RaftStorage } from '../../replica/raft-storage.js';
+import { Replica } from '../../replica/replica.js';
+import { listSnapshots } from '../../storage/snapshot.js';
+import { CLUSTER_COMMAND_METAS } from '../../server/cluster-commands.js';
+import { replicationFields } from '../../server/cluster-info.js';
+import { ClusterMetrics } from '../../server/cluster-metrics.js';
+import { ClusterTopology, type RaftView } from '../../server/cluster-topology.js';
+import type { ServerSettings } from '../../server/config.js';
+import { ReplicaBackend } from '../../server/replica-backend.js';
+import { CairnServer } from '../../server/server.js';
+import { WriteCoalescer } from '../../server/write-coalescer.js';
+import { SystemClock } from '../clock.js';
+import { derivedClusterId, type ClusterSettings } from './options.js';
+import { startHttpEndpoint } from './http.js';
+import { checkClusterId, settleClusterId } from './identity.js';
+import { roleChangeReason, type ClusterLog, type RoleFacts } from './log.js';
+import { ClusterMachine } from './machine.js';
+import { MemberDirectory } from './members.js';
+import { MembershipController } from './membership.js';
+import { RemovalWatch } from './removal-watch.js';
+import { refuseTakenIdentity } from './startup-check.js';
+import { mostCaughtUpVoter, transferAndWait } from './transfer.js';
+import { NodeDisk } from '../disk.js';
+import { NoPeerTransport } from '../no-peer-transport.js';
+import { TcpPeerTransport } from '../peer/transport.js';
+import { TimedStorage } from './timed-storage.js';
+import { cairnVersion } from '../server-main.js';
 
 export interface ClusterNode {
   readonly server: CairnServer;
@@ -232,7 +232,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
 
 /**
  * Opens the Raft log (taking the directory lock); a directory with no Raft state yet is first
- * checked against the running cluster (cluster-startup-check.ts), before this node can vote. Then
+ * checked against the running cluster (cluster/startup-check.ts), before this node can vote. Then
  * settles the directory's cluster id and loads its address book.
  */
 async function openDataDir(

@@ -2,13 +2,13 @@
 // own id, the id it means to reach); the listening node answers ACCEPT or REFUSE (with a reason)
 // and closes a refused socket. Only after ACCEPT does the dialler send Raft messages, so nodes of
 // two clusters, or of two protocol versions, never exchange one. After ACCEPT the listener sends
-// only KEEPALIVE frames on that connection. Frames as in peer-codec.ts.
+// only KEEPALIVE frames on that connection. Frames as in peer/codec.ts.
 
-import { assert } from '../lib/assert.js';
+import { assert } from '../../lib/assert.js';
 import {
   BufferSink, corrupt, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES, MAX_ID_BYTES, PEER_PROTOCOL_VERSION, SizeSink, WireReader,
-} from './peer-wire.js';
-import type { WireSink } from './peer-wire.js';
+} from './wire.js';
+import type { WireSink } from './wire.js';
 
 export const HELLO_TYPE = 0x40;
 export const ACCEPT_TYPE = 0x41;

@@ -6,15 +6,15 @@
 
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { assert } from '../lib/assert.js';
-import { BoundedQueue } from '../lib/queue.js';
-import { isCairnError } from '../lib/errors.js';
-import { parsePeerAddress } from './peer-address.js';
-import { reconnectDelayMs } from './peer-backoff.js';
-import { FrameSplitter } from './peer-frames.js';
-import { decodeHelloReply, decodeKeepalive, encodeHello, MAX_REASON_BYTES } from './peer-handshake.js';
-import type { PeerSettings, PeerStats } from './peer-options.js';
-import { FRAME_LENGTH_BYTES } from './peer-wire.js';
+import { assert } from '../../lib/assert.js';
+import { BoundedQueue } from '../../lib/queue.js';
+import { isCairnError } from '../../lib/errors.js';
+import { parsePeerAddress } from './address.js';
+import { reconnectDelayMs } from './backoff.js';
+import { FrameSplitter } from './frames.js';
+import { decodeHelloReply, decodeKeepalive, encodeHello, MAX_REASON_BYTES } from './handshake.js';
+import type { PeerSettings, PeerStats } from './options.js';
+import { FRAME_LENGTH_BYTES } from './wire.js';
 
 type LinkState = 'backoff' | 'dialling' | 'open' | 'closed';
 

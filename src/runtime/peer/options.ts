@@ -1,8 +1,8 @@
 // Options of the TCP peer transport, their defaults and validation, and the per-peer stats it
 // reports. Every limit here bounds memory or time: queues, frames, batches, dial and silence.
 
-import { CairnError } from '../lib/errors.js';
-import { MAX_FRAME_BYTES_DEFAULT } from './peer-wire.js';
+import { CairnError } from '../../lib/errors.js';
+import { MAX_FRAME_BYTES_DEFAULT } from './wire.js';
 
 /** Structured log callback; the node passes pino or a plain logger. Never called with secrets. */
 export type PeerLog = (event: string, fields: object) => void;

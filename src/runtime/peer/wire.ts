@@ -3,8 +3,8 @@
 // bounds-checked reader that throws CairnError CAIRN_CORRUPT naming the field that was malformed.
 // Integers are big-endian; "u64" fields hold non-negative safe integers (below 2^53).
 
-import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
+import { assert } from '../../lib/assert.js';
+import { CairnError } from '../../lib/errors.js';
 
 /**
  * The protocol version carried in every frame; a peer with another version is refused.

@@ -5,8 +5,8 @@
 // throws CAIRN_INVALID_ARGUMENT naming the flag.
 
 import { createHash } from 'node:crypto';
-import { CairnError } from '../lib/errors.js';
-import { formatPeerAddress, parsePeerAddress, parsePeerList } from './peer-address.js';
+import { CairnError } from '../../lib/errors.js';
+import { formatPeerAddress, parsePeerAddress, parsePeerList } from '../peer/address.js';
 
 export interface ClusterFlags {
   id?: string | undefined;
