@@ -27,25 +27,23 @@
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import type { Disk, DiskFile } from '../io/disk.js';
-import { viewOf } from './bytes.js';
-import { analyzeLog, type LogDamage } from './log-recovery.js';
-import { decodeRecord, encodeRecords, RECORD_KIND_MAX, RECORD_PAYLOAD_BYTES_MAX, recordBytes, type LogEntry } from './record.js';
-import { removeTempFiles, writeFileAtomically } from './atomic-file.js';
-import { encodeSegmentHeader, parseSegmentName, SEGMENT_FLAG_RESET, SEGMENT_HEADER_BYTES, segmentName } from './segment-file.js';
+import type { LogDamage } from './log-recovery.js';
+import { recoverSegments, type LogRecovery } from './log-open.js';
+import { encodeRecords, recordBytes, type LogEntry } from './record.js';
+import { appendRefusal, rangeRefusal, truncateRefusal } from './log-checks.js';
+import { Segment, segmentHolding } from './log-segment.js';
+import { writeFileAtomically } from './atomic-file.js';
+import { encodeSegmentHeader, SEGMENT_FLAG_RESET, SEGMENT_HEADER_BYTES, segmentName } from './segment-file.js';
 import { SerialQueue } from './serial.js';
 
 export type { LogEntry } from './record.js';
+export type { LogRecovery } from './log-open.js';
 
 export interface LogOptions {
   /** A segment rolls once it reaches this size (default 16 MiB). */
   readonly segmentBytesMax?: number;
   /** Sees every recovered entry in index order while the log is opened (saves a second read). */
   readonly onRecoveredEntry?: (entry: LogEntry) => void;
-}
-
-export interface LogRecovery {
-  /** Tail damage that was cut off, or null when the log was clean. */
-  readonly truncatedTail: (LogDamage & { readonly droppedRecords: number }) | null;
 }
 
 export interface LogStats {
@@ -58,33 +56,6 @@ export interface LogStats {
 
 const SEGMENT_BYTES_MAX_DEFAULT = 16 * 1024 * 1024;
 const READ_RETRIES_MAX = 1;
-
-class Segment {
-  file: DiskFile | null = null;
-  /** Bytes written to the file by finished writes. */
-  writtenBytes = 0;
-  needsSync = false;
-
-  constructor(
-    readonly path: string,
-    readonly firstIndex: number,
-    /** Size including bytes queued but not yet written. */
-    public sizeBytes: number,
-    readonly offsets: number[],
-    readonly terms: number[],
-  ) {}
-
-  get lastIndex(): number {
-    return this.firstIndex + this.offsets.length - 1;
-  }
-
-  /** Offset just past the record of `index`. */
-  endOf(index: number): number {
-    const k = index - this.firstIndex;
-    assert(k >= 0 && k < this.offsets.length, 'endOf: index in segment');
-    return k + 1 < this.offsets.length ? (this.offsets[k + 1] as number) : this.sizeBytes;
-  }
-}
 
 interface WriteBatch {
   readonly segment: Segment;
@@ -118,28 +89,7 @@ export class SegmentedLog {
   static async open(disk: Disk, dir: string, options: LogOptions = {}): Promise<{ log: SegmentedLog; recovery: LogRecovery }> {
     const segmentBytesMax = options.segmentBytesMax ?? SEGMENT_BYTES_MAX_DEFAULT;
     assert(Number.isInteger(segmentBytesMax) && segmentBytesMax > SEGMENT_HEADER_BYTES, 'segmentBytesMax must exceed the header');
-    await disk.mkdirp(dir);
-    await removeTempFiles(disk, dir); // a reset segment that was never renamed in
-    const analysis = await analyzeLog(disk, dir, options.onRecoveredEntry);
-    await removeObsoleteSegments(disk, dir, analysis.obsoletePaths);
-    const damage = analysis.damage;
-    if (damage !== null && damage.kind === 'middle') {
-      throw new CairnError('CAIRN_CORRUPT', `${damage.path}: damaged record at byte offset ${damage.offset} (${damage.reason}) with valid data after it; run \`cairn check --repair\` to cut the log there`);
-    }
-    const segments = analysis.segments.map((s) => new Segment(s.path, s.firstIndex, s.validBytes, s.offsets, s.terms));
-    let truncatedTail: LogRecovery['truncatedTail'] = null;
-    if (damage !== null) {
-      assert(damage.laterPaths.length === 0, 'tail damage is in the last segment');
-      // Nothing valid follows a torn tail, so what was cut is at most the one record being written.
-      const partialRecord = damage.dropWholeFile ? damage.droppedBytes > SEGMENT_HEADER_BYTES : damage.droppedBytes > 0;
-      truncatedTail = { ...damage, droppedRecords: partialRecord ? 1 : 0 };
-      if (damage.dropWholeFile) await disk.remove(damage.path);
-    }
-    if (segments.length === 0) {
-      // A new log starts at 1; a log whose only segment was a torn header continues where that one began.
-      const firstIndex = damage === null ? 1 : (parseSegmentName(damage.path.slice(damage.path.lastIndexOf('/') + 1)) ?? 1);
-      segments.push(new Segment(`${dir}/${segmentName(firstIndex)}`, firstIndex, 0, [], []));
-    }
+    const { segments, damage, truncatedTail } = await recoverSegments(disk, dir, options.onRecoveredEntry);
     const log = new SegmentedLog(disk, dir, segmentBytesMax, segments);
     await log.openFiles(damage);
     return { log, recovery: { truncatedTail } };
@@ -177,7 +127,7 @@ export class SegmentedLog {
   }
 
   term(index: number): number | undefined {
-    const segment = this.segmentOf(index);
+    const segment = segmentHolding(this.segments, index);
     return segment === undefined ? undefined : segment.terms[index - segment.firstIndex];
   }
 
@@ -189,7 +139,7 @@ export class SegmentedLog {
 
   /** Writes entries after the last one (or over a suffix, which is truncated first). Not durable. */
   append(entries: readonly LogEntry[]): Promise<void> {
-    const refusal = this.refusal() ?? this.appendRefusal(entries);
+    const refusal = this.refusal() ?? appendRefusal(this, entries);
     if (refusal !== null) return Promise.reject(refusal);
     if (entries.length === 0) return Promise.resolve();
     const first = entries[0] as LogEntry;
@@ -238,7 +188,8 @@ export class SegmentedLog {
   async read(fromIndex: number, toIndexExclusive: number, maxBytes = Number.POSITIVE_INFINITY): Promise<LogEntry[]> {
     const refusal = this.refusal();
     if (refusal !== null) throw refusal;
-    this.checkRange(fromIndex, toIndexExclusive);
+    const outside = rangeRefusal(this, fromIndex, toIndexExclusive);
+    if (outside !== null) throw outside;
     for (let attempt = 0; attempt <= READ_RETRIES_MAX; attempt++) {
       const epoch = this.epoch;
       try {
@@ -250,14 +201,15 @@ export class SegmentedLog {
     }
     // The log changed under two reads in a row: read inside the queue, where nothing moves.
     return this.queue.run(async () => {
-      this.checkRange(fromIndex, toIndexExclusive);
+      const moved = rangeRefusal(this, fromIndex, toIndexExclusive);
+      if (moved !== null) throw moved;
       return this.readNow(fromIndex, toIndexExclusive, maxBytes);
     });
   }
 
   /** Drops entries >= fromIndex. Durable when the promise resolves. */
   truncateSuffix(fromIndex: number): Promise<void> {
-    const refusal = this.refusal() ?? this.truncateRefusal(fromIndex);
+    const refusal = this.refusal() ?? truncateRefusal(this, fromIndex);
     if (refusal !== null) return Promise.reject(refusal);
     if (fromIndex > this.lastIndex) return Promise.resolve();
     this.epoch++;
@@ -399,11 +351,11 @@ export class SegmentedLog {
     let bytes = 0;
     let index = fromIndex;
     while (index < toIndexExclusive) {
-      const segment = this.segmentOf(index);
+      const segment = segmentHolding(this.segments, index);
       if (segment === undefined) throw new CairnError('CAIRN_INVALID_ARGUMENT', `log ${this.dir}: index ${index} is no longer held`);
-      if (entries.length > 0 && bytes + (segment.endOf(index) - (segment.offsets[index - segment.firstIndex] as number)) > maxBytes) break;
+      if (entries.length > 0 && bytes + (segment.endOf(index) - segment.startOf(index)) > maxBytes) break;
       const stop = Math.min(toIndexExclusive - 1, segment.lastIndex);
-      const start = segment.offsets[index - segment.firstIndex] as number;
+      const start = segment.startOf(index);
       let last = index;
       let end = segment.endOf(index);
       while (last < stop && bytes + (segment.endOf(last + 1) - start) <= maxBytes) {
@@ -412,35 +364,11 @@ export class SegmentedLog {
       }
       if (end > segment.writtenBytes) await this.lastWrite;
       const chunk = await this.fileOf(segment).read(start, end - start);
-      this.decodeChunk(segment, chunk, start, index, last, entries);
+      segment.decodeChunk(chunk, start, index, last, entries);
       bytes += end - start;
       index = last + 1;
     }
     return entries;
-  }
-
-  private decodeChunk(segment: Segment, chunk: Uint8Array, start: number, fromIndex: number, lastIndex: number, out: LogEntry[]): void {
-    const view = viewOf(chunk);
-    for (let index = fromIndex; index <= lastIndex; index++) {
-      const offset = (segment.offsets[index - segment.firstIndex] as number) - start;
-      const result = decodeRecord(chunk, offset, view);
-      if (!result.ok || result.entry.index !== index) {
-        throw new CairnError('CAIRN_CORRUPT', `${segment.path}: record of index ${index} at byte offset ${offset + start} is damaged (${result.ok ? 'wrong index' : result.reason})`);
-      }
-      out.push(result.entry);
-    }
-  }
-
-  private segmentOf(index: number): Segment | undefined {
-    if (index < this.firstIndex || index > this.lastIndex) return undefined;
-    let low = 0;
-    let high = this.segments.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if ((this.segments[mid] as Segment).firstIndex <= index) low = mid;
-      else high = mid - 1;
-    }
-    return this.segments[low];
   }
 
   private fileOf(segment: Segment): DiskFile {
@@ -454,40 +382,5 @@ export class SegmentedLog {
     return this.queue.failed;
   }
 
-  private appendRefusal(entries: readonly LogEntry[]): CairnError | null {
-    const first = entries[0];
-    if (first === undefined) return null;
-    if (first.index < this.firstIndex || first.index > this.lastIndex + 1) {
-      return new CairnError('CAIRN_INVALID_ARGUMENT', `log ${this.dir}: cannot append index ${first.index}; the log holds [${this.firstIndex}, ${this.lastIndex}]`);
-    }
-    let term = first.index > this.firstIndex ? (this.term(first.index - 1) ?? 0) : 0;
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i] as LogEntry;
-      if (entry.index !== first.index + i) return new CairnError('CAIRN_INVALID_ARGUMENT', 'appended entries must have consecutive indexes');
-      if (entry.term < term) return new CairnError('CAIRN_INVALID_ARGUMENT', `entry ${entry.index} has term ${entry.term}, lower than ${term} before it`);
-      if (!Number.isSafeInteger(entry.term)) return new CairnError('CAIRN_INVALID_ARGUMENT', `entry ${entry.index} has term ${entry.term}, not a safe integer`);
-      if (!Number.isInteger(entry.kind) || entry.kind < 0 || entry.kind > RECORD_KIND_MAX) return new CairnError('CAIRN_INVALID_ARGUMENT', `entry ${entry.index} has kind ${entry.kind}, outside 0..${RECORD_KIND_MAX}`);
-      if (entry.data.length > RECORD_PAYLOAD_BYTES_MAX) return new CairnError('CAIRN_INVALID_ARGUMENT', `entry ${entry.index} holds ${entry.data.length} bytes, over the ${RECORD_PAYLOAD_BYTES_MAX}-byte record limit`);
-      term = entry.term;
-    }
-    return null;
-  }
 
-  private truncateRefusal(fromIndex: number): CairnError | null {
-    if (Number.isSafeInteger(fromIndex) && fromIndex >= this.firstIndex) return null;
-    return new CairnError('CAIRN_INVALID_ARGUMENT', `log ${this.dir}: cannot truncate from ${fromIndex}; the log starts at ${this.firstIndex}`);
-  }
-
-  private checkRange(fromIndex: number, toIndexExclusive: number): void {
-    if (!(Number.isSafeInteger(fromIndex) && Number.isSafeInteger(toIndexExclusive)) || fromIndex < this.firstIndex || fromIndex > toIndexExclusive || toIndexExclusive > this.lastIndex + 1) {
-      throw new CairnError('CAIRN_INVALID_ARGUMENT', `log ${this.dir}: range [${fromIndex}, ${toIndexExclusive}) is outside [${this.firstIndex}, ${this.lastIndex + 1})`);
-    }
-  }
-}
-
-/** Removes the segments a reset segment made obsolete (a crash interrupted a compaction past the end). */
-async function removeObsoleteSegments(disk: Disk, dir: string, paths: readonly string[]): Promise<void> {
-  if (paths.length === 0) return;
-  for (const path of paths) await disk.remove(path);
-  await disk.syncDir(dir);
 }
