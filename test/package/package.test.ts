@@ -7,9 +7,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from '../support/free-port.js';
@@ -31,6 +32,8 @@ function userEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   const dropped = /^(npm_|init_cwd$|node_path$|node_options$|node_test_context$)/i;
   for (const [name, value] of Object.entries(process.env)) if (!dropped.test(name)) env[name] = value;
+  // `npm test` puts this repository's node_modules/.bin first on PATH; a user's shell has no such thing.
+  env['PATH'] = (process.env['PATH'] ?? '').split(delimiter).filter((dir) => !dir.includes(`node_modules${sep}.bin`)).join(delimiter);
   return { ...env, npm_config_cache: join(tmp, 'npm-cache'), npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 }
 
@@ -42,6 +45,10 @@ before(async () => {
   tmp = await realpath(await mkdtemp(join(tmpdir(), 'cairn-package-')));
   app = join(tmp, 'app');
   await mkdir(app);
+  for (let dir = tmp; ; dir = dirname(dir)) {
+    assert.ok(!existsSync(join(dir, 'node_modules')), `${join(dir, 'node_modules')} would let the app resolve what its own install lacks`);
+    if (dir === dirname(dir)) break;
+  }
   const { version } = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as { version: string };
   await run('npm', ['pack', '--silent', '--pack-destination', tmp], { cwd: repo, env: userEnv(), timeout: packTimeoutMs });
   tarball = join(tmp, `cairn-${version}.tgz`);
