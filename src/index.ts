@@ -1,4 +1,5 @@
-// The package's main entry: the embedded store API.
+// The package's main entry (`import ... from 'cairn'`): the embedded store, its options and types,
+// and CairnError with its codes — what README's "Embedded" section documents, and nothing else.
 
 export { KVStore, type KVStoreOptions, type KeyLike, type FsyncPolicy } from './runtime/kvstore.js';
 export type { LocalNodeStats as KVStoreStats } from './runtime/local-node.js';
