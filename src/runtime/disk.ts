@@ -3,7 +3,7 @@
 // Disk errors (full, I/O, permissions, read-only) become CairnError CAIRN_IO naming the path.
 
 import { promises as fs, constants as fsConstants } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import type { DirLock, Disk, DiskFile } from '../io/disk.js';
@@ -11,6 +11,7 @@ import type { DirLock, Disk, DiskFile } from '../io/disk.js';
 const LOCK_NAME = 'LOCK';
 const LOCK_ATTEMPTS_MAX = 3;
 const READ_CHUNK_BYTES_MAX = 1024 * 1024 * 1024;
+const FOLDER_DEPTH_MAX = 4096;
 
 function ioError(error: unknown, action: string, path: string): Error {
   if (error instanceof CairnError) return error;
@@ -115,8 +116,15 @@ export class NodeDisk implements Disk {
     }
   }
 
+  /** Durable when it resolves: the parent of every folder it created is fsynced, so the new names survive a crash. */
   async mkdirp(dir: string): Promise<void> {
-    await guarded('create folder', dir, () => fs.mkdir(dir, { recursive: true }).then(() => undefined));
+    const target = resolve(dir);
+    const first = await guarded('create folder', dir, () => fs.mkdir(target, { recursive: true }));
+    if (first === undefined) return;
+    const created: string[] = [];
+    for (let folder = target; folder.length >= first.length && created.length < FOLDER_DEPTH_MAX; folder = dirname(folder)) created.push(folder);
+    assert(created.at(-1) === resolve(first), 'the folders created lie between the first one and the target');
+    for (const folder of created) await this.syncDir(dirname(folder));
   }
 
   async rename(from: string, to: string): Promise<void> {
