@@ -34,6 +34,7 @@ export interface Disk {
   readFile(path: string): Promise<Uint8Array | undefined>;
   /** Names (not paths) of the entries of a folder; empty when the folder does not exist. */
   list(dir: string): Promise<string[]>;
+  /** Creates a folder and any missing parents; the new folders survive a crash once it resolves. */
   mkdirp(dir: string): Promise<void>;
   /** Atomically replaces `to` with `from`. Durable after syncDir() of the parent folder. */
   rename(from: string, to: string): Promise<void>;

@@ -1,16 +1,19 @@
 // NodeDisk: the io/Disk contract on node:fs. sync() is fdatasync, syncDir() fsyncs the folder,
-// lock() holds a LOCK file with the owner's pid (a lock left by a dead process is taken over).
+// lock() holds a LOCK file naming the owner (runtime/lock-holder.ts); a lock whose holder has died
+// (gone, a zombie, or its pid reused by another process) is taken over.
 // Disk errors (full, I/O, permissions, read-only) become CairnError CAIRN_IO naming the path.
 
 import { promises as fs, constants as fsConstants } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import type { DirLock, Disk, DiskFile } from '../io/disk.js';
+import { formatHolder, holderAlive, parseHolder, selfHolder } from './lock-holder.js';
 
 const LOCK_NAME = 'LOCK';
 const LOCK_ATTEMPTS_MAX = 3;
 const READ_CHUNK_BYTES_MAX = 1024 * 1024 * 1024;
+const FOLDER_DEPTH_MAX = 4096;
 
 function ioError(error: unknown, action: string, path: string): Error {
   if (error instanceof CairnError) return error;
@@ -115,8 +118,15 @@ export class NodeDisk implements Disk {
     }
   }
 
+  /** Durable when it resolves: the parent of every folder it created is fsynced, so the new names survive a crash. */
   async mkdirp(dir: string): Promise<void> {
-    await guarded('create folder', dir, () => fs.mkdir(dir, { recursive: true }).then(() => undefined));
+    const target = resolve(dir);
+    const first = await guarded('create folder', dir, () => fs.mkdir(target, { recursive: true }));
+    if (first === undefined) return;
+    const created: string[] = [];
+    for (let folder = target; folder.length >= first.length && created.length < FOLDER_DEPTH_MAX; folder = dirname(folder)) created.push(folder);
+    assert(created.at(-1) === resolve(first), 'the folders created lie between the first one and the target');
+    for (const folder of created) await this.syncDir(dirname(folder));
   }
 
   async rename(from: string, to: string): Promise<void> {
@@ -142,20 +152,22 @@ export class NodeDisk implements Disk {
     const path = join(dir, LOCK_NAME);
     for (let attempt = 0; attempt < LOCK_ATTEMPTS_MAX; attempt++) {
       if (await this.tryCreateLock(path)) return { release: () => this.remove(path) };
-      const holder = await readHolderPid(path);
-      if (holder !== undefined && isAlive(holder)) {
-        throw new CairnError('CAIRN_LOCKED', `data folder ${dir} is in use by process ${holder}${holder === process.pid ? ' (this process)' : ''}`);
+      const text = await readLockText(path);
+      const holder = parseHolder(text);
+      if (holder !== undefined && (await holderAlive(holder))) {
+        throw new CairnError('CAIRN_LOCKED', `data folder ${dir} is in use by process ${holder.pid}${holder.pid === process.pid ? ' (this process)' : ''}`);
       }
-      // The holder is gone: take the lock over, unless someone else did so since we read it.
-      if ((await readHolderPid(path)) === holder) await this.remove(path);
+      // The holder is dead: take the lock over, unless someone else did so since we read it.
+      if ((await readLockText(path)) === text) await this.remove(path);
     }
     throw new CairnError('CAIRN_LOCKED', `data folder ${dir}: could not take ${path} after ${LOCK_ATTEMPTS_MAX} attempts`);
   }
 
-  /** Creates LOCK holding our pid atomically: the pid is written to a temp file that is then hard-linked. */
+  /** Creates LOCK naming this process atomically: it is written to a temp file that is then hard-linked. */
   private async tryCreateLock(path: string): Promise<boolean> {
     const temp = `${path}.${process.pid}.tmp`;
-    await guarded('write lock file', temp, () => fs.writeFile(temp, `${process.pid}\n`, { mode: 0o644 }));
+    const owner = formatHolder(await selfHolder());
+    await guarded('write lock file', temp, () => fs.writeFile(temp, owner, { mode: 0o644 }));
     try {
       await fs.link(temp, path);
       return true;
@@ -170,17 +182,7 @@ export class NodeDisk implements Disk {
   }
 }
 
-async function readHolderPid(path: string): Promise<number | undefined> {
-  const text = await fs.readFile(path, 'utf8').catch(() => '');
-  const pid = Number.parseInt(text.trim(), 10);
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** The LOCK file's text; empty when it is gone or unreadable (a holder that cannot be named holds nothing). */
+function readLockText(path: string): Promise<string> {
+  return fs.readFile(path, 'utf8').catch(() => '');
 }

@@ -2,6 +2,9 @@
 // the session, and writes all their replies, in order, in one socket write. While a batch waits
 // for the backend, or the kernel has not taken the last batch's replies, the socket is paused, so
 // a client that does not read its replies stops being read (backpressure) and costs others nothing.
+// After QUIT, a protocol error or an internal error the connection stops reading for good: what the
+// client sends after it is never read or held, and the socket closes once the last replies are
+// flushed (a client still sending then sees a reset, as with Redis).
 
 import type { Socket } from 'node:net';
 import { assert } from '../lib/assert.js';
@@ -99,6 +102,8 @@ export class Connection implements Peer {
 
   private onData(chunk: Buffer): void {
     this.hooks.countBytes(chunk.length, 0);
+    // Bytes Node had already read when reading stopped: dropped, never parsed or held.
+    if (this.closing) return;
     this.session?.touch();
     this.parser.push(chunk);
     if (!this.busy) this.runTurn();
@@ -154,6 +159,7 @@ export class Connection implements Peer {
     }
     // The writes gathered during the turn go to the backend as one entry now.
     session.flushWrites();
+    if (close === 'afterReplies') this.stopReading();
     if (close === 'now') {
       this.socket.destroy();
       return;
@@ -202,12 +208,27 @@ export class Connection implements Peer {
    */
   private failInternally(error: unknown): void {
     this.hooks.internalError(error, this);
-    this.closing = true;
+    this.stopReading();
     this.setBusy(false);
     if (this.socket.destroyed) return;
     // Replies already encoded came before the failure, in order; the error follows them.
     this.encoder.write(internalErrorReply, this.session?.protocol ?? 2);
-    this.socket.end(this.encoder.lend());
+    this.endWith(this.encoder.lend());
+  }
+
+  /** Nothing more of this client is read: the socket stays paused until it is closed. */
+  private stopReading(): void {
+    this.closing = true;
+    this.socket.pause();
+  }
+
+  /**
+   * Sends the last bytes and closes the socket once the kernel has taken them. Closing (not just
+   * half-closing) is what stops the client: the kernel resets a connection closed with unread input.
+   */
+  private endWith(bytes: Uint8Array): void {
+    assert(this.closing, 'reading stopped before the last replies');
+    this.socket.end(bytes, () => this.socket.destroy());
     this.encoder.detach();
   }
 
@@ -230,9 +251,7 @@ export class Connection implements Peer {
     const bytes = this.encoder.lend();
     this.hooks.countBytes(0, bytes.length);
     if (closeAfter) {
-      this.closing = true;
-      this.socket.end(bytes);
-      this.encoder.detach();
+      this.endWith(bytes);
       return true;
     }
     if (bytes.length === 0) {

@@ -1,5 +1,7 @@
 // Atomic replacement of a small file: write a temp file, fdatasync it, rename it over the target,
-// fsync the folder. A crash at any moment leaves either the old file or the new one, never a mix.
+// fsync the folder. A crash at any moment leaves either the old file or the new one, never a mix,
+// and once it resolves the new one survives a crash. Every file Cairn replaces whole goes through
+// here: the hard state, snapshots, a reset log segment, the cluster identity and the address book.
 
 import { assert } from '../lib/assert.js';
 import type { Disk } from '../io/disk.js';

@@ -8,21 +8,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCairnError } from '../../src/lib/errors.js';
 import { IDENTITY_FILE, settleClusterId } from '../../src/runtime/cluster/identity.js';
+import { NodeDisk } from '../../src/runtime/disk.js';
 import { call, freePort, show, waitFor } from './helpers.js';
 
+const disk = new NodeDisk();
 const root = new URL('../../', import.meta.url).pathname;
 
 test('settleClusterId: saved on the first start, kept after, contradictions refused', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'cairn-identity-'));
   try {
-    assert.equal(await settleClusterId(dir, { clusterId: 'cairn-aaaa', nodeId: 'n1' }, false), 'cairn-aaaa');
-    assert.equal(await settleClusterId(dir, { clusterId: 'cairn-bbbb', nodeId: 'n1' }, false), 'cairn-aaaa', 'a derived id gives way to the saved one');
-    assert.equal(await settleClusterId(dir, { clusterId: 'cairn-aaaa', nodeId: 'n1' }, true), 'cairn-aaaa');
-    await assert.rejects(settleClusterId(dir, { clusterId: 'cairn-bbbb', nodeId: 'n1' }, true), (error: unknown) => isCairnError(error, 'CAIRN_INVALID_ARGUMENT') && /belongs to cluster cairn-aaaa, not --cluster-id cairn-bbbb/.test(error.message));
-    await assert.rejects(settleClusterId(dir, { clusterId: 'cairn-aaaa', nodeId: 'n2' }, false), (error: unknown) => isCairnError(error, 'CAIRN_INVALID_ARGUMENT') && /belongs to node n1, not --id n2/.test(error.message));
+    assert.equal(await settleClusterId(disk, dir, { clusterId: 'cairn-aaaa', nodeId: 'n1' }, false), 'cairn-aaaa');
+    assert.equal(await settleClusterId(disk, dir, { clusterId: 'cairn-bbbb', nodeId: 'n1' }, false), 'cairn-aaaa', 'a derived id gives way to the saved one');
+    assert.equal(await settleClusterId(disk, dir, { clusterId: 'cairn-aaaa', nodeId: 'n1' }, true), 'cairn-aaaa');
+    await assert.rejects(settleClusterId(disk, dir, { clusterId: 'cairn-bbbb', nodeId: 'n1' }, true), (error: unknown) => isCairnError(error, 'CAIRN_INVALID_ARGUMENT') && /belongs to cluster cairn-aaaa, not --cluster-id cairn-bbbb/.test(error.message));
+    await assert.rejects(settleClusterId(disk, dir, { clusterId: 'cairn-aaaa', nodeId: 'n2' }, false), (error: unknown) => isCairnError(error, 'CAIRN_INVALID_ARGUMENT') && /belongs to node n1, not --id n2/.test(error.message));
     for (const bad of ['{', '{"clusterId": 5, "nodeId": "n1"}', 'x'.repeat(5000)]) {
       await writeFile(join(dir, IDENTITY_FILE), bad);
-      await assert.rejects(settleClusterId(dir, { clusterId: 'cairn-aaaa', nodeId: 'n1' }, false), (error: unknown) => isCairnError(error, 'CAIRN_CORRUPT') && error.message.includes(IDENTITY_FILE));
+      await assert.rejects(settleClusterId(disk, dir, { clusterId: 'cairn-aaaa', nodeId: 'n1' }, false), (error: unknown) => isCairnError(error, 'CAIRN_CORRUPT') && error.message.includes(IDENTITY_FILE));
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -10,7 +10,9 @@ import { isCairnError } from '../../src/lib/errors.js';
 import { encodeEntry } from '../../src/kv/entry.js';
 import { ClusterMachine } from '../../src/runtime/cluster/machine.js';
 import { MemberDirectory, type MemberChange } from '../../src/runtime/cluster/members.js';
+import { NodeDisk } from '../../src/runtime/disk.js';
 
+const disk = new NodeDisk();
 const peers = new Map([['n1', '127.0.0.1:17001'], ['n2', '127.0.0.1:17002']]);
 const clients = new Map([['n1', { host: '127.0.0.1', port: 7001 }], ['n2', { host: '127.0.0.1', port: 7002 }]]);
 
@@ -18,11 +20,14 @@ function entry(...argv: string[]): Uint8Array {
   return encodeEntry({ nowMs: 1_000, commands: [argv.map((a) => Buffer.from(a))] });
 }
 
+/** Saves of members.json under way; a test awaits them before it removes its folders. */
+const saves: Promise<void>[] = [];
+
 async function machineIn(dir: string, self: string, changes: (MemberChange | 'restored')[] = []): Promise<ClusterMachine> {
-  const book = await MemberDirectory.load(dir, self, peers, clients);
+  const book = await MemberDirectory.load(disk, dir, self, peers, clients);
   return new ClusterMachine(book, (change, saved) => {
     changes.push(change);
-    void saved;
+    saves.push(saved);
   });
 }
 
@@ -47,7 +52,7 @@ test('CAIRN.MEMBER changes the book, and the snapshot carries book and kv to ano
     assert.deepEqual(follower.state.execute([Buffer.from('GET'), Buffer.from('k')], 1_000), { type: 'bulk', value: new Uint8Array(Buffer.from('v')) });
     // The book is saved beside the data for the next start.
     await waitForFile(join(base, 'b', 'members.json'), 'n3');
-    const reloaded = await MemberDirectory.load(join(base, 'b'), 'n2', peers, clients);
+    const reloaded = await MemberDirectory.load(disk, join(base, 'b'), 'n2', peers, clients);
     assert.equal(reloaded.peers.get('n3'), '127.0.0.1:17003');
     // Forgetting a member after its removal.
     assert.deepEqual(follower.apply(entry('CAIRN.MEMBER', 'n3'), 3), [{ type: 'simple', value: 'OK' }]);
@@ -56,6 +61,7 @@ test('CAIRN.MEMBER changes the book, and the snapshot carries book and kv to ano
     const third = await machineIn(join(base, 'a'), 'n1');
     third.restore(follower.snapshot());
     assert.deepEqual([...third.book.removed], ['n3'], 'the removed ids travel in the snapshot');
+    await Promise.all(saves.splice(0));
   } finally {
     await rm(base, { recursive: true, force: true });
   }
@@ -80,6 +86,7 @@ test('a kv-only snapshot restores kv and leaves the book; a damaged one changes 
       assert.deepEqual(fresh.state.execute([Buffer.from('GET'), Buffer.from('old')], 1_000), { type: 'bulk', value: new Uint8Array(Buffer.from('format')) });
       assert.deepEqual([...fresh.book.peers.keys()], ['n1', 'n2']);
     }
+    await Promise.all(saves.splice(0));
   } finally {
     await rm(base, { recursive: true, force: true });
   }

@@ -3,12 +3,14 @@
 // its cluster id (the id derived from --peers would change), and a directory started with the
 // wrong --id or an explicit --cluster-id that contradicts the file is refused with a clear error.
 // checkClusterId reads without writing, so a node refused at start-up (cluster/startup-check.ts)
-// leaves no file behind.
+// leaves no file behind. The file is replaced through storage/atomic-file.ts on the Disk the
+// runtime passes in, so a power loss leaves it whole or absent, never torn.
 
-import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assert } from '../../lib/assert.js';
 import { CairnError } from '../../lib/errors.js';
+import type { Disk } from '../../io/disk.js';
+import { writeFileAtomically } from '../../storage/atomic-file.js';
 
 export const IDENTITY_FILE = 'cluster.json';
 /** Largest identity file read (ids are at most 255 bytes each). */
@@ -23,9 +25,9 @@ export interface ClusterIdentity {
  * The cluster id this node runs with: the one saved in dir, else the flags' (saved now, durably).
  * `explicit` says the flags named --cluster-id rather than deriving it from --peers.
  */
-export async function settleClusterId(dir: string, flags: ClusterIdentity, explicit: boolean): Promise<string> {
-  const { clusterId, saved } = await checkClusterId(dir, flags, explicit);
-  if (!saved) await saveClusterId(dir, flags);
+export async function settleClusterId(disk: Disk, dir: string, flags: ClusterIdentity, explicit: boolean): Promise<string> {
+  const { clusterId, saved } = await checkClusterId(disk, dir, flags, explicit);
+  if (!saved) await saveClusterId(disk, dir, flags);
   return clusterId;
 }
 
@@ -33,11 +35,11 @@ export async function settleClusterId(dir: string, flags: ClusterIdentity, expli
  * The cluster id this node would run with, without writing anything: the saved one (saved: true),
  * else the flags'. Contradictions between the file and the flags are refused as in settleClusterId.
  */
-export async function checkClusterId(dir: string, flags: ClusterIdentity, explicit: boolean): Promise<{ clusterId: string; saved: boolean }> {
+export async function checkClusterId(disk: Disk, dir: string, flags: ClusterIdentity, explicit: boolean): Promise<{ clusterId: string; saved: boolean }> {
   assert(flags.clusterId !== '', 'a cluster id is never empty');
   assert(flags.nodeId !== '', 'a node id is never empty');
   const file = join(dir, IDENTITY_FILE);
-  const saved = await readIdentity(file);
+  const saved = await readIdentity(disk, file);
   if (saved === undefined) return { clusterId: flags.clusterId, saved: false };
   if (saved.nodeId !== flags.nodeId) {
     throw new CairnError('CAIRN_INVALID_ARGUMENT', `${file}: this data directory belongs to node ${saved.nodeId}, not --id ${flags.nodeId}`);
@@ -48,18 +50,17 @@ export async function checkClusterId(dir: string, flags: ClusterIdentity, explic
   return { clusterId: saved.clusterId, saved: true };
 }
 
-/** Writes the flags' identity (durably) to a directory that has none yet. */
-export async function saveClusterId(dir: string, identity: ClusterIdentity): Promise<void> {
-  await writeIdentity(join(dir, IDENTITY_FILE), identity);
+/** Writes the flags' identity to a directory that has none yet; durable when it resolves (storage/atomic-file.ts). */
+export async function saveClusterId(disk: Disk, dir: string, identity: ClusterIdentity): Promise<void> {
+  const text = `${JSON.stringify({ clusterId: identity.clusterId, nodeId: identity.nodeId })}\n`;
+  await writeFileAtomically(disk, dir, IDENTITY_FILE, Buffer.from(text, 'utf8'));
 }
 
-async function readIdentity(file: string): Promise<ClusterIdentity | undefined> {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw new CairnError('CAIRN_IO', `${file}: ${error.message}`);
-  });
-  if (text === undefined) return undefined;
-  if (text.length > maxFileBytes) throw new CairnError('CAIRN_CORRUPT', `${file}: ${text.length} bytes, more than an identity file holds; fix or remove it`);
+async function readIdentity(disk: Disk, file: string): Promise<ClusterIdentity | undefined> {
+  const bytes = await disk.readFile(file);
+  if (bytes === undefined) return undefined;
+  if (bytes.length > maxFileBytes) throw new CairnError('CAIRN_CORRUPT', `${file}: ${bytes.length} bytes, more than an identity file holds; fix or remove it`);
+  const text = Buffer.from(bytes).toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -71,17 +72,4 @@ async function readIdentity(file: string): Promise<ClusterIdentity | undefined> 
     throw new CairnError('CAIRN_CORRUPT', `${file}: expected {"clusterId": "...", "nodeId": "..."}; fix or remove it`);
   }
   return { clusterId, nodeId };
-}
-
-/** Durable before it returns: a temp file written and synced, then renamed into place. */
-async function writeIdentity(file: string, identity: ClusterIdentity): Promise<void> {
-  const temp = `${file}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(`${JSON.stringify({ clusterId: identity.clusterId, nodeId: identity.nodeId })}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
 }

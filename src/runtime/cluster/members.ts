@@ -10,15 +10,17 @@
 // node's own addresses always come from its flags. The live client map is shared with the
 // ClusterTopology.
 
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assert } from '../../lib/assert.js';
 import { CairnError } from '../../lib/errors.js';
+import type { Disk } from '../../io/disk.js';
+import { writeFileAtomically } from '../../storage/atomic-file.js';
 import { decodeEntry } from '../../kv/entry.js';
 import type { ClientAddress } from '../../server/cluster-topology.js';
 import { formatPeerAddress, parsePeerAddress } from '../peer/address.js';
 
 export const MEMBER_COMMAND = Buffer.from('CAIRN.MEMBER');
+const membersFile = 'members.json';
 /** Most members the book holds. */
 const maxMembers = 1024;
 /** Most removed ids the book remembers; past it ADDNODE refuses every new id (an operator must look). */
@@ -46,30 +48,29 @@ export class MemberDirectory {
   private saving: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly file: string,
+    private readonly disk: Disk,
+    private readonly dir: string,
     private readonly selfId: string,
     private readonly selfPeer: string,
     private selfClient: ClientAddress,
   ) {}
 
   /** The book this node saved (members.json) if any, else the flags; this node's own addresses always from the flags. */
-  static async load(dir: string, selfId: string, peers: ReadonlyMap<string, string>, clients: ReadonlyMap<string, ClientAddress>): Promise<MemberDirectory> {
+  static async load(disk: Disk, dir: string, selfId: string, peers: ReadonlyMap<string, string>, clients: ReadonlyMap<string, ClientAddress>): Promise<MemberDirectory> {
     const selfPeer = peers.get(selfId);
     const selfClient = clients.get(selfId);
     assert(selfPeer !== undefined, 'the flags give this node\'s peer address');
     assert(selfClient !== undefined, 'the flags give this node\'s client address');
-    const directory = new MemberDirectory(join(dir, 'members.json'), selfId, selfPeer, selfClient);
+    const directory = new MemberDirectory(disk, dir, selfId, selfPeer, selfClient);
     for (const [id, peer] of peers) directory.peers.set(id, peer);
     for (const [id, client] of clients) directory.clients.set(id, client);
-    const text = await readFile(directory.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
-      throw error;
-    });
-    if (text === null) return directory;
+    const file = join(dir, membersFile);
+    const bytes = await disk.readFile(file);
+    if (bytes === undefined) return directory;
     try {
-      directory.replace(Buffer.from(text, 'utf8'));
+      directory.replace(bytes);
     } catch (error) {
-      throw new CairnError('CAIRN_CORRUPT', `${directory.file}: ${error instanceof Error ? error.message : String(error)}; fix or remove it to fall back to --peers`);
+      throw new CairnError('CAIRN_CORRUPT', `${file}: ${error instanceof Error ? error.message : String(error)}; fix or remove it to fall back to --peers`);
     }
     return directory;
   }
@@ -125,13 +126,10 @@ export class MemberDirectory {
     this.clients.set(this.selfId, this.selfClient);
   }
 
-  /** Writes the book atomically (a temp file, then rename), after any save already under way. */
+  /** Replaces members.json, durable when it resolves (storage/atomic-file.ts), after any save already under way. */
   private save(): Promise<void> {
-    const body = Buffer.from(this.encode());
-    const next = this.saving.catch(() => undefined).then(async () => {
-      await writeFile(`${this.file}.tmp`, body);
-      await rename(`${this.file}.tmp`, this.file);
-    });
+    const body = this.encode();
+    const next = this.saving.catch(() => undefined).then(() => writeFileAtomically(this.disk, this.dir, membersFile, body));
     this.saving = next;
     return next;
   }

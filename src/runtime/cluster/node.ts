@@ -247,13 +247,13 @@ async function openDataDir(
   const explicitClusterId = cluster.clusterId !== derivedClusterId(cluster.peers);
   const identity = { clusterId: cluster.clusterId, nodeId: cluster.id };
   try {
-    const directory = await MemberDirectory.load(settings.dir, cluster.id, cluster.peers, cluster.clients);
+    const directory = await MemberDirectory.load(disk, settings.dir, cluster.id, cluster.peers, cluster.clients);
     // The first snapshot is written when the replica first starts: none means no term, vote or log.
     if ((await listSnapshots(disk, settings.dir)).length === 0) {
-      const { clusterId } = await checkClusterId(settings.dir, identity, explicitClusterId);
+      const { clusterId } = await checkClusterId(disk, settings.dir, identity, explicitClusterId);
       await refuseTakenIdentity({ selfId: cluster.id, clusterId, clients: directory.clients, password: settings.requirepass, log });
     }
-    const clusterId = await settleClusterId(settings.dir, identity, explicitClusterId);
+    const clusterId = await settleClusterId(disk, settings.dir, identity, explicitClusterId);
     if (clusterId !== cluster.clusterId) log('cluster.id_kept', { clusterId, fromFlags: cluster.clusterId, reason: 'the data directory was first started in this cluster' });
     return { storage, clusterId, directory };
   } catch (error) {
