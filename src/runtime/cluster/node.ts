@@ -1,7 +1,7 @@
 // One replicated Cairn node: the Raft replica over the real disk (NodeDisk), clock (SystemClock)
 // and peer transport (TcpPeerTransport), the state machine (kv plus the address book), a
-// ReplicaBackend in front and the RESP server serving clients. Checks the data directory's cluster
-// id, refuses a blank data dir under an id the running cluster already used (before it can vote),
+// ReplicaBackend in front and the RESP server serving clients; announces this node's client
+// address to the cluster (announce.ts). Checks the data directory's cluster id, refuses a blank data dir under an id the running cluster already used (before it can vote),
 // logs every role change with its reason. Used by `cairn server` with --id/--peers, by
 // `cairn local-cluster` and by the cluster tests.
 
@@ -33,6 +33,7 @@ import { roleChangeReason, type ClusterLog, type RoleFacts } from './log.js';
 import { ClusterMachine } from './machine.js';
 import { MemberDirectory } from './members.js';
 import { MembershipController } from './membership.js';
+import { AddressAnnouncer } from './announce.js';
 import { RemovalWatch } from './removal-watch.js';
 import { StartUndo } from './start-steps.js';
 import { refuseTakenIdentity } from './startup-check.js';
@@ -87,6 +88,8 @@ interface StartContext {
 interface Retirement {
   retired: boolean;
   watch: RemovalWatch | undefined;
+  announcer: AddressAnnouncer | undefined;
+  /** The backend's hook: writes waiting for a leader (or for its client address) try again. */
   onLeaderChange: () => void;
 }
 
@@ -100,10 +103,11 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   const start: StartContext = { settings, cluster, log, clock: new SystemClock(), undo };
   const { storage, clusterId, directory } = await undo.step(() => openDataDir(start));
   const transport = await undo.step(() => startTransport(start, clusterId, directory));
-  const retirement: Retirement = { retired: false, watch: undefined, onLeaderChange: () => undefined };
+  const retirement: Retirement = { retired: false, watch: undefined, announcer: undefined, onLeaderChange: () => undefined };
   const { replica, machine, metrics } = await undo.step(() => startReplica(start, { storage, transport, directory, retirement }));
   const { backend, topology } = await undo.step(() => startBackend(start, { clusterId, directory, storage, replica, machine, metrics, retirement, alone: transport === null }));
   const server = await undo.step(() => startServer(start, { backend, topology, directory, configFile }));
+  await undo.step(() => startAnnouncer(start, { backend, topology, directory, replica, retirement }));
   const http = await undo.step(() => startHttp(start, { topology, metrics, replica }));
   const { fatal } = await undo.step(() => startRemovalWatch(start, { replica, directory, retirement }));
   log('node.started', { clients: `${settings.host}:${server.port}`, peers: transport === null ? 'none' : `${cluster.peerHost}:${transport.listenPort}`, clusterId, incarnation: replica.status().incarnation, members: [...directory.peers.keys()] });
@@ -158,6 +162,8 @@ async function startReplica(
     // The transport learns the change at once; the book's file follows (a failed save is logged, the log or a snapshot brings it again).
     transport?.setPeers(otherPeers(directory, cluster.id));
     log('cluster.addresses', change === 'restored' ? { change: 'restored from a snapshot', members: [...directory.peers.keys()] } : { change: change.kind, member: change.id });
+    // A write waiting to be relayed to a leader whose client address was unknown tries again.
+    retirement.onLeaderChange();
     saved.catch((error: unknown) => log('cluster.addresses_not_saved', { error: error instanceof Error ? error.message : String(error) }));
   });
   const metrics = new ClusterMetrics();
@@ -243,6 +249,7 @@ function startBackend(
 async function retire(replica: Replica<KvMachine>, retirement: Retirement): Promise<void> {
   retirement.retired = true;
   retirement.watch?.stop();
+  retirement.announcer?.stop();
   retirement.onLeaderChange();
   await replica.close();
 }
@@ -267,6 +274,19 @@ async function startServer(
   // --port 0 (a node alone): the book and the topology carry the port the server got.
   if (settings.port === 0) directory.setOwnClient({ host: directory.clients.get(cluster.id)!.host, port: server.port });
   return server;
+}
+
+/** Announces this node's client address (once it is bound) to the cluster, and answers CLUSTER ANNOUNCE while leading. */
+function startAnnouncer(
+  start: StartContext,
+  parts: { backend: ReplicaBackend; topology: ClusterTopology; directory: MemberDirectory; replica: Replica<KvMachine>; retirement: Retirement },
+): void {
+  const { settings, log } = start;
+  const announcer = new AddressAnnouncer({ replica: parts.replica, book: parts.directory, write: (entry) => parts.backend.writeAsLeader(entry), password: () => settings.requirepass, log });
+  parts.topology.addresses = announcer;
+  parts.retirement.announcer = announcer;
+  announcer.start();
+  start.undo.add('announcer', () => announcer.stop());
 }
 
 /** The /health and /metrics endpoint, when --http-port was given. */
@@ -312,7 +332,8 @@ async function openDataDir(start: StartContext): Promise<{ storage: RaftStorage;
     // The first snapshot is written when the replica first starts: none means no term, vote or log.
     if ((await listSnapshots(disk, settings.dir)).length === 0) {
       const { clusterId } = await checkClusterId(settings.dir, identity, explicitClusterId);
-      await refuseTakenIdentity({ selfId: cluster.id, clusterId, clients: directory.clients, password: settings.requirepass, log });
+      // The peer-offset guesses fill in members nobody announced to this blank node; only answers from this cluster count.
+      await refuseTakenIdentity({ selfId: cluster.id, clusterId, clients: new Map([...cluster.clientGuesses, ...directory.clients]), password: settings.requirepass, log });
     }
     const clusterId = await settleClusterId(settings.dir, identity, explicitClusterId);
     if (clusterId !== cluster.clusterId) log('cluster.id_kept', { clusterId, fromFlags: cluster.clusterId, reason: 'the data directory was first started in this cluster' });
