@@ -13,6 +13,7 @@
 // an earlier run) is noticed and mended the same way.
 
 import { assert } from '../../lib/assert.js';
+import { isCairnError } from '../../lib/errors.js';
 import { errorReply, OK, type Reply } from '../../lib/reply.js';
 import type { KvMachine } from '../../replica/kv-machine.js';
 import type { Replica } from '../../replica/replica.js';
@@ -88,8 +89,13 @@ export class AddressAnnouncer implements AddressControl {
     const current = this.o.book.announcedClient(id);
     if (current !== undefined && current.host === client.host && current.port === client.port) return OK;
     const text = formatPeerAddress(client);
-    const replies = await this.o.write({ commands: [[MEMBER_COMMAND, Buffer.from(id), Buffer.from(peer), Buffer.from(text)]], watches: [] });
-    const reply = replies[0];
+    let reply: Reply | undefined;
+    try {
+      reply = (await this.o.write({ commands: [[MEMBER_COMMAND, Buffer.from(id), Buffer.from(peer), Buffer.from(text)]], watches: [] }))[0];
+    } catch (error) {
+      // Lost the lead, timed out or closed: the announcing member tries again.
+      return errorReply(`ERR the announcement was not committed (${isCairnError(error) ? error.code : 'ERR'}): ${error instanceof Error ? error.message : String(error)}`);
+    }
     if (reply?.type !== 'simple' || reply.value !== 'OK') return errorReply(`ERR the announcement did not apply: ${reply?.type === 'error' ? reply.message : JSON.stringify(reply)}`);
     this.o.log('cluster.address_announced', { member: id, client: text, previous: current === undefined ? null : formatPeerAddress(current) });
     return OK;
