@@ -1,8 +1,11 @@
 // The CLUSTER command of a replicated node: the cluster is one shard holding all 16384 slots whose
 // primary is the Raft leader, so Redis Cluster clients (ioredis Cluster, redis-cli -c) send every
 // key to the leader. SLOTS, SHARDS, NODES, INFO and MYID are answered from the node's own view
-// (ADDNODE, REMOVENODE, TRANSFER, FAILOVER and MEMBERS go to the runtime's membership control);
-// with no known leader the topology commands answer CLUSTERDOWN rather than a wrong primary.
+// (ADDNODE, REMOVENODE, TRANSFER, FAILOVER and MEMBERS go to the runtime's membership control,
+// ANNOUNCE — a member telling the leader its client address — to its address control). Members
+// whose client address is not known yet (not announced) are left out, never guessed; with no known
+// leader, or none whose address is known, the topology commands answer CLUSTERDOWN rather than a
+// wrong primary.
 
 import { bulkReply, errorReply, integerReply, type Reply } from '../lib/reply.js';
 import type { CommandMeta } from './command-table.js';
@@ -17,7 +20,7 @@ function meta(name: string, arity: number, flags: readonly string[], summary: st
 
 /** Registered as read-only data commands: the backend answers them without touching the log. */
 export const CLUSTER_COMMAND_METAS: readonly CommandMeta[] = [
-  meta('cluster', -2, ['stale', 'loading'], 'Describes the cluster (SLOTS, SHARDS, NODES, INFO, MYID, MEMBERS), changes its membership (ADDNODE, REMOVENODE) and moves leadership (TRANSFER, FAILOVER)'),
+  meta('cluster', -2, ['stale', 'loading'], 'Describes the cluster (SLOTS, SHARDS, NODES, INFO, MYID, MEMBERS), changes its membership (ADDNODE, REMOVENODE), moves leadership (TRANSFER, FAILOVER) and records a member\'s client address (ANNOUNCE)'),
   // A follower relaying its clients' write entries to the leader (cluster-relay.ts); not for clients.
   meta('cairn.relay', -2, ['stale'], 'Proposes entries relayed by a follower (internal)'),
 ];
@@ -33,7 +36,7 @@ const subcommands: Record<string, (topology: ClusterTopology) => Reply> = {
   myid: (topology) => bulkReply(redisNodeId(topology.myId)),
   help: () => ({
     type: 'array',
-    items: ['SLOTS', 'SHARDS', 'NODES', 'INFO', 'MYID', 'MEMBERS', 'ADDNODE <id> <peer-host:port> <client-host:port>', 'REMOVENODE <id>', 'TRANSFER <id>', 'FAILOVER'].map((name) => ({ type: 'simple', value: name }) as const),
+    items: ['SLOTS', 'SHARDS', 'NODES', 'INFO', 'MYID', 'MEMBERS', 'ADDNODE <id> <peer-host:port> <client-host:port>', 'REMOVENODE <id>', 'TRANSFER <id>', 'FAILOVER', 'ANNOUNCE <id> <client-host:port>'].map((name) => ({ type: 'simple', value: name }) as const),
   }),
 };
 
@@ -44,6 +47,12 @@ export function clusterCommand(topology: ClusterTopology, argv: readonly Uint8Ar
   const args = argv.slice(2).map((arg) => Buffer.from(arg).toString('utf8'));
   const wrongArity = errorReply(`ERR wrong number of arguments for 'cluster|${name}' command`);
   const membershipArity = membershipArities.get(name);
+  if (name === 'announce') {
+    if (args.length !== 2) return wrongArity;
+    const addresses = topology.addresses;
+    if (addresses === undefined) return errorReply('ERR client addresses are not announced on this node');
+    return addresses.announce(args[0]!, args[1]!);
+  }
   if (membershipArity !== undefined) {
     if (args.length !== membershipArity) return wrongArity;
     const membership = topology.membership;
@@ -66,17 +75,18 @@ interface Described {
   readonly leader: boolean;
 }
 
-/** The leader first, then the followers; undefined when no leader (with an address) is known. */
-function describe(topology: ClusterTopology): Described[] | undefined {
+/** The leader first, then the followers whose address is known; a CLUSTERDOWN reply when no leader (with a known address) is. */
+function describe(topology: ClusterTopology): Described[] | Reply {
   const leaderId = topology.raft.leaderId();
-  if (leaderId === null || topology.clientAddress(leaderId) === undefined) return undefined;
+  if (leaderId === null) return errorReply(CLUSTER_DOWN);
+  if (topology.clientAddress(leaderId) === undefined) return errorReply(`CLUSTERDOWN the leader ${leaderId} has not announced its client address yet`);
   const members = topology.knownMembers().map((m) => ({ ...m, leader: m.id === leaderId }));
   return [...members.filter((m) => m.leader), ...members.filter((m) => !m.leader)];
 }
 
 function clusterSlots(topology: ClusterTopology): Reply {
   const nodes = describe(topology);
-  if (nodes === undefined) return errorReply(CLUSTER_DOWN);
+  if (!Array.isArray(nodes)) return nodes;
   const endpoint = (n: Described): Reply => ({
     type: 'array',
     items: [bulkReply(n.address.host), integerReply(n.address.port), bulkReply(redisNodeId(n.id))],
@@ -86,7 +96,7 @@ function clusterSlots(topology: ClusterTopology): Reply {
 
 function clusterShards(topology: ClusterTopology): Reply {
   const nodes = describe(topology);
-  if (nodes === undefined) return errorReply(CLUSTER_DOWN);
+  if (!Array.isArray(nodes)) return nodes;
   const applied = topology.raft.appliedIndex();
   const node = (n: Described): Reply => ({
     type: 'map',
@@ -113,7 +123,7 @@ function clusterShards(topology: ClusterTopology): Reply {
 /** One line per member in Redis's CLUSTER NODES format; only the leader owns slots. */
 function clusterNodes(topology: ClusterTopology): Reply {
   const nodes = describe(topology);
-  if (nodes === undefined) return errorReply(CLUSTER_DOWN);
+  if (!Array.isArray(nodes)) return nodes;
   const leader = nodes.find((n) => n.leader)!;
   const epoch = topology.raft.term();
   const lines = nodes.map((n) => {
@@ -152,7 +162,15 @@ function clusterInfo(topology: ClusterTopology): Reply {
     ['cairn_commit_index', raft.commitIndex()],
     ['cairn_applied_index', raft.appliedIndex()],
     ['cairn_last_index', raft.lastIndex()],
+    ['cairn_client_address', formatAddress(topology.clientAddress(topology.myId))],
+    ['cairn_client_address_announced', topology.addresses?.announced() === true ? 'yes' : 'no'],
+    ['cairn_client_addresses_unknown', topology.unknownMembers().join(',')],
     ...raft.followerMatch().map((f): [string, number] => [`cairn_follower_lag_${f.id}`, Math.max(0, raft.lastIndex() - f.matchIndex)]),
   ];
   return bulkReply(fields.map(([key, value]) => `${key}:${value}\r\n`).join(''));
+}
+
+function formatAddress(address: ClientAddress | undefined): string {
+  if (address === undefined) return '';
+  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }

@@ -1,6 +1,7 @@
-// What a node knows about its cluster for routing clients: every member's client address (where
-// followers relay and where CLUSTER SLOTS points clients), this node's id, and a live view of the
-// Raft role, term, leader and indexes. The runtime fills it from the replica; the server reads it.
+// What a node knows about its cluster for routing clients: every member's client address that is
+// known (where followers relay and where CLUSTER SLOTS points clients; each member announces its
+// own, and one not announced yet is left out rather than guessed), this node's id, and a live view
+// of the Raft role, term, leader and indexes. The runtime fills it from the replica; the server reads it.
 
 import { createHash } from 'node:crypto';
 import { assert } from '../lib/assert.js';
@@ -41,6 +42,14 @@ export interface MembershipControl {
   members(): Reply;
 }
 
+/** Client-address announcements (CLUSTER ANNOUNCE): every member tells the leader where it serves clients. */
+export interface AddressControl {
+  /** On the leader: records member `id`'s client address in the replicated address book (idempotent). */
+  announce(id: string, clientAddress: string): Promise<Reply>;
+  /** True once the replicated address book holds this node's own client address as it serves now. */
+  announced(): boolean;
+}
+
 /** Most members a topology holds (the peer list is capped likewise). */
 const maxMembers = 1024;
 
@@ -49,6 +58,8 @@ export class ClusterTopology {
 
   /** Set by the runtime once the node is wired; absent, the membership subcommands are refused. */
   membership: MembershipControl | undefined;
+  /** Set by the runtime once the node is wired; absent, CLUSTER ANNOUNCE is refused. */
+  addresses: AddressControl | undefined;
 
   constructor(
     readonly myId: string,
@@ -59,6 +70,7 @@ export class ClusterTopology {
   ) {
     assert(clients.size <= maxMembers, 'the member list is bounded');
     this.membership = undefined;
+    this.addresses = undefined;
     assert(clients.has(myId), 'the topology knows this node\'s own client address');
     this.clients = clients;
   }
@@ -76,6 +88,11 @@ export class ClusterTopology {
       if (address !== undefined) out.push({ id, address });
     }
     return out;
+  }
+
+  /** Members whose client address this node does not know yet (they have not announced it): left out of CLUSTER SLOTS and never relayed to. */
+  unknownMembers(): string[] {
+    return this.raft.members().filter((id) => !this.clients.has(id));
   }
 }
 

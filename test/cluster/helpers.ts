@@ -1,6 +1,9 @@
 // Test helpers for real clusters: N node processes (test/cluster/fixtures/run-node.ts, the code
 // `cairn server --id --peers` runs) on free ports with temp data dirs, started, killed (-9),
 // stopped and restarted one by one; every process is killed and every dir removed in cleanup().
+// By default every node gets --client-addrs (overrides naming every member's client port); with
+// `announce: true` none does, and the members learn each other's client addresses from the members
+// themselves, on ports laid out so that no two nodes share one client/peer port offset.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,9 +15,17 @@ export { freePort, RawClient, show, waitFor };
 
 const root = new URL('../../', import.meta.url).pathname;
 
+export interface StartOptions {
+  /** No --client-addrs, and ports without a common client/peer offset: members announce their addresses. */
+  readonly announce?: boolean;
+  /** How many of the nodes to start now (the rest with startNode later); all by default. */
+  readonly started?: number;
+}
+
 export interface NodeHandle {
   readonly id: string;
-  readonly port: number;
+  /** The client port; a test may move it before restarting the node. */
+  port: number;
   readonly peerPort: number;
   /** /health and /metrics. */
   readonly httpPort: number;
@@ -29,17 +40,19 @@ export class TestCluster {
     readonly base: string,
     readonly nodes: NodeHandle[],
     private readonly extraArgs: readonly string[],
+    private readonly withClientAddrs: boolean,
   ) {}
 
-  static async start(size: number, extraArgs: readonly string[] = []): Promise<TestCluster> {
+  static async start(size: number, extraArgs: readonly string[] = [], options: StartOptions = {}): Promise<TestCluster> {
     const base = await mkdtemp(join(tmpdir(), 'cairn-cluster-test-'));
     const nodes: NodeHandle[] = [];
+    const ports = await portLayout(size, options.announce === true);
     for (let i = 1; i <= size; i++) {
-      nodes.push({ id: `n${i}`, port: await freePort(), peerPort: await freePort(), httpPort: await freePort(), dir: join(base, `n${i}`), proc: null, out: '', err: '' });
+      nodes.push({ id: `n${i}`, ...ports[i - 1]!, httpPort: await freePort(), dir: join(base, `n${i}`), proc: null, out: '', err: '' });
     }
-    const cluster = new TestCluster(base, nodes, extraArgs);
+    const cluster = new TestCluster(base, nodes, extraArgs, options.announce !== true);
     try {
-      await Promise.all(nodes.map((_, i) => cluster.startNode(i)));
+      await Promise.all(nodes.slice(0, options.started ?? size).map((_, i) => cluster.startNode(i)));
     } catch (error) {
       await cluster.cleanup();
       throw error;
@@ -69,7 +82,7 @@ export class TestCluster {
     const args = [
       '--import', 'tsx', 'test/cluster/fixtures/run-node.ts',
       '--id', node.id, '--port', String(node.port), '--peer-port', String(node.peerPort), '--http-port', String(node.httpPort),
-      '--peers', this.peers, '--client-addrs', this.clientAddrs, '--dir', node.dir, ...this.extraArgs, ...more,
+      '--peers', this.peers, ...(this.withClientAddrs ? ['--client-addrs', this.clientAddrs] : []), '--dir', node.dir, ...this.extraArgs, ...more,
     ];
     const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     node.proc = proc;
@@ -129,13 +142,25 @@ export class TestCluster {
       client.close();
     }
     if (reply.type !== 'bulk') throw new Error(`CLUSTER INFO: ${JSON.stringify(show(reply))}`);
-    return Object.fromEntries(reply.value.toString().split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':', 2) as [string, string]));
+    // Split at the first colon only: a value may hold one (cairn_client_address is host:port).
+    return Object.fromEntries(reply.value.toString().split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
   }
 
   async cleanup(): Promise<void> {
     await Promise.all(this.nodes.map((_, i) => this.kill(i)));
     await rm(this.base, { recursive: true, force: true });
   }
+}
+
+/** Client and peer ports; uneven: the client ports handed out in reverse, so every node has its own offset. */
+async function portLayout(size: number, uneven: boolean): Promise<{ port: number; peerPort: number }[]> {
+  const pairs: { port: number; peerPort: number }[] = [];
+  for (let i = 0; i < size; i++) pairs.push({ port: await freePort(), peerPort: await freePort() });
+  if (!uneven) return pairs;
+  const clientPorts = pairs.map((p) => p.port).reverse();
+  const laid = pairs.map((p, i) => ({ port: clientPorts[i]!, peerPort: p.peerPort }));
+  if (new Set(laid.map((p) => p.peerPort - p.port)).size !== size) throw new Error(`ports share an offset: ${JSON.stringify(laid)}`);
+  return laid;
 }
 
 /** One command on a fresh connection. */

@@ -1,5 +1,7 @@
 // The cluster flags: the member list, the derived cluster id (the same on every node), client
-// addresses from --client-addrs or the peer-port offset, --advertise, a node alone (id n1 by
+// addresses: this node's own (--advertise, else its host and port), other members' only from
+// --client-addrs overrides (never guessed from the peer-port offset, which only the start-up
+// check may try), --advertise, a node alone (id n1 by
 // default, no peer port), and clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,10 +17,14 @@ test('every node of one --peers list derives the same cluster id; another list a
   assert.equal(clusterSettings({ id: 'n1', peers, clusterId: 'mine' }, '127.0.0.1', 7001).clusterId, 'mine');
 });
 
-test('client addresses: the peer-port offset by default, --client-addrs and --advertise when given', () => {
-  const byOffset = clusterSettings({ id: 'n1', peers }, '127.0.0.1', 7001);
-  assert.equal(byOffset.peerPort, 17001);
-  assert.deepEqual(byOffset.clients.get('n3'), { host: '10.0.0.3', port: 7003 });
+test('client addresses: this node\'s own, other members\' only as --client-addrs overrides; the offset only as a start-up guess', () => {
+  const unlisted = clusterSettings({ id: 'n1', peers }, '127.0.0.1', 7001);
+  assert.equal(unlisted.peerPort, 17001);
+  assert.deepEqual([...unlisted.clients.keys()], ['n1'], 'other members announce their own addresses');
+  assert.deepEqual(unlisted.clientGuesses.get('n3'), { host: '10.0.0.3', port: 7003 });
+  assert.equal(unlisted.clientGuesses.has('n1'), false);
+  const partly = clusterSettings({ id: 'n1', peers, clientAddrs: 'n2=proxy.example:9002' }, '127.0.0.1', 7001);
+  assert.deepEqual([...partly.clients.keys()].sort(), ['n1', 'n2'], 'an override for some members only');
   const listed = clusterSettings({ id: 'n2', peers, clientAddrs: 'n1=a.example:6001,n2=b.example:6002,n3=c.example:6003' }, '0.0.0.0', 6002);
   assert.deepEqual(listed.clients.get('n1'), { host: 'a.example', port: 6001 });
   assert.deepEqual(listed.clients.get('n2'), { host: 'b.example', port: 6002 });
@@ -40,6 +46,6 @@ test('a node alone needs no peer port (nor an id); bad flags name themselves', (
   assert.throws(() => clusterSettings({ id: 'n4', peers }, '127.0.0.1', 7001), /--peer-port/);
   assert.throws(() => clusterSettings({ id: 'n1', peers, tickMs: 'fast' }, '127.0.0.1', 7001), /--tick-ms/);
   assert.throws(() => clusterSettings({ id: 'n1', peers, electionTicks: '2', heartbeatTicks: '2' }, '127.0.0.1', 7001), /--heartbeat-ticks/);
-  assert.throws(() => clusterSettings({ id: 'n1', peers, clientAddrs: 'n1=127.0.0.1:7001' }, '127.0.0.1', 7001), /no client address for member n2/);
+  assert.throws(() => clusterSettings({ id: 'n1', peers, clientAddrs: 'n2=noport' }, '127.0.0.1', 7001), /host:port/);
   assert.throws(() => clusterSettings({ id: 'n1', peers: 'n1=nohost' }, '127.0.0.1', 7001), /host:port/);
 });

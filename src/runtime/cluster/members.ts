@@ -1,14 +1,18 @@
 // The address book of a replicated node: each member's peer address and client address. It is
-// replicated state: it starts from --peers/--client-addrs, changes when a CAIRN.MEMBER entry is
-// applied (CLUSTER ADDNODE announces a new member's addresses through the log before the
-// membership change, CLUSTER REMOVENODE forgets them after it), and travels in snapshots
-// (cluster/machine.ts), so a node that catches up by snapshot learns members added meanwhile.
-// The book also remembers every id ever removed (forgotten), so CLUSTER ADDNODE can refuse to
-// bring one back: a removed node must rejoin under a new id, since a blank node under an old id
-// could vote in a configuration that counted its lost log (docs/CLUSTER.md). A copy is kept in
-// <dir>/members.json so a restarted node can dial its peers before it has replayed anything. This
-// node's own addresses always come from its flags. The live client map is shared with the
-// ClusterTopology.
+// replicated state: it starts from --peers, changes when a CAIRN.MEMBER entry is applied (every
+// member announces its own client address through the log, cluster/announce.ts; CLUSTER ADDNODE
+// announces a new member's addresses before the membership change, CLUSTER REMOVENODE forgets
+// them after it), and travels in snapshots (cluster/machine.ts), so a node that catches up by
+// snapshot learns members added meanwhile. A member whose client address nobody announced yet
+// has none: nothing guesses it. The book also remembers every id ever removed (forgotten), so
+// CLUSTER ADDNODE can refuse to bring one back (a removed node must rejoin under a new id, since a
+// blank node under an old id could vote in a configuration that counted its lost log,
+// docs/CLUSTER.md), and an announcement for a removed id changes nothing. A copy is kept in
+// <dir>/members.json so a restarted node can dial its peers before it has replayed anything.
+//
+// What this node serves (the live `clients` map, shared with the ClusterTopology) is the
+// replicated book with two local layers on top: this node's own client address from its flags,
+// and the --client-addrs overrides (a proxy or NAT address this node must use for a member).
 
 import { join } from 'node:path';
 import { assert } from '../../lib/assert.js';
@@ -39,9 +43,13 @@ interface BookJson {
 }
 
 export class MemberDirectory {
-  /** Live: the topology reads this very map. */
+  /** Live, what this node serves and relays to: the replicated client addresses, then the overrides, then its own. The topology reads this very map. */
   readonly clients = new Map<string, ClientAddress>();
   readonly peers = new Map<string, string>();
+  /** The replicated client addresses: what the log and snapshots say, this node's own entry included (as announced). */
+  private readonly announced = new Map<string, ClientAddress>();
+  /** --client-addrs: addresses this node uses for other members whatever they announce. */
+  private readonly overrides = new Map<string, ClientAddress>();
   /** Every id removed from the cluster so far (never re-added under that id). */
   readonly removed = new Set<string>();
   /** Saves run one after another, so an older book never overwrites a newer one. */
@@ -55,7 +63,11 @@ export class MemberDirectory {
     private selfClient: ClientAddress,
   ) {}
 
-  /** The book this node saved (members.json) if any, else the flags; this node's own addresses always from the flags. */
+  /**
+   * The book this node saved (members.json) if any, else the peers of the flags; this node's own
+   * addresses always from the flags. `clients` holds this node's own client address and the
+   * --client-addrs overrides for others.
+   */
   static async load(disk: Disk, dir: string, selfId: string, peers: ReadonlyMap<string, string>, clients: ReadonlyMap<string, ClientAddress>): Promise<MemberDirectory> {
     const selfPeer = peers.get(selfId);
     const selfClient = clients.get(selfId);
@@ -63,7 +75,8 @@ export class MemberDirectory {
     assert(selfClient !== undefined, 'the flags give this node\'s client address');
     const directory = new MemberDirectory(disk, dir, selfId, selfPeer, selfClient);
     for (const [id, peer] of peers) directory.peers.set(id, peer);
-    for (const [id, client] of clients) directory.clients.set(id, client);
+    for (const [id, client] of clients) if (id !== selfId) directory.overrides.set(id, client);
+    directory.serve();
     const file = join(dir, membersFile);
     const bytes = await disk.readFile(file);
     if (bytes === undefined) return directory;
@@ -79,21 +92,41 @@ export class MemberDirectory {
   setOwnClient(address: ClientAddress): void {
     assert(address.port > 0, 'a bound client port');
     this.selfClient = address;
-    this.clients.set(this.selfId, address);
+    this.serve();
   }
 
-  /** Applies a change in memory at once (changes about this node are ignored) and returns the save of the book. */
+  /** This node's own client address, the one it serves on and announces. */
+  ownClient(): ClientAddress {
+    return this.selfClient;
+  }
+
+  /** The client address the replicated book holds for `id` (undefined when none was announced). */
+  announcedClient(id: string): ClientAddress | undefined {
+    return this.announced.get(id);
+  }
+
+  /** True once the replicated book holds this node's own client address as it serves now. */
+  ownClientAnnounced(): boolean {
+    const announced = this.announced.get(this.selfId);
+    return announced !== undefined && sameClient(announced, this.selfClient);
+  }
+
+  /**
+   * Applies a change in memory at once and returns the save of the book. An announcement for a
+   * removed id changes nothing (it raced the removal); this node's own peer address stays its flags'.
+   */
   apply(change: MemberChange): Promise<void> {
     if (change.kind === 'forget' && this.removed.size < maxRemovedIds) this.removed.add(change.id);
-    if (change.id === this.selfId) return this.save();
-    if (change.kind === 'set') {
+    const self = change.id === this.selfId;
+    if (change.kind === 'set' && !this.removed.has(change.id)) {
       assert(this.peers.size < maxMembers || this.peers.has(change.id), 'the address book is bounded');
-      this.peers.set(change.id, change.peer);
-      this.clients.set(change.id, change.client);
-    } else {
-      this.peers.delete(change.id);
-      this.clients.delete(change.id);
+      if (!self) this.peers.set(change.id, change.peer);
+      this.announced.set(change.id, change.client);
+    } else if (change.kind === 'forget') {
+      if (!self) this.peers.delete(change.id);
+      this.announced.delete(change.id);
     }
+    this.serve();
     return this.save();
   }
 
@@ -102,7 +135,7 @@ export class MemberDirectory {
     const ids = [...this.peers.keys()].sort();
     const book: BookJson = { peers: {}, clients: {}, removed: [...this.removed].sort() };
     for (const id of ids) book.peers[id] = this.peers.get(id)!;
-    for (const id of [...this.clients.keys()].sort()) book.clients[id] = formatPeerAddress(this.clients.get(id)!);
+    for (const id of [...this.announced.keys()].sort()) book.clients[id] = formatPeerAddress(this.announced.get(id)!);
     return Buffer.from(JSON.stringify(book), 'utf8');
   }
 
@@ -117,13 +150,22 @@ export class MemberDirectory {
     if (bytes.length > maxBookBytes) throw new CairnError('CAIRN_CORRUPT', `address book of ${bytes.length} bytes exceeds ${maxBookBytes}`);
     const book = parseBook(bytes);
     this.peers.clear();
-    this.clients.clear();
+    this.announced.clear();
     this.removed.clear();
     for (const id of book.removed) this.removed.add(id);
     for (const [id, peer] of book.peers) this.peers.set(id, peer);
-    for (const [id, client] of book.clients) this.clients.set(id, client);
+    for (const [id, client] of book.clients) this.announced.set(id, client);
     this.peers.set(this.selfId, this.selfPeer);
+    this.serve();
+  }
+
+  /** Rebuilds the served map in place: announced addresses of members in the book, overrides on top, this node's own last. */
+  private serve(): void {
+    this.clients.clear();
+    for (const [id, client] of this.announced) if (this.peers.has(id)) this.clients.set(id, client);
+    for (const [id, client] of this.overrides) if (this.peers.has(id)) this.clients.set(id, client);
     this.clients.set(this.selfId, this.selfClient);
+    assert(this.clients.size <= this.peers.size, 'every served address belongs to a member in the book');
   }
 
   /** Replaces members.json, durable when it resolves (storage/atomic-file.ts), after any save already under way. */
@@ -163,6 +205,10 @@ function parseBook(bytes: Uint8Array): { peers: Map<string, string>; clients: Ma
     throw new CairnError('CAIRN_CORRUPT', `address book: ${error instanceof Error ? error.message : String(error)}`);
   }
   return { peers, clients, removed: removed as string[] };
+}
+
+function sameClient(a: ClientAddress, b: ClientAddress): boolean {
+  return a.host === b.host && a.port === b.port;
 }
 
 function objectOf(value: unknown): Record<string, unknown> {

@@ -1,7 +1,7 @@
 // One replicated Cairn node: the Raft replica over the real disk (NodeDisk), clock (SystemClock)
 // and peer transport (TcpPeerTransport), the state machine (kv plus the address book), a
-// ReplicaBackend in front and the RESP server serving clients. Checks the data directory's cluster
-// id, refuses a blank data dir under an id the running cluster already used (before it can vote),
+// ReplicaBackend in front and the RESP server serving clients; announces this node's client
+// address to the cluster (announce.ts). Checks the data directory's cluster id, refuses a blank data dir under an id the running cluster already used (before it can vote),
 // logs every role change with its reason. Used by `cairn server` with --id/--peers, by
 // `cairn local-cluster` and by the cluster tests.
 
@@ -13,6 +13,7 @@ import { KV_COMMANDS } from '../../kv/commands.js';
 import { RaftNode } from '../../raft/node.js';
 import type { Message, Snapshot, SoftState } from '../../raft/types.js';
 import type { KvMachine } from '../../replica/kv-machine.js';
+import type { ReplicaObserver } from '../../replica/ports.js';
 import { RaftStorage } from '../../replica/raft-storage.js';
 import { Replica } from '../../replica/replica.js';
 import { listSnapshots } from '../../storage/snapshot.js';
@@ -32,7 +33,9 @@ import { roleChangeReason, type ClusterLog, type RoleFacts } from './log.js';
 import { ClusterMachine } from './machine.js';
 import { MemberDirectory } from './members.js';
 import { MembershipController } from './membership.js';
+import { AddressAnnouncer } from './announce.js';
 import { RemovalWatch } from './removal-watch.js';
+import { StartUndo } from './start-steps.js';
 import { refuseTakenIdentity } from './startup-check.js';
 import { mostCaughtUpVoter, transferAndWait } from './transfer.js';
 import { NodeDisk } from '../disk.js';
@@ -72,53 +75,98 @@ export function staleIncarnationMessage(id: string, reportedBy: string): string 
 /** Longest a graceful stop waits for a leadership transfer to finish. */
 const transferWaitMs = 2000;
 
+/** What every start step reads: the flags, the log and the undo list it registers with. */
+interface StartContext {
+  readonly settings: ServerSettings;
+  readonly cluster: ClusterSettings;
+  readonly log: ClusterLog;
+  readonly clock: SystemClock;
+  readonly undo: StartUndo;
+}
+
+/** Set once this node was removed from the cluster: it then names no leader and its role is 'removed'. */
+interface Retirement {
+  retired: boolean;
+  watch: RemovalWatch | undefined;
+  announcer: AddressAnnouncer | undefined;
+  /** The backend's hook: writes waiting for a leader (or for its client address) try again. */
+  onLeaderChange: () => void;
+}
+
+/**
+ * Starts the node step by step; each step registers its undo (start-steps.ts), so a failing step
+ * undoes the earlier ones in reverse and close() undoes them all.
+ */
 export async function startClusterNode(settings: ServerSettings, cluster: ClusterSettings, log: ClusterLog, configFile?: string): Promise<ClusterNode> {
   assert(cluster.peers.has(cluster.id), 'the member list includes this node');
-  const clock = new SystemClock();
-  const { storage, clusterId, directory } = await openDataDir(settings, cluster, clock, log);
-  const otherPeers = (): Map<string, string> => new Map([...directory.peers].filter(([id]) => id !== cluster.id));
-  // A node alone without a peer port (plain `cairn server`) has nobody to talk to: no listener.
+  const undo = new StartUndo();
+  const start: StartContext = { settings, cluster, log, clock: new SystemClock(), undo };
+  const { storage, clusterId, directory } = await undo.step(() => openDataDir(start));
+  const transport = await undo.step(() => startTransport(start, clusterId, directory));
+  const retirement: Retirement = { retired: false, watch: undefined, announcer: undefined, onLeaderChange: () => undefined };
+  const { replica, machine, metrics } = await undo.step(() => startReplica(start, { storage, transport, directory, retirement }));
+  const { backend, topology } = await undo.step(() => startBackend(start, { clusterId, directory, storage, replica, machine, metrics, retirement, alone: transport === null }));
+  const server = await undo.step(() => startServer(start, { backend, topology, directory, configFile }));
+  await undo.step(() => startAnnouncer(start, { backend, topology, directory, replica, retirement }));
+  const http = await undo.step(() => startHttp(start, { topology, metrics, replica }));
+  const { fatal } = await undo.step(() => startRemovalWatch(start, { replica, directory, retirement }));
+  log('node.started', { clients: `${settings.host}:${server.port}`, peers: transport === null ? 'none' : `${cluster.peerHost}:${transport.listenPort}`, clusterId, incarnation: replica.status().incarnation, members: [...directory.peers.keys()] });
+  return {
+    server,
+    replica,
+    topology,
+    transport,
+    peerPort: transport === null ? null : transport.listenPort,
+    clusterId,
+    http,
+    fatal,
+    close: async () => {
+      retirement.watch?.stop();
+      await handOverLeadership(replica, log);
+      await undo.unwind();
+    },
+  };
+}
+
+/** The peer listener, or null for a node alone without a peer port (plain `cairn server`): nobody to talk to. */
+async function startTransport(start: StartContext, clusterId: string, directory: MemberDirectory): Promise<TcpPeerTransport | null> {
+  const { cluster, log } = start;
   const alone = cluster.peerPort === 0;
   assert(!alone || cluster.peers.size === 1, 'only a node alone runs without a peer port');
-  let transport: TcpPeerTransport | null = null;
-  try {
-    if (!alone) transport = await TcpPeerTransport.start({
-      nodeId: cluster.id,
-      clusterId,
-      listenHost: cluster.peerHost,
-      listenPort: cluster.peerPort,
-      // The others only: this node's own entry may carry port 0 (a one-member cluster).
-      peers: otherPeers(),
-      log,
-    });
-  } catch (error) {
-    await storage.close();
-    throw error;
-  }
+  if (alone) return null;
+  const transport = await TcpPeerTransport.start({
+    nodeId: cluster.id,
+    clusterId,
+    listenHost: cluster.peerHost,
+    listenPort: cluster.peerPort,
+    // The others only: this node's own entry may carry port 0 (a one-member cluster).
+    peers: otherPeers(directory, cluster.id),
+    log,
+  });
+  start.undo.add('transport', () => transport.close());
+  return transport;
+}
+
+function otherPeers(directory: MemberDirectory, selfId: string): Map<string, string> {
+  return new Map([...directory.peers].filter(([id]) => id !== selfId));
+}
+
+/** The state machine (kv and the address book) and the Raft replica over storage and transport; the replica then owns both. */
+async function startReplica(
+  start: StartContext,
+  parts: { storage: RaftStorage; transport: TcpPeerTransport | null; directory: MemberDirectory; retirement: Retirement },
+): Promise<{ replica: Replica<KvMachine>; machine: ClusterMachine; metrics: ClusterMetrics }> {
+  const { cluster, log, clock } = start;
+  const { storage, transport, directory, retirement } = parts;
   const machine = new ClusterMachine(directory, (change, saved) => {
     // The transport learns the change at once; the book's file follows (a failed save is logged, the log or a snapshot brings it again).
-    transport?.setPeers(otherPeers());
+    transport?.setPeers(otherPeers(directory, cluster.id));
     log('cluster.addresses', change === 'restored' ? { change: 'restored from a snapshot', members: [...directory.peers.keys()] } : { change: change.kind, member: change.id });
+    // A write waiting to be relayed to a leader whose client address was unknown tries again.
+    retirement.onLeaderChange();
     saved.catch((error: unknown) => log('cluster.addresses_not_saved', { error: error instanceof Error ? error.message : String(error) }));
   });
   const metrics = new ClusterMetrics();
-  let facts: RoleFacts = { role: 'follower', term: 0, leaderId: null };
-  let onLeaderChange = (): void => undefined;
-  const observer = {
-    softState(_id: string, soft: SoftState, term: number): void {
-      const next: RoleFacts = { role: soft.role, term, leaderId: soft.leaderId };
-      log('raft.role', { role: next.role, term, leader: next.leaderId, previousRole: facts.role, reason: roleChangeReason(facts, next) });
-      facts = next;
-      metrics.leaderChangesTotal++;
-      onLeaderChange();
-    },
-    restored(_id: string, snapshot: Snapshot): void {
-      log('raft.snapshot_installed', { index: snapshot.meta.index, term: snapshot.meta.term, bytes: snapshot.data.length, reason: 'too far behind the leader\'s compacted log' });
-    },
-    compacted(_id: string, snapshot: Snapshot): void {
-      log('raft.compacted', { index: snapshot.meta.index, bytes: snapshot.data.length });
-    },
-  };
   const replica = await Replica.start(
     {
       id: cluster.id,
@@ -134,19 +182,44 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
       // 64 random bits for a data directory that has no incarnation yet (types.ts Incarnation).
       newIncarnation: () => randomBytes(8).toString('hex'),
     },
-    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer },
+    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer: roleObserver(log, metrics, retirement) },
     machine,
-  ).catch(async (error: unknown) => {
-    await transport?.close();
-    await storage.close();
-    throw error;
-  });
-  // Set once this node was removed from the cluster: it then names no leader and its role is 'removed'.
-  let retired = false;
-  const topology = new ClusterTopology(cluster.id, clusterId, directory.clients, raftView(replica, () => retired));
+  );
+  start.undo.takeOver(transport === null ? ['storage'] : ['storage', 'transport'], 'replica', () => replica.close());
+  return { replica, machine, metrics };
+}
+
+/** Logs every role change with its reason, counts it and tells the backend (through the retirement's hook). */
+function roleObserver(log: ClusterLog, metrics: ClusterMetrics, retirement: Retirement): ReplicaObserver {
+  let facts: RoleFacts = { role: 'follower', term: 0, leaderId: null };
+  return {
+    softState(_id: string, soft: SoftState, term: number): void {
+      const next: RoleFacts = { role: soft.role, term, leaderId: soft.leaderId };
+      log('raft.role', { role: next.role, term, leader: next.leaderId, previousRole: facts.role, reason: roleChangeReason(facts, next) });
+      facts = next;
+      metrics.leaderChangesTotal++;
+      retirement.onLeaderChange();
+    },
+    restored(_id: string, snapshot: Snapshot): void {
+      log('raft.snapshot_installed', { index: snapshot.meta.index, term: snapshot.meta.term, bytes: snapshot.data.length, reason: 'too far behind the leader\'s compacted log' });
+    },
+    compacted(_id: string, snapshot: Snapshot): void {
+      log('raft.compacted', { index: snapshot.meta.index, bytes: snapshot.data.length });
+    },
+  };
+}
+
+/** The topology, the backend in front of the replica (which it then owns) and the membership controller. */
+function startBackend(
+  start: StartContext,
+  parts: { clusterId: string; directory: MemberDirectory; storage: RaftStorage; replica: Replica<KvMachine>; machine: ClusterMachine; metrics: ClusterMetrics; retirement: Retirement; alone: boolean },
+): { backend: ReplicaBackend; topology: ClusterTopology } {
+  const { settings, cluster, log, clock } = start;
+  const { directory, storage, replica, retirement } = parts;
+  const topology = new ClusterTopology(cluster.id, parts.clusterId, directory.clients, raftView(replica, () => retirement.retired));
   const backend = new ReplicaBackend({
     replica,
-    machine,
+    machine: parts.machine,
     topology,
     clock,
     leaderWaitMs: cluster.leaderWaitMs,
@@ -154,17 +227,10 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     storageStats: () => storage.stats(),
     relayConnectTimeoutMs: 1000,
     password: () => settings.requirepass,
-    metrics,
+    metrics: parts.metrics,
   });
-  onLeaderChange = () => backend.leaderChanged();
-  // Removed from the cluster: no more votes or log; clients get CLUSTERDOWN until the process stops.
-  let watch: RemovalWatch | undefined;
-  const retire = async (): Promise<void> => {
-    retired = true;
-    watch?.stop();
-    onLeaderChange();
-    await replica.close();
-  };
+  start.undo.takeOver(['replica'], 'backend', () => backend.close());
+  retirement.onLeaderChange = () => backend.leaderChanged();
   topology.membership = new MembershipController({
     replica,
     // Proposed here only, never relayed: a leader refuses a relayed CAIRN.MEMBER (relay-guard.ts).
@@ -172,36 +238,70 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     book: directory,
     password: () => settings.requirepass,
     log,
-    canGrow: !alone,
+    canGrow: !parts.alone,
     transferWaitMs,
-    retire,
+    retire: () => retire(replica, retirement),
   });
-  let server: CairnServer;
-  try {
-    server = await CairnServer.listen({
-      backend: new WriteCoalescer(backend),
-      dataCommands: [...KV_COMMANDS.values(), ...CLUSTER_COMMAND_METAS],
-      replicationInfo: () => replicationFields(topology),
-      settings,
-      clock,
-      version: cairnVersion,
-      ...(configFile === undefined ? {} : { configFile }),
-    });
-  } catch (error) {
-    await backend.close();
-    throw error;
-  }
+  return { backend, topology };
+}
+
+/** Removed from the cluster: no more votes or log; clients get CLUSTERDOWN until the process stops. */
+async function retire(replica: Replica<KvMachine>, retirement: Retirement): Promise<void> {
+  retirement.retired = true;
+  retirement.watch?.stop();
+  retirement.announcer?.stop();
+  retirement.onLeaderChange();
+  await replica.close();
+}
+
+/** The RESP server (it then owns the backend); a node alone on --port 0 learns its port here. */
+async function startServer(
+  start: StartContext,
+  parts: { backend: ReplicaBackend; topology: ClusterTopology; directory: MemberDirectory; configFile: string | undefined },
+): Promise<CairnServer> {
+  const { settings, clock, cluster } = start;
+  const { topology, directory, configFile } = parts;
+  const server = await CairnServer.listen({
+    backend: new WriteCoalescer(parts.backend),
+    dataCommands: [...KV_COMMANDS.values(), ...CLUSTER_COMMAND_METAS],
+    replicationInfo: () => replicationFields(topology),
+    settings,
+    clock,
+    version: cairnVersion,
+    ...(configFile === undefined ? {} : { configFile }),
+  });
+  start.undo.takeOver(['backend'], 'server', () => server.close());
   // --port 0 (a node alone): the book and the topology carry the port the server got.
   if (settings.port === 0) directory.setOwnClient({ host: directory.clients.get(cluster.id)!.host, port: server.port });
-  let http: Server | null = null;
-  if (cluster.httpPort !== null) {
-    try {
-      http = await startHttpEndpoint(cluster.peerHost, cluster.httpPort, { topology, metrics, dataDir: settings.dir, failed: () => replica.failed() });
-    } catch (error) {
-      await server.close();
-      throw error;
-    }
-  }
+  return server;
+}
+
+/** Announces this node's client address (once it is bound) to the cluster, and answers CLUSTER ANNOUNCE while leading. */
+function startAnnouncer(
+  start: StartContext,
+  parts: { backend: ReplicaBackend; topology: ClusterTopology; directory: MemberDirectory; replica: Replica<KvMachine>; retirement: Retirement },
+): void {
+  const { settings, log } = start;
+  const announcer = new AddressAnnouncer({ replica: parts.replica, book: parts.directory, write: (entry) => parts.backend.writeAsLeader(entry), password: () => settings.requirepass, log });
+  parts.topology.addresses = announcer;
+  parts.retirement.announcer = announcer;
+  announcer.start();
+  start.undo.add('announcer', () => announcer.stop());
+}
+
+/** The /health and /metrics endpoint, when --http-port was given. */
+async function startHttp(start: StartContext, parts: { topology: ClusterTopology; metrics: ClusterMetrics; replica: Replica<KvMachine> }): Promise<Server | null> {
+  const { settings, cluster } = start;
+  if (cluster.httpPort === null) return null;
+  const http = await startHttpEndpoint(cluster.peerHost, cluster.httpPort, { topology: parts.topology, metrics: parts.metrics, dataDir: settings.dir, failed: () => parts.replica.failed() });
+  start.undo.add('http', () => new Promise<void>((resolve) => http.close(() => resolve())));
+  return http;
+}
+
+/** Watches for this node's removal and for a peer refusing its incarnation; resolves `fatal` with the reason for the latter. */
+function startRemovalWatch(start: StartContext, parts: { replica: Replica<KvMachine>; directory: MemberDirectory; retirement: Retirement }): { fatal: Promise<string> } {
+  const { settings, cluster, log } = start;
+  const { replica, retirement } = parts;
   let fail: (reason: string) => void = () => undefined;
   const fatal = new Promise<string>((resolve) => (fail = resolve));
   const refused = (reportedBy: string): void => {
@@ -209,25 +309,10 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     log('cluster.stale_incarnation', { member: cluster.id, incarnation: replica.status().incarnation, reportedBy, reason });
     fail(reason);
   };
-  // Started last: nothing after it can fail, so no error path has to stop it.
-  watch = new RemovalWatch({ replica, book: directory, password: () => settings.requirepass, log, retire, refused });
-  log('node.started', { clients: `${settings.host}:${server.port}`, peers: transport === null ? 'none' : `${cluster.peerHost}:${transport.listenPort}`, clusterId, incarnation: replica.status().incarnation, members: [...directory.peers.keys()] });
-  return {
-    server,
-    replica,
-    topology,
-    transport,
-    peerPort: transport === null ? null : transport.listenPort,
-    clusterId,
-    http,
-    fatal,
-    close: async () => {
-      watch?.stop();
-      await handOverLeadership(replica, log);
-      await new Promise<void>((resolve) => (http === null ? resolve() : http.close(() => resolve())));
-      await server.close();
-    },
-  };
+  const watch = new RemovalWatch({ replica, book: parts.directory, password: () => settings.requirepass, log, retire: () => retire(replica, retirement), refused });
+  retirement.watch = watch;
+  start.undo.add('watch', () => watch.stop());
+  return { fatal };
 }
 
 /**
@@ -235,12 +320,8 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
  * checked against the running cluster (cluster/startup-check.ts), before this node can vote. Then
  * settles the directory's cluster id and loads its address book.
  */
-async function openDataDir(
-  settings: ServerSettings,
-  cluster: ClusterSettings,
-  clock: SystemClock,
-  log: ClusterLog,
-): Promise<{ storage: RaftStorage; clusterId: string; directory: MemberDirectory }> {
+async function openDataDir(start: StartContext): Promise<{ storage: RaftStorage; clusterId: string; directory: MemberDirectory }> {
+  const { settings, cluster, clock, log } = start;
   const disk = new NodeDisk();
   const storage = await RaftStorage.open(disk, settings.dir, { fsync: settings.fsync, clock });
   // Opened first: the directory lock is held while its identity is read and written.
@@ -251,10 +332,12 @@ async function openDataDir(
     // The first snapshot is written when the replica first starts: none means no term, vote or log.
     if ((await listSnapshots(disk, settings.dir)).length === 0) {
       const { clusterId } = await checkClusterId(disk, settings.dir, identity, explicitClusterId);
-      await refuseTakenIdentity({ selfId: cluster.id, clusterId, clients: directory.clients, password: settings.requirepass, log });
+      // The peer-offset guesses fill in members nobody announced to this blank node; only answers from this cluster count.
+      await refuseTakenIdentity({ selfId: cluster.id, clusterId, clients: new Map([...cluster.clientGuesses, ...directory.clients]), password: settings.requirepass, log });
     }
     const clusterId = await settleClusterId(disk, settings.dir, identity, explicitClusterId);
     if (clusterId !== cluster.clusterId) log('cluster.id_kept', { clusterId, fromFlags: cluster.clusterId, reason: 'the data directory was first started in this cluster' });
+    start.undo.add('storage', () => storage.close());
     return { storage, clusterId, directory };
   } catch (error) {
     await storage.close();

@@ -1,6 +1,7 @@
 // The cluster flags of a node (`cairn server --id n1 --peers ...`), their defaults and checks:
-// which members form the initial cluster (etcd's --initial-cluster), where each member serves
-// clients, this node's own addresses, the cluster id and the Raft timings. Without --peers a node
+// which members form the initial cluster (etcd's --initial-cluster), this node's own addresses
+// (its client address it announces to the cluster, cluster/announce.ts), the --client-addrs
+// overrides, the cluster id and the Raft timings. Without --peers a node
 // is alone: id n1 unless --id says otherwise, no peer port unless --peer-port is given. Bad input
 // throws CAIRN_INVALID_ARGUMENT naming the flag.
 
@@ -33,8 +34,18 @@ export interface ClusterSettings {
   readonly peerPort: number;
   /** Every initial member's peer address, this node included. */
   readonly peers: ReadonlyMap<string, string>;
-  /** Every initial member's client address (host, port). */
+  /**
+   * This node's own client address (--advertise, else its host and --port), which it announces
+   * to the cluster, and the --client-addrs overrides for other members. Other members' addresses
+   * come from the members themselves (the replicated address book), never from these flags' guesses.
+   */
   readonly clients: ReadonlyMap<string, { host: string; port: number }>;
+  /**
+   * Where the other initial members probably serve clients (their peer host, at this node's
+   * offset between client and peer port): asked only by the start-up check of a blank data
+   * directory, which believes an answer only from a node of this cluster (startup-check.ts).
+   */
+  readonly clientGuesses: ReadonlyMap<string, { host: string; port: number }>;
   readonly tickMs: number;
   readonly electionTimeoutTicks: number;
   readonly heartbeatIntervalTicks: number;
@@ -95,7 +106,8 @@ export function clusterSettings(flags: ClusterFlags, clientHost: string, clientP
     peerHost,
     peerPort,
     peers,
-    clients: clientAddresses(flags, id, peers, clientHost, clientPort, peerPort),
+    clients: clientAddresses(flags, id, peers, clientHost, clientPort),
+    clientGuesses: clientGuesses(id, peers, clientPort, peerPort),
     tickMs: integer('--tick-ms', flags.tickMs, CLUSTER_DEFAULTS.tickMs, 1, 60_000),
     electionTimeoutTicks,
     heartbeatIntervalTicks,
@@ -108,9 +120,9 @@ export function clusterSettings(flags: ClusterFlags, clientHost: string, clientP
 }
 
 /**
- * Client addresses: --client-addrs when given; otherwise each member serves clients on its peer
- * host at the same offset from its peer port as this node (7001/17001, 7002/17002, ...). This
- * node's own is --advertise, else its client host (its peer host when that is 0.0.0.0 or ::) and port.
+ * This node's own client address — --advertise, else its --client-addrs entry, else its client
+ * host (its peer host when that is 0.0.0.0 or ::) and port — and the --client-addrs overrides
+ * for other members.
  */
 function clientAddresses(
   flags: ClusterFlags,
@@ -118,31 +130,32 @@ function clientAddresses(
   peers: ReadonlyMap<string, string>,
   clientHost: string,
   clientPort: number,
-  peerPort: number,
 ): Map<string, { host: string; port: number }> {
   const clients = new Map<string, { host: string; port: number }>();
-  const listed = flags.clientAddrs === undefined ? undefined : parsePeerList(flags.clientAddrs);
-  const offset = peerPort - clientPort;
-  for (const [member, address] of peers) {
-    if (member === id) continue;
-    const given = listed?.get(member);
-    if (given !== undefined) {
-      clients.set(member, parsePeerAddress(given));
-      continue;
-    }
-    const peer = parsePeerAddress(address);
-    const port = peer.port - offset;
-    if (listed !== undefined || port < 1 || port > 65_535) throw bad(`--client-addrs: no client address for member ${member}`);
-    clients.set(member, { host: peer.host, port });
-  }
+  const listed = flags.clientAddrs === undefined ? new Map<string, string>() : parsePeerList(flags.clientAddrs);
+  // Overrides for members not in --peers are kept: a member added later may be one of them.
+  for (const [member, address] of listed) if (member !== id) clients.set(member, parsePeerAddress(address));
   const advertised = flags.advertise === undefined ? undefined : parsePeerAddress(flags.advertise);
-  const ownListed = listed?.get(id);
+  const ownListed = listed.get(id);
   // Listening on every interface says nothing about where others reach us: use our peer host then.
   const wildcard = clientHost === '0.0.0.0' || clientHost === '::';
   const ownPeer = peers.get(id);
   const ownHost = wildcard && ownPeer !== undefined ? parsePeerAddress(ownPeer).host : clientHost;
   clients.set(id, advertised ?? (ownListed === undefined ? { host: ownHost, port: clientPort } : parsePeerAddress(ownListed)));
   return clients;
+}
+
+/** Each other member's peer host at this node's client/peer port offset (the start-up check's guesses only). */
+function clientGuesses(id: string, peers: ReadonlyMap<string, string>, clientPort: number, peerPort: number): Map<string, { host: string; port: number }> {
+  const guesses = new Map<string, { host: string; port: number }>();
+  const offset = peerPort - clientPort;
+  for (const [member, address] of peers) {
+    if (member === id) continue;
+    const peer = parsePeerAddress(address);
+    const port = peer.port - offset;
+    if (port >= 1 && port <= 65_535) guesses.set(member, { host: peer.host, port });
+  }
+  return guesses;
 }
 
 /** The same on every node started with the same --peers: a hash of the sorted member list. */

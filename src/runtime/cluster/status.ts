@@ -1,6 +1,8 @@
 // `cairn status`: asks each node (CLUSTER INFO over RESP) for its role, term, leader, commit and
-// applied index and, on the leader, each follower's lag, and prints one row per node. A node that
-// does not answer within the timeout is shown as down. Exit code 0 when some node leads, else 1.
+// applied index, on the leader each follower's lag, and whether its client addresses are settled
+// (its own announced to the cluster, every member's known: CLUSTER SLOTS leaves out a member whose
+// address is unknown, and a follower does not relay to a leader whose address is unknown), and
+// prints one row per node. A node that does not answer within the timeout is shown as down. Exit code 0 when some node leads, else 1.
 
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -33,18 +35,27 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const infos = await Promise.all(addresses.map((a) => clusterInfo(a.host, a.port, values.password, timeoutMs).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
-  const rows = [['NODE', 'ADDRESS', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'LAG']];
+  const rows = [['NODE', 'ADDRESS', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'CLIENT ADDRESSES', 'LAG']];
   infos.forEach((info, i) => {
     const address = list[i]!.trim();
-    if (info instanceof Error) rows.push(['?', address, `down (${info.message})`, '', '', '', '', '']);
+    if (info instanceof Error) rows.push(['?', address, `down (${info.message})`, '', '', '', '', '', '']);
     else {
       const lags = Object.entries(info).filter(([k]) => k.startsWith('cairn_follower_lag_')).map(([k, v]) => `${k.slice('cairn_follower_lag_'.length)}=${v}`);
-      rows.push([info.cairn_node_id ?? '?', address, info.cairn_role ?? '?', info.cairn_term ?? '', info.cairn_leader || '-', info.cairn_commit_index ?? '', info.cairn_applied_index ?? '', lags.join(' ')]);
+      rows.push([info.cairn_node_id ?? '?', address, info.cairn_role ?? '?', info.cairn_term ?? '', info.cairn_leader || '-', info.cairn_commit_index ?? '', info.cairn_applied_index ?? '', addressState(info), lags.join(' ')]);
     }
   });
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
   return infos.some((info) => !(info instanceof Error) && info.cairn_role === 'leader') ? 0 : 1;
+}
+
+/** "ok", or what is missing: this node's own address not yet in the replicated book, members whose address it does not know. */
+export function addressState(info: Readonly<Record<string, string>>): string {
+  const missing: string[] = [];
+  if (info.cairn_client_address_announced === 'no') missing.push(`own ${info.cairn_client_address ?? '?'} not announced yet`);
+  const unknown = info.cairn_client_addresses_unknown ?? '';
+  if (unknown !== '') missing.push(`unknown: ${unknown}`);
+  return missing.length === 0 ? 'ok' : missing.join('; ');
 }
 
 /** CLUSTER INFO of one node as key/value fields. */
