@@ -70,8 +70,7 @@ export async function main(args: string[]): Promise<number> {
 export async function runLocalCluster(options: LocalClusterOptions, stop: AbortSignal): Promise<number> {
   const ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
   const peers = ids.map((id, i) => `${id}=127.0.0.1:${options.peerPort + i}`).join(',');
-  const clientAddrs = ids.map((id, i) => `${id}=127.0.0.1:${options.port + i}`).join(',');
-  const children = ids.map((id, i) => startChild(options, id, i, peers, clientAddrs));
+  const children = ids.map((id, i) => startChild(options, id, i, peers));
   const stopped = new Promise<void>((resolveStop) => (stop.aborted ? resolveStop() : stop.addEventListener('abort', () => resolveStop(), { once: true })));
   const allExited = Promise.all(children.map((c) => c.exited)).then(() => undefined);
   const ready = waitReady(children);
@@ -90,13 +89,13 @@ export async function runLocalCluster(options: LocalClusterOptions, stop: AbortS
   return first === 'ready' && stop.aborted && codes.every((code) => code === 0) ? 0 : 1;
 }
 
-function startChild(options: LocalClusterOptions, id: string, i: number, peers: string, clientAddrs: string): Child {
+function startChild(options: LocalClusterOptions, id: string, i: number, peers: string): Child {
   const dir = join(options.dir, id);
   mkdirSync(options.dir, { recursive: true });
   const log = createWriteStream(`${dir}.log`, { flags: 'a' });
   const args = [
     ...options.nodeCommand, '--id', id, '--host', '127.0.0.1', '--port', String(options.port + i),
-    '--peer-port', String(options.peerPort + i), '--peers', peers, '--client-addrs', clientAddrs, '--dir', dir,
+    '--peer-port', String(options.peerPort + i), '--peers', peers, '--dir', dir,
   ];
   // Its own process group: the terminal's Ctrl-C reaches us, and we stop the nodes in order.
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
