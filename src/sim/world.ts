@@ -81,7 +81,7 @@ export class SimWorld<S extends StateMachine> {
     this.healPrng = new Prng(root.nextUint32());
     this.membership = options.membership === undefined
       ? undefined
-      : new MembershipDriver(this.cluster, this.checker, new Prng(root.nextUint32()), this.trace, this.harnessClock, options.membership);
+      : new MembershipDriver({ cluster: this.cluster, network: this.network, model: setup.model, records: this.checker, trace: this.trace, clock: this.harnessClock }, new Prng(root.nextUint32()), options.membership);
   }
 
   /** Starts every node, the periodic sweep, the clients and the faults. */
