@@ -4,7 +4,9 @@
 // promotion), CLUSTER REMOVENODE a learner or a voter (the leader itself sometimes: it hands over,
 // its successor removes it, it retires) — sent to the leader or to any node, following a NOTLEADER
 // reply once, as `cairn cluster` does. Around the controller, what an operator does by hand: it
-// starts the new node first, and retires nodes that left the cluster (stopped, storage wiped). A
+// starts the new node first, and retires nodes that left the cluster (stopped, storage wiped); and
+// while a request is under way it sometimes proposes a change straight to the leader's Raft core,
+// which must refuse a second uncommitted change (the controller never asks for one). A
 // retired machine comes back under a new identity (a spare id never used before); with `reuseIds`
 // it comes back under its old id with an empty disk, the controller not refusing the id (a book
 // that forgot it): a new incarnation, which every peer that knew the old one refuses (docs/RAFT.md,
@@ -13,7 +15,7 @@
 import { assert } from '../lib/assert.js';
 import type { Prng } from '../lib/prng.js';
 import type { Reply } from '../lib/reply.js';
-import type { Membership } from '../raft/types.js';
+import type { ConfChange, Membership } from '../raft/types.js';
 import type { MembershipController, MembershipTimeouts } from '../replica/membership-controller.js';
 import type { StateMachine } from '../replica/ports.js';
 import type { SimClock } from './clock.js';
@@ -33,7 +35,8 @@ export interface MembershipOptions {
   changeTimeoutMs: number;
   /**
    * The chance that the driver does not wait for the previous request to be answered (a second
-   * operator, or a retry after a timeout): the controller and the core must refuse a second change.
+   * operator, or a retry after a timeout): the controller must refuse a second change; half of
+   * these go straight to the leader's Raft core, which must refuse one too (see proposeRaw).
    */
   overlapProbability: number;
   /** The controller's waits, scaled to the simulation's 10 ms ticks. */
@@ -118,12 +121,13 @@ export class MembershipDriver<S extends StateMachine> {
   private scheduleNext(): void {
     this.world.clock.setTimer(this.prng.int(1, 2 * this.options.meanGapMs), () => {
       if (!this.active) return;
-      if (!this.busy || this.prng.chance(this.options.overlapProbability)) this.act();
+      if (!this.busy) this.act(false);
+      else if (this.prng.chance(this.options.overlapProbability)) this.act(this.prng.chance(0.5));
       this.scheduleNext();
     });
   }
 
-  private act(): void {
+  private act(raw: boolean): void {
     const leader = this.leader();
     if (leader === undefined) return;
     const current = this.world.cluster.replica(leader)?.status().membership;
@@ -134,7 +138,8 @@ export class MembershipDriver<S extends StateMachine> {
     const action = this.prng.pick(actions);
     if (action.kind === 'retire') return this.retire(action.id);
     if (action.kind === 'add') this.startJoining(action.id);
-    this.request(leader, action);
+    if (raw) this.proposeRaw(leader, action);
+    else this.request(leader, action);
   }
 
   /** Every action that makes sense now; the same one may appear twice to weigh it. */
@@ -227,6 +232,29 @@ export class MembershipDriver<S extends StateMachine> {
     if (controller === undefined) return Promise.resolve({ type: 'error', message: `ERR ${to} is down` });
     if (action.kind === 'remove') return controller.remove(action.id);
     return controller.add(action.id, `${action.id}.sim:17000`, simClientAddress(action.id));
+  }
+
+  /**
+   * A change straight to the leader's Raft core while a request is under way. The controller never
+   * asks for a second change before the first is applied, so only this way does the core's own
+   * refusal (one uncommitted change at a time) get tried. An add stays a learner (only the
+   * controller promotes, once the learner caught up).
+   */
+  private proposeRaw(leader: string, action: Action & { kind: 'add' | 'remove' }): void {
+    const { cluster, clock, trace } = this.world;
+    const replica = cluster.replica(leader);
+    if (replica === undefined) return;
+    const change: ConfChange = action.kind === 'add' ? { type: 'addLearner', nodeId: action.id } : { type: 'removeNode', nodeId: action.id };
+    const label = `MEMBERSHIP ${leader} core: ${change.type} ${change.nodeId}`;
+    trace.add(clock.monotonicMs(), `${label} proposed`, true);
+    this.changesProposed++;
+    replica.proposeConfChange(change).then(
+      () => {
+        this.changesApplied++;
+        trace.add(clock.monotonicMs(), `${label} -> applied`, true);
+      },
+      (error: unknown) => trace.add(clock.monotonicMs(), `${label} -> ${error instanceof Error ? error.message : String(error)}`, true),
+    );
   }
 
   private settle(seq: number, label: string, outcome: string): void {
