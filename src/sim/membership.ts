@@ -20,6 +20,7 @@ import type { MembershipController, MembershipTimeouts } from '../replica/member
 import type { StateMachine } from '../replica/ports.js';
 import type { SimClock } from './clock.js';
 import { SimControllers, simClientAddress, type SimMembers } from './member-controllers.js';
+import type { MembershipInvariants } from './membership-invariants.js';
 
 export interface MembershipOptions {
   /** Mean gap between membership actions. */
@@ -71,6 +72,8 @@ export interface MembershipRecords {
 /** What the driver's world is made of. */
 export interface MembershipWorld<S extends StateMachine> extends SimMembers<S> {
   readonly records: MembershipRecords;
+  /** The controller's own promises (catch-up before promotion, retirement after removal), fed by the replicas. */
+  readonly checks: MembershipInvariants;
   /** The harness's clock (the operator's). */
   readonly clock: SimClock;
 }
@@ -193,11 +196,17 @@ export class MembershipDriver<S extends StateMachine> {
     cluster.start(id);
   }
 
-  /** Stops the node and wipes its storage. */
+  /**
+   * Stops the node and wipes its storage. Only a node no committed configuration counts as a voter
+   * may go (a voter's durable log is part of what makes entries committed): the controller retires
+   * a leader that removed itself only once its successor committed the removal.
+   */
   private retire(id: string): void {
-    const { cluster, records } = this.world;
+    const { cluster, records, checks } = this.world;
+    checks.retiring(id);
     cluster.retire(id);
     records.forget(id);
+    checks.forget(id);
     this.retirements++;
   }
 
