@@ -13,7 +13,9 @@ import { describeEntry, describeMessage } from './describe.js';
 import { FaultInjector } from './faults.js';
 import { InvariantChecker } from './invariants.js';
 import { MembershipDriver } from './membership.js';
+import { MembershipInvariants } from './membership-invariants.js';
 import { CALM_NETWORK, SimNetwork } from './network.js';
+import { fanOut } from './observers.js';
 import type { RunOptions, RunResult, RunStats, SimSetup } from './run.js';
 import { Scheduler } from './scheduler.js';
 import { Trace } from './trace.js';
@@ -62,12 +64,13 @@ export class SimWorld<S extends StateMachine> {
     const ids = Array.from({ length: nodeCount + spares }, (_, i) => `n${i + 1}`);
     const initialVoters = ids.slice(0, nodeCount);
     this.checker = new InvariantChecker(this.trace, () => scheduler.nowMs(), (entry) => describeEntry(entry, setup.model.describe), () => initialVoters);
+    const membershipChecks = options.membership === undefined ? undefined : new MembershipInvariants(() => initialVoters, (message) => this.checker.fail(message));
     this.cluster = new SimCluster(ids, nodeCount, scheduler, this.network, new Prng(root.nextUint32()), this.trace, {
       createStateMachine: () => setup.model.createStateMachine(),
       createNode: setup.createNode,
       openStorage: setup.openStorage,
       replicaOptions,
-      observer: this.checker,
+      observer: membershipChecks === undefined ? this.checker : fanOut(this.checker, membershipChecks),
     });
     this.harnessClock = new SimClock(scheduler, 'harness');
     const maxOperations = options.workload.clients * options.workload.maxOpsPerClient + 16;
@@ -79,9 +82,9 @@ export class SimWorld<S extends StateMachine> {
     const faults = options.membership === undefined ? options.faults : { ...options.faults, staleAckDrillProbability: 0 };
     this.faults = new FaultInjector(this.cluster, this.network, new Prng(root.nextUint32()), this.trace, this.harnessClock, faults, drillWrite);
     this.healPrng = new Prng(root.nextUint32());
-    this.membership = options.membership === undefined
+    this.membership = options.membership === undefined || membershipChecks === undefined
       ? undefined
-      : new MembershipDriver(this.cluster, this.checker, new Prng(root.nextUint32()), this.trace, this.harnessClock, options.membership);
+      : new MembershipDriver({ cluster: this.cluster, network: this.network, model: setup.model, records: this.checker, checks: membershipChecks, trace: this.trace, clock: this.harnessClock }, new Prng(root.nextUint32()), options.membership);
   }
 
   /** Starts every node, the periodic sweep, the clients and the faults. */

@@ -1,4 +1,5 @@
-// Seeds 1..100 of the simulator with membership changes (spares join as learners and are
+// Seeds 1..100 of the simulator with membership changes made through the controller users run
+// (replica/membership-controller.ts: spares join as learners and are
 // promoted, voters and the leader are removed, removed machines come back under new ids) under
 // the usual faults. Two files of 100 so the runner uses both cores.
 import { test } from 'node:test';

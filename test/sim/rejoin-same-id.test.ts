@@ -62,6 +62,9 @@ test('a removed voter wiped and rejoining under its old id cannot elect a voter 
   network.isolate(lagging, cluster.ids);
   cluster.start(spare);
   await change(world, leader, { type: 'addLearner', nodeId: spare });
+  // Promoted once caught up, as the membership controller does (the simulator checks it).
+  const addedAt = cluster.replica(leader)?.status().commitIndex ?? 0;
+  await runUntil(world, `${spare} catches up`, () => (cluster.replica(spare)?.appliedUpTo() ?? 0) >= addedAt);
   await change(world, leader, { type: 'promoteLearner', nodeId: spare });
   await change(world, leader, { type: 'removeNode', nodeId: removed });
   assert.ok(!checker.committedMembership().voters.includes(removed));
