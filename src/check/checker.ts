@@ -82,8 +82,9 @@ export function checkWindow(
   options: CheckOptions = {},
 ): Verdict {
   validateHistory(history);
-  if (window.length === 0) return 'ok';
-  const key = window[0].key;
+  const [first] = window;
+  if (first === undefined) return 'ok';
+  const key = first.key;
   const ops = splitByKey(history).get(key) ?? [];
   const members = window.map((op) => {
     const index = ops.indexOf(op);

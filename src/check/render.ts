@@ -172,8 +172,9 @@ function bar(op: Operation, x: (t: number) => number, rowIndex: number, rightEdg
 
 /** The least or greatest of a field without spreading a large array onto the stack. */
 function extreme(ops: readonly Operation[], field: (op: Operation) => number, pick: (a: number, b: number) => number): number {
-  assert(ops.length > 0, 'extreme of no operations');
-  let result = field(ops[0]);
+  const [first] = ops;
+  assert(first !== undefined, 'extreme of no operations');
+  let result = field(first);
   for (const op of ops) result = pick(result, field(op));
   return result;
 }

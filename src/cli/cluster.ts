@@ -143,7 +143,7 @@ function describe(parsed: Parsed, reply: ServerReply): string {
   if (reply.type !== 'array') return `unexpected reply: ${reply.type}`;
   const rows = [['ID', 'ROLE', 'PEER', 'CLIENT', 'FLAGS'], ...reply.items.map((item) => (item.type === 'bulk' ? item.value.toString('utf8').split(' ') : ['?']))];
   const flags = rows.map((row) => row.slice(4).join(','));
-  const table = rows.map((row, i) => [...row.slice(0, 4), flags[i]!]);
+  const table = rows.map((row, i) => [...row.slice(0, 4), flags[i]]);
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length)));
   return table.map((row) => row.map((cell, c) => (cell ?? '').padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
 }

@@ -272,7 +272,7 @@ function protocolError(message: string): ParseResult {
 function findByte(buffer: Buffer, from: number, byte: number): number {
   const end = buffer.length;
   for (let at = from; at < end; at++) {
-    const value = buffer[at]!;
+    const value = buffer[at];
     if (value === byte) return at;
     if (value === 0) return -2;
   }

@@ -76,14 +76,14 @@ function parseAt(buffer: Buffer, at: number, depth: number): Parsed | undefined 
     case 0x24: // $
     case 0x21: // ! (blob error)
     case 0x3d: // = (verbatim)
-      return blob(buffer, buffer[at]!, line, next);
+      return blob(buffer, buffer[at], line, next);
     case 0x2a: // *
     case 0x7e: // ~
     case 0x3e: // >
-      return aggregate(buffer, buffer[at]!, line, next, depth);
+      return aggregate(buffer, buffer[at], line, next, depth);
     case 0x25: // %
     case 0x7c: // | (attribute: parsed, then the reply it annotates is returned)
-      return map(buffer, buffer[at]!, line, next, depth);
+      return map(buffer, buffer[at], line, next, depth);
     default:
       return corrupt(`unknown type byte 0x${(buffer[at] ?? 0).toString(16)}`);
   }

@@ -170,7 +170,7 @@ function settle(item: Item, result: ServerReply): void {
     item.reject(new CairnError('CAIRN_CORRUPT', 'the leader answered a relayed entry with the wrong shape (outcome unknown)'));
     return;
   }
-  const status = Number(result.items[0]!.value);
+  const status = Number(result.items[0].value);
   const rest = result.items.slice(1);
   if (status === Status.replies) settleReplies(item, rest[0]);
   else if (status === Status.notLeader) item.resolve({ kind: 'retry' });

@@ -138,7 +138,7 @@ export function applySetting(settings: ServerSettings, name: string, value: stri
 }
 
 function unquote(value: string): string {
-  const quoted = value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]!);
+  const quoted = value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]);
   return quoted ? value.slice(1, -1) : value;
 }
 
