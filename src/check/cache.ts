@@ -17,8 +17,8 @@ export const FULL = -1;
 
 const ENTRY_BYTES = 24; // hash, value, lo, offset, length, chain link: six 32-bit fields
 /** Starting size of the table (it doubles as needed): small keys should not pay for big ones. */
-const MIN_INITIAL_ENTRIES = 64;
-const MAX_INITIAL_ENTRIES = 1024;
+const INITIAL_ENTRIES_MIN = 64;
+const INITIAL_ENTRIES_MAX = 1024;
 
 /** A growable bitset over operation indexes with its canonical range and Zobrist hash. */
 export class LinearizedSet {
@@ -98,8 +98,8 @@ export class StateCache {
   ) {
     assert(maxStates > 0, 'maxStates must be positive');
     assert(maxMemoryBytes > 0, 'maxMemoryBytes must be positive');
-    let entries = MIN_INITIAL_ENTRIES;
-    while (entries < MAX_INITIAL_ENTRIES && entries < 2 * operations) entries *= 2;
+    let entries = INITIAL_ENTRIES_MIN;
+    while (entries < INITIAL_ENTRIES_MAX && entries < 2 * operations) entries *= 2;
     this.buckets = new Int32Array(entries * 2).fill(-1);
     this.hashes = new Uint32Array(entries);
     this.values = new Int32Array(entries);

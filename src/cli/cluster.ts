@@ -17,7 +17,7 @@ subcommands (sent to any node, default 127.0.0.1:7001; followed to the leader):
   members                                      every member: role, peer and client address, leader`;
 
 /** Most NOTLEADER answers followed before giving up (leadership moving under us). */
-const maxRedirects = 3;
+const redirectsMax = 3;
 
 interface Parsed {
   readonly argv: string[];
@@ -106,7 +106,7 @@ async function callFollowingLeader(parsed: Parsed): Promise<ServerReply> {
   for (let hop = 0; ; hop++) {
     const reply = await callOnce(address, parsed, deadline - Date.now());
     const redirect = reply.type === 'error' ? /^NOTLEADER (\S+) (\S+)/.exec(reply.message) : null;
-    if (redirect === null || hop >= maxRedirects) return reply;
+    if (redirect === null || hop >= redirectsMax) return reply;
     console.error(`cairn cluster: ${address.host}:${address.port} does not lead; asking the leader ${redirect[1]} at ${redirect[2]}`);
     address = parsePeerAddress(redirect[2]!);
   }

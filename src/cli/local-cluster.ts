@@ -33,7 +33,7 @@ interface Child {
 /** Longest a node may take to print its ready line, and to exit after SIGTERM. */
 const startTimeoutMs = 30_000;
 const stopTimeoutMs = 10_000;
-const maxNodes = 9;
+const nodesMax = 9;
 
 export async function main(args: string[]): Promise<number> {
   let values;
@@ -55,8 +55,8 @@ export async function main(args: string[]): Promise<number> {
   const port = Number(values.port ?? '7001');
   const peerPort = Number(values['peer-port'] ?? '17001');
   const valid = (n: number, min: number, max: number): boolean => Number.isInteger(n) && n >= min && n <= max;
-  if (!valid(nodes, 1, maxNodes) || !valid(port, 1, 65_535 - maxNodes) || !valid(peerPort, 1, 65_535 - maxNodes)) {
-    console.error(`cairn local-cluster: --nodes must be 1..${maxNodes} and ports 1..${65_535 - maxNodes}\n${usage}`);
+  if (!valid(nodes, 1, nodesMax) || !valid(port, 1, 65_535 - nodesMax) || !valid(peerPort, 1, 65_535 - nodesMax)) {
+    console.error(`cairn local-cluster: --nodes must be 1..${nodesMax} and ports 1..${65_535 - nodesMax}\n${usage}`);
     return 2;
   }
   const entry = process.argv[1];

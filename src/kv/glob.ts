@@ -2,7 +2,7 @@
 // escapes, over raw bytes (chars compare as signed bytes in ranges, as C's char does on x86).
 // A cap on '*' nesting keeps hostile patterns from exhausting the stack, as Redis 7.2+ does.
 
-const MAX_STAR_NESTING = 1000;
+const STAR_NESTING_MAX = 1000;
 
 function signed(byte: number): number {
   return byte > 127 ? byte - 256 : byte;
@@ -23,7 +23,7 @@ function matchFrom(
   pattern: Uint8Array, patternStart: number, subject: Uint8Array, subjectStart: number,
   state: { skipLonger: boolean }, nesting: number,
 ): boolean {
-  if (nesting > MAX_STAR_NESTING) return false;
+  if (nesting > STAR_NESTING_MAX) return false;
   let p = patternStart;
   let s = subjectStart;
   const pEnd = pattern.length;

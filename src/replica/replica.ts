@@ -55,7 +55,7 @@ export interface ReplicaIo {
 }
 
 /** Most Ready batches handled in one go before yielding to the clock (a bound on the loop). */
-const MAX_READY_ROUNDS = 1_000;
+const READY_ROUNDS_MAX = 1_000;
 
 /** Microtask turns the Ready loop yields before taking a Ready (see drain): enough for a caller a few awaits deep. */
 const GATHER_MICROTASK_TURNS = 8;
@@ -345,7 +345,7 @@ export class Replica<S extends StateMachine> {
 
   private async drain(): Promise<void> {
     let round = 0;
-    for (; round < MAX_READY_ROUNDS && !this.stopped; round++) {
+    for (; round < READY_ROUNDS_MAX && !this.stopped; round++) {
       // Writers answered by the last round (or woken with the proposal that started this loop)
       // propose a few microtask turns later: let them, so that the proposals of one event-loop
       // turn share one Ready and one fdatasync instead of the first going alone.
@@ -367,7 +367,7 @@ export class Replica<S extends StateMachine> {
     // ticks that came due meanwhile): go on now. Not on a clock timer: the real clock's timers do
     // not keep a process alive (an embedded store's caller awaiting a write would exit), and a
     // test's frozen clock never fires them. Every round awaits storage, so the event loop turns.
-    if (round === MAX_READY_ROUNDS) this.catchUpTicks();
+    if (round === READY_ROUNDS_MAX) this.catchUpTicks();
     this.kick();
   }
 

@@ -22,7 +22,7 @@ interface Waiter {
 }
 
 /** Most calls awaiting replies on one link. */
-const maxInFlightCalls = 1024;
+const inFlightCallsMax = 1024;
 /** Longest wait for one reply before the link is given up. */
 const defaultCallTimeoutMs = 5000;
 
@@ -73,7 +73,7 @@ export class RelayLink {
    */
   call(argv: readonly Uint8Array[], timeoutMs = defaultCallTimeoutMs): Promise<ServerReply> {
     if (this.broken !== null) return Promise.reject(new RelayNotSentError(this.broken.message));
-    if (this.waiters.length >= maxInFlightCalls) return Promise.reject(new CairnError('CAIRN_BUSY', 'too many relayed calls in flight'));
+    if (this.waiters.length >= inFlightCallsMax) return Promise.reject(new CairnError('CAIRN_BUSY', 'too many relayed calls in flight'));
     this.socket.write(encodeCommand(argv));
     const where = `${this.address.host}:${this.address.port}`;
     const timer = setTimeout(() => this.fail(new CairnError('CAIRN_TIMEOUT', `relay to ${where}: no answer within ${timeoutMs} ms, outcome unknown`)), timeoutMs);

@@ -44,11 +44,11 @@ interface Lane {
   busy: boolean;
 }
 
-const maxQueuedEntries = 100_000;
-const maxBatchEntries = 512;
-const maxBatchBytes = 8 * 1024 * 1024;
+const queuedEntriesMax = 100_000;
+const batchEntriesMax = 512;
+const batchBytesMax = 8 * 1024 * 1024;
 /** Connections to the leader, each with one batch in flight: the leader serves them concurrently. */
-const maxLanes = 4;
+const lanesMax = 4;
 
 /**
  * Ordering: a client's entries are either issued in one event-loop turn (a gathered write and an
@@ -58,7 +58,7 @@ const maxLanes = 4;
  */
 export class LeaderRelay {
   private readonly queue: Item[] = [];
-  private readonly lanes: Lane[] = Array.from({ length: maxLanes }, () => ({ link: null, busy: false }));
+  private readonly lanes: Lane[] = Array.from({ length: lanesMax }, () => ({ link: null, busy: false }));
   private group = 0;
   private pumpScheduled = false;
   private closed = false;
@@ -72,7 +72,7 @@ export class LeaderRelay {
   /** Queues an encoded entry for `leaderId`; resolves with its replies, or 'retry' when it was never appended. */
   relay(leaderId: string, bytes: Uint8Array): Promise<RelayOutcome> {
     if (this.closed) return Promise.reject(new CairnError('CAIRN_CLOSED', 'relay closed'));
-    if (this.queue.length >= maxQueuedEntries) return Promise.reject(new CairnError('CAIRN_BUSY', 'too many writes waiting to be relayed to the leader'));
+    if (this.queue.length >= queuedEntriesMax) return Promise.reject(new CairnError('CAIRN_BUSY', 'too many writes waiting to be relayed to the leader'));
     const group = this.group;
     const outcome = new Promise<RelayOutcome>((resolve, reject) => this.queue.push({ leaderId, bytes, group, resolve, reject }));
     this.schedulePump();
@@ -127,7 +127,7 @@ export class LeaderRelay {
     while (count < this.queue.length && this.queue[count]!.leaderId === first.leaderId) {
       const item = this.queue[count]!;
       const sameGroup = count > 0 && item.group === this.queue[count - 1]!.group;
-      if (count > 0 && !sameGroup && (count >= maxBatchEntries || bytes + item.bytes.length > maxBatchBytes)) break;
+      if (count > 0 && !sameGroup && (count >= batchEntriesMax || bytes + item.bytes.length > batchBytesMax)) break;
       bytes += item.bytes.length;
       count++;
     }

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { assert } from '../lib/assert.js';
+import { CLUSTER_MEMBERS_MAX } from '../lib/limits.js';
 import type { Reply } from '../lib/reply.js';
 
 export interface ClientAddress {
@@ -41,9 +42,6 @@ export interface MembershipControl {
   members(): Reply;
 }
 
-/** Most members a topology holds (the peer list is capped likewise). */
-const maxMembers = 1024;
-
 export class ClusterTopology {
   private readonly clients: ReadonlyMap<string, ClientAddress>;
 
@@ -57,7 +55,7 @@ export class ClusterTopology {
     clients: ReadonlyMap<string, ClientAddress>,
     readonly raft: RaftView,
   ) {
-    assert(clients.size <= maxMembers, 'the member list is bounded');
+    assert(clients.size <= CLUSTER_MEMBERS_MAX, 'the member list is bounded');
     this.membership = undefined;
     assert(clients.has(myId), 'the topology knows this node\'s own client address');
     this.clients = clients;

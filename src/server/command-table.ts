@@ -47,7 +47,7 @@ interface Named {
   readonly resolved: Resolved;
 }
 
-const maxErrorArgsChars = 128;
+const errorArgsCharsMax = 128;
 
 export class CommandTable {
   private readonly byName = new Map<string, TableEntry>();
@@ -163,13 +163,13 @@ export function arityError(name: string): Reply {
 /** Redis's text: the name and the first arguments, quoted, up to 128 characters of arguments. */
 function unknownCommand(name: string, argv: readonly Buffer[]): Reply {
   let args = '';
-  for (let i = 1; i < argv.length && args.length < maxErrorArgsChars; i++) {
-    const room = maxErrorArgsChars - args.length;
+  for (let i = 1; i < argv.length && args.length < errorArgsCharsMax; i++) {
+    const room = errorArgsCharsMax - args.length;
     args += `'${argv[i]!.toString('utf8').slice(0, room)}' `;
   }
   return errorReply(`ERR unknown command '${clip(name)}', with args beginning with: ${args}`);
 }
 
 function clip(text: string): string {
-  return text.length > maxErrorArgsChars ? text.slice(0, maxErrorArgsChars) : text;
+  return text.length > errorArgsCharsMax ? text.slice(0, errorArgsCharsMax) : text;
 }

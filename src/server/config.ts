@@ -3,6 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { CairnError } from '../lib/errors.js';
+import { defaultParserLimits } from '../resp/parser.js';
 import { globMatch } from './glob.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
@@ -34,9 +35,9 @@ export function defaultSettings(): ServerSettings {
     fsync: 'always',
     requirepass: undefined,
     maxClients: 10_000,
-    inlineMaxBytes: 64 * 1024,
-    bulkMaxBytes: 512 * 1024 * 1024,
-    queryBufferMaxBytes: 1024 * 1024 * 1024,
+    inlineMaxBytes: defaultParserLimits.inlineMaxBytes,
+    bulkMaxBytes: defaultParserLimits.bulkMaxBytes,
+    queryBufferMaxBytes: defaultParserLimits.queryBufferMaxBytes,
     multiMaxCommands: 100_000,
     idleTimeoutSeconds: 0,
   };

@@ -21,7 +21,7 @@ const checkEveryMs = 500;
 /** How long without a known leader before the members are asked. */
 const leaderlessMsBeforeAsking = 3000;
 /** Most members asked in one round (one at a time). */
-const maxAskedPerRound = 16;
+const askedPerRoundMax = 16;
 const askTimeoutMs = 1000;
 
 export interface RemovalWatchOptions {
@@ -80,8 +80,8 @@ export class RemovalWatch {
   /** Asks the other members, one at a time; retires as soon as one lists this node as removed. */
   private async askMembers(): Promise<void> {
     const self = this.o.replica.id;
-    const others = [...this.o.book.clients].filter(([id]) => id !== self).slice(0, maxAskedPerRound);
-    assert(others.length <= maxAskedPerRound, 'a round asks a bounded number of members');
+    const others = [...this.o.book.clients].filter(([id]) => id !== self).slice(0, askedPerRoundMax);
+    assert(others.length <= askedPerRoundMax, 'a round asks a bounded number of members');
     for (const [id, address] of others) {
       if (this.done) return;
       const reply = await callMember(address, this.o.password(), ['CLUSTER', 'MEMBERS'], askTimeoutMs).catch(() => undefined);

@@ -4,11 +4,11 @@
 
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
+import { CLUSTER_MEMBERS_MAX } from '../../lib/limits.js';
 import { ReplyParser } from '../../resp/reply-parser.js';
 import { parsePeerAddress } from '../peer/address.js';
 
 const usage = 'usage: cairn status [--nodes HOST:PORT,...] [--password PASSWORD] [--timeout-ms 2000]   (default nodes: 127.0.0.1:7001-7003)';
-const maxNodes = 1024;
 
 export async function main(args: string[]): Promise<number> {
   let values;
@@ -22,7 +22,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const list = (values.nodes ?? '127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003').split(',').filter((s) => s !== '').slice(0, maxNodes);
+  const list = (values.nodes ?? '127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003').split(',').filter((s) => s !== '').slice(0, CLUSTER_MEMBERS_MAX);
   const timeoutMs = Number(values['timeout-ms'] ?? '2000');
   let addresses;
   try {
