@@ -5,7 +5,7 @@
 // from storage. Written only against io/ interfaces, so the simulator runs this very code.
 
 import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
+import { asError, CairnError } from '../lib/errors.js';
 import type { Prng } from '../lib/prng.js';
 import type { Reply } from '../lib/reply.js';
 import type { Clock, TimerHandle } from '../io/clock.js';
@@ -199,7 +199,7 @@ export class Replica<S extends StateMachine> {
           try {
             resolve(query(this.stateMachine));
           } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
+            reject(asError(error));
           }
         },
         reject,
@@ -329,7 +329,7 @@ export class Replica<S extends StateMachine> {
     try {
       step();
     } catch (error) {
-      this.stop(error instanceof Error ? error : new Error(String(error)));
+      this.stop(asError(error));
     }
   }
 
@@ -339,7 +339,7 @@ export class Replica<S extends StateMachine> {
     this.processing = true;
     this.draining = this.drain().then(
       () => undefined,
-      (error: unknown) => this.stop(error instanceof Error ? error : new Error(String(error))),
+      (error: unknown) => this.stop(asError(error)),
     );
   }
 
@@ -380,7 +380,7 @@ export class Replica<S extends StateMachine> {
     try {
       await this.compactToApplied();
     } catch (error) {
-      request.reject(error instanceof Error ? error : new Error(String(error)));
+      request.reject(asError(error));
       throw error;
     }
     request.resolve(this.snapshotIndex);

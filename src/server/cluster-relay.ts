@@ -14,7 +14,7 @@
 // [0, ...replies] and its follower, reading codec results, found "an entry without its replies".)
 
 import { assert } from '../lib/assert.js';
-import { CairnError, isCairnError, type CairnErrorCode } from '../lib/errors.js';
+import { asError, CairnError, type CairnErrorCode, errorMessage, isCairnError } from '../lib/errors.js';
 import { bulkReply, errorReply, integerReply, type Reply } from '../lib/reply.js';
 import type { ServerReply } from '../resp/reply-parser.js';
 import { RelayLink, RelayNotSentError } from './cluster-relay-link.js';
@@ -109,7 +109,7 @@ export class LeaderRelay {
       this.send(lane, batch).then(
         () => undefined,
         (error: unknown) => {
-          const failure = error instanceof Error ? error : new Error(String(error));
+          const failure = asError(error);
           for (const item of batch) failure instanceof RelayNotSentError ? item.resolve({ kind: 'retry' }) : item.reject(failure);
         },
       ).finally(() => {
@@ -186,7 +186,7 @@ function settleReplies(item: Item, encoded: ServerReply | undefined): void {
   try {
     item.resolve({ kind: 'replies', replies: decodeReplies(encoded.value) });
   } catch (error) {
-    item.reject(error instanceof Error ? error : new Error(String(error)));
+    item.reject(asError(error));
   }
 }
 
@@ -198,7 +198,7 @@ export function encodeRelayResult(outcome: { replies: Reply[] } | { error: unkno
   const error = outcome.error;
   if (isCairnError(error, 'CAIRN_NOT_LEADER')) return { type: 'array', items: [integerReply(Status.notLeader)] };
   const code = isCairnError(error) ? error.code : 'CAIRN_IO';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return { type: 'array', items: [integerReply(Status.error), bulkReply(code), bulkReply(message)] };
 }
 

@@ -10,7 +10,7 @@
 // on every replica at the same index, and only grow, so a stale version can only abort).
 
 import { Buffer } from 'node:buffer';
-import { CairnError, isCairnError } from '../lib/errors.js';
+import { CairnError, errorMessage, isCairnError } from '../lib/errors.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
 import { decodeEntry, encodeEntry } from '../kv/entry.js';
@@ -124,7 +124,7 @@ export class ReplicaBackend implements Backend {
     if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return readLocally(this.options.machine.state, argv, this.nowMs());
     return this.readLinearizable((state) => readLocally(state, argv, this.nowMs())).then(
       (reply) => reply,
-      (error: unknown) => (isCairnError(error, 'CAIRN_CLUSTER_DOWN') ? errorReply(CLUSTER_DOWN) : errorReply(`ERR ${error instanceof Error ? error.message : String(error)}`)),
+      (error: unknown) => (isCairnError(error, 'CAIRN_CLUSTER_DOWN') ? errorReply(CLUSTER_DOWN) : errorReply(`ERR ${errorMessage(error)}`)),
     );
   }
 

@@ -13,6 +13,7 @@ import type { SimCluster } from './cluster.js';
 import { CALM_NETWORK } from './network.js';
 import type { LinkFaults, SimNetwork } from './network.js';
 import type { Trace } from './trace.js';
+import { errorMessage } from '../lib/errors.js';
 
 /** Simulated ms from the drill's start until the other nodes may elect a leader. */
 const MAJORITY_REJOINS_AT_MS = 250;
@@ -130,7 +131,7 @@ export class StaleAckDrill<S extends StateMachine> {
       current.transferLeadership(to);
       this.note(`DRILL stale-ack: transfer leadership ${current.id} -> ${to}`);
     } catch (error) {
-      this.note(`DRILL stale-ack: transfer ${current.id} -> ${to} refused: ${error instanceof Error ? error.message : String(error)}`);
+      this.note(`DRILL stale-ack: transfer ${current.id} -> ${to} refused: ${errorMessage(error)}`);
     }
   }
 

@@ -15,6 +15,7 @@ import { STALE_ACK_DRILL_MS, StaleAckDrill } from './drills.js';
 import { CALM_NETWORK } from './network.js';
 import type { SimNetwork } from './network.js';
 import type { Trace } from './trace.js';
+import { errorMessage } from '../lib/errors.js';
 
 export interface FaultOptions {
   /** Mean gap between fault events. */
@@ -210,7 +211,7 @@ export class FaultInjector<S extends StateMachine> {
       leader.transferLeadership(to);
       this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to}`, true);
     } catch (error) {
-      this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to} refused: ${error instanceof Error ? error.message : String(error)}`, true);
+      this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to} refused: ${errorMessage(error)}`, true);
     }
   }
 

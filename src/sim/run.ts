@@ -15,6 +15,7 @@ import type { MembershipOptions } from './membership.js';
 import type { SimModel } from './model.js';
 import type { WorkloadOptions } from './workload.js';
 import { SimWorld } from './world.js';
+import { errorStack } from '../lib/errors.js';
 
 export interface SimSetup<S extends StateMachine> {
   model: SimModel<S>;
@@ -160,7 +161,7 @@ async function runPhase<S extends StateMachine>(world: SimWorld<S>, untilMs: num
     if (fired >= EVENTS_PER_PHASE_MAX) world.checker.fail(`the ${phase} phase ran ${fired} events without finishing (runaway message or timer loop)`);
   } catch (error) {
     // Whatever escaped an event (an assertion in code the replica does not guard) is a finding too.
-    world.checker.fail(`uncaught error in the ${phase} phase: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    world.checker.fail(`uncaught error in the ${phase} phase: ${errorStack(error)}`);
   }
 }
 

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CairnError } from '../../lib/errors.js';
+import { CairnError, errorMessage } from '../../lib/errors.js';
 import type { ClusterMetrics } from '../../server/cluster-metrics.js';
 import type { ClusterTopology } from '../../server/cluster-topology.js';
 
@@ -35,7 +35,7 @@ export async function startHttpEndpoint(host: string, port: number, source: Heal
     }
     metricsText(source).then(
       (text) => response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
-      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${error instanceof Error ? error.message : String(error)}\n`),
+      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${errorMessage(error)}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {

@@ -15,6 +15,7 @@ import type { Replica } from '../../replica/replica.js';
 import { callMember } from './call.js';
 import type { ClusterLog } from './log.js';
 import type { MemberDirectory } from './members.js';
+import { errorMessage } from '../../lib/errors.js';
 
 /** How often the watch looks at the node. */
 const checkEveryMs = 500;
@@ -72,7 +73,7 @@ export class RemovalWatch {
       () => (this.asking = false),
       (error: unknown) => {
         this.asking = false;
-        this.o.log('cluster.removal_check_failed', { error: error instanceof Error ? error.message : String(error) });
+        this.o.log('cluster.removal_check_failed', { error: errorMessage(error) });
       },
     );
   }

@@ -13,6 +13,7 @@ import { decodeHello, encodeAccept, encodeKeepalive, encodeRefuse, HELLO_FRAME_B
 import type { Hello } from './handshake.js';
 import type { PeerSettings } from './options.js';
 import { corrupt, PEER_PROTOCOL_VERSION } from './wire.js';
+import { errorMessage } from '../../lib/errors.js';
 
 type InboundState = 'greeting' | 'open' | 'done';
 
@@ -88,7 +89,7 @@ export class InboundConnection {
       }
     } catch (error) {
       // Only decoding runs in here; whatever it throws, the bytes were bad: drop this socket.
-      this.settings.log('peer.garbage', { direction: 'inbound', remote: this.remote, peer: this.peerId, error: error instanceof Error ? error.message : String(error) });
+      this.settings.log('peer.garbage', { direction: 'inbound', remote: this.remote, peer: this.peerId, error: errorMessage(error) });
       this.fail(null);
     }
     const peerId = this.peerId;

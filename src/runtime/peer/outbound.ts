@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { assert } from '../../lib/assert.js';
 import { BoundedQueue } from '../../lib/queue.js';
-import { isCairnError } from '../../lib/errors.js';
+import { errorMessage, isCairnError } from '../../lib/errors.js';
 import { parsePeerAddress } from './address.js';
 import { reconnectDelayMs } from './backoff.js';
 import { FrameSplitter } from './frames.js';
@@ -27,7 +27,7 @@ function isPowerOfTwo(n: number): boolean {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 export class PeerLink {
