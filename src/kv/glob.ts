@@ -14,6 +14,18 @@ export function globMatch(pattern: Uint8Array, subject: Uint8Array): boolean {
   return matchFrom(pattern, 0, subject, 0, state, 0);
 }
 
+/**
+ * Whether `subject` matches `pattern` ignoring ASCII case, as stringmatchlen with nocase (CONFIG
+ * GET): Redis folds each byte it compares with tolower, the same as folding both inputs first.
+ */
+export function globMatchNoCase(pattern: Uint8Array, subject: Uint8Array): boolean {
+  return globMatch(asciiLower(pattern), asciiLower(subject));
+}
+
+function asciiLower(bytes: Uint8Array): Uint8Array {
+  return bytes.map((byte) => (byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte));
+}
+
 /** The byte at i, or 0 past the end (Redis's patterns are NUL-terminated sds strings). */
 function at(bytes: Uint8Array, i: number): number {
   return i < bytes.length ? (bytes[i] as number) : 0;

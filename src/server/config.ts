@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { CairnError } from '../lib/errors.js';
 import { defaultParserLimits } from '../resp/parser.js';
-import { globMatch } from './glob.js';
+import { globMatchNoCase } from '../kv/glob.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
@@ -96,10 +96,11 @@ const parameters: readonly Parameter[] = [
 ];
 
 /** CONFIG GET: name/value pairs of every parameter matching any pattern, each once. */
-export function configGet(settings: ServerSettings, patterns: readonly string[]): [string, string][] {
+export function configGet(settings: ServerSettings, patterns: readonly Uint8Array[]): [string, string][] {
   const out: [string, string][] = [];
   for (const parameter of parameters) {
-    if (patterns.some((pattern) => globMatch(pattern, parameter.name, true))) out.push([parameter.name, parameter.get(settings)]);
+    const name = Buffer.from(parameter.name, 'latin1');
+    if (patterns.some((pattern) => globMatchNoCase(pattern, name))) out.push([parameter.name, parameter.get(settings)]);
   }
   return out;
 }
