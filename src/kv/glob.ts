@@ -41,7 +41,7 @@ function matchFrom(
   const pEnd = pattern.length;
   const sEnd = subject.length;
   while (p < pEnd && s < sEnd) {
-    const c = pattern[p] as number;
+    const c = pattern[p];
     if (c === 0x2a) { // '*'
       while (p + 1 < pEnd && pattern[p + 1] === 0x2a) p++;
       if (p + 1 === pEnd) return true;
