@@ -237,7 +237,7 @@ class Search {
   /** The value before the run of floating operations at the top of the path, or NO_RUN. */
   private runBase(): number {
     const top = this.depth - 1;
-    return top >= 0 && this.isFloating(this.placedAt(top)) ? this.stackRunBase[top]! : NO_RUN;
+    return top >= 0 && this.isFloating(this.stackOps[top]!) ? this.stackRunBase[top]! : NO_RUN;
   }
 
   /** The operation placed at level d of the path. */
