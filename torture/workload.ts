@@ -28,13 +28,13 @@ export interface WorkloadTally {
 }
 
 /** Distinct error messages a tally keeps; the rest are counted under one entry. */
-const MAX_REASONS = 20;
+const REASONS_MAX = 20;
 /** A client pauses this long after an error, so a node that refuses at once is not hammered. */
 const ERROR_BACKOFF_MS = 20;
 
 function countReason(tally: WorkloadTally, error: Error): void {
   let reason = `${error.name}: ${error.message.replace(/\d+\.\d+\.\d+\.\d+:\d+/g, '<node>').slice(0, 80)}`;
-  if (!tally.reasons.has(reason) && tally.reasons.size >= MAX_REASONS) reason = '(other)';
+  if (!tally.reasons.has(reason) && tally.reasons.size >= REASONS_MAX) reason = '(other)';
   tally.reasons.set(reason, (tally.reasons.get(reason) ?? 0) + 1);
 }
 

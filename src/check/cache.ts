@@ -17,8 +17,8 @@ export const FULL = -1;
 
 const ENTRY_BYTES = 24; // hash, value, lo, offset, length, chain link: six 32-bit fields
 /** Starting size of the table (it doubles as needed): small keys should not pay for big ones. */
-const MIN_INITIAL_ENTRIES = 64;
-const MAX_INITIAL_ENTRIES = 1024;
+const INITIAL_ENTRIES_MIN = 64;
+const INITIAL_ENTRIES_MAX = 1024;
 
 /** A growable bitset over operation indexes with its canonical range and Zobrist hash. */
 export class LinearizedSet {
@@ -39,37 +39,48 @@ export class LinearizedSet {
   }
 
   add(index: number): void {
-    const w = index >>> 5;
+    const w = this.wordOf(index);
     const bit = 1 << (index & 31);
-    assert((this.words[w] & bit) === 0, 'operation already linearized');
-    this.words[w] = this.words[w] | bit;
-    this.hash = (this.hash ^ this.zobrist[index]) >>> 0;
+    const word = this.words[w]!;
+    assert((word & bit) === 0, 'operation already linearized');
+    this.words[w] = word | bit;
+    this.hash = (this.hash ^ this.zobrist[index]!) >>> 0;
     if (w > this.hi) this.hi = w;
     while (this.lo < this.words.length && this.words[this.lo] === 0xffffffff) this.lo++;
   }
 
   remove(index: number): void {
-    const w = index >>> 5;
+    const w = this.wordOf(index);
     const bit = 1 << (index & 31);
-    assert((this.words[w] & bit) !== 0, 'operation not linearized');
-    this.words[w] = this.words[w] & ~bit;
-    this.hash = (this.hash ^ this.zobrist[index]) >>> 0;
+    const word = this.words[w]!;
+    assert((word & bit) !== 0, 'operation not linearized');
+    this.words[w] = word & ~bit;
+    this.hash = (this.hash ^ this.zobrist[index]!) >>> 0;
     if (w < this.lo) this.lo = w;
     while (this.hi >= 0 && this.words[this.hi] === 0) this.hi--;
   }
 
   has(index: number): boolean {
-    return (this.words[index >>> 5]! & (1 << (index & 31))) !== 0;
+    return (this.words[this.wordOf(index)]! & (1 << (index & 31))) !== 0;
+  }
+
+  /** The word holding `index`; every index below size has one, and a Zobrist key. */
+  private wordOf(index: number): number {
+    assert(index >= 0, 'operation indexes are not negative');
+    assert(index < this.size, 'operation index within the set');
+    return index >>> 5;
   }
 }
 
 export class StateCache {
+  /** Head of each hash chain; a power of two long. Invariant: -1 or an entry below count. */
   private buckets: Int32Array;
   private hashes: Uint32Array;
   private values: Int32Array;
   private los: Int32Array;
   private offsets: Int32Array;
   private lengths: Int32Array;
+  /** The next entry in its chain. Invariant: -1 or an entry below count. */
   private links: Int32Array;
   private arena: Uint32Array;
   private arenaUsed = 0;
@@ -87,8 +98,8 @@ export class StateCache {
   ) {
     assert(maxStates > 0, 'maxStates must be positive');
     assert(maxMemoryBytes > 0, 'maxMemoryBytes must be positive');
-    let entries = MIN_INITIAL_ENTRIES;
-    while (entries < MAX_INITIAL_ENTRIES && entries < 2 * operations) entries *= 2;
+    let entries = INITIAL_ENTRIES_MIN;
+    while (entries < INITIAL_ENTRIES_MAX && entries < 2 * operations) entries *= 2;
     this.buckets = new Int32Array(entries * 2).fill(-1);
     this.hashes = new Uint32Array(entries);
     this.values = new Int32Array(entries);
@@ -111,7 +122,8 @@ export class StateCache {
     assert(floating.length === this.floatingWords, 'floating sets have one size');
     const hash = (fixed.hash ^ Math.imul(value + 1, 0x9e3779b1)) >>> 0;
     const length = Math.max(0, fixed.hi - fixed.lo + 1);
-    for (let e = this.buckets[hash & (this.buckets.length - 1)]; e !== -1; e = this.links[e]) {
+    for (let e = this.buckets[hash & (this.buckets.length - 1)]!; e !== -1; e = this.links[e]!) {
+      assert(e < this.count, 'a chain links stored entries');
       if (this.hashes[e] !== hash || this.values[e] !== value || !this.sameFixed(e, fixed, length)) continue;
       if (this.floatingSubset(e, length, floating)) return PRESENT;
     }
@@ -127,14 +139,15 @@ export class StateCache {
     this.arena.set(floating, this.arenaUsed + length);
     this.arenaUsed += length + this.floatingWords;
     const b = hash & (this.buckets.length - 1);
-    this.links[e] = this.buckets[b];
+    this.links[e] = this.buckets[b]!;
     this.buckets[b] = e;
     return ADDED;
   }
 
+  /** Entry e (below count) stores words offset..offset+length-1 of the arena for its fixed set. */
   private sameFixed(e: number, fixed: LinearizedSet, length: number): boolean {
     if (this.los[e] !== fixed.lo || this.lengths[e] !== length) return false;
-    const offset = this.offsets[e];
+    const offset = this.offsets[e]!;
     for (let i = 0; i < length; i++) {
       if (this.arena[offset + i] !== fixed.words[fixed.lo + i]) return false;
     }
@@ -143,9 +156,9 @@ export class StateCache {
 
   /** Whether entry e's floating set is a subset of `floating`. */
   private floatingSubset(e: number, length: number, floating: Uint32Array): boolean {
-    const offset = this.offsets[e] + length;
+    const offset = this.offsets[e]! + length;
     for (let i = 0; i < this.floatingWords; i++) {
-      if ((this.arena[offset + i] & ~floating[i]) !== 0) return false;
+      if ((this.arena[offset + i]! & ~floating[i]!) !== 0) return false;
     }
     return true;
   }
@@ -172,8 +185,8 @@ export class StateCache {
     this.buckets = new Int32Array(entries * 2).fill(-1);
     const mask = this.buckets.length - 1;
     for (let e = 0; e < this.count; e++) {
-      const b = this.hashes[e] & mask;
-      this.links[e] = this.buckets[b];
+      const b = this.hashes[e]! & mask;
+      this.links[e] = this.buckets[b]!;
       this.buckets[b] = e;
     }
   }

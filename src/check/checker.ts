@@ -10,8 +10,8 @@ import { search, type SearchLimits } from './search.js';
 import { validateHistory } from './validate.js';
 import { findFailureWindow, testWindow } from './window.js';
 
-export const DEFAULT_MAX_STATES = 5_000_000;
-export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
+export const STATES_MAX_DEFAULT = 5_000_000;
+export const MEMORY_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
 
 /** Share of timeLimitMs the full searches may use; the rest is kept for finding a window. */
 const SEARCH_SHARE_OF_TIME = 0.8;
@@ -82,8 +82,9 @@ export function checkWindow(
   options: CheckOptions = {},
 ): Verdict {
   validateHistory(history);
-  if (window.length === 0) return 'ok';
-  const key = window[0].key;
+  const [first] = window;
+  if (first === undefined) return 'ok';
+  const key = first.key;
   const ops = splitByKey(history).get(key) ?? [];
   const members = window.map((op) => {
     const index = ops.indexOf(op);
@@ -113,8 +114,8 @@ function checkKey(key: string, ops: readonly Operation[], limits: SearchLimits):
 }
 
 function resolveLimits(options: CheckOptions): SearchLimits {
-  const maxStates = options.maxStates ?? DEFAULT_MAX_STATES;
-  const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  const maxStates = options.maxStates ?? STATES_MAX_DEFAULT;
+  const maxMemoryBytes = options.maxMemoryBytes ?? MEMORY_BYTES_MAX_DEFAULT;
   if (!Number.isSafeInteger(maxStates) || maxStates <= 0) invalid(`maxStates must be a positive integer, got ${maxStates}`);
   if (!Number.isSafeInteger(maxMemoryBytes) || maxMemoryBytes <= 0) invalid(`maxMemoryBytes must be a positive integer, got ${maxMemoryBytes}`);
   if (options.timeLimitMs === undefined) return { maxStates, maxMemoryBytes, deadlineMs: Number.POSITIVE_INFINITY, ...nowOf(options) };

@@ -107,5 +107,5 @@ function sortEntries(ops: readonly Operation[]): Int32Array {
   const entries = new Int32Array(2 * n);
   for (let i = 0; i < 2 * n; i++) entries[i] = i;
   // Infinity - Infinity is NaN, which falls through to the tie-breaks like an equal time.
-  return entries.sort((a, b) => times[a] - times[b] || Number(a >= n) - Number(b >= n) || a - b);
+  return entries.sort((a, b) => times[a]! - times[b]! || Number(a >= n) - Number(b >= n) || a - b);
 }

@@ -7,7 +7,7 @@ import type { Operation } from './history.js';
 import { candidates, WILDCARD, type ValueTable } from './model.js';
 import type { WindowTest } from './window.js';
 
-const MAX_REASONS = 8;
+const REASONS_MAX = 8;
 
 export function explainWindow(
   key: string,
@@ -43,8 +43,8 @@ export function explainWindow(
   lines.push('Then none of the rest can go next:');
   const done = new Set(order);
   const reasons = stuckReasons(ops, sources, problem.ops.length, done, isMember, value, test);
-  lines.push(...reasons.slice(0, MAX_REASONS).map((r) => `  - ${r}`));
-  if (reasons.length > MAX_REASONS) lines.push(`  - … and ${reasons.length - MAX_REASONS} more`);
+  lines.push(...reasons.slice(0, REASONS_MAX).map((r) => `  - ${r}`));
+  if (reasons.length > REASONS_MAX) lines.push(`  - … and ${reasons.length - REASONS_MAX} more`);
   return lines.join('\n');
 }
 

@@ -14,7 +14,7 @@ export type {
   Value,
   Verdict,
 } from './history.js';
-export { checkHistory, checkWindow, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_STATES } from './checker.js';
+export { checkHistory, checkWindow, MEMORY_BYTES_MAX_DEFAULT, STATES_MAX_DEFAULT } from './checker.js';
 export { renderKeyTimeline, renderReport, type RenderOptions } from './render.js';
 export { HistoryRecorder, type OkArguments, type PendingOperation } from './recorder.js';
 export { describeOperation } from './describe.js';

@@ -8,10 +8,12 @@ export const NIL = -1;
 
 /** Dancing-links lists: fixed calls and returns in one, floating calls in another. */
 export class EntryLists {
-  readonly next: Int32Array;
-  readonly prev: Int32Array;
+  /** Per node (entry 0..2n-1, then the two heads): the next in its list, or NIL. */
+  private readonly next: Int32Array;
+  /** Per entry in a list: the node before it (another entry or a head), never NIL. */
+  private readonly prev: Int32Array;
   /** Each entry's rank in time order, to compare a floating call with a fixed return. */
-  readonly rank: Int32Array;
+  private readonly rank: Int32Array;
   readonly fixedHead: number;
   readonly floatingHead: number;
 
@@ -34,6 +36,19 @@ export class EntryLists {
     this.next[lastFloating] = NIL;
   }
 
+  /** The node after `node` (an entry or a head) in its list, or NIL at the end. */
+  after(node: number): number {
+    const next = this.next[node];
+    assert(next !== undefined, 'a node of these lists');
+    return next;
+  }
+
+  rankOf(entry: number): number {
+    const rank = this.rank[entry];
+    assert(rank !== undefined, 'an entry of these lists');
+    return rank;
+  }
+
   private append(last: number, entry: number): number {
     this.next[last] = entry;
     this.prev[entry] = last;
@@ -41,25 +56,35 @@ export class EntryLists {
   }
 
   private unlink(entry: number): void {
-    this.next[this.prev[entry]] = this.next[entry];
-    if (this.next[entry] !== NIL) this.prev[this.next[entry]] = this.prev[entry];
+    const prev = this.prev[entry]!;
+    const next = this.next[entry]!;
+    this.next[prev] = next;
+    if (next !== NIL) this.prev[next] = prev;
   }
 
   private relink(entry: number): void {
-    this.next[this.prev[entry]] = entry;
-    if (this.next[entry] !== NIL) this.prev[this.next[entry]] = entry;
+    const next = this.next[entry]!;
+    this.next[this.prev[entry]!] = entry;
+    if (next !== NIL) this.prev[next] = entry;
   }
 
   /** Takes a linearized operation out: its call, and for a fixed one its return. */
   lift(op: number, floating: boolean): void {
+    this.assertOperation(op);
     this.unlink(op);
     if (!floating) this.unlink(op + this.opCount);
   }
 
   /** Exactly undoes the matching lift (dancing links: in reverse order). */
   unlift(op: number, floating: boolean): void {
+    this.assertOperation(op);
     if (!floating) this.relink(op + this.opCount);
     this.relink(op);
+  }
+
+  private assertOperation(op: number): void {
+    assert(op >= 0, 'operation numbers are not negative');
+    assert(op < this.opCount, 'an operation of these lists');
   }
 }
 

@@ -78,6 +78,13 @@ export interface ModelOp {
   readonly delta: bigint;
 }
 
+/** Operation number `op` of one key's compiled operations. */
+export function opAt(ops: readonly ModelOp[], op: number): ModelOp {
+  const modelOp = ops[op];
+  assert(modelOp !== undefined, 'an operation of this key');
+  return modelOp;
+}
+
 /**
  * Writes into `out` the value that follows `op` from `state` and returns 1, or returns 0 when
  * `op` cannot go next. (An array out-parameter keeps the hot path free of allocations.)

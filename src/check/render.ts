@@ -15,8 +15,8 @@ export interface RenderOptions {
   readonly title?: string;
 }
 
-const DEFAULT_MAX_OPERATIONS_PER_KEY = 400;
-const DEFAULT_MAX_KEYS = 20;
+const OPERATIONS_PER_KEY_MAX_DEFAULT = 400;
+const KEYS_MAX_DEFAULT = 20;
 const PLOT_WIDTH_PX = 1100;
 const LABEL_WIDTH_PX = 80;
 const ROW_HEIGHT_PX = 22;
@@ -30,8 +30,8 @@ const KIND_COLORS: Record<Operation['kind'], string> = {
 };
 
 export function renderReport(history: readonly Operation[], result: CheckResult, options: RenderOptions = {}): string {
-  const maxOps = options.maxOperationsPerKey ?? DEFAULT_MAX_OPERATIONS_PER_KEY;
-  const maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
+  const maxOps = options.maxOperationsPerKey ?? OPERATIONS_PER_KEY_MAX_DEFAULT;
+  const maxKeys = options.maxKeys ?? KEYS_MAX_DEFAULT;
   assert(Number.isInteger(maxOps) && maxOps > 0, 'maxOperationsPerKey must be a positive integer');
   assert(Number.isInteger(maxKeys) && maxKeys > 0, 'maxKeys must be a positive integer');
   const byKey = new Map<string, Operation[]>();
@@ -172,8 +172,9 @@ function bar(op: Operation, x: (t: number) => number, rowIndex: number, rightEdg
 
 /** The least or greatest of a field without spreading a large array onto the stack. */
 function extreme(ops: readonly Operation[], field: (op: Operation) => number, pick: (a: number, b: number) => number): number {
-  assert(ops.length > 0, 'extreme of no operations');
-  let result = field(ops[0]);
+  const [first] = ops;
+  assert(first !== undefined, 'extreme of no operations');
+  let result = field(first);
   for (const op of ops) result = pick(result, field(op));
   return result;
 }

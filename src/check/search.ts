@@ -19,7 +19,7 @@ import { assert } from '../lib/assert.js';
 import { ADDED, FULL, PRESENT, StateCache } from './cache.js';
 import type { Verdict } from './history.js';
 import { EntryLists, NIL } from './lists.js';
-import { candidates, CAS_MISS, DELETE_MISS, READ, WILDCARD, type ModelOp, type ValueTable } from './model.js';
+import { candidates, CAS_MISS, DELETE_MISS, opAt, READ, WILDCARD, type ModelOp, type ValueTable } from './model.js';
 import { FloatingOrder, OperationSets } from './sets.js';
 import { UsefulFloating } from './useful.js';
 
@@ -84,6 +84,7 @@ class Search {
   private readonly stackForced: Uint8Array;
   /** 1 for a fixed operation that only observes: read, cas miss, delete miss. */
   private readonly observer: Uint8Array;
+  /** candidates() writes the value after an operation here: one element, always there. */
   private readonly out = new Int32Array(1);
   private readonly outAtBase = new Int32Array(1);
   private depth = 0;
@@ -121,7 +122,7 @@ class Search {
   }
 
   run(): SearchOutcome {
-    let entry = this.lists.next[this.lists.fixedHead];
+    let entry = this.lists.after(this.lists.fixedHead);
     let fresh = true; // a level just entered: look for an observer to force first
     for (let steps = 1; this.sets.fixedRemaining > 0; steps++) {
       if (steps % CLOCK_EVERY_STEPS === 0 && this.limits.now !== undefined && this.limits.now() >= this.limits.deadlineMs) {
@@ -133,7 +134,7 @@ class Search {
         if (forced === FULL) return this.outcome('unknown', this.boundReason());
         if (forced === ADDED) {
           fresh = true;
-          entry = this.lists.next[this.lists.fixedHead];
+          entry = this.lists.after(this.lists.fixedHead);
           continue;
         }
         if (forced === PRESENT) {
@@ -149,16 +150,16 @@ class Search {
           this.stuckDepth = this.depth;
           this.stuckOp = entry - this.n;
         }
-        if (this.enabling && this.computeUseful(this.lists.rank[entry])) {
-          this.limitRank = this.lists.rank[entry];
-          entry = this.lists.next[this.lists.floatingHead];
+        if (this.enabling && this.computeUseful(this.lists.rankOf(entry))) {
+          this.limitRank = this.lists.rankOf(entry);
+          entry = this.lists.after(this.lists.floatingHead);
           continue;
         }
         entry = this.backtrack();
         if (entry === EXHAUSTED) return this.outcome('illegal');
         continue;
       }
-      if (this.limitRank >= 0 && (entry === NIL || this.lists.rank[entry] > this.limitRank)) {
+      if (this.limitRank >= 0 && (entry === NIL || this.lists.rankOf(entry) > this.limitRank)) {
         entry = this.backtrack();
         if (entry === EXHAUSTED) return this.outcome('illegal');
         continue;
@@ -167,7 +168,7 @@ class Search {
       const placed = this.tryCall(entry);
       if (placed === FULL) return this.outcome('unknown', this.boundReason());
       fresh = placed === ADDED;
-      entry = placed === ADDED ? this.lists.next[this.lists.fixedHead] : this.lists.next[entry];
+      entry = placed === ADDED ? this.lists.after(this.lists.fixedHead) : this.lists.after(entry);
     }
     return this.outcome('ok');
   }
@@ -181,10 +182,10 @@ class Search {
   private forceObserver(): number {
     if (this.value === WILDCARD) return NOT_PLACED; // a wildcard read pins the value: not neutral
     const { problem } = this;
-    for (let op = this.lists.next[this.lists.fixedHead]; op !== NIL && op < this.n; op = this.lists.next[op]) {
-      if (this.observer[op] === 0 || candidates(problem.ops[op], this.value, problem.values, this.out) === 0) continue;
+    for (let op = this.lists.after(this.lists.fixedHead); op !== NIL && op < this.n; op = this.lists.after(op)) {
+      if (this.observer[op] === 0 || candidates(opAt(problem.ops, op), this.value, problem.values, this.out) === 0) continue;
       this.sets.add(op);
-      const added = this.cache.add(this.sets.fixed, this.sets.floating, this.out[0]);
+      const added = this.cache.add(this.sets.fixed, this.sets.floating, this.out[0]!);
       if (added === ADDED) {
         this.push(op);
         this.stackForced[this.depth - 1] = 1;
@@ -200,7 +201,7 @@ class Search {
   private tryCall(op: number): number {
     if (this.allowedCandidates(op) === 0) return NOT_PLACED;
     this.sets.add(op);
-    const added = this.cache.add(this.sets.fixed, this.sets.floating, this.out[0]);
+    const added = this.cache.add(this.sets.fixed, this.sets.floating, this.out[0]!);
     if (added === ADDED) this.push(op);
     else this.sets.remove(op);
     return added === PRESENT ? NOT_PLACED : added;
@@ -210,12 +211,12 @@ class Search {
   private allowedCandidates(op: number): number {
     const { problem } = this;
     const runBase = this.runBase();
-    if (problem.floating[op]) {
-      const previous = runBase !== NO_RUN ? this.stackOps[this.depth - 1] : -1;
+    if (this.isFloating(op)) {
+      const previous = runBase !== NO_RUN ? this.placedAt(this.depth - 1) : -1;
       const allowed = this.useful.isUseful(op) && this.order.allows(op, this.sets, previous);
-      return allowed ? candidates(problem.ops[op], this.value, problem.values, this.out) : 0;
+      return allowed ? candidates(opAt(problem.ops, op), this.value, problem.values, this.out) : 0;
     }
-    const modelOp = problem.ops[op];
+    const modelOp = opAt(problem.ops, op);
     const count = candidates(modelOp, this.value, problem.values, this.out);
     const atBase = runBase === NO_RUN ? count : candidates(modelOp, runBase, problem.values, this.outAtBase);
     // The exchange argument needs a known value: the wildcard allows everything, so no pruning.
@@ -236,7 +237,20 @@ class Search {
   /** The value before the run of floating operations at the top of the path, or NO_RUN. */
   private runBase(): number {
     const top = this.depth - 1;
-    return top >= 0 && this.problem.floating[this.stackOps[top]] ? this.stackRunBase[top] : NO_RUN;
+    return top >= 0 && this.isFloating(this.stackOps[top]!) ? this.stackRunBase[top]! : NO_RUN;
+  }
+
+  /** The operation placed at level d of the path. */
+  private placedAt(d: number): number {
+    assert(d >= 0, 'a level of the path');
+    assert(d < this.depth, 'a level placed so far');
+    return this.stackOps[d]!;
+  }
+
+  private isFloating(op: number): boolean {
+    const floating = this.problem.floating[op];
+    assert(floating !== undefined, 'an operation of the search');
+    return floating;
   }
 
   private push(op: number): void {
@@ -251,8 +265,8 @@ class Search {
     this.stackForced[d] = 0;
     this.stackRunBase[d] = runBase === NO_RUN ? this.value : runBase;
     this.depth++;
-    this.value = this.out[0];
-    this.lists.lift(op, this.problem.floating[op]);
+    this.value = this.out[0]!;
+    this.lists.lift(op, this.isFloating(op));
     this.limitRank = -1;
     this.enabling = false;
     if (this.recordLongest && (this.longest === undefined || this.depth > this.longest.order.length)) {
@@ -270,18 +284,18 @@ class Search {
    */
   private backtrack(): number {
     while (this.depth > 0) {
-      this.depth--;
-      const d = this.depth;
-      const op = this.stackOps[d];
-      this.value = this.stackValues[d];
-      this.limitRank = this.stackLimits[d];
+      const d = this.depth - 1;
+      const op = this.placedAt(d);
+      this.depth = d;
+      this.value = this.stackValues[d]!;
+      this.limitRank = this.stackLimits[d]!;
       this.enabling = this.stackEnabling[d] === 1;
-      this.lists.unlift(op, this.problem.floating[op]);
+      this.lists.unlift(op, this.isFloating(op));
       this.sets.remove(op);
       if (this.stackForced[d] === 1) continue;
       // Back at a level that was trying floating calls: its usefulness marks were overwritten.
       if (this.limitRank >= 0) this.computeUseful(this.limitRank);
-      return this.lists.next[op]; // op itself was tried at this level; each call is in one list
+      return this.lists.after(op); // op itself was tried at this level; each call is in one list
     }
     return EXHAUSTED;
   }

@@ -12,6 +12,7 @@ export class OperationSets {
   readonly floating: Uint32Array;
   readonly fixedCount: number;
   fixedRemaining: number;
+  /** Per operation, its number within its kind: below fixedCount, or a bit of `floating`. */
   private readonly slot: Int32Array;
 
   constructor(private readonly isFloating: readonly boolean[]) {
@@ -28,31 +29,39 @@ export class OperationSets {
   }
 
   add(op: number): void {
-    const slot = this.slot[op];
+    const slot = this.slotOf(op);
     if (!this.isFloating[op]) {
       this.fixed.add(slot);
       this.fixedRemaining--;
       return;
     }
-    assert((this.floating[slot >>> 5] & (1 << (slot & 31))) === 0, 'floating operation already linearized');
-    this.floating[slot >>> 5] |= 1 << (slot & 31);
+    const word = this.floating[slot >>> 5]!;
+    assert((word & (1 << (slot & 31))) === 0, 'floating operation already linearized');
+    this.floating[slot >>> 5] = word | (1 << (slot & 31));
   }
 
   has(op: number): boolean {
-    const slot = this.slot[op];
+    const slot = this.slotOf(op);
     if (!this.isFloating[op]) return this.fixed.has(slot);
-    return (this.floating[slot >>> 5] & (1 << (slot & 31))) !== 0;
+    return (this.floating[slot >>> 5]! & (1 << (slot & 31))) !== 0;
   }
 
   remove(op: number): void {
-    const slot = this.slot[op];
+    const slot = this.slotOf(op);
     if (!this.isFloating[op]) {
       this.fixed.remove(slot);
       this.fixedRemaining++;
       return;
     }
-    assert((this.floating[slot >>> 5] & (1 << (slot & 31))) !== 0, 'floating operation not linearized');
-    this.floating[slot >>> 5] &= ~(1 << (slot & 31));
+    const word = this.floating[slot >>> 5]!;
+    assert((word & (1 << (slot & 31))) !== 0, 'floating operation not linearized');
+    this.floating[slot >>> 5] = word & ~(1 << (slot & 31));
+  }
+
+  private slotOf(op: number): number {
+    assert(op >= 0, 'operation numbers are not negative');
+    assert(op < this.slot.length, 'an operation of the search');
+    return this.slot[op]!;
   }
 }
 
@@ -93,6 +102,7 @@ export class FloatingOrder {
     if (previous >= 0 && this.blind[op] === 1) return false;
     if (previous > op && this.increment[op] === 1 && this.increment[previous] === 1) return false;
     const twin = this.twin[op];
+    assert(twin !== undefined, 'an operation of the search');
     return twin === -1 || sets.has(twin);
   }
 }

@@ -13,7 +13,7 @@
 import { assert } from '../lib/assert.js';
 import { type EntryLists, NIL } from './lists.js';
 import {
-  ABSENT, candidates, CAS_HIT, CAS_MAYBE, DELETE, DELETE_MISS, INCR_MAYBE, INCR_OK, READ, WILDCARD, WRITE,
+  ABSENT, candidates, CAS_HIT, CAS_MAYBE, DELETE, DELETE_MISS, INCR_MAYBE, INCR_OK, opAt, READ, WILDCARD, WRITE,
   type ModelOp, type ValueTable,
 } from './model.js';
 
@@ -71,11 +71,11 @@ export class UsefulFloating {
     if (runBase === WILDCARD || value === WILDCARD) return true;
     const current = this.values.integerOf(value);
     if (current === null) return true;
-    for (let op = lists.next[lists.floatingHead]; op !== NIL && lists.rank[op] < limitRank; op = lists.next[op]) {
-      if (!climbsOrLeavesIntegers(this.ops[op], this.values)) return true;
+    for (let op = lists.after(lists.floatingHead); op !== NIL && lists.rankOf(op) < limitRank; op = lists.after(op)) {
+      if (!climbsOrLeavesIntegers(opAt(this.ops, op), this.values)) return true;
     }
-    for (let op = lists.next[lists.fixedHead]; op !== NIL && op < opCount; op = lists.next[op]) {
-      const modelOp = this.ops[op];
+    for (let op = lists.after(lists.fixedHead); op !== NIL && op < opCount; op = lists.after(op)) {
+      const modelOp = opAt(this.ops, op);
       if (candidates(modelOp, runBase, this.values, this.scratch) > 0) continue; // not one to enable
       const target = integerTarget(modelOp, this.values);
       if (target === null || target > current) return true;
@@ -101,7 +101,7 @@ export class UsefulFloating {
     this.deletesMarked = false;
     this.integerWritersMarked = false;
     let any = false;
-    for (let i = 0; i < this.queue.length; i++) any = this.markProducersOf(this.queue[i]) || any;
+    for (let i = 0; i < this.queue.length; i++) any = this.markProducersOf(this.queue[i]!) || any;
     this.queue.length = 0;
     return any;
   }
@@ -113,8 +113,8 @@ export class UsefulFloating {
   private collectTargets(lists: EntryLists, opCount: number, base: number): boolean {
     this.targets.clear();
     this.queue.length = 0;
-    for (let op = lists.next[lists.fixedHead]; op !== NIL && op < opCount; op = lists.next[op]) {
-      const fixed = this.ops[op];
+    for (let op = lists.after(lists.fixedHead); op !== NIL && op < opCount; op = lists.after(op)) {
+      const fixed = opAt(this.ops, op);
       if (candidates(fixed, base, this.values, this.scratch) > 0) continue;
       if (!this.addTargetsOf(fixed)) return false;
     }
@@ -161,7 +161,7 @@ export class UsefulFloating {
   private mark(op: number): boolean {
     if (this.stamps[op] === this.stamp) return false;
     this.stamps[op] = this.stamp;
-    const modelOp = this.ops[op];
+    const modelOp = opAt(this.ops, op);
     if (modelOp.behaviour === CAS_MAYBE) this.addTarget(modelOp.observed); // it acts only on its expected value
     return true;
   }

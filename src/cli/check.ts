@@ -6,7 +6,7 @@
 // record (a torn tail or damage in the middle; nothing else is repairable by cutting).
 // Exit codes: 0 clean (or repaired), 1 damage found, 2 usage error or the folder cannot be read.
 
-import { isCairnError } from '../lib/errors.js';
+import { errorMessage, isCairnError } from '../lib/errors.js';
 import type { Disk } from '../io/disk.js';
 import { decodeMembership } from '../raft/membership.js';
 import { NodeDisk } from '../runtime/disk.js';
@@ -56,7 +56,7 @@ export async function inspectDataDir(disk: Disk, dir: string): Promise<Inspectio
   try {
     if ((await disk.list(dir)).includes(HARD_STATE_NAME)) hardState = await loadHardState(disk, dir);
   } catch (error) {
-    hardState = { damage: error instanceof Error ? error.message : String(error) };
+    hardState = { damage: errorMessage(error) };
   }
   const log = await analyzeLog(disk, logDirOf(dir));
   const first = log.segments[0];
@@ -88,7 +88,7 @@ function votersOf(config: Uint8Array): { voters: readonly string[]; damage: stri
   try {
     return { voters: decodeMembership(config).voters, damage: null };
   } catch (error) {
-    return { voters: [], damage: `membership does not decode: ${error instanceof Error ? error.message : String(error)}` };
+    return { voters: [], damage: `membership does not decode: ${errorMessage(error)}` };
   }
 }
 
@@ -116,7 +116,7 @@ async function membersFileOf(disk: Disk, dir: string, names: readonly string[]):
     if (typeof peers !== 'object' || peers === null || Array.isArray(peers)) return { damage: 'no "peers" object of id → address' };
     return { peers: Object.keys(peers).length };
   } catch (error) {
-    return { damage: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
+    return { damage: `not valid JSON (${errorMessage(error)})` };
   }
 }
 
@@ -177,7 +177,7 @@ export async function main(args: string[]): Promise<number> {
       await lock.release();
     }
   } catch (error) {
-    console.error(`cairn check: ${isCairnError(error) ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}`);
+    console.error(`cairn check: ${isCairnError(error) ? `${error.code}: ` : ''}${errorMessage(error)}`);
     return 2;
   }
 }

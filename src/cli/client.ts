@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, emitKeypressEvents, type Interface } from 'node:readline';
-import { isCairnError } from '../lib/errors.js';
+import { CairnError, errorMessage, isCairnError } from '../lib/errors.js';
 import { splitInlineArgs } from '../resp/inline.js';
 import type { ServerReply } from '../resp/reply-parser.js';
 import { ClientConnection } from './client-connection.js';
@@ -39,7 +39,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     options = parseOptions(args);
   } catch (error) {
-    process.stderr.write(`cairn cli: ${(error as Error).message}\n${usage}\n`);
+    process.stderr.write(`cairn cli: ${errorMessage(error)}\n${usage}\n`);
     return 2;
   }
   const session = new CliSession(options);
@@ -59,7 +59,7 @@ function parseOptions(args: string[]): Options {
     const arg = args[i]!;
     const value = (): string => {
       const next = args[++i];
-      if (next === undefined) throw new Error(`${arg} needs a value`);
+      if (next === undefined) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${arg} needs a value`);
       return next;
     };
     if (arg === '-h' || arg === '--host') options.host = value();
@@ -67,7 +67,7 @@ function parseOptions(args: string[]): Options {
     else if (arg === '-a' || arg === '--pass') options.password = value();
     else if (arg === '-3') options.resp3 = true;
     else if (arg === '--json') options.json = true;
-    else if (arg.startsWith('-') && options.command.length === 0 && !/^-\d/.test(arg)) throw new Error(`unknown option ${arg}`);
+    else if (arg.startsWith('-') && options.command.length === 0 && !/^-\d/.test(arg)) throw new CairnError('CAIRN_INVALID_ARGUMENT', `unknown option ${arg}`);
     else {
       options.command = args.slice(i);
       break;
@@ -78,7 +78,7 @@ function parseOptions(args: string[]): Options {
 
 function port(text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > 65_535) throw new Error(`invalid port '${text}'`);
+  if (!Number.isInteger(value) || value < 1 || value > 65_535) throw new CairnError('CAIRN_INVALID_ARGUMENT', `invalid port '${text}'`);
   return value;
 }
 
@@ -244,7 +244,7 @@ function saveHistory(file: string, newestFirst: readonly string[]): void {
     writeFileSync(file, lines.slice(0, historyMax).reverse().join('\n') + '\n', { mode: 0o600 });
   } catch (error) {
     // An unwritable history file must not break the session; say so once per write.
-    process.stderr.write(`cairn cli: cannot save history to ${file}: ${(error as Error).message}\n`);
+    process.stderr.write(`cairn cli: cannot save history to ${file}: ${errorMessage(error)}\n`);
   }
 }
 

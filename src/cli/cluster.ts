@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { ServerReply } from '../resp/reply-parser.js';
 import { parsePeerAddress } from '../runtime/peer/address.js';
 import { ClientConnection, type Address } from './client-connection.js';
+import { CairnError, errorMessage } from '../lib/errors.js';
 
 const usage = `usage: cairn cluster <subcommand> [-h HOST] [-p PORT] [-a PASSWORD] [--timeout-ms 90000]
 
@@ -17,7 +18,7 @@ subcommands (sent to any node, default 127.0.0.1:7001; followed to the leader):
   members                                      every member: role, peer and client address, leader`;
 
 /** Most NOTLEADER answers followed before giving up (leadership moving under us). */
-const maxRedirects = 3;
+const redirectsMax = 3;
 
 interface Parsed {
   readonly argv: string[];
@@ -36,14 +37,14 @@ export async function main(args: string[]): Promise<number> {
   try {
     parsed = parse(args);
   } catch (error) {
-    console.error(`cairn cluster: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    console.error(`cairn cluster: ${errorMessage(error)}\n${usage}`);
     return 2;
   }
   let reply: ServerReply;
   try {
     reply = await callFollowingLeader(parsed);
   } catch (error) {
-    console.error(`cairn cluster: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`cairn cluster: ${errorMessage(error)}`);
     return 1;
   }
   if (reply.type === 'error') {
@@ -71,16 +72,16 @@ function parse(args: string[]): Parsed {
   const [subcommand, ...rest] = positionals;
   const address = parsePeerAddress(`${values.host?.includes(':') === true ? `[${values.host}]` : (values.host ?? '127.0.0.1')}:${values.port ?? '7001'}`);
   const timeoutMs = Number(values['timeout-ms'] ?? '90000');
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > 3_600_000) throw new Error('--timeout-ms: expected a whole number of milliseconds, 1..3600000');
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > 3_600_000) throw new CairnError('CAIRN_INVALID_ARGUMENT', '--timeout-ms: expected a whole number of milliseconds, 1..3600000');
   const base = { address, password: values.password, timeoutMs };
   const one = (what: string): string => {
-    if (rest.length !== 1 || rest[0] === '') throw new Error(`${what}: give exactly one node id`);
+    if (rest.length !== 1 || rest[0] === '') throw new CairnError('CAIRN_INVALID_ARGUMENT', `${what}: give exactly one node id`);
     return rest[0]!;
   };
   switch (subcommand) {
     case 'add': {
       const id = one('add');
-      if (values.peer === undefined || values.client === undefined) throw new Error('add: give --peer HOST:PORT and --client HOST:PORT');
+      if (values.peer === undefined || values.client === undefined) throw new CairnError('CAIRN_INVALID_ARGUMENT', 'add: give --peer HOST:PORT and --client HOST:PORT');
       parsePeerAddress(values.peer);
       parsePeerAddress(values.client);
       return { ...base, subcommand, argv: ['CLUSTER', 'ADDNODE', id, values.peer, values.client] };
@@ -90,12 +91,12 @@ function parse(args: string[]): Parsed {
     case 'transfer':
       return { ...base, subcommand, argv: ['CLUSTER', 'TRANSFER', one('transfer')] };
     case 'members':
-      if (rest.length !== 0) throw new Error('members takes no arguments');
+      if (rest.length !== 0) throw new CairnError('CAIRN_INVALID_ARGUMENT', 'members takes no arguments');
       return { ...base, subcommand, argv: ['CLUSTER', 'MEMBERS'] };
     case undefined:
-      throw new Error('missing subcommand');
+      throw new CairnError('CAIRN_INVALID_ARGUMENT', 'missing subcommand');
     default:
-      throw new Error(`unknown subcommand '${subcommand}'`);
+      throw new CairnError('CAIRN_INVALID_ARGUMENT', `unknown subcommand '${subcommand}'`);
   }
 }
 
@@ -106,7 +107,7 @@ async function callFollowingLeader(parsed: Parsed): Promise<ServerReply> {
   for (let hop = 0; ; hop++) {
     const reply = await callOnce(address, parsed, deadline - Date.now());
     const redirect = reply.type === 'error' ? /^NOTLEADER (\S+) (\S+)/.exec(reply.message) : null;
-    if (redirect === null || hop >= maxRedirects) return reply;
+    if (redirect === null || hop >= redirectsMax) return reply;
     console.error(`cairn cluster: ${address.host}:${address.port} does not lead; asking the leader ${redirect[1]} at ${redirect[2]}`);
     address = parsePeerAddress(redirect[2]!);
   }
@@ -116,7 +117,7 @@ async function callOnce(address: Address, parsed: Parsed, timeoutMs: number): Pr
   const connection = new ClientConnection(address);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from ${address.host}:${address.port} within ${parsed.timeoutMs} ms (the change may still complete)`)), Math.max(1, timeoutMs));
+    timer = setTimeout(() => reject(new CairnError('CAIRN_TIMEOUT', `no answer from ${address.host}:${address.port} within ${parsed.timeoutMs} ms (the change may still complete)`)), Math.max(1, timeoutMs));
   });
   try {
     const exchange = (async () => {
@@ -143,7 +144,7 @@ function describe(parsed: Parsed, reply: ServerReply): string {
   if (reply.type !== 'array') return `unexpected reply: ${reply.type}`;
   const rows = [['ID', 'ROLE', 'PEER', 'CLIENT', 'FLAGS'], ...reply.items.map((item) => (item.type === 'bulk' ? item.value.toString('utf8').split(' ') : ['?']))];
   const flags = rows.map((row) => row.slice(4).join(','));
-  const table = rows.map((row, i) => [...row.slice(0, 4), flags[i]!]);
+  const table = rows.map((row, i) => [...row.slice(0, 4), flags[i]]);
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length)));
   return table.map((row) => row.map((cell, c) => (cell ?? '').padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
 }

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CairnError, errorMessage } from '../lib/errors.js';
 
 const usage = `usage: cairn local-cluster [--dir ./data] [--nodes 3] [--port 7001] [--peer-port 17001]`;
 
@@ -33,7 +34,7 @@ interface Child {
 /** Longest a node may take to print its ready line, and to exit after SIGTERM. */
 const startTimeoutMs = 30_000;
 const stopTimeoutMs = 10_000;
-const maxNodes = 9;
+const nodesMax = 9;
 
 export async function main(args: string[]): Promise<number> {
   let values;
@@ -44,7 +45,7 @@ export async function main(args: string[]): Promise<number> {
       strict: true,
     }));
   } catch (error) {
-    console.error(`cairn local-cluster: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    console.error(`cairn local-cluster: ${errorMessage(error)}\n${usage}`);
     return 2;
   }
   if (values.help === true) {
@@ -55,12 +56,12 @@ export async function main(args: string[]): Promise<number> {
   const port = Number(values.port ?? '7001');
   const peerPort = Number(values['peer-port'] ?? '17001');
   const valid = (n: number, min: number, max: number): boolean => Number.isInteger(n) && n >= min && n <= max;
-  if (!valid(nodes, 1, maxNodes) || !valid(port, 1, 65_535 - maxNodes) || !valid(peerPort, 1, 65_535 - maxNodes)) {
-    console.error(`cairn local-cluster: --nodes must be 1..${maxNodes} and ports 1..${65_535 - maxNodes}\n${usage}`);
+  if (!valid(nodes, 1, nodesMax) || !valid(port, 1, 65_535 - nodesMax) || !valid(peerPort, 1, 65_535 - nodesMax)) {
+    console.error(`cairn local-cluster: --nodes must be 1..${nodesMax} and ports 1..${65_535 - nodesMax}\n${usage}`);
     return 2;
   }
   const entry = process.argv[1];
-  if (entry === undefined) throw new Error('cannot tell which script runs cairn');
+  if (entry === undefined) throw new CairnError('CAIRN_INVALID_ARGUMENT', 'cannot tell which script runs cairn');
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
   return runLocalCluster({ nodeCommand: [...process.execArgv, entry, 'server'], dir: values.dir ?? './data', nodes, port, peerPort, print: (line) => console.log(line) }, stop.signal);
@@ -136,7 +137,7 @@ function echoRoleChange(line: string, print: (line: string) => void): void {
 async function waitReady(children: readonly Child[]): Promise<void> {
   const deadline = Date.now() + startTimeoutMs;
   while (!children.every((c) => c.ready)) {
-    if (Date.now() > deadline) throw new Error('the nodes did not start in time');
+    if (Date.now() > deadline) throw new CairnError('CAIRN_TIMEOUT', 'the nodes did not start in time');
     await new Promise((resolveTick) => setTimeout(resolveTick, 50));
   }
 }

@@ -1,6 +1,8 @@
 // The `cairn` command: dispatches to one subcommand module, loaded on demand so that
 // `cairn cli` does not pay for the server's imports and vice versa.
 
+import { errorStack } from '../lib/errors.js';
+
 const usage = `usage: cairn <command> [options]
 
 commands:
@@ -52,7 +54,7 @@ run(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    console.error(errorStack(error));
     process.exitCode = 1;
   },
 );

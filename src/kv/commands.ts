@@ -38,10 +38,13 @@ export function lookupCommand(name: Uint8Array): CommandSpec | undefined {
   return KV_COMMANDS.get(lowerName(name));
 }
 
-/** Whether an argument count fits a command's arity. */
-export function arityOk(spec: CommandSpec, argc: number): boolean {
-  return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
+/** Whether an argument count fits a command's arity (negative: at least -arity). */
+export function arityOk(command: { readonly arity: number }, argc: number): boolean {
+  return command.arity >= 0 ? argc === command.arity : argc >= -command.arity;
 }
+
+/** How much of a name, and of the arguments together, an unknown-command error quotes (Redis: 128). */
+export const ERROR_QUOTE_CHARS_MAX = 128;
 
 /** Runs one command. Unknown names and wrong arity get Redis's exact error replies. */
 export function dispatch(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
@@ -56,11 +59,11 @@ export function dispatch(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 /** `ERR unknown command 'x', with args beginning with: 'a' 'b' ` (Redis caps the args at 128 chars). */
 export function unknownCommand(argv: readonly Uint8Array[]): Reply {
   let args = '';
-  for (let i = 1; i < argv.length && args.length < 128; i++) {
-    const remaining = 128 - args.length;
+  for (let i = 1; i < argv.length && args.length < ERROR_QUOTE_CHARS_MAX; i++) {
+    const remaining = ERROR_QUOTE_CHARS_MAX - args.length;
     args += `'${textOf(argv[i] as Uint8Array).slice(0, remaining)}' `;
   }
-  const name = textOf(argv[0] as Uint8Array).slice(0, 128);
+  const name = textOf(argv[0] as Uint8Array).slice(0, ERROR_QUOTE_CHARS_MAX);
   // Newlines would break the protocol line; Redis maps them to spaces too.
   return errorReply(`ERR unknown command '${name}', with args beginning with: ${args}`.replace(/[\r\n]/g, ' '));
 }

@@ -79,7 +79,7 @@ export class KvRecord {
 
 export const NO_EXPIRY = -1;
 /** Deleted keys whose version is remembered exactly; older ones fall back to the floor. */
-export const MAX_TOMBSTONES = 65_536;
+export const TOMBSTONES_MAX = 65_536;
 
 export class Db {
   readonly map = new Map<string, KvRecord>();
@@ -228,7 +228,7 @@ export class Db {
   private remember(key: string, version: number): void {
     this.tombstones.delete(key);
     this.tombstones.set(key, version);
-    if (this.tombstones.size <= MAX_TOMBSTONES) return;
+    if (this.tombstones.size <= TOMBSTONES_MAX) return;
     const oldest = this.tombstones.keys().next().value;
     assert(oldest !== undefined, 'tombstones over limit but empty');
     this.tombstones.delete(oldest);

@@ -15,8 +15,8 @@ import type { KvState } from './state.js';
 
 export const ENTRY_FORMAT = 1;
 /** Bounds on what one entry may hold; a decoder never trusts a count beyond these. */
-export const MAX_ENTRY_COMMANDS = 1_000_000;
-export const MAX_COMMAND_ARGS = 1_000_000;
+export const ENTRY_COMMANDS_MAX = 1_000_000;
+export const COMMAND_ARGS_MAX = 1_000_000;
 
 export interface EntryWatch {
   readonly key: Uint8Array;
@@ -78,11 +78,11 @@ export function decodeEntry(bytes: Uint8Array, storeOwned = false): Entry {
   if (format !== ENTRY_FORMAT) r.corrupt(`unknown entry format ${format}`);
   const nowMs = r.int('time', 0);
   const commandCount = r.u32('command count');
-  if (commandCount === 0 || commandCount > MAX_ENTRY_COMMANDS) r.corrupt(`bad command count ${commandCount}`);
+  if (commandCount === 0 || commandCount > ENTRY_COMMANDS_MAX) r.corrupt(`bad command count ${commandCount}`);
   const commands: Uint8Array[][] = [];
   for (let c = 0; c < commandCount; c++) {
     const argc = r.u32('argument count');
-    if (argc === 0 || argc > MAX_COMMAND_ARGS || argc * 4 > r.remaining) r.corrupt(`bad argument count ${argc}`);
+    if (argc === 0 || argc > COMMAND_ARGS_MAX || argc * 4 > r.remaining) r.corrupt(`bad argument count ${argc}`);
     const argv: Uint8Array[] = new Array<Uint8Array>(argc);
     for (let a = 0; a < argc; a++) {
       const argBytes = r.u32('argument length');

@@ -2,7 +2,7 @@
 // escapes, over raw bytes (chars compare as signed bytes in ranges, as C's char does on x86).
 // A cap on '*' nesting keeps hostile patterns from exhausting the stack, as Redis 7.2+ does.
 
-const MAX_STAR_NESTING = 1000;
+const STAR_NESTING_MAX = 1000;
 
 function signed(byte: number): number {
   return byte > 127 ? byte - 256 : byte;
@@ -14,6 +14,18 @@ export function globMatch(pattern: Uint8Array, subject: Uint8Array): boolean {
   return matchFrom(pattern, 0, subject, 0, state, 0);
 }
 
+/**
+ * Whether `subject` matches `pattern` ignoring ASCII case, as stringmatchlen with nocase (CONFIG
+ * GET): Redis folds each byte it compares with tolower, the same as folding both inputs first.
+ */
+export function globMatchNoCase(pattern: Uint8Array, subject: Uint8Array): boolean {
+  return globMatch(asciiLower(pattern), asciiLower(subject));
+}
+
+function asciiLower(bytes: Uint8Array): Uint8Array {
+  return bytes.map((byte) => (byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte));
+}
+
 /** The byte at i, or 0 past the end (Redis's patterns are NUL-terminated sds strings). */
 function at(bytes: Uint8Array, i: number): number {
   return i < bytes.length ? (bytes[i] as number) : 0;
@@ -23,13 +35,13 @@ function matchFrom(
   pattern: Uint8Array, patternStart: number, subject: Uint8Array, subjectStart: number,
   state: { skipLonger: boolean }, nesting: number,
 ): boolean {
-  if (nesting > MAX_STAR_NESTING) return false;
+  if (nesting > STAR_NESTING_MAX) return false;
   let p = patternStart;
   let s = subjectStart;
   const pEnd = pattern.length;
   const sEnd = subject.length;
   while (p < pEnd && s < sEnd) {
-    const c = pattern[p] as number;
+    const c = pattern[p];
     if (c === 0x2a) { // '*'
       while (p + 1 < pEnd && pattern[p + 1] === 0x2a) p++;
       if (p + 1 === pEnd) return true;

@@ -16,7 +16,7 @@ const OVERFLOW_EXPONENT = 16384; // values at or above 2^16384 are infinite
 /** Redis's MAX_LONG_DOUBLE_CHARS: longer inputs are refused before parsing. */
 export const MAX_LONG_DOUBLE_CHARS = 5 * 1024;
 /** Decimal exponents beyond this are certainly overflow or underflow (and keep bigint work bounded). */
-const MAX_DECIMAL_EXPONENT = 20_000;
+const DECIMAL_EXPONENT_MAX = 20_000;
 
 export type ParseResult = LongDouble | 'invalid' | 'infinite';
 
@@ -72,7 +72,7 @@ export function parseLongDouble(bytes: Uint8Array): ParseResult {
   const digits = BigInt((hex ? '0x' : '') + (whole + fraction || '0'));
   if (digits === 0n) return { negative, mantissa: 0n, exponent: 0 };
   // Overflow (ERANGE with HUGE_VAL) is refused like underflow; only a literal "inf" is infinite.
-  if (Math.abs(exponent) > MAX_DECIMAL_EXPONENT * (hex ? 4 : 1)) return 'invalid';
+  if (Math.abs(exponent) > DECIMAL_EXPONENT_MAX * (hex ? 4 : 1)) return 'invalid';
   const rounded = hex
     ? fromScaled(negative, digits, 0, exponent - 4 * fraction.length)
     : fromScaled(negative, digits, exponent - fraction.length, 0);

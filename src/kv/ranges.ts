@@ -9,7 +9,7 @@ import type { CommandSpec, ExecContext } from './command-types.js';
 import { NO_EXPIRY, type KvRecord } from './db.js';
 
 /** Redis's proto-max-bulk-len default: no string value grows past this. */
-export const MAX_STRING_BYTES = 512 * 1024 * 1024;
+export const STRING_BYTES_MAX = 512 * 1024 * 1024;
 const GROWTH_STEP_BYTES = 1024 * 1024;
 const EMPTY: Reply = Object.freeze({ type: 'bulk', value: new Uint8Array(0) });
 const ERR_OFFSET = errorReply('ERR offset is out of range');
@@ -23,7 +23,7 @@ function append(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
     return integerReply(suffix.length);
   }
   const length = record.value.length + suffix.length;
-  if (length > MAX_STRING_BYTES) return ERR_TOO_BIG;
+  if (length > STRING_BYTES_MAX) return ERR_TOO_BIG;
   appendInPlace(ctx, record, suffix);
   return integerReply(length);
 }
@@ -39,8 +39,8 @@ function appendInPlace(ctx: ExecContext, record: KvRecord, suffix: Uint8Array): 
     return;
   }
   // Like Redis's sds: double while small, then grow by 1 MiB at a time; never past the limit.
-  const capacity = Math.min(MAX_STRING_BYTES, length < GROWTH_STEP_BYTES ? length * 2 : length + GROWTH_STEP_BYTES);
-  assert(length <= MAX_STRING_BYTES, 'append past the string limit');
+  const capacity = Math.min(STRING_BYTES_MAX, length < GROWTH_STEP_BYTES ? length * 2 : length + GROWTH_STEP_BYTES);
+  assert(length <= STRING_BYTES_MAX, 'append past the string limit');
   assert(capacity >= length, 'append capacity below the new length');
   const buffer = new Uint8Array(capacity);
   buffer.set(old);
@@ -49,7 +49,7 @@ function appendInPlace(ctx: ExecContext, record: KvRecord, suffix: Uint8Array): 
 }
 
 function clampOffset(offset: bigint): number {
-  const limit = BigInt(MAX_STRING_BYTES) * 2n;
+  const limit = BigInt(STRING_BYTES_MAX) * 2n;
   return Number(offset > limit ? limit : offset < -limit ? -limit : offset);
 }
 
@@ -81,9 +81,9 @@ function setrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const record = ctx.db.lookupForWrite(key, ctx.nowMs);
   const oldLength = record === undefined ? 0 : record.value.length;
   if (patch.length === 0) return integerReply(oldLength);
-  if (offsetBig + BigInt(patch.length) > BigInt(MAX_STRING_BYTES)) return ERR_TOO_BIG;
+  if (offsetBig + BigInt(patch.length) > BigInt(STRING_BYTES_MAX)) return ERR_TOO_BIG;
   const offset = Number(offsetBig);
-  assert(offset + patch.length <= MAX_STRING_BYTES, 'setrange past the string limit');
+  assert(offset + patch.length <= STRING_BYTES_MAX, 'setrange past the string limit');
   const value = new Uint8Array(Math.max(oldLength, offset + patch.length));
   if (record !== undefined) value.set(record.value);
   value.set(patch, offset);

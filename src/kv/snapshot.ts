@@ -11,7 +11,7 @@
 import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
-import { Db, KvRecord, MAX_TOMBSTONES, NO_EXPIRY } from './db.js';
+import { Db, KvRecord, TOMBSTONES_MAX, NO_EXPIRY } from './db.js';
 import { ByteReader } from './reader.js';
 
 const MAGIC = 'CAIRNKV\u0000';
@@ -79,7 +79,7 @@ export function decodeSnapshot(bytes: Uint8Array, ownership: 'copy' | 'adopt' = 
   const keyCount = r.int('key count', 0);
   const tombCount = r.int('tombstone count', 0);
   if (keyCount * MIN_KEY_BYTES + tombCount * MIN_TOMB_BYTES > r.remaining) r.corrupt('counts exceed the snapshot size');
-  if (tombCount > MAX_TOMBSTONES) r.corrupt(`tombstone count ${tombCount} over ${MAX_TOMBSTONES}`);
+  if (tombCount > TOMBSTONES_MAX) r.corrupt(`tombstone count ${tombCount} over ${TOMBSTONES_MAX}`);
   readRecords(r, db, keyCount);
   for (let i = 0; i < tombCount; i++) {
     const key = r.latin1(r.u32('tombstone key length'), 'tombstone key');

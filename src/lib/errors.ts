@@ -11,7 +11,8 @@ export type CairnErrorCode =
   | 'CAIRN_TIMEOUT' // an operation did not complete within its deadline
   | 'CAIRN_CLUSTER_DOWN' // no leader was found within the wait: the write was never proposed (clients see CLUSTERDOWN)
   | 'CAIRN_ID_TAKEN' // a blank data dir started under an id the running cluster removed or holds log state for
-  | 'CAIRN_BUSY'; // a bounded queue is full (too many pending proposals or reads): retry later
+  | 'CAIRN_BUSY' // a bounded queue is full (too many pending proposals or reads): retry later
+  | 'CAIRN_REFUSED'; // another server answered with an error, or not as a Cairn node would
 
 export class CairnError extends Error {
   override name = 'CairnError';
@@ -25,4 +26,19 @@ export class CairnError extends Error {
 
 export function isCairnError(error: unknown, code?: CairnErrorCode): error is CairnError {
   return error instanceof CairnError && (code === undefined || error.code === code);
+}
+
+/** The message of anything thrown: an Error's own, or the thrown value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The stack of anything thrown (its message when it has none), for reports of bugs. */
+export function errorStack(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/** Anything thrown as an Error, for what rejects or stops with one. */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -6,12 +6,13 @@
 // must not vote, acknowledge or lead in place of the node whose promises it forgot.
 
 import { assert } from '../lib/assert.js';
+import { PEER_INCARNATIONS_MAX } from '../lib/limits.js';
 import type { Incarnation, NodeId, PeerIncarnation } from './types.js';
 
 /** The incarnation of a node given none: tests and benches whose nodes never lose their state. */
 export const DEFAULT_INCARNATION: Incarnation = '0000000000000000';
 /** Most peer ids one node remembers; a message from a new id past this is dropped. */
-export const MAX_PEER_INCARNATIONS = 4096;
+export const MAX_PEER_INCARNATIONS = PEER_INCARNATIONS_MAX;
 
 const INCARNATION_PATTERN = /^[0-9a-f]{16}$/;
 

@@ -3,10 +3,11 @@
 // truncated CONFIG entry rolls the membership back).
 
 import { assert } from '../lib/assert.js';
+import { CLUSTER_MEMBERS_MAX } from '../lib/limits.js';
 import type { ConfChange, Membership, NodeId } from './types.js';
 
-const MAX_MEMBERS = 1024;
-const MAX_ID_LENGTH = 256;
+/** A node id's length in UTF-16 code units. */
+export const NODE_ID_LENGTH_MAX = 256;
 
 export function isVoter(membership: Membership, id: NodeId): boolean {
   return membership.voters.includes(id);
@@ -28,16 +29,16 @@ export function makeMembership(voters: readonly NodeId[], learners: readonly Nod
 }
 
 function checkMembership(m: Membership): void {
-  assert(m.voters.length + m.learners.length <= MAX_MEMBERS, 'membership: too many members');
+  assert(m.voters.length + m.learners.length <= CLUSTER_MEMBERS_MAX, 'membership: too many members');
   const all = new Set([...m.voters, ...m.learners]);
   assert(all.size === m.voters.length + m.learners.length, 'membership: duplicate or overlapping ids');
-  for (const id of all) assert(id.length > 0 && id.length <= MAX_ID_LENGTH, 'membership: bad node id');
+  for (const id of all) assert(id.length > 0 && id.length <= NODE_ID_LENGTH_MAX, 'membership: bad node id');
 }
 
 /** The membership after one change, or an error text when the change makes no sense. */
 export function applyChange(m: Membership, change: ConfChange): Membership | string {
   const id = change.nodeId;
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) return 'bad node id';
+  if (typeof id !== 'string' || id.length === 0 || id.length > NODE_ID_LENGTH_MAX) return 'bad node id';
   const voters = m.voters.filter((v) => v !== id);
   const learners = m.learners.filter((l) => l !== id);
   switch (change.type) {

@@ -27,7 +27,7 @@ export interface ReplicationContext {
 }
 
 /** Heartbeat rounds whose send tick the lease remembers (older acknowledgements are not credited). */
-const MAX_LEASE_ROUNDS = 64;
+const LEASE_ROUNDS_MAX = 64;
 
 export class Replicator {
   private readonly progress = new Map<NodeId, Progress>();
@@ -111,7 +111,7 @@ export class Replicator {
     // The first send of a round is what an acknowledgement of it proves (a later resend would overstate).
     if (last === undefined || last.seq < readSeq) {
       this.sentRounds.push({ seq: readSeq, sentTick: nowTicks });
-      if (this.sentRounds.length > MAX_LEASE_ROUNDS) this.sentRounds.shift();
+      if (this.sentRounds.length > LEASE_ROUNDS_MAX) this.sentRounds.shift();
     }
     const commitIndex = this.ctx.log.commitIndex;
     for (const pr of this.progress.values()) {

@@ -2,6 +2,7 @@
 
 import { CairnError } from '../lib/errors.js';
 import type { RaftConfig } from './types.js';
+import { APPEND_ENTRIES_MAX } from './validate.js';
 
 export interface Settings {
   electionTimeoutTicks: number;
@@ -46,7 +47,7 @@ export function resolveSettings(c: RaftConfig): Settings {
     preVote: c.preVote ?? true,
     checkQuorum,
     leaseBasedReads,
-    maxBatchEntries: positiveInt('maxBatchEntries', c.maxBatchEntries, 1024, 1_000_000),
+    maxBatchEntries: positiveInt('maxBatchEntries', c.maxBatchEntries, 1024, APPEND_ENTRIES_MAX),
     maxBatchBytes: positiveInt('maxBatchBytes', c.maxBatchBytes, 1 << 20, 1 << 30),
     maxInflightMessages: positiveInt('maxInflightMessages', c.maxInflightMessages, 64, 100_000),
     maxInflightBytes: positiveInt('maxInflightBytes', c.maxInflightBytes, 16 << 20, 2 ** 31 - 1),

@@ -6,7 +6,7 @@ import { assert } from '../lib/assert.js';
 import type { SnapshotMessage, SnapshotMeta } from './types.js';
 
 /** The largest snapshot a follower accepts (it allocates the whole buffer up front). */
-export const MAX_SNAPSHOT_BYTES = 2 ** 31 - 1;
+export const SNAPSHOT_BYTES_MAX = 2 ** 31 - 1;
 
 export class SnapshotReceiver {
   private meta: SnapshotMeta | null = null;
@@ -22,7 +22,7 @@ export class SnapshotReceiver {
     // encoded differently, so chunks of two transfers never mix): offset 0 starts afresh.
     if (m.offset === 0) {
       assert(Number.isSafeInteger(m.totalBytes), 'snapshot: total size not an integer');
-      assert(m.totalBytes >= 0 && m.totalBytes <= MAX_SNAPSHOT_BYTES, 'snapshot: size out of range');
+      assert(m.totalBytes >= 0 && m.totalBytes <= SNAPSHOT_BYTES_MAX, 'snapshot: size out of range');
       this.meta = m.meta;
       this.buffer = new Uint8Array(m.totalBytes);
       this.offset = 0;

@@ -1,23 +1,26 @@
 // Shape checks for messages from the network. A message that fails them is dropped by step():
 // peers run the same code, so a malformed message is a transport fault, not a reason to crash.
 
-import { MAX_PEER_INCARNATIONS, isIncarnation } from './incarnations.js';
-import { MAX_SNAPSHOT_BYTES } from './snapshot-receiver.js';
+import { PEER_INCARNATIONS_MAX } from '../lib/limits.js';
+import { isIncarnation } from './incarnations.js';
+import { NODE_ID_LENGTH_MAX } from './membership.js';
+import { SNAPSHOT_BYTES_MAX } from './snapshot-receiver.js';
 import type { Entry, Message } from './types.js';
 
-const MAX_BATCH_ENTRIES_ACCEPTED = 1_000_000;
+/** Entries in one append: the most a leader sends (settings.ts bounds maxBatchEntries by it), a follower accepts and the peer wire carries. */
+export const APPEND_ENTRIES_MAX = 1_000_000;
 
 function isIndex(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function isId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= 256;
+  return typeof value === 'string' && value.length > 0 && value.length <= NODE_ID_LENGTH_MAX;
 }
 
 /** Entries must be contiguous after prevIndex, with terms non-decreasing and at most `term`. */
 function entriesOk(entries: unknown, prevIndex: number, prevTerm: number, term: number): boolean {
-  if (!Array.isArray(entries) || entries.length > MAX_BATCH_ENTRIES_ACCEPTED) return false;
+  if (!Array.isArray(entries) || entries.length > APPEND_ENTRIES_MAX) return false;
   let lastTerm = prevTerm;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i] as Partial<Entry> | null;
@@ -57,7 +60,7 @@ export function isValidMessage(m: Message): boolean {
     case 'heartbeatResponse':
       return isIndex(m.readSeq);
     case 'snapshot':
-      return isIndex(m.offset) && isIndex(m.totalBytes) && m.totalBytes <= MAX_SNAPSHOT_BYTES &&
+      return isIndex(m.offset) && isIndex(m.totalBytes) && m.totalBytes <= SNAPSHOT_BYTES_MAX &&
         m.chunk instanceof Uint8Array && typeof m.meta === 'object' && m.meta !== null &&
         isIndex(m.meta.index) && isIndex(m.meta.term) && membershipOk(m.meta.membership);
     case 'snapshotResponse':
@@ -71,7 +74,7 @@ export function isValidMessage(m: Message): boolean {
     case 'staleIncarnation':
       return isIncarnation(m.rejected);
     case 'incarnations':
-      return Array.isArray(m.peers) && m.peers.length <= MAX_PEER_INCARNATIONS &&
+      return Array.isArray(m.peers) && m.peers.length <= PEER_INCARNATIONS_MAX &&
         m.peers.every((p) => p !== null && typeof p === 'object' && isId(p.id) && isIncarnation(p.incarnation));
     default:
       return false;

@@ -5,7 +5,7 @@
 // from storage. Written only against io/ interfaces, so the simulator runs this very code.
 
 import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
+import { asError, CairnError } from '../lib/errors.js';
 import type { Prng } from '../lib/prng.js';
 import type { Reply } from '../lib/reply.js';
 import type { Clock, TimerHandle } from '../io/clock.js';
@@ -55,7 +55,7 @@ export interface ReplicaIo {
 }
 
 /** Most Ready batches handled in one go before yielding to the clock (a bound on the loop). */
-const MAX_READY_ROUNDS = 1_000;
+const READY_ROUNDS_MAX = 1_000;
 
 /** Microtask turns the Ready loop yields before taking a Ready (see drain): enough for a caller a few awaits deep. */
 const GATHER_MICROTASK_TURNS = 8;
@@ -199,7 +199,7 @@ export class Replica<S extends StateMachine> {
           try {
             resolve(query(this.stateMachine));
           } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
+            reject(asError(error));
           }
         },
         reject,
@@ -329,7 +329,7 @@ export class Replica<S extends StateMachine> {
     try {
       step();
     } catch (error) {
-      this.stop(error instanceof Error ? error : new Error(String(error)));
+      this.stop(asError(error));
     }
   }
 
@@ -339,13 +339,13 @@ export class Replica<S extends StateMachine> {
     this.processing = true;
     this.draining = this.drain().then(
       () => undefined,
-      (error: unknown) => this.stop(error instanceof Error ? error : new Error(String(error))),
+      (error: unknown) => this.stop(asError(error)),
     );
   }
 
   private async drain(): Promise<void> {
     let round = 0;
-    for (; round < MAX_READY_ROUNDS && !this.stopped; round++) {
+    for (; round < READY_ROUNDS_MAX && !this.stopped; round++) {
       // Writers answered by the last round (or woken with the proposal that started this loop)
       // propose a few microtask turns later: let them, so that the proposals of one event-loop
       // turn share one Ready and one fdatasync instead of the first going alone.
@@ -367,7 +367,7 @@ export class Replica<S extends StateMachine> {
     // ticks that came due meanwhile): go on now. Not on a clock timer: the real clock's timers do
     // not keep a process alive (an embedded store's caller awaiting a write would exit), and a
     // test's frozen clock never fires them. Every round awaits storage, so the event loop turns.
-    if (round === MAX_READY_ROUNDS) this.catchUpTicks();
+    if (round === READY_ROUNDS_MAX) this.catchUpTicks();
     this.kick();
   }
 
@@ -380,7 +380,7 @@ export class Replica<S extends StateMachine> {
     try {
       await this.compactToApplied();
     } catch (error) {
-      request.reject(error instanceof Error ? error : new Error(String(error)));
+      request.reject(asError(error));
       throw error;
     }
     request.resolve(this.snapshotIndex);

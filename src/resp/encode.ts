@@ -9,8 +9,11 @@ import type { Reply } from '../lib/reply.js';
 
 export type Protocol = 2 | 3;
 
-/** Nesting deeper than this is a bug in whoever built the reply, not a client's doing. */
-const maxReplyDepth = 64;
+/**
+ * How deeply a reply nests. Deeper is a bug in whoever built the reply, not a client's doing:
+ * encoding asserts it, and reply-parser.ts refuses such a reply as a corrupt stream.
+ */
+export const replyDepthMax = 64;
 const initialBytes = 16 * 1024;
 /** A buffer grown past this by a large batch is not kept for the next one. */
 const retainedBytesMax = 256 * 1024;
@@ -80,7 +83,7 @@ export class ReplyEncoder {
   }
 
   private writeReply(reply: Reply, protocol: Protocol, depth: number): void {
-    assert(depth <= maxReplyDepth, 'reply nested too deeply');
+    assert(depth <= replyDepthMax, 'reply nested too deeply');
     switch (reply.type) {
       case 'simple':
         return this.line('+', safeLine(reply.value));

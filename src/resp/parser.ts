@@ -44,9 +44,9 @@ const cr = 0x0d;
 const lf = 0x0a;
 const empty = Buffer.alloc(0);
 /** The longest decimal a count or length line may hold (string2ll accepts up to 20 digits). */
-const maxNumberDigits = 20;
+const numberDigitsMax = 20;
 /** The fast path reads counts and lengths of at most this many digits; longer ones take the checked path. */
-const maxPlainDigits = 9;
+const plainDigitsMax = 9;
 
 export class RequestParser {
   private buffer: Buffer = empty;
@@ -272,7 +272,7 @@ function protocolError(message: string): ParseResult {
 function findByte(buffer: Buffer, from: number, byte: number): number {
   const end = buffer.length;
   for (let at = from; at < end; at++) {
-    const value = buffer[at]!;
+    const value = buffer[at];
     if (value === byte) return at;
     if (value === 0) return -2;
   }
@@ -281,7 +281,7 @@ function findByte(buffer: Buffer, from: number, byte: number): number {
 
 /** Plain digits with no leading zero (or a lone "0") followed by CR, as a number below 10^9; -1 when not that. */
 function plainNumberAt(buffer: Uint8Array, from: number): number {
-  const end = Math.min(buffer.length, from + maxPlainDigits + 1);
+  const end = Math.min(buffer.length, from + plainDigitsMax + 1);
   if (buffer[from] === 0x30) return from + 1 < buffer.length && buffer[from + 1] === cr ? 0 : -1;
   let value = 0;
   for (let at = from; at < end; at++) {
@@ -304,7 +304,7 @@ function decimalDigits(value: number): number {
 /** Redis's string2ll: optional '-', no '+', no leading zeros, no spaces, fits in 64 bits. */
 export function parseRedisInteger(buffer: Uint8Array, start: number, end: number): number | undefined {
   const length = end - start;
-  if (length <= 0 || length > maxNumberDigits) return undefined;
+  if (length <= 0 || length > numberDigitsMax) return undefined;
   let index = start;
   const negative = buffer[index] === 0x2d;
   if (negative) {

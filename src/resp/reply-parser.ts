@@ -5,6 +5,7 @@
 
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
+import { replyDepthMax } from './encode.js';
 
 export type ServerReply =
   | { readonly type: 'simple'; readonly value: string }
@@ -19,9 +20,8 @@ export type ServerReply =
   | { readonly type: 'array' | 'set' | 'push'; readonly items: readonly ServerReply[] }
   | { readonly type: 'map'; readonly entries: readonly (readonly [ServerReply, ServerReply])[] };
 
-const maxDepth = 64;
-const maxAggregateLength = 100_000_000;
-const maxBulkBytes = 1024 * 1024 * 1024;
+const aggregateLengthMax = 100_000_000;
+const bulkBytesMax = 1024 * 1024 * 1024;
 
 interface Parsed {
   readonly reply: ServerReply;
@@ -58,7 +58,7 @@ function corrupt(message: string): never {
 
 /** Parses one reply starting at `at`; undefined when it is not complete yet. */
 function parseAt(buffer: Buffer, at: number, depth: number): Parsed | undefined {
-  if (depth > maxDepth) corrupt('nested too deeply');
+  if (depth > replyDepthMax) corrupt('nested too deeply');
   const lineEnd = buffer.indexOf('\r\n', at);
   if (lineEnd < 0) return undefined;
   const line = buffer.toString('utf8', at + 1, lineEnd);
@@ -76,14 +76,14 @@ function parseAt(buffer: Buffer, at: number, depth: number): Parsed | undefined 
     case 0x24: // $
     case 0x21: // ! (blob error)
     case 0x3d: // = (verbatim)
-      return blob(buffer, buffer[at]!, line, next);
+      return blob(buffer, buffer[at], line, next);
     case 0x2a: // *
     case 0x7e: // ~
     case 0x3e: // >
-      return aggregate(buffer, buffer[at]!, line, next, depth);
+      return aggregate(buffer, buffer[at], line, next, depth);
     case 0x25: // %
     case 0x7c: // | (attribute: parsed, then the reply it annotates is returned)
-      return map(buffer, buffer[at]!, line, next, depth);
+      return map(buffer, buffer[at], line, next, depth);
     default:
       return corrupt(`unknown type byte 0x${(buffer[at] ?? 0).toString(16)}`);
   }
@@ -101,7 +101,7 @@ function length(text: string, max: number): number {
 }
 
 function blob(buffer: Buffer, type: number, line: string, start: number): Parsed | undefined {
-  const size = length(line, maxBulkBytes);
+  const size = length(line, bulkBytesMax);
   if (size < 0) return { reply: { type: 'null' }, end: start };
   if (buffer.length < start + size + 2) return undefined;
   const value = buffer.subarray(start, start + size);
@@ -115,7 +115,7 @@ function blob(buffer: Buffer, type: number, line: string, start: number): Parsed
 }
 
 function aggregate(buffer: Buffer, type: number, line: string, start: number, depth: number): Parsed | undefined {
-  const count = length(line, maxAggregateLength);
+  const count = length(line, aggregateLengthMax);
   if (count < 0) return { reply: { type: 'null' }, end: start };
   const items: ServerReply[] = [];
   let at = start;
@@ -130,7 +130,7 @@ function aggregate(buffer: Buffer, type: number, line: string, start: number, de
 }
 
 function map(buffer: Buffer, type: number, line: string, start: number, depth: number): Parsed | undefined {
-  const count = length(line, maxAggregateLength);
+  const count = length(line, aggregateLengthMax);
   const entries: [ServerReply, ServerReply][] = [];
   let at = start;
   for (let i = 0; i < count; i++) {

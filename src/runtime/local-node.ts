@@ -79,7 +79,7 @@ export interface LocalNodeStats {
 
 const SNAPSHOT_EVERY_ENTRIES_DEFAULT = 1_000_000;
 const COMPACTION_MIN_BYTES_DEFAULT = 64 * 1024 * 1024;
-const MAX_PENDING_WRITES_DEFAULT = 65_536;
+const PENDING_WRITES_MAX_DEFAULT = 65_536;
 /** A write or the opening catch-up not settled this long after it began fails (outcome unknown). */
 const REQUEST_TIMEOUT_MS = 60_000;
 const TICK_MS = 100;
@@ -247,7 +247,7 @@ export class LocalNode {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    assert(this.inFlight.size <= (this.options.maxPendingWrites ?? MAX_PENDING_WRITES_DEFAULT), 'in-flight writes are bounded');
+    assert(this.inFlight.size <= (this.options.maxPendingWrites ?? PENDING_WRITES_MAX_DEFAULT), 'in-flight writes are bounded');
     await Promise.allSettled([...this.inFlight]);
     await this.compaction;
     try {
@@ -273,7 +273,7 @@ export class LocalNode {
     if (commands.length === 0 || commands.some((argv) => argv.length === 0)) {
       return new CairnError('CAIRN_INVALID_ARGUMENT', 'a write holds at least one command, and each command at least its name');
     }
-    const maxPendingWrites = this.options.maxPendingWrites ?? MAX_PENDING_WRITES_DEFAULT;
+    const maxPendingWrites = this.options.maxPendingWrites ?? PENDING_WRITES_MAX_DEFAULT;
     if (this.pendingWrites >= maxPendingWrites) return new CairnError('CAIRN_BUSY', `${this.options.dir}: ${maxPendingWrites} writes are already pending`);
     return null;
   }
@@ -308,7 +308,7 @@ export class LocalNode {
 }
 
 function startReplica(options: LocalNodeOptions, storage: RaftStorage, machine: KvMachine, tally: Tally): Promise<Replica<KvMachine>> {
-  const maxPendingWrites = options.maxPendingWrites ?? MAX_PENDING_WRITES_DEFAULT;
+  const maxPendingWrites = options.maxPendingWrites ?? PENDING_WRITES_MAX_DEFAULT;
   assert(Number.isSafeInteger(maxPendingWrites) && maxPendingWrites > 0, 'maxPendingWrites must be a positive integer');
   return Replica.start(
     {

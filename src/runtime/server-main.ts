@@ -9,7 +9,7 @@ import { parseSegmentName } from '../storage/segment-file.js';
 export const cairnVersion = '0.1.0';
 
 /** Most directory entries looked at for the layout check (a data folder holds a handful). */
-const maxEntriesChecked = 10_000;
+const entriesCheckedMax = 10_000;
 
 /**
  * Throws CAIRN_FORMAT when `dir` holds log segments of the single-node store's layout (written by
@@ -20,7 +20,7 @@ export async function refuseOldStoreLayout(dir: string): Promise<void> {
     if (error.code === 'ENOENT') return [];
     throw new CairnError('CAIRN_IO', `cannot read the data folder ${dir}: ${error.message}`, { cause: error });
   });
-  const segments = names.slice(0, maxEntriesChecked).filter((name) => parseSegmentName(name) !== undefined);
+  const segments = names.slice(0, entriesCheckedMax).filter((name) => parseSegmentName(name) !== undefined);
   if (segments.length === 0) return;
   throw new CairnError(
     'CAIRN_FORMAT',

@@ -8,7 +8,8 @@
 // wrong primary.
 
 import { bulkReply, errorReply, integerReply, type Reply } from '../lib/reply.js';
-import type { CommandMeta } from './command-table.js';
+import { arityError } from '../kv/args.js';
+import { unknownSubcommand, type CommandMeta } from './command-table.js';
 import { ClusterTopology, redisNodeId, type ClientAddress } from './cluster-topology.js';
 
 export const CLUSTER_DOWN = 'CLUSTERDOWN The cluster is down';
@@ -45,7 +46,7 @@ export function clusterCommand(topology: ClusterTopology, argv: readonly Uint8Ar
   const sub = Buffer.from(argv[1]!).toString('utf8');
   const name = sub.toLowerCase();
   const args = argv.slice(2).map((arg) => Buffer.from(arg).toString('utf8'));
-  const wrongArity = errorReply(`ERR wrong number of arguments for 'cluster|${name}' command`);
+  const wrongArity = arityError(`cluster|${name}`);
   const membershipArity = membershipArities.get(name);
   if (name === 'announce') {
     if (args.length !== 2) return wrongArity;
@@ -64,7 +65,7 @@ export function clusterCommand(topology: ClusterTopology, argv: readonly Uint8Ar
   }
   // Own properties only: `CLUSTER constructor` must not reach Object.prototype.
   const handler = Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
-  if (handler === undefined) return errorReply(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try CLUSTER HELP.`);
+  if (handler === undefined) return unknownSubcommand('cluster', sub);
   if (args.length !== 0) return wrongArity;
   return handler(topology);
 }

@@ -5,7 +5,7 @@
 
 import { connect, type Socket } from 'node:net';
 import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
+import { asError, CairnError, errorMessage } from '../lib/errors.js';
 import { ReplyParser, type ServerReply } from '../resp/reply-parser.js';
 import type { ClientAddress } from './cluster-topology.js';
 
@@ -22,7 +22,7 @@ interface Waiter {
 }
 
 /** Most calls awaiting replies on one link. */
-const maxInFlightCalls = 1024;
+const inFlightCallsMax = 1024;
 /** Longest wait for one reply before the link is given up. */
 const defaultCallTimeoutMs = 5000;
 
@@ -44,7 +44,7 @@ export class RelayLink {
   static async open(address: ClientAddress, password: string | undefined, timeoutMs: number): Promise<RelayLink> {
     const socket = connect({ host: address.host, port: address.port, noDelay: true });
     const where = `${address.host}:${address.port}`;
-    const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => socket.destroy(new CairnError('CAIRN_TIMEOUT', `no answer within ${timeoutMs} ms`)), timeoutMs);
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());
@@ -53,11 +53,11 @@ export class RelayLink {
       const link = new RelayLink(address, socket);
       const hello = password === undefined ? ['HELLO', '3'] : ['HELLO', '3', 'AUTH', 'default', password];
       const reply = await link.call(hello.map((arg) => Buffer.from(arg)));
-      if (reply.type === 'error') throw new Error(`HELLO refused: ${reply.message}`);
+      if (reply.type === 'error') throw new CairnError('CAIRN_REFUSED', `HELLO refused: ${reply.message}`);
       return link;
     } catch (error) {
       socket.destroy();
-      throw new RelayNotSentError(`cannot relay to the leader at ${where}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new RelayNotSentError(`cannot relay to the leader at ${where}: ${errorMessage(error)}`);
     } finally {
       clearTimeout(timer);
     }
@@ -73,7 +73,7 @@ export class RelayLink {
    */
   call(argv: readonly Uint8Array[], timeoutMs = defaultCallTimeoutMs): Promise<ServerReply> {
     if (this.broken !== null) return Promise.reject(new RelayNotSentError(this.broken.message));
-    if (this.waiters.length >= maxInFlightCalls) return Promise.reject(new CairnError('CAIRN_BUSY', 'too many relayed calls in flight'));
+    if (this.waiters.length >= inFlightCallsMax) return Promise.reject(new CairnError('CAIRN_BUSY', 'too many relayed calls in flight'));
     this.socket.write(encodeCommand(argv));
     const where = `${this.address.host}:${this.address.port}`;
     const timer = setTimeout(() => this.fail(new CairnError('CAIRN_TIMEOUT', `relay to ${where}: no answer within ${timeoutMs} ms, outcome unknown`)), timeoutMs);
@@ -93,7 +93,7 @@ export class RelayLink {
         waiter.resolve(reply);
       }
     } catch (error) {
-      this.fail(error instanceof Error ? error : new Error(String(error)));
+      this.fail(asError(error));
     }
   }
 

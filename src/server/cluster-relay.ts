@@ -14,7 +14,7 @@
 // [0, ...replies] and its follower, reading codec results, found "an entry without its replies".)
 
 import { assert } from '../lib/assert.js';
-import { CairnError, isCairnError, type CairnErrorCode } from '../lib/errors.js';
+import { asError, CairnError, type CairnErrorCode, errorMessage, isCairnError } from '../lib/errors.js';
 import { bulkReply, errorReply, integerReply, type Reply } from '../lib/reply.js';
 import type { ServerReply } from '../resp/reply-parser.js';
 import { RelayLink, RelayNotSentError } from './cluster-relay-link.js';
@@ -44,11 +44,11 @@ interface Lane {
   busy: boolean;
 }
 
-const maxQueuedEntries = 100_000;
-const maxBatchEntries = 512;
-const maxBatchBytes = 8 * 1024 * 1024;
+const queuedEntriesMax = 100_000;
+const batchEntriesMax = 512;
+const batchBytesMax = 8 * 1024 * 1024;
 /** Connections to the leader, each with one batch in flight: the leader serves them concurrently. */
-const maxLanes = 4;
+const lanesMax = 4;
 
 /**
  * Ordering: a client's entries are either issued in one event-loop turn (a gathered write and an
@@ -58,7 +58,7 @@ const maxLanes = 4;
  */
 export class LeaderRelay {
   private readonly queue: Item[] = [];
-  private readonly lanes: Lane[] = Array.from({ length: maxLanes }, () => ({ link: null, busy: false }));
+  private readonly lanes: Lane[] = Array.from({ length: lanesMax }, () => ({ link: null, busy: false }));
   private group = 0;
   private pumpScheduled = false;
   private closed = false;
@@ -72,7 +72,7 @@ export class LeaderRelay {
   /** Queues an encoded entry for `leaderId`; resolves with its replies, or 'retry' when it was never appended. */
   relay(leaderId: string, bytes: Uint8Array): Promise<RelayOutcome> {
     if (this.closed) return Promise.reject(new CairnError('CAIRN_CLOSED', 'relay closed'));
-    if (this.queue.length >= maxQueuedEntries) return Promise.reject(new CairnError('CAIRN_BUSY', 'too many writes waiting to be relayed to the leader'));
+    if (this.queue.length >= queuedEntriesMax) return Promise.reject(new CairnError('CAIRN_BUSY', 'too many writes waiting to be relayed to the leader'));
     const group = this.group;
     const outcome = new Promise<RelayOutcome>((resolve, reject) => this.queue.push({ leaderId, bytes, group, resolve, reject }));
     this.schedulePump();
@@ -109,7 +109,7 @@ export class LeaderRelay {
       this.send(lane, batch).then(
         () => undefined,
         (error: unknown) => {
-          const failure = error instanceof Error ? error : new Error(String(error));
+          const failure = asError(error);
           for (const item of batch) failure instanceof RelayNotSentError ? item.resolve({ kind: 'retry' }) : item.reject(failure);
         },
       ).finally(() => {
@@ -127,7 +127,7 @@ export class LeaderRelay {
     while (count < this.queue.length && this.queue[count]!.leaderId === first.leaderId) {
       const item = this.queue[count]!;
       const sameGroup = count > 0 && item.group === this.queue[count - 1]!.group;
-      if (count > 0 && !sameGroup && (count >= maxBatchEntries || bytes + item.bytes.length > maxBatchBytes)) break;
+      if (count > 0 && !sameGroup && (count >= batchEntriesMax || bytes + item.bytes.length > batchBytesMax)) break;
       bytes += item.bytes.length;
       count++;
     }
@@ -170,7 +170,7 @@ function settle(item: Item, result: ServerReply): void {
     item.reject(new CairnError('CAIRN_CORRUPT', 'the leader answered a relayed entry with the wrong shape (outcome unknown)'));
     return;
   }
-  const status = Number(result.items[0]!.value);
+  const status = Number(result.items[0].value);
   const rest = result.items.slice(1);
   if (status === Status.replies) settleReplies(item, rest[0]);
   else if (status === Status.notLeader) item.resolve({ kind: 'retry' });
@@ -186,7 +186,7 @@ function settleReplies(item: Item, encoded: ServerReply | undefined): void {
   try {
     item.resolve({ kind: 'replies', replies: decodeReplies(encoded.value) });
   } catch (error) {
-    item.reject(error instanceof Error ? error : new Error(String(error)));
+    item.reject(asError(error));
   }
 }
 
@@ -198,7 +198,7 @@ export function encodeRelayResult(outcome: { replies: Reply[] } | { error: unkno
   const error = outcome.error;
   if (isCairnError(error, 'CAIRN_NOT_LEADER')) return { type: 'array', items: [integerReply(Status.notLeader)] };
   const code = isCairnError(error) ? error.code : 'CAIRN_IO';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return { type: 'array', items: [integerReply(Status.error), bulkReply(code), bulkReply(message)] };
 }
 

@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { assert } from '../lib/assert.js';
+import { CLUSTER_MEMBERS_MAX } from '../lib/limits.js';
 import type { Reply } from '../lib/reply.js';
 
 export interface ClientAddress {
@@ -50,9 +51,6 @@ export interface AddressControl {
   announced(): boolean;
 }
 
-/** Most members a topology holds (the peer list is capped likewise). */
-const maxMembers = 1024;
-
 export class ClusterTopology {
   private readonly clients: ReadonlyMap<string, ClientAddress>;
 
@@ -68,7 +66,7 @@ export class ClusterTopology {
     clients: ReadonlyMap<string, ClientAddress>,
     readonly raft: RaftView,
   ) {
-    assert(clients.size <= maxMembers, 'the member list is bounded');
+    assert(clients.size <= CLUSTER_MEMBERS_MAX, 'the member list is bounded');
     this.membership = undefined;
     this.addresses = undefined;
     assert(clients.has(myId), 'the topology knows this node\'s own client address');

@@ -1,9 +1,11 @@
 // The command table as data: the kv layer's data commands merged with the server's connection
 // commands, looked up by name in any case, with arity and unknown-command checks in one place
-// and Redis's exact error texts.
+// and Redis's exact error texts (kv/'s own, so both layers answer alike).
 
 import { assert } from '../lib/assert.js';
 import { errorReply, type Reply } from '../lib/reply.js';
+import { arityError } from '../kv/args.js';
+import { arityOk, ERROR_QUOTE_CHARS_MAX, unknownCommand } from '../kv/commands.js';
 import type { Session } from './session.js';
 
 /** What COMMAND INFO / COMMAND DOCS and dispatch need to know about a command. */
@@ -47,8 +49,6 @@ interface Named {
   readonly resolved: Resolved;
 }
 
-const maxErrorArgsChars = 128;
-
 export class CommandTable {
   private readonly byName = new Map<string, TableEntry>();
   /** Top-level commands by a case-folded hash of their name bytes: lookup without a string. */
@@ -89,9 +89,9 @@ export class CommandTable {
   resolve(argv: readonly Buffer[]): Resolved {
     assert(argv.length > 0, 'resolve needs a command name');
     const named = this.find(argv[0]!);
-    if (named === undefined) return { ok: false, error: unknownCommand(argv[0]!.toString('utf8'), argv) };
+    if (named === undefined) return { ok: false, error: unknownCommand(argv) };
     const entry = named.entry;
-    if (!arityFits(entry.meta.arity, argv.length)) return { ok: false, error: arityError(entry.meta.name) };
+    if (!arityOk(entry.meta, argv.length)) return { ok: false, error: arityError(entry.meta.name) };
     if (entry.kind !== 'container') return named.resolved;
     if (argv.length === 1) {
       assert(entry.bare !== undefined, 'a container callable alone has a bare handler');
@@ -99,11 +99,8 @@ export class CommandTable {
     }
     const subName = argv[1]!.toString('utf8');
     const sub = entry.subcommands.get(subName.toLowerCase());
-    if (sub === undefined) {
-      const name = entry.meta.name.toUpperCase();
-      return { ok: false, error: errorReply(`ERR unknown subcommand '${clip(subName)}'. Try ${name} HELP.`) };
-    }
-    if (!arityFits(sub.meta.arity, argv.length)) return { ok: false, error: arityError(sub.meta.name) };
+    if (sub === undefined) return { ok: false, error: unknownSubcommand(entry.meta.name, subName) };
+    if (!arityOk(sub.meta, argv.length)) return { ok: false, error: arityError(sub.meta.name) };
     return { ok: true, entry: sub };
   }
 
@@ -152,24 +149,7 @@ function foldedEqual(lower: Uint8Array, bytes: Uint8Array): boolean {
   return true;
 }
 
-export function arityFits(arity: number, argc: number): boolean {
-  return arity >= 0 ? argc === arity : argc >= -arity;
-}
-
-export function arityError(name: string): Reply {
-  return errorReply(`ERR wrong number of arguments for '${name}' command`);
-}
-
-/** Redis's text: the name and the first arguments, quoted, up to 128 characters of arguments. */
-function unknownCommand(name: string, argv: readonly Buffer[]): Reply {
-  let args = '';
-  for (let i = 1; i < argv.length && args.length < maxErrorArgsChars; i++) {
-    const room = maxErrorArgsChars - args.length;
-    args += `'${argv[i]!.toString('utf8').slice(0, room)}' `;
-  }
-  return errorReply(`ERR unknown command '${clip(name)}', with args beginning with: ${args}`);
-}
-
-function clip(text: string): string {
-  return text.length > maxErrorArgsChars ? text.slice(0, maxErrorArgsChars) : text;
+/** Redis's text for a container (CLIENT, CONFIG, CLUSTER) given a subcommand it lacks. */
+export function unknownSubcommand(container: string, subcommand: string): Reply {
+  return errorReply(`ERR unknown subcommand '${subcommand.slice(0, ERROR_QUOTE_CHARS_MAX)}'. Try ${container.toUpperCase()} HELP.`);
 }

@@ -3,7 +3,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { CairnError } from '../lib/errors.js';
-import { globMatch } from './glob.js';
+import { defaultParserLimits } from '../resp/parser.js';
+import { globMatchNoCase } from '../kv/glob.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
@@ -34,9 +35,9 @@ export function defaultSettings(): ServerSettings {
     fsync: 'always',
     requirepass: undefined,
     maxClients: 10_000,
-    inlineMaxBytes: 64 * 1024,
-    bulkMaxBytes: 512 * 1024 * 1024,
-    queryBufferMaxBytes: 1024 * 1024 * 1024,
+    inlineMaxBytes: defaultParserLimits.inlineMaxBytes,
+    bulkMaxBytes: defaultParserLimits.bulkMaxBytes,
+    queryBufferMaxBytes: defaultParserLimits.queryBufferMaxBytes,
     multiMaxCommands: 100_000,
     idleTimeoutSeconds: 0,
   };
@@ -95,10 +96,11 @@ const parameters: readonly Parameter[] = [
 ];
 
 /** CONFIG GET: name/value pairs of every parameter matching any pattern, each once. */
-export function configGet(settings: ServerSettings, patterns: readonly string[]): [string, string][] {
+export function configGet(settings: ServerSettings, patterns: readonly Uint8Array[]): [string, string][] {
   const out: [string, string][] = [];
   for (const parameter of parameters) {
-    if (patterns.some((pattern) => globMatch(pattern, parameter.name, true))) out.push([parameter.name, parameter.get(settings)]);
+    const name = Buffer.from(parameter.name, 'latin1');
+    if (patterns.some((pattern) => globMatchNoCase(pattern, name))) out.push([parameter.name, parameter.get(settings)]);
   }
   return out;
 }
@@ -138,7 +140,7 @@ export function applySetting(settings: ServerSettings, name: string, value: stri
 }
 
 function unquote(value: string): string {
-  const quoted = value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]!);
+  const quoted = value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]);
   return quoted ? value.slice(1, -1) : value;
 }
 

@@ -10,7 +10,7 @@
 // on every replica at the same index, and only grow, so a stale version can only abort).
 
 import { Buffer } from 'node:buffer';
-import { CairnError, isCairnError } from '../lib/errors.js';
+import { CairnError, errorMessage, isCairnError } from '../lib/errors.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
 import { decodeEntry, encodeEntry } from '../kv/entry.js';
@@ -47,9 +47,9 @@ export interface ReplicaBackendOptions {
 }
 
 /** Largest encoded entry proposed (the log's record and the peer frame limits are 64 MiB). */
-const maxEntryBytes = 56 * 1024 * 1024;
+const entryBytesMax = 56 * 1024 * 1024;
 /** Bound on the wait-and-retry loop of one command (each turn waits for a leader change or the deadline). */
-const maxAttempts = 64;
+const attemptsMax = 64;
 const retry: RelayOutcome = Object.freeze({ kind: 'retry' });
 
 export class ReplicaBackend implements Backend {
@@ -83,7 +83,7 @@ export class ReplicaBackend implements Backend {
   async write(entry: WriteEntry): Promise<Reply[]> {
     const deadlineMs = this.options.clock.monotonicMs() + this.options.leaderWaitMs;
     let relayed: Uint8Array | undefined;
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    for (let attempt = 0; attempt < attemptsMax; attempt++) {
       // Taken before the attempt, so a change that happens during it is not missed.
       const changed = this.leaderChange.promise;
       const leaderId = this.options.topology.raft.leaderId();
@@ -124,7 +124,7 @@ export class ReplicaBackend implements Backend {
     if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return readLocally(this.options.machine.state, argv, this.nowMs());
     return this.readLinearizable((state) => readLocally(state, argv, this.nowMs())).then(
       (reply) => reply,
-      (error: unknown) => (isCairnError(error, 'CAIRN_CLUSTER_DOWN') ? errorReply(CLUSTER_DOWN) : errorReply(`ERR ${error instanceof Error ? error.message : String(error)}`)),
+      (error: unknown) => (isCairnError(error, 'CAIRN_CLUSTER_DOWN') ? errorReply(CLUSTER_DOWN) : errorReply(`ERR ${errorMessage(error)}`)),
     );
   }
 
@@ -212,7 +212,7 @@ export class ReplicaBackend implements Backend {
   private async proposeHere(entry: WriteEntry): Promise<RelayOutcome> {
     this.lastStampMs = Math.max(this.lastStampMs, this.nowMs());
     const data = encodeEntry({ nowMs: this.lastStampMs, commands: entry.commands, watches: entry.watches });
-    if (data.length > maxEntryBytes) throw new CairnError('CAIRN_INVALID_ARGUMENT', `a write of ${data.length} bytes is over the ${maxEntryBytes}-byte entry limit`);
+    if (data.length > entryBytesMax) throw new CairnError('CAIRN_INVALID_ARGUMENT', `a write of ${data.length} bytes is over the ${entryBytesMax}-byte entry limit`);
     const metrics = this.options.metrics;
     const startedMs = this.options.clock.monotonicMs();
     metrics.proposalsTotal++;
@@ -258,7 +258,7 @@ export class ReplicaBackend implements Backend {
   /** Runs `query` once this node has applied everything committed before the call (ReadIndex); rejects with CAIRN_CLUSTER_DOWN past the leader wait, or with the read's own error. */
   private async readLinearizable<T>(query: (state: KvState) => T): Promise<T> {
     const deadlineMs = this.options.clock.monotonicMs() + this.options.leaderWaitMs;
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    for (let attempt = 0; attempt < attemptsMax; attempt++) {
       const signal = this.leaderChange.promise;
       if (this.options.topology.raft.leaderId() !== null) {
         const changed = signal.then(() => undefined);

@@ -15,7 +15,7 @@ const Tag = {
 } as const;
 
 /** Deepest nesting of arrays, sets and maps decoded (kv replies nest two levels at most). */
-const maxDepth = 32;
+const depthMax = 32;
 
 export function encodeReplies(replies: readonly Reply[]): Buffer {
   const out = new Writer(4 + replies.reduce((sum, reply) => sum + sizeOf(reply), 0));
@@ -159,7 +159,7 @@ class Reader {
     return count;
   }
   list(depth: number): Reply[] {
-    if (depth > maxDepth) throw corrupt(`nested deeper than ${maxDepth}`);
+    if (depth > depthMax) throw corrupt(`nested deeper than ${depthMax}`);
     const count = this.count(1);
     const items: Reply[] = [];
     for (let i = 0; i < count; i++) items.push(this.reply(depth));
@@ -190,7 +190,7 @@ class Reader {
     return BigInt(text);
   }
   private entries(depth: number): [Reply, Reply][] {
-    if (depth > maxDepth) throw corrupt(`nested deeper than ${maxDepth}`);
+    if (depth > depthMax) throw corrupt(`nested deeper than ${depthMax}`);
     const count = this.count(2);
     const entries: [Reply, Reply][] = [];
     for (let i = 0; i < count; i++) entries.push([this.reply(depth), this.reply(depth)]);

@@ -3,6 +3,7 @@
 // COMMAND, MULTI, EXEC, DISCARD, WATCH, UNWATCH, TIME. Each is data (metadata + handler), like kv's commands.
 
 import { bulkReply, errorReply, integerReply, NULL, OK, type Reply } from '../lib/reply.js';
+import { arityError } from '../kv/args.js';
 import { parseRedisInteger } from '../resp/parser.js';
 import { commandDocs, commandDocsFor, commandInfo, commandInfoFor } from './command-docs.js';
 import type { CommandMeta, ConnectionHandler, TableEntry } from './command-table.js';
@@ -36,7 +37,7 @@ function text(session: Session, body: string): Reply {
 // --- connection -----------------------------------------------------------------------------
 
 const ping = command(meta('ping', -1, ['fast', 'stale'], 'Returns the server\'s liveliness response', '1.0.0'), (_s, argv) => {
-  if (argv.length > 2) return errorReply("ERR wrong number of arguments for 'ping' command");
+  if (argv.length > 2) return arityError('ping');
   return argv.length === 2 ? { type: 'bulk', value: argv[1]! } : { type: 'simple', value: 'PONG' };
 });
 
@@ -242,11 +243,11 @@ const time = command(meta('time', 1, ['loading', 'stale', 'fast'], 'Returns the 
 
 const config = container(meta('config', -2, [], 'A container for server configuration commands', '2.0.0'), [
   command(meta('config|get', -3, ['loading', 'stale'], 'Returns the effective values of configuration parameters', '2.0.0', 'O(N)'), (s, argv) => {
-    const pairs = configGet(s.context.settings, argv.slice(2).map((a) => a.toString('utf8')));
+    const pairs = configGet(s.context.settings, argv.slice(2));
     return { type: 'map', entries: pairs.map(([k, v]) => [bulkReply(k), bulkReply(v)] as const) };
   }),
   command(meta('config|set', -4, ['loading', 'stale'], 'Sets configuration parameters in-flight', '2.0.0', 'O(N)'), (s, argv) => {
-    if (argv.length % 2 !== 0) return errorReply("ERR wrong number of arguments for 'config|set' command");
+    if (argv.length % 2 !== 0) return arityError('config|set');
     const pairs: [string, string][] = [];
     for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!.toString('utf8'), argv[i + 1]!.toString('utf8')]);
     const problem = configSet(s.context.settings, pairs);

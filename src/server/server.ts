@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
+import { CairnError, errorStack } from '../lib/errors.js';
 import type { Clock } from '../io/clock.js';
 import type { Backend, InfoFields } from './backend.js';
 import { CommandTable, type CommandMeta } from './command-table.js';
@@ -157,7 +157,7 @@ export class CairnServer implements ServerContext {
       closed: (c) => this.sessions.delete(c),
       internalError: (error, c) => {
         this.stats.internalErrors++;
-        const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        const detail = errorStack(error);
         const report = `internal error on client ${this.sessions.get(c)?.id ?? '?'} (${c.addr}), closing it: ${detail}`;
         (this.options.reportInternalError ?? ((text: string) => console.error(`cairn server: ${text}`)))(report);
       },

@@ -8,7 +8,7 @@
 // own commands take effect in the order it sent them.
 
 import { assert } from '../lib/assert.js';
-import { isCairnError } from '../lib/errors.js';
+import { errorMessage, isCairnError } from '../lib/errors.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
 import { KV_COMMANDS } from '../kv/commands.js';
@@ -397,7 +397,7 @@ function settledWatch(watch: WatchedKey): WatchedKey {
 /** A write the backend could not make durable is one error reply, never an acknowledgement. */
 function failureReplies(error: unknown): Reply[] {
   if (isCairnError(error, 'CAIRN_CLUSTER_DOWN')) return [errorReply(CLUSTER_DOWN)];
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const code = isCairnError(error, 'CAIRN_NOT_LEADER') ? 'READONLY' : 'ERR';
   return [errorReply(`${code} ${message}`)];
 }

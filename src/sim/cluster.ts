@@ -16,6 +16,7 @@ import { SimDisk } from './disk.js';
 import type { SimNetwork } from './network.js';
 import type { Scheduler } from './scheduler.js';
 import type { Trace } from './trace.js';
+import { errorStack } from '../lib/errors.js';
 
 export interface ClusterWiring<S extends StateMachine> {
   createStateMachine(): S;
@@ -122,7 +123,7 @@ export class SimCluster<S extends StateMachine> {
       },
       (error: unknown) => {
         if (node.generation !== generation) return;
-        this.startFailure ??= `${id} failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}`;
+        this.startFailure ??= `${id} failed to start: ${errorStack(error)}`;
       },
     );
   }

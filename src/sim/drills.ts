@@ -13,6 +13,7 @@ import type { SimCluster } from './cluster.js';
 import { CALM_NETWORK } from './network.js';
 import type { LinkFaults, SimNetwork } from './network.js';
 import type { Trace } from './trace.js';
+import { errorMessage } from '../lib/errors.js';
 
 /** Simulated ms from the drill's start until the other nodes may elect a leader. */
 const MAJORITY_REJOINS_AT_MS = 250;
@@ -27,7 +28,7 @@ const TRANSFER_AFTER_MS = 15;
 const REPLAY_EVERY_MS = 10;
 const REPLAY_ROUNDS = 30;
 const REPLAY_MESSAGES = 8;
-const REPLAY_DELAY_MAX_MS = 5;
+const REPLAY_DELAY_MS_MAX = 5;
 /** Links from L to all but one of the others are slow meanwhile, so few nodes hold L's new entries. */
 const SLOW_LINK: LinkFaults = { delayMinMs: 40, delayMaxMs: 80, lossProbability: 0, duplicateProbability: 0 };
 /** The drill's longest run: random faults wait until it is over. */
@@ -112,7 +113,7 @@ export class StaleAckDrill<S extends StateMachine> {
     this.note(`DRILL stale-ack: ${nodes.leader} leads term ${status.term}; replaying ${recorded.length} old messages from ${nodes.follower}`);
     for (let round = 0; round < REPLAY_ROUNDS; round++) {
       this.clock.setTimer(round * REPLAY_EVERY_MS, () => {
-        this.network.replay(recorded, REPLAY_MESSAGES, REPLAY_DELAY_MAX_MS);
+        this.network.replay(recorded, REPLAY_MESSAGES, REPLAY_DELAY_MS_MAX);
       });
     }
     this.clock.setTimer(REPLAY_ROUNDS * REPLAY_EVERY_MS, () => {
@@ -130,7 +131,7 @@ export class StaleAckDrill<S extends StateMachine> {
       current.transferLeadership(to);
       this.note(`DRILL stale-ack: transfer leadership ${current.id} -> ${to}`);
     } catch (error) {
-      this.note(`DRILL stale-ack: transfer ${current.id} -> ${to} refused: ${error instanceof Error ? error.message : String(error)}`);
+      this.note(`DRILL stale-ack: transfer ${current.id} -> ${to} refused: ${errorMessage(error)}`);
     }
   }
 

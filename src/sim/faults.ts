@@ -15,6 +15,7 @@ import { STALE_ACK_DRILL_MS, StaleAckDrill } from './drills.js';
 import { CALM_NETWORK } from './network.js';
 import type { SimNetwork } from './network.js';
 import type { Trace } from './trace.js';
+import { errorMessage } from '../lib/errors.js';
 
 export interface FaultOptions {
   /** Mean gap between fault events. */
@@ -32,7 +33,7 @@ export type FaultKind = 'partition' | 'oneWay' | 'isolate' | 'lossy' | 'slowLink
 
 /** A replay fault re-delivers up to this many old messages to one node (often the leader). */
 const REPLAY_MESSAGES_MAX = 16;
-const REPLAY_DELAY_MAX_MS = 50;
+const REPLAY_DELAY_MS_MAX = 50;
 
 export const DEFAULT_FAULTS: FaultOptions = {
   meanGapMs: 150,
@@ -44,7 +45,7 @@ export const DEFAULT_FAULTS: FaultOptions = {
 
 /** A drill starts this long into the chaos (random in the range), so a leader exists and has a log. */
 const DRILL_START_MIN_MS = 100;
-const DRILL_START_MAX_MS = 500;
+const DRILL_START_MS_MAX = 500;
 
 export class FaultInjector<S extends StateMachine> {
   private active = false;
@@ -71,7 +72,7 @@ export class FaultInjector<S extends StateMachine> {
     this.active = true;
     this.scheduleNext();
     if (this.cluster.ids.length >= 5 && this.prng.chance(this.options.staleAckDrillProbability)) {
-      this.clock.setTimer(this.prng.int(DRILL_START_MIN_MS, DRILL_START_MAX_MS), () => this.startDrill());
+      this.clock.setTimer(this.prng.int(DRILL_START_MIN_MS, DRILL_START_MS_MAX), () => this.startDrill());
     }
   }
 
@@ -179,7 +180,7 @@ export class FaultInjector<S extends StateMachine> {
         return this.transfer(now);
       case 'replay': {
         const to = this.leaderFirst(shuffle([...ids], this.prng))[0] as string;
-        const replayed = this.network.replayOld(to, this.prng.int(1, REPLAY_MESSAGES_MAX), REPLAY_DELAY_MAX_MS);
+        const replayed = this.network.replayOld(to, this.prng.int(1, REPLAY_MESSAGES_MAX), REPLAY_DELAY_MS_MAX);
         this.trace.add(now, `FAULT replay ${replayed} old messages to ${to}`, true);
         return;
       }
@@ -210,7 +211,7 @@ export class FaultInjector<S extends StateMachine> {
       leader.transferLeadership(to);
       this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to}`, true);
     } catch (error) {
-      this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to} refused: ${error instanceof Error ? error.message : String(error)}`, true);
+      this.trace.add(now, `FAULT transfer leadership ${leader.id} -> ${to} refused: ${errorMessage(error)}`, true);
     }
   }
 

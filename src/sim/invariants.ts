@@ -16,6 +16,7 @@ import type { ReplicaObserver } from '../replica/ports.js';
 import { fingerprint } from './hash.js';
 import { ShadowLog } from './shadow-log.js';
 import type { Trace } from './trace.js';
+import { errorMessage } from '../lib/errors.js';
 
 interface EntryIdentity {
   readonly fingerprint: string;
@@ -324,7 +325,7 @@ export class InvariantChecker implements ReplicaObserver {
     try {
       return decodeMembership(entry.data);
     } catch (error) {
-      this.fail(`${id} persisted CONFIG entry ${entry.index}@${entry.term} that does not decode: ${error instanceof Error ? error.message : String(error)}`);
+      this.fail(`${id} persisted CONFIG entry ${entry.index}@${entry.term} that does not decode: ${errorMessage(error)}`);
       return undefined;
     }
   }

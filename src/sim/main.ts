@@ -11,6 +11,7 @@ import { DEFAULT_MEMBERSHIP } from './membership.js';
 import { DEFAULT_RUN, runSeed } from './run.js';
 import type { RunOptions, RunResult } from './run.js';
 import { PRODUCTION_SETUP } from './setup.js';
+import { CairnError, errorMessage } from '../lib/errors.js';
 
 interface Cli {
   seed?: number;
@@ -43,13 +44,13 @@ function parseCli(argv: string[]): Cli {
   const int = (name: string, text: string | undefined, min: number): number | undefined => {
     if (text === undefined) return undefined;
     const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < min) throw new Error(`--${name} must be an integer >= ${min}, got ${text}`);
+    if (!Number.isSafeInteger(value) || value < min) throw new CairnError('CAIRN_INVALID_ARGUMENT', `--${name} must be an integer >= ${min}, got ${text}`);
     return value;
   };
   const nodes = int('nodes', values.nodes, 1);
-  if (nodes !== undefined && nodes !== 3 && nodes !== 5) throw new Error('--nodes must be 3 or 5');
+  if (nodes !== undefined && nodes !== 3 && nodes !== 5) throw new CairnError('CAIRN_INVALID_ARGUMENT', '--nodes must be 3 or 5');
   const cli: Cli = { from: int('from', values.from, 0) ?? 1, verbose: values.verbose ?? false, trace: values.trace ?? false, membership: values.membership ?? false, reuseIds: values['reuse-ids'] ?? false };
-  if (cli.reuseIds && !cli.membership) throw new Error('--reuse-ids needs --membership');
+  if (cli.reuseIds && !cli.membership) throw new CairnError('CAIRN_INVALID_ARGUMENT', '--reuse-ids needs --membership');
   const seed = int('seed', values.seed, 0);
   const seeds = int('seeds', values.seeds, 1);
   const chaosMs = int('chaos-ms', values['chaos-ms'], 0);
@@ -57,7 +58,7 @@ function parseCli(argv: string[]): Cli {
   if (seeds !== undefined) cli.seeds = seeds;
   if (nodes !== undefined) cli.nodes = nodes;
   if (chaosMs !== undefined) cli.chaosMs = chaosMs;
-  if (cli.seed === undefined && cli.seeds === undefined) throw new Error('pass --seed N or --seeds N');
+  if (cli.seed === undefined && cli.seeds === undefined) throw new CairnError('CAIRN_INVALID_ARGUMENT', 'pass --seed N or --seeds N');
   return cli;
 }
 
@@ -89,7 +90,7 @@ async function main(): Promise<number> {
   try {
     cli = parseCli(process.argv.slice(2));
   } catch (error) {
-    console.error(`sim: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`sim: ${errorMessage(error)}`);
     return 2;
   }
   if (cli.seed !== undefined) {

@@ -19,7 +19,7 @@ export interface LinkFaults {
 }
 
 /** The most a duplicate can lag behind its original. */
-const LATE_DUPLICATE_MAX_MS = 1_500;
+const LATE_DUPLICATE_MS_MAX = 1_500;
 
 /** Sent messages kept for replay per destination: a uniform sample of everything sent to it so far. */
 const REPLAY_SAMPLE_PER_NODE = 64;
@@ -210,7 +210,7 @@ export class SimNetwork<M> {
       // Clone at send time: the sender may mutate its objects afterwards, as a real socket would not see.
       const copy = structuredClone(message);
       // A duplicate may turn up much later (a retransmission after a reconnect): stale replies.
-      const lateMs = i === 1 && this.prng.chance(0.5) ? this.prng.int(0, LATE_DUPLICATE_MAX_MS) : 0;
+      const lateMs = i === 1 && this.prng.chance(0.5) ? this.prng.int(0, LATE_DUPLICATE_MS_MAX) : 0;
       const delayMs = this.prng.int(faults.delayMinMs, faults.delayMaxMs) + lateMs;
       this.inFlight++;
       this.scheduler.schedule(delayMs, 'net', () => this.deliver(from, to, copy));

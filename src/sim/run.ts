@@ -15,6 +15,7 @@ import type { MembershipOptions } from './membership.js';
 import type { SimModel } from './model.js';
 import type { WorkloadOptions } from './workload.js';
 import { SimWorld } from './world.js';
+import { errorStack } from '../lib/errors.js';
 
 export interface SimSetup<S extends StateMachine> {
   model: SimModel<S>;
@@ -91,7 +92,7 @@ export const DEFAULT_RUN: Omit<RunOptions, 'seed'> = {
   },
 };
 
-const MAX_EVENTS_PER_PHASE = 3_000_000;
+const EVENTS_PER_PHASE_MAX = 3_000_000;
 
 export async function runSeed<S extends StateMachine>(setup: SimSetup<S>, options: RunOptions): Promise<RunResult> {
   const world = new SimWorld(setup, options);
@@ -156,11 +157,11 @@ function checkLinearizable<S extends StateMachine>(world: SimWorld<S>): string {
 
 async function runPhase<S extends StateMachine>(world: SimWorld<S>, untilMs: number, stop: () => boolean, phase: string): Promise<void> {
   try {
-    const fired = await world.scheduler.runUntil(untilMs, stop, MAX_EVENTS_PER_PHASE);
-    if (fired >= MAX_EVENTS_PER_PHASE) world.checker.fail(`the ${phase} phase ran ${fired} events without finishing (runaway message or timer loop)`);
+    const fired = await world.scheduler.runUntil(untilMs, stop, EVENTS_PER_PHASE_MAX);
+    if (fired >= EVENTS_PER_PHASE_MAX) world.checker.fail(`the ${phase} phase ran ${fired} events without finishing (runaway message or timer loop)`);
   } catch (error) {
     // Whatever escaped an event (an assertion in code the replica does not guard) is a finding too.
-    world.checker.fail(`uncaught error in the ${phase} phase: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    world.checker.fail(`uncaught error in the ${phase} phase: ${errorStack(error)}`);
   }
 }
 

@@ -7,7 +7,7 @@ import { assert } from '../lib/assert.js';
 import type { HardState, Membership } from '../raft/types.js';
 
 /** Most configurations one shadow keeps after its snapshot (a bound; compaction trims them). */
-const MAX_CONFIGS = 10_000;
+const CONFIGS_MAX = 10_000;
 
 export interface ShadowConfig {
   readonly index: number;
@@ -89,7 +89,7 @@ export class ShadowLog {
     this.fingerprints.push(fingerprint);
     while (this.configs.length > 1 && (this.configs[this.configs.length - 1] as ShadowConfig).index >= index) this.configs.pop();
     if (membership !== undefined) {
-      assert(this.configs.length < MAX_CONFIGS, 'shadow log: too many configurations after the snapshot');
+      assert(this.configs.length < CONFIGS_MAX, 'shadow log: too many configurations after the snapshot');
       this.configs.push({ index, membership });
     }
     return true;

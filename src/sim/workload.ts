@@ -4,7 +4,7 @@
 // crash: it may or may not have taken effect).
 
 import { assert } from '../lib/assert.js';
-import { isCairnError } from '../lib/errors.js';
+import { errorStack, isCairnError } from '../lib/errors.js';
 import type { Prng } from '../lib/prng.js';
 import type { Reply } from '../lib/reply.js';
 import type { HistoryRecorder, PendingOperation } from '../check/recorder.js';
@@ -64,7 +64,7 @@ export class Workload<S extends StateMachine> {
   /** A client that throws is a bug in the harness or the replica: report it, never lose it. */
   private stepSafely(clientId: number, opsDone: number, leaderGuess: string | null): void {
     this.step(clientId, opsDone, leaderGuess).catch((error: unknown) => {
-      this.reportBug(`client c${clientId} threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      this.reportBug(`client c${clientId} threw: ${errorStack(error)}`);
     });
   }
 
@@ -135,7 +135,7 @@ export class Workload<S extends StateMachine> {
   private afterError(label: string, id: number, outcome: Outcome): string | null {
     if (outcome.kind === 'error' && !isCairnError(outcome.error)) {
       const error = outcome.error;
-      this.reportBug(`${label} failed with a non-Cairn error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      this.reportBug(`${label} failed with a non-Cairn error: ${errorStack(error)}`);
     }
     const why = outcome.kind === 'timeout' ? 'client timeout' : outcome.kind === 'error' ? errorText(outcome.error) : 'ok';
     this.trace.add(this.clock.monotonicMs(), `${label} -> ${why} (#${id})`);

@@ -19,6 +19,7 @@
 import { crc32 } from 'node:zlib';
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
+import { PEER_INCARNATIONS_MAX } from '../lib/limits.js';
 import type { Disk } from '../io/disk.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { asciiBytes, readU64, startsWith, viewOf, writeU64 } from './bytes.js';
@@ -47,10 +48,8 @@ const VERSION_1 = 1;
 const FIXED_BYTES_V1 = 36;
 const FIXED_BYTES = 48;
 const INCARNATION_BYTES = 8;
-const VOTED_FOR_BYTES_MAX = 1024;
-const PEER_ID_BYTES_MAX = 1024;
-/** Most peers remembered (the Raft core's own cap is no higher). */
-export const PEER_INCARNATIONS_MAX = 4096;
+/** A node id, voted for or of a peer, in bytes. */
+const NODE_ID_BYTES_MAX = 1024;
 const INCARNATION_PATTERN = /^[0-9a-f]{16}$/;
 
 function incarnationBytes(incarnation: string): Uint8Array {
@@ -64,7 +63,7 @@ function incarnationText(bytes: Uint8Array): string {
 
 export function encodeHardState(state: HardState): Uint8Array {
   const voted = state.votedFor === null ? new Uint8Array(0) : Buffer.from(state.votedFor, 'utf8');
-  assert(voted.length <= VOTED_FOR_BYTES_MAX, 'votedFor is a short node id');
+  assert(voted.length <= NODE_ID_BYTES_MAX, 'votedFor is a short node id');
   const peers = (state.peerIncarnations ?? []).map((p) => ({ id: Buffer.from(p.id, 'utf8'), incarnation: incarnationBytes(p.incarnation) }));
   assert(peers.length <= PEER_INCARNATIONS_MAX, 'peer incarnations within the cap');
   const peerBytes = peers.reduce((sum, p) => sum + 2 + p.id.length + INCARNATION_BYTES, 0);
@@ -82,7 +81,7 @@ export function encodeHardState(state: HardState): Uint8Array {
   out.set(voted, FIXED_BYTES);
   let offset = FIXED_BYTES + voted.length;
   for (const peer of peers) {
-    assert(peer.id.length > 0 && peer.id.length <= PEER_ID_BYTES_MAX, 'a peer id is 1..1024 bytes');
+    assert(peer.id.length > 0 && peer.id.length <= NODE_ID_BYTES_MAX, 'a peer id is 1..1024 bytes');
     view.setUint16(offset, peer.id.length, true);
     out.set(peer.id, offset + 2);
     out.set(peer.incarnation, offset + 2 + peer.id.length);
@@ -101,7 +100,7 @@ export function decodeHardState(bytes: Uint8Array, path: string): HardState {
   if (version !== VERSION && version !== VERSION_1) throw new CairnError('CAIRN_FORMAT', `${path}: hard state format version ${version} is not supported`);
   const fixedBytes = version === VERSION_1 ? FIXED_BYTES_V1 : FIXED_BYTES;
   const votedBytes = view.getUint32(12, true);
-  if (votedBytes > VOTED_FOR_BYTES_MAX || bytes.length < fixedBytes + votedBytes + 4) throw corrupt('bad length');
+  if (votedBytes > NODE_ID_BYTES_MAX || bytes.length < fixedBytes + votedBytes + 4) throw corrupt('bad length');
   const term = readU64(view, 16);
   const commitIndex = readU64(view, 24);
   if (term < 0 || commitIndex < 0) throw corrupt('value out of range');
@@ -129,7 +128,7 @@ function decodePeers(bytes: Uint8Array, start: number, count: number, corrupt: (
   for (let i = 0; i < count; i++) {
     if (offset + 2 > end) throw corrupt(`peer ${i} runs past the end`);
     const idBytes = view.getUint16(offset, true);
-    if (idBytes === 0 || idBytes > PEER_ID_BYTES_MAX || offset + 2 + idBytes + INCARNATION_BYTES > end) throw corrupt(`peer ${i} has a bad length`);
+    if (idBytes === 0 || idBytes > NODE_ID_BYTES_MAX || offset + 2 + idBytes + INCARNATION_BYTES > end) throw corrupt(`peer ${i} has a bad length`);
     const id = Buffer.from(bytes.subarray(offset + 2, offset + 2 + idBytes)).toString('utf8');
     if (seen.has(id)) throw corrupt(`peer ${id} appears twice`);
     seen.add(id);

@@ -3,7 +3,7 @@
 // after a failed write or fsync the file's durable contents are unknown (see fsyncgate).
 
 import { assert } from '../lib/assert.js';
-import { CairnError, isCairnError } from '../lib/errors.js';
+import { CairnError, errorMessage, isCairnError } from '../lib/errors.js';
 
 export class SerialQueue {
   private tail: Promise<void> = Promise.resolve();
@@ -54,6 +54,6 @@ export class SerialQueue {
 
 function toCairnError(error: unknown, describe: string): CairnError {
   if (isCairnError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return new CairnError('CAIRN_IO', `${describe}: ${message}`, { cause: error });
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { globMatch } from '../../src/kv/glob.js';
+import { globMatch, globMatchNoCase } from '../../src/kv/glob.js';
 import { KvState } from '../../src/kv/state.js';
 import { err, type Plain, session } from './helpers.js';
 
@@ -27,6 +27,18 @@ test('glob matching follows stringmatchlen', () => {
   assert.ok(m('[\\]]', ']'));
   assert.ok(m('[a-\u00ff]', '\u00fe') === false, 'bytes above 127 compare as signed chars');
   assert.ok(m('[\u00fe-\u00ff]', '\u00fe'));
+});
+
+test('glob matching without case folds ASCII letters only, in literals, classes and ranges (CONFIG GET)', () => {
+  const n = (pattern: string, subject: string) => globMatchNoCase(Buffer.from(pattern, 'latin1'), Buffer.from(subject, 'latin1'));
+  assert.ok(n('MAX*', 'maxclients'));
+  assert.ok(n('max*', 'MAXCLIENTS'));
+  assert.ok(n('[M]axclients', 'maxclients'));
+  assert.ok(n('[K-N]axclients', 'maxclients'));
+  assert.ok(n('[^M]ort', 'port'));
+  assert.ok(!n('[^P]ort', 'port'));
+  assert.ok(!n('\u00c0', '\u00e0'), 'bytes above 127 keep their case, as C tolower does');
+  assert.ok(!m('MAX*', 'maxclients'), 'the plain match keeps case');
 });
 
 test('glob matching is bounded on hostile patterns', () => {

@@ -156,7 +156,9 @@ test('garbage appended after the last record is a tail; a flipped byte before va
     assert.equal(recovery.truncatedTail?.droppedBytes, 100);
     await again.close();
     const bytes = await readFile(path);
-    bytes[32 + 25 + 2] ^= 0xff; // inside the payload of record 1
+    const payloadAt = 32 + 25 + 2; // inside the payload of record 1
+    assert.ok(payloadAt < bytes.length);
+    bytes[payloadAt] = bytes[payloadAt]! ^ 0xff;
     await writeFile(path, bytes);
     await assert.rejects(SegmentedLog.open(disk, dir), (e) => isCairnError(e, 'CAIRN_CORRUPT') && e.message.includes(path) && e.message.includes('offset 32'));
   });

@@ -6,13 +6,13 @@
 import { createServer, type Server } from 'node:http';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CairnError } from '../../lib/errors.js';
+import { CairnError, errorMessage } from '../../lib/errors.js';
 import type { ClusterMetrics } from '../../server/cluster-metrics.js';
 import type { ClusterTopology } from '../../server/cluster-topology.js';
 
 /** Bounds on the data folder walk behind cairn_data_bytes. */
-const maxWalkEntries = 100_000;
-const maxWalkDepth = 4;
+const walkEntriesMax = 100_000;
+const walkDepthMax = 4;
 
 export interface HealthSource {
   readonly topology: ClusterTopology;
@@ -35,7 +35,7 @@ export async function startHttpEndpoint(host: string, port: number, source: Heal
     }
     metricsText(source).then(
       (text) => response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
-      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${error instanceof Error ? error.message : String(error)}\n`),
+      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${errorMessage(error)}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {
@@ -72,7 +72,7 @@ async function metricsText(source: HealthSource): Promise<string> {
     ...raft.followerMatch().map((f) => `cairn_follower_lag_entries{follower="${f.id}"} ${Math.max(0, raft.lastIndex() - f.matchIndex)}`),
     ...m.commitLatency.lines('cairn_commit_latency_seconds', 'Time from proposal to applied on the leader.'),
     ...m.fsyncLatency.lines('cairn_fsync_latency_seconds', 'Time of one sync of the Raft log and hard state.'),
-    ...gauge('cairn_data_bytes', 'Bytes in the data folder (log, snapshots, state).', await folderBytes(source.dataDir, maxWalkDepth, { left: maxWalkEntries })),
+    ...gauge('cairn_data_bytes', 'Bytes in the data folder (log, snapshots, state).', await folderBytes(source.dataDir, walkDepthMax, { left: walkEntriesMax })),
   ];
   return `${lines.join('\n')}\n`;
 }

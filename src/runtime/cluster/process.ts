@@ -8,7 +8,7 @@
 // refused as a new incarnation of a used id), 2 bad flags.
 
 import { parseArgs } from 'node:util';
-import { isCairnError } from '../../lib/errors.js';
+import { CairnError, errorMessage, isCairnError } from '../../lib/errors.js';
 import { settingsFromFlags, type ServerSettings } from '../../server/config.js';
 import { clusterSettings, type ClusterSettings } from './options.js';
 import { jsonLogger } from './log.js';
@@ -58,7 +58,7 @@ export async function runClusterNode(args: string[]): Promise<number> {
   try {
     parsed = await settingsFrom(args);
   } catch (error) {
-    console.error(`cairn server: ${error instanceof Error ? error.message : String(error)}\n${SERVER_USAGE}`);
+    console.error(`cairn server: ${errorMessage(error)}\n${SERVER_USAGE}`);
     return 2;
   }
   const { settings, cluster, configFile } = parsed;
@@ -101,7 +101,7 @@ function readyLine(settings: ServerSettings, cluster: ClusterSettings, node: Clu
 
 async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings; cluster: ClusterSettings; configFile: string | undefined }> {
   const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
-  if (positionals.length > 0) throw new Error(`unexpected argument '${positionals[0]}'`);
+  if (positionals.length > 0) throw new CairnError('CAIRN_INVALID_ARGUMENT', `unexpected argument '${positionals[0]}'`);
   const settings = await settingsFromFlags(values);
   const cluster = clusterSettings(
     {
@@ -126,6 +126,6 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
   );
   // Other members relay to this node's client port: only a node alone may take any free one.
   const alone = cluster.peers.size === 1 && !cluster.join;
-  if (settings.port === 0 && !alone) throw new Error('--port: a node with other members needs a fixed client port (peers relay to it)');
+  if (settings.port === 0 && !alone) throw new CairnError('CAIRN_INVALID_ARGUMENT', '--port: a node with other members needs a fixed client port (peers relay to it)');
   return { settings, cluster, configFile: values.config };
 }

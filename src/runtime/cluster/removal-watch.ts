@@ -15,13 +15,14 @@ import type { Replica } from '../../replica/replica.js';
 import { callMember } from './call.js';
 import type { ClusterLog } from './log.js';
 import type { MemberDirectory } from './members.js';
+import { errorMessage } from '../../lib/errors.js';
 
 /** How often the watch looks at the node. */
 const checkEveryMs = 500;
 /** How long without a known leader before the members are asked. */
 const leaderlessMsBeforeAsking = 3000;
 /** Most members asked in one round (one at a time). */
-const maxAskedPerRound = 16;
+const askedPerRoundMax = 16;
 const askTimeoutMs = 1000;
 
 export interface RemovalWatchOptions {
@@ -72,7 +73,7 @@ export class RemovalWatch {
       () => (this.asking = false),
       (error: unknown) => {
         this.asking = false;
-        this.o.log('cluster.removal_check_failed', { error: error instanceof Error ? error.message : String(error) });
+        this.o.log('cluster.removal_check_failed', { error: errorMessage(error) });
       },
     );
   }
@@ -80,8 +81,8 @@ export class RemovalWatch {
   /** Asks the other members, one at a time; retires as soon as one lists this node as removed. */
   private async askMembers(): Promise<void> {
     const self = this.o.replica.id;
-    const others = [...this.o.book.clients].filter(([id]) => id !== self).slice(0, maxAskedPerRound);
-    assert(others.length <= maxAskedPerRound, 'a round asks a bounded number of members');
+    const others = [...this.o.book.clients].filter(([id]) => id !== self).slice(0, askedPerRoundMax);
+    assert(others.length <= askedPerRoundMax, 'a round asks a bounded number of members');
     for (const [id, address] of others) {
       if (this.done) return;
       const reply = await callMember(address, this.o.password(), ['CLUSTER', 'MEMBERS'], askTimeoutMs).catch(() => undefined);

@@ -20,12 +20,12 @@ import type { ClusterLog } from './log.js';
 import { parsePeerAddress } from '../peer/address.js';
 
 /** Most members asked (in parallel, once each). */
-const maxAsked = 16;
+const askedMax = 16;
 /** How long connecting (with HELLO/AUTH) and each reply may take: one round waits at most about twice this (four times when it then asks the leader). */
 const connectTimeoutMs = 1000;
 const replyTimeoutMs = 1000;
 /** Rounds of asking while a running cluster that counts this id as a voter has no leader to say what it holds. */
-const maxRounds = 4;
+const roundsMax = 4;
 const roundGapMs = 1000;
 
 /** One line of CLUSTER MEMBERS (`id voter|learner|removed peer client [leader] [myself]`), the parts the check reads. */
@@ -52,11 +52,11 @@ export interface StartupCheckOptions {
 
 /** Throws CAIRN_ID_TAKEN when the running cluster says this blank node's id was removed or already holds log state. */
 export async function refuseTakenIdentity(o: StartupCheckOptions): Promise<void> {
-  const others = [...o.clients].filter(([id]) => id !== o.selfId).slice(0, maxAsked);
-  assert(others.length <= maxAsked, 'a bounded number of members is asked');
+  const others = [...o.clients].filter(([id]) => id !== o.selfId).slice(0, askedMax);
+  assert(others.length <= askedMax, 'a bounded number of members is asked');
   let verdict: Verdict = { kind: 'start', reason: 'no member asked yet' };
   let answered = 0;
-  for (let round = 1; round <= maxRounds; round++) {
+  for (let round = 1; round <= roundsMax; round++) {
     const answers = await askAll(o, others);
     answered = answers.length;
     verdict = judgeAnswers(o.selfId, answers);
@@ -67,7 +67,7 @@ export async function refuseTakenIdentity(o: StartupCheckOptions): Promise<void>
     }
     assert(verdict.kind !== 'ask-leader', 'the leader is asked at most once a round');
     if (verdict.kind !== 'wait-leader') break;
-    if (round < maxRounds) await new Promise((resolve) => setTimeout(resolve, roundGapMs));
+    if (round < roundsMax) await new Promise((resolve) => setTimeout(resolve, roundGapMs));
   }
   o.log('cluster.startup_check', { asked: others.map(([id]) => id), answered, decision: verdict.kind === 'start' ? 'start' : 'refuse', reason: verdict.reason });
   if (verdict.kind !== 'start') throw new CairnError('CAIRN_ID_TAKEN', verdict.reason);

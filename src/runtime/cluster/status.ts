@@ -6,35 +6,36 @@
 
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
+import { CLUSTER_MEMBERS_MAX } from '../../lib/limits.js';
 import { ReplyParser } from '../../resp/reply-parser.js';
 import { parsePeerAddress } from '../peer/address.js';
+import { asError, CairnError, errorMessage } from '../../lib/errors.js';
 
 const usage = 'usage: cairn status [--nodes HOST:PORT,...] [--password PASSWORD] [--timeout-ms 2000]   (default nodes: 127.0.0.1:7001-7003)';
-const maxNodes = 1024;
 
 export async function main(args: string[]): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ args, options: { nodes: { type: 'string' }, password: { type: 'string', short: 'a' }, 'timeout-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
   } catch (error) {
-    console.error(`cairn status: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    console.error(`cairn status: ${errorMessage(error)}\n${usage}`);
     return 2;
   }
   if (values.help === true) {
     console.log(usage);
     return 0;
   }
-  const list = (values.nodes ?? '127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003').split(',').filter((s) => s !== '').slice(0, maxNodes);
+  const list = (values.nodes ?? '127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003').split(',').filter((s) => s !== '').slice(0, CLUSTER_MEMBERS_MAX);
   const timeoutMs = Number(values['timeout-ms'] ?? '2000');
   let addresses;
   try {
     addresses = list.map((text) => parsePeerAddress(text.trim()));
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new Error('--timeout-ms must be a positive whole number');
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CairnError('CAIRN_INVALID_ARGUMENT', '--timeout-ms must be a positive whole number');
   } catch (error) {
-    console.error(`cairn status: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    console.error(`cairn status: ${errorMessage(error)}\n${usage}`);
     return 2;
   }
-  const infos = await Promise.all(addresses.map((a) => clusterInfo(a.host, a.port, values.password, timeoutMs).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+  const infos = await Promise.all(addresses.map((a) => clusterInfo(a.host, a.port, values.password, timeoutMs).catch((error: unknown) => asError(error))));
   const rows = [['NODE', 'ADDRESS', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'CLIENT ADDRESSES', 'LAG']];
   infos.forEach((info, i) => {
     const address = list[i]!.trim();
@@ -62,7 +63,7 @@ export function addressState(info: Readonly<Record<string, string>>): string {
 async function clusterInfo(host: string, port: number, password: string | undefined, timeoutMs: number): Promise<Record<string, string>> {
   const socket = connect({ host, port });
   const parser = new ReplyParser();
-  const timer = setTimeout(() => socket.destroy(new Error('no answer')), timeoutMs);
+  const timer = setTimeout(() => socket.destroy(new CairnError('CAIRN_TIMEOUT', 'no answer')), timeoutMs);
   try {
     const commands = password === undefined ? [['CLUSTER', 'INFO']] : [['AUTH', password], ['CLUSTER', 'INFO']];
     socket.write(commands.map((argv) => `*${argv.length}\r\n${argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`).join(''));
@@ -74,10 +75,10 @@ async function clusterInfo(host: string, port: number, password: string | undefi
         if (got.length >= commands.length) resolve(got);
       });
       socket.once('error', reject);
-      socket.once('close', () => reject(new Error('connection closed')));
+      socket.once('close', () => reject(new CairnError('CAIRN_CLOSED', 'connection closed')));
     });
     const reply = replies[replies.length - 1];
-    if (reply === undefined || reply.type !== 'bulk') throw new Error(reply?.type === 'error' ? reply.message : 'not a Cairn cluster node');
+    if (reply === undefined || reply.type !== 'bulk') throw new CairnError('CAIRN_REFUSED', reply?.type === 'error' ? reply.message : 'not a Cairn cluster node');
     return Object.fromEntries(reply.value.toString().split('\r\n').filter((line) => line.includes(':')).map((line) => {
       const colon = line.indexOf(':');
       return [line.slice(0, colon), line.slice(colon + 1)];

@@ -5,7 +5,8 @@
 
 import { isIP } from 'node:net';
 import { CairnError } from '../../lib/errors.js';
-import { MAX_ID_BYTES } from './wire.js';
+import { CLUSTER_MEMBERS_MAX } from '../../lib/limits.js';
+import { ID_BYTES_MAX } from './wire.js';
 
 export interface PeerAddress {
   /** Without brackets: what net.connect() takes. */
@@ -15,8 +16,6 @@ export interface PeerAddress {
 
 // RFC 1123 labels, plus '_' inside a label: Docker and Compose name containers `app_db_1`.
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/;
-/** Most peers in one list; membership lists are capped at the same number. */
-const MAX_PEERS = 1024;
 
 function bad(message: string): CairnError {
   return new CairnError('CAIRN_INVALID_ARGUMENT', message);
@@ -55,12 +54,12 @@ export function formatPeerAddress(address: PeerAddress): string {
 export function parsePeerList(list: string): Map<string, string> {
   const peers = new Map<string, string>();
   const items = list.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
-  if (items.length > MAX_PEERS) throw bad(`peer list has ${items.length} members, more than ${MAX_PEERS}`);
+  if (items.length > CLUSTER_MEMBERS_MAX) throw bad(`peer list has ${items.length} members, more than ${CLUSTER_MEMBERS_MAX}`);
   for (const item of items) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw bad(`peer ${JSON.stringify(item)}: expected id=host:port`);
     const id = item.slice(0, eq);
-    if (Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) throw bad(`peer id ${JSON.stringify(id)} is longer than ${MAX_ID_BYTES} bytes`);
+    if (Buffer.byteLength(id, 'utf8') > ID_BYTES_MAX) throw bad(`peer id ${JSON.stringify(id)} is longer than ${ID_BYTES_MAX} bytes`);
     if (peers.has(id)) throw bad(`peer id ${JSON.stringify(id)} appears twice`);
     const address = item.slice(eq + 1);
     parsePeerAddress(address);

@@ -7,10 +7,12 @@
 
 import { assert, unreachable } from '../../lib/assert.js';
 import { CairnError } from '../../lib/errors.js';
-import { MAX_PEER_INCARNATIONS, isIncarnation } from '../../raft/incarnations.js';
+import { CLUSTER_MEMBERS_MAX, PEER_INCARNATIONS_MAX } from '../../lib/limits.js';
+import { isIncarnation } from '../../raft/incarnations.js';
+import { APPEND_ENTRIES_MAX } from '../../raft/validate.js';
 import type { Entry, Incarnation, Membership, Message, MessageType } from '../../raft/types.js';
 import {
-  BufferSink, corrupt, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES, MAX_ID_BYTES, PEER_PROTOCOL_VERSION, requireU64,
+  BufferSink, corrupt, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES, ID_BYTES_MAX, PEER_PROTOCOL_VERSION, requireU64,
   SizeSink, WireReader,
 } from './wire.js';
 import type { WireSink } from './wire.js';
@@ -33,11 +35,7 @@ export const MESSAGE_TYPE_CODES: Readonly<Record<MessageType, number>> = {
 };
 
 /** Read request ids are 1..1024 bytes of UTF-8 behind a u16 length. */
-export const MAX_REQUEST_ID_BYTES = 1024;
-/** Most members in each list of a snapshot's membership. */
-export const MAX_MEMBERS = 1024;
-/** Most entries in one append message (Raft's own default batch is 1024). */
-export const MAX_ENTRIES_PER_MESSAGE = 1_000_000;
+export const REQUEST_ID_BYTES_MAX = 1024;
 /** u64 term + u8 kind + u32 data length: the smallest encoded entry. */
 const MIN_ENTRY_BYTES = 13;
 /** u8 length + one byte: the smallest encoded id. */
@@ -54,14 +52,14 @@ function flag(value: boolean, bit: number): number {
 
 function writeMembership(sink: WireSink, membership: Membership): void {
   for (const list of [membership.voters, membership.learners]) {
-    if (list.length > MAX_MEMBERS) throw new CairnError('CAIRN_INVALID_ARGUMENT', `membership list of ${list.length} exceeds ${MAX_MEMBERS}`);
+    if (list.length > CLUSTER_MEMBERS_MAX) throw new CairnError('CAIRN_INVALID_ARGUMENT', `membership list of ${list.length} exceeds ${CLUSTER_MEMBERS_MAX}`);
     sink.u16(list.length);
-    for (const id of list) sink.str(id, MAX_ID_BYTES, 'member id');
+    for (const id of list) sink.str(id, ID_BYTES_MAX, 'member id');
   }
 }
 
 function writeEntries(sink: WireSink, entries: readonly Entry[], prevIndex: number): void {
-  assert(entries.length <= MAX_ENTRIES_PER_MESSAGE, `append of ${entries.length} entries exceeds the cap`);
+  assert(entries.length <= APPEND_ENTRIES_MAX, `append of ${entries.length} entries exceeds the cap`);
   sink.u32(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i] as Entry;
@@ -89,8 +87,8 @@ function readIncarnation(r: WireReader, field: string): Incarnation {
 
 /** The fields after the type byte, in order; the same function measures and writes. */
 function writeFields(sink: WireSink, m: Message): void {
-  sink.str(m.from, MAX_ID_BYTES, 'from');
-  sink.str(m.to, MAX_ID_BYTES, 'to');
+  sink.str(m.from, ID_BYTES_MAX, 'from');
+  sink.str(m.to, ID_BYTES_MAX, 'to');
   sink.u64(requireU64(m.term, 'term'));
   writeIncarnation(sink, m.incarnation, 'incarnation');
   switch (m.type) {
@@ -138,10 +136,10 @@ function writeFields(sink: WireSink, m: Message): void {
     case 'timeoutNow':
       return;
     case 'readIndex':
-      sink.str(m.requestId, MAX_REQUEST_ID_BYTES, 'requestId');
+      sink.str(m.requestId, REQUEST_ID_BYTES_MAX, 'requestId');
       return;
     case 'readIndexResponse':
-      sink.str(m.requestId, MAX_REQUEST_ID_BYTES, 'requestId');
+      sink.str(m.requestId, REQUEST_ID_BYTES_MAX, 'requestId');
       // -1 (refused) is the only negative index: the wire carries index + 1.
       sink.u64(requireU64(m.index + 1, 'readIndexResponse index + 1'));
       return;
@@ -149,10 +147,10 @@ function writeFields(sink: WireSink, m: Message): void {
       writeIncarnation(sink, m.rejected, 'rejected incarnation');
       return;
     case 'incarnations':
-      if (m.peers.length > MAX_PEER_INCARNATIONS) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${m.peers.length} incarnations exceed ${MAX_PEER_INCARNATIONS}`);
+      if (m.peers.length > PEER_INCARNATIONS_MAX) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${m.peers.length} incarnations exceed ${PEER_INCARNATIONS_MAX}`);
       sink.u16(m.peers.length);
       for (const peer of m.peers) {
-        sink.str(peer.id, MAX_ID_BYTES, 'peer id');
+        sink.str(peer.id, ID_BYTES_MAX, 'peer id');
         writeIncarnation(sink, peer.incarnation, 'peer incarnation');
       }
       return;
@@ -192,14 +190,14 @@ function readMembership(r: WireReader): Membership {
   const voters: string[] = [];
   const learners: string[] = [];
   for (const list of [voters, learners]) {
-    const count = r.count(2, MAX_MEMBERS, MIN_ID_BYTES, 'member count');
-    for (let i = 0; i < count; i++) list.push(r.str(MAX_ID_BYTES, 'member id'));
+    const count = r.count(2, CLUSTER_MEMBERS_MAX, MIN_ID_BYTES, 'member count');
+    for (let i = 0; i < count; i++) list.push(r.str(ID_BYTES_MAX, 'member id'));
   }
   return { voters, learners };
 }
 
 function readEntries(r: WireReader, prevIndex: number): Entry[] {
-  const count = r.count(4, MAX_ENTRIES_PER_MESSAGE, MIN_ENTRY_BYTES, 'entry count');
+  const count = r.count(4, APPEND_ENTRIES_MAX, MIN_ENTRY_BYTES, 'entry count');
   const entries: Entry[] = [];
   for (let i = 0; i < count; i++) {
     const term = r.u64('entry term');
@@ -251,16 +249,16 @@ const decoders: ReadonlyArray<((r: WireReader, b: Base) => Message) | undefined>
     return { type: 'snapshotResponse', ...b, snapshotIndex, nextOffset, done: r.flags(FLAG_1, 'snapshotResponse flags') !== 0 };
   },
   (_r, b) => ({ type: 'timeoutNow', ...b }),
-  (r, b) => ({ type: 'readIndex', ...b, requestId: r.str(MAX_REQUEST_ID_BYTES, 'requestId') }),
+  (r, b) => ({ type: 'readIndex', ...b, requestId: r.str(REQUEST_ID_BYTES_MAX, 'requestId') }),
   (r, b) => {
-    const requestId = r.str(MAX_REQUEST_ID_BYTES, 'requestId');
+    const requestId = r.str(REQUEST_ID_BYTES_MAX, 'requestId');
     return { type: 'readIndexResponse', ...b, requestId, index: r.u64('readIndexResponse index') - 1 };
   },
   (r, b) => ({ type: 'staleIncarnation', ...b, rejected: readIncarnation(r, 'rejected incarnation') }),
   (r, b) => {
-    const count = r.count(2, MAX_PEER_INCARNATIONS, MIN_ID_BYTES + INCARNATION_BYTES, 'incarnation count');
+    const count = r.count(2, PEER_INCARNATIONS_MAX, MIN_ID_BYTES + INCARNATION_BYTES, 'incarnation count');
     const peers = [];
-    for (let i = 0; i < count; i++) peers.push({ id: r.str(MAX_ID_BYTES, 'peer id'), incarnation: readIncarnation(r, 'peer incarnation') });
+    for (let i = 0; i < count; i++) peers.push({ id: r.str(ID_BYTES_MAX, 'peer id'), incarnation: readIncarnation(r, 'peer incarnation') });
     return { type: 'incarnations', ...b, peers };
   },
 ];
@@ -273,7 +271,7 @@ export function decodeMessage(body: Buffer): Message {
   const typeCode = r.u8('type');
   const decode = decoders[typeCode];
   if (decode === undefined) throw corrupt(`unknown message type ${typeCode}`);
-  const base = { from: r.str(MAX_ID_BYTES, 'from'), to: r.str(MAX_ID_BYTES, 'to'), term: r.u64('term'), incarnation: readIncarnation(r, 'incarnation') };
+  const base = { from: r.str(ID_BYTES_MAX, 'from'), to: r.str(ID_BYTES_MAX, 'to'), term: r.u64('term'), incarnation: readIncarnation(r, 'incarnation') };
   const message = decode(r, base);
   r.end(message.type);
   return message;

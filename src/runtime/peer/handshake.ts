@@ -6,7 +6,7 @@
 
 import { assert } from '../../lib/assert.js';
 import {
-  BufferSink, corrupt, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES, MAX_ID_BYTES, PEER_PROTOCOL_VERSION, SizeSink, WireReader,
+  BufferSink, corrupt, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES, ID_BYTES_MAX, PEER_PROTOCOL_VERSION, SizeSink, WireReader,
 } from './wire.js';
 import type { WireSink } from './wire.js';
 
@@ -16,9 +16,9 @@ export const REFUSE_TYPE = 0x42;
 /** Sent by the listener on an accepted connection so the dialler can tell a silent peer from a quiet one. */
 export const KEEPALIVE_TYPE = 0x43;
 /** A refusal's reason is at most this many bytes of UTF-8. */
-export const MAX_REASON_BYTES = 1024;
+export const REASON_BYTES_MAX = 1024;
 /** The largest HELLO body (three ids of 255 bytes): the frame cap before a connection is accepted. */
-export const MAX_HELLO_FRAME_BYTES = 2 + 3 * (1 + MAX_ID_BYTES);
+export const HELLO_FRAME_BYTES_MAX = 2 + 3 * (1 + ID_BYTES_MAX);
 
 export interface Hello {
   clusterId: string;
@@ -47,9 +47,9 @@ function frame(type: number, write: (sink: WireSink) => void): Buffer {
 
 export function encodeHello(hello: Hello): Buffer {
   return frame(HELLO_TYPE, (sink) => {
-    sink.str(hello.clusterId, MAX_ID_BYTES, 'clusterId');
-    sink.str(hello.from, MAX_ID_BYTES, 'from');
-    sink.str(hello.to, MAX_ID_BYTES, 'to');
+    sink.str(hello.clusterId, ID_BYTES_MAX, 'clusterId');
+    sink.str(hello.from, ID_BYTES_MAX, 'from');
+    sink.str(hello.to, ID_BYTES_MAX, 'to');
   });
 }
 
@@ -57,7 +57,7 @@ export function encodeHello(hello: Hello): Buffer {
 export function encodeAccept(nodeId: string, keepaliveIntervalMs: number): Buffer {
   assert(Number.isInteger(keepaliveIntervalMs) && keepaliveIntervalMs > 0, 'keepalive interval must be a positive integer');
   return frame(ACCEPT_TYPE, (sink) => {
-    sink.str(nodeId, MAX_ID_BYTES, 'nodeId');
+    sink.str(nodeId, ID_BYTES_MAX, 'nodeId');
     sink.u32(keepaliveIntervalMs);
   });
 }
@@ -65,8 +65,8 @@ export function encodeAccept(nodeId: string, keepaliveIntervalMs: number): Buffe
 /** A reason too long for the frame is cut (by characters, so the UTF-8 stays whole). */
 export function encodeRefuse(reason: string): Buffer {
   let text = reason.length === 0 ? 'refused' : reason;
-  while (Buffer.byteLength(text, 'utf8') > MAX_REASON_BYTES) text = text.slice(0, Math.floor(text.length / 2));
-  return frame(REFUSE_TYPE, (sink) => sink.str(text, MAX_REASON_BYTES, 'reason'));
+  while (Buffer.byteLength(text, 'utf8') > REASON_BYTES_MAX) text = text.slice(0, Math.floor(text.length / 2));
+  return frame(REFUSE_TYPE, (sink) => sink.str(text, REASON_BYTES_MAX, 'reason'));
 }
 
 /**
@@ -79,9 +79,9 @@ export function decodeHello(body: Buffer): HelloResult {
   if (version !== PEER_PROTOCOL_VERSION) return { kind: 'version', version };
   const type = r.u8('type');
   if (type !== HELLO_TYPE) throw corrupt(`expected HELLO (0x40) first, got type ${type}`);
-  const clusterId = r.str(MAX_ID_BYTES, 'clusterId');
-  const from = r.str(MAX_ID_BYTES, 'from');
-  const to = r.str(MAX_ID_BYTES, 'to');
+  const clusterId = r.str(ID_BYTES_MAX, 'clusterId');
+  const from = r.str(ID_BYTES_MAX, 'from');
+  const to = r.str(ID_BYTES_MAX, 'to');
   r.end('HELLO');
   return { kind: 'hello', hello: { clusterId, from, to } };
 }
@@ -93,14 +93,14 @@ export function decodeHelloReply(body: Buffer): HelloReply {
   if (version !== PEER_PROTOCOL_VERSION) return { kind: 'refuse', reason: `peer speaks protocol version ${version}` };
   const type = r.u8('type');
   if (type === ACCEPT_TYPE) {
-    const nodeId = r.str(MAX_ID_BYTES, 'nodeId');
+    const nodeId = r.str(ID_BYTES_MAX, 'nodeId');
     const keepaliveIntervalMs = r.u32('keepaliveIntervalMs');
     if (keepaliveIntervalMs === 0) throw corrupt('keepaliveIntervalMs is 0');
     r.end('ACCEPT');
     return { kind: 'accept', nodeId, keepaliveIntervalMs };
   }
   if (type !== REFUSE_TYPE) throw corrupt(`expected ACCEPT or REFUSE, got type ${type}`);
-  const reason = r.str(MAX_REASON_BYTES, 'reason');
+  const reason = r.str(REASON_BYTES_MAX, 'reason');
   r.end('REFUSE');
   return { kind: 'refuse', reason };
 }

@@ -9,10 +9,11 @@ import { assert } from '../../lib/assert.js';
 import type { Message } from '../../raft/types.js';
 import { decodeMessage } from './codec.js';
 import { FrameSplitter } from './frames.js';
-import { decodeHello, encodeAccept, encodeKeepalive, encodeRefuse, MAX_HELLO_FRAME_BYTES } from './handshake.js';
+import { decodeHello, encodeAccept, encodeKeepalive, encodeRefuse, HELLO_FRAME_BYTES_MAX } from './handshake.js';
 import type { Hello } from './handshake.js';
 import type { PeerSettings } from './options.js';
 import { corrupt, PEER_PROTOCOL_VERSION } from './wire.js';
+import { errorMessage } from '../../lib/errors.js';
 
 type InboundState = 'greeting' | 'open' | 'done';
 
@@ -41,7 +42,7 @@ export class InboundConnection {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     // Until HELLO is accepted a connection may hold only a HELLO's worth of bytes, so strangers
     // cannot make the node buffer maxFrameBytes per connection.
-    this.splitter = new FrameSplitter(MAX_HELLO_FRAME_BYTES);
+    this.splitter = new FrameSplitter(HELLO_FRAME_BYTES_MAX);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, settings.peerSilenceTimeoutMs);
     this.greetTimer = setTimeout(() => this.fail('no HELLO within the connect timeout'), settings.connectTimeoutMs);
@@ -88,7 +89,7 @@ export class InboundConnection {
       }
     } catch (error) {
       // Only decoding runs in here; whatever it throws, the bytes were bad: drop this socket.
-      this.settings.log('peer.garbage', { direction: 'inbound', remote: this.remote, peer: this.peerId, error: error instanceof Error ? error.message : String(error) });
+      this.settings.log('peer.garbage', { direction: 'inbound', remote: this.remote, peer: this.peerId, error: errorMessage(error) });
       this.fail(null);
     }
     const peerId = this.peerId;

@@ -2,7 +2,7 @@
 // reports. Every limit here bounds memory or time: queues, frames, batches, dial and silence.
 
 import { CairnError } from '../../lib/errors.js';
-import { MAX_FRAME_BYTES_DEFAULT } from './wire.js';
+import { FRAME_BYTES_MAX_DEFAULT } from './wire.js';
 
 /** Structured log callback; the node passes pino or a plain logger. Never called with secrets. */
 export type PeerLog = (event: string, fields: object) => void;
@@ -82,7 +82,7 @@ export function resolvePeerSettings(options: TcpPeerTransportOptions): PeerSetti
     listenHost: options.listenHost,
     listenPort: options.listenPort,
     log: options.log ?? (() => {}),
-    maxFrameBytes: positiveInteger('maxFrameBytes', options.maxFrameBytes ?? MAX_FRAME_BYTES_DEFAULT, 0xffff_ffff),
+    maxFrameBytes: positiveInteger('maxFrameBytes', options.maxFrameBytes ?? FRAME_BYTES_MAX_DEFAULT, 0xffff_ffff),
     maxQueuedMessages: positiveInteger('maxQueuedMessages', options.maxQueuedMessages ?? 4096, 1_000_000),
     maxQueuedBytes: positiveInteger('maxQueuedBytes', options.maxQueuedBytes ?? 64 * 1024 * 1024, 2 ** 40),
     maxBatchBytes: positiveInteger('maxBatchBytes', options.maxBatchBytes ?? 1024 * 1024, 2 ** 30),

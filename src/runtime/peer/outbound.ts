@@ -8,18 +8,18 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { assert } from '../../lib/assert.js';
 import { BoundedQueue } from '../../lib/queue.js';
-import { isCairnError } from '../../lib/errors.js';
+import { errorMessage, isCairnError } from '../../lib/errors.js';
 import { parsePeerAddress } from './address.js';
 import { reconnectDelayMs } from './backoff.js';
 import { FrameSplitter } from './frames.js';
-import { decodeHelloReply, decodeKeepalive, encodeHello, MAX_REASON_BYTES } from './handshake.js';
+import { decodeHelloReply, decodeKeepalive, encodeHello, REASON_BYTES_MAX } from './handshake.js';
 import type { PeerSettings, PeerStats } from './options.js';
 import { FRAME_LENGTH_BYTES } from './wire.js';
 
 type LinkState = 'backoff' | 'dialling' | 'open' | 'closed';
 
 /** Handshake replies and keepalives are small; a longer frame from a listener is garbage. */
-const MAX_REPLY_FRAME_BYTES = MAX_REASON_BYTES + 16;
+const REPLY_FRAME_BYTES_MAX = REASON_BYTES_MAX + 16;
 
 /** True for 1, 2, 4, 8, ...: repeated failures are logged with falling frequency. */
 function isPowerOfTwo(n: number): boolean {
@@ -27,13 +27,13 @@ function isPowerOfTwo(n: number): boolean {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 export class PeerLink {
   private state: LinkState = 'backoff';
   private socket: Socket | null = null;
-  private splitter = new FrameSplitter(MAX_REPLY_FRAME_BYTES);
+  private splitter = new FrameSplitter(REPLY_FRAME_BYTES_MAX);
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
   private waitingForDrain = false;
@@ -173,7 +173,7 @@ export class PeerLink {
     this.dialled = true;
     this.state = 'dialling';
     this.waitingForDrain = false;
-    this.splitter = new FrameSplitter(MAX_REPLY_FRAME_BYTES);
+    this.splitter = new FrameSplitter(REPLY_FRAME_BYTES_MAX);
     const { host, port } = parsePeerAddress(this.address);
     const socket = connect({ host, port });
     this.socket = socket;

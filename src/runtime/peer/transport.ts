@@ -16,7 +16,7 @@ import { InboundConnection } from './inbound.js';
 import { resolvePeerSettings } from './options.js';
 import type { PeerMap, PeerSettings, PeerStats, TcpPeerTransportOptions } from './options.js';
 import { PeerLink } from './outbound.js';
-import { MAX_ID_BYTES } from './wire.js';
+import { ID_BYTES_MAX } from './wire.js';
 
 export type { PeerMap, PeerStats, TcpPeerTransportOptions } from './options.js';
 
@@ -28,7 +28,7 @@ function toEntries(peers: PeerMap): [string, string][] {
 
 function checkId(name: string, id: string): void {
   const bytes = Buffer.byteLength(id, 'utf8');
-  if (bytes === 0 || bytes > MAX_ID_BYTES) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${name} must be 1..${MAX_ID_BYTES} bytes, got ${bytes}`);
+  if (bytes === 0 || bytes > ID_BYTES_MAX) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${name} must be 1..${ID_BYTES_MAX} bytes, got ${bytes}`);
 }
 
 export class TcpPeerTransport implements Transport<Message> {

@@ -16,9 +16,9 @@ export const FRAME_LENGTH_BYTES = 4;
 /** Version byte + type byte: the smallest frame body. */
 export const FRAME_HEADER_BYTES = 2;
 /** The default cap on one frame's body. */
-export const MAX_FRAME_BYTES_DEFAULT = 64 * 1024 * 1024;
+export const FRAME_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
 /** Node ids and cluster ids are 1..255 bytes of UTF-8. */
-export const MAX_ID_BYTES = 255;
+export const ID_BYTES_MAX = 255;
 
 const TWO_POW_32 = 0x1_0000_0000;
 const U64_HIGH_MAX = 0x1f_ffff; // 2^53 - 1 split into high and low words
