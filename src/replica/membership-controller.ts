@@ -11,7 +11,7 @@
 // A request that must go to the leader and reached another node answers `NOTLEADER <id> <address>`.
 
 import { assert } from '../lib/assert.js';
-import { isCairnError } from '../lib/errors.js';
+import { CairnError, errorMessage, isCairnError } from '../lib/errors.js';
 import { errorReply, OK, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
 import type { ConfChange } from '../raft/types.js';
@@ -186,7 +186,7 @@ export class MembershipController {
       return await change();
     } catch (error) {
       const code = isCairnError(error) ? error.code : 'ERR';
-      return errorReply(`ERR membership change failed (${code}): ${error instanceof Error ? error.message : String(error)}`);
+      return errorReply(`ERR membership change failed (${code}): ${errorMessage(error)}`);
     } finally {
       this.busy = false;
     }
@@ -219,7 +219,7 @@ export class MembershipController {
     for (;;) {
       const progress = this.o.replica.status().peers.find((p) => p.id === id);
       if (progress !== undefined && progress.matchIndex >= target) return;
-      if (clock.monotonicMs() > deadlineMs) throw new Error(`${id} did not catch up within ${timeouts.catchUpTimeoutMs} ms; it stays a learner`);
+      if (clock.monotonicMs() > deadlineMs) throw new CairnError('CAIRN_TIMEOUT', `${id} did not catch up within ${timeouts.catchUpTimeoutMs} ms; it stays a learner`);
       await waitMs(clock, timeouts.pollMs);
     }
   }

@@ -6,7 +6,7 @@
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
+import { CairnError, errorMessage } from '../lib/errors.js';
 import type { DirLock, Disk, DiskFile } from '../io/disk.js';
 import { formatHolder, holderAlive, parseHolder, selfHolder } from './lock-holder.js';
 
@@ -18,7 +18,7 @@ const FOLDER_DEPTH_MAX = 4096;
 function ioError(error: unknown, action: string, path: string): Error {
   if (error instanceof CairnError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return new CairnError('CAIRN_IO', `${action} ${path} failed (${code}): ${message}`, { cause: error });
 }
 

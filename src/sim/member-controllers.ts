@@ -5,6 +5,7 @@
 // travels between the two nodes with a delay, is lost across a partition (the caller times out), and
 // dies with either process. A node's controller dies with its process (its clock stops).
 
+import { CairnError } from '../lib/errors.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import type { Prng } from '../lib/prng.js';
 import type { Message } from '../raft/types.js';
@@ -106,7 +107,7 @@ export class SimControllers<S extends StateMachine> {
     const value = change.kind === 'join' ? `join ${change.id} ${change.peer} ${change.client}` : `leave ${change.id}`;
     const replies = await replica.propose(this.world.model.encode({ kind: 'write', key: MEMBERS_KEY, value }, clock.nowMs()));
     const reply = replies[0];
-    if (reply === undefined || reply.type === 'error') throw new Error(`the announcement did not apply: ${JSON.stringify(reply)}`);
+    if (reply === undefined || reply.type === 'error') throw new CairnError('CAIRN_INVALID_ARGUMENT', `the announcement did not apply: ${JSON.stringify(reply)}`);
   }
 
   /**

@@ -12,6 +12,7 @@
 // that forgot it): a new incarnation, which every peer that knew the old one refuses (docs/RAFT.md,
 // "Incarnations"; the refused node is stopped and wiped, SimCluster.stopRefused).
 
+import { errorMessage } from '../lib/errors.js';
 import { assert } from '../lib/assert.js';
 import type { Prng } from '../lib/prng.js';
 import type { Reply } from '../lib/reply.js';
@@ -262,7 +263,7 @@ export class MembershipDriver<S extends StateMachine> {
         this.changesApplied++;
         trace.add(clock.monotonicMs(), `${label} -> applied`, true);
       },
-      (error: unknown) => trace.add(clock.monotonicMs(), `${label} -> ${error instanceof Error ? error.message : String(error)}`, true),
+      (error: unknown) => trace.add(clock.monotonicMs(), `${label} -> ${errorMessage(error)}`, true),
     );
   }
 

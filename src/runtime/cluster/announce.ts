@@ -13,7 +13,7 @@
 // an earlier run) is noticed and mended the same way.
 
 import { assert } from '../../lib/assert.js';
-import { isCairnError } from '../../lib/errors.js';
+import { errorMessage, isCairnError } from '../../lib/errors.js';
 import { errorReply, OK, type Reply } from '../../lib/reply.js';
 import type { KvMachine } from '../../replica/kv-machine.js';
 import type { Replica } from '../../replica/replica.js';
@@ -81,7 +81,7 @@ export class AddressAnnouncer implements AddressControl {
     try {
       client = parsePeerAddress(clientText);
     } catch (error) {
-      return errorReply(`ERR ${error instanceof Error ? error.message : String(error)}`);
+      return errorReply(`ERR ${errorMessage(error)}`);
     }
     if (this.o.book.removed.has(id)) return errorReply(`ERR ${id} was removed from this cluster`);
     const peer = this.o.book.peers.get(id);
@@ -94,7 +94,7 @@ export class AddressAnnouncer implements AddressControl {
       reply = (await this.o.write({ commands: [[MEMBER_COMMAND, Buffer.from(id), Buffer.from(peer), Buffer.from(text)]], watches: [] }))[0];
     } catch (error) {
       // Lost the lead, timed out or closed: the announcing member tries again.
-      return errorReply(`ERR the announcement was not committed (${isCairnError(error) ? error.code : 'ERR'}): ${error instanceof Error ? error.message : String(error)}`);
+      return errorReply(`ERR the announcement was not committed (${isCairnError(error) ? error.code : 'ERR'}): ${errorMessage(error)}`);
     }
     if (reply?.type !== 'simple' || reply.value !== 'OK') return errorReply(`ERR the announcement did not apply: ${reply?.type === 'error' ? reply.message : JSON.stringify(reply)}`);
     this.o.log('cluster.address_announced', { member: id, client: text, previous: current === undefined ? null : formatPeerAddress(current) });
@@ -110,7 +110,7 @@ export class AddressAnnouncer implements AddressControl {
     this.inFlight = true;
     this.send(leader).then(
       (reply) => this.settle(reply.type === 'error' ? reply.message : undefined),
-      (error: unknown) => this.settle(error instanceof Error ? error.message : String(error)),
+      (error: unknown) => this.settle(errorMessage(error)),
     );
   }
 

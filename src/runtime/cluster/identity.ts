@@ -8,7 +8,7 @@
 
 import { join } from 'node:path';
 import { assert } from '../../lib/assert.js';
-import { CairnError } from '../../lib/errors.js';
+import { CairnError, errorMessage } from '../../lib/errors.js';
 import type { Disk } from '../../io/disk.js';
 import { writeFileAtomically } from '../../storage/atomic-file.js';
 
@@ -65,7 +65,7 @@ async function readIdentity(disk: Disk, file: string): Promise<ClusterIdentity |
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new CairnError('CAIRN_CORRUPT', `${file}: not valid JSON (${error instanceof Error ? error.message : String(error)}); fix or remove it`);
+    throw new CairnError('CAIRN_CORRUPT', `${file}: not valid JSON (${errorMessage(error)}); fix or remove it`);
   }
   const { clusterId, nodeId } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { clusterId?: unknown; nodeId?: unknown };
   if (typeof clusterId !== 'string' || clusterId === '' || typeof nodeId !== 'string' || nodeId === '') {

@@ -14,9 +14,10 @@
 // replicated book with two local layers on top: this node's own client address from its flags,
 // and the --client-addrs overrides (a proxy or NAT address this node must use for a member).
 
+import { CLUSTER_MEMBERS_MAX } from '../../lib/limits.js';
 import { join } from 'node:path';
 import { assert } from '../../lib/assert.js';
-import { CairnError } from '../../lib/errors.js';
+import { CairnError, errorMessage } from '../../lib/errors.js';
 import type { Disk } from '../../io/disk.js';
 import { writeFileAtomically } from '../../storage/atomic-file.js';
 import { decodeEntry } from '../../kv/entry.js';
@@ -25,8 +26,6 @@ import { formatPeerAddress, parsePeerAddress } from '../peer/address.js';
 
 export const MEMBER_COMMAND = Buffer.from('CAIRN.MEMBER');
 const membersFile = 'members.json';
-/** Most members the book holds. */
-const maxMembers = 1024;
 /** Most removed ids the book remembers; past it ADDNODE refuses every new id (an operator must look). */
 export const maxRemovedIds = 10_000;
 /** Largest encoded book accepted from a snapshot or members.json. */
@@ -83,7 +82,7 @@ export class MemberDirectory {
     try {
       directory.replace(bytes);
     } catch (error) {
-      throw new CairnError('CAIRN_CORRUPT', `${file}: ${error instanceof Error ? error.message : String(error)}; fix or remove it to fall back to --peers`);
+      throw new CairnError('CAIRN_CORRUPT', `${file}: ${errorMessage(error)}; fix or remove it to fall back to --peers`);
     }
     return directory;
   }
@@ -119,7 +118,7 @@ export class MemberDirectory {
     if (change.kind === 'forget' && this.removed.size < maxRemovedIds) this.removed.add(change.id);
     const self = change.id === this.selfId;
     if (change.kind === 'set' && !this.removed.has(change.id)) {
-      assert(this.peers.size < maxMembers || this.peers.has(change.id), 'the address book is bounded');
+      assert(this.peers.size < CLUSTER_MEMBERS_MAX || this.peers.has(change.id), 'the address book is bounded');
       if (!self) this.peers.set(change.id, change.peer);
       this.announced.set(change.id, change.client);
     } else if (change.kind === 'forget') {
@@ -183,7 +182,7 @@ function parseBook(bytes: Uint8Array): { peers: Map<string, string>; clients: Ma
   try {
     raw = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (error) {
-    throw new CairnError('CAIRN_CORRUPT', `address book is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new CairnError('CAIRN_CORRUPT', `address book is not valid JSON (${errorMessage(error)})`);
   }
   if (typeof raw !== 'object' || raw === null) throw new CairnError('CAIRN_CORRUPT', 'address book is not a JSON object');
   const { peers: rawPeers, clients: rawClients, removed: rawRemoved } = raw as { peers?: unknown; clients?: unknown; removed?: unknown };
@@ -194,15 +193,15 @@ function parseBook(bytes: Uint8Array): { peers: Map<string, string>; clients: Ma
   const peers = new Map<string, string>();
   const clients = new Map<string, ClientAddress>();
   try {
-    for (const [id, peer] of Object.entries(objectOf(rawPeers)).slice(0, maxMembers)) {
+    for (const [id, peer] of Object.entries(objectOf(rawPeers)).slice(0, CLUSTER_MEMBERS_MAX)) {
       peers.set(id, formatPeerAddress(parsePeerAddress(String(peer))));
     }
-    for (const [id, client] of Object.entries(objectOf(rawClients)).slice(0, maxMembers)) {
+    for (const [id, client] of Object.entries(objectOf(rawClients)).slice(0, CLUSTER_MEMBERS_MAX)) {
       const address = typeof client === 'string' ? client : formatPeerAddress({ host: String((client as { host?: unknown }).host), port: Number((client as { port?: unknown }).port) });
       clients.set(id, parsePeerAddress(address));
     }
   } catch (error) {
-    throw new CairnError('CAIRN_CORRUPT', `address book: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CairnError('CAIRN_CORRUPT', `address book: ${errorMessage(error)}`);
   }
   return { peers, clients, removed: removed as string[] };
 }
@@ -213,7 +212,7 @@ function sameClient(a: ClientAddress, b: ClientAddress): boolean {
 
 function objectOf(value: unknown): Record<string, unknown> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected an object of id → address');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CairnError('CAIRN_CORRUPT', 'expected an object of id → address');
   return value as Record<string, unknown>;
 }
 

@@ -4,6 +4,7 @@
 // member's client port (`cairn cluster` follows a `NOTLEADER <id> <host:port>` reply). Also
 // CLUSTER MEMBERS, read from the address book.
 
+import { CairnError, errorMessage } from '../../lib/errors.js';
 import { bulkReply, errorReply, type Reply } from '../../lib/reply.js';
 import type { KvMachine } from '../../replica/kv-machine.js';
 import { MembershipController as Controller, type MemberAnnouncement, type MemberRequest, type MembershipIo } from '../../replica/membership-controller.js';
@@ -98,7 +99,7 @@ function runtimeIo(o: MembershipOptions): MembershipIo {
       const replies = await o.write({ commands: [[MEMBER_COMMAND, ...argv.map((arg) => Buffer.from(arg))]], watches: [] });
       const reply = replies[0];
       // The cluster state machine answers OK once the book changed on the leader.
-      if (reply?.type !== 'simple' || reply.value !== 'OK') throw new Error(`CAIRN.MEMBER did not apply: ${reply?.type === 'error' ? reply.message : JSON.stringify(reply)}`);
+      if (reply?.type !== 'simple' || reply.value !== 'OK') throw new CairnError('CAIRN_INVALID_ARGUMENT', `CAIRN.MEMBER did not apply: ${reply?.type === 'error' ? reply.message : JSON.stringify(reply)}`);
     },
     removedIds: () => o.book.removed,
     clientAddress,
@@ -107,7 +108,7 @@ function runtimeIo(o: MembershipOptions): MembershipIo {
         parsePeerAddress(address);
         return undefined;
       } catch (error) {
-        return error instanceof Error ? error.message : String(error);
+        return errorMessage(error);
       }
     },
     ask: async (to: string, request: MemberRequest) => {
@@ -117,7 +118,7 @@ function runtimeIo(o: MembershipOptions): MembershipIo {
       try {
         return await callMember(address, o.password(), argv, remoteReplyTimeoutMs);
       } catch (error) {
-        return errorReply(`ERR ${argv.join(' ')} at ${formatPeerAddress(address)}: ${error instanceof Error ? error.message : String(error)}`);
+        return errorReply(`ERR ${argv.join(' ')} at ${formatPeerAddress(address)}: ${errorMessage(error)}`);
       }
     },
     retire: () => o.retire(),

@@ -5,6 +5,7 @@
 // logs every role change with its reason. Used by `cairn server` with --id/--peers, by
 // `cairn local-cluster` and by the cluster tests.
 
+import { errorMessage } from '../../lib/errors.js';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Server } from 'node:http';
 import { assert } from '../../lib/assert.js';
@@ -164,7 +165,7 @@ async function startReplica(
     log('cluster.addresses', change === 'restored' ? { change: 'restored from a snapshot', members: [...directory.peers.keys()] } : { change: change.kind, member: change.id });
     // A write waiting to be relayed to a leader whose client address was unknown tries again.
     retirement.onLeaderChange();
-    saved.catch((error: unknown) => log('cluster.addresses_not_saved', { error: error instanceof Error ? error.message : String(error) }));
+    saved.catch((error: unknown) => log('cluster.addresses_not_saved', { error: errorMessage(error) }));
   });
   const metrics = new ClusterMetrics();
   const replica = await Replica.start(
@@ -373,6 +374,6 @@ async function handOverLeadership(replica: Replica<KvMachine>, log: ClusterLog):
   try {
     await transferAndWait(replica, target, transferWaitMs);
   } catch (error) {
-    log('raft.transfer_failed', { to: target, error: error instanceof Error ? error.message : String(error) });
+    log('raft.transfer_failed', { to: target, error: errorMessage(error) });
   }
 }
