@@ -147,15 +147,19 @@ function writeFields(sink: WireSink, m: Message): void {
       writeIncarnation(sink, m.rejected, 'rejected incarnation');
       return;
     case 'incarnations':
-      if (m.peers.length > PEER_INCARNATIONS_MAX) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${m.peers.length} incarnations exceed ${PEER_INCARNATIONS_MAX}`);
-      sink.u16(m.peers.length);
-      for (const peer of m.peers) {
-        sink.str(peer.id, ID_BYTES_MAX, 'peer id');
-        writeIncarnation(sink, peer.incarnation, 'peer incarnation');
-      }
+      writePeerIncarnations(sink, m.peers);
       return;
     default:
       unreachable(m, 'unknown message type');
+  }
+}
+
+function writePeerIncarnations(sink: WireSink, peers: Extract<Message, { type: 'incarnations' }>['peers']): void {
+  if (peers.length > PEER_INCARNATIONS_MAX) throw new CairnError('CAIRN_INVALID_ARGUMENT', `${peers.length} incarnations exceed ${PEER_INCARNATIONS_MAX}`);
+  sink.u16(peers.length);
+  for (const peer of peers) {
+    sink.str(peer.id, ID_BYTES_MAX, 'peer id');
+    writeIncarnation(sink, peer.incarnation, 'peer incarnation');
   }
 }
 
