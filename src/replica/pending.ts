@@ -6,7 +6,7 @@
 // sweep stops at the first request still in time.
 
 import { assert } from '../lib/assert.js';
-import { CairnError } from '../lib/errors.js';
+import { asError, CairnError } from '../lib/errors.js';
 import type { Reply } from '../lib/reply.js';
 
 interface Settler<T> {
@@ -40,6 +40,11 @@ export class PendingProposals {
 
   isFull(): boolean {
     return this.byIndex.size >= this.capacity;
+  }
+
+  /** Waits for the entry proposed at `index` in `term`: settles with its replies once applied here. */
+  track(index: number, term: number, deadlineMs: number): Promise<Reply[]> {
+    return new Promise<Reply[]>((resolve, reject) => this.add(index, { term, resolve, reject, deadlineMs }));
   }
 
   add(index: number, proposal: PendingProposal): void {
@@ -118,6 +123,23 @@ export class PendingReads {
 
   isFull(): boolean {
     return this.byId.size >= this.capacity;
+  }
+
+  /**
+   * Waits for the read `requestId`: once the state machine reaches its confirmed index, `query`
+   * runs synchronously (before anything else is applied) and the promise settles with its result.
+   */
+  track<T>(requestId: string, deadlineMs: number, query: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const run = (): void => {
+        try {
+          resolve(query());
+        } catch (error) {
+          reject(asError(error));
+        }
+      };
+      this.add(requestId, { index: -1, resolve: run, reject, deadlineMs });
+    });
   }
 
   add(requestId: string, read: PendingRead): void {

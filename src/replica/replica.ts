@@ -5,54 +5,21 @@
 // from storage. Written only against io/ interfaces, so the simulator runs this very code.
 
 import { assert } from '../lib/assert.js';
-import { asError, CairnError } from '../lib/errors.js';
-import type { Prng } from '../lib/prng.js';
+import { asError, CairnError, isCairnError } from '../lib/errors.js';
+import { deferred, type Deferred } from '../lib/deferred.js';
 import type { Reply } from '../lib/reply.js';
-import type { Clock, TimerHandle } from '../io/clock.js';
-import type { Transport } from '../io/transport.js';
-import { incarnationFromWords } from '../raft/incarnations.js';
+import type { TimerHandle } from '../io/clock.js';
 import { resolveSettings } from '../raft/settings.js';
 import { EntryKind } from '../raft/types.js';
-import type { ConfChange, Entry, Incarnation, Membership, Message, PersistedState, RaftConfig, RaftNodeApi, RaftStatus, Ready, Snapshot } from '../raft/types.js';
-import { NotLeaderError } from './errors.js';
+import type { ConfChange, Entry, Message, ProposeResult, RaftConfig, RaftNodeApi, RaftStatus, Ready, Snapshot } from '../raft/types.js';
+import { isSoleVoter, loadOrBootstrap } from './initial-state.js';
+import { TickDebt } from './tick-debt.js';
+import { refusedByCore } from './errors.js';
 import { PendingProposals, PendingReads } from './pending.js';
-import type { PendingProposal, PendingRead } from './pending.js';
-import type { ReplicaObserver, ReplicaStorage, StateMachine } from './ports.js';
+import type { StateMachine } from './ports.js';
+import type { ReplicaIo, ReplicaOptions } from './options.js';
 
-export type RaftTuning = Omit<RaftConfig, 'id' | 'prng'>;
-
-export interface ReplicaOptions {
-  id: string;
-  /** The voters of a brand-new cluster; ignored when storage holds state. */
-  initialVoters: readonly string[];
-  /** A brand-new node joining a running cluster: it starts with no membership and waits for the leader. */
-  join?: boolean;
-  /** Milliseconds per Raft tick. */
-  tickMs: number;
-  raft: RaftTuning;
-  /** Randomness for the core's election timeouts and read ids. */
-  prng: Prng;
-  maxPendingProposals: number;
-  maxPendingReads: number;
-  /** A proposal or read not settled this long after it was made is rejected (outcome unknown). */
-  requestTimeoutMs: number;
-  /** Snapshot the state machine and compact the log once this many entries were applied since the last snapshot. */
-  snapshotEveryEntries: number;
-  /**
-   * Makes the incarnation of a data directory that has none yet (a blank one, or one from before
-   * incarnations): 64 random bits. Default: drawn from `prng` (as random as its seed; the simulator's
-   * choice). A production node passes real randomness.
-   */
-  newIncarnation?: () => Incarnation;
-}
-
-export interface ReplicaIo {
-  clock: Clock;
-  transport: Transport<Message>;
-  storage: ReplicaStorage;
-  createNode(config: RaftConfig, persisted: PersistedState): RaftNodeApi;
-  observer?: ReplicaObserver;
-}
+export type { RaftTuning, ReplicaIo, ReplicaOptions } from './options.js';
 
 /** Most Ready batches handled in one go before yielding to the clock (a bound on the loop). */
 const READY_ROUNDS_MAX = 1_000;
@@ -60,12 +27,8 @@ const READY_ROUNDS_MAX = 1_000;
 /** Microtask turns the Ready loop yields before taking a Ready (see drain): enough for a caller a few awaits deep. */
 const GATHER_MICROTASK_TURNS = 8;
 
-/** compactNow() callers waiting for the next compaction (they share it). */
-interface CompactRequest {
-  readonly promise: Promise<number>;
-  readonly resolve: (snapshotIndex: number) => void;
-  readonly reject: (error: Error) => void;
-}
+/** compactNow() callers waiting for the next compaction (they share it); settles with its snapshot index. */
+type CompactRequest = Deferred<number>;
 
 export class Replica<S extends StateMachine> {
   private readonly proposals: PendingProposals;
@@ -85,10 +48,7 @@ export class Replica<S extends StateMachine> {
   private failure: Error | undefined;
   private tickTimer: TimerHandle | undefined;
   private compactRequest: CompactRequest | null = null;
-  /** The clock time (monotonicMs) the ticks run so far account for. */
-  private tickedUntilMs: number;
-  /** Most ticks run at once after a pause: enough for every lease and election timeout to run out. */
-  private readonly maxCatchUpTicks: number;
+  private readonly tickDebt: TickDebt;
 
   private constructor(
     private readonly options: ReplicaOptions,
@@ -100,8 +60,7 @@ export class Replica<S extends StateMachine> {
     knownPeerCount: number,
   ) {
     this.knownPeerCount = knownPeerCount;
-    this.tickedUntilMs = io.clock.monotonicMs();
-    this.maxCatchUpTicks = 2 * electionTimeoutTicks;
+    this.tickDebt = new TickDebt(options.tickMs, 2 * electionTimeoutTicks, io.clock.monotonicMs());
     this.proposals = new PendingProposals(options.maxPendingProposals);
     this.reads = new PendingReads(options.maxPendingReads);
     this.readIdPrefix = `${options.id}/${options.prng.nextUint32().toString(16)}/`;
@@ -113,11 +72,7 @@ export class Replica<S extends StateMachine> {
   static async start<S extends StateMachine>(options: ReplicaOptions, io: ReplicaIo, stateMachine: S): Promise<Replica<S>> {
     assert(options.tickMs > 0, 'tickMs must be positive');
     assert(options.snapshotEveryEntries > 0, 'snapshotEveryEntries must be positive');
-    const loaded = await io.storage.load();
-    let persisted = loaded ?? (options.join === true ? joiningState() : bootstrapState(options.initialVoters));
-    // A new node records its initial membership as a snapshot at index 0, so a restart finds it.
-    if (loaded === null) await io.storage.compact(persisted.snapshot);
-    persisted = await ensureIncarnation(io.storage, persisted, options);
+    const persisted = await loadOrBootstrap(io.storage, options);
     if (persisted.snapshot.meta.index > 0) stateMachine.restore(persisted.snapshot.data);
     io.observer?.loaded?.(options.id, persisted);
     const config: RaftConfig = { ...options.raft, id: options.id, prng: options.prng, incarnation: persisted.hardState.incarnation };
@@ -143,20 +98,7 @@ export class Replica<S extends StateMachine> {
     const refused = this.refusal();
     if (refused !== undefined) return Promise.reject(refused);
     if (this.proposals.isFull()) return Promise.reject(new CairnError('CAIRN_BUSY', `${this.id}: too many pending proposals`));
-    const result = this.node.propose(data);
-    if (!result.accepted) return Promise.reject(this.rejection(result.reason, result.leaderId));
-    const applied = new Promise<Reply[]>((resolve, reject) => {
-      const proposal: PendingProposal = {
-        term: result.term,
-        resolve,
-        reject,
-        deadlineMs: this.requestDeadlineMs(),
-      };
-      this.proposals.add(result.index, proposal);
-    });
-    // Only now: handling the Ready may settle the proposal synchronously, so it must be registered.
-    this.kick();
-    return applied;
+    return this.track(this.node.propose(data));
   }
 
   /** Leader only: proposes one membership change; resolves once its CONFIG entry is committed and applied here. */
@@ -164,17 +106,14 @@ export class Replica<S extends StateMachine> {
     const refused = this.refusal();
     if (refused !== undefined) return Promise.reject(refused);
     if (this.proposals.isFull()) return Promise.reject(new CairnError('CAIRN_BUSY', `${this.id}: too many pending proposals`));
-    const result = this.node.proposeConfChange(change);
+    return this.track(this.node.proposeConfChange(change)).then(() => undefined);
+  }
+
+  /** Registers an accepted proposal until its entry is applied here (or refused, or timed out). */
+  private track(result: ProposeResult): Promise<Reply[]> {
     if (!result.accepted) return Promise.reject(this.rejection(result.reason, result.leaderId));
-    const applied = new Promise<void>((resolve, reject) => {
-      const proposal: PendingProposal = {
-        term: result.term,
-        resolve: () => resolve(),
-        reject,
-        deadlineMs: this.requestDeadlineMs(),
-      };
-      this.proposals.add(result.index, proposal);
-    });
+    const applied = this.proposals.track(result.index, result.term, this.requestDeadlineMs());
+    // Only now: handling the Ready may settle the proposal synchronously, so it must be registered.
     this.kick();
     return applied;
   }
@@ -191,22 +130,7 @@ export class Replica<S extends StateMachine> {
     const requestId = `${this.readIdPrefix}${this.readSeq++}`;
     const result = this.node.readIndex(requestId);
     if (!result.accepted) return Promise.reject(this.rejection(result.reason, result.leaderId));
-    const answered = new Promise<T>((resolve, reject) => {
-      const read: PendingRead = {
-        index: -1,
-        // Runs synchronously when the state machine reaches the read index, before anything else is applied.
-        resolve: () => {
-          try {
-            resolve(query(this.stateMachine));
-          } catch (error) {
-            reject(asError(error));
-          }
-        },
-        reject,
-        deadlineMs: this.requestDeadlineMs(),
-      };
-      this.reads.add(requestId, read);
-    });
+    const answered = this.reads.track(requestId, this.requestDeadlineMs(), () => query(this.stateMachine));
     // Only now: a read state may come back in the very next Ready, handled synchronously.
     this.kick();
     return answered;
@@ -220,15 +144,7 @@ export class Replica<S extends StateMachine> {
   compactNow(): Promise<number> {
     const refused = this.refusal();
     if (refused !== undefined) return Promise.reject(refused);
-    if (this.compactRequest === null) {
-      let resolve: (snapshotIndex: number) => void = () => undefined;
-      let reject: (error: Error) => void = () => undefined;
-      const promise = new Promise<number>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      this.compactRequest = { promise, resolve, reject };
-    }
+    this.compactRequest ??= deferred<number>();
     const { promise } = this.compactRequest;
     this.kick();
     return promise;
@@ -309,18 +225,9 @@ export class Replica<S extends StateMachine> {
     this.reads.expire(nowMs);
   }
 
-  /**
-   * Runs one tick per tickMs of clock time since the last one (a late timer or a paused process
-   * included), at most maxCatchUpTicks: after a pause the core sees the time that passed.
-   */
+  /** Runs the ticks the clock owes (a late timer or a paused process included): after a pause the core sees the time that passed. */
   private catchUpTicks(): void {
-    const tickMs = this.options.tickMs;
-    const now = this.io.clock.monotonicMs();
-    const dueTicks = Math.floor((now - this.tickedUntilMs) / tickMs);
-    if (dueTicks <= 0) return;
-    const ticks = Math.min(dueTicks, this.maxCatchUpTicks);
-    // Past the bound the rest changes nothing (every timeout has run out): start counting afresh.
-    this.tickedUntilMs = ticks === dueTicks ? this.tickedUntilMs + ticks * tickMs : now;
+    const ticks = this.tickDebt.collect(this.io.clock.monotonicMs());
     for (let i = 0; i < ticks && !this.stopped; i++) this.guarded(() => this.node.tick());
   }
 
@@ -461,36 +368,20 @@ export class Replica<S extends StateMachine> {
   }
 
   private rejection(reason: string, leaderId: string | null): Error {
-    if (reason === 'busy') return new CairnError('CAIRN_BUSY', `${this.id}: raft is busy`);
-    if (reason === 'not_leader' || reason === 'transferring') return new NotLeaderError(`${this.id}: not the leader`, leaderId);
-    return new CairnError('CAIRN_INVALID_ARGUMENT', `${this.id}: request refused (${reason})`);
+    return refusedByCore(this.id, reason, leaderId);
   }
 
   /** Fail-stop: a storage error or a broken invariant halts the node instead of serving wrong data. */
   private stop(error: Error): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (!isCloseError(error)) this.failure = error;
+    if (!isCairnError(error, 'CAIRN_CLOSED')) this.failure = error;
     this.tickTimer?.cancel();
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
     this.compactRequest?.reject(error);
     this.compactRequest = null;
   }
-}
-
-/**
- * A data directory without an incarnation (blank, or written before incarnations) gets one now,
- * durably, before the node can send anything. Safe for an old directory: it is not blank, so the
- * node keeps every promise it made; its peers' maps are empty until they run this build too.
- */
-async function ensureIncarnation(storage: ReplicaStorage, persisted: PersistedState, options: ReplicaOptions): Promise<PersistedState> {
-  if (persisted.hardState.incarnation !== undefined) return persisted;
-  const incarnation = options.newIncarnation?.() ?? incarnationFromWords(options.prng.nextUint32(), options.prng.nextUint32());
-  const hardState = { ...persisted.hardState, incarnation };
-  await storage.saveHardState(hardState);
-  await storage.sync();
-  return { ...persisted, hardState };
 }
 
 /** Yields GATHER_MICROTASK_TURNS microtask turns: no timer, so deterministic under simulation and free of the clock. */
@@ -503,33 +394,4 @@ function countBelow(entries: readonly Entry[], index: number): number {
   let count = 0;
   while (count < entries.length && (entries[count] as Entry).index < index) count++;
   return count;
-}
-
-/** True when `id` is the only voter: its own vote is a majority. */
-function isSoleVoter(membership: Membership, id: string): boolean {
-  return membership.voters.length === 1 && membership.voters[0] === id;
-}
-
-function isCloseError(error: Error): boolean {
-  return error instanceof CairnError && error.code === 'CAIRN_CLOSED';
-}
-
-/** The persisted state of a node joining a running cluster: no membership until the leader's log or snapshot brings it. */
-function joiningState(): PersistedState {
-  return {
-    hardState: { term: 0, votedFor: null, commitIndex: 0 },
-    snapshot: { meta: { index: 0, term: 0, membership: { voters: [], learners: [] } }, data: new Uint8Array(0) },
-    entries: [],
-  };
-}
-
-/** The persisted state of a node of a brand-new cluster: an empty snapshot naming the voters. */
-function bootstrapState(voters: readonly string[]): PersistedState {
-  assert(voters.length > 0, 'a new cluster needs at least one voter');
-  const sorted = [...voters].sort();
-  return {
-    hardState: { term: 0, votedFor: null, commitIndex: 0 },
-    snapshot: { meta: { index: 0, term: 0, membership: { voters: sorted, learners: [] } }, data: new Uint8Array(0) },
-    entries: [],
-  };
 }
