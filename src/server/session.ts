@@ -13,7 +13,8 @@ import { errorReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
 import { KV_COMMANDS } from '../kv/commands.js';
 import type { Protocol } from '../resp/encode.js';
-import type { Backend, ReadConsistency, WatchedKey, WriteEntry } from './backend.js';
+import type { Backend, ReadConsistency, WriteEntry } from './backend.js';
+import { execAbortWatchFailed, settledWatch, watchFailed, WatchedKeys, type Watch } from './watched-keys.js';
 import { CLUSTER_DOWN } from './cluster-commands.js';
 import type { CommandTable, TableEntry } from './command-table.js';
 import type { ServerSettings } from './config.js';
@@ -82,7 +83,7 @@ export class Session {
   private multiBytes = 0;
   private multiDirty = false;
   /** Versions are filled in when WATCH's ordered step runs, which is before any later write is issued. */
-  private readonly watched = new Map<string, { key: Buffer; version: number }>();
+  private readonly watched = new WatchedKeys();
   private barrier: Promise<void> | undefined;
   private writesSinceBarrier: Promise<unknown>[] = [];
   private batch: WriteBatch | undefined;
@@ -265,14 +266,7 @@ export class Session {
 
   watch(keys: readonly Buffer[]): Reply | Promise<Reply> {
     if (this.multi !== undefined) return errorReply('ERR WATCH inside MULTI is not allowed');
-    const added: { key: Buffer; version: number }[] = [];
-    for (const key of keys) {
-      const binaryKey = key.toString('latin1');
-      if (this.watched.has(binaryKey)) continue;
-      const watch = { key: Buffer.from(key), version: -1 };
-      this.watched.set(binaryKey, watch);
-      added.push(watch);
-    }
+    const added = this.watched.add(keys);
     return this.ordered(async (): Promise<Reply> => {
       try {
         const versions = added.map((watch) => this.server.backend.keyVersion(watch.key, this.readConsistency));
@@ -281,10 +275,7 @@ export class Session {
       } catch (error) {
         // No version, no watch: the keys this call added are dropped and the client told why. An
         // EXEC already queued behind this WATCH holds them, and aborts (watchFailed).
-        for (const watch of added) {
-          watch.version = WATCH_FAILED;
-          this.watched.delete(watch.key.toString('latin1'));
-        }
+        this.watched.failed(added);
         return failureReplies(error)[0]!;
       }
     });
@@ -298,7 +289,7 @@ export class Session {
     if (this.multi === undefined) return errorReply('ERR EXEC without MULTI');
     const commands = this.multi;
     const dirty = this.multiDirty;
-    const watches = [...this.watched.values()];
+    const watches = this.watched.list();
     this.endMulti();
     if (dirty) return errorReply('EXECABORT Transaction discarded because of previous errors.');
     if (commands.some((c) => c.entry.kind === 'data' && c.entry.write)) return this.execWrites(commands, watches);
@@ -326,7 +317,7 @@ export class Session {
    * commands, CLUSTER) run when it lands. Only kv commands go in an entry, which is what a leader
    * accepts from a relay too (relay-guard.ts).
    */
-  private async execWrites(commands: readonly QueuedCommand[], watches: WatchedKey[]): Promise<Reply> {
+  private async execWrites(commands: readonly QueuedCommand[], watches: Watch[]): Promise<Reply> {
     const data = commands.filter(inEntry).map((c) => c.argv);
     let aborted = false;
     const replies = await this.write(() => {
@@ -348,7 +339,7 @@ export class Session {
   }
 
   /** A read-only transaction runs locally and atomically: nothing else interleaves a sync call. */
-  private async execReads(commands: readonly QueuedCommand[], watches: readonly WatchedKey[]): Promise<Reply> {
+  private async execReads(commands: readonly QueuedCommand[], watches: readonly Watch[]): Promise<Reply> {
     const backend = this.server.backend;
     if (watches.some(watchFailed)) return execAbortWatchFailed;
     for (const watch of watches) {
@@ -379,19 +370,6 @@ function argvBytes(argv: readonly Uint8Array[]): number {
   let bytes = 0;
   for (const arg of argv) bytes += arg.length;
   return bytes;
-}
-
-/** The version of a watch whose read failed: the WATCH answered an error and watches nothing. */
-const WATCH_FAILED = -2;
-const execAbortWatchFailed = errorReply('EXECABORT Transaction discarded because a WATCH before it failed');
-
-function watchFailed(watch: WatchedKey): boolean {
-  return watch.version === WATCH_FAILED;
-}
-
-function settledWatch(watch: WatchedKey): WatchedKey {
-  assert(watch.version >= 0, 'WATCH read the version before the transaction uses it');
-  return { key: watch.key, version: watch.version };
 }
 
 /** A write the backend could not make durable is one error reply, never an acknowledgement. */

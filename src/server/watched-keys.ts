@@ -1,0 +1,68 @@
+// The keys one client WATCHes, each with the version it read: -1 while the read is under way,
+// WATCH_FAILED when it failed (the WATCH answered an error and the key is dropped), else the
+// version EXEC compares against. An EXEC queued behind a WATCH holds that WATCH's entries, so a
+// failed read must abort it rather than leave it a watch with no version.
+
+import { assert } from '../lib/assert.js';
+import { errorReply } from '../lib/reply.js';
+import type { WatchedKey } from './backend.js';
+
+/** A watched key as the session holds it: the version is filled in once the WATCH's read lands. */
+export interface Watch {
+  readonly key: Buffer;
+  version: number;
+}
+
+const VERSION_PENDING = -1;
+const WATCH_FAILED = -2;
+
+export const execAbortWatchFailed = errorReply('EXECABORT Transaction discarded because a WATCH before it failed');
+
+export class WatchedKeys {
+  /** By the key's bytes as latin1 (one character per byte). */
+  private readonly byKey = new Map<string, Watch>();
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** Watches the keys not watched yet, their versions pending; returns those it added. */
+  add(keys: readonly Buffer[]): Watch[] {
+    const added: Watch[] = [];
+    for (const key of keys) {
+      const binaryKey = key.toString('latin1');
+      if (this.byKey.has(binaryKey)) continue;
+      const watch = { key: Buffer.from(key), version: VERSION_PENDING };
+      this.byKey.set(binaryKey, watch);
+      added.push(watch);
+    }
+    return added;
+  }
+
+  /** The reads of `added` failed: no version, no watch. */
+  failed(added: readonly Watch[]): void {
+    for (const watch of added) {
+      watch.version = WATCH_FAILED;
+      this.byKey.delete(watch.key.toString('latin1'));
+    }
+  }
+
+  /** The watches an EXEC takes with it (their versions may still be pending). */
+  list(): Watch[] {
+    return [...this.byKey.values()];
+  }
+
+  clear(): void {
+    this.byKey.clear();
+  }
+}
+
+export function watchFailed(watch: Watch): boolean {
+  return watch.version === WATCH_FAILED;
+}
+
+/** A watch whose version was read, as the backend compares it. */
+export function settledWatch(watch: Watch): WatchedKey {
+  assert(watch.version >= 0, 'WATCH read the version before the transaction uses it');
+  return { key: watch.key, version: watch.version };
+}
