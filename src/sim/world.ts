@@ -16,6 +16,7 @@ import { MembershipDriver } from './membership.js';
 import { CALM_NETWORK, SimNetwork } from './network.js';
 import type { RunOptions, RunResult, RunStats, SimSetup } from './run.js';
 import { Scheduler } from './scheduler.js';
+import { watchTerms } from './term-watch.js';
 import { Trace } from './trace.js';
 import { Workload } from './workload.js';
 
@@ -64,7 +65,8 @@ export class SimWorld<S extends StateMachine> {
     this.checker = new InvariantChecker(this.trace, () => scheduler.nowMs(), (entry) => describeEntry(entry, setup.model.describe), () => initialVoters);
     this.cluster = new SimCluster(ids, nodeCount, scheduler, this.network, new Prng(root.nextUint32()), this.trace, {
       createStateMachine: () => setup.model.createStateMachine(),
-      createNode: setup.createNode,
+      // Every node is watched for the term rule (term-watch.ts).
+      createNode: (config, persisted) => watchTerms(setup.createNode(config, persisted), config.id, persisted.hardState.term, this.checker),
       openStorage: setup.openStorage,
       replicaOptions,
       observer: this.checker,
