@@ -1,34 +1,51 @@
 // The in-memory Raft log of one node: a snapshot boundary, the entries after it, and the commit,
-// apply and persistence cursors. Pure bookkeeping; the node decides when each cursor moves.
+// apply and persistence cursors. Pure bookkeeping; the node decides when each cursor moves, and
+// every cursor moves only through a method here that asserts its invariants.
 
 import { assert } from '../lib/assert.js';
 import type { Entry, SnapshotMeta } from './types.js';
 
 export class RaftLog {
   /** The index and term the latest snapshot covers; entries start right after it. */
-  snapshotIndex: number;
-  snapshotTerm: number;
+  private snapshotIndexValue: number;
+  private snapshotTermValue: number;
   /** entries[i].index === snapshotIndex + 1 + i. Invariant: contiguous, terms non-decreasing. */
   private entries: Entry[];
-  /** Invariant: snapshotIndex <= commitIndex <= lastIndex(). */
-  commitIndex: number;
-  /** Invariant: appliedIndex <= commitIndex (the caller applied everything up to it). */
-  appliedIndex: number;
+  /** Invariant: snapshotIndex <= commitIndex <= lastIndex(); never decreases. */
+  private commitIndexValue: number;
+  /** Invariant: appliedIndex <= commitIndex (the caller applied everything up to it); never decreases. */
+  private appliedIndexValue: number;
   /** The first index not yet handed out for persistence. Invariant: snapshotIndex < unstableFrom <= lastIndex() + 1. */
-  unstableFrom: number;
+  private unstableFrom: number;
   /** The lowest index truncated or reset since the outstanding Ready was handed out (Infinity if none). */
-  truncatedSinceReady = Infinity;
+  private truncatedSinceReady = Infinity;
 
   constructor(meta: SnapshotMeta, entries: readonly Entry[], commitIndex: number) {
-    this.snapshotIndex = meta.index;
-    this.snapshotTerm = meta.term;
+    this.snapshotIndexValue = meta.index;
+    this.snapshotTermValue = meta.term;
     this.entries = [];
     for (const entry of entries) this.pushChecked(entry);
     assert(commitIndex >= meta.index, 'log: commit index below the snapshot');
     assert(commitIndex <= this.lastIndex(), 'log: commit index beyond the last persisted entry');
-    this.commitIndex = commitIndex;
-    this.appliedIndex = meta.index;
+    this.commitIndexValue = commitIndex;
+    this.appliedIndexValue = meta.index;
     this.unstableFrom = this.lastIndex() + 1;
+  }
+
+  get snapshotIndex(): number {
+    return this.snapshotIndexValue;
+  }
+
+  get snapshotTerm(): number {
+    return this.snapshotTermValue;
+  }
+
+  get commitIndex(): number {
+    return this.commitIndexValue;
+  }
+
+  get appliedIndex(): number {
+    return this.appliedIndexValue;
   }
 
   firstIndex(): number {
@@ -135,16 +152,34 @@ export class RaftLog {
     return -1;
   }
 
+  /** Moves the commit index up to `index`; returns false (and changes nothing) when it is not higher. */
   commitTo(index: number): boolean {
-    if (index <= this.commitIndex) return false;
+    if (index <= this.commitIndexValue) return false;
     assert(index <= this.lastIndex(), 'log: commit beyond the last index');
-    this.commitIndex = index;
+    this.commitIndexValue = index;
     return true;
+  }
+
+  /** The caller applied everything up to `index` (a committed entry, or a snapshot it restored). */
+  appliedTo(index: number): void {
+    assert(index >= this.appliedIndexValue, 'log: the applied index never decreases');
+    assert(index <= this.commitIndexValue, 'log: applied beyond the commit index');
+    this.appliedIndexValue = index;
+  }
+
+  /** Whether entries wait to be handed out for persistence. */
+  hasUnstable(): boolean {
+    return this.unstableFrom <= this.lastIndex();
   }
 
   /** Entries handed out for persistence but not yet acknowledged, from unstableFrom to the end. */
   unstableEntries(): Entry[] {
     return this.entries.slice(this.unstableFrom - this.snapshotIndex - 1);
+  }
+
+  /** A Ready was handed out (or advanced): truncations from now on concern the next one. */
+  readyHandedOut(): void {
+    this.truncatedSinceReady = Infinity;
   }
 
   /** The caller persisted entries up to `index` (which had `term`) from the Ready it was given. */
@@ -167,17 +202,17 @@ export class RaftLog {
     assert(index < this.unstableFrom, 'log: compacting unpersisted entries');
     const term = this.termAt(index)!;
     this.entries = this.entries.slice(index - this.snapshotIndex);
-    this.snapshotIndex = index;
-    this.snapshotTerm = term;
+    this.snapshotIndexValue = index;
+    this.snapshotTermValue = term;
   }
 
   /** Replaces the whole log by a received snapshot (the state machine is restored from it). */
   restore(meta: SnapshotMeta): void {
     assert(meta.index > this.commitIndex, 'log: restoring a snapshot behind the commit index');
     this.entries = [];
-    this.snapshotIndex = meta.index;
-    this.snapshotTerm = meta.term;
-    this.commitIndex = meta.index;
+    this.snapshotIndexValue = meta.index;
+    this.snapshotTermValue = meta.term;
+    this.commitIndexValue = meta.index;
     this.unstableFrom = meta.index + 1;
     this.truncatedSinceReady = Math.min(this.truncatedSinceReady, meta.index + 1);
   }
