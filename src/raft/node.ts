@@ -29,6 +29,8 @@ import { isValidMessage } from './validate.js';
 
 export class RaftNode implements RaftNodeApi {
   readonly id: NodeId;
+  /** This data directory's incarnation, stamped on every message. */
+  private readonly incarnation: Incarnation;
   private readonly s: Settings;
   private readonly prng: Prng;
   /** Term, vote, role, leader and clock; the parts read it through `core`, only this class writes it. */
@@ -62,14 +64,14 @@ export class RaftNode implements RaftNodeApi {
     this.id = config.id;
     this.prng = config.prng;
     const { incarnation, peers, log, members, snapshot, hardState } = restore(config, persisted);
+    this.incarnation = incarnation;
     this.log = log;
     this.members = members;
     this.snapshot = snapshot;
     this.st = { term: hardState.term, votedFor: hardState.votedFor, role: 'follower', leaderId: null, nowTicks: 0 };
-    const settings = this.s;
-    this.core = { id: this.id, incarnation, settings, log, members, peers, state: this.st, send: (m) => this.send(m) };
+    this.core = { id: this.id, incarnation, settings: this.s, log, members, peers, state: this.st, send: (m) => this.send(m) };
     this.readies = new ReadyBuilder(this.core, hardState);
-    this.replicator = new Replicator({ id: this.id, settings, log, snapshot: () => this.snapshot, membership: () => members.current(), send: (m) => this.send(m) });
+    this.replicator = new Replicator({ id: this.id, settings: this.s, log, snapshot: () => this.snapshot, membership: () => members.current(), send: (m) => this.send(m) });
     this.reads = new ReadIndex(this.core, this.replicator, (state) => this.readies.addReadState(state), () => this.leader.transferTarget);
     this.leader = new Leader(this.core, this.replicator, this.reads);
     this.gossip = new IncarnationGossip(this.core);
@@ -214,7 +216,7 @@ export class RaftNode implements RaftNodeApi {
 
   /** A peer knows this id under another incarnation: this node lost its data and must not take part. */
   private onStaleIncarnation(from: NodeId, rejected: Incarnation): void {
-    if (rejected !== this.core.incarnation) return; // about an older incarnation of this id
+    if (rejected !== this.incarnation) return; // about an older incarnation of this id
     this.staleReportedBy ??= from;
     if (this.st.role !== 'follower') this.becomeFollower(this.st.term, null);
   }
@@ -279,14 +281,14 @@ export class RaftNode implements RaftNodeApi {
   }
 
   private send(m: Outgoing<Message>): void {
-    this.readies.emit({ ...m, from: this.id, term: this.st.term, incarnation: this.core.incarnation } as Message);
+    this.readies.emit({ ...m, from: this.id, term: this.st.term, incarnation: this.incarnation } as Message);
   }
 
   // ---------------------------------------------------------------- elections
 
   private handleVote(m: VoteMessage): void {
     if (mayGrantVote(this.core, m)) {
-      this.readies.emit({ type: 'voteResponse', from: this.id, to: m.from, term: m.term, incarnation: this.core.incarnation, preVote: m.preVote, granted: true });
+      this.readies.emit({ type: 'voteResponse', from: this.id, to: m.from, term: m.term, incarnation: this.incarnation, preVote: m.preVote, granted: true });
       if (!m.preVote) {
         assert(this.st.votedFor === null || this.st.votedFor === m.from, 'one vote per term');
         this.st.votedFor = m.from;

@@ -5,7 +5,8 @@
 // step and commit that produce the output live in node.ts; this file only reads them.
 
 import { assert } from '../lib/assert.js';
-import type { NodeCore } from './core.js';
+import type { NodeCore, NodeState } from './core.js';
+import type { RaftLog } from './log.js';
 import type { Entry, HardState, Message, ReadState, Ready, Snapshot, SoftState } from './types.js';
 
 /** The caller drains the outbox with every Ready; this many unsent messages means it stopped. */
@@ -26,7 +27,13 @@ export class ReadyBuilder {
   /** The last Ready sent a leader's messages ahead of its entries (sendsBeforePersisting). */
   private lastReadyEarly = false;
 
+  /** The node's log and role/term state, held directly: every Ready reads them several times. */
+  private readonly log: RaftLog;
+  private readonly state: Readonly<NodeState>;
+
   constructor(private readonly src: NodeCore, persisted: HardState) {
+    this.log = src.log;
+    this.state = src.state;
     this.persistedHardState = persisted;
     this.persistedPeersVersion = src.peers.version;
   }
@@ -52,7 +59,7 @@ export class ReadyBuilder {
 
   /** Whether a Ready would carry anything of the output kept here (the node adds its batched work). */
   hasOutput(): boolean {
-    const log = this.src.log;
+    const log = this.log;
     return this.outbox.length > 0 || this.readStates.length > 0 || this.pendingSnapshot !== null ||
       log.hasUnstable() || this.hardState() !== null || this.softStateChange() !== null ||
       log.commitIndex > this.appliedBase();
@@ -60,7 +67,7 @@ export class ReadyBuilder {
 
   build(): Ready {
     assert(this.outstanding === null, 'ready() called again before advance()');
-    const log = this.src.log;
+    const log = this.log;
     const early = this.sendsBeforePersisting();
     this.lastReadyEarly = early;
     const hardState = early ? null : this.hardState();
@@ -86,7 +93,7 @@ export class ReadyBuilder {
   /** The caller handled `rd`; returns true when it persisted entries (a leader may then commit them). */
   advance(rd: Ready): boolean {
     assert(rd === this.outstanding, 'advance() takes the Ready that ready() returned');
-    const log = this.src.log;
+    const log = this.log;
     if (rd.snapshot !== null) {
       log.appliedTo(rd.snapshot.meta.index);
       if (this.pendingSnapshot === rd.snapshot) this.pendingSnapshot = null;
@@ -114,16 +121,16 @@ export class ReadyBuilder {
    */
   private sendsBeforePersisting(): boolean {
     const src = this.src;
-    if (src.state.role !== 'leader' || this.lastReadyEarly || this.outbox.length === 0) return false;
-    if (this.pendingSnapshot !== null || !src.log.hasUnstable()) return false;
+    if (this.state.role !== 'leader' || this.lastReadyEarly || this.outbox.length === 0) return false;
+    if (this.pendingSnapshot !== null || !this.log.hasUnstable()) return false;
     if (src.peers.version !== this.persistedPeersVersion) return false; // a first-seen incarnation goes first
     const p = this.persistedHardState;
-    return p.term === src.state.term && p.votedFor === src.state.votedFor;
+    return p.term === this.state.term && p.votedFor === this.state.votedFor;
   }
 
   /** Committed entries not yet applied, up to `durableIndex` (what is on disk once this Ready is persisted). */
   private committedToApply(durableIndex: number): Entry[] {
-    const log = this.src.log;
+    const log = this.log;
     assert(durableIndex <= log.lastIndex(), 'nothing past the log can be durable');
     assert(durableIndex >= log.snapshotIndex, 'the snapshot is durable');
     const from = this.appliedBase() + 1;
@@ -134,16 +141,16 @@ export class ReadyBuilder {
   }
 
   private appliedBase(): number {
-    return Math.max(this.src.log.appliedIndex, this.pendingSnapshot?.meta.index ?? 0);
+    return Math.max(this.log.appliedIndex, this.pendingSnapshot?.meta.index ?? 0);
   }
 
   /** The hard state when it differs from what was last handed out for persistence, else null. */
   private hardState(): HardState | null {
     const src = this.src;
     const p = this.persistedHardState;
-    const term = src.state.term;
-    const votedFor = src.state.votedFor;
-    const commitIndex = src.log.commitIndex;
+    const term = this.state.term;
+    const votedFor = this.state.votedFor;
+    const commitIndex = this.log.commitIndex;
     const peersChanged = src.peers.version !== this.persistedPeersVersion;
     if (p.term === term && p.votedFor === votedFor && p.commitIndex === commitIndex && !peersChanged) return null;
     assert(term >= p.term, 'terms never decrease');
@@ -154,8 +161,8 @@ export class ReadyBuilder {
 
   private softStateChange(): SoftState | null {
     const r = this.reportedSoftState;
-    const role = this.src.state.role;
-    const leaderId = this.src.state.leaderId;
+    const role = this.state.role;
+    const leaderId = this.state.leaderId;
     if (r.role === role && r.leaderId === leaderId) return null;
     return { role, leaderId };
   }
