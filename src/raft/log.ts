@@ -49,29 +49,29 @@ export class RaftLog {
   }
 
   firstIndex(): number {
-    return this.snapshotIndex + 1;
+    return this.snapshotIndexValue + 1;
   }
 
   lastIndex(): number {
-    return this.snapshotIndex + this.entries.length;
+    return this.snapshotIndexValue + this.entries.length;
   }
 
   lastTerm(): number {
     const n = this.entries.length;
-    return n === 0 ? this.snapshotTerm : this.entries[n - 1]!.term;
+    return n === 0 ? this.snapshotTermValue : this.entries[n - 1]!.term;
   }
 
   /** The term of the entry at `index`, or null when it is compacted away or not in the log. */
   termAt(index: number): number | null {
-    if (index === this.snapshotIndex) return this.snapshotTerm;
-    if (index < this.snapshotIndex || index > this.lastIndex()) return null;
-    return this.entries[index - this.snapshotIndex - 1]!.term;
+    if (index === this.snapshotIndexValue) return this.snapshotTermValue;
+    if (index < this.snapshotIndexValue || index > this.lastIndex()) return null;
+    return this.entries[index - this.snapshotIndexValue - 1]!.term;
   }
 
   entryAt(index: number): Entry {
-    assert(index > this.snapshotIndex, 'log: entry is compacted');
+    assert(index > this.snapshotIndexValue, 'log: entry is compacted');
     assert(index <= this.lastIndex(), 'log: entry beyond the last index');
-    return this.entries[index - this.snapshotIndex - 1]!;
+    return this.entries[index - this.snapshotIndexValue - 1]!;
   }
 
   /** True when a log ending at (lastIndex, lastTerm) is at least as up to date as this one (§5.4.1). */
@@ -85,13 +85,13 @@ export class RaftLog {
    * the range is not empty. Returns null when `from` is compacted.
    */
   slice(from: number, to: number, maxEntries: number, maxBytes: number): Entry[] | null {
-    if (from <= this.snapshotIndex) return null;
+    if (from <= this.snapshotIndexValue) return null;
     assert(to <= this.lastIndex() + 1, 'log: slice beyond the last index');
     const out: Entry[] = [];
     let bytes = 0;
     const end = Math.min(to, from + maxEntries);
     for (let index = from; index < end; index++) {
-      const entry = this.entries[index - this.snapshotIndex - 1]!;
+      const entry = this.entries[index - this.snapshotIndexValue - 1]!;
       bytes += entry.data.length;
       if (out.length > 0 && bytes > maxBytes) break;
       out.push(entry);
@@ -125,9 +125,9 @@ export class RaftLog {
 
   /** Removes the entry at `index` and everything after it. Never touches committed entries. */
   truncateFrom(index: number): void {
-    assert(index > this.commitIndex, 'log: truncating a committed entry');
+    assert(index > this.commitIndexValue, 'log: truncating a committed entry');
     assert(index <= this.lastIndex(), 'log: truncating beyond the last index');
-    this.entries.length = index - this.snapshotIndex - 1;
+    this.entries.length = index - this.snapshotIndexValue - 1;
     this.unstableFrom = Math.min(this.unstableFrom, index);
     this.truncatedSinceReady = Math.min(this.truncatedSinceReady, index);
   }
@@ -137,14 +137,14 @@ export class RaftLog {
     const term = this.termAt(index);
     assert(term !== null, 'log: hint for an unknown index');
     let first = index;
-    while (first - 1 > Math.max(this.snapshotIndex, atLeast - 1) && this.termAt(first - 1) === term) first--;
+    while (first - 1 > Math.max(this.snapshotIndexValue, atLeast - 1) && this.termAt(first - 1) === term) first--;
     return first;
   }
 
   /** The last index <= atMost whose term is `term`, or -1 when the log has none there. */
   lastIndexOfTerm(term: number, atMost: number): number {
     let index = Math.min(atMost, this.lastIndex());
-    for (; index >= this.snapshotIndex; index--) {
+    for (; index >= this.snapshotIndexValue; index--) {
       const t = this.termAt(index)!;
       if (t === term) return index;
       if (t < term) return -1;
@@ -174,7 +174,7 @@ export class RaftLog {
 
   /** Entries handed out for persistence but not yet acknowledged, from unstableFrom to the end. */
   unstableEntries(): Entry[] {
-    return this.entries.slice(this.unstableFrom - this.snapshotIndex - 1);
+    return this.entries.slice(this.unstableFrom - this.snapshotIndexValue - 1);
   }
 
   /** A Ready was handed out (or advanced): truncations from now on concern the next one. */
@@ -197,18 +197,18 @@ export class RaftLog {
 
   /** Drops entries up to `index` (applied and persisted) after the state machine snapshotted it. */
   compact(index: number): void {
-    assert(index > this.snapshotIndex, 'log: compacting behind the snapshot');
-    assert(index <= this.appliedIndex, 'log: compacting unapplied entries');
+    assert(index > this.snapshotIndexValue, 'log: compacting behind the snapshot');
+    assert(index <= this.appliedIndexValue, 'log: compacting unapplied entries');
     assert(index < this.unstableFrom, 'log: compacting unpersisted entries');
     const term = this.termAt(index)!;
-    this.entries = this.entries.slice(index - this.snapshotIndex);
+    this.entries = this.entries.slice(index - this.snapshotIndexValue);
     this.snapshotIndexValue = index;
     this.snapshotTermValue = term;
   }
 
   /** Replaces the whole log by a received snapshot (the state machine is restored from it). */
   restore(meta: SnapshotMeta): void {
-    assert(meta.index > this.commitIndex, 'log: restoring a snapshot behind the commit index');
+    assert(meta.index > this.commitIndexValue, 'log: restoring a snapshot behind the commit index');
     this.entries = [];
     this.snapshotIndexValue = meta.index;
     this.snapshotTermValue = meta.term;
