@@ -5,8 +5,9 @@
 // safety: every index a node counts as committed holds the entry first reported committed there,
 // and a leader's new commit index is held by a majority of the voters of the configuration in force
 // (a removed node or a learner never counts). Membership: no durable log ever holds two CONFIG
-// entries past the highest index known committed (one uncommitted change at a time). The first
-// violation is kept; the run stops on it and prints the trace.
+// entries past the highest index known committed (one uncommitted change at a time). Terms: a
+// node's durable term rises only to a term it heard or by one as a candidate (fed by term-watch.ts
+// at every hard state). The first violation is kept; the run stops on it and prints the trace.
 
 import type { Reply } from '../lib/reply.js';
 import { decodeMembership } from '../raft/membership.js';
@@ -15,6 +16,7 @@ import type { Entry, Membership, PersistedState, Ready, Snapshot, SoftState } fr
 import type { ReplicaObserver } from '../replica/ports.js';
 import { fingerprint } from './hash.js';
 import { ShadowLog } from './shadow-log.js';
+import type { TermRuleChecker } from './term-watch.js';
 import type { Trace } from './trace.js';
 import { errorMessage } from '../lib/errors.js';
 
@@ -34,7 +36,7 @@ interface CommitPoint {
   readonly termBound: number;
 }
 
-export class InvariantChecker implements ReplicaObserver {
+export class InvariantChecker implements ReplicaObserver, TermRuleChecker {
   violation: string | undefined;
   private readonly leadersByTerm = new Map<number, string>();
   private readonly identities = new Map<string, EntryIdentity>(); // "index/term" -> the one entry it may be
@@ -236,6 +238,18 @@ export class InvariantChecker implements ReplicaObserver {
       const holders = voters.filter(held);
       this.fail(`Commit safety: leader ${id} committed ${commitIndex}@${entryTerm} in term ${term}, but only ${holders.join(',') || 'no node'} of ${voters.length} voters (${voters.join(',')}) hold it durably`);
     }
+  }
+
+  /**
+   * The term rule: a durable term rises only to a term some message the node stepped was sent in
+   * (the sender held it), or by one past what it held when it stands as a candidate (then it votes
+   * for itself). A pre-candidate raises no term (thesis §9.6): PreVote exists so that a node cut off
+   * does not come back with a term that deposes a healthy leader.
+   */
+  durableTermRaised(id: string, fromTerm: number, toTerm: number, votedFor: string | null, heardTermMax: number): void {
+    if (toTerm <= heardTermMax) return;
+    if (votedFor === id && toTerm <= Math.max(fromTerm, heardTermMax) + 1) return;
+    this.fail(`Term rule: ${id} raised its durable term from ${fromTerm} to ${toTerm} (vote ${votedFor}) without hearing it (highest term heard ${heardTermMax}) or standing as a candidate`);
   }
 
   restored(id: string, snapshot: Snapshot): void {

@@ -18,6 +18,7 @@ import { CALM_NETWORK, SimNetwork } from './network.js';
 import { fanOut } from './observers.js';
 import type { RunOptions, RunResult, RunStats, SimSetup } from './run.js';
 import { Scheduler } from './scheduler.js';
+import { watchTerms } from './term-watch.js';
 import { Trace } from './trace.js';
 import { Workload } from './workload.js';
 
@@ -67,7 +68,8 @@ export class SimWorld<S extends StateMachine> {
     const membershipChecks = options.membership === undefined ? undefined : new MembershipInvariants(() => initialVoters, (message) => this.checker.fail(message));
     this.cluster = new SimCluster(ids, nodeCount, scheduler, this.network, new Prng(root.nextUint32()), this.trace, {
       createStateMachine: () => setup.model.createStateMachine(),
-      createNode: setup.createNode,
+      // Every node is watched for the term rule (term-watch.ts).
+      createNode: (config, persisted) => watchTerms(setup.createNode(config, persisted), config.id, persisted.hardState.term, this.checker),
       openStorage: setup.openStorage,
       replicaOptions,
       observer: membershipChecks === undefined ? this.checker : fanOut(this.checker, membershipChecks),

@@ -6,6 +6,8 @@ import { Cluster } from './harness.js';
 import { Prng } from '../../src/lib/prng.js';
 import { RaftNode } from '../../src/raft/node.js';
 import { makeMembership } from '../../src/raft/membership.js';
+import { DEFAULT_INCARNATION } from '../../src/raft/incarnations.js';
+import type { Message } from '../../src/raft/types.js';
 
 test('Figure 2: term, vote and log survive a restart; committed entries are applied again from the snapshot', () => {
   const c = new Cluster(['a', 'b', 'c']);
@@ -83,3 +85,32 @@ test('Bad construction input is a typed error; malformed messages are dropped', 
   assert.equal(n.status().term, 0);
   assert.equal(n.status().lastIndex, 0);
 });
+
+// Both ways a vote is granted: with a term it raises (0 -> 7), and in the term it already holds durably
+// with no vote cast yet (7 -> 7): the vote alone is then the only change in the hard state.
+for (const durableTerm of [0, 7]) {
+  test(`types.ts contract c-e: a granted vote leaves in a Ready whose hard state records it, so a crash right after the send keeps it (durable term ${durableTerm})`, () => {
+    const c = new Cluster(['a', 'b', 'c'], { config: { preVote: false } });
+    c.isolate('a');
+    // b knows its peers already (their incarnations are durable), as any node that ran for a while does.
+    const peerIncarnations = [{ id: 'a', incarnation: DEFAULT_INCARNATION }, { id: 'c', incarnation: DEFAULT_INCARNATION }];
+    c.storage.get('b')!.hardState = { term: durableTerm, votedFor: null, commitIndex: 0, peerIncarnations };
+    c.restart('b');
+    const ask = (from: string): Message => ({ type: 'vote', from, to: 'b', term: 7, incarnation: '0000000000000000', preVote: false, transfer: false, lastLogIndex: 0, lastLogTerm: 0 });
+    c.node('b').step(ask('c'));
+    // Handle exactly the first Ready as the driver does (persist and sync, then send), then lose the process.
+    const rd = c.node('b').ready();
+    const grant = rd.messages.find((m) => m.type === 'voteResponse' && m.granted && m.to === 'c');
+    assert.ok(grant !== undefined, 'b grants c its vote in its first Ready');
+    const store = c.storage.get('b')!;
+    store.append(rd.entries);
+    if (rd.hardState !== null) store.hardState = { ...rd.hardState };
+    c.restart('b');
+    const restarted = c.node('b');
+    assert.equal(restarted.status().term, 7, 'the term of the vote that was sent is durable');
+    assert.equal(restarted.status().votedFor, 'c', 'the vote that was sent is durable');
+    restarted.step(ask('a'));
+    const response = restarted.ready().messages.find((m) => m.type === 'voteResponse');
+    assert.ok(response !== undefined && response.type === 'voteResponse' && !response.granted, 'no second vote in term 7');
+  });
+}

@@ -110,3 +110,35 @@ test('A new leader elected after compaction can still bring up a blank follower'
   c.tick(25);
   for (const id of c.ids) assert.deepEqual(c.values(id), [...Array.from({ length: 10 }, (_, i) => `v${i}`), 'after']);
 });
+
+test('§7 InstallSnapshot rules 6-7: a follower drops its entries that conflict with an installed snapshot', () => {
+  const c = new Cluster(['a', 'b', 'c']);
+  c.campaign('a');
+  c.propose('a', 'v0');
+  c.stabilize();
+  // The old leader, cut off, appends a tail of its term that nobody else receives.
+  c.isolate('a');
+  for (let i = 0; i < 10; i++) c.propose('a', `stale-${i}`);
+  c.stabilize();
+  const oldTerm = c.node('a').status().term;
+  const leader = c.electAmong(['b', 'c'], oldTerm);
+  for (let i = 0; i < 3; i++) c.propose(leader, `new-${i}`);
+  c.stabilize();
+  c.compact(leader);
+  const snapshot = c.node(leader).status();
+  const stale = c.node('a').status();
+  // The snapshot ends inside a's stale tail, at an index where a holds an entry of the old term.
+  assert.ok(snapshot.snapshotIndex > stale.commitIndex && snapshot.snapshotIndex < stale.lastIndex, 'the snapshot ends inside the stale tail');
+  assert.equal(stale.lastTerm, oldTerm);
+  assert.ok(snapshot.lastTerm > oldTerm);
+  c.heal();
+  c.tick(5);
+  const after = c.node('a').status();
+  assert.equal(after.snapshotIndex, snapshot.snapshotIndex, 'a installed the snapshot');
+  // Nothing of the stale tail past the snapshot survives: a's log is exactly the leader's.
+  assert.equal(after.lastIndex, c.node(leader).status().lastIndex);
+  assert.equal(after.lastTerm, c.node(leader).status().lastTerm);
+  c.propose(leader, 'after');
+  c.stabilize();
+  assert.deepEqual(c.values('a'), c.values(leader));
+});

@@ -49,12 +49,12 @@ test('log: stableTo marks persisted only what was not replaced since the Ready',
   const log = new RaftLog(meta, [], 0);
   log.append([entry(1, 1), entry(2, 1), entry(3, 1)]);
   assert.deepEqual(log.unstableEntries().map((e) => e.index), [1, 2, 3]);
-  log.truncatedSinceReady = Infinity; // a Ready with 1..3 was handed out
+  log.readyHandedOut(); // a Ready with 1..3 was handed out
   log.truncateFrom(2);
   log.append([entry(2, 2)]);
   log.stableTo(3, 1); // index 3 of term 1 is gone: nothing is marked
   assert.equal(log.stableIndex(), 0);
-  log.truncatedSinceReady = Infinity;
+  log.readyHandedOut();
   log.stableTo(2, 2);
   assert.equal(log.stableIndex(), 2);
 });
