@@ -2,7 +2,7 @@
 // io/Clock and an injected MembershipIo (the log announcements, the address book, the call to
 // another member, retiring this node), so the simulator runs this very code. ADDNODE announces the
 // new member's addresses through the log, adds it as a learner, waits until it has caught up (by
-// snapshot or log), then promotes it to voter; an id removed before is refused (a removed node
+// snapshot or log), then promotes it to voter (ADDNODE of a learner an earlier one left behind resumes at the wait); an id removed before is refused (a removed node
 // rejoins under a new id). REMOVENODE forgets a member's addresses (remembering its id as removed),
 // then removes it; naming the leader itself, it first hands leadership to the most caught-up voter,
 // has the new leader propose the removal, and stops serving as a member once that is committed.
@@ -81,10 +81,13 @@ export class MembershipController {
   async add(id: string, peer: string, client: string): Promise<Reply> {
     const refused = this.refuse() ?? this.refuseAdd(id, peer, client);
     if (refused !== undefined) return refused;
+    // A learner an earlier ADDNODE left behind (it gave up waiting for the catch-up) is taken up
+    // where that one stopped: its addresses announced again, then the wait and the promotion.
+    const resuming = this.o.replica.status().membership.learners.includes(id);
     return this.exclusive(async () => {
       await this.o.io.announce({ kind: 'join', id, peer, client });
-      await this.proposeChange({ type: 'addLearner', nodeId: id });
-      this.o.io.log('cluster.learner_added', { member: id, peer, client });
+      if (!resuming) await this.proposeChange({ type: 'addLearner', nodeId: id });
+      this.o.io.log(resuming ? 'cluster.learner_resumed' : 'cluster.learner_added', { member: id, peer, client });
       await this.caughtUp(id);
       await this.proposeChange({ type: 'promoteLearner', nodeId: id });
       this.o.io.log('cluster.voter_added', { member: id });
@@ -143,7 +146,7 @@ export class MembershipController {
   private refuseAdd(id: string, peer: string, client: string): Reply | undefined {
     if (this.o.growRefusal !== undefined) return errorReply(`ERR ${this.o.growRefusal}`);
     const membership = this.o.replica.status().membership;
-    if (membership.voters.includes(id) || membership.learners.includes(id)) return errorReply(`ERR ${id} is already a member`);
+    if (membership.voters.includes(id)) return errorReply(`ERR ${id} is already a member`);
     const removed = this.o.io.removedIds();
     if (removed.has(id)) return errorReply(`ERR ${id} was removed from this cluster before: a removed node rejoins under a new id (its old votes and acks still count under this one)`);
     if (removed.size >= this.o.maxRemovedIds) return errorReply(`ERR this cluster has removed ${this.o.maxRemovedIds} ids, as many as it remembers; no more can be added safely`);

@@ -132,3 +132,19 @@ test('a leader removing itself asks the new leader only once it leads, and retir
   assert.deepEqual(await answer, errorReply('CLUSTERDOWN no leader'));
   assert.deepEqual(refused.events, ['transfer n2', 'ask n2 remove n1'], 'no retirement without the removal');
 });
+
+test('ADDNODE of a learner a timed-out ADDNODE left behind resumes: announce, wait, promote', async () => {
+  const { scheduler, replica, controller, events } = setup();
+  await settle(scheduler, controller.add('n4', 'h:1', 'h:2'));
+  assert.deepEqual(replica.membership.learners, ['n4']);
+  events.length = 0;
+  const start = scheduler.nowMs();
+  const reply = settle(scheduler, controller.add('n4', 'h:1', 'h:2'), (nowMs) => {
+    const n4 = replica.peers.find((p) => p.id === 'n4');
+    if (n4 !== undefined && nowMs >= start + 100) n4.matchIndex = replica.commitIndex;
+  });
+  assert.deepEqual(await reply, OK);
+  assert.deepEqual(events, ['announce join n4', 'promoteLearner n4'], 'no second addLearner');
+  assert.deepEqual(replica.membership, { voters: ['n1', 'n2', 'n3', 'n4'], learners: [] });
+  assert.deepEqual(await controller.add('n4', 'h:1', 'h:2'), errorReply('ERR n4 is already a member'));
+});
