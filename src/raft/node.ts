@@ -280,8 +280,17 @@ export class RaftNode implements RaftNodeApi {
     }
   }
 
+  /**
+   * Stamps the sender's id, term and incarnation on a message and queues it. Every caller hands
+   * over an object literal it made for this one send, so the message is completed in place rather
+   * than copied (the copy was a third of the core's CPU per entry at batch 1).
+   */
   private send(m: Outgoing<Message>): void {
-    this.readies.emit({ ...m, from: this.id, term: this.st.term, incarnation: this.incarnation } as Message);
+    const message = m as { -readonly [K in keyof Message]: Message[K] };
+    message.from = this.id;
+    message.term = this.st.term;
+    message.incarnation = this.incarnation;
+    this.readies.emit(message as Message);
   }
 
   // ---------------------------------------------------------------- elections
