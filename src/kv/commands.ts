@@ -39,8 +39,8 @@ export function lookupCommand(name: Uint8Array): CommandSpec | undefined {
 }
 
 /** Whether an argument count fits a command's arity (negative: at least -arity). */
-export function arityOk(command: { readonly arity: number }, argc: number): boolean {
-  return command.arity >= 0 ? argc === command.arity : argc >= -command.arity;
+export function arityOk(arity: number, argc: number): boolean {
+  return arity >= 0 ? argc === arity : argc >= -arity;
 }
 
 /** How much of a name, and of the arguments together, an unknown-command error quotes (Redis: 128). */
@@ -52,7 +52,7 @@ export function dispatch(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (name === undefined) return errorReply('ERR empty command');
   const spec = lookupCommand(name);
   if (spec === undefined) return unknownCommand(argv);
-  if (!arityOk(spec, argv.length)) return arityError(spec.name);
+  if (!arityOk(spec.arity, argv.length)) return arityError(spec.name);
   return spec.handler(ctx, argv);
 }
 

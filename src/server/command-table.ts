@@ -91,7 +91,7 @@ export class CommandTable {
     const named = this.find(argv[0]!);
     if (named === undefined) return { ok: false, error: unknownCommand(argv) };
     const entry = named.entry;
-    if (!arityOk(entry.meta, argv.length)) return { ok: false, error: arityError(entry.meta.name) };
+    if (!arityOk(entry.meta.arity, argv.length)) return { ok: false, error: arityError(entry.meta.name) };
     if (entry.kind !== 'container') return named.resolved;
     if (argv.length === 1) {
       assert(entry.bare !== undefined, 'a container callable alone has a bare handler');
@@ -100,7 +100,7 @@ export class CommandTable {
     const subName = argv[1]!.toString('utf8');
     const sub = entry.subcommands.get(subName.toLowerCase());
     if (sub === undefined) return { ok: false, error: unknownSubcommand(entry.meta.name, subName) };
-    if (!arityOk(sub.meta, argv.length)) return { ok: false, error: arityError(sub.meta.name) };
+    if (!arityOk(sub.meta.arity, argv.length)) return { ok: false, error: arityError(sub.meta.name) };
     return { ok: true, entry: sub };
   }
 

@@ -18,7 +18,7 @@ export function refuseRelayedCommands(commands: readonly (readonly Uint8Array[])
     if (spec === undefined || spec.flags.includes('internal')) {
       return new CairnError('CAIRN_INVALID_ARGUMENT', `relayed entry refused: '${shown}' is not a command clients may send`);
     }
-    if (!arityOk(spec, argv.length)) return new CairnError('CAIRN_INVALID_ARGUMENT', `relayed entry refused: wrong number of arguments for '${spec.name}'`);
+    if (!arityOk(spec.arity, argv.length)) return new CairnError('CAIRN_INVALID_ARGUMENT', `relayed entry refused: wrong number of arguments for '${spec.name}'`);
   }
   return undefined;
 }
