@@ -7,3 +7,9 @@ export const CLUSTER_MEMBERS_MAX = 1024;
 
 /** Peer ids whose incarnation one node remembers: the Raft core's table, the hard state, the wire. */
 export const PEER_INCARNATIONS_MAX = 4096;
+
+/**
+ * Removed member ids a cluster remembers (so ADDNODE refuses them): the address book keeps at most
+ * this many, and the membership controller refuses every new id once it is full.
+ */
+export const REMOVED_IDS_MAX = 10_000;

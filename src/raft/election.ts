@@ -4,6 +4,7 @@
 // leads to stay in node.ts.
 
 import type { NodeCore } from './core.js';
+import { isVoter } from './membership.js';
 import { voteOutcome, type VoteOutcome } from './quorum.js';
 import type { Message, NodeId, VoteMessage } from './types.js';
 
@@ -49,4 +50,14 @@ export function mayGrantVote(core: NodeCore, m: VoteMessage): boolean {
   const { votedFor, leaderId, term } = core.state;
   const canVote = votedFor === m.from || (votedFor === null && leaderId === null) || (m.preVote && m.term > term);
   return canVote && core.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
+}
+
+/** Whether a node's membership lets it campaign. */
+export function isPromotable(core: NodeCore): boolean {
+  const { members, log, id } = core;
+  if (isVoter(members.current(), id)) return true;
+  // Thesis §4.2.2: a voter removed by a change that is not committed yet may still be needed to
+  // commit it (its log may be the only up-to-date one), so it keeps starting elections.
+  const commitIndex = log.commitIndex;
+  return members.currentIndex() > commitIndex && isVoter(members.at(commitIndex), id);
 }

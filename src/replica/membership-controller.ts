@@ -66,7 +66,7 @@ export interface MembershipControllerOptions {
   /** Why this node adds no members (nobody could reach it), or undefined when it can. */
   readonly growRefusal: string | undefined;
   /** Most removed ids the cluster remembers; past it ADDNODE refuses every new id. */
-  readonly maxRemovedIds: number;
+  readonly removedIdsMax: number;
 }
 
 export class MembershipController {
@@ -149,7 +149,7 @@ export class MembershipController {
     if (membership.voters.includes(id)) return errorReply(`ERR ${id} is already a member`);
     const removed = this.o.io.removedIds();
     if (removed.has(id)) return errorReply(`ERR ${id} was removed from this cluster before: a removed node rejoins under a new id (its old votes and acks still count under this one)`);
-    if (removed.size >= this.o.maxRemovedIds) return errorReply(`ERR this cluster has removed ${this.o.maxRemovedIds} ids, as many as it remembers; no more can be added safely`);
+    if (removed.size >= this.o.removedIdsMax) return errorReply(`ERR this cluster has removed ${this.o.removedIdsMax} ids, as many as it remembers; no more can be added safely`);
     const problem = this.o.io.addressProblem(peer) ?? this.o.io.addressProblem(client);
     return problem === undefined ? undefined : errorReply(`ERR ${problem}`);
   }

@@ -29,9 +29,9 @@ export interface ConnectionHooks {
 const internalErrorReply = errorReply('ERR internal error while running a command of this connection (see the server log); closing it');
 
 /** Bounds on one turn, after which the client yields to others: commands run, replies waiting for the backend, reply bytes. */
-const maxCommandsPerTurn = 4096;
-const maxPendingPerTurn = 1024;
-const maxTurnOutputBytes = 1024 * 1024;
+const commandsPerTurnMax = 4096;
+const pendingPerTurnMax = 1024;
+const turnOutputBytesMax = 1024 * 1024;
 
 export class Connection implements Peer {
   readonly addr: string;
@@ -130,7 +130,7 @@ export class Connection implements Peer {
     let close: 'no' | 'afterReplies' | 'now' = 'no';
     let more = false;
     for (let count = 0; ; count++) {
-      if (count >= maxCommandsPerTurn || slots.length >= maxPendingPerTurn || this.encoder.sizeBytes >= maxTurnOutputBytes) {
+      if (count >= commandsPerTurnMax || slots.length >= pendingPerTurnMax || this.encoder.sizeBytes >= turnOutputBytesMax) {
         more = true;
         break;
       }
@@ -190,7 +190,7 @@ export class Connection implements Peer {
       this.encoder.write(replies[i]!, slots[i]!.protocol);
       // Large replies go out about one turn's output at a time, as fast as the kernel takes them,
       // so a client that does not read holds at most that much encoded (the values are shared).
-      if (this.encoder.sizeBytes < maxTurnOutputBytes || i + 1 === slots.length) continue;
+      if (this.encoder.sizeBytes < turnOutputBytesMax || i + 1 === slots.length) continue;
       if (!this.flush(false)) await new Promise<void>((resolve) => (this.drainWaiter = resolve));
       if (this.socket.destroyed) return this.setBusy(false);
     }

@@ -24,7 +24,7 @@ const NO_FAULTS = { ...DEFAULT_FAULTS, meanGapMs: 1_000_000_000, staleAckDrillPr
 /** Every disk operation and every message takes exactly this long: no jitter anywhere. */
 const FIXED_DISK: DiskLatency = { readMinMs: 0, readMaxMs: 0, writeMinMs: 0, writeMaxMs: 0, syncMinMs: 1, syncMaxMs: 1 };
 const FIXED_NETWORK: LinkFaults = { delayMinMs: 1, delayMaxMs: 1, lossProbability: 0, duplicateProbability: 0 };
-const MAX_EVENTS = 2_000_000;
+const EVENTS_MAX = 2_000_000;
 /** How long the follower is cut off, and how long the cluster is then watched, in longest election timeouts. */
 const ISOLATED_TIMEOUTS = 12;
 const REJOIN_WATCH_TIMEOUTS = 5;
@@ -81,7 +81,7 @@ export async function simultaneousStartDrill<S extends StateMachine>(setup: SimS
     const startedAtMs = scheduler.nowMs();
     for (const id of cluster.initialVoters) cluster.start(id);
     const boundMs = firstElectionBoundMs(options);
-    await scheduler.runUntil(startedAtMs + boundMs, () => world.failed() || leaderOf(world) !== undefined, MAX_EVENTS);
+    await scheduler.runUntil(startedAtMs + boundMs, () => world.failed() || leaderOf(world) !== undefined, EVENTS_MAX);
     if (world.failed()) return outcome();
     if (leaderOf(world) === undefined) {
       checker.fail(`liveness: no leader within ${boundMs}ms of a simultaneous ${start}`);
@@ -89,7 +89,7 @@ export async function simultaneousStartDrill<S extends StateMachine>(setup: SimS
     }
     electedAfterMs.push(scheduler.nowMs() - startedAtMs);
     if (start === 'restart') return outcome();
-    await scheduler.runUntil(scheduler.nowMs() + longestElectionTimeoutMs(options), () => world.failed() || logsAlike(world), MAX_EVENTS);
+    await scheduler.runUntil(scheduler.nowMs() + longestElectionTimeoutMs(options), () => world.failed() || logsAlike(world), EVENTS_MAX);
     if (!world.failed() && !logsAlike(world)) checker.fail('liveness: the logs did not converge after the first election');
     if (world.failed()) return outcome();
     trace.add(scheduler.nowMs(), 'DRILL power cut on every node; all restart at once', true);
@@ -118,19 +118,19 @@ export async function isolatedFollowerDrill<S extends StateMachine>(setup: SimSe
   const outcome = (): DrillOutcome => ({ violation: checker.violation, trace: trace.lines() });
   world.start();
   const ready = (): boolean => leaderOf(world) !== undefined && checker.maxCommittedIndex() >= COMMITTED_BEFORE_ISOLATION;
-  await scheduler.runUntil(10 * timeoutMs, () => world.failed() || ready(), MAX_EVENTS);
+  await scheduler.runUntil(10 * timeoutMs, () => world.failed() || ready(), EVENTS_MAX);
   if (!world.failed() && !ready()) checker.fail(`liveness: no leader with ${COMMITTED_BEFORE_ISOLATION} committed entries within ${10 * timeoutMs}ms`);
   if (world.failed()) return outcome();
   const leader = leaderOf(world)!;
   const follower = cluster.initialVoters.find((id) => id !== leader.id)!;
   network.isolate(follower, cluster.ids);
   trace.add(scheduler.nowMs(), `DRILL ${follower} cut off for ${ISOLATED_TIMEOUTS * timeoutMs}ms; ${leader.id} leads term ${leader.term}`, true);
-  await scheduler.runUntil(scheduler.nowMs() + ISOLATED_TIMEOUTS * timeoutMs, () => world.failed(), MAX_EVENTS);
+  await scheduler.runUntil(scheduler.nowMs() + ISOLATED_TIMEOUTS * timeoutMs, () => world.failed(), EVENTS_MAX);
   if (world.failed()) return outcome();
   network.heal();
   trace.add(scheduler.nowMs(), `DRILL ${follower} rejoins`, true);
   const disturbed = (): string | undefined => disturbance(world, leader, follower);
-  await scheduler.runUntil(scheduler.nowMs() + REJOIN_WATCH_TIMEOUTS * timeoutMs, () => world.failed() || disturbed() !== undefined, MAX_EVENTS);
+  await scheduler.runUntil(scheduler.nowMs() + REJOIN_WATCH_TIMEOUTS * timeoutMs, () => world.failed() || disturbed() !== undefined, EVENTS_MAX);
   const found = disturbed() ?? notFollowing(world, leader, follower);
   if (!world.failed() && found !== undefined) checker.fail(`PreVote: after ${follower} rejoined, ${found}`);
   return outcome();

@@ -5,6 +5,7 @@
 // travels between the two nodes with a delay, is lost across a partition (the caller times out), and
 // dies with either process. A node's controller dies with its process (its clock stops).
 
+import { REMOVED_IDS_MAX } from '../lib/limits.js';
 import { CairnError } from '../lib/errors.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import type { Prng } from '../lib/prng.js';
@@ -26,8 +27,6 @@ import type { Trace } from './trace.js';
 
 /** The key the announcements write (no client reads or writes it). */
 const MEMBERS_KEY = 'sim-members';
-/** Most removed ids the simulated cluster remembers (far more than a run removes). */
-const MAX_REMOVED_IDS = 10_000;
 /** One way of a call between two members. */
 const CALL_DELAY_MS_MIN = 1;
 const CALL_DELAY_MS_MAX = 5;
@@ -82,7 +81,7 @@ export class SimControllers<S extends StateMachine> {
       io: this.io(replica, clock),
       timeouts: this.options.timeouts,
       growRefusal: undefined,
-      maxRemovedIds: MAX_REMOVED_IDS,
+      removedIdsMax: REMOVED_IDS_MAX,
     });
     this.byId.set(id, { replica, controller });
     return controller;

@@ -13,7 +13,7 @@ import type { ReplicaObserver } from '../replica/ports.js';
 import { ShadowLog } from './shadow-log.js';
 
 /** Most learner additions remembered per node id (a bound; a run adds a node a few times). */
-const MAX_ADDS_PER_ID = 64;
+const ADDS_PER_ID_MAX = 64;
 
 interface LearnerAdd {
   readonly index: number;
@@ -104,7 +104,7 @@ export class MembershipInvariants implements ReplicaObserver {
     const adds = this.adds.get(learner) ?? [];
     if (adds.some((add) => add.index === entry.index && add.term === entry.term)) return;
     adds.push({ index: entry.index, term: entry.term });
-    if (adds.length > MAX_ADDS_PER_ID) adds.shift();
+    if (adds.length > ADDS_PER_ID_MAX) adds.shift();
     this.adds.set(learner, adds);
   }
 

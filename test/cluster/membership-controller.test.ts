@@ -72,7 +72,7 @@ function setup(answer: (request: MemberRequest) => Reply = () => OK): { schedule
     },
     timeouts: { catchUpTimeoutMs: 1_000, pendingChangeWaitMs: 300, transferWaitMs: 500, pollMs: 10 },
     growRefusal: undefined,
-    maxRemovedIds: 100,
+    removedIdsMax: 100,
   });
   return { scheduler, replica, controller, events };
 }

@@ -14,7 +14,7 @@ import { writeFileAtomically } from '../../storage/atomic-file.js';
 
 export const IDENTITY_FILE = 'cluster.json';
 /** Largest identity file read (ids are at most 255 bytes each). */
-const maxFileBytes = 4096;
+const fileBytesMax = 4096;
 
 export interface ClusterIdentity {
   readonly clusterId: string;
@@ -59,7 +59,7 @@ export async function saveClusterId(disk: Disk, dir: string, identity: ClusterId
 async function readIdentity(disk: Disk, file: string): Promise<ClusterIdentity | undefined> {
   const bytes = await disk.readFile(file);
   if (bytes === undefined) return undefined;
-  if (bytes.length > maxFileBytes) throw new CairnError('CAIRN_CORRUPT', `${file}: ${bytes.length} bytes, more than an identity file holds; fix or remove it`);
+  if (bytes.length > fileBytesMax) throw new CairnError('CAIRN_CORRUPT', `${file}: ${bytes.length} bytes, more than an identity file holds; fix or remove it`);
   const text = Buffer.from(bytes).toString('utf8');
   let parsed: unknown;
   try {

@@ -14,7 +14,7 @@
 // replicated book with two local layers on top: this node's own client address from its flags,
 // and the --client-addrs overrides (a proxy or NAT address this node must use for a member).
 
-import { CLUSTER_MEMBERS_MAX } from '../../lib/limits.js';
+import { CLUSTER_MEMBERS_MAX, REMOVED_IDS_MAX } from '../../lib/limits.js';
 import { join } from 'node:path';
 import { assert } from '../../lib/assert.js';
 import { CairnError, errorMessage } from '../../lib/errors.js';
@@ -26,10 +26,8 @@ import { formatPeerAddress, parsePeerAddress } from '../peer/address.js';
 
 export const MEMBER_COMMAND = Buffer.from('CAIRN.MEMBER');
 const membersFile = 'members.json';
-/** Most removed ids the book remembers; past it ADDNODE refuses every new id (an operator must look). */
-export const maxRemovedIds = 10_000;
 /** Largest encoded book accepted from a snapshot or members.json. */
-const maxBookBytes = 1024 * 1024;
+const bookBytesMax = 1024 * 1024;
 /** Offset of the first command's name in an encoded kv entry (format, time, count, argc, length). */
 const firstNameOffset = 1 + 8 + 4 + 4 + 4;
 
@@ -115,7 +113,7 @@ export class MemberDirectory {
    * removed id changes nothing (it raced the removal); this node's own peer address stays its flags'.
    */
   apply(change: MemberChange): Promise<void> {
-    if (change.kind === 'forget' && this.removed.size < maxRemovedIds) this.removed.add(change.id);
+    if (change.kind === 'forget' && this.removed.size < REMOVED_IDS_MAX) this.removed.add(change.id);
     const self = change.id === this.selfId;
     if (change.kind === 'set' && !this.removed.has(change.id)) {
       assert(this.peers.size < CLUSTER_MEMBERS_MAX || this.peers.has(change.id), 'the address book is bounded');
@@ -146,7 +144,7 @@ export class MemberDirectory {
 
   /** Parses and checks the whole book first, then swaps it in; this node's own entry stays. */
   private replace(bytes: Uint8Array): void {
-    if (bytes.length > maxBookBytes) throw new CairnError('CAIRN_CORRUPT', `address book of ${bytes.length} bytes exceeds ${maxBookBytes}`);
+    if (bytes.length > bookBytesMax) throw new CairnError('CAIRN_CORRUPT', `address book of ${bytes.length} bytes exceeds ${bookBytesMax}`);
     const book = parseBook(bytes);
     this.peers.clear();
     this.announced.clear();
@@ -187,8 +185,8 @@ function parseBook(bytes: Uint8Array): { peers: Map<string, string>; clients: Ma
   if (typeof raw !== 'object' || raw === null) throw new CairnError('CAIRN_CORRUPT', 'address book is not a JSON object');
   const { peers: rawPeers, clients: rawClients, removed: rawRemoved } = raw as { peers?: unknown; clients?: unknown; removed?: unknown };
   const removed = rawRemoved === undefined ? [] : rawRemoved;
-  if (!Array.isArray(removed) || removed.length > maxRemovedIds || !removed.every((id) => typeof id === 'string')) {
-    throw new CairnError('CAIRN_CORRUPT', `address book: "removed" must be a list of at most ${maxRemovedIds} ids`);
+  if (!Array.isArray(removed) || removed.length > REMOVED_IDS_MAX || !removed.every((id) => typeof id === 'string')) {
+    throw new CairnError('CAIRN_CORRUPT', `address book: "removed" must be a list of at most ${REMOVED_IDS_MAX} ids`);
   }
   const peers = new Map<string, string>();
   const clients = new Map<string, ClientAddress>();

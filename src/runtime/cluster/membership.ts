@@ -14,7 +14,8 @@ import type { MembershipControl } from '../../server/cluster-topology.js';
 import { SystemClock } from '../clock.js';
 import { callMember } from './call.js';
 import type { ClusterLog } from './log.js';
-import { MEMBER_COMMAND, maxRemovedIds, type MemberDirectory } from './members.js';
+import { MEMBER_COMMAND, type MemberDirectory } from './members.js';
+import { REMOVED_IDS_MAX } from '../../lib/limits.js';
 import { formatPeerAddress, parsePeerAddress } from '../peer/address.js';
 
 /** How long a new learner may take to catch up before ADDNODE gives up (it stays a learner). */
@@ -50,7 +51,7 @@ export class MembershipController implements MembershipControl {
       io: runtimeIo(o),
       timeouts: { catchUpTimeoutMs, pendingChangeWaitMs, transferWaitMs: o.transferWaitMs, pollMs },
       growRefusal: o.canGrow ? undefined : 'this node listens for no peers (started without --peer-port); restart it with --peer-port to add members',
-      maxRemovedIds,
+      removedIdsMax: REMOVED_IDS_MAX,
     });
   }
 

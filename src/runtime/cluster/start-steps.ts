@@ -6,7 +6,7 @@
 import { assert } from '../../lib/assert.js';
 
 /** Most undos a start registers (a handful of steps; the bound catches a loop registering forever). */
-const maxUndos = 32;
+const undosMax = 32;
 
 interface Undo {
   readonly name: string;
@@ -20,7 +20,7 @@ export class StartUndo {
   /** Registers the undo of a step that just succeeded. */
   add(name: string, run: () => Promise<void> | void): void {
     assert(!this.unwound, 'no step registers after the start was undone');
-    assert(this.undos.length < maxUndos, 'a start registers a bounded number of undos');
+    assert(this.undos.length < undosMax, 'a start registers a bounded number of undos');
     assert(!this.undos.some((u) => u.name === name), 'each undo is registered once');
     this.undos.push({ name, run });
   }
