@@ -43,6 +43,12 @@ export interface AnnouncerOptions {
   readonly log: ClusterLog;
 }
 
+/** A node with no peers: its own address is all there is (from its flags), and it takes no announcements. */
+export const ADDRESSES_OF_A_NODE_ALONE: AddressControl = {
+  announce: () => Promise.resolve(errorReply('ERR this node has no peers: it takes no client-address announcements')),
+  announced: () => true,
+};
+
 export class AddressAnnouncer implements AddressControl {
   private timer: NodeJS.Timeout | undefined;
   private inFlight = false;

@@ -34,7 +34,7 @@ import { roleChangeReason, type ClusterLog, type RoleFacts } from './log.js';
 import { ClusterMachine } from './machine.js';
 import { MemberDirectory } from './members.js';
 import { MembershipController } from './membership.js';
-import { AddressAnnouncer } from './announce.js';
+import { AddressAnnouncer, ADDRESSES_OF_A_NODE_ALONE } from './announce.js';
 import { RemovalWatch } from './removal-watch.js';
 import { StartUndo } from './start-steps.js';
 import { refuseTakenIdentity } from './startup-check.js';
@@ -108,7 +108,9 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   const { replica, machine, metrics } = await undo.step(() => startReplica(start, { storage, transport, directory, retirement }));
   const { backend, topology } = await undo.step(() => startBackend(start, { clusterId, directory, storage, replica, machine, metrics, retirement, alone: transport === null }));
   const server = await undo.step(() => startServer(start, { backend, topology, directory, configFile }));
-  await undo.step(() => startAnnouncer(start, { backend, topology, directory, replica, retirement }));
+  // A node alone without a peer listener has nobody to tell its client address to (and no peer address to give).
+  if (transport === null) topology.addresses = ADDRESSES_OF_A_NODE_ALONE;
+  else await undo.step(() => startAnnouncer(start, { backend, topology, directory, replica, retirement }));
   const http = await undo.step(() => startHttp(start, { topology, metrics, replica }));
   const { fatal } = await undo.step(() => startRemovalWatch(start, { replica, directory, retirement }));
   log('node.started', { clients: `${settings.host}:${server.port}`, peers: transport === null ? 'none' : `${cluster.peerHost}:${transport.listenPort}`, clusterId, incarnation: replica.status().incarnation, members: [...directory.peers.keys()] });
