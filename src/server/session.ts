@@ -14,7 +14,7 @@ import type { Clock } from '../io/clock.js';
 import { KV_COMMANDS } from '../kv/commands.js';
 import type { Protocol } from '../resp/encode.js';
 import type { Backend, ReadConsistency, WriteEntry } from './backend.js';
-import { execAbortWatchFailed, settledWatch, watchFailed, WatchedKeys, type Watch } from './watched-keys.js';
+import { execAbortWatchFailed, settledWatch, versionsLanded, watchFailed, WatchedKeys, type Watch } from './watched-keys.js';
 import { CLUSTER_DOWN } from './cluster-commands.js';
 import type { CommandTable, TableEntry } from './command-table.js';
 import type { ServerSettings } from './config.js';
@@ -267,7 +267,7 @@ export class Session {
   watch(keys: readonly Buffer[]): Reply | Promise<Reply> {
     if (this.multi !== undefined) return errorReply('ERR WATCH inside MULTI is not allowed');
     const added = this.watched.add(keys);
-    return this.ordered(async (): Promise<Reply> => {
+    const reply = this.ordered(async (): Promise<Reply> => {
       try {
         const versions = added.map((watch) => this.server.backend.keyVersion(watch.key, this.readConsistency));
         for (let i = 0; i < added.length; i++) added[i]!.version = await versions[i]!;
@@ -279,6 +279,8 @@ export class Session {
         return failureReplies(error)[0]!;
       }
     });
+    if (reply instanceof Promise) this.watched.reading(added, reply);
+    return reply;
   }
 
   unwatch(): void {
@@ -341,6 +343,10 @@ export class Session {
   /** A read-only transaction runs locally and atomically: nothing else interleaves a sync call. */
   private async execReads(commands: readonly QueuedCommand[], watches: readonly Watch[]): Promise<Reply> {
     const backend = this.server.backend;
+    // The ordering of this client's commands already puts this after the WATCHes; waiting on their
+    // reads as well keeps a watch with no version out of the comparison whatever the turn order
+    // (a fuzz run on a loaded machine reached that assertion here).
+    await versionsLanded(watches);
     if (watches.some(watchFailed)) return execAbortWatchFailed;
     for (const watch of watches) {
       let version: number;

@@ -11,9 +11,12 @@ import type { WatchedKey } from './backend.js';
 export interface Watch {
   readonly key: Buffer;
   version: number;
+  /** Settles once the WATCH's read has landed or failed (the version is then read or WATCH_FAILED). */
+  read: Promise<void>;
 }
 
 const VERSION_PENDING = -1;
+const settledAlready: Promise<void> = Promise.resolve();
 const WATCH_FAILED = -2;
 
 export const execAbortWatchFailed = errorReply('EXECABORT Transaction discarded because a WATCH before it failed');
@@ -32,11 +35,17 @@ export class WatchedKeys {
     for (const key of keys) {
       const binaryKey = key.toString('latin1');
       if (this.byKey.has(binaryKey)) continue;
-      const watch = { key: Buffer.from(key), version: VERSION_PENDING };
+      const watch = { key: Buffer.from(key), version: VERSION_PENDING, read: settledAlready };
       this.byKey.set(binaryKey, watch);
       added.push(watch);
     }
     return added;
+  }
+
+  /** `read` settles once the WATCH that added these keys has read their versions (or failed to). */
+  reading(added: readonly Watch[], read: Promise<unknown>): void {
+    const landed = read.then(noop, noop);
+    for (const watch of added) watch.read = landed;
   }
 
   /** The reads of `added` failed: no version, no watch. */
@@ -56,6 +65,13 @@ export class WatchedKeys {
     this.byKey.clear();
   }
 }
+
+/** Resolves once every one of `watches` has its version read or has failed. */
+export async function versionsLanded(watches: readonly Watch[]): Promise<void> {
+  for (const watch of watches) await watch.read;
+}
+
+function noop(): void {}
 
 export function watchFailed(watch: Watch): boolean {
   return watch.version === WATCH_FAILED;

@@ -221,3 +221,31 @@ for (const queued of [['GET', 'b'], ['SET', 'b', '1']]) {
     assert.equal(again[2]!.type, 'array');
   });
 }
+
+test('a read-only EXEC compares a WATCH version only once its read has landed, whatever the connection says of the turn (a loaded fuzz run reached the assertion)', async () => {
+  class SlowVersionBackend extends ManualBackend {
+    readonly pendingVersions: (() => void)[] = [];
+    override keyVersion(key: Uint8Array): Promise<number> {
+      const version = this.state.keyVersion(Buffer.from(key).toString('latin1'));
+      return new Promise((resolve) => this.pendingVersions.push(() => resolve(version)));
+    }
+  }
+  const backend = new SlowVersionBackend();
+  const s = bareSession(backend);
+  const watch = s.execute(argv('WATCH', 'a'));
+  // The connection reports the turn settled while the WATCH's read is still out: the ordering of
+  // later commands behind it is then lost, and only the watch's own read can hold EXEC back.
+  s.settled();
+  const replies = [s.execute(argv('MULTI')), s.execute(argv('GET', 'a')), s.execute(argv('EXEC'))];
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  // Reads are answered newest first: had the EXEC read already, its version would land before
+  // the WATCH's (a backend may answer reads out of order; on a real node the WATCH's continuation
+  // runs a few microtasks after its read).
+  for (let round = 0; round < 10 && backend.pendingVersions.length > 0; round++) {
+    while (backend.pendingVersions.length > 0) backend.pendingVersions.pop()!();
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  }
+  const settled = await settle([watch, ...replies]);
+  assert.deepEqual(settled[0], { type: 'simple', value: 'OK' });
+  assert.equal(settled[3]!.type, 'array', 'the transaction ran, with the version WATCH read');
+});
