@@ -14,7 +14,7 @@ import type { Clock } from '../io/clock.js';
 import { KV_COMMANDS } from '../kv/commands.js';
 import type { Protocol } from '../resp/encode.js';
 import type { Backend, ReadConsistency, WriteEntry } from './backend.js';
-import { execAbortWatchFailed, settledWatch, versionsLanded, watchFailed, WatchedKeys, type Watch } from './watched-keys.js';
+import { execAbortWatchFailed, settledWatch, versionsLanded, watchFailed, WatchedKeys, watchPending, type Watch } from './watched-keys.js';
 import { CLUSTER_DOWN } from './cluster-commands.js';
 import type { CommandTable, TableEntry } from './command-table.js';
 import type { ServerSettings } from './config.js';
@@ -345,8 +345,9 @@ export class Session {
     const backend = this.server.backend;
     // The ordering of this client's commands already puts this after the WATCHes; waiting on their
     // reads as well keeps a watch with no version out of the comparison whatever the turn order
-    // (a fuzz run on a loaded machine reached that assertion here).
-    await versionsLanded(watches);
+    // (a fuzz run on a loaded machine reached that assertion here). Only then: an await here lets
+    // the client's next connection commands run before the queued ones (CLIENT SETNAME in MULTI).
+    if (watches.some(watchPending)) await versionsLanded(watches);
     if (watches.some(watchFailed)) return execAbortWatchFailed;
     for (const watch of watches) {
       let version: number;

@@ -66,6 +66,11 @@ export class WatchedKeys {
   }
 }
 
+/** Whether a watch's version is still being read. */
+export function watchPending(watch: Watch): boolean {
+  return watch.version === VERSION_PENDING;
+}
+
 /** Resolves once every one of `watches` has its version read or has failed. */
 export async function versionsLanded(watches: readonly Watch[]): Promise<void> {
   for (const watch of watches) await watch.read;
