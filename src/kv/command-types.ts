@@ -22,6 +22,10 @@ export interface ExecContext {
 
 export type Handler = (ctx: ExecContext, argv: readonly Uint8Array[]) => Reply;
 
+/** Redis's command groups, as COMMAND DOCS names them. */
+export type CommandGroup =
+  | 'string' | 'generic' | 'server' | 'hash' | 'list' | 'set' | 'sorted-set' | 'bitmap' | 'hyperloglog' | 'stream' | 'geo';
+
 export interface CommandSpec {
   /** Lowercase, as Redis reports it. */
   readonly name: string;
@@ -32,7 +36,7 @@ export interface CommandSpec {
   readonly firstKey: number;
   readonly lastKey: number;
   readonly keyStep: number;
-  readonly group: 'string' | 'generic' | 'server';
+  readonly group: CommandGroup;
   readonly since: string;
   readonly summary: string;
   readonly complexity: string;

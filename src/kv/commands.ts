@@ -3,6 +3,7 @@
 // connection commands (PING, HELLO, MULTI, ...) for COMMAND INFO / DOCS.
 
 import { assert } from '../lib/assert.js';
+import { Prng } from '../lib/prng.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import { arityError } from './args.js';
 import { lowerName, textOf } from './bytes.js';
@@ -23,10 +24,18 @@ function buildTable(groups: readonly (readonly CommandSpec[])[]): ReadonlyMap<st
       assert(!table.has(spec.name), `duplicate command ${spec.name}`);
       assert(spec.name === spec.name.toLowerCase(), `command name ${spec.name} must be lowercase`);
       table.set(spec.name, Object.freeze(spec));
+      if (spec.flags.includes('write') && spec.flags.includes('random')) RANDOM_WRITES.add(spec);
     }
   }
   return table;
 }
+
+/**
+ * Commands that change the keyspace by a random choice (SPOP): each replica must choose alike, so
+ * they draw from a Prng seeded by the keyspace's version counter (replicated, and in snapshots)
+ * rather than the state's own, which local reads (RANDOMKEY, SRANDMEMBER) advance on one node only.
+ */
+const RANDOM_WRITES = new WeakSet<CommandSpec>();
 
 /** Every command kv/ implements, by lowercase name. */
 export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
@@ -53,6 +62,7 @@ export function dispatch(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const spec = lookupCommand(name);
   if (spec === undefined) return unknownCommand(argv);
   if (!arityOk(spec.arity, argv.length)) return arityError(spec.name);
+  if (RANDOM_WRITES.has(spec)) return spec.handler({ ...ctx, prng: new Prng(ctx.db.versionCounter) }, argv);
   return spec.handler(ctx, argv);
 }
 

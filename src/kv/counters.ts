@@ -1,6 +1,8 @@
 // Counter commands: INCR, DECR, INCRBY, DECRBY (64-bit signed, with Redis's overflow errors) and
 // INCRBYFLOAT (80-bit long double arithmetic and formatting, see long-double.ts).
 
+import { WRONGTYPE } from './collection.js';
+import { lookupStringForWrite } from './typed.js';
 import { errorReply, integerReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_OVERFLOW, INT64_MAX, INT64_MIN, intValue, parseInt64 } from './args.js';
 import { asciiBytes, keyOf } from './bytes.js';
@@ -15,7 +17,8 @@ const ZERO_LD: LongDouble = { negative: false, mantissa: 0n, exponent: 0 };
 /** Adds `delta` to the integer at argv[1]; the key keeps its expiry. */
 function incrementBy(ctx: ExecContext, keyArg: Uint8Array, delta: bigint): Reply {
   const key = keyOf(keyArg);
-  const record = ctx.db.lookupForWrite(key, ctx.nowMs);
+  const record = lookupStringForWrite(ctx.db, key, ctx.nowMs);
+  if (record === null) return WRONGTYPE;
   const current = record === undefined ? 0n : parseInt64(record.value);
   if (current === undefined) return ERR_NOT_INTEGER;
   const next = current + delta;
@@ -49,7 +52,8 @@ function decrby(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 
 function incrbyfloat(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const key = keyOf(argv[1] as Uint8Array);
-  const record = ctx.db.lookupForWrite(key, ctx.nowMs);
+  const record = lookupStringForWrite(ctx.db, key, ctx.nowMs);
+  if (record === null) return WRONGTYPE;
   const current = record === undefined ? ZERO_LD : parseLongDouble(record.value);
   if (current === 'invalid') return ERR_NOT_FLOAT;
   const increment = parseLongDouble(argv[2] as Uint8Array);

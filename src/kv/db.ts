@@ -3,11 +3,14 @@
 // of a key goes through set/remove here so the versions and indexes never drift from the map.
 
 import { assert } from '../lib/assert.js';
+import type { Collection, TypeName } from './collection.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { KeyOrder } from './key-order.js';
 
+const NO_BYTES = new Uint8Array(0);
+
 /**
- * A stored string. `value` is never written in place below its length (views handed out stay valid).
+ * A stored value: string bytes, or a collection (hash, list, ...) with empty bytes. `value` is never written in place below its length (views handed out stay valid).
  * A record restored from a snapshot holds only the span of its value in the snapshot's buffer; the
  * view is made on first read (a million views made up front were a tenth of a reopen).
  */
@@ -25,6 +28,8 @@ export class KvRecord {
   version: number;
   /** Position in insertion order (KeyOrder); fixed while the key exists. */
   seq: number;
+  /** The value when it is not a string; null for a string. */
+  collection: Collection | null = null;
 
   constructor(value: Uint8Array | null, expireAtMs: number, version: number, seq: number) {
     this.view = value;
@@ -113,24 +118,35 @@ export class Db {
     return record;
   }
 
-  /** Stores a new value (copying nothing: the caller passes bytes the store may keep). */
-  set(key: string, value: Uint8Array, expireAtMs: number): KvRecord {
+  /**
+   * Stores a new value of any type, replacing whatever the key held (copying nothing: the caller
+   * passes bytes or a collection the store may keep). A collection's record holds no string bytes.
+   */
+  set(key: string, value: Uint8Array, expireAtMs: number, collection: Collection | null = null): KvRecord {
     assert(expireAtMs === NO_EXPIRY || expireAtMs >= 0, 'expiry must be absolute and non-negative');
+    assert(collection === null || value.length === 0, 'a collection record holds no string bytes');
     const version = ++this.versionCounter;
     const existing = this.map.get(key);
     if (existing !== undefined) {
       if (existing.expireAtMs !== NO_EXPIRY) this.expiringCount--;
       existing.value = value;
+      existing.collection = collection;
       existing.spareBytes = 0;
       existing.version = version;
       this.setExpiry(key, existing, expireAtMs);
       return existing;
     }
     const record = new KvRecord(value, NO_EXPIRY, version, this.order.add(key));
+    record.collection = collection;
     this.tombstones.delete(key);
     this.map.set(key, record);
     this.setExpiry(key, record, expireAtMs);
     return record;
+  }
+
+  /** Stores a collection under a key, replacing whatever it held. */
+  setCollection(key: string, collection: Collection, expireAtMs: number): KvRecord {
+    return this.set(key, NO_BYTES, expireAtMs, collection);
   }
 
   /**
@@ -147,8 +163,9 @@ export class Db {
     return true;
   }
 
-  /** Replaces a present record's value, keeping its expiry (INCR, SETRANGE, ...). */
+  /** Replaces a present string record's value, keeping its expiry (INCR, SETRANGE, ...). */
   replaceValue(record: KvRecord, value: Uint8Array, spareBytes = 0): void {
+    assert(record.collection === null, 'replaceValue on a collection');
     assert(spareBytes >= 0, 'spareBytes must not be negative');
     assert(value.byteOffset + value.length + spareBytes <= value.buffer.byteLength, 'spare bytes beyond the buffer');
     record.value = value;
@@ -247,6 +264,11 @@ export class Db {
     this.expiry.rebuild(expireAts, keys);
     assert(this.expiry.size === this.expiringCount, 'expiry heap rebuilt with a wrong count');
   }
+}
+
+/** TYPE's answer for a record. */
+export function typeNameOf(record: KvRecord): TypeName {
+  return record.collection === null ? 'string' : record.collection.type;
 }
 
 /** Versions are positive; an expired-but-not-yet-removed record reports a distinct negative one. */

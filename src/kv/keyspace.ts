@@ -5,11 +5,19 @@ import { OK, integerReply, type Reply } from '../lib/reply.js';
 import { ERR_NO_SUCH_KEY, ERR_SYNTAX } from './args.js';
 import { bytesEqual, isOption, keyOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
+import { WRONGTYPE, type TypeName } from './collection.js';
+import { typeNameOf } from './db.js';
 
 const ZERO = integerReply(0);
 const ONE = integerReply(1);
-const STRING_TYPE: Reply = Object.freeze({ type: 'simple', value: 'string' });
 const NONE_TYPE: Reply = Object.freeze({ type: 'simple', value: 'none' });
+const TYPE_REPLIES: Readonly<Record<TypeName, Reply>> = Object.freeze({
+  string: simple('string'), list: simple('list'), set: simple('set'), zset: simple('zset'), hash: simple('hash'), stream: simple('stream'),
+});
+
+function simple(value: string): Reply {
+  return Object.freeze({ type: 'simple', value });
+}
 
 function del(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   let deleted = 0;
@@ -30,6 +38,7 @@ function delex(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const key = keyOf(argv[1] as Uint8Array);
   const record = ctx.db.lookupForWrite(key, ctx.nowMs);
   if (record === undefined) return ZERO;
+  if (record.collection !== null && argv[3] !== undefined) return WRONGTYPE;
   const match = argv[3];
   if (match !== undefined && bytesEqual(record.value, match) !== ifEq) return ZERO;
   ctx.db.remove(key);
@@ -45,7 +54,8 @@ function exists(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 }
 
 function type(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
-  return ctx.db.lookup(keyOf(argv[1] as Uint8Array), ctx.nowMs) === undefined ? NONE_TYPE : STRING_TYPE;
+  const record = ctx.db.lookup(keyOf(argv[1] as Uint8Array), ctx.nowMs);
+  return record === undefined ? NONE_TYPE : TYPE_REPLIES[typeNameOf(record)];
 }
 
 function renameWith(nx: boolean) {
@@ -57,10 +67,10 @@ function renameWith(nx: boolean) {
     if (source === target) return nx ? ZERO : OK;
     const existing = ctx.db.lookupForWrite(target, ctx.nowMs);
     if (existing !== undefined && nx) return ZERO;
-    const { value, expireAtMs } = record;
+    const { value, expireAtMs, collection } = record;
     ctx.db.remove(source);
     ctx.db.remove(target);
-    ctx.db.set(target, value, expireAtMs);
+    ctx.db.set(target, value, expireAtMs, collection);
     return nx ? ONE : OK;
   };
 }

@@ -3,9 +3,9 @@
 
 import { errorReply, NULL, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, parseInt64 } from './args.js';
-import { asciiBytes, isOption, keyBytes } from './bytes.js';
+import { asciiBytes, isOption, keyBytes, lowerName } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
-import type { Db } from './db.js';
+import { typeNameOf, type Db } from './db.js';
 import { globMatch } from './glob.js';
 
 const ERR_INVALID_CURSOR = errorReply('ERR invalid cursor');
@@ -77,7 +77,7 @@ function scan(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const options = parseScanOptions(argv);
   if (!('count' in options)) return options;
   const { db } = ctx;
-  const typeOk = options.typeName === undefined || isOption(options.typeName, 'string');
+  const wantedType = options.typeName === undefined ? undefined : lowerName(options.typeName);
   const matchAll = isMatchAll(options.pattern);
   const items: Reply[] = [];
   // COUNT counts keys in the map (expired or not), never holes, and the next cursor is the seq of
@@ -91,7 +91,8 @@ function scan(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
     if (record === undefined || record.seq !== db.order.seqAt(slot)) continue;
     if (visited === options.count) break;
     visited++;
-    if (db.lookup(key, ctx.nowMs) === undefined || !typeOk) continue;
+    const live = db.lookup(key, ctx.nowMs);
+    if (live === undefined || (wantedType !== undefined && typeNameOf(live) !== wantedType)) continue;
     const bytes = keyBytes(key);
     if (matchAll || globMatch(options.pattern as Uint8Array, bytes)) items.push({ type: 'bulk', value: bytes });
   }

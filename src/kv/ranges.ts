@@ -1,6 +1,8 @@
 // Byte-range commands: APPEND (amortised growth: spare room after the value is reused, so a loop
 // of appends is linear, not quadratic), GETRANGE and SETRANGE, with Redis's 512 MiB string limit.
 
+import { WRONGTYPE } from './collection.js';
+import { lookupString, lookupStringForWrite } from './typed.js';
 import { assert } from '../lib/assert.js';
 import { errorReply, integerReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, ERR_TOO_BIG, parseInt64 } from './args.js';
@@ -17,7 +19,8 @@ const ERR_OFFSET = errorReply('ERR offset is out of range');
 function append(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const key = keyOf(argv[1] as Uint8Array);
   const suffix = argv[2] as Uint8Array;
-  const record = ctx.db.lookupForWrite(key, ctx.nowMs);
+  const record = lookupStringForWrite(ctx.db, key, ctx.nowMs);
+  if (record === null) return WRONGTYPE;
   if (record === undefined) {
     ctx.db.set(key, copyBytes(suffix), NO_EXPIRY);
     return integerReply(suffix.length);
@@ -57,7 +60,8 @@ function getrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const startArg = parseInt64(argv[2] as Uint8Array);
   const endArg = parseInt64(argv[3] as Uint8Array);
   if (startArg === undefined || endArg === undefined) return ERR_NOT_INTEGER;
-  const record = ctx.db.lookup(keyOf(argv[1] as Uint8Array), ctx.nowMs);
+  const record = lookupString(ctx.db, keyOf(argv[1] as Uint8Array), ctx.nowMs);
+  if (record === null) return WRONGTYPE;
   if (record === undefined) return EMPTY;
   if (startArg < 0n && endArg < 0n && startArg > endArg) return EMPTY;
   // Offsets beyond any string's length behave alike, so clamping keeps the arithmetic in numbers.
@@ -78,7 +82,8 @@ function setrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (offsetBig < 0n) return ERR_OFFSET;
   const patch = argv[3] as Uint8Array;
   const key = keyOf(argv[1] as Uint8Array);
-  const record = ctx.db.lookupForWrite(key, ctx.nowMs);
+  const record = lookupStringForWrite(ctx.db, key, ctx.nowMs);
+  if (record === null) return WRONGTYPE;
   const oldLength = record === undefined ? 0 : record.value.length;
   if (patch.length === 0) return integerReply(oldLength);
   if (offsetBig + BigInt(patch.length) > BigInt(STRING_BYTES_MAX)) return ERR_TOO_BIG;

@@ -52,6 +52,15 @@ export class ByteReader {
     return value;
   }
 
+  /** Any double (scores, floats); NaN is refused as corrupt. */
+  f64(what: string): number {
+    this.need(8, what);
+    const value = this.buf.readDoubleLE(this.at);
+    if (Number.isNaN(value)) this.corrupt(`bad ${what}`);
+    this.at += 8;
+    return value;
+  }
+
   latin1(bytes: number, what: string): string {
     this.need(bytes, what);
     const text = keyOf(new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.at, bytes));

@@ -33,9 +33,17 @@ export class KvState {
     return dispatch(ctx, argv);
   }
 
-  /** The value of a key (latin1 string of its bytes) at nowMs, or undefined. Never mutates. */
+  /** The string value of a key (latin1 string of its bytes) at nowMs, or undefined (absent or not a string). Never mutates. */
   getValue(binaryKey: string, nowMs: number): Uint8Array | undefined {
-    return this.db.lookup(binaryKey, nowMs)?.value;
+    const record = this.db.lookup(binaryKey, nowMs);
+    return record === undefined || record.collection !== null ? undefined : record.value;
+  }
+
+  /** GET's answer without a dispatch: the string value, undefined when absent, null when the key holds another type. */
+  getString(binaryKey: string, nowMs: number): Uint8Array | undefined | null {
+    const record = this.db.lookup(binaryKey, nowMs);
+    if (record === undefined) return undefined;
+    return record.collection === null ? record.value : null;
   }
 
   /** Keys held, including expired ones not yet reclaimed (as Redis's DBSIZE). */

@@ -8,12 +8,15 @@ import { bytesEqual, copyBytes, isOption, keyOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
 import { NO_EXPIRY, type Db } from './db.js';
 import { parsePositiveExpire, type ExpireParse } from './ttl.js';
+import { WRONGTYPE } from './collection.js';
+import { lookupString, lookupStringForWrite } from './typed.js';
 
 const ZERO = integerReply(0);
 const ONE = integerReply(1);
 
 function get(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
-  const record = ctx.db.lookup(keyOf(argv[1] as Uint8Array), ctx.nowMs);
+  const record = lookupString(ctx.db, keyOf(argv[1] as Uint8Array), ctx.nowMs);
+  if (record === null) return WRONGTYPE;
   return record === undefined ? NULL : { type: 'bulk', value: record.value };
 }
 
@@ -80,7 +83,10 @@ function set(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const expireAtMs = optionExpire(o, ctx.nowMs, 'set');
   if (typeof expireAtMs !== 'number') return expireAtMs;
   const key = keyOf(argv[1] as Uint8Array);
-  const existing = ctx.db.lookupForWrite(key, ctx.nowMs);
+  const found = ctx.db.lookupForWrite(key, ctx.nowMs);
+  const wrongType = found !== undefined && found.collection !== null;
+  if (wrongType && (o.get || o.ifEq !== undefined || o.ifNe !== undefined)) return WRONGTYPE;
+  const existing = found;
   const previous: Reply = existing === undefined ? NULL : { type: 'bulk', value: existing.value };
   const skip =
     (o.nx && existing !== undefined) ||
@@ -121,7 +127,8 @@ function setexWith(unitMs: 1 | 1000, name: string) {
 
 function getset(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const key = keyOf(argv[1] as Uint8Array);
-  const existing = ctx.db.lookupForWrite(key, ctx.nowMs);
+  const existing = lookupStringForWrite(ctx.db, key, ctx.nowMs);
+  if (existing === null) return WRONGTYPE;
   const previous: Reply = existing === undefined ? NULL : { type: 'bulk', value: existing.value };
   ctx.db.set(key, copyBytes(argv[2] as Uint8Array), NO_EXPIRY);
   return previous;
@@ -129,7 +136,8 @@ function getset(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 
 function getdel(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const key = keyOf(argv[1] as Uint8Array);
-  const existing = ctx.db.lookupForWrite(key, ctx.nowMs);
+  const existing = lookupStringForWrite(ctx.db, key, ctx.nowMs);
+  if (existing === null) return WRONGTYPE;
   if (existing === undefined) return NULL;
   ctx.db.remove(key);
   return { type: 'bulk', value: existing.value };
@@ -139,7 +147,8 @@ function getex(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const o = parseSetOptions(argv, 2, false);
   if (o === undefined) return ERR_SYNTAX;
   const key = keyOf(argv[1] as Uint8Array);
-  const existing = ctx.db.lookupForWrite(key, ctx.nowMs);
+  const existing = lookupStringForWrite(ctx.db, key, ctx.nowMs);
+  if (existing === null) return WRONGTYPE;
   if (existing === undefined) return NULL; // Redis looks the key up before validating the expiry
   const expireAtMs = optionExpire(o, ctx.nowMs, 'getex');
   if (typeof expireAtMs !== 'number') return expireAtMs;
@@ -153,8 +162,8 @@ function getex(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 function mget(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const items: Reply[] = [];
   for (let i = 1; i < argv.length; i++) {
-    const record = ctx.db.lookup(keyOf(argv[i] as Uint8Array), ctx.nowMs);
-    items.push(record === undefined ? NULL : { type: 'bulk', value: record.value });
+    const record = lookupString(ctx.db, keyOf(argv[i] as Uint8Array), ctx.nowMs);
+    items.push(record === undefined || record === null ? NULL : { type: 'bulk', value: record.value });
   }
   return { type: 'array', items };
 }
@@ -179,7 +188,8 @@ function msetnx(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 }
 
 function strlen(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
-  const record = ctx.db.lookup(keyOf(argv[1] as Uint8Array), ctx.nowMs);
+  const record = lookupString(ctx.db, keyOf(argv[1] as Uint8Array), ctx.nowMs);
+  if (record === null) return WRONGTYPE;
   return integerReply(record === undefined ? 0 : record.value.length);
 }
 

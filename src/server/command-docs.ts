@@ -4,7 +4,10 @@
 import { bulkReply, integerReply, NULL, type Reply } from '../lib/reply.js';
 import type { CommandMeta, TableEntry } from './command-table.js';
 
-const aclCategory: Record<string, string> = { string: '@string', generic: '@keyspace', server: '@connection' };
+const aclCategory: Record<string, string> = {
+  string: '@string', generic: '@keyspace', server: '@connection', hash: '@hash', list: '@list', set: '@set',
+  'sorted-set': '@sortedset', bitmap: '@bitmap', hyperloglog: '@hyperloglog', stream: '@stream', geo: '@geo',
+};
 
 /** One COMMAND INFO element: name, arity, flags, first/last key, step, ACL categories, tips, key specs, subcommands. */
 export function commandInfo(entry: TableEntry): Reply {

@@ -4,10 +4,12 @@
 import { Buffer } from 'node:buffer';
 import { NULL, type Reply } from '../lib/reply.js';
 import type { KvState } from '../kv/state.js';
+import { WRONGTYPE } from '../kv/collection.js';
 
 export function readLocally(state: KvState, argv: readonly Uint8Array[], nowMs: number): Reply {
   if (argv.length === 2 && isGet(argv[0]!)) {
-    const value = state.getValue(binaryKey(argv[1]!), nowMs);
+    const value = state.getString(binaryKey(argv[1]!), nowMs);
+    if (value === null) return WRONGTYPE;
     return value === undefined ? NULL : { type: 'bulk', value };
   }
   return state.execute(argv, nowMs);
