@@ -12,6 +12,12 @@ import type { StateMachine } from './ports.js';
 
 export class KvMachine implements StateMachine {
   state = new KvState();
+  private readonly appliedListeners: (() => void)[] = [];
+
+  /** Calls `listener` after every applied entry and restored snapshot (blocked clients look again). */
+  onApplied(listener: () => void): void {
+    this.appliedListeners.push(listener);
+  }
 
   apply(data: Uint8Array, _index: number): Reply[] {
     let entry: Entry;
@@ -21,7 +27,13 @@ export class KvMachine implements StateMachine {
       if (isCairnError(error, 'CAIRN_CORRUPT')) return [errorReply(`ERR malformed log entry: ${error.message}`)];
       throw error;
     }
-    return applyDecoded(this.state, entry);
+    const replies = applyDecoded(this.state, entry);
+    this.notifyApplied();
+    return replies;
+  }
+
+  private notifyApplied(): void {
+    for (const listener of this.appliedListeners) listener();
   }
 
   snapshot(): Uint8Array {
@@ -30,5 +42,6 @@ export class KvMachine implements StateMachine {
 
   restore(data: Uint8Array): void {
     this.state = KvState.decodeSnapshot(data);
+    this.notifyApplied();
   }
 }

@@ -39,6 +39,11 @@ export interface Backend {
    * the client's own relayed writes); 'local' is this node's applied state now.
    */
   keyVersion(key: Uint8Array, consistency?: ReadConsistency): number | Promise<number>;
+  /**
+   * Calls `listener` after each change of the applied state (an entry applied, a snapshot
+   * installed), for clients blocked on keys. A backend without it never wakes them early.
+   */
+  onApplied?(listener: () => void): void;
   /** Keys held (and those with an expiry, when the backend knows), for INFO keyspace. */
   keyspace(): { readonly keys: number; readonly expires?: number };
   /** Fields for INFO persistence (log size, fsync policy, last sync...). */

@@ -28,7 +28,7 @@ export type ConnectionHandler = (session: Session, argv: readonly Buffer[]) => R
 
 export type TableEntry =
   /** Runs in the backend: through the log when flagged `write`, against state otherwise. */
-  | { readonly kind: 'data'; readonly meta: CommandMeta; readonly write: boolean }
+  | { readonly kind: 'data'; readonly meta: CommandMeta; readonly write: boolean; readonly blocking: boolean }
   /** Runs in the server against the connection (PING, HELLO, CLIENT, MULTI...). */
   | { readonly kind: 'connection'; readonly meta: CommandMeta; readonly handler: ConnectionHandler }
   /** A container (CLIENT, CONFIG, COMMAND): dispatches on its first argument. */
@@ -61,7 +61,7 @@ export class CommandTable {
     for (const meta of dataCommands) {
       // Internal commands (active expiry) are proposed by Cairn itself, never by clients.
       if (meta.flags.includes('internal')) continue;
-      this.add({ kind: 'data', meta, write: meta.flags.includes('write') });
+      this.add({ kind: 'data', meta, write: meta.flags.includes('write'), blocking: meta.flags.includes('blocking') });
     }
     for (const entry of serverCommands) this.add(entry);
     assert(this.entries.length > 0, 'the command table is empty');

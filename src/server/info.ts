@@ -13,6 +13,8 @@ export interface InfoSource {
   readonly startedAtMs: number;
   nowMs(): number;
   connectedClients(): number;
+  /** Clients waiting in a blocking command (BLPOP, XREAD BLOCK ...). */
+  blockedClients(): number;
   readonly maxClients: number;
   readonly stats: ServerStats;
   keyspace(): { readonly keys: number; readonly expires?: number };
@@ -62,7 +64,7 @@ function fieldsOf(source: InfoSource, name: SectionName): InfoFields {
     case 'clients': return [
       ['connected_clients', source.connectedClients()],
       ['maxclients', source.maxClients],
-      ['blocked_clients', 0],
+      ['blocked_clients', source.blockedClients()],
       ['tracking_clients', 0],
     ];
     case 'memory': return memoryFields();

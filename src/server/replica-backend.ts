@@ -139,6 +139,10 @@ export class ReplicaBackend implements Backend {
     return this.readLinearizable((state) => state.keyVersion(binaryKey, this.nowMs()));
   }
 
+  onApplied(listener: () => void): void {
+    this.options.machine.onApplied(listener);
+  }
+
   keyspace(): { keys: number } {
     return { keys: this.options.machine.state.keyCount };
   }

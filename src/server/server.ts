@@ -8,6 +8,7 @@ import { assert } from '../lib/assert.js';
 import { CairnError, errorStack } from '../lib/errors.js';
 import type { Clock } from '../io/clock.js';
 import type { Backend, InfoFields } from './backend.js';
+import { BlockedClients } from './blocked-clients.js';
 import { CommandTable, type CommandMeta } from './command-table.js';
 import type { ServerSettings } from './config.js';
 import { Connection } from './connection.js';
@@ -39,6 +40,7 @@ export class CairnServer implements ServerContext {
   readonly backend: Backend;
   readonly settings: ServerSettings;
   readonly clock: Clock;
+  readonly blocked: BlockedClients;
   readonly stats: ServerStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0 };
   private readonly sessions = new Map<Connection, Session>();
   private readonly runId = randomBytes(20).toString('hex');
@@ -53,6 +55,7 @@ export class CairnServer implements ServerContext {
     this.backend = options.backend;
     this.settings = options.settings;
     this.clock = options.clock;
+    this.blocked = new BlockedClients(options.backend, options.clock);
     this.table = new CommandTable(options.dataCommands, serverCommands);
     this.startedAtMs = options.clock.nowMs();
   }
@@ -103,6 +106,7 @@ export class CairnServer implements ServerContext {
         startedAtMs: this.startedAtMs,
         nowMs: () => this.clock.nowMs(),
         connectedClients: () => this.sessions.size,
+        blockedClients: () => this.blocked.count,
         maxClients: this.settings.maxClients,
         stats: this.stats,
         keyspace: () => this.backend.keyspace(),
@@ -154,7 +158,10 @@ export class CairnServer implements ServerContext {
         this.stats.netInputBytes += input;
         this.stats.netOutputBytes += output;
       },
-      closed: (c) => this.sessions.delete(c),
+      closed: (c) => {
+        this.sessions.get(c)?.closed();
+        this.sessions.delete(c);
+      },
       internalError: (error, c) => {
         this.stats.internalErrors++;
         const detail = errorStack(error);

@@ -18,6 +18,8 @@ import { execAbortWatchFailed, settledWatch, versionsLanded, watchFailed, Watche
 import { CLUSTER_DOWN } from './cluster-commands.js';
 import type { CommandTable, TableEntry } from './command-table.js';
 import type { ServerSettings } from './config.js';
+import type { BlockedClients } from './blocked-clients.js';
+import { runBlocking, type BlockingContext } from './blocking-command.js';
 
 /** What a session needs from the server that owns it. */
 export interface ServerContext {
@@ -25,6 +27,7 @@ export interface ServerContext {
   readonly backend: Backend;
   readonly settings: ServerSettings;
   readonly clock: Clock;
+  readonly blocked: BlockedClients;
   clients(): Iterable<Session>;
   info(sections: readonly string[]): string;
   countCommand(): void;
@@ -149,6 +152,7 @@ export class Session {
   private run(entry: TableEntry, argv: readonly Buffer[]): Reply | Promise<Reply> {
     switch (entry.kind) {
       case 'data':
+        if (entry.blocking) return this.ordered(() => runBlocking(this.blockingContext(), entry.meta.name, entry.write, argv));
         if (entry.write) return this.gatherWrite(argv);
         // Nothing of this client in flight: read at once, without a closure.
         if (this.idle()) return this.readNow(argv);
@@ -158,6 +162,19 @@ export class Session {
       case 'container':
         assert(false, 'containers are resolved to a subcommand');
     }
+  }
+
+  /** The client went away: a blocked command of it stops waiting (its reply goes nowhere). */
+  closed(): void {
+    this.server.blocked.cancel(this);
+  }
+
+  private blockingContext(): BlockingContext {
+    const server = this.server;
+    return {
+      backend: server.backend, blocked: server.blocked, owner: this, consistency: this.readConsistency,
+      monotonicMs: () => server.clock.monotonicMs(), failure: (error) => failureReplies(error)[0]!,
+    };
   }
 
   private enqueue(entry: TableEntry, argv: readonly Buffer[]): Reply {

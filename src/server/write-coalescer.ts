@@ -56,6 +56,10 @@ export class WriteCoalescer implements Backend {
     return this.inner.keyVersion(key, consistency);
   }
 
+  onApplied(listener: () => void): void {
+    this.inner.onApplied?.(listener);
+  }
+
   keyspace(): { readonly keys: number; readonly expires?: number } {
     return this.inner.keyspace();
   }

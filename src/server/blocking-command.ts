@@ -1,0 +1,59 @@
+// One blocking command of one client, outside MULTI: try it (kv/ serves it at once when it can,
+// else answers the null reply Redis gives a timed-out block); when it finds nothing, wait for one
+// of its keys to change and try again through the log, until it serves, the timeout passes or the
+// client goes away. Each try is an ordinary log entry, so a popped element is delivered by exactly
+// one try; a try whose outcome is unknown (leader lost) answers the error, never a retry.
+
+import type { Reply } from '../lib/reply.js';
+import type { Backend, ReadConsistency } from './backend.js';
+import { blockingCall } from './blocking-args.js';
+import type { BlockedClients } from './blocked-clients.js';
+
+export interface BlockingContext {
+  readonly backend: Backend;
+  readonly blocked: BlockedClients;
+  readonly monotonicMs: () => number;
+  /** Identifies the client, for cancelling its wait when it disconnects. */
+  readonly owner: object;
+  readonly consistency: ReadConsistency;
+  /** Maps a failed write (rejected promise) to its error reply. */
+  readonly failure: (error: unknown) => Reply;
+}
+
+/** Runs a blocking command (`write`: it goes through the log; XREAD is a read). */
+export async function runBlocking(ctx: BlockingContext, name: string, write: boolean, argv: readonly Uint8Array[]): Promise<Reply> {
+  const call = blockingCall(name, argv);
+  const keys = call?.keys ?? [];
+  let versions = await ctx.blocked.versions(keys);
+  let reply = await tryOnce(ctx, write, argv);
+  if (call === undefined || !foundNothing(reply)) return reply;
+  const deadlineMs = call.timeoutMs === 0 ? Infinity : ctx.monotonicMs() + call.timeoutMs;
+  const seq = ctx.blocked.takeSeq();
+  let nothing = reply;
+  for (;;) {
+    const remainingMs = deadlineMs === Infinity ? 0 : Math.max(1, Math.ceil(deadlineMs - ctx.monotonicMs()));
+    const reason = await ctx.blocked.wait(ctx.owner, seq, keys, versions, remainingMs);
+    if (reason !== 'changed') return nothing;
+    versions = await ctx.blocked.versions(keys);
+    reply = await tryOnce(ctx, write, argv);
+    // A key that now holds another type keeps the client blocked, as in Redis 7.0.
+    if (reply.type === 'error' && reply.message.startsWith('WRONGTYPE')) continue;
+    if (!foundNothing(reply)) return reply;
+    nothing = reply;
+  }
+}
+
+async function tryOnce(ctx: BlockingContext, write: boolean, argv: readonly Uint8Array[]): Promise<Reply> {
+  if (!write) return ctx.backend.read(argv, ctx.consistency);
+  try {
+    const replies = await ctx.backend.write({ commands: [argv], watches: [] });
+    return replies[0]!;
+  } catch (error) {
+    return ctx.failure(error);
+  }
+}
+
+/** The null replies kv/ gives a blocking command that found nothing to serve. */
+function foundNothing(reply: Reply): boolean {
+  return reply.type === 'null' || reply.type === 'nullArray';
+}
