@@ -8,6 +8,7 @@ import type { Reply } from '../lib/reply.js';
 import type { Backend, ReadConsistency } from './backend.js';
 import { blockingCall } from './blocking-args.js';
 import type { BlockedClients } from './blocked-clients.js';
+import { failureReplies } from './write-failure.js';
 
 export interface BlockingContext {
   readonly backend: Backend;
@@ -16,8 +17,6 @@ export interface BlockingContext {
   /** Identifies the client, for cancelling its wait when it disconnects. */
   readonly owner: object;
   readonly consistency: ReadConsistency;
-  /** Maps a failed write (rejected promise) to its error reply. */
-  readonly failure: (error: unknown) => Reply;
 }
 
 /** Runs a blocking command (`write`: it goes through the log; XREAD is a read). */
@@ -49,7 +48,7 @@ async function tryOnce(ctx: BlockingContext, write: boolean, argv: readonly Uint
     const replies = await ctx.backend.write({ commands: [argv], watches: [] });
     return replies[0]!;
   } catch (error) {
-    return ctx.failure(error);
+    return failureReplies(error)[0]!;
   }
 }
 

@@ -8,18 +8,17 @@
 // own commands take effect in the order it sent them.
 
 import { assert } from '../lib/assert.js';
-import { errorMessage, isCairnError } from '../lib/errors.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
 import { KV_COMMANDS } from '../kv/commands.js';
 import type { Protocol } from '../resp/encode.js';
 import type { Backend, ReadConsistency, WriteEntry } from './backend.js';
 import { execAbortWatchFailed, settledWatch, versionsLanded, watchFailed, WatchedKeys, watchPending, type Watch } from './watched-keys.js';
-import { CLUSTER_DOWN } from './cluster-commands.js';
 import type { CommandTable, TableEntry } from './command-table.js';
 import type { ServerSettings } from './config.js';
 import type { BlockedClients } from './blocked-clients.js';
 import { runBlocking, type BlockingContext } from './blocking-command.js';
+import { failureReplies } from './write-failure.js';
 
 /** What a session needs from the server that owns it. */
 export interface ServerContext {
@@ -173,7 +172,7 @@ export class Session {
     const server = this.server;
     return {
       backend: server.backend, blocked: server.blocked, owner: this, consistency: this.readConsistency,
-      monotonicMs: () => server.clock.monotonicMs(), failure: (error) => failureReplies(error)[0]!,
+      monotonicMs: () => server.clock.monotonicMs(),
     };
   }
 
@@ -394,12 +393,4 @@ function argvBytes(argv: readonly Uint8Array[]): number {
   let bytes = 0;
   for (const arg of argv) bytes += arg.length;
   return bytes;
-}
-
-/** A write the backend could not make durable is one error reply, never an acknowledgement. */
-function failureReplies(error: unknown): Reply[] {
-  if (isCairnError(error, 'CAIRN_CLUSTER_DOWN')) return [errorReply(CLUSTER_DOWN)];
-  const message = errorMessage(error);
-  const code = isCairnError(error, 'CAIRN_NOT_LEADER') ? 'READONLY' : 'ERR';
-  return [errorReply(`${code} ${message}`)];
 }
