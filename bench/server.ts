@@ -1,12 +1,15 @@
 // bench:server — Cairn against Redis on the same machine in the same run. Starts a Cairn node
-// (`cairn server`: a one-member Raft cluster, fsync always), redis-server with AOF fsync always and redis-server without persistence, each
-// on a free port with its own temp dir; runs `redis-benchmark -c 50 -n N -t set,get` with -P 1
-// and -P 16 against each; prints requests/s, p50 and p99 side by side with Cairn's ratio to the
-// Redis with matching durability, and each server's CPU time per request (user + system, from
-// /proc), which stays comparable when the machine is busy; stops everything, removes temp dirs.
+// (`cairn server`: a one-member Raft cluster, fsync always), redis-server with AOF fsync always and
+// redis-server without persistence, each on a free port with its own temp dir; runs every test of
+// redis-benchmark's default run (PING, SET, GET, INCR, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, SPOP,
+// ZADD, ZPOPMIN, LRANGE_100..600, MSET) with `-c 50 -r 100000` (a random keyspace: one key
+// flatters) at -P 1 and -P 16 against each, after a warm-up; prints requests/s, p50 and p99 side
+// by side with Cairn's ratio to the Redis with matching durability, each server's CPU time per
+// request (user + system, from /proc; comparable when the machine is busy) and each server's RSS
+// at the end; stops everything, removes temp dirs.
 //
-//   npm run bench:server                 N = 200,000
-//   npm run bench:server -- -n 20000     a quick run
+//   npm run bench:server                         N = 100,000 per test
+//   npm run bench:server -- -n 20000 -t set,get  a quick run of some tests
 //   node dist/bench/server.js --serve --port P --dir D   (internal: the Cairn node process)
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -34,8 +37,10 @@ interface Target {
 }
 
 const clients = 50;
+const keyspaceKeys = 100_000;
 const pipelines = [1, 16] as const;
-const tests = ['SET', 'GET'] as const;
+/** redis-benchmark's default run, as -t groups (ping runs PING_INLINE and PING_MBULK; lrange fills a list, then LRANGE_100..600). */
+const defaultGroups = ['ping', 'set', 'get', 'incr', 'lpush', 'rpush', 'lpop', 'rpop', 'sadd', 'hset', 'spop', 'zadd', 'zpopmin', 'lrange', 'mset'];
 const startTimeoutMs = 30_000;
 const warmupRequests = 50_000;
 
@@ -76,22 +81,29 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
 }
 
-/** Runs redis-benchmark for one test and parses its --csv line (rps, p50, p99), plus server CPU. */
-function benchmark(target: Target, test: string, requests: number, pipeline: number): Result {
-  const args = ['-h', '127.0.0.1', '-p', String(target.port), '-c', String(clients), '-n', String(requests), '-t', test, '-P', String(pipeline), '--csv'];
-  const cpuBefore = cpuSeconds(target.proc.pid!);
-  const run = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 600_000 });
-  const cpuUsed = cpuSeconds(target.proc.pid!) - cpuBefore;
-  if (run.status !== 0) throw new Error(`redis-benchmark failed: ${run.stderr}`);
-  for (const line of run.stdout.split('\n')) {
-    const fields = line.split(',').map((f) => f.replace(/"/g, ''));
-    if (fields.length < 7 || fields[0] !== test.toUpperCase()) continue;
-    return { rps: Number(fields[1]), p50Ms: Number(fields[4]), p99Ms: Number(fields[6]), cpuMicros: (cpuUsed * 1e6) / requests };
-  }
-  throw new Error(`no ${test} line in redis-benchmark output: ${run.stdout}`);
+/** Resident memory of a process in bytes, from /proc/<pid>/status. */
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
-async function compare(requests: number): Promise<void> {
+/** Runs redis-benchmark for one -t group and parses its --csv lines (test → rps, p50, p99), plus server CPU per request. */
+function benchmark(target: Target, group: string, requests: number, pipeline: number): Map<string, Result> {
+  const args = ['-h', '127.0.0.1', '-p', String(target.port), '-c', String(clients), '-n', String(requests), '-r', String(keyspaceKeys), '-t', group, '-P', String(pipeline), '--csv'];
+  const cpuBefore = cpuSeconds(target.proc.pid!);
+  const run = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 900_000 });
+  const cpuUsed = cpuSeconds(target.proc.pid!) - cpuBefore;
+  if (run.status !== 0) throw new Error(`redis-benchmark -t ${group} failed against ${target.name}: ${run.stderr}`);
+  const results = new Map<string, Result>();
+  const lines = run.stdout.split('\n').map((line) => line.split(',').map((f) => f.replace(/"/g, ''))).filter((f) => f.length >= 7 && f[0] !== 'test');
+  for (const fields of lines) {
+    results.set(fields[0]!, { rps: Number(fields[1]), p50Ms: Number(fields[4]), p99Ms: Number(fields[6]), cpuMicros: (cpuUsed * 1e6) / (requests * lines.length) });
+  }
+  if (results.size === 0) throw new Error(`no result line for -t ${group} in redis-benchmark output: ${run.stdout}`);
+  return results;
+}
+
+async function compare(requests: number, groups: readonly string[]): Promise<void> {
   const self = process.argv[1]!;
   const targets: Target[] = [];
   try {
@@ -100,36 +112,45 @@ async function compare(requests: number): Promise<void> {
     targets.push(await startTarget('redis aof always', 'redis-server', redisArgs(['--appendonly', 'yes', '--appendfsync', 'always'])));
     targets.push(await startTarget('redis no persistence', 'redis-server', redisArgs(['--appendonly', 'no'])));
     const results = new Map<string, Result>();
+    const testNames: string[] = [];
+    const rss = new Map<string, number>();
     for (const target of targets) {
-      // Warm up (the JIT, the page cache, the log's first segment) before anything is measured.
+      // Warm up (the JIT, the page cache, the log's first segment, every key of the keyspace) before anything is measured.
       process.stderr.write(`bench: warming up ${target.name} ...\n`);
-      for (const test of tests) benchmark(target, test.toLowerCase(), warmupRequests, 16);
+      for (const group of ['set', 'get']) benchmark(target, group, warmupRequests, 16);
       for (const pipeline of pipelines) {
-        for (const test of tests) {
-          process.stderr.write(`bench: ${target.name} ${test} -P ${pipeline} ...\n`);
-          results.set(`${target.name}|${test}|${pipeline}`, benchmark(target, test.toLowerCase(), requests, pipeline));
+        for (const group of groups) {
+          process.stderr.write(`bench: ${target.name} -t ${group} -P ${pipeline} ...\n`);
+          for (const [test, result] of benchmark(target, group, requests, pipeline)) {
+            if (!testNames.includes(test)) testNames.push(test);
+            results.set(`${target.name}|${test}|${pipeline}`, result);
+          }
         }
       }
+      rss.set(target.name, rssBytes(target.proc.pid!));
     }
-    printTable(requests, targets, results);
+    printTable(requests, targets, testNames, results);
+    console.log('\nRSS at the end of the run (MB):');
+    for (const target of targets) console.log(`  ${target.name.padEnd(22)} ${(rss.get(target.name)! / 1e6).toFixed(0).padStart(6)}`);
   } finally {
     for (const target of targets) await stopTarget(target);
   }
 }
 
-function printTable(requests: number, targets: readonly Target[], results: Map<string, Result>): void {
-  console.log(`\nredis-benchmark -c ${clients} -n ${requests} -t set,get; latencies in ms; cpu = server CPU per request\n`);
-  console.log(['test'.padEnd(10), 'server'.padEnd(22), 'requests/s'.padStart(12), 'p50'.padStart(7), 'p99'.padStart(8), 'cpu µs'.padStart(8), 'vs aof-always'.padStart(14), 'target'.padStart(7)].join(' '));
+function printTable(requests: number, targets: readonly Target[], tests: readonly string[], results: Map<string, Result>): void {
+  console.log(`\nredis-benchmark -c ${clients} -n ${requests} -r ${keyspaceKeys}; latencies in ms; cpu = server CPU per request\n`);
+  console.log(['test'.padEnd(28), 'server'.padEnd(22), 'requests/s'.padStart(12), 'p50'.padStart(7), 'p99'.padStart(8), 'cpu µs'.padStart(8), 'vs aof-always'.padStart(14), 'target'.padStart(7)].join(' '));
   for (const pipeline of pipelines) {
     for (const test of tests) {
       const durable = results.get(`${targets[1]!.name}|${test}|${pipeline}`);
       for (const [i, target] of targets.entries()) {
-        const r = results.get(`${target.name}|${test}|${pipeline}`)!;
+        const r = results.get(`${target.name}|${test}|${pipeline}`);
+        if (r === undefined) continue;
         const ratio = i === 0 && durable !== undefined ? r.rps / durable.rps : undefined;
         const goal = pipeline === 1 ? 0.7 : 0.5;
         const verdict = ratio === undefined ? '' : `${(ratio * 100).toFixed(0)}%${ratio >= goal ? ' ok' : ' MISS'}`;
         console.log([
-          (i === 0 ? `${test} -P ${pipeline}` : '').padEnd(10),
+          (i === 0 ? `${test} -P ${pipeline}` : '').padEnd(28),
           target.name.padEnd(22),
           Math.round(r.rps).toLocaleString('en-US').padStart(12),
           r.p50Ms.toFixed(2).padStart(7),
@@ -147,6 +168,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       n: { type: 'string', short: 'n' },
+      t: { type: 'string', short: 't' },
       serve: { type: 'boolean' },
       port: { type: 'string' },
       dir: { type: 'string' },
@@ -156,9 +178,9 @@ async function main(): Promise<number> {
   if (values.serve === true) {
     return serverMain(['--port', values.port ?? '0', '--dir', values.dir ?? 'bench-data', '--fsync', 'always']);
   }
-  const requests = Number(values.n ?? 200_000);
+  const requests = Number(values.n ?? 100_000);
   if (!Number.isInteger(requests) || requests <= 0) throw new Error(`-n must be a positive integer, got ${values.n}`);
-  await compare(requests);
+  await compare(requests, values.t === undefined ? defaultGroups : values.t.split(','));
   return 0;
 }
 
