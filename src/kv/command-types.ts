@@ -3,6 +3,7 @@
 
 import type { Prng } from '../lib/prng.js';
 import type { Reply } from '../lib/reply.js';
+import type { Databases } from './databases.js';
 import type { Db } from './db.js';
 
 export type CommandFlag =
@@ -15,7 +16,11 @@ export type CommandFlag =
 
 /** What a handler may touch: the keyspace, the time of the entry, a seeded source of randomness. */
 export interface ExecContext {
+  /** The database the command runs in (the client's SELECTed one). */
   readonly db: Db;
+  /** Every database, for FLUSHALL, MOVE, SWAPDB, COPY ... DB. */
+  readonly databases: Databases;
+  readonly dbIndex: number;
   readonly nowMs: number;
   readonly prng: Prng;
 }

@@ -216,6 +216,26 @@ export class Db {
     this.tombstoneFloor = ++this.versionCounter;
   }
 
+  /** Marks every present key modified (SWAPDB). */
+  touchAll(): void {
+    for (const record of this.map.values()) record.version = ++this.versionCounter;
+  }
+
+  /**
+   * Trades the versions of absent keys (tombstones and floor) with `other` (SWAPDB: they belong to
+   * the database's number, so a key absent on both sides keeps its version, as Redis leaves its
+   * WATCH alone). Keys present on either side are touched by the caller.
+   */
+  tradeAbsentVersions(other: Db): void {
+    const mine = [...this.tombstones];
+    const theirs = [...other.tombstones];
+    this.tombstones.clear();
+    other.tombstones.clear();
+    for (const [key, version] of theirs) if (!this.map.has(key)) this.tombstones.set(key, version);
+    for (const [key, version] of mine) if (!other.map.has(key)) other.tombstones.set(key, version);
+    [this.tombstoneFloor, other.tombstoneFloor] = [other.tombstoneFloor, this.tombstoneFloor];
+  }
+
   /** The version WATCH records: changes whenever the key is modified, expires or is deleted. */
   keyVersion(key: string, nowMs?: number): number {
     const record = this.map.get(key);

@@ -5,15 +5,20 @@
 // Layout (little-endian): u8 format (1) | f64 nowMs | u32 commandCount |
 //   commandCount × (u32 argc | argc × (u32 bytes | bytes)) | u32 watchCount |
 //   watchCount × (u32 keyBytes | key | f64 version)
+// Format 2, written only when a command or watch is in a database other than 0 (SELECT), puts a
+// u8 database index before each command's argc and before each watch's keyBytes.
 
 import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
 import { keyOf } from './bytes.js';
 import { ByteReader } from './reader.js';
+import { Databases } from './databases.js';
 import type { KvState } from './state.js';
 
 export const ENTRY_FORMAT = 1;
+/** Format 1 with a database index per command and per watch. */
+export const ENTRY_FORMAT_DATABASES = 2;
 /** Bounds on what one entry may hold; a decoder never trusts a count beyond these. */
 export const ENTRY_COMMANDS_MAX = 1_000_000;
 export const COMMAND_ARGS_MAX = 1_000_000;
@@ -21,12 +26,16 @@ export const COMMAND_ARGS_MAX = 1_000_000;
 export interface EntryWatch {
   readonly key: Uint8Array;
   readonly version: number;
+  /** The key's database (SELECT); 0 when not given. */
+  readonly db?: number;
 }
 
 export interface Entry {
   readonly nowMs: number;
   readonly commands: readonly (readonly Uint8Array[])[];
   readonly watches?: readonly EntryWatch[];
+  /** The database of each command (parallel to `commands`); all 0 when not given. */
+  readonly dbs?: readonly number[];
 }
 
 /** The watches of the common entry, which has none (shared: an Entry is read-only). */
@@ -37,7 +46,10 @@ export function encodeEntry(entry: Entry): Uint8Array {
   assert(Number.isSafeInteger(entry.nowMs) && entry.nowMs >= 0, 'entry nowMs must be a non-negative integer');
   assert(entry.commands.length > 0, 'an entry holds at least one command');
   const watches = entry.watches ?? [];
-  let totalBytes = 1 + 8 + 4 + 4;
+  const dbs = entry.dbs;
+  assert(dbs === undefined || dbs.length === entry.commands.length, 'one database index per command');
+  const withDbs = (dbs !== undefined && dbs.some((db) => db !== 0)) || watches.some((w) => (w.db ?? 0) !== 0);
+  let totalBytes = 1 + 8 + 4 + 4 + (withDbs ? entry.commands.length + watches.length : 0);
   for (const argv of entry.commands) {
     assert(argv.length > 0, 'a command has at least its name');
     totalBytes += 4;
@@ -45,10 +57,11 @@ export function encodeEntry(entry: Entry): Uint8Array {
   }
   for (const watch of watches) totalBytes += 4 + watch.key.length + 8;
   const out = Buffer.allocUnsafe(totalBytes);
-  let at = out.writeUInt8(ENTRY_FORMAT, 0);
+  let at = out.writeUInt8(withDbs ? ENTRY_FORMAT_DATABASES : ENTRY_FORMAT, 0);
   at = out.writeDoubleLE(entry.nowMs, at);
   at = out.writeUInt32LE(entry.commands.length, at);
-  for (const argv of entry.commands) {
+  for (const [c, argv] of entry.commands.entries()) {
+    if (withDbs) at = out.writeUInt8(dbs?.[c] ?? 0, at);
     at = out.writeUInt32LE(argv.length, at);
     for (const arg of argv) {
       at = out.writeUInt32LE(arg.length, at);
@@ -58,6 +71,7 @@ export function encodeEntry(entry: Entry): Uint8Array {
   }
   at = out.writeUInt32LE(watches.length, at);
   for (const watch of watches) {
+    if (withDbs) at = out.writeUInt8(watch.db ?? 0, at);
     at = out.writeUInt32LE(watch.key.length, at);
     out.set(watch.key, at);
     at += watch.key.length;
@@ -75,12 +89,15 @@ export function encodeEntry(entry: Entry): Uint8Array {
 export function decodeEntry(bytes: Uint8Array, storeOwned = false): Entry {
   const r = new ByteReader(bytes, 'kv entry');
   const format = r.u8('format');
-  if (format !== ENTRY_FORMAT) r.corrupt(`unknown entry format ${format}`);
+  if (format !== ENTRY_FORMAT && format !== ENTRY_FORMAT_DATABASES) r.corrupt(`unknown entry format ${format}`);
+  const withDbs = format === ENTRY_FORMAT_DATABASES;
   const nowMs = r.int('time', 0);
   const commandCount = r.u32('command count');
   if (commandCount === 0 || commandCount > ENTRY_COMMANDS_MAX) r.corrupt(`bad command count ${commandCount}`);
   const commands: Uint8Array[][] = [];
+  const dbs: number[] | undefined = withDbs ? [] : undefined;
   for (let c = 0; c < commandCount; c++) {
+    if (dbs !== undefined) dbs.push(readDbIndex(r));
     const argc = r.u32('argument count');
     if (argc === 0 || argc > COMMAND_ARGS_MAX || argc * 4 > r.remaining) r.corrupt(`bad argument count ${argc}`);
     const argv: Uint8Array[] = new Array<Uint8Array>(argc);
@@ -92,14 +109,21 @@ export function decodeEntry(bytes: Uint8Array, storeOwned = false): Entry {
   }
   const watchCount = r.u32('watch count');
   if (watchCount * 12 > r.remaining) r.corrupt(`bad watch count ${watchCount}`);
-  if (watchCount === 0 && r.remaining === 0) return { nowMs, commands, watches: NO_WATCHES };
+  if (watchCount === 0 && r.remaining === 0) return dbs === undefined ? { nowMs, commands, watches: NO_WATCHES } : { nowMs, commands, watches: NO_WATCHES, dbs };
   const watches: EntryWatch[] = [];
   for (let w = 0; w < watchCount; w++) {
+    const db = withDbs ? readDbIndex(r) : 0;
     const key = r.view(r.u32('watch key length'), 'watch key');
-    watches.push({ key, version: r.int('watch version', -Number.MAX_SAFE_INTEGER) });
+    watches.push({ key, version: r.int('watch version', -Number.MAX_SAFE_INTEGER), db });
   }
   if (r.remaining !== 0) r.corrupt(`${r.remaining} trailing bytes`);
-  return { nowMs, commands, watches };
+  return dbs === undefined ? { nowMs, commands, watches } : { nowMs, commands, watches, dbs };
+}
+
+function readDbIndex(r: ByteReader): number {
+  const db = r.u8('database index');
+  if (!Databases.isIndex(db)) r.corrupt(`database index ${db} out of range`);
+  return db;
 }
 
 /**
@@ -113,11 +137,12 @@ export function applyEntry(state: KvState, bytes: Uint8Array): Reply[] {
 
 export function applyDecoded(state: KvState, entry: Entry): Reply[] {
   for (const watch of entry.watches ?? []) {
-    if (state.keyVersion(keyOf(watch.key), entry.nowMs) !== watch.version) return [...ABORTED];
+    if (state.keyVersion(keyOf(watch.key), entry.nowMs, watch.db ?? 0) !== watch.version) return [...ABORTED];
   }
   const replies: Reply[] = new Array<Reply>(entry.commands.length);
+  const dbs = entry.dbs;
   for (let i = 0; i < entry.commands.length; i++) {
-    replies[i] = state.execute(entry.commands[i] as Uint8Array[], entry.nowMs);
+    replies[i] = state.execute(entry.commands[i] as Uint8Array[], entry.nowMs, dbs === undefined ? 0 : (dbs[i] as number));
   }
   return replies;
 }

@@ -79,12 +79,15 @@ function dbsize(ctx: ExecContext): Reply {
   return integerReply(ctx.db.map.size);
 }
 
-function flush(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
-  if (argv.length > 2) return ERR_SYNTAX;
-  const mode = argv[1];
-  if (mode !== undefined && !isOption(mode, 'sync') && !isOption(mode, 'async')) return ERR_SYNTAX;
-  ctx.db.clear();
-  return OK;
+function flushWith(all: boolean) {
+  return (ctx: ExecContext, argv: readonly Uint8Array[]): Reply => {
+    if (argv.length > 2) return ERR_SYNTAX;
+    const mode = argv[1];
+    if (mode !== undefined && !isOption(mode, 'sync') && !isOption(mode, 'async')) return ERR_SYNTAX;
+    if (all) ctx.databases.clearAll();
+    else ctx.db.clear();
+    return OK;
+  };
 }
 
 export const KEYSPACE_COMMANDS: readonly CommandSpec[] = [
@@ -105,7 +108,7 @@ export const KEYSPACE_COMMANDS: readonly CommandSpec[] = [
   { name: 'dbsize', arity: 1, flags: ['readonly', 'fast'], firstKey: 0, lastKey: 0, keyStep: 0, group: 'server', since: '1.0.0',
     summary: 'Returns the number of keys in the database.', complexity: 'O(1)', handler: dbsize },
   { name: 'flushdb', arity: -1, flags: ['write'], firstKey: 0, lastKey: 0, keyStep: 0, group: 'server', since: '1.0.0',
-    summary: 'Removes all keys from the current database.', complexity: 'O(N) where N is the number of keys in the selected database', handler: flush },
+    summary: 'Removes all keys from the current database.', complexity: 'O(N) where N is the number of keys in the selected database', handler: flushWith(false) },
   { name: 'flushall', arity: -1, flags: ['write'], firstKey: 0, lastKey: 0, keyStep: 0, group: 'server', since: '1.0.0',
-    summary: 'Removes all keys from all databases.', complexity: 'O(N) where N is the total number of keys in all databases', handler: flush },
+    summary: 'Removes all keys from all databases.', complexity: 'O(N) where N is the total number of keys in all databases', handler: flushWith(true) },
 ];

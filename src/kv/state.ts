@@ -7,9 +7,9 @@ import { Prng } from '../lib/prng.js';
 import type { Reply } from '../lib/reply.js';
 import { dispatch } from './commands.js';
 import type { ExecContext } from './command-types.js';
-import { Db } from './db.js';
+import { Databases } from './databases.js';
+import { decodeDatabases, encodeDatabases } from './databases-snapshot.js';
 import { collectExpired } from './expiry.js';
-import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 
 export interface KvStateOptions {
   /** Seeds the Prng behind RANDOMKEY. Default 0. */
@@ -17,59 +17,75 @@ export interface KvStateOptions {
 }
 
 export class KvState {
-  private readonly db: Db;
+  private readonly databases: Databases;
   private readonly prng: Prng;
 
-  constructor(options: KvStateOptions = {}, db: Db = new Db()) {
-    this.db = db;
+  constructor(options: KvStateOptions = {}, databases: Databases = new Databases()) {
+    this.databases = databases;
     this.prng = new Prng(options.randomSeed ?? 0);
   }
 
-  /** Runs one command (argv[0] is the name, any case) at the given time. */
-  execute(argv: readonly Uint8Array[], nowMs: number): Reply {
+  /** Runs one command (argv[0] is the name, any case) at the given time, in database `dbIndex`. */
+  execute(argv: readonly Uint8Array[], nowMs: number, dbIndex = 0): Reply {
     assert(Number.isSafeInteger(nowMs), 'nowMs must be an integer number of ms');
     assert(nowMs >= 0, 'nowMs must not be negative');
-    const ctx: ExecContext = { db: this.db, nowMs, prng: this.prng };
+    const db = dbIndex === 0 ? this.databases.zero : this.databases.get(dbIndex);
+    const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex };
     return dispatch(ctx, argv);
   }
 
   /** The string value of a key (latin1 string of its bytes) at nowMs, or undefined (absent or not a string). Never mutates. */
   getValue(binaryKey: string, nowMs: number): Uint8Array | undefined {
-    const record = this.db.lookup(binaryKey, nowMs);
+    const record = this.databases.zero.lookup(binaryKey, nowMs);
     return record === undefined || record.collection !== null ? undefined : record.value;
   }
 
   /** GET's answer without a dispatch: the string value, undefined when absent, null when the key holds another type. */
   getString(binaryKey: string, nowMs: number): Uint8Array | undefined | null {
-    const record = this.db.lookup(binaryKey, nowMs);
+    const record = this.databases.zero.lookup(binaryKey, nowMs);
     if (record === undefined) return undefined;
     return record.collection === null ? record.value : null;
   }
 
-  /** Keys held, including expired ones not yet reclaimed (as Redis's DBSIZE). */
+  /** Keys held in every database, including expired ones not yet reclaimed. */
   get keyCount(): number {
-    return this.db.map.size;
+    let keys = 0;
+    for (const [, db] of this.databases.used()) keys += db.map.size;
+    return keys;
+  }
+
+  /** INFO keyspace: keys and keys with an expiry, per database that holds any. */
+  keyspaceByDb(): { readonly db: number; readonly keys: number; readonly expires: number }[] {
+    const out: { db: number; keys: number; expires: number }[] = [];
+    for (const [index, db] of this.databases.used()) if (db.map.size > 0) out.push({ db: index, keys: db.map.size, expires: db.expiringCount });
+    return out;
   }
 
   /**
    * Changes whenever the key is modified or deleted. With nowMs, a key that has expired by then
    * reports a distinct version, so a WATCH taken while it was live aborts once it expires.
    */
-  keyVersion(binaryKey: string, nowMs?: number): number {
-    return this.db.keyVersion(binaryKey, nowMs);
+  keyVersion(binaryKey: string, nowMs?: number, dbIndex = 0): number {
+    return (dbIndex === 0 ? this.databases.zero : this.databases.get(dbIndex)).keyVersion(binaryKey, nowMs);
   }
 
-  /** Up to maxKeys keys expired at nowMs, earliest first, for the store to propose CAIRN.EXPIRED. */
-  collectExpired(nowMs: number, maxKeys: number): Uint8Array[] {
-    return collectExpired(this.db, nowMs, maxKeys);
+  /** Up to maxKeys keys of database `dbIndex` expired at nowMs, earliest first, for the store to propose CAIRN.EXPIRED. */
+  collectExpired(nowMs: number, maxKeys: number, dbIndex = 0): Uint8Array[] {
+    const db = this.databases.peek(dbIndex);
+    return db === undefined ? [] : collectExpired(db, nowMs, maxKeys);
+  }
+
+  /** The indexes of the databases ever used (0 always), ascending. */
+  usedDatabases(): number[] {
+    return [...this.databases.used()].map(([index]) => index);
   }
 
   encodeSnapshot(): Uint8Array {
-    return encodeSnapshot(this.db);
+    return encodeDatabases(this.databases);
   }
 
   /** Throws CairnError CAIRN_CORRUPT (malformed) or CAIRN_FORMAT (unknown version). */
   static decodeSnapshot(bytes: Uint8Array, options: KvStateOptions = {}): KvState {
-    return new KvState(options, decodeSnapshot(bytes));
+    return new KvState(options, decodeDatabases(bytes));
   }
 }

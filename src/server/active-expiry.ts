@@ -52,8 +52,18 @@ export class ActiveExpiry {
 
   private async round(): Promise<void> {
     if (this.stopped || !this.options.shouldRun()) return;
-    const keys = this.options.state().collectExpired(Math.floor(this.options.clock.nowMs()), EXPIRED_KEYS_PER_ROUND);
-    if (keys.length === 0) return;
-    await this.options.write({ commands: keys.map((key) => [EXPIRED_COMMAND, key]), watches: [] });
+    const state = this.options.state();
+    const nowMs = Math.floor(this.options.clock.nowMs());
+    const commands: Uint8Array[][] = [];
+    const dbs: number[] = [];
+    for (const db of state.usedDatabases()) {
+      for (const key of state.collectExpired(nowMs, EXPIRED_KEYS_PER_ROUND - commands.length, db)) {
+        commands.push([EXPIRED_COMMAND, key]);
+        dbs.push(db);
+      }
+      if (commands.length >= EXPIRED_KEYS_PER_ROUND) break;
+    }
+    if (commands.length === 0) return;
+    await this.options.write({ commands, watches: [], dbs });
   }
 }

@@ -8,11 +8,15 @@ export interface WatchedKey {
   readonly key: Uint8Array;
   /** The key's version when WATCH ran; the entry aborts if it differs when applied. */
   readonly version: number;
+  /** The key's database (SELECT); 0 when not given. */
+  readonly db?: number;
 }
 
 export interface WriteEntry {
   readonly commands: readonly (readonly Uint8Array[])[];
   readonly watches: readonly WatchedKey[];
+  /** The database of each command (parallel to `commands`); all 0 when not given. */
+  readonly dbs?: readonly number[];
 }
 
 /**
@@ -31,14 +35,14 @@ export interface Backend {
    * made durable; nothing is acknowledged then.
    */
   write(entry: WriteEntry): Promise<Reply[]>;
-  /** Runs a read-only command against the applied state ('linearizable' when not given). */
-  read(argv: readonly Uint8Array[], consistency?: ReadConsistency): Reply | Promise<Reply>;
+  /** Runs a read-only command against the applied state ('linearizable' when not given), in database `db` (0). */
+  read(argv: readonly Uint8Array[], consistency?: ReadConsistency, db?: number): Reply | Promise<Reply>;
   /**
    * The version of a key for WATCH, read with the session's consistency: 'linearizable' reflects
    * every write acknowledged before the call (on a follower too, where the applied state may lag
    * the client's own relayed writes); 'local' is this node's applied state now.
    */
-  keyVersion(key: Uint8Array, consistency?: ReadConsistency): number | Promise<number>;
+  keyVersion(key: Uint8Array, consistency?: ReadConsistency, db?: number): number | Promise<number>;
   /**
    * Calls `listener` after each change of the applied state (an entry applied, a snapshot
    * installed), for clients blocked on keys. A backend without it never wakes them early.

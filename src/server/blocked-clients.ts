@@ -12,12 +12,18 @@ import type { Backend } from './backend.js';
 
 export type WakeReason = 'changed' | 'timeout' | 'cancelled';
 
-interface Waiter {
-  /** Position in blocking order: lower waited longer. */
-  readonly seq: number;
+/** What a client blocks on: keys of one database, with the versions they had before its last try. */
+export interface BlockedOn {
+  /** Identifies the client, for cancel(). */
   readonly owner: object;
+  /** Position in blocking order (takeSeq): lower waited longer. */
+  readonly seq: number;
   readonly keys: readonly Uint8Array[];
+  readonly db: number;
   readonly versions: readonly number[];
+}
+
+interface Waiter extends BlockedOn {
   readonly wake: (reason: WakeReason) => void;
   timer: TimerHandle | undefined;
 }
@@ -45,19 +51,20 @@ export class BlockedClients {
   }
 
   /** The keys' versions in this node's applied state, taken before a try. */
-  async versions(keys: readonly Uint8Array[]): Promise<number[]> {
-    return Promise.all(keys.map((key) => this.backend.keyVersion(key, 'local')));
+  async versions(keys: readonly Uint8Array[], db: number): Promise<number[]> {
+    return Promise.all(keys.map((key) => this.backend.keyVersion(key, 'local', db)));
   }
 
   /**
    * Waits until a key's version differs from `versions`, `timeoutMs` passes (0: never), or the
    * owner is cancelled. `seq` keeps a client's place across retries.
    */
-  wait(owner: object, seq: number, keys: readonly Uint8Array[], versions: readonly number[], timeoutMs: number): Promise<WakeReason> {
-    assert(keys.length === versions.length, 'one version per key');
+  wait(on: BlockedOn, timeoutMs: number): Promise<WakeReason> {
+    assert(on.keys.length === on.versions.length, 'one version per key');
     assert(timeoutMs >= 0, 'a blocking timeout is not negative');
+    const seq = on.seq;
     return new Promise<WakeReason>((resolve) => {
-      const waiter: Waiter = { seq, owner, keys, versions, wake: resolve, timer: undefined };
+      const waiter: Waiter = { ...on, wake: resolve, timer: undefined };
       if (timeoutMs > 0) waiter.timer = this.clock.setTimer(timeoutMs, () => this.remove(waiter, 'timeout'));
       let at = this.waiters.length;
       while (at > 0 && this.waiters[at - 1]!.seq > seq) at--;
@@ -84,7 +91,7 @@ export class BlockedClients {
   private async check(): Promise<void> {
     for (const waiter of [...this.waiters]) {
       if (!this.waiters.includes(waiter)) continue;
-      const now = await this.versions(waiter.keys);
+      const now = await this.versions(waiter.keys, waiter.db);
       if (now.some((version, i) => version !== waiter.versions[i])) this.remove(waiter, 'changed');
     }
   }

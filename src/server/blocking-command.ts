@@ -17,13 +17,15 @@ export interface BlockingContext {
   /** Identifies the client, for cancelling its wait when it disconnects. */
   readonly owner: object;
   readonly consistency: ReadConsistency;
+  /** The client's selected database. */
+  readonly db: number;
 }
 
 /** Runs a blocking command (`write`: it goes through the log; XREAD is a read). */
 export async function runBlocking(ctx: BlockingContext, name: string, write: boolean, argv: readonly Uint8Array[]): Promise<Reply> {
   const call = blockingCall(name, argv);
   const keys = call?.keys ?? [];
-  let versions = await ctx.blocked.versions(keys);
+  let versions = await ctx.blocked.versions(keys, ctx.db);
   let reply = await tryOnce(ctx, write, argv);
   if (call === undefined || !foundNothing(reply)) return reply;
   const deadlineMs = call.timeoutMs === 0 ? Infinity : ctx.monotonicMs() + call.timeoutMs;
@@ -31,9 +33,9 @@ export async function runBlocking(ctx: BlockingContext, name: string, write: boo
   let nothing = reply;
   for (;;) {
     const remainingMs = deadlineMs === Infinity ? 0 : Math.max(1, Math.ceil(deadlineMs - ctx.monotonicMs()));
-    const reason = await ctx.blocked.wait(ctx.owner, seq, keys, versions, remainingMs);
+    const reason = await ctx.blocked.wait({ owner: ctx.owner, seq, keys, db: ctx.db, versions }, remainingMs);
     if (reason !== 'changed') return nothing;
-    versions = await ctx.blocked.versions(keys);
+    versions = await ctx.blocked.versions(keys, ctx.db);
     reply = await tryOnce(ctx, write, argv);
     // A key that now holds another type keeps the client blocked, as in Redis 7.0.
     if (reply.type === 'error' && reply.message.startsWith('WRONGTYPE')) continue;
@@ -43,9 +45,9 @@ export async function runBlocking(ctx: BlockingContext, name: string, write: boo
 }
 
 async function tryOnce(ctx: BlockingContext, write: boolean, argv: readonly Uint8Array[]): Promise<Reply> {
-  if (!write) return ctx.backend.read(argv, ctx.consistency);
+  if (!write) return ctx.backend.read(argv, ctx.consistency, ctx.db);
   try {
-    const replies = await ctx.backend.write({ commands: [argv], watches: [] });
+    const replies = await ctx.backend.write(ctx.db === 0 ? { commands: [argv], watches: [] } : { commands: [argv], watches: [], dbs: [ctx.db] });
     return replies[0]!;
   } catch (error) {
     return failureReplies(error)[0]!;

@@ -6,7 +6,8 @@ import { NULL, type Reply } from '../lib/reply.js';
 import type { KvState } from '../kv/state.js';
 import { WRONGTYPE } from '../kv/collection.js';
 
-export function readLocally(state: KvState, argv: readonly Uint8Array[], nowMs: number): Reply {
+export function readLocally(state: KvState, argv: readonly Uint8Array[], nowMs: number, db = 0): Reply {
+  if (db !== 0) return state.execute(argv, nowMs, db);
   if (argv.length === 2 && isGet(argv[0]!)) {
     const value = state.getString(binaryKey(argv[1]!), nowMs);
     if (value === null) return WRONGTYPE;

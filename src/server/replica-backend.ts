@@ -13,7 +13,7 @@ import { Buffer } from 'node:buffer';
 import { CairnError, errorMessage, isCairnError } from '../lib/errors.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
-import { decodeEntry, encodeEntry } from '../kv/entry.js';
+import { decodeEntry, encodeEntry, type Entry } from '../kv/entry.js';
 import type { KvState } from '../kv/state.js';
 import type { KvMachine } from '../replica/kv-machine.js';
 import type { RaftStorageStats } from '../replica/raft-storage.js';
@@ -90,7 +90,7 @@ export class ReplicaBackend implements Backend {
       let outcome = retry;
       if (leaderId === this.options.topology.myId) outcome = await this.proposeHere(entry);
       else if (leaderId !== null) {
-        relayed ??= encodeEntry({ nowMs: 0, commands: entry.commands, watches: entry.watches });
+        relayed ??= encodeEntry({ nowMs: 0, ...entryParts(entry) });
         outcome = await this.relay.relay(leaderId, relayed);
       }
       if (outcome.kind === 'replies') return outcome.replies;
@@ -111,7 +111,7 @@ export class ReplicaBackend implements Backend {
     return outcome.replies;
   }
 
-  read(argv: readonly Uint8Array[], consistency: ReadConsistency = 'linearizable'): Reply | Promise<Reply> {
+  read(argv: readonly Uint8Array[], consistency: ReadConsistency = 'linearizable', db = 0): Reply | Promise<Reply> {
     // CLUSTER and CAIRN.RELAY start with a 'c': other reads (GET above all) build no name string.
     if ((argv[0]![0]! | 0x20) === 0x63) {
       const name = Buffer.from(argv[0]!).toString('latin1').toLowerCase();
@@ -121,8 +121,8 @@ export class ReplicaBackend implements Backend {
     // GET is a read; anything else is checked against kv's table (a write must go through the log).
     const refusal = isGet(argv[0]!) ? undefined : refuseAsRead(argv);
     if (refusal !== undefined) return refusal;
-    if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return readLocally(this.options.machine.state, argv, this.nowMs());
-    return this.readLinearizable((state) => readLocally(state, argv, this.nowMs())).then(
+    if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return readLocally(this.options.machine.state, argv, this.nowMs(), db);
+    return this.readLinearizable((state) => readLocally(state, argv, this.nowMs(), db)).then(
       (reply) => reply,
       (error: unknown) => (isCairnError(error, 'CAIRN_CLUSTER_DOWN') ? errorReply(CLUSTER_DOWN) : errorReply(`ERR ${errorMessage(error)}`)),
     );
@@ -133,10 +133,10 @@ export class ReplicaBackend implements Backend {
    * hold the client's own relayed write, and a version read from it would abort the EXEC that
    * follows. Rejects with CAIRN_CLUSTER_DOWN when no leader confirms the read in time.
    */
-  keyVersion(key: Uint8Array, consistency: ReadConsistency = 'linearizable'): number | Promise<number> {
+  keyVersion(key: Uint8Array, consistency: ReadConsistency = 'linearizable', db = 0): number | Promise<number> {
     const binaryKey = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-    if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return this.options.machine.state.keyVersion(binaryKey, this.nowMs());
-    return this.readLinearizable((state) => state.keyVersion(binaryKey, this.nowMs()));
+    if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return this.options.machine.state.keyVersion(binaryKey, this.nowMs(), db);
+    return this.readLinearizable((state) => state.keyVersion(binaryKey, this.nowMs(), db));
   }
 
   onApplied(listener: () => void): void {
@@ -215,7 +215,7 @@ export class ReplicaBackend implements Backend {
   /** One proposal stamped with this leader's clock; 'retry' when it was certainly not committed. */
   private async proposeHere(entry: WriteEntry): Promise<RelayOutcome> {
     this.lastStampMs = Math.max(this.lastStampMs, this.nowMs());
-    const data = encodeEntry({ nowMs: this.lastStampMs, commands: entry.commands, watches: entry.watches });
+    const data = encodeEntry({ nowMs: this.lastStampMs, ...entryParts(entry) });
     if (data.length > entryBytesMax) throw new CairnError('CAIRN_INVALID_ARGUMENT', `a write of ${data.length} bytes is over the ${entryBytesMax}-byte entry limit`);
     const metrics = this.options.metrics;
     const startedMs = this.options.clock.monotonicMs();
@@ -249,7 +249,7 @@ export class ReplicaBackend implements Backend {
         const decoded = decodeEntry(bytes);
         const refused = refuseRelayedCommands(decoded.commands);
         if (refused !== undefined) return encodeRelayResult({ error: refused });
-        const outcome = this.isLeader() ? await this.proposeHere({ commands: decoded.commands, watches: decoded.watches ?? [] }) : retry;
+        const outcome = this.isLeader() ? await this.proposeHere({ commands: decoded.commands, watches: decoded.watches ?? [], ...(decoded.dbs === undefined ? {} : { dbs: decoded.dbs }) }) : retry;
         if (outcome.kind === 'retry') return encodeRelayResult({ error: new CairnError('CAIRN_NOT_LEADER', 'not the leader') });
         return encodeRelayResult({ replies: outcome.replies });
       } catch (error) {
@@ -306,3 +306,7 @@ function newSignal(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
+/** An entry's commands, watches and databases as kv's entry codec takes them. */
+function entryParts(entry: WriteEntry): Pick<Entry, 'commands' | 'watches' | 'dbs'> {
+  return entry.dbs === undefined ? { commands: entry.commands, watches: entry.watches } : { commands: entry.commands, watches: entry.watches, dbs: entry.dbs };
+}

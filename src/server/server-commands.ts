@@ -9,6 +9,7 @@ import { commandDocs, commandDocsFor, commandInfo, commandInfoFor } from './comm
 import type { CommandMeta, ConnectionHandler, TableEntry } from './command-table.js';
 import { configGet, configSet } from './config.js';
 import type { Session } from './session.js';
+import { parseDbIndex } from '../kv/databases.js';
 
 const syntaxError = errorReply('ERR syntax error');
 const wrongPass = errorReply('WRONGPASS invalid username-password pair or user is disabled.');
@@ -43,14 +44,11 @@ const ping = command(meta('ping', -1, ['fast', 'stale'], 'Returns the server\'s 
 
 const echo = command(meta('echo', 2, ['fast'], 'Returns the given string', '1.0.0'), (_s, argv) => ({ type: 'bulk', value: argv[1]! }));
 
-const select = command(meta('select', 2, ['fast', 'loading', 'stale'], 'Changes the selected database', '1.0.0'), (_s, argv) => {
-  const index = parseRedisInteger(argv[1]!, 0, argv[1]!.length);
-  if (index === undefined) return errorReply('ERR value is not an integer or out of range');
-  // Redis reads the index as a C int.
-  if (index > 2_147_483_647 || index < -2_147_483_648) {
-    return errorReply('ERR value is out of range, value must between -2147483648 and 2147483647');
-  }
-  return index === 0 ? OK : errorReply('ERR DB index is out of range');
+const select = command(meta('select', 2, ['fast', 'loading', 'stale'], 'Changes the selected database', '1.0.0'), (session, argv) => {
+  const index = parseDbIndex(argv[1]!);
+  if (typeof index !== 'number') return index;
+  session.db = index;
+  return OK;
 });
 
 const quit = command(meta('quit', -1, ['fast', 'noauth'], 'Closes the connection', '1.0.0'), (session) => {

@@ -10,7 +10,6 @@
 import { assert } from '../lib/assert.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
-import { KV_COMMANDS } from '../kv/commands.js';
 import type { Protocol } from '../resp/encode.js';
 import type { Backend, ReadConsistency, WriteEntry } from './backend.js';
 import { execAbortWatchFailed, settledWatch, versionsLanded, watchFailed, WatchedKeys, watchPending, type Watch } from './watched-keys.js';
@@ -19,6 +18,7 @@ import type { ServerSettings } from './config.js';
 import type { BlockedClients } from './blocked-clients.js';
 import { runBlocking, type BlockingContext } from './blocking-command.js';
 import { failureReplies } from './write-failure.js';
+import { allowedBeforeAuth, argvBytes, entryDbs, inEntry, runsInsideMulti, type QueuedCommand } from './queued-commands.js';
 
 /** What a session needs from the server that owns it. */
 export interface ServerContext {
@@ -43,14 +43,11 @@ export interface Peer {
   outputBufferBytes(): number;
 }
 
-interface QueuedCommand {
-  readonly entry: TableEntry;
-  readonly argv: readonly Buffer[];
-}
-
 /** Consecutive writes gathered into one entry, issued when the turn ends or order demands. */
 interface WriteBatch {
   readonly commands: (readonly Uint8Array[])[];
+  /** The database of each command (a SELECT between two writes changes it). */
+  readonly dbs: number[];
   bytes: number;
   /** Never rejects: a failed write is one error reply. */
   readonly result: Promise<Reply[]>;
@@ -80,6 +77,8 @@ export class Session {
   lastCommandName = 'NULL';
   /** 'local' after READONLY: reads are served from this node's applied state, possibly stale. */
   readConsistency: ReadConsistency = 'linearizable';
+  /** The SELECTed database: every command of this client runs in it. */
+  db = 0;
 
   private multi: QueuedCommand[] | undefined;
   private multiBytes = 0;
@@ -155,7 +154,7 @@ export class Session {
         if (entry.write) return this.gatherWrite(argv);
         // Nothing of this client in flight: read at once, without a closure.
         if (this.idle()) return this.readNow(argv);
-        return this.ordered(() => this.server.backend.read(argv, this.readConsistency));
+        return this.orderedRead(argv);
       case 'connection':
         return entry.handler(this, argv);
       case 'container':
@@ -171,7 +170,7 @@ export class Session {
   private blockingContext(): BlockingContext {
     const server = this.server;
     return {
-      backend: server.backend, blocked: server.blocked, owner: this, consistency: this.readConsistency,
+      backend: server.backend, blocked: server.blocked, owner: this, consistency: this.readConsistency, db: this.db,
       monotonicMs: () => server.clock.monotonicMs(),
     };
   }
@@ -201,11 +200,12 @@ export class Session {
     if (this.batch === undefined) {
       let settle: (issued: Promise<Reply[]>) => void = () => undefined;
       const result = new Promise<Reply[]>((resolve) => (settle = resolve));
-      this.batch = { commands: [], bytes: 0, result, settle };
+      this.batch = { commands: [], dbs: [], bytes: 0, result, settle };
       this.writesSinceBarrier.push(result);
     }
     const batch = this.batch;
     const index = batch.commands.push(argv) - 1;
+    batch.dbs.push(this.db);
     batch.bytes += bytes;
     // A failed entry answers every command in it with the same error.
     return batch.result.then((replies) => replies[replies.length === batch.commands.length ? index : 0]!);
@@ -217,7 +217,7 @@ export class Session {
     if (batch === undefined) return;
     this.batch = undefined;
     assert(batch.commands.length > 0, 'a gathered entry holds a command');
-    const entry: WriteEntry = { commands: batch.commands, watches: [] };
+    const entry: WriteEntry = batch.dbs.some((db) => db !== 0) ? { commands: batch.commands, watches: [], dbs: batch.dbs } : { commands: batch.commands, watches: [] };
     const backend = this.server.backend;
     const issued = this.barrier === undefined ? backend.write(entry) : this.barrier.then(() => backend.write(entry));
     batch.settle(issued.catch(failureReplies));
@@ -245,9 +245,15 @@ export class Session {
   }
 
   private readNow(argv: readonly Uint8Array[]): Reply | Promise<Reply> {
-    const result = this.server.backend.read(argv, this.readConsistency);
+    const result = this.server.backend.read(argv, this.readConsistency, this.db);
     if (result instanceof Promise) this.barrier = result.then(noop, noop);
     return result;
+  }
+
+  /** A read in the database selected now, after every earlier write of this client. */
+  private orderedRead(argv: readonly Uint8Array[]): Reply | Promise<Reply> {
+    const { db, readConsistency } = this;
+    return this.ordered(() => this.server.backend.read(argv, readConsistency, db));
   }
 
   /** Runs `step` after every earlier write of this client; later writes wait for it. */
@@ -282,10 +288,10 @@ export class Session {
 
   watch(keys: readonly Buffer[]): Reply | Promise<Reply> {
     if (this.multi !== undefined) return errorReply('ERR WATCH inside MULTI is not allowed');
-    const added = this.watched.add(keys);
+    const added = this.watched.add(keys, this.db);
     const reply = this.ordered(async (): Promise<Reply> => {
       try {
-        const versions = added.map((watch) => this.server.backend.keyVersion(watch.key, this.readConsistency));
+        const versions = added.map((watch) => this.server.backend.keyVersion(watch.key, this.readConsistency, watch.db));
         for (let i = 0; i < added.length; i++) added[i]!.version = await versions[i]!;
         return { type: 'simple', value: 'OK' };
       } catch (error) {
@@ -337,10 +343,13 @@ export class Session {
    */
   private async execWrites(commands: readonly QueuedCommand[], watches: Watch[]): Promise<Reply> {
     const data = commands.filter(inEntry).map((c) => c.argv);
+    const dbs = entryDbs(commands, this.db);
     let aborted = false;
     const replies = await this.write(() => {
       aborted = watches.some(watchFailed);
-      return aborted ? undefined : { commands: data, watches: watches.map(settledWatch) };
+      if (aborted) return undefined;
+      const entry = { commands: data, watches: watches.map(settledWatch) };
+      return dbs.some((db) => db !== 0) ? { ...entry, dbs } : entry;
     });
     if (aborted) return execAbortWatchFailed;
     if (replies.length === 1 && replies[0]!.type === 'nullArray' && watches.length > 0) return replies[0]!;
@@ -368,29 +377,14 @@ export class Session {
     for (const watch of watches) {
       let version: number;
       try {
-        version = await backend.keyVersion(watch.key, this.readConsistency);
+        version = await backend.keyVersion(watch.key, this.readConsistency, watch.db);
       } catch (error) {
         return failureReplies(error)[0]!;
       }
       if (version !== settledWatch(watch).version) return { type: 'nullArray' };
     }
-    const pending = commands.map((c) => (c.entry.kind === 'data' ? backend.read(c.argv, this.readConsistency) : this.run(c.entry, c.argv)));
+    // In order: a queued SELECT runs (synchronously) before the reads after it are issued.
+    const pending = commands.map((c) => (c.entry.kind === 'data' ? backend.read(c.argv, this.readConsistency, this.db) : this.run(c.entry, c.argv)));
     return { type: 'array', items: await Promise.all(pending) };
   }
-}
-
-/** Commands a client may send before authenticating (Redis's no-auth flag). */
-const allowedBeforeAuth = new Set(['auth', 'hello', 'quit', 'reset']);
-/** Commands that act at once even inside MULTI instead of being queued. */
-const runsInsideMulti = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
-
-/** A queued command that becomes part of EXEC's log entry: a kv command (not CLUSTER, not a connection command). */
-function inEntry(command: QueuedCommand): boolean {
-  return command.entry.kind === 'data' && KV_COMMANDS.has(command.entry.meta.name);
-}
-
-function argvBytes(argv: readonly Uint8Array[]): number {
-  let bytes = 0;
-  for (const arg of argv) bytes += arg.length;
-  return bytes;
 }

@@ -10,6 +10,8 @@ import type { WatchedKey } from './backend.js';
 /** A watched key as the session holds it: the version is filled in once the WATCH's read lands. */
 export interface Watch {
   readonly key: Buffer;
+  /** The database the key was watched in (SELECT). */
+  readonly db: number;
   version: number;
   /** Settles once the WATCH's read has landed or failed (the version is then read or WATCH_FAILED). */
   read: Promise<void>;
@@ -22,7 +24,7 @@ const WATCH_FAILED = -2;
 export const execAbortWatchFailed = errorReply('EXECABORT Transaction discarded because a WATCH before it failed');
 
 export class WatchedKeys {
-  /** By the key's bytes as latin1 (one character per byte). */
+  /** By the database index, a colon, and the key's bytes as latin1 (one character per byte). */
   private readonly byKey = new Map<string, Watch>();
 
   get size(): number {
@@ -30,12 +32,12 @@ export class WatchedKeys {
   }
 
   /** Watches the keys not watched yet, their versions pending; returns those it added. */
-  add(keys: readonly Buffer[]): Watch[] {
+  add(keys: readonly Buffer[], db: number): Watch[] {
     const added: Watch[] = [];
     for (const key of keys) {
-      const binaryKey = key.toString('latin1');
+      const binaryKey = `${db}:${key.toString('latin1')}`;
       if (this.byKey.has(binaryKey)) continue;
-      const watch = { key: Buffer.from(key), version: VERSION_PENDING, read: settledAlready };
+      const watch = { key: Buffer.from(key), db, version: VERSION_PENDING, read: settledAlready };
       this.byKey.set(binaryKey, watch);
       added.push(watch);
     }
@@ -52,7 +54,7 @@ export class WatchedKeys {
   failed(added: readonly Watch[]): void {
     for (const watch of added) {
       watch.version = WATCH_FAILED;
-      this.byKey.delete(watch.key.toString('latin1'));
+      this.byKey.delete(`${watch.db}:${watch.key.toString('latin1')}`);
     }
   }
 
@@ -85,5 +87,5 @@ export function watchFailed(watch: Watch): boolean {
 /** A watch whose version was read, as the backend compares it. */
 export function settledWatch(watch: Watch): WatchedKey {
   assert(watch.version >= 0, 'WATCH read the version before the transaction uses it');
-  return { key: watch.key, version: watch.version };
+  return watch.db === 0 ? { key: watch.key, version: watch.version } : { key: watch.key, version: watch.version, db: watch.db };
 }

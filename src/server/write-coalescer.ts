@@ -21,6 +21,8 @@ const coalescedBytesMax = 8 * 1024 * 1024;
 
 export class WriteCoalescer implements Backend {
   private commands: (readonly Uint8Array[])[] = [];
+  /** The database of each gathered command, once any is not 0 (undefined while all are). */
+  private dbs: number[] | undefined;
   private bytes = 0;
   private waiters: Waiter[] = [];
   private scheduled = false;
@@ -38,6 +40,8 @@ export class WriteCoalescer implements Backend {
     const promise = new Promise<Reply[]>((resolve, reject) => {
       this.waiters.push({ offset: this.commands.length, count: entry.commands.length, resolve, reject });
     });
+    if (entry.dbs !== undefined && this.dbs === undefined && entry.dbs.some((db) => db !== 0)) this.dbs = new Array<number>(this.commands.length).fill(0);
+    if (this.dbs !== undefined) for (let i = 0; i < entry.commands.length; i++) this.dbs.push(entry.dbs?.[i] ?? 0);
     for (const command of entry.commands) this.commands.push(command);
     this.bytes += bytes;
     if (!this.scheduled) {
@@ -48,12 +52,12 @@ export class WriteCoalescer implements Backend {
     return promise;
   }
 
-  read(argv: readonly Uint8Array[], consistency?: ReadConsistency): Reply | Promise<Reply> {
-    return this.inner.read(argv, consistency);
+  read(argv: readonly Uint8Array[], consistency?: ReadConsistency, db?: number): Reply | Promise<Reply> {
+    return this.inner.read(argv, consistency, db);
   }
 
-  keyVersion(key: Uint8Array, consistency?: ReadConsistency): number | Promise<number> {
-    return this.inner.keyVersion(key, consistency);
+  keyVersion(key: Uint8Array, consistency?: ReadConsistency, db?: number): number | Promise<number> {
+    return this.inner.keyVersion(key, consistency, db);
   }
 
   onApplied(listener: () => void): void {
@@ -78,11 +82,13 @@ export class WriteCoalescer implements Backend {
     this.scheduled = false;
     if (this.waiters.length === 0) return;
     const commands = this.commands;
+    const dbs = this.dbs;
     const waiters = this.waiters;
     this.commands = [];
+    this.dbs = undefined;
     this.bytes = 0;
     this.waiters = [];
-    this.inner.write({ commands, watches: [] }).then(
+    this.inner.write(dbs === undefined ? { commands, watches: [] } : { commands, watches: [], dbs }).then(
       (replies) => {
         assert(replies.length === commands.length, 'one reply per coalesced command');
         for (const w of waiters) w.resolve(replies.slice(w.offset, w.offset + w.count));

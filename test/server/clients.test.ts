@@ -29,7 +29,7 @@ function script(): Step[] {
     [['PING', 'hi'], 'hi'],
     [['ECHO', 'hello'], 'hello'],
     [['SELECT', '0'], 'OK'],
-    [['SELECT', '3'], isError(/DB index is out of range/)],
+    [['SELECT', '16'], isError(/DB index is out of range/)],
     [['AUTH', 'x'], isError(/without any password configured/)],
     [['HELLO', '2'], (v: unknown) => Array.isArray(v) && v.includes('proto')],
     [['CLIENT', 'SETNAME', 'suite'], 'OK'],

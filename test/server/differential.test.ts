@@ -52,7 +52,13 @@ const fixedCases: [string, Buffer][] = [
   ['ping and echo', commands(['PING'], ['PING', 'x'], ['ECHO', 'hello'], ['ping', 'a', 'b'], ['echo'])],
   ['unknown commands and arity', commands(['FOO'], ['foo', 'a', 'b', 'c'], ['GET'], ['SET', 'k'], ['client'], ['client', 'nope'], ['config', 'get'], ['command', 'nope'])],
   ['long unknown command arguments are cut like Redis', commands(['nosuch', 'a'.repeat(100), 'b'.repeat(100), 'c'])],
-  ['select', commands(['SELECT', '0'], ['SELECT', 'x'], ['SELECT', '99999999999'], ['SELECT', '00'])],
+  ['select', commands(['SELECT', '0'], ['SELECT', 'x'], ['SELECT', '99999999999'], ['SELECT', '00'], ['SELECT', '16'], ['SELECT', '-1'], ['SELECT', '15'], ['SELECT', '0'])],
+  ['databases', commands(['SELECT', '1'], ['SET', 'k', 'one'], ['SELECT', '0'], ['GET', 'k'], ['SET', 'k', 'zero'], ['MOVE', 'k', '1'], ['MOVE', 'k', '0'],
+    ['MOVE', 'k', '16'], ['MOVE', 'k', 'x'], ['MOVE', 'nope', '2'], ['SWAPDB', '0', '1'], ['GET', 'k'], ['DBSIZE'], ['SWAPDB', 'x', '1'], ['SWAPDB', '0', 'y'],
+    ['SWAPDB', '0', '99'], ['SWAPDB', '3', '3'], ['MULTI'], ['SELECT', '2'], ['SET', 'm', '2'], ['SELECT', '1'], ['GET', 'm'], ['EXEC'], ['GET', 'm'], ['SELECT', '2'],
+    ['GET', 'm'], ['FLUSHDB'], ['SELECT', '1'], ['DBSIZE'], ['FLUSHALL'], ['DBSIZE'], ['SELECT', '0'])],
+  ['watch across databases', commands(['SELECT', '1'], ['WATCH', 'w'], ['SELECT', '0'], ['SET', 'w', 'db0'], ['MULTI'], ['PING'], ['EXEC'], ['SELECT', '1'],
+    ['SET', 'w', 'db1'], ['SELECT', '0'], ['MULTI'], ['PING'], ['EXEC'], ['SELECT', '2'], ['WATCH', 'v'], ['SWAPDB', '2', '3'], ['MULTI'], ['PING'], ['EXEC'], ['SELECT', '0'])],
   ['strings', commands(['SET', 'k', 'v'], ['GET', 'k'], ['APPEND', 'k', 'xyz'], ['STRLEN', 'k'], ['GETRANGE', 'k', '1', '-1'], ['SETRANGE', 'k', '10', 'z'], ['GET', 'k'], ['GETSET', 'k', '1'], ['GETDEL', 'k'], ['GET', 'k'])],
   ['set options and errors', commands(['SET', 'k', 'v', 'NX'], ['SET', 'k', 'w', 'NX'], ['SET', 'k', 'w', 'XX', 'GET'], ['SET', 'k', 'v', 'EX', '0'], ['SET', 'k', 'v', 'EX', 'x'], ['SET', 'k', 'v', 'NX', 'XX'], ['SET', 'k', 'v', 'FOO'], ['SET', 'k', 'v', 'EX', '100', 'KEEPTTL'])],
   ['counters', commands(['INCR', 'n'], ['INCRBY', 'n', '10'], ['DECR', 'n'], ['DECRBY', 'n', '3'], ['INCRBY', 'n', 'x'], ['SET', 'n', '9223372036854775807'], ['INCR', 'n'], ['INCRBYFLOAT', 'f', '1.5'], ['INCRBYFLOAT', 'f', '0.1'], ['INCRBYFLOAT', 'f', 'abc'])],
@@ -138,6 +144,10 @@ function randomCommand(prng: Prng): string[] {
     () => ['UNWATCH'],
     () => ['PING'],
     () => ['NOSUCH', value()],
+    () => ['SELECT', prng.pick(['0', '1', '2', '0', '16', 'x'])],
+    () => ['MOVE', key(), prng.pick(['0', '1', '2', '16'])],
+    () => ['SWAPDB', prng.pick(['0', '1', '2']), prng.pick(['0', '1', '2', '-1'])],
+    () => ['FLUSHDB'],
   ];
   return prng.pick(choices)();
 }

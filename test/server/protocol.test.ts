@@ -92,10 +92,10 @@ describe('commands and replies', () => {
     admin.close();
   });
 
-  test('SELECT 0 works and other databases are refused', async () => {
+  test('SELECT picks one of sixteen databases; others are refused', async () => {
     const c = await client();
-    c.send('SELECT 0\r\nSELECT 1\r\nSELECT x\r\n');
-    assert.deepEqual((await c.replies(3)).map(show), ['OK', 'ERR:ERR DB index is out of range', 'ERR:ERR value is not an integer or out of range']);
+    c.send('SELECT 0\r\nSELECT 15\r\nSELECT 16\r\nSELECT x\r\nSELECT 0\r\n');
+    assert.deepEqual((await c.replies(5)).map(show), ['OK', 'OK', 'ERR:ERR DB index is out of range', 'ERR:ERR value is not an integer or out of range', 'OK']);
     c.close();
   });
 
