@@ -46,6 +46,13 @@ test('a hash is a listpack up to 128 fields of at most 64 bytes, then a hashtabl
   assert.equal(encodingOf(small.state, 't'), 'hashtable');
 });
 
+test('MEMORY USAGE\'s estimate of a hash grows with its fields and their lengths', () => {
+  const small = new HashValue(new Map([['a', '1']]));
+  const big = new HashValue(new Map(Array.from({ length: 1000 }, (_, i) => [`field:${i}`, 'x'.repeat(100)])), false);
+  assert.ok(small.memoryBytes() > 0);
+  assert.ok(big.memoryBytes() > 1000 * 100 && big.memoryBytes() < 1000 * 300, `${big.memoryBytes()}`);
+});
+
 test('a failed write never leaves an empty hash, and the last HDEL removes the key', () => {
   const { run } = session(0);
   assert.deepEqual(run('HINCRBYFLOAT', 'h', 'f', 'inf'), err('ERR value is NaN or Infinity'));

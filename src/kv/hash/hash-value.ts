@@ -16,8 +16,10 @@ export const LISTPACK_VALUE_BYTES_MAX = 64;
 
 const ENCODING_LISTPACK = 0;
 const ENCODING_HASHTABLE = 1;
-/** Per-field bytes of a Map entry and two one-byte strings' headers, for MEMORY USAGE. */
-const FIELD_OVERHEAD_BYTES = 56;
+/** Per-field bytes beyond the characters (Map entry, two string headers, padding), as measured at 1M fields. */
+const FIELD_OVERHEAD_BYTES = 64;
+const HASH_OVERHEAD_BYTES = 64;
+const MEMORY_SAMPLES = 8;
 
 export class HashValue implements Collection {
   readonly type = 'hash' as const;
@@ -105,10 +107,17 @@ export class HashValue implements Collection {
     return new HashValue(new Map(this.fields), this.listpack);
   }
 
+  /** An estimate from the first few fields, as Redis's MEMORY USAGE samples (O(1) for any size). */
   memoryBytes(): number {
-    let bytes = 64;
-    for (const [field, value] of this.fields) bytes += FIELD_OVERHEAD_BYTES + field.length + value.length;
-    return bytes;
+    let sampledBytes = 0;
+    let sampled = 0;
+    for (const [field, value] of this.fields) {
+      if (sampled === MEMORY_SAMPLES) break;
+      sampledBytes += field.length + value.length;
+      sampled++;
+    }
+    const averageBytes = sampled === 0 ? 0 : sampledBytes / sampled;
+    return HASH_OVERHEAD_BYTES + Math.round(this.fields.size * (FIELD_OVERHEAD_BYTES + averageBytes));
   }
 
   /** u8 encoding | u32 count | count × (u32 length | field | u32 length | value), in the hash's order. */

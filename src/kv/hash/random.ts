@@ -21,7 +21,7 @@ const ERR_WITHVALUES_RANGE = errorReply('ERR value is out of range');
  * Cairn's bound on a negative count's picks: Redis would try to build the reply whatever its size
  * (and run out of memory); a replica must not. Larger counts get Redis's out-of-range error.
  */
-export const REPEATED_PICKS_MAX = 1 << 24;
+export const REPEATED_PICKS_MAX = 1 << 20;
 
 /** A function that draws one field uniformly at random (the hash is not empty). */
 function pickerOf(hash: HashValue): (prng: Prng) => string {
