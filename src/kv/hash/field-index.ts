@@ -14,6 +14,11 @@ const GENERATIONS_MAX = 2 ** 20;
 /** Stale entries tolerated beyond the live count before a rebuild. */
 const STALE_SLACK = 64;
 
+/** The generation after `generation` (0 = none yet), wrapping within 1..GENERATIONS_MAX. */
+export function nextGeneration(generation: number): number {
+  return (generation % GENERATIONS_MAX) + 1;
+}
+
 export class FieldIndex {
   private constructor(
     private readonly fields: string[],
@@ -23,9 +28,8 @@ export class FieldIndex {
     assert(generation >= 1 && generation <= GENERATIONS_MAX, 'generation out of range');
   }
 
-  /** An index of `fields` in order, under the generation after `previous`'s. */
-  static of(fields: Iterable<string>, previous: FieldIndex | null): FieldIndex {
-    const generation = previous === null ? 1 : (previous.generation % GENERATIONS_MAX) + 1;
+  /** An index of `fields` in order. */
+  static of(fields: Iterable<string>, generation: number): FieldIndex {
     return new FieldIndex(Array.from(fields), generation);
   }
 

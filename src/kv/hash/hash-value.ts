@@ -8,7 +8,7 @@ import { assert } from '../../lib/assert.js';
 import type { Collection } from '../collection.js';
 import type { ByteReader } from '../reader.js';
 import type { ByteWriter } from '../writer.js';
-import { FieldIndex } from './field-index.js';
+import { FieldIndex, nextGeneration } from './field-index.js';
 
 /** Redis's hash-max-listpack-entries and hash-max-listpack-value defaults. */
 export const LISTPACK_ENTRIES_MAX = 128;
@@ -27,6 +27,8 @@ export class HashValue implements Collection {
   private listpack: boolean;
   /** Positions of the fields of a big hash, built on first need (HSCAN, HRANDFIELD); null until then. */
   private index: FieldIndex | null = null;
+  /** The generation of the last index built, so cursors of a dropped index never match a new one. */
+  private indexGeneration = 0;
 
   constructor(fields: Map<string, string> = new Map(), listpack = true) {
     assert(!listpack || fields.size <= LISTPACK_ENTRIES_MAX, 'a listpack hash holds at most 128 fields');
@@ -86,14 +88,18 @@ export class HashValue implements Collection {
   }
 
   delete(field: string): boolean {
-    return this.fields.delete(field);
+    const deleted = this.fields.delete(field);
+    // Stale entries hold deleted strings: drop an index they dominate rather than keep them alive.
+    if (deleted && this.index?.needsRebuild(this.fields.size) === true) this.index = null;
+    return deleted;
   }
 
   /** The positional index of a big hash, rebuilt when deleted fields have come to dominate it. */
   positions(): FieldIndex {
     assert(!this.listpack, 'only a hashtable hash keeps a positional index');
-    if (this.index === null || this.index.needsRebuild(this.fields.size)) {
-      this.index = FieldIndex.of(this.fields.keys(), this.index);
+    if (this.index === null) {
+      this.indexGeneration = nextGeneration(this.indexGeneration);
+      this.index = FieldIndex.of(this.fields.keys(), this.indexGeneration);
     }
     return this.index;
   }
