@@ -11,9 +11,8 @@ import { WRONGTYPE } from '../collection.js';
 import type { ExecContext } from '../command-types.js';
 import { readHash } from './access.js';
 import type { HashValue } from './hash-value.js';
-import { bulkOf } from './reads.js';
+import { EMPTY_ARRAY, bulkOf } from './reads.js';
 
-const EMPTY_ARRAY: Reply = Object.freeze({ type: 'array', items: [] });
 const LONG_MAX = 9223372036854775807n;
 const ERR_COUNT_RANGE = errorReply('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
 const ERR_WITHVALUES_RANGE = errorReply('ERR value is out of range');

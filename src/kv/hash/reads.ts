@@ -9,7 +9,7 @@ import { readHash } from './access.js';
 
 const ZERO = integerReply(0);
 const ONE = integerReply(1);
-const EMPTY_ARRAY: Reply = Object.freeze({ type: 'array', items: [] });
+export const EMPTY_ARRAY: Reply = Object.freeze({ type: 'array', items: [] });
 const EMPTY_MAP: Reply = Object.freeze({ type: 'map', entries: [] });
 
 export function bulkOf(text: string): Reply {
