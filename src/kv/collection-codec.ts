@@ -2,12 +2,14 @@
 // reads the bytes the collection's own encode() wrote. Each value type registers its decoder here.
 
 import { TYPE_TAGS, type Collection, type CollectionType } from './collection.js';
+import { HashValue } from './hash/hash-value.js';
 import { ByteReader } from './reader.js';
 import { ByteWriter } from './writer.js';
 
 type Decoder = (r: ByteReader) => Collection;
 
 const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
+  [TYPE_TAGS.hash, (r) => HashValue.decode(r)],
 ]);
 
 /** The snapshot bytes of a collection (without its tag). */

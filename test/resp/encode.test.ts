@@ -30,6 +30,8 @@ test('RESP3 types degrade to RESP2 shapes', () => {
   assert.deepEqual(both({ type: 'set', items: [bulkReply('a')] }), ['*1\r\n$1\r\na\r\n', '~1\r\n$1\r\na\r\n']);
   const map: Reply = { type: 'map', entries: [[bulkReply('k'), integerReply(1)]] };
   assert.deepEqual(both(map), ['*2\r\n$1\r\nk\r\n:1\r\n', '%1\r\n$1\r\nk\r\n:1\r\n']);
+  const pairs: Reply = { type: 'pairs', entries: [[bulkReply('f'), bulkReply('v')], [bulkReply('g'), bulkReply('w')]] };
+  assert.deepEqual(both(pairs), ['*4\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\ng\r\n$1\r\nw\r\n', '*2\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n*2\r\n$1\r\ng\r\n$1\r\nw\r\n']);
 });
 
 test('nested arrays and empty arrays', () => {

@@ -20,6 +20,7 @@ const every: Reply[] = [
   { type: 'array', items: [{ type: 'nullArray' }, { type: 'null' }, { type: 'array', items: [] }] },
   { type: 'set', items: [{ type: 'bulk', value: Buffer.from('m') }] },
   { type: 'map', entries: [[{ type: 'simple', value: 'k' }, { type: 'double', value: -0 }]] },
+  { type: 'pairs', entries: [[{ type: 'bulk', value: Buffer.from('f') }, { type: 'bulk', value: Buffer.from('v') }]] },
   { type: 'double', value: Infinity },
   { type: 'double', value: 0.1 + 0.2 },
   { type: 'boolean', value: false },
@@ -30,7 +31,7 @@ const every: Reply[] = [
 function normal(reply: Reply): unknown {
   if (reply.type === 'bulk') return { type: 'bulk', hex: Buffer.from(reply.value).toString('hex') };
   if (reply.type === 'array' || reply.type === 'set') return { type: reply.type, items: reply.items.map(normal) };
-  if (reply.type === 'map') return { type: 'map', entries: reply.entries.map(([k, v]) => [normal(k), normal(v)]) };
+  if (reply.type === 'map' || reply.type === 'pairs') return { type: reply.type, entries: reply.entries.map(([k, v]) => [normal(k), normal(v)]) };
   return reply;
 }
 
