@@ -8,6 +8,7 @@ import type { Reply } from '../lib/reply.js';
 import { dispatch } from './commands.js';
 import type { ExecContext } from './command-types.js';
 import { Databases } from './databases.js';
+import type { Db } from './db.js';
 import { decodeDatabases, encodeDatabases } from './databases-snapshot.js';
 import { collectExpired } from './expiry.js';
 
@@ -32,6 +33,11 @@ export class KvState {
     const db = dbIndex === 0 ? this.databases.zero : this.databases.get(dbIndex);
     const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex };
     return dispatch(ctx, argv);
+  }
+
+  /** Database `index` itself (0: the default), for inspection: OBJECT-like checks in tests, MEMORY figures. */
+  database(index = 0): Db {
+    return index === 0 ? this.databases.zero : this.databases.get(index);
   }
 
   /** The string value of a key (latin1 string of its bytes) at nowMs, or undefined (absent or not a string). Never mutates. */

@@ -88,7 +88,7 @@ function randomCommand(prng: Prng): string[] {
 
 /** The encoding of the hash at `key` in our state (the differential needs to know which replies Redis orders). */
 function ourEncoding(state: KvState, key: string): string | undefined {
-  const db = (state as unknown as { db: Db }).db;
+  const db = state.database();
   const collection = db.lookup(key, Date.now())?.collection;
   return collection?.type === 'hash' ? collection.encoding() : undefined;
 }

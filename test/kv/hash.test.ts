@@ -15,7 +15,7 @@ import { ByteWriter } from '../../src/kv/writer.js';
 import { argv, err, plain, session, type Plain } from './helpers.js';
 
 function encodingOf(state: KvState, key: string): string | undefined {
-  const collection = (state as unknown as { db: Db }).db.lookup(key, 0)?.collection;
+  const collection = state.database().lookup(key, 0)?.collection;
   return collection?.encoding();
 }
 
