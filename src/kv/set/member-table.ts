@@ -33,10 +33,9 @@ export function capacityFor(size: number): number {
   return capacity;
 }
 
+/** A packed array of exactly `capacity` empty slots (pushes would leave up to half again spare). */
 function emptySlots(capacity: number): (string | undefined)[] {
-  const slots: (string | undefined)[] = [];
-  for (let i = 0; i < capacity; i++) slots.push(undefined); // pushes keep the array in fast mode
-  return slots;
+  return Array.from<string | undefined>({ length: capacity });
 }
 
 function reverseBits32(v: number): number {
