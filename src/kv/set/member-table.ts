@@ -33,9 +33,9 @@ export function capacityFor(size: number): number {
   return capacity;
 }
 
-/** A packed array of exactly `capacity` empty slots (pushes would leave up to half again spare). */
+/** An array of exactly `capacity` empty slots (pushes would leave up to half again spare). */
 function emptySlots(capacity: number): (string | undefined)[] {
-  return Array.from<string | undefined>({ length: capacity });
+  return new Array<string | undefined>(capacity).fill(undefined);
 }
 
 function reverseBits32(v: number): number {
