@@ -15,6 +15,7 @@ import { HASH_COMMANDS } from './hashes.js';
 import { KEYSPACE_COMMANDS } from './keyspace.js';
 import { LISTING_COMMANDS } from './listing.js';
 import { RANGE_COMMANDS } from './ranges.js';
+import { SET_COMMANDS } from './sets.js';
 import { STRING_COMMANDS } from './strings.js';
 
 export type { CommandFlag, CommandSpec, ExecContext, Handler } from './command-types.js';
@@ -43,6 +44,7 @@ const RANDOM_WRITES = new WeakSet<CommandSpec>();
 export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   STRING_COMMANDS, COUNTER_COMMANDS, RANGE_COMMANDS, KEYSPACE_COMMANDS, LISTING_COMMANDS, EXPIRY_COMMANDS,
   DATABASE_COMMANDS, HASH_COMMANDS,
+  SET_COMMANDS,
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */
