@@ -2,12 +2,14 @@
 // reads the bytes the collection's own encode() wrote. Each value type registers its decoder here.
 
 import { TYPE_TAGS, type Collection, type CollectionType } from './collection.js';
+import { decodeList } from './list/codec.js';
 import { ByteReader } from './reader.js';
 import { ByteWriter } from './writer.js';
 
 type Decoder = (r: ByteReader) => Collection;
 
 const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
+  [TYPE_TAGS.list, decodeList],
 ]);
 
 /** The snapshot bytes of a collection (without its tag). */
