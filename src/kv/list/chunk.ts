@@ -138,6 +138,36 @@ export class PackedChunk implements Chunk {
     return out;
   }
 
+  /**
+   * A new chunk of this one's live elements with [offset, offset + deleteCount) replaced by
+   * `items`, built by copying bytes (no string per element); it may exceed the limits.
+   */
+  spliced(offset: number, deleteCount: number, items: readonly string[]): PackedChunk {
+    assert(offset >= 0 && deleteCount >= 0 && offset + deleteCount <= this.count, 'splice beyond the chunk');
+    const base = this.offset(this.first);
+    const cutStart = this.offset(this.first + offset);
+    const cutEnd = this.offset(this.first + offset + deleteCount);
+    const liveEnd = this.offset(this.last);
+    let added = 0;
+    for (const item of items) added += item.length;
+    const total = cutStart - base + added + liveEnd - cutEnd;
+    const ends = total <= 0xffff ? new Uint16Array(this.count - deleteCount + items.length) : new Uint32Array(this.count - deleteCount + items.length);
+    const data = Buffer.alloc(total) as Latin1Buffer;
+    this.data.copy(data, 0, base, cutStart);
+    let k = 0;
+    for (let j = this.first; j < this.first + offset; j++) ends[k++] = (this.ends[j] as number) - base;
+    let at = cutStart - base;
+    for (const item of items) {
+      at += data.latin1Write(item, at);
+      ends[k++] = at;
+    }
+    this.data.copy(data, at, cutEnd, liveEnd);
+    const shift = at - cutEnd;
+    for (let j = this.first + offset + deleteCount; j < this.last; j++) ends[k++] = (this.ends[j] as number) + shift;
+    assert(k === ends.length, 'spliced chunk miscounted');
+    return new PackedChunk(data, ends, 0, ends.length);
+  }
+
   /** Another chunk over the same (never written) bytes, with bounds of its own: COPY's clone. */
   share(): PackedChunk {
     return new PackedChunk(this.data, this.ends, this.first, this.last);

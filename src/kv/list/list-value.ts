@@ -117,9 +117,7 @@ export class ListValue implements Collection {
   /** Replaces element `index` (0 <= index < size). */
   set(index: number, text: string): void {
     const [ci, offset] = this.locate(index);
-    this.edit(ci, (items) => {
-      items[offset] = text;
-    });
+    this.splice(ci, offset, 1, text);
   }
 
   /** Inserts before position `index` (0 <= index <= size; size appends). */
@@ -130,9 +128,7 @@ export class ListValue implements Collection {
       return;
     }
     const [ci, offset] = this.locate(index);
-    this.edit(ci, (items) => {
-      items.splice(offset, 0, text);
-    });
+    this.splice(ci, offset, 0, text);
   }
 
   /** Drops `headCount` elements from the head and `tailCount` from the tail (together at most size). */
@@ -212,20 +208,24 @@ export class ListValue implements Collection {
     }
   }
 
-  /** Changes chunk `ci`'s elements: an open chunk in place, a packed one rebuilt and merged with small neighbours. */
-  private edit(ci: number, change: (items: string[]) => void): void {
+  /**
+   * Replaces `deleteCount` (0 or 1) elements at `offset` of chunk `ci` with `text`: an open chunk in
+   * place, a packed one by a byte copy, split in two when that takes it past the limits.
+   */
+  private splice(ci: number, offset: number, deleteCount: number, text: string): void {
     const chunk = this.chunks[ci] as Chunk;
+    this.size += 1 - deleteCount;
     if (chunk instanceof OpenChunk) {
-      const before = chunk.count;
-      change(chunk.items);
+      chunk.items.splice(offset, deleteCount, text);
       chunk.recount();
-      this.size += chunk.count - before;
       return;
     }
-    const items = chunk.strings();
-    change(items);
-    const made = this.replace(ci, items);
-    this.mergeSmall(ci - 1, ci + made);
+    const next = (chunk as PackedChunk).spliced(offset, deleteCount, [text]);
+    const over = next.count > CHUNK_COUNT_MAX || next.bytes > CHUNK_BYTES_MAX;
+    const half = next.count >> 1;
+    const parts = over && half > 0 ? [next.spliced(half, next.count - half, []), next.spliced(0, half, [])] : [next];
+    this.chunks.splice(ci, 1, ...parts);
+    this.mergeSmall(ci - 1, ci + parts.length);
   }
 
   /** Puts packed chunks of `items` in place of chunk `ci`; returns how many (0 when empty). */
