@@ -179,16 +179,27 @@ export class PackedChunk implements Chunk {
   }
 }
 
-/** Packs items[from, to) into one chunk (the caller keeps it within the limits, or it is one big element). */
-export function pack(items: readonly string[], from = 0, to = items.length): PackedChunk {
+/** Whether a chunk holding `count` elements of `bytes` in all takes one more of `length` bytes (an empty one always does). */
+export function roomFor(count: number, bytes: number, length: number): boolean {
+  return count === 0 || (count < CHUNK_COUNT_MAX && bytes + length <= CHUNK_BYTES_MAX);
+}
+
+/** Packs items[from, to) (latin1 strings or bytes) into one chunk. */
+export function pack(items: readonly (string | Uint8Array)[], from = 0, to = items.length): PackedChunk {
   assert(from >= 0 && from < to && to <= items.length, 'pack needs a non-empty range');
   let total = 0;
-  for (let i = from; i < to; i++) total += (items[i] as string).length;
+  for (let i = from; i < to; i++) total += (items[i] as string | Uint8Array).length;
   const data = Buffer.alloc(total) as Latin1Buffer; // never pooled: a chunk must not pin a shared slab
   const ends = total <= 0xffff ? new Uint16Array(to - from) : new Uint32Array(to - from);
   let at = 0;
   for (let i = from; i < to; i++) {
-    at += data.latin1Write(items[i] as string, at);
+    const item = items[i] as string | Uint8Array;
+    if (typeof item === 'string') {
+      at += data.latin1Write(item, at);
+    } else {
+      data.set(item, at);
+      at += item.length;
+    }
     ends[i - from] = at;
   }
   assert(at === total, 'packed bytes differ from the elements');
@@ -202,7 +213,7 @@ export function packAll(items: readonly string[]): PackedChunk[] {
   let bytes = 0;
   for (let i = 0; i < items.length; i++) {
     const length = (items[i] as string).length;
-    if (i > from && (i - from >= CHUNK_COUNT_MAX || bytes + length > CHUNK_BYTES_MAX)) {
+    if (!roomFor(i - from, bytes, length)) {
       out.push(pack(items, from, i));
       from = i;
       bytes = 0;
