@@ -89,6 +89,19 @@ test('the chunked list behaves as an array under random pushes, pops, edits, rem
   assert.deepEqual(contents(decoded), model);
 });
 
+test('inserts into the open end chunk pack it once it grows well past a chunk (memory stays packed)', () => {
+  const list = new ListValue();
+  list.push(false, 'first');
+  const model = ['first'];
+  for (let i = 0; i < 3000; i++) {
+    list.insert(1, `e${i}`);
+    model.splice(1, 0, `e${i}`);
+  }
+  assert.deepEqual(contents(list), model);
+  // Packed: ~2 bytes of overhead per element; held as strings it would be ~20 more.
+  assert.ok(list.memoryBytes() < 40_000, `memoryBytes ${list.memoryBytes()}`);
+});
+
 test('blocking commands never block in kv/: an element is popped at once, else the timed-out null reply', () => {
   const { run } = session();
   assert.deepEqual(run('BLPOP', 'a', 'b', '0'), null);

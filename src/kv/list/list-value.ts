@@ -218,6 +218,8 @@ export class ListValue implements Collection {
     if (chunk instanceof OpenChunk) {
       chunk.items.splice(offset, deleteCount, text);
       chunk.recount();
+      // Inserts never seal an open chunk as pushes do: pack it once it has grown well past a chunk.
+      if (chunk.count > 2 * CHUNK_COUNT_MAX || chunk.bytes > 2 * CHUNK_BYTES_MAX) this.chunks.splice(ci, 1, ...packAll(chunk.items));
       return;
     }
     const next = (chunk as PackedChunk).spliced(offset, deleteCount, [text]);
