@@ -1,6 +1,6 @@
 // Differential test of the list commands: thousands of random list commands (valid and invalid)
-// mixed with SET/GET/DEL/TYPE on the same few keys, run on kv/ and on redis-server, byte for byte in
-// RESP2 and RESP3. Blocking commands go to Redis inside MULTI/EXEC (where it never blocks, as kv/
+// mixed with SET/GET/DEL/TYPE/EXPIRE/PERSIST/RENAME on the same few keys, run on kv/ and on
+// redis-server, byte for byte in RESP2 and RESP3. Blocking commands go to Redis inside MULTI/EXEC (where it never blocks, as kv/
 // never does) and the EXEC element is compared. Some pushes are long, so lists span packed chunks
 // and the middle edits (LSET, LINSERT, LREM) rebuild them. SEED=n reproduces, COMMANDS=n sizes.
 
@@ -68,6 +68,10 @@ function randomCommand(prng: Prng): string[] {
     () => ['GET', k()],
     () => ['DEL', k()],
     () => ['TYPE', k()],
+    () => ['EXPIRE', k(), '1000'],
+    () => ['PERSIST', k()],
+    () => ['PEXPIRE', k(), '-1'],
+    () => ['RENAME', k(), k()],
     () => [prng.pick(['LPUSH', 'LPOP', 'LRANGE', 'LSET', 'LPOS', 'LMOVE', 'BLPOP', 'BLMOVE', 'LMPOP']), ...maybe(0.5, () => [k()])],
   ];
   // Long pushes are rare, so lists stay small enough for their dumps to be cheap.
