@@ -29,7 +29,7 @@ const INDEXES = ['0', '1', '2', '-1', '-2', '5', '-5', '100', '-100', '600', '-6
   '9223372036854775807', '-9223372036854775808', '9223372036854775808'];
 const COUNTS = ['0', '1', '2', '3', '5', '100', '-1', '-2', 'x', '9223372036854775807', '-9223372036854775808'];
 const TIMEOUTS = ['0', '1', '0.5', '-1', 'x', 'inf', '-inf', 'nan', '1e16', '-0.0001', '', '9223372036854775.807', '0x10', ' 1', '1e-400'];
-const SIDES = ['LEFT', 'RIGHT', 'left', 'Right', 'up'];
+const SIDES = ['LEFT', 'RIGHT', 'left', 'Right', 'up', 'left\u0000x', 'lef']; // Redis compares words up to a NUL
 const BLOCKING = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'blmpop']);
 
 function randomCommand(prng: Prng): string[] {
@@ -42,7 +42,7 @@ function randomCommand(prng: Prng): string[] {
   const maybe = (p: number, parts: () => string[]): string[] => (prng.chance(p) ? parts() : []);
   const many = () => Array.from({ length: prng.int(50, 700) }, (_, n) => (prng.chance(0.3) ? e() : `e${n}`));
   const lposOption = () => prng.pick([['RANK', prng.pick(['1', '2', '-1', '-2', '0', 'x', '9223372036854775807', '-9223372036854775808'])],
-    ['COUNT', prng.pick(['0', '1', '2', '-1', 'x'])], ['MAXLEN', prng.pick(['0', '1', '3', '-1', 'x'])], ['BOGUS', '1'], ['RANK']]);
+    ['COUNT', prng.pick(['0', '1', '2', '-1', 'x'])], ['MAXLEN', prng.pick(['0', '1', '3', '-1', 'x'])], ['BOGUS', '1'], ['RANK'], ['count\u0000', '2']]);
   const mpopTail = () => [...maybe(0.9, () => [side()]), ...maybe(0.4, () => ['COUNT', c()]), ...maybe(0.05, () => ['COUNT', '1'])];
   const generators: (() => string[])[] = [
     () => [prng.pick(['LPUSH', 'RPUSH', 'lpush']), k(), ...some(e, 4)],
@@ -53,7 +53,7 @@ function randomCommand(prng: Prng): string[] {
     () => ['LRANGE', k(), i(), i()],
     () => ['LINDEX', k(), i()],
     () => ['LSET', k(), i(), e()],
-    () => ['LINSERT', k(), prng.pick(['BEFORE', 'AFTER', 'after', 'middle']), e(), e()],
+    () => ['LINSERT', k(), prng.pick(['BEFORE', 'AFTER', 'after', 'middle', 'before\u0000']), e(), e()],
     () => ['LREM', k(), c(), e()],
     () => ['LTRIM', k(), i(), i()],
     () => ['LPOS', k(), e(), ...maybe(0.7, lposOption), ...maybe(0.5, lposOption), ...maybe(0.2, lposOption)],

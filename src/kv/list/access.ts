@@ -45,10 +45,16 @@ export function parseLong(arg: Uint8Array): number | undefined {
   return value === undefined ? undefined : Number(value);
 }
 
+/** Redis's strcasecmp(arg, word) == 0 for the list commands' words: the argument ends at its first NUL byte. */
+export function isWord(arg: Uint8Array, lowercase: string): boolean {
+  const nul = arg.indexOf(0);
+  return isOption(nul === -1 ? arg : arg.subarray(0, nul), lowercase);
+}
+
 /** LEFT → head (true), RIGHT → tail (false), anything else undefined (a syntax error). */
 export function parseSide(arg: Uint8Array): boolean | undefined {
-  if (isOption(arg, 'left')) return true;
-  return isOption(arg, 'right') ? false : undefined;
+  if (isWord(arg, 'left')) return true;
+  return isWord(arg, 'right') ? false : undefined;
 }
 
 export function bulkArray(values: readonly Uint8Array[]): Reply {

@@ -3,11 +3,11 @@
 
 import { NULL, OK, errorReply, integerReply, type Reply } from '../../lib/reply.js';
 import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, INT64_MIN, parseInt64 } from '../args.js';
-import { isOption, keyOf } from '../bytes.js';
+import { keyOf } from '../bytes.js';
 import { WRONGTYPE } from '../collection.js';
 import type { ExecContext } from '../command-types.js';
 import { changedInPlace } from '../typed.js';
-import { EMPTY_ARRAY, ERR_INDEX_RANGE, ZERO, listOf, parseLong, readList, writeRecord } from './access.js';
+import { EMPTY_ARRAY, ERR_INDEX_RANGE, ZERO, isWord, listOf, parseLong, readList, writeRecord } from './access.js';
 import { fromEnd } from './push-pop.js';
 
 const MINUS_ONE = integerReply(-1);
@@ -32,8 +32,8 @@ export function lset(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 
 export function linsert(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const side = argv[2] as Uint8Array;
-  const after = isOption(side, 'after');
-  if (!after && !isOption(side, 'before')) return ERR_SYNTAX;
+  const after = isWord(side, 'after');
+  if (!after && !isWord(side, 'before')) return ERR_SYNTAX;
   const record = writeRecord(ctx, keyOf(argv[1] as Uint8Array));
   if (record === undefined) return ZERO;
   if (record === null) return WRONGTYPE;
@@ -96,14 +96,14 @@ function lposOptions(argv: readonly Uint8Array[]): LposOptions | Reply {
     const value = argv[j + 1];
     if (value === undefined) return ERR_SYNTAX;
     j++;
-    if (isOption(opt, 'rank')) {
+    if (isWord(opt, 'rank')) {
       const rank = parseInt64(value);
       if (rank === undefined) return ERR_NOT_INTEGER;
       if (rank === 0n) return ERR_RANK_ZERO;
       o.rank = rank;
-    } else if (isOption(opt, 'count') || isOption(opt, 'maxlen')) {
+    } else if (isWord(opt, 'count') || isWord(opt, 'maxlen')) {
       const parsed = parseInt64(value);
-      const isCount = isOption(opt, 'count');
+      const isCount = isWord(opt, 'count');
       if (parsed === undefined || parsed < 0n) return isCount ? ERR_COUNT_NEGATIVE : ERR_MAXLEN_NEGATIVE;
       if (isCount) o.count = Number(parsed);
       else o.maxlen = Number(parsed);

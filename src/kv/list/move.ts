@@ -3,11 +3,11 @@
 
 import { NULL, errorReply, type Reply } from '../../lib/reply.js';
 import { ERR_SYNTAX, parseInt64 } from '../args.js';
-import { copyBytes, isOption, keyOf } from '../bytes.js';
+import { copyBytes, keyOf } from '../bytes.js';
 import { WRONGTYPE } from '../collection.js';
 import type { ExecContext } from '../command-types.js';
 import { changedInPlace } from '../typed.js';
-import { NULL_ARRAY, bulkArray, createList, listOf, parseSide, popMany, writeRecord } from './access.js';
+import { NULL_ARRAY, bulkArray, createList, isWord, listOf, parseSide, popMany, writeRecord } from './access.js';
 
 const ERR_NUMKEYS = errorReply('ERR numkeys should be greater than 0');
 const ERR_COUNT = errorReply('ERR count should be greater than 0');
@@ -60,7 +60,7 @@ export function parseMpop(argv: readonly Uint8Array[], numkeysAt: number): MpopA
   let count = -1;
   for (let j = whereAt + 1; j < argv.length; j++) {
     const value = argv[j + 1];
-    if (count !== -1 || !isOption(argv[j] as Uint8Array, 'count') || value === undefined) return ERR_SYNTAX;
+    if (count !== -1 || !isWord(argv[j] as Uint8Array, 'count') || value === undefined) return ERR_SYNTAX;
     const parsed = parseInt64(value);
     if (parsed === undefined || parsed < 1n) return ERR_COUNT;
     count = Number(parsed);
