@@ -3,6 +3,7 @@
 
 import { TYPE_TAGS, type Collection, type CollectionType } from './collection.js';
 import { HashValue } from './hash/hash-value.js';
+import { decodeList } from './list/codec.js';
 import { ByteReader } from './reader.js';
 import { SetValue } from './set/set-value.js';
 import { ByteWriter } from './writer.js';
@@ -12,6 +13,7 @@ type Decoder = (r: ByteReader) => Collection;
 const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
   [TYPE_TAGS.hash, (r) => HashValue.decode(r)],
   [TYPE_TAGS.set, SetValue.decode],
+  [TYPE_TAGS.list, decodeList],
 ]);
 
 /** The snapshot bytes of a collection (without its tag). */

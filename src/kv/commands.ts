@@ -14,6 +14,7 @@ import { EXPIRY_COMMANDS } from './expiry.js';
 import { HASH_COMMANDS } from './hashes.js';
 import { KEYSPACE_COMMANDS } from './keyspace.js';
 import { LISTING_COMMANDS } from './listing.js';
+import { LIST_COMMANDS } from './lists.js';
 import { RANGE_COMMANDS } from './ranges.js';
 import { SET_COMMANDS } from './sets.js';
 import { STRING_COMMANDS } from './strings.js';
@@ -45,6 +46,7 @@ export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   STRING_COMMANDS, COUNTER_COMMANDS, RANGE_COMMANDS, KEYSPACE_COMMANDS, LISTING_COMMANDS, EXPIRY_COMMANDS,
   DATABASE_COMMANDS, HASH_COMMANDS,
   SET_COMMANDS,
+  LIST_COMMANDS,
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */
