@@ -4,6 +4,8 @@
 // Only called once kv/ has run the command and found nothing to serve, so the arguments are valid.
 
 import { Buffer } from 'node:buffer';
+import { parseTimeoutMs } from '../kv/list/blocking.js';
+import { blockingKeys, blockingTimeoutMs } from '../kv/lists.js';
 
 export interface BlockingCall {
   /** The keys whose change may let the command serve. */
@@ -17,14 +19,13 @@ export function blockingCall(name: string, argv: readonly Uint8Array[]): Blockin
   switch (name) {
     case 'blpop':
     case 'brpop':
+    case 'brpoplpush':
+    case 'blmove':
+    case 'blmpop':
+      return { keys: blockingKeys(argv) ?? [], timeoutMs: blockingTimeoutMs(argv) ?? 0 };
     case 'bzpopmin':
     case 'bzpopmax':
       return { keys: argv.slice(1, -1), timeoutMs: secondsToMs(argv[argv.length - 1]!) };
-    case 'brpoplpush':
-      return { keys: [argv[1]!], timeoutMs: secondsToMs(argv[3]!) };
-    case 'blmove':
-      return { keys: [argv[1]!], timeoutMs: secondsToMs(argv[5]!) };
-    case 'blmpop':
     case 'bzmpop': {
       const numKeys = Number(text(argv[2]!));
       return { keys: argv.slice(3, 3 + numKeys), timeoutMs: secondsToMs(argv[1]!) };
@@ -51,9 +52,10 @@ function streamRead(argv: readonly Uint8Array[]): BlockingCall | undefined {
   return undefined;
 }
 
+/** A timeout in seconds as Redis reads it (long double, times 1000, truncated); kv/ already refused a bad one. */
 function secondsToMs(arg: Uint8Array): number {
-  const seconds = Number(text(arg));
-  return Number.isFinite(seconds) && seconds > 0 ? Math.max(1, Math.round(seconds * 1000)) : 0;
+  const timeoutMs = parseTimeoutMs(arg);
+  return typeof timeoutMs === 'number' ? timeoutMs : 0;
 }
 
 function text(arg: Uint8Array): string {
