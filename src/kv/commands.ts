@@ -8,6 +8,7 @@ import { errorReply, type Reply } from '../lib/reply.js';
 import { arityError } from './args.js';
 import { lowerName, textOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
+import { BITMAP_COMMANDS } from './bits.js';
 import { COUNTER_COMMANDS } from './counters.js';
 import { EXPIRY_COMMANDS } from './expiry.js';
 import { KEYSPACE_COMMANDS } from './keyspace.js';
@@ -40,6 +41,7 @@ const RANDOM_WRITES = new WeakSet<CommandSpec>();
 /** Every command kv/ implements, by lowercase name. */
 export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   STRING_COMMANDS, COUNTER_COMMANDS, RANGE_COMMANDS, KEYSPACE_COMMANDS, LISTING_COMMANDS, EXPIRY_COMMANDS,
+  BITMAP_COMMANDS,
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */
