@@ -11,6 +11,7 @@ import type { CommandSpec, ExecContext } from './command-types.js';
 import { BITMAP_COMMANDS } from './bits.js';
 import { COUNTER_COMMANDS } from './counters.js';
 import { EXPIRY_COMMANDS } from './expiry.js';
+import { HLL_COMMANDS } from './hll/commands.js';
 import { KEYSPACE_COMMANDS } from './keyspace.js';
 import { LISTING_COMMANDS } from './listing.js';
 import { RANGE_COMMANDS } from './ranges.js';
@@ -41,7 +42,7 @@ const RANDOM_WRITES = new WeakSet<CommandSpec>();
 /** Every command kv/ implements, by lowercase name. */
 export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   STRING_COMMANDS, COUNTER_COMMANDS, RANGE_COMMANDS, KEYSPACE_COMMANDS, LISTING_COMMANDS, EXPIRY_COMMANDS,
-  BITMAP_COMMANDS,
+  BITMAP_COMMANDS, HLL_COMMANDS,
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */
