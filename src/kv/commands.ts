@@ -13,6 +13,7 @@ import { COUNTER_COMMANDS } from './counters.js';
 import { EXPIRY_COMMANDS } from './expiry.js';
 import { HLL_COMMANDS } from './hll/commands.js';
 import { KEYSPACE_COMMANDS } from './keyspace.js';
+import { LCS_COMMANDS } from './lcs.js';
 import { LISTING_COMMANDS } from './listing.js';
 import { RANGE_COMMANDS } from './ranges.js';
 import { STRING_COMMANDS } from './strings.js';
@@ -42,7 +43,7 @@ const RANDOM_WRITES = new WeakSet<CommandSpec>();
 /** Every command kv/ implements, by lowercase name. */
 export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   STRING_COMMANDS, COUNTER_COMMANDS, RANGE_COMMANDS, KEYSPACE_COMMANDS, LISTING_COMMANDS, EXPIRY_COMMANDS,
-  BITMAP_COMMANDS, HLL_COMMANDS,
+  BITMAP_COMMANDS, HLL_COMMANDS, LCS_COMMANDS,
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */
