@@ -57,11 +57,24 @@ export function commitBits(ctx: ExecContext, target: BitTarget): void {
 const BITS_IN_BYTE = new Uint8Array(256);
 for (let i = 1; i < 256; i++) BITS_IN_BYTE[i] = (i & 1) + (BITS_IN_BYTE[i >> 1] as number);
 
-/** Set bits in bytes [from, to). */
+/** Set bits in bytes [from, to): byte by byte to a 4-byte boundary, then 32-bit words (SWAR). */
 export function popcount(bytes: Uint8Array, from: number, to: number): number {
   assert(from >= 0 && to <= bytes.length, 'popcount range outside the value');
   let count = 0;
-  for (let i = from; i < to; i++) count += BITS_IN_BYTE[bytes[i] as number] as number;
+  let i = from;
+  for (; i < to && (bytes.byteOffset + i) % 4 !== 0; i++) count += BITS_IN_BYTE[bytes[i] as number] as number;
+  const wordCount = Math.floor((to - i) / 4);
+  if (wordCount > 0) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, wordCount);
+    for (let w = 0; w < wordCount; w++) {
+      let v = words[w] as number;
+      v -= (v >>> 1) & 0x55555555;
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      count += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+    }
+    i += wordCount * 4;
+  }
+  for (; i < to; i++) count += BITS_IN_BYTE[bytes[i] as number] as number;
   return count;
 }
 

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Prng } from '../../src/lib/prng.js';
+import { bitAt, popcount } from '../../src/kv/bits-shared.js';
 import { KvState } from '../../src/kv/state.js';
 import { compareBatch } from './differential-harness.js';
 import { LIST_KEY, SKIP_WITHOUT_REDIS, redisForFile, runRandom, seedFromEnv, startTypedRun } from './bits-differential.js';
@@ -131,4 +132,17 @@ test('bitmaps survive a snapshot round trip byte for byte', () => {
   for (const key of ['k', 'f']) assert.deepEqual(restored.getValue(key, 1_000_000), state.getValue(key, 1_000_000));
   assert.deepEqual(Buffer.from(restored.encodeSnapshot()), Buffer.from(state.encodeSnapshot()));
   assert.deepEqual(run('BITFIELD_RO', 'f', 'SET', 'u8', '0', '1'), err('ERR BITFIELD_RO only supports the GET subcommand'));
+});
+
+test('popcount agrees with a bit-by-bit count at every alignment and range', () => {
+  const prng = new Prng(seedFromEnv());
+  const buffer = new Uint8Array(300).map(() => prng.int(0, 255));
+  for (let trial = 0; trial < 500; trial++) {
+    const view = buffer.subarray(prng.int(0, 7));
+    const from = prng.int(0, view.length);
+    const to = prng.int(from, view.length);
+    let expected = 0;
+    for (let bit = from * 8; bit < to * 8; bit++) expected += bitAt(view, bit);
+    assert.equal(popcount(view, from, to), expected, `offset ${view.byteOffset} [${from}, ${to})`);
+  }
 });

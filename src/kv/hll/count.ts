@@ -3,7 +3,7 @@
 // cardinality estimation algorithms for HyperLogLog sketches", arXiv:1702.01284) with the same
 // floating-point steps, so counts agree with Redis to the unit. Also hllMerge into raw registers.
 
-import { ENCODING_DENSE, HEADER_BYTES, denseRegister, encodingOf } from './format.js';
+import { DENSE_BYTES, ENCODING_DENSE, HEADER_BYTES, denseRegister, encodingOf } from './format.js';
 import { HLL_Q_MAX_RUN, HLL_REGISTERS } from './murmur.js';
 import { walkSparse } from './sparse.js';
 
@@ -66,7 +66,16 @@ export function estimate(histogram: readonly number[]): bigint {
 export function histogramOf(value: Uint8Array): number[] | undefined {
   const histogram = new Array<number>(HISTOGRAM_SIZE).fill(0);
   if (encodingOf(value) === ENCODING_DENSE) {
-    for (let i = 0; i < HLL_REGISTERS; i++) bump(histogram, denseRegister(value, i), 1);
+    // Four 6-bit registers in every 3 bytes, least significant bits first.
+    for (let at = HEADER_BYTES; at < DENSE_BYTES; at += 3) {
+      const b0 = value[at] as number;
+      const b1 = value[at + 1] as number;
+      const b2 = value[at + 2] as number;
+      bump(histogram, b0 & 63, 1);
+      bump(histogram, ((b0 >> 6) | (b1 << 2)) & 63, 1);
+      bump(histogram, ((b1 >> 4) | (b2 << 4)) & 63, 1);
+      bump(histogram, b2 >> 2, 1);
+    }
     return histogram;
   }
   // hllSparseRegHisto counts every opcode, with no stop at an overlong run.
