@@ -84,6 +84,21 @@ test('thousands of distinct elements: sparse until 3000 bytes, then dense, bytes
   assert.equal(value?.length, 12304, 'promoted to dense');
 });
 
+test('every hand-made HLL string under every command: same replies and bytes as redis-server', SKIP_WITHOUT_REDIS, async () => {
+  for (const protocol of [2, 3] as const) {
+    const run = await startTypedRun(redis(), protocol);
+    const batch: string[][] = [];
+    const many = Array.from({ length: 300 }, (_, i) => `c${i}`);
+    for (const value of CRAFTED) {
+      for (const command of [['PFADD', 'c', 'a'], ['PFADD', 'c', ...many], ['PFADD', 'c'], ['PFCOUNT', 'c'], ['PFCOUNT', 'c', 'absent'],
+        ['PFMERGE', 'c'], ['PFMERGE', 'd', 'c'], ['PFMERGE', 'c', 'd']]) {
+        batch.push(['SET', 'c', value], ['DEL', 'd'], ['PFADD', 'd', 'x', 'y'], command, ['GET', 'c'], ['GET', 'd'], ['PFCOUNT', 'c']);
+      }
+    }
+    assert.deepEqual((await compareBatch(run, batch)).slice(0, 3), [], `RESP${protocol}`);
+  }
+});
+
 test('PFCOUNT stores the count it computed (a write), PFADD marks it stale again', () => {
   const { state, run } = session();
   assert.equal(run('PFADD', 'h', 'a', 'b', 'c'), 1);
