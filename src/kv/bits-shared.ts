@@ -43,7 +43,8 @@ export function bitTarget(ctx: ExecContext, key: string, maxBit: number): BitTar
   if (record === null) return null;
   const neededBytes = Math.floor(maxBit / 8) + 1;
   const old = record?.value;
-  const bytes = new Uint8Array(Math.max(old?.length ?? 0, neededBytes));
+  if (old !== undefined && old.length >= neededBytes) return { key, record, bytes: old.slice() };
+  const bytes = new Uint8Array(neededBytes);
   if (old !== undefined) bytes.set(old);
   return { key, record, bytes };
 }
