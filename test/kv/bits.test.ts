@@ -113,6 +113,20 @@ test('BITFIELD overflow at every width edge matches redis-server', SKIP_WITHOUT_
   }
 });
 
+test('bitmaps of 8 MiB: the far end read and written as redis-server does', SKIP_WITHOUT_REDIS, async () => {
+  const far = String(64 * 1024 * 1024 + 5);
+  for (const protocol of [2, 3] as const) {
+    const run = await startTypedRun(redis(), protocol);
+    const batch = [['SETBIT', 'big', far, '1'], ['SETBIT', 'big', '3', '1'], ['STRLEN', 'big'], ['GETBIT', 'big', far], ['BITCOUNT', 'big'],
+      ['BITCOUNT', 'big', '-1', '-1'], ['BITCOUNT', 'big', '67108860', '67108870', 'BIT'], ['BITPOS', 'big', '1', '1'],
+      ['BITPOS', 'big', '0', '-1'], ['BITPOS', 'big', '1', '-8', '-1', 'BIT'], ['BITPOS', 'big', '0'],
+      ['BITFIELD', 'big', 'GET', 'u8', '#8388608', 'INCRBY', 'i16', '67108864', '-5', 'SET', 'u63', '67108900', '77'],
+      ['GETRANGE', 'big', '-14', '-1'], ['BITOP', 'NOT', 'inverse', 'big'], ['BITCOUNT', 'inverse'], ['BITPOS', 'inverse', '0'],
+      ['BITOP', 'AND', 'both', 'big', 'inverse'], ['BITPOS', 'both', '1'], ['BITCOUNT', 'both']];
+    assert.deepEqual(await compareBatch(run, batch), [], `RESP${protocol}`);
+  }
+});
+
 test('a value GET handed out is not changed by later SETBIT, BITFIELD or SETBIT growth', () => {
   const state = new KvState();
   state.execute(argv('SET', 'k', 'abc'), 1);
