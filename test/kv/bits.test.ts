@@ -160,3 +160,25 @@ test('popcount agrees with a bit-by-bit count at every alignment and range', () 
     assert.equal(popcount(view, from, to), expected, `offset ${view.byteOffset} [${from}, ${to})`);
   }
 });
+
+test('WATCH versions: every SETBIT (even to the same bit) and BITFIELD write is a modification; reads and BITOP to nothing on an absent key are not', () => {
+  const { state, run } = session();
+  run('SETBIT', 'k', '1', '1');
+  let version = state.keyVersion('k');
+  const changes = (...command: string[]) => {
+    run(...command);
+    const changed = state.keyVersion('k') !== version;
+    version = state.keyVersion('k');
+    return changed;
+  };
+  assert.equal(changes('SETBIT', 'k', '1', '1'), true, 'Redis 7.0 signals a SETBIT that leaves the bit as it was');
+  assert.equal(changes('BITFIELD', 'k', 'OVERFLOW', 'FAIL', 'INCRBY', 'u1', '0', '5'), true, 'a write op, even one FAIL refuses');
+  for (const read of [['GETBIT', 'k', '1'], ['BITCOUNT', 'k'], ['BITPOS', 'k', '1'], ['BITFIELD', 'k', 'GET', 'u8', '0'], ['BITFIELD_RO', 'k', 'GET', 'i8', '0']]) {
+    assert.equal(changes(...read), false, read.join(' '));
+  }
+  const absentVersion = state.keyVersion('absent');
+  run('BITOP', 'AND', 'absent', 'absent2');
+  assert.equal(state.keyVersion('absent'), absentVersion, 'nothing to delete: no modification');
+  assert.equal(changes('BITOP', 'NOT', 'k', 'absent'), true, 'an empty result deletes the destination');
+  assert.equal(run('EXISTS', 'k'), 0);
+});

@@ -123,3 +123,15 @@ test('an HLL survives a snapshot byte for byte', () => {
     assert.deepEqual(restored.execute(argv('PFCOUNT', key), 1), state.execute(argv('PFCOUNT', key), 1));
   }
 });
+
+test('WATCH versions: PFADD that changes no register, and PFCOUNT of a cached count, are not modifications', () => {
+  const { state, run } = session();
+  run('PFADD', 'h', 'a', 'b');
+  run('PFCOUNT', 'h');
+  const version = state.keyVersion('h');
+  assert.equal(run('PFADD', 'h', 'a', 'b'), 0);
+  assert.equal(run('PFCOUNT', 'h'), 2);
+  assert.equal(state.keyVersion('h'), version);
+  assert.deepEqual(run('PFMERGE', 'h'), { simple: 'OK' });
+  assert.notEqual(state.keyVersion('h'), version, 'PFMERGE always rewrites its destination');
+});
