@@ -8,7 +8,7 @@ import { HLL_REGISTERS } from './murmur.js';
 export const HEADER_BYTES = 16;
 export const ENCODING_DENSE = 0;
 export const ENCODING_SPARSE = 1;
-const ENCODING_AT = 4;
+export const ENCODING_AT = 4;
 const CARD_AT = 8;
 const REGISTER_BITS = 6;
 const REGISTER_MAX = (1 << REGISTER_BITS) - 1;

@@ -5,7 +5,7 @@
 
 import { assert } from '../../lib/assert.js';
 import {
-  DENSE_BYTES, ENCODING_DENSE, ENCODING_SPARSE, HEADER_BYTES, SPARSE_BYTES_MAX, encodingOf, invalidateCache, raiseDenseRegister,
+  DENSE_BYTES, ENCODING_AT, ENCODING_DENSE, ENCODING_SPARSE, HEADER_BYTES, SPARSE_BYTES_MAX, encodingOf, invalidateCache, raiseDenseRegister,
 } from './format.js';
 import { HLL_REGISTERS } from './murmur.js';
 
@@ -87,7 +87,7 @@ export function sparseToDense(draft: HllDraft): boolean {
   if (draft.encoding === ENCODING_DENSE) return true;
   const dense = new HllDraft(new Uint8Array(DENSE_BYTES));
   dense.bytes.set(draft.bytes.subarray(0, HEADER_BYTES));
-  dense.bytes[4] = ENCODING_DENSE;
+  dense.bytes[ENCODING_AT] = ENCODING_DENSE;
   const valid = walkSparse(draft.bytes, draft.length, (first, count, register) => {
     for (let i = first; i < first + count; i++) raiseDenseRegister(dense.bytes, i, register);
   });
