@@ -8,11 +8,14 @@ import { errorReply, type Reply } from '../lib/reply.js';
 import { arityError } from './args.js';
 import { lowerName, textOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
+import { BITMAP_COMMANDS } from './bits.js';
 import { COUNTER_COMMANDS } from './counters.js';
 import { DATABASE_COMMANDS } from './db-commands.js';
 import { EXPIRY_COMMANDS } from './expiry.js';
 import { HASH_COMMANDS } from './hashes.js';
+import { HLL_COMMANDS } from './hll/commands.js';
 import { KEYSPACE_COMMANDS } from './keyspace.js';
+import { LCS_COMMANDS } from './lcs.js';
 import { LISTING_COMMANDS } from './listing.js';
 import { LIST_COMMANDS } from './lists.js';
 import { RANGE_COMMANDS } from './ranges.js';
@@ -47,6 +50,7 @@ export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   DATABASE_COMMANDS, HASH_COMMANDS,
   SET_COMMANDS,
   LIST_COMMANDS,
+  BITMAP_COMMANDS, HLL_COMMANDS, LCS_COMMANDS,
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */
