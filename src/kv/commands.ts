@@ -8,11 +8,15 @@ import { errorReply, type Reply } from '../lib/reply.js';
 import { arityError } from './args.js';
 import { lowerName, textOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
+import { COPY_COMMANDS } from './copy.js';
 import { COUNTER_COMMANDS } from './counters.js';
 import { EXPIRY_COMMANDS } from './expiry.js';
 import { KEYSPACE_COMMANDS } from './keyspace.js';
 import { LISTING_COMMANDS } from './listing.js';
+import { MEMORY_COMMANDS } from './memory-usage.js';
+import { OBJECT_COMMANDS } from './object.js';
 import { RANGE_COMMANDS } from './ranges.js';
+import { sortCommands } from './sort.js';
 import { STRING_COMMANDS } from './strings.js';
 
 export type { CommandFlag, CommandSpec, ExecContext, Handler } from './command-types.js';
@@ -40,6 +44,7 @@ const RANDOM_WRITES = new WeakSet<CommandSpec>();
 /** Every command kv/ implements, by lowercase name. */
 export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   STRING_COMMANDS, COUNTER_COMMANDS, RANGE_COMMANDS, KEYSPACE_COMMANDS, LISTING_COMMANDS, EXPIRY_COMMANDS,
+  COPY_COMMANDS, OBJECT_COMMANDS, MEMORY_COMMANDS, sortCommands(dispatch),
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */
