@@ -51,6 +51,11 @@ export class KvState {
     return this.db.map.size;
   }
 
+  /** Keys with an expiry (INFO keyspace's `expires`), expired ones not yet reclaimed included. */
+  get expiringKeyCount(): number {
+    return this.db.expiringCount;
+  }
+
   /**
    * Changes whenever the key is modified or deleted. With nowMs, a key that has expired by then
    * reports a distinct version, so a WATCH taken while it was live aborts once it expires.

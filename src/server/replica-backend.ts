@@ -139,8 +139,9 @@ export class ReplicaBackend implements Backend {
     return this.readLinearizable((state) => state.keyVersion(binaryKey, this.nowMs()));
   }
 
-  keyspace(): { keys: number } {
-    return { keys: this.options.machine.state.keyCount };
+  keyspace(): { keys: number; expires: number } {
+    const state = this.options.machine.state;
+    return { keys: state.keyCount, expires: state.expiringKeyCount };
   }
 
   persistenceInfo(): InfoFields {
