@@ -44,7 +44,7 @@ const RANDOM_WRITES = new WeakSet<CommandSpec>();
 /** Every command kv/ implements, by lowercase name. */
 export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   STRING_COMMANDS, COUNTER_COMMANDS, RANGE_COMMANDS, KEYSPACE_COMMANDS, LISTING_COMMANDS, EXPIRY_COMMANDS,
-  COPY_COMMANDS, OBJECT_COMMANDS, MEMORY_COMMANDS, sortCommands(dispatch),
+  COPY_COMMANDS, OBJECT_COMMANDS, MEMORY_COMMANDS, sortCommands({ run: dispatch, has: (name) => KV_COMMANDS.has(name) }),
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */

@@ -2,8 +2,10 @@
 // sorted numerically or with ALPHA, by themselves or BY a pattern (a string key, or a hash field with
 // `->`), in a LIMIT window, answered as themselves or through GET patterns, or STOREd as a list.
 // The collection is read through its optional members(); STORE builds the list with RPUSH through
-// the dispatcher it is given, so SORT needs nothing of the list type's own module.
+// the dispatcher it is given, so SORT needs nothing of the list type's own module (and refuses to
+// STORE, changing nothing, while no RPUSH is registered).
 
+import { assert } from '../lib/assert.js';
 import { errorReply, integerReply, NULL, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, parseInt64 } from './args.js';
 import { isOption, keyBytes, keyOf } from './bytes.js';
@@ -12,6 +14,13 @@ import { WRONGTYPE } from './collection.js';
 import { compareBinary, compareCollated, hasWildcard, lookupByPattern, sortScore } from './sort-values.js';
 
 const ERR_NOT_DOUBLE = errorReply('ERR One or more scores can\'t be converted into double');
+const ERR_NO_LISTS = errorReply('ERR SORT STORE needs the list type, which this build lacks');
+
+/** How SORT reaches the command table without importing it: run a command, and ask whether one exists. */
+export interface Dispatcher {
+  readonly run: Handler;
+  has(name: string): boolean;
+}
 
 interface SortOptions {
   desc: boolean;
@@ -117,7 +126,7 @@ function outputsOf(ctx: ExecContext, o: SortOptions, element: string): (string |
   return o.gets.map((pattern) => lookupByPattern(ctx.db, ctx.nowMs, pattern, element));
 }
 
-function sortWith(readonly: boolean, dispatch: Handler): Handler {
+function sortWith(readonly: boolean, dispatch: Dispatcher): Handler {
   return (ctx: ExecContext, argv: readonly Uint8Array[]): Reply => {
     const o = parseOptions(argv, readonly);
     if ('type' in o) return o;
@@ -143,18 +152,20 @@ function sortWith(readonly: boolean, dispatch: Handler): Handler {
 }
 
 /** STORE: the result replaces the key as a list (RPUSH into an emptied key); no result deletes it. */
-function store(ctx: ExecContext, dispatch: Handler, key: string, outputs: readonly (string | undefined)[]): Reply {
+function store(ctx: ExecContext, dispatch: Dispatcher, key: string, outputs: readonly (string | undefined)[]): Reply {
+  if (outputs.length > 0 && !dispatch.has('rpush')) return ERR_NO_LISTS;
   ctx.db.lookupForWrite(key, ctx.nowMs);
   ctx.db.remove(key);
   if (outputs.length === 0) return integerReply(0);
-  const pushed = dispatch(ctx, [keyBytes('rpush'), keyBytes(key), ...outputs.map((v) => keyBytes(v ?? ''))]);
-  return pushed.type === 'error' ? pushed : integerReply(outputs.length);
+  const pushed = dispatch.run(ctx, [keyBytes('rpush'), keyBytes(key), ...outputs.map((v) => keyBytes(v ?? ''))]);
+  assert(pushed.type === 'integer' && pushed.value === outputs.length, 'RPUSH into an emptied key holds every element');
+  return integerReply(outputs.length);
 }
 
 const SORT_SUMMARY = 'O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).';
 
 /** SORT and SORT_RO; `dispatch` runs the RPUSH that STORE builds its list with. */
-export function sortCommands(dispatch: Handler): readonly CommandSpec[] {
+export function sortCommands(dispatch: Dispatcher): readonly CommandSpec[] {
   return [
     { name: 'sort', arity: -2, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, keyStep: 1, group: 'generic', since: '1.0.0',
       summary: 'Sorts the elements in a list, a set, or a sorted set, optionally storing the result.', complexity: SORT_SUMMARY,
