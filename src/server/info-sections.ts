@@ -103,7 +103,7 @@ export function statsFields(source: InfoSource): InfoFields {
       'slave_expires_tracked_keys', 'active_defrag_hits', 'active_defrag_misses', 'active_defrag_key_hits',
       'active_defrag_key_misses', 'total_active_defrag_time', 'current_active_defrag_time', 'tracking_total_keys',
       'tracking_total_items', 'tracking_total_prefixes'),
-    ['unexpected_error_replies', s.internalErrors], ['total_error_replies', 0], ['dump_payload_sanitizations', 0],
+    ['unexpected_error_replies', s.internalErrors], ['total_error_replies', [...(s.errorReplies?.values() ?? [])].reduce((a, b) => a + b, 0)], ['dump_payload_sanitizations', 0],
     ['total_reads_processed', s.commandsProcessed], ['total_writes_processed', s.commandsProcessed],
     ...zero('io_threaded_reads_processed', 'io_threaded_writes_processed', 'reply_buffer_shrinks', 'reply_buffer_expands'),
     ['cairn_internal_errors', s.internalErrors],

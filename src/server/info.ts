@@ -35,6 +35,21 @@ export interface ServerStats {
   internalErrors: number;
   /** The most memory INFO has seen in use (used_memory_peak). */
   memoryPeakBytes?: number;
+  /** Error replies sent, by their first word (ERR, WRONGTYPE ...): INFO Errorstats. */
+  readonly errorReplies?: Map<string, number>;
+}
+
+/** Distinct error prefixes counted; Redis caps its error stats at 128 kinds as well. */
+const ERROR_KINDS_MAX = 128;
+
+/** Counts an error reply under its first word, as Redis's Errorstats do. */
+export function countError(stats: ServerStats, message: string): void {
+  const counts = stats.errorReplies;
+  if (counts === undefined) return;
+  const space = message.indexOf(' ');
+  const kind = space === -1 ? message : message.slice(0, space);
+  if (!counts.has(kind) && counts.size >= ERROR_KINDS_MAX) return;
+  counts.set(kind, (counts.get(kind) ?? 0) + 1);
 }
 
 /** Sections in Redis's order, with their headings; `inDefault` as INFO without arguments shows them. */
@@ -83,8 +98,9 @@ function fieldsOf(source: InfoSource, name: SectionName): InfoFields {
     case 'stats': return statsFields(source);
     case 'replication': return replicationFields(source);
     case 'cpu': return cpuFields();
-    // Cairn has no modules, keeps no per-command statistics, and counts no errors by kind yet.
-    case 'modules': case 'commandstats': case 'errorstats': case 'latencystats': return [];
+    // Cairn has no modules and keeps no per-command statistics.
+    case 'modules': case 'commandstats': case 'latencystats': return [];
+    case 'errorstats': return [...(source.stats.errorReplies ?? [])].map(([kind, count]) => [`errorstat_${kind}`, `count=${count}`] as const);
     // Every Cairn node serves CLUSTER SLOTS / SHARDS / NODES (one shard).
     case 'cluster': return [['cluster_enabled', 1]];
     case 'keyspace': return keyspaceFields(source);

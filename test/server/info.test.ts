@@ -69,6 +69,20 @@ test('INFO names single sections as Redis does; Cluster says cluster_enabled:1; 
   assert.match(await info(ours, 'cpu'), /used_cpu_user:\d+\.\d{6}\r\n/);
 });
 
+test('error replies are counted by kind in Errorstats and total_error_replies, as Redis counts them', async () => {
+  for (const client of [ours, theirs]) {
+    assert.match(String(show(await client.call('NOSUCHCOMMAND'))), /^ERR:ERR unknown command/);
+    assert.equal(show(await client.call('SET', 'typed', 'v')), 'OK');
+    assert.match(String(show(await client.call('SORT', 'typed'))), /^ERR:WRONGTYPE/);
+  }
+  const [mine, reference] = [await info(ours, 'errorstats'), await info(theirs, 'errorstats')];
+  for (const kind of ['ERR', 'WRONGTYPE']) {
+    assert.match(reference, new RegExp(`errorstat_${kind}:count=\\d+`));
+    assert.match(mine, new RegExp(`errorstat_${kind}:count=\\d+`), `Cairn counts ${kind}`);
+  }
+  assert.ok(Number(/total_error_replies:(\d+)/.exec(await info(ours, 'stats'))?.[1]) >= 2);
+});
+
 /** redis-py's parse_client_info: space-separated key=value pairs, these converted with int(). */
 const REDIS_PY_INTEGERS = ['id', 'age', 'idle', 'db', 'sub', 'psub', 'multi', 'qbuf', 'qbuf-free', 'obl', 'argv-mem', 'oll', 'omem', 'tot-mem'];
 
