@@ -24,7 +24,7 @@ after(async () => {
 const KEYS = ['a', 'b', 'c', 'a-long-key-name-that-needs-a-bigger-sds-header', ''];
 const VALUES = ['', '0', '1', '123', '9999', '10000', '-1', '-0', '007', '+5', '3.5', '1e3', 'x',
   '9223372036854775807', '9223372036854775808', '-9223372036854775808', '12345678901234567890',
-  'a'.repeat(44), 'b'.repeat(45), 'c'.repeat(100), 'd'.repeat(300), '4'.repeat(20), '4'.repeat(21)];
+  'a'.repeat(44), 'b'.repeat(45), 'c'.repeat(100), 'd'.repeat(300), 'e'.repeat(1000), 'f'.repeat(40_000), '4'.repeat(20), '4'.repeat(21)];
 const NUMBERS = ['0', '1', '-1', '16', '15', '2147483648', '-2147483649', 'x', '', '1.5'];
 
 function randomCommand(prng: Prng): string[] {
