@@ -21,6 +21,12 @@ export interface Collection {
   encode(out: ByteWriter): void;
   /** Approximate bytes held, for MEMORY USAGE and INFO memory. */
   memoryBytes(): number;
+  /**
+   * The elements SORT / SORT_RO read, as latin1 strings: a list's head to tail, a set's in its own
+   * iteration order, a sorted set's by rank (ZRANGE 0 -1's order). Lists, sets and sorted sets
+   * implement it; a type without it (hash, stream) gets WRONGTYPE from SORT, as in Redis.
+   */
+  members?(): Iterable<string>;
 }
 
 export const WRONGTYPE: Reply = Object.freeze(errorReply('WRONGTYPE Operation against a key holding the wrong kind of value'));

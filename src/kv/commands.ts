@@ -9,6 +9,7 @@ import { arityError } from './args.js';
 import { lowerName, textOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
 import { BITMAP_COMMANDS } from './bits.js';
+import { COPY_COMMANDS } from './copy.js';
 import { COUNTER_COMMANDS } from './counters.js';
 import { DATABASE_COMMANDS } from './db-commands.js';
 import { EXPIRY_COMMANDS } from './expiry.js';
@@ -18,8 +19,11 @@ import { KEYSPACE_COMMANDS } from './keyspace.js';
 import { LCS_COMMANDS } from './lcs.js';
 import { LISTING_COMMANDS } from './listing.js';
 import { LIST_COMMANDS } from './lists.js';
+import { MEMORY_COMMANDS } from './memory-usage.js';
+import { OBJECT_COMMANDS } from './object.js';
 import { RANGE_COMMANDS } from './ranges.js';
 import { SET_COMMANDS } from './sets.js';
+import { sortCommands } from './sort.js';
 import { STRING_COMMANDS } from './strings.js';
 
 export type { CommandFlag, CommandSpec, ExecContext, Handler } from './command-types.js';
@@ -51,6 +55,7 @@ export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   SET_COMMANDS,
   LIST_COMMANDS,
   BITMAP_COMMANDS, HLL_COMMANDS, LCS_COMMANDS,
+  COPY_COMMANDS, OBJECT_COMMANDS, MEMORY_COMMANDS, sortCommands({ run: dispatch, has: (name) => KV_COMMANDS.has(name) }),
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */

@@ -7,7 +7,7 @@ import { errorReply, integerReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_OVERFLOW, INT64_MAX, INT64_MIN, intValue, parseInt64 } from './args.js';
 import { asciiBytes, keyOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
-import { NO_EXPIRY } from './db.js';
+import { NO_EXPIRY, StringForm } from './db.js';
 import { addLongDouble, formatLongDouble, parseLongDouble, type LongDouble } from './long-double.js';
 
 const ERR_DECREMENT_OVERFLOW = errorReply('ERR decrement would overflow');
@@ -62,8 +62,8 @@ function incrbyfloat(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const sum = addLongDouble(current, increment);
   if (sum === 'infinite') return ERR_NAN_OR_INFINITY;
   const bytes = asciiBytes(formatLongDouble(sum));
-  if (record === undefined) ctx.db.set(key, bytes, NO_EXPIRY);
-  else ctx.db.replaceValue(record, bytes);
+  if (record === undefined) ctx.db.set(key, bytes, NO_EXPIRY).stringForm = StringForm.plain;
+  else ctx.db.replaceValue(record, bytes, 0, StringForm.plain);
   return { type: 'bulk', value: bytes };
 }
 

@@ -20,8 +20,11 @@ export class KvRecord {
   private spanSource: Uint8Array | null;
   private spanAt: number;
   private spanBytes: number;
-  /** Bytes past value.length in value.buffer that belong to this record alone (APPEND growth room). */
-  spareBytes = 0;
+  /**
+   * Two small facts in one number, to cost no memory per record: spareBytes * 4 + stringForm
+   * (both accessors below).
+   */
+  private spareAndForm = 0;
   /** Absolute expiry in ms, or NO_EXPIRY. */
   expireAtMs: number;
   /** Changes on every modification of this key. */
@@ -50,6 +53,25 @@ export class KvRecord {
     record.spanAt = byteOffset;
     record.spanBytes = byteLength;
     return record;
+  }
+
+  /** Bytes past value.length in value.buffer that belong to this record alone (APPEND growth room). */
+  get spareBytes(): number {
+    return Math.floor(this.spareAndForm / 4);
+  }
+
+  set spareBytes(bytes: number) {
+    assert(Number.isSafeInteger(bytes) && bytes >= 0, 'spareBytes is a byte count');
+    this.spareAndForm = bytes * 4 + (this.spareAndForm % 4);
+  }
+
+  /** How Redis would hold this string value (see StringForm); meaningless for a collection. */
+  get stringForm(): StringForm {
+    return (this.spareAndForm % 4) as StringForm;
+  }
+
+  set stringForm(form: StringForm) {
+    this.spareAndForm = this.spareAndForm - (this.spareAndForm % 4) + form;
   }
 
   get value(): Uint8Array {
@@ -81,6 +103,16 @@ export class KvRecord {
     return view;
   }
 }
+
+/**
+ * How Redis would hold a string, for OBJECT ENCODING / REFCOUNT and MEMORY USAGE: ENCODED as
+ * tryObjectEncoding leaves it (SET, MSET, INCR, ...: 'int', a shared integer, 'embstr' or 'raw'),
+ * PLAIN as createStringObject makes it (INCRBYFLOAT: never 'int'), RAW after an edit in place
+ * (APPEND to a present key, SETRANGE), UNSHARED an encoded copy (COPY: an 'int' of its own).
+ * Not in snapshots: Redis re-encodes every string it loads too.
+ */
+export const StringForm = Object.freeze({ encoded: 0, plain: 1, raw: 2, unshared: 3 } as const);
+export type StringForm = (typeof StringForm)[keyof typeof StringForm];
 
 export const NO_EXPIRY = -1;
 /** Deleted keys whose version is remembered exactly; older ones fall back to the floor. */
@@ -132,6 +164,7 @@ export class Db {
       existing.value = value;
       existing.collection = collection;
       existing.spareBytes = 0;
+      existing.stringForm = StringForm.encoded;
       existing.version = version;
       this.setExpiry(key, existing, expireAtMs);
       return existing;
@@ -164,12 +197,13 @@ export class Db {
   }
 
   /** Replaces a present string record's value, keeping its expiry (INCR, SETRANGE, ...). */
-  replaceValue(record: KvRecord, value: Uint8Array, spareBytes = 0): void {
+  replaceValue(record: KvRecord, value: Uint8Array, spareBytes = 0, form: StringForm = StringForm.encoded): void {
     assert(record.collection === null, 'replaceValue on a collection');
     assert(spareBytes >= 0, 'spareBytes must not be negative');
     assert(value.byteOffset + value.length + spareBytes <= value.buffer.byteLength, 'spare bytes beyond the buffer');
     record.value = value;
     record.spareBytes = spareBytes;
+    record.stringForm = form;
     this.touch(record);
   }
 

@@ -67,10 +67,13 @@ function renameWith(nx: boolean) {
     if (source === target) return nx ? ZERO : OK;
     const existing = ctx.db.lookupForWrite(target, ctx.nowMs);
     if (existing !== undefined && nx) return ZERO;
-    const { value, expireAtMs, collection } = record;
+    const { value, expireAtMs, collection, spareBytes, stringForm } = record;
     ctx.db.remove(source);
     ctx.db.remove(target);
-    ctx.db.set(target, value, expireAtMs, collection);
+    // The same value moves, spare room and encoding too (OBJECT ENCODING, MEMORY USAGE).
+    const moved = ctx.db.set(target, value, expireAtMs, collection);
+    moved.spareBytes = spareBytes;
+    moved.stringForm = stringForm;
     return nx ? ONE : OK;
   };
 }

@@ -8,11 +8,12 @@ import { errorReply, integerReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, ERR_TOO_BIG, parseInt64 } from './args.js';
 import { copyBytes, keyOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
-import { NO_EXPIRY, type KvRecord } from './db.js';
+import { NO_EXPIRY, StringForm, type KvRecord } from './db.js';
+import { editableSpareBytes } from './object.js';
+import { createdSpareBytes, grownCapacityBytes } from './sds.js';
 
 /** Redis's proto-max-bulk-len default: no string value grows past this. */
 export const STRING_BYTES_MAX = 512 * 1024 * 1024;
-const GROWTH_STEP_BYTES = 1024 * 1024;
 const EMPTY: Reply = Object.freeze({ type: 'bulk', value: new Uint8Array(0) });
 const ERR_OFFSET = errorReply('ERR offset is out of range');
 
@@ -31,24 +32,33 @@ function append(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   return integerReply(length);
 }
 
-/** Writes only past the old length, so views of the old value handed out earlier stay intact. */
+/**
+ * Writes only past the old length, so views of the old value handed out earlier stay intact. The
+ * room kept after the bytes is what Redis's sds keeps (sds.ts), so MEMORY USAGE answers alike.
+ */
 function appendInPlace(ctx: ExecContext, record: KvRecord, suffix: Uint8Array): void {
   const old = record.value;
   const length = old.length + suffix.length;
-  if (suffix.length <= record.spareBytes) {
+  if (record.stringForm === StringForm.raw && suffix.length <= record.spareBytes) {
     const grown = new Uint8Array(old.buffer, old.byteOffset, length);
     grown.set(suffix, old.length);
-    ctx.db.replaceValue(record, grown, record.spareBytes - suffix.length);
+    ctx.db.replaceValue(record, grown, record.spareBytes - suffix.length, StringForm.raw);
     return;
   }
-  // Like Redis's sds: double while small, then grow by 1 MiB at a time; never past the limit.
-  const capacity = Math.min(STRING_BYTES_MAX, length < GROWTH_STEP_BYTES ? length * 2 : length + GROWTH_STEP_BYTES);
+  const capacity = editedCapacity(record, length, true);
   assert(length <= STRING_BYTES_MAX, 'append past the string limit');
-  assert(capacity >= length, 'append capacity below the new length');
   const buffer = new Uint8Array(capacity);
   buffer.set(old);
   buffer.set(suffix, old.length);
-  ctx.db.replaceValue(record, buffer.subarray(0, length), capacity - length);
+  ctx.db.replaceValue(record, buffer.subarray(0, length), capacity - length, StringForm.raw);
+}
+
+/** The capacity Redis's string has after an edit leaves it `length` bytes long (never past the limit). */
+function editedCapacity(record: KvRecord, length: number, greedy: boolean): number {
+  const room = record.valueBytes + editableSpareBytes(record);
+  const capacity = Math.min(STRING_BYTES_MAX, length <= room ? room : grownCapacityBytes(length, greedy));
+  assert(capacity >= length, 'an edited string fits its capacity');
+  return capacity;
 }
 
 function clampOffset(offset: bigint): number {
@@ -89,12 +99,18 @@ function setrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (offsetBig + BigInt(patch.length) > BigInt(STRING_BYTES_MAX)) return ERR_TOO_BIG;
   const offset = Number(offsetBig);
   assert(offset + patch.length <= STRING_BYTES_MAX, 'setrange past the string limit');
-  const value = new Uint8Array(Math.max(oldLength, offset + patch.length));
-  if (record !== undefined) value.set(record.value);
-  value.set(patch, offset);
-  if (record === undefined) ctx.db.set(key, value, NO_EXPIRY);
-  else ctx.db.replaceValue(record, value);
-  return integerReply(value.length);
+  const length = Math.max(oldLength, offset + patch.length);
+  const capacity = record === undefined ? length + createdSpareBytes(length) : editedCapacity(record, length, true);
+  const buffer = new Uint8Array(capacity);
+  if (record !== undefined) buffer.set(record.value);
+  buffer.set(patch, offset);
+  const value = buffer.subarray(0, length);
+  if (record === undefined) {
+    const created = ctx.db.set(key, value, NO_EXPIRY);
+    created.spareBytes = capacity - length;
+    created.stringForm = StringForm.raw;
+  } else ctx.db.replaceValue(record, value, capacity - length, StringForm.raw);
+  return integerReply(length);
 }
 
 const KEY1 = { firstKey: 1, lastKey: 1, keyStep: 1 } as const;

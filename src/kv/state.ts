@@ -67,6 +67,13 @@ export class KvState {
     return out;
   }
 
+  /** Keys with an expiry (INFO keyspace's `expires`), expired ones not yet reclaimed included. */
+  get expiringKeyCount(): number {
+    let expiring = 0;
+    for (const [, db] of this.databases.used()) expiring += db.expiringCount;
+    return expiring;
+  }
+
   /**
    * Changes whenever the key is modified or deleted. With nowMs, a key that has expired by then
    * reports a distinct version, so a WATCH taken while it was live aborts once it expires.

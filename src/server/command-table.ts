@@ -3,9 +3,12 @@
 // and Redis's exact error texts (kv/'s own, so both layers answer alike).
 
 import { assert } from '../lib/assert.js';
-import { errorReply, type Reply } from '../lib/reply.js';
+import type { Reply } from '../lib/reply.js';
 import { arityError } from '../kv/args.js';
-import { arityOk, ERROR_QUOTE_CHARS_MAX, unknownCommand } from '../kv/commands.js';
+import { arityOk, unknownCommand } from '../kv/commands.js';
+import { unknownSubcommand } from '../kv/subcommands.js';
+
+export { unknownSubcommand };
 import type { Session } from './session.js';
 
 /** What COMMAND INFO / COMMAND DOCS and dispatch need to know about a command. */
@@ -147,9 +150,4 @@ function foldedEqual(lower: Uint8Array, bytes: Uint8Array): boolean {
   if (lower.length !== bytes.length) return false;
   for (let i = 0; i < bytes.length; i++) if (lower[i] !== fold(bytes[i]!)) return false;
   return true;
-}
-
-/** Redis's text for a container (CLIENT, CONFIG, CLUSTER) given a subcommand it lacks. */
-export function unknownSubcommand(container: string, subcommand: string): Reply {
-  return errorReply(`ERR unknown subcommand '${subcommand.slice(0, ERROR_QUOTE_CHARS_MAX)}'. Try ${container.toUpperCase()} HELP.`);
 }

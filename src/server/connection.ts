@@ -23,6 +23,8 @@ export interface ConnectionHooks {
   closed(connection: Connection): void;
   /** A command threw or rejected where no error was expected: a bug, reported, never fatal to the process. */
   internalError(error: unknown, connection: Connection): void;
+  /** An error reply went to the client (INFO's total_error_replies and Errorstats). */
+  errorReplied?(message: string): void;
 }
 
 /** What a client hears before its connection is closed after an internal error. */
@@ -150,7 +152,7 @@ export class Connection implements Peer {
         session.flushWrites();
         return this.failInternally(error);
       }
-      if (slots.length === 0 && !(reply instanceof Promise)) this.encoder.write(reply, session.protocol);
+      if (slots.length === 0 && !(reply instanceof Promise)) this.write(reply, session.protocol);
       else slots.push({ reply, protocol: session.protocol });
       if (result.kind === 'error' || session.closeAfterReply) {
         close = 'afterReplies';
@@ -174,6 +176,11 @@ export class Connection implements Peer {
     void this.finishTurn(slots, close === 'afterReplies');
   }
 
+  private write(reply: Reply, protocol: Protocol): void {
+    if (reply.type === 'error') this.hooks.errorReplied?.(reply.message);
+    this.encoder.write(reply, protocol);
+  }
+
   private async finishTurn(slots: Slot[], closeAfter: boolean): Promise<void> {
     const session = this.session;
     assert(session !== undefined, 'the connection has started');
@@ -187,7 +194,7 @@ export class Connection implements Peer {
     session.settled();
     if (this.socket.destroyed) return this.setBusy(false);
     for (let i = 0; i < slots.length; i++) {
-      this.encoder.write(replies[i]!, slots[i]!.protocol);
+      this.write(replies[i]!, slots[i]!.protocol);
       // Large replies go out about one turn's output at a time, as fast as the kernel takes them,
       // so a client that does not read holds at most that much encoded (the values are shared).
       if (this.encoder.sizeBytes < turnOutputBytesMax || i + 1 === slots.length) continue;

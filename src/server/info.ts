@@ -1,9 +1,11 @@
-// INFO's text: the sections Redis prints (server, clients, memory, persistence, stats,
-// replication, keyspace) as `key:value` lines under `# Section` headers, which ioredis and
-// redis-cli parse.
+// INFO's text: the sections redis-server 7.0 prints, in its order, as `key:value` lines under
+// `# Section` headers, which redis-py, ioredis and redis-cli parse (redis-py's RedisCluster reads
+// `cluster_enabled`). The fields of each section are in info-sections.ts.
 
-import { arch, platform, release } from 'node:os';
 import type { InfoFields } from './backend.js';
+import {
+  clientFields, cpuFields, keyspaceFields, memoryFields, persistenceFields, replicationFields, serverFields, statsFields,
+} from './info-sections.js';
 
 export interface InfoSource {
   readonly version: string;
@@ -14,7 +16,7 @@ export interface InfoSource {
   nowMs(): number;
   connectedClients(): number;
   /** Clients waiting in a blocking command (BLPOP, XREAD BLOCK ...). */
-  blockedClients(): number;
+  blockedClients?(): number;
   readonly maxClients: number;
   readonly stats: ServerStats;
   keyspace(): { readonly keys: number; readonly expires?: number };
@@ -31,19 +33,52 @@ export interface ServerStats {
   netOutputBytes: number;
   /** Commands whose code threw where nothing should (a bug); each closed its client's connection. */
   internalErrors: number;
+  /** The most memory INFO has seen in use (used_memory_peak). */
+  memoryPeakBytes?: number;
+  /** Error replies sent, by their first word (ERR, WRONGTYPE ...): INFO Errorstats. */
+  readonly errorReplies?: Map<string, number>;
 }
 
-const sectionNames = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'keyspace'] as const;
-type SectionName = (typeof sectionNames)[number];
+/** Distinct error prefixes counted; Redis caps its error stats at 128 kinds as well. */
+const ERROR_KINDS_MAX = 128;
 
-/** INFO [section ...]: no argument, `default`, `all` and `everything` mean every section. */
+/** Counts an error reply under its first word, as Redis's Errorstats do. */
+export function countError(stats: ServerStats, message: string): void {
+  const counts = stats.errorReplies;
+  if (counts === undefined) return;
+  const space = message.indexOf(' ');
+  const kind = space === -1 ? message : message.slice(0, space);
+  if (!counts.has(kind) && counts.size >= ERROR_KINDS_MAX) return;
+  counts.set(kind, (counts.get(kind) ?? 0) + 1);
+}
+
+/** Sections in Redis's order, with their headings; `inDefault` as INFO without arguments shows them. */
+const SECTIONS = [
+  { name: 'server', heading: 'Server', inDefault: true },
+  { name: 'clients', heading: 'Clients', inDefault: true },
+  { name: 'memory', heading: 'Memory', inDefault: true },
+  { name: 'persistence', heading: 'Persistence', inDefault: true },
+  { name: 'stats', heading: 'Stats', inDefault: true },
+  { name: 'replication', heading: 'Replication', inDefault: true },
+  { name: 'cpu', heading: 'CPU', inDefault: true },
+  { name: 'modules', heading: 'Modules', inDefault: true },
+  { name: 'commandstats', heading: 'Commandstats', inDefault: false },
+  { name: 'errorstats', heading: 'Errorstats', inDefault: true },
+  { name: 'latencystats', heading: 'Latencystats', inDefault: false },
+  { name: 'cluster', heading: 'Cluster', inDefault: true },
+  { name: 'keyspace', heading: 'Keyspace', inDefault: true },
+] as const;
+type SectionName = (typeof SECTIONS)[number]['name'];
+
+/** INFO [section ...]: none or `default` is the default set; `all` and `everything` every section. */
 export function renderInfo(source: InfoSource, requested: readonly string[]): string {
   const wanted = new Set(requested.map((s) => s.toLowerCase()));
-  const everything = wanted.size === 0 || wanted.has('all') || wanted.has('default') || wanted.has('everything');
+  const all = wanted.has('all') || wanted.has('everything');
+  const defaults = wanted.size === 0 || wanted.has('default');
   const parts: string[] = [];
-  for (const name of sectionNames) {
-    if (!everything && !wanted.has(name)) continue;
-    parts.push(renderSection(title(name), fieldsOf(source, name)));
+  for (const section of SECTIONS) {
+    if (!all && !(defaults && section.inDefault) && !wanted.has(section.name)) continue;
+    parts.push(renderSection(section.heading, fieldsOf(source, section.name)));
   }
   return parts.join('\r\n');
 }
@@ -54,80 +89,20 @@ function renderSection(heading: string, fields: InfoFields): string {
   return text;
 }
 
-function title(name: SectionName): string {
-  return name[0]!.toUpperCase() + name.slice(1);
-}
-
 function fieldsOf(source: InfoSource, name: SectionName): InfoFields {
   switch (name) {
     case 'server': return serverFields(source);
-    case 'clients': return [
-      ['connected_clients', source.connectedClients()],
-      ['maxclients', source.maxClients],
-      ['blocked_clients', source.blockedClients()],
-      ['tracking_clients', 0],
-    ];
-    case 'memory': return memoryFields();
-    case 'persistence': return [['loading', 0], ['async_loading', 0], ['aof_enabled', 1], ['rdb_bgsave_in_progress', 0], ...source.persistence()];
-    case 'stats': return [
-      ['total_connections_received', source.stats.connectionsReceived],
-      ['total_commands_processed', source.stats.commandsProcessed],
-      ['total_net_input_bytes', source.stats.netInputBytes],
-      ['total_net_output_bytes', source.stats.netOutputBytes],
-      ['rejected_connections', source.stats.connectionsRejected],
-      ['cairn_internal_errors', source.stats.internalErrors],
-    ];
-    case 'replication': return source.replication?.() ?? [['role', 'master'], ['connected_slaves', 0], ['master_failover_state', 'no-failover']];
+    case 'clients': return clientFields(source);
+    case 'memory': return memoryFields(source);
+    case 'persistence': return persistenceFields(source);
+    case 'stats': return statsFields(source);
+    case 'replication': return replicationFields(source);
+    case 'cpu': return cpuFields();
+    // Cairn has no modules and keeps no per-command statistics.
+    case 'modules': case 'commandstats': case 'latencystats': return [];
+    case 'errorstats': return [...(source.stats.errorReplies ?? [])].map(([kind, count]) => [`errorstat_${kind}`, `count=${count}`] as const);
+    // Every Cairn node serves CLUSTER SLOTS / SHARDS / NODES (one shard).
+    case 'cluster': return [['cluster_enabled', 1]];
     case 'keyspace': return keyspaceFields(source);
   }
-}
-
-function serverFields(source: InfoSource): InfoFields {
-  const uptimeSeconds = Math.floor((source.nowMs() - source.startedAtMs) / 1000);
-  return [
-    ['redis_version', '7.2.0'],
-    ['cairn_version', source.version],
-    ['redis_mode', 'standalone'],
-    ['os', `${platform()} ${release()} ${arch()}`],
-    ['arch_bits', 64],
-    ['process_id', process.pid],
-    ['run_id', source.runId],
-    ['tcp_port', source.port],
-    ['server_time_usec', source.nowMs() * 1000],
-    ['uptime_in_seconds', uptimeSeconds],
-    ['uptime_in_days', Math.floor(uptimeSeconds / 86_400)],
-    ['executable', process.argv[1] ?? ''],
-    ['config_file', source.configFile],
-  ];
-}
-
-function memoryFields(): InfoFields {
-  const usage = process.memoryUsage();
-  return [
-    ['used_memory', usage.heapUsed + usage.external],
-    ['used_memory_human', human(usage.heapUsed + usage.external)],
-    ['used_memory_rss', usage.rss],
-    ['used_memory_rss_human', human(usage.rss)],
-    ['maxmemory', 0],
-    ['maxmemory_human', '0B'],
-    ['maxmemory_policy', 'noeviction'],
-  ];
-}
-
-function keyspaceFields(source: InfoSource): InfoFields {
-  const { keys, expires } = source.keyspace();
-  if (keys === 0) return [];
-  return [['db0', expires === undefined ? `keys=${keys}` : `keys=${keys},expires=${expires},avg_ttl=0`]];
-}
-
-function human(bytes: number): string {
-  if (bytes < 1024) return `${bytes}B`;
-  const units = ['K', 'M', 'G', 'T'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(2)}${units[unit]}`;
 }

@@ -143,8 +143,9 @@ export class ReplicaBackend implements Backend {
     this.options.machine.onApplied(listener);
   }
 
-  keyspace(): { keys: number } {
-    return { keys: this.options.machine.state.keyCount };
+  keyspace(): { keys: number; expires: number } {
+    const state = this.options.machine.state;
+    return { keys: state.keyCount, expires: state.expiringKeyCount };
   }
 
   persistenceInfo(): InfoFields {

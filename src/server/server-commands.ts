@@ -160,16 +160,21 @@ function clientFlags(session: Session): string {
   return flags === '' ? 'N' : flags;
 }
 
+/** One CLIENT LIST / CLIENT INFO line: every field redis-server 7.2 gives (7.0's and watch, lib-name, lib-ver), in its order. */
 export function clientLine(session: Session, nowMs: number): string {
   const ageSeconds = Math.floor((nowMs - session.createdAtMs) / 1000);
   const idleSeconds = Math.floor((nowMs - session.lastCommandAtMs) / 1000);
+  const queryBytes = session.peer.queryBufferBytes();
+  const outputBytes = session.peer.outputBufferBytes();
+  const multiBytes = session.multiQueueBytes;
+  // Cairn parses from the socket's chunks: no fixed query or reply buffer (qbuf-free, rbs, rbp).
   const fields: [string, string | number][] = [
     ['id', session.id], ['addr', session.peer.addr], ['laddr', session.peer.laddr], ['fd', session.peer.fd],
     ['name', session.name], ['age', ageSeconds], ['idle', idleSeconds], ['flags', clientFlags(session)],
     ['db', 0], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', session.multiQueueLength],
-    ['watch', session.watchCount], ['qbuf', session.peer.queryBufferBytes()], ['obl', 0], ['oll', 0],
-    ['omem', session.peer.outputBufferBytes()], ['events', 'r'], ['cmd', session.lastCommandName],
-    ['user', 'default'], ['redir', -1], ['resp', session.protocol],
+    ['watch', session.watchCount], ['qbuf', queryBytes], ['qbuf-free', 0], ['argv-mem', 0], ['multi-mem', multiBytes],
+    ['rbs', 0], ['rbp', 0], ['obl', 0], ['oll', 0], ['omem', outputBytes], ['tot-mem', queryBytes + outputBytes + multiBytes],
+    ['events', 'r'], ['cmd', session.lastCommandName], ['user', 'default'], ['redir', -1], ['resp', session.protocol],
     ['lib-name', session.libName], ['lib-ver', session.libVersion],
   ];
   return fields.map(([k, v]) => `${k}=${v}`).join(' ') + '\n';

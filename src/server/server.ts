@@ -12,7 +12,7 @@ import { BlockedClients } from './blocked-clients.js';
 import { CommandTable, type CommandMeta } from './command-table.js';
 import type { ServerSettings } from './config.js';
 import { Connection } from './connection.js';
-import { renderInfo, type ServerStats } from './info.js';
+import { countError, renderInfo, type ServerStats } from './info.js';
 import { serverCommands } from './server-commands.js';
 import { Session, type ServerContext } from './session.js';
 
@@ -41,7 +41,10 @@ export class CairnServer implements ServerContext {
   readonly settings: ServerSettings;
   readonly clock: Clock;
   readonly blocked: BlockedClients;
-  readonly stats: ServerStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0 };
+  readonly stats: ServerStats = {
+    connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0,
+    errorReplies: new Map(),
+  };
   private readonly sessions = new Map<Connection, Session>();
   private readonly runId = randomBytes(20).toString('hex');
   private readonly startedAtMs: number;
@@ -162,6 +165,7 @@ export class CairnServer implements ServerContext {
         this.sessions.get(c)?.closed();
         this.sessions.delete(c);
       },
+      errorReplied: (message) => countError(this.stats, message),
       internalError: (error, c) => {
         this.stats.internalErrors++;
         const detail = errorStack(error);

@@ -112,6 +112,11 @@ export class Session {
     return this.multi?.length ?? -1;
   }
 
+  /** Bytes of arguments queued by MULTI (CLIENT LIST's multi-mem). */
+  get multiQueueBytes(): number {
+    return this.multiBytes;
+  }
+
   get watchCount(): number {
     return this.watched.size;
   }

@@ -4,6 +4,7 @@
 // inside the chunk. Edits in the middle rebuild one chunk. OBJECT ENCODING is 'quicklist', as
 // Redis 7.0 says for every list.
 
+import { Buffer } from 'node:buffer';
 import { assert } from '../../lib/assert.js';
 import { keyBytes, keyOf } from '../bytes.js';
 import type { Collection } from '../collection.js';
@@ -112,6 +113,12 @@ export class ListValue implements Collection {
       out[k] = chunk.bytesAt(offset++);
     }
     return out;
+  }
+
+  /** Every element head to tail as latin1 strings (SORT reads a list through this). */
+  members(): string[] {
+    if (this.size === 0) return [];
+    return this.range(0, this.size - 1).map((bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1'));
   }
 
   /** Replaces element `index` (0 <= index < size). */
