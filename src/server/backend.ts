@@ -28,6 +28,13 @@ export type ReadConsistency = 'linearizable' | 'local';
 /** `key:value` pairs for one INFO section, in the order they are printed. */
 export type InfoFields = readonly (readonly [string, string | number])[];
 
+/** What INFO keyspace prints: totals, and per database that holds keys when the backend knows. */
+export interface KeyspaceFigures {
+  readonly keys: number;
+  readonly expires?: number;
+  readonly byDb?: readonly { readonly db: number; readonly keys: number; readonly expires: number }[];
+}
+
 export interface Backend {
   /**
    * Appends one entry and resolves with one reply per command once it is durable and applied
@@ -49,7 +56,7 @@ export interface Backend {
    */
   onApplied?(listener: () => void): void;
   /** Keys held (and those with an expiry, when the backend knows), for INFO keyspace. */
-  keyspace(): { readonly keys: number; readonly expires?: number };
+  keyspace(): KeyspaceFigures;
   /** Fields for INFO persistence (log size, fsync policy, last sync...). */
   persistenceInfo(): InfoFields;
   /** Flushes whatever the durability policy has not yet synced and releases resources. */

@@ -128,7 +128,8 @@ export function cpuFields(): InfoFields {
 }
 
 export function keyspaceFields(source: InfoSource): InfoFields {
-  const { keys, expires } = source.keyspace();
+  const { keys, expires, byDb } = source.keyspace();
+  if (byDb !== undefined) return byDb.map((d) => [`db${d.db}`, `keys=${d.keys},expires=${d.expires},avg_ttl=0`] as const);
   if (keys === 0) return [];
   return [['db0', `keys=${keys},expires=${expires ?? 0},avg_ttl=0`]];
 }

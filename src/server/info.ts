@@ -2,7 +2,7 @@
 // `# Section` headers, which redis-py, ioredis and redis-cli parse (redis-py's RedisCluster reads
 // `cluster_enabled`). The fields of each section are in info-sections.ts.
 
-import type { InfoFields } from './backend.js';
+import type { InfoFields, KeyspaceFigures } from './backend.js';
 import {
   clientFields, cpuFields, keyspaceFields, memoryFields, persistenceFields, replicationFields, serverFields, statsFields,
 } from './info-sections.js';
@@ -19,7 +19,7 @@ export interface InfoSource {
   blockedClients?(): number;
   readonly maxClients: number;
   readonly stats: ServerStats;
-  keyspace(): { readonly keys: number; readonly expires?: number };
+  keyspace(): KeyspaceFigures;
   persistence(): InfoFields;
   /** The replication section's fields when the backend replicates (a Raft cluster). */
   replication?(): InfoFields;

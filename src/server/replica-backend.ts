@@ -19,7 +19,7 @@ import type { KvMachine } from '../replica/kv-machine.js';
 import type { RaftStorageStats } from '../replica/raft-storage.js';
 import type { Replica } from '../replica/replica.js';
 import { refuseAsRead } from '../kv/read-only.js';
-import type { Backend, InfoFields, ReadConsistency, WriteEntry } from './backend.js';
+import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ActiveExpiry } from './active-expiry.js';
 import { isGet, readLocally } from './local-read.js';
@@ -143,9 +143,9 @@ export class ReplicaBackend implements Backend {
     this.options.machine.onApplied(listener);
   }
 
-  keyspace(): { keys: number; expires: number } {
+  keyspace(): KeyspaceFigures {
     const state = this.options.machine.state;
-    return { keys: state.keyCount, expires: state.expiringKeyCount };
+    return { keys: state.keyCount, expires: state.expiringKeyCount, byDb: state.keyspaceByDb() };
   }
 
   persistenceInfo(): InfoFields {

@@ -6,7 +6,7 @@
 
 import { assert } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
-import type { Backend, InfoFields, ReadConsistency, WriteEntry } from './backend.js';
+import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, WriteEntry } from './backend.js';
 
 interface Waiter {
   readonly offset: number;
@@ -64,7 +64,7 @@ export class WriteCoalescer implements Backend {
     this.inner.onApplied?.(listener);
   }
 
-  keyspace(): { readonly keys: number; readonly expires?: number } {
+  keyspace(): KeyspaceFigures {
     return this.inner.keyspace();
   }
 

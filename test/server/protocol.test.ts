@@ -92,10 +92,13 @@ describe('commands and replies', () => {
     admin.close();
   });
 
-  test('SELECT picks one of sixteen databases; others are refused', async () => {
+  test('SELECT picks one of sixteen databases; others are refused; INFO keyspace lists each', async () => {
     const c = await client();
-    c.send('SELECT 0\r\nSELECT 15\r\nSELECT 16\r\nSELECT x\r\nSELECT 0\r\n');
-    assert.deepEqual((await c.replies(5)).map(show), ['OK', 'OK', 'ERR:ERR DB index is out of range', 'ERR:ERR value is not an integer or out of range', 'OK']);
+    c.send('SELECT 0\r\nSELECT 15\r\nSELECT 16\r\nSELECT x\r\nSET ks:15 v\r\nSELECT 0\r\n');
+    assert.deepEqual((await c.replies(6)).map(show), ['OK', 'OK', 'ERR:ERR DB index is out of range', 'ERR:ERR value is not an integer or out of range', 'OK', 'OK']);
+    assert.match(String(show(await c.call('INFO', 'keyspace'))), /^db15:keys=1,expires=0,avg_ttl=0$/m);
+    c.send('SELECT 15\r\nDEL ks:15\r\nSELECT 0\r\n');
+    assert.deepEqual((await c.replies(3)).map(show), ['OK', 1, 'OK']);
     c.close();
   });
 
