@@ -103,6 +103,8 @@ export class ReplyEncoder {
         return this.aggregate(protocol === 3 ? '~' : '*', reply.items, protocol, depth);
       case 'map':
         return this.map(reply.entries, protocol, depth);
+      case 'pairs':
+        return this.pairs(reply.entries, protocol, depth);
       case 'double':
         if (protocol === 3) return this.line(',', doubleText(reply.value));
         return this.bulk(Buffer.from(doubleText(reply.value), 'latin1'));
@@ -127,6 +129,16 @@ export class ReplyEncoder {
     for (const [key, value] of entries) {
       this.writeReply(key, protocol, depth + 1);
       this.writeReply(value, protocol, depth + 1);
+    }
+  }
+
+  /** RESP3: an array of [a, b] arrays; RESP2: one flat array (Redis's WITHSCORES replies). */
+  private pairs(entries: readonly (readonly [Reply, Reply])[], protocol: Protocol, depth: number): void {
+    this.line('*', String(protocol === 3 ? entries.length : entries.length * 2));
+    for (const [first, second] of entries) {
+      if (protocol === 3) this.ascii('*2\r\n');
+      this.writeReply(first, protocol, depth + 2);
+      this.writeReply(second, protocol, depth + 2);
     }
   }
 

@@ -11,7 +11,7 @@ import type { Reply } from '../lib/reply.js';
 
 const Tag = {
   simple: 0, error: 1, number: 2, bigint: 3, bulk: 4, null: 5, nullArray: 6,
-  array: 7, set: 8, map: 9, double: 10, boolean: 11, verbatim: 12,
+  array: 7, set: 8, map: 9, double: 10, boolean: 11, verbatim: 12, pairs: 13,
 } as const;
 
 /** Deepest nesting of arrays, sets and maps decoded (kv replies nest two levels at most). */
@@ -44,7 +44,7 @@ function sizeOf(reply: Reply): number {
     case 'bulk': return 1 + 4 + reply.value.length;
     case 'null': case 'nullArray': return 1;
     case 'array': case 'set': return 1 + 4 + reply.items.reduce((sum, item) => sum + sizeOf(item), 0);
-    case 'map': return 1 + 4 + reply.entries.reduce((sum, [k, v]) => sum + sizeOf(k) + sizeOf(v), 0);
+    case 'map': case 'pairs': return 1 + 4 + reply.entries.reduce((sum, [k, v]) => sum + sizeOf(k) + sizeOf(v), 0);
     case 'double': return 1 + 8;
     case 'boolean': return 1 + 1;
     case 'verbatim': return 1 + textBytes(reply.format) + textBytes(reply.value);
@@ -65,8 +65,8 @@ function write(out: Writer, reply: Reply): Writer {
       out.tagged(reply.type === 'array' ? Tag.array : Tag.set).u32(reply.items.length);
       for (const item of reply.items) write(out, item);
       return out;
-    case 'map':
-      out.tagged(Tag.map).u32(reply.entries.length);
+    case 'map': case 'pairs':
+      out.tagged(reply.type === 'map' ? Tag.map : Tag.pairs).u32(reply.entries.length);
       for (const [k, v] of reply.entries) {
         write(out, k);
         write(out, v);
@@ -178,6 +178,7 @@ class Reader {
       case Tag.array: return { type: 'array', items: this.list(depth + 1) };
       case Tag.set: return { type: 'set', items: this.list(depth + 1) };
       case Tag.map: return { type: 'map', entries: this.entries(depth + 1) };
+      case Tag.pairs: return { type: 'pairs', entries: this.entries(depth + 1) };
       case Tag.double: return { type: 'double', value: this.f64() };
       case Tag.boolean: return { type: 'boolean', value: this.u8() !== 0 };
       case Tag.verbatim: return { type: 'verbatim', format: this.text(), value: this.text() };

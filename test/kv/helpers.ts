@@ -19,7 +19,7 @@ export function plain(reply: Reply): Plain {
     case 'null': return null;
     case 'nullArray': return null;
     case 'array': case 'set': return reply.items.map(plain);
-    case 'map': return reply.entries.flatMap(([k, v]) => [plain(k), plain(v)]);
+    case 'map': case 'pairs': return reply.entries.flatMap(([k, v]) => [plain(k), plain(v)]);
     case 'double': return String(reply.value);
     case 'boolean': return reply.value ? 1 : 0;
     case 'verbatim': return reply.value;

@@ -30,6 +30,8 @@ test('RESP3 types degrade to RESP2 shapes', () => {
   assert.deepEqual(both({ type: 'set', items: [bulkReply('a')] }), ['*1\r\n$1\r\na\r\n', '~1\r\n$1\r\na\r\n']);
   const map: Reply = { type: 'map', entries: [[bulkReply('k'), integerReply(1)]] };
   assert.deepEqual(both(map), ['*2\r\n$1\r\nk\r\n:1\r\n', '%1\r\n$1\r\nk\r\n:1\r\n']);
+  const pairs: Reply = { type: 'pairs', entries: [[bulkReply('m'), { type: 'double', value: 2 }]] };
+  assert.deepEqual(both(pairs), ['*2\r\n$1\r\nm\r\n$1\r\n2\r\n', '*1\r\n*2\r\n$1\r\nm\r\n,2\r\n']);
 });
 
 test('nested arrays and empty arrays', () => {
