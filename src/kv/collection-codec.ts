@@ -4,10 +4,12 @@
 import { TYPE_TAGS, type Collection, type CollectionType } from './collection.js';
 import { ByteReader } from './reader.js';
 import { ByteWriter } from './writer.js';
+import { decodeZSet } from './zset/codec.js';
 
 type Decoder = (r: ByteReader) => Collection;
 
 const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
+  [TYPE_TAGS.zset, decodeZSet],
 ]);
 
 /** The snapshot bytes of a collection (without its tag). */

@@ -14,6 +14,7 @@ import { KEYSPACE_COMMANDS } from './keyspace.js';
 import { LISTING_COMMANDS } from './listing.js';
 import { RANGE_COMMANDS } from './ranges.js';
 import { STRING_COMMANDS } from './strings.js';
+import { ZSET_COMMANDS } from './zsets.js';
 
 export type { CommandFlag, CommandSpec, ExecContext, Handler } from './command-types.js';
 
@@ -40,6 +41,7 @@ const RANDOM_WRITES = new WeakSet<CommandSpec>();
 /** Every command kv/ implements, by lowercase name. */
 export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   STRING_COMMANDS, COUNTER_COMMANDS, RANGE_COMMANDS, KEYSPACE_COMMANDS, LISTING_COMMANDS, EXPIRY_COMMANDS,
+  ZSET_COMMANDS,
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */
