@@ -8,7 +8,7 @@ import { isOption, keyOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
 import { NO_EXPIRY } from './db.js';
 import { WRONGTYPE } from './collection.js';
-import { changedZSet, readZSet, scoreReply, writeZSet } from './zset/access.js';
+import { changedZSet, memberOf, readZSet, scoreReply, writeZSet } from './zset/access.js';
 import { parseScore } from './zset/float.js';
 import { LISTPACK_VALUE_BYTES_MAX, ZSet } from './zset/zset.js';
 import { ZSET_RANGE_SPECS } from './zsets-range.js';
@@ -96,7 +96,7 @@ function zaddWith(incrCommand: boolean) {
     let processed = 0;
     const result = { score: 0 };
     for (let j = 0; j < scores.length; j++) {
-      const outcome = addOne(z, keyOf(argv[scoreAt + 1 + 2 * j] as Uint8Array), scores[j] as number, f, result);
+      const outcome = addOne(z, memberOf(argv[scoreAt + 1 + 2 * j] as Uint8Array), scores[j] as number, f, result);
       if (outcome === 'nan') {
         if (added + updated > 0) changedZSet(ctx, key);
         return ERR_NAN;
@@ -117,7 +117,7 @@ function zrem(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (z === null) return WRONGTYPE;
   if (z === undefined) return integerReply(0);
   let deleted = 0;
-  for (let i = 2; i < argv.length && z.size > 0; i++) if (z.remove(keyOf(argv[i] as Uint8Array))) deleted++;
+  for (let i = 2; i < argv.length && z.size > 0; i++) if (z.remove(memberOf(argv[i] as Uint8Array))) deleted++;
   if (deleted > 0) changedZSet(ctx, key);
   return integerReply(deleted);
 }
@@ -131,7 +131,7 @@ function zcard(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 function zscore(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const z = readZSet(ctx, argv[1] as Uint8Array);
   if (z === null) return WRONGTYPE;
-  const score = z?.score(keyOf(argv[2] as Uint8Array));
+  const score = z?.score(memberOf(argv[2] as Uint8Array));
   return score === undefined ? NULL : scoreReply(score);
 }
 
@@ -140,7 +140,7 @@ function zmscore(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (z === null) return WRONGTYPE;
   const items: Reply[] = [];
   for (let i = 2; i < argv.length; i++) {
-    const score = z?.score(keyOf(argv[i] as Uint8Array));
+    const score = z?.score(memberOf(argv[i] as Uint8Array));
     items.push(score === undefined ? NULL : scoreReply(score));
   }
   return { type: 'array', items };
@@ -151,7 +151,7 @@ function zrankWith(reverse: boolean) {
     const z = readZSet(ctx, argv[1] as Uint8Array);
     if (z === null) return WRONGTYPE;
     if (z === undefined) return NULL;
-    const rank = z.rank(keyOf(argv[2] as Uint8Array));
+    const rank = z.rank(memberOf(argv[2] as Uint8Array));
     if (rank === undefined) return NULL;
     return integerReply(reverse ? z.size - 1 - rank : rank);
   };

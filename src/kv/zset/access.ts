@@ -2,8 +2,10 @@
 // WRONGTYPE), storing a fresh one, and the replies members and scores make.
 
 import type { Reply } from '../../lib/reply.js';
+import { Buffer } from 'node:buffer';
 import { keyBytes, keyOf } from '../bytes.js';
 import type { ExecContext } from '../command-types.js';
+import type { NodeBuffer } from '../reader.js';
 import { NO_EXPIRY } from '../db.js';
 import { changedInPlace, collectionOf, lookupTyped, lookupTypedForWrite } from '../typed.js';
 import type { ZSet } from './zset.js';
@@ -33,6 +35,18 @@ export function changedZSet(ctx: ExecContext, key: string): void {
 export function storeZSet(ctx: ExecContext, key: string, z: ZSet): void {
   if (z.size === 0) ctx.db.remove(key);
   else ctx.db.setCollection(key, z, NO_EXPIRY);
+}
+
+const CONS_CHARS_MIN = 13;
+
+/**
+ * A member as a flat latin1 string. keyOf builds short strings by concatenation, which V8 keeps as
+ * a chain (a "cons string") from 13 characters on: flattened again on every hash, and 32 bytes
+ * more per member held. A latin1 slice of the bytes is one flat string.
+ */
+export function memberOf(bytes: Uint8Array): string {
+  if (bytes.length < CONS_CHARS_MIN) return keyOf(bytes);
+  return (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) as NodeBuffer).latin1Slice(0, bytes.length);
 }
 
 export function memberReply(member: string): Reply {

@@ -3,6 +3,7 @@
 // out-of-order or repeated pairs, NaN, a listpack too big or holding -0.
 
 import type { ByteReader } from '../reader.js';
+import { memberOf } from './access.js';
 import { before, ScoreOrder } from './order.js';
 import { ENCODING_LISTPACK, ENCODING_SKIPLIST, LISTPACK_ENTRIES_MAX, LISTPACK_VALUE_BYTES_MAX, ZSet } from './zset.js';
 
@@ -18,7 +19,7 @@ export function decodeZSet(r: ByteReader): ZSet {
   const members: string[] = new Array<string>(count);
   const scores: number[] = new Array<number>(count);
   for (let i = 0; i < count; i++) {
-    const member = r.latin1(r.u32('zset member length'), 'zset member');
+    const member = memberOf(r.view(r.u32('zset member length'), 'zset member'));
     const score = r.f64('zset score');
     if (listpack && (member.length > LISTPACK_VALUE_BYTES_MAX || Object.is(score, -0))) r.corrupt('listpack zset member out of bounds');
     if (i > 0 && !before(scores[i - 1] as number, members[i - 1] as string, score, member)) r.corrupt('zset members out of order');
