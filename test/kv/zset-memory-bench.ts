@@ -43,7 +43,7 @@ async function redisBytes(all: Buffer[][]): Promise<[number, number]> {
       return [field('used_memory'), field('used_memory_rss')];
     };
     const [used0, rss0] = await info();
-    for (let i = 0; i < all.length; i += 100) await redis.sendRaw(all.slice(i, i + 100));
+    for (let i = 0; i < all.length; i += 10) await redis.sendRaw(all.slice(i, i + 10));
     const [used1, rss1] = await info();
     return [used1 - used0, rss1 - rss0];
   } finally {

@@ -38,7 +38,8 @@ interface LexBound {
 function parseLexBound(bytes: Uint8Array): LexBound | undefined {
   const first = bytes[0];
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-  if (first === 0x2b || first === 0x2d) return bytes.length === 1 ? { kind: first === 0x2d ? -1 : 1, value: '', exclusive: true } : undefined;
+  // Redis tests c[1] != '\0' on the C string: '+' or '-' followed by a NUL is still '+' or '-'.
+  if (first === 0x2b || first === 0x2d) return bytes.length === 1 || bytes[1] === 0 ? { kind: first === 0x2d ? -1 : 1, value: '', exclusive: true } : undefined;
   if (first === 0x28 || first === 0x5b) return { kind: 0, value: text.slice(1), exclusive: first === 0x28 };
   return undefined;
 }

@@ -12,6 +12,7 @@ export const LISTPACK_ENTRIES_MAX = 128;
 export const LISTPACK_VALUE_BYTES_MAX = 64;
 export const ENCODING_LISTPACK = 0;
 export const ENCODING_SKIPLIST = 1;
+const MEMORY_SAMPLES = 32;
 
 export class ZSet implements Collection {
   readonly type = 'zset';
@@ -164,10 +165,16 @@ export class ZSet implements Collection {
     }
   }
 
+  /**
+   * Estimated from a sample of members (as Redis's MEMORY USAGE samples): a string header and its
+   * bytes, two array slots per member, and in a skiplist a Map entry and often a boxed score.
+   */
   memoryBytes(): number {
-    let bytes = 64;
-    const perMember = this.scores === null ? 16 + 16 : 16 + 16 + 48;
-    for (const c of this.order.chunks) for (const m of c.members) bytes += perMember + m.length;
-    return bytes;
+    const samples = Math.min(this.size, MEMORY_SAMPLES);
+    let sampledChars = 0;
+    for (let i = 0; i < samples; i++) sampledChars += (this.at(Math.floor((i * this.size) / samples))[0]).length;
+    const averageChars = samples === 0 ? 0 : sampledChars / samples;
+    const perMember = 16 + Math.ceil(averageChars / 8) * 8 + 16 + (this.scores === null ? 0 : 64);
+    return 64 + Math.round(this.size * perMember);
   }
 }
