@@ -37,15 +37,22 @@ function aggregate(target: number, value: number, how: Aggregate): number {
   return value > target ? value : target;
 }
 
-/** Looks every input up (WRONGTYPE for anything but a zset or a set); undefined = WRONGTYPE. */
-function lookupSources(ctx: ExecContext, keys: readonly Uint8Array[]): Source[] | undefined {
+const ERR_SET_INPUT = errorReply('ERR a set as input needs the set type to offer has() and members() (zset/sources.ts)');
+
+/** Looks every input up: WRONGTYPE for anything but a zset or a set. */
+function lookupSources(ctx: ExecContext, keys: readonly Uint8Array[]): Source[] | Reply {
   const sources: Source[] = [];
   for (const keyArg of keys) {
     const record = ctx.db.lookup(keyOf(keyArg), ctx.nowMs);
+    const collection = record?.collection ?? null;
     if (record === undefined) sources.push({ ...EMPTY_SOURCE });
-    else if (record.collection?.type === 'zset') sources.push(zsetSource(record.collection as ZSetType));
-    else if (record.collection?.type === 'set') sources.push(setSource(record.collection));
-    else return undefined;
+    else if (collection?.type === 'zset') sources.push(zsetSource(collection as ZSetType));
+    else if (collection?.type !== 'set') return WRONGTYPE;
+    else {
+      const set = setSource(collection);
+      if (set === undefined) return ERR_SET_INPUT;
+      sources.push(set);
+    }
   }
   return sources;
 }
@@ -142,7 +149,7 @@ function setOpCommand(op: SetOp, store: boolean, card: boolean, name: string) {
     if (numkeys > BigInt(argv.length - numkeysAt - 1)) return ERR_SYNTAX;
     const keysEnd = numkeysAt + 1 + Number(numkeys);
     const sources = lookupSources(ctx, argv.slice(numkeysAt + 1, keysEnd));
-    if (sources === undefined) return WRONGTYPE;
+    if (!Array.isArray(sources)) return sources;
     const o = parseOptions(argv, keysEnd, sources, op, store, card);
     if ('type' in o) return o;
     if (op !== 'diff') sources.sort((a, b) => a.size - b.size); // stable, as glibc's qsort (a merge sort) is here

@@ -13,7 +13,9 @@ import { before, ScoreOrder } from '../../src/kv/zset/order.js';
 import { ZSet } from '../../src/kv/zset/zset.js';
 import { zsetBlockingKeys } from '../../src/kv/zsets.js';
 import { encodeReply } from '../../src/resp/encode.js';
-import { argv, session, type Plain } from './helpers.js';
+import type { Collection } from '../../src/kv/collection.js';
+import { Db, NO_EXPIRY } from '../../src/kv/db.js';
+import { argv, plain, session, type Plain } from './helpers.js';
 
 function filled(size: number, run: (...parts: string[]) => Plain): string[] {
   const members = Array.from({ length: size }, (_, i) => `m${i}`);
@@ -183,4 +185,28 @@ test('the chunked order agrees with a sorted array under random inserts, removal
   }
   const flat = order.chunks.flatMap((c) => c.members);
   assert.deepEqual(flat, model.map(([, m]) => m));
+});
+
+/** A stand-in SET value offering what zset/sources.ts reads (the set type proper lives elsewhere). */
+class FakeSet implements Collection {
+  readonly type = 'set';
+  constructor(private readonly items: Set<string>) {}
+  get size(): number { return this.items.size; }
+  encoding(): string { return 'hashtable'; }
+  clone(): FakeSet { return new FakeSet(new Set(this.items)); }
+  encode(): void {}
+  memoryBytes(): number { return 0; }
+  has(member: string): boolean { return this.items.has(member); }
+  members(): Iterable<string> { return this.items; }
+}
+
+test('a set is a ZUNION / ZINTER / ZDIFF input whose members score 1 (as redis-server answers)', () => {
+  const db = new Db();
+  const state = new KvState({}, db);
+  state.execute(argv('ZADD', 'z', '1', 'a', '2', 'b'), 0);
+  db.setCollection('s', new FakeSet(new Set(['a', 'c'])), NO_EXPIRY);
+  const run = (...parts: string[]) => plain(state.execute(argv(...parts), 0));
+  assert.deepEqual(run('ZUNION', '2', 'z', 's', 'WEIGHTS', '1', '3', 'WITHSCORES'), ['b', '2', 'c', '3', 'a', '4']);
+  assert.deepEqual(run('ZINTER', '2', 'z', 's', 'AGGREGATE', 'MAX', 'WITHSCORES'), ['a', '1']);
+  assert.deepEqual(run('ZDIFF', '2', 's', 'z', 'WITHSCORES'), ['c', '1']);
 });

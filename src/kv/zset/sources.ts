@@ -39,9 +39,10 @@ function isSetMembers(value: unknown): value is SetMembers {
   return typeof candidate.has === 'function' && typeof candidate.members === 'function';
 }
 
-export function setSource(collection: Collection): Source {
+/** A SET value as an input; undefined if the set type does not offer SetMembers (not wired yet). */
+export function setSource(collection: Collection): Source | undefined {
   assert(collection.type === 'set', 'setSource of a set');
-  assert(isSetMembers(collection), 'a set collection offers has() and members() to the zset commands');
+  if (!isSetMembers(collection)) return undefined;
   const set = collection;
   return {
     size: set.size,
