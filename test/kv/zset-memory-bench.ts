@@ -5,6 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { KvState } from '../../src/kv/state.js';
 import { Prng } from '../../src/lib/prng.js';
+import { ZSet } from '../../src/kv/zset/zset.js';
 import { RedisProcess } from './redis-server.js';
 
 const members = Number(process.argv[2] ?? 1_000_000);
@@ -51,12 +52,51 @@ async function redisBytes(all: Buffer[][]): Promise<[number, number]> {
   }
 }
 
+/** Wall and CPU time per op: on a shared machine the CPU time is the steadier figure. */
+function timed(label: string, ops: number, body: () => void): void {
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  body();
+  const wallUs = (performance.now() - t) * 1000;
+  const used = process.cpuUsage(cpu);
+  console.log(`${label}: ${(wallUs / ops).toFixed(2)} µs/op wall, ${((used.user + used.system) / ops).toFixed(2)} µs/op CPU`);
+}
+
+/** The structure alone (ZSet, no command parsing) at `members` members. */
+function structureTimes(): void {
+  const prng = new Prng(3);
+  const z = new ZSet(true);
+  timed(`ZSet.set x${members} (load)`, members, () => {
+    for (let i = 0; i < members; i++) z.set(`member:${i}`, prng.next() * 1e6);
+  });
+  const ops = 200_000;
+  const names = Array.from({ length: ops }, () => `member:${prng.int(0, members - 1)}`);
+  timed('ZSet.set (move a member to a new score)', ops, () => {
+    for (const name of names) z.set(name, prng.next() * 1e6);
+  });
+  timed('ZSet.set (new member) then remove', ops, () => {
+    for (let i = 0; i < ops; i++) z.set(`new:${i}`, prng.next() * 1e6);
+    for (let i = 0; i < ops; i++) z.remove(`new:${i}`);
+  });
+  timed('ZSet.rank', ops, () => {
+    for (const name of names) z.rank(name);
+  });
+  let sink = 0;
+  timed('ZSet.each (10 from a random rank)', ops, () => {
+    for (let i = 0; i < ops; i++) {
+      const start = prng.int(0, members - 11);
+      z.each(start, start + 9, false, (_m, s) => { sink += s; });
+    }
+  });
+  if (sink === -1) console.log(sink);
+}
+
 async function main(): Promise<void> {
   const all = batches();
   const state = new KvState();
   const before = heapBytes();
   const rssBefore = process.memoryUsage().rss;
-  let t = performance.now();
+  const t = performance.now();
   for (const argv of all) state.execute(argv, 0);
   const loadMs = performance.now() - t;
   const cairnBytes = heapBytes() - before;
@@ -72,9 +112,9 @@ async function main(): Promise<void> {
   const ops = 100_000;
   const timeOps = (label: string, argvOf: () => Buffer[]) => {
     const argvs = Array.from({ length: ops }, argvOf);
-    t = performance.now();
-    for (const argv of argvs) state.execute(argv, 0);
-    console.log(`${label}: ${(((performance.now() - t) * 1000) / ops).toFixed(2)} µs/op`);
+    timed(label, ops, () => {
+      for (const argv of argvs) state.execute(argv, 0);
+    });
   };
   const b = (s: string) => Buffer.from(s);
   timeOps('ZADD (update a random member\'s score)', () => [b('ZADD'), b('big'), b(String(prng.next() * 1e6)), b(`member:${prng.int(0, members - 1)}`)]);
@@ -85,7 +125,9 @@ async function main(): Promise<void> {
     return [b('ZRANGE'), b('big'), b(String(start)), b(String(start + 9)), b('WITHSCORES')];
   });
   timeOps('ZRANGE BYSCORE LIMIT 0 10', () => [b('ZRANGE'), b('big'), b(String(prng.next() * 1e6)), b('+inf'), b('BYSCORE'), b('LIMIT'), b('0'), b('10')]);
-  timeOps('ZREM + ZADD back', () => [b('ZREM'), b('big'), b(`member:${prng.int(0, members - 1)}`)]);
+  timeOps('ZREM', () => [b('ZREM'), b('big'), b(`member:${prng.int(0, members - 1)}`)]);
+  console.log('structure alone:');
+  structureTimes();
 }
 
 await main();
