@@ -1,8 +1,9 @@
 // The order of a sorted set: (score, member) pairs sorted by score, then member bytes, held in
 // chunks of at most CHUNK_MAX pairs (two parallel arrays each, no object per member), with a
-// Fenwick tree over the chunk sizes so rank → position and position → rank are O(log n). The
-// tree is rebuilt lazily after a chunk splits or merges (amortised over the CHUNK_MAX/2 changes
-// that cause one). Plays the part of Redis's zskiplist (t_zset.c), without the random levels.
+// Fenwick tree over the chunk sizes so rank → position and position → rank are O(log n), and each
+// chunk's last score in one flat array for the bisection. Both are rebuilt lazily after a chunk
+// splits or merges (amortised over the CHUNK_MAX/2 changes that cause one). Plays the part of
+// Redis's zskiplist (t_zset.c), without the random levels.
 
 import { assert } from '../../lib/assert.js';
 
@@ -24,9 +25,11 @@ export class ScoreOrder {
   /** Invariant: sorted across chunks; no chunk is empty; the list is empty only when size is 0. */
   chunks: Chunk[] = [];
   size = 0;
-  /** Fenwick tree over chunk sizes (1-based), valid unless `fenwickStale`. */
+  /** Fenwick tree over chunk sizes (1-based), valid unless `indexStale`. */
   private fenwick = new Int32Array(1);
-  private fenwickStale = false;
+  /** Each chunk's last score, side by side for the bisection (one cache line holds eight); valid unless `indexStale`. */
+  private lastScores = new Float64Array(0);
+  private indexStale = false;
 
   static fromSorted(members: string[], scores: number[]): ScoreOrder {
     const order = new ScoreOrder();
@@ -34,20 +37,26 @@ export class ScoreOrder {
       order.chunks.push(new Chunk(members.slice(at, at + CHUNK_MAX), scores.slice(at, at + CHUNK_MAX)));
     }
     order.size = members.length;
-    order.fenwickStale = true;
+    order.indexStale = true;
     return order;
   }
 
   /** The chunk index where (score, member) belongs: the first whose last pair is not before it. */
   private chunkFor(score: number, member: string): number {
+    if (this.indexStale) this.rebuild();
     const chunks = this.chunks;
+    const lastScores = this.lastScores;
     let lo = 0;
     let hi = chunks.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = chunks[mid] as Chunk;
-      const last = c.members.length - 1;
-      if (before(c.scores[last] as number, c.members[last] as string, score, member)) lo = mid + 1;
+      const lastScore = lastScores[mid] as number;
+      let isBefore = lastScore < score;
+      if (lastScore === score) {
+        const c = chunks[mid] as Chunk;
+        isBefore = (c.members[c.members.length - 1] as string) < member;
+      }
+      if (isBefore) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -69,7 +78,7 @@ export class ScoreOrder {
     if (this.chunks.length === 0) {
       this.chunks.push(new Chunk([member], [score]));
       this.size = 1;
-      this.fenwickStale = true;
+      this.indexStale = true;
       return;
     }
     const ci = this.chunkFor(score, member);
@@ -101,7 +110,7 @@ export class ScoreOrder {
     this.size -= count;
     if (c.members.length === 0) {
       this.chunks.splice(ci, 1);
-      this.fenwickStale = true;
+      this.indexStale = true;
     } else if (c.members.length < CHUNK_MERGE_BELOW) this.mergeAround(ci);
     else this.adjust(ci, -count);
   }
@@ -125,7 +134,7 @@ export class ScoreOrder {
     const cut = insertedAt === length - 1 && ci === this.chunks.length - 1 ? length - 1 : length >>> 1;
     const right = new Chunk(c.members.splice(cut), c.scores.splice(cut));
     this.chunks.splice(ci + 1, 0, right);
-    this.fenwickStale = true;
+    this.indexStale = true;
   }
 
   private mergeAround(ci: number): void {
@@ -133,7 +142,7 @@ export class ScoreOrder {
     const neighbour = ci + 1 < this.chunks.length ? ci + 1 : ci - 1;
     const n = this.chunks[neighbour];
     if (n === undefined || n.members.length + c.members.length > CHUNK_MAX) {
-      this.fenwickStale = true;
+      this.indexStale = true;
       return;
     }
     const [first, second] = neighbour > ci ? [c, n] : [n, c];
@@ -142,30 +151,37 @@ export class ScoreOrder {
       first.scores.push(second.scores[i] as number);
     }
     this.chunks.splice(Math.max(ci, neighbour), 1);
-    this.fenwickStale = true;
+    this.indexStale = true;
   }
 
+  /** Chunk `ci` changed size by `delta` without splitting or merging. */
   private adjust(ci: number, delta: number): void {
-    if (this.fenwickStale) return;
+    if (this.indexStale) return;
     const tree = this.fenwick;
     for (let i = ci + 1; i < tree.length; i += i & -i) tree[i] = (tree[i] as number) + delta;
+    const c = this.chunks[ci] as Chunk;
+    this.lastScores[ci] = c.scores[c.scores.length - 1] as number;
   }
 
   private rebuild(): void {
     const n = this.chunks.length;
     const tree = new Int32Array(n + 1);
+    const lastScores = new Float64Array(n);
     for (let i = 1; i <= n; i++) {
-      tree[i] = (tree[i] as number) + (this.chunks[i - 1] as Chunk).members.length;
+      const c = this.chunks[i - 1] as Chunk;
+      lastScores[i - 1] = c.scores[c.scores.length - 1] as number;
+      tree[i] = (tree[i] as number) + c.members.length;
       const parent = i + (i & -i);
       if (parent <= n) tree[parent] = (tree[parent] as number) + (tree[i] as number);
     }
     this.fenwick = tree;
-    this.fenwickStale = false;
+    this.lastScores = lastScores;
+    this.indexStale = false;
   }
 
   /** Pairs in chunks before chunk `ci`. */
   private before(ci: number): number {
-    if (this.fenwickStale) this.rebuild();
+    if (this.indexStale) this.rebuild();
     let sum = 0;
     for (let i = ci; i > 0; i -= i & -i) sum += this.fenwick[i] as number;
     return sum;
@@ -174,7 +190,7 @@ export class ScoreOrder {
   /** [chunk index, position] of the pair at `rank` (0-based, < size). */
   locateRank(rank: number): [number, number] {
     assert(rank >= 0 && rank < this.size, 'rank out of bounds');
-    if (this.fenwickStale) this.rebuild();
+    if (this.indexStale) this.rebuild();
     const tree = this.fenwick;
     let ci = 0;
     let left = rank;
