@@ -1,14 +1,15 @@
 // The order of a sorted set: (score, member) pairs sorted by score, then member bytes, held in
 // chunks of at most CHUNK_MAX pairs (two parallel arrays each, no object per member), with a
 // Fenwick tree over the chunk sizes so rank → position and position → rank are O(log n), and each
-// chunk's last score in one flat array for the bisection. Both are rebuilt lazily after a chunk
-// splits or merges (amortised over the CHUNK_MAX/2 changes that cause one). Plays the part of
+// chunk's size and last score in flat typed arrays (the bisection reads no chunk until the last
+// step). The tree is rebuilt from the sizes, lazily, after a chunk splits or merges. Plays the part of
 // Redis's zskiplist (t_zset.c), without the random levels.
 
 import { assert } from '../../lib/assert.js';
 
 export const CHUNK_MAX = 128;
 const CHUNK_MERGE_BELOW = CHUNK_MAX / 4;
+const SLOTS_INITIAL = 4;
 
 export class Chunk {
   constructor(readonly members: string[], readonly scores: number[]) {
@@ -25,25 +26,57 @@ export class ScoreOrder {
   /** Invariant: sorted across chunks; no chunk is empty; the list is empty only when size is 0. */
   chunks: Chunk[] = [];
   size = 0;
-  /** Fenwick tree over chunk sizes (1-based), valid unless `indexStale`. */
+  /** Each chunk's size and last score, side by side (a cache line holds eight scores): always current. */
+  private sizes = new Int32Array(SLOTS_INITIAL);
+  private lastScores = new Float64Array(SLOTS_INITIAL);
+  /** Fenwick tree over chunk sizes (1-based), valid unless `fenwickStale` (a chunk split or merged). */
   private fenwick = new Int32Array(1);
-  /** Each chunk's last score, side by side for the bisection (one cache line holds eight); valid unless `indexStale`. */
-  private lastScores = new Float64Array(0);
-  private indexStale = false;
+  private fenwickStale = false;
 
   static fromSorted(members: string[], scores: number[]): ScoreOrder {
     const order = new ScoreOrder();
     for (let at = 0; at < members.length; at += CHUNK_MAX) {
+      order.slotInsert(order.chunks.length);
       order.chunks.push(new Chunk(members.slice(at, at + CHUNK_MAX), scores.slice(at, at + CHUNK_MAX)));
+      order.refresh(order.chunks.length - 1);
     }
     order.size = members.length;
-    order.indexStale = true;
+    order.fenwickStale = true;
     return order;
+  }
+
+  /** Opens slot `ci` in the per-chunk arrays (before the chunk list grows). */
+  private slotInsert(ci: number): void {
+    const count = this.chunks.length;
+    if (count + 1 > this.sizes.length) {
+      const sizes = new Int32Array(this.sizes.length * 2);
+      const lastScores = new Float64Array(this.sizes.length * 2);
+      sizes.set(this.sizes);
+      lastScores.set(this.lastScores);
+      this.sizes = sizes;
+      this.lastScores = lastScores;
+    }
+    this.sizes.copyWithin(ci + 1, ci, count);
+    this.lastScores.copyWithin(ci + 1, ci, count);
+    this.fenwickStale = true;
+  }
+
+  /** Closes slot `ci` (before the chunk list shrinks). */
+  private slotDelete(ci: number): void {
+    const count = this.chunks.length;
+    this.sizes.copyWithin(ci, ci + 1, count);
+    this.lastScores.copyWithin(ci, ci + 1, count);
+    this.fenwickStale = true;
+  }
+
+  private refresh(ci: number): void {
+    const c = this.chunks[ci] as Chunk;
+    this.sizes[ci] = c.scores.length;
+    this.lastScores[ci] = c.scores[c.scores.length - 1] as number;
   }
 
   /** The chunk index where (score, member) belongs: the first whose last pair is not before it. */
   private chunkFor(score: number, member: string): number {
-    if (this.indexStale) this.rebuild();
     const chunks = this.chunks;
     const lastScores = this.lastScores;
     let lo = 0;
@@ -76,9 +109,10 @@ export class ScoreOrder {
 
   insert(score: number, member: string): void {
     if (this.chunks.length === 0) {
+      this.slotInsert(0);
       this.chunks.push(new Chunk([member], [score]));
+      this.refresh(0);
       this.size = 1;
-      this.indexStale = true;
       return;
     }
     const ci = this.chunkFor(score, member);
@@ -109,8 +143,8 @@ export class ScoreOrder {
     c.scores.splice(at, count);
     this.size -= count;
     if (c.members.length === 0) {
+      this.slotDelete(ci);
       this.chunks.splice(ci, 1);
-      this.indexStale = true;
     } else if (c.members.length < CHUNK_MERGE_BELOW) this.mergeAround(ci);
     else this.adjust(ci, -count);
   }
@@ -133,8 +167,10 @@ export class ScoreOrder {
     // Appending past the end of the last chunk (ascending inserts) keeps chunks full.
     const cut = insertedAt === length - 1 && ci === this.chunks.length - 1 ? length - 1 : length >>> 1;
     const right = new Chunk(c.members.splice(cut), c.scores.splice(cut));
+    this.slotInsert(ci + 1);
     this.chunks.splice(ci + 1, 0, right);
-    this.indexStale = true;
+    this.refresh(ci);
+    this.refresh(ci + 1);
   }
 
   private mergeAround(ci: number): void {
@@ -142,7 +178,8 @@ export class ScoreOrder {
     const neighbour = ci + 1 < this.chunks.length ? ci + 1 : ci - 1;
     const n = this.chunks[neighbour];
     if (n === undefined || n.members.length + c.members.length > CHUNK_MAX) {
-      this.indexStale = true;
+      this.refresh(ci);
+      this.fenwickStale = true;
       return;
     }
     const [first, second] = neighbour > ci ? [c, n] : [n, c];
@@ -150,38 +187,37 @@ export class ScoreOrder {
       first.members.push(second.members[i] as string);
       first.scores.push(second.scores[i] as number);
     }
-    this.chunks.splice(Math.max(ci, neighbour), 1);
-    this.indexStale = true;
+    const gone = Math.max(ci, neighbour);
+    this.slotDelete(gone);
+    this.chunks.splice(gone, 1);
+    this.refresh(Math.min(ci, neighbour));
   }
 
   /** Chunk `ci` changed size by `delta` without splitting or merging. */
   private adjust(ci: number, delta: number): void {
-    if (this.indexStale) return;
+    this.refresh(ci);
+    if (this.fenwickStale) return;
     const tree = this.fenwick;
     for (let i = ci + 1; i < tree.length; i += i & -i) tree[i] = (tree[i] as number) + delta;
-    const c = this.chunks[ci] as Chunk;
-    this.lastScores[ci] = c.scores[c.scores.length - 1] as number;
   }
 
+  /** The Fenwick tree from the sizes array alone (no chunk visited). */
   private rebuild(): void {
     const n = this.chunks.length;
-    const tree = new Int32Array(n + 1);
-    const lastScores = new Float64Array(n);
+    const tree = this.fenwick.length === n + 1 ? this.fenwick.fill(0) : new Int32Array(n + 1);
+    const sizes = this.sizes;
     for (let i = 1; i <= n; i++) {
-      const c = this.chunks[i - 1] as Chunk;
-      lastScores[i - 1] = c.scores[c.scores.length - 1] as number;
-      tree[i] = (tree[i] as number) + c.members.length;
+      tree[i] = (tree[i] as number) + (sizes[i - 1] as number);
       const parent = i + (i & -i);
       if (parent <= n) tree[parent] = (tree[parent] as number) + (tree[i] as number);
     }
     this.fenwick = tree;
-    this.lastScores = lastScores;
-    this.indexStale = false;
+    this.fenwickStale = false;
   }
 
   /** Pairs in chunks before chunk `ci`. */
   private before(ci: number): number {
-    if (this.indexStale) this.rebuild();
+    if (this.fenwickStale) this.rebuild();
     let sum = 0;
     for (let i = ci; i > 0; i -= i & -i) sum += this.fenwick[i] as number;
     return sum;
@@ -190,7 +226,7 @@ export class ScoreOrder {
   /** [chunk index, position] of the pair at `rank` (0-based, < size). */
   locateRank(rank: number): [number, number] {
     assert(rank >= 0 && rank < this.size, 'rank out of bounds');
-    if (this.indexStale) this.rebuild();
+    if (this.fenwickStale) this.rebuild();
     const tree = this.fenwick;
     let ci = 0;
     let left = rank;
