@@ -7,6 +7,7 @@ import { decodeList } from './list/codec.js';
 import { ByteReader } from './reader.js';
 import { SetValue } from './set/set-value.js';
 import { ByteWriter } from './writer.js';
+import { decodeZSet } from './zset/codec.js';
 
 type Decoder = (r: ByteReader) => Collection;
 
@@ -14,6 +15,7 @@ const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
   [TYPE_TAGS.hash, (r) => HashValue.decode(r)],
   [TYPE_TAGS.set, SetValue.decode],
   [TYPE_TAGS.list, decodeList],
+  [TYPE_TAGS.zset, decodeZSet],
 ]);
 
 /** The snapshot bytes of a collection (without its tag). */

@@ -25,6 +25,7 @@ import { RANGE_COMMANDS } from './ranges.js';
 import { SET_COMMANDS } from './sets.js';
 import { sortCommands } from './sort.js';
 import { STRING_COMMANDS } from './strings.js';
+import { ZSET_COMMANDS } from './zsets.js';
 
 export type { CommandFlag, CommandSpec, ExecContext, Handler } from './command-types.js';
 
@@ -56,6 +57,7 @@ export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   LIST_COMMANDS,
   BITMAP_COMMANDS, HLL_COMMANDS, LCS_COMMANDS,
   COPY_COMMANDS, OBJECT_COMMANDS, MEMORY_COMMANDS, sortCommands({ run: dispatch, has: (name) => KV_COMMANDS.has(name) }),
+  ZSET_COMMANDS,
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */

@@ -41,7 +41,7 @@ interface ScanOptions {
   typeName: Uint8Array | undefined;
 }
 
-function parseScanOptions(argv: readonly Uint8Array[]): ScanOptions | Reply {
+export function parseScanOptions(argv: readonly Uint8Array[]): ScanOptions | Reply {
   const options: ScanOptions = { count: 10, pattern: undefined, typeName: undefined };
   for (let i = 2; i < argv.length; i += 2) {
     const name = argv[i] as Uint8Array;

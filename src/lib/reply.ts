@@ -12,7 +12,7 @@ export type Reply =
   | { readonly type: 'array'; readonly items: readonly Reply[] }
   | { readonly type: 'set'; readonly items: readonly Reply[] } // RESP3 ~, RESP2 array
   | { readonly type: 'map'; readonly entries: readonly (readonly [Reply, Reply])[] } // RESP3 %, RESP2 flat array
-  | { readonly type: 'pairs'; readonly entries: readonly (readonly [Reply, Reply])[] } // RESP3 array of 2-arrays, RESP2 flat array (HRANDFIELD WITHVALUES)
+  | { readonly type: 'pairs'; readonly entries: readonly (readonly [Reply, Reply])[] } // RESP3 array of 2-arrays, RESP2 flat array (HRANDFIELD WITHVALUES, ZRANGE WITHSCORES)
   | { readonly type: 'double'; readonly value: number } // RESP3 ,, RESP2 bulk string
   | { readonly type: 'boolean'; readonly value: boolean } // RESP3 #, RESP2 integer 1/0
   | { readonly type: 'verbatim'; readonly format: string; readonly value: string }; // RESP3 =, RESP2 bulk

@@ -5,6 +5,7 @@
 // verbatim → bulk string, null → $-1 (or *-1 for a null array).
 
 import { assert, unreachable } from '../lib/assert.js';
+import { formatDouble } from '../lib/double-text.js';
 import type { Reply } from '../lib/reply.js';
 
 export type Protocol = 2 | 3;
@@ -218,14 +219,8 @@ export function encodeReply(reply: Reply, protocol: Protocol): Buffer {
   return encoder.take();
 }
 
-/** Formats a double the way Redis 7.2+ does (shortest round-trip form, inf/-inf/nan). */
-export function doubleText(value: number): string {
-  if (Number.isNaN(value)) return 'nan';
-  if (value === Infinity) return 'inf';
-  if (value === -Infinity) return '-inf';
-  if (Object.is(value, -0)) return '-0';
-  return String(value);
-}
+/** Formats a double the way Redis 7.0's addReplyDouble does: printf "%.17g", and inf/-inf/nan. */
+export const doubleText = formatDouble;
 
 function integerText(value: number | bigint): string {
   if (typeof value === 'bigint') return value.toString();

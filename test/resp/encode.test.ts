@@ -32,6 +32,8 @@ test('RESP3 types degrade to RESP2 shapes', () => {
   assert.deepEqual(both(map), ['*2\r\n$1\r\nk\r\n:1\r\n', '%1\r\n$1\r\nk\r\n:1\r\n']);
   const pairs: Reply = { type: 'pairs', entries: [[bulkReply('f'), bulkReply('v')], [bulkReply('g'), bulkReply('w')]] };
   assert.deepEqual(both(pairs), ['*4\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\ng\r\n$1\r\nw\r\n', '*2\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n*2\r\n$1\r\ng\r\n$1\r\nw\r\n']);
+  const scored: Reply = { type: 'pairs', entries: [[bulkReply('m'), { type: 'double', value: 2 }]] };
+  assert.deepEqual(both(scored), ['*2\r\n$1\r\nm\r\n$1\r\n2\r\n', '*1\r\n*2\r\n$1\r\nm\r\n,2\r\n']);
 });
 
 test('nested arrays and empty arrays', () => {
@@ -54,4 +56,15 @@ test('the encoder batches replies and grows past its initial capacity', () => {
   assert.equal(out.subarray(0, 14).toString(), '+OK\r\n$100000\r\n');
   assert.equal(out.subarray(out.length - 7).toString(), 'a\r\n:1\r\n');
   assert.equal(encoder.take().length, 0);
+});
+
+test('doubles print as Redis 7.0 prints them: printf %.17g (ties to even), inf, -inf, nan', () => {
+  assert.deepEqual(both({ type: 'double', value: 1.1 }), ['$18\r\n1.1000000000000001\r\n', ',1.1000000000000001\r\n']);
+  const cases: [number, string][] = [
+    [0.1, '0.10000000000000001'], [5, '5'], [-0, '-0'], [1e17, '1e+17'], [1e16, '10000000000000000'],
+    [1e-5, '1.0000000000000001e-05'], [1e300, '1.0000000000000001e+300'], [1e-320, '9.9998886718268301e-321'],
+    // 562949953421312.125 has 18 digits ending in 5: glibc keeps the even ...12, toExponential would give ...13.
+    [562949953421312.125, '562949953421312.12'], [562949953421312.375, '562949953421312.38'], [NaN, 'nan'],
+  ];
+  for (const [value, text] of cases) assert.equal(encodeReply({ type: 'double', value }, 3).toString('latin1'), `,${text}\r\n`, String(value));
 });

@@ -21,6 +21,7 @@ const every: Reply[] = [
   { type: 'set', items: [{ type: 'bulk', value: Buffer.from('m') }] },
   { type: 'map', entries: [[{ type: 'simple', value: 'k' }, { type: 'double', value: -0 }]] },
   { type: 'pairs', entries: [[{ type: 'bulk', value: Buffer.from('f') }, { type: 'bulk', value: Buffer.from('v') }]] },
+  { type: 'pairs', entries: [[{ type: 'bulk', value: Buffer.from('m') }, { type: 'double', value: 1.5 }]] },
   { type: 'double', value: Infinity },
   { type: 'double', value: 0.1 + 0.2 },
   { type: 'boolean', value: false },
