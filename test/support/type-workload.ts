@@ -74,6 +74,14 @@ export const COMMANDS: readonly (readonly [string, ArgsOf])[] = [
   ['OBJECT', (r) => ['ENCODING', r.key(r.pick(...KINDS))]],
   ['SORT', (r) => [r.key(r.pick('list', 'set', 'zset')), ...r.maybe(['ALPHA'], ['LIMIT', '0', '3'], ['STORE', r.key('list')])]],
   ['TYPE', (r) => [r.key(r.pick(...KINDS))]],
+  ['EXISTS', (r) => r.keys(r.pick(...KINDS), 3)],
+  ['PTTL', (r) => [r.key(r.pick(...KINDS))]],
+  ['SCAN', (r) => [r.pick('0', '3', '12'), 'COUNT', r.int(1, 5), ...r.maybe(['TYPE', r.pick('string', 'set', 'hash', 'list')])]],
+  ['KEYS', (r) => [r.pick('*', 'set:*', '*:1')]],
+  ['RANDOMKEY', () => []],
+  ['DBSIZE', () => []],
+  ['MGET', (r) => r.keys('str', 3)],
+  ['GETRANGE', (r) => [r.key('str'), r.int(-3, 3), r.int(-3, 9)]],
   // hashes
   ['HSET', (r) => [r.key('hash'), r.member(), r.member(), ...r.maybe([r.member(), r.member()])]],
   ['HSETNX', (r) => [r.key('hash'), r.member(), r.member()]],
@@ -82,6 +90,8 @@ export const COMMANDS: readonly (readonly [string, ArgsOf])[] = [
   ['HINCRBYFLOAT', (r) => [r.key('hash'), r.member(), '1.5']],
   ['HGETALL', (r) => [r.key('hash')]],
   ['HRANDFIELD', (r) => [r.key('hash'), r.int(-4, 4)]],
+  ['HMGET', (r) => [r.key('hash'), ...r.members(3)]],
+  ['HSCAN', (r) => [r.key('hash'), r.pick('0', '5'), 'COUNT', r.int(1, 4)]],
   // sets
   ['SADD', (r) => [r.key('set'), ...r.members(6)]],
   ['SREM', (r) => [r.key('set'), ...r.members(3)]],
@@ -92,6 +102,10 @@ export const COMMANDS: readonly (readonly [string, ArgsOf])[] = [
   ['SDIFFSTORE', (r) => [r.key('set'), ...r.keys('set', 3)]],
   ['SRANDMEMBER', (r) => [r.key('set'), r.int(-4, 4)]],
   ['SMEMBERS', (r) => [r.key('set')]],
+  ['SSCAN', (r) => [r.key('set'), r.pick('0', '5'), 'COUNT', r.int(1, 4)]],
+  ['SINTERCARD', (r) => ['2', r.key('set'), r.key('set')]],
+  ['SUNION', (r) => r.keys('set', 3)],
+  ['SMISMEMBER', (r) => [r.key('set'), ...r.members(3)]],
   // lists
   ['LPUSH', (r) => [r.key('list'), ...r.members(5)]],
   ['RPUSH', (r) => [r.key('list'), ...r.members(5)]],
@@ -108,6 +122,8 @@ export const COMMANDS: readonly (readonly [string, ArgsOf])[] = [
   ['BLPOP', (r) => [r.key('list'), r.key('list'), '0.01']],
   ['BLMOVE', (r) => [r.key('list'), r.key('list'), 'LEFT', 'RIGHT', '0.01']],
   ['LRANGE', (r) => [r.key('list'), '0', '-1']],
+  ['LPOS', (r) => [r.key('list'), r.member(), ...r.maybe(['RANK', r.pick('1', '-1', '2')], ['COUNT', '0'])]],
+  ['LINDEX', (r) => [r.key('list'), r.int(-3, 3)]],
   // sorted sets (not in kv yet: errors alike until they land)
   ['ZADD', (r) => [r.key('zset'), ...r.maybe([r.pick('NX', 'XX', 'GT', 'LT')], ['CH']), r.score(), r.member(), r.score(), r.member()]],
   ['ZINCRBY', (r) => [r.key('zset'), r.score(), r.member()]],
