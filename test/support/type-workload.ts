@@ -63,7 +63,8 @@ export const COMMANDS: readonly (readonly [string, ArgsOf])[] = [
   ['DEL', (r) => r.keys(r.pick(...KINDS), 3)],
   ['UNLINK', (r) => r.keys(r.pick(...KINDS), 2)],
   ['PEXPIRE', (r) => [r.key(r.pick(...KINDS)), r.int(1, 600), ...r.maybe([r.pick('NX', 'XX', 'GT', 'LT')])]],
-  ['EXPIRE', (r) => [r.key(r.pick(...KINDS)), r.int(-1, 100)]],
+  // TTLs are under a second or over 15 minutes: the cluster test's dumps leave out keys expiring soon.
+  ['EXPIRE', (r) => [r.key(r.pick(...KINDS)), r.pick('-1', '0', '1000', '86400')]],
   ['PERSIST', (r) => [r.key(r.pick(...KINDS))]],
   ['RENAME', (r) => [r.key(r.pick(...KINDS)), r.key(r.pick(...KINDS))]],
   ['RENAMENX', (r) => [r.key(r.pick(...KINDS)), r.key(r.pick(...KINDS))]],
