@@ -1,6 +1,6 @@
 // The snapshot of all databases. When only database 0 was ever used it is exactly database 0's
 // snapshot (snapshot.ts), as before SELECT existed; otherwise a small envelope holds each used
-// database's snapshot under its index:
+// database's snapshot under its index (a database never written is left out):
 //   "CAIRNDBS" | u32 count | count × (u32 db index | u32 bytes | database snapshot)
 // Indexes ascend and are unique, so equal states give equal bytes.
 
@@ -13,7 +13,9 @@ import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 const ENVELOPE_MAGIC = 'CAIRNDBS';
 
 export function encodeDatabases(databases: Databases): Uint8Array {
-  const used = [...databases.used()];
+  // A database a read made (a local read on one node only: SELECT 3, GET k) was never written, and
+  // is as good as absent: leaving it out keeps every replica's bytes equal.
+  const used = [...databases.used()].filter(([index, db]) => index === 0 || db.versionCounter > 0 || db.map.size > 0);
   assert(used[0]?.[0] === 0, 'database 0 always exists');
   if (used.length === 1) return encodeSnapshot(used[0][1]);
   const parts = used.map(([index, db]) => ({ index, bytes: encodeSnapshot(db) }));

@@ -24,6 +24,8 @@ export const CLUSTER_COMMAND_METAS: readonly CommandMeta[] = [
   meta('cluster', -2, ['stale', 'loading'], 'Describes the cluster (SLOTS, SHARDS, NODES, INFO, MYID, MEMBERS), changes its membership (ADDNODE, REMOVENODE), moves leadership (TRANSFER, FAILOVER) and records a member\'s client address (ANNOUNCE)'),
   // A follower relaying its clients' write entries to the leader (cluster-relay.ts); not for clients.
   meta('cairn.relay', -2, ['stale'], 'Proposes entries relayed by a follower (internal)'),
+  // This node's applied index and a digest of its kv state there: equal pairs on two nodes mean equal states.
+  meta('cairn.digest', 1, ['stale', 'loading'], 'Returns this node\'s applied index and a SHA-256 of its kv snapshot bytes at that index (replicas converge)'),
 ];
 
 /** The subcommands the runtime's membership control answers, with their argument counts. */

@@ -10,8 +10,9 @@
 // on every replica at the same index, and only grow, so a stale version can only abort).
 
 import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { CairnError, errorMessage, isCairnError } from '../lib/errors.js';
-import { errorReply, type Reply } from '../lib/reply.js';
+import { bulkReply, errorReply, integerReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
 import { decodeEntry, encodeEntry, type Entry } from '../kv/entry.js';
 import type { KvState } from '../kv/state.js';
@@ -117,6 +118,7 @@ export class ReplicaBackend implements Backend {
       const name = Buffer.from(argv[0]!).toString('latin1').toLowerCase();
       if (name === 'cluster') return clusterCommand(this.options.topology, argv);
       if (name === 'cairn.relay') return this.serveRelay(argv.slice(1));
+      if (name === 'cairn.digest') return this.digest();
     }
     // GET is a read; anything else is checked against kv's table (a write must go through the log).
     const refusal = isGet(argv[0]!) ? undefined : refuseAsRead(argv);
@@ -233,6 +235,17 @@ export class ReplicaBackend implements Backend {
       if (isCairnError(error, 'CAIRN_NOT_LEADER')) return retry;
       throw error;
     }
+  }
+
+  /**
+   * CAIRN.DIGEST: [applied index, hex SHA-256 of the kv snapshot bytes], taken in one turn so the
+   * two belong together. Replicas at the same index must answer alike (kv is deterministic); O(N)
+   * in the keyspace, as Redis's DEBUG DIGEST is.
+   */
+  private digest(): Reply {
+    const applied = this.options.replica.appliedUpTo();
+    const hash = createHash('sha256').update(this.options.machine.state.encodeSnapshot()).digest('hex');
+    return { type: 'array', items: [integerReply(applied), bulkReply(hash)] };
   }
 
   /**

@@ -1,7 +1,8 @@
-// The keys one client WATCHes, each with the version it read: -1 while the read is under way,
-// WATCH_FAILED when it failed (the WATCH answered an error and the key is dropped), else the
-// version EXEC compares against. An EXEC queued behind a WATCH holds that WATCH's entries, so a
-// failed read must abort it rather than leave it a watch with no version.
+// The keys one client WATCHes, each with the version it read (negative for a key expired but not
+// yet removed): VERSION_PENDING while the read is under way, WATCH_FAILED when it failed (the WATCH
+// answered an error and the key is dropped), else the version EXEC compares against. An EXEC
+// queued behind a WATCH holds that WATCH's entries, so a failed read must abort it rather than
+// leave it a watch with no version.
 
 import { assert } from '../lib/assert.js';
 import { errorReply } from '../lib/reply.js';
@@ -17,9 +18,10 @@ export interface Watch {
   read: Promise<void>;
 }
 
-const VERSION_PENDING = -1;
+// Neither is a version: an expired key not yet removed reports a negative one (kv's expiredVersion).
+const VERSION_PENDING = Number.NaN;
 const settledAlready: Promise<void> = Promise.resolve();
-const WATCH_FAILED = -2;
+const WATCH_FAILED = Number.NEGATIVE_INFINITY;
 
 export const execAbortWatchFailed = errorReply('EXECABORT Transaction discarded because a WATCH before it failed');
 
@@ -70,7 +72,7 @@ export class WatchedKeys {
 
 /** Whether a watch's version is still being read. */
 export function watchPending(watch: Watch): boolean {
-  return watch.version === VERSION_PENDING;
+  return Number.isNaN(watch.version);
 }
 
 /** Resolves once every one of `watches` has its version read or has failed. */
@@ -86,6 +88,6 @@ export function watchFailed(watch: Watch): boolean {
 
 /** A watch whose version was read, as the backend compares it. */
 export function settledWatch(watch: Watch): WatchedKey {
-  assert(watch.version >= 0, 'WATCH read the version before the transaction uses it');
+  assert(Number.isSafeInteger(watch.version), 'WATCH read the version before the transaction uses it');
   return watch.db === 0 ? { key: watch.key, version: watch.version } : { key: watch.key, version: watch.version, db: watch.db };
 }

@@ -117,6 +117,31 @@ test('EXEC sends the queue as one entry with the versions WATCH read', async () 
   assert.deepEqual(plain(settled.at(-1)!), [2, '2']);
 });
 
+/** Reads versions as of a later time than it applies entries: keys set with a short TTL read as expired. */
+class ExpiredReadBackend extends ManualBackend {
+  override keyVersion(key: Uint8Array): number {
+    return this.state.keyVersion(Buffer.from(key).toString('latin1'), 5_000);
+  }
+}
+
+test('WATCH of a key expired but not yet removed (a negative version) is a watch like any other', async () => {
+  // The versions were -2 (taken for a failed WATCH: EXECABORT) and -3 (an assertion closed the connection).
+  for (const keys of [['w'], ['w', 'v']]) {
+    const backend = new ExpiredReadBackend();
+    const s = bareSession(backend);
+    const sets = keys.map((key) => s.execute(argv('SET', key, '1', 'PX', '100')));
+    s.flushWrites();
+    await backend.releaseAll();
+    await settle(sets);
+    const replies = [s.execute(argv('WATCH', keys.at(-1)!)), s.execute(argv('MULTI')), s.execute(argv('INCR', 'n')), s.execute(argv('EXEC'))];
+    await backend.releaseAll();
+    await backend.releaseAll();
+    const settled = await settle(replies);
+    assert.deepEqual(backend.issued.at(-1)!.watches.map((w) => w.version), [-keys.length - 1]);
+    assert.deepEqual(settled.at(-1), { type: 'nullArray' }, 'the entry aborted: the key\'s version where it was applied differs');
+  }
+});
+
 test('a write the backend cannot make durable is an error reply, never an OK', async () => {
   const backend = new ManualBackend();
   backend.write = async () => {
