@@ -6,6 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { parseTimeoutMs } from '../kv/list/blocking.js';
 import { blockingKeys, blockingTimeoutMs } from '../kv/lists.js';
+import { zsetBlockingKeys } from '../kv/zsets.js';
 
 export interface BlockingCall {
   /** The keys whose change may let the command serve. */
@@ -25,11 +26,9 @@ export function blockingCall(name: string, argv: readonly Uint8Array[]): Blockin
       return { keys: blockingKeys(argv) ?? [], timeoutMs: blockingTimeoutMs(argv) ?? 0 };
     case 'bzpopmin':
     case 'bzpopmax':
-      return { keys: argv.slice(1, -1), timeoutMs: secondsToMs(argv[argv.length - 1]!) };
-    case 'bzmpop': {
-      const numKeys = Number(text(argv[2]!));
-      return { keys: argv.slice(3, 3 + numKeys), timeoutMs: secondsToMs(argv[1]!) };
-    }
+      return { keys: zsetBlockingKeys(argv) ?? [], timeoutMs: secondsToMs(argv[argv.length - 1]!) };
+    case 'bzmpop':
+      return { keys: zsetBlockingKeys(argv) ?? [], timeoutMs: secondsToMs(argv[1]!) };
     case 'xread':
     case 'xreadgroup':
       return streamRead(argv);

@@ -19,6 +19,14 @@ const READS: readonly string[] = COMMANDS.map(([name]) => name).filter((name) =>
 const NOT_READS: ReadonlySet<string> = new Set(COMMANDS.map(([name]) => name).filter((name) => !READS.includes(name)));
 
 /** Reads that draw from the state's own Prng, which a snapshot does not carry (it is local to a node). */
+/**
+ * Replies that describe one replica's in-memory form rather than the replicated state: OBJECT
+ * ENCODING and MEMORY USAGE of a string follow how it was built (APPEND leaves 'raw'; a restored
+ * one is 'embstr', as after a redis-server restart), and HSCAN's cursor numbers a lazily built
+ * position index. Only the node a client asked answers it, so they may differ after a restore.
+ */
+const LOCAL_FORMS: ReadonlySet<string> = new Set(['OBJECT', 'MEMORY', 'HSCAN']);
+
 const RANDOM_READS: ReadonlySet<string> = new Set(
   COMMANDS.map(([name]) => name).filter((name) => {
     const spec = KV_COMMANDS.get(name.toLowerCase());
@@ -94,7 +102,7 @@ test('entries of every type in several databases give identical replies and byte
 test('a state restored mid-way continues exactly like the original, SPOP included', () => {
   const reached = new Map<string, number>();
   for (const seed of [4, 5, 6]) {
-    const { entries, names } = randomEntries(seed, 4000, RANDOM_READS);
+    const { entries, names } = randomEntries(seed, 4000, new Set([...RANDOM_READS, ...LOCAL_FORMS]));
     const original = new KvState();
     entries.slice(0, 2000).forEach((entry) => applyEntry(original, entry));
     const restored = KvState.decodeSnapshot(original.encodeSnapshot());
@@ -108,14 +116,14 @@ test('a state restored mid-way continues exactly like the original, SPOP include
       for (const key of ALL_KEYS) assert.equal(restored.keyVersion(key, 0, db), original.keyVersion(key, 0, db), `seed ${seed}, ${key} in db ${db}`);
     }
   }
-  assertAllReached(reached, RANDOM_READS);
+  assertAllReached(reached, new Set([...RANDOM_READS, ...LOCAL_FORMS]));
   assert.ok((reached.get('SPOP') ?? 0) > 100, `SPOP popped ${reached.get('SPOP') ?? 0} times after restores`);
 });
 
 test('reads in any database, run on one state only, change nothing the entries or the snapshot show', () => {
   for (const seed of [7, 8]) {
     // Random reads in entries would answer differently: the local reads advance one state's Prng.
-    const { entries } = randomEntries(seed, 3000, RANDOM_READS);
+    const { entries } = randomEntries(seed, 3000, new Set([...RANDOM_READS, ...LOCAL_FORMS]));
     const reads = new Workload(seed + 50, NOT_READS);
     const prng = new Prng(seed + 60);
     const quiet = new KvState();

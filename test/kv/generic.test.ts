@@ -94,10 +94,10 @@ test('SORT STORE replaces the key with an RPUSH of the result, and an empty resu
   assert.equal(db.map.has('dest'), false);
 });
 
-test('SORT STORE without a list type refuses and changes nothing', () => {
-  const { db, run } = withList(['1']);
-  db.set('dest', Buffer.from('kept'), NO_EXPIRY);
-  assert.deepEqual(run('SORT', 'l', 'STORE', 'dest'), err('ERR SORT STORE needs the list type, which this build lacks'));
-  assert.equal(Buffer.from(db.map.get('dest')!.value).toString(), 'kept');
+test('SORT STORE replaces the destination with a real list; SORT_RO refuses STORE', () => {
+  const { db, run } = withList(['2', '1']);
+  db.set('dest', Buffer.from('replaced'), NO_EXPIRY);
+  assert.deepEqual(run('SORT', 'l', 'STORE', 'dest'), 2);
+  assert.deepEqual(run('LRANGE', 'dest', '0', '-1'), ['1', '2']);
   assert.deepEqual(run('SORT_RO', 'l', 'STORE', 'dest'), err('ERR syntax error'));
 });

@@ -101,3 +101,15 @@ test('a key holding another type keeps the client blocked until a list arrives',
   await other.rpush('q:typed', 'finally');
   assert.deepEqual(await popped, ['q:typed', 'finally']);
 });
+
+test('BZPOPMIN and BZMPOP wait for a member and take the lowest', async () => {
+  const [waiter, adder] = [client(), client()];
+  const popped = waiter.bzpopmin('z:wait', 0);
+  await untilBlocked(adder, 1);
+  await adder.zadd('z:wait', 2, 'b', 1, 'a');
+  assert.deepEqual(await popped, ['z:wait', 'a', '1']);
+  const multi = waiter.call('BZMPOP', '0', '2', 'z:none', 'z:other', 'MAX');
+  await untilBlocked(adder, 1);
+  await adder.zadd('z:other', 5, 'x', 7, 'y');
+  assert.deepEqual(await multi, ['z:other', [['y', '7']]]);
+});
