@@ -56,13 +56,13 @@ async function untilBlocked(i: number, count: number): Promise<void> {
   await waitFor(`${count} clients blocked on ${cluster.nodes[i]!.id}`, async () => ((await blockedOn(i)) === count ? true : undefined));
 }
 
-async function followersOf(leader: number): Promise<number[]> {
+function followersOf(leader: number): number[] {
   return cluster.live().filter((i) => i !== leader);
 }
 
 test('a BLPOP on a follower is served by an RPUSH sent to the leader, and the other way round', async () => {
   const leader = await cluster.leader();
-  const [follower] = await followersOf(leader);
+  const [follower] = followersOf(leader);
   for (const [waiter, pusher, key] of [[follower!, leader, 'q:to-follower'], [leader, follower!, 'q:to-leader']] as const) {
     const popped = await blpop(waiter, key, 10);
     await untilBlocked(waiter, 1);
@@ -76,7 +76,7 @@ test('a BLPOP on a follower is served by an RPUSH sent to the leader, and the ot
 
 test('two clients blocked on different nodes on one key each get a different element of a two-element push', async () => {
   const leader = await cluster.leader();
-  const [a, b] = await followersOf(leader);
+  const [a, b] = followersOf(leader);
   const pairs = [[a!, b!], [leader, a!], [b!, leader]] as const;
   for (const [round, [first, second]] of pairs.entries()) {
     const key = `q:shared-${round}`;
@@ -101,7 +101,7 @@ const SLACK_MS = 5_000;
  */
 async function killRound(round: number, pushViaLeader: boolean, killAfterMs: number): Promise<void> {
   const leader = await cluster.leader();
-  const [a, b] = await followersOf(leader);
+  const [a, b] = followersOf(leader);
   const key = `q:killed-${round}`;
   const pops = [await blpop(leader, key, 2), await blpop(a!, key, 4)];
   await untilBlocked(leader, 1);
