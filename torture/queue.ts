@@ -20,6 +20,8 @@ import { connectionOptions, countReason, definitelyNotApplied, ERROR_BACKOFF_MS,
 export const QUEUE_KEY = 'queue';
 /** BRPOP's timeout, in seconds. */
 const POP_TIMEOUT_S = 1;
+/** A pop answered later than this (its 1 s timeout plus 2 s) is counted late: a fault held it. */
+const LATE_POP_MS = 3_000;
 /** A producer pauses up to this long between pushes, so consumers drain the list and block. */
 const PUSH_PAUSE_MS_MAX = 30;
 
@@ -30,6 +32,9 @@ export interface QueueLedger {
   readonly delivered: Delivery[];
   unknownPops: number;
   emptyPops: number;
+  /** Pops answered (element or empty) more than LATE_POP_MS after they were sent, and the slowest answer. */
+  latePops: number;
+  slowestPopMs: number;
   readonly tally: WorkloadTally;
 }
 
@@ -105,8 +110,12 @@ class Producer extends QueueClient {
 
 class Consumer extends QueueClient {
   protected async step(redis: Redis): Promise<void> {
+    const sentMs = performance.now();
     try {
       const reply = await redis.brpop(QUEUE_KEY, POP_TIMEOUT_S);
+      const tookMs = performance.now() - sentMs;
+      this.ledger.slowestPopMs = Math.max(this.ledger.slowestPopMs, Math.round(tookMs));
+      if (tookMs > LATE_POP_MS) this.ledger.latePops++;
       this.ledger.tally.ok++;
       if (reply === null) this.ledger.emptyPops++;
       else this.ledger.delivered.push({ item: reply[1], consumer: this.index });
@@ -152,14 +161,14 @@ export async function runQueueCampaign(options: CampaignOptions): Promise<QueueC
   const log = options.log ?? (() => undefined);
   return withTortureCluster(options, async (cluster) => {
     const t0 = performance.now();
-    const ledger: QueueLedger = { acked: [], unknownPushes: [], delivered: [], unknownPops: 0, emptyPops: 0, tally: { ok: 0, failed: 0, unknown: 0, reasons: new Map() } };
+    const ledger: QueueLedger = { acked: [], unknownPushes: [], delivered: [], unknownPops: 0, emptyPops: 0, latePops: 0, slowestPopMs: 0, tally: { ok: 0, failed: 0, unknown: 0, reasons: new Map() } };
     const workers: CampaignWorker[] = [];
     for (let i = 0; i < options.clients; i++) {
       const node = cluster.nodes[i % options.nodes]!.client;
       workers.push(new Producer(i, node, ledger, new Prng(options.seed * 1000 + i + 2)), new Consumer(i, node, ledger));
     }
     const nemesis = await underNemesis(cluster, options, () => performance.now() - t0, workers);
-    log(`workload done: ${ledger.acked.length} pushes acked, ${ledger.unknownPushes.length} unknown; ${ledger.delivered.length} pops delivered, ${ledger.emptyPops} empty, ${ledger.unknownPops} unknown; reading the list`);
+    log(`workload done: ${ledger.acked.length} pushes acked, ${ledger.unknownPushes.length} unknown; ${ledger.delivered.length} pops delivered, ${ledger.emptyPops} empty, ${ledger.unknownPops} unknown, ${ledger.latePops} answered after ${LATE_POP_MS} ms (slowest ${ledger.slowestPopMs} ms); reading the list`);
     const remaining = await readList(cluster.nodes.map((n) => n.client), FINAL_READ_BUDGET_MS);
     const audit = remaining === undefined ? undefined : queueAudit({ ...ledger, remaining });
     const passed = audit !== undefined && audit.doubled === 0 && audit.invented === 0 && audit.lost === 0;
