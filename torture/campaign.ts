@@ -47,11 +47,17 @@ const FINAL_CLIENT_BASE = 1_000_000_000;
 /** Most clients one campaign runs. */
 const MAX_CLIENTS = 100;
 
-export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
+/** A workload client the campaign runs while the nemesis works. */
+export interface CampaignWorker {
+  run(stopped: () => boolean): Promise<void>;
+  close(): void;
+}
+
+/** Starts the cluster, runs `body` on it, and always cleans it up (on Ctrl-C too). */
+export async function withTortureCluster<T>(options: CampaignOptions, body: (cluster: TortureCluster) => Promise<T>): Promise<T> {
   assert(options.clients >= 1 && options.clients <= MAX_CLIENTS, `clients must be within 1..${MAX_CLIENTS}`);
   assert(options.timeMs > 0, 'campaign time must be positive');
   const log = options.log ?? (() => undefined);
-  const prng = new Prng(options.seed);
   const cluster = await TortureCluster.start(options.nodes, new Prng(options.seed + 1), options.nodeArgs ?? [], options.net ?? 'auto', log);
   // Ctrl-C or a kill mid-campaign still removes every node, proxy and temp dir.
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -62,22 +68,39 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   process.once('SIGTERM', onSignal);
   try {
     log(`cluster of ${options.nodes} up on ${cluster.net.description} (data in ${cluster.base})`);
+    return await body(cluster);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cluster.cleanup();
+  }
+}
+
+/** Runs the workers and the nemesis side by side for the campaign's time, then heals every fault and stops the workers. */
+export async function underNemesis(cluster: TortureCluster, options: CampaignOptions, now: () => number, workers: readonly CampaignWorker[]): Promise<Nemesis> {
+  const nemesis = new Nemesis(cluster, options.nemesis, new Prng(options.seed), now, options.timing ?? DEFAULT_TIMING, options.log ?? (() => undefined));
+  let stopped = false;
+  const running = workers.map((w) => w.run(() => stopped));
+  try {
+    await nemesis.run(options.timeMs);
+  } finally {
+    await nemesis.healNow();
+    stopped = true;
+    await Promise.all(running);
+    for (const worker of workers) worker.close();
+  }
+  return nemesis;
+}
+
+export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
+  const log = options.log ?? (() => undefined);
+  return withTortureCluster(options, async (cluster) => {
     const t0 = performance.now();
     const now = (): number => performance.now() - t0;
     const recorder = new HistoryRecorder(now);
     const tally: WorkloadTally = { ok: 0, failed: 0, unknown: 0, reasons: new Map() };
     const workers = Array.from({ length: options.clients }, (_, i) => new Worker(i, cluster.nodes[i % options.nodes]!.client, recorder, new Prng(options.seed * 1000 + i + 2), tally));
-    const nemesis = new Nemesis(cluster, options.nemesis, prng, now, options.timing ?? DEFAULT_TIMING, log);
-    let stopped = false;
-    const running = workers.map((w) => w.run(() => stopped));
-    try {
-      await nemesis.run(options.timeMs);
-    } finally {
-      await nemesis.healNow();
-      stopped = true;
-      await Promise.all(running);
-      for (const worker of workers) worker.close();
-    }
+    const nemesis = await underNemesis(cluster, options, now, workers);
     log(`workload done: ${tally.ok} ok, ${tally.failed} failed, ${tally.unknown} unknown; final reads`);
     const final = await finalReads(cluster.nodes.map((n) => n.client), recorder, FINAL_CLIENT_BASE);
     log(`final reads: ${final.lost} lost, ${final.duplicated} duplicated, ${final.unreadable} unreadable; checking the history`);
@@ -100,9 +123,5 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       reportPath,
       passed,
     };
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await cluster.cleanup();
-  }
+  });
 }

@@ -1,17 +1,20 @@
 // `npm run torture -- --time 60 --nemesis kill,pause,partition --nodes 5 --seed N [--net netns|proxy]`:
 // one campaign against real node processes; prints operations ok/failed/unknown, faults, the checker's
 // verdict, lost writes and the report's path. Exits 0 only when linearizable and nothing lost.
+// `--workload queue` runs the list queue instead (producers LPUSH, consumers BRPOP; queue.ts) and
+// exits 0 only when no element was doubled, invented or lost.
 
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runCampaign } from './campaign.js';
+import { runCampaign, type CampaignOptions } from './campaign.js';
 import type { NetChoice } from './cluster.js';
 import { parseNemesisKinds } from './nemesis.js';
+import { runQueueCampaign } from './queue.js';
 
 const usage =
-  'usage: npm run torture -- [--time 60] [--nemesis kill,pause,partition,delay,loss,stale-leader,member | all] [--nodes 5] [--clients 10] [--seed N] [--out DIR] [--net netns|proxy] [--lease-reads]';
+  'usage: npm run torture -- [--time 60] [--nemesis kill,pause,partition,delay,loss,stale-leader,member | all] [--nodes 5] [--clients 10] [--seed N] [--out DIR] [--net netns|proxy] [--lease-reads] [--workload registers|queue]';
 
 function positiveInt(name: string, text: string, max: number): number {
   const value = Number(text);
@@ -30,6 +33,7 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       net: { type: 'string' },
       'lease-reads': { type: 'boolean', default: false },
+      workload: { type: 'string', default: 'registers' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -38,6 +42,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values.net !== undefined && values.net !== 'netns' && values.net !== 'proxy') throw new Error(`--net must be netns or proxy, got ${JSON.stringify(values.net)}`);
+  if (values.workload !== 'registers' && values.workload !== 'queue') throw new Error(`--workload must be registers or queue, got ${JSON.stringify(values.workload)}`);
   const net: NetChoice = values.net ?? 'auto';
   const seed = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : positiveInt('seed', values.seed, 2 ** 31);
   const outDir = values.out ?? (await mkdtemp(join(tmpdir(), 'cairn-torture-report-')));
@@ -53,7 +58,8 @@ async function main(): Promise<number> {
     nodeArgs: values['lease-reads'] ? ['--lease-reads'] : [],
     log: (line: string) => console.log(line),
   };
-  console.log(`SEED=${seed} time=${options.timeMs / 1000}s nodes=${options.nodes} clients=${options.clients} nemesis=${options.nemesis.join(',')} net=${net}${values['lease-reads'] ? ' lease-reads' : ''}`);
+  console.log(`SEED=${seed} workload=${values.workload} time=${options.timeMs / 1000}s nodes=${options.nodes} clients=${options.clients} nemesis=${options.nemesis.join(',')} net=${net}${values['lease-reads'] ? ' lease-reads' : ''}`);
+  if (values.workload === 'queue') return queueMain(options);
   const result = await runCampaign(options);
   const injected = result.faults.filter((f) => f.action === 'inject');
   const byKind = new Map<string, number>();
@@ -65,6 +71,24 @@ async function main(): Promise<number> {
   console.log(`checker verdict: ${result.verdict === 'ok' ? 'linearizable' : result.verdict}${result.explanation === '' ? '' : `\n  ${result.explanation}`}`);
   console.log(`lost writes: ${result.final.lost}, duplicated increments: ${result.final.duplicated}, unreadable final reads: ${result.final.unreadable}`);
   console.log(`report: ${result.reportPath} (history.json, faults.json beside it)`);
+  console.log(result.passed ? 'PASS' : 'FAIL');
+  return result.passed ? 0 : 1;
+}
+
+/** The queue workload's campaign and its audit, printed. */
+async function queueMain(options: CampaignOptions): Promise<number> {
+  const result = await runQueueCampaign(options);
+  const tally = result.tally;
+  console.log(`operations: ${tally.ok} ok, ${tally.failed} failed, ${tally.unknown} unknown; ${result.emptyPops} pops timed out empty`);
+  for (const [reason, count] of [...tally.reasons].sort((a, b) => b[1] - a[1])) console.log(`  ${count} x ${reason}`);
+  console.log(`faults injected: ${result.faults.filter((f) => f.action === 'inject').length}; network: ${result.net}`);
+  const audit = result.audit;
+  if (audit === undefined) console.log('final read: no node answered LRANGE');
+  else {
+    console.log(`pushes: ${audit.acked} acked, ${audit.unknownPushes} unknown; pops: ${audit.delivered} delivered, ${audit.unknownPops} unknown; ${audit.remaining} left in the list`);
+    console.log(`doubled: ${audit.doubled}, invented: ${audit.invented}, missing: ${audit.missing}, lost (beyond unknown pops): ${audit.lost}`);
+    for (const example of audit.examples) console.log(`  ${example}`);
+  }
   console.log(result.passed ? 'PASS' : 'FAIL');
   return result.passed ? 0 : 1;
 }

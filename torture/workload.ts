@@ -30,9 +30,9 @@ export interface WorkloadTally {
 /** Distinct error messages a tally keeps; the rest are counted under one entry. */
 const REASONS_MAX = 20;
 /** A client pauses this long after an error, so a node that refuses at once is not hammered. */
-const ERROR_BACKOFF_MS = 20;
+export const ERROR_BACKOFF_MS = 20;
 
-function countReason(tally: WorkloadTally, error: Error): void {
+export function countReason(tally: WorkloadTally, error: Error): void {
   let reason = `${error.name}: ${error.message.replace(/\d+\.\d+\.\d+\.\d+:\d+/g, '<node>').slice(0, 80)}`;
   if (!tally.reasons.has(reason) && tally.reasons.size >= REASONS_MAX) reason = '(other)';
   tally.reasons.set(reason, (tally.reasons.get(reason) ?? 0) + 1);
@@ -55,12 +55,12 @@ export function connectionOptions(client: HostPort): RedisOptions {
 }
 
 /** An error whose command certainly never reached a server. */
-function neverSent(error: Error): boolean {
+export function neverSent(error: Error): boolean {
   return error.message.includes("Stream isn't writeable");
 }
 
 /** An error reply saying the write was not applied (the cluster answers CLUSTERDOWN only for entries never proposed). */
-function definitelyNotApplied(error: Error): boolean {
+export function definitelyNotApplied(error: Error): boolean {
   return error.name === 'ReplyError' && error.message.startsWith('CLUSTERDOWN');
 }
 

@@ -4,7 +4,9 @@
 // (Redis serves the longest-waiting client first), each waiter whose key changed. The session then
 // tries the command again through the log; a try that finds nothing re-registers in its old place.
 // Versions are taken before a try, so a change landing between the try and its re-registration is
-// seen as a change (a spurious retry at worst), never missed.
+// seen as a change (a spurious retry at worst), never missed. A client that leaves while a try of
+// its is in flight (not waiting) is remembered, so its next wait ends at once: a client that went
+// away is never served, nor is an element popped for it.
 
 import { assert } from '../lib/assert.js';
 import type { Clock, TimerHandle } from '../io/clock.js';
@@ -30,6 +32,8 @@ interface Waiter extends BlockedOn {
 
 export class BlockedClients {
   private waiters: Waiter[] = [];
+  /** Owners cancelled (their clients closed): a later wait of theirs ends at once. */
+  private readonly gone = new WeakSet<object>();
   private nextSeq = 1;
   private checkScheduled = false;
 
@@ -63,6 +67,7 @@ export class BlockedClients {
     assert(on.keys.length === on.versions.length, 'one version per key');
     assert(timeoutMs >= 0, 'a blocking timeout is not negative');
     const seq = on.seq;
+    if (this.gone.has(on.owner)) return Promise.resolve('cancelled');
     return new Promise<WakeReason>((resolve) => {
       const waiter: Waiter = { ...on, wake: resolve, timer: undefined };
       if (timeoutMs > 0) waiter.timer = this.clock.setTimer(timeoutMs, () => this.remove(waiter, 'timeout'));
@@ -73,8 +78,9 @@ export class BlockedClients {
     });
   }
 
-  /** Wakes every waiter of `owner` with 'cancelled' (its client closed). */
+  /** Wakes every waiter of `owner` with 'cancelled' (its client closed), and ends any later wait of it at once. */
   cancel(owner: object): void {
+    this.gone.add(owner);
     for (const waiter of this.waiters.filter((w) => w.owner === owner)) this.remove(waiter, 'cancelled');
   }
 
