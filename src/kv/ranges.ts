@@ -1,18 +1,17 @@
-// Byte-range commands: APPEND (amortised growth: spare room after the value is reused, so a loop
-// of appends is linear, not quadratic), GETRANGE and SETRANGE, with Redis's 512 MiB string limit.
+// Byte-range commands: APPEND (a new string joined to the old without a copy until it is read, so a
+// loop of appends is linear, not quadratic), GETRANGE and SETRANGE, with Redis's 512 MiB string limit.
 
 import { WRONGTYPE } from './collection.js';
 import { lookupString, lookupStringForWrite } from './typed.js';
 import { assert } from '../lib/assert.js';
 import { errorReply, integerReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, ERR_TOO_BIG, parseInt64 } from './args.js';
-import { copyBytes, keyOf } from './bytes.js';
+import { keyOf, latin1Of } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
-import { NO_EXPIRY, type KvRecord } from './db.js';
+import { NO_EXPIRY, TEXT_BYTES_MAX } from './db.js';
 
 /** Redis's proto-max-bulk-len default: no string value grows past this. */
 export const STRING_BYTES_MAX = 512 * 1024 * 1024;
-const GROWTH_STEP_BYTES = 1024 * 1024;
 const EMPTY: Reply = Object.freeze({ type: 'bulk', value: new Uint8Array(0) });
 const ERR_OFFSET = errorReply('ERR offset is out of range');
 
@@ -22,33 +21,20 @@ function append(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const record = lookupStringForWrite(ctx.db, key, ctx.nowMs);
   if (record === null) return WRONGTYPE;
   if (record === undefined) {
-    ctx.db.set(key, copyBytes(suffix), NO_EXPIRY);
+    ctx.db.set(key, suffix, NO_EXPIRY);
     return integerReply(suffix.length);
   }
-  const length = record.value.length + suffix.length;
+  const length = record.valueBytes + suffix.length;
   if (length > STRING_BYTES_MAX) return ERR_TOO_BIG;
-  appendInPlace(ctx, record, suffix);
+  ctx.db.replaceValue(record, length <= TEXT_BYTES_MAX ? record.text + latin1Of(suffix, 0, suffix.length) : joined(record.value, suffix));
   return integerReply(length);
 }
 
-/** Writes only past the old length, so views of the old value handed out earlier stay intact. */
-function appendInPlace(ctx: ExecContext, record: KvRecord, suffix: Uint8Array): void {
-  const old = record.value;
-  const length = old.length + suffix.length;
-  if (suffix.length <= record.spareBytes) {
-    const grown = new Uint8Array(old.buffer, old.byteOffset, length);
-    grown.set(suffix, old.length);
-    ctx.db.replaceValue(record, grown, record.spareBytes - suffix.length);
-    return;
-  }
-  // Like Redis's sds: double while small, then grow by 1 MiB at a time; never past the limit.
-  const capacity = Math.min(STRING_BYTES_MAX, length < GROWTH_STEP_BYTES ? length * 2 : length + GROWTH_STEP_BYTES);
-  assert(length <= STRING_BYTES_MAX, 'append past the string limit');
-  assert(capacity >= length, 'append capacity below the new length');
-  const buffer = new Uint8Array(capacity);
-  buffer.set(old);
-  buffer.set(suffix, old.length);
-  ctx.db.replaceValue(record, buffer.subarray(0, length), capacity - length);
+function joined(head: Uint8Array, tail: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + tail.length);
+  out.set(head);
+  out.set(tail, head.length);
+  return out;
 }
 
 function clampOffset(offset: bigint): number {
@@ -65,7 +51,7 @@ function getrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (record === undefined) return EMPTY;
   if (startArg < 0n && endArg < 0n && startArg > endArg) return EMPTY;
   // Offsets beyond any string's length behave alike, so clamping keeps the arithmetic in numbers.
-  const length = record.value.length;
+  const length = record.valueBytes;
   let start = clampOffset(startArg);
   let end = clampOffset(endArg);
   if (start < 0) start = Math.max(0, length + start);
@@ -73,7 +59,7 @@ function getrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (end >= length) end = length - 1;
   if (start > end || length === 0) return EMPTY;
   assert(start >= 0 && end < length, 'range outside the value');
-  return { type: 'bulk', value: record.value.subarray(start, end + 1) };
+  return { type: 'bulk', value: record.valueRange(start, end + 1) };
 }
 
 function setrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
@@ -84,7 +70,7 @@ function setrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const key = keyOf(argv[1] as Uint8Array);
   const record = lookupStringForWrite(ctx.db, key, ctx.nowMs);
   if (record === null) return WRONGTYPE;
-  const oldLength = record === undefined ? 0 : record.value.length;
+  const oldLength = record === undefined ? 0 : record.valueBytes;
   if (patch.length === 0) return integerReply(oldLength);
   if (offsetBig + BigInt(patch.length) > BigInt(STRING_BYTES_MAX)) return ERR_TOO_BIG;
   const offset = Number(offsetBig);

@@ -10,7 +10,7 @@ test('SET, GET and DEL round-trip binary keys and values', () => {
   const key = new Uint8Array([0, 255, 13, 10]);
   const value = new Uint8Array([1, 2, 0, 200]);
   assert.deepEqual(run('SET', key, value), OK);
-  assert.deepEqual(state.getValue(Buffer.from(key).toString('latin1'), 0), value);
+  assert.deepEqual(state.getValue(Buffer.from(key).toString('latin1'), 0), Buffer.from(value));
   assert.deepEqual(run('get', key), Buffer.from(value).toString('latin1'));
   assert.deepEqual(run('DEL', key, 'missing'), 1);
   assert.deepEqual(run('GET', key), null);
