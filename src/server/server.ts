@@ -14,6 +14,7 @@ import { Connection } from './connection.js';
 import { renderInfo, type ServerStats } from './info.js';
 import { serverCommands } from './server-commands.js';
 import { Session, type ServerContext } from './session.js';
+import { MemoryGuard } from './memory-guard.js';
 
 export interface ServerOptions {
   readonly backend: Backend;
@@ -39,6 +40,7 @@ export class CairnServer implements ServerContext {
   readonly backend: Backend;
   readonly settings: ServerSettings;
   readonly clock: Clock;
+  readonly memory: MemoryGuard;
   readonly stats: ServerStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0 };
   private readonly sessions = new Map<Connection, Session>();
   private readonly runId = randomBytes(20).toString('hex');
@@ -53,6 +55,7 @@ export class CairnServer implements ServerContext {
     this.backend = options.backend;
     this.settings = options.settings;
     this.clock = options.clock;
+    this.memory = new MemoryGuard(options.settings, options.clock);
     this.table = new CommandTable(options.dataCommands, serverCommands);
     this.startedAtMs = options.clock.nowMs();
   }

@@ -18,6 +18,7 @@ import { execAbortWatchFailed, settledWatch, versionsLanded, watchFailed, Watche
 import { CLUSTER_DOWN } from './cluster-commands.js';
 import type { CommandTable, TableEntry } from './command-table.js';
 import type { ServerSettings } from './config.js';
+import { OOM, type MemoryGuard } from './memory-guard.js';
 
 /** What a session needs from the server that owns it. */
 export interface ServerContext {
@@ -25,6 +26,8 @@ export interface ServerContext {
   readonly backend: Backend;
   readonly settings: ServerSettings;
   readonly clock: Clock;
+  /** maxmemory's guard; absent = no limit. */
+  readonly memory?: MemoryGuard;
   clients(): Iterable<Session>;
   info(sections: readonly string[]): string;
   countCommand(): void;
@@ -129,6 +132,10 @@ export class Session {
     if (!this.authenticated && !allowedBeforeAuth.has(entry.meta.name)) {
       if (this.multi !== undefined) this.multiDirty = true;
       return noauth;
+    }
+    if (this.server.memory?.refuses(entry) === true) {
+      if (this.multi !== undefined) this.multiDirty = true;
+      return OOM;
     }
     if (this.multi !== undefined && !runsInsideMulti.has(entry.meta.name)) return this.enqueue(entry, argv);
     return this.run(entry, argv);
