@@ -343,10 +343,10 @@ export class Replica<S extends StateMachine> {
     this.proposals.settleApplied(entry.index, entry.term, replies);
   }
 
-  /** Compacts when compactNow() asked for it, or when the policy says the log is due (compaction-policy.ts). */
+  /** Compacts when compactNow() asked, when a member needs a snapshot the node kept no data of (it was alone), or when the policy says so. */
   private async maybeCompact(): Promise<void> {
     if (this.compactRequest !== null) return this.compactOnRequest(this.compactRequest);
-    if (!this.compaction.due(this.appliedIndex - this.snapshotIndex)) return;
+    if (!this.node.snapshotWanted() && !this.compaction.due(this.appliedIndex - this.snapshotIndex)) return;
     await this.compactToApplied();
   }
 
