@@ -11,15 +11,19 @@ import { KeyOrder } from './key-order.js';
 
 /**
  * Values up to this many bytes are held as latin1 strings: a one-byte string costs its length plus
- * 16 bytes, where a Uint8Array with its ArrayBuffer and backing store costs about 300 more. V8
- * caps a string near 2^29 characters, so longer values stay bytes.
+ * 16 bytes, where a Uint8Array with its ArrayBuffer and backing store costs about 300 more. A
+ * longer value stays bytes: the overhead is small beside it, and reads hand out the same bytes
+ * instead of a copy each (4,000 pipelined GETs of a 1 MiB value must not hold 4 GiB of copies).
  */
-export const TEXT_BYTES_MAX = 1 << 28;
+export const TEXT_BYTES_MAX = 4096;
+/** APPEND joins strings up to this length (V8 caps a string near 2^29 characters); past it, bytes. */
+export const TEXT_JOIN_BYTES_MAX = 1 << 28;
 
 /**
  * A stored value: a string's bytes, or a collection (hash, list, ...) with an empty string.
  * A string's bytes are held as a latin1 JS string (one char per byte) or, past TEXT_BYTES_MAX, as
- * a private Uint8Array that nothing writes to again, so every view handed out stays valid.
+ * a private Uint8Array that nothing writes to again, so every view handed out stays valid; APPEND
+ * joins strings (setText) up to TEXT_JOIN_BYTES_MAX.
  * Fields are few on purpose: a million records are a million of these objects.
  */
 export class KvRecord {
@@ -40,12 +44,16 @@ export class KvRecord {
     this.seq = seq;
   }
 
-  /** The value's bytes: a fresh Buffer for a text value (from Node's pool: cheap), so the caller may keep it. */
+  /**
+   * The value's bytes, which the caller may keep: a short text value is copied into a fresh Buffer
+   * (from Node's pool: cheap); a long one (APPEND's) becomes the record's bytes, shared by later reads.
+   */
   get value(): Uint8Array {
     const data = this.data;
     if (typeof data !== 'string') return data;
     const out = Buffer.allocUnsafe(data.length);
     out.write(data, 0, data.length, 'latin1');
+    if (data.length > TEXT_BYTES_MAX) this.data = out; // its own allocation, not a slice of the pool
     return out;
   }
 
@@ -62,7 +70,7 @@ export class KvRecord {
 
   /** Replaces the value with a latin1 string the caller built (APPEND). */
   setText(text: string): void {
-    this.data = text.length <= TEXT_BYTES_MAX ? text : Buffer.from(text, 'latin1');
+    this.data = text.length <= TEXT_JOIN_BYTES_MAX ? text : Buffer.from(text, 'latin1');
   }
 
   get valueBytes(): number {

@@ -8,7 +8,7 @@ import { errorReply, integerReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, ERR_TOO_BIG, parseInt64 } from './args.js';
 import { keyOf, latin1Of } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
-import { NO_EXPIRY, TEXT_BYTES_MAX } from './db.js';
+import { NO_EXPIRY, TEXT_JOIN_BYTES_MAX } from './db.js';
 
 /** Redis's proto-max-bulk-len default: no string value grows past this. */
 export const STRING_BYTES_MAX = 512 * 1024 * 1024;
@@ -26,7 +26,7 @@ function append(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   }
   const length = record.valueBytes + suffix.length;
   if (length > STRING_BYTES_MAX) return ERR_TOO_BIG;
-  ctx.db.replaceValue(record, length <= TEXT_BYTES_MAX ? record.text + latin1Of(suffix, 0, suffix.length) : joined(record.value, suffix));
+  ctx.db.replaceValue(record, length <= TEXT_JOIN_BYTES_MAX ? record.text + latin1Of(suffix, 0, suffix.length) : joined(record.value, suffix));
   return integerReply(length);
 }
 
