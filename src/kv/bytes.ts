@@ -3,17 +3,20 @@
 
 import { Buffer } from 'node:buffer';
 
-const SHORT_KEY_BYTES = 24;
-
 /** The map key for a byte string. */
 export function keyOf(bytes: Uint8Array): string {
-  const length = bytes.length;
-  if (length <= SHORT_KEY_BYTES) {
-    let out = '';
-    for (let i = 0; i < length; i++) out += String.fromCharCode(bytes[i] as number);
-    return out;
-  }
-  return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
+  return latin1Of(bytes, 0, bytes.length);
+}
+
+/** Node's Buffer has latin1Slice (what toString('latin1') calls, minus the argument checks). */
+interface Latin1Sliceable extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
+/** Bytes [start, end) of `bytes` as a flat latin1 string (never a rope of one-char concatenations). */
+export function latin1Of(bytes: Uint8Array, start: number, end: number): string {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return (buffer as Latin1Sliceable).latin1Slice(start, end);
 }
 
 /** The bytes of a map key. */

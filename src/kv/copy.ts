@@ -62,11 +62,8 @@ function copy(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
     return ONE;
   }
   // An edited string is copied with the room a fresh Redis string has (dupStringObject).
-  const length = record.valueBytes;
-  const buffer = new Uint8Array(length + createdSpareBytes(length));
-  record.copyValueInto(buffer, 0);
-  const copied = ctx.db.set(target, buffer.subarray(0, length), record.expireAtMs);
-  copied.spareBytes = buffer.length - length;
+  const copied = ctx.db.set(target, record.value, record.expireAtMs);
+  copied.spareBytes = createdSpareBytes(record.valueBytes);
   copied.stringForm = StringForm.raw;
   return ONE;
 }

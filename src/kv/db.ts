@@ -2,27 +2,36 @@
 // keys, and the two indexes kept beside the map (insertion order for SCAN, the expiry heap). Every mutation
 // of a key goes through set/remove here so the versions and indexes never drift from the map.
 
+import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
 import type { Collection, TypeName } from './collection.js';
+import { latin1Of } from './bytes.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { KeyOrder } from './key-order.js';
 
-const NO_BYTES = new Uint8Array(0);
+/**
+ * Values up to this many bytes are held as latin1 strings: a one-byte string costs its length plus
+ * 16 bytes, where a Uint8Array with its ArrayBuffer and backing store costs about 300 more. A
+ * longer value stays bytes: the overhead is small beside it, and reads hand out the same bytes
+ * instead of a copy each (4,000 pipelined GETs of a 1 MiB value must not hold 4 GiB of copies).
+ */
+export const TEXT_BYTES_MAX = 4096;
+/** APPEND joins strings up to this length (V8 caps a string near 2^29 characters); past it, bytes. */
+export const TEXT_JOIN_BYTES_MAX = 1 << 28;
 
 /**
- * A stored value: string bytes, or a collection (hash, list, ...) with empty bytes. `value` is never written in place below its length (views handed out stay valid).
- * A record restored from a snapshot holds only the span of its value in the snapshot's buffer; the
- * view is made on first read (a million views made up front were a tenth of a reopen).
+ * A stored value: a string's bytes, or a collection (hash, list, ...) with an empty string.
+ * A string's bytes are held as a latin1 JS string (one char per byte) or, past TEXT_BYTES_MAX, as
+ * a private Uint8Array that nothing writes to again, so every view handed out stays valid; APPEND
+ * joins strings (setText) up to TEXT_JOIN_BYTES_MAX.
+ * Fields are few on purpose: a million records are a million of these objects.
  */
 export class KvRecord {
-  /** The value, or null while it is still only the span [spanAt, spanAt + spanBytes) of `spanSource`. */
-  private view: Uint8Array | null;
-  private spanSource: Uint8Array | null;
-  private spanAt: number;
-  private spanBytes: number;
+  private data: string | Uint8Array;
   /**
-   * Two small facts in one number, to cost no memory per record: spareBytes * 4 + stringForm
-   * (both accessors below).
+   * Two small facts of a string in one number: how Redis would hold it and the spare room its sds
+   * would keep (spareBytes * 4 + stringForm; accessors below), for OBJECT ENCODING and MEMORY USAGE.
+   * A model only: Cairn's own bytes have no spare room.
    */
   private spareAndForm = 0;
   /** Absolute expiry in ms, or NO_EXPIRY. */
@@ -34,28 +43,14 @@ export class KvRecord {
   /** The value when it is not a string; null for a string. */
   collection: Collection | null = null;
 
-  constructor(value: Uint8Array | null, expireAtMs: number, version: number, seq: number) {
-    this.view = value;
-    this.spanSource = null;
-    this.spanAt = 0;
-    this.spanBytes = 0;
+  constructor(value: Uint8Array | string, expireAtMs: number, version: number, seq: number) {
+    this.data = typeof value === 'string' ? value : storedForm(value);
     this.expireAtMs = expireAtMs;
     this.version = version;
     this.seq = seq;
   }
 
-  /** A record whose value is `byteLength` bytes of `source` from `byteOffset`, viewed only when read. */
-  static ofSpan(source: Uint8Array, byteOffset: number, byteLength: number, expireAtMs: number, version: number, seq: number): KvRecord {
-    assert(byteOffset >= 0 && byteLength >= 0, 'value span must not be negative');
-    assert(byteOffset + byteLength <= source.length, 'value span beyond its source');
-    const record = new KvRecord(null, expireAtMs, version, seq);
-    record.spanSource = source;
-    record.spanAt = byteOffset;
-    record.spanBytes = byteLength;
-    return record;
-  }
-
-  /** Bytes past value.length in value.buffer that belong to this record alone (APPEND growth room). */
+  /** The spare room Redis's sds would keep after this value (APPEND growth), in bytes. */
   get spareBytes(): number {
     return Math.floor(this.spareAndForm / 4);
   }
@@ -74,33 +69,51 @@ export class KvRecord {
     this.spareAndForm = this.spareAndForm - (this.spareAndForm % 4) + form;
   }
 
+  /**
+   * The value's bytes, which the caller may keep: a short text value is copied into a fresh Buffer
+   * (from Node's pool: cheap); a long one (APPEND's) becomes the record's bytes, shared by later reads.
+   */
   get value(): Uint8Array {
-    return this.view ?? this.viewSpan();
+    const data = this.data;
+    if (typeof data !== 'string') return data;
+    const out = Buffer.allocUnsafe(data.length);
+    out.write(data, 0, data.length, 'latin1');
+    if (data.length > TEXT_BYTES_MAX) this.data = out; // its own allocation, not a slice of the pool
+    return out;
   }
 
+  /** Stores bytes the record may keep or copy (a private copy or a string is made here). */
   set value(value: Uint8Array) {
-    this.view = value;
-    this.spanSource = null;
+    this.data = storedForm(value);
+  }
+
+  /** The value as a latin1 string (one char per byte). */
+  get text(): string {
+    const data = this.data;
+    return typeof data === 'string' ? data : latin1Of(data, 0, data.length);
+  }
+
+  /** Replaces the value with a latin1 string the caller built (APPEND). */
+  setText(text: string): void {
+    this.data = text.length <= TEXT_JOIN_BYTES_MAX ? text : Buffer.from(text, 'latin1');
   }
 
   get valueBytes(): number {
-    return this.view === null ? this.spanBytes : this.view.length;
+    return this.data.length;
   }
 
-  /** Copies the value into `out` at `at` (without making a view of a span). */
-  copyValueInto(out: Uint8Array, at: number): void {
-    const source = this.spanSource;
-    if (this.view === null && source !== null) out.set(source.subarray(this.spanAt, this.spanAt + this.spanBytes), at);
-    else out.set(this.value, at);
+  /** Bytes [start, end) of the value, as a copy. */
+  valueRange(start: number, end: number): Uint8Array {
+    assert(start >= 0 && start <= end && end <= this.data.length, 'value range outside the value');
+    const data = this.data;
+    return typeof data === 'string' ? Buffer.from(data.slice(start, end), 'latin1') : data.subarray(start, end);
   }
 
-  private viewSpan(): Uint8Array {
-    const source = this.spanSource;
-    assert(source !== null, 'a record holds a value or a span');
-    const view = new Uint8Array(source.buffer, source.byteOffset + this.spanAt, this.spanBytes);
-    this.view = view;
-    this.spanSource = null;
-    return view;
+  /** Copies the value into `out` at `at`. */
+  copyValueInto(out: Buffer, at: number): void {
+    const data = this.data;
+    if (typeof data === 'string') out.write(data, at, data.length, 'latin1');
+    else out.set(data, at);
   }
 }
 
@@ -113,6 +126,14 @@ export class KvRecord {
  */
 export const StringForm = Object.freeze({ encoded: 0, plain: 1, raw: 2, unshared: 3 } as const);
 export type StringForm = (typeof StringForm)[keyof typeof StringForm];
+
+/** How a record holds bytes: a latin1 string, or past TEXT_BYTES_MAX a private copy. */
+function storedForm(bytes: Uint8Array): string | Uint8Array {
+  if (bytes.length <= TEXT_BYTES_MAX) return latin1Of(bytes, 0, bytes.length);
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
 
 export const NO_EXPIRY = -1;
 /** Deleted keys whose version is remembered exactly; older ones fall back to the floor. */
@@ -151,17 +172,18 @@ export class Db {
   }
 
   /**
-   * Stores a new value of any type, replacing whatever the key held (copying nothing: the caller
-   * passes bytes or a collection the store may keep). A collection's record holds no string bytes.
+   * Stores a new value of any type, replacing whatever the key held. String bytes are copied (into
+   * a latin1 string), a collection is kept as it is. A collection's record holds no string bytes.
    */
-  set(key: string, value: Uint8Array, expireAtMs: number, collection: Collection | null = null): KvRecord {
+  set(key: string, value: Uint8Array | string, expireAtMs: number, collection: Collection | null = null): KvRecord {
     assert(expireAtMs === NO_EXPIRY || expireAtMs >= 0, 'expiry must be absolute and non-negative');
     assert(collection === null || value.length === 0, 'a collection record holds no string bytes');
     const version = ++this.versionCounter;
     const existing = this.map.get(key);
     if (existing !== undefined) {
       if (existing.expireAtMs !== NO_EXPIRY) this.expiringCount--;
-      existing.value = value;
+      if (typeof value === 'string') existing.setText(value);
+      else existing.value = value;
       existing.collection = collection;
       existing.spareBytes = 0;
       existing.stringForm = StringForm.encoded;
@@ -179,7 +201,7 @@ export class Db {
 
   /** Stores a collection under a key, replacing whatever it held. */
   setCollection(key: string, collection: Collection, expireAtMs: number): KvRecord {
-    return this.set(key, NO_BYTES, expireAtMs, collection);
+    return this.set(key, '', expireAtMs, collection);
   }
 
   /**
@@ -196,12 +218,12 @@ export class Db {
     return true;
   }
 
-  /** Replaces a present string record's value, keeping its expiry (INCR, SETRANGE, ...). */
-  replaceValue(record: KvRecord, value: Uint8Array, spareBytes = 0, form: StringForm = StringForm.encoded): void {
+  /** Replaces a present string record's value, keeping its expiry (INCR, SETRANGE, APPEND, ...); spareBytes and form model Redis's sds (OBJECT, MEMORY USAGE). */
+  replaceValue(record: KvRecord, value: Uint8Array | string, spareBytes = 0, form: StringForm = StringForm.encoded): void {
     assert(record.collection === null, 'replaceValue on a collection');
     assert(spareBytes >= 0, 'spareBytes must not be negative');
-    assert(value.byteOffset + value.length + spareBytes <= value.buffer.byteLength, 'spare bytes beyond the buffer');
-    record.value = value;
+    if (typeof value === 'string') record.setText(value);
+    else record.value = value;
     record.spareBytes = spareBytes;
     record.stringForm = form;
     this.touch(record);

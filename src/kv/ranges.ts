@@ -1,14 +1,16 @@
-// Byte-range commands: APPEND (amortised growth: spare room after the value is reused, so a loop
-// of appends is linear, not quadratic), GETRANGE and SETRANGE, with Redis's 512 MiB string limit.
+// Byte-range commands: APPEND (a new string joined to the old without a copy until it is read, so a
+// loop of appends is linear, not quadratic), GETRANGE and SETRANGE, with Redis's 512 MiB string limit.
+// Each edit also records the room Redis's sds would keep after the bytes (sds.ts), so OBJECT
+// ENCODING and MEMORY USAGE answer as redis-server does.
 
 import { WRONGTYPE } from './collection.js';
 import { lookupString, lookupStringForWrite } from './typed.js';
 import { assert } from '../lib/assert.js';
 import { errorReply, integerReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, ERR_TOO_BIG, parseInt64 } from './args.js';
-import { copyBytes, keyOf } from './bytes.js';
+import { keyOf, latin1Of } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
-import { NO_EXPIRY, StringForm, type KvRecord } from './db.js';
+import { NO_EXPIRY, StringForm, TEXT_JOIN_BYTES_MAX, type KvRecord } from './db.js';
 import { editableSpareBytes } from './object.js';
 import { createdSpareBytes, grownCapacityBytes } from './sds.js';
 
@@ -23,42 +25,32 @@ function append(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const record = lookupStringForWrite(ctx.db, key, ctx.nowMs);
   if (record === null) return WRONGTYPE;
   if (record === undefined) {
-    ctx.db.set(key, copyBytes(suffix), NO_EXPIRY);
+    ctx.db.set(key, suffix, NO_EXPIRY);
     return integerReply(suffix.length);
   }
-  const length = record.value.length + suffix.length;
+  const length = record.valueBytes + suffix.length;
   if (length > STRING_BYTES_MAX) return ERR_TOO_BIG;
-  appendInPlace(ctx, record, suffix);
+  const spareBytes = record.stringForm === StringForm.raw && suffix.length <= record.spareBytes
+    ? record.spareBytes - suffix.length
+    : editedCapacity(record, length) - length;
+  const value = length <= TEXT_JOIN_BYTES_MAX ? record.text + latin1Of(suffix, 0, suffix.length) : joined(record.value, suffix);
+  ctx.db.replaceValue(record, value, spareBytes, StringForm.raw);
   return integerReply(length);
 }
 
-/**
- * Writes only past the old length, so views of the old value handed out earlier stay intact. The
- * room kept after the bytes is what Redis's sds keeps (sds.ts), so MEMORY USAGE answers alike.
- */
-function appendInPlace(ctx: ExecContext, record: KvRecord, suffix: Uint8Array): void {
-  const old = record.value;
-  const length = old.length + suffix.length;
-  if (record.stringForm === StringForm.raw && suffix.length <= record.spareBytes) {
-    const grown = new Uint8Array(old.buffer, old.byteOffset, length);
-    grown.set(suffix, old.length);
-    ctx.db.replaceValue(record, grown, record.spareBytes - suffix.length, StringForm.raw);
-    return;
-  }
-  const capacity = editedCapacity(record, length, true);
-  assert(length <= STRING_BYTES_MAX, 'append past the string limit');
-  const buffer = new Uint8Array(capacity);
-  buffer.set(old);
-  buffer.set(suffix, old.length);
-  ctx.db.replaceValue(record, buffer.subarray(0, length), capacity - length, StringForm.raw);
-}
-
-/** The capacity Redis's string has after an edit leaves it `length` bytes long (never past the limit). */
-function editedCapacity(record: KvRecord, length: number, greedy: boolean): number {
+/** The capacity Redis's string would have after an edit leaves it `length` bytes long (never past the limit). */
+function editedCapacity(record: KvRecord, length: number): number {
   const room = record.valueBytes + editableSpareBytes(record);
-  const capacity = Math.min(STRING_BYTES_MAX, length <= room ? room : grownCapacityBytes(length, greedy));
+  const capacity = Math.min(STRING_BYTES_MAX, length <= room ? room : grownCapacityBytes(length, true));
   assert(capacity >= length, 'an edited string fits its capacity');
   return capacity;
+}
+
+function joined(head: Uint8Array, tail: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + tail.length);
+  out.set(head);
+  out.set(tail, head.length);
+  return out;
 }
 
 function clampOffset(offset: bigint): number {
@@ -75,7 +67,7 @@ function getrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (record === undefined) return EMPTY;
   if (startArg < 0n && endArg < 0n && startArg > endArg) return EMPTY;
   // Offsets beyond any string's length behave alike, so clamping keeps the arithmetic in numbers.
-  const length = record.value.length;
+  const length = record.valueBytes;
   let start = clampOffset(startArg);
   let end = clampOffset(endArg);
   if (start < 0) start = Math.max(0, length + start);
@@ -83,7 +75,7 @@ function getrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (end >= length) end = length - 1;
   if (start > end || length === 0) return EMPTY;
   assert(start >= 0 && end < length, 'range outside the value');
-  return { type: 'bulk', value: record.value.subarray(start, end + 1) };
+  return { type: 'bulk', value: record.valueRange(start, end + 1) };
 }
 
 function setrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
@@ -94,22 +86,20 @@ function setrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const key = keyOf(argv[1] as Uint8Array);
   const record = lookupStringForWrite(ctx.db, key, ctx.nowMs);
   if (record === null) return WRONGTYPE;
-  const oldLength = record === undefined ? 0 : record.value.length;
+  const oldLength = record === undefined ? 0 : record.valueBytes;
   if (patch.length === 0) return integerReply(oldLength);
   if (offsetBig + BigInt(patch.length) > BigInt(STRING_BYTES_MAX)) return ERR_TOO_BIG;
   const offset = Number(offsetBig);
   assert(offset + patch.length <= STRING_BYTES_MAX, 'setrange past the string limit');
-  const length = Math.max(oldLength, offset + patch.length);
-  const capacity = record === undefined ? length + createdSpareBytes(length) : editedCapacity(record, length, true);
-  const buffer = new Uint8Array(capacity);
-  if (record !== undefined) buffer.set(record.value);
-  buffer.set(patch, offset);
-  const value = buffer.subarray(0, length);
+  const value = new Uint8Array(Math.max(oldLength, offset + patch.length));
+  if (record !== undefined) value.set(record.value);
+  value.set(patch, offset);
+  const length = value.length;
   if (record === undefined) {
     const created = ctx.db.set(key, value, NO_EXPIRY);
-    created.spareBytes = capacity - length;
+    created.spareBytes = createdSpareBytes(length);
     created.stringForm = StringForm.raw;
-  } else ctx.db.replaceValue(record, value, capacity - length, StringForm.raw);
+  } else ctx.db.replaceValue(record, value, editedCapacity(record, length) - length, StringForm.raw);
   return integerReply(length);
 }
 

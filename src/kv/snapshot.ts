@@ -13,7 +13,7 @@
 import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
-import { Db, KvRecord, TOMBSTONES_MAX, NO_EXPIRY } from './db.js';
+import { Db, KvRecord, TEXT_BYTES_MAX, TOMBSTONES_MAX, NO_EXPIRY } from './db.js';
 import { ByteReader } from './reader.js';
 import { TYPE_TAGS, type Collection } from './collection.js';
 import { decodeCollection, encodeCollection, tagOf } from './collection-codec.js';
@@ -77,10 +77,10 @@ export function encodeSnapshot(db: Db): Uint8Array {
 }
 
 /**
- * Values are views into one private buffer (one allocation, not a million); a value overwritten
- * later lets its bytes go only when the whole buffer is unreferenced. 'copy' (the default) makes
- * that buffer a copy of `bytes`; 'adopt' uses `bytes` itself, for a caller that hands them over and
- * never reads or writes them again (recovery, with a snapshot file it just read).
+ * String values become latin1 strings (db.ts), so they keep nothing of the buffer; a collection's
+ * decoder may keep views into it. 'copy' (the default) makes that buffer a copy of `bytes`; 'adopt'
+ * uses `bytes` itself, for a caller that hands them over and never reads or writes them again
+ * (recovery, with a snapshot file it just read).
  */
 export function decodeSnapshot(bytes: Uint8Array, ownership: 'copy' | 'adopt' = 'copy'): Db {
   let owned = bytes;
@@ -160,7 +160,8 @@ function readRecords(r: ByteReader, db: Db, keyCount: number, tagged: boolean): 
       Number.isSafeInteger(expireAtMs) && expireAtMs >= NO_EXPIRY &&
       Number.isSafeInteger(version) && version >= 0 && version <= db.versionCounter &&
       Number.isSafeInteger(seq) && seq >= db.order.nextSeq;
-    if (valid && db.restore(key, KvRecord.ofSpan(buf, valueAt, valueBytes, expireAtMs, version, seq))) r.at = at + 24;
+    const value = valueBytes <= TEXT_BYTES_MAX ? buf.latin1Slice(valueAt, valueAt + valueBytes) : buf.subarray(valueAt, valueAt + valueBytes);
+    if (valid && db.restore(key, new KvRecord(value, expireAtMs, version, seq))) r.at = at + 24;
     else readRecord(r, db, tagged); // names the failed check (a repeated key fails restore again)
   }
 }
@@ -175,9 +176,8 @@ function readRecord(r: ByteReader, db: Db, tagged: boolean): void {
   const seq = r.int('key sequence number', 1);
   if (version > db.versionCounter) r.corrupt(`key version ${version} ahead of the counter`);
   if (seq < db.order.nextSeq) r.corrupt('key sequence numbers out of order');
-  const record = tag === TYPE_TAGS.string ? new KvRecord(value, expireAtMs, version, seq) : new KvRecord(EMPTY, expireAtMs, version, seq);
+  const record = new KvRecord(tag === TYPE_TAGS.string ? value : '', expireAtMs, version, seq);
   if (tag !== TYPE_TAGS.string) record.collection = decodeCollection(tag, value);
   if (!db.restore(key, record)) r.corrupt('repeated key');
 }
 
-const EMPTY = new Uint8Array(0);

@@ -4,7 +4,7 @@
 
 import { NULL, OK, integerReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, arityError, invalidExpireError } from './args.js';
-import { bytesEqual, copyBytes, isOption, keyOf } from './bytes.js';
+import { bytesEqual, isOption, keyOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
 import { NO_EXPIRY, type Db } from './db.js';
 import { parsePositiveExpire, type ExpireParse } from './ttl.js';
@@ -95,7 +95,7 @@ function set(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
     (o.ifNe !== undefined && existing !== undefined && bytesEqual(existing.value, o.ifNe));
   if (skip) return o.get ? previous : NULL;
   const keptExpiry = o.keepTtl && existing !== undefined ? existing.expireAtMs : NO_EXPIRY;
-  storeValue(ctx.db, key, copyBytes(argv[2] as Uint8Array), o.expireKind === undefined ? keptExpiry : expireAtMs, ctx.nowMs);
+  storeValue(ctx.db, key, argv[2] as Uint8Array, o.expireKind === undefined ? keptExpiry : expireAtMs, ctx.nowMs);
   return o.get ? previous : OK;
 }
 
@@ -111,7 +111,7 @@ function storeValue(db: Db, key: string, value: Uint8Array, expireAtMs: number, 
 function setnx(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const key = keyOf(argv[1] as Uint8Array);
   if (ctx.db.lookupForWrite(key, ctx.nowMs) !== undefined) return ZERO;
-  ctx.db.set(key, copyBytes(argv[2] as Uint8Array), NO_EXPIRY);
+  ctx.db.set(key, argv[2] as Uint8Array, NO_EXPIRY);
   return ONE;
 }
 
@@ -120,7 +120,7 @@ function setexWith(unitMs: 1 | 1000, name: string) {
     const expireAtMs = expireOrError(parsePositiveExpire(argv[2] as Uint8Array, unitMs, true, ctx.nowMs), name);
     if (typeof expireAtMs !== 'number') return expireAtMs;
     const key = keyOf(argv[1] as Uint8Array);
-    storeValue(ctx.db, key, copyBytes(argv[3] as Uint8Array), expireAtMs, ctx.nowMs);
+    storeValue(ctx.db, key, argv[3] as Uint8Array, expireAtMs, ctx.nowMs);
     return OK;
   };
 }
@@ -130,7 +130,7 @@ function getset(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const existing = lookupStringForWrite(ctx.db, key, ctx.nowMs);
   if (existing === null) return WRONGTYPE;
   const previous: Reply = existing === undefined ? NULL : { type: 'bulk', value: existing.value };
-  ctx.db.set(key, copyBytes(argv[2] as Uint8Array), NO_EXPIRY);
+  ctx.db.set(key, argv[2] as Uint8Array, NO_EXPIRY);
   return previous;
 }
 
@@ -171,7 +171,7 @@ function mget(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 function mset(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (argv.length % 2 === 0) return arityError('mset');
   for (let i = 1; i < argv.length; i += 2) {
-    ctx.db.set(keyOf(argv[i] as Uint8Array), copyBytes(argv[i + 1] as Uint8Array), NO_EXPIRY);
+    ctx.db.set(keyOf(argv[i] as Uint8Array), argv[i + 1] as Uint8Array, NO_EXPIRY);
   }
   return OK;
 }
@@ -182,7 +182,7 @@ function msetnx(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
     if (ctx.db.lookupForWrite(keyOf(argv[i] as Uint8Array), ctx.nowMs) !== undefined) return ZERO;
   }
   for (let i = 1; i < argv.length; i += 2) {
-    ctx.db.set(keyOf(argv[i] as Uint8Array), copyBytes(argv[i + 1] as Uint8Array), NO_EXPIRY);
+    ctx.db.set(keyOf(argv[i] as Uint8Array), argv[i + 1] as Uint8Array, NO_EXPIRY);
   }
   return ONE;
 }

@@ -19,6 +19,7 @@ import { ReadIndex } from './read-index.js';
 import { ReadyBuilder } from './ready.js';
 import { Replicator, type Outgoing } from './replicator.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
+import { HeldSnapshot } from './held-snapshot.js';
 import { resolveSettings, type Settings } from './settings.js';
 import { statusOf } from './status.js';
 import type {
@@ -44,7 +45,7 @@ export class RaftNode implements RaftNodeApi {
   private readonly log: RaftLog;
   private readonly members: MembershipHistory;
   /** The latest snapshot (what a leader sends to a follower that is too far behind). */
-  private snapshot: Snapshot;
+  private readonly snapshot: HeldSnapshot;
 
   private electionElapsedTicks = 0;
   private randomizedElectionTimeoutTicks = 0;
@@ -67,19 +68,16 @@ export class RaftNode implements RaftNodeApi {
     this.incarnation = incarnation;
     this.log = log;
     this.members = members;
-    this.snapshot = snapshot;
+    this.snapshot = new HeldSnapshot(this.id, members, snapshot);
     this.st = { term: hardState.term, votedFor: hardState.votedFor, role: 'follower', leaderId: null, nowTicks: 0 };
     this.core = { id: this.id, incarnation, settings: this.s, log, members, peers, state: this.st, send: (m) => this.send(m) };
     this.readies = new ReadyBuilder(this.core, hardState);
-    this.replicator = new Replicator({ id: this.id, settings: this.s, log, snapshot: () => this.snapshot, membership: () => members.current(), send: (m) => this.send(m) });
+    this.replicator = new Replicator({ id: this.id, settings: this.s, log, snapshot: () => this.snapshot.get(), membership: () => members.current(), send: (m) => this.send(m) });
     this.reads = new ReadIndex(this.core, this.replicator, (state) => this.readies.addReadState(state), () => this.leader.transferTarget);
     this.leader = new Leader(this.core, this.replicator, this.reads);
     this.gossip = new IncarnationGossip(this.core);
     this.election = new Campaign(this.core, (m) => this.readies.emit(m));
-    const installed = (installedSnapshot: Snapshot): void => {
-      this.snapshot = installedSnapshot;
-      this.readies.snapshotInstalled(installedSnapshot);
-    };
+    const installed = (installedSnapshot: Snapshot): void => this.readies.snapshotInstalled(this.snapshot.hold(installedSnapshot));
     this.follower = { log, members, receiver: new SnapshotReceiver(), send: (m) => this.send(m), installed };
     this.resetElectionTimer();
   }
@@ -95,9 +93,7 @@ export class RaftNode implements RaftNodeApi {
   private tickElection(): void {
     // Capped: it only matters whether it reached the timeout and whether the lease is over.
     this.electionElapsedTicks = Math.min(this.electionElapsedTicks + 1, 4 * this.s.electionTimeoutTicks);
-    if (this.electionElapsedTicks >= this.randomizedElectionTimeoutTicks && this.isPromotable()) {
-      this.startElection(false);
-    }
+    if (this.electionElapsedTicks >= this.randomizedElectionTimeoutTicks && this.isPromotable()) this.startElection(false);
   }
 
   private tickLeader(): void {
@@ -369,8 +365,11 @@ export class RaftNode implements RaftNodeApi {
   }
 
   compact(index: number, data: Uint8Array): Snapshot {
-    this.snapshot = compactTo(this.log, this.members, index, data);
-    return this.snapshot;
+    return this.snapshot.hold(compactTo(this.log, this.members, index, data));
+  }
+
+  snapshotWanted(): boolean {
+    return this.snapshot.wanted();
   }
 
   // ---------------------------------------------------------------- output

@@ -21,7 +21,8 @@ export interface ReplicationContext {
   readonly id: NodeId;
   readonly settings: Settings;
   readonly log: RaftLog;
-  snapshot(): Snapshot;
+  /** Null while the node holds no snapshot data (it was alone: RaftNode.hold); a new one is on its way. */
+  snapshot(): Snapshot | null;
   membership(): Membership;
   send(message: Outgoing): void;
 }
@@ -173,7 +174,7 @@ export class Replicator {
     }
     // Only progress (or a request to restart) moves the transfer; a duplicate waits for the idle timer.
     if (m.nextOffset === pr.snapshotOffset) return false;
-    pr.snapshotOffset = Math.min(m.nextOffset, this.ctx.snapshot().data.length);
+    pr.snapshotOffset = Math.min(m.nextOffset, this.ctx.snapshot()?.data.length ?? 0);
     this.sendSnapshotChunk(pr);
     return false;
   }
@@ -198,7 +199,9 @@ export class Replicator {
     if (prevTerm === null) {
       // The entries it needs are compacted: send the snapshot instead (§7).
       assert(prevIndex < log.snapshotIndex, 'progress: next index beyond the log');
-      pr.becomeSnapshot(this.ctx.snapshot().meta.index);
+      const snapshot = this.ctx.snapshot();
+      if (snapshot === null) return false; // the node makes one (snapshotWanted); a later response retries
+      pr.becomeSnapshot(snapshot.meta.index);
       this.sendSnapshotChunk(pr);
       return false;
     }
@@ -214,6 +217,7 @@ export class Replicator {
 
   private sendSnapshotChunk(pr: Progress): void {
     const snapshot = this.ctx.snapshot();
+    if (snapshot === null) return;
     if (pr.snapshotIndex !== snapshot.meta.index) pr.becomeSnapshot(snapshot.meta.index);
     const data = snapshot.data;
     const offset = pr.snapshotOffset;

@@ -279,6 +279,11 @@ export interface RaftNodeApi {
    * drop those entries from storage.
    */
   compact(index: number, data: Uint8Array): Snapshot;
+  /**
+   * A member needs the latest snapshot and this node, the only member when it made it, kept only
+   * its meta: the caller compacts anew (a later snapshot, held now that there are members).
+   */
+  snapshotWanted(): boolean;
   /** Forces the election timeout now (tests, and an operator's "campaign"). */
   campaign(): void;
   hasReady(): boolean;

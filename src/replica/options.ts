@@ -27,6 +27,8 @@ export interface ReplicaOptions {
   requestTimeoutMs: number;
   /** Snapshot the state machine and compact the log once this many entries were applied since the last snapshot. */
   snapshotEveryEntries: number;
+  /** Or once the entries since the last snapshot hold max(this, half the snapshot) bytes (compaction-policy.ts; default 32 MiB). */
+  compactionMinBytes?: number;
   /**
    * Makes the incarnation of a data directory that has none yet (a blank one, or one from before
    * incarnations): 64 random bits. Default: drawn from `prng` (as random as its seed; the simulator's

@@ -15,6 +15,7 @@ import type { ConfChange, Entry, Message, ProposeResult, RaftConfig, RaftNodeApi
 import { isSoleVoter, loadOrBootstrap } from './initial-state.js';
 import { TickDebt } from './tick-debt.js';
 import { refusedByCore } from './errors.js';
+import { CompactionPolicy } from './compaction-policy.js';
 import { PendingProposals, PendingReads } from './pending.js';
 import type { StateMachine } from './ports.js';
 import type { ReplicaIo, ReplicaOptions } from './options.js';
@@ -49,6 +50,7 @@ export class Replica<S extends StateMachine> {
   private tickTimer: TimerHandle | undefined;
   private compactRequest: CompactRequest | null = null;
   private readonly tickDebt: TickDebt;
+  private readonly compaction: CompactionPolicy;
 
   private constructor(
     private readonly options: ReplicaOptions,
@@ -61,6 +63,7 @@ export class Replica<S extends StateMachine> {
   ) {
     this.knownPeerCount = knownPeerCount;
     this.tickDebt = new TickDebt(options.tickMs, 2 * electionTimeoutTicks, io.clock.monotonicMs());
+    this.compaction = new CompactionPolicy(options.snapshotEveryEntries, options.tickMs, options.compactionMinBytes);
     this.proposals = new PendingProposals(options.maxPendingProposals);
     this.reads = new PendingReads(options.maxPendingReads);
     this.readIdPrefix = `${options.id}/${options.prng.nextUint32().toString(16)}/`;
@@ -71,7 +74,6 @@ export class Replica<S extends StateMachine> {
   /** Loads the node's persisted state (or bootstraps a new cluster) and starts ticking. */
   static async start<S extends StateMachine>(options: ReplicaOptions, io: ReplicaIo, stateMachine: S): Promise<Replica<S>> {
     assert(options.tickMs > 0, 'tickMs must be positive');
-    assert(options.snapshotEveryEntries > 0, 'snapshotEveryEntries must be positive');
     const persisted = await loadOrBootstrap(io.storage, options);
     if (persisted.snapshot.meta.index > 0) stateMachine.restore(persisted.snapshot.data);
     io.observer?.loaded?.(options.id, persisted);
@@ -80,6 +82,7 @@ export class Replica<S extends StateMachine> {
     const { electionTimeoutTicks } = resolveSettings(config);
     const knownPeerCount = persisted.hardState.peerIncarnations?.length ?? 0;
     const replica = new Replica(options, io, node, stateMachine, persisted.snapshot.meta.index, electionTimeoutTicks, knownPeerCount);
+    replica.compaction.compacted(persisted.snapshot.data.length);
     io.transport.onReceive((_from, message) => replica.receive(message));
     io.storage.onFailure?.((error) => replica.stop(error));
     replica.scheduleTick();
@@ -214,11 +217,7 @@ export class Replica<S extends StateMachine> {
     return this.io.clock.monotonicMs() + this.options.requestTimeoutMs;
   }
 
-  /**
-   * Rejects (CAIRN_TIMEOUT, outcome unknown) every request past its deadline; runs on each tick
-   * instead of one clock timer per request. Work per tick: O(expired + 1) per table, at most
-   * maxPendingProposals + maxPendingReads.
-   */
+  /** Rejects (CAIRN_TIMEOUT, outcome unknown) every request past its deadline, each tick: O(expired + 1) per table, not a timer per request. */
   private expireRequests(): void {
     const nowMs = this.io.clock.monotonicMs();
     this.proposals.expire(nowMs);
@@ -228,6 +227,7 @@ export class Replica<S extends StateMachine> {
   /** Runs the ticks the clock owes (a late timer or a paused process included): after a pause the core sees the time that passed. */
   private catchUpTicks(): void {
     const ticks = this.tickDebt.collect(this.io.clock.monotonicMs());
+    this.compaction.tick(ticks);
     for (let i = 0; i < ticks && !this.stopped; i++) this.guarded(() => this.node.tick());
   }
 
@@ -266,8 +266,8 @@ export class Replica<S extends StateMachine> {
       this.node.advance(ready);
       await this.maybeCompact();
     }
-    // compactNow() with no Ready to handle: the loop above did not run.
-    if (!this.stopped && this.compactRequest !== null) await this.compactOnRequest(this.compactRequest);
+    // compactNow() or a quiet node's compaction, with no Ready to handle: the loop above did not run.
+    if (!this.stopped && (this.compactRequest !== null || this.compaction.idleDue())) await this.maybeCompact();
     this.processing = false;
     if (this.stopped || !this.hasWork()) return;
     // More work arrived after the last round's check, or the round bound was hit (first run the
@@ -279,7 +279,7 @@ export class Replica<S extends StateMachine> {
   }
 
   private hasWork(): boolean {
-    return this.compactRequest !== null || this.node.hasReady();
+    return this.compactRequest !== null || this.node.hasReady() || this.compaction.idleDue();
   }
 
   private async compactOnRequest(request: CompactRequest): Promise<void> {
@@ -329,6 +329,7 @@ export class Replica<S extends StateMachine> {
     this.stateMachine.restore(snapshot.data);
     this.appliedIndex = snapshot.meta.index;
     this.snapshotIndex = snapshot.meta.index;
+    this.compaction.compacted(snapshot.data.length);
     this.proposals.settleSkipped(snapshot.meta.index);
     this.io.observer?.restored?.(this.id, snapshot);
   }
@@ -337,14 +338,15 @@ export class Replica<S extends StateMachine> {
     assert(entry.index === this.appliedIndex + 1, `apply out of order: ${entry.index} after ${this.appliedIndex}`);
     const replies = entry.kind === EntryKind.NORMAL ? this.stateMachine.apply(entry.data, entry.index) : [];
     this.appliedIndex = entry.index;
+    this.compaction.applied(entry.data.length);
     this.io.observer?.applied?.(this.id, entry, replies);
     this.proposals.settleApplied(entry.index, entry.term, replies);
   }
 
-  /** Compacts when compactNow() asked for it, or once snapshotEveryEntries were applied since the last snapshot. */
+  /** Compacts when compactNow() asked, when a member needs a snapshot the node kept no data of (it was alone), or when the policy says so. */
   private async maybeCompact(): Promise<void> {
     if (this.compactRequest !== null) return this.compactOnRequest(this.compactRequest);
-    if (this.appliedIndex - this.snapshotIndex < this.options.snapshotEveryEntries) return;
+    if (!this.node.snapshotWanted() && !this.compaction.due(this.appliedIndex - this.snapshotIndex)) return;
     await this.compactToApplied();
   }
 
@@ -358,6 +360,7 @@ export class Replica<S extends StateMachine> {
     await this.io.storage.compact(snapshot);
     if (this.stopped) return;
     this.snapshotIndex = snapshot.meta.index;
+    this.compaction.compacted(snapshot.data.length);
     this.io.observer?.compacted?.(this.id, snapshot);
   }
 

@@ -5,6 +5,7 @@
 // one try; a try whose outcome is unknown (leader lost) answers the error, never a retry.
 
 import type { Reply } from '../lib/reply.js';
+import type { Clock } from '../io/clock.js';
 import type { Backend, ReadConsistency } from './backend.js';
 import { blockingCall } from './blocking-args.js';
 import type { BlockedClients } from './blocked-clients.js';
@@ -19,6 +20,16 @@ export interface BlockingContext {
   readonly consistency: ReadConsistency;
   /** The client's selected database. */
   readonly db: number;
+}
+
+/** The context of one client's blocking command, from its server's parts. */
+export function blockingContext(
+  server: { readonly backend: Backend; readonly blocked: BlockedClients; readonly clock: Clock },
+  owner: object,
+  consistency: ReadConsistency,
+  db: number,
+): BlockingContext {
+  return { backend: server.backend, blocked: server.blocked, owner, consistency, db, monotonicMs: () => server.clock.monotonicMs() };
 }
 
 /** Runs a blocking command (`write`: it goes through the log; XREAD is a read). */

@@ -25,7 +25,14 @@ export interface ServerSettings {
   multiMaxCommands: number;
   /** Close connections idle this long; 0 = never (Redis `timeout`). */
   idleTimeoutSeconds: number;
+  /** Write commands flagged denyoom are refused while used memory is above this; 0 = no limit (Redis `maxmemory`). */
+  maxMemoryBytes: number;
+  /** What happens at maxmemory: only Redis's default, refusing writes (eviction is not built yet). */
+  maxMemoryPolicy: MaxMemoryPolicy;
 }
+
+export type MaxMemoryPolicy = 'noeviction';
+const MAX_MEMORY_POLICIES: readonly MaxMemoryPolicy[] = ['noeviction'];
 
 export function defaultSettings(): ServerSettings {
   return {
@@ -40,6 +47,8 @@ export function defaultSettings(): ServerSettings {
     queryBufferMaxBytes: defaultParserLimits.queryBufferMaxBytes,
     multiMaxCommands: 100_000,
     idleTimeoutSeconds: 0,
+    maxMemoryBytes: 0,
+    maxMemoryPolicy: 'noeviction',
   };
 }
 
@@ -63,7 +72,7 @@ function integerParameter(name: string, key: NumericKey, min: number, max: numbe
   return { name, get: (s) => String(s[key]), load: apply, ...(live ? { set: apply } : {}) };
 }
 
-type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds';
+type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes';
 
 const parameters: readonly Parameter[] = [
   { name: 'bind', get: (s) => s.host, load: (s, v) => { s.host = v; return undefined; } },
@@ -93,7 +102,16 @@ const parameters: readonly Parameter[] = [
   integerParameter('client-query-buffer-limit', 'queryBufferMaxBytes', 1024 * 1024, 1024 * 1024 * 1024, true, true),
   integerParameter('proto-inline-max-size', 'inlineMaxBytes', 1024, 64 * 1024 * 1024, true, true),
   integerParameter('cairn-multi-max-commands', 'multiMaxCommands', 1, 10_000_000, true),
+  integerParameter('maxmemory', 'maxMemoryBytes', 0, Number.MAX_SAFE_INTEGER, true, true),
+  { name: 'maxmemory-policy', get: (s) => s.maxMemoryPolicy, set: setMaxMemoryPolicy, load: setMaxMemoryPolicy },
 ];
+
+function setMaxMemoryPolicy(settings: ServerSettings, value: string): string | undefined {
+  const policy = MAX_MEMORY_POLICIES.find((p) => p === value.toLowerCase());
+  if (policy === undefined) return `argument(s) must be one of the following: ${MAX_MEMORY_POLICIES.join(', ')}`;
+  settings.maxMemoryPolicy = policy;
+  return undefined;
+}
 
 /** CONFIG GET: name/value pairs of every parameter matching any pattern, each once. */
 export function configGet(settings: ServerSettings, patterns: readonly Uint8Array[]): [string, string][] {
@@ -166,6 +184,7 @@ export interface ServerFlags {
   readonly host?: string | undefined;
   readonly fsync?: string | undefined;
   readonly requirepass?: string | undefined;
+  readonly maxmemory?: string | undefined;
 }
 
 /** Settings from the defaults, then the config file, then the flags (as redis-server's command line). */
@@ -178,6 +197,7 @@ export async function settingsFromFlags(flags: ServerFlags): Promise<ServerSetti
     ['bind', flags.host, '--host'],
     ['appendfsync', flags.fsync, '--fsync'],
     ['requirepass', flags.requirepass, '--requirepass'],
+    ['maxmemory', flags.maxmemory, '--maxmemory'],
   ];
   for (const [name, value, flag] of overrides) if (value !== undefined) applySetting(settings, name, value, flag);
   return settings;

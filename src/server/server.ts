@@ -15,6 +15,7 @@ import { Connection } from './connection.js';
 import { countError, renderInfo, type ServerStats } from './info.js';
 import { serverCommands } from './server-commands.js';
 import { Session, type ServerContext } from './session.js';
+import { MemoryGuard } from './memory-guard.js';
 
 export interface ServerOptions {
   readonly backend: Backend;
@@ -41,6 +42,7 @@ export class CairnServer implements ServerContext {
   readonly settings: ServerSettings;
   readonly clock: Clock;
   readonly blocked: BlockedClients;
+  readonly memory: MemoryGuard;
   readonly stats: ServerStats = {
     connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0,
     errorReplies: new Map(),
@@ -59,6 +61,7 @@ export class CairnServer implements ServerContext {
     this.settings = options.settings;
     this.clock = options.clock;
     this.blocked = new BlockedClients(options.backend, options.clock);
+    this.memory = new MemoryGuard(options.settings, options.clock);
     this.table = new CommandTable(options.dataCommands, serverCommands);
     this.startedAtMs = options.clock.nowMs();
   }

@@ -16,9 +16,10 @@ import { execAbortWatchFailed, settledWatch, versionsLanded, watchFailed, Watche
 import type { CommandTable, TableEntry } from './command-table.js';
 import type { ServerSettings } from './config.js';
 import type { BlockedClients } from './blocked-clients.js';
-import { runBlocking, type BlockingContext } from './blocking-command.js';
+import { blockingContext, runBlocking } from './blocking-command.js';
 import { failureReplies } from './write-failure.js';
 import { allowedBeforeAuth, argvBytes, entryDbs, inEntry, runsInsideMulti, type QueuedCommand } from './queued-commands.js';
+import { OOM, type MemoryGuard } from './memory-guard.js';
 
 /** What a session needs from the server that owns it. */
 export interface ServerContext {
@@ -27,6 +28,8 @@ export interface ServerContext {
   readonly settings: ServerSettings;
   readonly clock: Clock;
   readonly blocked: BlockedClients;
+  /** maxmemory's guard; absent = no limit. */
+  readonly memory?: MemoryGuard;
   clients(): Iterable<Session>;
   info(sections: readonly string[]): string;
   countCommand(): void;
@@ -136,6 +139,10 @@ export class Session {
       if (this.multi !== undefined) this.multiDirty = true;
       return noauth;
     }
+    if (this.server.memory?.refuses(entry) === true) {
+      if (this.multi !== undefined) this.multiDirty = true;
+      return OOM;
+    }
     if (this.multi !== undefined && !runsInsideMulti.has(entry.meta.name)) return this.enqueue(entry, argv);
     return this.run(entry, argv);
   }
@@ -155,7 +162,7 @@ export class Session {
   private run(entry: TableEntry, argv: readonly Buffer[]): Reply | Promise<Reply> {
     switch (entry.kind) {
       case 'data':
-        if (entry.blocking) return this.ordered(() => runBlocking(this.blockingContext(), entry.meta.name, entry.write, argv));
+        if (entry.blocking) return this.ordered(() => runBlocking(blockingContext(this.server, this, this.readConsistency, this.db), entry.meta.name, entry.write, argv));
         if (entry.write) return this.gatherWrite(argv);
         // Nothing of this client in flight: read at once, without a closure.
         if (this.idle()) return this.readNow(argv);
@@ -170,14 +177,6 @@ export class Session {
   /** The client went away: a blocked command of it stops waiting (its reply goes nowhere). */
   closed(): void {
     this.server.blocked.cancel(this);
-  }
-
-  private blockingContext(): BlockingContext {
-    const server = this.server;
-    return {
-      backend: server.backend, blocked: server.blocked, owner: this, consistency: this.readConsistency, db: this.db,
-      monotonicMs: () => server.clock.monotonicMs(),
-    };
   }
 
   private enqueue(entry: TableEntry, argv: readonly Buffer[]): Reply {

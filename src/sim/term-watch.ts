@@ -73,6 +73,10 @@ class TermWatchedNode implements RaftNodeApi {
     return this.node.compact(index, data);
   }
 
+  snapshotWanted(): boolean {
+    return this.node.snapshotWanted();
+  }
+
   campaign(): void {
     this.node.campaign();
   }

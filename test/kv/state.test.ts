@@ -10,7 +10,7 @@ test('SET, GET and DEL round-trip binary keys and values', () => {
   const key = new Uint8Array([0, 255, 13, 10]);
   const value = new Uint8Array([1, 2, 0, 200]);
   assert.deepEqual(run('SET', key, value), OK);
-  assert.deepEqual(state.getValue(Buffer.from(key).toString('latin1'), 0), value);
+  assert.deepEqual(state.getValue(Buffer.from(key).toString('latin1'), 0), Buffer.from(value));
   assert.deepEqual(run('get', key), Buffer.from(value).toString('latin1'));
   assert.deepEqual(run('DEL', key, 'missing'), 1);
   assert.deepEqual(run('GET', key), null);
@@ -143,4 +143,23 @@ test('a snapshot naming one key twice is CAIRN_CORRUPT', () => {
   const second = bytes.lastIndexOf(Buffer.from('b'));
   bytes[second] = 'a'.charCodeAt(0);
   assert.throws(() => KvState.decodeSnapshot(bytes), (e) => isCairnError(e, 'CAIRN_CORRUPT') && /repeated key/.test((e as Error).message));
+});
+
+test('reads of a long value share its bytes; short values are copied into fresh buffers', () => {
+  const { state, run } = session();
+  const long = 'v'.repeat(1024 * 1024);
+  run('SET', 'long', long);
+  const first = state.getValue('long', 0)!;
+  assert.equal(state.getValue('long', 0), first, 'a 1 MiB value is handed out as the same bytes, not a copy per read');
+  run('SET', 'grown', 'x'.repeat(4000));
+  for (let i = 0; i < 10; i++) run('APPEND', 'grown', 'y'.repeat(100)); // joined as strings
+  const grown = state.getValue('grown', 0)!;
+  assert.equal(grown.length, 5000);
+  assert.equal(state.getValue('grown', 0), grown, 'an appended long value becomes shared bytes on its first read');
+  run('APPEND', 'grown', 'z');
+  assert.equal(Buffer.from(grown).toString('latin1'), 'x'.repeat(4000) + 'y'.repeat(1000), 'bytes handed out stay as they were');
+  assert.equal(run('STRLEN', 'grown'), 5001);
+  run('SET', 'short', 'abc');
+  assert.notEqual(state.getValue('short', 0), state.getValue('short', 0));
+  assert.equal(Buffer.from(state.getValue('short', 0)!).toString(), 'abc');
 });

@@ -43,6 +43,7 @@ import { NodeDisk } from '../disk.js';
 import { NoPeerTransport } from '../no-peer-transport.js';
 import { TcpPeerTransport } from '../peer/transport.js';
 import { TimedStorage } from './timed-storage.js';
+import { IdleCollector } from './idle-gc.js';
 import { cairnVersion } from '../server-main.js';
 
 export interface ClusterNode {
@@ -185,15 +186,15 @@ async function startReplica(
       // 64 random bits for a data directory that has no incarnation yet (types.ts Incarnation).
       newIncarnation: () => randomBytes(8).toString('hex'),
     },
-    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer: roleObserver(log, metrics, retirement) },
+    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer: roleObserver(log, metrics, retirement, new IdleCollector()) },
     machine,
   );
   start.undo.takeOver(transport === null ? ['storage'] : ['storage', 'transport'], 'replica', () => replica.close());
   return { replica, machine, metrics };
 }
 
-/** Logs every role change with its reason, counts it and tells the backend (through the retirement's hook). */
-function roleObserver(log: ClusterLog, metrics: ClusterMetrics, retirement: Retirement): ReplicaObserver {
+/** Logs every role change with its reason, counts it and tells the backend (through the retirement's hook); a quiet node collects its garbage after a compaction (idle-gc.ts). */
+function roleObserver(log: ClusterLog, metrics: ClusterMetrics, retirement: Retirement, idle: IdleCollector): ReplicaObserver {
   let facts: RoleFacts = { role: 'follower', term: 0, leaderId: null };
   return {
     softState(_id: string, soft: SoftState, term: number): void {
@@ -206,8 +207,12 @@ function roleObserver(log: ClusterLog, metrics: ClusterMetrics, retirement: Reti
     restored(_id: string, snapshot: Snapshot): void {
       log('raft.snapshot_installed', { index: snapshot.meta.index, term: snapshot.meta.term, bytes: snapshot.data.length, reason: 'too far behind the leader\'s compacted log' });
     },
+    applied(): void {
+      idle.applied();
+    },
     compacted(_id: string, snapshot: Snapshot): void {
       log('raft.compacted', { index: snapshot.meta.index, bytes: snapshot.data.length });
+      idle.compacted();
     },
   };
 }

@@ -16,7 +16,7 @@ import { startClusterNode, type ClusterNode } from './node.js';
 import { cairnVersion, refuseOldStoreLayout } from '../server-main.js';
 
 export const SERVER_USAGE = `usage: cairn server [--port PORT] [--dir DIR] [--host HOST] [--fsync always|everysec|no]
-                    [--requirepass PASSWORD] [--config FILE]                  a one-member cluster (id n1)
+                    [--requirepass PASSWORD] [--maxmemory BYTES] [--config FILE]  a one-member cluster (id n1)
        cairn server --id ID [--host HOST] [--port PORT] [--dir DIR]
                     [--peer-host HOST] --peer-port PORT --peers ID=HOST:PORT,...
                     [--client-addrs ID=HOST:PORT,...] [--advertise HOST:PORT] [--cluster-id ID]
@@ -31,6 +31,7 @@ const options = {
   host: { type: 'string' },
   fsync: { type: 'string' },
   requirepass: { type: 'string' },
+  maxmemory: { type: 'string' },
   config: { type: 'string', short: 'c' },
   id: { type: 'string' },
   'peer-host': { type: 'string' },

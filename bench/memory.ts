@@ -1,0 +1,227 @@
+// bench:memory — Cairn's memory against redis-server's for the same string keys (issue #11 item 3:
+// Cairn RSS ≤ 1.5× redis-server RSS). Starts redis-server (appendonly yes, appendfsync always) and
+// a `cairn server` (fsync always), each on a free port with its own temp dir; loads the same N
+// distinct keys (`key:000000000042`, as redis-benchmark names them) with V-byte values into each
+// over one pipelined connection; waits until each has settled (Cairn: its log compacted into a
+// snapshot, then RSS flat for a while); prints RSS after the load and settled, and the ratio;
+// stops both and removes their dirs.
+//
+//   npm run bench:memory                       N = 1,000,000 keys, 100-byte values
+//   npm run bench:memory -- --keys 200000      a quicker run
+//   npm run bench:memory -- --only cairn --cairn-arg=--snapshot-every --cairn-arg=20000
+
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { assert } from '../src/lib/assert.js';
+import { acceptsConnections } from '../test/support/free-port.js';
+import { Procs, freePort, waitFor, type Child } from './lib/procs.js';
+
+const startTimeoutMs = 30_000;
+const loadTimeoutMs = 30 * 60_000;
+/** Commands per pipelined write; the next batch goes once every reply of this one arrived. */
+const batchCommands = 1000;
+/** Settled: RSS moved less than this over the last settleWindowMs. */
+const settleSlackBytes = 2 * 1024 * 1024;
+const settleWindowMs = 5000;
+const settleTimeoutMs = 180_000;
+const OK_REPLY = Buffer.from('+OK\r\n');
+
+interface Server {
+  readonly name: string;
+  readonly child: Child;
+  readonly port: number;
+  /** Resolves once the server has nothing left to do after the load (Cairn: its last compaction). */
+  caughtUp(): Promise<void>;
+}
+
+/** Resident set size of a process, from /proc/<pid>/status. */
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  assert(match !== null, `no VmRSS for ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+function keyName(i: number): string {
+  return `key:${String(i).padStart(12, '0')}`;
+}
+
+/** The SET commands for keys [from, to): values of valueBytes bytes that differ per key. */
+function setBatch(from: number, to: number, valueBytes: number): Buffer {
+  const parts: string[] = [];
+  for (let i = from; i < to; i++) {
+    const value = String(i).padStart(valueBytes, 'x').slice(-valueBytes);
+    parts.push(`*3\r\n$3\r\nSET\r\n$16\r\n${keyName(i)}\r\n$${valueBytes}\r\n${value}\r\n`);
+  }
+  return Buffer.from(parts.join(''), 'latin1');
+}
+
+/** Sends `keys` SETs over one connection, batchCommands at a time; every reply must be +OK. */
+async function load(port: number, keys: number, valueBytes: number): Promise<number> {
+  const socket: Socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const startedMs = Date.now();
+  try {
+    for (let from = 0; from < keys; from += batchCommands) {
+      const to = Math.min(keys, from + batchCommands);
+      await exchange(socket, setBatch(from, to, valueBytes), (to - from) * OK_REPLY.length);
+    }
+  } finally {
+    socket.destroy();
+  }
+  return Date.now() - startedMs;
+}
+
+/** Writes a batch and reads exactly `replyBytes` back, all of it +OK. */
+function exchange(socket: Socket, request: Buffer, replyBytes: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let received = 0;
+    const timer = setTimeout(() => done(new Error('no reply within the load timeout')), loadTimeoutMs);
+    const onData = (chunk: Buffer): void => {
+      for (let i = 0; i < chunk.length; i++) {
+        if (chunk[i] !== OK_REPLY[(received + i) % OK_REPLY.length]) return done(new Error(`unexpected reply: ${chunk.subarray(i, i + 80).toString('latin1')}`));
+      }
+      received += chunk.length;
+      if (received >= replyBytes) done(received === replyBytes ? undefined : new Error('more replies than commands'));
+    };
+    const onError = (error: Error): void => done(error);
+    const done = (error: Error | undefined): void => {
+      clearTimeout(timer);
+      socket.off('data', onData).off('error', onError);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    socket.on('data', onData).on('error', onError);
+    socket.write(request);
+  });
+}
+
+async function waitAccepting(child: Child, port: number): Promise<void> {
+  await waitFor(`${child.name} to accept connections`, async () => {
+    if (!child.alive()) throw new Error(`${child.name} exited: ${child.output()}`);
+    return (await acceptsConnections(port)) ? true : undefined;
+  }, startTimeoutMs);
+}
+
+async function startRedis(procs: Procs): Promise<Server> {
+  const port = await freePort();
+  const dir = await procs.tempDir('cairn-bench-memory-redis-');
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+  const child = procs.spawn('redis-server', 'redis-server', args);
+  await waitAccepting(child, port);
+  return { name: 'redis-server', child, port, caughtUp: () => Promise.resolve() };
+}
+
+async function startCairn(procs: Procs, extraArgs: readonly string[]): Promise<Server> {
+  const port = await freePort();
+  const dir = await procs.tempDir('cairn-bench-memory-cairn-');
+  const cli = join(import.meta.dirname, '..', '..', 'bin', 'cairn.js');
+  const child = procs.spawn('cairn', process.execPath, [cli, 'server', '--port', String(port), '--dir', dir, '--fsync', 'always', ...extraArgs]);
+  await waitAccepting(child, port);
+  return { name: 'cairn', child, port, caughtUp: () => compactionAfter(child, child.output().length) };
+}
+
+/** Waits for a `raft.compacted` log line that was not yet in the output `seenChars` in. */
+async function compactionAfter(child: Child, seenChars: number): Promise<void> {
+  const before = child.output();
+  const start = Math.min(seenChars, before.length);
+  await waitFor('cairn to compact its log', () => {
+    if (!child.alive()) throw new Error(`cairn exited: ${child.output()}`);
+    return child.output().slice(start).includes('"raft.compacted"') ? true : undefined;
+  }, settleTimeoutMs);
+}
+
+/** Waits until the server caught up and its RSS stayed within settleSlackBytes for settleWindowMs. */
+async function settledRss(server: Server): Promise<number> {
+  await server.caughtUp();
+  const pid = server.child.proc.pid;
+  assert(pid !== undefined, 'server has a pid');
+  const samples: { atMs: number; bytes: number }[] = [];
+  return waitFor(`${server.name}'s RSS to settle`, () => {
+    const nowMs = Date.now();
+    samples.push({ atMs: nowMs, bytes: rssBytes(pid) });
+    while (samples.length > 1 && nowMs - samples[1]!.atMs >= settleWindowMs) samples.shift();
+    const first = samples[0]!;
+    if (nowMs - first.atMs < settleWindowMs) return undefined;
+    const values = samples.map((s) => s.bytes);
+    return Math.max(...values) - Math.min(...values) <= settleSlackBytes ? samples.at(-1)!.bytes : undefined;
+  }, settleTimeoutMs);
+}
+
+interface Measured {
+  readonly name: string;
+  readonly loadMs: number;
+  readonly loadedRssBytes: number;
+  readonly settledRssBytes: number;
+}
+
+async function measure(server: Server, keys: number, valueBytes: number): Promise<Measured> {
+  process.stderr.write(`bench: loading ${keys.toLocaleString('en-US')} keys into ${server.name} ...\n`);
+  const outputBefore = server.child.output().length;
+  const loadMs = await load(server.port, keys, valueBytes);
+  const pid = server.child.proc.pid!;
+  const loadedRssBytes = rssBytes(pid);
+  process.stderr.write(`bench: ${server.name} loaded in ${loadMs} ms; waiting for it to settle ...\n`);
+  const settled = await settledRss({ ...server, caughtUp: server.name === 'cairn' ? () => compactionAfter(server.child, outputBefore) : server.caughtUp });
+  return { name: server.name, loadMs, loadedRssBytes, settledRssBytes: settled };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function report(results: readonly Measured[], keys: number, valueBytes: number): void {
+  console.log(`\n${keys.toLocaleString('en-US')} string keys, ${valueBytes}-byte values, one pipelined connection (${batchCommands} SETs per batch)\n`);
+  console.log(['server'.padEnd(14), 'load s'.padStart(8), 'RSS loaded'.padStart(14), 'RSS settled'.padStart(14), 'bytes/key'.padStart(10)].join(' '));
+  for (const r of results) {
+    console.log([
+      r.name.padEnd(14), (r.loadMs / 1000).toFixed(1).padStart(8), mib(r.loadedRssBytes).padStart(14),
+      mib(r.settledRssBytes).padStart(14), Math.round(r.settledRssBytes / keys).toString().padStart(10),
+    ].join(' '));
+  }
+  const cairn = results.find((r) => r.name === 'cairn');
+  const redis = results.find((r) => r.name === 'redis-server');
+  if (cairn === undefined || redis === undefined) return;
+  const ratio = cairn.settledRssBytes / redis.settledRssBytes;
+  console.log(`\ncairn / redis-server settled RSS: ${ratio.toFixed(2)}× (target ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'MISSED'})`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      keys: { type: 'string', default: '1000000' },
+      'value-bytes': { type: 'string', default: '100' },
+      only: { type: 'string' },
+      'cairn-arg': { type: 'string', multiple: true, default: [] },
+    },
+    strict: true,
+  });
+  const keys = Number(values.keys);
+  const valueBytes = Number(values['value-bytes']);
+  if (!Number.isSafeInteger(keys) || keys <= 0) throw new Error(`--keys must be a positive integer, got ${values.keys}`);
+  if (!Number.isSafeInteger(valueBytes) || valueBytes < 16) throw new Error(`--value-bytes must be an integer ≥ 16, got ${values['value-bytes']}`);
+  if (values.only !== undefined && values.only !== 'cairn' && values.only !== 'redis') throw new Error('--only is cairn or redis');
+  const procs = new Procs();
+  process.once('exit', () => procs.cleanupNow());
+  const results: Measured[] = [];
+  try {
+    // One server at a time, so neither's load competes with the other's for the 2 cores.
+    if (values.only !== 'cairn') results.push(await measureAndStop(procs, await startRedis(procs), keys, valueBytes));
+    if (values.only !== 'redis') results.push(await measureAndStop(procs, await startCairn(procs, values['cairn-arg']), keys, valueBytes));
+  } finally {
+    await procs.cleanup();
+  }
+  report(results, keys, valueBytes);
+}
+
+async function measureAndStop(procs: Procs, server: Server, keys: number, valueBytes: number): Promise<Measured> {
+  try {
+    return await measure(server, keys, valueBytes);
+  } finally {
+    await procs.kill(server.child);
+  }
+}
+
+await main();
