@@ -3,11 +3,13 @@
 
 import { TYPE_TAGS, type Collection, type CollectionType } from './collection.js';
 import { ByteReader } from './reader.js';
+import { decodeStream } from './stream/codec.js';
 import { ByteWriter } from './writer.js';
 
 type Decoder = (r: ByteReader) => Collection;
 
 const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
+  [TYPE_TAGS.stream, decodeStream],
 ]);
 
 /** The snapshot bytes of a collection (without its tag). */

@@ -11,6 +11,7 @@ export type CommandFlag =
   | 'denyoom' // may grow memory
   | 'fast' // O(1) or O(log N)
   | 'random' // the reply is not a function of the keyspace alone (RANDOMKEY)
+  | 'blocking' // may block the client (BLPOP): kv/ never blocks, the server waits and retries
   | 'internal'; // proposed by Cairn itself; the server refuses it from clients
 
 /** What a handler may touch: the keyspace, the time of the entry, a seeded source of randomness. */

@@ -13,6 +13,7 @@ import { EXPIRY_COMMANDS } from './expiry.js';
 import { KEYSPACE_COMMANDS } from './keyspace.js';
 import { LISTING_COMMANDS } from './listing.js';
 import { RANGE_COMMANDS } from './ranges.js';
+import { STREAM_COMMANDS } from './streams.js';
 import { STRING_COMMANDS } from './strings.js';
 
 export type { CommandFlag, CommandSpec, ExecContext, Handler } from './command-types.js';
@@ -40,6 +41,7 @@ const RANDOM_WRITES = new WeakSet<CommandSpec>();
 /** Every command kv/ implements, by lowercase name. */
 export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   STRING_COMMANDS, COUNTER_COMMANDS, RANGE_COMMANDS, KEYSPACE_COMMANDS, LISTING_COMMANDS, EXPIRY_COMMANDS,
+  STREAM_COMMANDS,
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */
