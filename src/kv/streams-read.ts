@@ -25,6 +25,8 @@ interface ReadArgs {
   readonly consumer: Uint8Array | undefined;
 }
 
+const ERR_UNBALANCED = errorReply('ERR Unbalanced XREAD list of streams: for each stream key an ID or \'$\' must be specified.');
+
 /** A BLOCK timeout as Redis checks it (milliseconds): undefined when valid, else the error. */
 function checkTimeout(arg: Uint8Array): Reply | undefined {
   const value = parseInt64(arg);
@@ -50,10 +52,7 @@ function parseReadArgs(argv: readonly Uint8Array[], xreadgroup: boolean): ReadAr
       count = value < 0n ? 0 : Number(value);
     } else if (isOption(opt, 'streams') && moreArgs > 0) {
       keysAt = i + 1;
-      if ((argv.length - keysAt) % 2 !== 0) {
-        const name = xreadgroup ? 'xreadgroup' : 'xread';
-        return errorReply(`ERR Unbalanced '${name}' list of streams: for each stream key an ID or '${xreadgroup ? '>' : '$'}' must be specified.`);
-      }
+      if ((argv.length - keysAt) % 2 !== 0) return ERR_UNBALANCED;
       break;
     } else if (isOption(opt, 'group') && moreArgs >= 2) {
       if (!xreadgroup) return errorReply('ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.');
