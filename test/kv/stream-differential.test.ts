@@ -61,7 +61,8 @@ function random(prng: Prng, model: IdModel) {
   const id = (key: string): string => pick([
     () => `${ms(key)}-${int(0, 3)}`, () => `${ms(key)}-${int(0, 3)}`, () => `${ms(key)}-${int(0, 3)}`, () => `${ms(key)}-${int(0, 3)}`, () => ms(key),
     () => '-', () => '+', () => '0', () => '0-0', () => `(${ms(key)}-${int(0, 3)}`, () => `(${ms(key)}`, () => 'abc', () => `${ms(key)}-x`, () => '(-',
-    () => '18446744073709551615-18446744073709551615', () => `${ms(key)}-18446744073709551615`, () => ' 5', () => '-1',
+    () => '18446744073709551615-18446744073709551615', () => `${ms(key)}-18446744073709551615`, () => ' 5', () => '-1', () => '+5', () => '-01',
+    () => `${ms(key)}--05`, () => `00${ms(key)}-1`, () => `${ms(key)}-`, () => `${ms(key)}-+1`, () => `${ms(key)}- 1`, () => '18446744073709551616',
   ])();
   const newId = (key: string): string => (prng.chance(0.9) ? `${model.next(key, int(0, 2))}-${int(0, 2)}`
     : pick([`${ms(key)}-${int(0, 3)}`, ms(key), '0-0', '0', 'abc', `${ms(key)}-18446744073709551615`, '-']));
@@ -169,6 +170,44 @@ async function runDifferential(server: RedisProcess, protocol: 2 | 3, seed: numb
     mismatches.push(...await compareBatch(run, batch, Date.now()));
   }
   return mismatches;
+}
+
+/** Long streams: many nodes (small and large entries, IDs near and far apart), deletions, exact and approximate trims. */
+async function runLongStreams(server: RedisProcess, protocol: 2 | 3, seed: number): Promise<string[]> {
+  const prng = new Prng(seed);
+  const run = await startRun(server, protocol);
+  const mismatches: string[] = [];
+  let ms = BigInt(BASE_MS);
+  const added: string[] = [];
+  const value = (): string => prng.pick([() => String(prng.int(-100000, 100000)), () => 'v'.repeat(prng.int(0, 80)), () => 'w'.repeat(prng.int(100, 3000))])();
+  for (let round = 0; round < 8 && mismatches.length === 0; round++) {
+    const batch: string[][] = [];
+    for (let i = 0; i < 300; i++) {
+      ms += prng.chance(0.05) ? BigInt(prng.int(1, 1000)) << BigInt(prng.pick([8, 16, 24, 32])) : BigInt(prng.int(0, 2));
+      const id = `${ms}-${prng.int(0, 2)}`;
+      added.push(id);
+      const fields = prng.chance(0.8) ? ['f', value()] : ['f', value(), prng.pick(['g', 'h']), value()];
+      batch.push(['XADD', 'long', id, ...fields]);
+    }
+    for (let i = 0; i < 40; i++) batch.push(['XDEL', 'long', prng.pick(added), ...(prng.chance(0.3) ? [prng.pick(added)] : [])]);
+    batch.push(['XINFO', 'STREAM', 'long'], ['XRANGE', 'long', prng.pick(added), '+', 'COUNT', '20'], ['XREVRANGE', 'long', '+', '-', 'COUNT', '7']);
+    const trims = [['MAXLEN', '~', String(prng.int(100, 900))], ['MINID', '~', prng.pick(added)], ['MAXLEN', '~', String(prng.int(50, 900)), 'LIMIT', String(prng.int(1, 300))],
+      ['MAXLEN', String(prng.int(200, 1000))], ['MINID', prng.pick(added)]];
+    batch.push(['XTRIM', 'long', ...prng.pick(trims)], ['XINFO', 'STREAM', 'long'], ['XADD', 'long', 'MAXLEN', '~', String(prng.int(100, 800)), '*', 'f', 'v']);
+    batch.push(['XINFO', 'STREAM', 'long'], ['XRANGE', 'long', '-', '+']);
+    mismatches.push(...await compareBatch(run, batch, Date.now()));
+  }
+  return mismatches;
+}
+
+for (const protocol of [2, 3] as const) {
+  test(`long streams (many nodes, deletions, approximate trims) match redis-server in RESP${protocol}`, { skip: !available && 'redis-server not installed' }, async () => {
+    assert.ok(redis !== undefined);
+    const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
+    console.log(`RESP${protocol} SEED=${seed}`);
+    const mismatches = await runLongStreams(redis, protocol, seed);
+    assert.equal(mismatches.length, 0, `SEED=${seed}: ${mismatches.length} mismatches\n${mismatches.slice(0, 3).map((m) => m.slice(0, 2000)).join('\n')}`);
+  });
 }
 
 for (const protocol of [2, 3] as const) {
