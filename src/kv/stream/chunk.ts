@@ -44,7 +44,7 @@ export class StreamChunk {
     const fields = pairs.filter((_, i) => i % 2 === 0);
     const chunk = new StreamChunk(id, fields, masterEntryBytes(fields), id);
     chunk.lpBytes += entryBytes(0n, 0n, pairs, true);
-    chunk.push(id, pairs);
+    chunk.push(id, pairs.map((text, i) => (i % 2 === 0 ? fields[i / 2] as string : text)));
     return chunk;
   }
 
@@ -66,7 +66,8 @@ export class StreamChunk {
     const sameFields = pairs.length === 2 * this.masterFields.length && this.masterFields.every((f, i) => pairs[2 * i] === f);
     this.lpBytes += entryBytes(deltaOf(id.ms, this.master.ms), deltaOf(id.seq, this.master.seq), pairs, sameFields);
     this.lastAdded = id;
-    this.push(id, pairs);
+    // Entries with the master's fields hold the master's field strings (one copy per node, as Redis).
+    this.push(id, sameFields ? pairs.map((text, i) => (i % 2 === 0 ? this.masterFields[i / 2] as string : text)) : pairs);
   }
 
   /** Adds a live entry at the end (appends, snapshot loading). */
@@ -74,7 +75,8 @@ export class StreamChunk {
     const n = this.live;
     assert(n === 0 || compareIds(this.idAt(n - 1), id) < 0, 'stream chunk entries must ascend');
     if (2 * n + 2 > this.ids.length) {
-      const grown = new BigUint64Array(Math.max(4, 2 * this.ids.length));
+      // A node holds at most NODE_ENTRIES_MAX entries: no room past that.
+      const grown = new BigUint64Array(Math.max(2 * n + 2, Math.min(2 * this.ids.length, 2 * NODE_ENTRIES_MAX)));
       grown.set(this.ids);
       this.ids = grown;
     }
