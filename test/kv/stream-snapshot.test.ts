@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCairnError } from '../../src/lib/errors.js';
+import { Prng } from '../../src/lib/prng.js';
 import { decodeCollection, encodeCollection, tagOf } from '../../src/kv/collection-codec.js';
 import { KvState } from '../../src/kv/state.js';
 import { ConsumerGroup, type Consumer } from '../../src/kv/stream/group.js';
@@ -121,4 +122,19 @@ test('malformed stream bytes are refused: unknown format, entries out of order, 
   firstKey.copy(twice, at);
   assert.doesNotThrow(() => KvState.decodeSnapshot(snapshot));
   assert.throws(() => KvState.decodeSnapshot(twice), (e) => isCairnError(e, 'CAIRN_CORRUPT'));
+});
+
+test('random byte flips in a snapshot holding streams load or fail with CAIRN_CORRUPT, never otherwise', () => {
+  const snapshot = Buffer.from(populated().encodeSnapshot());
+  const prng = new Prng(42);
+  for (let i = 0; i < 3000; i++) {
+    const bad = Buffer.from(snapshot);
+    for (let flips = prng.int(1, 3); flips > 0; flips--) bad[prng.int(0, bad.length - 1)] = prng.int(0, 255);
+    try {
+      const state = KvState.decodeSnapshot(bad);
+      for (const probe of PROBES) state.execute(argv(...probe), 5000);
+    } catch (error) {
+      assert.ok(isCairnError(error, 'CAIRN_CORRUPT') || isCairnError(error, 'CAIRN_FORMAT'), String(error));
+    }
+  }
 });
