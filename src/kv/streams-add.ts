@@ -106,8 +106,12 @@ function finishTrim(state: TrimState, xadd: boolean): { spec: TrimSpec | undefin
   return { spec: { ...bound, approx: state.approx, limit } };
 }
 
-/** The ID XADD adds under: the given one, `<ms>-*` completed, or one from the clock; undefined if not above lastId. */
-function newId(stream: Stream, given: ParsedId | undefined, nowMs: number): StreamId | undefined {
+const ERR_ID_TOO_SMALL = errorReply('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+/** Redis 7.0's answer when `<ms>-*` finds the sequence of that ms used up (it fails without saying why). */
+const ERR_SEQ_USED_UP = errorReply('ERR Elements are too large to be stored');
+
+/** The ID XADD adds under: the given one, `<ms>-*` completed, or one from the clock; an error if not above lastId. */
+function newId(stream: Stream, given: ParsedId | undefined, nowMs: number): StreamId | Reply {
   const last = stream.lastId;
   let id: StreamId | undefined;
   if (given === undefined) {
@@ -116,11 +120,12 @@ function newId(stream: Stream, given: ParsedId | undefined, nowMs: number): Stre
   } else if (given.seqGiven) {
     id = given.id;
   } else if (given.id.ms === last.ms) {
-    id = last.seq === UINT64_MAX ? undefined : { ms: last.ms, seq: last.seq + 1n };
+    if (last.seq === UINT64_MAX) return ERR_SEQ_USED_UP;
+    id = { ms: last.ms, seq: last.seq + 1n };
   } else {
     id = given.id;
   }
-  return id !== undefined && compareIds(id, last) > 0 ? id : undefined;
+  return id !== undefined && compareIds(id, last) > 0 ? id : ERR_ID_TOO_SMALL;
 }
 
 function xadd(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
@@ -140,7 +145,7 @@ function xadd(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
     return errorReply('ERR The stream has exhausted the last possible ID, unable to add more items');
   }
   const id = newId(stream, args.id, ctx.nowMs);
-  if (id === undefined) return errorReply('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+  if ('type' in id) return id;
   const pairs: string[] = [];
   for (let i = fieldPos; i < argv.length; i++) pairs.push(keyOf(argv[i] as Uint8Array));
   stream.append(id, pairs);

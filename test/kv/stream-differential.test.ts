@@ -176,13 +176,15 @@ async function runDifferential(server: RedisProcess, protocol: 2 | 3, seed: numb
  * Fixed sequences for corners the random runs reach rarely: XSETID back over a deleted last entry
  * (Redis then appends below it in the same node, and MINID trimming compares with it), a group set
  * back and entries re-delivered to another consumer, history reads of deleted entries, lag around
- * deletions, trims that empty a node or the stream, and ranges at the ends of the ID space.
+ * deletions, trims that empty a node or the stream, a node that is the tail again once the last one
+ * is deleted (and takes appends), and ranges at the ends of the ID space.
  */
 const EDGE_SEQUENCES = `
 XADD s 1-0 a 1|XADD s 2-0 a 1|XADD s 3-0 a 1|XDEL s 3-0|XSETID s 2-5|XADD s 2-6 a 1|XRANGE s - +|XREVRANGE s + -|XINFO STREAM s FULL|XTRIM s MINID 2-6|XINFO STREAM s|XADD s 2-7 b 2|XTRIM s MINID 3-0|XINFO STREAM s|XRANGE s - +|XADD s 2-8 c 3|XINFO STREAM s
 XADD t 1-0 a 1|XADD t 2-0 a 1|XADD t 3-0 a 1|XGROUP CREATE t g 0|XREADGROUP GROUP g a STREAMS t >|XGROUP SETID t g 0|XREADGROUP GROUP g b COUNT 2 STREAMS t >|XINFO GROUPS t|XDEL t 2-0|XREADGROUP GROUP g b STREAMS t 0|XREADGROUP GROUP g a STREAMS t 0|XCLAIM t g c 0 2-0 3-0|XPENDING t g|XINFO CONSUMERS t g|XGROUP SETID t g $|XINFO GROUPS t|XGROUP SETID t g 1-0 ENTRIESREAD 1|XINFO GROUPS t|XREADGROUP GROUP g d NOACK STREAMS t >|XINFO GROUPS t|XPENDING t g - + 10 d
 XADD u 1-0 a 1|XADD u 2-0 a 1|XADD u 3-0 a 1|XADD u 4-0 a 1|XDEL u 4-0|XTRIM u MINID 4-0|XINFO STREAM u|XADD u 5-0 a 1|XINFO STREAM u|XTRIM u MAXLEN 0|XINFO STREAM u|XADD u 6-0 a 1|XINFO STREAM u|XGROUP CREATE u g 0|XINFO GROUPS u|XREADGROUP GROUP g a STREAMS u >|XINFO GROUPS u
 XADD v 1-0 f 1|XGROUP CREATE v g $|XADD v 2-0 f 2|XADD v 3-0 f 3|XDEL v 2-0|XINFO GROUPS v|XREADGROUP GROUP g a COUNT 1 STREAMS v >|XINFO GROUPS v|XADD v 4-0 f 4|XREADGROUP GROUP g a STREAMS v >|XINFO GROUPS v|XDEL v 1-0|XINFO GROUPS v|XINFO STREAM v
+XADD p 1-0 f ${'x'.repeat(3000)}|XADD p 2-0 f ${'y'.repeat(2000)}|XINFO STREAM p|XDEL p 2-0|XINFO STREAM p|XADD p 3-0 f small|XADD p 4-0 f small|XINFO STREAM p|XRANGE p - +|XDEL p 3-0|XRANGE p - +|XINFO STREAM p
 XADD w 5-5 f 1|XREAD STREAMS w 5-4|XREAD STREAMS w 18446744073709551615-18446744073709551615|XRANGE w (5-5 +|XRANGE w - (5-5|XRANGE w (0-0 (18446744073709551615-18446744073709551615|XRANGE w (18446744073709551615-18446744073709551615 +|XRANGE w - (0-0|XPENDING w nog|XGROUP CREATE w g 0|XREADGROUP GROUP g c STREAMS w 18446744073709551615-18446744073709551615|XREADGROUP GROUP g c STREAMS w 18446744073709551615-18446744073709551614
 `.trim().split('\n').map((line) => line.split('|').map((command) => command.split(' ')));
 

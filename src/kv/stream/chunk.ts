@@ -1,11 +1,15 @@
 // One node of a stream, as Redis's radix tree holds one listpack: the live entries in ID order,
-// compact (IDs two per entry in a BigUint64Array, fields and values as latin1 strings in one flat
-// array), plus what Redis's node keeps of deleted entries: their number, their bytes, the last ID
-// appended (deleted or not) and the master fields, which decide where the next node starts.
+// compact (IDs two per entry in a BigUint64Array; fields and values as latin1 strings in one flat
+// array while the node is the stream's tail, packed into a single string once it is not), plus
+// what Redis's node keeps of deleted entries: their number, their bytes, the last ID appended
+// (deleted or not) and the master fields, which decide where the next node starts.
 
 import { assert } from '../../lib/assert.js';
 import { compareIds, type StreamId } from './id.js';
 import { NODE_BYTES_MAX, NODE_ENTRIES_MAX, deltaOf, entryBytes, masterEntryBytes, rawPairsBytes } from './listpack-size.js';
+
+/** A node's strings are packed into one only below this size (V8 caps a string near 2^29 chars). */
+const PACKED_CHARS_MAX = 1 << 28;
 
 /** An entry as read out of a chunk. */
 export interface StreamEntry {
@@ -27,9 +31,13 @@ export class StreamChunk {
   lpBytes: number;
   /** Live IDs: ms at 2i, seq at 2i+1. Invariant: ascending. */
   private ids: BigUint64Array;
-  /** Where each live entry's pairs start in `data`; one more slot holds data.length. */
+  /** Where each live entry's pairs start among the strings; one more slot holds the string count. */
   private starts: number[] = [0];
+  /** The strings while unpacked (empty once packed). */
   private data: string[] = [];
+  /** Once packed: every string in one, string j spanning [bounds[j], bounds[j + 1]). */
+  private packed: string | null = null;
+  private bounds: Uint32Array | null = null;
 
   constructor(master: StreamId, masterFields: readonly string[], lpBytes: number, lastAdded: StreamId, capacity = 2) {
     this.master = master;
@@ -72,6 +80,7 @@ export class StreamChunk {
 
   /** Adds a live entry at the end (appends, snapshot loading). */
   push(id: StreamId, pairs: readonly string[]): void {
+    if (this.packed !== null) this.unpack();
     const n = this.live;
     assert(n === 0 || compareIds(this.idAt(n - 1), id) < 0, 'stream chunk entries must ascend');
     if (2 * n + 2 > this.ids.length) {
@@ -92,7 +101,45 @@ export class StreamChunk {
   }
 
   pairsAt(i: number): string[] {
-    return this.data.slice(this.starts[i] as number, this.starts[i + 1] as number);
+    const from = this.starts[i] as number;
+    const to = this.starts[i + 1] as number;
+    const packed = this.packed;
+    if (packed === null) return this.data.slice(from, to);
+    const bounds = this.bounds as Uint32Array;
+    const pairs: string[] = [];
+    for (let j = from; j < to; j++) pairs.push(packed.slice(bounds[j], bounds[j + 1]));
+    return pairs;
+  }
+
+  /**
+   * Packs the strings into one (a node that is no longer the tail rarely changes): a string's
+   * header and its array slot (some 30 bytes) become 4 bytes of boundary.
+   */
+  pack(): void {
+    if (this.packed !== null) return;
+    const count = this.data.length;
+    const bounds = new Uint32Array(count + 1);
+    let at = 0;
+    for (let j = 0; j < count; j++) {
+      bounds[j] = at;
+      at += (this.data[j] as string).length;
+    }
+    if (at > PACKED_CHARS_MAX) return;
+    bounds[count] = at;
+    this.packed = this.data.join('');
+    this.bounds = bounds;
+    this.data = [];
+    if (this.ids.length > 2 * this.live) this.ids = this.ids.slice(0, Math.max(2, 2 * this.live));
+  }
+
+  private unpack(): void {
+    const packed = this.packed as string;
+    const bounds = this.bounds as Uint32Array;
+    const data: string[] = [];
+    for (let j = 0; j + 1 < bounds.length; j++) data.push(packed.slice(bounds[j], bounds[j + 1]));
+    this.data = data;
+    this.packed = null;
+    this.bounds = null;
   }
 
   entryAt(i: number): StreamEntry {
@@ -121,6 +168,8 @@ export class StreamChunk {
   remove(i: number): void {
     const n = this.live;
     assert(i >= 0 && i < n, 'stream chunk remove out of range');
+    const wasPacked = this.packed !== null;
+    if (wasPacked) this.unpack();
     const from = this.starts[i] as number;
     const removed = (this.starts[i + 1] as number) - from;
     this.data.splice(from, removed);
@@ -128,11 +177,7 @@ export class StreamChunk {
     for (let j = i + 1; j < this.starts.length; j++) this.starts[j] = (this.starts[j] as number) - removed;
     this.ids.copyWithin(2 * i, 2 * i + 2, 2 * n);
     this.deleted++;
-  }
-
-  /** Every field and value string of the live entries (for memory estimates and encoding). */
-  get strings(): readonly string[] {
-    return this.data;
+    if (wasPacked) this.pack();
   }
 
   /** A copy sharing nothing mutable. */
@@ -140,6 +185,7 @@ export class StreamChunk {
     const copy = new StreamChunk(this.master, this.masterFields, this.lpBytes, this.lastAdded, this.live);
     copy.deleted = this.deleted;
     for (let i = 0; i < this.live; i++) copy.push(this.idAt(i), this.pairsAt(i));
+    if (this.packed !== null) copy.pack();
     return copy;
   }
 }

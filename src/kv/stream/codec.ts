@@ -102,6 +102,7 @@ export function decodeStream(r: ByteReader): Stream {
     stream.length += chunk.live;
   }
   if (previousLive !== undefined && compareIds(previousLive, stream.lastId) > 0) r.corrupt('stream entry above its last ID');
+  for (let c = 0; c + 1 < stream.chunks.length; c++) (stream.chunks[c] as StreamChunk).pack();
   const groupCount = r.u32('stream group count');
   for (let g = 0; g < groupCount; g++) decodeGroup(r, stream);
   return stream;

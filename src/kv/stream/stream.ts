@@ -47,8 +47,12 @@ export class Stream implements Collection {
     assert(compareIds(id, this.lastId) > 0, 'stream IDs must grow');
     assert(pairs.length > 0 && pairs.length % 2 === 0, 'a stream entry holds field-value pairs');
     const tail = this.chunks[this.chunks.length - 1];
-    if (tail !== undefined && tail.accepts(pairs)) tail.append(id, pairs);
-    else this.chunks.push(StreamChunk.first(id, pairs));
+    if (tail !== undefined && tail.accepts(pairs)) {
+      tail.append(id, pairs);
+    } else {
+      tail?.pack();
+      this.chunks.push(StreamChunk.first(id, pairs));
+    }
     this.length++;
     this.entriesAdded++;
     this.lastId = id;
