@@ -6,6 +6,7 @@ import { HashValue } from './hash/hash-value.js';
 import { decodeList } from './list/codec.js';
 import { ByteReader } from './reader.js';
 import { SetValue } from './set/set-value.js';
+import { decodeStream } from './stream/codec.js';
 import { ByteWriter } from './writer.js';
 import { decodeZSet } from './zset/codec.js';
 
@@ -16,6 +17,7 @@ const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
   [TYPE_TAGS.set, SetValue.decode],
   [TYPE_TAGS.list, decodeList],
   [TYPE_TAGS.zset, decodeZSet],
+  [TYPE_TAGS.stream, decodeStream],
 ]);
 
 /** The snapshot bytes of a collection (without its tag). */

@@ -24,6 +24,7 @@ import { OBJECT_COMMANDS } from './object.js';
 import { RANGE_COMMANDS } from './ranges.js';
 import { SET_COMMANDS } from './sets.js';
 import { sortCommands } from './sort.js';
+import { STREAM_COMMANDS } from './streams.js';
 import { STRING_COMMANDS } from './strings.js';
 import { ZSET_COMMANDS } from './zsets.js';
 
@@ -58,6 +59,7 @@ export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   BITMAP_COMMANDS, HLL_COMMANDS, LCS_COMMANDS,
   COPY_COMMANDS, OBJECT_COMMANDS, MEMORY_COMMANDS, sortCommands({ run: dispatch, has: (name) => KV_COMMANDS.has(name) }),
   ZSET_COMMANDS,
+  STREAM_COMMANDS,
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */

@@ -9,6 +9,7 @@ export type Reply =
   | { readonly type: 'bulk'; readonly value: Uint8Array }
   | { readonly type: 'null' } // RESP2 $-1, RESP3 _
   | { readonly type: 'nullArray' } // RESP2 *-1, RESP3 _ (EXEC aborted by WATCH)
+  | { readonly type: 'nestedMap'; readonly entries: readonly (readonly [Reply, Reply])[] } // RESP3 %, RESP2 array of [key, value] arrays (XREAD)
   | { readonly type: 'array'; readonly items: readonly Reply[] }
   | { readonly type: 'set'; readonly items: readonly Reply[] } // RESP3 ~, RESP2 array
   | { readonly type: 'map'; readonly entries: readonly (readonly [Reply, Reply])[] } // RESP3 %, RESP2 flat array

@@ -98,6 +98,8 @@ export class ReplyEncoder {
         return this.ascii(protocol === 3 ? '_\r\n' : '$-1\r\n');
       case 'nullArray':
         return this.ascii(protocol === 3 ? '_\r\n' : '*-1\r\n');
+      case 'nestedMap':
+        return this.nestedMap(reply.entries, protocol, depth);
       case 'array':
         return this.aggregate('*', reply.items, protocol, depth);
       case 'set':
@@ -151,6 +153,17 @@ export class ReplyEncoder {
     this.ascii(`${format}:`);
     this.writeRaw(body);
     this.ascii('\r\n');
+  }
+
+  /** RESP3 a map; RESP2 an array of [key, value] arrays, as Redis answers XREAD in each. */
+  private nestedMap(entries: readonly (readonly [Reply, Reply])[], protocol: Protocol, depth: number): void {
+    if (protocol === 3) return this.map(entries, protocol, depth);
+    this.line('*', String(entries.length));
+    for (const [key, value] of entries) {
+      this.ascii('*2\r\n');
+      this.writeReply(key, protocol, depth + 2);
+      this.writeReply(value, protocol, depth + 2);
+    }
   }
 
   private bulk(value: Uint8Array): void {

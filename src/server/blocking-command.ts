@@ -7,7 +7,8 @@
 import type { Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
 import type { Backend, ReadConsistency } from './backend.js';
-import { blockingCall } from './blocking-args.js';
+import { Buffer } from 'node:buffer';
+import { blockingCall, dollarIds, withDollarResolved } from './blocking-args.js';
 import type { BlockedClients } from './blocked-clients.js';
 import { failureReplies } from './write-failure.js';
 
@@ -33,8 +34,9 @@ export function blockingContext(
 }
 
 /** Runs a blocking command (`write`: it goes through the log; XREAD is a read). */
-export async function runBlocking(ctx: BlockingContext, name: string, write: boolean, argv: readonly Uint8Array[]): Promise<Reply> {
-  const call = blockingCall(name, argv);
+export async function runBlocking(ctx: BlockingContext, name: string, write: boolean, given: readonly Uint8Array[]): Promise<Reply> {
+  const call = blockingCall(name, given);
+  const argv = call !== undefined && name === 'xread' ? await resolveDollar(ctx, given) : given;
   const keys = call?.keys ?? [];
   let versions = await ctx.blocked.versions(keys, ctx.db);
   let reply = await tryOnce(ctx, write, argv);
@@ -53,6 +55,29 @@ export async function runBlocking(ctx: BlockingContext, name: string, write: boo
     if (!foundNothing(reply)) return reply;
     nothing = reply;
   }
+}
+
+/** XREAD with `$` ids, each replaced by its stream's last id now (0-0 for a stream not there yet). */
+async function resolveDollar(ctx: BlockingContext, argv: readonly Uint8Array[]): Promise<readonly Uint8Array[]> {
+  const dollars = dollarIds(argv);
+  if (dollars.length === 0) return argv;
+  const lastIds = new Map<number, string>();
+  for (const { at, key } of dollars) {
+    const info = await ctx.backend.read([Buffer.from('XINFO'), Buffer.from('STREAM'), key], ctx.consistency, ctx.db);
+    lastIds.set(at, lastGeneratedId(info) ?? '0-0');
+  }
+  return withDollarResolved(argv, lastIds);
+}
+
+/** XINFO STREAM's last-generated-id, or undefined (no such key, another type). */
+function lastGeneratedId(info: Reply): string | undefined {
+  if (info.type !== 'map') return undefined;
+  for (const [field, value] of info.entries) {
+    if (field.type === 'bulk' && Buffer.from(field.value).toString('latin1') === 'last-generated-id' && value.type === 'bulk') {
+      return Buffer.from(value.value).toString('latin1');
+    }
+  }
+  return undefined;
 }
 
 async function tryOnce(ctx: BlockingContext, write: boolean, argv: readonly Uint8Array[]): Promise<Reply> {

@@ -10,6 +10,7 @@ import { CairnError } from '../lib/errors.js';
 import type { Reply } from '../lib/reply.js';
 
 const Tag = {
+  nestedMap: 14,
   simple: 0, error: 1, number: 2, bigint: 3, bulk: 4, null: 5, nullArray: 6,
   array: 7, set: 8, map: 9, double: 10, boolean: 11, verbatim: 12, pairs: 13,
 } as const;
@@ -43,6 +44,7 @@ function sizeOf(reply: Reply): number {
     case 'integer': return 1 + (typeof reply.value === 'bigint' ? textBytes(reply.value.toString()) : 8);
     case 'bulk': return 1 + 4 + reply.value.length;
     case 'null': case 'nullArray': return 1;
+    case 'nestedMap': return 1 + 4 + reply.entries.reduce((sum, [k, v]) => sum + sizeOf(k) + sizeOf(v), 0);
     case 'array': case 'set': return 1 + 4 + reply.items.reduce((sum, item) => sum + sizeOf(item), 0);
     case 'map': case 'pairs': return 1 + 4 + reply.entries.reduce((sum, [k, v]) => sum + sizeOf(k) + sizeOf(v), 0);
     case 'double': return 1 + 8;
@@ -61,6 +63,10 @@ function write(out: Writer, reply: Reply): Writer {
     case 'bulk': return out.tagged(Tag.bulk).blob(reply.value);
     case 'null': return out.tagged(Tag.null);
     case 'nullArray': return out.tagged(Tag.nullArray);
+    case 'nestedMap':
+      out.tagged(Tag.nestedMap).u32(reply.entries.length);
+      for (const [k, v] of reply.entries) write(write(out, k), v);
+      return out;
     case 'array': case 'set':
       out.tagged(reply.type === 'array' ? Tag.array : Tag.set).u32(reply.items.length);
       for (const item of reply.items) write(out, item);
@@ -175,6 +181,7 @@ class Reader {
       case Tag.bulk: return { type: 'bulk', value: this.blob() };
       case Tag.null: return { type: 'null' };
       case Tag.nullArray: return { type: 'nullArray' };
+      case Tag.nestedMap: return { type: 'nestedMap', entries: this.entries(depth + 1) };
       case Tag.array: return { type: 'array', items: this.list(depth + 1) };
       case Tag.set: return { type: 'set', items: this.list(depth + 1) };
       case Tag.map: return { type: 'map', entries: this.entries(depth + 1) };

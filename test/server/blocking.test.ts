@@ -113,3 +113,18 @@ test('BZPOPMIN and BZMPOP wait for a member and take the lowest', async () => {
   await adder.zadd('z:other', 5, 'x', 7, 'y');
   assert.deepEqual(await multi, ['z:other', [['y', '7']]]);
 });
+
+test('XREAD BLOCK with $ waits for the next entry; XREADGROUP BLOCK with > for the next undelivered one', async () => {
+  const [reader, writer] = [client(), client()];
+  await writer.xadd('s:wait', '1-1', 'old', 'entry');
+  const read = reader.xread('BLOCK', 0, 'STREAMS', 's:wait', '$');
+  await untilBlocked(writer, 1);
+  await writer.xadd('s:wait', '2-1', 'new', 'entry');
+  assert.deepEqual(await read, [['s:wait', [['2-1', ['new', 'entry']]]]]);
+  await writer.xgroup('CREATE', 's:wait', 'g', '$');
+  const group = reader.xreadgroup('GROUP', 'g', 'c1', 'BLOCK', 0, 'STREAMS', 's:wait', '>');
+  await untilBlocked(writer, 1);
+  await writer.xadd('s:wait', '3-1', 'next', 'entry');
+  assert.deepEqual(await group, [['s:wait', [['3-1', ['next', 'entry']]]]]);
+  assert.equal(await reader.xread('BLOCK', 100, 'STREAMS', 's:wait', '$'), null);
+});

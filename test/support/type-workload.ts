@@ -136,12 +136,12 @@ export const COMMANDS: readonly (readonly [string, ArgsOf])[] = [
   ['ZRANDMEMBER', (r) => [r.key('zset'), r.int(-3, 3)]],
   ['ZRANGE', (r) => [r.key('zset'), '0', '-1', 'WITHSCORES']],
   // streams
-  ['XADD', (r) => [r.key('stream'), ...r.maybe(['MAXLEN', '~', r.int(2, 9)]), '*', r.member(), r.member()]],
-  ['XDEL', (r) => [r.key('stream'), `${r.int(0, 3)}-0`]],
+  ['XADD', (r) => [r.key('stream'), ...r.maybe(['MAXLEN', '~', r.int(2, 9)]), r.int(0, 1) === 0 ? '*' : `${r.int(1, 9)}-${r.int(0, 1)}`, r.member(), r.member()]],
+  ['XDEL', (r) => [r.key('stream'), `${r.int(1, 9)}-${r.int(0, 1)}`]],
   ['XTRIM', (r) => [r.key('stream'), 'MAXLEN', r.int(0, 6)]],
   ['XGROUP', (r) => ['CREATE', r.key('stream'), `g${r.int(0, 1)}`, '0', 'MKSTREAM']],
   ['XREADGROUP', (r) => ['GROUP', `g${r.int(0, 1)}`, `c${r.int(0, 1)}`, 'COUNT', '2', 'STREAMS', r.key('stream'), '>']],
-  ['XACK', (r) => [r.key('stream'), `g${r.int(0, 1)}`, `${r.int(0, 3)}-0`]],
+  ['XACK', (r) => [r.key('stream'), `g${r.int(0, 1)}`, `${r.int(1, 9)}-${r.int(0, 1)}`]],
   ['XRANGE', (r) => [r.key('stream'), '-', '+']],
   // bitmaps and HyperLogLog
   ['SETBIT', (r) => [r.key('bits'), r.int(0, 70), r.int(0, 1)]],
@@ -153,7 +153,7 @@ export const COMMANDS: readonly (readonly [string, ArgsOf])[] = [
 ];
 
 /** Commands whose weight differs from 1 (rare ones empty whole databases). */
-const WEIGHTS: ReadonlyMap<string, number> = new Map([['SWAPDB', 0.2], ['FLUSHDB', 0.03], ['SPOP', 3], ['SADD', 3], ['HSET', 2], ['RPUSH', 2], ['ZADD', 2], ['XADD', 2]]);
+const WEIGHTS: ReadonlyMap<string, number> = new Map([['SWAPDB', 0.2], ['FLUSHDB', 0.03], ['SPOP', 3], ['SADD', 3], ['HSET', 2], ['RPUSH', 2], ['ZADD', 2], ['XADD', 2], ['XREADGROUP', 2], ['XACK', 3]]);
 
 /** Picks commands by weight, optionally leaving out some names (e.g. reads whose reply is random). */
 export class Workload {
