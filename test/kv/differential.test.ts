@@ -3,24 +3,16 @@
 // (TTL of relative expiries) are compared within a tolerance; commands Redis 7.0 lacks (DELEX,
 // SET IFEQ/IFNE) are left to the unit tests. SEED=n reproduces a run, COMMANDS=n sets its length.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { Prng } from '../../src/lib/prng.js';
 import { KvState } from '../../src/kv/state.js';
 import { encodeReply, type Protocol } from '../../src/resp/encode.js';
-import { REDIS_SERVER, RedisProcess } from './redis-server.js';
+import { REDIS_AVAILABLE, withRedisServer, type RedisProcess } from './redis-server.js';
 
-const available = existsSync(REDIS_SERVER);
+const available = REDIS_AVAILABLE;
 let redis: RedisProcess | undefined;
-
-before(async () => {
-  if (available) redis = await RedisProcess.start();
-});
-
-after(async () => {
-  await redis?.stop();
-});
+withRedisServer((started) => (redis = started));
 
 const KEYS = ['k0', 'k1', 'k2', 'k3', 'n', 'f', '', 'k\u00ff\u0000x', 'k]', 'h\u00e9', '*'];
 const VALUES = [

@@ -3,23 +3,15 @@
 // the string commands that decide a value's encoding (SET, APPEND, SETRANGE, INCR, INCRBYFLOAT,
 // MSET, RENAME), against redis-server byte for byte in RESP2 and RESP3. SEED=n, COMMANDS=n.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { Prng } from '../../src/lib/prng.js';
 import { compareBatch, startRun } from './differential-harness.js';
-import { REDIS_SERVER, RedisProcess } from './redis-server.js';
+import { REDIS_AVAILABLE, withRedisServer, type RedisProcess } from './redis-server.js';
 
-const available = existsSync(REDIS_SERVER);
+const available = REDIS_AVAILABLE;
 let redis: RedisProcess | undefined;
-
-before(async () => {
-  if (available) redis = await RedisProcess.start();
-});
-
-after(async () => {
-  await redis?.stop();
-});
+withRedisServer((started) => (redis = started));
 
 const KEYS = ['a', 'b', 'c', 'a-long-key-name-that-needs-a-bigger-sds-header', ''];
 const VALUES = ['', '0', '1', '123', '9999', '10000', '-1', '-0', '007', '+5', '3.5', '1e3', 'x',

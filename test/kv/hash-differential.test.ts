@@ -6,26 +6,18 @@
 // (errors, count 0, count at least the size, a hash of one field). SEED=n reproduces a run,
 // COMMANDS=n sets its length.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { Prng } from '../../src/lib/prng.js';
 import type { Db } from '../../src/kv/db.js';
 import type { KvState } from '../../src/kv/state.js';
 import { encodeReply, type Protocol } from '../../src/resp/encode.js';
 import { compareBatch, sameUnordered, startRun, type DifferentialRun } from './differential-harness.js';
-import { REDIS_SERVER, RedisProcess } from './redis-server.js';
+import { REDIS_AVAILABLE, withRedisServer, type RedisProcess } from './redis-server.js';
 
-const available = existsSync(REDIS_SERVER);
+const available = REDIS_AVAILABLE;
 let redis: RedisProcess | undefined;
-
-before(async () => {
-  if (available) redis = await RedisProcess.start();
-});
-
-after(async () => {
-  await redis?.stop();
-});
+withRedisServer((started) => (redis = started));
 
 const KEYS = ['h0', 'h1', 'h2', 'k'];
 const FIELDS = ['a', 'b', 'c', 'f0', 'f1', 'f2', '', '\u00ff\u0000', 'x'.repeat(64), 'L'.repeat(65), 'n7', 'n150'];

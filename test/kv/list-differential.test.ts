@@ -4,24 +4,16 @@
 // never does) and the EXEC element is compared. Some pushes are long, so lists span packed chunks
 // and the middle edits (LSET, LINSERT, LREM) rebuild them. SEED=n reproduces, COMMANDS=n sizes.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { Prng } from '../../src/lib/prng.js';
 import { encodeReply } from '../../src/resp/encode.js';
 import { compareBatch, startRun, type DifferentialRun } from './differential-harness.js';
-import { REDIS_SERVER, RedisProcess, replyEnd } from './redis-server.js';
+import { REDIS_AVAILABLE, replyEnd, withRedisServer, type RedisProcess } from './redis-server.js';
 
-const available = existsSync(REDIS_SERVER);
+const available = REDIS_AVAILABLE;
 let redis: RedisProcess | undefined;
-
-before(async () => {
-  if (available) redis = await RedisProcess.start();
-});
-
-after(async () => {
-  await redis?.stop();
-});
+withRedisServer((started) => (redis = started));
 
 const KEYS = ['l1', 'l2', 'l3', 's', ''];
 const ELEMENTS = ['a', 'b', 'c', 'a', '', '0', '1', '-1', '10', '007', 'hello world', 'x'.repeat(40), '\u00ff\u0000z', 'h\u00e9'];

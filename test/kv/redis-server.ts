@@ -2,6 +2,8 @@
 // returns each reply's exact bytes, so kv/ replies can be compared with Redis's byte for byte.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,21 @@ import { join } from 'node:path';
 import { freePort } from '../support/free-port.js';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
+/** Whether Debian's redis-server is installed (the differential tests skip without it). */
+export const REDIS_AVAILABLE = existsSync(REDIS_SERVER);
+
+/** One redis-server for a test file: started before its tests (handed to `started`), stopped after them. */
+export function withRedisServer(started: (redis: RedisProcess) => void): void {
+  let redis: RedisProcess | undefined;
+  before(async () => {
+    if (!REDIS_AVAILABLE) return;
+    redis = await RedisProcess.start();
+    started(redis);
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+}
 
 /** The end offset of the first complete RESP2/RESP3 reply in buf from `start`, or -1 if incomplete. */
 export function replyEnd(buf: Buffer, start: number): number {

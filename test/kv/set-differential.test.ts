@@ -7,27 +7,19 @@
 // only in forms whose result is determined (counts covering the set). SEED=n, COMMANDS=n.
 
 import { Databases } from '../../src/kv/databases.js';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { existsSync } from 'node:fs';
 import { Prng } from '../../src/lib/prng.js';
 import { Db } from '../../src/kv/db.js';
 import { KvState } from '../../src/kv/state.js';
 import { encodeReply, type Protocol } from '../../src/resp/encode.js';
 import { compareBatch, sameUnordered, startRun, type DifferentialRun } from './differential-harness.js';
-import { REDIS_SERVER, RedisProcess } from './redis-server.js';
+import { REDIS_AVAILABLE, withRedisServer, type RedisProcess } from './redis-server.js';
 
-const available = existsSync(REDIS_SERVER);
+const available = REDIS_AVAILABLE;
 let redis: RedisProcess | undefined;
-
-before(async () => {
-  if (available) redis = await RedisProcess.start();
-});
-
-after(async () => {
-  await redis?.stop();
-});
+withRedisServer((started) => (redis = started));
 
 const KEYS = ['s0', 's1', 's2', 'd', 'str', 'p'];
 const MEMBERS = [

@@ -5,24 +5,16 @@
 // Explicit IDs lie past today's clock, so `*` (only with NOMKSTREAM, on streams whose last ID is one
 // of them) continues their sequence alike on both sides. SEED=n reproduces, COMMANDS=n sets length.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { Prng } from '../../src/lib/prng.js';
 import { compareBatch, startRun } from './differential-harness.js';
-import { REDIS_SERVER, RedisProcess } from './redis-server.js';
+import { REDIS_AVAILABLE, withRedisServer, type RedisProcess } from './redis-server.js';
 import { sameUpToTimes, TIMED_COMMANDS } from './stream-resp.js';
 
-const available = existsSync(REDIS_SERVER);
+const available = REDIS_AVAILABLE;
 let redis: RedisProcess | undefined;
-
-before(async () => {
-  if (available) redis = await RedisProcess.start();
-});
-
-after(async () => {
-  await redis?.stop();
-});
+withRedisServer((started) => (redis = started));
 
 /** Explicit IDs' ms lie past any clock the test runs at, so `*` after them is deterministic. */
 const BASE_MS = 10_000_000_000_000;

@@ -6,24 +6,16 @@
 // compared as a set of pairs; ZRANDMEMBER only with counts that return every member.
 // SEED=n reproduces a run, COMMANDS=n sets its length.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { Prng } from '../../src/lib/prng.js';
 import { encodeReply } from '../../src/resp/encode.js';
 import { compareBatch, startRun, type DifferentialRun } from './differential-harness.js';
-import { REDIS_SERVER, RedisProcess } from './redis-server.js';
+import { REDIS_AVAILABLE, withRedisServer, type RedisProcess } from './redis-server.js';
 
-const available = existsSync(REDIS_SERVER);
+const available = REDIS_AVAILABLE;
 let redis: RedisProcess | undefined;
-
-before(async () => {
-  if (available) redis = await RedisProcess.start();
-});
-
-after(async () => {
-  await redis?.stop();
-});
+withRedisServer((started) => (redis = started));
 
 const SMALL = 'z0'; // stays a listpack: short members from a small pool
 const BIG = 'z1'; // becomes a skiplist: long members and bulk adds

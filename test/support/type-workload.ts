@@ -136,7 +136,7 @@ export const COMMANDS: readonly (readonly [string, ArgsOf])[] = [
   ['ZRANDMEMBER', (r) => [r.key('zset'), r.int(-3, 3)]],
   ['ZRANGE', (r) => [r.key('zset'), '0', '-1', 'WITHSCORES']],
   // streams
-  ['XADD', (r) => [r.key('stream'), ...r.maybe(['MAXLEN', '~', r.int(2, 9)]), r.int(0, 1) === 0 ? '*' : `${r.int(1, 9)}-${r.int(0, 1)}`, r.member(), r.member()]],
+  ['XADD', (r) => [r.key('stream'), ...r.maybe(['MAXLEN', '~', r.int(2, 9)]), r.int(0, 5) === '0' ? '*' : `${r.int(1, 9)}-${r.int(0, 1)}`, r.member(), r.member()]],
   ['XDEL', (r) => [r.key('stream'), `${r.int(1, 9)}-${r.int(0, 1)}`]],
   ['XTRIM', (r) => [r.key('stream'), 'MAXLEN', r.int(0, 6)]],
   ['XGROUP', (r) => ['CREATE', r.key('stream'), `g${r.int(0, 1)}`, '0', 'MKSTREAM']],
