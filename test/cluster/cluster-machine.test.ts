@@ -49,7 +49,7 @@ test('CAIRN.MEMBER changes the book, and the snapshot carries book and kv to ano
     assert.equal(follower.book.peers.get('n3'), '127.0.0.1:17003');
     assert.deepEqual(follower.book.clients.get('n2'), { host: '127.0.0.1', port: 7002 }, 'its own entry from its flags');
     assert.deepEqual(Buffer.from(follower.snapshot()), Buffer.from(snapshot), 'equal states give equal bytes');
-    assert.deepEqual(follower.state.execute([Buffer.from('GET'), Buffer.from('k')], 1_000), { type: 'bulk', value: new Uint8Array(Buffer.from('v')) });
+    assert.deepEqual(follower.state.execute([Buffer.from('GET'), Buffer.from('k')], 1_000), { type: 'bulk', value: Buffer.from('v') });
     // The book is saved beside the data for the next start.
     await waitForFile(join(base, 'b', 'members.json'), 'n3');
     const reloaded = await MemberDirectory.load(disk, join(base, 'b'), 'n2', peers, clients);
@@ -75,7 +75,7 @@ test('a kv-only snapshot restores kv and leaves the book; a damaged one changes 
     const kvOnly = machine.state.encodeSnapshot();
     const fresh = await machineIn(base, 'n1');
     fresh.restore(kvOnly);
-    assert.deepEqual(fresh.state.execute([Buffer.from('GET'), Buffer.from('old')], 1_000), { type: 'bulk', value: new Uint8Array(Buffer.from('format')) });
+    assert.deepEqual(fresh.state.execute([Buffer.from('GET'), Buffer.from('old')], 1_000), { type: 'bulk', value: Buffer.from('format') });
     assert.deepEqual([...fresh.book.peers.keys()], ['n1', 'n2']);
 
     const good = Buffer.from(machine.snapshot());
@@ -83,7 +83,7 @@ test('a kv-only snapshot restores kv and leaves the book; a damaged one changes 
     badBook[16] = '!'.charCodeAt(0);
     for (const bad of [Buffer.from('garbage'), badBook, good.subarray(0, 20)]) {
       assert.throws(() => fresh.restore(bad), (error: unknown) => isCairnError(error, 'CAIRN_CORRUPT'));
-      assert.deepEqual(fresh.state.execute([Buffer.from('GET'), Buffer.from('old')], 1_000), { type: 'bulk', value: new Uint8Array(Buffer.from('format')) });
+      assert.deepEqual(fresh.state.execute([Buffer.from('GET'), Buffer.from('old')], 1_000), { type: 'bulk', value: Buffer.from('format') });
       assert.deepEqual([...fresh.book.peers.keys()], ['n1', 'n2']);
     }
     await Promise.all(saves.splice(0));
