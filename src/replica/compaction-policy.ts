@@ -37,6 +37,11 @@ export class CompactionPolicy {
     this.idleTicks = 0;
   }
 
+  /** Bytes of the entries applied since the last snapshot: the log held in memory. */
+  get logBytes(): number {
+    return this.bytesSinceSnapshot;
+  }
+
   /** `ticks` of the clock passed. */
   tick(ticks: number): void {
     assert(ticks >= 0, 'ticks must not be negative');

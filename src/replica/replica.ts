@@ -170,6 +170,11 @@ export class Replica<S extends StateMachine> {
     return this.leaderId;
   }
 
+  /** Bytes of the log held in memory (entries since the last snapshot; INFO's mem_not_counted_for_evict). */
+  logBytes(): number {
+    return this.compaction.logBytes;
+  }
+
   appliedUpTo(): number {
     return this.appliedIndex;
   }

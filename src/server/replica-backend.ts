@@ -23,6 +23,8 @@ import { refuseAsRead } from '../kv/read-only.js';
 import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ActiveExpiry } from './active-expiry.js';
+import { Evictor } from './evictor.js';
+import type { MemoryGuard } from './memory-guard.js';
 import { isGet, readLocally } from './local-read.js';
 import { refuseRelayedCommands } from './relay-guard.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
@@ -45,6 +47,8 @@ export interface ReplicaBackendOptions {
   readonly fsync?: FsyncPolicy;
   /** The log's figures (size, segments, syncs) for INFO persistence, when the runtime has them. */
   readonly storageStats?: () => RaftStorageStats;
+  /** maxmemory's guard, shared with the server: with it, this node evicts by its policy while leading. */
+  readonly memory?: MemoryGuard;
 }
 
 /** Largest encoded entry proposed (the log's record and the peer frame limits are 64 MiB). */
@@ -56,6 +60,7 @@ const retry: RelayOutcome = Object.freeze({ kind: 'retry' });
 export class ReplicaBackend implements Backend {
   private readonly relay: LeaderRelay;
   private readonly expiry: ActiveExpiry;
+  private readonly evictor: Evictor | undefined;
   private lastStampMs = 0;
   /** The newest term in which this node, leading, saw a proposal or ReadIndex read go through (0: none). */
   private confirmedTerm = 0;
@@ -70,8 +75,22 @@ export class ReplicaBackend implements Backend {
       shouldRun: () => this.isLeader(),
       write: (entry) => this.writeAsLeader(entry),
     });
+    if (options.memory !== undefined) options.memory.notCountedBytes = () => options.replica.logBytes();
+    this.evictor = options.memory === undefined ? undefined : new Evictor({
+      clock: options.clock,
+      state: () => options.machine.state,
+      shouldRun: () => this.isLeader(),
+      write: (entry) => this.writeAsLeader(entry),
+      memory: options.memory,
+    });
     this.leaderChange = newSignal();
     this.expiry.start();
+    this.evictor?.start();
+  }
+
+  /** maxmemory's guard this backend's evictor serves (the server must share it), if any. */
+  get memory(): MemoryGuard | undefined {
+    return this.options.memory;
   }
 
   /** The runtime calls this on every role or leader change: waiting commands try again. */
@@ -103,7 +122,7 @@ export class ReplicaBackend implements Backend {
 
   /**
    * Proposes here while this node leads, never relayed: Cairn's own writes (active expiry,
-   * membership announcements), which a leader refuses in a relayed entry. Rejects with
+   * eviction, membership announcements), which a leader refuses in a relayed entry. Rejects with
    * CAIRN_NOT_LEADER when this node does not lead (or lost the lead before appending).
    */
   async writeAsLeader(entry: WriteEntry): Promise<Reply[]> {
@@ -182,6 +201,8 @@ export class ReplicaBackend implements Backend {
 
   async close(): Promise<void> {
     this.expiry.stop();
+    this.evictor?.stop();
+    this.options.memory?.close();
     this.relay.close();
     await this.options.replica.close();
   }
