@@ -81,14 +81,10 @@ export class Evictor {
       memory.evictionStuck = false;
       return false;
     }
-    // Over by the measure, which counts garbage too: collect it first when a collection is due.
-    if (memory.collectIfDue(false) && memory.overBytes() === 0) {
-      memory.evictionStuck = false;
-      return false;
-    }
-    let victims = this.choose(policy);
-    if (victims.length === 0 && memory.collectIfDue(true)) victims = this.choose(policy);
-    memory.evictionStuck = victims.length === 0 && memory.overBytes() > 0;
+    // Over by the sampled figure, which counts garbage too: the evictor goes by live data.
+    memory.collectIfDue();
+    const victims = this.choose(policy);
+    memory.evictionStuck = victims.length === 0 && memory.evictionOverBytes() > 0;
     if (victims.length === 0) return false;
     const replies = await this.options.write({
       commands: victims.map((victim) => [EVICT_COMMAND, keyBytes(victim.key)]),
@@ -108,7 +104,7 @@ export class Evictor {
 
   /** The keys to evict now (none when memory is under the limit or the policy leaves nothing). */
   private choose(policy: Exclude<MaxMemoryPolicy, 'noeviction'>): Victim[] {
-    const overBytes = this.options.memory.overBytes();
+    const overBytes = this.options.memory.evictionOverBytes();
     if (overBytes === 0) return [];
     const state = this.options.state();
     return chooseVictims({

@@ -19,10 +19,10 @@ import type { ServerSettings } from './config.js';
 
 export const OOM: Reply = errorReply("OOM command not allowed when used memory > 'maxmemory'.");
 const SAMPLE_MS = 100;
-/** Forced collections are spaced at least this many times their own duration apart (≤ 5% of the time). */
+/** Forced collections are spaced at least this many times their own duration apart (≤ 5% of the time) ... */
 const GC_SPACING_FACTOR = 20;
-/** ... and, unless the evictor has nothing left to evict, at least this far apart. */
-const GC_SPACING_MS = 1000;
+/** ... and at least this far apart. */
+const GC_SPACING_MS = 100;
 
 /** Bytes in use: V8's heap in use plus memory held outside it (INFO's used_memory). */
 export function usedMemoryBytes(): number {
@@ -49,6 +49,10 @@ export class MemoryGuard {
   private uncollectedBytes = 0;
   private gcWatch: PerformanceObserver | undefined;
   private lastGcAtMs = -Infinity;
+  /** Measured right after the last major GC, less the log then: live data. */
+  private liveBytes: number | undefined;
+  /** notCountedBytes() when last read. */
+  private logBytes = 0;
   private lastGcMs = 0;
 
   constructor(
@@ -60,14 +64,13 @@ export class MemoryGuard {
   ) {}
 
   /**
-   * Runs a full GC when one is due, so used memory is measured as live data rather than live data
-   * and garbage (the evictor would otherwise evict keys to make room for garbage); `urgent` (the
-   * evictor found nothing left) drops the floor of GC_SPACING_MS. True when it ran.
+   * Runs a full GC when one is due, so the evictor's figure (evictionOverBytes) is live data as of
+   * now. True when it ran.
    */
-  collectIfDue(urgent: boolean): boolean {
+  collectIfDue(): boolean {
     if (this.collect === null) return false;
     const startMs = this.clock.monotonicMs();
-    const spacingMs = Math.max(urgent ? 0 : GC_SPACING_MS, GC_SPACING_FACTOR * this.lastGcMs);
+    const spacingMs = Math.max(GC_SPACING_MS, GC_SPACING_FACTOR * this.lastGcMs);
     if (startMs - this.lastGcAtMs < spacingMs) return false;
     this.collect();
     const endMs = this.clock.monotonicMs();
@@ -88,9 +91,29 @@ export class MemoryGuard {
     return Math.max(0, this.measuredBytes - this.notCountedForEvictBytes());
   }
 
-  /** INFO's mem_not_counted_for_evict: the log held in memory and evicted keys V8 has not collected yet. */
+  /**
+   * INFO's mem_not_counted_for_evict: the log held in memory and what was freed but V8 has not
+   * collected yet — evicted keys, and the log a compaction dropped (else a compaction would look
+   * like the dataset growing by the log's size until the next GC, and keys would go for it).
+   */
   notCountedForEvictBytes(): number {
-    return this.uncollectedBytes + this.notCountedBytes();
+    const logBytes = this.notCountedBytes();
+    if (logBytes < this.logBytes) this.noteFreed(this.logBytes - logBytes);
+    this.logBytes = logBytes;
+    return this.uncollectedBytes + logBytes;
+  }
+
+  /**
+   * How far the memory the evictor goes by is above maxmemory: the figure measured right after the
+   * last major GC (live data, no garbage; the log left out) less the evictions since, so keys are
+   * never evicted to make room for garbage — growth shows at the next GC instead (collectIfDue).
+   * The sampled figure until a GC was seen.
+   */
+  evictionOverBytes(): number {
+    const limitBytes = this.settings.maxMemoryBytes;
+    if (limitBytes === 0) return 0;
+    const usedBytes = this.liveBytes === undefined ? this.usedBytes() : this.liveBytes - this.uncollectedBytes;
+    return Math.max(0, usedBytes - limitBytes);
   }
 
   /** How far used memory is above maxmemory (0 when under it or without a limit). */
@@ -112,6 +135,10 @@ export class MemoryGuard {
   noteEvicted(keys: number, bytes: number): void {
     assert(keys >= 0 && bytes >= 0, 'evicted counts must not be negative');
     this.evictedKeys += keys;
+    this.noteFreed(bytes);
+  }
+
+  private noteFreed(bytes: number): void {
     this.uncollectedBytes += bytes;
     if (bytes > 0) this.watchGc();
   }
@@ -132,6 +159,8 @@ export class MemoryGuard {
   private collected(): void {
     this.uncollectedBytes = 0;
     this.sampledAtMs = -Infinity;
+    this.logBytes = this.notCountedBytes();
+    this.liveBytes = Math.max(0, this.measure() - this.logBytes);
     this.close();
   }
 
