@@ -90,6 +90,7 @@ test('allkeys-random and allkeys-lru: writes keep succeeding past maxmemory, key
       assert.equal(size + evicted, KEYS + 1, `${policy}: evicted_keys (${evicted}) counts every key gone`);
       if (policy === 'allkeys-lru') assert.equal(show(await client.call('GET', 'hot')), VALUE, 'allkeys-lru keeps the key read often');
     }
+    assert.match(String(show(await client.call('CAIRN.EVICT', 'hot'))), /^ERR:ERR unknown command 'CAIRN\.EVICT'/, 'no client may evict');
   });
 });
 
