@@ -107,12 +107,14 @@ export class MemoryGuard {
    * How far the memory the evictor goes by is above maxmemory: the figure measured right after the
    * last major GC (live data, no garbage; the log left out) less the evictions since, so keys are
    * never evicted to make room for garbage — growth shows at the next GC instead (collectIfDue).
-   * The sampled figure until a GC was seen.
+   * The sampled figure without a GC to force (V8's own come unbidden, so that figure would go
+   * stale) or until one ran.
    */
   evictionOverBytes(): number {
     const limitBytes = this.settings.maxMemoryBytes;
     if (limitBytes === 0) return 0;
-    const usedBytes = this.liveBytes === undefined ? this.usedBytes() : this.liveBytes - this.uncollectedBytes;
+    const live = this.collect === null ? undefined : this.liveBytes;
+    const usedBytes = live === undefined ? this.usedBytes() : live - this.uncollectedBytes;
     return Math.max(0, usedBytes - limitBytes);
   }
 

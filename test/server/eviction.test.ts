@@ -9,8 +9,8 @@ import { RawClient, show, startCairn, waitFor, type RunningProcess } from './hel
 
 const OOM = "ERR:OOM command not allowed when used memory > 'maxmemory'.";
 const VALUE = 'v'.repeat(1000);
-/** Keys written per case: about 20 MB of values against a limit 12 MB above the idle figure. */
-const KEYS = 20_000;
+/** Keys written per case: about 14 MB of values against a limit 8 MB above the idle figure. */
+const KEYS = 14_000;
 const BATCH = 200;
 
 async function infoField(client: RawClient, section: string, name: string): Promise<string> {
@@ -78,7 +78,7 @@ async function withServer(body: (client: RawClient, server: RunningProcess) => P
 test('allkeys-random and allkeys-lru: writes keep succeeding past maxmemory, keys are evicted and counted; a key read often stays', async () => {
   await withServer(async (client) => {
     for (const policy of ['allkeys-random', 'allkeys-lru']) {
-      await reset(client, policy, 12 * 1024 * 1024);
+      await reset(client, policy, 8 * 1024 * 1024);
       const before = await evictedKeys(client);
       assert.equal(show(await client.call('SET', 'hot', VALUE)), 'OK');
       await fill(client, 'k', 0, KEYS, undefined, async () => {
@@ -97,7 +97,7 @@ test('allkeys-random and allkeys-lru: writes keep succeeding past maxmemory, key
 test('volatile-lru and volatile-random evict only keys with a TTL; with none left, writes get OOM', async () => {
   await withServer(async (client) => {
     for (const policy of ['volatile-lru', 'volatile-random']) {
-      await reset(client, policy, 12 * 1024 * 1024);
+      await reset(client, policy, 8 * 1024 * 1024);
       const before = await evictedKeys(client);
       await fill(client, 'keep', 0, 300);
       await fill(client, 'ttl', 0, KEYS, () => 100_000);
@@ -117,7 +117,7 @@ test('volatile-lru and volatile-random evict only keys with a TTL; with none lef
 
 test('volatile-ttl evicts the nearest expiry first', async () => {
   await withServer(async (client) => {
-    await reset(client, 'volatile-ttl', 12 * 1024 * 1024);
+    await reset(client, 'volatile-ttl', 8 * 1024 * 1024);
     // Under the limit: keys expiring soon and keys expiring late, interleaved; then fillers that
     // expire later still, each later than the one before.
     await fill(client, 'soon', 0, 200, (i) => 10_000 + i);
