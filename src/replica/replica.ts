@@ -51,6 +51,8 @@ export class Replica<S extends StateMachine> {
   private compactRequest: CompactRequest | null = null;
   private readonly tickDebt: TickDebt;
   private readonly compaction: CompactionPolicy;
+  /** The size of the snapshot a compaction is writing (0 when none is). */
+  private compactingBytes = 0;
 
   private constructor(
     private readonly options: ReplicaOptions,
@@ -170,9 +172,9 @@ export class Replica<S extends StateMachine> {
     return this.leaderId;
   }
 
-  /** Bytes of the log held in memory (entries since the last snapshot; INFO's mem_not_counted_for_evict). */
+  /** Bytes the log holds in memory: entries since the last snapshot and a snapshot being written (INFO's mem_not_counted_for_evict). */
   logBytes(): number {
-    return this.compaction.logBytes;
+    return this.compaction.logBytes + this.compactingBytes;
   }
 
   appliedUpTo(): number {
@@ -362,7 +364,12 @@ export class Replica<S extends StateMachine> {
     if (this.node.status().snapshotIndex >= this.appliedIndex) return;
     const snapshot = this.node.compact(this.appliedIndex, this.stateMachine.snapshot());
     assert(snapshot.meta.index === this.appliedIndex, 'compaction snapshot must cover the applied index');
-    await this.io.storage.compact(snapshot);
+    this.compactingBytes = snapshot.data.length;
+    try {
+      await this.io.storage.compact(snapshot);
+    } finally {
+      this.compactingBytes = 0;
+    }
     if (this.stopped) return;
     this.snapshotIndex = snapshot.meta.index;
     this.compaction.compacted(snapshot.data.length);
