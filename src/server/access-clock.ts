@@ -2,9 +2,9 @@
 // field on the record (a million records would pay 8 bytes each) but a bounded Map of the
 // TRACKED_KEYS_MAX most recently used keys, in access order, each with an access stamp (a counter,
 // not a time). A key not in it — never used on this node since it started tracking, or pushed out
-// by newer uses — is idler than every key in it, so it stamps 0. Only commands this node's own
-// clients run are seen (reads run on any node, and writes relayed to the leader by a follower are
-// not noted): it is the leader's view, and only the leader evicts.
+// by newer uses — is idler than every key in it, so it stamps 0. It sees the commands this node's
+// own clients run and the writes followers relay to it, not the reads followers serve: it is the
+// leader's view, and only the leader evicts.
 
 import { assert } from '../lib/assert.js';
 

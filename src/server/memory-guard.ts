@@ -145,8 +145,8 @@ export class MemoryGuard {
     if (bytes > 0) this.watchGc();
   }
 
-  /** Notes the keys of a command this node's client runs, while an LRU policy needs them. */
-  noteAccess(meta: CommandMeta, argv: readonly Uint8Array[], db: number): void {
+  /** Notes the keys of a command this node's client runs (or a follower relays), while an LRU policy needs them. */
+  noteAccess(meta: Pick<CommandMeta, 'firstKey' | 'lastKey' | 'keyStep'>, argv: readonly Uint8Array[], db: number): void {
     const policy = this.settings.maxMemoryPolicy;
     if (policy !== 'allkeys-lru' && policy !== 'volatile-lru') {
       if (this.access.size > 0) this.access.clear();

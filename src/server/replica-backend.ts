@@ -20,6 +20,7 @@ import type { KvMachine } from '../replica/kv-machine.js';
 import type { RaftStorageStats } from '../replica/raft-storage.js';
 import type { Replica } from '../replica/replica.js';
 import { refuseAsRead } from '../kv/read-only.js';
+import { lookupCommand } from '../kv/commands.js';
 import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ActiveExpiry } from './active-expiry.js';
@@ -284,6 +285,7 @@ export class ReplicaBackend implements Backend {
         const decoded = decodeEntry(bytes);
         const refused = refuseRelayedCommands(decoded.commands);
         if (refused !== undefined) return encodeRelayResult({ error: refused });
+        this.noteRelayedAccess(decoded.commands, decoded.dbs);
         const outcome = this.isLeader() ? await this.proposeHere({ commands: decoded.commands, watches: decoded.watches ?? [], ...(decoded.dbs === undefined ? {} : { dbs: decoded.dbs }) }) : retry;
         if (outcome.kind === 'retry') return encodeRelayResult({ error: new CairnError('CAIRN_NOT_LEADER', 'not the leader') });
         return encodeRelayResult({ replies: outcome.replies });
@@ -292,6 +294,16 @@ export class ReplicaBackend implements Backend {
       }
     });
     return { type: 'array', items: await Promise.all(results) };
+  }
+
+  /** A follower's client wrote these keys: the leader's LRU clock notes them as its own clients' (memory-guard.ts). */
+  private noteRelayedAccess(commands: readonly (readonly Uint8Array[])[], dbs: readonly number[] | undefined): void {
+    const memory = this.options.memory;
+    if (memory === undefined) return;
+    commands.forEach((argv, i) => {
+      const spec = lookupCommand(argv[0]!);
+      if (spec !== undefined) memory.noteAccess(spec, argv, dbs?.[i] ?? 0);
+    });
   }
 
   /** Runs `query` once this node has applied everything committed before the call (ReadIndex); rejects with CAIRN_CLUSTER_DOWN past the leader wait, or with the read's own error. */
