@@ -50,9 +50,8 @@ export class Replica<S extends StateMachine> {
   private tickTimer: TimerHandle | undefined;
   private compactRequest: CompactRequest | null = null;
   private readonly tickDebt: TickDebt;
-  private readonly compaction: CompactionPolicy;
-  /** The size of the snapshot a compaction is writing (0 when none is). */
-  private compactingBytes = 0;
+  /** When to compact; also what the log holds in memory (logBytes: maxmemory does not count it). */
+  readonly compaction: CompactionPolicy;
 
   private constructor(
     private readonly options: ReplicaOptions,
@@ -141,11 +140,8 @@ export class Replica<S extends StateMachine> {
     return answered;
   }
 
-  /**
-   * Snapshots the state machine at the applied index and compacts the log now, between Ready
-   * batches; resolves with the snapshot's index once it is durable. Calls made while one is
-   * pending share it.
-   */
+  /** Snapshots the state machine at the applied index and compacts the log now, between Ready
+   *  batches; resolves with the snapshot's index once it is durable. Calls made while one is pending share it. */
   compactNow(): Promise<number> {
     const refused = this.refusal();
     if (refused !== undefined) return Promise.reject(refused);
@@ -170,11 +166,6 @@ export class Replica<S extends StateMachine> {
 
   leaderHint(): string | null {
     return this.leaderId;
-  }
-
-  /** Bytes the log holds in memory: entries since the last snapshot and a snapshot being written (INFO's mem_not_counted_for_evict). */
-  logBytes(): number {
-    return this.compaction.logBytes + this.compactingBytes;
   }
 
   appliedUpTo(): number {
@@ -364,12 +355,8 @@ export class Replica<S extends StateMachine> {
     if (this.node.status().snapshotIndex >= this.appliedIndex) return;
     const snapshot = this.node.compact(this.appliedIndex, this.stateMachine.snapshot());
     assert(snapshot.meta.index === this.appliedIndex, 'compaction snapshot must cover the applied index');
-    this.compactingBytes = snapshot.data.length;
-    try {
-      await this.io.storage.compact(snapshot);
-    } finally {
-      this.compactingBytes = 0;
-    }
+    this.compaction.writing(snapshot.data.length);
+    await this.io.storage.compact(snapshot);
     if (this.stopped) return;
     this.snapshotIndex = snapshot.meta.index;
     this.compaction.compacted(snapshot.data.length);

@@ -76,7 +76,7 @@ export class ReplicaBackend implements Backend {
       shouldRun: () => this.isLeader(),
       write: (entry) => this.writeAsLeader(entry),
     });
-    if (options.memory !== undefined) options.memory.notCountedBytes = () => options.replica.logBytes();
+    if (options.memory !== undefined) options.memory.notCountedBytes = () => options.replica.compaction.logBytes;
     this.evictor = options.memory === undefined ? undefined : new Evictor({
       clock: options.clock,
       state: () => options.machine.state,
