@@ -83,7 +83,9 @@ export class Evictor {
     }
     // Over by the sampled figure, which counts garbage too: the evictor goes by live data.
     memory.collectIfDue();
-    const victims = this.choose(policy);
+    let victims = this.choose(policy);
+    // Nothing to evict: before refusing writes, make sure (once per spell) the figure is not stale.
+    if (victims.length === 0 && !memory.evictionStuck && memory.evictionOverBytes() > 0 && memory.collectIfDue(true)) victims = this.choose(policy);
     memory.evictionStuck = victims.length === 0 && memory.evictionOverBytes() > 0;
     if (victims.length === 0) return false;
     const replies = await this.options.write({

@@ -65,13 +65,14 @@ export class MemoryGuard {
 
   /**
    * Runs a full GC when one is due, so the evictor's figure (evictionOverBytes) is live data as of
-   * now. True when it ran.
+   * now; `now` runs it whatever the spacing (the evictor, once before it would refuse writes: the
+   * figure may be stale after a FLUSHALL). True when it ran.
    */
-  collectIfDue(): boolean {
+  collectIfDue(now = false): boolean {
     if (this.collect === null) return false;
     const startMs = this.clock.monotonicMs();
     const spacingMs = Math.max(GC_SPACING_MS, GC_SPACING_FACTOR * this.lastGcMs);
-    if (startMs - this.lastGcAtMs < spacingMs) return false;
+    if (!now && startMs - this.lastGcAtMs < spacingMs) return false;
     this.collect();
     const endMs = this.clock.monotonicMs();
     this.lastGcAtMs = endMs;
