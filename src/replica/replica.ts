@@ -50,7 +50,8 @@ export class Replica<S extends StateMachine> {
   private tickTimer: TimerHandle | undefined;
   private compactRequest: CompactRequest | null = null;
   private readonly tickDebt: TickDebt;
-  private readonly compaction: CompactionPolicy;
+  /** When to compact; also what the log holds in memory (logBytes: maxmemory does not count it). */
+  readonly compaction: CompactionPolicy;
 
   private constructor(
     private readonly options: ReplicaOptions,
@@ -139,11 +140,8 @@ export class Replica<S extends StateMachine> {
     return answered;
   }
 
-  /**
-   * Snapshots the state machine at the applied index and compacts the log now, between Ready
-   * batches; resolves with the snapshot's index once it is durable. Calls made while one is
-   * pending share it.
-   */
+  /** Snapshots the state machine at the applied index and compacts the log now, between Ready
+   *  batches; resolves with the snapshot's index once it is durable. Calls made while one is pending share it. */
   compactNow(): Promise<number> {
     const refused = this.refusal();
     if (refused !== undefined) return Promise.reject(refused);
@@ -357,6 +355,7 @@ export class Replica<S extends StateMachine> {
     if (this.node.status().snapshotIndex >= this.appliedIndex) return;
     const snapshot = this.node.compact(this.appliedIndex, this.stateMachine.snapshot());
     assert(snapshot.meta.index === this.appliedIndex, 'compaction snapshot must cover the applied index');
+    this.compaction.writing(snapshot.data.length);
     await this.io.storage.compact(snapshot);
     if (this.stopped) return;
     this.snapshotIndex = snapshot.meta.index;
