@@ -43,4 +43,10 @@ export interface ReplicaIo {
   storage: ReplicaStorage;
   createNode(config: RaftConfig, persisted: PersistedState): RaftNodeApi;
   observer?: ReplicaObserver;
+  /**
+   * Lets other work run between the steps of a snapshot's encoding or decoding (stepped-snapshot.ts):
+   * a production node passes a turn of the event loop (setImmediate), the simulator a clock timer.
+   * Default: a microtask turn (deterministic, but I/O waits for the whole snapshot).
+   */
+  yieldTurn?: () => Promise<void>;
 }
