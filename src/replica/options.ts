@@ -29,6 +29,8 @@ export interface ReplicaOptions {
   snapshotEveryEntries: number;
   /** Or once the entries since the last snapshot hold max(this, half the snapshot) bytes (compaction-policy.ts; default 32 MiB). */
   compactionMinBytes?: number;
+  /** Keys per step of a snapshot's encoding or decoding (stepped-snapshot.ts; default SNAPSHOT_STEP_BUDGET). The simulator makes it tiny, so steps interleave with everything else. */
+  snapshotStepKeys?: number;
   /**
    * Makes the incarnation of a data directory that has none yet (a blank one, or one from before
    * incarnations): 64 random bits. Default: drawn from `prng` (as random as its seed; the simulator's

@@ -3,7 +3,7 @@
 // apply to the state machine, then advance. Serves proposals (resolved once applied) and
 // linearizable reads (ReadIndex), compacts the log with state machine snapshots, and restarts
 // from storage. Written only against io/ interfaces, so the simulator runs this very code.
-// Shape: 431 lines: the stepped snapshot's hand-offs (hold applies, compact when encoded, wait before
+// Shape: 433 lines: the stepped snapshot's hand-offs (hold applies, compact when encoded, wait before
 // an install) sit in the Ready loop they order; the encoding itself is in stepped-snapshot.ts.
 
 import { assert } from '../lib/assert.js';
@@ -21,7 +21,7 @@ import { refusedByCore } from './errors.js';
 import { CompactionPolicy } from './compaction-policy.js';
 import { PendingProposals, PendingReads } from './pending.js';
 import type { StateMachine } from './ports.js';
-import { microtaskTurn, runSteps, SnapshotEncoding, type CompactRequest } from './stepped-snapshot.js';
+import { microtaskTurn, runSteps, SNAPSHOT_STEP_BUDGET, SnapshotEncoding, type CompactRequest, type StepPace } from './stepped-snapshot.js';
 import type { ReplicaIo, ReplicaOptions } from './options.js';
 
 export type { RaftTuning, ReplicaIo, ReplicaOptions } from './options.js';
@@ -49,7 +49,7 @@ export class Replica<S extends StateMachine> {
   private compactRequest: CompactRequest | null = null;
   /** Our own snapshot being encoded in steps (entries are held meanwhile), or encoded and waiting to compact the log. */
   private encoding: SnapshotEncoding | null = null;
-  private readonly yieldTurn: () => Promise<void>;
+  private readonly stepPace: StepPace;
   private readonly tickDebt: TickDebt;
   private readonly compaction: CompactionPolicy;
 
@@ -70,7 +70,7 @@ export class Replica<S extends StateMachine> {
     this.readIdPrefix = `${options.id}/${options.prng.nextUint32().toString(16)}/`;
     this.appliedIndex = snapshotIndex;
     this.snapshotIndex = snapshotIndex;
-    this.yieldTurn = io.yieldTurn ?? microtaskTurn;
+    this.stepPace = { budget: options.snapshotStepKeys ?? SNAPSHOT_STEP_BUDGET, yieldTurn: io.yieldTurn ?? microtaskTurn };
   }
 
   /** Loads the node's persisted state (or bootstraps a new cluster) and starts ticking. */
@@ -329,7 +329,7 @@ export class Replica<S extends StateMachine> {
     assert(snapshot.meta.index > this.appliedIndex, 'a snapshot from the leader must be ahead of what was applied');
     await this.io.storage.installSnapshot(snapshot);
     if (this.stopped) return;
-    const restored = await runSteps(this.stateMachine.restoreSteps(snapshot.data), this.yieldTurn, () => this.stopped);
+    const restored = await runSteps(this.stateMachine.restoreSteps(snapshot.data), this.stepPace, () => this.stopped);
     if (restored === null) return;
     this.appliedIndex = snapshot.meta.index;
     this.snapshotIndex = snapshot.meta.index;
@@ -381,7 +381,7 @@ export class Replica<S extends StateMachine> {
       this.reads.releaseUpTo(this.appliedIndex);
       this.kick();
     };
-    encoding.run(this.stateMachine.snapshotSteps(), this.yieldTurn, () => this.stopped, held, (error) => this.stop(error));
+    encoding.run(this.stateMachine.snapshotSteps(), this.stepPace, () => this.stopped, held, (error) => this.stop(error));
   }
 
   private async compactWith(encoding: SnapshotEncoding): Promise<void> {

@@ -18,12 +18,19 @@ import type { Steps } from './ports.js';
 /** Keys per step: about a millisecond of encoding or decoding 100-byte strings. */
 export const SNAPSHOT_STEP_BUDGET = 2000;
 
+/** How a replica runs steps: how much work each does, and what it yields between them. */
+export interface StepPace {
+  readonly budget: number;
+  readonly yieldTurn: () => Promise<void>;
+}
+
 /** Runs `steps` to the end, yielding between steps; null if `stopped()` became true first. */
-export async function runSteps<T>(steps: Steps<T>, yieldTurn: () => Promise<void>, stopped: () => boolean): Promise<T | null> {
+export async function runSteps<T>(steps: Steps<T>, pace: StepPace, stopped: () => boolean): Promise<T | null> {
+  assert(pace.budget > 0, 'a step needs a positive budget');
   for (;;) {
-    const done = steps.step(SNAPSHOT_STEP_BUDGET);
+    const done = steps.step(pace.budget);
     if (done !== null) return done;
-    await yieldTurn();
+    await pace.yieldTurn();
     if (stopped()) return null;
   }
 }
@@ -73,11 +80,11 @@ export class SnapshotEncoding {
    * meanwhile (to apply at once, in order). A failing step finishes with no data, then `failed`.
    * Does nothing more if finish() came first (the replica stopped).
    */
-  run(steps: Steps<Uint8Array>, yieldTurn: () => Promise<void>, stopped: () => boolean, applyHeld: (entries: readonly Entry[]) => void, failed: (error: Error) => void): void {
+  run(steps: Steps<Uint8Array>, pace: StepPace, stopped: () => boolean, applyHeld: (entries: readonly Entry[]) => void, failed: (error: Error) => void): void {
     const end = (data: Uint8Array | null): void => {
       if (this.encoding) applyHeld(this.finish(data));
     };
-    runSteps(steps, yieldTurn, stopped).then(end, (error: unknown) => {
+    runSteps(steps, pace, stopped).then(end, (error: unknown) => {
       end(null);
       failed(asError(error));
     });
