@@ -8,113 +8,101 @@
 //   keys    keyCount × (u32 keyBytes | key | u8 type tag | u32 valueBytes | value | f64 expireAtMs (-1 = none) | f64 version | f64 seq)
 //   tombs   tombstoneCount × (u32 keyBytes | key | f64 version)
 // A string's value is its bytes; another type's is its collection's encoding (collection-codec.ts).
-// Format 1 (strings only) had no type tag; it is still read.
+// Format 1 (strings only) had no type tag; it is still read. Both directions go in resumable steps
+// (the writer is snapshot-writer.ts), so a replica can snapshot a big keyspace without stalling.
 
-import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import { Db, KvRecord, TEXT_BYTES_MAX, TOMBSTONES_MAX, NO_EXPIRY } from './db.js';
 import { ByteReader } from './reader.js';
-import { TYPE_TAGS, type Collection } from './collection.js';
-import { decodeCollection, encodeCollection, tagOf } from './collection-codec.js';
+import { TYPE_TAGS } from './collection.js';
+import { decodeCollection } from './collection-codec.js';
+import { MIN_KEY_BYTES, MIN_TOMB_BYTES, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC } from './snapshot-writer.js';
 
-const MAGIC = 'CAIRNKV\u0000';
-export const SNAPSHOT_FORMAT_VERSION = 2;
+export { SNAPSHOT_FORMAT_VERSION } from './snapshot-writer.js';
 const STRINGS_ONLY_FORMAT_VERSION = 1;
-const HEADER_BYTES = 8 + 4 + 4 + 8 * 5;
-const MIN_KEY_BYTES = 4 + 1 + 4 + 8 + 8 + 8;
-const MIN_TOMB_BYTES = 4 + 8;
-
-export function encodeSnapshot(db: Db): Uint8Array {
-  let totalBytes = HEADER_BYTES;
-  const encoded = new Map<KvRecord, Uint8Array>();
-  for (const [key, record] of db.map) {
-    let valueBytes = record.valueBytes;
-    if (record.collection !== null) {
-      const bytes = encodeCollection(record.collection);
-      encoded.set(record, bytes);
-      valueBytes = bytes.length;
-    }
-    totalBytes += MIN_KEY_BYTES + key.length + valueBytes;
-  }
-  for (const key of db.tombstones.keys()) totalBytes += MIN_TOMB_BYTES + key.length;
-  const out = Buffer.allocUnsafe(totalBytes);
-  let at = out.write(MAGIC, 0, 'latin1');
-  at = out.writeUInt32LE(SNAPSHOT_FORMAT_VERSION, at);
-  at = out.writeUInt32LE(0, at);
-  at = out.writeDoubleLE(db.versionCounter, at);
-  at = out.writeDoubleLE(db.tombstoneFloor, at);
-  at = out.writeDoubleLE(db.order.nextSeq, at);
-  at = out.writeDoubleLE(db.map.size, at);
-  at = out.writeDoubleLE(db.tombstones.size, at);
-  for (const [key, record] of db.map) {
-    at = out.writeUInt32LE(key.length, at);
-    at += out.write(key, at, 'latin1');
-    const collectionBytes = encoded.get(record);
-    if (collectionBytes === undefined) {
-      at = out.writeUInt8(TYPE_TAGS.string, at);
-      const valueBytes = record.valueBytes;
-      at = out.writeUInt32LE(valueBytes, at);
-      record.copyValueInto(out, at);
-      at += valueBytes;
-    } else {
-      at = out.writeUInt8(tagOf((record.collection as Collection).type), at);
-      at = out.writeUInt32LE(collectionBytes.length, at);
-      out.set(collectionBytes, at);
-      at += collectionBytes.length;
-    }
-    at = out.writeDoubleLE(record.expireAtMs, at);
-    at = out.writeDoubleLE(record.version, at);
-    at = out.writeDoubleLE(record.seq, at);
-  }
-  for (const [key, version] of db.tombstones) {
-    at = out.writeUInt32LE(key.length, at);
-    at += out.write(key, at, 'latin1');
-    at = out.writeDoubleLE(version, at);
-  }
-  assert(at === totalBytes, 'snapshot size computed wrongly');
-  return out;
-}
+/** Bytes a copying reader copies per unit of a step's budget (a step of 1,000 keys copies 256 KiB). */
+const COPY_BYTES_PER_WORK = 256;
 
 /**
+ * Reads one database's snapshot in resumable steps: the copy, the header, the key
+ * records a budget at a time, then the tombstones and the indexes. The Db it builds is nobody's
+ * until the last step returns it. Throws CAIRN_CORRUPT or CAIRN_FORMAT from the step that finds it.
+ *
  * String values become latin1 strings (db.ts), so they keep nothing of the buffer; a collection's
- * decoder may keep views into it. 'copy' (the default) makes that buffer a copy of `bytes`; 'adopt'
- * uses `bytes` itself, for a caller that hands them over and never reads or writes them again
- * (recovery, with a snapshot file it just read).
+ * decoder may keep views into it, so the reader first copies `bytes` (a few hundred KiB per step)
+ * and reads the copy: the caller's buffer stays the caller's.
  */
-export function decodeSnapshot(bytes: Uint8Array, ownership: 'copy' | 'adopt' = 'copy'): Db {
-  let owned = bytes;
-  if (ownership === 'copy') {
-    owned = new Uint8Array(bytes.length);
-    owned.set(bytes);
+export class DbSnapshotReader {
+  private readonly owned: Uint8Array;
+  private copiedBytes = 0;
+  private r: ByteReader | null = null;
+  private readonly db = new Db();
+  private nextSeq = 0;
+  private keysLeft = 0;
+  private tombCount = 0;
+  private tagged = true;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.owned = new Uint8Array(bytes.length);
   }
-  const r = new ByteReader(owned, 'kv snapshot');
-  if (r.latin1(8, 'magic') !== MAGIC) r.corrupt('not a Cairn kv snapshot (bad magic)');
-  const formatVersion = r.u32('format version');
-  if (formatVersion !== SNAPSHOT_FORMAT_VERSION && formatVersion !== STRINGS_ONLY_FORMAT_VERSION) {
-    throw new CairnError('CAIRN_FORMAT', `kv snapshot: unknown format version ${formatVersion}`);
+
+  /** Does about `budget` keys' worth of work; the Db once the snapshot is read, else null. */
+  step(budget: number): Db | null {
+    assert(budget > 0, 'a step needs a positive budget');
+    if (this.copiedBytes < this.bytes.length) {
+      const end = Math.min(this.bytes.length, this.copiedBytes + budget * COPY_BYTES_PER_WORK);
+      this.owned.set(this.bytes.subarray(this.copiedBytes, end), this.copiedBytes);
+      this.copiedBytes = end;
+      return null;
+    }
+    const r = this.r ?? this.readHeader();
+    if (this.keysLeft > 0) {
+      const count = Math.min(this.keysLeft, budget);
+      readRecords(r, this.db, count, this.tagged);
+      this.keysLeft -= count;
+      return null;
+    }
+    return this.finish(r);
   }
-  if (r.u32('flags') !== 0) r.corrupt('unknown flags');
-  const db = new Db();
-  db.versionCounter = r.int('version counter', 0);
-  db.tombstoneFloor = r.int('tombstone floor', -Number.MAX_SAFE_INTEGER);
-  const nextSeq = r.int('next sequence number', 1);
-  const keyCount = r.int('key count', 0);
-  const tombCount = r.int('tombstone count', 0);
-  if (keyCount * MIN_KEY_BYTES + tombCount * MIN_TOMB_BYTES > r.remaining) r.corrupt('counts exceed the snapshot size');
-  if (tombCount > TOMBSTONES_MAX) r.corrupt(`tombstone count ${tombCount} over ${TOMBSTONES_MAX}`);
-  readRecords(r, db, keyCount, formatVersion === SNAPSHOT_FORMAT_VERSION);
-  for (let i = 0; i < tombCount; i++) {
-    const key = r.latin1(r.u32('tombstone key length'), 'tombstone key');
-    const version = r.int('tombstone version', -Number.MAX_SAFE_INTEGER);
-    if (db.map.has(key) || db.tombstones.has(key)) r.corrupt('tombstone for a present or repeated key');
-    db.tombstones.set(key, version);
+
+  private readHeader(): ByteReader {
+    const r = new ByteReader(this.owned, 'kv snapshot');
+    this.r = r;
+    if (r.latin1(8, 'magic') !== SNAPSHOT_MAGIC) r.corrupt('not a Cairn kv snapshot (bad magic)');
+    const formatVersion = r.u32('format version');
+    if (formatVersion !== SNAPSHOT_FORMAT_VERSION && formatVersion !== STRINGS_ONLY_FORMAT_VERSION) {
+      throw new CairnError('CAIRN_FORMAT', `kv snapshot: unknown format version ${formatVersion}`);
+    }
+    if (r.u32('flags') !== 0) r.corrupt('unknown flags');
+    const db = this.db;
+    db.versionCounter = r.int('version counter', 0);
+    db.tombstoneFloor = r.int('tombstone floor', -Number.MAX_SAFE_INTEGER);
+    this.nextSeq = r.int('next sequence number', 1);
+    const keyCount = r.int('key count', 0);
+    const tombCount = r.int('tombstone count', 0);
+    if (keyCount * MIN_KEY_BYTES + tombCount * MIN_TOMB_BYTES > r.remaining) r.corrupt('counts exceed the snapshot size');
+    if (tombCount > TOMBSTONES_MAX) r.corrupt(`tombstone count ${tombCount} over ${TOMBSTONES_MAX}`);
+    this.keysLeft = keyCount;
+    this.tombCount = tombCount;
+    this.tagged = formatVersion === SNAPSHOT_FORMAT_VERSION;
+    return r;
   }
-  if (r.remaining !== 0) r.corrupt(`${r.remaining} trailing bytes`);
-  if (nextSeq < db.order.nextSeq) r.corrupt('next sequence number behind a key');
-  db.order.nextSeq = nextSeq;
-  db.rebuildExpiry();
-  return db;
+
+  private finish(r: ByteReader): Db {
+    const db = this.db;
+    for (let i = 0; i < this.tombCount; i++) {
+      const key = r.latin1(r.u32('tombstone key length'), 'tombstone key');
+      const version = r.int('tombstone version', -Number.MAX_SAFE_INTEGER);
+      if (db.map.has(key) || db.tombstones.has(key)) r.corrupt('tombstone for a present or repeated key');
+      db.tombstones.set(key, version);
+    }
+    if (r.remaining !== 0) r.corrupt(`${r.remaining} trailing bytes`);
+    if (this.nextSeq < db.order.nextSeq) r.corrupt('next sequence number behind a key');
+    db.order.nextSeq = this.nextSeq;
+    db.rebuildExpiry();
+    return db;
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import { dispatch } from './commands.js';
 import type { ExecContext } from './command-types.js';
 import { Databases } from './databases.js';
 import type { Db } from './db.js';
-import { decodeDatabases, encodeDatabases } from './databases-snapshot.js';
+import { DatabasesSnapshotDecoder, DatabasesSnapshotEncoder, runToEnd, type Stepper } from './databases-snapshot.js';
 import { collectExpired } from './expiry.js';
 
 export interface KvStateOptions {
@@ -94,11 +94,31 @@ export class KvState {
   }
 
   encodeSnapshot(): Uint8Array {
-    return encodeDatabases(this.databases);
+    return runToEnd(this.snapshotEncoder());
+  }
+
+  /**
+   * The snapshot in steps (each encodes about `budget` keys, the last returns the bytes, the same
+   * bytes as encodeSnapshot whatever the budgets), after `prefix` (a caller's header, copied first).
+   * The state must not change between the first step and the last.
+   */
+  snapshotEncoder(prefix?: Uint8Array): Stepper<Uint8Array> {
+    return new DatabasesSnapshotEncoder(this.databases, prefix);
   }
 
   /** Throws CairnError CAIRN_CORRUPT (malformed) or CAIRN_FORMAT (unknown version). */
   static decodeSnapshot(bytes: Uint8Array, options: KvStateOptions = {}): KvState {
-    return new KvState(options, decodeDatabases(bytes));
+    return runToEnd(KvState.snapshotDecoder(bytes, options));
+  }
+
+  /** A fresh state decoded in steps, returned by the last; throws as decodeSnapshot, from the call or a step. */
+  static snapshotDecoder(bytes: Uint8Array, options: KvStateOptions = {}): Stepper<KvState> {
+    const decoder = new DatabasesSnapshotDecoder(bytes);
+    return {
+      step(budget: number): KvState | null {
+        const databases = decoder.step(budget);
+        return databases === null ? null : new KvState(options, databases);
+      },
+    };
   }
 }

@@ -1,6 +1,6 @@
 // The kv store as the replica's state machine: applies committed entries with kv's entry codec and
-// snapshots with kv's snapshot format. An entry that does not decode gets an error reply on every
-// replica alike (deterministic), rather than stopping the cluster.
+// snapshots with kv's snapshot format, encoded and decoded in steps. An entry that does not decode
+// gets an error reply on every replica alike (deterministic), rather than stopping the cluster.
 
 import { isCairnError } from '../lib/errors.js';
 import { errorReply } from '../lib/reply.js';
@@ -8,7 +8,8 @@ import type { Reply } from '../lib/reply.js';
 import { applyDecoded, decodeEntry } from '../kv/entry.js';
 import type { Entry } from '../kv/entry.js';
 import { KvState } from '../kv/state.js';
-import type { StateMachine } from './ports.js';
+import { runToEnd } from '../kv/databases-snapshot.js';
+import type { StateMachine, Steps } from './ports.js';
 
 export class KvMachine implements StateMachine {
   state = new KvState();
@@ -36,12 +37,34 @@ export class KvMachine implements StateMachine {
     for (const listener of this.appliedListeners) listener();
   }
 
+  /** The whole snapshot at once (tests, the simulator's state comparisons). */
   snapshot(): Uint8Array {
-    return this.state.encodeSnapshot();
+    return runToEnd(this.snapshotSteps());
+  }
+
+  snapshotSteps(): Steps<Uint8Array> {
+    return this.state.snapshotEncoder();
   }
 
   restore(data: Uint8Array): void {
-    this.state = KvState.decodeSnapshot(data);
+    runToEnd(this.restoreSteps(data));
+  }
+
+  restoreSteps(data: Uint8Array): Steps<true> {
+    const decoder = KvState.snapshotDecoder(data);
+    return {
+      step: (budget: number): true | null => {
+        const state = decoder.step(budget);
+        if (state === null) return null;
+        this.install(state);
+        return true;
+      },
+    };
+  }
+
+  /** Swaps in a restored state. */
+  protected install(state: KvState): void {
+    this.state = state;
     this.notifyApplied();
   }
 }

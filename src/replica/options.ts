@@ -29,6 +29,8 @@ export interface ReplicaOptions {
   snapshotEveryEntries: number;
   /** Or once the entries since the last snapshot hold max(this, half the snapshot) bytes (compaction-policy.ts; default 32 MiB). */
   compactionMinBytes?: number;
+  /** Keys per step of a snapshot's encoding or decoding (stepped-snapshot.ts; default SNAPSHOT_STEP_BUDGET). The simulator makes it tiny, so steps interleave with everything else. */
+  snapshotStepKeys?: number;
   /**
    * Makes the incarnation of a data directory that has none yet (a blank one, or one from before
    * incarnations): 64 random bits. Default: drawn from `prng` (as random as its seed; the simulator's
@@ -43,4 +45,10 @@ export interface ReplicaIo {
   storage: ReplicaStorage;
   createNode(config: RaftConfig, persisted: PersistedState): RaftNodeApi;
   observer?: ReplicaObserver;
+  /**
+   * Lets other work run between the steps of a snapshot's encoding or decoding (stepped-snapshot.ts):
+   * a production node passes a turn of the event loop (setImmediate), the simulator a clock timer.
+   * Default: a microtask turn (deterministic, but I/O waits for the whole snapshot).
+   */
+  yieldTurn?: () => Promise<void>;
 }

@@ -29,14 +29,24 @@ export interface ReplicaStorage {
   close(): Promise<void>;
 }
 
+/** Work done in steps: each does about `budget` keys' worth, and the last returns the result. */
+export interface Steps<T> {
+  step(budget: number): T | null;
+}
+
 /** The deterministic state machine the log drives. */
 export interface StateMachine {
   /** Applies one committed NORMAL entry's data; the replies go to the client that proposed it. */
   apply(data: Uint8Array, index: number): Reply[];
-  /** Encodes the whole state (deterministically: equal states give equal bytes). */
-  snapshot(): Uint8Array;
-  /** Replaces the whole state with a decoded snapshot. */
+  /**
+   * Encodes the whole state in steps (deterministically: equal states give equal bytes, whatever
+   * the steps). The state must not change between the first step and the last.
+   */
+  snapshotSteps(): Steps<Uint8Array>;
+  /** Replaces the whole state with a decoded snapshot at once (start-up). */
   restore(data: Uint8Array): void;
+  /** Decodes a snapshot in steps into a new state, which the last step swaps in (it returns true). */
+  restoreSteps(data: Uint8Array): Steps<true>;
 }
 
 /** Hooks the simulator uses to check invariants; production passes none. Must not throw for I/O. */

@@ -3,10 +3,12 @@
 // apply to the state machine, then advance. Serves proposals (resolved once applied) and
 // linearizable reads (ReadIndex), compacts the log with state machine snapshots, and restarts
 // from storage. Written only against io/ interfaces, so the simulator runs this very code.
+// Shape: 433 lines: the stepped snapshot's hand-offs (hold applies, compact when encoded, wait before
+// an install) sit in the Ready loop they order; the encoding itself is in stepped-snapshot.ts.
 
 import { assert } from '../lib/assert.js';
 import { asError, CairnError, isCairnError } from '../lib/errors.js';
-import { deferred, type Deferred } from '../lib/deferred.js';
+import { deferred } from '../lib/deferred.js';
 import type { Reply } from '../lib/reply.js';
 import type { TimerHandle } from '../io/clock.js';
 import { resolveSettings } from '../raft/settings.js';
@@ -14,22 +16,18 @@ import { EntryKind } from '../raft/types.js';
 import type { ConfChange, Entry, Message, ProposeResult, RaftConfig, RaftNodeApi, RaftStatus, Ready, Snapshot } from '../raft/types.js';
 import { isSoleVoter, loadOrBootstrap } from './initial-state.js';
 import { TickDebt } from './tick-debt.js';
+import { countBelow, gatherProposals } from './ready-batch.js';
 import { refusedByCore } from './errors.js';
 import { CompactionPolicy } from './compaction-policy.js';
 import { PendingProposals, PendingReads } from './pending.js';
 import type { StateMachine } from './ports.js';
+import { microtaskTurn, runSteps, SNAPSHOT_STEP_BUDGET, SnapshotEncoding, type CompactRequest, type StepPace } from './stepped-snapshot.js';
 import type { ReplicaIo, ReplicaOptions } from './options.js';
 
 export type { RaftTuning, ReplicaIo, ReplicaOptions } from './options.js';
 
 /** Most Ready batches handled in one go before yielding to the clock (a bound on the loop). */
 const READY_ROUNDS_MAX = 1_000;
-
-/** Microtask turns the Ready loop yields before taking a Ready (see drain): enough for a caller a few awaits deep. */
-const GATHER_MICROTASK_TURNS = 8;
-
-/** compactNow() callers waiting for the next compaction (they share it); settles with its snapshot index. */
-type CompactRequest = Deferred<number>;
 
 export class Replica<S extends StateMachine> {
   private readonly proposals: PendingProposals;
@@ -49,6 +47,9 @@ export class Replica<S extends StateMachine> {
   private failure: Error | undefined;
   private tickTimer: TimerHandle | undefined;
   private compactRequest: CompactRequest | null = null;
+  /** Our own snapshot being encoded in steps (entries are held meanwhile), or encoded and waiting to compact the log. */
+  private encoding: SnapshotEncoding | null = null;
+  private readonly stepPace: StepPace;
   private readonly tickDebt: TickDebt;
   /** When to compact; also what the log holds in memory (logBytes: maxmemory does not count it). */
   readonly compaction: CompactionPolicy;
@@ -70,6 +71,7 @@ export class Replica<S extends StateMachine> {
     this.readIdPrefix = `${options.id}/${options.prng.nextUint32().toString(16)}/`;
     this.appliedIndex = snapshotIndex;
     this.snapshotIndex = snapshotIndex;
+    this.stepPace = { budget: options.snapshotStepKeys ?? SNAPSHOT_STEP_BUDGET, yieldTurn: io.yieldTurn ?? microtaskTurn };
   }
 
   /** Loads the node's persisted state (or bootstraps a new cluster) and starts ticking. */
@@ -186,6 +188,7 @@ export class Replica<S extends StateMachine> {
     this.closed = true;
     this.stop(new CairnError('CAIRN_CLOSED', `${this.id}: replica closed`));
     await this.draining;
+    await this.encoding?.done;
     await this.io.transport.close();
     await this.io.storage.close();
   }
@@ -265,7 +268,7 @@ export class Replica<S extends StateMachine> {
       await this.maybeCompact();
     }
     // compactNow() or a quiet node's compaction, with no Ready to handle: the loop above did not run.
-    if (!this.stopped && (this.compactRequest !== null || this.compaction.idleDue())) await this.maybeCompact();
+    if (!this.stopped && this.compactionWork()) await this.maybeCompact();
     this.processing = false;
     if (this.stopped || !this.hasWork()) return;
     // More work arrived after the last round's check, or the round bound was hit (first run the
@@ -277,18 +280,13 @@ export class Replica<S extends StateMachine> {
   }
 
   private hasWork(): boolean {
-    return this.compactRequest !== null || this.node.hasReady() || this.compaction.idleDue();
+    return this.node.hasReady() || this.compactionWork();
   }
 
-  private async compactOnRequest(request: CompactRequest): Promise<void> {
-    this.compactRequest = null;
-    try {
-      await this.compactToApplied();
-    } catch (error) {
-      request.reject(asError(error));
-      throw error;
-    }
-    request.resolve(this.snapshotIndex);
+  /** A compaction to start (asked for, or a quiet node's), or an encoded snapshot to compact with; none while one is being encoded. */
+  private compactionWork(): boolean {
+    if (this.encoding !== null) return !this.encoding.encoding;
+    return this.compactRequest !== null || this.compaction.idleDue();
   }
 
   private async handleReady(ready: Ready, term: number): Promise<void> {
@@ -321,18 +319,26 @@ export class Replica<S extends StateMachine> {
   }
 
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    // Our own snapshot being encoded reads the state this one replaces: let it finish, then drop it.
+    const superseded = this.encoding;
+    await superseded?.done;
+    this.encoding = null;
+    if (this.stopped) return;
     assert(snapshot.meta.index > this.appliedIndex, 'a snapshot from the leader must be ahead of what was applied');
     await this.io.storage.installSnapshot(snapshot);
     if (this.stopped) return;
-    this.stateMachine.restore(snapshot.data);
+    const restored = await runSteps(this.stateMachine.restoreSteps(snapshot.data), this.stepPace, () => this.stopped);
+    if (restored === null) return;
     this.appliedIndex = snapshot.meta.index;
     this.snapshotIndex = snapshot.meta.index;
     this.compaction.compacted(snapshot.data.length);
     this.proposals.settleSkipped(snapshot.meta.index);
     this.io.observer?.restored?.(this.id, snapshot);
+    superseded?.request?.resolve(snapshot.meta.index);
   }
 
   private apply(entry: Entry): void {
+    if (this.encoding?.encoding === true) return this.encoding.hold(entry);
     assert(entry.index === this.appliedIndex + 1, `apply out of order: ${entry.index} after ${this.appliedIndex}`);
     const replies = entry.kind === EntryKind.NORMAL ? this.stateMachine.apply(entry.data, entry.index) : [];
     this.appliedIndex = entry.index;
@@ -341,26 +347,63 @@ export class Replica<S extends StateMachine> {
     this.proposals.settleApplied(entry.index, entry.term, replies);
   }
 
-  /** Compacts when compactNow() asked, when a member needs a snapshot the node kept no data of (it was alone), or when the policy says so. */
+  /**
+   * Between Ready rounds: compacts the log with a snapshot that finished encoding, or starts
+   * encoding one when compactNow() asked, when a member needs a snapshot the node kept no data of
+   * (it was alone), or when the policy says so.
+   */
   private async maybeCompact(): Promise<void> {
-    if (this.compactRequest !== null) return this.compactOnRequest(this.compactRequest);
-    if (!this.node.snapshotWanted() && !this.compaction.due(this.appliedIndex - this.snapshotIndex)) return;
-    await this.compactToApplied();
+    const encoding = this.encoding;
+    if (encoding !== null) {
+      if (!encoding.encoding) await this.compactWith(encoding);
+      return;
+    }
+    const request = this.compactRequest;
+    this.compactRequest = null;
+    if (request === null && !this.node.snapshotWanted() && !this.compaction.due(this.appliedIndex - this.snapshotIndex)) return;
+    // Nothing applied since the last snapshot; or a snapshot from the leader the core accepted while
+    // this Ready was persisted, not yet handed to us: it is ahead of what we applied, and installing
+    // it comes next (found with real processes).
+    if (this.appliedIndex <= this.snapshotIndex || this.node.status().snapshotIndex >= this.appliedIndex) {
+      request?.resolve(this.snapshotIndex);
+      return;
+    }
+    this.startEncoding(new SnapshotEncoding(this.appliedIndex, request));
   }
 
-  private async compactToApplied(): Promise<void> {
-    if (this.appliedIndex <= this.snapshotIndex) return; // nothing applied since the last snapshot
-    // A snapshot from the leader the core accepted while this Ready was persisted, not yet handed
-    // to us: it is ahead of what we applied, and installing it comes next (found with real processes).
-    if (this.node.status().snapshotIndex >= this.appliedIndex) return;
-    const snapshot = this.node.compact(this.appliedIndex, this.stateMachine.snapshot());
-    assert(snapshot.meta.index === this.appliedIndex, 'compaction snapshot must cover the applied index');
-    this.compaction.writing(snapshot.data.length);
-    await this.io.storage.compact(snapshot);
-    if (this.stopped) return;
-    this.snapshotIndex = snapshot.meta.index;
-    this.compaction.compacted(snapshot.data.length);
-    this.io.observer?.compacted?.(this.id, snapshot);
+  /** Encodes the state in steps beside the Ready loop; once done, the held entries are applied and the loop compacts. */
+  private startEncoding(encoding: SnapshotEncoding): void {
+    this.encoding = encoding;
+    const held = (entries: readonly Entry[]): void => {
+      for (const entry of entries) this.apply(entry);
+      this.reads.releaseUpTo(this.appliedIndex);
+      this.kick();
+    };
+    encoding.run(this.stateMachine.snapshotSteps(), this.stepPace, () => this.stopped, held, (error) => this.stop(error));
+  }
+
+  private async compactWith(encoding: SnapshotEncoding): Promise<void> {
+    this.encoding = null;
+    const { data, index, request } = encoding;
+    // The leader's snapshot, accepted by the core meanwhile, is ahead of ours: installing it comes next.
+    if (data === null || this.node.status().snapshotIndex >= index) {
+      request?.resolve(this.snapshotIndex);
+      return;
+    }
+    try {
+      const snapshot = this.node.compact(index, data);
+      assert(snapshot.meta.index === index, 'compaction snapshot must cover the encoded index');
+      this.compaction.writing(snapshot.data.length);
+      await this.io.storage.compact(snapshot);
+      if (this.stopped) return;
+      this.snapshotIndex = snapshot.meta.index;
+      this.compaction.compacted(snapshot.data.length);
+      this.io.observer?.compacted?.(this.id, snapshot);
+    } catch (error) {
+      request?.reject(asError(error));
+      throw error;
+    }
+    request?.resolve(this.snapshotIndex);
   }
 
   private refusal(): Error | undefined {
@@ -383,17 +426,7 @@ export class Replica<S extends StateMachine> {
     this.reads.rejectAll(error);
     this.compactRequest?.reject(error);
     this.compactRequest = null;
+    this.encoding?.request?.reject(error);
+    if (this.encoding?.encoding === true) this.encoding.finish(null);
   }
-}
-
-/** Yields GATHER_MICROTASK_TURNS microtask turns: no timer, so deterministic under simulation and free of the clock. */
-async function gatherProposals(): Promise<void> {
-  for (let turn = 0; turn < GATHER_MICROTASK_TURNS; turn++) await Promise.resolve();
-}
-
-/** How many of `entries` (in index order) have an index below `index`. */
-function countBelow(entries: readonly Entry[], index: number): number {
-  let count = 0;
-  while (count < entries.length && (entries[count] as Entry).index < index) count++;
-  return count;
 }

@@ -1,4 +1,5 @@
-// SystemClock: the io/Clock contract on the real wall clock, the monotonic clock and node timers.
+// SystemClock: the io/Clock contract on the real wall clock, the monotonic clock and node timers;
+// eventLoopTurn, the yield between a snapshot's steps.
 
 import { performance } from 'node:perf_hooks';
 import type { Clock, TimerHandle } from '../io/clock.js';
@@ -18,4 +19,9 @@ export class SystemClock implements Clock {
     timer.unref();
     return { cancel: () => clearTimeout(timer) };
   }
+}
+
+/** One turn of the event loop (setImmediate): what a replica yields between a snapshot's steps, so I/O runs between them. */
+export function eventLoopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

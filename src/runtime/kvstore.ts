@@ -9,7 +9,7 @@ import { Buffer } from 'node:buffer';
 import { CairnError } from '../lib/errors.js';
 import type { Reply } from '../lib/reply.js';
 import { isFsyncPolicy, type FsyncPolicy } from '../storage/fsync-policy.js';
-import { SystemClock } from './clock.js';
+import { eventLoopTurn, SystemClock } from './clock.js';
 import { NodeDisk } from './disk.js';
 import { LocalNode, type LocalNodeStats } from './local-node.js';
 import { describeRecovery, type LocalRecovery } from './local-recovery.js';
@@ -69,6 +69,7 @@ export class KVStore {
       dir,
       disk: new NodeDisk(),
       clock: new SystemClock(),
+      yieldTurn: eventLoopTurn,
       fsync,
       compactionMinBytes: options.compactionMinBytes,
       snapshotEveryEntries: options.snapshotEveryEntries,

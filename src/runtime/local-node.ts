@@ -53,6 +53,8 @@ export interface LocalNodeOptions {
   readonly compactionMinBytes?: number;
   /** Writes proposed but not yet applied; beyond it write() rejects with CAIRN_BUSY (default 65,536). */
   readonly maxPendingWrites?: number;
+  /** What the replica yields between a snapshot's steps (ReplicaIo.yieldTurn): the real store's event-loop turn; default a microtask (simulation). */
+  readonly yieldTurn?: () => Promise<void>;
 }
 
 export interface LocalNodeStats {
@@ -328,6 +330,7 @@ function startReplica(options: LocalNodeOptions, storage: RaftStorage, machine: 
       storage,
       createNode: (config, persisted) => new RaftNode(config, persisted),
       observer: tally,
+      yieldTurn: options.yieldTurn,
     },
     machine,
   );

@@ -112,7 +112,10 @@ export class SimCluster<S extends StateMachine> {
     this.trace.add(this.scheduler.nowMs(), `${id} starting (start ${generation})`, true);
     const run = async (): Promise<Replica<S>> => {
       const storage = await this.wiring.openStorage(node.disk, `/${id}`);
-      return Replica.start(options, { clock, transport, storage, createNode: this.wiring.createNode, observer: this.wiring.observer }, stateMachine);
+      // A snapshot's steps yield through the simulated clock, 5 ms each, so messages, ticks and
+      // crashes interleave with them, deterministically.
+      const yieldTurn = (): Promise<void> => new Promise((resolve) => clock.setTimer(5, resolve));
+      return Replica.start(options, { clock, transport, storage, createNode: this.wiring.createNode, observer: this.wiring.observer, yieldTurn }, stateMachine);
     };
     run().then(
       (replica) => {

@@ -89,6 +89,8 @@ export const DEFAULT_RUN: Omit<RunOptions, 'seed'> = {
     maxPendingReads: 256,
     requestTimeoutMs: 1_000,
     snapshotEveryEntries: 40,
+    // A few keys per step, so a snapshot's steps interleave with messages, ticks and crashes.
+    snapshotStepKeys: 1,
   },
 };
 

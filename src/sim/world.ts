@@ -3,6 +3,7 @@
 // run changes membership) the membership driver with its spare nodes. Also the periodic sweep of
 // every node and the run's statistics and result.
 
+import { runToEnd } from '../kv/databases-snapshot.js';
 import { Prng } from '../lib/prng.js';
 import { HistoryRecorder } from '../check/recorder.js';
 import type { Message } from '../raft/types.js';
@@ -129,7 +130,7 @@ export class SimWorld<S extends StateMachine> {
       }
       const status = replica.status();
       if (status.role === 'leader') this.checker.leaderElected(id, status.term);
-      states.push({ id, appliedIndex: replica.appliedUpTo(), encoded: () => stateMachine.snapshot() });
+      states.push({ id, appliedIndex: replica.appliedUpTo(), encoded: () => runToEnd(stateMachine.snapshotSteps()) });
     }
     this.checker.compareStates(states);
   }

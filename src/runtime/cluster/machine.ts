@@ -6,11 +6,11 @@
 //
 // A snapshot in kv's own format (written before the book was replicated) restores kv only.
 
-import { assert } from '../../lib/assert.js';
 import { CairnError } from '../../lib/errors.js';
 import { OK, type Reply } from '../../lib/reply.js';
 import { KvState } from '../../kv/state.js';
 import { KvMachine } from '../../replica/kv-machine.js';
+import type { Steps } from '../../replica/ports.js';
 import { memberChangeOf, type MemberChange, type MemberDirectory } from './members.js';
 
 const MAGIC = Buffer.from('CAIRNCL\u0000', 'latin1');
@@ -36,35 +36,40 @@ export class ClusterMachine extends KvMachine {
     return [OK];
   }
 
-  override snapshot(): Uint8Array {
+  /** The header and book go first, into the buffer kv's encoder makes: the kv bytes are never copied. */
+  override snapshotSteps(): Steps<Uint8Array> {
     const book = this.book.encode();
-    const kv = super.snapshot();
-    const out = Buffer.allocUnsafe(headerBytes + book.length + kv.length);
-    MAGIC.copy(out, 0);
-    out.writeUInt32LE(FORMAT_VERSION, MAGIC.length);
-    out.writeUInt32LE(book.length, MAGIC.length + 4);
-    out.set(book, headerBytes);
-    out.set(kv, headerBytes + book.length);
-    assert(out.length === headerBytes + book.length + kv.length, 'the snapshot holds header, book and kv exactly');
-    return out;
+    const prefix = Buffer.allocUnsafe(headerBytes + book.length);
+    MAGIC.copy(prefix, 0);
+    prefix.writeUInt32LE(FORMAT_VERSION, MAGIC.length);
+    prefix.writeUInt32LE(book.length, MAGIC.length + 4);
+    prefix.set(book, headerBytes);
+    return this.state.snapshotEncoder(prefix);
   }
 
-  /** Replaces kv and the book; a bad snapshot throws CAIRN_CORRUPT before either changes (kv is decoded and the book checked before anything is swapped in). */
-  override restore(data: Uint8Array): void {
+  /**
+   * Replaces kv and the book; a bad snapshot throws CAIRN_CORRUPT before either changes (kv is
+   * decoded, in steps, and the book checked before anything is swapped in by the last step).
+   */
+  override restoreSteps(data: Uint8Array): Steps<true> {
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    if (bytes.length >= KV_MAGIC.length && bytes.subarray(0, KV_MAGIC.length).equals(KV_MAGIC)) {
-      super.restore(data);
-      return;
-    }
+    if (bytes.length >= KV_MAGIC.length && bytes.subarray(0, KV_MAGIC.length).equals(KV_MAGIC)) return super.restoreSteps(data);
     if (bytes.length < headerBytes || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw new CairnError('CAIRN_CORRUPT', 'not a Cairn cluster snapshot (bad magic)');
     const version = bytes.readUInt32LE(MAGIC.length);
     if (version !== FORMAT_VERSION) throw new CairnError('CAIRN_FORMAT', `cluster snapshot format ${version} is not supported (this build reads ${FORMAT_VERSION})`);
     const bookBytes = bytes.readUInt32LE(MAGIC.length + 4);
     if (bookBytes > bytes.length - headerBytes) throw new CairnError('CAIRN_CORRUPT', `cluster snapshot: book of ${bookBytes} bytes runs past the end`);
     const book = bytes.subarray(headerBytes, headerBytes + bookBytes);
-    const state = KvState.decodeSnapshot(bytes.subarray(headerBytes + bookBytes));
-    const saved = this.book.restore(book);
-    this.state = state;
-    this.changed('restored', saved);
+    const decoder = KvState.snapshotDecoder(bytes.subarray(headerBytes + bookBytes));
+    return {
+      step: (budget: number): true | null => {
+        const state = decoder.step(budget);
+        if (state === null) return null;
+        const saved = this.book.restore(book);
+        this.state = state;
+        this.changed('restored', saved);
+        return true;
+      },
+    };
   }
 }
