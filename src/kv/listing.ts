@@ -41,9 +41,16 @@ interface ScanOptions {
   typeName: Uint8Array | undefined;
 }
 
-export function parseScanOptions(argv: readonly Uint8Array[]): ScanOptions | Reply {
+/**
+ * The COUNT / MATCH options of SCAN (with TYPE) and of HSCAN / SSCAN / ZSCAN (without), from
+ * argv[first] on, with Redis's checks in its order. COUNT is kept up to 2^53 - 1; callers cap it.
+ */
+/** SCAN visits at most this many keys per call, whatever COUNT says. */
+const SCAN_COUNT_MAX = 1_000_000;
+
+export function parseScanOptions(argv: readonly Uint8Array[], first = 2, withType = true): ScanOptions | Reply {
   const options: ScanOptions = { count: 10, pattern: undefined, typeName: undefined };
-  for (let i = 2; i < argv.length; i += 2) {
+  for (let i = first; i < argv.length; i += 2) {
     const name = argv[i] as Uint8Array;
     const value = argv[i + 1];
     if (value === undefined) return ERR_SYNTAX;
@@ -51,9 +58,9 @@ export function parseScanOptions(argv: readonly Uint8Array[]): ScanOptions | Rep
       const count = parseInt64(value);
       if (count === undefined) return ERR_NOT_INTEGER;
       if (count < 1n) return ERR_SYNTAX;
-      options.count = count > 1_000_000n ? 1_000_000 : Number(count);
+      options.count = count > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(count);
     } else if (isOption(name, 'match')) options.pattern = value;
-    else if (isOption(name, 'type')) options.typeName = value;
+    else if (withType && isOption(name, 'type')) options.typeName = value;
     else return ERR_SYNTAX;
   }
   return options;
@@ -74,8 +81,9 @@ function parseCursor(bytes: Uint8Array): number | undefined {
 function scan(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const cursor = parseCursor(argv[1] as Uint8Array);
   if (cursor === undefined) return ERR_INVALID_CURSOR;
-  const options = parseScanOptions(argv);
-  if (!('count' in options)) return options;
+  const parsed = parseScanOptions(argv);
+  if (!('count' in parsed)) return parsed;
+  const options = { ...parsed, count: Math.min(parsed.count, SCAN_COUNT_MAX) };
   const { db } = ctx;
   const wantedType = options.typeName === undefined ? undefined : lowerName(options.typeName);
   const matchAll = isMatchAll(options.pattern);

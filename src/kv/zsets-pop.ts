@@ -200,9 +200,9 @@ function zscan(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (cursor === undefined) return ERR_INVALID_CURSOR;
   const z = readZSet(ctx, argv[1] as Uint8Array);
   if (z === null) return WRONGTYPE;
-  const options = z === undefined ? undefined : parseScanOptions(argv.slice(1));
+  const options = z === undefined ? undefined : parseScanOptions(argv, 3, false);
   if (z === undefined) return { type: 'array', items: [{ type: 'bulk', value: asciiBytes('0') }, EMPTY_ARRAY] };
-  if (options === undefined || !('count' in options) || options.typeName !== undefined) return options !== undefined && !('count' in options) ? options : ERR_SYNTAX;
+  if (options === undefined || !('count' in options)) return options ?? ERR_SYNTAX;
   const start = z.isListpack ? 0 : Math.min(cursor, z.size);
   const end = z.isListpack ? z.size : Math.min(z.size, start + options.count);
   const items: Reply[] = [];

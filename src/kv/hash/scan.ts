@@ -3,17 +3,16 @@
 // position in its field index (field-index.ts), COUNT fields per call.
 
 import { errorReply, type Reply } from '../../lib/reply.js';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, parseInt64 } from '../args.js';
-import { asciiBytes, isOption, keyBytes } from '../bytes.js';
+import { asciiBytes, keyBytes } from '../bytes.js';
 import { WRONGTYPE } from '../collection.js';
 import type { ExecContext } from '../command-types.js';
 import { globMatch } from '../glob.js';
 import { readHash } from './access.js';
+import { parseScanOptions } from '../listing.js';
 import type { HashValue } from './hash-value.js';
 
 const ERR_INVALID_CURSOR = errorReply('ERR invalid cursor');
 const ULONG_MAX = 18446744073709551615n;
-const DEFAULT_COUNT = 10;
 const COUNT_MAX = 1_000_000;
 
 function scanReply(cursor: number, items: Reply[]): Reply {
@@ -45,29 +44,6 @@ export function parseCursor(bytes: Uint8Array): bigint | undefined {
   return sign === 0x2d && value !== 0n ? ULONG_MAX + 1n - value : value;
 }
 
-interface ScanOptions {
-  count: number;
-  pattern: Uint8Array | undefined;
-}
-
-function parseOptions(argv: readonly Uint8Array[]): ScanOptions | Reply {
-  const options: ScanOptions = { count: DEFAULT_COUNT, pattern: undefined };
-  for (let i = 3; i < argv.length; i += 2) {
-    const name = argv[i] as Uint8Array;
-    const value = argv[i + 1];
-    if (value !== undefined && isOption(name, 'count')) {
-      const count = parseInt64(value);
-      if (count === undefined) return ERR_NOT_INTEGER;
-      if (count < 1n) return ERR_SYNTAX;
-      options.count = count > BigInt(COUNT_MAX) ? COUNT_MAX : Number(count);
-    } else if (value !== undefined && isOption(name, 'match')) {
-      options.pattern = value.length === 1 && value[0] === 0x2a ? undefined : value;
-    } else {
-      return ERR_SYNTAX;
-    }
-  }
-  return options;
-}
 
 function pushPair(items: Reply[], hash: HashValue, field: string, pattern: Uint8Array | undefined): void {
   const fieldBytes = keyBytes(field);
@@ -81,8 +57,11 @@ export function hscan(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const hash = readHash(ctx, argv[1] as Uint8Array);
   if (hash === null) return WRONGTYPE;
   if (hash === undefined) return EMPTY_SCAN;
-  const options = parseOptions(argv);
-  if (!('count' in options)) return options;
+  const parsed = parseScanOptions(argv, 3, false);
+  if (!('count' in parsed)) return parsed;
+  // MATCH * matches everything: no glob per field.
+  const matchAll = parsed.pattern !== undefined && parsed.pattern.length === 1 && parsed.pattern[0] === 0x2a;
+  const options = { count: Math.min(parsed.count, COUNT_MAX), pattern: matchAll ? undefined : parsed.pattern };
   const items: Reply[] = [];
   if (hash.isListpack) {
     for (const field of hash.fieldNames()) pushPair(items, hash, field, options.pattern);

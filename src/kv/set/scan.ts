@@ -3,12 +3,12 @@
 // cursor of dictScan (set/member-table.ts), COUNT buckets' worth at a time, then filtered by MATCH.
 
 import { errorReply, type Reply } from '../../lib/reply.js';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, parseInt64 } from '../args.js';
-import { asciiBytes, isOption, keyBytes, keyOf } from '../bytes.js';
+import { asciiBytes, keyBytes, keyOf } from '../bytes.js';
 import type { ExecContext } from '../command-types.js';
 import { WRONGTYPE } from '../collection.js';
 import { globMatch } from '../glob.js';
 import { readSet } from './access.js';
+import { parseScanOptions } from '../listing.js';
 
 const ERR_INVALID_CURSOR = errorReply('ERR invalid cursor');
 const ULONG_MAX = 18446744073709551615n;
@@ -40,30 +40,6 @@ export function parseScanCursor(bytes: Uint8Array): bigint | undefined {
   return negative ? BigInt.asUintN(64, -value) : value;
 }
 
-interface SscanOptions {
-  count: number;
-  pattern: Uint8Array | undefined;
-}
-
-function parseOptions(argv: readonly Uint8Array[]): SscanOptions | Reply {
-  const options: SscanOptions = { count: 10, pattern: undefined };
-  for (let i = 3; i < argv.length; i += 2) {
-    const name = argv[i] as Uint8Array;
-    const value = argv[i + 1];
-    if (value === undefined) return ERR_SYNTAX;
-    if (isOption(name, 'count')) {
-      const count = parseInt64(value);
-      if (count === undefined) return ERR_NOT_INTEGER;
-      if (count < 1n) return ERR_SYNTAX;
-      options.count = count > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(count);
-    } else if (isOption(name, 'match')) {
-      options.pattern = value;
-    } else {
-      return ERR_SYNTAX;
-    }
-  }
-  return options;
-}
 
 export function sscan(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const cursor = parseScanCursor(argv[2] as Uint8Array);
@@ -71,7 +47,7 @@ export function sscan(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const set = readSet(ctx, keyOf(argv[1] as Uint8Array));
   if (set === undefined) return EMPTY_SCAN;
   if (set === null) return WRONGTYPE;
-  const options = parseOptions(argv);
+  const options = parseScanOptions(argv, 3, false);
   if (!('count' in options)) return options;
   const found: string[] = [];
   const table = set.hashtable();
