@@ -28,7 +28,8 @@ export interface NodeHandle {
   port: number;
   readonly peerPort: number;
   /** /health and /metrics. */
-  readonly httpPort: number;
+  /** Replaced when another process took it before the node bound it (startNode). */
+  httpPort: number;
   readonly dir: string;
   proc: ChildProcess | null;
   out: string;
@@ -76,8 +77,24 @@ export class TestCluster {
     return i;
   }
 
-  /** Spawns node i and resolves once it prints its ready line. */
+  /**
+   * Spawns node i and resolves once it prints its ready line. Its HTTP port is known to nobody
+   * else, so when another process took it between freePort() and the bind (two test files run at
+   * once), the node is started again on a fresh one.
+   */
   async startNode(i: number, more: readonly string[] = []): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.spawnNode(i, more);
+      } catch (error) {
+        const node = this.nodes[i]!;
+        if (attempt >= 3 || !/cannot listen for HTTP .*EADDRINUSE/.test(node.err.slice(-2000))) throw error;
+        node.httpPort = await freePort();
+      }
+    }
+  }
+
+  private async spawnNode(i: number, more: readonly string[]): Promise<void> {
     const node = this.nodes[i]!;
     const args = [
       '--import', 'tsx', 'test/cluster/fixtures/run-node.ts',
