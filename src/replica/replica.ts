@@ -185,6 +185,15 @@ export class Replica<S extends StateMachine> {
     return this.applying?.startedAtMs ?? null;
   }
 
+  /**
+   * Settles when the entry applying in steps is done (at once when none is): the state is whole
+   * again. Reads through read() wait anyway (their index is at or past that entry); a caller reading
+   * the state directly (a local read) must wait for this.
+   */
+  applyingDone(): Promise<void> {
+    return this.applying?.done ?? Promise.resolve();
+  }
+
   /** The error that stopped this replica, if one did. */
   failed(): Error | undefined {
     return this.failure;

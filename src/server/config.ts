@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { CairnError } from '../lib/errors.js';
 import { defaultParserLimits } from '../resp/parser.js';
+import { DATABASES } from '../kv/databases.js';
 import { globMatchNoCase } from '../kv/glob.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
@@ -95,7 +96,7 @@ const parameters: readonly Parameter[] = [
   },
   { name: 'appendonly', get: () => 'yes', load: (_s, v) => (v === 'yes' ? undefined : 'Cairn always keeps its log') },
   { name: 'save', get: () => '', load: () => undefined },
-  { name: 'databases', get: () => '1', load: (_s, v) => (v === '1' ? undefined : 'Cairn has one database') },
+  { name: 'databases', get: () => String(DATABASES), load: (_s, v) => (v === String(DATABASES) ? undefined : `Cairn has ${DATABASES} databases`) },
   integerParameter('maxclients', 'maxClients', 1, 1_000_000, true),
   integerParameter('timeout', 'idleTimeoutSeconds', 0, 2_147_483_647, true),
   integerParameter('proto-max-bulk-len', 'bulkMaxBytes', 1024 * 1024, 512 * 1024 * 1024, true, true),
