@@ -3,7 +3,9 @@
 // loads each as a global, as Redis does. Each behaves as its C original in Redis's Lua 5.1 build.
 
 import type { LuaState } from 'fengari';
+import { openBit } from './bit.js';
 import { openCjson } from './cjson.js';
+import { openCmsgpack } from './cmsgpack.js';
 import { openStruct } from './struct.js';
 
 export interface ScriptLibrary {
@@ -14,6 +16,8 @@ export interface ScriptLibrary {
 export const SCRIPT_LIBRARIES: readonly ScriptLibrary[] = [
   { name: 'cjson', open: openCjson },
   { name: 'struct', open: openStruct },
+  { name: 'cmsgpack', open: openCmsgpack },
+  { name: 'bit', open: openBit },
 ];
 
-export { openCjson, openStruct };
+export { openBit, openCjson, openCmsgpack, openStruct };

@@ -67,6 +67,11 @@ export function checkStack51(L: LuaState, size: number): boolean {
   return lua.lua_gettop(L) + size <= LUAI_MAXCSTACK && lua.lua_checkstack(L, size);
 }
 
+/** Lua 5.1's luaL_checkstack: room for `size` more slots, or "stack overflow (<message>)". */
+export function ensureStack51(L: LuaState, size: number, message: string): void {
+  if (!checkStack51(L, size)) raise(L, `stack overflow (${message})`);
+}
+
 /** Bytes as a JS string, one char per byte (for comparing with ASCII names, never for output). */
 export function latin1(bytes: Uint8Array): string {
   let text = '';

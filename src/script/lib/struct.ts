@@ -5,7 +5,7 @@
 // them (a double of 2^63 or more packs as unsigned, NaN as INT64_MIN); results are 5.1 numbers.
 
 import { lauxlib, lua, type LuaJsFunction, type LuaState } from 'fengari';
-import { argError, ByteWriter, checkStack51, doubleToInt64, pushNumber51, raise } from './lua51.js';
+import { argError, ByteWriter, doubleToInt64, ensureStack51, pushNumber51, raise } from './lua51.js';
 
 const MAXINTSIZE = 32;
 const MAXALIGN = 8;
@@ -198,7 +198,7 @@ function unpack(L: LuaState): number {
     const size = optsize(L, opt, f);
     pos += gettoalign(pos, f, opt, size);
     if (pos < 0 || pos + size > data.length) argError(L, 2, 'data string too short');
-    if (!checkStack51(L, 1)) raise(L, 'stack overflow (too many results)');
+    ensureStack51(L, 1, 'too many results');
     pos += unpackItem(L, f, opt, data, pos, size);
   }
   lua.lua_pushinteger(L, pos + 1);
