@@ -38,6 +38,8 @@ const FIXED = [
   `local t = {} t[1] = t return ${attempt(`cjson.encode(t)`)}`, `local t = {} t.a = t return ${attempt(`cjson.encode(t)`)}`,
   `local t = {} local c = t for i = 1, 999 do c[1] = {} c = c[1] end return ${attempt(`cjson.encode(t)`)}`,
   `local t = {} local c = t for i = 1, 1000 do c[1] = {} c = c[1] end return ${attempt(`cjson.encode(t)`)}`,
+  `cjson.encode_max_depth(100000) local t = {} local c = t for i = 1, 999 do c[1] = {} c = c[1] end return ${attempt('#cjson.encode(t)')}`,
+  `cjson.encode_max_depth(100000) local t = {} local c = t for i = 1, 999 do c.a = {} c = c.a end return ${attempt('#cjson.encode(t)')}`,
   `cjson.encode_max_depth(3) return {${attempt(`cjson.encode({{{1}}})`)}, ${attempt(`cjson.encode({{{{1}}}})`)}}`,
   `cjson.encode_sparse_array(true) return {cjson.encode({[1] = 1, [30] = 2}), cjson.encode({[3] = 1})}`,
   `return {cjson.encode_sparse_array(true, 0, 1)}`, `cjson.encode_sparse_array(false, 0) return cjson.encode({[1000] = 1})`,
@@ -107,6 +109,8 @@ test('cjson.decode: numbers, strings, escapes and errors as Redis 7.0', { skip: 
     `local s = string.rep('[', 1000) .. string.rep(']', 1000) return try(function() return dump(cjson.decode(s)) end)`,
     `local s = string.rep('[', 1001) .. string.rep(']', 1001) return ${attempt(`cjson.decode(s)`)}`,
     `local s = string.rep('{"a":', 1001) .. '1' .. string.rep('}', 1001) return ${attempt(`cjson.decode(s)`)}`,
+    `cjson.decode_max_depth(100000) local s = string.rep('[', 1000) .. string.rep(']', 1000) return ${attempt('#cjson.decode(s)')}`,
+    `cjson.decode_max_depth(100000) local s = string.rep('{"a":', 1000) .. '1' .. string.rep('}', 1000) return ${attempt('type(cjson.decode(s))')}`,
     `cjson.decode_max_depth(2) return {try(function() return dump(cjson.decode('[[1]]')) end), ${attempt(`cjson.decode('[[[1]]]')`)}}`,
     `cjson.decode_invalid_numbers(false) return {${attempt(`cjson.decode('0x10')`)}, ${attempt(`cjson.decode('nan')`)}, ${attempt(`cjson.decode('+1')`)}, ${attempt(`cjson.decode('01')`)}, ${attempt(`cjson.decode('inf')`)}, dump(cjson.decode('-0'))}`,
     `return {${attempt('cjson.decode()')}, try(function() return cjson.decode('1', 2) end), ${attempt(`cjson.decode({})`)}, dump(cjson.decode(12))}`,
@@ -123,4 +127,11 @@ test('cjson: generated nested values encode and round-trip as in Redis 7.0', { s
 test('cjson.decode gives integers where Lua 5.1 prints integers', () => {
   const reply = evalInFengari(`return cjson.decode('[3, 3.0, 1e2, 2.5]')[2] .. ' ' .. cjson.decode('1e2') .. ' ' .. cjson.encode(3.0)`);
   assert.equal(reply.toString('latin1'), '$7\r\n3 100 3\r\n');
+});
+
+test('cjson: nesting past 1000 levels fails cleanly even when the configured depth allows it (JS stack bound)', () => {
+  const encode = evalInFengari(`cjson.encode_max_depth(100000) local t = {} local c = t for i = 1, 5000 do c[1] = {} c = c[1] end return ${attempt('cjson.encode(t)')}`);
+  assert.equal(encode.toString('latin1'), '$62\r\nERR:user_script:18: Cannot serialise, excessive nesting (1001)\r\n');
+  const decode = evalInFengari(`cjson.decode_max_depth(100000) local s = string.rep('[', 5000) return ${attempt('cjson.decode(s)')}`);
+  assert.equal(decode.toString('latin1'), '$82\r\nERR:user_script:18: Found too many nested data structures (1001) at character 1001\r\n');
 });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { REDIS_AVAILABLE, withRedisServer, type RedisProcess } from '../kv/redis-server.js';
-import { attempt, compareSnippets, luaQuote, seededRandom } from './lib-harness.js';
+import { attempt, compareSnippets, evalInFengari, luaQuote, seededRandom } from './lib-harness.js';
 
 let redis: RedisProcess;
 withRedisServer((started) => {
@@ -52,6 +52,11 @@ const FIXED = [
   `return ${attempt(`cmsgpack.unpack_limit('\\1\\2')`)}`, `return ${attempt(`cmsgpack.unpack_limit('\\1\\2', 'x')`)}`, `return ${attempt(`cmsgpack.unpack_one('\\1\\2', 1.7)`)}`,
   `return dump({cmsgpack.unpack(12)})`, `local s = string.rep('\\1', 7990) return ${attempt('select("#", cmsgpack.unpack(s))')}`,
   `local s = string.rep('\\1', 8000) return ${attempt('select("#", cmsgpack.unpack(s))')}`,
+  `local t = {} for i = 1, 3000 do t[i] = i end return ${attempt('#cmsgpack.pack((unpack or table.unpack)(t))')}`,
+  `local t = {} for i = 1, 4500 do t[i] = i end return ${attempt('#cmsgpack.pack((unpack or table.unpack)(t))')}`,
+  `local s = string.rep('\\145', 1000) .. '\\1' return ${attempt('dump(cmsgpack.unpack(s)):sub(1, 30)')}`,
+  `local s = string.rep('\\129\\1', 1000) .. '\\1' return ${attempt('type(cmsgpack.unpack(s))')}`,
+  `local s = string.rep('\\1', 7999) return ${attempt('select("#", cmsgpack.unpack(s))')}`,
   `return cmsgpack._NAME .. '|' .. cmsgpack._VERSION .. '|' .. cmsgpack._COPYRIGHT .. '|' .. cmsgpack._DESCRIPTION`,
   `return cmsgpack.unpack(cmsgpack.pack(7)) .. '|' .. cmsgpack.unpack(cmsgpack.pack(3.0)) .. '|' .. cmsgpack.unpack('\\202\\63\\128\\0\\0') + 1`,
   ...RAW.map((bytes) => `return ${attempt(`dump({cmsgpack.unpack(${hexBytes(bytes)})})`)}`),
@@ -85,4 +90,9 @@ test('cmsgpack: number and string encodings, arrays and maps, nesting and errors
 test('cmsgpack: generated values pack, unpack and pack again as in Redis 7.0', { skip: !REDIS_AVAILABLE }, async () => {
   const snippets = generatedValues(5, 200).map((v) => `return ${attempt(`(function(s) return hex(s) .. ' ' .. dump(cmsgpack.unpack(s)) .. ' ' .. hex(cmsgpack.pack(cmsgpack.unpack(s))) end)(cmsgpack.pack(${v}))`)}`);
   assert.deepEqual(await compareSnippets(redis, snippets), []);
+});
+
+test('cmsgpack: input nested past 1000 levels fails cleanly (JS stack bound; Redis allows about 4000)', () => {
+  const reply = evalInFengari(`local s = string.rep('\\145', 100000) .. '\\1' return ${attempt('cmsgpack.unpack(s)')}`);
+  assert.equal(reply.toString('latin1'), '$71\r\nERR:user_script:18: stack overflow (in function mp_decode_to_lua_array)\r\n');
 });

@@ -48,6 +48,7 @@ const FIXED = [
   `return ${attempt(`{struct.unpack('c0', '3abc')}`)}`, `return {struct.unpack('<I2 >I2', '\\1\\2\\1\\2')}`, `return {struct.unpack('', 'abc')}`,
   `return dump({struct.unpack('>L', '\\255\\255\\255\\255\\255\\255\\255\\255')})`, `return dump({struct.unpack('>l', '\\128\\0\\0\\0\\0\\0\\0\\1')})`,
   `return dump({struct.unpack('>i16', string.rep('\\255', 16))})`, `return dump({struct.unpack('<I9', string.rep('\\255', 9))})`,
+  ...[7996, 7997, 7998].map((n) => `local s = string.rep('b', ${n}) return ${attempt("select('#', struct.unpack(s, string.rep('a', 8000)))")}`),
   `local s = struct.unpack('i', struct.pack('i', 42)) return s .. '|' .. struct.size('i') .. '|' .. select(2, struct.unpack('i', struct.pack('i', 42)))`,
 ];
 

@@ -5,7 +5,7 @@
 
 import { lauxlib, lua, type LuaJsFunction, type LuaState } from 'fengari';
 import type { CjsonConfig } from './cjson-config.js';
-import { argError, checkStack51, pushNumber51, raise } from './lua51.js';
+import { argError, checkStack51, JS_NESTING_MAX, pushNumber51, raise } from './lua51.js';
 import { strtod } from './strtod.js';
 
 const enum T { ObjBegin, ObjEnd, ArrBegin, ArrEnd, String, Number, Boolean, Null, Colon, Comma, End, Whitespace, Error, Unknown }
@@ -194,7 +194,7 @@ function parseError(p: Parser, expected: string, token: Token): never {
 
 function descend(p: Parser, slots: number): void {
   p.depth++;
-  if (p.depth <= p.config.decodeMaxDepth && checkStack51(p.L, slots)) return;
+  if (p.depth <= p.config.decodeMaxDepth && p.depth <= JS_NESTING_MAX && checkStack51(p.L, slots)) return;
   raise(p.L, `Found too many nested data structures (${p.depth}) at character ${p.at}`);
 }
 

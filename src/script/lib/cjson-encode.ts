@@ -7,7 +7,7 @@
 import { lua, type LuaJsFunction, type LuaState } from 'fengari';
 import type { CjsonConfig } from './cjson-config.js';
 import { formatG } from '../../lib/format-g.js';
-import { argError, ByteWriter, checkStack51, doubleToInt32, latin1, raise } from './lua51.js';
+import { argError, ByteWriter, checkStack51, doubleToInt32, JS_NESTING_MAX, latin1, raise } from './lua51.js';
 
 /** The escape for each byte, or undefined when the byte is written as is (char2escape in lua_cjson.c). */
 const ESCAPES: readonly (string | undefined)[] = Array.from({ length: 256 }, (_, byte) => {
@@ -129,7 +129,7 @@ function appendData(L: LuaState, config: CjsonConfig, depth: number, out: ByteWr
   if (type === lua.LUA_TLIGHTUSERDATA && lua.lua_touserdata(L, -1) === null) return out.ascii('null');
   if (type !== lua.LUA_TTABLE) return encodeError(L, -1, 'type not supported');
   const nested = depth + 1;
-  if (nested > config.encodeMaxDepth || !checkStack51(L, 3)) {
+  if (nested > config.encodeMaxDepth || nested > JS_NESTING_MAX || !checkStack51(L, 3)) {
     raise(L, `Cannot serialise, excessive nesting (${nested})`);
   }
   const length = arrayLength(L, config);

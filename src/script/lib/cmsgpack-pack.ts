@@ -6,18 +6,19 @@
 // values of other types, as nil.
 
 import { lua, type LuaState } from 'fengari';
-import { argError, ByteWriter, checkStack51, doubleToInt32, doubleToInt64, ensureStack51 } from './lua51.js';
+import { argError, ByteWriter, checkStack51, doubleToInt32, ensureStack51 } from './lua51.js';
 
 const MAX_NESTING = 16;
 
-function writeUint(out: ByteWriter, value: bigint, byteCount: number): void {
-  for (let i = byteCount - 1; i >= 0; i--) out.byte(Number((value >> BigInt(8 * i)) & 0xffn));
+/** `value` (0 <= value < 2^32) big-endian in `byteCount` bytes. */
+function writeUint32(out: ByteWriter, value: number, byteCount: number): void {
+  for (let i = byteCount - 1; i >= 0; i--) out.byte(Math.floor(value / 2 ** (8 * i)) & 0xff);
 }
 
 /** A type byte followed by a big-endian length of `byteCount` bytes. */
 function writeHeader(out: ByteWriter, type: number, length: number, byteCount: number): void {
   out.byte(type);
-  writeUint(out, BigInt(length), byteCount);
+  writeUint32(out, length, byteCount);
 }
 
 function encodeBytes(out: ByteWriter, bytes: Uint8Array): void {
@@ -29,41 +30,44 @@ function encodeBytes(out: ByteWriter, bytes: Uint8Array): void {
   out.append(bytes);
 }
 
+const scratch = new DataView(new ArrayBuffer(8));
+
 function encodeDouble(out: ByteWriter, value: number): void {
-  const view = new DataView(new ArrayBuffer(8));
   if (Math.fround(value) === value) {
-    view.setFloat32(0, value);
+    scratch.setFloat32(0, value);
     out.byte(0xca);
-    out.append(new Uint8Array(view.buffer, 0, 4));
+    for (let i = 0; i < 4; i++) out.byte(scratch.getUint8(i));
   } else {
-    view.setFloat64(0, value);
+    scratch.setFloat64(0, value);
     out.byte(0xcb);
-    out.append(new Uint8Array(view.buffer));
+    for (let i = 0; i < 8; i++) out.byte(scratch.getUint8(i));
   }
 }
 
-function encodeInt(out: ByteWriter, n: bigint): void {
-  const header = (byte: number, count: number): void => {
-    out.byte(byte);
-    writeUint(out, BigInt.asUintN(64, n), count);
-  };
-  if (n >= 0n) {
-    if (n <= 127n) out.byte(Number(n));
-    else if (n <= 0xffn) header(0xcc, 1);
-    else if (n <= 0xffffn) header(0xcd, 2);
-    else if (n <= 0xffffffffn) header(0xce, 4);
-    else header(0xcf, 8);
-  } else if (n >= -32n) out.byte(Number(n) & 0xff);
-  else if (n >= -128n) header(0xd0, 1);
-  else if (n >= -32768n) header(0xd1, 2);
-  else if (n >= -2147483648n) header(0xd2, 4);
-  else header(0xd3, 8);
+/** mp_encode_int for -2^63 <= n < 2^63 (an integral double): the smallest form that holds it. */
+function encodeInt(out: ByteWriter, n: number): void {
+  if (n >= 0) {
+    if (n <= 127) out.byte(n);
+    else if (n <= 0xff) writeHeader(out, 0xcc, n, 1);
+    else if (n <= 0xffff) writeHeader(out, 0xcd, n, 2);
+    else if (n <= 0xffffffff) writeHeader(out, 0xce, n, 4);
+    else writeInt64(out, 0xcf, n);
+  } else if (n >= -32) out.byte(n & 0xff);
+  else if (n >= -128) writeHeader(out, 0xd0, n & 0xff, 1);
+  else if (n >= -32768) writeHeader(out, 0xd1, n & 0xffff, 2);
+  else if (n >= -2147483648) writeHeader(out, 0xd2, n >>> 0, 4);
+  else writeInt64(out, 0xd3, n);
+}
+
+function writeInt64(out: ByteWriter, type: number, n: number): void {
+  scratch.setBigUint64(0, BigInt.asUintN(64, BigInt(n)));
+  out.byte(type);
+  for (let i = 0; i < 8; i++) out.byte(scratch.getUint8(i));
 }
 
 /** mp_encode_lua_number for Lua < 5.3: an integer when (int64_t)n == n, else a float. */
 function encodeNumber(out: ByteWriter, value: number): void {
-  const asInt = doubleToInt64(value);
-  if (Number.isFinite(value) && Number(asInt) === value) encodeInt(out, asInt);
+  if (Number.isInteger(value) && value >= -(2 ** 63) && value < 2 ** 63) encodeInt(out, value);
   else encodeDouble(out, value);
 }
 

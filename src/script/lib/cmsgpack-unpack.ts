@@ -4,7 +4,7 @@
 // bin/ext types are "Bad data format in input.", a short input "Missing bytes in input.".
 
 import { lauxlib, lua, type LuaState } from 'fengari';
-import { checkInteger51, ensureStack51, optInteger51, pushNumber51, raise } from './lua51.js';
+import { checkInteger51, ensureStack51, JS_NESTING_MAX, optInteger51, pushNumber51, raise } from './lua51.js';
 
 const enum CursorError { None, Eof, BadFormat }
 
@@ -13,6 +13,8 @@ interface Cursor {
   readonly bytes: Uint8Array;
   at: number;
   error: CursorError;
+  /** Arrays and maps open around the current position (bounded by JS_NESTING_MAX). */
+  depth: number;
 }
 
 function left(c: Cursor): number {
@@ -26,16 +28,22 @@ function need(c: Cursor, count: number): boolean {
   return false;
 }
 
-/** The big-endian unsigned integer of `count` bytes after the type byte. */
-function readUint(c: Cursor, count: number): bigint {
-  let value = 0n;
-  for (let i = 1; i <= count; i++) value = (value << 8n) | BigInt(c.bytes[c.at + i] as number);
+/** The big-endian unsigned integer of `count` (<= 4) bytes after the type byte. */
+function readUint(c: Cursor, count: number): number {
+  let value = 0;
+  for (let i = 1; i <= count; i++) value = value * 256 + (c.bytes[c.at + i] as number);
   return value;
 }
 
-function pushFixed(L: LuaState, c: Cursor, count: number, read: (value: bigint) => number): void {
+/** The 8 bytes after the type byte as C's int64 cast to double (uint64 above 2^63 reads negative). */
+function readInt64(c: Cursor): number {
+  const view = new DataView(c.bytes.buffer, c.bytes.byteOffset + c.at + 1, 8);
+  return Number(view.getBigInt64(0));
+}
+
+function pushFixed(L: LuaState, c: Cursor, count: number, read: (c: Cursor) => number): void {
   if (!need(c, 1 + count)) return;
-  pushNumber51(L, read(readUint(c, count)));
+  pushNumber51(L, read(c));
   c.at += 1 + count;
 }
 
@@ -56,7 +64,7 @@ function pushString(L: LuaState, c: Cursor, headerBytes: number, length: number)
 /** A length of `count` bytes after the type byte, consumed; -1 (EOF) when missing. */
 function readLength(c: Cursor, count: number): number {
   if (!need(c, 1 + count)) return -1;
-  const length = Number(readUint(c, count));
+  const length = readUint(c, count);
   c.at += 1 + count;
   return length;
 }
@@ -64,15 +72,19 @@ function readLength(c: Cursor, count: number): number {
 function decodeArray(L: LuaState, c: Cursor, length: number): void {
   lua.lua_newtable(L);
   ensureStack51(L, 1, 'in function mp_decode_to_lua_array');
+  if (c.depth > JS_NESTING_MAX) raise(L, 'stack overflow (in function mp_decode_to_lua_array)');
+  // The index is pushed before the value, as in C, so that nesting uses the stack slots it does there.
   for (let index = 1; index <= length; index++) {
+    lua.lua_pushinteger(L, index);
     decodeValue(L, c);
     if (c.error !== CursorError.None) return;
-    lua.lua_rawseti(L, -2, index);
+    lua.lua_rawset(L, -3);
   }
 }
 
 function decodeMap(L: LuaState, c: Cursor, length: number): void {
   lua.lua_newtable(L);
+  if (c.depth > JS_NESTING_MAX) raise(L, 'stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)');
   for (let i = 0; i < length; i++) {
     decodeValue(L, c);
     if (c.error !== CursorError.None) return;
@@ -82,8 +94,20 @@ function decodeMap(L: LuaState, c: Cursor, length: number): void {
   }
 }
 
-const asInt64 = (value: bigint): number => Number(BigInt.asIntN(64, value));
-const signedOf = (bits: number) => (value: bigint): number => Number(BigInt.asIntN(bits, value));
+function decodeNested(L: LuaState, c: Cursor, isArray: boolean, length: number): void {
+  c.depth++;
+  if (isArray) decodeArray(L, c, length);
+  else decodeMap(L, c, length);
+  c.depth--;
+}
+
+const unsignedOf = (count: number) => (c: Cursor): number => readUint(c, count);
+const signedOf = (count: number) => (c: Cursor): number => {
+  const value = readUint(c, count);
+  return value >= 2 ** (8 * count - 1) ? value - 2 ** (8 * count) : value;
+};
+const [U8, U16, U32] = [unsignedOf(1), unsignedOf(2), unsignedOf(4)];
+const [I8, I16, I32] = [signedOf(1), signedOf(2), signedOf(4)];
 
 /** mp_decode_to_lua_type: pushes one value, or sets c.error. */
 function decodeValue(L: LuaState, c: Cursor): void {
@@ -91,14 +115,13 @@ function decodeValue(L: LuaState, c: Cursor): void {
   ensureStack51(L, 1, 'too many return values at once; use unpack_one or unpack_limit instead.');
   const type = c.bytes[c.at] as number;
   switch (type) {
-    case 0xcc: return pushFixed(L, c, 1, Number);
-    case 0xcd: return pushFixed(L, c, 2, Number);
-    case 0xce: return pushFixed(L, c, 4, Number);
-    case 0xcf: return pushFixed(L, c, 8, asInt64);
-    case 0xd0: return pushFixed(L, c, 1, signedOf(8));
-    case 0xd1: return pushFixed(L, c, 2, signedOf(16));
-    case 0xd2: return pushFixed(L, c, 4, signedOf(32));
-    case 0xd3: return pushFixed(L, c, 8, asInt64);
+    case 0xcc: return pushFixed(L, c, 1, U8);
+    case 0xcd: return pushFixed(L, c, 2, U16);
+    case 0xce: return pushFixed(L, c, 4, U32);
+    case 0xcf: case 0xd3: return pushFixed(L, c, 8, readInt64);
+    case 0xd0: return pushFixed(L, c, 1, I8);
+    case 0xd1: return pushFixed(L, c, 2, I16);
+    case 0xd2: return pushFixed(L, c, 4, I32);
     case 0xc0:
       lua.lua_pushnil(L);
       c.at++;
@@ -112,12 +135,12 @@ function decodeValue(L: LuaState, c: Cursor): void {
     case 0xd9: case 0xda: case 0xdb: {
       const headerBytes = type === 0xd9 ? 1 : type === 0xda ? 2 : 4;
       if (!need(c, 1 + headerBytes)) return;
-      return pushString(L, c, 1 + headerBytes, Number(readUint(c, headerBytes)));
+      return pushString(L, c, 1 + headerBytes, readUint(c, headerBytes));
     }
     case 0xdc: case 0xdd: case 0xde: case 0xdf: {
       const length = readLength(c, type === 0xdc || type === 0xde ? 2 : 4);
       if (length < 0) return;
-      return type <= 0xdd ? decodeArray(L, c, length) : decodeMap(L, c, length);
+      return decodeNested(L, c, type <= 0xdd, length);
     }
     default: return decodeFixType(L, c, type);
   }
@@ -135,10 +158,10 @@ function decodeFixType(L: LuaState, c: Cursor, type: number): void {
     pushString(L, c, 1, type & 0x1f);
   } else if ((type & 0xf0) === 0x90) {
     c.at++;
-    decodeArray(L, c, type & 0xf);
+    decodeNested(L, c, true, type & 0xf);
   } else if ((type & 0xf0) === 0x80) {
     c.at++;
-    decodeMap(L, c, type & 0xf);
+    decodeNested(L, c, false, type & 0xf);
   } else {
     c.error = CursorError.BadFormat;
   }
@@ -154,7 +177,7 @@ function unpackFull(L: LuaState, limit: number, offset: number): number {
     raise(L, `Start offset ${offset | 0} greater than input length ${bytes.length | 0}.`);
   }
   const max = decodeAll ? 2147483647 : limit;
-  const c: Cursor = { bytes, at: offset, error: CursorError.None };
+  const c: Cursor = { bytes, at: offset, error: CursorError.None, depth: 0 };
   let count = 0;
   for (; left(c) > 0 && count < max; count++) {
     decodeValue(L, c);
@@ -162,6 +185,7 @@ function unpackFull(L: LuaState, limit: number, offset: number): number {
     if (c.error === CursorError.BadFormat) raise(L, 'Bad data format in input.');
   }
   if (decodeAll) return count;
+  ensureStack51(L, 1, 'in function mp_unpack_full');
   lua.lua_pushinteger(L, left(c) === 0 ? -1 : c.at);
   lua.lua_insert(L, 2);
   return count + 1;

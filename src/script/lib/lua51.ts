@@ -62,6 +62,15 @@ export function bytesOf(...parts: readonly (string | Uint8Array)[]): Uint8Array 
 /** Lua 5.1's limit on the stack slots a C function may use (LUAI_MAXCSTACK). */
 const LUAI_MAXCSTACK = 8000;
 
+/**
+ * Nesting past which the recursive encoders and decoders stop with the error they give when Lua
+ * 5.1's stack runs out. Redis reaches 4000-8000 levels before that happens; JavaScript's own stack
+ * would overflow first, at a depth that depends on the caller, and replicas must fail alike. 1000
+ * is Redis's default cjson depth limit, so only scripts that raise it, or hand-made msgpack
+ * nested over 1000 deep, see a difference.
+ */
+export const JS_NESTING_MAX = 1000;
+
 /** Lua 5.1's lua_checkstack from inside a library function: false past 5.1's per-call limit. */
 export function checkStack51(L: LuaState, size: number): boolean {
   return lua.lua_gettop(L) + size <= LUAI_MAXCSTACK && lua.lua_checkstack(L, size);

@@ -198,9 +198,11 @@ function unpack(L: LuaState): number {
     const size = optsize(L, opt, f);
     pos += gettoalign(pos, f, opt, size);
     if (pos < 0 || pos + size > data.length) argError(L, 2, 'data string too short');
-    ensureStack51(L, 1, 'too many results');
+    ensureStack51(L, 2, 'too many results');
     pos += unpackItem(L, f, opt, data, pos, size);
   }
+  // C pushes this one past the slots it reserved (Lua 5.1 keeps spare slots); fengari checks, so reserve it.
+  lua.lua_checkstack(L, 1);
   lua.lua_pushinteger(L, pos + 1);
   return lua.lua_gettop(L) - 2;
 }
