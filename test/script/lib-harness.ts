@@ -4,6 +4,7 @@
 // for the simple cases (string → bulk, number → integer, boolean, nil, array table, {err=}), and
 // lists every reply that differs byte for byte. Snippets pcall what may fail and return the message.
 
+import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { lauxlib, lua, lualib, to_luastring, type LuaState } from 'fengari';
 import { SCRIPT_LIBRARIES } from '../../src/script/lib/index.js';
@@ -29,13 +30,35 @@ local NEGZERO = -tonumber('0.0')
 local function try(f) local ok, r = pcall(f) if ok then return r end return 'ERR:' .. tostring(r) end
 `;
 
-function newLibState(): LuaState {
-  const L = lauxlib.luaL_newstate();
-  lauxlib.luaL_requiref(L, '_G', lualib.luaopen_base, 1);
-  lauxlib.luaL_requiref(L, 'string', lualib.luaopen_string, 1);
-  lauxlib.luaL_requiref(L, 'table', lualib.luaopen_table, 1);
-  lauxlib.luaL_requiref(L, 'math', lualib.luaopen_math, 1);
-  for (const library of SCRIPT_LIBRARIES) lauxlib.luaL_requiref(L, library.name, library.open, 1);
+let shared: LuaState | undefined;
+
+/** PRELUDE's lines as newlines: snippets keep their line numbers (in error messages) without it. */
+const PRELUDE_LINES = '\n'.repeat(PRELUDE.split('\n').length - 1);
+
+/**
+ * A fengari state with base/string/table/math and the script libraries freshly opened (new cjson
+ * settings each time). The base libraries and PRELUDE (its helpers as globals, compiled once: the
+ * compiler is the slow part) are set up once: snippets only make locals.
+ */
+function libState(): LuaState {
+  if (shared === undefined) {
+    const L = lauxlib.luaL_newstate();
+    lauxlib.luaL_requiref(L, '_G', lualib.luaopen_base, 1);
+    lauxlib.luaL_requiref(L, 'string', lualib.luaopen_string, 1);
+    lauxlib.luaL_requiref(L, 'table', lualib.luaopen_table, 1);
+    lauxlib.luaL_requiref(L, 'math', lualib.luaopen_math, 1);
+    for (const library of SCRIPT_LIBRARIES) lauxlib.luaL_requiref(L, library.name, library.open, 1);
+    const globals = to_luastring(PRELUDE.replace(/^local (function )?/gm, '$1'));
+    assert(lauxlib.luaL_loadbuffer(L, globals, globals.length, to_luastring('=prelude')) === lua.LUA_OK);
+    lua.lua_call(L, 0, 0);
+    shared = L;
+  }
+  const L = shared;
+  // Opened directly: luaL_requiref would keep the table package.loaded already holds.
+  for (const library of SCRIPT_LIBRARIES) {
+    library.open(L);
+    lua.lua_setglobal(L, library.name);
+  }
   lua.lua_settop(L, 0);
   return L;
 }
@@ -67,10 +90,10 @@ function toReply(L: LuaState): Buffer {
   return Buffer.concat([Buffer.from(`*${items.length}\r\n`), ...items]);
 }
 
-/** Runs one snippet (with the prelude) in a fresh fengari state; a Lua error becomes "-ERR <message>". */
+/** Runs one snippet (with the prelude's helpers) in a fengari state with fresh libraries; a Lua error becomes "-ERR <message>". */
 export function evalInFengari(snippet: string): Buffer {
-  const L = newLibState();
-  const code = new Uint8Array(Buffer.from(PRELUDE + snippet, 'latin1'));
+  const L = libState();
+  const code = new Uint8Array(Buffer.from(PRELUDE_LINES + snippet, 'latin1'));
   const status = lauxlib.luaL_loadbuffer(L, code, code.length, to_luastring('=user_script'));
   if (status !== lua.LUA_OK || lua.lua_pcall(L, 0, 1, 0) !== lua.LUA_OK) {
     return Buffer.from(`-ERR ${Buffer.from(lua.lua_tolstring(L, -1) ?? new Uint8Array(0)).toString('latin1')}\r\n`);
