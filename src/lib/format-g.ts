@@ -13,6 +13,9 @@ export function formatG(value: number, precision: number): string {
   const magnitude = Math.abs(value);
   if (magnitude === Infinity) return `${sign}inf`;
   if (magnitude === 0) return `${sign}0`;
+  // A safe integer of at most `precision` digits prints as itself (the common case, and the cheap one;
+  // String() of a larger one gives the shortest round-trip digits, not the exact ones).
+  if (Number.isInteger(magnitude) && magnitude < 10 ** precision && magnitude <= Number.MAX_SAFE_INTEGER) return sign + String(magnitude);
   const [digits, exponent] = roundedDigits(magnitude, precision);
   const kept = digits.replace(/0+$/, '');
   if (exponent < -4 || exponent >= precision) {

@@ -6,6 +6,7 @@
 import { lauxlib, lua, type LuaJsFunction, type LuaState } from 'fengari';
 import { argError, latin1 } from './lua51.js';
 
+// Written and read back within one call (barg), never held across calls.
 const scratch = new DataView(new ArrayBuffer(8));
 
 /** barg: argument `index` as an unsigned 32-bit value. */

@@ -4,6 +4,7 @@
 // lua-cjson's wording and 1-based character positions. Numbers are pushed as 5.1 would see them.
 
 import { lauxlib, lua, type LuaJsFunction, type LuaState } from 'fengari';
+import { assert } from '../../lib/assert.js';
 import type { CjsonConfig } from './cjson-config.js';
 import { argError, checkStack51, JS_NESTING_MAX, pushNumber51, raise } from './lua51.js';
 import { strtod } from './strtod.js';
@@ -36,13 +37,18 @@ const ESCAPE2CHAR: Readonly<Record<number, number>> = { 0x22: 0x22, 0x5c: 0x5c, 
 class Parser {
   at = 0;
   depth = 0;
+  /** The text up to its first NUL: the C code reads a NUL-terminated string. */
+  readonly data: Uint8Array;
   constructor(
     readonly L: LuaState,
-    readonly data: Uint8Array,
+    text: Uint8Array,
     readonly config: CjsonConfig,
-  ) {}
+  ) {
+    const nul = text.indexOf(0);
+    this.data = nul === -1 ? text : text.subarray(0, nul);
+  }
 
-  /** The byte at `i`, 0 past the end (the C code reads a NUL-terminated string). */
+  /** The byte at `i`, 0 past the end (where the C string's NUL is). */
   byte(i: number): number {
     return this.data[i] ?? 0;
   }
@@ -144,8 +150,7 @@ function isInvalidNumber(p: Parser): boolean {
 
 function nextNumberToken(p: Parser, token: Token): void {
   token.type = T.Number;
-  const end = p.data.indexOf(0, p.at);
-  const parsed = strtod(end === -1 ? p.data : p.data.subarray(0, end), p.at);
+  const parsed = strtod(p.data, p.at);
   if (parsed.end === p.at) return setError(token, p, 'invalid number');
   token.number = parsed.value;
   p.at = parsed.end;
@@ -278,6 +283,8 @@ export function cjsonDecode(config: CjsonConfig): LuaJsFunction {
     processValue(p, token);
     nextToken(p, token);
     if (token.type !== T.End) parseError(p, 'the end', token);
+    assert(p.depth === 0, `cjson.decode finished at depth ${p.depth}`);
+    assert(p.at === p.data.length, 'cjson.decode ended before the end of the text');
     return 1;
   };
 }

@@ -30,6 +30,7 @@ function encodeBytes(out: ByteWriter, bytes: Uint8Array): void {
   out.append(bytes);
 }
 
+// Written and read back within one call, never held across calls.
 const scratch = new DataView(new ArrayBuffer(8));
 
 function encodeDouble(out: ByteWriter, value: number): void {

@@ -4,6 +4,7 @@
 // bin/ext types are "Bad data format in input.", a short input "Missing bytes in input.".
 
 import { lauxlib, lua, type LuaState } from 'fengari';
+import { assert } from '../../lib/assert.js';
 import { checkInteger51, ensureStack51, JS_NESTING_MAX, optInteger51, pushNumber51, raise } from './lua51.js';
 
 const enum CursorError { None, Eof, BadFormat }
@@ -184,6 +185,7 @@ function unpackFull(L: LuaState, limit: number, offset: number): number {
     if (c.error === CursorError.Eof) raise(L, 'Missing bytes in input.');
     if (c.error === CursorError.BadFormat) raise(L, 'Bad data format in input.');
   }
+  assert(c.at <= bytes.length && c.depth === 0, 'cmsgpack.unpack read past its input');
   if (decodeAll) return count;
   ensureStack51(L, 1, 'in function mp_unpack_full');
   lua.lua_pushinteger(L, left(c) === 0 ? -1 : c.at);

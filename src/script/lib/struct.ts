@@ -5,6 +5,7 @@
 // them (a double of 2^63 or more packs as unsigned, NaN as INT64_MIN); results are 5.1 numbers.
 
 import { lauxlib, lua, type LuaJsFunction, type LuaState } from 'fengari';
+import { assert } from '../../lib/assert.js';
 import { argError, ByteWriter, doubleToInt64, ensureStack51, pushNumber51, raise } from './lua51.js';
 
 const MAXINTSIZE = 32;
@@ -200,6 +201,7 @@ function unpack(L: LuaState): number {
     if (pos < 0 || pos + size > data.length) argError(L, 2, 'data string too short');
     ensureStack51(L, 2, 'too many results');
     pos += unpackItem(L, f, opt, data, pos, size);
+    assert(pos <= data.length, 'struct.unpack read past its data');
   }
   // C pushes this one past the slots it reserved (Lua 5.1 keeps spare slots); fengari checks, so reserve it.
   lua.lua_checkstack(L, 1);
