@@ -78,7 +78,8 @@ function checkOption(L: LuaState, index: number, options: readonly string[]): nu
     argError(L, index, `string expected, got ${typeNameAt(L, index)}`);
   }
   const given = lua.lua_tolstring(L, index) ?? new Uint8Array(0);
-  const text = latin1(given);
+  const nul = given.indexOf(0);
+  const text = latin1(nul === -1 ? given : given.subarray(0, nul)); // C compares with strcmp
   const found = options.indexOf(text);
   if (found === -1) argError(L, index, "invalid option '", given, "'");
   return found;

@@ -47,9 +47,16 @@ export function optInteger51(L: LuaState, arg: number, def: number): number {
   return lua.lua_isnoneornil(L, arg) ? def : checkInteger51(L, arg);
 }
 
-/** Joins byte pieces; JS strings are taken as UTF-8 (the messages here are ASCII). */
-export function bytesOf(...parts: readonly (string | Uint8Array)[]): Uint8Array {
-  const chunks = parts.map((part) => (typeof part === 'string' ? to_luastring(part) : part));
+/**
+ * Joins the pieces of an error message. Byte pieces stand for C's "%s" of a Lua string, so each is
+ * cut at its first NUL as C's lua_pushfstring cuts it; JS strings are ASCII text.
+ */
+function bytesOf(...parts: readonly (string | Uint8Array)[]): Uint8Array {
+  const chunks = parts.map((part) => {
+    if (typeof part === 'string') return to_luastring(part);
+    const nul = part.indexOf(0);
+    return nul === -1 ? part : part.subarray(0, nul);
+  });
   const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
   let at = 0;
   for (const chunk of chunks) {
@@ -88,12 +95,12 @@ export function latin1(bytes: Uint8Array): string {
   return text;
 }
 
-/** luaL_error with a message given as bytes (cut at the first NUL, as C's %s is). */
+/** luaL_error with a message given in pieces (see bytesOf). */
 export function raise(L: LuaState, ...parts: readonly (string | Uint8Array)[]): never {
   return lauxlib.luaL_error(L, '%s', bytesOf(...parts));
 }
 
-/** luaL_argerror with an extra message given as bytes. */
+/** luaL_argerror with an extra message given in pieces (see bytesOf). */
 export function argError(L: LuaState, arg: number, ...parts: readonly (string | Uint8Array)[]): never {
   return lauxlib.luaL_argerror(L, arg, bytesOf(...parts));
 }
