@@ -26,7 +26,7 @@ import type { ServerSettings } from '../../server/config.js';
 import { ReplicaBackend } from '../../server/replica-backend.js';
 import { CairnServer } from '../../server/server.js';
 import { WriteCoalescer } from '../../server/write-coalescer.js';
-import { eventLoopTurn, SystemClock } from '../clock.js';
+import { EVENT_LOOP_SNAPSHOT_PACE, eventLoopTurn, SystemClock } from '../clock.js';
 import { derivedClusterId, type ClusterSettings } from './options.js';
 import { startHttpEndpoint } from './http.js';
 import { checkClusterId, settleClusterId } from './identity.js';
@@ -331,7 +331,7 @@ function startRemovalWatch(start: StartContext, parts: { replica: Replica<KvMach
 async function openDataDir(start: StartContext): Promise<{ storage: RaftStorage; clusterId: string; directory: MemberDirectory }> {
   const { settings, cluster, clock, log } = start;
   const disk = new NodeDisk();
-  const storage = await RaftStorage.open(disk, settings.dir, { fsync: settings.fsync, clock });
+  const storage = await RaftStorage.open(disk, settings.dir, { fsync: settings.fsync, clock, snapshotPace: EVENT_LOOP_SNAPSHOT_PACE });
   // Opened first: the directory lock is held while its identity is read and written.
   const explicitClusterId = cluster.clusterId !== derivedClusterId(cluster.peers);
   const identity = { clusterId: cluster.clusterId, nodeId: cluster.id };
