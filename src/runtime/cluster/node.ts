@@ -106,9 +106,11 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   const { storage, clusterId, directory } = await undo.step(() => openDataDir(start));
   const transport = await undo.step(() => startTransport(start, clusterId, directory));
   const retirement: Retirement = { retired: false, watch: undefined, announcer: undefined, onLeaderChange: () => undefined };
-  const { replica, machine, metrics } = await undo.step(() => startReplica(start, { storage, transport, directory, retirement }));
+  const idle = new IdleCollector();
+  const { replica, machine, metrics } = await undo.step(() => startReplica(start, { storage, transport, directory, retirement, idle }));
   const { backend, topology } = await undo.step(() => startBackend(start, { clusterId, directory, storage, replica, machine, metrics, retirement, alone: transport === null }));
   const server = await undo.step(() => startServer(start, { backend, topology, directory, configFile }));
+  idle.watchClients(() => server.stats.commandsProcessed);
   // A node alone without a peer listener has nobody to tell its client address to (and no peer address to give).
   if (transport === null) topology.addresses = ADDRESSES_OF_A_NODE_ALONE;
   else await undo.step(() => startAnnouncer(start, { backend, topology, directory, replica, retirement }));
@@ -158,10 +160,10 @@ function otherPeers(directory: MemberDirectory, selfId: string): Map<string, str
 /** The state machine (kv and the address book) and the Raft replica over storage and transport; the replica then owns both. */
 async function startReplica(
   start: StartContext,
-  parts: { storage: RaftStorage; transport: TcpPeerTransport | null; directory: MemberDirectory; retirement: Retirement },
+  parts: { storage: RaftStorage; transport: TcpPeerTransport | null; directory: MemberDirectory; retirement: Retirement; idle: IdleCollector },
 ): Promise<{ replica: Replica<KvMachine>; machine: ClusterMachine; metrics: ClusterMetrics }> {
   const { cluster, log, clock } = start;
-  const { storage, transport, directory, retirement } = parts;
+  const { storage, transport, directory, retirement, idle } = parts;
   const machine = new ClusterMachine(directory, (change, saved) => {
     // The transport learns the change at once; the book's file follows (a failed save is logged, the log or a snapshot brings it again).
     transport?.setPeers(otherPeers(directory, cluster.id));
@@ -186,7 +188,7 @@ async function startReplica(
       // 64 random bits for a data directory that has no incarnation yet (types.ts Incarnation).
       newIncarnation: () => randomBytes(8).toString('hex'),
     },
-    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer: roleObserver(log, metrics, retirement, new IdleCollector()), yieldTurn: eventLoopTurn },
+    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer: roleObserver(log, metrics, retirement, idle), yieldTurn: eventLoopTurn },
     machine,
   );
   start.undo.takeOver(transport === null ? ['storage'] : ['storage', 'transport'], 'replica', () => replica.close());
