@@ -332,7 +332,9 @@ export class Db {
   rebuildExpiry(): void {
     const expireAts: number[] = [];
     const keys: string[] = [];
-    for (const [key, record] of this.map) {
+    // Without a key that expires there is nothing to find: a million-key snapshot decode's last step skips the walk.
+    const walk = this.expiringCount > 0 ? this.map : new Map<string, KvRecord>();
+    for (const [key, record] of walk) {
       if (record.expireAtMs === NO_EXPIRY) continue;
       expireAts.push(record.expireAtMs);
       keys.push(key);
