@@ -25,14 +25,15 @@ export interface ServerSettings {
   multiMaxCommands: number;
   /** Close connections idle this long; 0 = never (Redis `timeout`). */
   idleTimeoutSeconds: number;
-  /** Write commands flagged denyoom are refused while used memory is above this; 0 = no limit (Redis `maxmemory`). */
+  /** Used memory is kept under this by the policy (evicting keys, or refusing denyoom writes); 0 = no limit (Redis `maxmemory`). */
   maxMemoryBytes: number;
-  /** What happens at maxmemory: only Redis's default, refusing writes (eviction is not built yet). */
+  /** What happens at maxmemory: refuse writes (noeviction, the default) or evict keys (server/evictor.ts). */
   maxMemoryPolicy: MaxMemoryPolicy;
 }
 
-export type MaxMemoryPolicy = 'noeviction';
-const MAX_MEMORY_POLICIES: readonly MaxMemoryPolicy[] = ['noeviction'];
+/** Redis's policies but the LFU ones, in the order Redis lists them. */
+const MAX_MEMORY_POLICIES = ['volatile-lru', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-random', 'noeviction'] as const;
+export type MaxMemoryPolicy = (typeof MAX_MEMORY_POLICIES)[number];
 
 export function defaultSettings(): ServerSettings {
   return {

@@ -21,6 +21,8 @@ export interface InfoSource {
   readonly stats: ServerStats;
   keyspace(): KeyspaceFigures;
   persistence(): InfoFields;
+  /** maxmemory, its policy and the keys evicted so far (INFO memory and stats); none, noeviction and 0 when not given. */
+  maxMemory?(): { readonly limitBytes: number; readonly policy: string; readonly evictedKeys: number; readonly notCountedBytes: number };
   /** The replication section's fields when the backend replicates (a Raft cluster). */
   replication?(): InfoFields;
 }

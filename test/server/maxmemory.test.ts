@@ -37,7 +37,7 @@ test('over maxmemory, denyoom writes get OOM; reads, deletes and non-denyoom wri
   }
 });
 
-test('--maxmemory sets the limit at start; maxmemory-policy is noeviction and nothing else yet', async () => {
+test('--maxmemory sets the limit at start; maxmemory-policy is noeviction by default and no LFU policy', async () => {
   const server = await startCairn(['--maxmemory', '1mb']);
   const client = await RawClient.connect(server.port);
   try {
@@ -46,7 +46,11 @@ test('--maxmemory sets the limit at start; maxmemory-policy is noeviction and no
     assert.equal(show(await client.call('SET', 'k', 'v')), OOM, 'a node uses more than 1 MiB');
     assert.equal(show(await client.call('GET', 'k')), null);
     assert.equal(show(await client.call('CONFIG', 'SET', 'maxmemory-policy', 'NOEVICTION')), 'OK');
-    assert.match(String(show(await client.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'))), /^ERR:ERR CONFIG SET failed .* must be one of the following: noeviction$/);
+    assert.match(String(show(await client.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'))),
+      /^ERR:ERR CONFIG SET failed .* must be one of the following: volatile-lru, volatile-random, volatile-ttl, allkeys-lru, allkeys-random, noeviction$/);
+    assert.equal(show(await client.call('CONFIG', 'SET', 'maxmemory-policy', 'ALLKEYS-LRU')), 'OK');
+    assert.deepEqual(show(await client.call('CONFIG', 'GET', 'maxmemory-policy')), ['maxmemory-policy', 'allkeys-lru']);
+    assert.equal(show(await client.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction')), 'OK');
     assert.equal(show(await client.call('CONFIG', 'SET', 'maxmemory', '1gb')), 'OK');
     assert.equal(show(await client.call('SET', 'k', 'v')), 'OK');
   } finally {

@@ -35,7 +35,7 @@ export class IdleCollector {
 }
 
 /** V8's gc(), which Node hides unless started with --expose-gc; null where the flag cannot be set. */
-function exposedGc(): (() => void) | null {
+export function exposedGc(): (() => void) | null {
   try {
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('gc');
