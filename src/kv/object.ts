@@ -10,12 +10,11 @@ import { errorReply, integerReply, NULL, type Reply } from '../lib/reply.js';
 import { parseInt64 } from './args.js';
 import { asciiBytes, keyOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
+import { EMBSTR_BYTES_MAX } from './dataset-bytes.js';
 import { StringForm, type KvRecord } from './db.js';
 import { createdSpareBytes } from './sds.js';
 import { helpReply, subcommandHandler, type Subcommand } from './subcommands.js';
 
-/** Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT. */
-export const EMBSTR_BYTES_MAX = 44;
 /** Integers Redis keeps as shared objects (OBJ_SHARED_INTEGERS). */
 const SHARED_INTEGERS = 10_000n;
 /** The refcount Redis reports for a shared object (OBJ_SHARED_REFCOUNT = INT_MAX). */
