@@ -103,3 +103,9 @@ export class DatasetBytes {
     this.changed.clear();
   }
 }
+
+/** One key's figure in the estimate (the evictor's measure of what deleting it frees). */
+export function keyDatasetBytes(key: string, record: KvRecord): number {
+  const valueBytes = record.collection === null ? setStringBytes(record.valueBytes) : record.collection.memoryBytes();
+  return keyEntryBytes(key.length) + valueBytes;
+}

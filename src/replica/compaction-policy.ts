@@ -17,7 +17,6 @@ const IDLE_MIN_BYTES = 1024 * 1024;
 export class CompactionPolicy {
   private bytesSinceSnapshot = 0;
   private snapshotBytes = 0;
-  private writingBytes = 0;
   private idleTicks = 0;
   private readonly idleTicksMin: number;
 
@@ -38,17 +37,6 @@ export class CompactionPolicy {
     this.idleTicks = 0;
   }
 
-  /** Bytes the log holds in memory: the entries applied since the last snapshot, and a snapshot being written. */
-  get logBytes(): number {
-    return this.bytesSinceSnapshot + this.writingBytes;
-  }
-
-  /** A snapshot of this size is being written (compacted() follows once it is durable). */
-  writing(snapshotBytes: number): void {
-    assert(snapshotBytes >= 0, 'snapshot size must not be negative');
-    this.writingBytes = snapshotBytes;
-  }
-
   /** `ticks` of the clock passed. */
   tick(ticks: number): void {
     assert(ticks >= 0, 'ticks must not be negative');
@@ -60,7 +48,6 @@ export class CompactionPolicy {
     assert(snapshotBytes >= 0, 'snapshot size must not be negative');
     this.snapshotBytes = snapshotBytes;
     this.bytesSinceSnapshot = 0;
-    this.writingBytes = 0;
   }
 
   /** Whether to compact now, with `entriesSinceSnapshot` applied since the last snapshot. */

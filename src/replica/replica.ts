@@ -51,8 +51,7 @@ export class Replica<S extends StateMachine> {
   private encoding: SnapshotEncoding | null = null;
   private readonly stepPace: StepPace;
   private readonly tickDebt: TickDebt;
-  /** When to compact; also what the log holds in memory (logBytes: maxmemory does not count it). */
-  readonly compaction: CompactionPolicy;
+  private readonly compaction: CompactionPolicy;
 
   private constructor(
     private readonly options: ReplicaOptions,
@@ -142,8 +141,11 @@ export class Replica<S extends StateMachine> {
     return answered;
   }
 
-  /** Snapshots the state machine at the applied index and compacts the log now, between Ready
-   *  batches; resolves with the snapshot's index once it is durable. Calls made while one is pending share it. */
+  /**
+   * Snapshots the state machine at the applied index and compacts the log now, between Ready
+   * batches; resolves with the snapshot's index once it is durable. Calls made while one is
+   * pending share it.
+   */
   compactNow(): Promise<number> {
     const refused = this.refusal();
     if (refused !== undefined) return Promise.reject(refused);
@@ -393,7 +395,6 @@ export class Replica<S extends StateMachine> {
     try {
       const snapshot = this.node.compact(index, data);
       assert(snapshot.meta.index === index, 'compaction snapshot must cover the encoded index');
-      this.compaction.writing(snapshot.data.length);
       await this.io.storage.compact(snapshot);
       if (this.stopped) return;
       this.snapshotIndex = snapshot.meta.index;

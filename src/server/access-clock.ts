@@ -36,6 +36,16 @@ export class AccessClock {
     return this.stamps.get(tag(db, key)) ?? 0;
   }
 
+  /** Drops a key (evicted or deleted): it no longer needs a place. */
+  forget(db: number, key: string): void {
+    this.stamps.delete(tag(db, key));
+  }
+
+  /** The keys it knows, used longest ago first (a key forgotten meanwhile is skipped, as a Map's iteration does). */
+  *oldestFirst(): Generator<{ db: number; key: string }> {
+    for (const tagged of this.stamps.keys()) yield untag(tagged);
+  }
+
   clear(): void {
     this.stamps.clear();
   }
@@ -44,4 +54,9 @@ export class AccessClock {
 /** Database 0's keys as they are; others behind a char no latin1 key holds, so tags never collide. */
 function tag(db: number, key: string): string {
   return db === 0 ? key : String.fromCharCode(0x100 + db) + key;
+}
+
+function untag(tagged: string): { db: number; key: string } {
+  const first = tagged.charCodeAt(0);
+  return first >= 0x100 ? { db: first - 0x100, key: tagged.slice(1) } : { db: 0, key: tagged };
 }

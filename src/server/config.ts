@@ -31,9 +31,11 @@ export interface ServerSettings {
   maxMemoryPolicy: MaxMemoryPolicy;
 }
 
-/** Redis's policies but the LFU ones, in the order Redis lists them. */
+/** Redis's policies but the LFU ones (no access frequency is tracked: refused, see setMaxMemoryPolicy). */
 const MAX_MEMORY_POLICIES = ['volatile-lru', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-random', 'noeviction'] as const;
 export type MaxMemoryPolicy = (typeof MAX_MEMORY_POLICIES)[number];
+/** Every policy Redis 7.0 knows, in its order: its error for an unknown one lists them all. */
+const REDIS_POLICIES = ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'];
 
 export function defaultSettings(): ServerSettings {
   return {
@@ -65,7 +67,7 @@ interface Parameter {
 function integerParameter(name: string, key: NumericKey, min: number, max: number, live: boolean, memory = false): Parameter {
   const apply = (settings: ServerSettings, value: string): string | undefined => {
     const parsed = memory ? parseMemory(value) : parseInteger(value);
-    if (parsed === undefined) return "argument couldn't be parsed into an integer";
+    if (parsed === undefined) return memory ? 'argument must be a memory value' : "argument couldn't be parsed into an integer";
     if (parsed < min || parsed > max) return `argument must be between ${min} and ${max} inclusive`;
     settings[key] = parsed;
     return undefined;
@@ -107,9 +109,12 @@ const parameters: readonly Parameter[] = [
   { name: 'maxmemory-policy', get: (s) => s.maxMemoryPolicy, set: setMaxMemoryPolicy, load: setMaxMemoryPolicy },
 ];
 
+/** An unknown policy gets Redis's error; the LFU ones, which Redis accepts, a refusal of Cairn's own. */
 function setMaxMemoryPolicy(settings: ServerSettings, value: string): string | undefined {
-  const policy = MAX_MEMORY_POLICIES.find((p) => p === value.toLowerCase());
-  if (policy === undefined) return `argument(s) must be one of the following: ${MAX_MEMORY_POLICIES.join(', ')}`;
+  const name = value.toLowerCase();
+  const policy = MAX_MEMORY_POLICIES.find((p) => p === name);
+  if (name === 'allkeys-lfu' || name === 'volatile-lfu') return `${name} is not supported by Cairn (no access frequency is tracked); use allkeys-lru or volatile-lru`;
+  if (policy === undefined) return `argument(s) must be one of the following: ${REDIS_POLICIES.join(', ')}`;
   settings.maxMemoryPolicy = policy;
   return undefined;
 }

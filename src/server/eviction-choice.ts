@@ -1,18 +1,20 @@
-// Which keys maxmemory's evictor deletes, by policy, across the databases in use, until the
-// estimated bytes they free (MEMORY USAGE's figure) cover how far memory is over the limit, at
-// most `keysMax` keys. As Redis's approximate LRU: each LRU pick samples LRU_SAMPLES keys and takes
-// the one idle longest by the leader's access clock; random picks sample one key; volatile-* pick
-// only among keys with an expiry (sampled from the expiry heap); volatile-ttl takes the nearest
-// expiries first. The choice reads the state and never changes it (the heap scan puts back what
-// it takes): the deletions are proposed as entries, so every replica applies the leader's choice.
+// Which keys maxmemory's evictor deletes, by policy, across the databases in use, until their
+// figures in the keyspace's size estimate (kv/dataset-bytes.ts) cover how far memory is over the
+// limit, at most `keysMax` keys. The LRU policies take first keys the leader's access clock does not
+// know (never used since it started tracking, hence idlest: LRU_SAMPLES random samples look for
+// one), then the known keys from the one used longest ago — exactly least recently used among them;
+// random picks sample one key; volatile-* pick only among keys with an expiry (sampled from the
+// expiry heap); volatile-ttl takes the nearest expiries first. The choice reads the state and never
+// changes it (the heap scan puts back what it takes): the deletions are proposed as entries, so
+// every replica applies the leader's choice.
 
 import { NO_EXPIRY, type Db } from '../kv/db.js';
 import { earliestExpiring } from '../kv/expiry.js';
-import { keyUsageBytes } from '../kv/memory-usage.js';
+import { keyDatasetBytes } from '../kv/dataset-bytes.js';
 import type { AccessClock } from './access-clock.js';
 import type { MaxMemoryPolicy } from './config.js';
 
-/** Keys sampled per LRU pick (Redis's maxmemory-samples is 5; more picks closer to true LRU). */
+/** Keys sampled per LRU pick looking for one the access clock does not know. */
 export const LRU_SAMPLES = 16;
 /** Random draws per sample before walking from a random place (holes, stale heap entries, keys already chosen). */
 const DRAWS_MAX = 8;
@@ -20,7 +22,7 @@ const DRAWS_MAX = 8;
 export interface Victim {
   readonly db: number;
   readonly key: string;
-  /** MEMORY USAGE's estimate of what deleting it frees. */
+  /** Its figure in the size estimate: what deleting it frees. */
   readonly bytes: number;
 }
 
@@ -39,10 +41,11 @@ export function chooseVictims(input: ChoiceInput): Victim[] {
   const volatile = input.policy === 'volatile-lru' || input.policy === 'volatile-random';
   const lru = input.policy === 'volatile-lru' || input.policy === 'allkeys-lru';
   const chosen = new Set<string>();
+  const known = lru ? knownOldestFirst(input, volatile, chosen) : undefined;
   const victims: Victim[] = [];
   let freedBytes = 0;
   while (freedBytes < input.overBytes && victims.length < input.keysMax) {
-    const victim = lru ? idlest(input, volatile, chosen) : sampleKey(input, volatile, chosen);
+    const victim = known === undefined ? sampleKey(input, volatile, chosen) : unknownKey(input, volatile, chosen) ?? next(known) ?? sampleKey(input, volatile, chosen);
     if (victim === undefined) break;
     chosen.add(tagOf(victim.db, victim.key));
     victims.push(victim);
@@ -51,18 +54,30 @@ export function chooseVictims(input: ChoiceInput): Victim[] {
   return victims;
 }
 
-/** Of LRU_SAMPLES sampled keys, the one with the oldest access stamp. */
-function idlest(input: ChoiceInput, volatile: boolean, chosen: ReadonlySet<string>): Victim | undefined {
-  let best: Victim | undefined;
-  let bestStamp = Infinity;
+/** Of LRU_SAMPLES sampled keys, the first the access clock does not know (idler than every known key). */
+function unknownKey(input: ChoiceInput, volatile: boolean, chosen: ReadonlySet<string>): Victim | undefined {
   for (let i = 0; i < LRU_SAMPLES; i++) {
     const candidate = sampleKey(input, volatile, chosen);
-    if (candidate === undefined) break;
-    const stamp = input.access.stampOf(candidate.db, candidate.key);
-    if (stamp < bestStamp) [best, bestStamp] = [candidate, stamp];
-    if (stamp === 0) break; // nothing is idler than a key never seen
+    if (candidate === undefined) return undefined;
+    if (input.access.stampOf(candidate.db, candidate.key) === 0) return candidate;
   }
-  return best;
+  return undefined;
+}
+
+/** The keys the access clock knows, used longest ago first, that are present (volatile: with an expiry) and not chosen. */
+function* knownOldestFirst(input: ChoiceInput, volatile: boolean, chosen: ReadonlySet<string>): Generator<Victim> {
+  const dbs = new Map(input.dbs);
+  for (const { db: index, key } of input.access.oldestFirst()) {
+    const record = dbs.get(index)?.map.get(key);
+    if (record === undefined) input.access.forget(index, key); // deleted since: no need to walk past it again
+    if (record === undefined || (volatile && record.expireAtMs === NO_EXPIRY) || chosen.has(tagOf(index, key))) continue;
+    yield { db: index, key, bytes: keyDatasetBytes(key, record) };
+  }
+}
+
+function next<T>(items: Iterator<T>): T | undefined {
+  const step = items.next();
+  return step.done === true ? undefined : step.value;
 }
 
 /** One key at random (volatile: one with an expiry), not already chosen; undefined when none is left. */
@@ -93,7 +108,7 @@ function sampleAny(db: Db, index: number, random: () => number, chosen: Readonly
     const key = db.order.keyAt(slot);
     const record = db.map.get(key);
     if (record === undefined || record.seq !== db.order.seqAt(slot) || chosen.has(tagOf(index, key))) return undefined;
-    return { db: index, key, bytes: keyUsageBytes(key, record) };
+    return { db: index, key, bytes: keyDatasetBytes(key, record) };
   };
   return drawThenWalk(slots, random, at);
 }
@@ -105,7 +120,7 @@ function sampleExpiring(db: Db, index: number, random: () => number, chosen: Rea
     const record = db.map.get(entry.key);
     if (record === undefined || record.expireAtMs === NO_EXPIRY || record.expireAtMs !== entry.expireAtMs) return undefined;
     if (chosen.has(tagOf(index, entry.key))) return undefined;
-    return { db: index, key: entry.key, bytes: keyUsageBytes(entry.key, record) };
+    return { db: index, key: entry.key, bytes: keyDatasetBytes(entry.key, record) };
   };
   return drawThenWalk(db.expiry.size, random, at);
 }
@@ -138,7 +153,7 @@ function nearestExpiries(input: ChoiceInput): Victim[] {
     if (freedBytes >= input.overBytes || victims.length >= input.keysMax) break;
     const record = input.dbs.find(([index]) => index === candidate.db)?.[1].map.get(candidate.key);
     if (record === undefined) continue;
-    const bytes = keyUsageBytes(candidate.key, record);
+    const bytes = keyDatasetBytes(candidate.key, record);
     victims.push({ db: candidate.db, key: candidate.key, bytes });
     freedBytes += bytes;
   }

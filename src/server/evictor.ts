@@ -1,12 +1,12 @@
-// maxmemory's evictor: while this node leads, used memory is over the limit and the policy evicts,
-// it chooses keys by the policy (eviction-choice.ts) and proposes their deletion as one entry of
-// CAIRN.EVICT commands (an internal command: no client may send it, and a leader refuses it in a
-// relayed entry), so every replica deletes the same keys at the same log index. Bounded: at most
-// EVICTED_KEYS_PER_ROUND keys per round, one round in flight; a round that evicted runs again at
-// once while memory is still over, otherwise every EVICTION_INTERVAL_MS or when a write finds
-// memory over (MemoryGuard.onPressure). What each round frees is counted at once from MEMORY
-// USAGE's estimate (the heap drops only at the next GC), so it evicts about what is needed. With
-// nothing the policy may evict it marks the guard stuck, and denyoom writes get OOM, as in Redis.
+// maxmemory's evictor: while this node leads, used memory (memory-guard.ts: the keyspace's size
+// estimate) is over the limit and the policy evicts, it chooses keys by the policy
+// (eviction-choice.ts) until their figures cover the excess, and proposes their deletion as one
+// entry of CAIRN.EVICT commands (an internal command: no client may send it, and a leader refuses it
+// in a relayed entry), so every replica deletes the same keys at the same log index. The figures
+// are the estimate's own, so one round brings the estimate under the limit, never further than
+// one key below what is needed. Bounded: at most EVICTED_KEYS_PER_ROUND keys per round, one round
+// in flight; a round that evicted runs again at once while memory is still over, otherwise every
+// EVICTION_INTERVAL_MS or when a write finds memory over (MemoryGuard.onPressure).
 
 import { Buffer } from 'node:buffer';
 import type { Clock, TimerHandle } from '../io/clock.js';
@@ -14,8 +14,7 @@ import { keyBytes } from '../kv/bytes.js';
 import type { KvState } from '../kv/state.js';
 import type { Reply } from '../lib/reply.js';
 import type { WriteEntry } from './backend.js';
-import type { MaxMemoryPolicy } from './config.js';
-import { chooseVictims, type Victim } from './eviction-choice.js';
+import { chooseVictims } from './eviction-choice.js';
 import type { MemoryGuard } from './memory-guard.js';
 
 export const EVICTION_INTERVAL_MS = 100;
@@ -73,49 +72,30 @@ export class Evictor {
     });
   }
 
-  /** One round; resolves true when it evicted and memory may still be over. */
+  /** One round; resolves true when it evicted (memory may still be over). */
   private async round(): Promise<boolean> {
     const memory = this.options.memory;
     const policy = memory.settings.maxMemoryPolicy;
-    if (this.stopped || policy === 'noeviction' || memory.overBytes() === 0 || !this.options.shouldRun()) {
-      memory.evictionStuck = false;
-      return false;
-    }
-    // Over by the sampled figure, which counts garbage too: the evictor goes by live data.
-    memory.collectIfDue();
-    let victims = this.choose(policy);
-    // Nothing to evict: before refusing writes, make sure (once per spell) the figure is not stale.
-    if (victims.length === 0 && !memory.evictionStuck && memory.evictionOverBytes() > 0 && memory.collectIfDue(true)) victims = this.choose(policy);
-    memory.evictionStuck = victims.length === 0 && memory.evictionOverBytes() > 0;
+    if (this.stopped || policy === 'noeviction' || !this.options.shouldRun()) return false;
+    const overBytes = memory.overBytes();
+    if (overBytes === 0) return false;
+    const state = this.options.state();
+    const victims = chooseVictims({
+      dbs: state.usedDatabases().map((index) => [index, state.database(index)] as const),
+      policy,
+      overBytes,
+      keysMax: EVICTED_KEYS_PER_ROUND,
+      access: memory.access,
+      random: this.options.random ?? Math.random,
+    });
     if (victims.length === 0) return false;
+    for (const victim of victims) memory.access.forget(victim.db, victim.key);
     const replies = await this.options.write({
       commands: victims.map((victim) => [EVICT_COMMAND, keyBytes(victim.key)]),
       watches: [],
       dbs: victims.map((victim) => victim.db),
     });
-    let keys = 0;
-    let bytes = 0;
-    replies.forEach((reply, i) => {
-      if (reply.type !== 'integer' || reply.value !== 1) return;
-      keys++;
-      bytes += victims[i]?.bytes ?? 0;
-    });
-    memory.noteEvicted(keys, bytes);
+    memory.noteEvicted(replies.filter((reply) => reply.type === 'integer' && reply.value === 1).length);
     return true;
-  }
-
-  /** The keys to evict now (none when memory is under the limit or the policy leaves nothing). */
-  private choose(policy: Exclude<MaxMemoryPolicy, 'noeviction'>): Victim[] {
-    const overBytes = this.options.memory.evictionOverBytes();
-    if (overBytes === 0) return [];
-    const state = this.options.state();
-    return chooseVictims({
-      dbs: state.usedDatabases().map((index) => [index, state.database(index)] as const),
-      policy,
-      overBytes,
-      keysMax: EVICTED_KEYS_PER_ROUND,
-      access: this.options.memory.access,
-      random: this.options.random ?? Math.random,
-    });
   }
 }

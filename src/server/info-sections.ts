@@ -49,13 +49,14 @@ export function memoryFields(source: InfoSource): InfoFields {
   const peak = Math.max(used, source.stats.memoryPeakBytes ?? 0);
   source.stats.memoryPeakBytes = peak;
   const total = totalmem();
-  const limit = source.maxMemory?.() ?? { limitBytes: 0, policy: 'noeviction', notCountedBytes: 0 };
+  // maxmemory compares used_memory_startup + used_memory_dataset (memory-guard.ts), not used_memory.
+  const limit = source.maxMemory?.() ?? { limitBytes: 0, policy: 'noeviction', startupBytes: 0, datasetBytes: usage.heapUsed };
   const ratio = (a: number, b: number): string => (b === 0 ? '0.00' : (a / b).toFixed(2));
   return [
     ['used_memory', used], ['used_memory_human', human(used)], ['used_memory_rss', usage.rss], ['used_memory_rss_human', human(usage.rss)],
     ['used_memory_peak', peak], ['used_memory_peak_human', human(peak)], ['used_memory_peak_perc', `${((used / peak) * 100).toFixed(2)}%`],
-    ['used_memory_overhead', usage.heapTotal - usage.heapUsed], ['used_memory_startup', 0], ['used_memory_dataset', usage.heapUsed],
-    ['used_memory_dataset_perc', `${((usage.heapUsed / used) * 100).toFixed(2)}%`],
+    ['used_memory_overhead', usage.heapTotal - usage.heapUsed], ['used_memory_startup', limit.startupBytes],
+    ['used_memory_dataset', limit.datasetBytes], ['used_memory_dataset_perc', `${((limit.datasetBytes / used) * 100).toFixed(2)}%`],
     ['allocator_allocated', used], ['allocator_active', usage.heapTotal + usage.external], ['allocator_resident', usage.rss],
     ['total_system_memory', total], ['total_system_memory_human', human(total)],
     ['used_memory_lua', 0], ['used_memory_vm_eval', 0], ['used_memory_lua_human', '0B'], ['used_memory_scripts_eval', 0],
@@ -67,7 +68,7 @@ export function memoryFields(source: InfoSource): InfoFields {
     ['allocator_rss_ratio', ratio(usage.rss, usage.heapTotal + usage.external)], ['allocator_rss_bytes', usage.rss - usage.heapTotal - usage.external],
     ['rss_overhead_ratio', '1.00'], ['rss_overhead_bytes', 0],
     ['mem_fragmentation_ratio', ratio(usage.rss, used)], ['mem_fragmentation_bytes', usage.rss - used],
-    ['mem_not_counted_for_evict', limit.notCountedBytes], ['mem_replication_backlog', 0], ['mem_total_replication_buffers', 0], ['mem_clients_slaves', 0],
+    ['mem_not_counted_for_evict', 0], ['mem_replication_backlog', 0], ['mem_total_replication_buffers', 0], ['mem_clients_slaves', 0],
     ['mem_clients_normal', 0], ['mem_cluster_links', 0], ['mem_aof_buffer', 0], ['mem_allocator', `v8-${process.versions.v8}`],
     ['active_defrag_running', 0], ['lazyfree_pending_objects', 0], ['lazyfreed_objects', 0],
   ];

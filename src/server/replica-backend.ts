@@ -76,7 +76,6 @@ export class ReplicaBackend implements Backend {
       shouldRun: () => this.isLeader(),
       write: (entry) => this.writeAsLeader(entry),
     });
-    if (options.memory !== undefined) options.memory.notCountedBytes = () => options.replica.compaction.logBytes;
     this.evictor = options.memory === undefined ? undefined : new Evictor({
       clock: options.clock,
       state: () => options.machine.state,
@@ -203,7 +202,6 @@ export class ReplicaBackend implements Backend {
   async close(): Promise<void> {
     this.expiry.stop();
     this.evictor?.stop();
-    this.options.memory?.close();
     this.relay.close();
     await this.options.replica.close();
   }

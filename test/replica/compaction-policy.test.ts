@@ -43,14 +43,3 @@ test('idle: due after a quiet second with enough log, once per quiet spell', () 
   policy.tick(10);
   assert.equal(policy.idleDue(), false, 'under 1/16 of the snapshot: not worth one');
 });
-
-test('logBytes: the log held in memory, a snapshot being written included, until compacted', () => {
-  const policy = new CompactionPolicy(1_000_000, 50, 4 * MiB);
-  policy.applied(3 * MiB);
-  assert.equal(policy.logBytes, 3 * MiB);
-  policy.writing(5 * MiB);
-  assert.equal(policy.logBytes, 8 * MiB, 'the snapshot in flight counts with the log it replaces');
-  policy.applied(MiB);
-  policy.compacted(5 * MiB);
-  assert.equal(policy.logBytes, 0);
-});

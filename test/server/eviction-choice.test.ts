@@ -1,7 +1,8 @@
 // Which keys the evictor picks, by policy, on a kv state built directly: volatile-* never pick a
-// key without a TTL, volatile-ttl takes the nearest expiries across databases, allkeys-lru the
-// idlest by the access clock, picks stop once their estimated bytes cover the excess or at the
-// round's bound, and never repeat a key. The access clock keeps only its newest keys.
+// key without a TTL, volatile-ttl takes the nearest expiries across databases, allkeys-lru keys the
+// access clock does not know and then the known ones least recently used first, picks stop once
+// their figures cover the excess or at the round's bound, and never repeat a key. The access
+// clock keeps only its newest keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
@@ -63,27 +64,37 @@ test('picks stop once their estimated bytes cover the excess, or at the round bo
   assert.equal(chooseVictims(input(state, 'allkeys-random', Number.MAX_SAFE_INTEGER)).length, 100);
 });
 
-test('allkeys-lru picks the keys used longest ago (of its samples); keys never seen count as idlest', () => {
+test('allkeys-lru takes keys the access clock does not know first, then the known ones used longest ago first, exactly', () => {
   const state = new KvState();
   const access = new AccessClock();
   for (let i = 0; i < 40; i++) {
-    run(state, 0, 'SET', `k${i}`, 'v');
-    access.touch(0, `k${i}`);
+    run(state, i % 2 === 0 ? 0 : 2, 'SET', `k${i}`, 'v');
+    access.touch(i % 2 === 0 ? 0 : 2, `k${i}`);
   }
   access.touch(0, 'k0'); // used again: now the newest
   run(state, 0, 'SET', 'unseen', 'v');
-  const picks: string[] = [];
-  for (let seed = 1; seed <= 300; seed++) {
+  access.touch(0, 'gone'); // known, but deleted since
+  for (let seed = 1; seed <= 20; seed++) {
     const prng = new Prng(seed);
-    const [victim] = chooseVictims({ ...input(state, 'allkeys-lru', 1, access), random: () => prng.next() });
-    picks.push(victim!.key);
+    const picks = chooseVictims({ ...input(state, 'allkeys-lru', Number.MAX_SAFE_INTEGER, access, 100), random: () => prng.next() }).map((v) => v.key);
+    assert.equal(picks.length, 41, 'every key once');
+    const known = picks.filter((key) => key !== 'unseen');
+    assert.deepEqual(known, [...Array.from({ length: 39 }, (_, i) => `k${i + 1}`), 'k0'], 'known keys in the order they were last used');
+    const one = chooseVictims({ ...input(state, 'allkeys-lru', 1, access), random: () => prng.next() }).map((v) => v.key);
+    assert.ok(one[0] === 'unseen' || one[0] === 'k1', `one pick is the key never seen or the known key used longest ago (${one[0]})`);
   }
-  assert.ok(!picks.includes('k0'), 'the key used last is never the one picked');
-  const unseen = picks.filter((key) => key === 'unseen').length;
-  assert.ok(unseen > 60, `a key never seen goes whenever sampled (${unseen} of 300)`);
-  const ranks = picks.filter((key) => key !== 'unseen').map((key) => Number(key.slice(1)));
-  const meanRank = ranks.reduce((a, b) => a + b, 0) / ranks.length;
-  assert.ok(meanRank < 8, `the picks lean to the idlest keys (mean position ${meanRank.toFixed(1)} of 1-39; uniform would be 20)`);
+  assert.equal(access.stampOf(0, 'gone'), 0, 'a deleted key walked past is forgotten');
+});
+
+test('volatile-lru walks past known keys without a TTL', () => {
+  const state = new KvState();
+  const access = new AccessClock();
+  for (let i = 0; i < 10; i++) {
+    run(state, 0, 'SET', `k${i}`, 'v', ...(i % 3 === 0 ? ['EX', '100'] : []));
+    access.touch(0, `k${i}`);
+  }
+  const picks = chooseVictims(input(state, 'volatile-lru', Number.MAX_SAFE_INTEGER, access)).map((v) => v.key);
+  assert.deepEqual(picks, ['k0', 'k3', 'k6', 'k9']);
 });
 
 test('the access clock remembers only its newest keys, per database', () => {

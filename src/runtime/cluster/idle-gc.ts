@@ -35,7 +35,7 @@ export class IdleCollector {
 }
 
 /** V8's gc(), which Node hides unless started with --expose-gc; null where the flag cannot be set. */
-export function exposedGc(): (() => void) | null {
+function exposedGc(): (() => void) | null {
   try {
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('gc');

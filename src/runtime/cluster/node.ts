@@ -44,7 +44,7 @@ import { NodeDisk } from '../disk.js';
 import { NoPeerTransport } from '../no-peer-transport.js';
 import { TcpPeerTransport } from '../peer/transport.js';
 import { TimedStorage } from './timed-storage.js';
-import { exposedGc, IdleCollector } from './idle-gc.js';
+import { IdleCollector } from './idle-gc.js';
 import { cairnVersion } from '../server-main.js';
 
 export interface ClusterNode {
@@ -237,7 +237,7 @@ function startBackend(
     relayConnectTimeoutMs: 1000,
     password: () => settings.requirepass,
     metrics: parts.metrics,
-    memory: new MemoryGuard(settings, clock, exposedGc()),
+    memory: new MemoryGuard(settings, () => parts.machine.state),
   });
   start.undo.takeOver(['replica'], 'backend', () => backend.close());
   retirement.onLeaderChange = () => backend.leaderChanged();
