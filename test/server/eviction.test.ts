@@ -64,13 +64,20 @@ async function fill(client: RawClient, keys: readonly string[], extra: (i: numbe
   }
 }
 
-/** Waits until the estimate is under the limit and every key gone is counted in evicted_keys; returns DBSIZE and the keys evicted. */
+/**
+ * Waits until the estimate is under the limit and every key gone is counted in evicted_keys; returns
+ * DBSIZE and the keys evicted. The estimate is read first: under the limit, no round is in flight (a
+ * round starts only over it, and the estimate drops only when its entry applies), and with no more
+ * writes none starts, so DBSIZE and evicted_keys read after it are final once they add up (the
+ * counter follows the entry's apply by a moment). Read the other way round, a round applying between
+ * the reads could pass for settled.
+ */
 async function settled(client: RawClient, c: Case, written: number): Promise<{ size: number; evicted: number }> {
   return waitFor('eviction to bring the estimate under the limit', async () => {
+    if ((await usedBytes(client)) > c.limitBytes) return undefined;
     const size = Number(show(await client.call('DBSIZE')));
     const evicted = (await infoNumber(client, 'stats', 'evicted_keys')) - c.evictedBefore;
-    const under = (await usedBytes(client)) <= c.limitBytes;
-    return under && size + evicted === written ? { size, evicted } : undefined;
+    return size + evicted === written ? { size, evicted } : undefined;
   }, SETTLE_MS);
 }
 
