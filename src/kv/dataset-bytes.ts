@@ -72,7 +72,11 @@ export class DatasetBytes {
   /** Takes a record's value out, as it was counted (call before its value changes). */
   uncount(record: KvRecord): void {
     const collection = record.collection;
-    this.countedBytes -= collection === null ? setStringBytes(record.valueBytes) : collection.countedBytes;
+    if (collection === null) {
+      this.countedBytes -= setStringBytes(record.valueBytes);
+      return;
+    }
+    this.countedBytes -= collection.countedBytes;
     this.changed.delete(record);
   }
 
