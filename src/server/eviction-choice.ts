@@ -45,7 +45,9 @@ export function chooseVictims(input: ChoiceInput): Victim[] {
   const victims: Victim[] = [];
   let freedBytes = 0;
   while (freedBytes < input.overBytes && victims.length < input.keysMax) {
-    const victim = known === undefined ? sampleKey(input, volatile, chosen) : unknownKey(input, volatile, chosen) ?? next(known) ?? sampleKey(input, volatile, chosen);
+    const victim = known === undefined
+      ? sampleKey(input, volatile, chosen)
+      : unknownKey(input, volatile, chosen) ?? next(known) ?? sampleKey(input, volatile, chosen);
     if (victim === undefined) break;
     chosen.add(tagOf(victim.db, victim.key));
     victims.push(victim);
