@@ -143,6 +143,7 @@ export class Session {
       if (this.multi !== undefined) this.multiDirty = true;
       return OOM;
     }
+    if (entry.kind === 'data') this.server.memory?.noteAccess(entry.meta, argv, this.db);
     if (this.multi !== undefined && !runsInsideMulti.has(entry.meta.name)) return this.enqueue(entry, argv);
     return this.run(entry, argv);
   }

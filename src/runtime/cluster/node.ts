@@ -23,6 +23,7 @@ import { replicationFields } from '../../server/cluster-info.js';
 import { ClusterMetrics } from '../../server/cluster-metrics.js';
 import { ClusterTopology, type RaftView } from '../../server/cluster-topology.js';
 import type { ServerSettings } from '../../server/config.js';
+import { MemoryGuard } from '../../server/memory-guard.js';
 import { ReplicaBackend } from '../../server/replica-backend.js';
 import { CairnServer } from '../../server/server.js';
 import { WriteCoalescer } from '../../server/write-coalescer.js';
@@ -238,6 +239,7 @@ function startBackend(
     relayConnectTimeoutMs: 1000,
     password: () => settings.requirepass,
     metrics: parts.metrics,
+    memory: new MemoryGuard(settings, () => parts.machine.state),
   });
   start.undo.takeOver(['replica'], 'backend', () => backend.close());
   retirement.onLeaderChange = () => backend.leaderChanged();
@@ -277,6 +279,7 @@ async function startServer(
     replicationInfo: () => replicationFields(topology),
     settings,
     clock,
+    ...(parts.backend.memory === undefined ? {} : { memory: parts.backend.memory }),
     version: cairnVersion,
     ...(configFile === undefined ? {} : { configFile }),
   });
