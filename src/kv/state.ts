@@ -11,19 +11,25 @@ import { Databases } from './databases.js';
 import type { Db } from './db.js';
 import { DatabasesSnapshotDecoder, DatabasesSnapshotEncoder, runToEnd, type Stepper } from './databases-snapshot.js';
 import { collectExpired } from './expiry.js';
+import { Scripts } from './scripts.js';
 
 export interface KvStateOptions {
   /** Seeds the Prng behind RANDOMKEY. Default 0. */
   readonly randomSeed?: number;
+  /** Lua instructions one script may run before it is stopped (script/engine.ts's default when absent). */
+  readonly scriptMaxInstructions?: number;
 }
 
 export class KvState {
   private readonly databases: Databases;
   private readonly prng: Prng;
+  /** The script cache (replicated: in snapshots) and the Lua engine that runs scripts. */
+  readonly scripts: Scripts;
 
-  constructor(options: KvStateOptions = {}, databases: Databases = new Databases()) {
+  constructor(options: KvStateOptions = {}, databases: Databases = new Databases(), scripts?: Scripts) {
     this.databases = databases;
     this.prng = new Prng(options.randomSeed ?? 0);
+    this.scripts = scripts ?? new Scripts(options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
   }
 
   /** Runs one command (argv[0] is the name, any case) at the given time, in database `dbIndex`. */
@@ -31,7 +37,7 @@ export class KvState {
     assert(Number.isSafeInteger(nowMs), 'nowMs must be an integer number of ms');
     assert(nowMs >= 0, 'nowMs must not be negative');
     const db = dbIndex === 0 ? this.databases.zero : this.databases.get(dbIndex);
-    const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex };
+    const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex, scripts: this.scripts };
     return dispatch(ctx, argv);
   }
 

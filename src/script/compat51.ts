@@ -5,7 +5,8 @@
 // 5.3's additions (math.tointeger, string.pack, table.move, ...) so scripts see Redis's set.
 
 import { lauxlib, lua, type LuaJsFunction, type LuaState } from 'fengari';
-import { formatLuaNumber } from './number-text.js';
+import { assert } from '../lib/assert.js';
+import { error, format, pcall, tostring } from './base51.js';
 
 /** The deterministic replacements the sandbox brings (table.sort, math.random, math.randomseed). */
 export interface Replacements {
@@ -129,18 +130,6 @@ const TABLE: Record<string, LuaJsFunction> = {
   setn: (L) => lauxlib.luaL_error(L, "'setn' is obsolete"),
 };
 
-/** tostring: numbers with "%.14g" as Lua 5.1 (fengari's luaL_tolstring would print 5.0 as "5.0"). */
-function tostring(L: LuaState): number {
-  lauxlib.luaL_checkany(L, 1);
-  if (lua.lua_type(L, 1) === lua.LUA_TNUMBER && !lua.lua_getmetatable(L, 1)) {
-    lua.lua_pushliteral(L, formatLuaNumber(lua.lua_tonumber(L, 1)));
-    return 1;
-  }
-  lua.lua_settop(L, 1);
-  lauxlib.luaL_tolstring(L, 1);
-  return 1;
-}
-
 /** load(chunk [, chunkname]) for text only: 5.1's load and loadstring never read bytecode. */
 function textLoad(original: number): LuaJsFunction {
   return (L) => {
@@ -183,6 +172,12 @@ export function extendLibraries(L: LuaState, globals: number, replacements: Repl
   lua.lua_getfield(L, globals, 'string');
   lua.lua_getfield(L, -1, 'gmatch');
   lua.lua_setfield(L, -2, 'gfind');
+  lua.lua_getfield(L, -1, 'format');
+  const originalFormat = lua.lua_tocfunction(L, -1);
+  assert(originalFormat !== null, 'string.format is a JS function');
+  lua.lua_pop(L, 1);
+  lua.lua_pushjsfunction(L, format(originalFormat));
+  lua.lua_setfield(L, -2, 'format');
   lua.lua_pop(L, 1);
   lua.lua_getfield(L, globals, 'load');
   const load = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
@@ -190,6 +185,8 @@ export function extendLibraries(L: LuaState, globals: number, replacements: Repl
     load: textLoad(load),
     loadstring: textLoad(load),
     tostring,
+    error,
+    pcall,
     gcinfo: (l) => (lua.lua_pushnumber(l, 0), 1),
     collectgarbage: (l) => (lua.lua_pushnumber(l, 0), 1),
   });

@@ -99,6 +99,7 @@ declare module 'fengari' {
     lua_atnativeerror(L: LuaState, f: LuaJsFunction): LuaJsFunction;
     readonly LUA_OPEQ: number; readonly LUA_OPLT: number; readonly LUA_OPLE: number;
     lua_compare(L: LuaState, a: number, b: number, op: number): boolean;
+    lua_tocfunction(L: LuaState, idx: number): LuaJsFunction | null;
     /** Fills `ar` for the function `level` calls up the stack; false past the bottom. */
     lua_getstack(L: LuaState, level: number, ar: LuaDebugInfo): boolean;
     lua_getinfo(L: LuaState, what: Uint8Array | string, ar: LuaDebugInfo): boolean;

@@ -3,6 +3,14 @@
 // integral floats. redis.call's arguments use "%.17g" instead (lib/double-text.ts).
 
 const G_DIGITS = 14;
+/** toExponential's most fraction digits: enough to tell an exact tie at the 15th digit. */
+const EXACT_DIGITS = 100;
+
+/** "d.ddde±x" → all the digits and the decimal exponent. */
+function splitExponential(text: string): [string, number] {
+  const e = text.indexOf('e');
+  return [text.slice(0, e).replace('.', ''), Number(text.slice(e + 1))];
+}
 
 /**
  * printf("%.14g") of a double, with glibc's inf/-inf spellings. Every NaN prints "-nan", as 0/0 does
@@ -14,10 +22,11 @@ export function formatLuaNumber(value: number): string {
   if (value === -Infinity) return '-inf';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   const sign = value < 0 ? '-' : '';
-  const text = Math.abs(value).toExponential(G_DIGITS - 1);
-  const e = text.indexOf('e');
-  const digits = text.slice(0, e).replace('.', '').replace(/0+$/, '');
-  const exponent = Number(text.slice(e + 1));
+  let [digits, exponent] = splitExponential(Math.abs(value).toExponential(G_DIGITS - 1));
+  // glibc rounds an exact tie to even where toExponential rounds it up: look at the exact digits.
+  const [exact, exactExponent] = splitExponential(Math.abs(value).toExponential(EXACT_DIGITS));
+  if (/^50*$/.test(exact.slice(G_DIGITS)) && Number(exact[G_DIGITS - 1]) % 2 === 0) [digits, exponent] = [exact.slice(0, G_DIGITS), exactExponent];
+  digits = digits.replace(/0+$/, '');
   if (exponent < -4 || exponent >= G_DIGITS) {
     const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
     return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;

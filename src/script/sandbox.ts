@@ -99,9 +99,12 @@ function guardRawAccess(L: LuaState, globals: number): void {
   wrap('rawset', (original) => (l) => (isProxy(l, 1) ? readonlyFromC(l) : callOriginal(l, original)));
   wrap('setmetatable', (original) => (l) => (isProxy(l, 1) ? readonlyFromC(l) : callOriginal(l, original)));
   wrap('getmetatable', (original) => (l) => {
-    if (!isProxy(l, 1)) return callOriginal(l, original);
-    lua.lua_pushnil(l);
-    return 1;
+    if (isProxy(l, 1) && lua.lua_getmetatable(l, 1) && lua.lua_getfield(l, -1, '__metatable') === lua.LUA_TNIL) {
+      lua.lua_pushnil(l);
+      return 1;
+    }
+    lua.lua_settop(l, 1);
+    return callOriginal(l, original);
   });
   wrap('rawget', (original) => (l) => {
     if (isProxy(l, 1)) {
@@ -158,9 +161,14 @@ export function openSandbox(L: LuaState, rand: () => Rand48, pushRedis: (L: LuaS
   guardRawAccess(L, globals);
   protectLibraries(L, globals);
   refuseMissingGlobals(L, globals);
-  // Scripts see the globals through their proxy, as _ENV and as _G.
+  // Scripts see the globals through their proxy, as _ENV and as _G; as in Redis, _G has a
+  // metatable (getmetatable answers an empty table), the libraries none.
   lua.lua_pushvalue(L, globals);
   protectTop(L);
+  lua.lua_getmetatable(L, -1);
+  lua.lua_newtable(L);
+  lua.lua_setfield(L, -2, '__metatable');
+  lua.lua_pop(L, 1);
   lua.lua_pushvalue(L, -1);
   lua.lua_setfield(L, globals, '_G');
   lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);

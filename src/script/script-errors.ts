@@ -31,8 +31,9 @@ export function as51Message(text: string): string {
 function errorHandler(L: LuaState): number {
   const position = errorPosition(L);
   if (lua.lua_type(L, 1) !== lua.LUA_TTABLE) {
-    const original = lauxlib.luaL_tolstring(L, 1);
-    const text = lua.lua_type(L, 1) === lua.LUA_TSTRING ? Buffer.from(as51Message(Buffer.from(original).toString('latin1')), 'latin1') : original;
+    const type = lua.lua_type(L, 1);
+    const original = type === lua.LUA_TNUMBER ? Buffer.from(formatLuaNumber(lua.lua_tonumber(L, 1)), 'latin1') : lauxlib.luaL_tolstring(L, 1);
+    const text = type === lua.LUA_TSTRING ? Buffer.from(as51Message(Buffer.from(original).toString('latin1')), 'latin1') : original;
     lua.lua_createtable(L, 0, 3);
     lua.lua_pushliteral(L, 'ERR ');
     lua.lua_pushlstring(L, text, text.length);
