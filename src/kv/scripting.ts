@@ -48,16 +48,8 @@ function keyCount(argv: readonly Uint8Array[]): number | Reply {
 /** The script an EVAL form names: its sha, body and flags, or the error reply. */
 function resolveScript(ctx: ExecContext, argv: readonly Uint8Array[], form: EvalForm): { sha: string; body: Uint8Array; flags: ScriptFlags } | Reply {
   const scripts = scriptsOf(ctx);
-  if (!form.bySha) {
-    const body = argv[1] as Uint8Array;
-    const loaded = scripts.load(body, !form.readOnly);
-    return 'type' in loaded ? loaded : { ...loaded, body };
-  }
-  const sha = textOf(argv[1] as Uint8Array).toLowerCase();
-  const body = scripts.body(sha);
-  if (body === undefined) return NOSCRIPT;
-  const loaded = scripts.load(body, false);
-  return 'type' in loaded ? loaded : { ...loaded, body };
+  if (!form.bySha) return scripts.load(argv[1] as Uint8Array, !form.readOnly);
+  return scripts.cached(textOf(argv[1] as Uint8Array).toLowerCase()) ?? NOSCRIPT;
 }
 
 function evalGeneric(kv: Dispatcher, form: EvalForm): (ctx: ExecContext, argv: readonly Uint8Array[]) => Reply {

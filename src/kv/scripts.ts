@@ -42,8 +42,8 @@ export function scriptFlags(body: Uint8Array): ScriptFlags | Reply {
 }
 
 export class Scripts {
-  /** Body by lowercase hex SHA-1. */
-  private readonly bodies = new Map<string, Uint8Array>();
+  /** Body and shebang flags by lowercase hex SHA-1. */
+  private readonly bodies = new Map<string, { readonly body: Uint8Array; readonly flags: ScriptFlags }>();
   private engineOrUndefined: ScriptEngine | undefined;
 
   constructor(private readonly options: ScriptsOptions = {}) {}
@@ -58,24 +58,29 @@ export class Scripts {
   }
 
   body(sha: string): Uint8Array | undefined {
-    return this.bodies.get(sha);
+    return this.bodies.get(sha)?.body;
+  }
+
+  /** A cached script by SHA-1 (EVALSHA: no hashing, no shebang parsing per call). */
+  cached(sha: string): { readonly sha: string; readonly body: Uint8Array; readonly flags: ScriptFlags } | undefined {
+    const entry = this.bodies.get(sha);
+    return entry === undefined ? undefined : { sha, ...entry };
   }
 
   /**
    * Compiles a body and, when `remember`, caches it: its SHA-1, or the error (shebang or compile)
    * that keeps it out of the cache, as Redis's luaCreateFunction.
    */
-  load(body: Uint8Array, remember: boolean): { readonly sha: string; readonly flags: ScriptFlags } | Reply {
+  load(body: Uint8Array, remember: boolean): { readonly sha: string; readonly body: Uint8Array; readonly flags: ScriptFlags } | Reply {
     const sha = scriptSha(body);
+    const known = this.cached(sha);
+    if (known !== undefined) return known;
     const flags = scriptFlags(body);
     if ('type' in flags) return flags;
-    const known = this.bodies.has(sha);
-    if (!known) {
-      const error = this.engine.compile(sha, body);
-      if (error !== undefined) return error;
-      if (remember) this.bodies.set(sha, Buffer.from(body));
-    }
-    return { sha, flags };
+    const error = this.engine.compile(sha, body);
+    if (error !== undefined) return error;
+    if (remember) this.bodies.set(sha, { body: Buffer.from(body), flags });
+    return { sha, body, flags };
   }
 
   /** SCRIPT FLUSH: every body forgotten, and the Lua state with them. */
@@ -86,13 +91,15 @@ export class Scripts {
 
   /** The bodies in SHA-1 order (snapshots: equal caches give equal bytes). */
   sortedBodies(): Uint8Array[] {
-    return [...this.bodies.keys()].sort().map((sha) => this.bodies.get(sha) as Uint8Array);
+    return [...this.bodies.keys()].sort().map((sha) => (this.bodies.get(sha) as { body: Uint8Array }).body);
   }
 
   /** Restores a body from a snapshot (compiled when first run). */
   restore(body: Uint8Array): void {
     const sha = scriptSha(body);
+    const flags = scriptFlags(body);
     assert(!this.bodies.has(sha), 'a snapshot holds each script once');
-    this.bodies.set(sha, body);
+    assert(!('type' in flags), 'a cached script has a valid shebang');
+    this.bodies.set(sha, { body, flags });
   }
 }

@@ -27,6 +27,14 @@ function raise(L: LuaState, message: string): never {
   return lua.lua_error(L);
 }
 
+/** "%.17g" of a number; an integer below 1e17 prints all its digits, as String does. */
+function numberArgument(value: number): string {
+  return Number.isInteger(value) && Math.abs(value) < INTEGER_DIGITS_MAX && !Object.is(value, -0) ? String(value) : formatDouble(value);
+}
+
+/** The integers "%.17g" prints without an exponent. */
+const INTEGER_DIGITS_MAX = 1e17;
+
 /** The arguments of call/pcall as a command's argv, or the error text Redis gives. */
 function commandArgs(L: LuaState): Uint8Array[] | string {
   const argc = lua.lua_gettop(L);
@@ -35,7 +43,7 @@ function commandArgs(L: LuaState): Uint8Array[] | string {
   for (let j = 1; j <= argc; j++) {
     const type = lua.lua_type(L, j);
     // Numbers go as "%.17g" (Lua's own "%.14g" would lose precision), strings as their bytes.
-    if (type === lua.LUA_TNUMBER) argv[j - 1] = Buffer.from(formatDouble(lua.lua_tonumber(L, j)), 'latin1');
+    if (type === lua.LUA_TNUMBER) argv[j - 1] = Buffer.from(numberArgument(lua.lua_tonumber(L, j)), 'latin1');
     else if (type === lua.LUA_TSTRING) argv[j - 1] = lua.lua_tolstring(L, j) as Uint8Array;
     else return 'Lua redis lib command arguments must be strings or integers';
   }
