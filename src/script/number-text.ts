@@ -3,6 +3,7 @@
 // integral floats. redis.call's arguments use "%.17g" instead (lib/double-text.ts).
 
 const G_DIGITS = 14;
+const SHORT_INTEGER_LIMIT = 1e14;
 /** toExponential's most fraction digits: enough to tell an exact tie at the 15th digit. */
 const EXACT_DIGITS = 100;
 
@@ -21,11 +22,16 @@ export function formatLuaNumber(value: number): string {
   if (value === Infinity) return 'inf';
   if (value === -Infinity) return '-inf';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  // An integer of at most 14 digits prints as itself (the common case: counters, lengths).
+  if (Number.isInteger(value) && Math.abs(value) < SHORT_INTEGER_LIMIT) return String(value);
   const sign = value < 0 ? '-' : '';
   let [digits, exponent] = splitExponential(Math.abs(value).toExponential(G_DIGITS - 1));
-  // glibc rounds an exact tie to even where toExponential rounds it up: look at the exact digits.
-  const [exact, exactExponent] = splitExponential(Math.abs(value).toExponential(EXACT_DIGITS));
-  if (/^50*$/.test(exact.slice(G_DIGITS)) && Number(exact[G_DIGITS - 1]) % 2 === 0) [digits, exponent] = [exact.slice(0, G_DIGITS), exactExponent];
+  // glibc rounds an exact tie to even where toExponential rounds it up: a tie shows as "50" in the
+  // 15th-16th digits first, and only then are the exact digits looked at.
+  if (splitExponential(Math.abs(value).toExponential(G_DIGITS + 1))[0].slice(G_DIGITS) === '50') {
+    const [exact, exactExponent] = splitExponential(Math.abs(value).toExponential(EXACT_DIGITS));
+    if (/^50*$/.test(exact.slice(G_DIGITS)) && Number(exact[G_DIGITS - 1]) % 2 === 0) [digits, exponent] = [exact.slice(0, G_DIGITS), exactExponent];
+  }
   digits = digits.replace(/0+$/, '');
   if (exponent < -4 || exponent >= G_DIGITS) {
     const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;

@@ -132,7 +132,7 @@ function refuseMissingGlobals(L: LuaState, globals: number): void {
  * Builds the sandbox in a fresh state. Leaves the real globals table referenced from the registry
  * (its ref is returned: the host sets KEYS and ARGV there); scripts see only its proxy.
  */
-export function openSandbox(L: LuaState, rand: () => Rand48, pushRedis: (L: LuaState) => void): number {
+export function openSandbox(L: LuaState, rand: () => Rand48, pushRedis: (L: LuaState) => void, errorHandler: LuaJsFunction): number {
   lua.lua_newtable(L);
   lua.lua_createtable(L, 0, 1);
   lua.lua_pushliteral(L, 'k');
@@ -158,6 +158,8 @@ export function openSandbox(L: LuaState, rand: () => Rand48, pushRedis: (L: LuaS
   extendLibraries(L, globals, { sort: tableSort, random: randomFunction(rand), randomseed: randomseedFunction(rand) });
   pushRedis(L);
   lua.lua_setfield(L, globals, 'redis');
+  lua.lua_pushjsfunction(L, errorHandler);
+  lua.lua_setfield(L, globals, '__redis__err__handler');
   guardRawAccess(L, globals);
   protectLibraries(L, globals);
   refuseMissingGlobals(L, globals);

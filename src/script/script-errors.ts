@@ -28,7 +28,8 @@ export function as51Message(text: string): string {
   return text.replace(/attempt to (.+?) an? (\w+) value \((global|local|field|upvalue|method|constant) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)");
 }
 
-function errorHandler(L: LuaState): number {
+/** The message handler (also the global __redis__err__handler scripts see, as in Redis). */
+export function errorHandler(L: LuaState): number {
   const position = errorPosition(L);
   if (lua.lua_type(L, 1) !== lua.LUA_TTABLE) {
     const type = lua.lua_type(L, 1);
@@ -50,11 +51,6 @@ function errorHandler(L: LuaState): number {
   }
   lua.lua_settop(L, 1);
   return 1;
-}
-
-/** Pushes the message handler at stack index 1 (the stack must be empty). */
-export function setErrorHandler(L: LuaState): void {
-  lua.lua_pushjsfunction(L, errorHandler);
 }
 
 /** The reply for the error object at the top of the stack. */
