@@ -1,8 +1,10 @@
 // Base functions as Redis's Lua 5.1 behaves, where fengari's 5.3 differs: tostring and
-// string.format's %s print numbers with "%.14g" (5.3 prints 5.0 as "5.0"); error adds the position
+// string.format's %s print numbers with "%.14g" (5.3 prints 5.0 as "5.0"), string.format's %d takes
+// any number (5.3 refuses fractions, fengari anything past 32 bits); error adds the position
 // to a number message too; and pcall is Redis's own (luaRedisPcall), which hands back the `err`
 // text of an error table rather than the table.
 
+import { Buffer } from 'node:buffer';
 import { lauxlib, lua, type LuaJsFunction, type LuaState } from 'fengari';
 import { formatLuaNumber } from './number-text.js';
 
@@ -48,30 +50,80 @@ export function pcall(L: LuaState): number {
   return lua.lua_gettop(L);
 }
 
-/** The argument numbers (from 2) that a format string's %s conversions consume. */
-function stringConversions(format: Uint8Array): number[] {
-  const args: number[] = [];
+/** One conversion of a format string: where it sits, its flags/width/precision, its letter, its argument. */
+interface Conversion {
+  readonly start: number;
+  readonly end: number;
+  readonly spec: string;
+  readonly letter: string;
+  readonly arg: number;
+}
+
+function conversions(format: Uint8Array): Conversion[] {
+  const found: Conversion[] = [];
   let arg = 1;
   for (let i = 0; i < format.length; i++) {
     if (format[i] !== 0x25) continue; // '%'
-    i++;
+    const start = i++;
     if (format[i] === 0x25) continue;
     while (i < format.length && /[-+ #0-9.]/.test(String.fromCharCode(format[i] as number))) i++;
     arg++;
-    if (format[i] === 0x73) args.push(arg); // 's'
+    const spec = Buffer.from(format.subarray(start + 1, i)).toString('latin1');
+    found.push({ start, end: i + 1, spec, letter: String.fromCharCode(format[i] as number), arg });
   }
-  return args;
+  return found;
 }
 
-/** string.format with numbers given to %s printed as tostring prints them. */
+/**
+ * %d/%i/%u/%x/%X/%o as Lua 5.1 prints them: the number cast to a 64-bit integer (fengari's 5.3
+ * refuses a fraction, and its integers are 32-bit, so 1700000000000 would fail), then C's flags.
+ */
+function formatInteger(spec: string, letter: string, value: number): string {
+  const flags = /^[-+ #0]*/.exec(spec)![0];
+  const [width = 0, precision] = spec.slice(flags.length).split('.').map((n) => (n === '' ? 0 : Number(n)));
+  let n = Number.isFinite(value) && Math.abs(value) < 2 ** 63 ? BigInt(Math.trunc(value)) : -(2n ** 63n);
+  const signed = letter === 'd' || letter === 'i';
+  if (!signed && n < 0n) n += 2n ** 64n;
+  const base = letter === 'o' ? 8 : letter === 'x' || letter === 'X' ? 16 : 10;
+  let digits = (n < 0n ? -n : n).toString(base);
+  if (letter === 'X') digits = digits.toUpperCase();
+  if (precision !== undefined) digits = precision === 0 && n === 0n ? '' : digits.padStart(precision, '0');
+  let prefix = n < 0n ? '-' : flags.includes('+') && signed ? '+' : flags.includes(' ') && signed ? ' ' : '';
+  if (flags.includes('#') && n !== 0n) prefix += letter === 'x' ? '0x' : letter === 'X' ? '0X' : letter === 'o' && !digits.startsWith('0') ? '0' : '';
+  if (flags.includes('-')) return (prefix + digits).padEnd(width, ' ');
+  if (flags.includes('0') && precision === undefined) return prefix + digits.padStart(width - prefix.length, '0');
+  return (prefix + digits).padStart(width, ' ');
+}
+
+/**
+ * string.format as Lua 5.1's: integer conversions of numbers are printed here (formatInteger) and
+ * put in the format as literal text, and a number given to %s prints as tostring prints it.
+ */
 export function format(original: LuaJsFunction): LuaJsFunction {
   return (L) => {
-    const spec = lua.lua_type(L, 1) === lua.LUA_TSTRING ? (lua.lua_tolstring(L, 1) as Uint8Array) : undefined;
-    for (const arg of spec === undefined ? [] : stringConversions(spec)) {
-      if (lua.lua_type(L, arg) !== lua.LUA_TNUMBER) continue;
-      lua.lua_pushliteral(L, formatLuaNumber(lua.lua_tonumber(L, arg)));
-      lua.lua_replace(L, arg);
+    if (lua.lua_type(L, 1) !== lua.LUA_TSTRING) return original(L);
+    const spec = lua.lua_tolstring(L, 1) as Uint8Array;
+    const parts: Uint8Array[] = [];
+    const removed: number[] = [];
+    let at = 0;
+    for (const c of conversions(spec)) {
+      if (lua.lua_type(L, c.arg) !== lua.LUA_TNUMBER) continue;
+      const value = lua.lua_tonumber(L, c.arg);
+      if (c.letter === 's') {
+        lua.lua_pushliteral(L, formatLuaNumber(value));
+        lua.lua_replace(L, c.arg);
+      } else if ('diuxXo'.includes(c.letter)) {
+        parts.push(spec.subarray(at, c.start), Buffer.from(formatInteger(c.spec, c.letter, value).replace(/%/g, '%%'), 'latin1'));
+        at = c.end;
+        removed.push(c.arg);
+      }
     }
+    if (removed.length === 0) return original(L);
+    parts.push(spec.subarray(at));
+    const rewritten = Buffer.concat(parts);
+    for (const arg of removed.reverse()) lua.lua_remove(L, arg);
+    lua.lua_pushlstring(L, rewritten, rewritten.length);
+    lua.lua_replace(L, 1);
     return original(L);
   };
 }
