@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { Buffer } from 'node:buffer';
 import { lauxlib, lua, to_luastring, type LuaState } from 'fengari';
-import { assert } from '../lib/assert.js';
+import { assert, AssertionError } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
 import { errorTableText, popResult, pushErrorTable } from './convert.js';
 import { Rand48 } from './rand48.js';
@@ -63,6 +63,8 @@ export class ScriptEngine {
   private readonly functions = new Map<string, number>();
   private readonly rand = new Rand48(0);
   private running: Running | undefined;
+  /** An assertion that failed inside the VM, rethrown when the run ends. */
+  private broken: AssertionError | undefined;
 
   constructor(options: ScriptEngineOptions = {}) {
     assert(VM_PATCHED, 'the VM patches are applied');
@@ -77,6 +79,14 @@ export class ScriptEngine {
       assert(this.running !== undefined, 'the redis API is called only while a script runs');
       return this.running;
     };
+    // A JavaScript exception inside the VM (a library's RangeError) becomes a Lua error with its
+    // message; a Cairn assertion (a kv invariant broken under redis.call) is rethrown after the run.
+    lua.lua_atnativeerror(this.L, (L) => {
+      const error = lua.lua_touserdata(L, -1);
+      if (error instanceof AssertionError) this.broken = error;
+      lua.lua_pushliteral(L, error instanceof Error ? error.message : String(error));
+      return 1;
+    });
     return openSandbox(this.L, () => this.rand, (L) => pushRedisApi(L, run), errorHandler);
   }
 
@@ -123,10 +133,12 @@ export class ScriptEngine {
       lua.lua_pushjsfunction(L, errorHandler);
       lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.functions.get(script.sha) as number);
       const status = lua.lua_pcall(L, 0, 1, 1);
+      if (this.broken !== undefined) throw this.broken;
       if (running.stopped) return this.stoppedReply();
       if (status !== lua.LUA_OK) return errorReplyOf(L, script.sha);
       return popResult(L, running.resp);
     } finally {
+      this.broken = undefined;
       lua.lua_sethook(L, null, 0, 0);
       lua.lua_settop(L, 0);
       this.running = undefined;

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
+import { AssertionError } from '../../src/lib/assert.js';
 import type { Reply } from '../../src/lib/reply.js';
 import { ScriptEngine, scriptSha } from '../../src/script/engine.js';
 import { formatLuaNumber } from '../../src/script/number-text.js';
@@ -87,4 +88,13 @@ test('SCRIPT FLUSH\'s reset drops compiled functions; a compile error names user
   assert.ok(!engine.compiled(scriptSha(body)));
   const bad = Buffer.from('return +');
   assert.deepEqual(engine.compile(scriptSha(bad), bad), { type: 'error', message: "ERR Error compiling script (new function): user_script:1: unexpected symbol near '+'" });
+});
+
+test('a JavaScript error inside the VM becomes the script\'s error; a Cairn assertion stops the run and is rethrown', () => {
+  const engine = new ScriptEngine();
+  const body = Buffer.from("return redis.call('x')");
+  const call = (thrown: Error) => () => engine.run({ sha: scriptSha(body), body, keys: [], args: [], randomSeed: 0, call: () => { throw thrown; } });
+  assert.deepEqual(call(new TypeError('boom'))(), { type: 'error', message: `ERR boom script: ${scriptSha(body)}, on @user_script:1.` });
+  assert.throws(call(new AssertionError('kv invariant')), AssertionError);
+  assert.deepEqual(run(engine, 'return 1'), { type: 'integer', value: 1 });
 });
