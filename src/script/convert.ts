@@ -10,7 +10,7 @@
 //   that stops at the first nil.
 
 import { Buffer } from 'node:buffer';
-import { lua, type LuaState } from 'fengari';
+import { lua, to_luastring, type LuaState } from 'fengari';
 import { formatDouble } from '../lib/double-text.js';
 import { assert } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
@@ -20,8 +20,13 @@ export type ScriptResp = 2 | 3;
 /** How deep a script's result may nest before the conversion gives up (Redis: the Lua C stack). */
 const RESULT_DEPTH_MAX = 1000;
 
+/** A field name as Lua bytes, converted once (fengari converts a JS string at every push). */
+export function luaName(name: string): Uint8Array {
+  return to_luastring(name, true);
+}
+
 function setField(L: LuaState, name: string, push: () => void): void {
-  lua.lua_pushliteral(L, name);
+  lua.lua_pushstring(L, luaName(name));
   push();
   lua.lua_rawset(L, -3);
 }
@@ -145,7 +150,7 @@ function pushMap(L: LuaState, entries: readonly (readonly [Reply, Reply])[]): vo
 
 /** The string field `name` of the table at the top, or undefined (raw access, as Redis). */
 function stringField(L: LuaState, name: string): Uint8Array | undefined {
-  lua.lua_pushliteral(L, name);
+  lua.lua_pushstring(L, luaName(name));
   lua.lua_rawget(L, -2);
   const value = lua.lua_type(L, -1) === lua.LUA_TSTRING ? (lua.lua_tolstring(L, -1) as Uint8Array) : undefined;
   lua.lua_pop(L, 1);
@@ -198,7 +203,7 @@ function tableResult(L: LuaState, resp: ScriptResp, depth: number): Reply {
   if (err !== undefined) return { type: 'error', message: oneLine(err) };
   const ok = stringField(L, 'ok');
   if (ok !== undefined) return { type: 'simple', value: oneLine(ok) };
-  lua.lua_pushliteral(L, 'double');
+  lua.lua_pushstring(L, luaName('double'));
   lua.lua_rawget(L, -2);
   const isDouble = lua.lua_type(L, -1) === lua.LUA_TNUMBER;
   const double = lua.lua_tonumber(L, -1);
@@ -209,11 +214,11 @@ function tableResult(L: LuaState, resp: ScriptResp, depth: number): Reply {
   if (bigNumber !== undefined) return { type: 'bulk', value: Buffer.from(oneLine(bigNumber), 'utf8') };
   const verbatim = verbatimField(L);
   if (verbatim !== undefined) return verbatim;
-  lua.lua_pushliteral(L, 'map');
+  lua.lua_pushstring(L, luaName('map'));
   lua.lua_rawget(L, -2);
   if (lua.lua_type(L, -1) === lua.LUA_TTABLE) return collectPairs(L, resp, depth, 'map');
   lua.lua_pop(L, 1);
-  lua.lua_pushliteral(L, 'set');
+  lua.lua_pushstring(L, luaName('set'));
   lua.lua_rawget(L, -2);
   if (lua.lua_type(L, -1) === lua.LUA_TTABLE) return collectPairs(L, resp, depth, 'set');
   lua.lua_pop(L, 1);
@@ -231,7 +236,7 @@ function tableResult(L: LuaState, resp: ScriptResp, depth: number): Reply {
 
 /** {verbatim_string = {format = f, string = s}} as a verbatim reply, or undefined. */
 function verbatimField(L: LuaState): Reply | undefined {
-  lua.lua_pushliteral(L, 'verbatim_string');
+  lua.lua_pushstring(L, luaName('verbatim_string'));
   lua.lua_rawget(L, -2);
   let reply: Reply | undefined;
   if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {

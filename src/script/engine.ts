@@ -12,7 +12,7 @@ import { Buffer } from 'node:buffer';
 import { lauxlib, lua, to_luastring, type LuaState } from 'fengari';
 import { assert, AssertionError } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
-import { errorTableText, popResult, pushErrorTable } from './convert.js';
+import { errorTableText, luaName, popResult, pushErrorTable } from './convert.js';
 import { Rand48 } from './rand48.js';
 import { pushRedisApi, type ApiRun } from './redis-api.js';
 import { openSandbox } from './sandbox.js';
@@ -172,7 +172,7 @@ export class ScriptEngine {
         lua.lua_pushlstring(L, value, value.length);
         lua.lua_rawseti(L, -2, i + 1);
       }
-      lua.lua_setfield(L, -2, name);
+      lua.lua_setfield(L, -2, luaName(name));
     }
     lua.lua_pop(L, 1);
   }
