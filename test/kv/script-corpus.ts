@@ -157,7 +157,7 @@ export const CONVERSION_BATCHES: readonly Batch[] = [
     e("return {math.floor(3.7), math.ceil(3.2), math.max(1, 5, 3), math.min(2, -1), math.abs(-4), math.fmod(7, 3), math.pow(2, 10)}"),
     e("local t = {5, 2, 8, 1, 9, 3} table.sort(t) return t"), e("local t = {5, 2, 8, 1} table.sort(t, function(a, b) return a > b end) return t"),
     e("local t = {'b', 'a', 'c'} table.sort(t) return t"),
-    e("local t = {} for i = 1, 40 do t[i] = {(i * 7) % 5, i} end table.sort(t, function(a, b) return a[1] < b[1] end) " +
+    e("local t = {} for i = 1, 240 do t[i] = {(i * 7) % 5, i} end table.sort(t, function(a, b) return a[1] < b[1] end) " +
       "local out = {} for i, p in ipairs(t) do out[i] = p[2] end return out"),
     e("math.randomseed(7) local t = {} for i = 1, 30 do t[i] = math.random(4) * 100 + i end " +
       "table.sort(t, function(a, b) return math.floor(a / 100) > math.floor(b / 100) end) return t"),

@@ -18,7 +18,8 @@ const SCRIPTS = [
   "local n = math.random(1000) redis.call('rpush', KEYS[1], n, tostring(math.random())) return n",
   "math.randomseed(tonumber(ARGV[1])) return redis.call('set', KEYS[1], math.random(1, 6))",
   // table.sort with ties: only the first field is compared, so equal keys keep an unstable order
-  "local t = {} for i = 1, 12 do t[i] = {math.random(3), i} end table.sort(t, function(a, b) return a[1] < b[1] end) " +
+  // (over 100 elements, where Lua 5.3's sort, fengari's, turns to random pivots once partitions go unbalanced)
+  "local t = {} for i = 1, 150 do t[i] = {math.random(3), i} end table.sort(t, function(a, b) return a[1] < b[1] end) " +
     "local out = {} for i, p in ipairs(t) do out[i] = p[2] end redis.call('rpush', KEYS[1], unpack(out)) return out",
   // pairs() order of a table built in the script, and table addresses
   "local t = {} for i = 1, 8 do t['k' .. math.random(20)] = i end local out = {} for k, v in pairs(t) do out[#out + 1] = k .. '=' .. v end " +
