@@ -17,8 +17,12 @@ import type { Reply } from '../lib/reply.js';
 
 export type ScriptResp = 2 | 3;
 
-/** How deep a script's result may nest before the conversion gives up (Redis: the Lua C stack). */
-const RESULT_DEPTH_MAX = 1000;
+/**
+ * How deep a script's result may nest: below resp/'s replyDepthMax (64), which a reply must never
+ * pass. Redis goes as deep as Lua's C stack allows; past this depth Cairn puts the error Redis puts
+ * at the bottom of a too-deep reply ("reached lua stack limit"), so `t[1] = t; return t` is safe.
+ */
+const RESULT_DEPTH_MAX = 60;
 
 /** A field name as Lua bytes, converted once (fengari converts a JS string at every push). */
 export function luaName(name: string): Uint8Array {

@@ -98,3 +98,14 @@ test('a JavaScript error inside the VM becomes the script\'s error; a Cairn asse
   assert.throws(call(new AssertionError('kv invariant')), AssertionError);
   assert.deepEqual(run(engine, 'return 1'), { type: 'integer', value: 1 });
 });
+
+test('a result nested past 60 levels (a table holding itself) ends in an error element, within what RESP encodes', () => {
+  let reply = run(new ScriptEngine(), 'local t = {} t[1] = t return t');
+  let depth = 0;
+  while (reply.type === 'array') {
+    reply = reply.items[0]!;
+    depth++;
+  }
+  assert.equal(depth, 61);
+  assert.deepEqual(reply, { type: 'error', message: 'ERR reached lua stack limit' });
+});
