@@ -29,6 +29,8 @@ import { errorHandler, errorReplyOf } from './script-errors.js';
 export const SCRIPT_MAX_INSTRUCTIONS_DEFAULT = 10_000_000;
 /** Instructions between two calls of the count hook. */
 const HOOK_INTERVAL = 10_000;
+/** Nested calls a script may make (Lua 5.1's LUAI_MAXCALLS), checked at each count hook. */
+const CALL_DEPTH_MAX = 20_000;
 const CHUNK_NAME = to_luastring('@user_script');
 
 export interface ScriptEngineOptions {
@@ -150,6 +152,9 @@ export class ScriptEngine {
   }
 
   private countHook(L: LuaState, running: Running): void {
+    // Lua 5.1 stops at LUAI_MAXCALLS nested calls; fengari would grow its stack to a million slots,
+    // seconds of copying while the event loop waits.
+    if (!running.stopped && lua.lua_getstack(L, CALL_DEPTH_MAX, new lua.lua_Debug())) lauxlib.luaL_error(L, 'stack overflow');
     running.instructions += running.stopped ? 1 : HOOK_INTERVAL;
     if (running.instructions <= this.maxInstructions) return;
     if (!running.stopped) {
