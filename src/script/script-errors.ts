@@ -23,8 +23,11 @@ function errorPosition(L: LuaState): { source: Uint8Array; line: number } | unde
 /**
  * Lua 5.3 names the culprit after the operation ("attempt to index a nil value (local 'x')"), 5.1
  * before it ("attempt to index local 'x' (a nil value)"): the message is given in 5.1's order.
+ * fengari's "JS stack overflow" is Lua's C-call limit (200 nested calls, deterministic), "C stack overflow" in 5.1.
  */
 export function as51Message(text: string): string {
+  // fengari names C's call-depth limit after JavaScript.
+  if (text.endsWith('JS stack overflow')) return `${text.slice(0, -'JS stack overflow'.length)}C stack overflow`;
   return text.replace(/attempt to (.+?) an? (\w+) value \((global|local|field|upvalue|method|constant) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)");
 }
 

@@ -212,7 +212,7 @@ export const ERROR_BATCHES: readonly Batch[] = [
     e('return 1 +'), e('return "unfinished'), e('if true then'), e('x ='), e('return )'), e('local function f( end'),
     e("error('boom')"), e('error()'), e("error({err='X custom'})"), e("error({err=5})"), e('error(42)'), e("error('msg', 0)"), e("error('lvl2', 2)"),
     e('\nlocal x = nil\nreturn x.y'), e('local t = nil return t[1]'), e('return 1 + {}'), e("return 'a' + 1"), e('return #nil'),
-    e("local function f() error('deep') end\nf()"), e('local function f() return 1 + f() end return f()'), e('local function f() return f() + 1 end return f()'.replace('f() + 1', 'nil + 1')),
+    e("local function f() error('deep') end\nf()"), e('local function f() return 1 + f() end return f()'), e("local t = setmetatable({}, {__index = function(t, k) return t[k] end}) return t.x"), e('local function f() return f() + 1 end return f()'.replace('f() + 1', 'nil + 1')),
     e("return redis.call('nosuch')"), e("return redis.call('get')"), e("return redis.call('incr', 'k', 'z')"), e('return redis.call()'),
     e("return redis.call('get', {})"), e("return redis.call('get', nil)"), e("return redis.call('multi')"), e("return redis.call('exec')"),
     e("return redis.call('eval', 'return 1', '0')"), e("return redis.call('evalsha', 'abc', '0')"), e("return redis.call('script', 'flush')"),
