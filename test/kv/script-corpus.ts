@@ -173,7 +173,7 @@ export const CONVERSION_BATCHES: readonly Batch[] = [
     e("return string.format('%s %s', 1, 'a')"),
     e("return {string.format('%d|%5d|%-5d|%05d|%+d|% d|%.3d', 3.5, 42, 42, -42, 7, 7, 5), string.format('%d', 1700000000000)}"),
     e("return {string.format('%x|%X|%#x|%o|%5.1f|%-6s|%%|%c', 255, 255, 255, 8, 3.14159, 'ab', 65), string.format('%i', -2^40)}"), e("return {string.find('hello world', 'o w'), string.match('key:123', '%d+')}"),
-    e("return string.gsub('hello', 'l', 'L')"), e("return #'abc'"), e("return 7 % 3"), e("return 2^0.5 > 1.41"),
+    e("return string.gsub('hello', 'l', 'L')"), e("return {string.rep('ab', 3), string.rep('x', 3, ','), string.rep('x', 0), string.rep('', 5), #string.rep('xyz', 1000001)}"), e("return #'abc'"), e("return 7 % 3"), e("return 2^0.5 > 1.41"),
   ],
   [
     ['SET', 'str', 'hello'], ['HSET', 'h', 'f', 'v'], ['ZADD', 'z', '1.5', 'a', '2', 'b'], ['SADD', 's', '1', '2', '3'], ['RPUSH', 'l', 'x', 'y'], ['SADD', 'one', 'm'],
