@@ -192,7 +192,8 @@ function parseBook(bytes: Uint8Array): { peers: Map<string, string>; clients: Ma
   const clients = new Map<string, ClientAddress>();
   try {
     for (const [id, peer] of Object.entries(objectOf(rawPeers)).slice(0, CLUSTER_MEMBERS_MAX)) {
-      peers.set(id, formatPeerAddress(parsePeerAddress(String(peer))));
+      // Port 0: a one-member cluster's own entry, without a peer listener.
+      peers.set(id, formatPeerAddress(parsePeerAddress(String(peer), 0)));
     }
     for (const [id, client] of Object.entries(objectOf(rawClients)).slice(0, CLUSTER_MEMBERS_MAX)) {
       const address = typeof client === 'string' ? client : formatPeerAddress({ host: String((client as { host?: unknown }).host), port: Number((client as { port?: unknown }).port) });

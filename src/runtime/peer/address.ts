@@ -21,28 +21,32 @@ function bad(message: string): CairnError {
   return new CairnError('CAIRN_INVALID_ARGUMENT', message);
 }
 
-function parsePort(text: string, address: string): number {
-  if (!/^\d{1,5}$/.test(text)) throw bad(`peer address ${JSON.stringify(address)}: port must be a number 1..65535`);
+function parsePort(text: string, address: string, portMin: number): number {
+  if (!/^\d{1,5}$/.test(text)) throw bad(`peer address ${JSON.stringify(address)}: port must be a number ${portMin}..65535`);
   const port = Number(text);
-  if (port < 1 || port > 65535) throw bad(`peer address ${JSON.stringify(address)}: port ${port} outside 1..65535`);
+  if (port < portMin || port > 65535) throw bad(`peer address ${JSON.stringify(address)}: port ${port} outside ${portMin}..65535`);
   return port;
 }
 
-export function parsePeerAddress(address: string): PeerAddress {
+/**
+ * `host:port` or `[ipv6]:port`. `portMin` 0 accepts port 0, which only the address book holds: a
+ * one-member cluster's own entry when it has no peer listener (nobody dials it).
+ */
+export function parsePeerAddress(address: string, portMin = 1): PeerAddress {
   if (address.startsWith('[')) {
     const close = address.indexOf(']');
     if (close < 0 || address[close + 1] !== ':') throw bad(`peer address ${JSON.stringify(address)}: expected [ipv6]:port`);
     const host = address.slice(1, close);
     const zoneless = host.split('%')[0] ?? '';
     if (isIP(zoneless) !== 6) throw bad(`peer address ${JSON.stringify(address)}: ${JSON.stringify(host)} is not an IPv6 address`);
-    return { host, port: parsePort(address.slice(close + 2), address) };
+    return { host, port: parsePort(address.slice(close + 2), address, portMin) };
   }
   const colon = address.lastIndexOf(':');
   if (colon <= 0) throw bad(`peer address ${JSON.stringify(address)}: expected host:port`);
   const host = address.slice(0, colon);
   if (host.includes(':')) throw bad(`peer address ${JSON.stringify(address)}: put an IPv6 address in brackets, [${host}]:port`);
   if (isIP(host) !== 4 && !HOSTNAME.test(host)) throw bad(`peer address ${JSON.stringify(address)}: ${JSON.stringify(host)} is not an IPv4 address or host name`);
-  return { host, port: parsePort(address.slice(colon + 1), address) };
+  return { host, port: parsePort(address.slice(colon + 1), address, portMin) };
 }
 
 /** `host:port`, bracketing IPv6 hosts: the inverse of parsePeerAddress. */
