@@ -179,7 +179,32 @@ async function measure(server: Server, load_: Load): Promise<Measured> {
   const loadedRssBytes = rssBytes(pid);
   process.stderr.write(`bench: ${server.name} loaded in ${loadMs} ms; waiting for it to settle ...\n`);
   const settled = await settledRss({ ...server, caughtUp: server.name === 'cairn' ? () => compactionAfter(server.child, outputBefore) : server.caughtUp });
+  process.stderr.write(`bench: ${server.name} settled: ${await memoryInfo(server.port)}\n`);
   return { name: server.name, loadMs, loadedRssBytes, settledRssBytes: settled };
+}
+
+/** The server's own account of its memory (INFO memory's used_memory figures), for the log. */
+async function memoryInfo(port: number): Promise<string> {
+  const socket: Socket = connect(port, '127.0.0.1');
+  try {
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const text = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        const header = /^\$(\d+)\r\n/.exec(received);
+        if (header !== null && received.length >= header[0].length + Number(header[1]) + 2) resolve(received);
+      }).once('error', reject);
+      socket.write('*2\r\n$4\r\nINFO\r\n$6\r\nmemory\r\n');
+    });
+    const wanted = ['used_memory', 'used_memory_dataset', 'used_memory_overhead', 'used_memory_rss'];
+    return text.split('\r\n').filter((line) => wanted.includes(line.split(':')[0] ?? '')).map((line) => {
+      const [name, value] = line.split(':');
+      return `${name} ${mib(Number(value))}`;
+    }).join(', ');
+  } finally {
+    socket.destroy();
+  }
 }
 
 function mib(bytes: number): string {

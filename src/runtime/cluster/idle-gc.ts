@@ -1,35 +1,56 @@
-// A full garbage collection once a node is quiet after a compaction. A compaction leaves its
+// Full garbage collections once a node is quiet after a compaction. A compaction leaves its
 // snapshot buffer (as big as the state) and the compacted log entries behind as garbage, which V8
 // collects only under allocation pressure — that a quiet node never has — so without this a node
-// that stopped writing keeps two or three times its live memory resident. Not while writes flow:
-// then V8's own collections come soon enough, and a forced one would be a second pause.
+// that stopped writing keeps two or three times its live memory resident. A second collection a
+// few seconds later gives back the young generation too: V8 shrinks its new space (32 MiB once a
+// load has grown it) only in a collection that sees a low allocation rate over its last ~5 s.
+// Not while writes flow: then V8's own collections come soon enough, and a forced one would be a
+// second pause.
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-const QUIET_MS = 1000;
+export interface IdleTimings {
+  /** Quiet time after a compaction before the first collection. */
+  readonly quietMs: number;
+  /** Quiet time after the first collection before the second, which shrinks the new space. */
+  readonly shrinkAfterMs: number;
+}
+
+const TIMINGS: IdleTimings = { quietMs: 1000, shrinkAfterMs: 6000 };
 
 export class IdleCollector {
   private timer: NodeJS.Timeout | null = null;
   private appliedSinceCompaction = false;
 
-  constructor(private readonly collect: (() => void) | null = exposedGc()) {}
+  constructor(
+    private readonly collect: (() => void) | null = exposedGc(),
+    private readonly timings: IdleTimings = TIMINGS,
+  ) {}
 
   /** An entry was applied: the node is not quiet. */
   applied(): void {
     this.appliedSinceCompaction = true;
   }
 
-  /** A compaction finished: collect once nothing was applied for QUIET_MS. */
+  /** A compaction finished: collect once nothing was applied for quietMs, and again shrinkAfterMs later. */
   compacted(): void {
+    if (this.collect === null) return;
+    this.appliedSinceCompaction = false;
+    this.schedule(this.timings.quietMs, () => this.schedule(this.timings.shrinkAfterMs, null));
+  }
+
+  /** Collects after `delayMs` unless an entry was applied meanwhile; then runs `next`. */
+  private schedule(delayMs: number, next: (() => void) | null): void {
     const collect = this.collect;
     if (collect === null) return;
     if (this.timer !== null) clearTimeout(this.timer);
-    this.appliedSinceCompaction = false;
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (!this.appliedSinceCompaction) collect();
-    }, QUIET_MS);
+      if (this.appliedSinceCompaction) return;
+      collect();
+      next?.();
+    }, delayMs);
     this.timer.unref();
   }
 }
