@@ -5,10 +5,6 @@
 
 import { assert } from '../lib/assert.js';
 
-export interface Sequenced {
-  readonly seq: number;
-}
-
 export class KeyOrder {
   private keys: string[] = [];
   private seqs: number[] = [];
@@ -61,18 +57,18 @@ export class KeyOrder {
     return low;
   }
 
-  /** Drops holes (slots whose key is gone or was re-added later) when they dominate. */
-  compactIfSparse(live: ReadonlyMap<string, Sequenced>): void {
-    if (this.keys.length <= 2 * live.size + 1024) return;
+  /** Drops holes (slots whose key is gone or was re-added later) when they dominate; `seqOf` gives a live key's seq. */
+  compactIfSparse(liveCount: number, seqOf: (key: string) => number | undefined): void {
+    if (this.keys.length <= 2 * liveCount + 1024) return;
     const keys: string[] = [];
     const seqs: number[] = [];
     for (let i = 0; i < this.keys.length; i++) {
       const key = this.keys[i] as string;
-      if (live.get(key)?.seq !== this.seqs[i]) continue;
+      if (seqOf(key) !== this.seqs[i]) continue;
       keys.push(key);
       seqs.push(this.seqs[i] as number);
     }
-    assert(keys.length === live.size, 'key order lost a live key');
+    assert(keys.length === liveCount, 'key order lost a live key');
     this.keys = keys;
     this.seqs = seqs;
   }
