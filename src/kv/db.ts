@@ -24,7 +24,7 @@ export type Entry = KvRecord | string;
 export class Db {
   /** Invariant: a string entry is a packed plain string (no expiry, StringForm.encoded, no spare room). */
   readonly map = new Map<string, Entry>();
-  readonly order = new KeyOrder();
+  readonly order = new KeyOrder((key) => this.seqOf(key));
   readonly expiry = new ExpiryHeap();
   /** Invariant: no version handed out so far (record, tombstone or floor) is greater. */
   versionCounter = 0;
@@ -61,6 +61,14 @@ export class Db {
     const entry = this.map.get(key);
     if (typeof entry !== 'string') return entry;
     return new KeyedRecord(key, packedValue(entry), packedVersion(entry), packedSeq(entry));
+  }
+
+  /** GET's answer without handing out a record: the value's bytes, undefined when absent, null when a collection. */
+  stringValue(key: string, nowMs: number): Uint8Array | undefined | null {
+    const entry = this.map.get(key);
+    if (typeof entry === 'string') return Buffer.from(packedValue(entry), 'latin1');
+    if (entry === undefined || (entry.expireAtMs !== NO_EXPIRY && entry.expireAtMs <= nowMs)) return undefined;
+    return entry.collection === null ? entry.value : null;
   }
 
   /** Whether the key is present and not expired at nowMs, without handing out a record. */
@@ -263,8 +271,8 @@ export class Db {
 
   private drop(key: string, entry: Entry): void {
     if (typeof entry === 'object' && entry.expireAtMs !== NO_EXPIRY) this.expiringCount--;
+    this.order.remove(key, typeof entry === 'string' ? packedSeq(entry) : entry.seq, this.map.size - 1);
     this.map.delete(key);
-    this.order.compactIfSparse(this.map.size, (k) => this.seqOf(k));
     assert(this.expiringCount >= 0, 'expiringCount went negative');
   }
 

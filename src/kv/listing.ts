@@ -14,8 +14,7 @@ const RANDOM_TRIES = 100;
 /** A key (latin1 string) that is in the map at this slot of the order, and not expired. */
 function liveKeyAt(db: Db, slot: number, nowMs: number): string | undefined {
   const key = db.order.keyAt(slot);
-  if (db.seqOf(key) !== db.order.seqAt(slot)) return undefined;
-  return db.has(key, nowMs) ? key : undefined;
+  return key !== undefined && db.has(key, nowMs) ? key : undefined;
 }
 
 function isMatchAll(pattern: Uint8Array | undefined): boolean {
@@ -94,7 +93,7 @@ function scan(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   let visited = 0;
   for (; slot < db.order.slots; slot++) {
     const key = db.order.keyAt(slot);
-    if (db.seqOf(key) !== db.order.seqAt(slot)) continue;
+    if (key === undefined) continue;
     if (visited === options.count) break;
     visited++;
     const live = db.lookup(key, ctx.nowMs);
