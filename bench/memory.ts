@@ -27,7 +27,8 @@ const loadTimeoutMs = 30 * 60_000;
 const batchCommands = 1000;
 /** Settled: RSS moved less than this over the last settleWindowMs. */
 const settleSlackBytes = 2 * 1024 * 1024;
-const settleWindowMs = 5000;
+// Longer than the idle collections of a quiet node (src/runtime/cluster/idle-gc.ts: 1 s, then 6 s more).
+const settleWindowMs = 10_000;
 const settleTimeoutMs = 180_000;
 const OK_REPLY = Buffer.from('+OK\r\n');
 const ADDED_REPLY = Buffer.from(':1\r\n');
