@@ -5,13 +5,14 @@
 // few seconds later gives back the young generation too: V8 shrinks its new space (32 MiB once a
 // load has grown it) only in a collection that sees a low allocation rate over its last ~5 s.
 // Not while writes flow: then V8's own collections come soon enough, and a forced one would be a
-// second pause.
+// second pause. A compaction in the middle of a load is collected once the load stops: the timer
+// looks again every quietMs until nothing was applied since its last look.
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 export interface IdleTimings {
-  /** Quiet time after a compaction before the first collection. */
+  /** Quiet time (nothing applied) after a compaction before the first collection. */
   readonly quietMs: number;
   /** Quiet time after the first collection before the second, which shrinks the new space. */
   readonly shrinkAfterMs: number;
@@ -21,7 +22,9 @@ const TIMINGS: IdleTimings = { quietMs: 1000, shrinkAfterMs: 6000 };
 
 export class IdleCollector {
   private timer: NodeJS.Timeout | null = null;
-  private appliedSinceCompaction = false;
+  private appliedSinceLook = false;
+  /** Collections still owed for the last compaction: 2, 1 or 0. */
+  private owed = 0;
 
   constructor(
     private readonly collect: (() => void) | null = exposedGc(),
@@ -30,28 +33,37 @@ export class IdleCollector {
 
   /** An entry was applied: the node is not quiet. */
   applied(): void {
-    this.appliedSinceCompaction = true;
+    this.appliedSinceLook = true;
   }
 
   /** A compaction finished: collect once nothing was applied for quietMs, and again shrinkAfterMs later. */
   compacted(): void {
     if (this.collect === null) return;
-    this.appliedSinceCompaction = false;
-    this.schedule(this.timings.quietMs, () => this.schedule(this.timings.shrinkAfterMs, null));
+    this.owed = 2;
+    this.appliedSinceLook = false;
+    this.arm(this.timings.quietMs);
   }
 
-  /** Collects after `delayMs` unless an entry was applied meanwhile; then runs `next`. */
-  private schedule(delayMs: number, next: (() => void) | null): void {
-    const collect = this.collect;
-    if (collect === null) return;
+  private arm(delayMs: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.appliedSinceCompaction) return;
-      collect();
-      next?.();
-    }, delayMs);
+    this.timer = setTimeout(() => this.look(), delayMs);
     this.timer.unref();
+  }
+
+  /** Collects if nothing was applied since the last look; otherwise looks again after quietMs. */
+  private look(): void {
+    this.timer = null;
+    if (this.collect === null || this.owed === 0) return;
+    if (this.appliedSinceLook) {
+      // Writes flow again: start over, both collections owed once they stop.
+      this.appliedSinceLook = false;
+      this.owed = 2;
+      this.arm(this.timings.quietMs);
+      return;
+    }
+    this.collect();
+    this.owed--;
+    if (this.owed > 0) this.arm(this.timings.shrinkAfterMs);
   }
 }
 
