@@ -1,14 +1,17 @@
-// bench:memory — Cairn's memory against redis-server's for the same string keys (issue #11 item 3:
+// bench:memory — Cairn's memory against redis-server's for the same data (issue #11 item 3:
 // Cairn RSS ≤ 1.5× redis-server RSS). Starts redis-server (appendonly yes, appendfsync always) and
 // a `cairn server` (fsync always), each on a free port with its own temp dir; loads the same N
-// distinct keys (`key:000000000042`, as redis-benchmark names them) with V-byte values into each
-// over one pipelined connection; waits until each has settled (Cairn: its log compacted into a
+// items into each over one pipelined connection — N distinct string keys (`key:000000000042`, as
+// redis-benchmark names them) with V-byte values, or one hash of N fields with V-byte values, or
+// one sorted set of N members; waits until each has settled (Cairn: its log compacted into a
 // snapshot, then RSS flat for a while); prints RSS after the load and settled, and the ratio;
 // stops both and removes their dirs.
 //
 //   npm run bench:memory                       N = 1,000,000 keys, 100-byte values
 //   npm run bench:memory -- --keys 200000      a quicker run
+//   npm run bench:memory -- --shape hash       one hash of N fields (--shape zset: a sorted set)
 //   npm run bench:memory -- --only cairn --cairn-arg=--snapshot-every --cairn-arg=20000
+//   npm run bench:memory -- --cairn-cli /tmp/base/bin/cairn.js     another build of cairn
 
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -24,9 +27,15 @@ const loadTimeoutMs = 30 * 60_000;
 const batchCommands = 1000;
 /** Settled: RSS moved less than this over the last settleWindowMs. */
 const settleSlackBytes = 2 * 1024 * 1024;
-const settleWindowMs = 5000;
+// Longer than the idle collections of a quiet node (src/runtime/cluster/idle-gc.ts: 1 s, then 6 s more).
+const settleWindowMs = 10_000;
 const settleTimeoutMs = 180_000;
 const OK_REPLY = Buffer.from('+OK\r\n');
+const ADDED_REPLY = Buffer.from(':1\r\n');
+
+/** What the load writes: N string keys, or N fields of one hash, or N members of one sorted set. */
+type Shape = 'string' | 'hash' | 'zset';
+const SHAPES: readonly Shape[] = ['string', 'hash', 'zset'];
 
 interface Server {
   readonly name: string;
@@ -48,25 +57,32 @@ function keyName(i: number): string {
   return `key:${String(i).padStart(12, '0')}`;
 }
 
-/** The SET commands for keys [from, to): values of valueBytes bytes that differ per key. */
-function setBatch(from: number, to: number, valueBytes: number): Buffer {
+function bulk(text: string): string {
+  return `$${text.length}\r\n${text}\r\n`;
+}
+
+/** The commands for items [from, to): values of valueBytes bytes that differ per item. */
+function loadBatch(shape: Shape, from: number, to: number, valueBytes: number): Buffer {
   const parts: string[] = [];
   for (let i = from; i < to; i++) {
     const value = String(i).padStart(valueBytes, 'x').slice(-valueBytes);
-    parts.push(`*3\r\n$3\r\nSET\r\n$16\r\n${keyName(i)}\r\n$${valueBytes}\r\n${value}\r\n`);
+    if (shape === 'string') parts.push(`*3\r\n$3\r\nSET\r\n${bulk(keyName(i))}${bulk(value)}`);
+    else if (shape === 'hash') parts.push(`*4\r\n$4\r\nHSET\r\n$8\r\nhash:big\r\n${bulk(`field:${String(i).padStart(12, '0')}`)}${bulk(value)}`);
+    else parts.push(`*4\r\n$4\r\nZADD\r\n$8\r\nzset:big\r\n${bulk(String(i))}${bulk(`member:${String(i).padStart(12, '0')}`)}`);
   }
   return Buffer.from(parts.join(''), 'latin1');
 }
 
-/** Sends `keys` SETs over one connection, batchCommands at a time; every reply must be +OK. */
-async function load(port: number, keys: number, valueBytes: number): Promise<number> {
+/** Sends `items` commands over one connection, batchCommands at a time; every reply must be the expected one. */
+async function load(port: number, shape: Shape, items: number, valueBytes: number): Promise<number> {
   const socket: Socket = connect(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const startedMs = Date.now();
+  const reply = shape === 'string' ? OK_REPLY : ADDED_REPLY;
   try {
-    for (let from = 0; from < keys; from += batchCommands) {
-      const to = Math.min(keys, from + batchCommands);
-      await exchange(socket, setBatch(from, to, valueBytes), (to - from) * OK_REPLY.length);
+    for (let from = 0; from < items; from += batchCommands) {
+      const to = Math.min(items, from + batchCommands);
+      await exchange(socket, loadBatch(shape, from, to, valueBytes), reply, (to - from) * reply.length);
     }
   } finally {
     socket.destroy();
@@ -74,14 +90,14 @@ async function load(port: number, keys: number, valueBytes: number): Promise<num
   return Date.now() - startedMs;
 }
 
-/** Writes a batch and reads exactly `replyBytes` back, all of it +OK. */
-function exchange(socket: Socket, request: Buffer, replyBytes: number): Promise<void> {
+/** Writes a batch and reads exactly `replyBytes` back, all of it `reply` repeated. */
+function exchange(socket: Socket, request: Buffer, reply: Buffer, replyBytes: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let received = 0;
     const timer = setTimeout(() => done(new Error('no reply within the load timeout')), loadTimeoutMs);
     const onData = (chunk: Buffer): void => {
       for (let i = 0; i < chunk.length; i++) {
-        if (chunk[i] !== OK_REPLY[(received + i) % OK_REPLY.length]) return done(new Error(`unexpected reply: ${chunk.subarray(i, i + 80).toString('latin1')}`));
+        if (chunk[i] !== reply[(received + i) % reply.length]) return done(new Error(`unexpected reply: ${chunk.subarray(i, i + 80).toString('latin1')}`));
       }
       received += chunk.length;
       if (received >= replyBytes) done(received === replyBytes ? undefined : new Error('more replies than commands'));
@@ -114,10 +130,9 @@ async function startRedis(procs: Procs): Promise<Server> {
   return { name: 'redis-server', child, port, caughtUp: () => Promise.resolve() };
 }
 
-async function startCairn(procs: Procs, extraArgs: readonly string[]): Promise<Server> {
+async function startCairn(procs: Procs, cli: string, extraArgs: readonly string[]): Promise<Server> {
   const port = await freePort();
   const dir = await procs.tempDir('cairn-bench-memory-cairn-');
-  const cli = join(import.meta.dirname, '..', '..', 'bin', 'cairn.js');
   const child = procs.spawn('cairn', process.execPath, [cli, 'server', '--port', String(port), '--dir', dir, '--fsync', 'always', ...extraArgs]);
   await waitAccepting(child, port);
   return { name: 'cairn', child, port, caughtUp: () => compactionAfter(child, child.output().length) };
@@ -157,24 +172,58 @@ interface Measured {
   readonly settledRssBytes: number;
 }
 
-async function measure(server: Server, keys: number, valueBytes: number): Promise<Measured> {
-  process.stderr.write(`bench: loading ${keys.toLocaleString('en-US')} keys into ${server.name} ...\n`);
+async function measure(server: Server, load_: Load): Promise<Measured> {
+  process.stderr.write(`bench: loading ${load_.items.toLocaleString('en-US')} ${load_.shape} items into ${server.name} ...\n`);
   const outputBefore = server.child.output().length;
-  const loadMs = await load(server.port, keys, valueBytes);
+  const loadMs = await load(server.port, load_.shape, load_.items, load_.valueBytes);
   const pid = server.child.proc.pid!;
   const loadedRssBytes = rssBytes(pid);
   process.stderr.write(`bench: ${server.name} loaded in ${loadMs} ms; waiting for it to settle ...\n`);
   const settled = await settledRss({ ...server, caughtUp: server.name === 'cairn' ? () => compactionAfter(server.child, outputBefore) : server.caughtUp });
+  process.stderr.write(`bench: ${server.name} settled: ${await memoryInfo(server.port)}\n`);
   return { name: server.name, loadMs, loadedRssBytes, settledRssBytes: settled };
+}
+
+/** The server's own account of its memory (INFO memory's used_memory figures), for the log. */
+async function memoryInfo(port: number): Promise<string> {
+  const socket: Socket = connect(port, '127.0.0.1');
+  try {
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const text = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        const header = /^\$(\d+)\r\n/.exec(received);
+        if (header !== null && received.length >= header[0].length + Number(header[1]) + 2) resolve(received);
+      }).once('error', reject);
+      socket.write('*2\r\n$4\r\nINFO\r\n$6\r\nmemory\r\n');
+    });
+    const wanted = ['used_memory', 'used_memory_dataset', 'used_memory_overhead', 'used_memory_rss'];
+    return text.split('\r\n').filter((line) => wanted.includes(line.split(':')[0] ?? '')).map((line) => {
+      const [name, value] = line.split(':');
+      return `${name} ${mib(Number(value))}`;
+    }).join(', ');
+  } finally {
+    socket.destroy();
+  }
 }
 
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-function report(results: readonly Measured[], keys: number, valueBytes: number): void {
-  console.log(`\n${keys.toLocaleString('en-US')} string keys, ${valueBytes}-byte values, one pipelined connection (${batchCommands} SETs per batch)\n`);
-  console.log(['server'.padEnd(14), 'load s'.padStart(8), 'RSS loaded'.padStart(14), 'RSS settled'.padStart(14), 'bytes/key'.padStart(10)].join(' '));
+interface Load {
+  readonly shape: Shape;
+  readonly items: number;
+  readonly valueBytes: number;
+}
+
+const SHAPE_TITLES: Readonly<Record<Shape, string>> = { string: 'string keys, V-byte values', hash: 'fields of one hash, V-byte values', zset: 'members of one sorted set' };
+
+function report(results: readonly Measured[], { shape, items: keys, valueBytes }: Load): void {
+  const title = SHAPE_TITLES[shape].replace('V-byte', `${valueBytes}-byte`);
+  console.log(`\n${keys.toLocaleString('en-US')} ${title}, one pipelined connection (${batchCommands} commands per batch)\n`);
+  console.log(['server'.padEnd(14), 'load s'.padStart(8), 'RSS loaded'.padStart(14), 'RSS settled'.padStart(14), 'bytes/item'.padStart(10)].join(' '));
   for (const r of results) {
     console.log([
       r.name.padEnd(14), (r.loadMs / 1000).toFixed(1).padStart(8), mib(r.loadedRssBytes).padStart(14),
@@ -195,6 +244,8 @@ async function main(): Promise<void> {
       'value-bytes': { type: 'string', default: '100' },
       only: { type: 'string' },
       'cairn-arg': { type: 'string', multiple: true, default: [] },
+      'cairn-cli': { type: 'string', default: join(import.meta.dirname, '..', '..', 'bin', 'cairn.js') },
+      shape: { type: 'string', default: 'string' },
     },
     strict: true,
   });
@@ -203,22 +254,25 @@ async function main(): Promise<void> {
   if (!Number.isSafeInteger(keys) || keys <= 0) throw new Error(`--keys must be a positive integer, got ${values.keys}`);
   if (!Number.isSafeInteger(valueBytes) || valueBytes < 16) throw new Error(`--value-bytes must be an integer ≥ 16, got ${values['value-bytes']}`);
   if (values.only !== undefined && values.only !== 'cairn' && values.only !== 'redis') throw new Error('--only is cairn or redis');
+  const shape = SHAPES.find((s) => s === values.shape);
+  if (shape === undefined) throw new Error(`--shape is one of ${SHAPES.join(', ')}, got ${values.shape}`);
+  const plan: Load = { shape, items: keys, valueBytes };
   const procs = new Procs();
   process.once('exit', () => procs.cleanupNow());
   const results: Measured[] = [];
   try {
     // One server at a time, so neither's load competes with the other's for the 2 cores.
-    if (values.only !== 'cairn') results.push(await measureAndStop(procs, await startRedis(procs), keys, valueBytes));
-    if (values.only !== 'redis') results.push(await measureAndStop(procs, await startCairn(procs, values['cairn-arg']), keys, valueBytes));
+    if (values.only !== 'cairn') results.push(await measureAndStop(procs, await startRedis(procs), plan));
+    if (values.only !== 'redis') results.push(await measureAndStop(procs, await startCairn(procs, values['cairn-cli'], values['cairn-arg']), plan));
   } finally {
     await procs.cleanup();
   }
-  report(results, keys, valueBytes);
+  report(results, plan);
 }
 
-async function measureAndStop(procs: Procs, server: Server, keys: number, valueBytes: number): Promise<Measured> {
+async function measureAndStop(procs: Procs, server: Server, plan: Load): Promise<Measured> {
   try {
-    return await measure(server, keys, valueBytes);
+    return await measure(server, plan);
   } finally {
     await procs.kill(server.child);
   }

@@ -58,13 +58,11 @@ function copy(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   }
   if (record.stringForm !== StringForm.raw) {
     // Values are never written in place below their length, so the copy may share the bytes.
-    ctx.db.set(target, record.value, record.expireAtMs).stringForm = record.stringForm === StringForm.encoded ? StringForm.unshared : record.stringForm;
+    ctx.db.set(target, record.value, record.expireAtMs, null, 0, record.stringForm === StringForm.encoded ? StringForm.unshared : record.stringForm);
     return ONE;
   }
   // An edited string is copied with the room a fresh Redis string has (dupStringObject).
-  const copied = ctx.db.set(target, record.value, record.expireAtMs);
-  copied.spareBytes = createdSpareBytes(record.valueBytes);
-  copied.stringForm = StringForm.raw;
+  ctx.db.set(target, record.value, record.expireAtMs, null, createdSpareBytes(record.valueBytes), StringForm.raw);
   return ONE;
 }
 

@@ -62,7 +62,7 @@ function incrbyfloat(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const sum = addLongDouble(current, increment);
   if (sum === 'infinite') return ERR_NAN_OR_INFINITY;
   const bytes = asciiBytes(formatLongDouble(sum));
-  if (record === undefined) ctx.db.set(key, bytes, NO_EXPIRY).stringForm = StringForm.plain;
+  if (record === undefined) ctx.db.set(key, bytes, NO_EXPIRY, null, 0, StringForm.plain);
   else ctx.db.replaceValue(record, bytes, 0, StringForm.plain);
   return { type: 'bulk', value: bytes };
 }

@@ -48,8 +48,13 @@ export class DatasetBytes {
   }
 
   addKey(key: string, record: KvRecord): void {
-    this.countedBytes += keyEntryBytes(key.length);
+    this.addKeyBytes(key.length);
     this.count(record);
+  }
+
+  /** A new key's own bytes (its value is counted apart). */
+  addKeyBytes(keyLength: number): void {
+    this.countedBytes += keyEntryBytes(keyLength);
   }
 
   removeKey(key: string, record: KvRecord): void {
@@ -58,13 +63,26 @@ export class DatasetBytes {
     assert(this.countedBytes >= 0, 'the size estimate went negative');
   }
 
+  /** A plain string key with no record (a packed entry) goes: its key and its value of `valueLength` bytes. */
+  removeStringKey(keyLength: number, valueLength: number): void {
+    this.uncountString(valueLength);
+    this.countedBytes -= keyEntryBytes(keyLength);
+    assert(this.countedBytes >= 0, 'the size estimate went negative');
+  }
+
+  /** A string value of `valueLength` bytes comes (a packed entry's). */
+  countString(valueLength: number): void {
+    this.countedBytes += setStringBytes(valueLength);
+  }
+
+  uncountString(valueLength: number): void {
+    this.countedBytes -= setStringBytes(valueLength);
+  }
+
   /** Adds a record's value: a collection as last counted (0 when new), to be recounted. */
   count(record: KvRecord): void {
     const collection = record.collection;
-    if (collection === null) {
-      this.countedBytes += setStringBytes(record.valueBytes);
-      return;
-    }
+    if (collection === null) return this.countString(record.valueBytes);
     this.countedBytes += collection.countedBytes;
     this.noteChanged(record);
   }
@@ -72,10 +90,7 @@ export class DatasetBytes {
   /** Takes a record's value out, as it was counted (call before its value changes). */
   uncount(record: KvRecord): void {
     const collection = record.collection;
-    if (collection === null) {
-      this.countedBytes -= setStringBytes(record.valueBytes);
-      return;
-    }
+    if (collection === null) return this.uncountString(record.valueBytes);
     this.countedBytes -= collection.countedBytes;
     this.changed.delete(record);
   }

@@ -1,150 +1,33 @@
-// The keyspace itself: the key → record map, per-key versions (for WATCH), tombstones for deleted
+// The keyspace itself: the key → entry map, per-key versions (for WATCH), tombstones for deleted
 // keys, the two indexes kept beside the map (insertion order for SCAN, the expiry heap) and the
 // running size estimate maxmemory compares against (datasetBytes, per key dataset-bytes.ts's figure).
 // Every mutation of a key goes through set/remove here so the versions, indexes and estimate never
 // drift from the map.
+// An entry is a KvRecord (record.ts), or for a plain string without expiry a packed string (packed.ts)
+// that holds the version and sequence number itself; lookups hand out a KeyedRecord for it, which
+// becomes the key's record once a change in place (replaceValue, touch, changeExpiry) needs one.
 
 import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
 import type { Collection, TypeName } from './collection.js';
-import { latin1Of } from './bytes.js';
 import { DatasetBytes } from './dataset-bytes.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { KeyOrder } from './key-order.js';
+import { KeyedRecord, KvRecord, NO_EXPIRY, StringForm, TEXT_BYTES_MAX } from './record.js';
+import { PACKED_HEADER_CHARS_MAX, pack, packedSeq, packedValue, packedValueBytes, packedVersion, repack } from './packed.js';
 
-/**
- * Values up to this many bytes are held as latin1 strings: a one-byte string costs its length plus
- * 16 bytes, where a Uint8Array with its ArrayBuffer and backing store costs about 300 more. A
- * longer value stays bytes: the overhead is small beside it, and reads hand out the same bytes
- * instead of a copy each (4,000 pipelined GETs of a 1 MiB value must not hold 4 GiB of copies).
- */
-export const TEXT_BYTES_MAX = 4096;
-/** APPEND joins strings up to this length (V8 caps a string near 2^29 characters); past it, bytes. */
-export const TEXT_JOIN_BYTES_MAX = 1 << 28;
+export { KeyedRecord, KvRecord, NO_EXPIRY, StringForm, TEXT_BYTES_MAX, TEXT_JOIN_BYTES_MAX } from './record.js';
 
-/**
- * A stored value: a string's bytes, or a collection (hash, list, ...) with an empty string.
- * A string's bytes are held as a latin1 JS string (one char per byte) or, past TEXT_BYTES_MAX, as
- * a private Uint8Array that nothing writes to again, so every view handed out stays valid; APPEND
- * joins strings (setText) up to TEXT_JOIN_BYTES_MAX.
- * Fields are few on purpose: a million records are a million of these objects.
- */
-export class KvRecord {
-  private data: string | Uint8Array;
-  /**
-   * Two small facts of a string in one number: how Redis would hold it and the spare room its sds
-   * would keep (spareBytes * 4 + stringForm; accessors below), for OBJECT ENCODING and MEMORY USAGE.
-   * A model only: Cairn's own bytes have no spare room.
-   */
-  private spareAndForm = 0;
-  /** Absolute expiry in ms, or NO_EXPIRY. */
-  expireAtMs: number;
-  /** Changes on every modification of this key. */
-  version: number;
-  /** Position in insertion order (KeyOrder); fixed while the key exists. */
-  seq: number;
-  /** The value when it is not a string; null for a string. */
-  collection: Collection | null = null;
-
-  constructor(value: Uint8Array | string, expireAtMs: number, version: number, seq: number) {
-    this.data = typeof value === 'string' ? value : storedForm(value);
-    this.expireAtMs = expireAtMs;
-    this.version = version;
-    this.seq = seq;
-  }
-
-  /** The spare room Redis's sds would keep after this value (APPEND growth), in bytes. */
-  get spareBytes(): number {
-    return Math.floor(this.spareAndForm / 4);
-  }
-
-  set spareBytes(bytes: number) {
-    assert(Number.isSafeInteger(bytes) && bytes >= 0, 'spareBytes is a byte count');
-    this.spareAndForm = bytes * 4 + (this.spareAndForm % 4);
-  }
-
-  /** How Redis would hold this string value (see StringForm); meaningless for a collection. */
-  get stringForm(): StringForm {
-    return (this.spareAndForm % 4) as StringForm;
-  }
-
-  set stringForm(form: StringForm) {
-    this.spareAndForm = this.spareAndForm - (this.spareAndForm % 4) + form;
-  }
-
-  /**
-   * The value's bytes, which the caller may keep: a short text value is copied into a fresh Buffer
-   * (from Node's pool: cheap); a long one (APPEND's) becomes the record's bytes, shared by later reads.
-   */
-  get value(): Uint8Array {
-    const data = this.data;
-    if (typeof data !== 'string') return data;
-    const out = Buffer.allocUnsafe(data.length);
-    out.write(data, 0, data.length, 'latin1');
-    if (data.length > TEXT_BYTES_MAX) this.data = out; // its own allocation, not a slice of the pool
-    return out;
-  }
-
-  /** Stores bytes the record may keep or copy (a private copy or a string is made here). */
-  set value(value: Uint8Array) {
-    this.data = storedForm(value);
-  }
-
-  /** The value as a latin1 string (one char per byte). */
-  get text(): string {
-    const data = this.data;
-    return typeof data === 'string' ? data : latin1Of(data, 0, data.length);
-  }
-
-  /** Replaces the value with a latin1 string the caller built (APPEND). */
-  setText(text: string): void {
-    this.data = text.length <= TEXT_JOIN_BYTES_MAX ? text : Buffer.from(text, 'latin1');
-  }
-
-  get valueBytes(): number {
-    return this.data.length;
-  }
-
-  /** Bytes [start, end) of the value, as a copy. */
-  valueRange(start: number, end: number): Uint8Array {
-    assert(start >= 0 && start <= end && end <= this.data.length, 'value range outside the value');
-    const data = this.data;
-    return typeof data === 'string' ? Buffer.from(data.slice(start, end), 'latin1') : data.subarray(start, end);
-  }
-
-  /** Copies the value into `out` at `at`. */
-  copyValueInto(out: Buffer, at: number): void {
-    const data = this.data;
-    if (typeof data === 'string') out.write(data, at, data.length, 'latin1');
-    else out.set(data, at);
-  }
-}
-
-/**
- * How Redis would hold a string, for OBJECT ENCODING / REFCOUNT and MEMORY USAGE: ENCODED as
- * tryObjectEncoding leaves it (SET, MSET, INCR, ...: 'int', a shared integer, 'embstr' or 'raw'),
- * PLAIN as createStringObject makes it (INCRBYFLOAT: never 'int'), RAW after an edit in place
- * (APPEND to a present key, SETRANGE), UNSHARED an encoded copy (COPY: an 'int' of its own).
- * Not in snapshots: Redis re-encodes every string it loads too.
- */
-export const StringForm = Object.freeze({ encoded: 0, plain: 1, raw: 2, unshared: 3 } as const);
-export type StringForm = (typeof StringForm)[keyof typeof StringForm];
-
-/** How a record holds bytes: a latin1 string, or past TEXT_BYTES_MAX a private copy. */
-function storedForm(bytes: Uint8Array): string | Uint8Array {
-  if (bytes.length <= TEXT_BYTES_MAX) return latin1Of(bytes, 0, bytes.length);
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
-  return copy;
-}
-
-export const NO_EXPIRY = -1;
 /** Deleted keys whose version is remembered exactly; older ones fall back to the floor. */
 export const TOMBSTONES_MAX = 65_536;
 
+/** A key's entry: its record, or a plain string packed with its version and sequence number. */
+export type Entry = KvRecord | string;
+
 export class Db {
-  readonly map = new Map<string, KvRecord>();
-  readonly order = new KeyOrder();
+  /** Invariant: a string entry is a packed plain string (no expiry, StringForm.encoded, no spare room). */
+  readonly map = new Map<string, Entry>();
+  readonly order = new KeyOrder((key) => this.seqOf(key));
   readonly expiry = new ExpiryHeap();
   /** Invariant: no version handed out so far (record, tombstone or floor) is greater. */
   versionCounter = 0;
@@ -156,10 +39,12 @@ export class Db {
   expiringCount = 0;
   /** The running size estimate of the keys in `map` (maxmemory's figure). */
   private readonly dataset = new DatasetBytes();
+  /** Where entries are packed (packed.ts). */
+  private readonly packScratch = Buffer.allocUnsafe(PACKED_HEADER_CHARS_MAX + TEXT_BYTES_MAX);
 
   /** The record if present and not expired at nowMs. Never mutates. */
   lookup(key: string, nowMs: number): KvRecord | undefined {
-    const record = this.map.get(key);
+    const record = this.peek(key);
     if (record === undefined) return undefined;
     if (record.expireAtMs !== NO_EXPIRY && record.expireAtMs <= nowMs) return undefined;
     return record;
@@ -167,7 +52,7 @@ export class Db {
 
   /** Like lookup, but a write path: an expired record is removed first (keeping its version lineage). */
   lookupForWrite(key: string, nowMs: number): KvRecord | undefined {
-    const record = this.map.get(key);
+    const record = this.peek(key);
     if (record === undefined) return undefined;
     if (record.expireAtMs !== NO_EXPIRY && record.expireAtMs <= nowMs) {
       this.removeExpired(key, record);
@@ -176,50 +61,96 @@ export class Db {
     return record;
   }
 
+  /** The record at key, expired or not (a KeyedRecord for a packed entry). Never mutates. */
+  peek(key: string): KvRecord | undefined {
+    const entry = this.map.get(key);
+    if (typeof entry !== 'string') return entry;
+    return new KeyedRecord(key, packedValue(entry), packedVersion(entry), packedSeq(entry));
+  }
+
+  /** GET's answer without handing out a record: the value's bytes, undefined when absent, null when a collection. */
+  stringValue(key: string, nowMs: number): Uint8Array | undefined | null {
+    const entry = this.map.get(key);
+    if (typeof entry === 'string') return Buffer.from(packedValue(entry), 'latin1');
+    if (entry === undefined || (entry.expireAtMs !== NO_EXPIRY && entry.expireAtMs <= nowMs)) return undefined;
+    return entry.collection === null ? entry.value : null;
+  }
+
+  /** Whether the key is present and not expired at nowMs, without handing out a record. */
+  has(key: string, nowMs: number): boolean {
+    const entry = this.map.get(key);
+    if (entry === undefined) return false;
+    return typeof entry === 'string' || entry.expireAtMs === NO_EXPIRY || entry.expireAtMs > nowMs;
+  }
+
+  /** The key's insertion sequence number (KeyOrder), or undefined when absent. */
+  seqOf(key: string): number | undefined {
+    const entry = this.map.get(key);
+    return typeof entry === 'string' ? packedSeq(entry) : entry?.seq;
+  }
+
   /**
    * Stores a new value of any type, replacing whatever the key held. String bytes are copied (into
    * a latin1 string), a collection is kept as it is. A collection's record holds no string bytes.
+   * spareBytes and form model Redis's sds (OBJECT ENCODING, MEMORY USAGE).
    */
-  set(key: string, value: Uint8Array | string, expireAtMs: number, collection: Collection | null = null): KvRecord {
+  set(key: string, value: Uint8Array | string, expireAtMs: number, collection: Collection | null = null, spareBytes = 0, form: StringForm = StringForm.encoded): void {
     assert(expireAtMs === NO_EXPIRY || expireAtMs >= 0, 'expiry must be absolute and non-negative');
     assert(collection === null || value.length === 0, 'a collection record holds no string bytes');
     const version = ++this.versionCounter;
     const existing = this.map.get(key);
-    if (existing !== undefined) {
+    const packable = collection === null && expireAtMs === NO_EXPIRY && spareBytes === 0 && form === StringForm.encoded && value.length <= TEXT_BYTES_MAX;
+    if (typeof existing === 'object') {
       if (existing.expireAtMs !== NO_EXPIRY) this.expiringCount--;
       this.dataset.uncount(existing);
+      if (packable) {
+        this.map.set(key, pack(this.packScratch, version, existing.seq, value));
+        this.dataset.countString(value.length);
+        return;
+      }
+      // In place: whoever holds the record sees the new value.
       if (typeof value === 'string') existing.setText(value);
       else existing.value = value;
       existing.collection = collection;
-      this.dataset.count(existing);
-      existing.spareBytes = 0;
-      existing.stringForm = StringForm.encoded;
       existing.version = version;
+      this.dataset.count(existing);
+      this.model(existing, spareBytes, form);
       this.setExpiry(key, existing, expireAtMs);
-      return existing;
+      return;
     }
-    const record = new KvRecord(value, NO_EXPIRY, version, this.order.add(key));
+    if (existing === undefined) this.dataset.addKeyBytes(key.length);
+    else this.dataset.uncountString(packedValueBytes(existing));
+    const seq = existing === undefined ? this.order.add(key) : packedSeq(existing);
+    if (existing === undefined) this.tombstones.delete(key);
+    if (packable) {
+      this.map.set(key, pack(this.packScratch, version, seq, value));
+      this.dataset.countString(value.length);
+      return;
+    }
+    const record = new KvRecord(value, NO_EXPIRY, version, seq);
     record.collection = collection;
-    this.tombstones.delete(key);
+    this.model(record, spareBytes, form);
     this.map.set(key, record);
-    this.dataset.addKey(key, record);
+    this.dataset.count(record);
     this.setExpiry(key, record, expireAtMs);
-    return record;
   }
 
   /** Stores a collection under a key, replacing whatever it held. */
-  setCollection(key: string, collection: Collection, expireAtMs: number): KvRecord {
-    return this.set(key, '', expireAtMs, collection);
+  setCollection(key: string, collection: Collection, expireAtMs: number): void {
+    this.set(key, '', expireAtMs, collection);
   }
 
   /**
    * Adds a record read from a snapshot, version and all (no modification happens). Returns false,
    * leaving the Db unusable, if the key was already present (a corrupt snapshot: the caller throws).
+   * A plain string without expiry is packed.
    */
   restore(key: string, record: KvRecord): boolean {
     assert(record.version <= this.versionCounter, 'restored version ahead of the counter');
+    const packable = record.collection === null && record.expireAtMs === NO_EXPIRY && record.valueBytes <= TEXT_BYTES_MAX;
     const sizeBefore = this.map.size;
-    this.map.set(key, record); // one hash lookup instead of has() + set()
+    // One hash lookup instead of has() + set().
+    this.map.set(key, packable ? pack(this.packScratch, record.version, record.seq, record.text) : record);
     if (this.map.size === sizeBefore) return false;
     this.order.restore(key, record.seq);
     if (record.expireAtMs !== NO_EXPIRY) this.expiringCount++;
@@ -227,22 +158,35 @@ export class Db {
     return true;
   }
 
+  /** As restore, for a plain string without expiry whose bytes are `value` (the snapshot reader's hot path). */
+  restorePacked(key: string, value: Uint8Array, version: number, seq: number): boolean {
+    assert(version <= this.versionCounter, 'restored version ahead of the counter');
+    assert(value.length <= TEXT_BYTES_MAX, 'a packed value is short');
+    const sizeBefore = this.map.size;
+    this.map.set(key, pack(this.packScratch, version, seq, value));
+    if (this.map.size === sizeBefore) return false;
+    this.order.restore(key, seq);
+    this.dataset.addKeyBytes(key.length);
+    this.dataset.countString(value.length);
+    return true;
+  }
+
   /** Replaces a present string record's value, keeping its expiry (INCR, SETRANGE, APPEND, ...); spareBytes and form model Redis's sds (OBJECT, MEMORY USAGE). */
   replaceValue(record: KvRecord, value: Uint8Array | string, spareBytes = 0, form: StringForm = StringForm.encoded): void {
     assert(record.collection === null, 'replaceValue on a collection');
-    assert(spareBytes >= 0, 'spareBytes must not be negative');
+    this.own(record);
     this.dataset.uncount(record);
     if (typeof value === 'string') record.setText(value);
     else record.value = value;
     this.dataset.count(record);
-    record.spareBytes = spareBytes;
-    record.stringForm = form;
+    this.model(record, spareBytes, form);
     this.touch(record);
   }
 
   /** Marks an in-place change of a record (value or expiry) as a modification; a collection's figure is recounted. */
   touch(record: KvRecord): void {
     assert(record.version <= this.versionCounter, 'record version ahead of the counter');
+    this.own(record);
     record.version = ++this.versionCounter;
     if (record.collection !== null) this.dataset.noteChanged(record);
   }
@@ -267,6 +211,7 @@ export class Db {
 
   /** Changes the expiry of a present record; counts as a modification. */
   changeExpiry(key: string, record: KvRecord, expireAtMs: number): void {
+    this.own(record);
     assert(this.map.get(key) === record, 'changeExpiry on a record not in the map');
     if (record.expireAtMs !== NO_EXPIRY) this.expiringCount--;
     this.setExpiry(key, record, expireAtMs);
@@ -275,9 +220,9 @@ export class Db {
 
   /** Deletes a key as a modification (DEL, RENAME source, ...). Returns whether it existed. */
   remove(key: string): boolean {
-    const record = this.map.get(key);
-    if (record === undefined) return false;
-    this.drop(key, record);
+    const entry = this.map.get(key);
+    if (entry === undefined) return false;
+    this.drop(key, entry);
     this.remember(key, ++this.versionCounter);
     return true;
   }
@@ -305,7 +250,10 @@ export class Db {
 
   /** Marks every present key modified (SWAPDB). */
   touchAll(): void {
-    for (const record of this.map.values()) record.version = ++this.versionCounter;
+    for (const [key, entry] of this.map) {
+      if (typeof entry === 'string') this.map.set(key, repack(this.packScratch, entry, ++this.versionCounter));
+      else entry.version = ++this.versionCounter;
+    }
   }
 
   /**
@@ -325,12 +273,28 @@ export class Db {
 
   /** The version WATCH records: changes whenever the key is modified, expires or is deleted. */
   keyVersion(key: string, nowMs?: number): number {
-    const record = this.map.get(key);
-    if (record !== undefined) {
-      const expired = nowMs !== undefined && record.expireAtMs !== NO_EXPIRY && record.expireAtMs <= nowMs;
-      return expired ? expiredVersion(record.version) : record.version;
+    const entry = this.map.get(key);
+    if (typeof entry === 'string') return packedVersion(entry);
+    if (entry !== undefined) {
+      const expired = nowMs !== undefined && entry.expireAtMs !== NO_EXPIRY && entry.expireAtMs <= nowMs;
+      return expired ? expiredVersion(entry.version) : entry.version;
     }
     return this.tombstones.get(key) ?? this.tombstoneFloor;
+  }
+
+  /** A KeyedRecord handed out for a packed entry becomes the key's record (a change in place follows). */
+  private own(record: KvRecord): void {
+    if (!(record instanceof KeyedRecord)) return;
+    const entry = this.map.get(record.key);
+    if (entry === record) return;
+    assert(typeof entry === 'string' && packedVersion(entry) === record.version, 'a record handed out for a key changed since');
+    this.map.set(record.key, record);
+  }
+
+  private model(record: KvRecord, spareBytes: number, form: StringForm): void {
+    assert(spareBytes >= 0, 'spareBytes must not be negative');
+    record.spareBytes = spareBytes;
+    record.stringForm = form;
   }
 
   private setExpiry(key: string, record: KvRecord, expireAtMs: number): void {
@@ -342,11 +306,12 @@ export class Db {
     if (this.expiry.size > 2 * this.expiringCount + 1024) this.rebuildExpiry();
   }
 
-  private drop(key: string, record: KvRecord): void {
-    if (record.expireAtMs !== NO_EXPIRY) this.expiringCount--;
-    this.dataset.removeKey(key, record);
+  private drop(key: string, entry: Entry): void {
+    if (typeof entry === 'object' && entry.expireAtMs !== NO_EXPIRY) this.expiringCount--;
+    if (typeof entry === 'object') this.dataset.removeKey(key, entry);
+    else this.dataset.removeStringKey(key.length, packedValueBytes(entry));
+    this.order.remove(key, typeof entry === 'string' ? packedSeq(entry) : entry.seq, this.map.size - 1);
     this.map.delete(key);
-    this.order.compactIfSparse(this.map);
     assert(this.expiringCount >= 0, 'expiringCount went negative');
   }
 
@@ -365,10 +330,10 @@ export class Db {
     const expireAts: number[] = [];
     const keys: string[] = [];
     // Without a key that expires there is nothing to find: a million-key snapshot decode's last step skips the walk.
-    const walk = this.expiringCount > 0 ? this.map : new Map<string, KvRecord>();
-    for (const [key, record] of walk) {
-      if (record.expireAtMs === NO_EXPIRY) continue;
-      expireAts.push(record.expireAtMs);
+    const walk = this.expiringCount > 0 ? this.map : new Map<string, Entry>();
+    for (const [key, entry] of walk) {
+      if (typeof entry === 'string' || entry.expireAtMs === NO_EXPIRY) continue;
+      expireAts.push(entry.expireAtMs);
       keys.push(key);
     }
     this.expiry.rebuild(expireAts, keys);

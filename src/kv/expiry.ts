@@ -92,7 +92,7 @@ function persist(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 /** CAIRN.EXPIRED key: deletes the key only if it is still expired at the entry's time. */
 function cairnExpired(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const key = keyOf(argv[1] as Uint8Array);
-  const record = ctx.db.map.get(key);
+  const record = ctx.db.peek(key);
   if (record === undefined || record.expireAtMs === NO_EXPIRY || record.expireAtMs > ctx.nowMs) return ZERO;
   ctx.db.removeExpired(key, record);
   return ONE;
@@ -124,7 +124,7 @@ export function earliestExpiring(db: Db, maxKeys: number, untilMs = Infinity): {
     const entry = db.expiry.pop();
     if (entry === undefined) break;
     const record = db.map.get(entry.key);
-    if (record === undefined || record.expireAtMs !== entry.expireAtMs || seen.has(entry.key)) continue;
+    if (typeof record !== 'object' || record.expireAtMs !== entry.expireAtMs || seen.has(entry.key)) continue;
     seen.add(entry.key);
     found.push(entry);
   }

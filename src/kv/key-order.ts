@@ -2,78 +2,87 @@
 // sequence number to visit): a key present for a whole iteration is returned exactly once, whatever
 // else is added or deleted, as Redis promises. Deleted keys leave holes that are skipped and
 // compacted away when they outnumber the live keys; compaction keeps the order, so cursors stay valid.
+// A live key's seq is not stored here but read from its entry (the Db's seqOf): one slot of 8
+// bytes per key, where a second array of seqs cost 8 more (and its growth slack) per key.
 
 import { assert } from '../lib/assert.js';
 
-export interface Sequenced {
-  readonly seq: number;
-}
-
 export class KeyOrder {
-  private keys: string[] = [];
-  private seqs: number[] = [];
-  /** Invariant: greater than every seq in `seqs`; seqs are strictly increasing. */
+  /**
+   * Per slot, in increasing seq order: a live key (its seq is seqOf(key)), or a hole: the seq of a
+   * key deleted since (a number, so the binary search still sees every slot's seq).
+   * Invariant: seqs strictly increase along the slots; every live key is in exactly one slot.
+   */
+  private entries: (string | number)[] = [];
+  private holes = 0;
+  /** Invariant: greater than every slot's seq. */
   nextSeq = 1;
 
+  constructor(private readonly seqOf: (key: string) => number | undefined) {}
+
   get slots(): number {
-    return this.keys.length;
+    return this.entries.length;
   }
 
   /** Appends a key; returns its sequence number. */
   add(key: string): number {
     const seq = this.nextSeq++;
     assert(Number.isSafeInteger(seq), 'sequence numbers exhausted');
-    this.keys.push(key);
-    this.seqs.push(seq);
+    this.entries.push(key);
     return seq;
   }
 
-  /** Appends a key with a known sequence number (snapshot restore, in order). */
+  /** Appends a key with a known sequence number (snapshot restore, in order; the entry holds it already). */
   restore(key: string, seq: number): void {
     assert(seq >= this.nextSeq, 'restored keys must come in increasing sequence order');
-    this.keys.push(key);
-    this.seqs.push(seq);
+    this.entries.push(key);
     this.nextSeq = seq + 1;
   }
 
-  clear(): void {
-    this.keys = [];
-    this.seqs = [];
+  /** Turns a key's slot into a hole (the key is being deleted; seq is its seq); compacts when holes dominate. */
+  remove(key: string, seq: number, liveCount: number): void {
+    const slot = this.slotFrom(seq);
+    assert(this.entries[slot] === key, 'a deleted key has its slot');
+    this.entries[slot] = seq;
+    this.holes++;
+    if (this.holes > liveCount + 1024) this.compact();
   }
 
-  keyAt(slot: number): string {
-    return this.keys[slot] as string;
+  clear(): void {
+    this.entries = [];
+    this.holes = 0;
+  }
+
+  /** The live key at a slot, or undefined for a hole. */
+  keyAt(slot: number): string | undefined {
+    const entry = this.entries[slot];
+    return typeof entry === 'string' ? entry : undefined;
   }
 
   seqAt(slot: number): number {
-    return this.seqs[slot] as number;
+    const entry = this.entries[slot];
+    if (typeof entry === 'number') return entry;
+    const seq = this.seqOf(entry as string);
+    assert(seq !== undefined, 'a live slot holds a present key');
+    return seq;
   }
 
   /** The first slot whose seq is at least `seq` (binary search; seqs are sorted). */
   slotFrom(seq: number): number {
     let low = 0;
-    let high = this.seqs.length;
+    let high = this.entries.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if ((this.seqs[mid] as number) < seq) low = mid + 1;
+      if (this.seqAt(mid) < seq) low = mid + 1;
       else high = mid;
     }
     return low;
   }
 
-  /** Drops holes (slots whose key is gone or was re-added later) when they dominate. */
-  compactIfSparse(live: ReadonlyMap<string, Sequenced>): void {
-    if (this.keys.length <= 2 * live.size + 1024) return;
-    const keys: string[] = [];
-    const seqs: number[] = [];
-    for (let i = 0; i < this.keys.length; i++) {
-      const key = this.keys[i] as string;
-      if (live.get(key)?.seq !== this.seqs[i]) continue;
-      keys.push(key);
-      seqs.push(this.seqs[i] as number);
-    }
-    assert(keys.length === live.size, 'key order lost a live key');
-    this.keys = keys;
-    this.seqs = seqs;
+  private compact(): void {
+    const live = this.entries.filter((entry) => typeof entry === 'string');
+    assert(live.length === this.entries.length - this.holes, 'key order lost count of its holes');
+    this.entries = live;
+    this.holes = 0;
   }
 }

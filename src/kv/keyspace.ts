@@ -71,9 +71,7 @@ function renameWith(nx: boolean) {
     ctx.db.remove(source);
     ctx.db.remove(target);
     // The same value moves, spare room and encoding too (OBJECT ENCODING, MEMORY USAGE).
-    const moved = ctx.db.set(target, value, expireAtMs, collection);
-    moved.spareBytes = spareBytes;
-    moved.stringForm = stringForm;
+    ctx.db.set(target, value, expireAtMs, collection, spareBytes, stringForm);
     return nx ? ONE : OK;
   };
 }

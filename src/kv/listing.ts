@@ -14,9 +14,7 @@ const RANDOM_TRIES = 100;
 /** A key (latin1 string) that is in the map at this slot of the order, and not expired. */
 function liveKeyAt(db: Db, slot: number, nowMs: number): string | undefined {
   const key = db.order.keyAt(slot);
-  const record = db.map.get(key);
-  if (record === undefined || record.seq !== db.order.seqAt(slot)) return undefined;
-  return db.lookup(key, nowMs) === undefined ? undefined : key;
+  return key !== undefined && db.has(key, nowMs) ? key : undefined;
 }
 
 function isMatchAll(pattern: Uint8Array | undefined): boolean {
@@ -27,8 +25,8 @@ function keys(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const pattern = argv[1] as Uint8Array;
   const matchAll = isMatchAll(pattern);
   const items: Reply[] = [];
-  for (const [key, record] of ctx.db.map) {
-    if (ctx.db.lookup(key, ctx.nowMs) !== record) continue;
+  for (const key of ctx.db.map.keys()) {
+    if (!ctx.db.has(key, ctx.nowMs)) continue;
     const bytes = keyBytes(key);
     if (matchAll || globMatch(pattern, bytes)) items.push({ type: 'bulk', value: bytes });
   }
@@ -95,8 +93,7 @@ function scan(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   let visited = 0;
   for (; slot < db.order.slots; slot++) {
     const key = db.order.keyAt(slot);
-    const record = db.map.get(key);
-    if (record === undefined || record.seq !== db.order.seqAt(slot)) continue;
+    if (key === undefined) continue;
     if (visited === options.count) break;
     visited++;
     const live = db.lookup(key, ctx.nowMs);

@@ -95,11 +95,8 @@ function setrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (record !== undefined) value.set(record.value);
   value.set(patch, offset);
   const length = value.length;
-  if (record === undefined) {
-    const created = ctx.db.set(key, value, NO_EXPIRY);
-    created.spareBytes = createdSpareBytes(length);
-    created.stringForm = StringForm.raw;
-  } else ctx.db.replaceValue(record, value, editedCapacity(record, length) - length, StringForm.raw);
+  if (record === undefined) ctx.db.set(key, value, NO_EXPIRY, null, createdSpareBytes(length), StringForm.raw);
+  else ctx.db.replaceValue(record, value, editedCapacity(record, length) - length, StringForm.raw);
   return integerReply(length);
 }
 

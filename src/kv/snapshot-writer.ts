@@ -6,7 +6,8 @@
 
 import type { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
-import type { Db, KvRecord } from './db.js';
+import { NO_EXPIRY, type Db, type Entry, type KvRecord } from './db.js';
+import { packedSeq, packedValue, packedValueBytes, packedVersion } from './packed.js';
 import { TYPE_TAGS, type Collection } from './collection.js';
 import { encodeCollection, tagOf } from './collection-codec.js';
 
@@ -18,16 +19,16 @@ export const MIN_KEY_BYTES = 4 + 1 + 4 + 8 + 8 + 8;
 export const MIN_TOMB_BYTES = 4 + 8;
 
 /** How much work a key is for a step's budget: one, or a collection's element count (its encoding walks them all). */
-function workOf(record: KvRecord): number {
-  return record.collection === null ? 1 : Math.max(1, record.collection.size);
+function workOf(entry: Entry): number {
+  return typeof entry === 'string' || entry.collection === null ? 1 : Math.max(1, entry.collection.size);
 }
 
 export class DbSnapshotWriter {
   private sizeBytes = SNAPSHOT_HEADER_BYTES;
   private measured = false;
   private readonly encoded = new Map<KvRecord, Uint8Array>();
-  private readonly measuring: Iterator<[string, KvRecord]>;
-  private writing: Iterator<[string, KvRecord]> | null = null;
+  private readonly measuring: Iterator<[string, Entry]>;
+  private writing: Iterator<[string, Entry]> | null = null;
   private out: Buffer | null = null;
   private startAt = 0;
   private at = 0;
@@ -56,6 +57,11 @@ export class DbSnapshotWriter {
         return true;
       }
       const [key, record] = next.value;
+      if (typeof record === 'string') {
+        this.sizeBytes += MIN_KEY_BYTES + key.length + packedValueBytes(record);
+        work++;
+        continue;
+      }
       let valueBytes = record.valueBytes;
       if (record.collection !== null) {
         const bytes = encodeCollection(record.collection);
@@ -108,9 +114,14 @@ export class DbSnapshotWriter {
     return false;
   }
 
-  private writeRecord(out: Buffer, key: string, record: KvRecord): void {
+  private writeRecord(out: Buffer, key: string, entry: Entry): void {
     let at = out.writeUInt32LE(key.length, this.at);
     at += out.write(key, at, 'latin1');
+    if (typeof entry === 'string') {
+      this.at = writePacked(out, at, entry);
+      return;
+    }
+    const record = entry;
     const collectionBytes = this.encoded.get(record);
     if (collectionBytes === undefined) {
       at = out.writeUInt8(TYPE_TAGS.string, at);
@@ -141,4 +152,15 @@ export class DbSnapshotWriter {
     this.written = true;
     this.encoded.clear();
   }
+}
+
+/** A packed entry's record after its key: as a string record without expiry; returns where it ends. */
+function writePacked(out: Buffer, at: number, packed: string): number {
+  at = out.writeUInt8(TYPE_TAGS.string, at);
+  const value = packedValue(packed);
+  at = out.writeUInt32LE(value.length, at);
+  at += out.write(value, at, 'latin1');
+  at = out.writeDoubleLE(NO_EXPIRY, at);
+  at = out.writeDoubleLE(packedVersion(packed), at);
+  return out.writeDoubleLE(packedSeq(packed), at);
 }

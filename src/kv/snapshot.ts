@@ -14,7 +14,7 @@
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import { Db, KvRecord, TEXT_BYTES_MAX, TOMBSTONES_MAX, NO_EXPIRY } from './db.js';
-import { ByteReader } from './reader.js';
+import { ByteReader, type NodeBuffer } from './reader.js';
 import { TYPE_TAGS } from './collection.js';
 import { decodeCollection } from './collection-codec.js';
 import { MIN_KEY_BYTES, MIN_TOMB_BYTES, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC } from './snapshot-writer.js';
@@ -148,8 +148,7 @@ function readRecords(r: ByteReader, db: Db, keyCount: number, tagged: boolean): 
       Number.isSafeInteger(expireAtMs) && expireAtMs >= NO_EXPIRY &&
       Number.isSafeInteger(version) && version >= 0 && version <= db.versionCounter &&
       Number.isSafeInteger(seq) && seq >= db.order.nextSeq;
-    const value = valueBytes <= TEXT_BYTES_MAX ? buf.latin1Slice(valueAt, valueAt + valueBytes) : buf.subarray(valueAt, valueAt + valueBytes);
-    if (valid && db.restore(key, new KvRecord(value, expireAtMs, version, seq))) r.at = at + 24;
+    if (valid && restoreString(db, key, buf, valueAt, valueBytes, expireAtMs, version, seq)) r.at = at + 24;
     else readRecord(r, db, tagged); // names the failed check (a repeated key fails restore again)
   }
 }
@@ -169,3 +168,10 @@ function readRecord(r: ByteReader, db: Db, tagged: boolean): void {
   if (!db.restore(key, record)) r.corrupt('repeated key');
 }
 
+/** A string record: packed when it has no expiry and is short (db.ts), else a KvRecord. */
+function restoreString(db: Db, key: string, buf: NodeBuffer, valueAt: number, valueBytes: number, expireAtMs: number, version: number, seq: number): boolean {
+  const short = valueBytes <= TEXT_BYTES_MAX;
+  if (short && expireAtMs === NO_EXPIRY) return db.restorePacked(key, buf.subarray(valueAt, valueAt + valueBytes), version, seq);
+  const value = short ? buf.latin1Slice(valueAt, valueAt + valueBytes) : buf.subarray(valueAt, valueAt + valueBytes);
+  return db.restore(key, new KvRecord(value, expireAtMs, version, seq));
+}

@@ -50,15 +50,12 @@ export class KvState {
 
   /** The string value of a key (latin1 string of its bytes) at nowMs, or undefined (absent or not a string). Never mutates. */
   getValue(binaryKey: string, nowMs: number): Uint8Array | undefined {
-    const record = this.databases.zero.lookup(binaryKey, nowMs);
-    return record === undefined || record.collection !== null ? undefined : record.value;
+    return this.databases.zero.stringValue(binaryKey, nowMs) ?? undefined;
   }
 
   /** GET's answer without a dispatch: the string value, undefined when absent, null when the key holds another type. */
   getString(binaryKey: string, nowMs: number): Uint8Array | undefined | null {
-    const record = this.databases.zero.lookup(binaryKey, nowMs);
-    if (record === undefined) return undefined;
-    return record.collection === null ? record.value : null;
+    return this.databases.zero.stringValue(binaryKey, nowMs);
   }
 
   /** Keys held in every database, including expired ones not yet reclaimed. */

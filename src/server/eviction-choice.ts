@@ -70,7 +70,7 @@ function unknownKey(input: ChoiceInput, volatile: boolean, chosen: ReadonlySet<s
 function* knownOldestFirst(input: ChoiceInput, volatile: boolean, chosen: ReadonlySet<string>): Generator<Victim> {
   const dbs = new Map(input.dbs);
   for (const { db: index, key } of input.access.oldestFirst()) {
-    const record = dbs.get(index)?.map.get(key);
+    const record = dbs.get(index)?.peek(key);
     if (record === undefined) input.access.forget(index, key); // deleted since: no need to walk past it again
     if (record === undefined || (volatile && record.expireAtMs === NO_EXPIRY) || chosen.has(tagOf(index, key))) continue;
     yield { db: index, key, bytes: keyDatasetBytes(key, record) };
@@ -108,8 +108,9 @@ function sampleAny(db: Db, index: number, random: () => number, chosen: Readonly
   const slots = db.order.slots;
   const at = (slot: number): Victim | undefined => {
     const key = db.order.keyAt(slot);
-    const record = db.map.get(key);
-    if (record === undefined || record.seq !== db.order.seqAt(slot) || chosen.has(tagOf(index, key))) return undefined;
+    if (key === undefined || chosen.has(tagOf(index, key))) return undefined; // a hole
+    const record = db.peek(key);
+    if (record === undefined) return undefined;
     return { db: index, key, bytes: keyDatasetBytes(key, record) };
   };
   return drawThenWalk(slots, random, at);
@@ -119,7 +120,7 @@ function sampleAny(db: Db, index: number, random: () => number, chosen: Readonly
 function sampleExpiring(db: Db, index: number, random: () => number, chosen: ReadonlySet<string>): Victim | undefined {
   const at = (position: number): Victim | undefined => {
     const entry = db.expiry.entryAt(position);
-    const record = db.map.get(entry.key);
+    const record = db.peek(entry.key);
     if (record === undefined || record.expireAtMs === NO_EXPIRY || record.expireAtMs !== entry.expireAtMs) return undefined;
     if (chosen.has(tagOf(index, entry.key))) return undefined;
     return { db: index, key: entry.key, bytes: keyDatasetBytes(entry.key, record) };
@@ -153,7 +154,7 @@ function nearestExpiries(input: ChoiceInput): Victim[] {
   let freedBytes = 0;
   for (const candidate of candidates) {
     if (freedBytes >= input.overBytes || victims.length >= input.keysMax) break;
-    const record = input.dbs.find(([index]) => index === candidate.db)?.[1].map.get(candidate.key);
+    const record = input.dbs.find(([index]) => index === candidate.db)?.[1].peek(candidate.key);
     if (record === undefined) continue;
     const bytes = keyDatasetBytes(candidate.key, record);
     victims.push({ db: candidate.db, key: candidate.key, bytes });

@@ -19,7 +19,10 @@ import { argv } from './helpers.js';
 function recounted(state: KvState): number {
   let bytes = 0;
   for (const index of state.usedDatabases()) {
-    for (const [key, record] of state.database(index).map) {
+    const db = state.database(index);
+    for (const key of db.map.keys()) {
+      const record = db.peek(key);
+      assert.ok(record !== undefined);
       bytes += keyEntryBytes(key.length) + (record.collection === null ? setStringBytes(record.valueBytes) : record.collection.memoryBytes());
     }
   }

@@ -39,11 +39,11 @@ function withList(items: string[]) {
 test('COPY of a collection is a deep copy with the expiry; REPLACE and the DB option as Redis', () => {
   const { db, list, run } = withList(['b', 'a']);
   assert.equal(run('COPY', 'l', 'm'), 1);
-  const copy = db.map.get('m')?.collection as Items;
+  const copy = db.peek('m')?.collection as Items;
   assert.notEqual(copy, list);
   copy.items.push('c');
   assert.deepEqual(list.items, ['b', 'a']);
-  assert.equal(db.map.get('m')?.expireAtMs, 5_000_000);
+  assert.equal(db.peek('m')?.expireAtMs, 5_000_000);
   assert.equal(run('COPY', 'l', 'm'), 0);
   assert.equal(run('COPY', 'l', 'm', 'REPLACE'), 1);
   assert.deepEqual(run('COPY', 'l', 'l'), err('ERR source and destination objects are the same'));

@@ -27,7 +27,7 @@ export function writeZSet(ctx: ExecContext, key: string): ZSet | undefined | nul
 
 /** After an in-place change: a modification for WATCH, and an emptied zset deletes its key. */
 export function changedZSet(ctx: ExecContext, key: string): void {
-  const record = ctx.db.map.get(key);
+  const record = ctx.db.peek(key);
   if (record !== undefined) changedInPlace(ctx.db, key, record);
 }
 
