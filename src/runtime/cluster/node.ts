@@ -26,7 +26,7 @@ import type { ServerSettings } from '../../server/config.js';
 import { ReplicaBackend } from '../../server/replica-backend.js';
 import { CairnServer } from '../../server/server.js';
 import { WriteCoalescer } from '../../server/write-coalescer.js';
-import { eventLoopTurn, SystemClock } from '../clock.js';
+import { eventLoopTurn, gatherTurns, SystemClock } from '../clock.js';
 import { derivedClusterId, type ClusterSettings } from './options.js';
 import { startHttpEndpoint } from './http.js';
 import { checkClusterId, settleClusterId } from './identity.js';
@@ -186,7 +186,7 @@ async function startReplica(
       // 64 random bits for a data directory that has no incarnation yet (types.ts Incarnation).
       newIncarnation: () => randomBytes(8).toString('hex'),
     },
-    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer: roleObserver(log, metrics, retirement, new IdleCollector()), yieldTurn: eventLoopTurn },
+    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer: roleObserver(log, metrics, retirement, new IdleCollector()), yieldTurn: eventLoopTurn, gatherTurn: gatherTurns },
     machine,
   );
   start.undo.takeOver(transport === null ? ['storage'] : ['storage', 'transport'], 'replica', () => replica.close());
