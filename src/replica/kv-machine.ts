@@ -1,11 +1,14 @@
 // The kv store as the replica's state machine: applies committed entries with kv's entry codec and
 // snapshots with kv's snapshot format, encoded and decoded in steps. An entry that does not decode
 // gets an error reply on every replica alike (deterministic), rather than stopping the cluster.
+// An entry this node encodes for its own proposal (encodeProposal) is applied here from the
+// commands it was encoded from, not decoded again from its bytes: they are the same commands, and
+// the bytes are what the log and the other replicas get.
 
 import { isCairnError } from '../lib/errors.js';
 import { errorReply } from '../lib/reply.js';
 import type { Reply } from '../lib/reply.js';
-import { applyDecoded, decodeEntry } from '../kv/entry.js';
+import { applyDecoded, decodeEntry, encodeEntry } from '../kv/entry.js';
 import type { Entry } from '../kv/entry.js';
 import { KvState, type KvStateOptions } from '../kv/state.js';
 import { runToEnd } from '../kv/databases-snapshot.js';
@@ -14,6 +17,19 @@ import type { PendingApply, StateMachine, Steps } from './ports.js';
 export class KvMachine implements StateMachine {
   state: KvState;
   private readonly appliedListeners: (() => void)[] = [];
+  /** The entries this node encoded for its proposals, by their bytes, until applied (or their bytes are collected). */
+  private readonly proposed = new WeakMap<Uint8Array, Entry>();
+
+  /**
+   * Encodes an entry this node proposes and remembers what it was encoded from, so that applying
+   * those very bytes here skips decoding them. The entry's arguments must never be written to
+   * again (the server's are views of received bytes).
+   */
+  encodeProposal(entry: Entry): Uint8Array {
+    const data = encodeEntry(entry);
+    this.proposed.set(data, entry);
+    return data;
+  }
 
   /** `options` (the script instruction budget, ...) hold for the first state and every restored one. */
   constructor(private readonly options: KvStateOptions = {}) {
@@ -26,9 +42,11 @@ export class KvMachine implements StateMachine {
   }
 
   apply(data: Uint8Array, _index: number): Reply[] | PendingApply {
-    let entry: Entry;
+    let entry: Entry | undefined = this.proposed.get(data);
+    // Forgotten once applied: the log keeps the bytes until a snapshot, the commands need not stay.
+    if (entry !== undefined) this.proposed.delete(data);
     try {
-      entry = decodeEntry(data);
+      entry ??= decodeEntry(data);
     } catch (error) {
       if (isCairnError(error, 'CAIRN_CORRUPT')) return [errorReply(`ERR malformed log entry: ${error.message}`)];
       throw error;

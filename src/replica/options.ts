@@ -51,4 +51,11 @@ export interface ReplicaIo {
    * Default: a microtask turn (deterministic, but I/O waits for the whole snapshot).
    */
   yieldTurn?: () => Promise<void>;
+  /**
+   * What the Ready loop awaits before it proposes the writes a sole voter held during an fsync
+   * (held-proposals.ts), so that the writers it has just answered join them: a production node
+   * passes a few turns of the event loop (their next writes are read and gathered meanwhile).
+   * Default: a few microtask turns (deterministic; no I/O runs).
+   */
+  gatherTurn?: () => Promise<void>;
 }

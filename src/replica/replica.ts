@@ -3,9 +3,10 @@
 // apply to the state machine, then advance. Serves proposals (resolved once applied) and
 // linearizable reads (ReadIndex), compacts the log with state machine snapshots, and restarts
 // from storage. Written only against io/ interfaces, so the simulator runs this very code.
-// Shape: 467 lines: the hand-offs of the stepped snapshot and of entries applied in steps (hold
-// applies, compact when encoded, wait before an install) sit in the Ready loop they order; the
-// steps themselves run in stepped-snapshot.ts and stepped-apply.ts.
+// Shape: 506 lines: the hand-offs of the stepped snapshot, of entries applied in steps and of a sole
+// voter's held proposals (hold applies, compact when encoded, wait before an install, propose after
+// an fsync) sit in the Ready loop they order; the work itself is in stepped-snapshot.ts,
+// stepped-apply.ts and held-proposals.ts.
 
 import { assert } from '../lib/assert.js';
 import { asError, CairnError, isCairnError } from '../lib/errors.js';
@@ -18,6 +19,7 @@ import type { ConfChange, Entry, Message, ProposeResult, RaftConfig, RaftNodeApi
 import { isSoleVoter, loadOrBootstrap } from './initial-state.js';
 import { TickDebt } from './tick-debt.js';
 import { countBelow, gatherProposals } from './ready-batch.js';
+import { HeldProposals } from './held-proposals.js';
 import { refusedByCore } from './errors.js';
 import { CompactionPolicy } from './compaction-policy.js';
 import { PendingProposals, PendingReads } from './pending.js';
@@ -33,6 +35,10 @@ const READY_ROUNDS_MAX = 1_000;
 
 export class Replica<S extends StateMachine> {
   private readonly proposals: PendingProposals;
+  /** Proposals made while a sole voter's last Ready persists (held-proposals.ts). */
+  private readonly held = new HeldProposals();
+  /** Set while the entries of the last Ready taken are being made durable, on a sole voter: propose() holds. */
+  private holding = false;
   private readonly reads: PendingReads;
   private readonly readIdPrefix: string;
   private readSeq = 0;
@@ -106,7 +112,8 @@ export class Replica<S extends StateMachine> {
   propose(data: Uint8Array): Promise<Reply[]> {
     const refused = this.refusal();
     if (refused !== undefined) return Promise.reject(refused);
-    if (this.proposals.isFull()) return Promise.reject(new CairnError('CAIRN_BUSY', `${this.id}: too many pending proposals`));
+    if (this.proposals.size + this.held.size >= this.proposals.capacity) return Promise.reject(new CairnError('CAIRN_BUSY', `${this.id}: too many pending proposals`));
+    if (this.holding || this.held.size > 0) return this.held.hold(data, this.requestDeadlineMs());
     return this.track(this.node.propose(data));
   }
 
@@ -241,6 +248,7 @@ export class Replica<S extends StateMachine> {
   /** Rejects (CAIRN_TIMEOUT, outcome unknown) every request past its deadline, each tick: O(expired + 1) per table, not a timer per request. */
   private expireRequests(): void {
     const nowMs = this.io.clock.monotonicMs();
+    this.held.expire(nowMs);
     this.proposals.expire(nowMs);
     this.reads.expire(nowMs);
   }
@@ -278,15 +286,19 @@ export class Replica<S extends StateMachine> {
       // propose a few microtask turns later: let them, so that the proposals of one event-loop
       // turn share one Ready and one fdatasync instead of the first going alone.
       await gatherProposals();
+      if (this.stopped) break;
+      if (this.held.size > 0 && this.appliedAllCommitted()) await this.releaseHeld();
       if (this.stopped || !this.node.hasReady()) break;
       const ready = this.node.ready();
       // The term this Ready belongs to: messages stepped while it is persisted may move the node on.
-      const term = this.node.status().term;
-      await this.handleReady(ready, term);
+      const status = this.node.status();
+      this.holding = ready.entries.length > 0 && isSoleVoter(status.membership, this.id);
+      await this.handleReady(ready, status.term);
       if (this.stopped) return;
       this.node.advance(ready);
       await this.maybeCompact();
     }
+    this.holding = false;
     // compactNow() or a quiet node's compaction, with no Ready to handle: the loop above did not run.
     if (!this.stopped && this.compactionWork()) await this.maybeCompact();
     this.processing = false;
@@ -300,7 +312,24 @@ export class Replica<S extends StateMachine> {
   }
 
   private hasWork(): boolean {
-    return this.node.hasReady() || this.compactionWork();
+    return this.node.hasReady() || this.held.size > 0 || this.compactionWork();
+  }
+
+  /** Every committed entry was handed out to be applied: the writers of the last Ready were answered. */
+  private appliedAllCommitted(): boolean {
+    const { commitIndex, appliedIndex } = this.node.status();
+    return commitIndex <= appliedIndex;
+  }
+
+  /**
+   * Lets the event loop turn (the writers just answered send their next writes, which are held
+   * too), then proposes everything held, in order: they all go into the next Ready, one fsync.
+   */
+  private async releaseHeld(): Promise<void> {
+    await (this.io.gatherTurn ?? gatherProposals)();
+    if (this.stopped) return;
+    this.holding = false;
+    this.held.release((data) => this.track(this.node.propose(data)));
   }
 
   /** A compaction to start (asked for, or a quiet node's), or an encoded snapshot to compact with; none while one is being encoded. */
@@ -467,6 +496,7 @@ export class Replica<S extends StateMachine> {
     this.stopped = true;
     if (!isCairnError(error, 'CAIRN_CLOSED')) this.failure = error;
     this.tickTimer?.cancel();
+    this.held.rejectAll(error);
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
     this.compactRequest?.reject(error);

@@ -45,8 +45,8 @@ export class Connection implements Peer {
   /** A batch is waiting for the backend or for the kernel to drain; reading is paused. */
   private busy = false;
   private closing = false;
-  private idle: Promise<void> = Promise.resolve();
-  private markIdle: () => void = () => undefined;
+  /** shutdown() waiting for the batch in flight: called when the connection stops being busy. */
+  private markIdle: (() => void) | undefined;
   /** Set while a turn's replies wait for the kernel to take the part written so far. */
   private drainWaiter: (() => void) | undefined;
 
@@ -94,7 +94,7 @@ export class Connection implements Peer {
   async shutdown(): Promise<void> {
     this.closing = true;
     this.socket.pause();
-    await this.idle;
+    if (this.busy) await new Promise<void>((resolve) => (this.markIdle = resolve));
     this.socket.end();
   }
 
@@ -186,7 +186,8 @@ export class Connection implements Peer {
     assert(session !== undefined, 'the connection has started');
     let replies: Reply[];
     try {
-      replies = await Promise.all(slots.map((s) => s.reply));
+      // One reply waited for (every turn at -P 1) needs no Promise.all.
+      replies = slots.length === 1 ? [await slots[0]!.reply] : await Promise.all(slots.map((s) => s.reply));
     } catch (error) {
       // Which reply failed is unknown, so none of them can be sent in order: the client is told once.
       return this.failInternally(error);
@@ -277,10 +278,11 @@ export class Connection implements Peer {
     this.busy = busy;
     if (busy) {
       this.socket.pause();
-      this.idle = new Promise((resolve) => (this.markIdle = resolve));
     } else {
       if (!this.closing) this.socket.resume();
-      this.markIdle();
+      const markIdle = this.markIdle;
+      this.markIdle = undefined;
+      markIdle?.();
     }
   }
 }

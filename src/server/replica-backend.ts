@@ -238,7 +238,7 @@ export class ReplicaBackend implements Backend {
   /** One proposal stamped with this leader's clock; 'retry' when it was certainly not committed. */
   private async proposeHere(entry: WriteEntry): Promise<RelayOutcome> {
     this.lastStampMs = Math.max(this.lastStampMs, this.nowMs());
-    const data = encodeEntry({ nowMs: this.lastStampMs, ...entryParts(entry) });
+    const data = this.options.machine.encodeProposal({ nowMs: this.lastStampMs, ...entryParts(entry) });
     if (data.length > entryBytesMax) throw new CairnError('CAIRN_INVALID_ARGUMENT', `a write of ${data.length} bytes is over the ${entryBytesMax}-byte entry limit`);
     const metrics = this.options.metrics;
     const startedMs = this.options.clock.monotonicMs();

@@ -55,7 +55,7 @@ interface WriteBatch {
   bytes: number;
   /** Never rejects: a failed write is one error reply. */
   readonly result: Promise<Reply[]>;
-  readonly settle: (issued: Promise<Reply[]>) => void;
+  readonly settle: (replies: Reply[]) => void;
 }
 
 /** Caps on one gathered entry, well under the log's record limit. */
@@ -204,7 +204,7 @@ export class Session {
     const full = this.batch !== undefined && (this.batch.commands.length >= batchCommandsMax || this.batch.bytes + bytes > batchBytesMax);
     if (full) this.flushWrites();
     if (this.batch === undefined) {
-      let settle: (issued: Promise<Reply[]>) => void = () => undefined;
+      let settle: (replies: Reply[]) => void = () => undefined;
       const result = new Promise<Reply[]>((resolve) => (settle = resolve));
       this.batch = { commands: [], dbs: [], bytes: 0, result, settle };
       this.writesSinceBarrier.push(result);
@@ -226,7 +226,9 @@ export class Session {
     const entry: WriteEntry = batch.dbs.some((db) => db !== 0) ? { commands: batch.commands, watches: [], dbs: batch.dbs } : { commands: batch.commands, watches: [] };
     const backend = this.server.backend;
     const issued = this.barrier === undefined ? backend.write(entry) : this.barrier.then(() => backend.write(entry));
-    batch.settle(issued.catch(failureReplies));
+    // Settled with the replies themselves, not with a promise of them: one promise and one
+    // microtask job fewer per batch (per write at -P 1).
+    issued.then(batch.settle, (error: unknown) => batch.settle(failureReplies(error)));
   }
 
   /**

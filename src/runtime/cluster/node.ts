@@ -27,7 +27,7 @@ import { MemoryGuard } from '../../server/memory-guard.js';
 import { ReplicaBackend } from '../../server/replica-backend.js';
 import { CairnServer } from '../../server/server.js';
 import { WriteCoalescer } from '../../server/write-coalescer.js';
-import { EVENT_LOOP_SNAPSHOT_PACE, eventLoopTurn, SystemClock } from '../clock.js';
+import { EVENT_LOOP_SNAPSHOT_PACE, eventLoopTurn, gatherTurns, SystemClock } from '../clock.js';
 import { derivedClusterId, type ClusterSettings } from './options.js';
 import { startHttpEndpoint } from './http.js';
 import { checkClusterId, settleClusterId } from './identity.js';
@@ -189,7 +189,7 @@ async function startReplica(
       // 64 random bits for a data directory that has no incarnation yet (types.ts Incarnation).
       newIncarnation: () => randomBytes(8).toString('hex'),
     },
-    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer: roleObserver(log, metrics, retirement, idle), yieldTurn: eventLoopTurn },
+    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer: roleObserver(log, metrics, retirement, idle), yieldTurn: eventLoopTurn, gatherTurn: gatherTurns },
     machine,
   );
   start.undo.takeOver(transport === null ? ['storage'] : ['storage', 'transport'], 'replica', () => replica.close());
