@@ -14,6 +14,7 @@ import type { Reply } from '../lib/reply.js';
 import { keyOf } from './bytes.js';
 import { ByteReader } from './reader.js';
 import { Databases } from './databases.js';
+import { runToEnd, type Stepper } from './databases-snapshot.js';
 import type { KvState } from './state.js';
 
 export const ENTRY_FORMAT = 1;
@@ -136,13 +137,45 @@ export function applyEntry(state: KvState, bytes: Uint8Array): Reply[] {
 }
 
 export function applyDecoded(state: KvState, entry: Entry): Reply[] {
+  const applied = applyDecodedInSteps(state, entry);
+  return Array.isArray(applied) ? applied : runToEnd(applied);
+}
+
+/**
+ * As applyDecoded, but an entry whose script runs past its first slice is handed back as steps
+ * (KvState.executeSteps): the commands after it run once it ends, in the same steps.
+ */
+export function applyDecodedInSteps(state: KvState, entry: Entry): Reply[] | Stepper<Reply[]> {
   for (const watch of entry.watches ?? []) {
     if (state.keyVersion(keyOf(watch.key), entry.nowMs, watch.db ?? 0) !== watch.version) return [...ABORTED];
   }
   const replies: Reply[] = new Array<Reply>(entry.commands.length);
   const dbs = entry.dbs;
-  for (let i = 0; i < entry.commands.length; i++) {
-    replies[i] = state.execute(entry.commands[i] as Uint8Array[], entry.nowMs, dbs === undefined ? 0 : (dbs[i] as number));
-  }
-  return replies;
+  let next = 0;
+  let pending: Stepper<Reply> | null = null;
+  /** Runs commands from `next` on: the replies once all ran, or null when one is left pending. */
+  const runOn = (): Reply[] | null => {
+    for (; next < entry.commands.length; next++) {
+      const reply = state.executeSteps(entry.commands[next] as Uint8Array[], entry.nowMs, dbs === undefined ? 0 : (dbs[next] as number));
+      if (!('step' in reply)) {
+        replies[next] = reply;
+        continue;
+      }
+      pending = reply;
+      return null;
+    }
+    return replies;
+  };
+  const done = runOn();
+  if (done !== null) return done;
+  return {
+    step(budget: number): Reply[] | null {
+      assert(pending !== null, 'a pending entry has a pending command');
+      const reply = pending.step(budget);
+      if (reply === null) return null;
+      pending = null;
+      replies[next++] = reply;
+      return runOn();
+    },
+  };
 }

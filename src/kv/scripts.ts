@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
 import { errorReply, type Reply } from '../lib/reply.js';
-import { ScriptEngine, scriptSha } from '../script/engine.js';
+import { ScriptEngine, scriptSha, type ScriptSteps } from '../script/engine.js';
 
 export interface ScriptsOptions {
   /** Lua instructions one script may run (script/engine.ts's default when absent). */
@@ -49,7 +49,21 @@ export function scriptFlags(body: Uint8Array): ScriptFlags | Reply {
   return { compat: false, noWrites };
 }
 
+/**
+ * The reply of a script command whose script did not end within its first slice: the script waits
+ * in `Scripts.pending`, and whoever ran the command runs it on (KvState.execute to its end, an
+ * entry applied in steps one step at a time). Never a client's reply.
+ */
+export const SCRIPT_PENDING: Reply = Object.freeze({ type: 'simple', value: 'CAIRN-SCRIPT-PENDING' } as const);
+
+/** Lua instructions a script runs at once before it is left to steps (about 10 ms here). */
+export const SCRIPT_FIRST_SLICE_INSTRUCTIONS = 150_000;
+/** Lua instructions per unit of a step's budget (keys' worth of snapshot work): 2,000 units, about 7 ms. */
+export const SCRIPT_INSTRUCTIONS_PER_BUDGET = 50;
+
 export class Scripts {
+  /** The script a command left running (its reply was SCRIPT_PENDING), until it is run to its end. */
+  pending: ScriptSteps | undefined;
   /** Body and shebang flags by lowercase hex SHA-1. */
   private readonly bodies = new Map<string, { readonly body: Uint8Array; readonly flags: ScriptFlags }>();
   private engineOrUndefined: ScriptEngine | undefined;

@@ -12,7 +12,7 @@ import { Databases } from './databases.js';
 import type { Db } from './db.js';
 import { DatabasesSnapshotDecoder, DatabasesSnapshotEncoder, runToEnd, type Stepper } from './databases-snapshot.js';
 import { collectExpired } from './expiry.js';
-import { Scripts } from './scripts.js';
+import { SCRIPT_INSTRUCTIONS_PER_BUDGET, SCRIPT_PENDING, Scripts } from './scripts.js';
 import { decodeScriptsSection, encodeScriptsSection } from './scripts-snapshot.js';
 
 export interface KvStateOptions {
@@ -34,13 +34,28 @@ export class KvState {
     this.scripts = scripts ?? new Scripts(options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
   }
 
-  /** Runs one command (argv[0] is the name, any case) at the given time, in database `dbIndex`. */
+  /** Runs one command (argv[0] is the name, any case) at the given time, in database `dbIndex`; a script to its end. */
   execute(argv: readonly Uint8Array[], nowMs: number, dbIndex = 0): Reply {
+    const reply = this.executeSteps(argv, nowMs, dbIndex);
+    return 'step' in reply ? runToEnd(reply) : reply;
+  }
+
+  /**
+   * As execute, but a script that did not end within its first slice is handed back as steps (each
+   * runs about `budget` × SCRIPT_INSTRUCTIONS_PER_BUDGET Lua instructions): nothing else may run
+   * against this state until the last step.
+   */
+  executeSteps(argv: readonly Uint8Array[], nowMs: number, dbIndex = 0): Reply | Stepper<Reply> {
     assert(Number.isSafeInteger(nowMs), 'nowMs must be an integer number of ms');
     assert(nowMs >= 0, 'nowMs must not be negative');
     const db = dbIndex === 0 ? this.databases.zero : this.databases.get(dbIndex);
     const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex, scripts: this.scripts };
-    return dispatch(ctx, argv);
+    const reply = dispatch(ctx, argv);
+    if (reply !== SCRIPT_PENDING) return reply;
+    const steps = this.scripts.pending;
+    assert(steps !== undefined, 'a pending reply leaves its script pending');
+    this.scripts.pending = undefined;
+    return { step: (budget) => steps.step(budget * SCRIPT_INSTRUCTIONS_PER_BUDGET) };
   }
 
   /** Database `index` itself (0: the default), for inspection: OBJECT-like checks in tests, MEMORY figures. */

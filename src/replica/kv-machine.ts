@@ -8,7 +8,7 @@
 import { isCairnError } from '../lib/errors.js';
 import { errorReply } from '../lib/reply.js';
 import type { Reply } from '../lib/reply.js';
-import { applyDecoded, decodeEntry, encodeEntry } from '../kv/entry.js';
+import { applyDecodedInSteps, decodeEntry, encodeEntry } from '../kv/entry.js';
 import type { Entry } from '../kv/entry.js';
 import { KvState, type KvStateOptions } from '../kv/state.js';
 import { runToEnd } from '../kv/databases-snapshot.js';
@@ -51,9 +51,20 @@ export class KvMachine implements StateMachine {
       if (isCairnError(error, 'CAIRN_CORRUPT')) return [errorReply(`ERR malformed log entry: ${error.message}`)];
       throw error;
     }
-    const replies = applyDecoded(this.state, entry);
-    this.notifyApplied();
-    return replies;
+    const applied = applyDecodedInSteps(this.state, entry);
+    if (Array.isArray(applied)) {
+      this.notifyApplied();
+      return applied;
+    }
+    // A long script: the replica runs the rest in steps, and blocked clients look once it ended.
+    const pending: Steps<Reply[]> = {
+      step: (budget) => {
+        const replies = applied.step(budget);
+        if (replies !== null) this.notifyApplied();
+        return replies;
+      },
+    };
+    return { pending };
   }
 
   private notifyApplied(): void {

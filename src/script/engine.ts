@@ -56,6 +56,17 @@ export function scriptSha(body: Uint8Array): string {
 interface Running extends ApiRun {
   instructions: number;
   stopped: boolean;
+  /** Instructions left in this step before the script yields (where it can). */
+  sliceLeft: number;
+}
+
+/**
+ * A script started and not yet finished: each step runs about `instructions` more Lua instructions
+ * (a count hook yields the script's coroutine when they are spent, wherever Lua allows a yield) and
+ * returns the reply once the script ends, else null. The engine runs nothing else until it ends.
+ */
+export interface ScriptSteps {
+  step(instructions: number): Reply | null;
 }
 
 export class ScriptEngine {
@@ -119,31 +130,67 @@ export class ScriptEngine {
     this.globalsRef = this.openState();
   }
 
-  /** Runs a script (compiling it first if needed) and returns its reply. */
+  /** Runs a script (compiling it first if needed) to its end and returns its reply. */
   run(script: ScriptRun): Reply {
+    const steps = this.start(script);
+    const reply = typeof steps === 'object' && 'step' in steps ? steps.step(Number.POSITIVE_INFINITY) : steps;
+    assert(reply !== null, 'a step without an instruction bound ends the script');
+    return reply;
+  }
+
+  /**
+   * Starts a script in a coroutine of the engine's state: its steps (or at once the compile error).
+   * Its body runs under a pcallk with Redis's message handler, so a yield from the count hook can
+   * cross it and an error still gets its position.
+   */
+  start(script: ScriptRun): ScriptSteps | Reply {
     assert(this.running === undefined, 'scripts do not nest');
     const compileError = this.compile(script.sha, script.body);
     if (compileError !== undefined) return compileError;
     const L = this.L;
-    const running: Running = { resp: 2, call: (argv) => script.call(argv), instructions: 0, stopped: false };
+    const running: Running = { resp: 2, call: (argv) => script.call(argv), instructions: 0, stopped: false, sliceLeft: 0 };
     this.running = running;
     this.rand.seed(script.randomSeed);
+    this.setArgs(script);
+    (L as unknown as { l_G: { id_counter: number } }).l_G.id_counter = 1;
+    const co = lua.lua_newthread(L);
+    lua.lua_sethook(co, (l) => this.countHook(l, running), lua.LUA_MASKCOUNT, HOOK_INTERVAL);
+    const fnRef = this.functions.get(script.sha) as number;
+    // [result, ok]: ok false when the pcallk caught an error (the result is then the error object).
+    const finished = (C: LuaState, status: number): number => {
+      lua.lua_pushboolean(C, status === lua.LUA_OK || status === lua.LUA_YIELD);
+      return 2;
+    };
+    lua.lua_pushjsfunction(co, (C) => {
+      lua.lua_pushjsfunction(C, errorHandler);
+      lua.lua_rawgeti(C, lua.LUA_REGISTRYINDEX, fnRef);
+      return finished(C, lua.lua_pcallk(C, 0, 1, 1, 0, finished));
+    });
+    return { step: (instructions) => this.resume(co, script.sha, running, instructions) };
+  }
+
+  private resume(co: LuaState, sha: string, running: Running, instructions: number): Reply | null {
+    assert(this.running === running, 'a finished script is not stepped again');
+    running.sliceLeft = instructions;
+    let done = true;
     try {
-      this.setArgs(script);
-      (L as unknown as { l_G: { id_counter: number } }).l_G.id_counter = 1;
-      lua.lua_sethook(L, (l) => this.countHook(l, running), lua.LUA_MASKCOUNT, HOOK_INTERVAL);
-      lua.lua_pushjsfunction(L, errorHandler);
-      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.functions.get(script.sha) as number);
-      const status = lua.lua_pcall(L, 0, 1, 1);
+      const status = lua.lua_resume(co, this.L, 0);
+      if (status === lua.LUA_YIELD && this.broken === undefined) {
+        done = false;
+        return null;
+      }
       if (this.broken !== undefined) throw this.broken;
       if (running.stopped) return this.stoppedReply();
-      if (status !== lua.LUA_OK) return errorReplyOf(L, script.sha);
-      return popResult(L, running.resp);
+      if (status !== lua.LUA_OK) return errorReplyOf(co, sha);
+      const ok = lua.lua_toboolean(co, -1);
+      lua.lua_pop(co, 1);
+      return ok ? popResult(co, running.resp) : errorReplyOf(co, sha);
     } finally {
-      this.broken = undefined;
-      lua.lua_sethook(L, null, 0, 0);
-      lua.lua_settop(L, 0);
-      this.running = undefined;
+      if (done) {
+        this.broken = undefined;
+        lua.lua_settop(this.L, 0);
+        this.running = undefined;
+      }
     }
   }
 
@@ -156,7 +203,11 @@ export class ScriptEngine {
     // seconds of copying while the event loop waits.
     if (!running.stopped && lua.lua_getstack(L, CALL_DEPTH_MAX, new lua.lua_Debug())) lauxlib.luaL_error(L, 'stack overflow');
     running.instructions += running.stopped ? 1 : HOOK_INTERVAL;
-    if (running.instructions <= this.maxInstructions) return;
+    if (running.instructions <= this.maxInstructions) {
+      running.sliceLeft -= HOOK_INTERVAL;
+      if (running.sliceLeft <= 0 && lua.lua_isyieldable(L)) lua.lua_yield(L, 0);
+      return;
+    }
     if (!running.stopped) {
       running.stopped = true;
       // From now on every instruction raises again, so a pcall in the script cannot swallow it.

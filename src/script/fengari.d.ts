@@ -93,6 +93,8 @@ declare module 'fengari' {
     lua_error(L: LuaState): never;
     lua_resume(L: LuaState, from: LuaState | null, nargs: number): number;
     lua_yield(L: LuaState, nresults: number): number;
+    lua_isyieldable(L: LuaState): boolean;
+    lua_pcallk(L: LuaState, nargs: number, nresults: number, msgh: number, ctx: number, k: (L: LuaState, status: number, ctx: number) => number): number;
     lua_status(L: LuaState): number;
     lua_sethook(L: LuaState, f: LuaHook | null, mask: number, count: number): void;
     lua_gc(L: LuaState, what: number, data: number): number;

@@ -55,6 +55,8 @@ export interface Backend {
    * installed), for clients blocked on keys. A backend without it never wakes them early.
    */
   onApplied?(listener: () => void): void;
+  /** How long the state has been busy applying one entry in steps (a long script), in ms; 0 or absent when not. */
+  busyForMs?(): number;
   /** Keys held (and those with an expiry, when the backend knows), for INFO keyspace. */
   keyspace(): KeyspaceFigures;
   /** Fields for INFO persistence (log size, fsync policy, last sync...). */

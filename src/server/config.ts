@@ -26,6 +26,8 @@ export interface ServerSettings {
   multiMaxCommands: number;
   /** Close connections idle this long; 0 = never (Redis `timeout`). */
   idleTimeoutSeconds: number;
+  /** Past this long in one script (an entry applying in steps), other commands get -BUSY (Redis `busy-reply-threshold`). */
+  busyReplyThresholdMs: number;
   /** Used memory is kept under this by the policy (evicting keys, or refusing denyoom writes); 0 = no limit (Redis `maxmemory`). */
   maxMemoryBytes: number;
   /** What happens at maxmemory: refuse writes (noeviction, the default) or evict keys (server/evictor.ts). */
@@ -51,6 +53,7 @@ export function defaultSettings(): ServerSettings {
     queryBufferMaxBytes: defaultParserLimits.queryBufferMaxBytes,
     multiMaxCommands: 100_000,
     idleTimeoutSeconds: 0,
+    busyReplyThresholdMs: 5000,
     maxMemoryBytes: 0,
     maxMemoryPolicy: 'noeviction',
   };
@@ -76,7 +79,7 @@ function integerParameter(name: string, key: NumericKey, min: number, max: numbe
   return { name, get: (s) => String(s[key]), load: apply, ...(live ? { set: apply } : {}) };
 }
 
-type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes';
+type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes' | 'busyReplyThresholdMs';
 
 const parameters: readonly Parameter[] = [
   { name: 'bind', get: (s) => s.host, load: (s, v) => { s.host = v; return undefined; } },
@@ -102,6 +105,8 @@ const parameters: readonly Parameter[] = [
   { name: 'databases', get: () => String(DATABASES), load: (_s, v) => (v === String(DATABASES) ? undefined : `Cairn has ${DATABASES} databases`) },
   integerParameter('maxclients', 'maxClients', 1, 1_000_000, true),
   integerParameter('timeout', 'idleTimeoutSeconds', 0, 2_147_483_647, true),
+  integerParameter('busy-reply-threshold', 'busyReplyThresholdMs', 0, Number.MAX_SAFE_INTEGER, true),
+  integerParameter('lua-time-limit', 'busyReplyThresholdMs', 0, Number.MAX_SAFE_INTEGER, true),
   integerParameter('proto-max-bulk-len', 'bulkMaxBytes', 1024 * 1024, 512 * 1024 * 1024, true, true),
   integerParameter('client-query-buffer-limit', 'queryBufferMaxBytes', 1024 * 1024, 1024 * 1024 * 1024, true, true),
   integerParameter('proto-inline-max-size', 'inlineMaxBytes', 1024, 64 * 1024 * 1024, true, true),

@@ -142,7 +142,11 @@ export class ReplicaBackend implements Backend {
     // GET is a read; anything else is checked against kv's table (a write must go through the log).
     const refusal = isGet(argv[0]!) ? undefined : refuseAsRead(argv);
     if (refusal !== undefined) return refusal;
-    if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return readLocally(this.options.machine.state, argv, this.nowMs(), db);
+    if (consistency === 'local' || this.readsLocallyAsSoleVoter()) {
+      // An entry applying in steps (a long script) must not be seen half done.
+      if (this.busyForMs() > 0) return this.options.replica.applyingDone().then(() => readLocally(this.options.machine.state, argv, this.nowMs(), db));
+      return readLocally(this.options.machine.state, argv, this.nowMs(), db);
+    }
     return this.readLinearizable((state) => readLocally(state, argv, this.nowMs(), db)).then(
       (reply) => reply,
       (error: unknown) => (isCairnError(error, 'CAIRN_CLUSTER_DOWN') ? errorReply(CLUSTER_DOWN) : errorReply(`ERR ${errorMessage(error)}`)),
@@ -156,8 +160,17 @@ export class ReplicaBackend implements Backend {
    */
   keyVersion(key: Uint8Array, consistency: ReadConsistency = 'linearizable', db = 0): number | Promise<number> {
     const binaryKey = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-    if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return this.options.machine.state.keyVersion(binaryKey, this.nowMs(), db);
+    if (consistency === 'local' || this.readsLocallyAsSoleVoter()) {
+      if (this.busyForMs() > 0) return this.options.replica.applyingDone().then(() => this.options.machine.state.keyVersion(binaryKey, this.nowMs(), db));
+      return this.options.machine.state.keyVersion(binaryKey, this.nowMs(), db);
+    }
     return this.readLinearizable((state) => state.keyVersion(binaryKey, this.nowMs(), db));
+  }
+
+  /** How long an entry has been applying in steps (a long script), in ms; 0 when none is. */
+  busyForMs(): number {
+    const since = this.options.replica.applyingSinceMs();
+    return since === null ? 0 : Math.max(1, this.options.clock.monotonicMs() - since);
   }
 
   onApplied(listener: () => void): void {

@@ -18,8 +18,9 @@ import type { ServerSettings } from './config.js';
 import type { BlockedClients } from './blocked-clients.js';
 import { blockingContext, runBlocking } from './blocking-command.js';
 import { failureReplies } from './write-failure.js';
+import { refusalBeforeRun } from './busy-script.js';
 import { allowedBeforeAuth, argvBytes, entryDbs, inEntry, runsInsideMulti, type QueuedCommand } from './queued-commands.js';
-import { OOM, type MemoryGuard } from './memory-guard.js';
+import type { MemoryGuard } from './memory-guard.js';
 import { isReadOnlyEval } from '../kv/scripts.js';
 
 /** What a session needs from the server that owns it. */
@@ -140,9 +141,10 @@ export class Session {
       if (this.multi !== undefined) this.multiDirty = true;
       return noauth;
     }
-    if (this.server.memory?.refuses(entry) === true) {
+    const refused = refusalBeforeRun(entry.meta.name, argv, this.server.backend.busyForMs?.() ?? 0, this.server.settings.busyReplyThresholdMs, this.server.memory?.refuses(entry) === true);
+    if (refused !== undefined) {
       if (this.multi !== undefined) this.multiDirty = true;
-      return OOM;
+      return refused;
     }
     if (entry.kind === 'data') this.server.memory?.noteAccess(entry.meta, argv, this.db);
     if (this.multi !== undefined && !runsInsideMulti.has(entry.meta.name)) return this.enqueue(entry, argv);

@@ -64,6 +64,10 @@ export class WriteCoalescer implements Backend {
     this.inner.onApplied?.(listener);
   }
 
+  busyForMs(): number {
+    return this.inner.busyForMs?.() ?? 0;
+  }
+
   keyspace(): KeyspaceFigures {
     return this.inner.keyspace();
   }

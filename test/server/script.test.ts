@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RawClient, show, startCairn } from './helpers.js';
+import { RawClient, show, startCairn, waitFor } from './helpers.js';
 
 const sha1 = (body: string): string => createHash('sha1').update(body).digest('hex');
 const INCR_BY = "return redis.call('incrby', KEYS[1], ARGV[1])";
@@ -84,6 +84,36 @@ test('ioredis defineCommand: EVALSHA, falling back to EVAL on NOSCRIPT, then EVA
     assert.equal(await redis.eval('return {1, 2, {3}}', 0).then((r) => JSON.stringify(r)), '[1,2,[3]]');
   } finally {
     redis.disconnect();
+    await server.cleanup();
+  }
+});
+
+test('a long script runs in steps: past busy-reply-threshold others get -BUSY, SCRIPT KILL cannot stop it, reads wait for its end', async () => {
+  const server = await startCairn();
+  const runner = await RawClient.connect(server.port);
+  const other = await RawClient.connect(server.port);
+  try {
+    assert.equal(show(await other.call('CONFIG', 'SET', 'busy-reply-threshold', '20')), 'OK');
+    assert.deepEqual(show(await other.call('CONFIG', 'GET', 'lua-time-limit')), ['lua-time-limit', '20']);
+    // About 7M instructions (under the 10M limit): many steps. It writes first, then loops.
+    const long = "redis.call('set', KEYS[1], 'half') local x = 0 for i = 1, 1700000 do x = x + i end redis.call('set', KEYS[1], 'done') return x";
+    const result = runner.call('EVAL', long, '1', 'k');
+    const busy = await waitFor('a BUSY reply while the script runs', async () => {
+      const reply = String(show(await other.call('GET', 'k')));
+      return reply.startsWith('ERR:BUSY') ? reply : undefined;
+    });
+    assert.match(busy, /^ERR:BUSY Redis is busy running a script/);
+    assert.match(String(show(await other.call('SCRIPT', 'KILL'))), /^ERR:UNKILLABLE /);
+    assert.equal(show(await result), 1445000850000);
+    // With the threshold back up, a read during the next long script waits and sees it whole.
+    assert.equal(show(await other.call('CONFIG', 'SET', 'busy-reply-threshold', '60000')), 'OK');
+    const again = runner.call('EVAL', long, '1', 'k');
+    const seen = await other.call('GET', 'k');
+    assert.equal(show(await again), 1445000850000);
+    assert.equal(show(seen), 'done', 'never the half-done value');
+  } finally {
+    runner.close();
+    other.close();
     await server.cleanup();
   }
 });
