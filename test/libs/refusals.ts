@@ -15,6 +15,12 @@ export interface Refusal {
 
 const recorded: Refusal[] = [];
 const targetOfPort = new Map<number, string>();
+const scriptNames = new Map<string, string>();
+
+/** Names a script a library sends with EVAL/EVALSHA itself rather than through ioredis's defineCommand (Redlock's). */
+export function nameScript(sha: string, name: string): void {
+  scriptNames.set(sha, name);
+}
 
 /** Errors from a connection to `port` are counted under `target` (a target's kind). */
 export function nameTarget(port: number, target: string): void {
@@ -58,6 +64,8 @@ function commandName(client: Redis, command: SentCommand): string {
   const name = command.name.toLowerCase();
   if (name !== 'eval' && name !== 'evalsha') return name;
   const first = String(command.args[0]);
+  const named = scriptNames.get(first);
+  if (named !== undefined) return `${name} (${named})`;
   const scripts = (client as unknown as { scriptsSet: Record<string, DefinedScript> }).scriptsSet;
   for (const [defined, script] of Object.entries(scripts)) {
     if (script.sha === first || script.lua === first) return `${name} (${defined})`;

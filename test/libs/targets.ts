@@ -147,7 +147,7 @@ export interface TargetOptions {
  * with the target started before them and cleaned up after; at the end it prints the error replies
  * the libraries got from that target (refusals.ts).
  */
-export function forEachTarget(body: (target: () => LibTarget) => void, options: TargetOptions = {}): void {
+export function forEachTarget(body: (target: () => LibTarget, kind: TargetKind) => void, options: TargetOptions = {}): void {
   for (const kind of ['redis-server', 'cairn'] as const) {
     // CAIRN_LIBS_TARGET=redis-server (or cairn) runs one target only, while writing a test.
     const only = process.env.CAIRN_LIBS_TARGET;
@@ -165,7 +165,7 @@ export function forEachTarget(body: (target: () => LibTarget) => void, options: 
       body(() => {
         if (target === undefined) throw new Error(`the ${kind} target did not start`);
         return target;
-      });
+      }, kind);
     });
   }
 }

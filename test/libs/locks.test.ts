@@ -1,0 +1,125 @@
+// Locks on redis-server and on a 3-node Cairn cluster: three contenders, one per node, take a plain
+// SET NX PX lock (or Redlock) in a loop while the leader is killed -9 and restarted; no contender
+// acquires while another's lease is surely still valid. A holder paused past its lease cannot
+// overwrite its successor's write, because the write is fenced by the token (docs/RECIPES.md).
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { waitFor } from '../cluster/helpers.js';
+import { forEachTarget, NO_SCRIPTING, type LibTarget } from './targets.js';
+import { fencedSet, plainLock, redlockLock, type LockKind } from './locks.js';
+
+/** One critical section: when its acquisition was sent and acknowledged, until when its lease surely held, when its release was sent. */
+interface Section {
+  readonly contender: number;
+  readonly sentAtMs: number;
+  readonly ackedAtMs: number;
+  readonly validUntilMs: number;
+  releasedAtMs: number;
+}
+
+function connect(port: number): Redis {
+  const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, commandTimeout: 2000, autoResendUnfulfilledCommands: false });
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+/** Pairs of sections that overlap while the first one's lease was surely still valid. */
+function violations(sections: readonly Section[]): string[] {
+  const found: string[] = [];
+  for (const a of sections) {
+    for (const b of sections) {
+      if (a === b || b.sentAtMs <= a.ackedAtMs) continue;
+      if (b.ackedAtMs < Math.min(a.releasedAtMs, a.validUntilMs)) found.push(`contender ${b.contender} acquired at ${b.ackedAtMs} while ${a.contender} held it until ${Math.min(a.releasedAtMs, a.validUntilMs)}`);
+    }
+  }
+  return found;
+}
+
+async function contend(kind: LockKind, redis: Redis, contender: number, sections: Section[], running: () => boolean): Promise<void> {
+  while (running()) {
+    const sentAtMs = Date.now();
+    const held = await kind.tryAcquire(redis, 'lock:resource', 3000).catch(() => undefined);
+    if (held === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 10)); // back off before the next try
+      continue;
+    }
+    const section: Section = { contender, sentAtMs, ackedAtMs: Date.now(), validUntilMs: held.validUntilMs, releasedAtMs: Infinity };
+    sections.push(section);
+    await fencedSet(redis, 'resource', held.token, `written by ${contender}`).catch(() => false);
+    section.releasedAtMs = Date.now();
+    await held.release().catch(() => undefined);
+  }
+}
+
+/** Runs three contenders through a kill -9 and restart of the leader; checks every pair of sections. */
+async function exclusionThroughFailover(target: LibTarget, kind: LockKind): Promise<void> {
+  const clients = [0, 1, 2].map((node) => connect(target.port(node)));
+  const sections: Section[] = [];
+  let running = true;
+  const contenders = clients.map((redis, i) => contend(kind, redis, i, sections, () => running));
+  try {
+    await waitFor('20 critical sections', () => (sections.length >= 20 ? true : undefined), 20_000);
+    const leader = await target.leader();
+    await target.kill(leader);
+    if (target.size > 1) await target.leader();
+    await target.restart(leader);
+    const before = sections.length;
+    await waitFor('20 more critical sections after the restart', () => (sections.length >= before + 20 ? true : undefined), 20_000);
+  } finally {
+    running = false;
+    await Promise.all(contenders);
+    for (const redis of clients) redis.disconnect();
+  }
+  assert.deepEqual(violations(sections), []);
+}
+
+/** The fenced write of docs/RECIPES.md, as the doc shows it. */
+function recipeScript(): string {
+  const doc = readFileSync(new URL('../../docs/RECIPES.md', import.meta.url), 'utf8');
+  const script = /const fencedSet = `([^`]+)`/.exec(doc)?.[1];
+  assert.ok(script !== undefined, 'docs/RECIPES.md shows the fenced write');
+  return script;
+}
+
+forEachTarget((target, kind) => {
+  test('a SET NX PX lock: mutual exclusion holds while the leader is killed and restarted', async () => {
+    await exclusionThroughFailover(target(), plainLock);
+  });
+
+  test('Redlock: mutual exclusion holds while the leader is killed and restarted', { skip: kind === 'cairn' && NO_SCRIPTING }, async () => {
+    await exclusionThroughFailover(target(), redlockLock);
+  });
+
+  test('a holder paused past its lease cannot overwrite its successor: the write is fenced by the token', async () => {
+    const [a, b] = [connect(target().port(1)), connect(target().port(2))];
+    try {
+      const first = await plainLock.tryAcquire(a, 'lock:paused', 300);
+      assert.ok(first !== undefined);
+      assert.equal(await plainLock.tryAcquire(b, 'lock:paused', 300), undefined, 'held: the second contender waits');
+      const second = await waitFor('the lease to lapse', () => plainLock.tryAcquire(b, 'lock:paused', 10_000), 5000);
+      assert.ok(second.token > first.token);
+      assert.equal(await fencedSet(b, 'paused', second.token, 'second'), true);
+      assert.equal(await fencedSet(a, 'paused', first.token, 'first, after its pause'), false);
+      assert.equal(await a.get('paused'), 'second');
+      await second.release();
+    } finally {
+      a.disconnect();
+      b.disconnect();
+    }
+  });
+
+  test("the recipe's scripted fenced write refuses an older token", { skip: kind === 'cairn' && NO_SCRIPTING }, async () => {
+    const redis = connect(target().port(0));
+    try {
+      const script = recipeScript();
+      assert.equal(await redis.eval(script, 2, 'recipe:fence-seen', 'recipe', 7, 'seven'), 1);
+      assert.equal(await redis.eval(script, 2, 'recipe:fence-seen', 'recipe', 6, 'six'), 0);
+      assert.equal(await redis.eval(script, 2, 'recipe:fence-seen', 'recipe', 8, 'eight'), 1);
+      assert.deepEqual(await redis.mget('recipe', 'recipe:fence-seen'), ['eight', '8']);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
