@@ -100,6 +100,9 @@ interface RoundResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly cpuMicrosPerJob: number;
+  /** Error events of the queues and workers (BullMQ retries after them); what they said first. */
+  readonly errors: number;
+  readonly firstError: string;
 }
 
 function connection(port: number): { host: string; port: number; maxRetriesPerRequest: null } {
@@ -108,12 +111,18 @@ function connection(port: number): { host: string; port: number; maxRetriesPerRe
 
 /** Adds `jobs` jobs through the producers while the workers process them; resolves when every one completed. */
 async function round(system: System, opts: Options, queueName: string, jobs: number): Promise<RoundResult> {
-  const producers = Array.from({ length: opts.producers }, (_, i) => new Queue(queueName, { connection: connection(system.producerPort(i)) }));
+  let errors = 0;
+  let firstError = '';
+  const onError = (error: Error): void => {
+    if (errors++ === 0) firstError = error.message.slice(0, 120);
+  };
+  const producers = Array.from({ length: opts.producers }, (_, i) => new Queue(queueName, { connection: connection(system.producerPort(i)) }).on('error', onError));
   const latencies = new Latencies(jobs);
   const addedAtMs = new Map<string, number>();
   let completed = 0;
   const workers = Array.from({ length: opts.workers }, (_, i) => {
     const worker = new Worker(queueName, async () => 'done', { connection: connection(system.workerPort(i)), concurrency: opts.concurrency, autorun: false });
+    worker.on('error', onError);
     worker.on('completed', (job) => {
       completed++;
       const at = addedAtMs.get(job.id!);
@@ -138,7 +147,7 @@ async function round(system: System, opts: Options, queueName: string, jobs: num
     await waitFor(`${jobs} jobs completed on ${system.name}`, () => (completed >= jobs ? true : undefined), 300_000);
     const seconds = (performance.now() - startedMs) / 1000;
     const cpu = system.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
-    return { system: system.name, jobsPerSecond: jobs / seconds, p50Ms: latencies.percentile(50), p99Ms: latencies.percentile(99), cpuMicrosPerJob: (cpu * 1e6) / jobs };
+    return { system: system.name, jobsPerSecond: jobs / seconds, p50Ms: latencies.percentile(50), p99Ms: latencies.percentile(99), cpuMicrosPerJob: (cpu * 1e6) / jobs, errors, firstError };
   } finally {
     await Promise.all(workers.map((w) => w.close(true)));
     await Promise.all(producers.map(async (q) => {
@@ -150,10 +159,10 @@ async function round(system: System, opts: Options, queueName: string, jobs: num
 
 function report(results: readonly RoundResult[], opts: Options, loadAverage: number): void {
   console.log(`\nBullMQ add + process: ${opts.jobs} jobs a round, ${opts.producers} producers × ${addsInFlightPerProducer} adds in flight, ${opts.workers} workers × concurrency ${opts.concurrency}, Cairn clients on the ${opts.to === 'leader' ? 'leader' : 'members (producers n1, workers spread)'}; load average ${loadAverage.toFixed(2)}`);
-  console.log('system  round  jobs/s   p50 ms  p99 ms  server CPU µs/job');
+  console.log('system  round  jobs/s   p50 ms  p99 ms  server CPU µs/job  errors');
   const perSystem = new Map<SystemName, number[]>();
   results.forEach((r, i) => {
-    console.log(`${r.system.padEnd(7)} ${String(Math.floor(i / opts.systems.length) + 1).padStart(5)}  ${r.jobsPerSecond.toFixed(0).padStart(6)}  ${r.p50Ms.toFixed(1).padStart(6)}  ${r.p99Ms.toFixed(1).padStart(6)}  ${r.cpuMicrosPerJob.toFixed(0).padStart(8)}`);
+    console.log(`${r.system.padEnd(7)} ${String(Math.floor(i / opts.systems.length) + 1).padStart(5)}  ${r.jobsPerSecond.toFixed(0).padStart(6)}  ${r.p50Ms.toFixed(1).padStart(6)}  ${r.p99Ms.toFixed(1).padStart(6)}  ${r.cpuMicrosPerJob.toFixed(0).padStart(8)}  ${String(r.errors).padStart(16)}${r.errors > 0 ? ` (first: ${r.firstError})` : ''}`);
     perSystem.set(r.system, [...(perSystem.get(r.system) ?? []), r.jobsPerSecond]);
   });
   const best = (s: SystemName): number => Math.max(...(perSystem.get(s) ?? [Number.NaN]));

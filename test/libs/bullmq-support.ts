@@ -6,6 +6,7 @@
 // the completed set, whichever process moved it, the killed ones included.
 import { Queue, Worker, type ConnectionOptions, type Processor, type WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { waitFor } from '../cluster/helpers.js';
 
 /** Options for BullMQ connections to the node on `port` (workers need maxRetriesPerRequest null). */
 export function nodeConnection(port: number): ConnectionOptions {
@@ -62,4 +63,15 @@ export async function completions(redis: Redis, name: string): Promise<Map<strin
 /** Job ids completed more than once, as "id×n". */
 export function completedTwice(counts: ReadonlyMap<string, number>): string[] {
   return [...counts].filter(([, n]) => n > 1).map(([id, n]) => `${id}×${n}`);
+}
+
+/** Resolves once queue's completed set holds `count` jobs, asking the server at most every 250 ms. */
+export async function untilCompleted(queue: Queue, count: number, timeoutMs: number): Promise<void> {
+  let nextAskMs = 0;
+  await waitFor(`${count} jobs completed`, async () => {
+    if (Date.now() < nextAskMs) return undefined;
+    nextAskMs = Date.now() + 250;
+    const completed = await queue.getCompletedCount().catch(() => 0);
+    return completed >= count ? true : undefined;
+  }, timeoutMs);
 }
