@@ -13,18 +13,18 @@ forEachTarget((target) => {
     const opened = new Opened();
     try {
       const queue = opened.queue('across', target().port(0));
-      const jobs = await Promise.all(Array.from({ length: 30 }, (_, n) => queue.add('sum', { a: n, b: 1 })));
+      const jobs = await Promise.all(Array.from({ length: 20 }, (_, n) => queue.add('sum', { a: n, b: 1 })));
       const doneBy = new Map<string, string>();
       for (const node of [1, 2]) {
         const worker = opened.worker('across', target().port(node), async (job: Job<{ a: number; b: number }>) => job.data.a + job.data.b, { concurrency: 2 });
         worker.on('completed', (job) => doneBy.set(job.id!, `n${node}`));
       }
-      await waitFor('30 jobs completed', () => (doneBy.size === 30 ? true : undefined), 30_000);
+      await waitFor('20 jobs completed', () => (doneBy.size === 20 ? true : undefined), 30_000);
       for (const [n, job] of jobs.entries()) assert.equal((await queue.getJob(job.id!))?.returnvalue, n + 1);
       const counts = await completions(opened.redis(target().port(1)), 'across');
       assert.deepEqual(completedTwice(counts), []);
-      assert.equal(counts.size, 30);
-      assert.deepEqual(await queue.getJobCounts('wait', 'active', 'completed', 'failed'), { wait: 0, active: 0, completed: 30, failed: 0 });
+      assert.equal(counts.size, 20);
+      assert.deepEqual(await queue.getJobCounts('wait', 'active', 'completed', 'failed'), { wait: 0, active: 0, completed: 20, failed: 0 });
     } finally {
       await opened.closeAll();
     }
