@@ -5,6 +5,7 @@ import type { Prng } from '../lib/prng.js';
 import type { Reply } from '../lib/reply.js';
 import type { Databases } from './databases.js';
 import type { Db } from './db.js';
+import type { Scripts } from './scripts.js';
 
 export type CommandFlag =
   | 'write' // modifies the keyspace: must go through the log
@@ -13,7 +14,9 @@ export type CommandFlag =
   | 'fast' // O(1) or O(log N)
   | 'random' // the reply is not a function of the keyspace alone (RANDOMKEY)
   | 'blocking' // may block the client (BLPOP): kv/ never blocks, the server waits and retries
-  | 'internal'; // proposed by Cairn itself; the server refuses it from clients
+  | 'internal' // proposed by Cairn itself; the server refuses it from clients
+  | 'noscript' // scripts may not call it (EVAL, SCRIPT)
+  | 'movablekeys'; // its keys are found by parsing its arguments (EVAL's numkeys)
 
 /** What a handler may touch: the keyspace, the time of the entry, a seeded source of randomness. */
 export interface ExecContext {
@@ -24,13 +27,15 @@ export interface ExecContext {
   readonly dbIndex: number;
   readonly nowMs: number;
   readonly prng: Prng;
+  /** The state's script cache and Lua engine (EVAL); absent in contexts built without one. */
+  readonly scripts?: Scripts;
 }
 
 export type Handler = (ctx: ExecContext, argv: readonly Uint8Array[]) => Reply;
 
 /** Redis's command groups, as COMMAND DOCS names them. */
 export type CommandGroup =
-  | 'string' | 'generic' | 'server' | 'hash' | 'list' | 'set' | 'sorted-set' | 'bitmap' | 'hyperloglog' | 'stream' | 'geo';
+  | 'string' | 'generic' | 'server' | 'hash' | 'list' | 'set' | 'sorted-set' | 'bitmap' | 'hyperloglog' | 'stream' | 'geo' | 'scripting';
 
 export interface CommandSpec {
   /** Lowercase, as Redis reports it. */

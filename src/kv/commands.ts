@@ -22,6 +22,7 @@ import { LIST_COMMANDS } from './lists.js';
 import { MEMORY_COMMANDS } from './memory-usage.js';
 import { OBJECT_COMMANDS } from './object.js';
 import { RANGE_COMMANDS } from './ranges.js';
+import { scriptingCommands } from './scripting.js';
 import { SET_COMMANDS } from './sets.js';
 import { sortCommands } from './sort.js';
 import { STREAM_COMMANDS } from './streams.js';
@@ -60,6 +61,7 @@ export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   COPY_COMMANDS, OBJECT_COMMANDS, MEMORY_COMMANDS, sortCommands({ run: dispatch, has: (name) => KV_COMMANDS.has(name) }),
   ZSET_COMMANDS,
   STREAM_COMMANDS,
+  scriptingCommands({ run: dispatch, lookup: lookupCommand, arityOk }),
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */

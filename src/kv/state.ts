@@ -2,6 +2,7 @@
 // fresh states give byte-identical snapshots and replies; time is always an argument and the only
 // randomness (RANDOMKEY) comes from a seeded Prng the caller chooses.
 
+import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
 import { Prng } from '../lib/prng.js';
 import type { Reply } from '../lib/reply.js';
@@ -11,19 +12,26 @@ import { Databases } from './databases.js';
 import type { Db } from './db.js';
 import { DatabasesSnapshotDecoder, DatabasesSnapshotEncoder, runToEnd, type Stepper } from './databases-snapshot.js';
 import { collectExpired } from './expiry.js';
+import { Scripts } from './scripts.js';
+import { decodeScriptsSection, encodeScriptsSection } from './scripts-snapshot.js';
 
 export interface KvStateOptions {
   /** Seeds the Prng behind RANDOMKEY. Default 0. */
   readonly randomSeed?: number;
+  /** Lua instructions one script may run before it is stopped (script/engine.ts's default when absent). */
+  readonly scriptMaxInstructions?: number;
 }
 
 export class KvState {
   private readonly databases: Databases;
   private readonly prng: Prng;
+  /** The script cache (replicated: in snapshots) and the Lua engine that runs scripts. */
+  readonly scripts: Scripts;
 
-  constructor(options: KvStateOptions = {}, databases: Databases = new Databases()) {
+  constructor(options: KvStateOptions = {}, databases: Databases = new Databases(), scripts?: Scripts) {
     this.databases = databases;
     this.prng = new Prng(options.randomSeed ?? 0);
+    this.scripts = scripts ?? new Scripts(options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
   }
 
   /** Runs one command (argv[0] is the name, any case) at the given time, in database `dbIndex`. */
@@ -31,7 +39,7 @@ export class KvState {
     assert(Number.isSafeInteger(nowMs), 'nowMs must be an integer number of ms');
     assert(nowMs >= 0, 'nowMs must not be negative');
     const db = dbIndex === 0 ? this.databases.zero : this.databases.get(dbIndex);
-    const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex };
+    const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex, scripts: this.scripts };
     return dispatch(ctx, argv);
   }
 
@@ -103,7 +111,9 @@ export class KvState {
    * The state must not change between the first step and the last.
    */
   snapshotEncoder(prefix?: Uint8Array): Stepper<Uint8Array> {
-    return new DatabasesSnapshotEncoder(this.databases, prefix);
+    const scripts = encodeScriptsSection(this.scripts);
+    if (scripts.length === 0) return new DatabasesSnapshotEncoder(this.databases, prefix);
+    return new DatabasesSnapshotEncoder(this.databases, prefix === undefined ? scripts : Buffer.concat([prefix, scripts]));
   }
 
   /** Throws CairnError CAIRN_CORRUPT (malformed) or CAIRN_FORMAT (unknown version). */
@@ -113,11 +123,12 @@ export class KvState {
 
   /** A fresh state decoded in steps, returned by the last; throws as decodeSnapshot, from the call or a step. */
   static snapshotDecoder(bytes: Uint8Array, options: KvStateOptions = {}): Stepper<KvState> {
-    const decoder = new DatabasesSnapshotDecoder(bytes);
+    const { scripts, rest } = decodeScriptsSection(bytes, options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
+    const decoder = new DatabasesSnapshotDecoder(rest);
     return {
       step(budget: number): KvState | null {
         const databases = decoder.step(budget);
-        return databases === null ? null : new KvState(options, databases);
+        return databases === null ? null : new KvState(options, databases, scripts);
       },
     };
   }

@@ -7,13 +7,18 @@ import { errorReply } from '../lib/reply.js';
 import type { Reply } from '../lib/reply.js';
 import { applyDecoded, decodeEntry } from '../kv/entry.js';
 import type { Entry } from '../kv/entry.js';
-import { KvState } from '../kv/state.js';
+import { KvState, type KvStateOptions } from '../kv/state.js';
 import { runToEnd } from '../kv/databases-snapshot.js';
 import type { StateMachine, Steps } from './ports.js';
 
 export class KvMachine implements StateMachine {
-  state = new KvState();
+  state: KvState;
   private readonly appliedListeners: (() => void)[] = [];
+
+  /** `options` (the script instruction budget, ...) hold for the first state and every restored one. */
+  constructor(private readonly options: KvStateOptions = {}) {
+    this.state = new KvState(options);
+  }
 
   /** Calls `listener` after every applied entry and restored snapshot (blocked clients look again). */
   onApplied(listener: () => void): void {
@@ -51,7 +56,7 @@ export class KvMachine implements StateMachine {
   }
 
   restoreSteps(data: Uint8Array): Steps<true> {
-    const decoder = KvState.snapshotDecoder(data);
+    const decoder = KvState.snapshotDecoder(data, this.options);
     return {
       step: (budget: number): true | null => {
         const state = decoder.step(budget);

@@ -97,7 +97,16 @@ declare module 'fengari' {
     lua_sethook(L: LuaState, f: LuaHook | null, mask: number, count: number): void;
     lua_gc(L: LuaState, what: number, data: number): number;
     lua_atnativeerror(L: LuaState, f: LuaJsFunction): LuaJsFunction;
+    readonly LUA_OPEQ: number; readonly LUA_OPLT: number; readonly LUA_OPLE: number;
+    lua_compare(L: LuaState, a: number, b: number, op: number): boolean;
+    lua_tocfunction(L: LuaState, idx: number): LuaJsFunction | null;
+    /** Fills `ar` for the function `level` calls up the stack; false past the bottom. */
+    lua_getstack(L: LuaState, level: number, ar: LuaDebugInfo): boolean;
+    lua_getinfo(L: LuaState, what: Uint8Array | string, ar: LuaDebugInfo): boolean;
+    readonly lua_Debug: new () => LuaDebugInfo;
   };
+  /** lua_Debug as lua_getinfo fills it ('S': what, source; 'l': currentline). */
+  export interface LuaDebugInfo { what: Uint8Array | null; source: Uint8Array | null; currentline: number }
 
   export const lauxlib: {
     luaL_newstate(): LuaState;
@@ -150,4 +159,26 @@ declare module 'fengari' {
   export function to_luastring(s: string, cache?: boolean): Uint8Array;
   export function to_jsstring(s: Uint8Array, from?: number, to?: number, replacement_char?: boolean): string;
   export function luastring_eq(a: Uint8Array, b: Uint8Array): boolean;
+}
+
+// fengari's internal modules that script/vm-patches.ts patches (Lua 5.1's number text and numerals).
+declare module 'fengari/src/lobject.js' {
+  /** A Lua value slot (lobject.js TValue). */
+  export interface TValue {
+    value: unknown;
+    ttisinteger(): boolean;
+    ttisfloat(): boolean;
+    setfltvalue(x: number): void;
+    setsvalue(ts: unknown): void;
+  }
+  const lobject: {
+    luaO_tostring(L: unknown, obj: TValue): void;
+    luaO_str2num(s: Uint8Array, o: TValue): number;
+  };
+  export default lobject;
+}
+
+declare module 'fengari/src/lstring.js' {
+  const lstring: { luaS_bless(L: unknown, s: Uint8Array): unknown };
+  export default lstring;
 }

@@ -6,7 +6,7 @@ import type { CommandMeta, TableEntry } from './command-table.js';
 
 const aclCategory: Record<string, string> = {
   string: '@string', generic: '@keyspace', server: '@connection', hash: '@hash', list: '@list', set: '@set',
-  'sorted-set': '@sortedset', bitmap: '@bitmap', hyperloglog: '@hyperloglog', stream: '@stream', geo: '@geo',
+  'sorted-set': '@sortedset', bitmap: '@bitmap', hyperloglog: '@hyperloglog', stream: '@stream', geo: '@geo', scripting: '@scripting',
 };
 
 /** One COMMAND INFO element: name, arity, flags, first/last key, step, ACL categories, tips, key specs, subcommands. */

@@ -1,0 +1,105 @@
+// The script cache of one kv state: the bodies SCRIPT LOAD and EVAL made known, by SHA-1 — replicated
+// state (both are log entries, and the cache is in snapshots) — and the Lua engine that runs them,
+// made on first use and rebuilt by SCRIPT FLUSH. A body's shebang (`#!lua flags=no-writes`) is
+// read as Redis 7.0 reads it (evalExtractShebangFlags).
+
+import { Buffer } from 'node:buffer';
+import { assert } from '../lib/assert.js';
+import { errorReply, type Reply } from '../lib/reply.js';
+import { ScriptEngine, scriptSha } from '../script/engine.js';
+
+export interface ScriptsOptions {
+  /** Lua instructions one script may run (script/engine.ts's default when absent). */
+  readonly maxInstructions?: number;
+}
+
+/** What a body's shebang says; compat = no shebang (Redis's eval compatibility mode). */
+export interface ScriptFlags {
+  readonly compat: boolean;
+  readonly noWrites: boolean;
+}
+
+const SHEBANG_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
+const COMPAT: ScriptFlags = Object.freeze({ compat: true, noWrites: false });
+
+/** The flags of a body, or Redis's error for a malformed shebang. */
+export function scriptFlags(body: Uint8Array): ScriptFlags | Reply {
+  if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return COMPAT;
+  const newline = body.indexOf(0x0a);
+  if (newline === -1) return errorReply('ERR Invalid script shebang');
+  const parts = Buffer.from(body.subarray(0, newline)).toString('latin1').split(/[ \t\r\v\f]+/).filter((p) => p !== '');
+  if (parts[0] !== '#!lua') return errorReply(`ERR Unexpected engine in script shebang: ${parts[0] ?? ''}`);
+  let noWrites = false;
+  for (const part of parts.slice(1)) {
+    if (!part.startsWith('flags=')) return errorReply(`ERR Unknown lua shebang option: ${part}`);
+    for (const flag of part.slice('flags='.length).split(',')) {
+      if (flag === '') continue;
+      if (!SHEBANG_FLAGS.has(flag)) return errorReply(`ERR Unexpected flag in script shebang: ${flag}`);
+      if (flag === 'no-writes') noWrites = true;
+    }
+  }
+  return { compat: false, noWrites };
+}
+
+export class Scripts {
+  /** Body and shebang flags by lowercase hex SHA-1. */
+  private readonly bodies = new Map<string, { readonly body: Uint8Array; readonly flags: ScriptFlags }>();
+  private engineOrUndefined: ScriptEngine | undefined;
+
+  constructor(private readonly options: ScriptsOptions = {}) {}
+
+  get engine(): ScriptEngine {
+    this.engineOrUndefined ??= new ScriptEngine(this.options.maxInstructions === undefined ? {} : { maxInstructions: this.options.maxInstructions });
+    return this.engineOrUndefined;
+  }
+
+  get size(): number {
+    return this.bodies.size;
+  }
+
+  body(sha: string): Uint8Array | undefined {
+    return this.bodies.get(sha)?.body;
+  }
+
+  /** A cached script by SHA-1 (EVALSHA: no hashing, no shebang parsing per call). */
+  cached(sha: string): { readonly sha: string; readonly body: Uint8Array; readonly flags: ScriptFlags } | undefined {
+    const entry = this.bodies.get(sha);
+    return entry === undefined ? undefined : { sha, ...entry };
+  }
+
+  /**
+   * Compiles a body and, when `remember`, caches it: its SHA-1, or the error (shebang or compile)
+   * that keeps it out of the cache, as Redis's luaCreateFunction.
+   */
+  load(body: Uint8Array, remember: boolean): { readonly sha: string; readonly body: Uint8Array; readonly flags: ScriptFlags } | Reply {
+    const sha = scriptSha(body);
+    const known = this.cached(sha);
+    if (known !== undefined) return known;
+    const flags = scriptFlags(body);
+    if ('type' in flags) return flags;
+    const error = this.engine.compile(sha, body);
+    if (error !== undefined) return error;
+    if (remember) this.bodies.set(sha, { body: Buffer.from(body), flags });
+    return { sha, body, flags };
+  }
+
+  /** SCRIPT FLUSH: every body forgotten, and the Lua state with them. */
+  flush(): void {
+    this.bodies.clear();
+    this.engineOrUndefined?.reset();
+  }
+
+  /** The bodies in SHA-1 order (snapshots: equal caches give equal bytes). */
+  sortedBodies(): Uint8Array[] {
+    return [...this.bodies.keys()].sort().map((sha) => (this.bodies.get(sha) as { body: Uint8Array }).body);
+  }
+
+  /** Restores a body from a snapshot (compiled when first run). */
+  restore(body: Uint8Array): void {
+    const sha = scriptSha(body);
+    const flags = scriptFlags(body);
+    assert(!this.bodies.has(sha), 'a snapshot holds each script once');
+    assert(!('type' in flags), 'a cached script has a valid shebang');
+    this.bodies.set(sha, { body, flags });
+  }
+}
