@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job, Queue } from 'bullmq';
 import { waitFor } from '../cluster/helpers.js';
-import { forEachTarget, NO_SCRIPTING, type LibTarget } from './targets.js';
+import { forEachTarget, NO_CMSGPACK, type LibTarget } from './targets.js';
 import { completedTwice, completions, Opened, untilCompleted } from './bullmq-support.js';
 
 /** Adds job `id` until an add is acknowledged: the id makes a repeated add of a job that exists a no-op. */
@@ -63,4 +63,4 @@ forEachTarget((target) => {
       await opened.closeAll();
     }
   });
-}, { cairnSkip: NO_SCRIPTING });
+}, { cairnSkip: NO_CMSGPACK });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job } from 'bullmq';
 import { waitFor } from '../cluster/helpers.js';
-import { forEachTarget, NO_SCRIPTING } from './targets.js';
+import { forEachTarget, NO_CMSGPACK } from './targets.js';
 import { completedTwice, completions, Opened, untilCompleted } from './bullmq-support.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -72,4 +72,4 @@ forEachTarget((target) => {
       await opened.closeAll();
     }
   });
-}, { cairnSkip: NO_SCRIPTING });
+}, { cairnSkip: NO_CMSGPACK });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job } from 'bullmq';
 import { waitFor } from '../cluster/helpers.js';
-import { forEachTarget, NO_SCRIPTING } from './targets.js';
+import { forEachTarget, NO_CMSGPACK } from './targets.js';
 import { completedTwice, completions, Opened } from './bullmq-support.js';
 
 forEachTarget((target) => {
@@ -117,4 +117,4 @@ forEachTarget((target) => {
       await opened.closeAll();
     }
   });
-}, { cairnSkip: NO_SCRIPTING });
+}, { cairnSkip: NO_CMSGPACK });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { waitFor } from '../cluster/helpers.js';
-import { forEachTarget, NO_SCRIPTING, type LibTarget } from './targets.js';
+import { forEachTarget, type LibTarget } from './targets.js';
 
 /** One ioredis connection per node, closed by the returned function. */
 function connectAll(target: LibTarget): { clients: Redis[]; close: () => void } {
@@ -27,10 +27,8 @@ async function consumed(limiter: RateLimiterRedis, key: string, points = 1): Pro
   }
 }
 
-forEachTarget((target, kind) => {
-  const scripted = { skip: kind === 'cairn' && NO_SCRIPTING };
-
-  test('limiters on three nodes share one budget, and it resets after the duration', scripted, async () => {
+forEachTarget((target) => {
+  test('limiters on three nodes share one budget, and it resets after the duration', async () => {
     const { clients, close } = connectAll(target());
     try {
       const limiters = clients.map((storeClient) => new RateLimiterRedis({ storeClient, keyPrefix: 'rl-shared', points: 5, duration: 2 }));
@@ -50,7 +48,7 @@ forEachTarget((target, kind) => {
     }
   });
 
-  test('40 concurrent consumes through three nodes of a 10-point budget: exactly 10 allowed', scripted, async () => {
+  test('40 concurrent consumes through three nodes of a 10-point budget: exactly 10 allowed', async () => {
     const { clients, close } = connectAll(target());
     try {
       const limiters = clients.map((storeClient) => new RateLimiterRedis({ storeClient, keyPrefix: 'rl-race', points: 10, duration: 30 }));
@@ -62,7 +60,7 @@ forEachTarget((target, kind) => {
     }
   });
 
-  test('block, get, penalty, reward and delete', scripted, async () => {
+  test('block, get, penalty, reward and delete', async () => {
     const { clients, close } = connectAll(target());
     try {
       const [a, b] = clients.map((storeClient) => new RateLimiterRedis({ storeClient, keyPrefix: 'rl-ops', points: 3, duration: 10 }));

@@ -134,8 +134,12 @@ export async function startTarget(kind: TargetKind): Promise<LibTarget> {
   return target;
 }
 
-/** Why a suite whose library runs scripts is skipped on Cairn until scripting (branch sc-core) is merged. */
-export const NO_SCRIPTING: string | false = "Cairn answers EVAL and EVALSHA with ERR unknown command 'eval' (scripting: issue #12 items 1-3), and the library sends its operations as scripts";
+/**
+ * Why BullMQ cannot run on Cairn yet: its scripts unpack job options with cmsgpack, and the script
+ * states have no cmsgpack (sc-core's src/script/libraries.ts has LIBRARY_OPENERS = [], sc-libs'
+ * SCRIPT_LIBRARIES are not plugged in), so every add answers an error.
+ */
+export const NO_CMSGPACK: string | false = "Cairn's scripts have no cmsgpack yet (src/script/libraries.ts: LIBRARY_OPENERS = [], the sc-libs openers not plugged in): BullMQ's add scripts answer ERR user_script:49: Script attempted to access nonexistent global variable 'cmsgpack'";
 
 export interface TargetOptions {
   /** Why the suite cannot pass on Cairn yet: it is skipped there, with this reason. */
