@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job } from 'bullmq';
 import { waitFor } from '../cluster/helpers.js';
-import { forEachTarget, NO_CMSGPACK } from './targets.js';
+import { forEachTarget } from './targets.js';
+import { CMSGPACK, skipUnless } from './script-needs.js';
 import { completedTwice, completions, Opened, untilCompleted } from './bullmq-support.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -42,7 +43,8 @@ async function killWorker(worker: WorkerProcess): Promise<void> {
 }
 
 forEachTarget((target) => {
-  test('a worker process killed -9 mid-job: another worker completes its jobs, none lost, none completed twice', async () => {
+  test('a worker process killed -9 mid-job: another worker completes its jobs, none lost, none completed twice', async (t) => {
+    if (await skipUnless(t, target(), CMSGPACK)) return;
     const opened = new Opened();
     const doomed = spawnWorker(target().port(1), 'crash');
     try {
@@ -72,4 +74,4 @@ forEachTarget((target) => {
       await opened.closeAll();
     }
   });
-}, { cairnSkip: NO_CMSGPACK });
+});

@@ -5,11 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job } from 'bullmq';
 import { waitFor } from '../cluster/helpers.js';
-import { forEachTarget, NO_CMSGPACK } from './targets.js';
+import { forEachTarget } from './targets.js';
+import { CMSGPACK, HEX_LITERALS, skipUnless } from './script-needs.js';
 import { completedTwice, completions, Opened } from './bullmq-support.js';
 
 forEachTarget((target) => {
-  test('jobs added on one node are completed by workers on the other two, each once', async () => {
+  test('jobs added on one node are completed by workers on the other two, each once', async (t) => {
+    if (await skipUnless(t, target(), CMSGPACK)) return;
     const opened = new Opened();
     try {
       const queue = opened.queue('across', target().port(0));
@@ -30,7 +32,8 @@ forEachTarget((target) => {
     }
   });
 
-  test('a worker takes waiting jobs by priority, lowest number first', async () => {
+  test('a worker takes waiting jobs by priority, lowest number first', async (t) => {
+    if (await skipUnless(t, target(), CMSGPACK, HEX_LITERALS)) return;
     const opened = new Opened();
     try {
       const queue = opened.queue('priorities', target().port(0));
@@ -47,7 +50,8 @@ forEachTarget((target) => {
     }
   });
 
-  test('a delayed job waits its delay, then completes', async () => {
+  test('a delayed job waits its delay, then completes', async (t) => {
+    if (await skipUnless(t, target(), CMSGPACK)) return;
     const opened = new Opened();
     try {
       const queue = opened.queue('delayed', target().port(2));
@@ -66,7 +70,8 @@ forEachTarget((target) => {
     }
   });
 
-  test('a job that fails twice completes on its third attempt; one that always fails ends failed after its attempts', async () => {
+  test('a job that fails twice completes on its third attempt; one that always fails ends failed after its attempts', async (t) => {
+    if (await skipUnless(t, target(), CMSGPACK)) return;
     const opened = new Opened();
     try {
       const queue = opened.queue('retries', target().port(1));
@@ -96,7 +101,8 @@ forEachTarget((target) => {
     }
   });
 
-  test('a job scheduler repeats its job every 300 ms until removed', async () => {
+  test('a job scheduler repeats its job every 300 ms until removed', async (t) => {
+    if (await skipUnless(t, target(), CMSGPACK)) return;
     const opened = new Opened();
     try {
       const queue = opened.queue('repeated', target().port(0));
@@ -117,4 +123,4 @@ forEachTarget((target) => {
       await opened.closeAll();
     }
   });
-}, { cairnSkip: NO_CMSGPACK });
+});

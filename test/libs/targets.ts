@@ -134,28 +134,17 @@ export async function startTarget(kind: TargetKind): Promise<LibTarget> {
   return target;
 }
 
-/**
- * Why BullMQ cannot run on Cairn yet: its scripts unpack job options with cmsgpack, and the script
- * states have no cmsgpack (sc-core's src/script/libraries.ts has LIBRARY_OPENERS = [], sc-libs'
- * SCRIPT_LIBRARIES are not plugged in), so every add answers an error.
- */
-export const NO_CMSGPACK: string | false = "Cairn's scripts have no cmsgpack yet (src/script/libraries.ts: LIBRARY_OPENERS = [], the sc-libs openers not plugged in): BullMQ's add scripts answer ERR user_script:49: Script attempted to access nonexistent global variable 'cmsgpack'";
-
-export interface TargetOptions {
-  /** Why the suite cannot pass on Cairn yet: it is skipped there, with this reason. */
-  readonly cairnSkip?: string | false;
-}
 
 /**
  * Defines `body`'s tests once per target, inside describe('redis-server') and describe('cairn'),
  * with the target started before them and cleaned up after; at the end it prints the error replies
  * the libraries got from that target (refusals.ts).
  */
-export function forEachTarget(body: (target: () => LibTarget, kind: TargetKind) => void, options: TargetOptions = {}): void {
+export function forEachTarget(body: (target: () => LibTarget, kind: TargetKind) => void): void {
   for (const kind of ['redis-server', 'cairn'] as const) {
     // CAIRN_LIBS_TARGET=redis-server (or cairn) runs one target only, while writing a test.
     const only = process.env.CAIRN_LIBS_TARGET;
-    const skip = only !== undefined && only !== kind ? `CAIRN_LIBS_TARGET=${only}` : kind === 'redis-server' ? (REDIS_AVAILABLE ? false : `${REDIS_SERVER} is not installed`) : (options.cairnSkip ?? false);
+    const skip = only !== undefined && only !== kind ? `CAIRN_LIBS_TARGET=${only}` : kind === 'redis-server' && !REDIS_AVAILABLE ? `${REDIS_SERVER} is not installed` : false;
     describe(kind, { skip }, () => {
       let target: LibTarget | undefined;
       before(async () => {
