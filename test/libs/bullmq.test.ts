@@ -107,16 +107,18 @@ forEachTarget((target) => {
     try {
       const queue = opened.queue('repeated', target().port(0));
       await queue.upsertJobScheduler('tick', { every: 300 }, { name: 'tick', data: { kind: 'tick' } });
-      const runs: number[] = [];
+      // A scheduled job's id is repeat:<scheduler>:<the millisecond it is planned for>.
+      const runs: { plannedMs: number; ranAtMs: number }[] = [];
       opened.worker('repeated', target().port(2), async (job: Job<{ kind: string }>) => {
         assert.equal(job.data.kind, 'tick');
-        runs.push(Date.now());
+        runs.push({ plannedMs: Number(/^repeat:tick:(\d+)$/.exec(job.id!)?.[1]), ranAtMs: Date.now() });
       });
       await waitFor('4 repetitions', () => (runs.length >= 4 ? true : undefined), 20_000);
       assert.equal(await queue.removeJobScheduler('tick'), true);
       assert.deepEqual(await queue.getJobSchedulers(), []);
-      const gapsMs = runs.slice(1).map((at, i) => at - runs[i]!);
-      assert.ok(gapsMs.every((gap) => gap >= 150), `gaps between repetitions: ${gapsMs.join(', ')} ms`);
+      const plannedGapsMs = runs.slice(1).map((run, i) => run.plannedMs - runs[i]!.plannedMs);
+      assert.ok(plannedGapsMs.every((gap) => gap > 0 && gap % 300 === 0), `planned ${plannedGapsMs.join(', ')} ms apart`);
+      for (const run of runs) assert.ok(run.ranAtMs >= run.plannedMs - 5, `ran ${run.plannedMs - run.ranAtMs} ms before it was planned`);
       const counts = await completions(opened.redis(target().port(1)), 'repeated');
       assert.deepEqual(completedTwice(counts), []);
     } finally {

@@ -65,13 +65,13 @@ async function exclusionThroughFailover(target: LibTarget, kinds: readonly LockK
   let running = true;
   const contenders = kinds.flatMap((kind, k) => clients.map((redis, i) => contend(kind, `lock:${k}`, redis, i, sections[k]!, () => running)));
   try {
-    await waitFor('20 critical sections of each lock', () => (least() >= 20 ? true : undefined), 20_000);
+    await waitFor('10 critical sections of each lock', () => (least() >= 10 ? true : undefined), 30_000);
     const leader = await target.leader();
     await target.kill(leader);
     if (target.size === 1) await target.restart(leader);
     await target.leader();
     const before = Math.max(...sections.map((s) => s.length));
-    await waitFor('20 more critical sections of each lock after the kill', () => (least() >= before + 20 ? true : undefined), 20_000);
+    await waitFor('10 more critical sections of each lock after the kill', () => (least() >= before + 10 ? true : undefined), 30_000);
   } finally {
     running = false;
     await Promise.all(contenders);
