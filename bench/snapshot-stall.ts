@@ -3,24 +3,34 @@
 // GETs back to back (one in flight) while the node goes quiet and compacts its log with a snapshot
 // of every key (the idle compaction, a second after the last write; the server logs
 // raft.compacted). Prints GET latency p50/p99/max over the window from the end of the load to the
-// last compaction, over the two seconds after it (a quiet node's forced GC runs then), and the
-// slowest GETs with their time relative to the compaction. Then, in this process, the decoding of
-// such a snapshot in the replica's steps (what a follower installing it runs): the time of each step,
-// which is how long the installing node's event loop is held at once.
+// last compaction, over the two seconds after it (a quiet node's forced GC would run then), and the
+// slowest GETs with their time relative to the compaction.
+// Then the install side, end to end: a 3-node cluster (fsync no) whose follower is killed, N keys
+// loaded through the leader, which compacts; the follower restarts, far behind the compacted log,
+// and receives the snapshot (InstallSnapshot over the peer transport, 256 KiB chunks), writes it
+// and decodes it in steps, while one READONLY client GETs from that follower back to back (local
+// reads: the follower's own event loop, not the leader's). Prints the same figures, the window
+// ending at the follower's raft.snapshot_installed line.
+// Last, in this process, the decoding of such a snapshot in the replica's steps: the time of each
+// step, which is how long the installing node's event loop is held at once.
 //
 //   npm run bench:snapshot                       N = 1,000,000
 //   npm run bench:snapshot -- --keys 200000      a quicker run
+//   npm run bench:snapshot -- --phases install   only some of snapshot, install, decode
 //   node dist/bench/snapshot-stall.js --serve --port P --dir D   (internal: the Cairn node process)
+//   node dist/bench/snapshot-stall.js --node --id n1 ...         (internal: a cluster member)
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { main as serverMain } from '../src/cli/server.js';
 import { KvState } from '../src/kv/state.js';
 import { SNAPSHOT_STEP_BUDGET } from '../src/replica/stepped-snapshot.js';
 import { acceptsConnections, freePort } from '../test/support/free-port.js';
+import { CairnCluster } from './lib/cairn-cluster.js';
+import { Procs, waitFor } from './lib/procs.js';
 import { RespConnection } from './lib/resp-connection.js';
 
 const valueBytes = 100;
@@ -31,6 +41,8 @@ const startTimeoutMs = 30_000;
 /** How long to wait for the compaction after the load before giving up. */
 const compactionWaitMs = 120_000;
 const afterCompactionMs = 2000;
+const allPhases = ['snapshot', 'install', 'decode'] as const;
+type Phase = (typeof allPhases)[number];
 
 interface Sample {
   readonly atMs: number;
@@ -91,6 +103,16 @@ async function getLoop(conn: RespConnection, keys: number, done: () => boolean):
   return samples;
 }
 
+/** The figures before and after `eventMs` (NaN: none came, the whole run is "before"), and the slowest GETs. */
+function report(samples: readonly Sample[], eventMs: number, event: string): void {
+  if (Number.isNaN(eventMs)) console.log(`no ${event} seen: the window is the whole wait`);
+  console.log(describe(`→ ${event}`, samples.filter((s) => !(s.atMs > eventMs))));
+  console.log(describe(`${afterCompactionMs} ms after the ${event}`, samples.filter((s) => s.atMs > eventMs)));
+  console.log(describe('all', samples));
+  const slowest = [...samples].sort((a, b) => b.latencyMs - a.latencyMs).slice(0, 5);
+  console.log(`slowest GETs: ${slowest.map((s) => `${s.latencyMs.toFixed(1)} ms at ${((s.atMs - eventMs) / 1000).toFixed(2)} s`).join(', ')} (times relative to the ${event} line)`);
+}
+
 async function serverRun(keys: number): Promise<void> {
   const node = await startNode();
   try {
@@ -109,13 +131,8 @@ async function serverRun(keys: number): Promise<void> {
     });
     conn.close();
     const compactedMs = node.compactedAtMs.length > compactionsBefore ? (node.compactedAtMs[node.compactedAtMs.length - 1] as number) : NaN;
-    if (Number.isNaN(compactedMs)) console.log('no compaction after the load: the window is the whole wait');
-    else console.log(`compacted ${((compactedMs - loadEndMs) / 1000).toFixed(2)} s after the load ended`);
-    console.log(describe('load end → compaction logged', samples.filter((s) => !(s.atMs > compactedMs))));
-    console.log(describe(`${afterCompactionMs} ms after the compaction`, samples.filter((s) => s.atMs > compactedMs)));
-    console.log(describe('all', samples));
-    const slowest = [...samples].sort((a, b) => b.latencyMs - a.latencyMs).slice(0, 5);
-    console.log(`slowest GETs: ${slowest.map((s) => `${s.latencyMs.toFixed(1)} ms at ${((s.atMs - compactedMs) / 1000).toFixed(2)} s`).join(', ')} (times relative to the compaction log line)`);
+    if (!Number.isNaN(compactedMs)) console.log(`compacted ${((compactedMs - loadEndMs) / 1000).toFixed(2)} s after the load ended`);
+    report(samples, compactedMs, 'raft.compacted');
   } finally {
     if (node.proc.exitCode === null && node.proc.signalCode === null) {
       const exited = new Promise((resolve) => node.proc.once('exit', resolve));
@@ -123,6 +140,60 @@ async function serverRun(keys: number): Promise<void> {
       await exited;
     }
     await rm(node.dir, { recursive: true, force: true });
+  }
+}
+
+/** The index of the last raft.compacted line in a node's log tail, 0 if none. */
+function lastCompactedIndex(output: string): number {
+  const found = [...output.matchAll(/"event":"raft\.compacted","index":(\d+)/g)];
+  return Number(found[found.length - 1]?.[1] ?? 0);
+}
+
+/** A 3-node cluster, one follower down while N keys are loaded and the leader compacts; the follower back, installing the snapshot. */
+async function startBehind(procs: Procs, keys: number): Promise<{ cluster: CairnCluster; follower: number }> {
+  const self = new URL(import.meta.url).pathname;
+  const cluster = await CairnCluster.start(procs, 3, callTimeoutMs, [...process.execArgv, self, '--node', '--fsync', 'no']);
+  const leader = await cluster.leader(startTimeoutMs);
+  const follower = (leader + 1) % 3;
+  await cluster.kill(follower);
+  const conn = await RespConnection.open(cluster.port(leader), callTimeoutMs);
+  const loadStartMs = performance.now();
+  await load(conn, keys);
+  conn.close();
+  const commitIndex = Number((await cluster.info(leader))['cairn_commit_index']);
+  console.log(`loaded ${keys} keys through leader n${leader + 1} in ${((performance.now() - loadStartMs) / 1000).toFixed(1)} s, follower n${follower + 1} down`);
+  // The idle compaction leaves at most a sixteenth of the state's bytes in the log (compaction-policy.ts).
+  const coveredMin = Math.floor(commitIndex * 0.9);
+  const covered = await waitFor(`the leader's compaction past ${coveredMin}`, () => {
+    const index = lastCompactedIndex(cluster.output(leader));
+    return index >= coveredMin ? index : undefined;
+  }, compactionWaitMs);
+  console.log(`the leader compacted up to ${covered} of ${commitIndex}: the follower gets that snapshot, then the entries after it`);
+  return { cluster, follower };
+}
+
+async function installRun(keys: number): Promise<void> {
+  const procs = new Procs();
+  try {
+    const { cluster, follower } = await startBehind(procs, keys);
+    const started = cluster.startAgain(follower);
+    const port = cluster.port(follower);
+    await waitFor('the follower to accept clients', async () => ((await acceptsConnections(port)) ? true : undefined), startTimeoutMs);
+    const reader = await RespConnection.open(port, callTimeoutMs);
+    await reader.call([Buffer.from('READONLY')]);
+    const startMs = performance.now();
+    let installedMs = NaN;
+    const samples = await getLoop(reader, keys, () => {
+      const nowMs = performance.now();
+      if (Number.isNaN(installedMs) && cluster.output(follower).includes('raft.snapshot_installed')) installedMs = nowMs;
+      return Number.isNaN(installedMs) ? nowMs > startMs + compactionWaitMs : nowMs > installedMs + afterCompactionMs;
+    });
+    reader.close();
+    await started;
+    if (!Number.isNaN(installedMs)) console.log(`the follower installed the snapshot ${((installedMs - startMs) / 1000).toFixed(2)} s after its first GET`);
+    report(samples, installedMs, 'raft.snapshot_installed');
+  } finally {
+    await procs.cleanup();
   }
 }
 
@@ -149,14 +220,28 @@ function decodeSteps(keys: number): void {
 }
 
 async function main(): Promise<number> {
+  if (process.argv[2] === '--node') {
+    const { runClusterNode } = await import('../src/runtime/cluster/process.js');
+    return runClusterNode(process.argv.slice(3));
+  }
   const { values } = parseArgs({
-    options: { keys: { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' }, dir: { type: 'string' } },
+    options: { keys: { type: 'string' }, phases: { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' }, dir: { type: 'string' } },
   });
   if (values.serve === true) return serverMain(['--port', values.port ?? '0', '--dir', values.dir ?? 'bench-data', '--fsync', 'no']);
   const keys = Number(values.keys ?? 1_000_000);
-  console.log(`bench:snapshot — ${keys} keys of ${valueBytes}-byte values; GET latency while the node snapshots them`);
-  await serverRun(keys);
-  decodeSteps(keys);
+  const phases = (values.phases ?? allPhases.join(',')).split(',');
+  if (!phases.every((p): p is Phase => (allPhases as readonly string[]).includes(p))) throw new Error(`--phases lists ${allPhases.join(', ')}; got ${values.phases}`);
+  console.log(`bench:snapshot — ${keys} keys of ${valueBytes}-byte values; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  if (phases.includes('snapshot')) {
+    console.log('-- a node snapshotting them (one node), GETs to it:');
+    await serverRun(keys);
+  }
+  if (phases.includes('install')) {
+    console.log('-- a follower installing them (three nodes), READONLY GETs to the follower:');
+    await installRun(keys);
+  }
+  if (phases.includes('decode')) decodeSteps(keys);
+  console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   return 0;
 }
 

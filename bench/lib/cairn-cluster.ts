@@ -94,6 +94,17 @@ export class CairnCluster implements BenchCluster {
     }, startTimeoutMs);
   }
 
+  /** Starts a stopped member on its data dir, without waiting for it to catch up. */
+  async startAgain(member: number): Promise<void> {
+    assert(this.members[member]!.child === null, `member ${member} is still running`);
+    await this.startMember(member);
+  }
+
+  /** The tail of a member's stdout and stderr (its JSON log lines), '' when it is not running. */
+  output(member: number): string {
+    return this.members[member]!.child?.output() ?? '';
+  }
+
   /** SIGTERM every member and wait for the exits (a clean exit lets node write --cpu-prof files). */
   async stopAll(timeoutMs: number): Promise<void> {
     await Promise.all(this.live().map(async (i) => {

@@ -21,6 +21,8 @@ export interface Collection {
   encode(out: ByteWriter): void;
   /** Approximate bytes held, for MEMORY USAGE and INFO memory. */
   memoryBytes(): number;
+  /** memoryBytes() when the keyspace's size estimate last counted it (Db.datasetBytes); only Db writes it. */
+  countedBytes: number;
   /**
    * The elements SORT / SORT_RO read, as latin1 strings: a list's head to tail, a set's in its own
    * iteration order, a sorted set's by rank (ZRANGE 0 -1's order). Lists, sets and sorted sets

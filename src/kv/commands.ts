@@ -13,6 +13,7 @@ import { COPY_COMMANDS } from './copy.js';
 import { COUNTER_COMMANDS } from './counters.js';
 import { DATABASE_COMMANDS } from './db-commands.js';
 import { EXPIRY_COMMANDS } from './expiry.js';
+import { EVICTION_COMMANDS } from './eviction.js';
 import { HASH_COMMANDS } from './hashes.js';
 import { HLL_COMMANDS } from './hll/commands.js';
 import { KEYSPACE_COMMANDS } from './keyspace.js';
@@ -53,7 +54,7 @@ const RANDOM_WRITES = new WeakSet<CommandSpec>();
 
 /** Every command kv/ implements, by lowercase name. */
 export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
-  STRING_COMMANDS, COUNTER_COMMANDS, RANGE_COMMANDS, KEYSPACE_COMMANDS, LISTING_COMMANDS, EXPIRY_COMMANDS,
+  STRING_COMMANDS, COUNTER_COMMANDS, RANGE_COMMANDS, KEYSPACE_COMMANDS, LISTING_COMMANDS, EXPIRY_COMMANDS, EVICTION_COMMANDS,
   DATABASE_COMMANDS, HASH_COMMANDS,
   SET_COMMANDS,
   LIST_COMMANDS,

@@ -21,8 +21,10 @@ function move(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (record === undefined) return ZERO;
   const destination = ctx.databases.get(target);
   if (destination.lookupForWrite(key, ctx.nowMs) !== undefined) return ZERO;
-  destination.set(key, record.value, record.expireAtMs, record.collection);
+  // The source goes first: a collection is counted in one database at a time (Db.datasetBytes).
+  const { value, expireAtMs, collection } = record;
   ctx.db.remove(key);
+  destination.set(key, value, expireAtMs, collection);
   return ONE;
 }
 

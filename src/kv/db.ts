@@ -1,11 +1,14 @@
 // The keyspace itself: the key → record map, per-key versions (for WATCH), tombstones for deleted
-// keys, and the two indexes kept beside the map (insertion order for SCAN, the expiry heap). Every mutation
-// of a key goes through set/remove here so the versions and indexes never drift from the map.
+// keys, the two indexes kept beside the map (insertion order for SCAN, the expiry heap) and the
+// running size estimate maxmemory compares against (datasetBytes, per key dataset-bytes.ts's figure).
+// Every mutation of a key goes through set/remove here so the versions, indexes and estimate never
+// drift from the map.
 
 import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
 import type { Collection, TypeName } from './collection.js';
 import { latin1Of } from './bytes.js';
+import { DatasetBytes } from './dataset-bytes.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { KeyOrder } from './key-order.js';
 
@@ -151,6 +154,8 @@ export class Db {
   readonly tombstones = new Map<string, number>();
   /** Records with an expiry; keeps the heap compaction bound honest. */
   expiringCount = 0;
+  /** The running size estimate of the keys in `map` (maxmemory's figure). */
+  private readonly dataset = new DatasetBytes();
 
   /** The record if present and not expired at nowMs. Never mutates. */
   lookup(key: string, nowMs: number): KvRecord | undefined {
@@ -182,9 +187,11 @@ export class Db {
     const existing = this.map.get(key);
     if (existing !== undefined) {
       if (existing.expireAtMs !== NO_EXPIRY) this.expiringCount--;
+      this.dataset.uncount(existing);
       if (typeof value === 'string') existing.setText(value);
       else existing.value = value;
       existing.collection = collection;
+      this.dataset.count(existing);
       existing.spareBytes = 0;
       existing.stringForm = StringForm.encoded;
       existing.version = version;
@@ -195,6 +202,7 @@ export class Db {
     record.collection = collection;
     this.tombstones.delete(key);
     this.map.set(key, record);
+    this.dataset.addKey(key, record);
     this.setExpiry(key, record, expireAtMs);
     return record;
   }
@@ -215,6 +223,7 @@ export class Db {
     if (this.map.size === sizeBefore) return false;
     this.order.restore(key, record.seq);
     if (record.expireAtMs !== NO_EXPIRY) this.expiringCount++;
+    this.dataset.addKey(key, record);
     return true;
   }
 
@@ -222,17 +231,38 @@ export class Db {
   replaceValue(record: KvRecord, value: Uint8Array | string, spareBytes = 0, form: StringForm = StringForm.encoded): void {
     assert(record.collection === null, 'replaceValue on a collection');
     assert(spareBytes >= 0, 'spareBytes must not be negative');
+    this.dataset.uncount(record);
     if (typeof value === 'string') record.setText(value);
     else record.value = value;
+    this.dataset.count(record);
     record.spareBytes = spareBytes;
     record.stringForm = form;
     this.touch(record);
   }
 
-  /** Marks an in-place change of a record (value or expiry) as a modification. */
+  /** Marks an in-place change of a record (value or expiry) as a modification; a collection's figure is recounted. */
   touch(record: KvRecord): void {
     assert(record.version <= this.versionCounter, 'record version ahead of the counter');
     record.version = ++this.versionCounter;
+    if (record.collection !== null) this.dataset.noteChanged(record);
+  }
+
+  /** Puts a new collection in a present collection record's place (SPOP keeping a few members); the caller touches it. */
+  replaceCollection(record: KvRecord, collection: Collection): void {
+    assert(record.collection !== null, 'replaceCollection on a string record');
+    this.dataset.uncount(record);
+    record.collection = collection;
+    this.dataset.count(record);
+  }
+
+  /** A collection changed in a way WATCH does not see (a stream's consumer groups): its figure is recounted. */
+  noteChanged(record: KvRecord): void {
+    this.dataset.noteChanged(record);
+  }
+
+  /** The running size estimate: every key's figure (dataset-bytes.ts), collections changed since recounted. */
+  datasetBytes(): number {
+    return this.dataset.total();
   }
 
   /** Changes the expiry of a present record; counts as a modification. */
@@ -265,6 +295,7 @@ export class Db {
   /** Removes every key; every key's version changes. */
   clear(): void {
     this.map.clear();
+    this.dataset.clear();
     this.order.clear();
     this.expiry.clear();
     this.tombstones.clear();
@@ -313,6 +344,7 @@ export class Db {
 
   private drop(key: string, record: KvRecord): void {
     if (record.expireAtMs !== NO_EXPIRY) this.expiringCount--;
+    this.dataset.removeKey(key, record);
     this.map.delete(key);
     this.order.compactIfSparse(this.map);
     assert(this.expiringCount >= 0, 'expiringCount went negative');
@@ -332,7 +364,9 @@ export class Db {
   rebuildExpiry(): void {
     const expireAts: number[] = [];
     const keys: string[] = [];
-    for (const [key, record] of this.map) {
+    // Without a key that expires there is nothing to find: a million-key snapshot decode's last step skips the walk.
+    const walk = this.expiringCount > 0 ? this.map : new Map<string, KvRecord>();
+    for (const [key, record] of walk) {
       if (record.expireAtMs === NO_EXPIRY) continue;
       expireAts.push(record.expireAtMs);
       keys.push(key);

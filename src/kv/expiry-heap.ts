@@ -29,6 +29,12 @@ export class ExpiryHeap {
     return this.expireAts.length === 0 ? undefined : this.expireAts[0];
   }
 
+  /** The entry at heap position `index` (0 ≤ index < size), possibly stale: eviction samples these. */
+  entryAt(index: number): { expireAtMs: number; key: string } {
+    assert(index >= 0 && index < this.expireAts.length, 'heap index out of range');
+    return { expireAtMs: this.expireAts[index] as number, key: this.keys[index] as string };
+  }
+
   /** Removes and returns the earliest entry. */
   pop(): { expireAtMs: number; key: string } | undefined {
     const count = this.expireAts.length;

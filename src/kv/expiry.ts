@@ -104,14 +104,23 @@ function cairnExpired(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
  * stay in the heap until CAIRN.EXPIRED removes them, so a lost proposal is retried next time.
  */
 export function collectExpired(db: Db, nowMs: number, maxKeys: number): Uint8Array[] {
-  assert(Number.isSafeInteger(maxKeys) && maxKeys >= 0, 'maxKeys must be a non-negative integer');
   assert(Number.isSafeInteger(nowMs), 'nowMs must be an integer number of ms');
+  return earliestExpiring(db, maxKeys, nowMs).map((entry) => keyBytes(entry.key));
+}
+
+/**
+ * Up to maxKeys distinct live heap entries expiring at or before untilMs (any time when not
+ * given), earliest first, as collectExpired's bounded scan; the heap keeps them (volatile-ttl
+ * eviction reads the nearest expiries with it).
+ */
+export function earliestExpiring(db: Db, maxKeys: number, untilMs = Infinity): { expireAtMs: number; key: string }[] {
+  assert(Number.isSafeInteger(maxKeys) && maxKeys >= 0, 'maxKeys must be a non-negative integer');
   const found: { expireAtMs: number; key: string }[] = [];
   const seen = new Set<string>();
   const maxPops = 4 * maxKeys + 64;
   for (let pops = 0; pops < maxPops && found.length < maxKeys; pops++) {
     const top = db.expiry.peekExpireAt();
-    if (top === undefined || top > nowMs) break;
+    if (top === undefined || top > untilMs) break;
     const entry = db.expiry.pop();
     if (entry === undefined) break;
     const record = db.map.get(entry.key);
@@ -121,7 +130,7 @@ export function collectExpired(db: Db, nowMs: number, maxKeys: number): Uint8Arr
   }
   for (const entry of found) db.expiry.push(entry.expireAtMs, entry.key);
   assert(found.length <= maxKeys, 'collected more keys than asked for');
-  return found.map((entry) => keyBytes(entry.key));
+  return found;
 }
 
 const KEY1 = { firstKey: 1, lastKey: 1, keyStep: 1 } as const;

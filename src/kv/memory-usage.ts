@@ -6,22 +6,21 @@
 import { ERR_NOT_INTEGER, ERR_SYNTAX, parseInt64 } from './args.js';
 import { asciiBytes, isOption, keyOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
+import { DICT_ENTRY_BYTES, keyEntryBytes, OBJECT_HEADER_BYTES, setStringBytes } from './dataset-bytes.js';
 import { StringForm, type Db, type KvRecord } from './db.js';
 import { stringEncoding } from './object.js';
-import { allocationBytes, sdsAllocationBytes } from './sds.js';
+import { sdsAllocationBytes } from './sds.js';
 import { helpReply, subcommandHandler, type Subcommand } from './subcommands.js';
 import { integerReply, NULL, OK, type Reply } from '../lib/reply.js';
 
-/** sizeof(robj), sizeof(dictEntry) and a pointer, on a 64-bit build. */
-const OBJECT_HEADER_BYTES = 16;
-const DICT_ENTRY_BYTES = 24;
+/** A pointer, on a 64-bit build. */
 const POINTER_BYTES = 8;
 /** Bytes Redis would hold for a string value. */
 function stringValueBytes(record: KvRecord): number {
   const length = record.valueBytes;
   switch (stringEncoding(record)) {
     case 'int': return OBJECT_HEADER_BYTES;
-    case 'embstr': return allocationBytes(OBJECT_HEADER_BYTES + 3 + length + 1);
+    case 'embstr': return setStringBytes(length);
     case 'raw': {
       // An edited string keeps the room Redis's would (sds.ts); others are allocated to fit.
       const edited = record.stringForm === StringForm.raw;
@@ -34,7 +33,7 @@ function stringValueBytes(record: KvRecord): number {
 /** MEMORY USAGE's figure for a present key. */
 export function keyUsageBytes(key: string, record: KvRecord): number {
   const valueBytes = record.collection === null ? stringValueBytes(record) : record.collection.memoryBytes();
-  return valueBytes + sdsAllocationBytes(key.length, true) + DICT_ENTRY_BYTES;
+  return valueBytes + keyEntryBytes(key.length);
 }
 
 /** MEMORY USAGE key [SAMPLES count]: options first (Redis's order of errors), then the key. */

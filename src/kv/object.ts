@@ -3,19 +3,18 @@
 // of the shared objects when 0..9999), 'embstr' up to 44 bytes, 'raw' beyond, with the record's
 // StringForm for the cases where Redis does not re-encode (APPEND, SETRANGE, INCRBYFLOAT, COPY).
 //
-// IDLETIME answers 0: a per-key last-access time would cost every record 8 bytes, and Cairn has no
-// LRU eviction to use it for. FREQ answers Redis's error, as Redis does without an LFU policy.
+// IDLETIME answers 0: a per-key last-access time would cost every record 8 bytes; the LRU eviction
+// policies use the leader's own access clock (server/access-clock.ts), outside the replicated state. FREQ answers Redis's error, as Redis does without an LFU policy.
 
 import { errorReply, integerReply, NULL, type Reply } from '../lib/reply.js';
 import { parseInt64 } from './args.js';
 import { asciiBytes, keyOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
+import { EMBSTR_BYTES_MAX } from './dataset-bytes.js';
 import { StringForm, type KvRecord } from './db.js';
 import { createdSpareBytes } from './sds.js';
 import { helpReply, subcommandHandler, type Subcommand } from './subcommands.js';
 
-/** Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT. */
-export const EMBSTR_BYTES_MAX = 44;
 /** Integers Redis keeps as shared objects (OBJ_SHARED_INTEGERS). */
 const SHARED_INTEGERS = 10_000n;
 /** The refcount Redis reports for a shared object (OBJ_SHARED_REFCOUNT = INT_MAX). */

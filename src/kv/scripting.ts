@@ -48,7 +48,9 @@ function keyCount(argv: readonly Uint8Array[]): number | Reply {
 /** The script an EVAL form names: its sha, body and flags, or the error reply. */
 function resolveScript(ctx: ExecContext, argv: readonly Uint8Array[], form: EvalForm): { sha: string; body: Uint8Array; flags: ScriptFlags } | Reply {
   const scripts = scriptsOf(ctx);
-  if (!form.bySha) return scripts.load(argv[1] as Uint8Array, !form.readOnly);
+  // EVAL caches its body as Redis does, except where it may run as a read on one node: EVAL_RO, and
+  // EVAL of a no-writes script (the cache is replicated state).
+  if (!form.bySha) return scripts.load(argv[1] as Uint8Array, (flags) => !form.readOnly && !flags.noWrites);
   return scripts.cached(textOf(argv[1] as Uint8Array).toLowerCase()) ?? NOSCRIPT;
 }
 
@@ -91,7 +93,7 @@ const SCRIPT_HELP = [
 
 const SCRIPT_SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<string, Subcommand>([
   ['load', { arity: 3, handler: (ctx, argv) => {
-    const loaded = scriptsOf(ctx).load(argv[2] as Uint8Array, true);
+    const loaded = scriptsOf(ctx).load(argv[2] as Uint8Array, () => true);
     return 'type' in loaded ? loaded : { type: 'bulk', value: Buffer.from(loaded.sha, 'latin1') };
   } }],
   ['exists', { arity: -3, handler: (ctx, argv) => ({

@@ -22,6 +22,14 @@ export interface ScriptFlags {
 const SHEBANG_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
 const COMPAT: ScriptFlags = Object.freeze({ compat: true, noWrites: false });
 
+/** Whether argv is an EVAL whose shebang says `no-writes`: the server may serve it as a read. */
+export function isReadOnlyEval(argv: readonly Uint8Array[]): boolean {
+  if (argv.length < 3 || (argv[0] as Uint8Array).length !== 4) return false;
+  if (Buffer.from(argv[0] as Uint8Array).toString('latin1').toLowerCase() !== 'eval') return false;
+  const flags = scriptFlags(argv[1] as Uint8Array);
+  return !('type' in flags) && flags.noWrites;
+}
+
 /** The flags of a body, or Redis's error for a malformed shebang. */
 export function scriptFlags(body: Uint8Array): ScriptFlags | Reply {
   if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return COMPAT;
@@ -68,10 +76,10 @@ export class Scripts {
   }
 
   /**
-   * Compiles a body and, when `remember`, caches it: its SHA-1, or the error (shebang or compile)
+   * Compiles a body and, when `remember` says so for its flags, caches it: its SHA-1, or the error (shebang or compile)
    * that keeps it out of the cache, as Redis's luaCreateFunction.
    */
-  load(body: Uint8Array, remember: boolean): { readonly sha: string; readonly body: Uint8Array; readonly flags: ScriptFlags } | Reply {
+  load(body: Uint8Array, remember: (flags: ScriptFlags) => boolean): { readonly sha: string; readonly body: Uint8Array; readonly flags: ScriptFlags } | Reply {
     const sha = scriptSha(body);
     const known = this.cached(sha);
     if (known !== undefined) return known;
@@ -79,7 +87,7 @@ export class Scripts {
     if ('type' in flags) return flags;
     const error = this.engine.compile(sha, body);
     if (error !== undefined) return error;
-    if (remember) this.bodies.set(sha, { body: Buffer.from(body), flags });
+    if (remember(flags)) this.bodies.set(sha, { body: Buffer.from(body), flags });
     return { sha, body, flags };
   }
 

@@ -75,6 +75,13 @@ export class KvState {
     return out;
   }
 
+  /** The keyspace's running size estimate over every database (Db.datasetBytes): what maxmemory compares against. */
+  datasetBytes(): number {
+    let bytes = 0;
+    for (const [, db] of this.databases.used()) bytes += db.datasetBytes();
+    return bytes;
+  }
+
   /** Keys with an expiry (INFO keyspace's `expires`), expired ones not yet reclaimed included. */
   get expiringKeyCount(): number {
     let expiring = 0;

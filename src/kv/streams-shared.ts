@@ -24,6 +24,8 @@ export function findStream(ctx: ExecContext, keyArg: Uint8Array, write: boolean)
   const key = keyOf(keyArg);
   const record = write ? lookupTypedForWrite(ctx.db, key, ctx.nowMs, 'stream') : lookupTyped(ctx.db, key, ctx.nowMs, 'stream');
   if (record === null || record === undefined) return record;
+  // Group commands change a stream without a modification WATCH sees: the size estimate recounts it.
+  if (write) ctx.db.noteChanged(record);
   return { key, record, stream: collectionOf<Stream>(record) };
 }
 

@@ -9,7 +9,7 @@ import { applyDecoded, decodeEntry } from '../kv/entry.js';
 import type { Entry } from '../kv/entry.js';
 import { KvState, type KvStateOptions } from '../kv/state.js';
 import { runToEnd } from '../kv/databases-snapshot.js';
-import type { StateMachine, Steps } from './ports.js';
+import type { PendingApply, StateMachine, Steps } from './ports.js';
 
 export class KvMachine implements StateMachine {
   state: KvState;
@@ -25,7 +25,7 @@ export class KvMachine implements StateMachine {
     this.appliedListeners.push(listener);
   }
 
-  apply(data: Uint8Array, _index: number): Reply[] {
+  apply(data: Uint8Array, _index: number): Reply[] | PendingApply {
     let entry: Entry;
     try {
       entry = decodeEntry(data);

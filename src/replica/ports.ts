@@ -34,10 +34,27 @@ export interface Steps<T> {
   step(budget: number): T | null;
 }
 
+/**
+ * An entry whose apply goes on in steps (a long script): the replica runs the steps with a yield
+ * between each, holds every later committed entry meanwhile, and settles the entry with the last
+ * step's replies. Each step does about `budget` keys' worth of work, as a snapshot's steps.
+ */
+export interface PendingApply {
+  readonly pending: Steps<Reply[]>;
+}
+
+export function isPendingApply(applied: Reply[] | PendingApply): applied is PendingApply {
+  return !Array.isArray(applied);
+}
+
 /** The deterministic state machine the log drives. */
 export interface StateMachine {
-  /** Applies one committed NORMAL entry's data; the replies go to the client that proposed it. */
-  apply(data: Uint8Array, index: number): Reply[];
+  /**
+   * Applies one committed NORMAL entry's data; the replies go to the client that proposed it. An
+   * apply that would run long returns the rest as steps; the state must not be read or changed by
+   * anything else until the last step (the replica holds later entries and snapshots).
+   */
+  apply(data: Uint8Array, index: number): Reply[] | PendingApply;
   /**
    * Encodes the whole state in steps (deterministically: equal states give equal bytes, whatever
    * the steps). The state must not change between the first step and the last.

@@ -24,7 +24,7 @@ import { SegmentedLog } from '../storage/log.js';
 import type { LogOptions, LogRecovery, LogStats } from '../storage/log.js';
 import { listSegments } from '../storage/log-recovery.js';
 import { encodeSegmentHeader, segmentName } from '../storage/segment-file.js';
-import { loadNewestSnapshot, removeSnapshotsBefore, writeSnapshotDurably } from '../storage/snapshot.js';
+import { loadNewestSnapshot, removeSnapshotsBefore, writeSnapshotDurably, type SnapshotPace } from '../storage/snapshot.js';
 import type { ReplicaStorage } from './ports.js';
 
 export interface RaftStorageOptions {
@@ -34,6 +34,8 @@ export interface RaftStorageOptions {
   fsync?: FsyncPolicy;
   /** Drives the once-a-second sync; required for 'everysec'. */
   clock?: Clock;
+  /** How a snapshot file is checksummed and written in chunks, and what it yields between them (default: microtasks). */
+  snapshotPace?: SnapshotPace;
 }
 
 export interface RaftStorageStats extends LogStats {
@@ -231,7 +233,7 @@ export class RaftStorage implements ReplicaStorage {
 
   private async writeSnapshot(snapshot: Snapshot): Promise<void> {
     const { index, term, membership } = snapshot.meta;
-    await writeSnapshotDurably(this.disk, this.dir, { index, term, config: encodeMembership(membership), state: snapshot.data });
+    await writeSnapshotDurably(this.disk, this.dir, { index, term, config: encodeMembership(membership), state: snapshot.data }, this.options.snapshotPace);
   }
 
   /**

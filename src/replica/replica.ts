@@ -3,8 +3,9 @@
 // apply to the state machine, then advance. Serves proposals (resolved once applied) and
 // linearizable reads (ReadIndex), compacts the log with state machine snapshots, and restarts
 // from storage. Written only against io/ interfaces, so the simulator runs this very code.
-// Shape: 433 lines: the stepped snapshot's hand-offs (hold applies, compact when encoded, wait before
-// an install) sit in the Ready loop they order; the encoding itself is in stepped-snapshot.ts.
+// Shape: 467 lines: the hand-offs of the stepped snapshot and of entries applied in steps (hold
+// applies, compact when encoded, wait before an install) sit in the Ready loop they order; the
+// steps themselves run in stepped-snapshot.ts and stepped-apply.ts.
 
 import { assert } from '../lib/assert.js';
 import { asError, CairnError, isCairnError } from '../lib/errors.js';
@@ -20,7 +21,8 @@ import { countBelow, gatherProposals } from './ready-batch.js';
 import { refusedByCore } from './errors.js';
 import { CompactionPolicy } from './compaction-policy.js';
 import { PendingProposals, PendingReads } from './pending.js';
-import type { StateMachine } from './ports.js';
+import { isPendingApply, type StateMachine, type Steps } from './ports.js';
+import { SteppedApply } from './stepped-apply.js';
 import { microtaskTurn, runSteps, SNAPSHOT_STEP_BUDGET, SnapshotEncoding, type CompactRequest, type StepPace } from './stepped-snapshot.js';
 import type { ReplicaIo, ReplicaOptions } from './options.js';
 
@@ -49,6 +51,8 @@ export class Replica<S extends StateMachine> {
   private compactRequest: CompactRequest | null = null;
   /** Our own snapshot being encoded in steps (entries are held meanwhile), or encoded and waiting to compact the log. */
   private encoding: SnapshotEncoding | null = null;
+  /** An entry being applied in steps (a long script): later entries are held, snapshots wait. */
+  private applying: SteppedApply | null = null;
   private readonly stepPace: StepPace;
   private readonly tickDebt: TickDebt;
   private readonly compaction: CompactionPolicy;
@@ -176,6 +180,20 @@ export class Replica<S extends StateMachine> {
     return this.appliedIndex;
   }
 
+  /** Since when (io.clock monotonic ms) an entry has been applying in steps (a long script), or null. */
+  applyingSinceMs(): number | null {
+    return this.applying?.startedAtMs ?? null;
+  }
+
+  /**
+   * Settles when the entry applying in steps is done (at once when none is): the state is whole
+   * again. Reads through read() wait anyway (their index is at or past that entry); a caller reading
+   * the state directly (a local read) must wait for this.
+   */
+  applyingDone(): Promise<void> {
+    return this.applying?.done ?? Promise.resolve();
+  }
+
   /** The error that stopped this replica, if one did. */
   failed(): Error | undefined {
     return this.failure;
@@ -287,6 +305,7 @@ export class Replica<S extends StateMachine> {
 
   /** A compaction to start (asked for, or a quiet node's), or an encoded snapshot to compact with; none while one is being encoded. */
   private compactionWork(): boolean {
+    if (this.applying !== null) return false;
     if (this.encoding !== null) return !this.encoding.encoding;
     return this.compactRequest !== null || this.compaction.idleDue();
   }
@@ -321,6 +340,8 @@ export class Replica<S extends StateMachine> {
   }
 
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    // An entry being applied in steps ends first (it and the entries held behind it are below this snapshot).
+    await this.applying?.done;
     // Our own snapshot being encoded reads the state this one replaces: let it finish, then drop it.
     const superseded = this.encoding;
     await superseded?.done;
@@ -341,8 +362,29 @@ export class Replica<S extends StateMachine> {
 
   private apply(entry: Entry): void {
     if (this.encoding?.encoding === true) return this.encoding.hold(entry);
+    if (this.applying !== null) return this.applying.hold(entry);
     assert(entry.index === this.appliedIndex + 1, `apply out of order: ${entry.index} after ${this.appliedIndex}`);
-    const replies = entry.kind === EntryKind.NORMAL ? this.stateMachine.apply(entry.data, entry.index) : [];
+    const applied = entry.kind === EntryKind.NORMAL ? this.stateMachine.apply(entry.data, entry.index) : [];
+    if (isPendingApply(applied)) return this.applyInSteps(entry, applied.pending);
+    this.settleApplied(entry, applied);
+  }
+
+  /** Runs an entry's apply in steps beside the Ready loop; when it ends, the entries held meanwhile are applied. */
+  private applyInSteps(entry: Entry, steps: Steps<Reply[]>): void {
+    const applying = new SteppedApply(entry, this.io.clock.monotonicMs());
+    this.applying = applying;
+    const finish = (replies: Reply[] | null, held: readonly Entry[]): void => {
+      this.applying = null;
+      if (replies === null) return;
+      this.settleApplied(entry, replies);
+      for (const next of held) this.apply(next);
+      this.reads.releaseUpTo(this.appliedIndex);
+      this.kick();
+    };
+    applying.run(steps, this.stepPace, () => this.stopped, finish, (error) => this.stop(error));
+  }
+
+  private settleApplied(entry: Entry, replies: Reply[]): void {
     this.appliedIndex = entry.index;
     this.compaction.applied(entry.data.length);
     this.io.observer?.applied?.(this.id, entry, replies);
@@ -355,6 +397,8 @@ export class Replica<S extends StateMachine> {
    * (it was alone), or when the policy says so.
    */
   private async maybeCompact(): Promise<void> {
+    // Half an entry is applied: the state is not one the log can be compacted to.
+    if (this.applying !== null) return;
     const encoding = this.encoding;
     if (encoding !== null) {
       if (!encoding.encoding) await this.compactWith(encoding);

@@ -13,6 +13,7 @@ import { assert } from '../lib/assert.js';
 import { deferred, type Deferred } from '../lib/deferred.js';
 import { asError } from '../lib/errors.js';
 import type { Entry } from '../raft/types.js';
+import { HeldEntries } from './held-entries.js';
 import type { Steps } from './ports.js';
 
 /** Keys per step: about a millisecond of encoding or decoding 100-byte strings. */
@@ -46,8 +47,8 @@ export type CompactRequest = Deferred<number>;
 export class SnapshotEncoding {
   /** The snapshot bytes once the last step is done; null while encoding (or if stopped). */
   data: Uint8Array | null = null;
-  /** Committed entries held back while the state is being encoded, in index order. */
-  private readonly held: Entry[] = [];
+  /** Committed entries held back while the state is being encoded. */
+  private readonly held = new HeldEntries();
   private readonly finished: Deferred<void> = deferred<void>();
   private encodingDone = false;
 
@@ -70,9 +71,7 @@ export class SnapshotEncoding {
 
   hold(entry: Entry): void {
     assert(!this.encodingDone, 'entries are held only while encoding');
-    const last = this.held[this.held.length - 1];
-    assert(last === undefined || entry.index === last.index + 1, 'held entries follow each other');
-    this.held.push(entry);
+    this.held.hold(entry);
   }
 
   /**
@@ -96,6 +95,6 @@ export class SnapshotEncoding {
     this.encodingDone = true;
     this.data = data;
     this.finished.resolve();
-    return this.held.splice(0);
+    return this.held.release();
   }
 }

@@ -34,6 +34,7 @@ import { RaftStorage } from '../replica/raft-storage.js';
 import { Replica } from '../replica/replica.js';
 import type { FsyncPolicy } from '../storage/fsync-policy.js';
 import { RECORD_PAYLOAD_BYTES_MAX } from '../storage/record.js';
+import { MICROTASK_PACE } from '../storage/snapshot.js';
 import type { LocalRecovery } from './local-recovery.js';
 import { NoPeerTransport } from './no-peer-transport.js';
 
@@ -134,7 +135,8 @@ export class LocalNode {
   static async open(options: LocalNodeOptions): Promise<LocalNode> {
     const { dir, disk, clock } = options;
     const fsync = options.fsync ?? 'always';
-    const storage = await RaftStorage.open(disk, dir, { fsync, clock, segmentBytesMax: options.segmentBytesMax });
+    const snapshotPace = options.yieldTurn === undefined ? MICROTASK_PACE : { ...MICROTASK_PACE, yieldTurn: options.yieldTurn };
+    const storage = await RaftStorage.open(disk, dir, { fsync, clock, segmentBytesMax: options.segmentBytesMax, snapshotPace });
     const machine = new KvMachine();
     const tally = new Tally();
     const replica = await startReplica(options, storage, machine, tally).catch(async (error: unknown) => {

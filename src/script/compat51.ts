@@ -122,6 +122,28 @@ function foreach(indexed: boolean): LuaJsFunction {
   };
 }
 
+/** The longest string string.rep builds (Redis's proto-max-bulk-len: no reply could carry more). */
+const REP_BYTES_MAX = 512 * 1024 * 1024;
+
+/**
+ * string.rep(s, n) as Lua 5.1's (no separator argument), built by doubling copies: fengari's own
+ * pushes byte by byte, seconds for 100 MB, all in one instruction of the script's budget.
+ */
+function rep(L: LuaState): number {
+  const s = lauxlib.luaL_checklstring(L, 1);
+  const n = Math.trunc(lauxlib.luaL_checknumber(L, 2));
+  if (n <= 0 || s.length === 0) {
+    lua.lua_pushliteral(L, '');
+    return 1;
+  }
+  if (s.length * n > REP_BYTES_MAX) return lauxlib.luaL_error(L, 'resulting string too large');
+  const out = new Uint8Array(s.length * n);
+  out.set(s, 0);
+  for (let filled = s.length; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
+  lua.lua_pushlstring(L, out, out.length);
+  return 1;
+}
+
 const TABLE: Record<string, LuaJsFunction> = {
   getn,
   maxn,
@@ -172,6 +194,8 @@ export function extendLibraries(L: LuaState, globals: number, replacements: Repl
   lua.lua_getfield(L, globals, 'string');
   lua.lua_getfield(L, -1, 'gmatch');
   lua.lua_setfield(L, -2, 'gfind');
+  lua.lua_pushjsfunction(L, rep);
+  lua.lua_setfield(L, -2, 'rep');
   lua.lua_getfield(L, -1, 'format');
   const originalFormat = lua.lua_tocfunction(L, -1);
   assert(originalFormat !== null, 'string.format is a JS function');

@@ -12,7 +12,7 @@ import { lauxlib, lua, lualib, type LuaJsFunction, type LuaState } from 'fengari
 import { assert } from '../lib/assert.js';
 import { randomFunction, randomseedFunction, type Rand48 } from './rand48.js';
 import { tableSort } from './table-sort.js';
-import { LIBRARY_OPENERS } from './libraries.js';
+import { SCRIPT_LIBRARIES } from './lib/index.js';
 import { extendLibraries } from './compat51.js';
 
 const READONLY = 'Attempt to modify a readonly table';
@@ -143,7 +143,7 @@ export function openSandbox(L: LuaState, rand: () => Rand48, pushRedis: (L: LuaS
     lauxlib.luaL_requiref(L, name, open, 1);
     lua.lua_pop(L, 1);
   }
-  for (const { name, open } of LIBRARY_OPENERS) {
+  for (const { name, open } of SCRIPT_LIBRARIES) {
     lauxlib.luaL_requiref(L, name, open, 1);
     lua.lua_pop(L, 1);
   }

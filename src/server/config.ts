@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { CairnError } from '../lib/errors.js';
 import { defaultParserLimits } from '../resp/parser.js';
+import { DATABASES } from '../kv/databases.js';
 import { globMatchNoCase } from '../kv/glob.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
@@ -25,14 +26,17 @@ export interface ServerSettings {
   multiMaxCommands: number;
   /** Close connections idle this long; 0 = never (Redis `timeout`). */
   idleTimeoutSeconds: number;
-  /** Write commands flagged denyoom are refused while used memory is above this; 0 = no limit (Redis `maxmemory`). */
+  /** Used memory is kept under this by the policy (evicting keys, or refusing denyoom writes); 0 = no limit (Redis `maxmemory`). */
   maxMemoryBytes: number;
-  /** What happens at maxmemory: only Redis's default, refusing writes (eviction is not built yet). */
+  /** What happens at maxmemory: refuse writes (noeviction, the default) or evict keys (server/evictor.ts). */
   maxMemoryPolicy: MaxMemoryPolicy;
 }
 
-export type MaxMemoryPolicy = 'noeviction';
-const MAX_MEMORY_POLICIES: readonly MaxMemoryPolicy[] = ['noeviction'];
+/** Redis's policies but the LFU ones (no access frequency is tracked: refused, see setMaxMemoryPolicy). */
+const MAX_MEMORY_POLICIES = ['volatile-lru', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-random', 'noeviction'] as const;
+export type MaxMemoryPolicy = (typeof MAX_MEMORY_POLICIES)[number];
+/** Every policy Redis 7.0 knows, in its order: its error for an unknown one lists them all. */
+const REDIS_POLICIES = ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'];
 
 export function defaultSettings(): ServerSettings {
   return {
@@ -64,7 +68,7 @@ interface Parameter {
 function integerParameter(name: string, key: NumericKey, min: number, max: number, live: boolean, memory = false): Parameter {
   const apply = (settings: ServerSettings, value: string): string | undefined => {
     const parsed = memory ? parseMemory(value) : parseInteger(value);
-    if (parsed === undefined) return "argument couldn't be parsed into an integer";
+    if (parsed === undefined) return memory ? 'argument must be a memory value' : "argument couldn't be parsed into an integer";
     if (parsed < min || parsed > max) return `argument must be between ${min} and ${max} inclusive`;
     settings[key] = parsed;
     return undefined;
@@ -95,7 +99,7 @@ const parameters: readonly Parameter[] = [
   },
   { name: 'appendonly', get: () => 'yes', load: (_s, v) => (v === 'yes' ? undefined : 'Cairn always keeps its log') },
   { name: 'save', get: () => '', load: () => undefined },
-  { name: 'databases', get: () => '1', load: (_s, v) => (v === '1' ? undefined : 'Cairn has one database') },
+  { name: 'databases', get: () => String(DATABASES), load: (_s, v) => (v === String(DATABASES) ? undefined : `Cairn has ${DATABASES} databases`) },
   integerParameter('maxclients', 'maxClients', 1, 1_000_000, true),
   integerParameter('timeout', 'idleTimeoutSeconds', 0, 2_147_483_647, true),
   integerParameter('proto-max-bulk-len', 'bulkMaxBytes', 1024 * 1024, 512 * 1024 * 1024, true, true),
@@ -106,9 +110,12 @@ const parameters: readonly Parameter[] = [
   { name: 'maxmemory-policy', get: (s) => s.maxMemoryPolicy, set: setMaxMemoryPolicy, load: setMaxMemoryPolicy },
 ];
 
+/** An unknown policy gets Redis's error; the LFU ones, which Redis accepts, a refusal of Cairn's own. */
 function setMaxMemoryPolicy(settings: ServerSettings, value: string): string | undefined {
-  const policy = MAX_MEMORY_POLICIES.find((p) => p === value.toLowerCase());
-  if (policy === undefined) return `argument(s) must be one of the following: ${MAX_MEMORY_POLICIES.join(', ')}`;
+  const name = value.toLowerCase();
+  const policy = MAX_MEMORY_POLICIES.find((p) => p === name);
+  if (name === 'allkeys-lfu' || name === 'volatile-lfu') return `${name} is not supported by Cairn (no access frequency is tracked); use allkeys-lru or volatile-lru`;
+  if (policy === undefined) return `argument(s) must be one of the following: ${REDIS_POLICIES.join(', ')}`;
   settings.maxMemoryPolicy = policy;
   return undefined;
 }

@@ -49,18 +49,21 @@ export function memoryFields(source: InfoSource): InfoFields {
   const peak = Math.max(used, source.stats.memoryPeakBytes ?? 0);
   source.stats.memoryPeakBytes = peak;
   const total = totalmem();
+  // maxmemory compares used_memory_startup + used_memory_dataset (memory-guard.ts), not used_memory.
+  const limit = source.maxMemory?.() ?? { limitBytes: 0, policy: 'noeviction', startupBytes: 0, datasetBytes: usage.heapUsed };
   const ratio = (a: number, b: number): string => (b === 0 ? '0.00' : (a / b).toFixed(2));
   return [
     ['used_memory', used], ['used_memory_human', human(used)], ['used_memory_rss', usage.rss], ['used_memory_rss_human', human(usage.rss)],
     ['used_memory_peak', peak], ['used_memory_peak_human', human(peak)], ['used_memory_peak_perc', `${((used / peak) * 100).toFixed(2)}%`],
-    ['used_memory_overhead', usage.heapTotal - usage.heapUsed], ['used_memory_startup', 0], ['used_memory_dataset', usage.heapUsed],
-    ['used_memory_dataset_perc', `${((usage.heapUsed / used) * 100).toFixed(2)}%`],
+    ['used_memory_overhead', usage.heapTotal - usage.heapUsed], ['used_memory_startup', limit.startupBytes],
+    ['used_memory_dataset', limit.datasetBytes], ['used_memory_dataset_perc', `${((limit.datasetBytes / used) * 100).toFixed(2)}%`],
     ['allocator_allocated', used], ['allocator_active', usage.heapTotal + usage.external], ['allocator_resident', usage.rss],
     ['total_system_memory', total], ['total_system_memory_human', human(total)],
     ['used_memory_lua', 0], ['used_memory_vm_eval', 0], ['used_memory_lua_human', '0B'], ['used_memory_scripts_eval', 0],
     ['number_of_cached_scripts', 0], ['number_of_functions', 0], ['number_of_libraries', 0], ['used_memory_vm_functions', 0],
     ['used_memory_vm_total', 0], ['used_memory_vm_total_human', '0B'], ['used_memory_functions', 0], ['used_memory_scripts', 0],
-    ['used_memory_scripts_human', '0B'], ['maxmemory', 0], ['maxmemory_human', '0B'], ['maxmemory_policy', 'noeviction'],
+    ['used_memory_scripts_human', '0B'], ['maxmemory', limit.limitBytes], ['maxmemory_human', human(limit.limitBytes)],
+    ['maxmemory_policy', limit.policy],
     ['allocator_frag_ratio', ratio(usage.heapTotal + usage.external, used)], ['allocator_frag_bytes', usage.heapTotal - usage.heapUsed],
     ['allocator_rss_ratio', ratio(usage.rss, usage.heapTotal + usage.external)], ['allocator_rss_bytes', usage.rss - usage.heapTotal - usage.external],
     ['rss_overhead_ratio', '1.00'], ['rss_overhead_bytes', 0],
@@ -90,6 +93,7 @@ export function persistenceFields(source: InfoSource): InfoFields {
 export function statsFields(source: InfoSource): InfoFields {
   const s = source.stats;
   const zero = (...names: string[]): Field[] => names.map((name) => [name, 0] as const);
+  const evictedKeys = source.maxMemory?.().evictedKeys ?? 0;
   return [
     ['total_connections_received', s.connectionsReceived], ['total_commands_processed', s.commandsProcessed],
     ['instantaneous_ops_per_sec', 0], ['total_net_input_bytes', s.netInputBytes], ['total_net_output_bytes', s.netOutputBytes],
@@ -97,7 +101,7 @@ export function statsFields(source: InfoSource): InfoFields {
     ['instantaneous_input_kbps', '0.00'], ['instantaneous_output_kbps', '0.00'], ['instantaneous_input_repl_kbps', '0.00'],
     ['instantaneous_output_repl_kbps', '0.00'], ['rejected_connections', s.connectionsRejected],
     ...zero('sync_full', 'sync_partial_ok', 'sync_partial_err', 'expired_keys'), ['expired_stale_perc', '0.00'],
-    ...zero('expired_time_cap_reached_count', 'expire_cycle_cpu_milliseconds', 'evicted_keys', 'evicted_clients',
+    ...zero('expired_time_cap_reached_count', 'expire_cycle_cpu_milliseconds'), ['evicted_keys', evictedKeys], ...zero('evicted_clients',
       'total_eviction_exceeded_time', 'current_eviction_exceeded_time', 'keyspace_hits', 'keyspace_misses', 'pubsub_channels',
       'pubsub_patterns', 'pubsubshard_channels', 'latest_fork_usec', 'total_forks', 'migrate_cached_sockets',
       'slave_expires_tracked_keys', 'active_defrag_hits', 'active_defrag_misses', 'active_defrag_key_hits',

@@ -21,6 +21,11 @@ export interface InfoSource {
   readonly stats: ServerStats;
   keyspace(): KeyspaceFigures;
   persistence(): InfoFields;
+  /**
+   * maxmemory, its policy, the keys evicted so far and the figure maxmemory compares, startup and
+   * dataset parts (INFO memory and stats); none, noeviction and 0 when not given.
+   */
+  maxMemory?(): { readonly limitBytes: number; readonly policy: string; readonly evictedKeys: number; readonly startupBytes: number; readonly datasetBytes: number };
   /** The replication section's fields when the backend replicates (a Raft cluster). */
   replication?(): InfoFields;
 }

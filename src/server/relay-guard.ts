@@ -1,8 +1,8 @@
 // What a leader accepts in a relayed entry (CAIRN.RELAY): exactly what a client's own write could
 // put in one — kv commands a client may send, with their arity — so a relay is never more
 // powerful than a direct write. Internal commands (CAIRN.EXPIRED, proposed by active expiry;
-// CAIRN.MEMBER, by membership changes) and anything kv does not know are refused: a client can
-// never send them directly, so an entry holding one was forged.
+// CAIRN.EVICT, by maxmemory's evictor; CAIRN.MEMBER, by membership changes) and anything kv does
+// not know are refused: a client can never send them directly, so an entry holding one was forged.
 
 import { CairnError } from '../lib/errors.js';
 import { arityOk, lookupCommand } from '../kv/commands.js';

@@ -20,9 +20,12 @@ import type { KvMachine } from '../replica/kv-machine.js';
 import type { RaftStorageStats } from '../replica/raft-storage.js';
 import type { Replica } from '../replica/replica.js';
 import { refuseAsRead } from '../kv/read-only.js';
+import { lookupCommand } from '../kv/commands.js';
 import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ActiveExpiry } from './active-expiry.js';
+import { Evictor } from './evictor.js';
+import type { MemoryGuard } from './memory-guard.js';
 import { isGet, readLocally } from './local-read.js';
 import { refuseRelayedCommands } from './relay-guard.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
@@ -45,6 +48,8 @@ export interface ReplicaBackendOptions {
   readonly fsync?: FsyncPolicy;
   /** The log's figures (size, segments, syncs) for INFO persistence, when the runtime has them. */
   readonly storageStats?: () => RaftStorageStats;
+  /** maxmemory's guard, shared with the server: with it, this node evicts by its policy while leading. */
+  readonly memory?: MemoryGuard;
 }
 
 /** Largest encoded entry proposed (the log's record and the peer frame limits are 64 MiB). */
@@ -56,6 +61,7 @@ const retry: RelayOutcome = Object.freeze({ kind: 'retry' });
 export class ReplicaBackend implements Backend {
   private readonly relay: LeaderRelay;
   private readonly expiry: ActiveExpiry;
+  private readonly evictor: Evictor | undefined;
   private lastStampMs = 0;
   /** The newest term in which this node, leading, saw a proposal or ReadIndex read go through (0: none). */
   private confirmedTerm = 0;
@@ -70,8 +76,21 @@ export class ReplicaBackend implements Backend {
       shouldRun: () => this.isLeader(),
       write: (entry) => this.writeAsLeader(entry),
     });
+    this.evictor = options.memory === undefined ? undefined : new Evictor({
+      clock: options.clock,
+      state: () => options.machine.state,
+      shouldRun: () => this.isLeader(),
+      write: (entry) => this.writeAsLeader(entry),
+      memory: options.memory,
+    });
     this.leaderChange = newSignal();
     this.expiry.start();
+    this.evictor?.start();
+  }
+
+  /** maxmemory's guard this backend's evictor serves (the server must share it), if any. */
+  get memory(): MemoryGuard | undefined {
+    return this.options.memory;
   }
 
   /** The runtime calls this on every role or leader change: waiting commands try again. */
@@ -103,7 +122,7 @@ export class ReplicaBackend implements Backend {
 
   /**
    * Proposes here while this node leads, never relayed: Cairn's own writes (active expiry,
-   * membership announcements), which a leader refuses in a relayed entry. Rejects with
+   * eviction, membership announcements), which a leader refuses in a relayed entry. Rejects with
    * CAIRN_NOT_LEADER when this node does not lead (or lost the lead before appending).
    */
   async writeAsLeader(entry: WriteEntry): Promise<Reply[]> {
@@ -182,6 +201,7 @@ export class ReplicaBackend implements Backend {
 
   async close(): Promise<void> {
     this.expiry.stop();
+    this.evictor?.stop();
     this.relay.close();
     await this.options.replica.close();
   }
@@ -263,6 +283,7 @@ export class ReplicaBackend implements Backend {
         const decoded = decodeEntry(bytes);
         const refused = refuseRelayedCommands(decoded.commands);
         if (refused !== undefined) return encodeRelayResult({ error: refused });
+        this.noteRelayedAccess(decoded.commands, decoded.dbs);
         const outcome = this.isLeader() ? await this.proposeHere({ commands: decoded.commands, watches: decoded.watches ?? [], ...(decoded.dbs === undefined ? {} : { dbs: decoded.dbs }) }) : retry;
         if (outcome.kind === 'retry') return encodeRelayResult({ error: new CairnError('CAIRN_NOT_LEADER', 'not the leader') });
         return encodeRelayResult({ replies: outcome.replies });
@@ -271,6 +292,16 @@ export class ReplicaBackend implements Backend {
       }
     });
     return { type: 'array', items: await Promise.all(results) };
+  }
+
+  /** A follower's client wrote these keys: the leader's LRU clock notes them as its own clients' (memory-guard.ts). */
+  private noteRelayedAccess(commands: readonly (readonly Uint8Array[])[], dbs: readonly number[] | undefined): void {
+    const memory = this.options.memory;
+    if (memory === undefined) return;
+    commands.forEach((argv, i) => {
+      const spec = lookupCommand(argv[0]!);
+      if (spec !== undefined) memory.noteAccess(spec, argv, dbs?.[i] ?? 0);
+    });
   }
 
   /** Runs `query` once this node has applied everything committed before the call (ReadIndex); rejects with CAIRN_CLUSTER_DOWN past the leader wait, or with the read's own error. */

@@ -15,7 +15,7 @@ import { Connection } from './connection.js';
 import { countError, renderInfo, type ServerStats } from './info.js';
 import { serverCommands } from './server-commands.js';
 import { Session, type ServerContext } from './session.js';
-import { MemoryGuard } from './memory-guard.js';
+import { MemoryGuard, STARTUP_BYTES } from './memory-guard.js';
 
 export interface ServerOptions {
   readonly backend: Backend;
@@ -30,6 +30,8 @@ export interface ServerOptions {
   readonly replicationInfo?: () => InfoFields;
   /** Where a command's internal error (a bug) is reported; stderr unless given. */
   readonly reportInternalError?: (report: string) => void;
+  /** maxmemory's guard when the backend shares it (its evictor); one of the server's own otherwise. */
+  readonly memory?: MemoryGuard;
 }
 
 const maxClientsReached = Buffer.from('-ERR max number of clients reached\r\n');
@@ -61,7 +63,7 @@ export class CairnServer implements ServerContext {
     this.settings = options.settings;
     this.clock = options.clock;
     this.blocked = new BlockedClients(options.backend, options.clock);
-    this.memory = new MemoryGuard(options.settings, options.clock);
+    this.memory = options.memory ?? new MemoryGuard(options.settings);
     this.table = new CommandTable(options.dataCommands, serverCommands);
     this.startedAtMs = options.clock.nowMs();
   }
@@ -117,6 +119,8 @@ export class CairnServer implements ServerContext {
         stats: this.stats,
         keyspace: () => this.backend.keyspace(),
         persistence: () => this.backend.persistenceInfo(),
+        maxMemory: () => ({ limitBytes: this.settings.maxMemoryBytes, policy: this.settings.maxMemoryPolicy, evictedKeys: this.memory.evictedKeys,
+          startupBytes: STARTUP_BYTES, datasetBytes: this.memory.datasetBytes() }),
         ...(this.options.replicationInfo === undefined ? {} : { replication: this.options.replicationInfo }),
       },
       sections,

@@ -20,6 +20,7 @@ import { blockingContext, runBlocking } from './blocking-command.js';
 import { failureReplies } from './write-failure.js';
 import { allowedBeforeAuth, argvBytes, entryDbs, inEntry, runsInsideMulti, type QueuedCommand } from './queued-commands.js';
 import { OOM, type MemoryGuard } from './memory-guard.js';
+import { isReadOnlyEval } from '../kv/scripts.js';
 
 /** What a session needs from the server that owns it. */
 export interface ServerContext {
@@ -143,6 +144,7 @@ export class Session {
       if (this.multi !== undefined) this.multiDirty = true;
       return OOM;
     }
+    if (entry.kind === 'data') this.server.memory?.noteAccess(entry.meta, argv, this.db);
     if (this.multi !== undefined && !runsInsideMulti.has(entry.meta.name)) return this.enqueue(entry, argv);
     return this.run(entry, argv);
   }
@@ -163,7 +165,7 @@ export class Session {
     switch (entry.kind) {
       case 'data':
         if (entry.blocking) return this.ordered(() => runBlocking(blockingContext(this.server, this, this.readConsistency, this.db), entry.meta.name, entry.write, argv));
-        if (entry.write) return this.gatherWrite(argv);
+        if (entry.write && !isReadOnlyEval(argv)) return this.gatherWrite(argv);
         // Nothing of this client in flight: read at once, without a closure.
         if (this.idle()) return this.readNow(argv);
         return this.orderedRead(argv);

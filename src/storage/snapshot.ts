@@ -8,12 +8,17 @@
 //   32 u64 state byte length
 //   40 u32 crc32 over bytes 0..40 followed by config and state, 44 u32 reserved
 //   48 config bytes (cluster membership; opaque here), then state bytes (opaque here)
+//
+// A snapshot is as big as the state (a hundred MiB and more), so writing one never copies it and
+// never holds the event loop for long: the checksum is computed a chunk at a time (crc32 takes the
+// running value), yielding between chunks, then header and config go in one append and the state
+// in chunk-sized appends of views into the caller's buffer, whatever the chunk size the same bytes.
 
 import { crc32 } from 'node:zlib';
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
 import type { Disk } from '../io/disk.js';
-import { writeFileAtomically } from './atomic-file.js';
+import { writePartsAtomically } from './atomic-file.js';
 import { asciiBytes, readU64, startsWith, viewOf, writeU64 } from './bytes.js';
 
 export interface Snapshot {
@@ -40,8 +45,21 @@ export function snapshotName(index: number): string {
   return `snap-${String(index).padStart(20, '0')}.snap`;
 }
 
-export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
-  const out = new Uint8Array(HEADER_BYTES + snapshot.config.length + snapshot.state.length);
+/** How a snapshot write paces itself: checksum and append the state `chunkBytes` at a time, `yieldTurn` between checksum chunks. */
+export interface SnapshotPace {
+  readonly chunkBytes: number;
+  readonly yieldTurn: () => Promise<void>;
+}
+
+/** A mebibyte: about a millisecond of crc32 here. */
+export const SNAPSHOT_CHUNK_BYTES = 1 << 20;
+
+/** Chunks of a mebibyte with microtask yields: the simulator's pace, and the default. */
+export const MICROTASK_PACE: SnapshotPace = { chunkBytes: SNAPSHOT_CHUNK_BYTES, yieldTurn: () => Promise.resolve() };
+
+/** Header and config, the checksum field left 0. */
+function encodeHead(snapshot: Snapshot): Uint8Array {
+  const out = new Uint8Array(HEADER_BYTES + snapshot.config.length);
   const view = viewOf(out);
   out.set(MAGIC, 0);
   view.setUint16(8, VERSION, true);
@@ -50,13 +68,28 @@ export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
   writeU64(view, 24, snapshot.term);
   writeU64(view, 32, snapshot.state.length);
   out.set(snapshot.config, HEADER_BYTES);
-  out.set(snapshot.state, HEADER_BYTES + snapshot.config.length);
-  view.setUint32(40, snapshotCrc(out), true);
   return out;
 }
 
+/** The file's checksum (header bytes 0..40, config, state), a chunk of the state at a time with a yield after each. */
+async function snapshotCrcStepped(head: Uint8Array, state: Uint8Array, pace: SnapshotPace): Promise<number> {
+  assert(pace.chunkBytes > 0, 'a snapshot chunk has a positive size');
+  let crc = crc32(head.subarray(HEADER_BYTES), crc32(head.subarray(0, 40)));
+  for (let at = 0; at < state.length; at += pace.chunkBytes) {
+    crc = crc32(state.subarray(at, at + pace.chunkBytes), crc);
+    await pace.yieldTurn();
+  }
+  return crc;
+}
+
+/** The whole file's checksum, in one go (loading). */
 function snapshotCrc(bytes: Uint8Array): number {
   return crc32(bytes.subarray(HEADER_BYTES), crc32(bytes.subarray(0, 40)));
+}
+
+/** Views of `state`, `chunkBytes` each (the last shorter). */
+function* chunksOf(state: Uint8Array, chunkBytes: number): Generator<Uint8Array> {
+  for (let at = 0; at < state.length; at += chunkBytes) yield state.subarray(at, at + chunkBytes);
 }
 
 /** Decodes a snapshot file; returns a reason instead of throwing when it is damaged. */
@@ -98,11 +131,15 @@ export async function loadNewestSnapshot(disk: Disk, dir: string): Promise<Snaps
   return { snapshot: null, skipped };
 }
 
-/** Writes a snapshot; durable when it resolves. Older snapshots stay until removeSnapshotsBefore. */
-export async function writeSnapshotDurably(disk: Disk, dir: string, snapshot: Snapshot): Promise<number> {
-  const bytes = encodeSnapshot(snapshot);
-  await writeFileAtomically(disk, dir, snapshotName(snapshot.index), bytes);
-  return bytes.length;
+/**
+ * Writes a snapshot; durable when it resolves. Older snapshots stay until removeSnapshotsBefore.
+ * `snapshot.state` must not change until it resolves: the appends read it in place.
+ */
+export async function writeSnapshotDurably(disk: Disk, dir: string, snapshot: Snapshot, pace: SnapshotPace = MICROTASK_PACE): Promise<number> {
+  const head = encodeHead(snapshot);
+  viewOf(head).setUint32(40, await snapshotCrcStepped(head, snapshot.state, pace), true);
+  await writePartsAtomically(disk, dir, snapshotName(snapshot.index), [head, ...chunksOf(snapshot.state, pace.chunkBytes)]);
+  return head.length + snapshot.state.length;
 }
 
 /** Removes snapshot files older than `index` (after a newer one is durable). */

@@ -229,6 +229,7 @@ test('forged relays are never more powerful than a direct write: internal comman
     assert.match(String(items[0]![2]), why);
   };
   refused(await forgeRelay(leader.port, clusterId, ['CAIRN.EXPIRED', 'forged:kept']), /'CAIRN\.EXPIRED' is not a command clients may send/);
+  refused(await forgeRelay(leader.port, clusterId, ['CAIRN.EVICT', 'forged:kept']), /'CAIRN\.EVICT' is not a command clients may send/);
   refused(await forgeRelay(leader.port, clusterId, ['cairn.member', 'evil', '127.0.0.1:1', '127.0.0.1:2']), /'cairn\.member' is not a command clients may send/);
   refused(await forgeRelay(leader.port, clusterId, ['SET', 'forged:kept', 'x'], ['FLUSHEVERYTHING']), /'FLUSHEVERYTHING' is not a command/);
   refused(await forgeRelay(leader.port, clusterId, ['SET', 'forged:kept']), /wrong number of arguments for 'set'/);

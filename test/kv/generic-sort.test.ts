@@ -26,6 +26,7 @@ after(async () => {
 
 /** A stand-in holding elements in the order Redis would iterate them, and fields for `->`. */
 class StandIn implements Collection {
+  countedBytes = 0;
   constructor(readonly type: CollectionType, private readonly elements: string[], private readonly fields = new Map<string, string>()) {}
   get size(): number { return this.elements.length + this.fields.size; }
   encoding(): string { return 'stand-in'; }

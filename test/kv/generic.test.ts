@@ -17,6 +17,7 @@ import { argv, err, OK, plain, session } from './helpers.js';
 
 class Items implements Collection {
   readonly type = 'list' as const;
+  countedBytes = 0;
   constructor(readonly items: string[]) {}
   get size(): number { return this.items.length; }
   encoding(): string { return 'quicklist'; }

@@ -90,6 +90,21 @@ const e = (script: string, keys: readonly string[] = [], args: readonly string[]
 
 /** The library idioms, each batch run in order on a flushed server. */
 export const LIBRARY_BATCHES: readonly Batch[] = [
+  // The C libraries inside the engine (cjson, cmsgpack, bit, struct): values stored and read back as
+  // bytes, BullMQ's msgpack'd options, errors raised by a library and caught by pcall. Tables of one
+  // key or arrays only: fengari's tables iterate in insertion order, Lua 5.1's in hash order.
+  [
+    e("redis.call('SET', KEYS[1], cjson.encode({'job', 3, {'a','b'}, 0.5, {ratio=0.5}})) return redis.call('GET', KEYS[1])", ['json']),
+    e("local v = cjson.decode(redis.call('GET', KEYS[1])) return {v[1], v[2], v[3][2], tostring(v[4]), tostring(v[5].ratio)}", ['json']),
+    e("redis.call('SET', KEYS[1], cmsgpack.pack({1, 2.5, 'x', {k=true}}, 1733500000000, -1)) return redis.call('GET', KEYS[1])", ['mp']),
+    e("local a, ts, n = cmsgpack.unpack(redis.call('GET', KEYS[1])) return {a[1], tostring(a[2]), a[3], tostring(a[4].k), tostring(ts), n}", ['mp']),
+    e("local opts = cmsgpack.unpack(ARGV[1]) return {opts[1], opts[2]}", [], ['\x92\x01\xa3abc']),
+    e("return {bit.band(0xff, 0x0f), bit.bor(1, 2), bit.bxor(5, 3), bit.lshift(1, 31), bit.tohex(255), bit.tobit(2^32 + 5)}"),
+    e("redis.call('SET', KEYS[1], struct.pack('>Ihc3', 7, -2, 'abc')) local a, b, c = struct.unpack('>Ihc3', redis.call('GET', KEYS[1])) return {a, b, c}", ['st']),
+    e("local ok, err = pcall(cjson.decode, '{bad') return {tostring(ok), err}"),
+    e("local ok, err = pcall(cmsgpack.unpack, '\xc1') return {tostring(ok), tostring(err)}"),
+    e("return cjson.encode(cjson.decode('[1,2,3,null,{\"a\":[]}]'))"),
+  ],
   [
     ['SET', 'lock', 'token-1', 'PX', '30000'],
     e(REDLOCK_RELEASE, ['lock'], ['token-2']),
@@ -173,7 +188,7 @@ export const CONVERSION_BATCHES: readonly Batch[] = [
     e("return string.format('%s %s', 1, 'a')"),
     e("return {string.format('%d|%5d|%-5d|%05d|%+d|% d|%.3d', 3.5, 42, 42, -42, 7, 7, 5), string.format('%d', 1700000000000)}"),
     e("return {string.format('%x|%X|%#x|%o|%5.1f|%-6s|%%|%c', 255, 255, 255, 8, 3.14159, 'ab', 65), string.format('%i', -2^40)}"), e("return {string.find('hello world', 'o w'), string.match('key:123', '%d+')}"),
-    e("return string.gsub('hello', 'l', 'L')"), e("return #'abc'"), e("return 7 % 3"), e("return 2^0.5 > 1.41"),
+    e("return string.gsub('hello', 'l', 'L')"), e("return {string.rep('ab', 3), string.rep('x', 3, ','), string.rep('x', 0), string.rep('', 5), #string.rep('xyz', 1000001)}"), e("return #'abc'"), e("return 7 % 3"), e("return 2^0.5 > 1.41"),
   ],
   [
     ['SET', 'str', 'hello'], ['HSET', 'h', 'f', 'v'], ['ZADD', 'z', '1.5', 'a', '2', 'b'], ['SADD', 's', '1', '2', '3'], ['RPUSH', 'l', 'x', 'y'], ['SADD', 'one', 'm'],

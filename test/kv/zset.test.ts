@@ -191,6 +191,7 @@ test('the chunked order agrees with a sorted array under random inserts, removal
 /** A stand-in SET value offering what zset/sources.ts reads (the set type proper lives elsewhere). */
 class FakeSet implements Collection {
   readonly type = 'set';
+  countedBytes = 0;
   constructor(private readonly items: Set<string>) {}
   get size(): number { return this.items.size; }
   encoding(): string { return 'hashtable'; }

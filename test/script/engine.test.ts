@@ -26,9 +26,9 @@ const SORTED_NAMES = (table: string): string => `local t = {} for k in pairs(${t
 test('the globals and the libraries are those of Redis 7.0.15 (redis-server answered the same listing)', () => {
   const engine = new ScriptEngine();
   assert.deepEqual(bulks(run(engine, SORTED_NAMES('_G'))).filter((n) => n !== 'KEYS' && n !== 'ARGV'), [
-    '_G', '_VERSION', 'assert', 'collectgarbage', 'coroutine', 'error', 'gcinfo', 'getmetatable', 'ipairs', 'load', 'loadstring',
+    '_G', '_VERSION', 'assert', 'bit', 'cjson', 'cmsgpack', 'collectgarbage', 'coroutine', 'error', 'gcinfo', 'getmetatable', 'ipairs', 'load', 'loadstring',
     'math', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'rawset', 'redis', 'select', 'setmetatable', 'string', 'table',
-    'tonumber', 'tostring', 'type', 'unpack', 'xpcall', '__redis__err__handler',
+    'struct', 'tonumber', 'tostring', 'type', 'unpack', 'xpcall', '__redis__err__handler',
   ].sort());
   assert.deepEqual(bulks(run(engine, SORTED_NAMES('string'))),
     ['byte', 'char', 'dump', 'find', 'format', 'gfind', 'gmatch', 'gsub', 'len', 'lower', 'match', 'rep', 'reverse', 'sub', 'upper']);

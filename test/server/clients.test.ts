@@ -41,6 +41,7 @@ function script(): Step[] {
     [['INFO'], (v: unknown) => typeof v === 'string' && v.includes('# Persistence')],
     [['INFO', 'keyspace'], (v: unknown) => typeof v === 'string' && v.startsWith('# Keyspace')],
     [['CONFIG', 'GET', 'appendonly'], ['appendonly', 'yes']],
+    [['CONFIG', 'GET', 'databases'], ['databases', '16']],
     [['CONFIG', 'SET', 'timeout', '0'], 'OK'],
     [['COMMAND', 'COUNT'], (v: unknown) => typeof v === 'number' && v > 50],
     [['COMMAND', 'INFO', 'set'], (v: unknown) => Array.isArray(v) && Array.isArray(v[0]) && v[0][0] === 'set'],

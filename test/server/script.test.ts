@@ -25,6 +25,18 @@ test('EVAL, EVALSHA, EVAL_RO, SCRIPT and MULTI on a server, and the cache after 
       assert.equal(show(await client.call('SCRIPT', 'LOAD', 'return ARGV[1]')), sha1('return ARGV[1]'));
       assert.deepEqual(show(await client.call('SCRIPT', 'EXISTS', sha1('return ARGV[1]'), sha1('nope'))), [1, 0]);
       assert.equal(show(await client.call('SCRIPT', 'KILL')), 'ERR:NOTBUSY No scripts in execution right now.');
+      // A no-writes script is served as a read: no log entry (the applied index stays), no caching.
+      const indexOf = async (): Promise<unknown> => (show(await client.call('CAIRN.DIGEST')) as unknown[])[0];
+      const before = await indexOf();
+      const noWrites = "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])";
+      assert.equal(show(await client.call('EVAL', noWrites, '1', 'n')), '7');
+      assert.equal(await indexOf(), before);
+      assert.equal(show(await client.call('EVAL', "#!lua flags=no-writes\nreturn redis.call('set', KEYS[1], 'x')", '1', 'n')),
+        `ERR:ERR Write commands are not allowed from read-only scripts. script: ${sha1("#!lua flags=no-writes\nreturn redis.call('set', KEYS[1], 'x')")}, on @user_script:2.`);
+      assert.equal(await indexOf(), before);
+      assert.equal(show(await client.call('EVAL', 'return 1', '0')), 1);
+      assert.notEqual(await indexOf(), before);
+      assert.deepEqual(show(await client.call('SCRIPT', 'EXISTS', sha1(noWrites))), [0]);
       assert.equal(show(await client.call('MULTI')), 'OK');
       assert.equal(show(await client.call('EVAL', INCR_BY, '1', 'n', '1')), 'QUEUED');
       assert.equal(show(await client.call('EVALSHA', sha1(INCR_BY), '1', 'n', '1')), 'QUEUED');

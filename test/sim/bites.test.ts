@@ -10,6 +10,7 @@ import type { Reply } from '../../src/lib/reply.js';
 import { RaftNode } from '../../src/raft/node.js';
 import type { Message, RaftNodeApi, Ready } from '../../src/raft/types.js';
 import { KvMachine } from '../../src/replica/kv-machine.js';
+import type { PendingApply } from '../../src/replica/ports.js';
 import { RaftStorage } from '../../src/replica/raft-storage.js';
 import { KV_MODEL } from '../../src/sim/kv-model.js';
 import { DEFAULT_RUN, runSeed } from '../../src/sim/run.js';
@@ -60,7 +61,7 @@ class DivergingMachine extends KvMachine {
     super();
   }
 
-  override apply(data: Uint8Array, index: number): Reply[] {
+  override apply(data: Uint8Array, index: number): Reply[] | PendingApply {
     const replies = super.apply(data, index);
     if (this.broken && KV_MODEL.describe(data).startsWith('INCRBY')) super.apply(data, index);
     return replies;

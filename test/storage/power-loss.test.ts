@@ -1,6 +1,6 @@
 // Power loss while a whole file is replaced, on the simulator's disk (which keeps only what was
 // synced, a random prefix of the rest, and possibly a torn last write). For each file Cairn
-// replaces whole — the hard state, a snapshot, the cluster identity, the address book — a crash
+// replaces whole — the hard state, a snapshot (in one append or many), the cluster identity, the address book — a crash
 // after every step of the write leaves the old version or the new one, never nothing and never a
 // torn file, and a crash right after the write resolved always leaves the new one. Control runs
 // drop the fsyncs the identity (folder) and the address book (file and folder) used to skip, and
@@ -47,6 +47,17 @@ const snapshot: Subject = {
     if (skipped.length > 0) throw new Error(`damaged snapshot ${skipped[0]!.path}: ${skipped[0]!.reason}`);
     return newest === null ? 'none' : `v${newest.index / 10}`;
   },
+};
+
+// A snapshot of several chunks: the state goes to the temp file in five appends (a crash may keep
+// any prefix of them, the last one torn), and still only the old or the new snapshot is ever seen.
+const chunkedSnapshot: Subject = {
+  name: 'snapshot written in chunks',
+  write: async (disk, version) => {
+    const pace = { chunkBytes: 700, yieldTurn: () => Promise.resolve() };
+    await writeSnapshotDurably(disk, DIR, { index: version * 10, term: version, config: Buffer.from('n1'), state: Buffer.alloc(3000, version) }, pace);
+  },
+  read: snapshot.read,
 };
 
 const identity: Subject = {
@@ -115,7 +126,7 @@ async function explore(subject: Subject, from: 0 | 1, writeDisk: (disk: Disk) =>
   return { violations, seen };
 }
 
-for (const subject of [hardState, snapshot, identity, addressBook]) {
+for (const subject of [hardState, snapshot, chunkedSnapshot, identity, addressBook]) {
   test(`power loss: the ${subject.name} is the old version or the new one at every crash point, and the new one once written`, async () => {
     for (const from of [0, 1] as const) {
       const { violations, seen } = await explore(subject, from);

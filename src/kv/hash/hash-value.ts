@@ -23,6 +23,7 @@ const MEMORY_SAMPLES = 8;
 
 export class HashValue implements Collection {
   readonly type = 'hash' as const;
+  countedBytes = 0;
   private readonly fields: Map<string, string>;
   private listpack: boolean;
   /** Positions of the fields of a big hash, built on first need (HSCAN, HRANDFIELD); null until then. */

@@ -13,6 +13,7 @@ import { CHUNK_BYTES_MAX, CHUNK_COUNT_MAX, OpenChunk, PackedChunk, packAll, type
 
 export class ListValue implements Collection {
   readonly type = 'list' as const;
+  countedBytes = 0;
   /** Invariant: the sum of the chunks' counts; no chunk is empty. */
   size = 0;
   private readonly chunks: Chunk[];

@@ -71,7 +71,7 @@ function spopCount(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
       set.remove(member);
     }
     set.forEach((member) => items.push(memberReply(member)));
-    record.collection = kept as SetValue;
+    ctx.db.replaceCollection(record, kept as SetValue);
   }
   ctx.db.touch(record);
   return { type: 'set', items };

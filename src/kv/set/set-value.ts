@@ -20,6 +20,7 @@ const STRING_HEADER_BYTES = 16;
 
 export class SetValue implements Collection {
   readonly type = 'set';
+  countedBytes = 0;
   /** Ascending and distinct while the set is an intset; null once it is a hashtable. */
   private ints: IntMember[] | null;
   private table: MemberTable | null;

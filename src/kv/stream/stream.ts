@@ -22,6 +22,7 @@ export interface TrimSpec {
 
 export class Stream implements Collection {
   readonly type = 'stream';
+  countedBytes = 0;
   /** Invariant: ascending by master ID; every chunk's IDs lie below the next chunk's master. */
   chunks: StreamChunk[] = [];
   /** Live entries. */

@@ -16,6 +16,7 @@ const MEMORY_SAMPLES = 32;
 
 export class ZSet implements Collection {
   readonly type = 'zset';
+  countedBytes = 0;
   /** Member → score in the skiplist encoding; null while listpack. */
   private scores: Map<string, number> | null;
   order: ScoreOrder;

@@ -10,7 +10,7 @@ import { CairnError } from '../../lib/errors.js';
 import { OK, type Reply } from '../../lib/reply.js';
 import { KvState } from '../../kv/state.js';
 import { KvMachine } from '../../replica/kv-machine.js';
-import type { Steps } from '../../replica/ports.js';
+import type { PendingApply, Steps } from '../../replica/ports.js';
 import { memberChangeOf, type MemberChange, type MemberDirectory } from './members.js';
 
 const MAGIC = Buffer.from('CAIRNCL\u0000', 'latin1');
@@ -29,7 +29,7 @@ export class ClusterMachine extends KvMachine {
     super();
   }
 
-  override apply(data: Uint8Array, index: number): Reply[] {
+  override apply(data: Uint8Array, index: number): Reply[] | PendingApply {
     const change = memberChangeOf(data);
     if (change === undefined) return super.apply(data, index);
     this.changed(change, this.book.apply(change));

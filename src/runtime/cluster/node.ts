@@ -23,10 +23,11 @@ import { replicationFields } from '../../server/cluster-info.js';
 import { ClusterMetrics } from '../../server/cluster-metrics.js';
 import { ClusterTopology, type RaftView } from '../../server/cluster-topology.js';
 import type { ServerSettings } from '../../server/config.js';
+import { MemoryGuard } from '../../server/memory-guard.js';
 import { ReplicaBackend } from '../../server/replica-backend.js';
 import { CairnServer } from '../../server/server.js';
 import { WriteCoalescer } from '../../server/write-coalescer.js';
-import { eventLoopTurn, SystemClock } from '../clock.js';
+import { EVENT_LOOP_SNAPSHOT_PACE, eventLoopTurn, SystemClock } from '../clock.js';
 import { derivedClusterId, type ClusterSettings } from './options.js';
 import { startHttpEndpoint } from './http.js';
 import { checkClusterId, settleClusterId } from './identity.js';
@@ -106,9 +107,11 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   const { storage, clusterId, directory } = await undo.step(() => openDataDir(start));
   const transport = await undo.step(() => startTransport(start, clusterId, directory));
   const retirement: Retirement = { retired: false, watch: undefined, announcer: undefined, onLeaderChange: () => undefined };
-  const { replica, machine, metrics } = await undo.step(() => startReplica(start, { storage, transport, directory, retirement }));
+  const idle = new IdleCollector();
+  const { replica, machine, metrics } = await undo.step(() => startReplica(start, { storage, transport, directory, retirement, idle }));
   const { backend, topology } = await undo.step(() => startBackend(start, { clusterId, directory, storage, replica, machine, metrics, retirement, alone: transport === null }));
   const server = await undo.step(() => startServer(start, { backend, topology, directory, configFile }));
+  idle.watchClients(() => server.stats.commandsProcessed);
   // A node alone without a peer listener has nobody to tell its client address to (and no peer address to give).
   if (transport === null) topology.addresses = ADDRESSES_OF_A_NODE_ALONE;
   else await undo.step(() => startAnnouncer(start, { backend, topology, directory, replica, retirement }));
@@ -158,10 +161,10 @@ function otherPeers(directory: MemberDirectory, selfId: string): Map<string, str
 /** The state machine (kv and the address book) and the Raft replica over storage and transport; the replica then owns both. */
 async function startReplica(
   start: StartContext,
-  parts: { storage: RaftStorage; transport: TcpPeerTransport | null; directory: MemberDirectory; retirement: Retirement },
+  parts: { storage: RaftStorage; transport: TcpPeerTransport | null; directory: MemberDirectory; retirement: Retirement; idle: IdleCollector },
 ): Promise<{ replica: Replica<KvMachine>; machine: ClusterMachine; metrics: ClusterMetrics }> {
   const { cluster, log, clock } = start;
-  const { storage, transport, directory, retirement } = parts;
+  const { storage, transport, directory, retirement, idle } = parts;
   const machine = new ClusterMachine(directory, (change, saved) => {
     // The transport learns the change at once; the book's file follows (a failed save is logged, the log or a snapshot brings it again).
     transport?.setPeers(otherPeers(directory, cluster.id));
@@ -186,7 +189,7 @@ async function startReplica(
       // 64 random bits for a data directory that has no incarnation yet (types.ts Incarnation).
       newIncarnation: () => randomBytes(8).toString('hex'),
     },
-    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer: roleObserver(log, metrics, retirement, new IdleCollector()), yieldTurn: eventLoopTurn },
+    { clock, transport: transport ?? new NoPeerTransport<Message>(), storage: new TimedStorage(storage, metrics.fsyncLatency), createNode: (config, persisted) => new RaftNode(config, persisted), observer: roleObserver(log, metrics, retirement, idle), yieldTurn: eventLoopTurn },
     machine,
   );
   start.undo.takeOver(transport === null ? ['storage'] : ['storage', 'transport'], 'replica', () => replica.close());
@@ -236,6 +239,7 @@ function startBackend(
     relayConnectTimeoutMs: 1000,
     password: () => settings.requirepass,
     metrics: parts.metrics,
+    memory: new MemoryGuard(settings, () => parts.machine.state),
   });
   start.undo.takeOver(['replica'], 'backend', () => backend.close());
   retirement.onLeaderChange = () => backend.leaderChanged();
@@ -275,6 +279,7 @@ async function startServer(
     replicationInfo: () => replicationFields(topology),
     settings,
     clock,
+    ...(parts.backend.memory === undefined ? {} : { memory: parts.backend.memory }),
     version: cairnVersion,
     ...(configFile === undefined ? {} : { configFile }),
   });
@@ -331,7 +336,7 @@ function startRemovalWatch(start: StartContext, parts: { replica: Replica<KvMach
 async function openDataDir(start: StartContext): Promise<{ storage: RaftStorage; clusterId: string; directory: MemberDirectory }> {
   const { settings, cluster, clock, log } = start;
   const disk = new NodeDisk();
-  const storage = await RaftStorage.open(disk, settings.dir, { fsync: settings.fsync, clock });
+  const storage = await RaftStorage.open(disk, settings.dir, { fsync: settings.fsync, clock, snapshotPace: EVENT_LOOP_SNAPSHOT_PACE });
   // Opened first: the directory lock is held while its identity is read and written.
   const explicitClusterId = cluster.clusterId !== derivedClusterId(cluster.peers);
   const identity = { clusterId: cluster.clusterId, nodeId: cluster.id };
