@@ -75,3 +75,15 @@ export async function untilCompleted(queue: Queue, count: number, timeoutMs: num
     return completed >= count ? true : undefined;
   }, timeoutMs);
 }
+
+/** The ids of `ids` by the state queue's server has them in ("unknown": no such job), for failure messages. */
+export async function statesOf(queue: Queue, ids: readonly string[]): Promise<Record<string, string[]>> {
+  const byState: Record<string, string[]> = {};
+  for (const id of ids) {
+    const state = await queue.getJobState(id).catch((error: Error) => `error ${error.message}`);
+    const job = state === 'failed' ? await queue.getJob(id) : undefined;
+    (byState[state] ??= []).push(job === undefined ? id : `${id} (${job.attemptsMade} attempts, ${job.stalledCounter} stalls: ${job.failedReason})`);
+  }
+  if (byState.completed !== undefined) byState.completed = [`${byState.completed.length} jobs`];
+  return byState;
+}
