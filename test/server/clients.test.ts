@@ -1,4 +1,4 @@
-// ioredis (v5) and node-redis (v4) against a live Cairn server: every command of issue #3 through
+// ioredis (v5) and node-redis (v6) against a live Cairn server: every command of issue #3 through
 // each client's generic command call, plus each client's own MULTI/WATCH helpers and pipelines.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
