@@ -153,6 +153,14 @@ export const LIBRARY_BATCHES: readonly Batch[] = [
 
 /** Lua → reply and reply → Lua conversions, RESP2 and RESP3 (setresp), and the redis API. */
 export const CONVERSION_BATCHES: readonly Batch[] = [
+  // Hexadecimal numerals past 2^31 (BullMQ's priority scores: priority * 0x100000000 + counter):
+  // fengari's 32-bit integers wrapped them to 0 or negatives before vm-patches read them as doubles.
+  [
+    e("return {tostring(0x100000000), tostring(0xFFFFFFFF), tostring(0x80000000), tostring(0x7fffffff)}"),
+    e("return {tostring(tonumber('0x100000000')), tostring(tonumber('  -0x10 ')), tostring(-0x10)}"),
+    e("return 3 * 0x100000000 + 5 % 0x100000000"),
+    e("redis.call('ZADD', KEYS[1], 2 * 0x100000000 + 7, 'job') return redis.call('ZSCORE', KEYS[1], 'job')", ['prio']),
+  ],
   [
     e('return 1'), e('return -1'), e('return 3.99'), e('return -3.99'), e('return 10/2'), e('return 2^53'), e('return 1e300'),
     e('return math.huge'), e('return -math.huge'), e('return 0/0'), e("return 'x'"), e("return ''"), e('return true'), e('return false'),
