@@ -28,7 +28,7 @@ function functionsOf(ctx: ExecContext): Functions {
 }
 
 const bulk = (text: string): Reply => ({ type: 'bulk', value: Buffer.from(text, 'latin1') });
-const syntaxError = (sub: string): Reply => errorReply(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try FUNCTION HELP.`);
+const syntaxError = (argv: readonly Uint8Array[]): Reply => errorReply(`ERR unknown subcommand or wrong number of arguments for '${textOf(argv[1] as Uint8Array)}'. Try FUNCTION HELP.`);
 
 function fcall(kv: Dispatcher, readOnly: boolean): CommandSpec['handler'] {
   return (ctx, argv) => {
@@ -93,7 +93,7 @@ function load(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 }
 
 function restore(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
-  if (argv.length > 4) return syntaxError('restore');
+  if (argv.length > 4) return syntaxError(argv);
   let policy: 'flush' | 'append' | 'replace' = 'append';
   if (argv.length === 4) {
     const given = textOf(argv[3] as Uint8Array).toLowerCase();
@@ -139,7 +139,7 @@ const FUNCTION_SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<string, Su
   ['list', { arity: -2, handler: list }],
   ['delete', { arity: 3, handler: (ctx, argv) => (functionsOf(ctx).delete(textOf(argv[2] as Uint8Array)) ? OK : errorReply('ERR Library not found')) }],
   ['flush', { arity: -2, handler: (ctx, argv) => {
-    if (argv.length > 3) return syntaxError('flush');
+    if (argv.length > 3) return syntaxError(argv);
     if (argv.length === 3 && !isOption(argv[2] as Uint8Array, 'sync') && !isOption(argv[2] as Uint8Array, 'async')) return errorReply('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
     functionsOf(ctx).flush();
     return OK;

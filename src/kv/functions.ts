@@ -40,8 +40,9 @@ function withoutShebang(code: Uint8Array): Uint8Array {
 }
 
 export class Functions {
+  /** Libraries by lowercase name (Redis's names are case-insensitive, kept as given). */
   private readonly libraries = new Map<string, Library>();
-  /** Every registered function by name, with its library. */
+  /** Every registered function by lowercase name, with its library's lowercase name. */
   private readonly index = new Map<string, { readonly fn: RegisteredFunction; readonly library: string }>();
   private engineOrUndefined: FunctionEngine | undefined;
 
@@ -66,18 +67,18 @@ export class Functions {
   }
 
   lookup(name: string): { readonly fn: RegisteredFunction; readonly library: string } | undefined {
-    return this.index.get(name);
+    return this.index.get(name.toLowerCase());
   }
 
   /** FUNCTION LOAD [REPLACE]: the library's name, or the error (nothing changed then). */
   load(code: Uint8Array, replace: boolean): string | Reply {
     const name = libraryName(code);
     if (typeof name !== 'string') return name;
-    const old = this.libraries.get(name);
+    const old = this.libraries.get(name.toLowerCase());
     if (old !== undefined && !replace) return errorReply(`ERR Library '${name}' already exists`);
     const functions = this.engine.load(withoutShebang(code));
     if (!Array.isArray(functions)) return functions;
-    const taken = functions.find((fn) => this.index.has(fn.name) && this.index.get(fn.name)?.library !== name);
+    const taken = functions.find((fn) => this.index.has(fn.name.toLowerCase()) && this.index.get(fn.name.toLowerCase())?.library !== name.toLowerCase());
     if (taken !== undefined) {
       this.engine.release(functions);
       return errorReply(`ERR Function ${taken.name} already exists`);
@@ -88,20 +89,20 @@ export class Functions {
   }
 
   private add(library: Library): void {
-    assert(!this.libraries.has(library.name), 'a library is added once');
-    this.libraries.set(library.name, library);
-    for (const fn of library.functions) this.index.set(fn.name, { fn, library: library.name });
+    assert(!this.libraries.has(library.name.toLowerCase()), 'a library is added once');
+    this.libraries.set(library.name.toLowerCase(), library);
+    for (const fn of library.functions) this.index.set(fn.name.toLowerCase(), { fn, library: library.name.toLowerCase() });
   }
 
   private remove(library: Library): void {
-    this.libraries.delete(library.name);
-    for (const fn of library.functions) this.index.delete(fn.name);
+    this.libraries.delete(library.name.toLowerCase());
+    for (const fn of library.functions) this.index.delete(fn.name.toLowerCase());
     this.engine.release(library.functions);
   }
 
   /** FUNCTION DELETE: whether the library existed. */
   delete(name: string): boolean {
-    const library = this.libraries.get(name);
+    const library = this.libraries.get(name.toLowerCase());
     if (library === undefined) return false;
     this.remove(library);
     return true;
