@@ -5,7 +5,8 @@
 import { Buffer } from 'node:buffer';
 import { scriptSha } from '../script/engine.js';
 
-const MAGIC = 'CAIRNFN1';
+export const FUNCTION_DUMP_MAGIC = 'CAIRNFN1';
+const MAGIC = FUNCTION_DUMP_MAGIC;
 const MAGIC_BYTES = 8;
 const CHECKSUM_BYTES = 8;
 

@@ -4,7 +4,8 @@
 // checksum). Decoding loads every library again (its code runs, registering its functions).
 
 import { CairnError } from '../lib/errors.js';
-import { decodeFunctionDump, encodeFunctionDump, functionDumpBytes } from './function-dump.js';
+import { Buffer } from 'node:buffer';
+import { decodeFunctionDump, encodeFunctionDump, FUNCTION_DUMP_MAGIC, functionDumpBytes } from './function-dump.js';
 import { Functions } from './functions.js';
 
 /** The section for the libraries (empty when there is none). */
@@ -16,8 +17,9 @@ export function encodeFunctionsSection(functions: Functions): Uint8Array {
 /** The libraries a snapshot holds and the bytes after them. Throws CAIRN_CORRUPT. */
 export function decodeFunctionsSection(bytes: Uint8Array, maxInstructions: number | undefined): { functions: Functions; rest: Uint8Array } {
   const functions = new Functions(maxInstructions);
+  if (Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, FUNCTION_DUMP_MAGIC.length)).toString('latin1') !== FUNCTION_DUMP_MAGIC) return { functions, rest: bytes };
   const length = functionDumpBytes(bytes);
-  if (length === undefined) return { functions, rest: bytes };
+  if (length === undefined) throw new CairnError('CAIRN_CORRUPT', 'kv functions section: truncated or its checksum is wrong');
   const codes = decodeFunctionDump(bytes.subarray(0, length));
   if (codes === undefined || functions.restore(codes, 'append') !== undefined) throw new CairnError('CAIRN_CORRUPT', 'kv functions section: a library does not load');
   return { functions, rest: bytes.subarray(length) };
