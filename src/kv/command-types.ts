@@ -5,6 +5,7 @@ import type { Prng } from '../lib/prng.js';
 import type { Reply } from '../lib/reply.js';
 import type { Databases } from './databases.js';
 import type { Db } from './db.js';
+import type { Functions } from './functions.js';
 import type { Scripts } from './scripts.js';
 
 export type CommandFlag =
@@ -29,6 +30,8 @@ export interface ExecContext {
   readonly prng: Prng;
   /** The state's script cache and Lua engine (EVAL); absent in contexts built without one. */
   readonly scripts?: Scripts;
+  /** The state's function libraries (FUNCTION, FCALL); absent in contexts built without them. */
+  readonly functions?: Functions;
 }
 
 export type Handler = (ctx: ExecContext, argv: readonly Uint8Array[]) => Reply;

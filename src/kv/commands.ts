@@ -24,6 +24,7 @@ import { MEMORY_COMMANDS } from './memory-usage.js';
 import { OBJECT_COMMANDS } from './object.js';
 import { RANGE_COMMANDS } from './ranges.js';
 import { scriptingCommands } from './scripting.js';
+import { functionCommands } from './function-commands.js';
 import { SET_COMMANDS } from './sets.js';
 import { sortCommands } from './sort.js';
 import { STREAM_COMMANDS } from './streams.js';
@@ -63,6 +64,7 @@ export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   ZSET_COMMANDS,
   STREAM_COMMANDS,
   scriptingCommands({ run: dispatch, lookup: lookupCommand, arityOk }),
+  functionCommands({ run: dispatch, lookup: lookupCommand, arityOk }),
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */

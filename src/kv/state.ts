@@ -12,6 +12,8 @@ import { Databases } from './databases.js';
 import type { Db } from './db.js';
 import { DatabasesSnapshotDecoder, DatabasesSnapshotEncoder, runToEnd, type Stepper } from './databases-snapshot.js';
 import { collectExpired } from './expiry.js';
+import { Functions } from './functions.js';
+import { decodeFunctionsSection, encodeFunctionsSection } from './functions-snapshot.js';
 import { SCRIPT_INSTRUCTIONS_PER_BUDGET, SCRIPT_PENDING, Scripts } from './scripts.js';
 import { decodeScriptsSection, encodeScriptsSection } from './scripts-snapshot.js';
 
@@ -27,11 +29,14 @@ export class KvState {
   private readonly prng: Prng;
   /** The script cache (replicated: in snapshots) and the Lua engine that runs scripts. */
   readonly scripts: Scripts;
+  /** The function libraries (replicated: in snapshots) and the Lua engine that runs them. */
+  readonly functions: Functions;
 
-  constructor(options: KvStateOptions = {}, databases: Databases = new Databases(), scripts?: Scripts) {
+  constructor(options: KvStateOptions = {}, databases: Databases = new Databases(), scripts?: Scripts, functions?: Functions) {
     this.databases = databases;
     this.prng = new Prng(options.randomSeed ?? 0);
     this.scripts = scripts ?? new Scripts(options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
+    this.functions = functions ?? new Functions(options.scriptMaxInstructions);
   }
 
   /** Runs one command (argv[0] is the name, any case) at the given time, in database `dbIndex`; a script to its end. */
@@ -49,7 +54,7 @@ export class KvState {
     assert(Number.isSafeInteger(nowMs), 'nowMs must be an integer number of ms');
     assert(nowMs >= 0, 'nowMs must not be negative');
     const db = dbIndex === 0 ? this.databases.zero : this.databases.get(dbIndex);
-    const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex, scripts: this.scripts };
+    const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex, scripts: this.scripts, functions: this.functions };
     const reply = dispatch(ctx, argv);
     if (reply !== SCRIPT_PENDING) return reply;
     const steps = this.scripts.pending;
@@ -130,9 +135,9 @@ export class KvState {
    * The state must not change between the first step and the last.
    */
   snapshotEncoder(prefix?: Uint8Array): Stepper<Uint8Array> {
-    const scripts = encodeScriptsSection(this.scripts);
-    if (scripts.length === 0) return new DatabasesSnapshotEncoder(this.databases, prefix);
-    return new DatabasesSnapshotEncoder(this.databases, prefix === undefined ? scripts : Buffer.concat([prefix, scripts]));
+    const sections = Buffer.concat([encodeFunctionsSection(this.functions), encodeScriptsSection(this.scripts)]);
+    if (sections.length === 0) return new DatabasesSnapshotEncoder(this.databases, prefix);
+    return new DatabasesSnapshotEncoder(this.databases, prefix === undefined ? sections : Buffer.concat([prefix, sections]));
   }
 
   /** Throws CairnError CAIRN_CORRUPT (malformed) or CAIRN_FORMAT (unknown version). */
@@ -142,12 +147,13 @@ export class KvState {
 
   /** A fresh state decoded in steps, returned by the last; throws as decodeSnapshot, from the call or a step. */
   static snapshotDecoder(bytes: Uint8Array, options: KvStateOptions = {}): Stepper<KvState> {
-    const { scripts, rest } = decodeScriptsSection(bytes, options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
+    const decoded = decodeFunctionsSection(bytes, options.scriptMaxInstructions);
+    const { scripts, rest } = decodeScriptsSection(decoded.rest, options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
     const decoder = new DatabasesSnapshotDecoder(rest);
     return {
       step(budget: number): KvState | null {
         const databases = decoder.step(budget);
-        return databases === null ? null : new KvState(options, databases, scripts);
+        return databases === null ? null : new KvState(options, databases, scripts, decoded.functions);
       },
     };
   }

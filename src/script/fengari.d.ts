@@ -21,6 +21,7 @@ declare module 'fengari' {
     readonly LUA_MULTRET: number; readonly LUA_REGISTRYINDEX: number; readonly LUA_RIDX_GLOBALS: number;
     readonly LUA_MASKCOUNT: number; readonly LUA_MASKLINE: number; readonly LUA_MASKCALL: number; readonly LUA_MASKRET: number;
     lua_upvalueindex(i: number): number;
+    lua_setupvalue(L: LuaState, funcindex: number, n: number): Uint8Array | null;
     lua_gettop(L: LuaState): number;
     lua_settop(L: LuaState, idx: number): void;
     lua_pop(L: LuaState, n: number): void;

@@ -100,7 +100,7 @@ function setrespFunction(run: () => ApiRun): LuaJsFunction {
 }
 
 /** redis.log: checked as Redis checks it; Cairn writes no script log. */
-function log(L: LuaState): number {
+export function log(L: LuaState): number {
   const argc = lua.lua_gettop(L);
   if (argc < 2) raise(L, 'redis.log() requires two arguments or more.');
   if (!lua.lua_isnumber(L, 1)) raise(L, 'First argument must be a number (log level).');
