@@ -13,6 +13,7 @@ import { decodeFunctionDump, encodeFunctionDump } from './function-dump.js';
 import type { Functions, Library } from './functions.js';
 import { globMatchNoCase } from './glob.js';
 import { ScriptHost, type Dispatcher } from './script-host.js';
+import { runFirstSlice } from './scripts.js';
 import { helpReply, subcommandHandler, type Subcommand } from './subcommands.js';
 
 const ERR_NOT_FOUND = errorReply('ERR Function not found');
@@ -41,13 +42,14 @@ function fcall(kv: Dispatcher, readOnly: boolean): CommandSpec['handler'] {
     if (numkeys > BigInt(argv.length - 3)) return ERR_TOO_MANY_KEYS;
     if (numkeys < 0n) return ERR_NEGATIVE_KEYS;
     const host = new ScriptHost(ctx, readOnly || noWrites, kv);
-    return functionsOf(ctx).call({
+    assert(ctx.scripts !== undefined, 'functions run in a kv state with a script cache');
+    return runFirstSlice(ctx.scripts, functionsOf(ctx).start({
       fn: found.fn,
       keys: argv.slice(3, 3 + Number(numkeys)),
       args: argv.slice(3 + Number(numkeys)),
       randomSeed: ctx.db.versionCounter,
       call: (command) => host.call(command),
-    });
+    }));
   };
 }
 

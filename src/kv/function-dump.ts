@@ -3,6 +3,7 @@
 // RESTORE accepts what DUMP gives and refuses anything whose magic or checksum is wrong.
 
 import { Buffer } from 'node:buffer';
+import { encodeByteList } from './byte-list.js';
 import { scriptSha } from '../script/engine.js';
 
 export const FUNCTION_DUMP_MAGIC = 'CAIRNFN1';
@@ -16,16 +17,7 @@ function checksum(bytes: Uint8Array): Buffer {
 
 /** The library codes as one payload (and as the functions section of a snapshot). */
 export function encodeFunctionDump(codes: readonly Uint8Array[]): Uint8Array {
-  let totalBytes = MAGIC_BYTES + 4 + CHECKSUM_BYTES;
-  for (const code of codes) totalBytes += 4 + code.length;
-  const out = Buffer.allocUnsafe(totalBytes);
-  let at = out.write(MAGIC, 0, 'latin1');
-  at = out.writeUInt32LE(codes.length, at);
-  for (const code of codes) {
-    at = out.writeUInt32LE(code.length, at);
-    out.set(code, at);
-    at += code.length;
-  }
+  const { out, at } = encodeByteList(MAGIC, codes, CHECKSUM_BYTES);
   checksum(out.subarray(0, at)).copy(out, at);
   return out;
 }

@@ -8,7 +8,8 @@ import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import { ERR_BAD_NAME, validName } from '../script/function-register.js';
-import { FunctionEngine, type RegisteredFunction } from '../script/functions.js';
+import type { ScriptSteps } from '../script/coroutine-run.js';
+import { FunctionEngine, type FunctionCall, type RegisteredFunction } from '../script/functions.js';
 
 export interface Library {
   readonly name: string;
@@ -113,9 +114,9 @@ export class Functions {
     for (const library of [...this.libraries.values()]) this.remove(library);
   }
 
-  /** FCALL: runs a registered function. */
-  call(run: Parameters<FunctionEngine['call']>[0]): Reply {
-    return this.engine.call(run);
+  /** FCALL: starts a registered function (its steps). */
+  start(run: FunctionCall): ScriptSteps {
+    return this.engine.start(run);
   }
 
   /**

@@ -15,7 +15,7 @@ import { ERR_NOT_INTEGER, parseInt64 } from './args.js';
 import { isOption, textOf } from './bytes.js';
 import type { CommandFlag, CommandSpec, ExecContext } from './command-types.js';
 import { ScriptHost, type Dispatcher } from './script-host.js';
-import { SCRIPT_FIRST_SLICE_INSTRUCTIONS, SCRIPT_PENDING, type ScriptFlags } from './scripts.js';
+import { runFirstSlice, type ScriptFlags } from './scripts.js';
 import { helpReply, subcommandHandler, type Subcommand } from './subcommands.js';
 
 const NOSCRIPT = errorReply('NOSCRIPT No matching script. Please use EVAL.');
@@ -72,13 +72,8 @@ function evalGeneric(kv: Dispatcher, form: EvalForm): (ctx: ExecContext, argv: r
       randomSeed: ctx.db.versionCounter,
       call: (command) => host.call(command),
     });
-    if (!('step' in steps)) return steps;
     // Most scripts end within the first slice; a longer one is run on by whoever ran this command.
-    const reply = steps.step(SCRIPT_FIRST_SLICE_INSTRUCTIONS);
-    if (reply !== null) return reply;
-    assert(scripts.pending === undefined, 'one script runs at a time');
-    scripts.pending = steps;
-    return SCRIPT_PENDING;
+    return 'step' in steps ? runFirstSlice(scripts, steps) : steps;
   };
 }
 

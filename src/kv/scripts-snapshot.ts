@@ -5,6 +5,7 @@
 // decoding rather than trusted.
 
 import { Buffer } from 'node:buffer';
+import { encodeByteList } from './byte-list.js';
 import { scriptSha } from '../script/engine.js';
 import { ByteReader } from './reader.js';
 import { Scripts, type ScriptsOptions } from './scripts.js';
@@ -18,17 +19,7 @@ const SCRIPT_BYTES_MIN = 4;
 export function encodeScriptsSection(scripts: Scripts): Uint8Array {
   const bodies = scripts.sortedBodies();
   if (bodies.length === 0) return new Uint8Array(0);
-  let totalBytes = MAGIC_BYTES + 4;
-  for (const body of bodies) totalBytes += 4 + body.length;
-  const out = Buffer.allocUnsafe(totalBytes);
-  let at = out.write(SCRIPTS_MAGIC, 0, 'latin1');
-  at = out.writeUInt32LE(bodies.length, at);
-  for (const body of bodies) {
-    at = out.writeUInt32LE(body.length, at);
-    out.set(body, at);
-    at += body.length;
-  }
-  return out;
+  return encodeByteList(SCRIPTS_MAGIC, bodies).out;
 }
 
 /** The cache a snapshot holds and the databases snapshot after it. Throws CAIRN_CORRUPT. */

@@ -61,6 +61,15 @@ export const SCRIPT_FIRST_SLICE_INSTRUCTIONS = 150_000;
 /** Lua instructions per unit of a step's budget (keys' worth of snapshot work): 2,000 units, about 7 ms. */
 export const SCRIPT_INSTRUCTIONS_PER_BUDGET = 50;
 
+/** Runs a started script's first slice: its reply, or SCRIPT_PENDING with the script left in `scripts.pending`. */
+export function runFirstSlice(scripts: Scripts, steps: ScriptSteps): Reply {
+  const reply = steps.step(SCRIPT_FIRST_SLICE_INSTRUCTIONS);
+  if (reply !== null) return reply;
+  assert(scripts.pending === undefined, 'one script runs at a time');
+  scripts.pending = steps;
+  return SCRIPT_PENDING;
+}
+
 export class Scripts {
   /** The script a command left running (its reply was SCRIPT_PENDING), until it is run to its end. */
   pending: ScriptSteps | undefined;

@@ -10,14 +10,15 @@
 import { createHash } from 'node:crypto';
 import { Buffer } from 'node:buffer';
 import { lauxlib, lua, to_luastring, type LuaState } from 'fengari';
-import { assert, AssertionError } from '../lib/assert.js';
+import { assert } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
-import { errorTableText, luaName, popResult, pushErrorTable } from './convert.js';
+import { luaName } from './convert.js';
+import { NativeErrors, newRunning, runToEnd, startCoroutine, type Running, type ScriptSteps } from './coroutine-run.js';
 import { Rand48 } from './rand48.js';
 import { pushRedisApi, type ApiRun } from './redis-api.js';
 import { openSandbox } from './sandbox.js';
 import { VM_PATCHED } from './vm-patches.js';
-import { errorHandler, errorReplyOf } from './script-errors.js';
+import { errorHandler } from './script-errors.js';
 
 /**
  * Lua instructions a script may run before it is stopped. fengari runs 6-18 million simple
@@ -27,10 +28,6 @@ import { errorHandler, errorReplyOf } from './script-errors.js';
  * loops, not the work inside one call.
  */
 export const SCRIPT_MAX_INSTRUCTIONS_DEFAULT = 10_000_000;
-/** Instructions between two calls of the count hook. */
-const HOOK_INTERVAL = 10_000;
-/** Nested calls a script may make (Lua 5.1's LUAI_MAXCALLS), checked at each count hook. */
-const CALL_DEPTH_MAX = 20_000;
 const CHUNK_NAME = to_luastring('@user_script');
 
 export interface ScriptEngineOptions {
@@ -53,21 +50,7 @@ export function scriptSha(body: Uint8Array): string {
   return createHash('sha1').update(body).digest('hex');
 }
 
-interface Running extends ApiRun {
-  instructions: number;
-  stopped: boolean;
-  /** Instructions left in this step before the script yields (where it can). */
-  sliceLeft: number;
-}
-
-/**
- * A script started and not yet finished: each step runs about `instructions` more Lua instructions
- * (a count hook yields the script's coroutine when they are spent, wherever Lua allows a yield) and
- * returns the reply once the script ends, else null. The engine runs nothing else until it ends.
- */
-export interface ScriptSteps {
-  step(instructions: number): Reply | null;
-}
+export type { ScriptSteps } from './coroutine-run.js';
 
 export class ScriptEngine {
   readonly maxInstructions: number;
@@ -76,8 +59,7 @@ export class ScriptEngine {
   private readonly functions = new Map<string, number>();
   private readonly rand = new Rand48(0);
   private running: Running | undefined;
-  /** An assertion that failed inside the VM, rethrown when the run ends. */
-  private broken: AssertionError | undefined;
+  private readonly errors = new NativeErrors();
 
   constructor(options: ScriptEngineOptions = {}) {
     assert(VM_PATCHED, 'the VM patches are applied');
@@ -92,14 +74,7 @@ export class ScriptEngine {
       assert(this.running !== undefined, 'the redis API is called only while a script runs');
       return this.running;
     };
-    // A JavaScript exception inside the VM (a library's RangeError) becomes a Lua error with its
-    // message; a Cairn assertion (a kv invariant broken under redis.call) is rethrown after the run.
-    lua.lua_atnativeerror(this.L, (L) => {
-      const error = lua.lua_touserdata(L, -1);
-      if (error instanceof AssertionError) this.broken = error;
-      lua.lua_pushliteral(L, error instanceof Error ? error.message : String(error));
-      return 1;
-    });
+    this.errors.install(this.L);
     return openSandbox(this.L, () => this.rand, (L) => pushRedisApi(L, run), errorHandler);
   }
 
@@ -132,89 +107,35 @@ export class ScriptEngine {
 
   /** Runs a script (compiling it first if needed) to its end and returns its reply. */
   run(script: ScriptRun): Reply {
-    const steps = this.start(script);
-    const reply = typeof steps === 'object' && 'step' in steps ? steps.step(Number.POSITIVE_INFINITY) : steps;
-    assert(reply !== null, 'a step without an instruction bound ends the script');
-    return reply;
+    return runToEnd(this.start(script));
   }
 
-  /**
-   * Starts a script in a coroutine of the engine's state: its steps (or at once the compile error).
-   * Its body runs under a pcallk with Redis's message handler, so a yield from the count hook can
-   * cross it and an error still gets its position.
-   */
+  /** Starts a script (coroutine-run.ts): its steps, or at once the compile error. */
   start(script: ScriptRun): ScriptSteps | Reply {
     assert(this.running === undefined, 'scripts do not nest');
     const compileError = this.compile(script.sha, script.body);
     if (compileError !== undefined) return compileError;
     const L = this.L;
-    const running: Running = { resp: 2, call: (argv) => script.call(argv), instructions: 0, stopped: false, sliceLeft: 0 };
+    const running = newRunning((argv) => script.call(argv));
     this.running = running;
     this.rand.seed(script.randomSeed);
     this.setArgs(script);
     (L as unknown as { l_G: { id_counter: number } }).l_G.id_counter = 1;
-    const co = lua.lua_newthread(L);
-    lua.lua_sethook(co, (l) => this.countHook(l, running), lua.LUA_MASKCOUNT, HOOK_INTERVAL);
     const fnRef = this.functions.get(script.sha) as number;
-    // [result, ok]: ok false when the pcallk caught an error (the result is then the error object).
-    const finished = (C: LuaState, status: number): number => {
-      lua.lua_pushboolean(C, status === lua.LUA_OK || status === lua.LUA_YIELD);
-      return 2;
-    };
-    lua.lua_pushjsfunction(co, (C) => {
-      lua.lua_pushjsfunction(C, errorHandler);
-      lua.lua_rawgeti(C, lua.LUA_REGISTRYINDEX, fnRef);
-      return finished(C, lua.lua_pcallk(C, 0, 1, 1, 0, finished));
-    });
-    return { step: (instructions) => this.resume(co, script.sha, running, instructions) };
-  }
-
-  private resume(co: LuaState, sha: string, running: Running, instructions: number): Reply | null {
-    assert(this.running === running, 'a finished script is not stepped again');
-    running.sliceLeft = instructions;
-    let done = true;
-    try {
-      const status = lua.lua_resume(co, this.L, 0);
-      if (status === lua.LUA_YIELD && this.broken === undefined) {
-        done = false;
-        return null;
-      }
-      if (this.broken !== undefined) throw this.broken;
-      if (running.stopped) return this.stoppedReply();
-      if (status !== lua.LUA_OK) return errorReplyOf(co, sha);
-      const ok = lua.lua_toboolean(co, -1);
-      lua.lua_pop(co, 1);
-      return ok ? popResult(co, running.resp) : errorReplyOf(co, sha);
-    } finally {
-      if (done) {
-        this.broken = undefined;
-        lua.lua_settop(this.L, 0);
+    return startCoroutine({
+      L, running, maxInstructions: this.maxInstructions, errors: this.errors, name: script.sha, stopped: this.stoppedReply(),
+      pushCall: (C) => {
+        lua.lua_rawgeti(C, lua.LUA_REGISTRYINDEX, fnRef);
+        return 0;
+      },
+      ended: () => {
         this.running = undefined;
-      }
-    }
+      },
+    });
   }
 
   private stoppedReply(): Reply {
     return { type: 'error', message: `ERR Script stopped after ${this.maxInstructions} Lua instructions (cairn script-max-instructions): a script runs to completion on every replica, so a runaway one is stopped by instruction count rather than SCRIPT KILL` };
-  }
-
-  private countHook(L: LuaState, running: Running): void {
-    // Lua 5.1 stops at LUAI_MAXCALLS nested calls; fengari would grow its stack to a million slots,
-    // seconds of copying while the event loop waits.
-    if (!running.stopped && lua.lua_getstack(L, CALL_DEPTH_MAX, new lua.lua_Debug())) lauxlib.luaL_error(L, 'stack overflow');
-    running.instructions += running.stopped ? 1 : HOOK_INTERVAL;
-    if (running.instructions <= this.maxInstructions) {
-      running.sliceLeft -= HOOK_INTERVAL;
-      if (running.sliceLeft <= 0 && lua.lua_isyieldable(L)) lua.lua_yield(L, 0);
-      return;
-    }
-    if (!running.stopped) {
-      running.stopped = true;
-      // From now on every instruction raises again, so a pcall in the script cannot swallow it.
-      lua.lua_sethook(L, (l) => this.countHook(l, running), lua.LUA_MASKCOUNT, 1);
-    }
-    pushErrorTable(L, errorTableText('Script stopped: instruction limit'));
-    lua.lua_error(L);
   }
 
   /** KEYS and ARGV as globals (set in the real globals table, behind the read-only proxy). */

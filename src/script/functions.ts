@@ -10,20 +10,19 @@
 
 import { Buffer } from 'node:buffer';
 import { lauxlib, lua, to_luastring, type LuaState } from 'fengari';
-import { assert, AssertionError } from '../lib/assert.js';
+import { assert } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
-import { errorTableText, popResult, pushErrorTable } from './convert.js';
+import { countHook, HOOK_INTERVAL, NativeErrors, newRunning, runToEnd, startCoroutine, type Running, type ScriptSteps } from './coroutine-run.js';
 import { SCRIPT_MAX_INSTRUCTIONS_DEFAULT } from './engine.js';
 import { pushLoadApi, registerFunction, type RegisteredFunction } from './function-register.js';
 import { Rand48 } from './rand48.js';
 import { log, pushRedisApi, type ApiRun } from './redis-api.js';
 import { openSandbox } from './sandbox.js';
-import { errorHandler, errorReplyOf } from './script-errors.js';
+import { errorHandler } from './script-errors.js';
 import { VM_PATCHED } from './vm-patches.js';
 
 export type { RegisteredFunction } from './function-register.js';
 
-const HOOK_INTERVAL = 10_000;
 const CHUNK_NAME = to_luastring('@user_function');
 
 /** One call of a registered function. */
@@ -35,11 +34,6 @@ export interface FunctionCall {
   call(argv: readonly Uint8Array[]): Reply;
 }
 
-interface Running extends ApiRun {
-  instructions: number;
-  stopped: boolean;
-}
-
 export class FunctionEngine {
   private readonly L: LuaState = lauxlib.luaL_newstate();
   private readonly rand = new Rand48(0);
@@ -48,18 +42,13 @@ export class FunctionEngine {
   private readonly envRef: number;
   private loading: RegisteredFunction[] | undefined;
   private running: Running | undefined;
-  private broken: AssertionError | undefined;
+  private readonly errors = new NativeErrors();
 
   constructor(readonly maxInstructions = SCRIPT_MAX_INSTRUCTIONS_DEFAULT) {
     assert(VM_PATCHED, 'the VM patches are applied');
     assert(Number.isSafeInteger(maxInstructions) && maxInstructions > 0, 'maxInstructions must be a positive integer');
     const L = this.L;
-    lua.lua_atnativeerror(L, (l) => {
-      const error = lua.lua_touserdata(l, -1);
-      if (error instanceof AssertionError) this.broken = error;
-      lua.lua_pushliteral(l, error instanceof Error ? error.message : String(error));
-      return 1;
-    });
+    this.errors.install(L);
     const run = (): ApiRun => {
       assert(this.running !== undefined, 'the redis API is called only while a function runs');
       return this.running;
@@ -105,17 +94,18 @@ export class FunctionEngine {
     lua.lua_setupvalue(L, -2, 1);
     const registered: RegisteredFunction[] = [];
     this.loading = registered;
-    const running: Running = { resp: 2, call: () => ({ type: 'error', message: 'ERR not while loading' }), instructions: 0, stopped: false };
+    const running = newRunning(() => ({ type: 'error', message: 'ERR not while loading' }));
+    running.sliceLeft = Number.POSITIVE_INFINITY;
     try {
-      lua.lua_sethook(L, (l) => this.countHook(l, running), lua.LUA_MASKCOUNT, HOOK_INTERVAL);
+      lua.lua_sethook(L, (l) => countHook(l, running, this.maxInstructions), lua.LUA_MASKCOUNT, HOOK_INTERVAL);
       const status = lua.lua_pcall(L, 0, 0, 0);
-      if (this.broken !== undefined) throw this.broken;
+      if (this.errors.broken !== undefined) throw this.errors.broken;
       if (status === lua.LUA_OK && registered.length > 0) return registered;
       const message = status === lua.LUA_OK ? 'ERR No functions registered' : `ERR Error registering functions: ${loadErrorText(L)}`;
       this.release(registered);
       return { type: 'error', message: message.replace(/[\r\n]/g, ' ') };
     } finally {
-      this.broken = undefined;
+      this.errors.broken = undefined;
       this.loading = undefined;
       lua.lua_sethook(L, null, 0, 0);
       lua.lua_settop(L, 0);
@@ -127,42 +117,32 @@ export class FunctionEngine {
     for (const fn of functions) lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, fn.ref);
   }
 
-  /** FCALL: runs a function with its keys and arguments (Lua tables, its two parameters). */
+  /** FCALL: runs a function with its keys and arguments (Lua tables, its two parameters) to its end. */
   call(run: FunctionCall): Reply {
-    assert(this.running === undefined && this.loading === undefined, 'functions do not nest');
-    const L = this.L;
-    const running: Running = { resp: 2, call: (argv) => run.call(argv), instructions: 0, stopped: false };
-    this.running = running;
-    this.rand.seed(run.randomSeed);
-    try {
-      (L as unknown as { l_G: { id_counter: number } }).l_G.id_counter = 1;
-      lua.lua_sethook(L, (l) => this.countHook(l, running), lua.LUA_MASKCOUNT, HOOK_INTERVAL);
-      lua.lua_pushjsfunction(L, errorHandler);
-      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, run.fn.ref);
-      pushStrings(L, run.keys);
-      pushStrings(L, run.args);
-      const status = lua.lua_pcall(L, 2, 1, 1);
-      if (this.broken !== undefined) throw this.broken;
-      if (running.stopped) return { type: 'error', message: `ERR Function stopped after ${this.maxInstructions} Lua instructions (cairn script-max-instructions)` };
-      if (status !== lua.LUA_OK) return errorReplyOf(L, run.fn.name);
-      return popResult(L, running.resp);
-    } finally {
-      this.broken = undefined;
-      lua.lua_sethook(L, null, 0, 0);
-      lua.lua_settop(L, 0);
-      this.running = undefined;
-    }
+    return runToEnd(this.start(run));
   }
 
-  private countHook(L: LuaState, running: Running): void {
-    running.instructions += running.stopped ? 1 : HOOK_INTERVAL;
-    if (running.instructions <= this.maxInstructions) return;
-    if (!running.stopped) {
-      running.stopped = true;
-      lua.lua_sethook(L, (l) => this.countHook(l, running), lua.LUA_MASKCOUNT, 1);
-    }
-    pushErrorTable(L, errorTableText('Script stopped: instruction limit'));
-    lua.lua_error(L);
+  /** Starts a function call (coroutine-run.ts): its steps. */
+  start(run: FunctionCall): ScriptSteps {
+    assert(this.running === undefined && this.loading === undefined, 'functions do not nest');
+    const L = this.L;
+    const running = newRunning((argv) => run.call(argv));
+    this.running = running;
+    this.rand.seed(run.randomSeed);
+    (L as unknown as { l_G: { id_counter: number } }).l_G.id_counter = 1;
+    return startCoroutine({
+      L, running, maxInstructions: this.maxInstructions, errors: this.errors, name: run.fn.name,
+      stopped: { type: 'error', message: `ERR Function stopped after ${this.maxInstructions} Lua instructions (cairn script-max-instructions)` },
+      pushCall: (C) => {
+        lua.lua_rawgeti(C, lua.LUA_REGISTRYINDEX, run.fn.ref);
+        pushStrings(C, run.keys);
+        pushStrings(C, run.args);
+        return 2;
+      },
+      ended: () => {
+        this.running = undefined;
+      },
+    });
   }
 }
 
