@@ -24,6 +24,11 @@ export interface KvStateOptions {
   readonly scriptMaxInstructions?: number;
 }
 
+/** A script's steps (KvState.executeSteps), which SCRIPT KILL may stop when it runs as a read on one node. */
+export interface ScriptStepper extends Stepper<Reply> {
+  kill(): void;
+}
+
 export class KvState {
   private readonly databases: Databases;
   private readonly prng: Prng;
@@ -31,6 +36,8 @@ export class KvState {
   readonly scripts: Scripts;
   /** The function libraries (replicated: in snapshots) and the Lua engine that runs them. */
   readonly functions: Functions;
+  /** What runs in steps on this state (a script or a function), from executeSteps' hand-back to its last step; for -BUSY's text. */
+  scriptRunning: 'eval' | 'function' | undefined;
 
   constructor(options: KvStateOptions = {}, databases: Databases = new Databases(), scripts?: Scripts, functions?: Functions) {
     this.databases = databases;
@@ -50,7 +57,7 @@ export class KvState {
    * runs about `budget` × SCRIPT_INSTRUCTIONS_PER_BUDGET Lua instructions): nothing else may run
    * against this state until the last step.
    */
-  executeSteps(argv: readonly Uint8Array[], nowMs: number, dbIndex = 0): Reply | Stepper<Reply> {
+  executeSteps(argv: readonly Uint8Array[], nowMs: number, dbIndex = 0): Reply | ScriptStepper {
     assert(Number.isSafeInteger(nowMs), 'nowMs must be an integer number of ms');
     assert(nowMs >= 0, 'nowMs must not be negative');
     const db = dbIndex === 0 ? this.databases.zero : this.databases.get(dbIndex);
@@ -60,7 +67,13 @@ export class KvState {
     const steps = this.scripts.pending;
     assert(steps !== undefined, 'a pending reply leaves its script pending');
     this.scripts.pending = undefined;
-    return { step: (budget) => steps.step(budget * SCRIPT_INSTRUCTIONS_PER_BUDGET) };
+    this.scriptRunning = ((argv[0] as Uint8Array)[0]! | 0x20) === 0x66 ? 'function' : 'eval';
+    const step = (budget: number): Reply | null => {
+      const done = steps.step(budget * SCRIPT_INSTRUCTIONS_PER_BUDGET);
+      if (done !== null) this.scriptRunning = undefined;
+      return done;
+    };
+    return { step, kill: () => steps.kill() };
   }
 
   /** Database `index` itself (0: the default), for inspection: OBJECT-like checks in tests, MEMORY figures. */

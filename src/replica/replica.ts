@@ -3,10 +3,10 @@
 // apply to the state machine, then advance. Serves proposals (resolved once applied) and
 // linearizable reads (ReadIndex), compacts the log with state machine snapshots, and restarts
 // from storage. Written only against io/ interfaces, so the simulator runs this very code.
-// Shape: 506 lines: the hand-offs of the stepped snapshot, of entries applied in steps and of a sole
-// voter's held proposals (hold applies, compact when encoded, wait before an install, propose after
-// an fsync) sit in the Ready loop they order; the work itself is in stepped-snapshot.ts,
-// stepped-apply.ts and held-proposals.ts.
+// Shape: 528 lines: the hand-offs of the stepped snapshot, of entries applied in steps, of applies
+// paused for reads in steps and of a sole voter's held proposals (hold applies, compact when encoded,
+// wait before an install, propose after an fsync) sit in the Ready loop they order; the work itself
+// is in stepped-snapshot.ts, stepped-apply.ts, apply-pause.ts and held-proposals.ts.
 
 import { assert } from '../lib/assert.js';
 import { asError, CairnError, isCairnError } from '../lib/errors.js';
@@ -25,6 +25,7 @@ import { CompactionPolicy } from './compaction-policy.js';
 import { PendingProposals, PendingReads } from './pending.js';
 import { isPendingApply, type StateMachine, type Steps } from './ports.js';
 import { SteppedApply } from './stepped-apply.js';
+import { ApplyPause } from './apply-pause.js';
 import { microtaskTurn, runSteps, SNAPSHOT_STEP_BUDGET, SnapshotEncoding, type CompactRequest, type StepPace } from './stepped-snapshot.js';
 import type { ReplicaIo, ReplicaOptions } from './options.js';
 
@@ -59,6 +60,8 @@ export class Replica<S extends StateMachine> {
   private encoding: SnapshotEncoding | null = null;
   /** An entry being applied in steps (a long script): later entries are held, snapshots wait. */
   private applying: SteppedApply | null = null;
+  /** Applying paused for reads running in steps on the state (read-only scripts): entries are held, no snapshot is encoded meanwhile. */
+  private readonly applyPause = new ApplyPause();
   private readonly stepPace: StepPace;
   private readonly tickDebt: TickDebt;
   private readonly compaction: CompactionPolicy;
@@ -201,6 +204,20 @@ export class Replica<S extends StateMachine> {
     return this.applying?.done ?? Promise.resolve();
   }
 
+  /**
+   * Holds applying committed entries until the returned function is called, so that a read running
+   * in steps (a read-only script) sees the state unchanged; Raft goes on meanwhile. The caller
+   * bounds the pause (a script's instruction limit) and must end it.
+   */
+  pauseApplying(): () => void {
+    return this.applyPause.pause((held) => {
+      if (this.stopped) return;
+      for (const entry of held) this.apply(entry);
+      this.reads.releaseUpTo(this.appliedIndex);
+      this.kick();
+    });
+  }
+
   /** The error that stopped this replica, if one did. */
   failed(): Error | undefined {
     return this.failure;
@@ -334,7 +351,7 @@ export class Replica<S extends StateMachine> {
 
   /** A compaction to start (asked for, or a quiet node's), or an encoded snapshot to compact with; none while one is being encoded. */
   private compactionWork(): boolean {
-    if (this.applying !== null) return false;
+    if (this.applying !== null || this.applyPause.paused) return false;
     if (this.encoding !== null) return !this.encoding.encoding;
     return this.compactRequest !== null || this.compaction.idleDue();
   }
@@ -369,8 +386,10 @@ export class Replica<S extends StateMachine> {
   }
 
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
-    // An entry being applied in steps ends first (it and the entries held behind it are below this snapshot).
+    // An entry being applied in steps ends first (it and the entries held behind it are below this
+    // snapshot), and so do reads running in steps (the entries they hold are below it too).
     await this.applying?.done;
+    await this.applyPause.done;
     // Our own snapshot being encoded reads the state this one replaces: let it finish, then drop it.
     const superseded = this.encoding;
     await superseded?.done;
@@ -392,6 +411,7 @@ export class Replica<S extends StateMachine> {
   private apply(entry: Entry): void {
     if (this.encoding?.encoding === true) return this.encoding.hold(entry);
     if (this.applying !== null) return this.applying.hold(entry);
+    if (this.applyPause.paused) return this.applyPause.hold(entry);
     assert(entry.index === this.appliedIndex + 1, `apply out of order: ${entry.index} after ${this.appliedIndex}`);
     const applied = entry.kind === EntryKind.NORMAL ? this.stateMachine.apply(entry.data, entry.index) : [];
     if (isPendingApply(applied)) return this.applyInSteps(entry, applied.pending);
@@ -426,8 +446,9 @@ export class Replica<S extends StateMachine> {
    * (it was alone), or when the policy says so.
    */
   private async maybeCompact(): Promise<void> {
-    // Half an entry is applied: the state is not one the log can be compacted to.
-    if (this.applying !== null) return;
+    // Half an entry is applied: the state is not one the log can be compacted to. While reads hold
+    // applying, an encoding would hold entries too, and both holds must hand them back in order.
+    if (this.applying !== null || this.applyPause.paused) return;
     const encoding = this.encoding;
     if (encoding !== null) {
       if (!encoding.encoding) await this.compactWith(encoding);

@@ -22,10 +22,12 @@ export interface Running extends ApiRun {
   stopped: boolean;
   /** Instructions left in this step before the coroutine yields (where it can). */
   sliceLeft: number;
+  /** Set by ScriptSteps.kill (SCRIPT KILL of a script run as a read on one node): the next hook raises Redis's error. */
+  killed: boolean;
 }
 
 export function newRunning(call: (argv: readonly Uint8Array[]) => Reply): Running {
-  return { resp: 2, call, instructions: 0, stopped: false, sliceLeft: 0 };
+  return { resp: 2, call, instructions: 0, stopped: false, sliceLeft: 0, killed: false };
 }
 
 /**
@@ -34,7 +36,15 @@ export function newRunning(call: (argv: readonly Uint8Array[]) => Reply): Runnin
  */
 export interface ScriptSteps {
   step(instructions: number): Reply | null;
+  /**
+   * SCRIPT KILL / FUNCTION KILL: the next step raises `Script killed by user with SCRIPT KILL...`
+   * at its next count hook (and at every instruction after, so a pcall cannot swallow it), as
+   * Redis's luaMaskCountHook does. Only for a run on one node (a read): never in the log.
+   */
+  kill(): void;
 }
+
+const KILLED_TEXT = 'Script killed by user with SCRIPT KILL...';
 
 /** Runs steps to the end: one step with no instruction bound. */
 export function runToEnd(steps: ScriptSteps | Reply): Reply {
@@ -63,6 +73,7 @@ export class NativeErrors {
 
 /** The count hook: call depth, then the instruction limit (raised again at every instruction once hit, so pcall cannot swallow it), then the step's yield. */
 export function countHook(L: LuaState, running: Running, maxInstructions: number): void {
+  if (running.killed) return raiseKilled(L, running, maxInstructions);
   if (!running.stopped && lua.lua_getstack(L, CALL_DEPTH_MAX, new lua.lua_Debug())) lauxlib.luaL_error(L, 'stack overflow');
   running.instructions += running.stopped ? 1 : HOOK_INTERVAL;
   if (running.instructions <= maxInstructions) {
@@ -75,6 +86,16 @@ export function countHook(L: LuaState, running: Running, maxInstructions: number
     lua.lua_sethook(L, (l) => countHook(l, running, maxInstructions), lua.LUA_MASKCOUNT, 1);
   }
   pushErrorTable(L, errorTableText('Script stopped: instruction limit'));
+  lua.lua_error(L);
+}
+
+/** A killed run's hook: Redis's error, raised at every instruction from the first on. */
+function raiseKilled(L: LuaState, running: Running, maxInstructions: number): void {
+  if (!running.stopped) {
+    running.stopped = true;
+    lua.lua_sethook(L, (l) => countHook(l, running, maxInstructions), lua.LUA_MASKCOUNT, 1);
+  }
+  pushErrorTable(L, errorTableText(KILLED_TEXT));
   lua.lua_error(L);
 }
 
@@ -122,7 +143,7 @@ export function startCoroutine(call: CoroutineCall): ScriptSteps {
           return null;
         }
         if (call.errors.broken !== undefined) throw call.errors.broken;
-        if (running.stopped) return call.stopped;
+        if (running.stopped && !running.killed) return call.stopped;
         if (status !== lua.LUA_OK) return errorReplyOf(co, call.name);
         const ok = lua.lua_toboolean(co, -1);
         lua.lua_pop(co, 1);
@@ -135,6 +156,10 @@ export function startCoroutine(call: CoroutineCall): ScriptSteps {
           call.ended();
         }
       }
+    },
+    kill: () => {
+      assert(!ended, 'only a running script is killed');
+      running.killed = true;
     },
   };
 }

@@ -35,6 +35,13 @@ export interface KeyspaceFigures {
   readonly byDb?: readonly { readonly db: number; readonly keys: number; readonly expires: number }[];
 }
 
+/** What a busy node runs: a script (EVAL forms) or a function (FCALL forms), killable when it runs as a read here. */
+export interface RunningScript {
+  readonly kind: 'eval' | 'function';
+  /** Stops it (its caller gets Redis's killed error); absent for a script in the log. */
+  readonly kill?: () => void;
+}
+
 export interface Backend {
   /**
    * Appends one entry and resolves with one reply per command once it is durable and applied
@@ -57,6 +64,13 @@ export interface Backend {
   onApplied?(listener: () => void): void;
   /** How long the state has been busy applying one entry in steps (a long script), in ms; 0 or absent when not. */
   busyForMs?(): number;
+  /** The script that makes the state busy (busyForMs > 0), if the backend knows it. */
+  runningScript?(): RunningScript | undefined;
+  /**
+   * Whether a command flagged `write` runs a script that cannot write (EVAL of a no-writes body,
+   * EVALSHA of a cached one, FCALL of a no-writes function), which read() serves as a read.
+   */
+  servesAsRead?(argv: readonly Uint8Array[]): boolean;
   /** Keys held (and those with an expiry, when the backend knows), for INFO keyspace. */
   keyspace(): KeyspaceFigures;
   /** Fields for INFO persistence (log size, fsync policy, last sync...). */

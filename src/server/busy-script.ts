@@ -1,27 +1,51 @@
-// -BUSY, as Redis answers while a script runs past busy-reply-threshold: a script applies on every
-// replica at once (its entry runs in steps, src/replica/stepped-apply.ts), so a node busy with one
-// answers other clients BUSY rather than making them wait unseen. A script in the log runs to its
-// end on every replica (or to its instruction limit), so SCRIPT KILL cannot stop it on one node.
+// -BUSY, SCRIPT KILL and FUNCTION KILL while a script runs past busy-reply-threshold, as Redis 7.0
+// answers them (server.c's processCommand, script.c's scriptKill). A script runs either in the log
+// (EVAL, FCALL: every replica applies it at once, in steps, src/replica/stepped-apply.ts) or as a
+// read on this node alone (EVAL_RO, FCALL_RO, a no-writes script: read-scripts.ts). A node busy
+// with one answers other clients BUSY rather than making them wait unseen. A script run as a read
+// may be killed, as Redis kills one that has not written; a script in the log runs to its end on
+// every replica (or to its instruction limit), so killing it on one node would make them differ.
 
 import { Buffer } from 'node:buffer';
-import { errorReply, type Reply } from '../lib/reply.js';
+import { errorReply, OK, type Reply } from '../lib/reply.js';
+import type { Backend, RunningScript } from './backend.js';
 import { OOM } from './memory-guard.js';
 
-const BUSY = errorReply('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.');
+const BUSY_EVAL = errorReply('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.');
+const BUSY_FUNCTION = errorReply('BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.');
 const UNKILLABLE = errorReply(
   'UNKILLABLE The script runs in the replicated log, on every node alike: it cannot be stopped on one. It ends at its instruction limit (see docs/SCRIPTING.md), or kill the server hard (SHUTDOWN NOSAVE).',
 );
-/** Commands Redis flags allow-busy: connection and transaction bookkeeping, SHUTDOWN, the KILLs. */
+/** Commands Redis flags allow-busy (COMMAND's `allow_busy`), but FUNCTION STATS: connection and transaction bookkeeping, SHUTDOWN, the KILLs. */
 const ALLOWED_WHILE_BUSY = new Set(['auth', 'hello', 'quit', 'reset', 'shutdown', 'multi', 'discard', 'watch', 'unwatch']);
 
-/** The reply instead of running `name` while the state has been busy `busyMs` with one script; undefined to run it. */
-export function busyRefusal(name: string, argv: readonly Uint8Array[], busyMs: number, thresholdMs: number): Reply | undefined {
-  if (busyMs === 0 || busyMs < thresholdMs || ALLOWED_WHILE_BUSY.has(name)) return undefined;
-  if ((name === 'script' || name === 'function') && argv.length === 2 && Buffer.from(argv[1] as Uint8Array).toString('latin1').toLowerCase() === 'kill') return UNKILLABLE;
-  return BUSY;
+/** SCRIPT KILL or FUNCTION KILL (arity as the command table has it: the name and KILL), else undefined. */
+function killOf(name: string, argv: readonly Uint8Array[]): 'eval' | 'function' | undefined {
+  if ((name !== 'script' && name !== 'function') || argv.length !== 2) return undefined;
+  if (Buffer.from(argv[1] as Uint8Array).toString('latin1').toLowerCase() !== 'kill') return undefined;
+  return name === 'script' ? 'eval' : 'function';
 }
 
-/** What a command gets instead of running: BUSY (above), else OOM when maxmemory refuses it; undefined to run it. */
-export function refusalBeforeRun(name: string, argv: readonly Uint8Array[], busyMs: number, thresholdMs: number, memoryFull: boolean): Reply | undefined {
-  return busyRefusal(name, argv, busyMs, thresholdMs) ?? (memoryFull ? OOM : undefined);
+/** scriptKill's replies, in its order: UNKILLABLE, then the wrong KILL for the kind, then +OK. */
+function kill(running: RunningScript, by: 'eval' | 'function'): Reply {
+  if (running.kill === undefined) return UNKILLABLE;
+  if (by !== running.kind) return running.kind === 'function' ? BUSY_FUNCTION : BUSY_EVAL;
+  running.kill();
+  return OK;
+}
+
+/** The reply instead of running `name` while the node is busy with a script past `thresholdMs`; undefined to run it. */
+export function busyRefusal(name: string, argv: readonly Uint8Array[], backend: Pick<Backend, 'busyForMs' | 'runningScript'>, thresholdMs: number): Reply | undefined {
+  const busyMs = backend.busyForMs?.() ?? 0;
+  if (busyMs === 0 || ALLOWED_WHILE_BUSY.has(name)) return undefined;
+  // A KILL is answered at once, also before the threshold (where Redis reads it only once the threshold passes).
+  const by = killOf(name, argv);
+  if (by !== undefined) return kill(backend.runningScript?.() ?? { kind: 'eval' }, by);
+  if (busyMs < thresholdMs) return undefined;
+  return backend.runningScript?.()?.kind === 'function' ? BUSY_FUNCTION : BUSY_EVAL;
+}
+
+/** What a command gets instead of running: BUSY or a KILL's reply (above), else OOM when maxmemory refuses it; undefined to run it. */
+export function refusalBeforeRun(name: string, argv: readonly Uint8Array[], backend: Pick<Backend, 'busyForMs' | 'runningScript'>, thresholdMs: number, memoryFull: boolean): Reply | undefined {
+  return busyRefusal(name, argv, backend, thresholdMs) ?? (memoryFull ? OOM : undefined);
 }

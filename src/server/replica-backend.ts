@@ -19,14 +19,15 @@ import type { KvState } from '../kv/state.js';
 import type { KvMachine } from '../replica/kv-machine.js';
 import type { RaftStorageStats } from '../replica/raft-storage.js';
 import type { Replica } from '../replica/replica.js';
-import { refuseAsRead } from '../kv/read-only.js';
+import { refuseAsRead, runsAsRead } from '../kv/read-only.js';
 import { lookupCommand } from '../kv/commands.js';
-import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, WriteEntry } from './backend.js';
+import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, RunningScript, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ActiveExpiry } from './active-expiry.js';
 import { Evictor } from './evictor.js';
 import type { MemoryGuard } from './memory-guard.js';
-import { isGet, readLocally } from './local-read.js';
+import { isGet } from './local-read.js';
+import { ReadScripts } from './read-scripts.js';
 import { refuseRelayedCommands } from './relay-guard.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { encodeRelayResult, LeaderRelay, type RelayOutcome } from './cluster-relay.js';
@@ -62,6 +63,8 @@ export class ReplicaBackend implements Backend {
   private readonly relay: LeaderRelay;
   private readonly expiry: ActiveExpiry;
   private readonly evictor: Evictor | undefined;
+  /** Reads from this node's state, waiting for scripts; read-only scripts in steps. */
+  private readonly local: ReadScripts;
   private lastStampMs = 0;
   /** The newest term in which this node, leading, saw a proposal or ReadIndex read go through (0: none). */
   private confirmedTerm = 0;
@@ -82,6 +85,13 @@ export class ReplicaBackend implements Backend {
       shouldRun: () => this.isLeader(),
       write: (entry) => this.writeAsLeader(entry),
       memory: options.memory,
+    });
+    this.local = new ReadScripts({
+      replica: options.replica,
+      machine: options.machine,
+      clock: options.clock,
+      nowMs: () => this.nowMs(),
+      write: (argv, db) => this.write({ commands: [argv], watches: [], dbs: [db] }).then((replies) => replies[0]!, (error: unknown) => errorReply(`ERR ${errorMessage(error)}`)),
     });
     this.leaderChange = newSignal();
     this.expiry.start();
@@ -140,14 +150,11 @@ export class ReplicaBackend implements Backend {
       if (name === 'cairn.digest') return this.digest();
     }
     // GET is a read; anything else is checked against kv's table (a write must go through the log).
-    const refusal = isGet(argv[0]!) ? undefined : refuseAsRead(argv);
+    const refusal = isGet(argv[0]!) ? undefined : refuseAsRead(argv, this.options.machine.state);
     if (refusal !== undefined) return refusal;
-    if (consistency === 'local' || this.readsLocallyAsSoleVoter()) {
-      // An entry applying in steps (a long script) must not be seen half done.
-      if (this.busyForMs() > 0) return this.options.replica.applyingDone().then(() => readLocally(this.options.machine.state, argv, this.nowMs(), db));
-      return readLocally(this.options.machine.state, argv, this.nowMs(), db);
-    }
-    return this.readLinearizable((state) => readLocally(state, argv, this.nowMs(), db)).then(
+    // A script in steps (in the log, or a read script) must not be seen half done: local.read waits.
+    if (consistency === 'local' || this.readsLocallyAsSoleVoter()) return this.local.read(argv, db);
+    return this.readLinearizable(() => this.local.read(argv, db)).then(
       (reply) => reply,
       (error: unknown) => (isCairnError(error, 'CAIRN_CLUSTER_DOWN') ? errorReply(CLUSTER_DOWN) : errorReply(`ERR ${errorMessage(error)}`)),
     );
@@ -161,16 +168,23 @@ export class ReplicaBackend implements Backend {
   keyVersion(key: Uint8Array, consistency: ReadConsistency = 'linearizable', db = 0): number | Promise<number> {
     const binaryKey = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
     if (consistency === 'local' || this.readsLocallyAsSoleVoter()) {
-      if (this.busyForMs() > 0) return this.options.replica.applyingDone().then(() => this.options.machine.state.keyVersion(binaryKey, this.nowMs(), db));
-      return this.options.machine.state.keyVersion(binaryKey, this.nowMs(), db);
+      return this.local.whenIdle(() => this.options.machine.state.keyVersion(binaryKey, this.nowMs(), db));
     }
     return this.readLinearizable((state) => state.keyVersion(binaryKey, this.nowMs(), db));
   }
 
-  /** How long an entry has been applying in steps (a long script), in ms; 0 when none is. */
+  /** How long a script has kept the state busy (an entry applying in steps, a read script), in ms; 0 when none does. */
   busyForMs(): number {
-    const since = this.options.replica.applyingSinceMs();
+    const since = this.local.busySinceMs();
     return since === null ? 0 : Math.max(1, this.options.clock.monotonicMs() - since);
+  }
+
+  runningScript(): RunningScript | undefined {
+    return this.local.script();
+  }
+
+  servesAsRead(argv: readonly Uint8Array[]): boolean {
+    return runsAsRead(argv, this.options.machine.state);
   }
 
   onApplied(listener: () => void): void {

@@ -141,7 +141,7 @@ export class Session {
       if (this.multi !== undefined) this.multiDirty = true;
       return noauth;
     }
-    const refused = refusalBeforeRun(entry.meta.name, argv, this.server.backend.busyForMs?.() ?? 0, this.server.settings.busyReplyThresholdMs, this.server.memory?.refuses(entry) === true);
+    const refused = refusalBeforeRun(entry.meta.name, argv, this.server.backend, this.server.settings.busyReplyThresholdMs, this.server.memory?.refuses(entry) === true);
     if (refused !== undefined) {
       if (this.multi !== undefined) this.multiDirty = true;
       return refused;
@@ -167,7 +167,7 @@ export class Session {
     switch (entry.kind) {
       case 'data':
         if (entry.blocking) return this.ordered(() => runBlocking(blockingContext(this.server, this, this.readConsistency, this.db), entry.meta.name, entry.write, argv));
-        if (entry.write && !isReadOnlyEval(argv)) return this.gatherWrite(argv);
+        if (entry.write && !(this.server.backend.servesAsRead?.(argv) ?? isReadOnlyEval(argv))) return this.gatherWrite(argv);
         // Nothing of this client in flight: read at once, without a closure.
         if (this.idle()) return this.readNow(argv);
         return this.orderedRead(argv);

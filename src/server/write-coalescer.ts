@@ -6,7 +6,8 @@
 
 import { assert } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
-import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, WriteEntry } from './backend.js';
+import { isReadOnlyEval } from '../kv/scripts.js';
+import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, RunningScript, WriteEntry } from './backend.js';
 
 interface Waiter {
   readonly offset: number;
@@ -66,6 +67,14 @@ export class WriteCoalescer implements Backend {
 
   busyForMs(): number {
     return this.inner.busyForMs?.() ?? 0;
+  }
+
+  runningScript(): RunningScript | undefined {
+    return this.inner.runningScript?.();
+  }
+
+  servesAsRead(argv: readonly Uint8Array[]): boolean {
+    return this.inner.servesAsRead?.(argv) ?? isReadOnlyEval(argv);
   }
 
   keyspace(): KeyspaceFigures {
