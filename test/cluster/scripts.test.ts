@@ -2,13 +2,16 @@
 // others (the cache is replicated), EVAL from a follower is relayed to the leader like any write,
 // EVAL_RO reads on a follower, and random scripts sent through every node (math.random, sorts with
 // ties, SPOP and SRANDMEMBER inside, MULTI around them), with snapshots taken throughout, leave
-// every node with the same applied state (equal CAIRN.DIGEST at one applied index).
+// every node with the same applied state (equal CAIRN.DIGEST at one applied index). A read-only
+// script on a follower runs in steps with applying paused: it does not see a write the leader
+// commits meanwhile, the follower still acknowledges appends (it is needed for the majority), and it
+// applies what it held once the script ends or is killed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Prng } from '../../src/lib/prng.js';
-import { TestCluster, waitFor } from './helpers.js';
+import { RawClient, show, TestCluster, waitFor } from './helpers.js';
 import { digestOf, type Digest } from './state-dump.js';
 
 const sha1 = (body: string): string => createHash('sha1').update(body).digest('hex');
@@ -70,6 +73,53 @@ test('scripts on three replicas: replicated cache, relayed EVAL, EVAL_RO on a fo
     assert.equal(await clients[leader]!.script('EXISTS', ...SCRIPTS.map(sha1)).then((r) => (r as number[]).length), SCRIPTS.length);
   } finally {
     for (const client of clients) client.disconnect();
+    await cluster.cleanup();
+  }
+});
+
+test('a read-only script on a follower: atomic against writes committed meanwhile, killable, and the follower applies after it', { timeout: 90_000 }, async () => {
+  const cluster = await TestCluster.start(3);
+  const clients: RawClient[] = [];
+  const open = async (port: number): Promise<RawClient> => {
+    const client = await RawClient.connect(port);
+    clients.push(client);
+    return client;
+  };
+  try {
+    const leaderIndex = await cluster.leader();
+    const followerIndex = (leaderIndex + 1) % 3;
+    const leader = await open(cluster.nodes[leaderIndex]!.port);
+    const runner = await open(cluster.nodes[followerIndex]!.port);
+    const probe = await open(cluster.nodes[followerIndex]!.port);
+    assert.equal(show(await runner.call('READONLY')), 'OK');
+    assert.equal(show(await probe.call('CONFIG', 'SET', 'busy-reply-threshold', '50')), 'OK');
+    assert.equal(show(await leader.call('SET', 'k', 'before')), 'OK');
+    await waitFor('the follower to apply k', async () => (show(await runner.call('GET', 'k')) === 'before' ? true : undefined));
+    const busy = async (): Promise<void> => {
+      await waitFor('the follower to be busy with the script', async () => (String(show(await probe.call('PING'))).startsWith('ERR:BUSY') ? true : undefined));
+    };
+
+    // About 7M Lua instructions, in steps: the leader's write, committed meanwhile, is not seen by it.
+    const body = "local a = redis.call('get', KEYS[1]) local x = 0 for i = 1, 1700000 do x = x + i end return {a, redis.call('get', KEYS[1])}";
+    const script = runner.call('EVAL_RO', body, '1', 'k');
+    await busy();
+    assert.equal(show(await leader.call('SET', 'k', 'during')), 'OK');
+    assert.deepEqual(show(await script), ['before', 'before']);
+    await waitFor('the follower to apply the write held during the script', async () => (show(await runner.call('GET', 'k')) === 'during' ? true : undefined));
+
+    // With the third node down, the leader commits only with this follower's acknowledgement: a
+    // write commits while the follower runs a script (Raft goes on), which SCRIPT KILL then stops.
+    await cluster.kill((leaderIndex + 2) % 3);
+    const spin = runner.call('EVAL_RO', 'local i = 0 while true do i = i + 1 end', '0');
+    await busy();
+    assert.equal(show(await leader.call('SET', 'k', 'while-killed')), 'OK');
+    assert.equal(show(await probe.call('SCRIPT', 'KILL')), 'OK', 'the script still ran when the write committed');
+    assert.match(String(show(await spin)), /^ERR:ERR Script killed by user with SCRIPT KILL\.\.\. script: \w+, on @user_script:1\.$/);
+    await waitFor('the follower to apply the write held during the killed script', async () => (show(await runner.call('GET', 'k')) === 'while-killed' ? true : undefined));
+    assert.equal(show(await leader.call('SET', 'k', 'next')), 'OK');
+    await waitFor('the follower to apply the next write', async () => (show(await runner.call('GET', 'k')) === 'next' ? true : undefined));
+  } finally {
+    for (const client of clients) client.close();
     await cluster.cleanup();
   }
 });
