@@ -73,6 +73,8 @@ export interface Backend {
   servesAsRead?(argv: readonly Uint8Array[]): boolean;
   /** Keys held (and those with an expiry, when the backend knows), for INFO keyspace. */
   keyspace(): KeyspaceFigures;
+  /** Fields of INFO memory the backend knows: number_of_cached_scripts, number_of_functions, number_of_libraries. */
+  memoryInfo?(): InfoFields;
   /** Fields for INFO persistence (log size, fsync policy, last sync...). */
   persistenceInfo(): InfoFields;
   /** Flushes whatever the durability policy has not yet synced and releases resources. */

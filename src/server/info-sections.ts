@@ -52,7 +52,7 @@ export function memoryFields(source: InfoSource): InfoFields {
   // maxmemory compares used_memory_startup + used_memory_dataset (memory-guard.ts), not used_memory.
   const limit = source.maxMemory?.() ?? { limitBytes: 0, policy: 'noeviction', startupBytes: 0, datasetBytes: usage.heapUsed };
   const ratio = (a: number, b: number): string => (b === 0 ? '0.00' : (a / b).toFixed(2));
-  return [
+  return merged([
     ['used_memory', used], ['used_memory_human', human(used)], ['used_memory_rss', usage.rss], ['used_memory_rss_human', human(usage.rss)],
     ['used_memory_peak', peak], ['used_memory_peak_human', human(peak)], ['used_memory_peak_perc', `${((used / peak) * 100).toFixed(2)}%`],
     ['used_memory_overhead', usage.heapTotal - usage.heapUsed], ['used_memory_startup', limit.startupBytes],
@@ -71,7 +71,7 @@ export function memoryFields(source: InfoSource): InfoFields {
     ['mem_not_counted_for_evict', 0], ['mem_replication_backlog', 0], ['mem_total_replication_buffers', 0], ['mem_clients_slaves', 0],
     ['mem_clients_normal', 0], ['mem_cluster_links', 0], ['mem_aof_buffer', 0], ['mem_allocator', `v8-${process.versions.v8}`],
     ['active_defrag_running', 0], ['lazyfree_pending_objects', 0], ['lazyfreed_objects', 0],
-  ];
+  ], source.memory?.() ?? []);
 }
 
 export function persistenceFields(source: InfoSource): InfoFields {

@@ -21,6 +21,8 @@ export interface InfoSource {
   readonly stats: ServerStats;
   keyspace(): KeyspaceFigures;
   persistence(): InfoFields;
+  /** The memory section's fields the backend knows (cached scripts, function libraries), in Redis's positions. */
+  memory?(): InfoFields;
   /**
    * maxmemory, its policy, the keys evicted so far and the figure maxmemory compares, startup and
    * dataset parts (INFO memory and stats); none, noeviction and 0 when not given.

@@ -196,6 +196,12 @@ export class ReplicaBackend implements Backend {
     return { keys: state.keyCount, expires: state.expiringKeyCount, byDb: state.keyspaceByDb() };
   }
 
+  /** The replicated script cache and function libraries, as INFO memory counts them. */
+  memoryInfo(): InfoFields {
+    const state = this.options.machine.state;
+    return [['number_of_cached_scripts', state.scripts.size], ['number_of_functions', state.functions.functionCount], ['number_of_libraries', state.functions.libraryCount]];
+  }
+
   persistenceInfo(): InfoFields {
     const raft = this.options.topology.raft;
     const failure = this.options.replica.failed();

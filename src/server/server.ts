@@ -119,6 +119,7 @@ export class CairnServer implements ServerContext {
         stats: this.stats,
         keyspace: () => this.backend.keyspace(),
         persistence: () => this.backend.persistenceInfo(),
+        memory: () => this.backend.memoryInfo?.() ?? [],
         maxMemory: () => ({ limitBytes: this.settings.maxMemoryBytes, policy: this.settings.maxMemoryPolicy, evictedKeys: this.memory.evictedKeys,
           startupBytes: STARTUP_BYTES, datasetBytes: this.memory.datasetBytes() }),
         ...(this.options.replicationInfo === undefined ? {} : { replication: this.options.replicationInfo }),

@@ -81,6 +81,10 @@ export class WriteCoalescer implements Backend {
     return this.inner.keyspace();
   }
 
+  memoryInfo(): InfoFields {
+    return this.inner.memoryInfo?.() ?? [];
+  }
+
   persistenceInfo(): InfoFields {
     return this.inner.persistenceInfo();
   }

@@ -131,3 +131,39 @@ test('FCALL of a no-writes function and EVALSHA of a no-writes script are served
     await server.cleanup();
   }
 });
+
+/** The script and function counts of INFO memory. */
+async function scriptCounts(port: number): Promise<string[]> {
+  const client = await RawClient.connect(port);
+  try {
+    const info = String(show(await client.call('INFO', 'memory')));
+    return info.split('\r\n').filter((line) => /^number_of_(cached_scripts|functions|libraries):/.test(line));
+  } finally {
+    client.close();
+  }
+}
+
+test('INFO memory counts the cached scripts, functions and libraries as redis-server does', async () => {
+  const cairn = await startCairn();
+  const redis = await startRedis();
+  try {
+    const steps: readonly (readonly string[])[] = [
+      ['FUNCTION', 'LOAD', LIBRARY],
+      ['FUNCTION', 'LOAD', "#!lua name=other\nredis.register_function('one', function() return 1 end)"],
+      ['SCRIPT', 'LOAD', 'return 1'],
+      ['EVAL', 'return 2', '0'],
+      ['FUNCTION', 'DELETE', 'other'],
+    ];
+    for (const step of steps) {
+      for (const port of [cairn.port, redis.port]) {
+        const client = await RawClient.connect(port);
+        await client.call(...step).finally(() => client.close());
+      }
+      assert.deepEqual(await scriptCounts(cairn.port), await scriptCounts(redis.port), step.join(' '));
+    }
+    assert.deepEqual(await scriptCounts(cairn.port), ['number_of_cached_scripts:2', 'number_of_functions:2', 'number_of_libraries:1']);
+  } finally {
+    await redis.cleanup();
+    await cairn.cleanup();
+  }
+});
