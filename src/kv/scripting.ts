@@ -5,8 +5,9 @@
 // Redis does; EVAL_RO, which may run as a local read on one node, runs its body without caching it
 // (the cache is replicated state).
 //
-// SCRIPT KILL answers NOTBUSY: a script never runs while another command waits — it is stopped by
-// its instruction budget (script/engine.ts) on every replica alike, rather than killed on one.
+// SCRIPT KILL reaching kv answers NOTBUSY: no script runs while kv runs a command. A script running
+// in steps is killed (a read-only one) or refused UNKILLABLE (one in the log) by the server
+// (server/busy-script.ts) before its KILL gets here.
 
 import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
