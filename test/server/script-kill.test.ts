@@ -167,3 +167,29 @@ test('INFO memory counts the cached scripts, functions and libraries as redis-se
     await cairn.cleanup();
   }
 });
+
+test('a function in the log: BUSY names FUNCTION KILL, and either KILL answers UNKILLABLE', async () => {
+  const server = await startCairn();
+  const runner = await RawClient.connect(server.port);
+  const other = await RawClient.connect(server.port);
+  try {
+    // About 7M instructions (under the 10M limit), after a write: it runs in the log, in steps.
+    const library = "#!lua name=busy\nredis.register_function('work', function(keys) redis.call('SET', keys[1], 'w') local x = 0 for i = 1, 1700000 do x = x + i end return x end)";
+    assert.equal(show(await runner.call('FUNCTION', 'LOAD', library)), 'busy');
+    assert.equal(show(await other.call('CONFIG', 'SET', 'busy-reply-threshold', '20')), 'OK');
+    const result = runner.call('FCALL', 'work', '1', 'k');
+    const busy = await waitFor('a BUSY reply while the function runs', async () => {
+      const reply = String(show(await other.call('PING')));
+      return reply.startsWith('ERR:BUSY') ? reply : undefined;
+    });
+    assert.equal(busy, 'ERR:BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.');
+    assert.match(String(show(await other.call('FUNCTION', 'KILL'))), /^ERR:UNKILLABLE /);
+    assert.match(String(show(await other.call('SCRIPT', 'KILL'))), /^ERR:UNKILLABLE /);
+    assert.equal(show(await result), 1445000850000);
+    assert.equal(show(await other.call('FUNCTION', 'KILL')), 'ERR:NOTBUSY No scripts in execution right now.');
+  } finally {
+    runner.close();
+    other.close();
+    await server.cleanup();
+  }
+});
