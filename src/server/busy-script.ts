@@ -34,18 +34,23 @@ function kill(running: RunningScript, by: 'eval' | 'function'): Reply {
   return OK;
 }
 
-/** The reply instead of running `name` while the node is busy with a script past `thresholdMs`; undefined to run it. */
-export function busyRefusal(name: string, argv: readonly Uint8Array[], backend: Pick<Backend, 'busyForMs' | 'runningScript'>, thresholdMs: number): Reply | undefined {
+/**
+ * The reply instead of running `name` while the node is busy with a script past `thresholdMs`;
+ * undefined to run it. `queued`: the client has commands in flight (the script itself, or commands
+ * waiting for it), so this one waits behind them rather than being refused — as redis-server reads
+ * nothing more from the script's caller until the script ends; a KILL is answered all the same.
+ */
+export function busyRefusal(name: string, argv: readonly Uint8Array[], backend: Pick<Backend, 'busyForMs' | 'runningScript'>, thresholdMs: number, queued = false): Reply | undefined {
   const busyMs = backend.busyForMs?.() ?? 0;
   if (busyMs === 0 || ALLOWED_WHILE_BUSY.has(name)) return undefined;
   // A KILL is answered at once, also before the threshold (where Redis reads it only once the threshold passes).
   const by = killOf(name, argv);
   if (by !== undefined) return kill(backend.runningScript?.() ?? { kind: 'eval' }, by);
-  if (busyMs < thresholdMs) return undefined;
+  if (busyMs < thresholdMs || queued) return undefined;
   return backend.runningScript?.()?.kind === 'function' ? BUSY_FUNCTION : BUSY_EVAL;
 }
 
 /** What a command gets instead of running: BUSY or a KILL's reply (above), else OOM when maxmemory refuses it; undefined to run it. */
-export function refusalBeforeRun(name: string, argv: readonly Uint8Array[], backend: Pick<Backend, 'busyForMs' | 'runningScript'>, thresholdMs: number, memoryFull: boolean): Reply | undefined {
-  return busyRefusal(name, argv, backend, thresholdMs) ?? (memoryFull ? OOM : undefined);
+export function refusalBeforeRun(name: string, argv: readonly Uint8Array[], backend: Pick<Backend, 'busyForMs' | 'runningScript'>, thresholdMs: number, memoryFull: boolean, queued = false): Reply | undefined {
+  return busyRefusal(name, argv, backend, thresholdMs, queued) ?? (memoryFull ? OOM : undefined);
 }

@@ -141,7 +141,7 @@ export class Session {
       if (this.multi !== undefined) this.multiDirty = true;
       return noauth;
     }
-    const refused = refusalBeforeRun(entry.meta.name, argv, this.server.backend, this.server.settings.busyReplyThresholdMs, this.server.memory?.refuses(entry) === true);
+    const refused = refusalBeforeRun(entry.meta.name, argv, this.server.backend, this.server.settings.busyReplyThresholdMs, this.server.memory?.refuses(entry) === true, !this.idle());
     if (refused !== undefined) {
       if (this.multi !== undefined) this.multiDirty = true;
       return refused;

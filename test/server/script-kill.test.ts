@@ -1,13 +1,15 @@
 // Read-only scripts on a real server run in steps and can be killed, as in Redis 7.0: a long
 // EVAL_RO / no-writes EVAL / FCALL_RO / no-writes FCALL makes other clients get -BUSY past
 // busy-reply-threshold, SCRIPT KILL (FUNCTION KILL for a function) stops it with Redis's error to
-// its caller, the wrong KILL gets Redis's BUSY, NOTBUSY once nothing runs — the same replies
+// its caller, the wrong KILL gets Redis's BUSY, NOTBUSY once nothing runs, the caller's own
+// pipelined command waits for the script instead of being refused — the same replies
 // redis-server 7.0.15 gives, in RESP2 and RESP3 — and a write committed while the script runs is
 // not seen by it. The log script's UNKILLABLE is in script.test.ts.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient, show, startCairn, startRedis, waitFor } from './helpers.js';
+import { Buffer } from 'node:buffer';
+import { encodeCommand, RawClient, show, startCairn, startRedis, waitFor } from './helpers.js';
 
 const SPIN = 'local i = 0 while true do i = i + 1 end';
 const LIBRARY = `#!lua name=spinners
@@ -29,7 +31,9 @@ async function killScenario(port: number, scenario: Scenario): Promise<unknown[]
     for (const command of scenario.setup) await runner.call(...command);
     assert.equal(show(await other.call('SET', 'k', 'v')), 'OK');
     assert.equal(show(await other.call('CONFIG', 'SET', 'busy-reply-threshold', '50')), 'OK');
-    const result = runner.call(...scenario.run);
+    // The runner's own GET, pipelined behind its script, waits for it (not BUSY), as in Redis.
+    runner.send(Buffer.concat([encodeCommand(scenario.run), encodeCommand(['GET', 'k'])]));
+    const result = runner.replies(2);
     // PING: a command that reads no state, answered at once (by Cairn) until the threshold passes, then BUSY.
     const busy = await waitFor('a BUSY reply while the script runs', async () => {
       const reply = show(await other.call('PING'));
@@ -37,11 +41,11 @@ async function killScenario(port: number, scenario: Scenario): Promise<unknown[]
     });
     const wrong = show(await other.call(scenario.kill === 'SCRIPT' ? 'FUNCTION' : 'SCRIPT', 'KILL'));
     const killed = show(await other.call(scenario.kill, 'KILL'));
-    const reply = show(await result);
+    const [reply, pipelined] = (await result).map(show);
     const notBusy = show(await other.call(scenario.kill, 'KILL'));
     const after = show(await other.call('GET', 'k'));
     assert.equal(show(await other.call('CONFIG', 'SET', 'busy-reply-threshold', '5000')), 'OK');
-    return [busy, wrong, killed, reply, notBusy, after];
+    return [busy, wrong, killed, reply, notBusy, after, pipelined];
   } finally {
     runner.close();
     other.close();
@@ -70,6 +74,7 @@ test('SCRIPT KILL and FUNCTION KILL stop read-only scripts with the replies redi
       assert.match(String(ours[3]), /^ERR:ERR Script killed by user with SCRIPT KILL\.\.\. script: \w+, on @user_(script|function):\d+\.$/);
       assert.equal(ours[4], 'ERR:NOTBUSY No scripts in execution right now.');
       assert.equal(ours[5], 'v');
+      assert.equal(ours[6], 'v');
     }
   } finally {
     await redis.cleanup();
