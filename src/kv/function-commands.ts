@@ -107,10 +107,19 @@ function restore(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   return functionsOf(ctx).restore(codes, policy) ?? OK;
 }
 
-function stats(ctx: ExecContext): Reply {
-  const functions = functionsOf(ctx);
+/** FUNCTION STATS' reply: the function running (its command and for how long; nil when none, or a script runs), and the library counts. */
+export function functionStatsReply(functions: Functions, running?: { readonly argv: readonly Uint8Array[]; readonly durationMs: number }): Reply {
   const lua: Reply = { type: 'map', entries: [[bulk('libraries_count'), { type: 'integer', value: functions.libraryCount }], [bulk('functions_count'), { type: 'integer', value: functions.functionCount }]] };
-  return { type: 'map', entries: [[bulk('running_script'), NULL], [bulk('engines'), { type: 'map', entries: [[bulk('LUA'), lua]] }]] };
+  let script: Reply = NULL;
+  if (running !== undefined) {
+    const called = textOf(running.argv[1] as Uint8Array);
+    script = { type: 'map', entries: [
+      [bulk('name'), bulk(functions.lookup(called)?.fn.name ?? called)],
+      [bulk('command'), { type: 'array', items: running.argv.map((arg): Reply => ({ type: 'bulk', value: arg })) }],
+      [bulk('duration_ms'), { type: 'integer', value: running.durationMs }],
+    ] };
+  }
+  return { type: 'map', entries: [[bulk('running_script'), script], [bulk('engines'), { type: 'map', entries: [[bulk('LUA'), lua]] }]] };
 }
 
 const FUNCTION_HELP = [
@@ -148,7 +157,7 @@ const FUNCTION_SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<string, Su
   } }],
   ['dump', { arity: 2, handler: (ctx) => ({ type: 'bulk', value: encodeFunctionDump(functionsOf(ctx).sorted().map((library) => library.code)) }) }],
   ['restore', { arity: -3, handler: restore }],
-  ['stats', { arity: 2, handler: stats }],
+  ['stats', { arity: 2, handler: (ctx) => functionStatsReply(functionsOf(ctx)) }],
   ['kill', { arity: 2, handler: () => NOTBUSY }],
   ['help', { arity: 2, handler: () => helpReply('function', FUNCTION_HELP) }],
 ]);

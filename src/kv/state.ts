@@ -36,8 +36,8 @@ export class KvState {
   readonly scripts: Scripts;
   /** The function libraries (replicated: in snapshots) and the Lua engine that runs them. */
   readonly functions: Functions;
-  /** What runs in steps on this state (a script or a function), from executeSteps' hand-back to its last step; for -BUSY's text. */
-  scriptRunning: 'eval' | 'function' | undefined;
+  /** The command running in steps on this state (a script or a function), from executeSteps' hand-back to its last step: -BUSY's text, FUNCTION STATS. */
+  scriptRunning: { readonly kind: 'eval' | 'function'; readonly argv: readonly Uint8Array[] } | undefined;
 
   constructor(options: KvStateOptions = {}, databases: Databases = new Databases(), scripts?: Scripts, functions?: Functions) {
     this.databases = databases;
@@ -67,7 +67,7 @@ export class KvState {
     const steps = this.scripts.pending;
     assert(steps !== undefined, 'a pending reply leaves its script pending');
     this.scripts.pending = undefined;
-    this.scriptRunning = ((argv[0] as Uint8Array)[0]! | 0x20) === 0x66 ? 'function' : 'eval';
+    this.scriptRunning = { kind: ((argv[0] as Uint8Array)[0]! | 0x20) === 0x66 ? 'function' : 'eval', argv };
     const step = (budget: number): Reply | null => {
       const done = steps.step(budget * SCRIPT_INSTRUCTIONS_PER_BUDGET);
       if (done !== null) this.scriptRunning = undefined;

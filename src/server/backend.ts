@@ -40,6 +40,8 @@ export interface RunningScript {
   readonly kind: 'eval' | 'function';
   /** Stops it (its caller gets Redis's killed error); absent for a script in the log. */
   readonly kill?: () => void;
+  /** FUNCTION STATS' reply now: the function running (nil for a script) and the library counts. */
+  readonly functionStats?: () => Reply;
 }
 
 export interface Backend {

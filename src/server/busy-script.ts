@@ -16,14 +16,15 @@ const BUSY_FUNCTION = errorReply('BUSY Redis is busy running a script. You can o
 const UNKILLABLE = errorReply(
   'UNKILLABLE The script runs in the replicated log, on every node alike: it cannot be stopped on one. It ends at its instruction limit (see docs/SCRIPTING.md), or kill the server hard (SHUTDOWN NOSAVE).',
 );
-/** Commands Redis flags allow-busy (COMMAND's `allow_busy`), but FUNCTION STATS: connection and transaction bookkeeping, SHUTDOWN, the KILLs. */
+/** Commands Redis flags allow-busy (COMMAND's `allow_busy`): connection and transaction bookkeeping, SHUTDOWN; the KILLs and FUNCTION STATS below. */
 const ALLOWED_WHILE_BUSY = new Set(['auth', 'hello', 'quit', 'reset', 'shutdown', 'multi', 'discard', 'watch', 'unwatch']);
 
-/** SCRIPT KILL or FUNCTION KILL (arity as the command table has it: the name and KILL), else undefined. */
-function killOf(name: string, argv: readonly Uint8Array[]): 'eval' | 'function' | undefined {
+/** SCRIPT KILL, FUNCTION KILL or FUNCTION STATS (arity as the command table has it: the name and one word), else undefined. */
+function busyCommandOf(name: string, argv: readonly Uint8Array[]): 'script kill' | 'function kill' | 'function stats' | undefined {
   if ((name !== 'script' && name !== 'function') || argv.length !== 2) return undefined;
-  if (Buffer.from(argv[1] as Uint8Array).toString('latin1').toLowerCase() !== 'kill') return undefined;
-  return name === 'script' ? 'eval' : 'function';
+  const sub = Buffer.from(argv[1] as Uint8Array).toString('latin1').toLowerCase();
+  if (sub === 'kill') return name === 'script' ? 'script kill' : 'function kill';
+  return name === 'function' && sub === 'stats' ? 'function stats' : undefined;
 }
 
 /** scriptKill's replies, in its order: UNKILLABLE, then the wrong KILL for the kind, then +OK. */
@@ -43,9 +44,15 @@ function kill(running: RunningScript, by: 'eval' | 'function'): Reply {
 export function busyRefusal(name: string, argv: readonly Uint8Array[], backend: Pick<Backend, 'busyForMs' | 'runningScript'>, thresholdMs: number, queued = false): Reply | undefined {
   const busyMs = backend.busyForMs?.() ?? 0;
   if (busyMs === 0 || ALLOWED_WHILE_BUSY.has(name)) return undefined;
-  // A KILL is answered at once, also before the threshold (where Redis reads it only once the threshold passes).
-  const by = killOf(name, argv);
-  if (by !== undefined) return kill(backend.runningScript?.() ?? { kind: 'eval' }, by);
+  // Answered at once, also before the threshold (where Redis reads them only once the threshold passes).
+  const allowed = busyCommandOf(name, argv);
+  if (allowed !== undefined) {
+    const running: RunningScript = backend.runningScript?.() ?? { kind: 'eval' };
+    if (allowed !== 'function stats') return kill(running, allowed === 'script kill' ? 'eval' : 'function');
+    // functionStatsCommand: an EVAL running is answered as slowevalerr.
+    if (running.kind === 'eval') return BUSY_EVAL;
+    if (running.functionStats !== undefined) return running.functionStats();
+  }
   if (busyMs < thresholdMs || queued) return undefined;
   return backend.runningScript?.()?.kind === 'function' ? BUSY_FUNCTION : BUSY_EVAL;
 }

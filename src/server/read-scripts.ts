@@ -18,6 +18,7 @@ import type { KvMachine } from '../replica/kv-machine.js';
 import type { Replica } from '../replica/replica.js';
 import type { ScriptStepper } from '../kv/state.js';
 import { isScriptRead, refuseAsRead } from '../kv/read-only.js';
+import { functionStatsReply } from '../kv/function-commands.js';
 import type { RunningScript } from './backend.js';
 import { readLocally } from './local-read.js';
 
@@ -55,9 +56,19 @@ export class ReadScripts {
   /** The script that keeps the state busy, if one does: killable when it runs here as a read. */
   script(): RunningScript | undefined {
     if (this.busySinceMs() === null) return undefined;
-    const kind = this.options.machine.state.scriptRunning ?? 'eval';
+    const kind = this.options.machine.state.scriptRunning?.kind ?? 'eval';
     const running = this.running;
-    return running === undefined ? { kind } : { kind, kill: () => running.steps.kill() };
+    const functionStats = (): Reply => this.functionStats();
+    return running === undefined ? { kind, functionStats } : { kind, functionStats, kill: () => running.steps.kill() };
+  }
+
+  /** FUNCTION STATS while the state is busy: the function running, its command and for how long (nil while a script runs). */
+  private functionStats(): Reply {
+    const state = this.options.machine.state;
+    const running = state.scriptRunning;
+    const since = this.busySinceMs();
+    const durationMs = since === null ? 0 : this.options.clock.monotonicMs() - since;
+    return functionStatsReply(state.functions, running?.kind === 'function' ? { argv: running.argv, durationMs: Math.floor(durationMs) } : undefined);
   }
 
   /** Runs `query` on the applied state once no script runs on it (at once when none does). */
