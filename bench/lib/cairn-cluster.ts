@@ -5,10 +5,10 @@
 import { join } from 'node:path';
 import { assert } from '../../src/lib/assert.js';
 import type { BenchCluster, KvConnection } from './kv-connection.js';
+import { MemberProcesses, startTimeoutMs } from './member-processes.js';
 import { freePort, waitFor, type Child, type Procs } from './procs.js';
 import { RespConnection } from './resp-connection.js';
 
-const startTimeoutMs = 30_000;
 const infoTimeoutMs = 2_000;
 
 interface CairnMember {
@@ -19,15 +19,17 @@ interface CairnMember {
   child: Child | null;
 }
 
-export class CairnCluster implements BenchCluster {
+export class CairnCluster extends MemberProcesses<CairnMember> implements BenchCluster {
   readonly name = 'cairn';
 
   private constructor(
-    private readonly procs: Procs,
-    private readonly members: CairnMember[],
+    procs: Procs,
+    members: CairnMember[],
     private readonly nodeCommand: readonly string[],
     readonly callTimeoutMs: number,
-  ) {}
+  ) {
+    super(procs, members);
+  }
 
   /** Starts `size` members; `nodeCommand` (node's arguments up to the node flags) runs runClusterNode. */
   static async start(procs: Procs, size: number, callTimeoutMs: number, nodeCommand: readonly string[]): Promise<CairnCluster> {
@@ -44,26 +46,12 @@ export class CairnCluster implements BenchCluster {
     return cluster;
   }
 
-  get size(): number {
-    return this.members.length;
-  }
-
   port(member: number): number {
     return this.members[member]!.port;
   }
 
   connect(member: number): Promise<KvConnection> {
     return RespConnection.open(this.members[member]!.port, this.callTimeoutMs);
-  }
-
-  pid(member: number): number {
-    const pid = this.members[member]!.child?.proc.pid;
-    assert(pid !== undefined, `member ${member} is not running`);
-    return pid;
-  }
-
-  live(): number[] {
-    return this.members.flatMap((m, i) => (m.child !== null && m.child.alive() ? [i] : []));
   }
 
   async leader(timeoutMs: number): Promise<number> {
@@ -76,22 +64,8 @@ export class CairnCluster implements BenchCluster {
     }, timeoutMs);
   }
 
-  async kill(member: number): Promise<void> {
-    const child = this.members[member]!.child;
-    assert(child !== null, `member ${member} is not running`);
-    this.members[member]!.child = null;
-    await this.procs.kill(child);
-  }
-
-  async restart(member: number): Promise<void> {
-    assert(this.members[member]!.child === null, `member ${member} is still running`);
-    await this.startMember(member);
-    const leader = await this.leader(startTimeoutMs);
-    const commitIndex = Number((await this.info(leader))['cairn_commit_index']);
-    await waitFor(`${this.members[member]!.id} to catch up to index ${commitIndex}`, async () => {
-      const info = await this.info(member).catch(() => undefined);
-      return info !== undefined && Number(info['cairn_applied_index']) >= commitIndex ? true : undefined;
-    }, startTimeoutMs);
+  protected async appliedIndex(member: number): Promise<number> {
+    return Number((await this.info(member))['cairn_applied_index']);
   }
 
   /** Starts a stopped member on its data dir, without waiting for it to catch up. */
@@ -130,7 +104,7 @@ export class CairnCluster implements BenchCluster {
     }
   }
 
-  private async startMember(i: number): Promise<void> {
+  protected async startMember(i: number): Promise<void> {
     const m = this.members[i]!;
     const peers = this.members.map((p) => `${p.id}=127.0.0.1:${p.peerPort}`).join(',');
     const clientAddrs = this.members.map((p) => `${p.id}=127.0.0.1:${p.port}`).join(',');

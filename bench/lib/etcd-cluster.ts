@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { assert } from '../../src/lib/assert.js';
 import { EtcdConnection } from './etcd-connection.js';
 import type { BenchCluster, KvConnection } from './kv-connection.js';
+import { MemberProcesses, startTimeoutMs } from './member-processes.js';
 import { freePort, waitFor, type Child, type Procs } from './procs.js';
 
-const startTimeoutMs = 30_000;
 const statusTimeoutMs = 2_000;
 
 interface EtcdMember {
@@ -19,10 +19,12 @@ interface EtcdMember {
   child: Child | null;
 }
 
-export class EtcdCluster implements BenchCluster {
+export class EtcdCluster extends MemberProcesses<EtcdMember> implements BenchCluster {
   readonly name = 'etcd';
 
-  private constructor(private readonly procs: Procs, private readonly members: EtcdMember[], readonly callTimeoutMs: number) {}
+  private constructor(procs: Procs, members: EtcdMember[], readonly callTimeoutMs: number) {
+    super(procs, members);
+  }
 
   static async start(procs: Procs, size: number, callTimeoutMs: number): Promise<EtcdCluster> {
     assert(size >= 1 && size <= 9, 'cluster size 1..9');
@@ -37,22 +39,8 @@ export class EtcdCluster implements BenchCluster {
     return cluster;
   }
 
-  get size(): number {
-    return this.members.length;
-  }
-
   async connect(member: number, maxInFlight = 1): Promise<KvConnection> {
     return new EtcdConnection(this.members[member]!.clientPort, this.callTimeoutMs, maxInFlight);
-  }
-
-  pid(member: number): number {
-    const pid = this.members[member]!.child?.proc.pid;
-    assert(pid !== undefined, `member ${member} is not running`);
-    return pid;
-  }
-
-  live(): number[] {
-    return this.members.flatMap((m, i) => (m.child !== null && m.child.alive() ? [i] : []));
   }
 
   async leader(timeoutMs: number): Promise<number> {
@@ -66,24 +54,6 @@ export class EtcdCluster implements BenchCluster {
     }, timeoutMs);
   }
 
-  async kill(member: number): Promise<void> {
-    const child = this.members[member]!.child;
-    assert(child !== null, `member ${member} is not running`);
-    this.members[member]!.child = null;
-    await this.procs.kill(child);
-  }
-
-  async restart(member: number): Promise<void> {
-    assert(this.members[member]!.child === null, `member ${member} is still running`);
-    await this.startMember(member);
-    const leader = await this.leader(startTimeoutMs);
-    const leaderRaftIndex = await this.raftIndex(leader);
-    await waitFor(`${this.members[member]!.name} to catch up to raft index ${leaderRaftIndex}`, async () => {
-      const index = await this.raftIndex(member).catch(() => undefined);
-      return index !== undefined && index >= leaderRaftIndex ? true : undefined;
-    }, startTimeoutMs);
-  }
-
   private async status(member: number): Promise<{ memberId: string; leaderId: string }> {
     const connection = new EtcdConnection(this.members[member]!.clientPort, statusTimeoutMs);
     try {
@@ -93,7 +63,7 @@ export class EtcdCluster implements BenchCluster {
     }
   }
 
-  private async raftIndex(member: number): Promise<number> {
+  protected async appliedIndex(member: number): Promise<number> {
     const connection = new EtcdConnection(this.members[member]!.clientPort, statusTimeoutMs);
     try {
       const body = await connection.post('/v3/maintenance/status', {});
@@ -103,7 +73,7 @@ export class EtcdCluster implements BenchCluster {
     }
   }
 
-  private async startMember(i: number): Promise<void> {
+  protected async startMember(i: number): Promise<void> {
     const m = this.members[i]!;
     const url = (port: number): string => `http://127.0.0.1:${port}`;
     const initialCluster = this.members.map((p) => `${p.name}=${url(p.peerPort)}`).join(',');

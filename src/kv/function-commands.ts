@@ -1,7 +1,7 @@
 // FUNCTION LOAD/LIST/DELETE/FLUSH/DUMP/RESTORE/STATS/KILL/HELP, FCALL and FCALL_RO, as Redis 7.0's
 // functions.c. FCALL runs at apply time on every replica (the command is the log entry), FCALL_RO as
 // a read; both run the function inside one kv command, as EVAL runs a script (scripting.ts).
-// FUNCTION DUMP's payload is Cairn's own (function-dump.ts), not Redis's RDB bytes.
+// FUNCTION DUMP's payload is Redis's own RDB bytes (function-rdb-dump.ts), so dumps move both ways.
 
 import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
@@ -9,7 +9,7 @@ import { errorReply, NULL, OK, type Reply } from '../lib/reply.js';
 import { parseInt64 } from './args.js';
 import { isOption, textOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
-import { decodeFunctionDump, encodeFunctionDump } from './function-dump.js';
+import { decodeRdbFunctionDump, encodeRdbFunctionDump } from './function-rdb-dump.js';
 import type { Functions, Library } from './functions.js';
 import { globMatchNoCase } from './glob.js';
 import { ScriptHost, type Dispatcher } from './script-host.js';
@@ -102,8 +102,8 @@ function restore(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
     if (given !== 'flush' && given !== 'append' && given !== 'replace') return errorReply('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
     policy = given;
   }
-  const codes = decodeFunctionDump(argv[2] as Uint8Array);
-  if (codes === undefined) return errorReply('ERR DUMP payload version or checksum are wrong');
+  const codes = decodeRdbFunctionDump(argv[2] as Uint8Array);
+  if (typeof codes === 'string') return errorReply(`ERR ${codes}`);
   return functionsOf(ctx).restore(codes, policy) ?? OK;
 }
 
@@ -155,7 +155,7 @@ const FUNCTION_SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<string, Su
     functionsOf(ctx).flush();
     return OK;
   } }],
-  ['dump', { arity: 2, handler: (ctx) => ({ type: 'bulk', value: encodeFunctionDump(functionsOf(ctx).sorted().map((library) => library.code)) }) }],
+  ['dump', { arity: 2, handler: (ctx) => ({ type: 'bulk', value: encodeRdbFunctionDump(functionsOf(ctx).sorted().map((library) => library.code)) }) }],
   ['restore', { arity: -3, handler: restore }],
   ['stats', { arity: 2, handler: (ctx) => functionStatsReply(functionsOf(ctx)) }],
   ['kill', { arity: 2, handler: () => NOTBUSY }],

@@ -120,18 +120,43 @@ export class Functions {
   }
 
   /**
-   * FUNCTION RESTORE of libraries' codes with a policy: all loaded or none (the error then).
-   * APPEND refuses a library that exists, REPLACE replaces it, FLUSH drops every library first.
+   * FUNCTION RESTORE of libraries' codes with a policy: all loaded or none (the error then). As
+   * Redis's functionsLibCtxJoin: the payload's libraries load on their own first (their errors come
+   * first), then APPEND refuses a library that exists, REPLACE replaces it, FLUSH drops every
+   * library first, and a function another library already registers is refused.
    */
   restore(codes: readonly Uint8Array[], policy: 'flush' | 'append' | 'replace'): Reply | undefined {
+    const incoming = new Functions(this.maxInstructions);
+    for (const code of codes) {
+      const loaded = incoming.load(code, false);
+      if (typeof loaded !== 'string') return loaded;
+    }
     const before = this.sorted();
     if (policy === 'flush') this.flush();
-    for (const code of codes) {
-      const loaded = this.load(code, policy === 'replace');
-      if (typeof loaded === 'string') continue;
+    const refusal = this.joinRefusal(incoming, policy);
+    if (refusal !== undefined) return refusal;
+    for (const library of incoming.libraries.values()) {
+      const old = this.libraries.get(library.name.toLowerCase());
+      if (old !== undefined) this.remove(old);
+    }
+    for (const library of incoming.libraries.values()) {
+      if (typeof this.load(library.code, false) === 'string') continue;
       this.flush();
       for (const library of before) assert(typeof this.load(library.code, false) === 'string', 'a library that loaded loads again');
-      return loaded;
+      return errorReply('ERR a restored library did not load twice alike');
+    }
+    return undefined;
+  }
+
+  /** Why `incoming` cannot join these libraries under `policy`, if it cannot. */
+  private joinRefusal(incoming: Functions, policy: 'flush' | 'append' | 'replace'): Reply | undefined {
+    for (const library of incoming.libraries.values()) {
+      if (policy === 'append' && this.libraries.has(library.name.toLowerCase())) return errorReply(`ERR Library ${library.name} already exists`);
+      const replaced = policy === 'replace' ? library.name.toLowerCase() : undefined;
+      for (const fn of library.functions) {
+        const owner = this.index.get(fn.name.toLowerCase())?.library;
+        if (owner !== undefined && owner !== replaced && !incoming.libraries.has(owner)) return errorReply(`ERR Function ${fn.name} already exists`);
+      }
     }
     return undefined;
   }
