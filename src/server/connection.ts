@@ -12,9 +12,10 @@ import { errorReply, type Reply } from '../lib/reply.js';
 import { ReplyEncoder, type Protocol } from '../resp/encode.js';
 import { RequestParser, type ParserLimits } from '../resp/parser.js';
 import type { Peer, Session } from './session.js';
+import { GatheredReply, type TurnReply } from './gathered-reply.js';
 
 interface Slot {
-  readonly reply: Reply | Promise<Reply>;
+  readonly reply: TurnReply;
   readonly protocol: Protocol;
 }
 
@@ -143,16 +144,16 @@ export class Connection implements Peer {
         close = 'now';
         break;
       }
-      let reply: Reply | Promise<Reply>;
+      let reply: TurnReply;
       try {
-        reply = result.kind === 'error' ? errorReply(`ERR ${result.message}`) : session.execute(result.argv);
+        reply = result.kind === 'error' ? errorReply(`ERR ${result.message}`) : session.executeInTurn(result.argv);
       } catch (error) {
         // The replies still pending are dropped with the connection; their outcome is ignored.
         for (const slot of slots) if (slot.reply instanceof Promise) slot.reply.catch(() => undefined);
         session.flushWrites();
         return this.failInternally(error);
       }
-      if (slots.length === 0 && !(reply instanceof Promise)) this.write(reply, session.protocol);
+      if (slots.length === 0 && !(reply instanceof Promise) && !(reply instanceof GatheredReply)) this.write(reply, session.protocol);
       else slots.push({ reply, protocol: session.protocol });
       if (result.kind === 'error' || session.closeAfterReply) {
         close = 'afterReplies';
@@ -186,8 +187,7 @@ export class Connection implements Peer {
     assert(session !== undefined, 'the connection has started');
     let replies: Reply[];
     try {
-      // One reply waited for (every turn at -P 1) needs no Promise.all.
-      replies = slots.length === 1 ? [await slots[0]!.reply] : await Promise.all(slots.map((s) => s.reply));
+      replies = await settledReplies(slots);
     } catch (error) {
       // Which reply failed is unknown, so none of them can be sent in order: the client is told once.
       return this.failInternally(error);
@@ -285,4 +285,33 @@ export class Connection implements Peer {
       markIdle?.();
     }
   }
+}
+
+/**
+ * The replies of a turn's slots once all are settled, in order. The writes of a pipeline share
+ * one gathered entry: its replies are awaited once for all of them, not once per command, and a
+ * single wait (every write turn at -P 1) needs no Promise.all.
+ */
+async function settledReplies(slots: readonly Slot[]): Promise<Reply[]> {
+  const waits: Promise<Reply | Reply[]>[] = [];
+  for (const slot of slots) {
+    const wait = slot.reply instanceof GatheredReply ? slot.reply.result : slot.reply;
+    if (wait instanceof Promise && waits[waits.length - 1] !== wait) waits.push(wait);
+  }
+  assert(waits.length > 0, 'a turn finished later waits for a reply');
+  const settled = waits.length === 1 ? [await waits[0]!] : await Promise.all(waits);
+  const replies = new Array<Reply>(slots.length);
+  let at = -1;
+  let last: Promise<Reply | Reply[]> | undefined;
+  for (let i = 0; i < slots.length; i++) {
+    const reply = slots[i]!.reply;
+    const wait = reply instanceof GatheredReply ? reply.result : reply;
+    if (wait instanceof Promise && wait !== last) {
+      last = wait;
+      at++;
+    }
+    if (reply instanceof GatheredReply) replies[i] = reply.pick(settled[at] as Reply[]);
+    else replies[i] = reply instanceof Promise ? (settled[at] as Reply) : reply;
+  }
+  return replies;
 }

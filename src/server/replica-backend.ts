@@ -120,7 +120,7 @@ export class ReplicaBackend implements Backend {
       let outcome = retry;
       if (leaderId === this.options.topology.myId) outcome = await this.proposeHere(entry);
       else if (leaderId !== null) {
-        relayed ??= encodeEntry({ nowMs: 0, ...entryParts(entry) });
+        relayed ??= encodeEntry(stamped(entry, 0));
         outcome = await this.relay.relay(leaderId, relayed);
       }
       if (outcome.kind === 'replies') return outcome.replies;
@@ -271,7 +271,7 @@ export class ReplicaBackend implements Backend {
   /** One proposal stamped with this leader's clock; 'retry' when it was certainly not committed. */
   private async proposeHere(entry: WriteEntry): Promise<RelayOutcome> {
     this.lastStampMs = Math.max(this.lastStampMs, this.nowMs());
-    const data = this.options.machine.encodeProposal({ nowMs: this.lastStampMs, ...entryParts(entry) });
+    const data = this.options.machine.encodeProposal(stamped(entry, this.lastStampMs));
     if (data.length > entryBytesMax) throw new CairnError('CAIRN_INVALID_ARGUMENT', `a write of ${data.length} bytes is over the ${entryBytesMax}-byte entry limit`);
     const metrics = this.options.metrics;
     const startedMs = this.options.clock.monotonicMs();
@@ -384,7 +384,8 @@ function newSignal(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-/** An entry's commands, watches and databases as kv's entry codec takes them. */
-function entryParts(entry: WriteEntry): Pick<Entry, 'commands' | 'watches' | 'dbs'> {
-  return entry.dbs === undefined ? { commands: entry.commands, watches: entry.watches } : { commands: entry.commands, watches: entry.watches, dbs: entry.dbs };
+/** An entry as kv's entry codec takes it, stamped with `nowMs` (built directly: an object spread cost 1% of a -P 1 write). */
+function stamped(entry: WriteEntry, nowMs: number): Entry {
+  if (entry.dbs === undefined) return { nowMs, commands: entry.commands, watches: entry.watches };
+  return { nowMs, commands: entry.commands, watches: entry.watches, dbs: entry.dbs };
 }

@@ -22,6 +22,7 @@ import { refusalBeforeRun } from './busy-script.js';
 import { allowedBeforeAuth, argvBytes, entryDbs, inEntry, runsInsideMulti, type QueuedCommand } from './queued-commands.js';
 import type { MemoryGuard } from './memory-guard.js';
 import { isReadOnlyEval } from '../kv/scripts.js';
+import { GatheredReply, settleable, type GatheredEntry, type TurnReply } from './gathered-reply.js';
 
 /** What a session needs from the server that owns it. */
 export interface ServerContext {
@@ -49,13 +50,11 @@ export interface Peer {
 }
 
 /** Consecutive writes gathered into one entry, issued when the turn ends or order demands. */
-interface WriteBatch {
+interface WriteBatch extends GatheredEntry {
   readonly commands: (readonly Uint8Array[])[];
   /** The database of each command (a SELECT between two writes changes it). */
   readonly dbs: number[];
   bytes: number;
-  /** Never rejects: a failed write is one error reply. */
-  readonly result: Promise<Reply[]>;
   readonly settle: (replies: Reply[]) => void;
 }
 
@@ -127,7 +126,10 @@ export class Session {
   }
 
   /** Runs one command; the reply is a Promise only when it waits for the backend. */
-  execute(argv: readonly Buffer[]): Reply | Promise<Reply> {
+  execute(argv: readonly Buffer[]): Reply | Promise<Reply> { return settleable(this.executeInTurn(argv)); }
+
+  /** As execute, but a gathered write's reply stays a GatheredReply (the connection awaits its entry once per turn). */
+  executeInTurn(argv: readonly Buffer[]): TurnReply {
     assert(argv.length > 0, 'a command has a name');
     this.server.countCommand();
     const resolved = this.server.table.resolve(argv);
@@ -163,7 +165,7 @@ export class Session {
     this.writesSinceBarrier = [];
   }
 
-  private run(entry: TableEntry, argv: readonly Buffer[]): Reply | Promise<Reply> {
+  private run(entry: TableEntry, argv: readonly Buffer[]): TurnReply {
     switch (entry.kind) {
       case 'data':
         if (entry.blocking) return this.ordered(() => runBlocking(blockingContext(this.server, this, this.readConsistency, this.db), entry.meta.name, entry.write, argv));
@@ -201,7 +203,7 @@ export class Session {
   }
 
   /** Adds a write to the entry being gathered; its reply comes when that entry is applied. */
-  private gatherWrite(argv: readonly Uint8Array[]): Promise<Reply> {
+  private gatherWrite(argv: readonly Uint8Array[]): GatheredReply {
     const bytes = argvBytes(argv);
     const full = this.batch !== undefined && (this.batch.commands.length >= batchCommandsMax || this.batch.bytes + bytes > batchBytesMax);
     if (full) this.flushWrites();
@@ -212,11 +214,9 @@ export class Session {
       this.writesSinceBarrier.push(result);
     }
     const batch = this.batch;
-    const index = batch.commands.push(argv) - 1;
     batch.dbs.push(this.db);
     batch.bytes += bytes;
-    // A failed entry answers every command in it with the same error.
-    return batch.result.then((replies) => replies[replies.length === batch.commands.length ? index : 0]!);
+    return new GatheredReply(batch, batch.commands.push(argv) - 1);
   }
 
   /** Issues the gathered writes as one entry (after the last ordered step, if one is pending). */
@@ -370,7 +370,7 @@ export class Session {
     for (const command of commands) {
       if (inEntry(command)) items.push(replies[next++]!);
       else if (command.entry.kind === 'data') items.push(await this.server.backend.read(command.argv, this.readConsistency));
-      else items.push(await this.run(command.entry, command.argv));
+      else items.push(await settleable(this.run(command.entry, command.argv)));
     }
     return { type: 'array', items };
   }
@@ -394,7 +394,7 @@ export class Session {
       if (version !== settledWatch(watch).version) return { type: 'nullArray' };
     }
     // In order: a queued SELECT runs (synchronously) before the reads after it are issued.
-    const pending = commands.map((c) => (c.entry.kind === 'data' ? backend.read(c.argv, this.readConsistency, this.db) : this.run(c.entry, c.argv)));
+    const pending = commands.map((c) => (c.entry.kind === 'data' ? backend.read(c.argv, this.readConsistency, this.db) : settleable(this.run(c.entry, c.argv))));
     return { type: 'array', items: await Promise.all(pending) };
   }
 }

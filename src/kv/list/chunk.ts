@@ -25,6 +25,8 @@ export interface Chunk {
   readonly bytes: number;
   /** Element i's bytes (a view or a fresh copy: the caller must not write to it). */
   bytesAt(i: number): Uint8Array;
+  /** Elements [from, from + count) as views (the caller must not write to them), stored in out[at...]. */
+  bytesRangeInto(from: number, count: number, out: Uint8Array[], at: number): void;
   textAt(i: number): string;
   equalsAt(i: number, value: Uint8Array, text: string): boolean;
   /** The live elements as latin1 strings, in order (a new array). */
@@ -58,6 +60,22 @@ export class OpenChunk implements Chunk {
 
   bytesAt(i: number): Uint8Array {
     return keyBytes(this.textAt(i));
+  }
+
+  /** Copies the strings into one new buffer and hands out views of it: one allocation, not one per element (LRANGE). */
+  bytesRangeInto(from: number, count: number, out: Uint8Array[], at: number): void {
+    assert(from >= 0 && count >= 0 && from + count <= this.items.length, 'open chunk range out of bounds');
+    const items = this.items;
+    let total = 0;
+    for (let i = from; i < from + count; i++) total += (items[i] as string).length;
+    const data = Buffer.allocUnsafe(total) as Latin1Buffer;
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const start = offset;
+      offset += data.latin1Write(items[from + i] as string, offset);
+      out[at + i] = data.subarray(start, offset);
+    }
+    assert(offset === total, 'latin1 strings are one byte per char');
   }
 
   textAt(i: number): string {
@@ -116,6 +134,17 @@ export class PackedChunk implements Chunk {
   bytesAt(i: number): Uint8Array {
     assert(i >= 0 && i < this.count, 'packed chunk index out of range');
     return this.data.subarray(this.startOf(i), this.endOf(i));
+  }
+
+  bytesRangeInto(from: number, count: number, out: Uint8Array[], at: number): void {
+    assert(from >= 0 && count >= 0 && from + count <= this.count, 'packed chunk range out of bounds');
+    const data = this.data;
+    let start = this.startOf(from);
+    for (let i = 0; i < count; i++) {
+      const end = this.endOf(from + i);
+      out[at + i] = data.subarray(start, end);
+      start = end;
+    }
   }
 
   textAt(i: number): string {

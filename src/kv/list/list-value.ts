@@ -105,13 +105,12 @@ export class ListValue implements Collection {
     assert(start >= 0 && start <= end && end < this.size, 'list range out of bounds');
     const out = new Array<Uint8Array>(end - start + 1);
     let [ci, offset] = this.locate(start);
-    let chunk = this.chunks[ci] as Chunk;
-    for (let k = 0; k < out.length; k++) {
-      if (offset === chunk.count) {
-        chunk = this.chunks[++ci] as Chunk;
-        offset = 0;
-      }
-      out[k] = chunk.bytesAt(offset++);
+    // A chunk's share of the range at a time: an open chunk's strings go into one buffer.
+    for (let k = 0; k < out.length; ci++, offset = 0) {
+      const chunk = this.chunks[ci] as Chunk;
+      const count = Math.min(chunk.count - offset, out.length - k);
+      chunk.bytesRangeInto(offset, count, out, k);
+      k += count;
     }
     return out;
   }
