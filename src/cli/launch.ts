@@ -64,12 +64,13 @@ export function launched(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /**
- * Runs `cairn server ARGS` again as a child with the server settings, and resolves with its exit
- * code once it exits; if a signal ended it, this process dies by the same signal instead.
+ * Runs this process's script again with the same arguments (`argv`: process.argv without node's
+ * path) as a child with the server settings, and resolves with its exit code once it exits; if a
+ * signal ended it, this process dies by the same signal instead.
  */
-export function relaunchServer(entry: string, args: readonly string[]): Promise<number> {
+export function relaunch(argv: readonly string[]): Promise<number> {
   const { execArgv, env } = serverSpawnSettings(process.execArgv, process.env, LIFELINE_VALUE);
-  const child = spawn(process.execPath, [...execArgv, entry, 'server', ...args], { env, stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  const child = spawn(process.execPath, [...execArgv, ...argv], { env, stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
   return new Promise((resolve, reject) => {
