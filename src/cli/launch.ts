@@ -1,8 +1,11 @@
-// How a `cairn server` process starts: with the V8 flags and glibc malloc settings that keep its
-// memory near redis-server's (chosen with bench:memory, see BENCHMARKS.md's Memory section). Both
-// are read once at process start — V8 sizes its young generation when the isolate is made, glibc
-// reads MALLOC_* on its first allocation — so a process started without them runs itself again
-// with them, once: the re-exec here. The first process stays as a thin launcher: it forwards
+// How a `cairn server` process starts: with the malloc settings (and any V8 flags) that keep its
+// memory near redis-server's (chosen with bench:memory, see BENCHMARKS.md's Memory section): jemalloc
+// preloaded where the system has libjemalloc.so.2 (redis-server's allocator, which gives freed
+// pages back; glibc's malloc keeps 40-80 MiB of free heap after a big load, which only
+// malloc_trim would return), and glibc's malloc tuned where it has not. Both are read once at
+// process start — the dynamic linker reads LD_PRELOAD, glibc reads MALLOC_* on its first
+// allocation, V8 its flags when the isolate is made — so a process started without them runs
+// itself again with them, once: the re-exec here. The first process stays as a thin launcher: it forwards
 // SIGINT/SIGTERM/SIGHUP to the server, exits with the server's exit code (or dies by the signal
 // that ended it), and if the launcher itself is killed the server sees its lifeline pipe close and
 // kills itself too, so nothing is left behind. local-cluster starts its nodes with the settings
@@ -10,19 +13,32 @@
 //
 // CAIRN_SERVER_LAUNCHED (set in the server's environment) marks a process that has them; set it
 // yourself to run a server without the re-exec. CAIRN_SERVER_NODE_FLAGS, when set, replaces the
-// V8 flags (space-separated; empty for none). A malloc variable already in the environment is
-// kept, as is a V8 flag the command line or NODE_OPTIONS already gives.
+// V8 flags (space-separated; none by default: a smaller young generation did not lower the settled
+// RSS beyond the run-to-run noise). A malloc variable already in the environment is kept (an empty
+// LD_PRELOAD: glibc's malloc), as is a V8 flag the command line or NODE_OPTIONS already gives.
 
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { Socket } from 'node:net';
 
-/** V8 flags of a server process: a 1 MiB young generation semi-space instead of up to 16 MiB. */
-export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+/** V8 flags of a server process (CAIRN_SERVER_NODE_FLAGS replaces them). */
+export const SERVER_NODE_FLAGS: readonly string[] = [];
+
+/** Where Debian/Ubuntu (libjemalloc2), Fedora/RHEL and source builds put jemalloc. */
+const JEMALLOC_PATHS: readonly string[] = [
+  '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2', '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
+  '/usr/lib64/libjemalloc.so.2', '/usr/lib/libjemalloc.so.2', '/usr/local/lib/libjemalloc.so.2',
+];
+
+/** The system's jemalloc, if it has one. */
+export function jemallocPath(): string | undefined {
+  return JEMALLOC_PATHS.find((path) => existsSync(path));
+}
 
 /**
- * glibc malloc settings of a server process: two arenas instead of eight per core, and a fixed
- * 128 KiB mmap/trim threshold, so that big buffers (a snapshot's encoding) are mapped and given
- * back on free rather than left as free heap that glibc keeps.
+ * glibc malloc settings of a server process, for a system without jemalloc: two arenas instead of
+ * eight per core, and a fixed 128 KiB mmap/trim threshold, so that big buffers (a snapshot's
+ * encoding) are mapped and given back on free rather than left as free heap that glibc keeps.
  */
 export const SERVER_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
@@ -49,7 +65,9 @@ export function serverSpawnSettings(execArgv: readonly string[], env: NodeJS.Pro
   const given = [...execArgv, ...(env['NODE_OPTIONS'] ?? '').split(' ')];
   const missing = flags.filter((flag) => !given.some((g) => flagName(g) === flagName(flag)));
   const serverEnv: NodeJS.ProcessEnv = { ...env, [LAUNCHED_ENV]: launchedValue };
-  for (const [name, value] of Object.entries(SERVER_MALLOC_ENV)) serverEnv[name] ??= value;
+  const jemalloc = jemallocPath();
+  const malloc = jemalloc === undefined ? SERVER_MALLOC_ENV : { ...SERVER_MALLOC_ENV, LD_PRELOAD: jemalloc };
+  for (const [name, value] of Object.entries(malloc)) serverEnv[name] ??= value;
   return { execArgv: [...missing, ...execArgv], env: serverEnv };
 }
 

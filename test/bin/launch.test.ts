@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SERVER_MALLOC_ENV, SERVER_NODE_FLAGS } from '../../src/cli/launch.js';
+import { jemallocPath, SERVER_MALLOC_ENV } from '../../src/cli/launch.js';
 import { freePort, waitFor } from '../server/helpers.js';
 
 const main = join(import.meta.dirname, '../../src/cli/main.ts');
@@ -26,6 +26,7 @@ interface Started {
 function cairn(args: readonly string[], env: NodeJS.ProcessEnv = {}): Started {
   const childEnv = { ...process.env, ...env };
   delete childEnv['CAIRN_SERVER_LAUNCHED'];
+  delete childEnv['LD_PRELOAD'];
   const proc = spawn(process.execPath, ['--import', 'tsx', main, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -57,12 +58,20 @@ function parentPid(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
+/** The V8 flag the tests give the server (CAIRN_SERVER_NODE_FLAGS), harmless and visible in its command line. */
+const FLAG = '--max-semi-space-size=4';
+
 function assertTuned(pid: number): void {
   const env = environ(pid);
   for (const [name, value] of Object.entries(SERVER_MALLOC_ENV)) assert.equal(env.get(name), value, name);
   assert.ok(env.has('CAIRN_SERVER_LAUNCHED'));
+  const jemalloc = jemallocPath();
+  if (jemalloc !== undefined) {
+    assert.equal(env.get('LD_PRELOAD'), jemalloc);
+    assert.ok(readFileSync(`/proc/${pid}/maps`, 'utf8').includes(jemalloc), 'jemalloc is mapped into the server');
+  }
   const args = cmdline(pid);
-  for (const flag of SERVER_NODE_FLAGS) assert.ok(args.includes(flag), `${flag} in ${args.join(' ')}`);
+  assert.ok(args.includes(FLAG), `${FLAG} in ${args.join(' ')}`);
 }
 
 async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
@@ -76,7 +85,7 @@ async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
 
 test('cairn server runs with the server flags and malloc settings, and SIGTERM stops it cleanly', async () => {
   await withDir(async (dir) => {
-    const started = cairn(['server', '--port', '0', '--dir', join(dir, 'data')]);
+    const started = cairn(['server', '--port', '0', '--dir', join(dir, 'data')], { CAIRN_SERVER_NODE_FLAGS: FLAG });
     try {
       const pid = await serverPid(started);
       assert.notEqual(pid, started.proc.pid, 'the server is the relaunched process');
@@ -105,7 +114,7 @@ test('a bad server flag and a flag node refuses end the launcher with the error 
 
 test('a launcher killed outright takes its server with it', async () => {
   await withDir(async (dir) => {
-    const started = cairn(['server', '--port', '0', '--dir', join(dir, 'data')]);
+    const started = cairn(['server', '--port', '0', '--dir', join(dir, 'data')], { CAIRN_SERVER_NODE_FLAGS: FLAG });
     try {
       const pid = await serverPid(started);
       started.proc.kill('SIGKILL');
@@ -130,12 +139,14 @@ test('local-cluster starts its nodes with the server settings and no launcher be
   await withDir(async (dir) => {
     const port = await freePort();
     const peerPort = await freePort();
-    const started = cairn(['local-cluster', '--nodes', '1', '--port', String(port), '--peer-port', String(peerPort), '--dir', dir]);
+    const started = cairn(['local-cluster', '--nodes', '1', '--port', String(port), '--peer-port', String(peerPort), '--dir', dir], { CAIRN_SERVER_NODE_FLAGS: FLAG });
     try {
       await waitFor('the cluster to be up', () => (started.output().includes('nodes up') ? true : undefined), 60_000);
-      const match = / ready on .*pid (\d+)\)/.exec(readFileSync(join(dir, 'n1.log'), 'utf8'));
-      assert.ok(match !== null, 'the node logged its ready line');
-      const pid = Number(match[1]);
+      // The node's output reaches its log file through a stream: wait for the line to land.
+      const pid = await waitFor('the ready line in n1.log', () => {
+        const match = / ready on .*pid (\d+)\)/.exec(readFileSync(join(dir, 'n1.log'), 'utf8'));
+        return match === null ? undefined : Number(match[1]);
+      }, 10_000);
       assert.equal(parentPid(pid), started.proc.pid);
       assertTuned(pid);
       started.proc.kill('SIGTERM');

@@ -72,11 +72,12 @@ export async function runClusterNode(args: string[]): Promise<number> {
     console.error(`cairn server: ${error.message}`);
     return 1;
   }
-  console.log(readyLine(settings, cluster, node));
+  // Listening before the ready line: whoever waits for it may signal at once.
   const signal = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+  console.log(readyLine(settings, cluster, node));
   const ended = await Promise.race([signal.then((name) => ({ signal: name })), node.fatal.then((reason) => ({ reason }))]);
   if ('reason' in ended) {
     console.error(`cairn server: ${ended.reason}`);
