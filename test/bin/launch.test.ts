@@ -1,6 +1,6 @@
 // The server launcher (src/cli/launch.ts): `cairn server` started plainly runs itself again with
 // the server's V8 flags and malloc settings, which the server process's /proc cmdline and environ
-// show; SIGTERM to the launcher stops the server cleanly with exit code 0; a bad flag or a node
+// show; SIGTERM to the launcher (or to its process group) stops the server cleanly with exit code 0; a bad flag or a node
 // flag node refuses ends the launcher with the server's non-zero code and its error; a launcher
 // killed outright takes the server with it; and local-cluster starts its nodes with the settings
 // and no launcher in between.
@@ -23,11 +23,12 @@ interface Started {
   output(): string;
 }
 
-function cairn(args: readonly string[], env: NodeJS.ProcessEnv = {}): Started {
+/** Runs `cairn ARGS` (in its own process group if `detached`). */
+function cairn(args: readonly string[], env: NodeJS.ProcessEnv = {}, detached = false): Started {
   const childEnv = { ...process.env, ...env };
   delete childEnv['CAIRN_SERVER_LAUNCHED'];
   delete childEnv['LD_PRELOAD'];
-  const proc = spawn(process.execPath, ['--import', 'tsx', main, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', main, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached });
   let output = '';
   proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -95,6 +96,20 @@ test('cairn server runs with the server flags and malloc settings, and SIGTERM s
       assert.deepEqual(await started.exited, { code: 0, signal: null }, started.output());
       assert.match(started.output(), /cairn server: SIGTERM, shutting down node n1\ncairn server: stopped/);
       assert.equal(existsSync(`/proc/${pid}`), false, 'the server exited with the launcher');
+    } finally {
+      started.proc.kill('SIGKILL');
+    }
+  });
+});
+
+test('SIGTERM to the whole process group (launcher and server both) still stops the server cleanly', async () => {
+  await withDir(async (dir) => {
+    const started = cairn(['server', '--port', '0', '--dir', join(dir, 'data')], { CAIRN_SERVER_NODE_FLAGS: FLAG }, true);
+    try {
+      await serverPid(started);
+      process.kill(-started.proc.pid!, 'SIGTERM');
+      assert.deepEqual(await started.exited, { code: 0, signal: null }, started.output());
+      assert.match(started.output(), /cairn server: stopped/);
     } finally {
       started.proc.kill('SIGKILL');
     }

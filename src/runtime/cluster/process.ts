@@ -72,10 +72,12 @@ export async function runClusterNode(args: string[]): Promise<number> {
     console.error(`cairn server: ${error.message}`);
     return 1;
   }
-  // Listening before the ready line: whoever waits for it may signal at once.
+  // Listening before the ready line: whoever waits for it may signal at once. `on`, not `once`: a
+  // second signal during the shutdown (the launcher forwards the one its whole process group got,
+  // a terminal's Ctrl-C) must not kill the node half way. Signal listeners keep no process alive.
   const signal = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
+    process.on('SIGTERM', () => resolve('SIGTERM'));
+    process.on('SIGINT', () => resolve('SIGINT'));
   });
   console.log(readyLine(settings, cluster, node));
   const ended = await Promise.race([signal.then((name) => ({ signal: name })), node.fatal.then((reason) => ({ reason }))]);
