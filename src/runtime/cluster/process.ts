@@ -23,7 +23,10 @@ export const SERVER_USAGE = `usage: cairn server [--port PORT] [--dir DIR] [--ho
                     [--tick-ms 50] [--election-ticks 10] [--heartbeat-ticks 1]
                     [--leader-wait-ms 3000] [--snapshot-every 10000] [--lease-reads] [--http-port PORT]
                     [--join --cluster-id ID] [--fsync always|everysec|no]
-                    [--requirepass PASSWORD] [--config FILE]                  a member of a replicated cluster`;
+                    [--requirepass PASSWORD] [--config FILE]                  a member of a replicated cluster
+The server runs with jemalloc preloaded where the system has libjemalloc.so.2 (else glibc's malloc tuned),
+re-running itself once with those settings behind a thin launcher; CAIRN_SERVER_LAUNCHED=1 runs it as is,
+LD_PRELOAD= keeps glibc's malloc, CAIRN_SERVER_NODE_FLAGS='--flag ...' gives it V8 flags.`;
 
 const options = {
   port: { type: 'string', short: 'p' },
