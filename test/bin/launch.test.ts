@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jemallocPath, SERVER_MALLOC_ENV } from '../../src/cli/launch.js';
+import { JEMALLOC_ENV, jemallocPath, SERVER_MALLOC_ENV } from '../../src/cli/launch.js';
 import { freePort, waitFor } from '../server/helpers.js';
 
 const main = join(import.meta.dirname, '../../src/cli/main.ts');
@@ -28,6 +28,7 @@ function cairn(args: readonly string[], env: NodeJS.ProcessEnv = {}, detached = 
   const childEnv = { ...process.env, ...env };
   delete childEnv['CAIRN_SERVER_LAUNCHED'];
   delete childEnv['LD_PRELOAD'];
+  delete childEnv['MALLOC_CONF'];
   const proc = spawn(process.execPath, ['--import', 'tsx', main, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached });
   let output = '';
   proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -69,6 +70,7 @@ function assertTuned(pid: number): void {
   const jemalloc = jemallocPath();
   if (jemalloc !== undefined) {
     assert.equal(env.get('LD_PRELOAD'), jemalloc);
+    for (const [name, value] of Object.entries(JEMALLOC_ENV)) assert.equal(env.get(name), value, name);
     assert.ok(readFileSync(`/proc/${pid}/maps`, 'utf8').includes(jemalloc), 'jemalloc is mapped into the server');
   }
   const args = cmdline(pid);
