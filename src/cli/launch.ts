@@ -4,8 +4,10 @@
 // pages back; glibc's malloc keeps 40-80 MiB of free heap after a big load, which only
 // malloc_trim would return), and glibc's malloc tuned where it has not. Both are read once at
 // process start — the dynamic linker reads LD_PRELOAD, glibc reads MALLOC_* on its first
-// allocation, V8 its flags when the isolate is made — so a process started without them runs
-// itself again with them, once: the re-exec here. The first process stays as a thin launcher: it forwards
+// allocation, V8 its flags when the isolate is made — so `cairn server` started from the cairn
+// command without them runs itself again with them, once: the re-exec here (server.ts's cliMain;
+// its main, which tests' fixtures and bench:server call, runs as it is). The first process stays
+// as a thin launcher: it forwards
 // SIGINT/SIGTERM/SIGHUP to the server, exits with the server's exit code (or dies by the signal
 // that ended it), and if the launcher itself is killed the server sees its lifeline pipe close and
 // kills itself too, so nothing is left behind. local-cluster starts its nodes with the settings
