@@ -1,17 +1,22 @@
 // bench:memory — Cairn's memory against redis-server's for the same data (issue #11 item 3:
 // Cairn RSS ≤ 1.5× redis-server RSS). Starts redis-server (appendonly yes, appendfsync always) and
-// a `cairn server` (fsync always), each on a free port with its own temp dir; loads the same N
+// a `cairn server` (fsync always) as users start it — through the launcher that re-execs it with the
+// server's V8 flags and malloc settings (src/cli/launch.ts) — each on a free port with its own
+// temp dir; loads the same N
 // items into each over one pipelined connection — N distinct string keys (`key:000000000042`, as
 // redis-benchmark names them) with V-byte values, or one hash of N fields with V-byte values, or
 // one sorted set of N members; waits until each has settled (Cairn: its log compacted into a
-// snapshot, then RSS flat for a while); prints RSS after the load and settled, and the ratio;
-// stops both and removes their dirs.
+// snapshot, then RSS flat for a while); prints RSS after the load and settled, and the ratio (of
+// the server process; the launcher's own RSS and private bytes are printed beside it); stops both
+// and removes their dirs.
 //
 //   npm run bench:memory                       N = 1,000,000 keys, 100-byte values
 //   npm run bench:memory -- --keys 200000      a quicker run
 //   npm run bench:memory -- --shape hash       one hash of N fields (--shape zset: a sorted set)
 //   npm run bench:memory -- --only cairn --cairn-arg=--snapshot-every --cairn-arg=20000
 //   npm run bench:memory -- --cairn-cli /tmp/base/bin/cairn.js     another build of cairn
+//   npm run bench:memory -- --cairn-env CAIRN_SERVER_NODE_FLAGS=    cairn's environment: here no V8 flags
+//   npm run bench:memory -- --cairn-env CAIRN_SERVER_LAUNCHED=no    no launcher: neither flags nor malloc settings
 
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -41,8 +46,20 @@ interface Server {
   readonly name: string;
   readonly child: Child;
   readonly port: number;
+  /** The server process (for Cairn the one the launcher started, as its ready line names it). */
+  readonly pid: number;
+  /** Cairn's launcher, when the server runs behind one. */
+  readonly launcherPid: number | undefined;
   /** Resolves once the server has nothing left to do after the load (Cairn: its last compaction). */
   caughtUp(): Promise<void>;
+}
+
+/** Private (unshared) resident bytes of a process, from /proc/<pid>/smaps_rollup. */
+function privateBytes(pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  let kib = 0;
+  for (const match of rollup.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB$/gm)) kib += Number(match[1]);
+  return kib * 1024;
 }
 
 /** Resident set size of a process, from /proc/<pid>/status. */
@@ -127,7 +144,7 @@ async function startRedis(procs: Procs): Promise<Server> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
   const child = procs.spawn('redis-server', 'redis-server', args);
   await waitAccepting(child, port);
-  return { name: 'redis-server', child, port, caughtUp: () => Promise.resolve() };
+  return { name: 'redis-server', child, port, pid: child.proc.pid!, launcherPid: undefined, caughtUp: () => Promise.resolve() };
 }
 
 async function startCairn(procs: Procs, cli: string, extraArgs: readonly string[]): Promise<Server> {
@@ -135,7 +152,12 @@ async function startCairn(procs: Procs, cli: string, extraArgs: readonly string[
   const dir = await procs.tempDir('cairn-bench-memory-cairn-');
   const child = procs.spawn('cairn', process.execPath, [cli, 'server', '--port', String(port), '--dir', dir, '--fsync', 'always', ...extraArgs]);
   await waitAccepting(child, port);
-  return { name: 'cairn', child, port, caughtUp: () => compactionAfter(child, child.output().length) };
+  const pid = await waitFor('cairn\'s ready line', () => {
+    const ready = / ready on .*pid (\d+)\)/.exec(child.output());
+    return ready === null ? undefined : Number(ready[1]);
+  }, startTimeoutMs);
+  const launcherPid = pid === child.proc.pid ? undefined : child.proc.pid;
+  return { name: 'cairn', child, port, pid, launcherPid, caughtUp: () => compactionAfter(child, child.output().length) };
 }
 
 /** Waits for a `raft.compacted` log line that was not yet in the output `seenChars` in. */
@@ -151,8 +173,7 @@ async function compactionAfter(child: Child, seenChars: number): Promise<void> {
 /** Waits until the server caught up and its RSS stayed within settleSlackBytes for settleWindowMs. */
 async function settledRss(server: Server): Promise<number> {
   await server.caughtUp();
-  const pid = server.child.proc.pid;
-  assert(pid !== undefined, 'server has a pid');
+  const pid = server.pid;
   const samples: { atMs: number; bytes: number }[] = [];
   return waitFor(`${server.name}'s RSS to settle`, () => {
     const nowMs = Date.now();
@@ -170,18 +191,20 @@ interface Measured {
   readonly loadMs: number;
   readonly loadedRssBytes: number;
   readonly settledRssBytes: number;
+  /** The launcher's RSS and private bytes when settled (most of its RSS is the node binary, shared with the server). */
+  readonly launcher: { readonly rssBytes: number; readonly privateBytes: number } | undefined;
 }
 
 async function measure(server: Server, load_: Load): Promise<Measured> {
   process.stderr.write(`bench: loading ${load_.items.toLocaleString('en-US')} ${load_.shape} items into ${server.name} ...\n`);
   const outputBefore = server.child.output().length;
   const loadMs = await load(server.port, load_.shape, load_.items, load_.valueBytes);
-  const pid = server.child.proc.pid!;
-  const loadedRssBytes = rssBytes(pid);
+  const loadedRssBytes = rssBytes(server.pid);
   process.stderr.write(`bench: ${server.name} loaded in ${loadMs} ms; waiting for it to settle ...\n`);
   const settled = await settledRss({ ...server, caughtUp: server.name === 'cairn' ? () => compactionAfter(server.child, outputBefore) : server.caughtUp });
   process.stderr.write(`bench: ${server.name} settled: ${await memoryInfo(server.port)}\n`);
-  return { name: server.name, loadMs, loadedRssBytes, settledRssBytes: settled };
+  const launcher = server.launcherPid === undefined ? undefined : { rssBytes: rssBytes(server.launcherPid), privateBytes: privateBytes(server.launcherPid) };
+  return { name: server.name, loadMs, loadedRssBytes, settledRssBytes: settled, launcher };
 }
 
 /** The server's own account of its memory (INFO memory's used_memory figures), for the log. */
@@ -235,6 +258,9 @@ function report(results: readonly Measured[], { shape, items: keys, valueBytes }
   if (cairn === undefined || redis === undefined) return;
   const ratio = cairn.settledRssBytes / redis.settledRssBytes;
   console.log(`\ncairn / redis-server settled RSS: ${ratio.toFixed(2)}× (target ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'MISSED'})`);
+  if (cairn.launcher === undefined) return;
+  const withLauncher = (cairn.settledRssBytes + cairn.launcher.privateBytes) / redis.settledRssBytes;
+  console.log(`cairn's launcher: RSS ${mib(cairn.launcher.rssBytes)}, of it private ${mib(cairn.launcher.privateBytes)}; server RSS + launcher private / redis-server: ${withLauncher.toFixed(2)}×`);
 }
 
 async function main(): Promise<void> {
@@ -246,6 +272,7 @@ async function main(): Promise<void> {
       'cairn-arg': { type: 'string', multiple: true, default: [] },
       'cairn-cli': { type: 'string', default: join(import.meta.dirname, '..', '..', 'bin', 'cairn.js') },
       shape: { type: 'string', default: 'string' },
+      'cairn-env': { type: 'string', multiple: true, default: [] },
     },
     strict: true,
   });
@@ -263,6 +290,11 @@ async function main(): Promise<void> {
   try {
     // One server at a time, so neither's load competes with the other's for the 2 cores.
     if (values.only !== 'cairn') results.push(await measureAndStop(procs, await startRedis(procs), plan));
+    for (const setting of values['cairn-env']) {
+      const at = setting.indexOf('=');
+      if (at <= 0) throw new Error(`--cairn-env is NAME=VALUE, got ${setting}`);
+      process.env[setting.slice(0, at)] = setting.slice(at + 1);
+    }
     if (values.only !== 'redis') results.push(await measureAndStop(procs, await startCairn(procs, values['cairn-cli'], values['cairn-arg']), plan));
   } finally {
     await procs.cleanup();

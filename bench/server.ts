@@ -18,6 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { serverSpawnSettings } from '../src/cli/launch.js';
 import { main as serverMain } from '../src/cli/server.js';
 import { acceptsConnections, freePort } from '../test/support/free-port.js';
 
@@ -54,10 +55,10 @@ async function waitAccepting(target: Target): Promise<void> {
   }
 }
 
-async function startTarget(name: string, command: string, args: (port: number, dir: string) => string[]): Promise<Target> {
+async function startTarget(name: string, command: string, args: (port: number, dir: string) => string[], env = process.env): Promise<Target> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'cairn-bench-'));
-  const proc = spawn(command, args(port, dir), { stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn(command, args(port, dir), { stdio: ['ignore', 'ignore', 'inherit'], env });
   const target = { name, port, proc, dir };
   await waitAccepting(target);
   return target;
@@ -107,7 +108,9 @@ async function compare(requests: number, groups: readonly string[]): Promise<voi
   const self = process.argv[1]!;
   const targets: Target[] = [];
   try {
-    targets.push(await startTarget('cairn (fsync always)', process.execPath, (port, dir) => [...process.execArgv, self, '--serve', '--port', String(port), '--dir', dir]));
+    // With the server's V8 flags and malloc settings, as `cairn server` runs, but no launcher: its pid is the server's.
+    const { execArgv, env } = serverSpawnSettings(process.execArgv, process.env);
+    targets.push(await startTarget('cairn (fsync always)', process.execPath, (port, dir) => [...execArgv, self, '--serve', '--port', String(port), '--dir', dir], env));
     const redisArgs = (extra: string[]) => (port: number, dir: string) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...extra];
     targets.push(await startTarget('redis aof always', 'redis-server', redisArgs(['--appendonly', 'yes', '--appendfsync', 'always'])));
     targets.push(await startTarget('redis no persistence', 'redis-server', redisArgs(['--appendonly', 'no'])));

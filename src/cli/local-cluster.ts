@@ -8,12 +8,15 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CairnError, errorMessage } from '../lib/errors.js';
+import { serverSpawnSettings } from './launch.js';
 
 const usage = `usage: cairn local-cluster [--dir ./data] [--nodes 3] [--port 7001] [--peer-port 17001]`;
 
 export interface LocalClusterOptions {
   /** The command that runs one node with `cairn server`'s flags, e.g. [bin/cairn.js, 'server']. */
   readonly nodeCommand: readonly string[];
+  /** The nodes' environment (main: with the server's malloc settings, launch.ts); this process's if not given. */
+  readonly nodeEnv?: NodeJS.ProcessEnv;
   readonly dir: string;
   readonly nodes: number;
   readonly port: number;
@@ -64,7 +67,9 @@ export async function main(args: string[]): Promise<number> {
   if (entry === undefined) throw new CairnError('CAIRN_INVALID_ARGUMENT', 'cannot tell which script runs cairn');
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
-  return runLocalCluster({ nodeCommand: [...process.execArgv, entry, 'server'], dir: values.dir ?? './data', nodes, port, peerPort, print: (line) => console.log(line) }, stop.signal);
+  // The nodes start with the server's V8 flags and malloc settings, so they need no launcher.
+  const { execArgv, env } = serverSpawnSettings(process.execArgv, process.env);
+  return runLocalCluster({ nodeCommand: [...execArgv, entry, 'server'], nodeEnv: env, dir: values.dir ?? './data', nodes, port, peerPort, print: (line) => console.log(line) }, stop.signal);
 }
 
 /** Runs the nodes until `stop` aborts (or every node has exited); resolves with an exit code. */
@@ -99,7 +104,7 @@ function startChild(options: LocalClusterOptions, id: string, i: number, peers: 
     '--peer-port', String(options.peerPort + i), '--peers', peers, '--dir', dir,
   ];
   // Its own process group: the terminal's Ctrl-C reaches us, and we stop the nodes in order.
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: options.nodeEnv });
   const child: Child = { id, port: options.port + i, proc, log, ready: false, exited: Promise.resolve(null) };
   child.exited = new Promise((resolveExit) => proc.once('exit', (code, signal) => {
     if (signal !== null || code !== 0) options.print(`${id}: exited (${signal ?? `code ${code}`})`);

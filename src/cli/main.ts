@@ -20,7 +20,7 @@ type SubcommandMain = (args: string[]) => Promise<number>;
 
 const subcommands: Record<string, () => Promise<SubcommandMain>> = {
   'local-cluster': async () => (await import('./local-cluster.js')).main,
-  server: async () => (await import('./server.js')).main,
+  server: async () => (await import('./server.js')).cliMain,
   status: async () => (await import('../runtime/cluster/status.js')).main,
   cluster: async () => (await import('./cluster.js')).main,
   cli: async () => (await import('./client.js')).main,

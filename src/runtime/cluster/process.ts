@@ -23,7 +23,10 @@ export const SERVER_USAGE = `usage: cairn server [--port PORT] [--dir DIR] [--ho
                     [--tick-ms 50] [--election-ticks 10] [--heartbeat-ticks 1]
                     [--leader-wait-ms 3000] [--snapshot-every 10000] [--lease-reads] [--http-port PORT]
                     [--join --cluster-id ID] [--fsync always|everysec|no]
-                    [--requirepass PASSWORD] [--config FILE]                  a member of a replicated cluster`;
+                    [--requirepass PASSWORD] [--config FILE]                  a member of a replicated cluster
+The server runs with jemalloc preloaded where the system has libjemalloc.so.2 (else glibc's malloc tuned),
+re-running itself once with those settings behind a thin launcher; CAIRN_SERVER_LAUNCHED=1 runs it as is,
+LD_PRELOAD= keeps glibc's malloc, CAIRN_SERVER_NODE_FLAGS='--flag ...' gives it V8 flags.`;
 
 const options = {
   port: { type: 'string', short: 'p' },
@@ -72,11 +75,14 @@ export async function runClusterNode(args: string[]): Promise<number> {
     console.error(`cairn server: ${error.message}`);
     return 1;
   }
-  console.log(readyLine(settings, cluster, node));
+  // Listening before the ready line: whoever waits for it may signal at once. `on`, not `once`: a
+  // second signal during the shutdown (the launcher forwards the one its whole process group got,
+  // a terminal's Ctrl-C) must not kill the node half way. Signal listeners keep no process alive.
   const signal = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
+    process.on('SIGTERM', () => resolve('SIGTERM'));
+    process.on('SIGINT', () => resolve('SIGINT'));
   });
+  console.log(readyLine(settings, cluster, node));
   const ended = await Promise.race([signal.then((name) => ({ signal: name })), node.fatal.then((reason) => ({ reason }))]);
   if ('reason' in ended) {
     console.error(`cairn server: ${ended.reason}`);
