@@ -10,12 +10,14 @@
 //   npm run bench:bullmq -- --jobs 500 --rounds 1 --producers 4 --workers 2 --concurrency 8
 //   npm run bench:bullmq -- --to spread            producers on n1, workers on every member
 //   npm run bench:bullmq -- --systems cairn
+//   npm run bench:bullmq -- --cpu-prof DIR         also write a CPU profile per Cairn node to DIR
 //   node dist/bench/bullmq.js --node --id n1 ...   (internal: one Cairn node, runClusterNode)
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Queue, Worker } from 'bullmq';
 import { CairnCluster } from './lib/cairn-cluster.js';
 import { cpuSeconds, freePort, Procs, waitFor, type Child } from './lib/procs.js';
+import { RespConnection } from './lib/resp-connection.js';
 import { Latencies } from './lib/stats.js';
 
 const clusterSize = 3;
@@ -33,6 +35,7 @@ interface Options {
   readonly concurrency: number;
   readonly to: 'leader' | 'spread';
   readonly systems: readonly SystemName[];
+  readonly cpuProfDir: string | undefined;
 }
 
 function positive(value: string | undefined, fallback: number, max: number, name: string): number {
@@ -44,7 +47,7 @@ function positive(value: string | undefined, fallback: number, max: number, name
 function options(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
-    options: { jobs: { type: 'string' }, rounds: { type: 'string' }, producers: { type: 'string' }, workers: { type: 'string' }, concurrency: { type: 'string' }, to: { type: 'string' }, systems: { type: 'string' } },
+    options: { jobs: { type: 'string' }, rounds: { type: 'string' }, producers: { type: 'string' }, workers: { type: 'string' }, concurrency: { type: 'string' }, to: { type: 'string' }, systems: { type: 'string' }, 'cpu-prof': { type: 'string' } },
     strict: true,
   });
   const to = values.to ?? 'leader';
@@ -59,6 +62,7 @@ function options(argv: readonly string[]): Options {
     concurrency: positive(values.concurrency, 8, 256, 'concurrency'),
     to,
     systems,
+    cpuProfDir: values['cpu-prof'],
   };
 }
 
@@ -68,6 +72,23 @@ interface System {
   producerPort(i: number): number;
   workerPort(i: number): number;
   pids(): number[];
+  /** Counters read before and after a round (per job in the report): commands, and on Cairn log entries and fsyncs. */
+  counters(): Promise<Counters>;
+}
+
+type Counters = Readonly<Record<string, number>>;
+
+/** INFO `section` of the server on `port` as numeric fields. */
+async function infoNumbers(port: number, section: string): Promise<Record<string, number>> {
+  const connection = await RespConnection.open(port, callTimeoutMs);
+  try {
+    const reply = await connection.call([Buffer.from('INFO'), Buffer.from(section)]);
+    if (reply.type !== 'bulk') throw new Error(`INFO ${section} answered ${reply.type}`);
+    const fields = reply.value.toString().split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), Number(l.slice(l.indexOf(':') + 1))] as const);
+    return Object.fromEntries(fields.filter(([, n]) => Number.isFinite(n)));
+  } finally {
+    connection.close();
+  }
 }
 
 async function startRedis(procs: Procs): Promise<System> {
@@ -79,19 +100,27 @@ async function startRedis(procs: Procs): Promise<System> {
     if (!child.alive()) throw new Error(`redis-server exited: ${child.output()}`);
     return child.output().includes('Ready to accept connections') ? true : undefined;
   }, startTimeoutMs);
-  return { name: 'redis', producerPort: () => port, workerPort: () => port, pids: () => [child.proc.pid!] };
+  const counters = async (): Promise<Counters> => ({ commands: (await infoNumbers(port, 'stats'))['total_commands_processed'] ?? Number.NaN });
+  return { name: 'redis', producerPort: () => port, workerPort: () => port, pids: () => [child.proc.pid!], counters };
 }
 
-async function startCairn(procs: Procs, to: Options['to']): Promise<System> {
-  const cluster = await CairnCluster.start(procs, clusterSize, callTimeoutMs, [...process.execArgv, process.argv[1]!, '--node']);
+async function startCairn(procs: Procs, to: Options['to'], cpuProfDir: string | undefined): Promise<{ system: System; cluster: CairnCluster }> {
+  const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir];
+  const cluster = await CairnCluster.start(procs, clusterSize, callTimeoutMs, [...process.execArgv, ...profile, process.argv[1]!, '--node']);
   const leader = await cluster.leader(startTimeoutMs);
   const spread = (i: number): number => cluster.port(i % clusterSize);
-  return {
+  const counters = async (): Promise<Counters> => {
+    const [stats, persistence] = await Promise.all([infoNumbers(cluster.port(leader), 'stats'), infoNumbers(cluster.port(leader), 'persistence')]);
+    return { commands: stats['total_commands_processed'] ?? Number.NaN, entries: persistence['cairn_commit_index'] ?? Number.NaN, fsyncs: persistence['cairn_sync_count'] ?? Number.NaN };
+  };
+  const system: System = {
     name: 'cairn',
     producerPort: to === 'leader' ? () => cluster.port(leader) : () => cluster.port(0),
     workerPort: to === 'leader' ? () => cluster.port(leader) : spread,
     pids: () => cluster.live().map((i) => cluster.pid(i)),
+    counters,
   };
+  return { system, cluster };
 }
 
 interface RoundResult {
@@ -100,6 +129,8 @@ interface RoundResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly cpuMicrosPerJob: number;
+  /** The system's counters' growth over the round, per job (leader's commands, log entries, fsyncs). */
+  readonly perJob: Counters;
   /** Error events of the queues and workers (BullMQ retries after them); what they said first. */
   readonly errors: number;
   readonly firstError: string;
@@ -132,6 +163,7 @@ async function round(system: System, opts: Options, queueName: string, jobs: num
   });
   try {
     await Promise.all([...producers.map((q) => q.waitUntilReady()), ...workers.map((w) => w.waitUntilReady())]);
+    const countersBefore = await system.counters();
     const cpuBefore = system.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const startedMs = performance.now();
     for (const worker of workers) void worker.run();
@@ -147,7 +179,9 @@ async function round(system: System, opts: Options, queueName: string, jobs: num
     await waitFor(`${jobs} jobs completed on ${system.name}`, () => (completed >= jobs ? true : undefined), 300_000);
     const seconds = (performance.now() - startedMs) / 1000;
     const cpu = system.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
-    return { system: system.name, jobsPerSecond: jobs / seconds, p50Ms: latencies.percentile(50), p99Ms: latencies.percentile(99), cpuMicrosPerJob: (cpu * 1e6) / jobs, errors, firstError };
+    const countersAfter = await system.counters();
+    const perJob = Object.fromEntries(Object.entries(countersAfter).map(([name, n]) => [name, (n - (countersBefore[name] ?? Number.NaN)) / jobs]));
+    return { system: system.name, jobsPerSecond: jobs / seconds, p50Ms: latencies.percentile(50), p99Ms: latencies.percentile(99), cpuMicrosPerJob: (cpu * 1e6) / jobs, perJob, errors, firstError };
   } finally {
     await Promise.all(workers.map((w) => w.close(true)));
     await Promise.all(producers.map(async (q) => {
@@ -159,10 +193,10 @@ async function round(system: System, opts: Options, queueName: string, jobs: num
 
 function report(results: readonly RoundResult[], opts: Options, loadAverage: number): void {
   console.log(`\nBullMQ add + process: ${opts.jobs} jobs a round, ${opts.producers} producers × ${addsInFlightPerProducer} adds in flight, ${opts.workers} workers × concurrency ${opts.concurrency}, Cairn clients on the ${opts.to === 'leader' ? 'leader' : 'members (producers n1, workers spread)'}; load average ${loadAverage.toFixed(2)}`);
-  console.log('system  round  jobs/s   p50 ms  p99 ms  server CPU µs/job  errors');
+  console.log('system  round  jobs/s   p50 ms  p99 ms  server CPU µs/job  errors  per job (leader)');
   const perSystem = new Map<SystemName, number[]>();
   results.forEach((r, i) => {
-    console.log(`${r.system.padEnd(7)} ${String(Math.floor(i / opts.systems.length) + 1).padStart(5)}  ${r.jobsPerSecond.toFixed(0).padStart(6)}  ${r.p50Ms.toFixed(1).padStart(6)}  ${r.p99Ms.toFixed(1).padStart(6)}  ${r.cpuMicrosPerJob.toFixed(0).padStart(8)}  ${String(r.errors).padStart(16)}${r.errors > 0 ? ` (first: ${r.firstError})` : ''}`);
+    console.log(`${r.system.padEnd(7)} ${String(Math.floor(i / opts.systems.length) + 1).padStart(5)}  ${r.jobsPerSecond.toFixed(0).padStart(6)}  ${r.p50Ms.toFixed(1).padStart(6)}  ${r.p99Ms.toFixed(1).padStart(6)}  ${r.cpuMicrosPerJob.toFixed(0).padStart(8)}  ${String(r.errors).padStart(16)}  ${Object.entries(r.perJob).map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ')}${r.errors > 0 ? ` (first: ${r.firstError})` : ''}`);
     perSystem.set(r.system, [...(perSystem.get(r.system) ?? []), r.jobsPerSecond]);
   });
   const best = (s: SystemName): number => Math.max(...(perSystem.get(s) ?? [Number.NaN]));
@@ -171,8 +205,13 @@ function report(results: readonly RoundResult[], opts: Options, loadAverage: num
 
 async function run(opts: Options, procs: Procs): Promise<void> {
   const systems: System[] = [];
+  let cairn: CairnCluster | undefined;
   if (opts.systems.includes('redis')) systems.push(await startRedis(procs));
-  if (opts.systems.includes('cairn')) systems.push(await startCairn(procs, opts.to));
+  if (opts.systems.includes('cairn')) {
+    const started = await startCairn(procs, opts.to, opts.cpuProfDir);
+    systems.push(started.system);
+    cairn = started.cluster;
+  }
   for (const system of systems) await round(system, opts, 'bench-warmup', Math.min(200, opts.jobs));
   const loadAverage = loadavg()[0]!;
   const results: RoundResult[] = [];
@@ -183,6 +222,10 @@ async function run(opts: Options, procs: Procs): Promise<void> {
     }
   }
   report(results, opts, loadAverage);
+  if (cairn !== undefined && opts.cpuProfDir !== undefined) {
+    console.error(`stopping Cairn with SIGTERM so the profiles land in ${opts.cpuProfDir}`);
+    await cairn.stopAll(startTimeoutMs);
+  }
 }
 
 async function main(): Promise<number> {

@@ -14,7 +14,7 @@ const layers = {
   // script/ is the Lua VM (the fengari package, Lua 5.3 in JS) and Redis's script API; kv/ runs
   // scripts through it at apply time, so it is as deterministic as kv/ (node:crypto for SHA-1 only;
   // fengari's lobject/lstring modules for vm-patches.ts, which makes numbers print and count as Lua 5.1).
-  script: { imports: ['lib'], builtins: [...pure, 'node:crypto'], deterministic: true, packages: ['fengari', 'fengari/src/lobject.js', 'fengari/src/lstring.js'] },
+  script: { imports: ['lib'], builtins: [...pure, 'node:crypto'], deterministic: true, packages: ['fengari', 'fengari/src/lobject.js', 'fengari/src/lstring.js', 'fengari/src/ldo.js'] },
   kv: { imports: ['lib', 'script'], builtins: pure, deterministic: true },
   raft: { imports: ['lib'], builtins: pure, deterministic: true },
   resp: { imports: ['lib'], builtins: pure, deterministic: true },

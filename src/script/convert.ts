@@ -14,6 +14,7 @@ import { lua, to_luastring, type LuaState } from 'fengari';
 import { formatDouble } from '../lib/double-text.js';
 import { assert } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
+import { pushBytes } from './lua-bytes.js';
 
 export type ScriptResp = 2 | 3;
 
@@ -41,13 +42,8 @@ export function pushSingleField(L: LuaState, name: string, push: () => void): vo
   setField(L, name, push);
 }
 
-function pushBytes(L: LuaState, bytes: Uint8Array): void {
-  lua.lua_pushlstring(L, bytes, bytes.length);
-}
-
 function pushText(L: LuaState, text: string): void {
-  const bytes = Buffer.from(text, 'utf8');
-  lua.lua_pushlstring(L, bytes, bytes.length);
+  pushBytes(L, Buffer.from(text, 'utf8'));
 }
 
 /**

@@ -18,7 +18,9 @@ import { Rand48 } from './rand48.js';
 import { pushRedisApi, type ApiRun } from './redis-api.js';
 import { openSandbox } from './sandbox.js';
 import { VM_PATCHED } from './vm-patches.js';
+import { VM_STACK_PATCHED } from './vm-stack.js';
 import { errorHandler } from './script-errors.js';
+import { pushBytes } from './lua-bytes.js';
 
 /**
  * Lua instructions a script may run before it is stopped. fengari runs 6-18 million simple
@@ -62,7 +64,7 @@ export class ScriptEngine {
   private readonly errors = new NativeErrors();
 
   constructor(options: ScriptEngineOptions = {}) {
-    assert(VM_PATCHED, 'the VM patches are applied');
+    assert(VM_PATCHED && VM_STACK_PATCHED, 'the VM patches are applied');
     this.maxInstructions = options.maxInstructions ?? SCRIPT_MAX_INSTRUCTIONS_DEFAULT;
     assert(Number.isSafeInteger(this.maxInstructions) && this.maxInstructions > 0, 'maxInstructions must be a positive integer');
     this.L = lauxlib.luaL_newstate();
@@ -146,7 +148,7 @@ export class ScriptEngine {
       lua.lua_createtable(L, values.length, 0);
       for (let i = 0; i < values.length; i++) {
         const value = values[i] as Uint8Array;
-        lua.lua_pushlstring(L, value, value.length);
+        pushBytes(L, value);
         lua.lua_rawseti(L, -2, i + 1);
       }
       lua.lua_setfield(L, -2, luaName(name));

@@ -164,7 +164,8 @@ declare module 'fengari' {
   export function luastring_eq(a: Uint8Array, b: Uint8Array): boolean;
 }
 
-// fengari's internal modules that script/vm-patches.ts patches (Lua 5.1's number text and numerals).
+// fengari's internal modules that script/vm-patches.ts (Lua 5.1's number text and numerals) and
+// vm-stack.ts (stack slots emptied without `delete`) patch, and lua-bytes.ts uses.
 declare module 'fengari/src/lobject.js' {
   /** A Lua value slot (lobject.js TValue). */
   export interface TValue {
@@ -173,10 +174,14 @@ declare module 'fengari/src/lobject.js' {
     ttisfloat(): boolean;
     setfltvalue(x: number): void;
     setsvalue(ts: unknown): void;
+    setfrom(other: TValue): void;
+    setnilvalue(): void;
   }
   const lobject: {
+    TValue: new (type: number, value: unknown) => TValue;
     luaO_tostring(L: unknown, obj: TValue): void;
     luaO_str2num(s: Uint8Array, o: TValue): number;
+    pushsvalue2s(L: unknown, ts: unknown): void;
   };
   export default lobject;
 }
@@ -184,4 +189,26 @@ declare module 'fengari/src/lobject.js' {
 declare module 'fengari/src/lstring.js' {
   const lstring: { luaS_bless(L: unknown, s: Uint8Array): unknown };
   export default lstring;
+}
+
+declare module 'fengari/src/ldo.js' {
+  /** The parts of a lua_State (lstate.js) that ldo.js's stack functions touch. */
+  export interface LuaStack {
+    stack: (import('fengari/src/lobject.js').TValue | undefined)[];
+    top: number;
+    hookmask: number;
+    ci: CallInfo;
+  }
+  export interface CallInfo {
+    nresults: number;
+    top: number;
+    funcOff: number;
+    previous: CallInfo;
+    next: CallInfo | null;
+  }
+  const ldo: {
+    adjust_top(L: LuaStack, newtop: number): void;
+    luaD_poscall(L: LuaStack, ci: CallInfo, firstResult: number, nres: number): boolean;
+  };
+  export default ldo;
 }

@@ -20,6 +20,8 @@ import { log, pushRedisApi, type ApiRun } from './redis-api.js';
 import { openSandbox } from './sandbox.js';
 import { errorHandler } from './script-errors.js';
 import { VM_PATCHED } from './vm-patches.js';
+import { VM_STACK_PATCHED } from './vm-stack.js';
+import { pushBytes } from './lua-bytes.js';
 
 export type { RegisteredFunction } from './function-register.js';
 
@@ -45,7 +47,7 @@ export class FunctionEngine {
   private readonly errors = new NativeErrors();
 
   constructor(readonly maxInstructions = SCRIPT_MAX_INSTRUCTIONS_DEFAULT) {
-    assert(VM_PATCHED, 'the VM patches are applied');
+    assert(VM_PATCHED && VM_STACK_PATCHED, 'the VM patches are applied');
     assert(Number.isSafeInteger(maxInstructions) && maxInstructions > 0, 'maxInstructions must be a positive integer');
     const L = this.L;
     this.errors.install(L);
@@ -161,7 +163,7 @@ function pushStrings(L: LuaState, values: readonly Uint8Array[]): void {
   lua.lua_createtable(L, values.length, 0);
   for (let i = 0; i < values.length; i++) {
     const value = values[i] as Uint8Array;
-    lua.lua_pushlstring(L, value, value.length);
+    pushBytes(L, value);
     lua.lua_rawseti(L, -2, i + 1);
   }
 }

@@ -8,6 +8,7 @@ import { assert } from '../../lib/assert.js';
 import type { CjsonConfig } from './cjson-config.js';
 import { argError, checkStack51, JS_NESTING_MAX, pushNumber51, raise } from './lua51.js';
 import { strtod } from './strtod.js';
+import { pushBytes } from '../lua-bytes.js';
 
 const enum T { ObjBegin, ObjEnd, ArrBegin, ArrEnd, String, Number, Boolean, Null, Colon, Comma, End, Whitespace, Error, Unknown }
 
@@ -214,7 +215,7 @@ function parseObject(p: Parser): void {
   }
   for (;;) {
     if (kind(token) !== T.String) parseError(p, 'object key string', token);
-    lua.lua_pushlstring(p.L, token.bytes, token.bytes.length);
+    pushBytes(p.L, token.bytes);
     nextToken(p, token);
     if (kind(token) !== T.Colon) parseError(p, 'colon', token);
     nextToken(p, token);
@@ -255,7 +256,7 @@ function parseArray(p: Parser): void {
 function processValue(p: Parser, token: Token): void {
   switch (token.type) {
     case T.String:
-      lua.lua_pushlstring(p.L, token.bytes, token.bytes.length);
+      pushBytes(p.L, token.bytes);
       return;
     case T.Number:
       return pushNumber51(p.L, token.number);

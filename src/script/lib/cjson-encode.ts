@@ -8,6 +8,7 @@ import { lua, type LuaJsFunction, type LuaState } from 'fengari';
 import type { CjsonConfig } from './cjson-config.js';
 import { formatG } from '../../lib/format-g.js';
 import { argError, ByteWriter, checkStack51, doubleToInt32, JS_NESTING_MAX, latin1, raise } from './lua51.js';
+import { pushBytes } from '../lua-bytes.js';
 
 /** The escape for each byte, or undefined when the byte is written as is (char2escape in lua_cjson.c). */
 const ESCAPES: readonly (string | undefined)[] = Array.from({ length: 256 }, (_, byte) => {
@@ -22,7 +23,7 @@ export function cjsonEncode(config: CjsonConfig): LuaJsFunction {
     if (lua.lua_gettop(L) !== 1) argError(L, 1, 'expected 1 argument');
     const out = new ByteWriter();
     appendData(L, config, 0, out);
-    lua.lua_pushlstring(L, out.result(), out.length);
+    pushBytes(L, out.result());
     return 1;
   };
 }

@@ -7,6 +7,7 @@
 
 import { lua, type LuaState } from 'fengari';
 import { argError, ByteWriter, checkStack51, doubleToInt32, ensureStack51 } from './lua51.js';
+import { pushBytes } from '../lua-bytes.js';
 
 const MAX_NESTING = 16;
 
@@ -149,7 +150,7 @@ export function cmsgpackPack(L: LuaState): number {
     lua.lua_pushvalue(L, i);
     encodeValue(L, out, 0);
   }
-  lua.lua_pushlstring(L, out.result(), out.length);
+  pushBytes(L, out.result());
   return 1;
 }
 

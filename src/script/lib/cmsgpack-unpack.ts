@@ -6,6 +6,7 @@
 import { lauxlib, lua, type LuaState } from 'fengari';
 import { assert } from '../../lib/assert.js';
 import { checkInteger51, ensureStack51, JS_NESTING_MAX, optInteger51, pushNumber51, raise } from './lua51.js';
+import { pushBytes } from '../lua-bytes.js';
 
 const enum CursorError { None, Eof, BadFormat }
 
@@ -58,7 +59,7 @@ function pushFloat(L: LuaState, c: Cursor, count: number): void {
 function pushString(L: LuaState, c: Cursor, headerBytes: number, length: number): void {
   if (!need(c, headerBytes + length)) return;
   const start = c.at + headerBytes;
-  lua.lua_pushlstring(L, c.bytes.subarray(start, start + length), length);
+  pushBytes(L, c.bytes.subarray(start, start + length));
   c.at = start + length;
 }
 
