@@ -1,20 +1,21 @@
 // Follower → leader relaying of write entries. Entries wait in one FIFO queue and go to the leader
 // in batches, `CAIRN.RELAY 2:<cluster-id> <term> <entry> <term> <entry> ...` (the leader refuses
-// another cluster's, and proposes an entry only while its term is the one sent with it: see
-// relay-waiters.ts for why the follower needs to know it), over a few RelayLinks (one batch in flight on each,
-// so the leader works on several at once), keeping every client's entries in the order it issued
-// them (see LeaderRelay), and a busy follower sends many entries per round trip. The leader answers one result per entry (see
-// encodeRelayResult): the replies in reply-codec.ts's lossless form (so the follower's client gets
-// the very Reply values a direct write would, in its own protocol), "not leader" (never appended:
-// safe to retry once the new leader is known), "stale term" with the leader's term (never
-// appended: safe to send again with that term) or an error.
+// another cluster's, and appends an entry only while its term is the one sent with it: see
+// relay-waiters.ts for why the follower needs to know it), over a few RelayLinks (one batch in
+// flight on each, so the leader works on several at once), keeping every client's entries in the
+// order it issued them (see LeaderRelay), and a busy follower sends many entries per round trip.
+// The leader answers one result per entry (see encodeRelayResult): the replies in reply-codec.ts's
+// lossless form (so the follower's client gets the very Reply values a direct write would, in its
+// own protocol), "not leader" (never appended: safe to retry once the new leader is known), "stale
+// term" with the leader's term (never appended: safe to send again in that term) or an error.
 //
 // Wire compatibility: a leader refuses, whole and before proposing anything, a relay whose first
-// argument is not exactly its cluster id. So any change to this format (arguments or results) must
-// change that argument too (it is `2:<cluster-id>` since terms and tags came), and a node of the other build refuses the relay
-// instead of proposing its entries and answering in a shape the follower misreads. (Nodes of two
-// builds serving together did this once: a leader from before the reply codec answered
-// [0, ...replies] and its follower, reading codec results, found "an entry without its replies".)
+// argument is not exactly `<format>:<cluster-id>` of its own build. So any change to this format
+// (arguments or results) must change that argument too (format 2 since terms and relay tags came),
+// and a node of the other build refuses the relay instead of proposing its entries and answering
+// in a shape the follower misreads. (Nodes of two builds serving together did this once: a leader
+// from before the reply codec answered [0, ...replies] and its follower, reading codec results,
+// found "an entry without its replies".)
 
 import { assert } from '../lib/assert.js';
 import { asError, CairnError, type CairnErrorCode, errorMessage, isCairnError } from '../lib/errors.js';

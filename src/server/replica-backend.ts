@@ -1,16 +1,17 @@
 // The Backend over a Raft replica: the server's single write path (a node alone is a one-member
 // cluster). On the leader a write entry is one proposal, acknowledged once committed on a
 // majority and applied; on a follower it is relayed to the leader (cluster-relay.ts), and the
-// leader checks relayed entries as a client's own (relay-guard.ts) and appends one only in the term
-// the follower sent. A relay whose link fails is settled by the follower's own applied log
-// (relayed-write.ts, relay-waiters.ts): the write's replies, or a second relay once the log proves
-// the first can never commit — so a client of a follower sees no "outcome unknown" across a failover. Reads are linearizable
-// (ReadIndex, served from this node's state once it has applied up to the read index; at once on
-// a confirmed sole voter), unless the client chose READONLY: then they run at once on this
-// node's applied state. With no leader,
-// commands wait up to leaderWaitMs for one and then answer CLUSTERDOWN, never a wrong value.
-// WATCH versions are read locally and checked when the entry is applied (versions are the same
-// on every replica at the same index, and only grow, so a stale version can only abort).
+// leader checks relayed entries as a client's own and appends one only in the term the follower
+// sent (relay-server.ts). A relay whose answer is lost is settled by the follower's own applied
+// log (relayed-write.ts, relay-waiters.ts): the write's replies, or one more relay once the log
+// proves the first can never commit — so across a failover a follower's client hears no "outcome
+// unknown" while a new leader comes within the leader wait. Reads are linearizable (ReadIndex,
+// served from this node's state once it has applied up to the read index; at once on a confirmed
+// sole voter), unless the client chose READONLY: then they run at once on this node's applied
+// state. With no leader, commands wait up to leaderWaitMs for one and then answer CLUSTERDOWN,
+// never a wrong value. WATCH versions are read locally and checked when the entry is applied
+// (versions are the same on every replica at the same index, and only grow, so a stale version
+// can only abort).
 
 import { Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
