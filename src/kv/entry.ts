@@ -7,6 +7,10 @@
 //   watchCount × (u32 keyBytes | key | f64 version)
 // Format 2, written only when a command or watch is in a database other than 0 (SELECT), puts a
 // u8 database index before each command's argc and before each watch's keyBytes.
+// A relayed entry (cluster-relay.ts) sets bit 0x80 of the format byte and puts its relay tag right
+// after it: u8 tagBytes | tag. The tag names the follower's relay, so that the follower knows its
+// entry when it applies it (relay-waiters.ts); applying never reads it, so kv's state — and its
+// snapshot bytes — are the same with or without tags, and entries without one decode as before.
 
 import { Buffer } from 'node:buffer';
 import { assert } from '../lib/assert.js';
@@ -23,6 +27,9 @@ export const ENTRY_FORMAT_DATABASES = 2;
 /** Bounds on what one entry may hold; a decoder never trusts a count beyond these. */
 export const ENTRY_COMMANDS_MAX = 1_000_000;
 export const COMMAND_ARGS_MAX = 1_000_000;
+/** Set in the format byte when a relay tag follows it. */
+const RELAY_TAG_FLAG = 0x80;
+export const RELAY_TAG_BYTES_MAX = 255;
 
 export interface EntryWatch {
   readonly key: Uint8Array;
@@ -37,6 +44,8 @@ export interface Entry {
   readonly watches?: readonly EntryWatch[];
   /** The database of each command (parallel to `commands`); all 0 when not given. */
   readonly dbs?: readonly number[];
+  /** A relayed entry's tag (1..RELAY_TAG_BYTES_MAX bytes): who relayed it; never read by apply. */
+  readonly relayTag?: Uint8Array;
 }
 
 /** The watches of the common entry, which has none (shared: an Entry is read-only). */
@@ -50,7 +59,9 @@ export function encodeEntry(entry: Entry): Uint8Array {
   const dbs = entry.dbs;
   assert(dbs === undefined || dbs.length === entry.commands.length, 'one database index per command');
   const withDbs = (dbs !== undefined && dbs.some((db) => db !== 0)) || watches.some((w) => (w.db ?? 0) !== 0);
-  let totalBytes = 1 + 8 + 4 + 4 + (withDbs ? entry.commands.length + watches.length : 0);
+  const tag = entry.relayTag;
+  assert(tag === undefined || (tag.length > 0 && tag.length <= RELAY_TAG_BYTES_MAX), 'a relay tag holds 1 to 255 bytes');
+  let totalBytes = 1 + (tag === undefined ? 0 : 1 + tag.length) + 8 + 4 + 4 + (withDbs ? entry.commands.length + watches.length : 0);
   for (const argv of entry.commands) {
     assert(argv.length > 0, 'a command has at least its name');
     totalBytes += 4;
@@ -58,7 +69,12 @@ export function encodeEntry(entry: Entry): Uint8Array {
   }
   for (const watch of watches) totalBytes += 4 + watch.key.length + 8;
   const out = Buffer.allocUnsafe(totalBytes);
-  let at = out.writeUInt8(withDbs ? ENTRY_FORMAT_DATABASES : ENTRY_FORMAT, 0);
+  let at = out.writeUInt8((withDbs ? ENTRY_FORMAT_DATABASES : ENTRY_FORMAT) | (tag === undefined ? 0 : RELAY_TAG_FLAG), 0);
+  if (tag !== undefined) {
+    at = out.writeUInt8(tag.length, at);
+    out.set(tag, at);
+    at += tag.length;
+  }
   at = out.writeDoubleLE(entry.nowMs, at);
   at = out.writeUInt32LE(entry.commands.length, at);
   for (const [c, argv] of entry.commands.entries()) {
@@ -89,9 +105,11 @@ export function encodeEntry(entry: Entry): Uint8Array {
  */
 export function decodeEntry(bytes: Uint8Array, storeOwned = false): Entry {
   const r = new ByteReader(bytes, 'kv entry');
-  const format = r.u8('format');
-  if (format !== ENTRY_FORMAT && format !== ENTRY_FORMAT_DATABASES) r.corrupt(`unknown entry format ${format}`);
+  const flags = r.u8('format');
+  const format = flags & ~RELAY_TAG_FLAG;
+  if (format !== ENTRY_FORMAT && format !== ENTRY_FORMAT_DATABASES) r.corrupt(`unknown entry format ${flags}`);
   const withDbs = format === ENTRY_FORMAT_DATABASES;
+  const relayTag = (flags & RELAY_TAG_FLAG) === 0 ? undefined : readRelayTag(r);
   const nowMs = r.int('time', 0);
   const commandCount = r.u32('command count');
   if (commandCount === 0 || commandCount > ENTRY_COMMANDS_MAX) r.corrupt(`bad command count ${commandCount}`);
@@ -110,15 +128,36 @@ export function decodeEntry(bytes: Uint8Array, storeOwned = false): Entry {
   }
   const watchCount = r.u32('watch count');
   if (watchCount * 12 > r.remaining) r.corrupt(`bad watch count ${watchCount}`);
-  if (watchCount === 0 && r.remaining === 0) return dbs === undefined ? { nowMs, commands, watches: NO_WATCHES } : { nowMs, commands, watches: NO_WATCHES, dbs };
-  const watches: EntryWatch[] = [];
-  for (let w = 0; w < watchCount; w++) {
-    const db = withDbs ? readDbIndex(r) : 0;
-    const key = r.view(r.u32('watch key length'), 'watch key');
-    watches.push({ key, version: r.int('watch version', -Number.MAX_SAFE_INTEGER), db });
+  let watches: readonly EntryWatch[] = NO_WATCHES;
+  if (watchCount > 0) {
+    const read: EntryWatch[] = [];
+    for (let w = 0; w < watchCount; w++) {
+      const db = withDbs ? readDbIndex(r) : 0;
+      const key = r.view(r.u32('watch key length'), 'watch key');
+      read.push({ key, version: r.int('watch version', -Number.MAX_SAFE_INTEGER), db });
+    }
+    watches = read;
   }
   if (r.remaining !== 0) r.corrupt(`${r.remaining} trailing bytes`);
-  return dbs === undefined ? { nowMs, commands, watches } : { nowMs, commands, watches, dbs };
+  const entry: Entry = dbs === undefined ? { nowMs, commands, watches } : { nowMs, commands, watches, dbs };
+  return relayTag === undefined ? entry : { ...entry, relayTag };
+}
+
+function readRelayTag(r: ByteReader): Uint8Array {
+  const tagBytes = r.u8('relay tag length');
+  if (tagBytes === 0) r.corrupt('empty relay tag');
+  return r.view(tagBytes, 'relay tag');
+}
+
+/**
+ * The relay tag of an encoded entry, read from its first bytes without decoding the rest (every
+ * applied entry is looked at); undefined for an entry without one or too short to hold one.
+ */
+export function relayTagOf(bytes: Uint8Array): Uint8Array | undefined {
+  if (bytes.length < 2 || (bytes[0]! & RELAY_TAG_FLAG) === 0) return undefined;
+  const tagBytes = bytes[1]!;
+  if (tagBytes === 0 || bytes.length < 2 + tagBytes) return undefined;
+  return bytes.subarray(2, 2 + tagBytes);
 }
 
 function readDbIndex(r: ByteReader): number {

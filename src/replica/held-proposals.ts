@@ -17,6 +17,8 @@ import type { Reply } from '../lib/reply.js';
 
 interface HeldProposal {
   readonly data: Uint8Array;
+  /** The term the entry must be appended in, when the proposer asked for one (a relayed entry). */
+  readonly term: number | undefined;
   readonly deadlineMs: number;
   readonly resolve: (replies: Reply[]) => void;
   readonly reject: (error: Error) => void;
@@ -31,17 +33,17 @@ export class HeldProposals {
   }
 
   /** Holds `data` until release(); settles as the proposal it then becomes settles. */
-  hold(data: Uint8Array, deadlineMs: number): Promise<Reply[]> {
+  hold(data: Uint8Array, term: number | undefined, deadlineMs: number): Promise<Reply[]> {
     const last = this.held[this.held.length - 1];
     assert(last === undefined || last.deadlineMs <= deadlineMs, 'held proposals are added in deadline order');
-    return new Promise<Reply[]>((resolve, reject) => this.held.push({ data, deadlineMs, resolve, reject }));
+    return new Promise<Reply[]>((resolve, reject) => this.held.push({ data, term, deadlineMs, resolve, reject }));
   }
 
   /** Hands every held proposal, in order, to `propose` and settles each as the promise it returns. */
-  release(propose: (data: Uint8Array) => Promise<Reply[]>): void {
+  release(propose: (data: Uint8Array, term: number | undefined) => Promise<Reply[]>): void {
     const held = this.held;
     this.held = [];
-    for (const proposal of held) propose(proposal.data).then(proposal.resolve, proposal.reject);
+    for (const proposal of held) propose(proposal.data, proposal.term).then(proposal.resolve, proposal.reject);
   }
 
   /** Rejects every held proposal whose deadline is at or before nowMs: it was never proposed, so never applied. */

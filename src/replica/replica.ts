@@ -3,10 +3,11 @@
 // apply to the state machine, then advance. Serves proposals (resolved once applied) and
 // linearizable reads (ReadIndex), compacts the log with state machine snapshots, and restarts
 // from storage. Written only against io/ interfaces, so the simulator runs this very code.
-// Shape: 528 lines: the hand-offs of the stepped snapshot, of entries applied in steps, of applies
-// paused for reads in steps and of a sole voter's held proposals (hold applies, compact when encoded,
-// wait before an install, propose after an fsync) sit in the Ready loop they order; the work itself
-// is in stepped-snapshot.ts, stepped-apply.ts, apply-pause.ts and held-proposals.ts.
+// Shape: 560 lines: the hand-offs of the stepped snapshot, of entries applied in steps, of applies
+// paused for reads in steps, of a sole voter's held proposals (hold applies, compact when encoded,
+// wait before an install, propose after an fsync) and of term-pinned proposals sit in the Ready loop
+// they order; the work itself is in stepped-snapshot.ts, stepped-apply.ts, apply-pause.ts and
+// held-proposals.ts.
 
 import { assert } from '../lib/assert.js';
 import { asError, CairnError, isCairnError } from '../lib/errors.js';
@@ -23,13 +24,16 @@ import { HeldProposals } from './held-proposals.js';
 import { refusedByCore } from './errors.js';
 import { CompactionPolicy } from './compaction-policy.js';
 import { PendingProposals, PendingReads } from './pending.js';
-import { isPendingApply, type StateMachine, type Steps } from './ports.js';
+import { isPendingApply, type ReplicaObserver, type StateMachine, type Steps } from './ports.js';
 import { SteppedApply } from './stepped-apply.js';
 import { ApplyPause } from './apply-pause.js';
 import { microtaskTurn, runSteps, SNAPSHOT_STEP_BUDGET, SnapshotEncoding, type CompactRequest, type StepPace } from './stepped-snapshot.js';
 import type { ReplicaIo, ReplicaOptions } from './options.js';
 
 export type { RaftTuning, ReplicaIo, ReplicaOptions } from './options.js';
+
+/** What a server may learn of applied entries and installed snapshots (watchApplied). */
+export type AppliedWatcher = Pick<ReplicaObserver, 'applied' | 'restored'>;
 
 /** Most Ready batches handled in one go before yielding to the clock (a bound on the loop). */
 const READY_ROUNDS_MAX = 1_000;
@@ -65,6 +69,7 @@ export class Replica<S extends StateMachine> {
   private readonly stepPace: StepPace;
   private readonly tickDebt: TickDebt;
   private readonly compaction: CompactionPolicy;
+  private appliedWatcher: AppliedWatcher | undefined;
 
   private constructor(
     private readonly options: ReplicaOptions,
@@ -111,13 +116,30 @@ export class Replica<S extends StateMachine> {
     return this.options.id;
   }
 
-  /** Proposes one state machine entry; resolves with its replies once it is committed and applied here. */
-  propose(data: Uint8Array): Promise<Reply[]> {
+  /**
+   * Proposes one state machine entry; resolves with its replies once it is committed and applied
+   * here. With `term`, the entry is appended only in that term (else CAIRN_NOT_LEADER, never
+   * appended): a relayed entry's follower relies on knowing its term (relay-waiters.ts).
+   */
+  propose(data: Uint8Array, term?: number): Promise<Reply[]> {
     const refused = this.refusal();
     if (refused !== undefined) return Promise.reject(refused);
     if (this.proposals.size + this.held.size >= this.proposals.capacity) return Promise.reject(new CairnError('CAIRN_BUSY', `${this.id}: too many pending proposals`));
-    if (this.holding || this.held.size > 0) return this.held.hold(data, this.requestDeadlineMs());
+    if (this.holding || this.held.size > 0) return this.held.hold(data, term, this.requestDeadlineMs());
+    return this.proposeIn(data, term);
+  }
+
+  /** Appends now, in `term` when one is asked for: checked in the same turn as the append. */
+  private proposeIn(data: Uint8Array, term: number | undefined): Promise<Reply[]> {
+    const current = this.node.status().term;
+    if (term !== undefined && term !== current) return Promise.reject(new CairnError('CAIRN_NOT_LEADER', `${this.id}: in term ${current}, not ${term}`));
     return this.track(this.node.propose(data));
+  }
+
+  /** Tells `watcher` of every applied entry and installed snapshot (after the observer): the server's relay outcomes. */
+  watchApplied(watcher: AppliedWatcher): void {
+    assert(this.appliedWatcher === undefined, 'one applied-entry watcher per replica');
+    this.appliedWatcher = watcher;
   }
 
   /** Leader only: proposes one membership change; resolves once its CONFIG entry is committed and applied here. */
@@ -346,7 +368,7 @@ export class Replica<S extends StateMachine> {
     await (this.io.gatherTurn ?? gatherProposals)();
     if (this.stopped) return;
     this.holding = false;
-    this.held.release((data) => this.track(this.node.propose(data)));
+    this.held.release((data, term) => this.proposeIn(data, term));
   }
 
   /** A compaction to start (asked for, or a quiet node's), or an encoded snapshot to compact with; none while one is being encoded. */
@@ -405,6 +427,7 @@ export class Replica<S extends StateMachine> {
     this.compaction.compacted(snapshot.data.length);
     this.proposals.settleSkipped(snapshot.meta.index);
     this.io.observer?.restored?.(this.id, snapshot);
+    this.appliedWatcher?.restored?.(this.id, snapshot);
     superseded?.request?.resolve(snapshot.meta.index);
   }
 
@@ -437,6 +460,7 @@ export class Replica<S extends StateMachine> {
     this.appliedIndex = entry.index;
     this.compaction.applied(entry.data.length);
     this.io.observer?.applied?.(this.id, entry, replies);
+    this.appliedWatcher?.applied?.(this.id, entry, replies);
     this.proposals.settleApplied(entry.index, entry.term, replies);
   }
 

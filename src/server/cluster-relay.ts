@@ -1,17 +1,21 @@
 // Follower → leader relaying of write entries. Entries wait in one FIFO queue and go to the leader
-// in batches, `CAIRN.RELAY <cluster-id> <entry> <entry> ...` (the leader refuses another cluster's), over a few RelayLinks (one batch in flight on each,
-// so the leader works on several at once), keeping every client's entries in the order it issued
-// them (see LeaderRelay), and a busy follower sends many entries per round trip. The leader answers one result per entry (see
-// encodeRelayResult): the replies in reply-codec.ts's lossless form (so the follower's client gets
-// the very Reply values a direct write would, in its own protocol), "not leader" (never appended:
-// safe to retry once the new leader is known) or an error.
+// in batches, `CAIRN.RELAY 2:<cluster-id> <term> <entry> <term> <entry> ...` (the leader refuses
+// another cluster's, and appends an entry only while its term is the one sent with it: see
+// relay-waiters.ts for why the follower needs to know it), over a few RelayLinks (one batch in
+// flight on each, so the leader works on several at once), keeping every client's entries in the
+// order it issued them (see LeaderRelay), and a busy follower sends many entries per round trip.
+// The leader answers one result per entry (see encodeRelayResult): the replies in reply-codec.ts's
+// lossless form (so the follower's client gets the very Reply values a direct write would, in its
+// own protocol), "not leader" (never appended: safe to retry once the new leader is known), "stale
+// term" with the leader's term (never appended: safe to send again in that term) or an error.
 //
 // Wire compatibility: a leader refuses, whole and before proposing anything, a relay whose first
-// argument is not exactly its cluster id. So any change to this format (arguments or results) must
-// change that argument too (say `2:<cluster-id>`), and a node of the other build refuses the relay
-// instead of proposing its entries and answering in a shape the follower misreads. (Nodes of two
-// builds serving together did this once: a leader from before the reply codec answered
-// [0, ...replies] and its follower, reading codec results, found "an entry without its replies".)
+// argument is not exactly `<format>:<cluster-id>` of its own build. So any change to this format
+// (arguments or results) must change that argument too (format 2 since terms and relay tags came),
+// and a node of the other build refuses the relay instead of proposing its entries and answering
+// in a shape the follower misreads. (Nodes of two builds serving together did this once: a leader
+// from before the reply codec answered [0, ...replies] and its follower, reading codec results,
+// found "an entry without its replies".)
 
 import { assert } from '../lib/assert.js';
 import { asError, CairnError, type CairnErrorCode, errorMessage, isCairnError } from '../lib/errors.js';
@@ -22,15 +26,28 @@ import { decodeReplies, encodeReplies } from './reply-codec.js';
 import type { ClientAddress, ClusterTopology } from './cluster-topology.js';
 
 export const RELAY_COMMAND = Buffer.from('CAIRN.RELAY');
+/** The relay's wire format, before the cluster id in its first argument (see the header). */
+const RELAY_FORMAT = '2';
+
+/** The first argument of a relay to a node of `clusterId`. */
+export function relayClusterArgument(clusterId: string): string {
+  return `${RELAY_FORMAT}:${clusterId}`;
+}
 
 /** What became of one relayed entry. */
-export type RelayOutcome = { readonly kind: 'replies'; readonly replies: Reply[] } | { readonly kind: 'retry' };
+export type RelayOutcome =
+  | { readonly kind: 'replies'; readonly replies: Reply[] }
+  | { readonly kind: 'retry' }
+  /** The leader's term was not the one sent: never appended; `term` is the leader's. */
+  | { readonly kind: 'staleTerm'; readonly term: number };
 
 /** One entry's result on the wire: [status, ...]. */
-const Status = { replies: 0, notLeader: 2, error: 3 } as const;
+const Status = { replies: 0, notLeader: 2, error: 3, staleTerm: 4 } as const;
 
 interface Item {
   readonly leaderId: string;
+  /** The term the leader must be in to append the entry. */
+  readonly term: number;
   readonly bytes: Uint8Array;
   /** Entries queued in the same event-loop turn share a group and always travel in one batch. */
   readonly group: number;
@@ -69,12 +86,12 @@ export class LeaderRelay {
     private readonly connectTimeoutMs: number,
   ) {}
 
-  /** Queues an encoded entry for `leaderId`; resolves with its replies, or 'retry' when it was never appended. */
-  relay(leaderId: string, bytes: Uint8Array): Promise<RelayOutcome> {
+  /** Queues an encoded entry for `leaderId` to append in `term`; resolves with its replies, or 'retry'/'staleTerm' when it was never appended. */
+  relay(leaderId: string, bytes: Uint8Array, term: number): Promise<RelayOutcome> {
     if (this.closed) return Promise.reject(new CairnError('CAIRN_CLOSED', 'relay closed'));
     if (this.queue.length >= queuedEntriesMax) return Promise.reject(new CairnError('CAIRN_BUSY', 'too many writes waiting to be relayed to the leader'));
     const group = this.group;
-    const outcome = new Promise<RelayOutcome>((resolve, reject) => this.queue.push({ leaderId, bytes, group, resolve, reject }));
+    const outcome = new Promise<RelayOutcome>((resolve, reject) => this.queue.push({ leaderId, term, bytes, group, resolve, reject }));
     this.schedulePump();
     return outcome;
   }
@@ -139,8 +156,10 @@ export class LeaderRelay {
     const address = this.topology.clientAddress(batch[0]!.leaderId);
     if (address === undefined) throw new RelayNotSentError(`no client address known for leader ${batch[0]!.leaderId}`);
     const link = await this.linkFor(lane, address);
-    const reply = await link.call([RELAY_COMMAND, Buffer.from(this.topology.clusterId), ...batch.map((item) => item.bytes)]);
-    if (reply.type === 'error') throw new CairnError('CAIRN_IO', `the leader refused the relay: ${reply.message}`);
+    const args = batch.flatMap((item) => [Buffer.from(String(item.term)), item.bytes]);
+    const reply = await link.call([RELAY_COMMAND, Buffer.from(relayClusterArgument(this.topology.clusterId)), ...args]);
+    // Refused whole, before any entry was proposed: a definite failure.
+    if (reply.type === 'error') throw new CairnError('CAIRN_REFUSED', `the leader refused the relay: ${reply.message}`);
     if (reply.type !== 'array' || reply.items.length !== batch.length) throw new CairnError('CAIRN_CORRUPT', 'the leader answered a relay with the wrong shape (outcome unknown)');
     batch.forEach((item, i) => settle(item, reply.items[i]!));
   }
@@ -174,6 +193,7 @@ function settle(item: Item, result: ServerReply): void {
   const rest = result.items.slice(1);
   if (status === Status.replies) settleReplies(item, rest[0]);
   else if (status === Status.notLeader) item.resolve({ kind: 'retry' });
+  else if (status === Status.staleTerm && rest[0]?.type === 'integer') item.resolve({ kind: 'staleTerm', term: Number(rest[0].value) });
   else item.reject(new CairnError(errorCode(rest[0]), text(rest[1])));
 }
 
@@ -193,7 +213,8 @@ function settleReplies(item: Item, encoded: ServerReply | undefined): void {
 // --- the leader's side ---------------------------------------------------------------------
 
 /** One relayed entry's result as the leader sends it back. */
-export function encodeRelayResult(outcome: { replies: Reply[] } | { error: unknown }): Reply {
+export function encodeRelayResult(outcome: { replies: Reply[] } | { error: unknown } | { staleTerm: number }): Reply {
+  if ('staleTerm' in outcome) return { type: 'array', items: [integerReply(Status.staleTerm), integerReply(outcome.staleTerm)] };
   if ('replies' in outcome) return { type: 'array', items: [integerReply(Status.replies), bulkReply(encodeReplies(outcome.replies))] };
   const error = outcome.error;
   if (isCairnError(error, 'CAIRN_NOT_LEADER')) return { type: 'array', items: [integerReply(Status.notLeader)] };

@@ -1,26 +1,29 @@
 // The Backend over a Raft replica: the server's single write path (a node alone is a one-member
 // cluster). On the leader a write entry is one proposal, acknowledged once committed on a
 // majority and applied; on a follower it is relayed to the leader (cluster-relay.ts), and the
-// leader checks relayed entries as a client's own (relay-guard.ts). Reads are linearizable
-// (ReadIndex, served from this node's state once it has applied up to the read index; at once on
-// a confirmed sole voter), unless the client chose READONLY: then they run at once on this
-// node's applied state. With no leader,
-// commands wait up to leaderWaitMs for one and then answer CLUSTERDOWN, never a wrong value.
-// WATCH versions are read locally and checked when the entry is applied (versions are the same
-// on every replica at the same index, and only grow, so a stale version can only abort).
+// leader checks relayed entries as a client's own and appends one only in the term the follower
+// sent (relay-server.ts). A relay whose answer is lost is settled by the follower's own applied
+// log (relayed-write.ts, relay-waiters.ts): the write's replies, or one more relay once the log
+// proves the first can never commit — so across a failover a follower's client hears no "outcome
+// unknown" while a new leader comes within the leader wait. Reads are linearizable (ReadIndex,
+// served from this node's state once it has applied up to the read index; at once on a confirmed
+// sole voter), unless the client chose READONLY: then they run at once on this node's applied
+// state. With no leader, commands wait up to leaderWaitMs for one and then answer CLUSTERDOWN,
+// never a wrong value. WATCH versions are read locally and checked when the entry is applied
+// (versions are the same on every replica at the same index, and only grow, so a stale version
+// can only abort).
 
 import { Buffer } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { CairnError, errorMessage, isCairnError } from '../lib/errors.js';
 import { bulkReply, errorReply, integerReply, type Reply } from '../lib/reply.js';
 import type { Clock } from '../io/clock.js';
-import { decodeEntry, encodeEntry, type Entry } from '../kv/entry.js';
+import { relayTagOf, type Entry } from '../kv/entry.js';
 import type { KvState } from '../kv/state.js';
 import type { KvMachine } from '../replica/kv-machine.js';
 import type { RaftStorageStats } from '../replica/raft-storage.js';
 import type { Replica } from '../replica/replica.js';
 import { refuseAsRead, runsAsRead } from '../kv/read-only.js';
-import { lookupCommand } from '../kv/commands.js';
 import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, RunningScript, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ActiveExpiry } from './active-expiry.js';
@@ -28,9 +31,11 @@ import { Evictor } from './evictor.js';
 import type { MemoryGuard } from './memory-guard.js';
 import { isGet } from './local-read.js';
 import { ReadScripts } from './read-scripts.js';
-import { refuseRelayedCommands } from './relay-guard.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
-import { encodeRelayResult, LeaderRelay, type RelayOutcome } from './cluster-relay.js';
+import { LeaderRelay, type RelayOutcome } from './cluster-relay.js';
+import { RelayServer } from './relay-server.js';
+import { RelayWaiters } from './relay-waiters.js';
+import { relayOnce, type RelayedWriteDeps, type RelayStep } from './relayed-write.js';
 import type { ClusterTopology } from './cluster-topology.js';
 import type { FsyncPolicy } from './config.js';
 
@@ -61,6 +66,10 @@ const retry: RelayOutcome = Object.freeze({ kind: 'retry' });
 
 export class ReplicaBackend implements Backend {
   private readonly relay: LeaderRelay;
+  /** This follower's relayed writes waiting for their applied log to settle them. */
+  private readonly waiters: RelayWaiters;
+  private readonly relayed: RelayedWriteDeps;
+  private readonly relayServer: RelayServer;
   private readonly expiry: ActiveExpiry;
   private readonly evictor: Evictor | undefined;
   /** Reads from this node's state, waiting for scripts; read-only scripts in steps. */
@@ -73,6 +82,20 @@ export class ReplicaBackend implements Backend {
 
   constructor(private readonly options: ReplicaBackendOptions) {
     this.relay = new LeaderRelay(options.topology, options.password, options.relayConnectTimeoutMs);
+    this.waiters = new RelayWaiters(options.topology.myId, randomBytes(8).toString('hex'));
+    this.relayed = { relay: this.relay, waiters: this.waiters, clock: options.clock, verdictWaitMs: options.leaderWaitMs };
+    this.relayServer = new RelayServer({
+      topology: options.topology,
+      memory: options.memory,
+      isLeader: () => this.isLeader(),
+      propose: (entry, relayed) => this.proposeHere(entry, relayed),
+    });
+    // Every applied entry, of every kind (a new leader's empty entry moves the term on too); only
+    // a tag of this boot's own relays is ever found among the waiters, whatever another kind's bytes hold.
+    options.replica.watchApplied({
+      applied: (_id, entry, replies) => this.waiters.applied(entry.term, relayTagOf(entry.data), replies),
+      restored: (_id, snapshot) => this.waiters.restored(snapshot.meta.term),
+    });
     this.expiry = new ActiveExpiry({
       clock: options.clock,
       state: () => options.machine.state,
@@ -111,17 +134,28 @@ export class ReplicaBackend implements Backend {
   }
 
   async write(entry: WriteEntry): Promise<Reply[]> {
-    const deadlineMs = this.options.clock.monotonicMs() + this.options.leaderWaitMs;
-    let relayed: Uint8Array | undefined;
+    let deadlineMs = this.options.clock.monotonicMs() + this.options.leaderWaitMs;
+    /** The newest term a leader said it was in (a stale-term refusal): the next relay asks for it. */
+    let leaderTerm = 0;
     for (let attempt = 0; attempt < attemptsMax; attempt++) {
       // Taken before the attempt, so a change that happens during it is not missed.
       const changed = this.leaderChange.promise;
       const leaderId = this.options.topology.raft.leaderId();
-      let outcome = retry;
+      let outcome: RelayStep = retry;
       if (leaderId === this.options.topology.myId) outcome = await this.proposeHere(entry);
       else if (leaderId !== null) {
-        relayed ??= encodeEntry(stamped(entry, 0));
-        outcome = await this.relay.relay(leaderId, relayed);
+        const term = Math.max(this.options.topology.raft.term(), leaderTerm);
+        outcome = await relayOnce(this.relayed, leaderId, entry, term);
+        // The leader is in a later term than this node knows: ask again in its term, at once.
+        if (outcome.kind === 'staleTerm' && outcome.term > term) {
+          leaderTerm = outcome.term;
+          continue;
+        }
+        // Never committed, proven by the applied log: relay again, with a fresh wait for a leader.
+        if (outcome.kind === 'lost') {
+          deadlineMs = Math.max(deadlineMs, this.options.clock.monotonicMs() + this.options.leaderWaitMs);
+          continue;
+        }
       }
       if (outcome.kind === 'replies') return outcome.replies;
       if (!(await this.waitForLeaderChange(changed, deadlineMs))) break;
@@ -137,7 +171,7 @@ export class ReplicaBackend implements Backend {
    */
   async writeAsLeader(entry: WriteEntry): Promise<Reply[]> {
     const outcome = this.isLeader() ? await this.proposeHere(entry) : retry;
-    if (outcome.kind === 'retry') throw new CairnError('CAIRN_NOT_LEADER', 'not the leader: Cairn\'s own writes are never relayed');
+    if (outcome.kind !== 'replies') throw new CairnError('CAIRN_NOT_LEADER', 'not the leader: Cairn\'s own writes are never relayed');
     return outcome.replies;
   }
 
@@ -146,7 +180,7 @@ export class ReplicaBackend implements Backend {
     if ((argv[0]![0]! | 0x20) === 0x63) {
       const name = Buffer.from(argv[0]!).toString('latin1').toLowerCase();
       if (name === 'cluster') return clusterCommand(this.options.topology, argv);
-      if (name === 'cairn.relay') return this.serveRelay(argv.slice(1));
+      if (name === 'cairn.relay') return this.relayServer.serve(argv.slice(1));
       if (name === 'cairn.digest') return this.digest();
     }
     // GET is a read; anything else is checked against kv's table (a write must go through the log).
@@ -236,6 +270,7 @@ export class ReplicaBackend implements Backend {
     this.expiry.stop();
     this.evictor?.stop();
     this.relay.close();
+    this.waiters.closeAll();
     await this.options.replica.close();
   }
 
@@ -268,17 +303,20 @@ export class ReplicaBackend implements Backend {
     return Math.floor(this.options.clock.nowMs());
   }
 
-  /** One proposal stamped with this leader's clock; 'retry' when it was certainly not committed. */
-  private async proposeHere(entry: WriteEntry): Promise<RelayOutcome> {
+  /**
+   * One proposal stamped with this leader's clock; 'retry' when it was certainly not committed. A
+   * relayed entry keeps its tag and is appended only in the term its follower asked for.
+   */
+  private async proposeHere(entry: WriteEntry, relayed?: { readonly tag: Uint8Array | undefined; readonly term: number }): Promise<RelayOutcome> {
     this.lastStampMs = Math.max(this.lastStampMs, this.nowMs());
-    const data = this.options.machine.encodeProposal(stamped(entry, this.lastStampMs));
+    const data = this.options.machine.encodeProposal(stamped(entry, this.lastStampMs, relayed?.tag));
     if (data.length > entryBytesMax) throw new CairnError('CAIRN_INVALID_ARGUMENT', `a write of ${data.length} bytes is over the ${entryBytesMax}-byte entry limit`);
     const metrics = this.options.metrics;
     const startedMs = this.options.clock.monotonicMs();
     metrics.proposalsTotal++;
     try {
       const term = this.options.topology.raft.term();
-      const replies = await this.options.replica.propose(data);
+      const replies = await this.options.replica.propose(data, relayed?.term);
       this.confirmTerm(term);
       metrics.observeCommitMs(this.options.clock.monotonicMs() - startedMs);
       return { kind: 'replies', replies };
@@ -299,42 +337,6 @@ export class ReplicaBackend implements Backend {
     const applied = this.options.replica.appliedUpTo();
     const hash = createHash('sha256').update(this.options.machine.state.encodeSnapshot()).digest('hex');
     return { type: 'array', items: [integerReply(applied), bulkReply(hash)] };
-  }
-
-  /**
-   * The leader's side of `CAIRN.RELAY <cluster-id> <entry>...`: refuse a relay from another
-   * cluster, then check and propose each entry in order, answering one result each. An entry is
-   * checked as a client's own write would be (relay-guard.ts): no internal commands, arity kept.
-   */
-  private async serveRelay(args: readonly Uint8Array[]): Promise<Reply> {
-    const clusterId = Buffer.from(args[0]!).toString('utf8');
-    if (clusterId !== this.options.topology.clusterId) {
-      return errorReply(`ERR CAIRN.RELAY from cluster '${clusterId.slice(0, 64)}' refused: this node is in cluster '${this.options.topology.clusterId}'`);
-    }
-    const results = args.slice(1).map(async (bytes): Promise<Reply> => {
-      try {
-        const decoded = decodeEntry(bytes);
-        const refused = refuseRelayedCommands(decoded.commands);
-        if (refused !== undefined) return encodeRelayResult({ error: refused });
-        this.noteRelayedAccess(decoded.commands, decoded.dbs);
-        const outcome = this.isLeader() ? await this.proposeHere({ commands: decoded.commands, watches: decoded.watches ?? [], ...(decoded.dbs === undefined ? {} : { dbs: decoded.dbs }) }) : retry;
-        if (outcome.kind === 'retry') return encodeRelayResult({ error: new CairnError('CAIRN_NOT_LEADER', 'not the leader') });
-        return encodeRelayResult({ replies: outcome.replies });
-      } catch (error) {
-        return encodeRelayResult({ error });
-      }
-    });
-    return { type: 'array', items: await Promise.all(results) };
-  }
-
-  /** A follower's client wrote these keys: the leader's LRU clock notes them as its own clients' (memory-guard.ts). */
-  private noteRelayedAccess(commands: readonly (readonly Uint8Array[])[], dbs: readonly number[] | undefined): void {
-    const memory = this.options.memory;
-    if (memory === undefined) return;
-    commands.forEach((argv, i) => {
-      const spec = lookupCommand(argv[0]!);
-      if (spec !== undefined) memory.noteAccess(spec, argv, dbs?.[i] ?? 0);
-    });
   }
 
   /** Runs `query` once this node has applied everything committed before the call (ReadIndex); rejects with CAIRN_CLUSTER_DOWN past the leader wait, or with the read's own error. */
@@ -384,8 +386,9 @@ function newSignal(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-/** An entry as kv's entry codec takes it, stamped with `nowMs` (built directly: an object spread cost 1% of a -P 1 write). */
-function stamped(entry: WriteEntry, nowMs: number): Entry {
+/** An entry as kv's entry codec takes it, stamped with `nowMs` and a relayed entry's tag (built directly: an object spread cost 1% of a -P 1 write). */
+function stamped(entry: WriteEntry, nowMs: number, relayTag: Uint8Array | undefined): Entry {
+  if (relayTag !== undefined) return entry.dbs === undefined ? { nowMs, commands: entry.commands, watches: entry.watches, relayTag } : { nowMs, commands: entry.commands, watches: entry.watches, dbs: entry.dbs, relayTag };
   if (entry.dbs === undefined) return { nowMs, commands: entry.commands, watches: entry.watches };
   return { nowMs, commands: entry.commands, watches: entry.watches, dbs: entry.dbs };
 }

@@ -197,19 +197,21 @@ test('a malformed relayed entry gets an error result and the node keeps serving'
   const leaderIndex = await cluster.leader();
   const leader = cluster.nodes[leaderIndex]!;
   const clusterId = (await cluster.info(leaderIndex)).cairn_cluster_id!;
-  const reply = show(await call(leader.port, 'CAIRN.RELAY', clusterId, 'not an entry')) as unknown[][];
+  const term = String((await cluster.info(leaderIndex)).cairn_term);
+  const reply = show(await call(leader.port, 'CAIRN.RELAY', `2:${clusterId}`, term, 'not an entry')) as unknown[][];
   assert.equal(reply.length, 1);
   assert.equal(reply[0]![0], 3, 'status: error');
   assert.equal(reply[0]![1], 'CAIRN_CORRUPT');
   assert.equal(show(await call(leader.port, 'SET', 'still', 'serving')), 'OK');
 });
 
-/** A relay as a forger would send it: a raw socket, an entry encoded by hand. */
+/** A relay as a forger would send it: a raw socket, an entry encoded by hand, in the relay's format 2 (a term before each entry). */
 async function forgeRelay(port: number, clusterId: string, ...commands: string[][]): Promise<unknown> {
   const entry = Buffer.from(encodeEntry({ nowMs: 0, commands: commands.map((argv) => argv.map((arg) => Buffer.from(arg))), watches: [] }));
   const client = await RawClient.connect(port);
   try {
-    return show(await client.call('CAIRN.RELAY', clusterId, entry));
+    const term = String(show(await client.call('INFO', 'persistence'))).match(/cairn_term:(\d+)/)?.[1] ?? '1';
+    return show(await client.call('CAIRN.RELAY', `2:${clusterId}`, term, entry));
   } finally {
     client.close();
   }
@@ -235,7 +237,7 @@ test('forged relays are never more powerful than a direct write: internal comman
   refused(await forgeRelay(leader.port, clusterId, ['SET', 'forged:kept']), /wrong number of arguments for 'set'/);
   // Another cluster's relay is refused as a whole; nothing of any refused entry was applied.
   const otherCluster = await forgeRelay(leader.port, 'cairn-0000000000000000', ['SET', 'forged:kept', 'other']);
-  assert.match(String(otherCluster), /^ERR:ERR CAIRN\.RELAY from cluster 'cairn-0000000000000000' refused/);
+  assert.match(String(otherCluster), /^ERR:ERR CAIRN\.RELAY from cluster '2:cairn-0000000000000000' refused/);
   assert.equal(show(await call(leader.port, 'GET', 'forged:kept')), 'v');
   assert.deepEqual(show(await call(leader.port, 'CLUSTER', 'NODES')), nodesBefore);
   // What a client may send, a relay may too.

@@ -28,6 +28,7 @@ function leaderResult(entryBytes: Uint8Array): Reply {
   const key = Buffer.from(argv[1] ?? new Uint8Array(0)).toString('latin1');
   if (key === 'forged') return encodeRelayResult({ error: refuseRelayedCommands(entry.commands) });
   if (key === 'stepped-down') return encodeRelayResult({ error: new CairnError('CAIRN_NOT_LEADER', 'not the leader') });
+  if (key === 'later-term') return encodeRelayResult({ staleTerm: 7 });
   if (key === 'timeout') return encodeRelayResult({ error: new CairnError('CAIRN_TIMEOUT', 'outcome unknown: index 9 not applied before the deadline') });
   if (key === 'thrown') return encodeRelayResult({ error: new TypeError('boom') });
   if (key === 'aborted') return encodeRelayResult({ replies: [{ type: 'nullArray' }] });
@@ -37,7 +38,7 @@ function leaderResult(entryBytes: Uint8Array): Reply {
   return encodeRelayResult({ replies: [ok, bulkReply(`value of ${key}`), { type: 'array', items: [integerReply(1n << 70n), { type: 'null' }] }] });
 }
 
-/** A leader's client port that speaks just enough RESP3: HELLO and CAIRN.RELAY <cluster-id> <entry>... */
+/** A leader's client port that speaks just enough RESP3: HELLO and CAIRN.RELAY 2:<cluster-id> <term> <entry>... */
 async function scriptedLeader(): Promise<{ server: Server; address: ClientAddress; relayedBatches: number[] }> {
   const relayedBatches: number[] = [];
   const server = createServer((socket: Socket) => {
@@ -48,8 +49,10 @@ async function scriptedLeader(): Promise<{ server: Server; address: ClientAddres
       for (let parsed = parser.next(); parsed.kind === 'command'; parsed = parser.next()) {
         const name = parsed.argv[0]!.toString('latin1').toUpperCase();
         if (name === 'HELLO') encoder.write({ type: 'map', entries: [[bulkReply('proto'), integerReply(3)]] }, 3);
-        else if (name === 'CAIRN.RELAY' && parsed.argv[1]!.toString('utf8') === clusterId) {
-          const entries = parsed.argv.slice(2);
+        else if (name === 'CAIRN.RELAY' && parsed.argv[1]!.toString('utf8') === `2:${clusterId}`) {
+          const pairs = parsed.argv.slice(2);
+          assert.ok(pairs.length % 2 === 0 && pairs.every((arg, i) => i % 2 === 1 || arg.toString('latin1') === '1'), 'each entry follows the term it asks for');
+          const entries = pairs.filter((_, i) => i % 2 === 1);
           relayedBatches.push(entries.length);
           encoder.write({ type: 'array', items: entries.map(leaderResult) }, 3);
         } else encoder.write({ type: 'error', message: 'ERR unexpected command' }, 3);
@@ -89,9 +92,9 @@ test('a follower reads every result a leader sends for a relayed entry; only the
   const relay = new LeaderRelay(topology, () => undefined, 2_000);
   try {
     // All in one event-loop turn: one group, so one batch with every kind of result in it.
-    const keys = ['written', 'forged', 'stepped-down', 'timeout', 'thrown', 'aborted', 'none', 'old-format'];
-    const pending = keys.map((key) => settled(relay.relay('leader', key === 'forged' ? entryFor(key, 'CAIRN.MEMBER') : entryFor(key))));
-    const [written, forged, steppedDown, timedOut, thrown, aborted, none, oldFormat] = await Promise.all(pending);
+    const keys = ['written', 'forged', 'stepped-down', 'timeout', 'thrown', 'aborted', 'none', 'old-format', 'later-term'];
+    const pending = keys.map((key) => settled(relay.relay('leader', key === 'forged' ? entryFor(key, 'CAIRN.MEMBER') : entryFor(key), 1)));
+    const [written, forged, steppedDown, timedOut, thrown, aborted, none, oldFormat, laterTerm] = await Promise.all(pending);
     assert.deepEqual(leader.relayedBatches, [keys.length], 'the entries travelled in one batch');
 
     assert.deepEqual(written, { kind: 'replies', replies: [ok, bulkReply('value of written'), { type: 'array', items: [integerReply(1n << 70n), { type: 'null' }] }] });
@@ -104,14 +107,15 @@ test('a follower reads every result a leader sends for a relayed entry; only the
     assert.deepEqual(none, { kind: 'replies', replies: [] });
     assert.ok(oldFormat instanceof Error && isCairnError(oldFormat, 'CAIRN_CORRUPT'), `the pre-codec format: ${String(oldFormat)}`);
     assert.match(oldFormat.message, /the leader answered a relayed entry without its replies \(outcome unknown\)/);
+    assert.deepEqual(laterTerm, { kind: 'staleTerm', term: 7 }, 'a leader in another term never appended the entry, and says its term');
 
     // A relay whose first argument is not the leader's cluster id (another cluster, or another
     // build's relay format) is refused whole: nothing proposed, every entry fails.
     const otherTopology = new ClusterTopology('follower', 'cairn-other', new Map([['follower', { host: '127.0.0.1', port: 1 }], ['leader', leader.address]]), follower);
     const other = new LeaderRelay(otherTopology, () => undefined, 2_000);
     try {
-      const refused = await Promise.all(['a', 'b'].map((key) => settled(other.relay('leader', entryFor(key)))));
-      for (const outcome of refused) assert.ok(outcome instanceof Error && isCairnError(outcome, 'CAIRN_IO') && /refused the relay/.test(outcome.message), String(outcome));
+      const refused = await Promise.all(['a', 'b'].map((key) => settled(other.relay('leader', entryFor(key), 1))));
+      for (const outcome of refused) assert.ok(outcome instanceof Error && isCairnError(outcome, 'CAIRN_REFUSED') && /refused the relay/.test(outcome.message), String(outcome));
       assert.deepEqual(leader.relayedBatches, [keys.length], 'the refused relay reached no entry');
     } finally {
       other.close();
