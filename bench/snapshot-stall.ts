@@ -17,10 +17,12 @@
 //   npm run bench:snapshot                       N = 1,000,000
 //   npm run bench:snapshot -- --keys 200000      a quicker run
 //   npm run bench:snapshot -- --phases install   only some of snapshot, install, decode
+//   npm run bench:snapshot -- --trace-gc FILE    the snapshotting node runs with --trace-gc, its stdout into FILE
 //   node dist/bench/snapshot-stall.js --serve --port P --dir D   (internal: the Cairn node process)
 //   node dist/bench/snapshot-stall.js --node --id n1 ...         (internal: a cluster member)
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,11 +62,16 @@ function describe(name: string, samples: readonly Sample[]): string {
   return `${name.padEnd(34)} GETs ${String(sorted.length).padStart(7)}  p50 ${f(percentile(sorted, 50))}  p99 ${f(percentile(sorted, 99))}  max ${f(sorted[sorted.length - 1] ?? NaN)} ms`;
 }
 
+/** The snapshotting node's stdout, with --trace-gc lines, goes here when set (--trace-gc FILE). */
+let traceGcFd: number | null = null;
+
 async function startNode(): Promise<{ proc: ChildProcess; port: number; dir: string; compactedAtMs: number[] }> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'cairn-snapbench-'));
   const self = new URL(import.meta.url).pathname;
-  const proc = spawn(process.execPath, [...process.execArgv, self, '--serve', '--port', String(port), '--dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const traceArgs = traceGcFd === null ? [] : ['--trace-gc'];
+  const args = [...process.execArgv, ...traceArgs, self, '--serve', '--port', String(port), '--dir', dir];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', traceGcFd ?? 'ignore', 'pipe'] });
   const node = { proc, port, dir, compactedAtMs: [] as number[] };
   proc.stderr?.setEncoding('utf8');
   proc.stderr?.on('data', (chunk: string) => {
@@ -225,10 +232,11 @@ async function main(): Promise<number> {
     return runClusterNode(process.argv.slice(3));
   }
   const { values } = parseArgs({
-    options: { keys: { type: 'string' }, phases: { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' }, dir: { type: 'string' } },
+    options: { keys: { type: 'string' }, phases: { type: 'string' }, 'trace-gc': { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' }, dir: { type: 'string' } },
   });
   if (values.serve === true) return serverMain(['--port', values.port ?? '0', '--dir', values.dir ?? 'bench-data', '--fsync', 'no']);
   const keys = Number(values.keys ?? 1_000_000);
+  if (values['trace-gc'] !== undefined) traceGcFd = openSync(values['trace-gc'], 'w');
   const phases = (values.phases ?? allPhases.join(',')).split(',');
   if (!phases.every((p): p is Phase => (allPhases as readonly string[]).includes(p))) throw new Error(`--phases lists ${allPhases.join(', ')}; got ${values.phases}`);
   console.log(`bench:snapshot — ${keys} keys of ${valueBytes}-byte values; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
