@@ -17,17 +17,21 @@
 //   npm run bench:snapshot                       N = 1,000,000
 //   npm run bench:snapshot -- --keys 200000      a quicker run
 //   npm run bench:snapshot -- --phases install   only some of snapshot, install, decode
+//   npm run bench:snapshot -- --trace-gc FILE    the snapshotting node runs with --trace-gc, its stdout into FILE
 //   node dist/bench/snapshot-stall.js --serve --port P --dir D   (internal: the Cairn node process)
 //   node dist/bench/snapshot-stall.js --node --id n1 ...         (internal: a cluster member)
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { main as serverMain } from '../src/cli/server.js';
 import { KvState } from '../src/kv/state.js';
 import { SNAPSHOT_STEP_BUDGET } from '../src/replica/stepped-snapshot.js';
+import { eventLoopTurn } from '../src/runtime/clock.js';
 import { acceptsConnections, freePort } from '../test/support/free-port.js';
 import { CairnCluster } from './lib/cairn-cluster.js';
 import { Procs, waitFor } from './lib/procs.js';
@@ -60,11 +64,16 @@ function describe(name: string, samples: readonly Sample[]): string {
   return `${name.padEnd(34)} GETs ${String(sorted.length).padStart(7)}  p50 ${f(percentile(sorted, 50))}  p99 ${f(percentile(sorted, 99))}  max ${f(sorted[sorted.length - 1] ?? NaN)} ms`;
 }
 
+/** The snapshotting node's stdout, with --trace-gc lines, goes here when set (--trace-gc FILE). */
+let traceGcFd: number | null = null;
+
 async function startNode(): Promise<{ proc: ChildProcess; port: number; dir: string; compactedAtMs: number[] }> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'cairn-snapbench-'));
   const self = new URL(import.meta.url).pathname;
-  const proc = spawn(process.execPath, [...process.execArgv, self, '--serve', '--port', String(port), '--dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const traceArgs = traceGcFd === null ? [] : ['--trace-gc'];
+  const args = [...process.execArgv, ...traceArgs, self, '--serve', '--port', String(port), '--dir', dir];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', traceGcFd ?? 'ignore', 'pipe'] });
   const node = { proc, port, dir, compactedAtMs: [] as number[] };
   proc.stderr?.setEncoding('utf8');
   proc.stderr?.on('data', (chunk: string) => {
@@ -197,8 +206,27 @@ async function installRun(keys: number): Promise<void> {
   }
 }
 
-/** The replica's decoding steps (SNAPSHOT_STEP_BUDGET keys each) over a snapshot of `keys` keys: each step holds the event loop. */
-function decodeSteps(keys: number): void {
+/** GC pauses (perf_hooks 'gc' entries) while `run` runs: count, total, max, and how many over 10 ms. */
+async function withGcPauses<T>(run: () => Promise<T>): Promise<{ result: T; gc: string }> {
+  const pausesMs: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pausesMs.push(entry.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const result = await run();
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the observer is called asynchronously
+  observer.disconnect();
+  const totalMs = pausesMs.reduce((sum, ms) => sum + ms, 0);
+  const gc = `${pausesMs.length} GC pauses, ${totalMs.toFixed(0)} ms in all, max ${Math.max(0, ...pausesMs).toFixed(1)} ms, ${pausesMs.filter((ms) => ms > 10).length} over 10 ms`;
+  return { result, gc };
+}
+
+/**
+ * The replica's decoding steps (SNAPSHOT_STEP_BUDGET keys each) over a snapshot of `keys` keys,
+ * with the node's yield between steps (eventLoopTurn, which scavenges a full young generation):
+ * each step holds the event loop. Prints the steps' times, the event-loop delay and the GC pauses.
+ */
+async function decodeSteps(keys: number): Promise<void> {
   const state = new KvState();
   const set = Buffer.from('SET');
   const value = Buffer.alloc(valueBytes, 'x');
@@ -206,17 +234,24 @@ function decodeSteps(keys: number): void {
   const bytes = state.encodeSnapshot();
   const decoder = KvState.snapshotDecoder(bytes);
   const stepsMs: number[] = [];
+  const delay = monitorEventLoopDelay({ resolution: 1 });
   const startMs = performance.now();
-  for (let done = false; !done; ) {
-    const t = performance.now();
-    done = decoder.step(SNAPSHOT_STEP_BUDGET) !== null;
-    stepsMs.push(performance.now() - t);
-  }
+  delay.enable();
+  const { gc } = await withGcPauses(async () => {
+    for (let done = false; !done; ) {
+      const t = performance.now();
+      done = decoder.step(SNAPSHOT_STEP_BUDGET) !== null;
+      stepsMs.push(performance.now() - t);
+      await eventLoopTurn();
+    }
+  });
+  delay.disable();
   const totalMs = performance.now() - startMs;
   stepsMs.sort((a, b) => a - b);
   const f = (ms: number): string => ms.toFixed(2);
   console.log(`install (in-process): decoding ${bytes.length} bytes in ${stepsMs.length} steps of ${SNAPSHOT_STEP_BUDGET} keys took ${f(totalMs)} ms; ` +
     `step p50 ${f(percentile(stepsMs, 50))} p99 ${f(percentile(stepsMs, 99))} max ${f(stepsMs[stepsMs.length - 1] ?? NaN)} ms`);
+  console.log(`  event-loop delay p50 ${f(delay.percentile(50) / 1e6)} p99 ${f(delay.percentile(99) / 1e6)} max ${f(delay.max / 1e6)} ms; ${gc}`);
 }
 
 async function main(): Promise<number> {
@@ -225,10 +260,11 @@ async function main(): Promise<number> {
     return runClusterNode(process.argv.slice(3));
   }
   const { values } = parseArgs({
-    options: { keys: { type: 'string' }, phases: { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' }, dir: { type: 'string' } },
+    options: { keys: { type: 'string' }, phases: { type: 'string' }, 'trace-gc': { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' }, dir: { type: 'string' } },
   });
   if (values.serve === true) return serverMain(['--port', values.port ?? '0', '--dir', values.dir ?? 'bench-data', '--fsync', 'no']);
   const keys = Number(values.keys ?? 1_000_000);
+  if (values['trace-gc'] !== undefined) traceGcFd = openSync(values['trace-gc'], 'w');
   const phases = (values.phases ?? allPhases.join(',')).split(',');
   if (!phases.every((p): p is Phase => (allPhases as readonly string[]).includes(p))) throw new Error(`--phases lists ${allPhases.join(', ')}; got ${values.phases}`);
   console.log(`bench:snapshot — ${keys} keys of ${valueBytes}-byte values; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -240,7 +276,7 @@ async function main(): Promise<number> {
     console.log('-- a follower installing them (three nodes), READONLY GETs to the follower:');
     await installRun(keys);
   }
-  if (phases.includes('decode')) decodeSteps(keys);
+  if (phases.includes('decode')) await decodeSteps(keys);
   console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   return 0;
 }

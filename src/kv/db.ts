@@ -1,4 +1,4 @@
-// The keyspace itself: the key → entry map, per-key versions (for WATCH), tombstones for deleted
+// The keyspace itself: the key → entry map (key-map.ts: segmented, so it never rehashes a million keys at once), per-key versions (for WATCH), tombstones for deleted
 // keys, the two indexes kept beside the map (insertion order for SCAN, the expiry heap) and the
 // running size estimate maxmemory compares against (datasetBytes, per key dataset-bytes.ts's figure).
 // Every mutation of a key goes through set/remove here so the versions, indexes and estimate never
@@ -12,6 +12,7 @@ import { assert } from '../lib/assert.js';
 import type { Collection, TypeName } from './collection.js';
 import { DatasetBytes } from './dataset-bytes.js';
 import { ExpiryHeap } from './expiry-heap.js';
+import { KeyMap } from './key-map.js';
 import { KeyOrder } from './key-order.js';
 import { KeyedRecord, KvRecord, NO_EXPIRY, StringForm, TEXT_BYTES_MAX } from './record.js';
 import { PACKED_HEADER_CHARS_MAX, pack, packedSeq, packedValue, packedValueBytes, packedVersion, repack } from './packed.js';
@@ -26,7 +27,7 @@ export type Entry = KvRecord | string;
 
 export class Db {
   /** Invariant: a string entry is a packed plain string (no expiry, StringForm.encoded, no spare room). */
-  readonly map = new Map<string, Entry>();
+  readonly map = new KeyMap<Entry>();
   readonly order = new KeyOrder((key) => this.seqOf(key));
   readonly expiry = new ExpiryHeap();
   /** Invariant: no version handed out so far (record, tombstone or floor) is greater. */
@@ -148,10 +149,8 @@ export class Db {
   restore(key: string, record: KvRecord): boolean {
     assert(record.version <= this.versionCounter, 'restored version ahead of the counter');
     const packable = record.collection === null && record.expireAtMs === NO_EXPIRY && record.valueBytes <= TEXT_BYTES_MAX;
-    const sizeBefore = this.map.size;
     // One hash lookup instead of has() + set().
-    this.map.set(key, packable ? pack(this.packScratch, record.version, record.seq, record.text) : record);
-    if (this.map.size === sizeBefore) return false;
+    if (!this.map.set(key, packable ? pack(this.packScratch, record.version, record.seq, record.text) : record)) return false;
     this.order.restore(key, record.seq);
     if (record.expireAtMs !== NO_EXPIRY) this.expiringCount++;
     this.dataset.addKey(key, record);
@@ -162,9 +161,7 @@ export class Db {
   restorePacked(key: string, value: Uint8Array, version: number, seq: number): boolean {
     assert(version <= this.versionCounter, 'restored version ahead of the counter');
     assert(value.length <= TEXT_BYTES_MAX, 'a packed value is short');
-    const sizeBefore = this.map.size;
-    this.map.set(key, pack(this.packScratch, version, seq, value));
-    if (this.map.size === sizeBefore) return false;
+    if (!this.map.set(key, pack(this.packScratch, version, seq, value))) return false;
     this.order.restore(key, seq);
     this.dataset.addKeyBytes(key.length);
     this.dataset.countString(value.length);
@@ -248,9 +245,23 @@ export class Db {
     this.tombstoneFloor = ++this.versionCounter;
   }
 
-  /** Marks every present key modified (SWAPDB). */
+  /** The present keys (expired or not) in insertion order: KEYS's order, and a snapshot's. */
+  keys(): IterableIterator<string> {
+    return this.order.keys();
+  }
+
+  /** The present keys with their entries, in insertion order. The Db must not change meanwhile. */
+  *entries(): IterableIterator<[string, Entry]> {
+    for (const key of this.order.keys()) {
+      const entry = this.map.get(key);
+      assert(entry !== undefined, 'a key in the order is in the map');
+      yield [key, entry];
+    }
+  }
+
+  /** Marks every present key modified (SWAPDB), in insertion order. */
   touchAll(): void {
-    for (const [key, entry] of this.map) {
+    for (const [key, entry] of this.entries()) {
       if (typeof entry === 'string') this.map.set(key, repack(this.packScratch, entry, ++this.versionCounter));
       else entry.version = ++this.versionCounter;
     }
@@ -330,7 +341,7 @@ export class Db {
     const expireAts: number[] = [];
     const keys: string[] = [];
     // Without a key that expires there is nothing to find: a million-key snapshot decode's last step skips the walk.
-    const walk = this.expiringCount > 0 ? this.map : new Map<string, Entry>();
+    const walk = this.expiringCount > 0 ? this.entries() : [];
     for (const [key, entry] of walk) {
       if (typeof entry === 'string' || entry.expireAtMs === NO_EXPIRY) continue;
       expireAts.push(entry.expireAtMs);

@@ -53,6 +53,16 @@ export class KeyOrder {
     this.holes = 0;
   }
 
+  /** The live keys in order. Nothing may be added or removed meanwhile. */
+  *keys(): IterableIterator<string> {
+    const entries = this.entries;
+    for (let slot = 0; slot < entries.length; slot++) {
+      const entry = entries[slot];
+      if (typeof entry === 'string') yield entry;
+    }
+    assert(entries === this.entries, 'the key order changed while iterated');
+  }
+
   /** The live key at a slot, or undefined for a hole. */
   keyAt(slot: number): string | undefined {
     const entry = this.entries[slot];

@@ -25,7 +25,7 @@ function keys(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const pattern = argv[1] as Uint8Array;
   const matchAll = isMatchAll(pattern);
   const items: Reply[] = [];
-  for (const key of ctx.db.map.keys()) {
+  for (const key of ctx.db.keys()) {
     if (!ctx.db.has(key, ctx.nowMs)) continue;
     const bytes = keyBytes(key);
     if (matchAll || globMatch(pattern, bytes)) items.push({ type: 'bulk', value: bytes });

@@ -35,7 +35,7 @@ export class DbSnapshotWriter {
   private written = false;
 
   constructor(private readonly db: Db) {
-    this.measuring = db.map.entries();
+    this.measuring = db.entries();
   }
 
   /** The snapshot's size, once measure() returned true. */
@@ -91,7 +91,7 @@ export class DbSnapshotWriter {
     at = out.writeDoubleLE(db.map.size, at);
     at = out.writeDoubleLE(db.tombstones.size, at);
     this.at = at;
-    this.writing = db.map.entries();
+    this.writing = db.entries();
   }
 
   /** Writes keys until about `budget` work is done; true once the whole snapshot is written. */

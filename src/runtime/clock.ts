@@ -4,6 +4,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Clock, TimerHandle } from '../io/clock.js';
+import { collectYoungIfFull } from './young-collector.js';
 import { SNAPSHOT_CHUNK_BYTES, type SnapshotPace } from '../storage/snapshot.js';
 
 export class SystemClock implements Clock {
@@ -23,8 +24,12 @@ export class SystemClock implements Clock {
   }
 }
 
-/** One turn of the event loop (setImmediate): what a replica yields between a snapshot's steps, so I/O runs between them. */
+/**
+ * One turn of the event loop (setImmediate): what a replica yields between a snapshot's steps, so
+ * I/O runs between them. A young generation filled by the steps is collected first (young-collector.ts).
+ */
 export function eventLoopTurn(): Promise<void> {
+  collectYoungIfFull();
   return new Promise((resolve) => setImmediate(resolve));
 }
 

@@ -20,7 +20,7 @@ function recounted(state: KvState): number {
   let bytes = 0;
   for (const index of state.usedDatabases()) {
     const db = state.database(index);
-    for (const key of db.map.keys()) {
+    for (const key of db.keys()) {
       const record = db.peek(key);
       assert.ok(record !== undefined);
       bytes += keyEntryBytes(key.length) + (record.collection === null ? setStringBytes(record.valueBytes) : record.collection.memoryBytes());
