@@ -4,8 +4,7 @@
 // peer address, had every try refused, and kept trying — a failed log entry every few seconds.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, rm } from 'node:fs/promises';
-import { RawClient, show, startCairn, waitFor } from './helpers.js';
+import { RawClient, restartFromSnapshot, show, startCairn } from './helpers.js';
 
 test('a node with no peers announces nothing and reports its own address as known', async () => {
   const server = await startCairn();
@@ -30,24 +29,9 @@ test('a node with no peers announces nothing and reports its own address as know
 });
 
 test('a node with no peers restarts from its own snapshot (its book holds its peer address with port 0)', async () => {
-  const first = await startCairn(['--snapshot-every', '3']);
-  const dir = first.dir;
-  try {
-    const client = await RawClient.connect(first.port);
+  await restartFromSnapshot(async (client) => {
     for (let i = 0; i < 10; i++) assert.equal(show(await client.call('SET', `k${i}`, `v${i}`)), 'OK');
-    client.close();
-    await waitFor('a snapshot file', async () => (await readdir(dir)).some((name) => name.endsWith('.snap')));
-    await first.stop();
-    const again = await startCairn([], dir);
-    try {
-      const reader = await RawClient.connect(again.port);
-      assert.equal(show(await reader.call('GET', 'k9')), 'v9');
-      reader.close();
-    } finally {
-      await again.kill();
-    }
-  } finally {
-    await first.kill();
-    await rm(dir, { recursive: true, force: true });
-  }
+  }, async (reader) => {
+    assert.equal(show(await reader.call('GET', 'k9')), 'v9');
+  });
 });

@@ -2,7 +2,7 @@
 // a redis-server on a free port, a raw socket client that waits for whole replies, and waiting
 // for conditions with a deadline instead of sleeping.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -201,3 +201,37 @@ export function show(reply: ServerReply): unknown {
 }
 
 export { freePort };
+
+/**
+ * Starts a server that snapshots every 3 entries, runs `write` against it, waits for a snapshot
+ * file, stops it, starts it again on the same folder and runs `check` against that one; both
+ * servers and the folder are gone afterwards.
+ */
+export async function restartFromSnapshot(write: (client: RawClient) => Promise<void>, check: (client: RawClient) => Promise<void>): Promise<void> {
+  const first = await startCairn(['--snapshot-every', '3']);
+  const dir = first.dir;
+  try {
+    const client = await RawClient.connect(first.port);
+    try {
+      await write(client);
+    } finally {
+      client.close();
+    }
+    await waitFor('a snapshot file', async () => (await readdir(dir)).some((name) => name.endsWith('.snap')));
+    await first.stop();
+    const again = await startCairn([], dir);
+    try {
+      const reader = await RawClient.connect(again.port);
+      try {
+        await check(reader);
+      } finally {
+        reader.close();
+      }
+    } finally {
+      await again.kill();
+    }
+  } finally {
+    await first.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
