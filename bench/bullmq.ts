@@ -19,6 +19,7 @@ import { CairnCluster } from './lib/cairn-cluster.js';
 import { cpuSeconds, freePort, Procs, waitFor, type Child } from './lib/procs.js';
 import { RespConnection } from './lib/resp-connection.js';
 import { Latencies } from './lib/stats.js';
+import { runAsNodeIfAsked } from './lib/node-mode.js';
 
 const clusterSize = 3;
 const callTimeoutMs = 10_000;
@@ -229,10 +230,8 @@ async function run(opts: Options, procs: Procs): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  if (process.argv[2] === '--node') {
-    const { runClusterNode } = await import('../src/runtime/cluster/process.js');
-    return runClusterNode(process.argv.slice(3));
-  }
+  const nodeExit = await runAsNodeIfAsked(process.argv);
+  if (nodeExit !== undefined) return nodeExit;
   const opts = options(process.argv.slice(2));
   const procs = new Procs();
   const interrupt = (): void => void procs.cleanup().finally(() => process.exit(130));

@@ -29,6 +29,7 @@ import type { BenchCluster } from './lib/kv-connection.js';
 import { preload, runLoad, type LoadResult, type Op } from './lib/load.js';
 import { Procs } from './lib/procs.js';
 import { printTable, type Row } from './lib/cluster-report.js';
+import { runAsNodeIfAsked } from './lib/node-mode.js';
 
 const clusterSize = 3;
 const defaultClientCounts = [1, 16, 64] as const;
@@ -140,10 +141,8 @@ async function run(opts: Options, procs: Procs): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  if (process.argv[2] === '--node') {
-    const { runClusterNode } = await import('../src/runtime/cluster/process.js');
-    return runClusterNode(process.argv.slice(3));
-  }
+  const nodeExit = await runAsNodeIfAsked(process.argv);
+  if (nodeExit !== undefined) return nodeExit;
   const opts = options(process.argv.slice(2));
   const procs = new Procs();
   let interrupted = false;

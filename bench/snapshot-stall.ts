@@ -36,6 +36,7 @@ import { acceptsConnections, freePort } from '../test/support/free-port.js';
 import { CairnCluster } from './lib/cairn-cluster.js';
 import { Procs, waitFor } from './lib/procs.js';
 import { RespConnection } from './lib/resp-connection.js';
+import { runAsNodeIfAsked } from './lib/node-mode.js';
 
 const valueBytes = 100;
 const msetPairs = 1000;
@@ -255,10 +256,8 @@ async function decodeSteps(keys: number): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  if (process.argv[2] === '--node') {
-    const { runClusterNode } = await import('../src/runtime/cluster/process.js');
-    return runClusterNode(process.argv.slice(3));
-  }
+  const nodeExit = await runAsNodeIfAsked(process.argv);
+  if (nodeExit !== undefined) return nodeExit;
   const { values } = parseArgs({
     options: { keys: { type: 'string' }, phases: { type: 'string' }, 'trace-gc': { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' }, dir: { type: 'string' } },
   });
