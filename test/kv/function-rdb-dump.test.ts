@@ -1,7 +1,7 @@
 // FUNCTION DUMP and RESTORE in Redis's own payload bytes, against a real redis-server 7.0: a dump
 // taken from redis-server (its long codes LZF-compressed) restores in kv/, one taken in kv/
 // restores on redis-server, a short library's dump is byte for byte Redis's, and damaged payloads
-// get the same error from both.
+// get the same error from both (RESP2 and RESP3).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +22,21 @@ const SHORT = "#!lua name=lib1\nredis.register_function('f1', function() return 
 const LONG = ['#!lua name=big', ...Array.from({ length: 30 }, (_, i) => `redis.register_function('fn${i}', function(keys, args) return redis.call('GET', keys[1]) end)`)].join('\n');
 
 function ours(state: KvState, ...argv: (string | Buffer)[]): Buffer {
-  return encodeReply(state.execute(bytes(...argv), NOW_MS), 2);
+  return oursIn(2, state, ...argv);
+}
+
+function oursIn(protocol: 2 | 3, state: KvState, ...argv: (string | Buffer)[]): Buffer {
+  return encodeReply(state.execute(bytes(...argv), NOW_MS), protocol);
+}
+
+/** Runs `body` with the redis-server connection speaking `protocol`, then back to RESP2. */
+async function speaking(protocol: 2 | 3, body: () => Promise<void>): Promise<void> {
+  await theirs('HELLO', String(protocol));
+  try {
+    await body();
+  } finally {
+    await theirs('HELLO', '2');
+  }
 }
 
 async function theirs(...argv: (string | Buffer)[]): Promise<Buffer> {
@@ -92,9 +106,13 @@ test('damaged payloads get the same error from kv/ as from redis-server', { skip
   ];
   const state = new KvState();
   ours(state, 'FUNCTION', 'LOAD', SHORT);
-  for (const payload of payloads) {
-    const reference = await theirs('FUNCTION', 'RESTORE', payload);
-    assert.equal(ours(state, 'FUNCTION', 'RESTORE', payload).toString('latin1'), reference.toString('latin1'), `payload ${payload.toString('hex')}`);
+  for (const protocol of [2, 3] as const) {
+    await speaking(protocol, async () => {
+      for (const payload of payloads) {
+        const reference = await theirs('FUNCTION', 'RESTORE', payload);
+        assert.equal(oursIn(protocol, state, 'FUNCTION', 'RESTORE', payload).toString('latin1'), reference.toString('latin1'), `RESP${protocol} payload ${payload.toString('hex')}`);
+      }
+    });
   }
   await theirs('FUNCTION', 'FLUSH');
 });
@@ -118,9 +136,13 @@ test('RESTORE joins as redis-server: APPEND, REPLACE and FLUSH with library and 
     steps.push(['FUNCTION', 'FLUSH'], ['FUNCTION', 'LOAD', SHORT]);
     for (const code of [other, renamed, SHORT]) steps.push(['FUNCTION', 'RESTORE', dumpOf(code), ...policy], ['FUNCTION', 'LIST', 'WITHCODE'], ['FCALL', 'f1', '0']);
   }
-  const state = new KvState();
-  for (const step of steps) {
-    const reference = await theirs(...step);
-    assert.equal(ours(state, ...step).toString('latin1'), reference.toString('latin1'), JSON.stringify(step.map(String)));
+  for (const protocol of [2, 3] as const) {
+    const state = new KvState();
+    await speaking(protocol, async () => {
+      for (const step of steps) {
+        const reference = await theirs(...step);
+        assert.equal(oursIn(protocol, state, ...step).toString('latin1'), reference.toString('latin1'), `RESP${protocol} ${JSON.stringify(step.map(String))}`);
+      }
+    });
   }
 });
