@@ -175,7 +175,8 @@ test('three replicas under random writes of every type end with identical state'
     assert.deepEqual(digests.map((d) => d.sha256), digests.map(() => digests[0]!.sha256), `digests differ at index ${digests[0]!.index} (SEED=${SEED})`);
     for (const [i, dump] of dumps.entries()) assert.deepEqual(dump, dumps[0], `${cluster.nodes[i]!.id}'s keys differ from n1's (SEED=${SEED})`);
     assert.ok(nodeLog.includes('raft.snapshot_installed'), `${cluster.nodes[down]!.id} did not catch up by snapshot`);
-    assert.ok(tally.popped > 20 && tally.execs > 50 && dumps[0]!.length > 20, 'the workload did too little to show anything');
+    // A sanity floor, not a figure: SPOPs that popped ran 16–57 in runs of this random seed.
+    assert.ok(tally.popped > 5 && tally.execs > 50 && dumps[0]!.length > 20, 'the workload did too little to show anything');
   } catch (error) {
     for (const node of cluster.nodes) console.log(`${node.id} stderr: ${node.err.slice(-3000)}`);
     throw error;
