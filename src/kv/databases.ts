@@ -5,6 +5,7 @@ import { assert } from '../lib/assert.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, parseInt64 } from './args.js';
 import { Db } from './db.js';
+import type { KeyEventRecorder } from './key-events.js';
 
 /** How many databases there are, as Redis's default `databases 16`. */
 export const DATABASES = 16;
@@ -28,10 +29,26 @@ export class Databases {
   private readonly dbs: (Db | undefined)[] = new Array<Db | undefined>(DATABASES).fill(undefined);
   /** Database 0 (the hot path's), kept in step with `dbs[0]` by put and swap. */
   zero: Db;
+  /** Where every database's keyspace events go (KvState's recorder), once attached. */
+  private events: KeyEventRecorder | undefined;
 
   constructor(db0: Db = new Db()) {
     this.dbs[0] = db0;
     this.zero = db0;
+  }
+
+  /** Sends every database's keyspace events, now and to come, to `events`. */
+  attachEvents(events: KeyEventRecorder): void {
+    this.events = events;
+    for (const [index, db] of this.used()) this.place(index, db);
+  }
+
+  /** Puts `db` at `index`, telling it its index and where its events go. */
+  private place(index: number, db: Db): void {
+    this.dbs[index] = db;
+    if (index === 0) this.zero = db;
+    db.index = index;
+    db.events = this.events;
   }
 
   static isIndex(index: number): boolean {
@@ -44,7 +61,7 @@ export class Databases {
     let db = this.dbs[index];
     if (db === undefined) {
       db = new Db();
-      this.dbs[index] = db;
+      this.place(index, db);
     }
     return db;
   }
@@ -58,8 +75,7 @@ export class Databases {
   /** Places a restored database (snapshot decoding). */
   put(index: number, db: Db): void {
     assert(Databases.isIndex(index), `database index ${index} out of range`);
-    this.dbs[index] = db;
-    if (index === 0) this.zero = db;
+    this.place(index, db);
   }
 
   /** The databases that were used, by index (db 0 always). */
@@ -77,9 +93,8 @@ export class Databases {
   swap(a: number, b: number): void {
     const first = this.get(a);
     const second = this.get(b);
-    this.dbs[a] = second;
-    this.dbs[b] = first;
-    this.zero = this.dbs[0] as Db;
+    this.place(a, second);
+    this.place(b, first);
     first.tradeAbsentVersions(second);
     // Fresh versions above anything either number has handed out.
     const counter = Math.max(first.versionCounter, second.versionCounter);

@@ -12,6 +12,7 @@ import { assert } from '../lib/assert.js';
 import type { Collection, TypeName } from './collection.js';
 import { DatasetBytes } from './dataset-bytes.js';
 import { ExpiryHeap } from './expiry-heap.js';
+import type { KeyEventClass, KeyEventRecorder } from './key-events.js';
 import { KeyMap } from './key-map.js';
 import { KeyOrder } from './key-order.js';
 import { KeyedRecord, KvRecord, NO_EXPIRY, StringForm, TEXT_BYTES_MAX } from './record.js';
@@ -40,8 +41,17 @@ export class Db {
   expiringCount = 0;
   /** The running size estimate of the keys in `map` (maxmemory's figure). */
   private readonly dataset = new DatasetBytes();
+  /** This database's index (SELECT's), which its keyspace events name; kept by Databases. */
+  index = 0;
+  /** Where this database's keyspace events go (the state's recorder); none for a detached Db. */
+  events: KeyEventRecorder | undefined;
   /** Where entries are packed (packed.ts). */
   private readonly packScratch = Buffer.allocUnsafe(PACKED_HEADER_CHARS_MAX + TEXT_BYTES_MAX);
+
+  /** Raises a keyspace event on `key` of this database (Redis's notifyKeyspaceEvent): call it after the change. */
+  notify(cls: KeyEventClass, event: string, key: string): void {
+    this.events?.record(this.index, cls, event, key);
+  }
 
   /** The record if present and not expired at nowMs. Never mutates. */
   lookup(key: string, nowMs: number): KvRecord | undefined {
@@ -232,6 +242,7 @@ export class Db {
     assert(record.expireAtMs !== NO_EXPIRY, 'removeExpired on a key without expiry');
     this.drop(key, record);
     this.remember(key, expiredVersion(record.version));
+    this.notify('x', 'expired', key);
   }
 
   /** Removes every key; every key's version changes. */

@@ -23,7 +23,9 @@ function del(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   let deleted = 0;
   for (let i = 1; i < argv.length; i++) {
     const key = keyOf(argv[i] as Uint8Array);
-    if (ctx.db.lookupForWrite(key, ctx.nowMs) !== undefined && ctx.db.remove(key)) deleted++;
+    if (ctx.db.lookupForWrite(key, ctx.nowMs) === undefined || !ctx.db.remove(key)) continue;
+    ctx.db.notify('g', 'del', key);
+    deleted++;
   }
   return integerReply(deleted);
 }

@@ -13,6 +13,7 @@ import type { Db } from './db.js';
 import { DatabasesSnapshotDecoder, DatabasesSnapshotEncoder, runToEnd, type Stepper } from './databases-snapshot.js';
 import { collectExpired } from './expiry.js';
 import { Functions } from './functions.js';
+import { type KeyEvent, KeyEventRecorder } from './key-events.js';
 import { decodeFunctionsSection, encodeFunctionsSection } from './functions-snapshot.js';
 import { SCRIPT_INSTRUCTIONS_PER_BUDGET, SCRIPT_PENDING, Scripts } from './scripts.js';
 import { decodeScriptsSection, encodeScriptsSection } from './scripts-snapshot.js';
@@ -38,9 +39,12 @@ export class KvState {
   readonly functions: Functions;
   /** The command running in steps on this state (a script or a function), from executeSteps' hand-back to its last step: -BUSY's text, FUNCTION STATS. */
   scriptRunning: { readonly kind: 'eval' | 'function'; readonly argv: readonly Uint8Array[] } | undefined;
+  /** The keyspace events raised by commands since the last takeKeyEvents. */
+  private readonly keyEvents = new KeyEventRecorder();
 
   constructor(options: KvStateOptions = {}, databases: Databases = new Databases(), scripts?: Scripts, functions?: Functions) {
     this.databases = databases;
+    databases.attachEvents(this.keyEvents);
     this.prng = new Prng(options.randomSeed ?? 0);
     this.scripts = scripts ?? new Scripts(options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
     this.functions = functions ?? new Functions(options.scriptMaxInstructions);
@@ -74,6 +78,11 @@ export class KvState {
       return done;
     };
     return { step, kill: () => steps.kill() };
+  }
+
+  /** The keyspace events raised since the last call (key-events.ts), in the order commands raised them. */
+  takeKeyEvents(): KeyEvent[] {
+    return this.keyEvents.take();
   }
 
   /** Database `index` itself (0: the default), for inspection: OBJECT-like checks in tests, MEMORY figures. */

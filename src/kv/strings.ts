@@ -96,6 +96,8 @@ function set(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (skip) return o.get ? previous : NULL;
   const keptExpiry = o.keepTtl && existing !== undefined ? existing.expireAtMs : NO_EXPIRY;
   storeValue(ctx.db, key, argv[2] as Uint8Array, o.expireKind === undefined ? keptExpiry : expireAtMs, ctx.nowMs);
+  ctx.db.notify('$', 'set', key);
+  if (o.expireKind !== undefined) ctx.db.notify('g', 'expire', key);
   return o.get ? previous : OK;
 }
 

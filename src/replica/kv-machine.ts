@@ -10,6 +10,7 @@ import { errorReply } from '../lib/reply.js';
 import type { Reply } from '../lib/reply.js';
 import { applyDecodedInSteps, decodeEntry, encodeEntry } from '../kv/entry.js';
 import type { Entry } from '../kv/entry.js';
+import type { KeyEvent } from '../kv/key-events.js';
 import { KvState, type KvStateOptions } from '../kv/state.js';
 import { runToEnd } from '../kv/databases-snapshot.js';
 import type { PendingApply, StateMachine, Steps } from './ports.js';
@@ -17,6 +18,7 @@ import type { PendingApply, StateMachine, Steps } from './ports.js';
 export class KvMachine implements StateMachine {
   state: KvState;
   private readonly appliedListeners: (() => void)[] = [];
+  private readonly keyEventListeners: ((events: readonly KeyEvent[], index: number) => void)[] = [];
   /** The entries this node encoded for its proposals, by their bytes, until applied (or their bytes are collected). */
   private readonly proposed = new WeakMap<Uint8Array, Entry>();
 
@@ -41,7 +43,15 @@ export class KvMachine implements StateMachine {
     this.appliedListeners.push(listener);
   }
 
-  apply(data: Uint8Array, _index: number): Reply[] | PendingApply {
+  /**
+   * Calls `listener` with the keyspace events of every applied entry that raised any, and the
+   * entry's log index, before onApplied's listeners. A restored snapshot raises none.
+   */
+  onKeyEvents(listener: (events: readonly KeyEvent[], index: number) => void): void {
+    this.keyEventListeners.push(listener);
+  }
+
+  apply(data: Uint8Array, index: number): Reply[] | PendingApply {
     let entry: Entry | undefined = this.proposed.get(data);
     // Forgotten once applied: the log keeps the bytes until a snapshot, the commands need not stay.
     if (entry !== undefined) this.proposed.delete(data);
@@ -53,21 +63,24 @@ export class KvMachine implements StateMachine {
     }
     const applied = applyDecodedInSteps(this.state, entry);
     if (Array.isArray(applied)) {
-      this.notifyApplied();
+      this.notifyApplied(index);
       return applied;
     }
     // A long script: the replica runs the rest in steps, and blocked clients look once it ended.
     const pending: Steps<Reply[]> = {
       step: (budget) => {
         const replies = applied.step(budget);
-        if (replies !== null) this.notifyApplied();
+        if (replies !== null) this.notifyApplied(index);
         return replies;
       },
     };
     return { pending };
   }
 
-  private notifyApplied(): void {
+  /** Hands out the entry's keyspace events (when `index` names an applied entry), then tells onApplied's listeners. */
+  private notifyApplied(index?: number): void {
+    const events = this.state.takeKeyEvents();
+    if (index !== undefined && events.length > 0) for (const listener of this.keyEventListeners) listener(events, index);
     for (const listener of this.appliedListeners) listener();
   }
 

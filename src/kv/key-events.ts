@@ -1,0 +1,45 @@
+// Keyspace events: what applied commands changed, named as Redis's notifyKeyspaceEvent names them
+// (class letter, event name, key). Commands raise them through Db.notify while they run at apply
+// time, on every replica alike and in log order; the state hands each entry's events out once the
+// entry is applied (KvState.takeKeyEvents). Recording never changes the keyspace: two replicas with
+// and without a listener hold the same state.
+
+import { assert } from '../lib/assert.js';
+
+/**
+ * Redis's event classes (notify-keyspace-events): g generic, $ string, l list, s set, h hash,
+ * z sorted set, x expired, e evicted, t stream, m key miss, d module, n new key.
+ */
+export type KeyEventClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd' | 'n';
+
+export interface KeyEvent {
+  /** The database the key is in (SELECT's index). */
+  readonly db: number;
+  readonly cls: KeyEventClass;
+  /** Redis's event name: set, del, expired, hset, lpush, rename_from, ... */
+  readonly event: string;
+  /** The key's bytes as a latin1 string (the keyspace's own form). */
+  readonly key: string;
+}
+
+/** Collects the events raised while entries apply, until taken. */
+export class KeyEventRecorder {
+  private events: KeyEvent[] = [];
+
+  record(db: number, cls: KeyEventClass, event: string, key: string): void {
+    assert(event.length > 0, 'a keyspace event has a name');
+    this.events.push({ db, cls, event, key });
+  }
+
+  /** The events recorded since the last take, oldest first; the recorder starts empty again. */
+  take(): KeyEvent[] {
+    const taken = this.events;
+    if (taken.length > 0) this.events = [];
+    return taken;
+  }
+
+  /** Forgets what was recorded (a read-only run that must leave no trace). */
+  discard(): void {
+    this.events = [];
+  }
+}
