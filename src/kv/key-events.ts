@@ -8,9 +8,11 @@ import { assert } from '../lib/assert.js';
 
 /**
  * Redis's event classes (notify-keyspace-events): g generic, $ string, l list, s set, h hash,
- * z sorted set, x expired, e evicted, t stream, m key miss, d module, n new key.
+ * z sorted set, x expired, e evicted, t stream, m key miss, d module, n new key; and Cairn's own
+ * '*': a whole database changed at once (event `flushdb` — FLUSHDB, FLUSHALL — or `swapdb`, key ''),
+ * which Redis announces to no subscriber but client tracking and the change feed must hear of.
  */
-export type KeyEventClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd' | 'n';
+export type KeyEventClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd' | 'n' | '*';
 
 export interface KeyEvent {
   /** The database the key is in (SELECT's index). */
