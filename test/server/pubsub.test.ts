@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startCairn, startRedis, waitFor, type RunningProcess } from './helpers.js';
+import { RawClient, restartFromSnapshot, show, startCairn, startRedis, waitFor, type RunningProcess } from './helpers.js';
 import { runScript, withoutPongs, type Step } from './pubsub-wire.js';
 
 const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
@@ -156,4 +156,27 @@ test('ioredis: subscribe, psubscribe and keyspace notifications as a real client
     publisher.disconnect();
     if (node !== cairn) await node.cleanup();
   }
+});
+
+test('a restart (from a snapshot and the log after it) delivers no message published before it', async () => {
+  await restartFromSnapshot(async (client) => {
+    assert.equal(show(await client.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA')), 'OK');
+    for (let i = 0; i < 10; i++) {
+      assert.equal(show(await client.call('PUBLISH', 'restart', `old-${i}`)), 0);
+      assert.equal(show(await client.call('SET', `old-${i}`, 'v')), 'OK');
+    }
+  }, async (client) => {
+    // A fresh node has no keyspace notifications configured: only the message can come.
+    client.command('PSUBSCRIBE', '*');
+    await client.replies(1);
+    const publisher = await RawClient.connect(client.socket.remotePort!);
+    try {
+      assert.equal(show(await publisher.call('PUBLISH', 'restart', 'new')), 1);
+    } finally {
+      publisher.close();
+    }
+    client.command('PING');
+    const replies = (await client.replies(2)).map(show);
+    assert.deepEqual(replies, [['pmessage', '*', 'restart', 'new'], ['pong', '']]);
+  });
 });
