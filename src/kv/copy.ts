@@ -54,15 +54,14 @@ function copy(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   }
   if (record.collection !== null) {
     ctx.db.setCollection(target, record.collection.clone(), record.expireAtMs);
-    return ONE;
-  }
-  if (record.stringForm !== StringForm.raw) {
+  } else if (record.stringForm !== StringForm.raw) {
     // Values are never written in place below their length, so the copy may share the bytes.
     ctx.db.set(target, record.value, record.expireAtMs, null, 0, record.stringForm === StringForm.encoded ? StringForm.unshared : record.stringForm);
-    return ONE;
+  } else {
+    // An edited string is copied with the room a fresh Redis string has (dupStringObject).
+    ctx.db.set(target, record.value, record.expireAtMs, null, createdSpareBytes(record.valueBytes), StringForm.raw);
   }
-  // An edited string is copied with the room a fresh Redis string has (dupStringObject).
-  ctx.db.set(target, record.value, record.expireAtMs, null, createdSpareBytes(record.valueBytes), StringForm.raw);
+  ctx.db.notify('g', 'copy_to', target);
   return ONE;
 }
 

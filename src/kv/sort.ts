@@ -154,11 +154,18 @@ function sortWith(readonly: boolean, dispatch: Dispatcher): Handler {
 /** STORE: the result replaces the key as a list (RPUSH into an emptied key); no result deletes it. */
 function store(ctx: ExecContext, dispatch: Dispatcher, key: string, outputs: readonly (string | undefined)[]): Reply {
   if (outputs.length > 0 && !dispatch.has('rpush')) return ERR_NO_LISTS;
-  ctx.db.lookupForWrite(key, ctx.nowMs);
-  ctx.db.remove(key);
-  if (outputs.length === 0) return integerReply(0);
-  const pushed = dispatch.run(ctx, [keyBytes('rpush'), keyBytes(key), ...outputs.map((v) => keyBytes(v ?? ''))]);
+  const existed = ctx.db.lookupForWrite(key, ctx.nowMs) !== undefined;
+  const removed = ctx.db.remove(key);
+  if (outputs.length === 0) {
+    if (removed) ctx.db.notify('g', 'del', key);
+    return integerReply(0);
+  }
+  // The RPUSH is how the list is built, not an event of its own: Redis announces the store alone
+  // (and `new` only when the key was absent: an existing one is overwritten).
+  const pushed = ctx.db.silently(() => dispatch.run(ctx, [keyBytes('rpush'), keyBytes(key), ...outputs.map((v) => keyBytes(v ?? ''))]));
   assert(pushed.type === 'integer' && pushed.value === outputs.length, 'RPUSH into an emptied key holds every element');
+  if (!existed) ctx.db.notify('n', 'new', key);
+  ctx.db.notify('l', 'sortstore', key);
   return integerReply(outputs.length);
 }
 

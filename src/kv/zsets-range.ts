@@ -129,7 +129,7 @@ function zrangeGeneric(ctx: ExecContext, argv: readonly Uint8Array[], at: number
   // zrangeResultBeginStore: a rank range longer than a listpack starts as a skiplist; others as a listpack.
   const stored = new ZSet(rangeKind === 'rank' && selection.members.length > LISTPACK_ENTRIES_MAX);
   selection.members.forEach((m, i) => stored.set(m, selection.scores[i] as number));
-  storeZSet(ctx, dst, stored);
+  storeZSet(ctx, dst, stored, 'zrangestore');
   return integerReply(stored.size);
 }
 
@@ -174,7 +174,7 @@ function remRangeCommand(kind: 'rank' | 'score' | 'lex') {
     const ranks = z === undefined ? undefined : range(z);
     if (z === undefined || ranks === undefined) return integerReply(0);
     z.removeRanks(ranks[0], ranks[1]);
-    changedZSet(ctx, key);
+    changedZSet(ctx, key, kind === 'rank' ? 'zremrangebyrank' : kind === 'score' ? 'zremrangebyscore' : 'zremrangebylex');
     return integerReply(ranks[1] - ranks[0] + 1);
   };
 }

@@ -10,13 +10,15 @@ import { KvState } from '../../src/kv/state.js';
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 const run = (state: KvState, nowMs: number, dbIndex: number, ...argv: string[]): void => void state.execute(argv.map(b), nowMs, dbIndex);
 
-test('SET and DEL raise set/expire and del, in order, with their database', () => {
+test('SET and DEL raise new/set/expire and del, in order, with their database', () => {
   const state = new KvState();
   run(state, 1, 0, 'SET', 'a', '1');
   run(state, 1, 3, 'SET', 'b', '2', 'PX', '100');
   run(state, 1, 0, 'DEL', 'a', 'missing');
   assert.deepEqual(state.takeKeyEvents(), [
+    { db: 0, cls: 'n', event: 'new', key: 'a' },
     { db: 0, cls: '$', event: 'set', key: 'a' },
+    { db: 3, cls: 'n', event: 'new', key: 'b' },
     { db: 3, cls: '$', event: 'set', key: 'b' },
     { db: 3, cls: 'g', event: 'expire', key: 'b' },
     { db: 0, cls: 'g', event: 'del', key: 'a' },
@@ -31,7 +33,7 @@ test('a write that finds an expired key raises expired first; reads raise nothin
   run(state, 50, 0, 'GET', 'k');
   assert.deepEqual(state.takeKeyEvents(), []);
   run(state, 50, 0, 'SET', 'k', 'w');
-  assert.deepEqual(state.takeKeyEvents().map((e) => e.event), ['expired', 'set']);
+  assert.deepEqual(state.takeKeyEvents().map((e) => e.event), ['expired', 'new', 'set']);
 });
 
 test('SWAPDB moves a database and its events name its new index', () => {

@@ -52,6 +52,7 @@ function pfadd(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (updated === 0) return ZERO;
   invalidateCache(draft.bytes);
   store(ctx, key, record, draft);
+  ctx.db.notify('$', 'pfadd', key);
   return ONE;
 }
 
@@ -109,6 +110,7 @@ function pfmerge(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   }
   invalidateCache(draft.bytes);
   store(ctx, key, record, draft);
+  ctx.db.notify('$', 'pfadd', key);
   return OK;
 }
 

@@ -7,8 +7,8 @@ import { errorReply, integerReply, type Reply } from '../../lib/reply.js';
 import { ERR_SYNTAX, parseInt64 } from '../args.js';
 import { isOption, keyOf } from '../bytes.js';
 import type { ExecContext } from '../command-types.js';
-import { NO_EXPIRY } from '../db.js';
 import { WRONGTYPE } from '../collection.js';
+import { storeResult } from '../typed.js';
 import { memberReply, readSet, wholeSetReply } from './access.js';
 import { SetValue } from './set-value.js';
 
@@ -44,14 +44,10 @@ function intersect(sets: Sets, visit: (member: string) => boolean): void {
   }
 }
 
-/** Stores a result at `key`, or deletes the key when it is empty; replies with its size. */
-function store(ctx: ExecContext, key: string, result: SetValue): Reply {
-  if (result.size === 0) {
-    ctx.db.remove(key);
-    return ZERO;
-  }
-  ctx.db.setCollection(key, result, NO_EXPIRY);
-  return integerReply(result.size);
+/** Stores a result at `key` (raising `event`), or deletes the key when it is empty; replies with its size. */
+function store(ctx: ExecContext, key: string, result: SetValue, event: string): Reply {
+  storeResult(ctx.db, key, result, 's', event);
+  return result.size === 0 ? ZERO : integerReply(result.size);
 }
 
 export function sinter(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
@@ -67,7 +63,7 @@ export function sinterstore(ctx: ExecContext, argv: readonly Uint8Array[]): Repl
   if (sets === null) return WRONGTYPE;
   const result = SetValue.emptyIntset();
   intersect(sets, (member) => result.add(member) || true);
-  return store(ctx, keyOf(argv[1] as Uint8Array), result);
+  return store(ctx, keyOf(argv[1] as Uint8Array), result, 'sinterstore');
 }
 
 export function sintercard(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
@@ -128,7 +124,7 @@ function unionOrDiffStore(op: 'union' | 'diff') {
   return (ctx: ExecContext, argv: readonly Uint8Array[]): Reply => {
     const sets = loadSets(ctx, argv, 2, argv.length);
     if (sets === null) return WRONGTYPE;
-    return store(ctx, keyOf(argv[1] as Uint8Array), unionOrDiff(sets, op));
+    return store(ctx, keyOf(argv[1] as Uint8Array), unionOrDiff(sets, op), op === 'union' ? 'sunionstore' : 'sdiffstore');
   };
 }
 
