@@ -55,9 +55,11 @@ function bitop(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const lengthBytes = values.reduce((longest, value) => Math.max(longest, value.length), 0);
   const destination = keyOf(argv[2] as Uint8Array);
   if (lengthBytes === 0) {
+    // As Redis's dbDelete: no lookup first, so even an expired key goes as a `del`.
     if (ctx.db.remove(destination)) ctx.db.notify('g', 'del', destination);
     return integerReply(0);
   }
+  ctx.db.lookupForWrite(destination, ctx.nowMs);
   ctx.db.set(destination, combine(op, values, lengthBytes), NO_EXPIRY);
   ctx.db.notify('$', 'set', destination);
   return integerReply(lengthBytes);

@@ -154,12 +154,13 @@ function sortWith(readonly: boolean, dispatch: Dispatcher): Handler {
 /** STORE: the result replaces the key as a list (RPUSH into an emptied key); no result deletes it. */
 function store(ctx: ExecContext, dispatch: Dispatcher, key: string, outputs: readonly (string | undefined)[]): Reply {
   if (outputs.length > 0 && !dispatch.has('rpush')) return ERR_NO_LISTS;
-  const existed = ctx.db.lookupForWrite(key, ctx.nowMs) !== undefined;
-  const removed = ctx.db.remove(key);
   if (outputs.length === 0) {
-    if (removed) ctx.db.notify('g', 'del', key);
+    // As Redis's dbDelete: no lookup first, so even an expired key goes as a `del`.
+    if (ctx.db.remove(key)) ctx.db.notify('g', 'del', key);
     return integerReply(0);
   }
+  const existed = ctx.db.lookupForWrite(key, ctx.nowMs) !== undefined;
+  ctx.db.remove(key);
   // The RPUSH is how the list is built, not an event of its own: Redis announces the store alone
   // (and `new` only when the key was absent: an existing one is overwritten).
   const pushed = ctx.db.silently(() => dispatch.run(ctx, [keyBytes('rpush'), keyBytes(key), ...outputs.map((v) => keyBytes(v ?? ''))]));

@@ -105,7 +105,8 @@ function set(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
  */
 function storeValue(db: Db, key: string, value: Uint8Array, expireAtMs: number, nowMs: number, withExpiry = expireAtMs !== NO_EXPIRY): void {
   if (expireAtMs !== NO_EXPIRY && expireAtMs <= nowMs) {
-    db.remove(key);
+    // Redis stores the key (new if it was absent) with its past expiry; here it is gone at once.
+    if (!db.remove(key)) db.notify('n', 'new', key);
     db.notify('$', 'set', key);
     db.notify('g', 'expire', key);
     return;
@@ -128,6 +129,7 @@ function setexWith(unitMs: 1 | 1000, name: string) {
     const expireAtMs = expireOrError(parsePositiveExpire(argv[2] as Uint8Array, unitMs, true, ctx.nowMs), name);
     if (typeof expireAtMs !== 'number') return expireAtMs;
     const key = keyOf(argv[1] as Uint8Array);
+    ctx.db.lookupForWrite(key, ctx.nowMs);
     storeValue(ctx.db, key, argv[3] as Uint8Array, expireAtMs, ctx.nowMs);
     return OK;
   };
@@ -189,6 +191,7 @@ function mset(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (argv.length % 2 === 0) return arityError('mset');
   for (let i = 1; i < argv.length; i += 2) {
     const key = keyOf(argv[i] as Uint8Array);
+    ctx.db.lookupForWrite(key, ctx.nowMs);
     ctx.db.set(key, argv[i + 1] as Uint8Array, NO_EXPIRY);
     ctx.db.notify('$', 'set', key);
   }

@@ -53,13 +53,15 @@ export function changedInPlace(db: Db, key: string, record: KvRecord, cls: KeyEv
 
 /**
  * A store command's result (SINTERSTORE, ZUNIONSTORE, ...): a non-empty `collection` replaces the
- * key and raises `event`; an empty one deletes the key, raising `del` if there was one.
+ * key and raises `event` (an expired key there is reclaimed first, `expired`, as Redis's setKey
+ * looks it up); an empty one deletes the key, expired or not, raising `del` if there was one.
  */
-export function storeResult(db: Db, key: string, collection: Collection, cls: KeyEventClass, event: string): void {
+export function storeResult(db: Db, nowMs: number, key: string, collection: Collection, cls: KeyEventClass, event: string): void {
   if (collection.size === 0) {
     if (db.remove(key)) db.notify('g', 'del', key);
     return;
   }
+  db.lookupForWrite(key, nowMs);
   db.setCollection(key, collection, NO_EXPIRY);
   db.notify(cls, event, key);
 }

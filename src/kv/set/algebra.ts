@@ -46,7 +46,7 @@ function intersect(sets: Sets, visit: (member: string) => boolean): void {
 
 /** Stores a result at `key` (raising `event`), or deletes the key when it is empty; replies with its size. */
 function store(ctx: ExecContext, key: string, result: SetValue, event: string): Reply {
-  storeResult(ctx.db, key, result, 's', event);
+  storeResult(ctx.db, ctx.nowMs, key, result, 's', event);
   return result.size === 0 ? ZERO : integerReply(result.size);
 }
 

@@ -32,7 +32,7 @@ export function changedZSet(ctx: ExecContext, key: string, event: string): void 
 
 /** Stores `z` at `key` (replacing anything there, raising `event`), or deletes the key when `z` is empty (the *STORE commands). */
 export function storeZSet(ctx: ExecContext, key: string, z: ZSet, event: string): void {
-  storeResult(ctx.db, key, z, 'z', event);
+  storeResult(ctx.db, ctx.nowMs, key, z, 'z', event);
 }
 
 const CONS_CHARS_MIN = 13;
