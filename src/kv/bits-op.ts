@@ -7,7 +7,7 @@ import { isOption, keyOf } from './bytes.js';
 import { WRONGTYPE } from './collection.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
 import { NO_EXPIRY } from './db.js';
-import { lookupString } from './typed.js';
+import { lookupStringForWrite } from './typed.js';
 
 type BitOp = 'and' | 'or' | 'xor' | 'not';
 const OPS: readonly BitOp[] = ['and', 'or', 'xor', 'not'];
@@ -18,7 +18,7 @@ const EMPTY = new Uint8Array(0);
 function sources(ctx: ExecContext, argv: readonly Uint8Array[]): Uint8Array[] | null {
   const values: Uint8Array[] = [];
   for (let i = 3; i < argv.length; i++) {
-    const record = lookupString(ctx.db, keyOf(argv[i] as Uint8Array), ctx.nowMs);
+    const record = lookupStringForWrite(ctx.db, keyOf(argv[i] as Uint8Array), ctx.nowMs);
     if (record === null) return null;
     values.push(record?.value ?? EMPTY);
   }

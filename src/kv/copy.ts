@@ -46,7 +46,7 @@ function copy(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const source = keyOf(argv[1] as Uint8Array);
   const target = keyOf(argv[2] as Uint8Array);
   if (source === target) return ERR_SAME;
-  const record = ctx.db.lookup(source, ctx.nowMs);
+  const record = ctx.db.lookupForWrite(source, ctx.nowMs);
   if (record === undefined) return ZERO;
   if (ctx.db.lookupForWrite(target, ctx.nowMs) !== undefined) {
     if (!options.replace) return ZERO;

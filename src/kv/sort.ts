@@ -130,7 +130,9 @@ function sortWith(readonly: boolean, dispatch: Dispatcher): Handler {
   return (ctx: ExecContext, argv: readonly Uint8Array[]): Reply => {
     const o = parseOptions(argv, readonly);
     if ('type' in o) return o;
-    const record = ctx.db.lookup(keyOf(argv[1] as Uint8Array), ctx.nowMs);
+    // SORT is a write (applied on every node), and reclaims an expired key as Redis's lookup does; SORT_RO only reads.
+    const key = keyOf(argv[1] as Uint8Array);
+    const record = readonly ? ctx.db.lookup(key, ctx.nowMs) : ctx.db.lookupForWrite(key, ctx.nowMs);
     const collection = record?.collection;
     if (record !== undefined && (collection === null || collection?.members === undefined)) return WRONGTYPE;
     const elements = collection?.members === undefined ? [] : [...collection.members()];

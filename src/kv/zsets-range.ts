@@ -122,7 +122,8 @@ function zrangeGeneric(ctx: ExecContext, argv: readonly Uint8Array[], at: number
     if (spec === undefined) return rangeKind === 'score' ? ERR_NOT_FLOAT_RANGE : ERR_NOT_LEX_RANGE;
     select = (z) => byRange(z, spec, o.offset, o.limit, reverse);
   }
-  const z = readZSet(ctx, argv[at] as Uint8Array);
+  // ZRANGESTORE is a write: it reclaims an expired source, as Redis's lookup does.
+  const z = dst === undefined ? readZSet(ctx, argv[at] as Uint8Array) : writeZSet(ctx, keyOf(argv[at] as Uint8Array));
   if (z === null) return WRONGTYPE;
   const selection = z === undefined ? { members: [], scores: [] } : select(z);
   if (dst === undefined) return z === undefined ? EMPTY_ARRAY : membersReply(selection.members, o.withScores ? selection.scores : undefined);

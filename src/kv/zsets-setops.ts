@@ -39,11 +39,11 @@ function aggregate(target: number, value: number, how: Aggregate): number {
 
 const ERR_SET_INPUT = errorReply('ERR a set as input needs the set type to offer has() and members() (zset/sources.ts)');
 
-/** Looks every input up: WRONGTYPE for anything but a zset or a set. */
-function lookupSources(ctx: ExecContext, keys: readonly Uint8Array[]): Source[] | Reply {
+/** Looks every input up: WRONGTYPE for anything but a zset or a set. A store command (`write`) reclaims an expired key, as Redis's lookup does. */
+function lookupSources(ctx: ExecContext, keys: readonly Uint8Array[], write: boolean): Source[] | Reply {
   const sources: Source[] = [];
   for (const keyArg of keys) {
-    const record = ctx.db.lookup(keyOf(keyArg), ctx.nowMs);
+    const record = write ? ctx.db.lookupForWrite(keyOf(keyArg), ctx.nowMs) : ctx.db.lookup(keyOf(keyArg), ctx.nowMs);
     const collection = record?.collection ?? null;
     if (record === undefined) sources.push({ ...EMPTY_SOURCE });
     else if (collection?.type === 'zset') sources.push(zsetSource(collection as ZSetType));
@@ -151,7 +151,7 @@ function setOpCommand(op: SetOp, store: boolean, card: boolean, name: string) {
     if (numkeys < 1n) return errorReply(`ERR at least 1 input key is needed for '${name}' command`);
     if (numkeys > BigInt(argv.length - numkeysAt - 1)) return ERR_SYNTAX;
     const keysEnd = numkeysAt + 1 + Number(numkeys);
-    const sources = lookupSources(ctx, argv.slice(numkeysAt + 1, keysEnd));
+    const sources = lookupSources(ctx, argv.slice(numkeysAt + 1, keysEnd), store);
     if (!Array.isArray(sources)) return sources;
     const o = parseOptions(argv, keysEnd, sources, op, store, card);
     if ('type' in o) return o;

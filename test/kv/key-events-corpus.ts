@@ -47,6 +47,9 @@ export const GENERIC_CASES: readonly EventCase[] = [
   { name: 'expired targets of rename move copy sort', steps: steps('SET a 1', 'SET t 1 PX 1', 'SET u 1 PX 1', 'RPUSH l 2 1', 'SET v 1 PX 1', EXPIRE_SOON, 'RENAME a t', 'COPY t u', 'SORT l STORE v', 'RENAMENX t u') },
   { name: 'empty results onto expired keys', steps: steps('SET d 1 PX 1', 'SET e 1 PX 1', 'SET f 1 PX 1', 'SET g 1 PX 1', EXPIRE_SOON, 'SORT missing STORE d', 'ZUNIONSTORE e 1 missing', 'BITOP OR f missing', 'ZRANGESTORE g missing 0 -1') },
   { name: 'expired source of rename and move', steps: steps('SET a 1 PX 1', 'SET b 1 PX 1', EXPIRE_SOON, 'RENAME a x', 'MOVE b 1') },
+  { name: 'expired sources of writes', steps: steps('SET a 1 PX 1', 'SADD b 1', 'PEXPIRE b 1', 'ZADD c 1 x', 'PEXPIRE c 1', 'SET d x PX 1', 'PFADD e x', 'PEXPIRE e 1', 'RPUSH f 1', 'PEXPIRE f 1', 'RPUSH g 1', 'PEXPIRE g 1', 'SADD h 1', 'PEXPIRE h 1', EXPIRE_SOON,
+    'COPY a z', 'SINTERSTORE z b', 'ZUNIONSTORE z 1 c', 'BITOP NOT z d', 'PFMERGE z e', 'SORT f STORE z', 'RPOPLPUSH g z', 'SMOVE h z 1', 'PFCOUNT e') },
+  { name: 'expired sources of pfcount and zrangestore', steps: steps('PFADD e x', 'PEXPIRE e 1', 'ZADD c 1 x', 'PEXPIRE c 1', 'SET d x PX 1', 'SET t x PX 1', EXPIRE_SOON, 'PFCOUNT e', 'ZRANGESTORE z c 0 -1', 'BITOP AND z d', 'SORT t') },
   { name: 'swapdb flush', steps: steps('SET a 1', 'SWAPDB 0 1', 'SELECT 1', 'DEL a', 'SELECT 0', 'SET a 1', 'FLUSHDB', 'SET a 1', 'FLUSHALL', 'SET b 1') },
 ];
 

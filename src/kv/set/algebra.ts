@@ -20,11 +20,16 @@ const LONG_MAX = 9223372036854775807n;
 
 type Sets = (SetValue | undefined)[];
 
-/** The sets at argv[from..to), in order (undefined for a missing key); null at the first key of another type. */
-function loadSets(ctx: ExecContext, argv: readonly Uint8Array[], from: number, to: number): Sets | null {
+/**
+ * The sets at argv[from..to), in order (undefined for a missing key); null at the first key of
+ * another type. A store command (`write`) reclaims an expired key as it goes, as Redis's lookup does.
+ */
+function loadSets(ctx: ExecContext, argv: readonly Uint8Array[], from: number, to: number, write = false): Sets | null {
   const sets: Sets = [];
   for (let i = from; i < to; i++) {
-    const set = readSet(ctx, keyOf(argv[i] as Uint8Array));
+    const key = keyOf(argv[i] as Uint8Array);
+    if (write) ctx.db.lookupForWrite(key, ctx.nowMs);
+    const set = readSet(ctx, key);
     if (set === null) return null;
     sets.push(set);
   }
@@ -59,7 +64,7 @@ export function sinter(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 }
 
 export function sinterstore(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
-  const sets = loadSets(ctx, argv, 2, argv.length);
+  const sets = loadSets(ctx, argv, 2, argv.length, true);
   if (sets === null) return WRONGTYPE;
   const result = SetValue.emptyIntset();
   intersect(sets, (member) => result.add(member) || true);
@@ -122,7 +127,7 @@ function unionOrDiffReply(op: 'union' | 'diff') {
 
 function unionOrDiffStore(op: 'union' | 'diff') {
   return (ctx: ExecContext, argv: readonly Uint8Array[]): Reply => {
-    const sets = loadSets(ctx, argv, 2, argv.length);
+    const sets = loadSets(ctx, argv, 2, argv.length, true);
     if (sets === null) return WRONGTYPE;
     return store(ctx, keyOf(argv[1] as Uint8Array), unionOrDiff(sets, op), op === 'union' ? 'sunionstore' : 'sdiffstore');
   };
