@@ -50,6 +50,7 @@ export const GENERIC_CASES: readonly EventCase[] = [
   { name: 'expired sources of writes', steps: steps('SET a 1 PX 1', 'SADD b 1', 'PEXPIRE b 1', 'ZADD c 1 x', 'PEXPIRE c 1', 'SET d x PX 1', 'PFADD e x', 'PEXPIRE e 1', 'RPUSH f 1', 'PEXPIRE f 1', 'RPUSH g 1', 'PEXPIRE g 1', 'SADD h 1', 'PEXPIRE h 1', EXPIRE_SOON,
     'COPY a z', 'SINTERSTORE z b', 'ZUNIONSTORE z 1 c', 'BITOP NOT z d', 'PFMERGE z e', 'SORT f STORE z', 'RPOPLPUSH g z', 'SMOVE h z 1', 'PFCOUNT e') },
   { name: 'expired sources of pfcount and zrangestore', steps: steps('PFADD e x', 'PEXPIRE e 1', 'ZADD c 1 x', 'PEXPIRE c 1', 'SET d x PX 1', 'SET t x PX 1', EXPIRE_SOON, 'PFCOUNT e', 'ZRANGESTORE z c 0 -1', 'BITOP AND z d', 'SORT t') },
+  { name: 'expired keys named by sort patterns', steps: steps('RPUSH l 2 1 3', 'SET w_1 9 PX 1', 'SET w_2 8', 'SET w_3 7 PX 1', 'HSET o_2 f x', 'PEXPIRE o_2 1', EXPIRE_SOON, 'SORT l BY w_* GET o_*->f GET # STORE d', 'SORT_RO l BY w_*') },
   { name: 'swapdb flush', steps: steps('SET a 1', 'SWAPDB 0 1', 'SELECT 1', 'DEL a', 'SELECT 0', 'SET a 1', 'FLUSHDB', 'SET a 1', 'FLUSHALL', 'SET b 1') },
 ];
 
