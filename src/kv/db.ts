@@ -8,6 +8,7 @@
 // becomes the key's record once a change in place (replaceValue, touch, changeExpiry) needs one.
 
 import { Buffer } from 'node:buffer';
+import { latin1Of } from './bytes.js';
 import { assert } from '../lib/assert.js';
 import type { Collection, TypeName } from './collection.js';
 import { DatasetBytes } from './dataset-bytes.js';
@@ -50,7 +51,17 @@ export class Db {
 
   /** Raises a keyspace event on `key` of this database (Redis's notifyKeyspaceEvent): call it after the change. */
   notify(cls: KeyEventClass, event: string, key: string): void {
-    this.events?.record(this.index, cls, event, key);
+    // A string event carries the value it left (the change feed's `value`): one latin1 copy.
+    this.events?.record(this.index, cls, event, key, cls === '$' ? this.stringText(key) : undefined);
+  }
+
+  /** The key's string value as a latin1 string, expired or not; undefined when absent or a collection. */
+  private stringText(key: string): string | undefined {
+    const entry = this.map.get(key);
+    if (typeof entry === 'string') return packedValue(entry);
+    if (entry === undefined || entry.collection !== null) return undefined;
+    const value = entry.value;
+    return latin1Of(value, 0, value.length);
   }
 
   /** The record if present and not expired at nowMs. Never mutates. */

@@ -22,15 +22,17 @@ export interface KeyEvent {
   readonly event: string;
   /** The key's bytes as a latin1 string (the keyspace's own form). */
   readonly key: string;
+  /** For a string-class ('$') event: the key's string value right after the change (latin1), for the change feed. */
+  readonly value?: string;
 }
 
 /** Collects the events raised while entries apply, until taken. */
 export class KeyEventRecorder {
   private events: KeyEvent[] = [];
 
-  record(db: number, cls: KeyEventClass, event: string, key: string): void {
+  record(db: number, cls: KeyEventClass, event: string, key: string, value?: string): void {
     assert(event.length > 0, 'a keyspace event has a name');
-    this.events.push({ db, cls, event, key });
+    this.events.push(value === undefined ? { db, cls, event, key } : { db, cls, event, key, value });
   }
 
   /** The events recorded since the last take, oldest first; the recorder starts empty again. */

@@ -1,6 +1,7 @@
 // Keyspace events at the state machine (kv/key-events.ts): commands raise them as they apply, each
 // naming its database, class and Redis event name, in command order; a lazily expired key raises
-// `expired` before the write that found it; a state never hands the same event out twice.
+// `expired` before the write that found it; a state never hands the same event out twice. A
+// string-class event carries the value it left (the change feed's `value`).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,8 +17,8 @@ test('SET and DEL raise set/expire and del, in order, with their database', () =
   run(state, 1, 3, 'SET', 'b', '2', 'PX', '100');
   run(state, 1, 0, 'DEL', 'a', 'missing');
   assert.deepEqual(state.takeKeyEvents(), [
-    { db: 0, cls: '$', event: 'set', key: 'a' },
-    { db: 3, cls: '$', event: 'set', key: 'b' },
+    { db: 0, cls: '$', event: 'set', key: 'a', value: '1' },
+    { db: 3, cls: '$', event: 'set', key: 'b', value: '2' },
     { db: 3, cls: 'g', event: 'expire', key: 'b' },
     { db: 0, cls: 'g', event: 'del', key: 'a' },
   ]);
