@@ -145,3 +145,15 @@ test('a watch and XREAD of the feed report the same revision as CAIRN.REVISION',
   const newest = (show(reply) as [string, string[]][])[0]!;
   assert.equal(Number(newest[0].split('-')[0]), await revision());
 });
+
+test('a read-only script reads CAIRN.REVISION and keys at one point, from which a watch goes on', async () => {
+  const writer = await connect(false);
+  await writer.call('SET', 'pt:k', 'before');
+  const [at, value] = show(await writer.call('EVAL_RO', "return {redis.call('CAIRN.REVISION'), redis.call('GET', KEYS[1])}", '1', 'pt:k')) as [number, string];
+  assert.equal(value, 'before');
+  await writer.call('SET', 'pt:k', 'after');
+  const raw = await connect(true);
+  raw.command('CAIRN.WATCH', 'pt:*', 'FROM', String(at + 1));
+  const frames = changes(await framesUntil(raw, (f) => changes(f).length >= 1));
+  assert.deepEqual(frames[0], ['change', 'pt:*', `${at + 1}-0`, ['op', 'set', 'key', 'pt:k', 'value', 'after']]);
+});
