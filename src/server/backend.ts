@@ -3,6 +3,7 @@
 // keys' versions); reads run against applied state. Nothing here knows about sockets or RESP.
 
 import type { Reply } from '../lib/reply.js';
+import type { KeyEvent } from '../kv/key-events.js';
 
 export interface WatchedKey {
   readonly key: Uint8Array;
@@ -17,6 +18,8 @@ export interface WriteEntry {
   readonly watches: readonly WatchedKey[];
   /** The database of each command (parallel to `commands`); all 0 when not given. */
   readonly dbs?: readonly number[];
+  /** The id of the client that wrote it, on this node only (never in the log): CLIENT TRACKING's NOLOOP. */
+  readonly client?: number;
 }
 
 /**
@@ -64,6 +67,12 @@ export interface Backend {
    * installed), for clients blocked on keys. A backend without it never wakes them early.
    */
   onApplied?(listener: () => void): void;
+  /**
+   * Calls `listener` with the keyspace events of every entry applied on this node, in log order,
+   * and the `client` of the WriteEntry whose write made them when this node's server wrote it
+   * (client-side caching). A backend without it never invalidates a tracking client's cache.
+   */
+  onKeyEvents?(listener: (events: readonly KeyEvent[], writer: number | undefined) => void): void;
   /** How long the state has been busy applying one entry in steps (a long script), in ms; 0 or absent when not. */
   busyForMs?(): number;
   /** The script that makes the state busy (busyForMs > 0), if the backend knows it. */

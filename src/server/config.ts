@@ -32,6 +32,8 @@ export interface ServerSettings {
   maxMemoryBytes: number;
   /** What happens at maxmemory: refuse writes (noeviction, the default) or evict keys (server/evictor.ts). */
   maxMemoryPolicy: MaxMemoryPolicy;
+  /** Keys the client-side caching table remembers before forgetting (and invalidating) the oldest; 0 = no bound. */
+  trackingTableMaxKeys: number;
 }
 
 /** Redis's policies but the LFU ones (no access frequency is tracked: refused, see setMaxMemoryPolicy). */
@@ -56,6 +58,7 @@ export function defaultSettings(): ServerSettings {
     busyReplyThresholdMs: 5000,
     maxMemoryBytes: 0,
     maxMemoryPolicy: 'noeviction',
+    trackingTableMaxKeys: 1_000_000,
   };
 }
 
@@ -79,7 +82,7 @@ function integerParameter(name: string, key: NumericKey, min: number, max: numbe
   return { name, get: (s) => String(s[key]), load: apply, ...(live ? { set: apply } : {}) };
 }
 
-type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes' | 'busyReplyThresholdMs';
+type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes' | 'busyReplyThresholdMs' | 'trackingTableMaxKeys';
 
 const parameters: readonly Parameter[] = [
   { name: 'bind', get: (s) => s.host, load: (s, v) => { s.host = v; return undefined; } },
@@ -112,6 +115,7 @@ const parameters: readonly Parameter[] = [
   integerParameter('proto-inline-max-size', 'inlineMaxBytes', 1024, 64 * 1024 * 1024, true, true),
   integerParameter('cairn-multi-max-commands', 'multiMaxCommands', 1, 10_000_000, true),
   integerParameter('maxmemory', 'maxMemoryBytes', 0, Number.MAX_SAFE_INTEGER, true, true),
+  integerParameter('tracking-table-max-keys', 'trackingTableMaxKeys', 0, Number.MAX_SAFE_INTEGER, true),
   { name: 'maxmemory-policy', get: (s) => s.maxMemoryPolicy, set: setMaxMemoryPolicy, load: setMaxMemoryPolicy },
 ];
 

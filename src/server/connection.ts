@@ -50,6 +50,8 @@ export class Connection implements Peer {
   private markIdle: (() => void) | undefined;
   /** Set while a turn's replies wait for the kernel to take the part written so far. */
   private drainWaiter: (() => void) | undefined;
+  /** Push frames raised while a turn's replies were owed: written after them. */
+  private pushes: [readonly Reply[], Protocol][] = [];
 
   constructor(
     private readonly socket: Socket,
@@ -116,6 +118,7 @@ export class Connection implements Peer {
     if (this.drainWaiter !== undefined) return this.wakeDrainWaiter();
     if (!this.busy) return;
     this.setBusy(false);
+    if (this.pushes.length > 0) for (const [items, protocol] of this.pushes.splice(0)) this.push(items, protocol);
     this.runTurn();
   }
 
@@ -177,6 +180,22 @@ export class Connection implements Peer {
     void this.finishTurn(slots, close === 'afterReplies');
   }
 
+  /** A push frame (RESP3 `>`, RESP2 an array): after the replies owed, at once when none is. */
+  push(items: readonly Reply[], protocol: Protocol): void {
+    if (this.closing || this.socket.destroyed) return;
+    if (this.busy) {
+      this.pushes.push([items, protocol]);
+      return;
+    }
+    this.writePush(items, protocol);
+    this.flush(false);
+  }
+
+  private writePush(items: readonly Reply[], protocol: Protocol): void {
+    this.encoder.writeRaw(Buffer.from(`${protocol === 3 ? '>' : '*'}${items.length}\r\n`));
+    for (const item of items) this.encoder.write(item, protocol);
+  }
+
   private write(reply: Reply, protocol: Protocol): void {
     if (reply.type === 'error') this.hooks.errorReplied?.(reply.message);
     this.encoder.write(reply, protocol);
@@ -202,6 +221,7 @@ export class Connection implements Peer {
       if (!this.flush(false)) await new Promise<void>((resolve) => (this.drainWaiter = resolve));
       if (this.socket.destroyed) return this.setBusy(false);
     }
+    for (const [items, protocol] of this.pushes.splice(0)) this.writePush(items, protocol);
     // Stay paused until the kernel takes the replies; 'drain' resumes.
     if (this.flush(closeAfter) && !closeAfter) {
       this.setBusy(false);

@@ -16,6 +16,7 @@ import { countError, renderInfo, type ServerStats } from './info.js';
 import { serverCommands } from './server-commands.js';
 import { Session, type ServerContext } from './session.js';
 import { MemoryGuard, STARTUP_BYTES } from './memory-guard.js';
+import { TrackingHub } from './tracking-hub.js';
 
 export interface ServerOptions {
   readonly backend: Backend;
@@ -45,11 +46,14 @@ export class CairnServer implements ServerContext {
   readonly clock: Clock;
   readonly blocked: BlockedClients;
   readonly memory: MemoryGuard;
+  readonly tracking: TrackingHub<Session>;
   readonly stats: ServerStats = {
     connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0,
     errorReplies: new Map(),
   };
   private readonly sessions = new Map<Connection, Session>();
+  /** The same clients by id (CLIENT TRACKING's REDIRECT, invalidations). */
+  private readonly byId = new Map<number, { readonly session: Session; readonly connection: Connection }>();
   private readonly runId = randomBytes(20).toString('hex');
   private readonly startedAtMs: number;
   private nextClientId = 1;
@@ -65,6 +69,13 @@ export class CairnServer implements ServerContext {
     this.blocked = new BlockedClients(options.backend, options.clock);
     this.memory = options.memory ?? new MemoryGuard(options.settings);
     this.table = new CommandTable(options.dataCommands, serverCommands);
+    this.tracking = new TrackingHub<Session>({
+      client: (id) => this.byId.get(id)?.session,
+      push: (session, items) => this.byId.get(session.id)?.connection.push(items, session.protocol),
+      subscribed: () => false,
+      maxKeys: () => this.settings.trackingTableMaxKeys,
+    });
+    options.backend.onKeyEvents?.((events, writer) => this.tracking.changed(events, writer));
     this.startedAtMs = options.clock.nowMs();
   }
 
@@ -116,6 +127,7 @@ export class CairnServer implements ServerContext {
         connectedClients: () => this.sessions.size,
         blockedClients: () => this.blocked.count,
         maxClients: this.settings.maxClients,
+        tracking: () => this.tracking.table.figures(),
         stats: this.stats,
         keyspace: () => this.backend.keyspace(),
         persistence: () => this.backend.persistenceInfo(),
@@ -170,7 +182,10 @@ export class CairnServer implements ServerContext {
         this.stats.netOutputBytes += output;
       },
       closed: (c) => {
-        this.sessions.get(c)?.closed();
+        const closed = this.sessions.get(c);
+        closed?.closed();
+        if (closed !== undefined) this.tracking.forget(closed);
+        if (closed !== undefined) this.byId.delete(closed.id);
         this.sessions.delete(c);
       },
       errorReplied: (message) => countError(this.stats, message),
@@ -183,6 +198,7 @@ export class CairnServer implements ServerContext {
     });
     const session = new Session(this.nextClientId++, this, connection);
     this.sessions.set(connection, session);
+    this.byId.set(session.id, { session, connection });
     connection.start(session, this.settings.idleTimeoutSeconds);
   }
 }

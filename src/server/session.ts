@@ -23,6 +23,7 @@ import { allowedBeforeAuth, argvBytes, entryDbs, inEntry, runsInsideMulti, type 
 import type { MemoryGuard } from './memory-guard.js';
 import { isReadOnlyEval } from '../kv/scripts.js';
 import { GatheredReply, settleable, type GatheredEntry, type TurnReply } from './gathered-reply.js';
+import type { TrackingHub } from './tracking-hub.js';
 
 /** What a session needs from the server that owns it. */
 export interface ServerContext {
@@ -33,6 +34,8 @@ export interface ServerContext {
   readonly blocked: BlockedClients;
   /** maxmemory's guard; absent = no limit. */
   readonly memory?: MemoryGuard;
+  /** Client-side caching (CLIENT TRACKING); absent = not offered. */
+  readonly tracking?: TrackingHub<Session>;
   clients(): Iterable<Session>;
   info(sections: readonly string[]): string;
   countCommand(): void;
@@ -104,13 +107,9 @@ export class Session {
     this.lastCommandAtMs = this.createdAtMs;
   }
 
-  get context(): ServerContext {
-    return this.server;
-  }
+  get context(): ServerContext { return this.server; }
 
-  get inMulti(): boolean {
-    return this.multi !== undefined;
-  }
+  get inMulti(): boolean { return this.multi !== undefined; }
 
   get multiQueueLength(): number {
     return this.multi?.length ?? -1;
@@ -121,9 +120,7 @@ export class Session {
     return this.multiBytes;
   }
 
-  get watchCount(): number {
-    return this.watched.size;
-  }
+  get watchCount(): number { return this.watched.size; }
 
   /** Runs one command; the reply is a Promise only when it waits for the backend. */
   execute(argv: readonly Buffer[]): Reply | Promise<Reply> { return settleable(this.executeInTurn(argv)); }
@@ -150,6 +147,7 @@ export class Session {
     }
     if (entry.kind === 'data') this.server.memory?.noteAccess(entry.meta, argv, this.db);
     if (this.multi !== undefined && !runsInsideMulti.has(entry.meta.name)) return this.enqueue(entry, argv);
+    this.server.tracking?.beforeRun(this, entry, argv);
     return this.run(entry, argv);
   }
 
@@ -225,7 +223,7 @@ export class Session {
     if (batch === undefined) return;
     this.batch = undefined;
     assert(batch.commands.length > 0, 'a gathered entry holds a command');
-    const entry: WriteEntry = batch.dbs.some((db) => db !== 0) ? { commands: batch.commands, watches: [], dbs: batch.dbs } : { commands: batch.commands, watches: [] };
+    const entry: WriteEntry = batch.dbs.some((db) => db !== 0) ? { commands: batch.commands, watches: [], dbs: batch.dbs, client: this.id } : { commands: batch.commands, watches: [], client: this.id };
     const backend = this.server.backend;
     const issued = this.barrier === undefined ? backend.write(entry) : this.barrier.then(() => backend.write(entry));
     // Settled with the replies themselves, not with a promise of them: one promise and one
@@ -326,6 +324,7 @@ export class Session {
     const watches = this.watched.list();
     this.endMulti();
     if (dirty) return errorReply('EXECABORT Transaction discarded because of previous errors.');
+    this.server.tracking?.beforeExec(this, commands);
     if (commands.some((c) => c.entry.kind === 'data' && c.entry.write)) return this.execWrites(commands, watches);
     return this.ordered(() => this.execReads(commands, watches));
   }
@@ -358,7 +357,7 @@ export class Session {
     const replies = await this.write(() => {
       aborted = watches.some(watchFailed);
       if (aborted) return undefined;
-      const entry = { commands: data, watches: watches.map(settledWatch) };
+      const entry = { commands: data, watches: watches.map(settledWatch), client: this.id };
       return dbs.some((db) => db !== 0) ? { ...entry, dbs } : entry;
     });
     if (aborted) return execAbortWatchFailed;
