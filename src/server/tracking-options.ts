@@ -54,7 +54,7 @@ function incompatibility(options: TrackingOptions, current: ClientTracking | und
     return 'You can\'t switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.';
   }
   if (options.bcast && (options.optin || options.optout)) return 'OPTIN and OPTOUT are not compatible with BCAST';
-  if (options.optin && options.optout) return 'You can\'t use both OPTIN and OPTOUT at the same time';
+  if (options.optin && options.optout) return 'You can\'t specify both OPTIN mode and OPTOUT mode';
   if ((options.optin && current?.optout === true) || (options.optout && current?.optin === true)) {
     return 'You can\'t switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.';
   }
