@@ -6,6 +6,7 @@ import { CairnError } from '../lib/errors.js';
 import { defaultParserLimits } from '../resp/parser.js';
 import { DATABASES } from '../kv/databases.js';
 import { globMatchNoCase } from '../kv/glob.js';
+import { defaultOutputBufferLimits, formatNotifyFlags, formatOutputBufferLimits, notifyClassError, parseNotifyFlags, parseOutputBufferLimits, type OutputBufferLimits } from './pubsub-config.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
@@ -34,6 +35,10 @@ export interface ServerSettings {
   maxMemoryPolicy: MaxMemoryPolicy;
   /** Keys the client-side caching table remembers before forgetting (and invalidating) the oldest; 0 = no bound. */
   trackingTableMaxKeys: number;
+  /** notify-keyspace-events as flags (pubsub-config.ts's NOTIFY); 0 = no keyspace notifications. */
+  notifyKeyspaceEvents: number;
+  /** client-output-buffer-limit: where a client whose replies and pushes back up is closed. */
+  outputBufferLimits: OutputBufferLimits;
 }
 
 /** Redis's policies but the LFU ones (no access frequency is tracked: refused, see setMaxMemoryPolicy). */
@@ -59,6 +64,8 @@ export function defaultSettings(): ServerSettings {
     maxMemoryBytes: 0,
     maxMemoryPolicy: 'noeviction',
     trackingTableMaxKeys: 1_000_000,
+    notifyKeyspaceEvents: 0,
+    outputBufferLimits: defaultOutputBufferLimits(),
   };
 }
 
@@ -117,7 +124,23 @@ const parameters: readonly Parameter[] = [
   integerParameter('maxmemory', 'maxMemoryBytes', 0, Number.MAX_SAFE_INTEGER, true, true),
   integerParameter('tracking-table-max-keys', 'trackingTableMaxKeys', 0, Number.MAX_SAFE_INTEGER, true),
   { name: 'maxmemory-policy', get: (s) => s.maxMemoryPolicy, set: setMaxMemoryPolicy, load: setMaxMemoryPolicy },
+  { name: 'notify-keyspace-events', get: (s) => formatNotifyFlags(s.notifyKeyspaceEvents), set: setNotify, load: setNotify },
+  { name: 'client-output-buffer-limit', get: (s) => formatOutputBufferLimits(s.outputBufferLimits), set: setOutputLimits, load: setOutputLimits },
 ];
+
+function setNotify(settings: ServerSettings, value: string): string | undefined {
+  const flags = parseNotifyFlags(value);
+  if (flags === undefined) return notifyClassError;
+  settings.notifyKeyspaceEvents = flags;
+  return undefined;
+}
+
+function setOutputLimits(settings: ServerSettings, value: string): string | undefined {
+  const limits = parseOutputBufferLimits(settings.outputBufferLimits, value, parseMemory);
+  if (typeof limits === 'string') return limits;
+  settings.outputBufferLimits = limits;
+  return undefined;
+}
 
 /** An unknown policy gets Redis's error; the LFU ones, which Redis accepts, a refusal of Cairn's own. */
 function setMaxMemoryPolicy(settings: ServerSettings, value: string): string | undefined {

@@ -50,8 +50,8 @@ export class Connection implements Peer {
   private markIdle: (() => void) | undefined;
   /** Set while a turn's replies wait for the kernel to take the part written so far. */
   private drainWaiter: (() => void) | undefined;
-  /** Push frames raised while a turn's replies were owed: written after them. */
-  private pushes: [readonly Reply[], Protocol][] = [];
+  /** Push frames that must follow the replies owed when they were raised (invalidations): written after the turn's. */
+  private readonly deferred = new ReplyEncoder(256);
 
   constructor(
     private readonly socket: Socket,
@@ -90,7 +90,28 @@ export class Connection implements Peer {
   }
 
   outputBufferBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.encoder.sizeBytes + this.deferred.sizeBytes;
+  }
+
+  /**
+   * A push frame goes after the replies encoded so far and before those still waiting for the
+   * backend (as Redis writes a message into the output buffer between replies); it is sent at once
+   * unless a turn is in flight, whose flush takes it along. With `afterReplies` (a tracking
+   * invalidation) it goes after the replies of the turn in flight too: a read served before the
+   * change it tells of is answered first, so the client never caches that read's older value.
+   */
+  push(frame: Reply, afterReplies = false): void {
+    if (this.closing || this.socket.destroyed || this.session === undefined) return;
+    if (afterReplies && this.busy) return this.deferred.write(frame, this.session.protocol);
+    this.encoder.write(frame, this.session.protocol);
+    if (!this.busy) this.flush(false);
+  }
+
+  /** The deferred push frames, after what is encoded. */
+  private takeDeferred(): void {
+    if (this.deferred.sizeBytes === 0) return;
+    this.encoder.writeRaw(this.deferred.lend());
+    this.deferred.clear();
   }
 
   /** Stops reading, lets the batch in flight finish and flush, then closes. */
@@ -118,7 +139,7 @@ export class Connection implements Peer {
     if (this.drainWaiter !== undefined) return this.wakeDrainWaiter();
     if (!this.busy) return;
     this.setBusy(false);
-    if (this.pushes.length > 0) for (const [items, protocol] of this.pushes.splice(0)) this.push(items, protocol);
+    this.takeDeferred();
     this.runTurn();
   }
 
@@ -180,22 +201,6 @@ export class Connection implements Peer {
     void this.finishTurn(slots, close === 'afterReplies');
   }
 
-  /** A push frame (RESP3 `>`, RESP2 an array): after the replies owed, at once when none is. */
-  push(items: readonly Reply[], protocol: Protocol): void {
-    if (this.closing || this.socket.destroyed) return;
-    if (this.busy) {
-      this.pushes.push([items, protocol]);
-      return;
-    }
-    this.writePush(items, protocol);
-    this.flush(false);
-  }
-
-  private writePush(items: readonly Reply[], protocol: Protocol): void {
-    this.encoder.writeRaw(Buffer.from(`${protocol === 3 ? '>' : '*'}${items.length}\r\n`));
-    for (const item of items) this.encoder.write(item, protocol);
-  }
-
   private write(reply: Reply, protocol: Protocol): void {
     if (reply.type === 'error') this.hooks.errorReplied?.(reply.message);
     this.encoder.write(reply, protocol);
@@ -221,7 +226,7 @@ export class Connection implements Peer {
       if (!this.flush(false)) await new Promise<void>((resolve) => (this.drainWaiter = resolve));
       if (this.socket.destroyed) return this.setBusy(false);
     }
-    for (const [items, protocol] of this.pushes.splice(0)) this.writePush(items, protocol);
+    this.takeDeferred();
     // Stay paused until the kernel takes the replies; 'drain' resumes.
     if (this.flush(closeAfter) && !closeAfter) {
       this.setBusy(false);

@@ -24,7 +24,7 @@ import type { KvMachine } from '../replica/kv-machine.js';
 import type { RaftStorageStats } from '../replica/raft-storage.js';
 import type { Replica } from '../replica/replica.js';
 import { refuseAsRead, runsAsRead } from '../kv/read-only.js';
-import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, RunningScript, WriteEntry } from './backend.js';
+import type { Backend, ChangeListeners, InfoFields, KeyspaceFigures, ReadConsistency, RunningScript, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ActiveExpiry } from './active-expiry.js';
 import { Evictor } from './evictor.js';
@@ -229,8 +229,10 @@ export class ReplicaBackend implements Backend {
     this.options.machine.onApplied(listener);
   }
 
-  onKeyEvents(listener: (events: readonly KeyEvent[], writer: number | undefined) => void): void {
-    this.options.machine.onKeyEvents((events, _index, entry) => listener(events, this.origins.writerOf(entry)));
+  onChanges(listeners: ChangeListeners): void {
+    const { published, keyEvents } = listeners;
+    if (published !== undefined) this.options.machine.onPublished(published);
+    if (keyEvents !== undefined) this.options.machine.onKeyEvents((events, index, entry) => keyEvents(events, index, this.origins.writerOf(entry)));
   }
 
   keyspace(): KeyspaceFigures {

@@ -17,6 +17,9 @@ import { serverCommands } from './server-commands.js';
 import { Session, type ServerContext } from './session.js';
 import { MemoryGuard, STARTUP_BYTES } from './memory-guard.js';
 import { TrackingHub } from './tracking-hub.js';
+import { PubsubRegistry } from './pubsub-registry.js';
+import { pubsubCommands } from './pubsub-commands.js';
+import { changeDelivery } from './pubsub-notify.js';
 
 export interface ServerOptions {
   readonly backend: Backend;
@@ -46,6 +49,7 @@ export class CairnServer implements ServerContext {
   readonly clock: Clock;
   readonly blocked: BlockedClients;
   readonly memory: MemoryGuard;
+  readonly pubsub = new PubsubRegistry();
   readonly tracking: TrackingHub<Session>;
   readonly stats: ServerStats = {
     connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0,
@@ -53,7 +57,7 @@ export class CairnServer implements ServerContext {
   };
   private readonly sessions = new Map<Connection, Session>();
   /** The same clients by id (CLIENT TRACKING's REDIRECT, invalidations). */
-  private readonly byId = new Map<number, { readonly session: Session; readonly connection: Connection }>();
+  private readonly byId = new Map<number, Session>();
   private readonly runId = randomBytes(20).toString('hex');
   private readonly startedAtMs: number;
   private nextClientId = 1;
@@ -68,14 +72,15 @@ export class CairnServer implements ServerContext {
     this.clock = options.clock;
     this.blocked = new BlockedClients(options.backend, options.clock);
     this.memory = options.memory ?? new MemoryGuard(options.settings);
-    this.table = new CommandTable(options.dataCommands, serverCommands);
+    this.table = new CommandTable(options.dataCommands, [...serverCommands, ...pubsubCommands]);
+    options.backend.onChanges?.(changeDelivery(this.pubsub, options.settings));
     this.tracking = new TrackingHub<Session>({
-      client: (id) => this.byId.get(id)?.session,
-      push: (session, items) => this.byId.get(session.id)?.connection.push(items, session.protocol),
-      subscribed: () => false,
+      client: (id) => this.byId.get(id),
+      push: (session, items) => session.push({ type: 'push', items }, true),
+      subscribed: (session) => session.pubsub.subscribed,
       maxKeys: () => this.settings.trackingTableMaxKeys,
     });
-    options.backend.onKeyEvents?.((events, writer) => this.tracking.changed(events, writer));
+    options.backend.onChanges?.({ keyEvents: (events, _index, writer) => this.tracking.changed(events, writer) });
     this.startedAtMs = options.clock.nowMs();
   }
 
@@ -198,7 +203,7 @@ export class CairnServer implements ServerContext {
     });
     const session = new Session(this.nextClientId++, this, connection);
     this.sessions.set(connection, session);
-    this.byId.set(session.id, { session, connection });
+    this.byId.set(session.id, session);
     connection.start(session, this.settings.idleTimeoutSeconds);
   }
 }

@@ -9,8 +9,7 @@
 import { assert } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
 import { isReadOnlyEval } from '../kv/scripts.js';
-import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, RunningScript, WriteEntry } from './backend.js';
-import type { KeyEvent } from '../kv/key-events.js';
+import type { Backend, ChangeListeners, InfoFields, KeyspaceFigures, ReadConsistency, RunningScript, WriteEntry } from './backend.js';
 
 interface Waiter {
   readonly offset: number;
@@ -71,8 +70,8 @@ export class WriteCoalescer implements Backend {
     this.inner.onApplied?.(listener);
   }
 
-  onKeyEvents(listener: (events: readonly KeyEvent[], writer: number | undefined) => void): void {
-    this.inner.onKeyEvents?.(listener);
+  onChanges(listeners: ChangeListeners): void {
+    this.inner.onChanges?.(listeners);
   }
 
   busyForMs(): number {

@@ -14,6 +14,8 @@ export class WriteOrigins {
   private readonly proposed = new WeakMap<object, number>();
   /** latin1 relay tag → client id, oldest first; forgotten when its entry's events are seen or past the bound. */
   private readonly relayed = new Map<string, number>();
+  /** The last entry asked about and its answer: every keyEvents listener asks of the same entry. */
+  private last: { readonly entry: Entry; readonly writer: number | undefined } | undefined;
 
   /** This node proposes `commands` (a WriteEntry's own array) for `client`. */
   propose(commands: object, client: number | undefined): void {
@@ -30,6 +32,11 @@ export class WriteOrigins {
   /** The client of this node that wrote `entry`, if one did. */
   writerOf(entry: Entry | undefined): number | undefined {
     if (entry === undefined) return undefined;
+    if (this.last?.entry !== entry) this.last = { entry, writer: this.find(entry) };
+    return this.last.writer;
+  }
+
+  private find(entry: Entry): number | undefined {
     const local = this.proposed.get(entry.commands);
     if (local !== undefined || entry.relayTag === undefined) return local;
     const tag = Buffer.from(entry.relayTag).toString('latin1');
