@@ -163,3 +163,15 @@ test('CLIENT LIST shows the tracking flags and redirect as redis-server', { skip
   assert.equal(ours, (await listed(redis!.port)).replace(/redir=\d+/, ours.split(' ')[1]!));
   assert.equal(ours.split(' ')[0], 'flags=tB');
 });
+
+test('REDIRECT to a RESP2 client in subscribe mode sends __redis__:invalidate messages; to one not subscribed, nothing', { skip: !haveRedis }, async () => {
+  const t = await same([2, 3, 2, 2, 2, 2], [
+    [0, 'SUBSCRIBE', '__redis__:invalidate'], [1, 'CLIENT', 'TRACKING', 'on', 'redirect', '<c0>'], [1, 'MGET', 'k', 'j'],
+    [3, 'CLIENT', 'TRACKING', 'on', 'redirect', '<c4>'], [3, 'GET', 'k'],
+    [5, 'CLIENT', 'TRACKING', 'on', 'redirect', '<c5>'], [5, 'GET', 'k'], [5, 'SUBSCRIBE', 'elsewhere'],
+    [2, 'SET', 'k', '1'], [2, 'DEL', 'j'], [1, 'CLIENT', 'TRACKING', 'on', 'bcast', 'prefix', 'p'], [1, 'CLIENT', 'TRACKING', 'off'],
+    [1, 'CLIENT', 'TRACKING', 'on', 'bcast', 'redirect', '<c0>', 'prefix', 'p'], [2, 'MULTI'], [2, 'SET', 'p2', 'x'], [2, 'SET', 'p1', 'y'], [2, 'EXEC'],
+  ]);
+  assert.match(t.streams[0]!, /\*3\r\n\$7\r\nmessage\r\n\$20\r\n__redis__:invalidate\r\n\*1\r\n\$1\r\nk\r\n/);
+  assert.match(t.streams[5]!, /__redis__:invalidate/);
+});
