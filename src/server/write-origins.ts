@@ -15,7 +15,8 @@ export class WriteOrigins {
   /** latin1 relay tag → client id, oldest first; forgotten when its entry's events are seen or past the bound. */
   private readonly relayed = new Map<string, number>();
   /** The last entry asked about and its answer: every keyEvents listener asks of the same entry. */
-  private last: { readonly entry: Entry; readonly writer: number | undefined } | undefined;
+  private lastEntry: Entry | undefined;
+  private lastWriter: number | undefined;
 
   /** This node proposes `commands` (a WriteEntry's own array) for `client`. */
   propose(commands: object, client: number | undefined): void {
@@ -32,8 +33,11 @@ export class WriteOrigins {
   /** The client of this node that wrote `entry`, if one did. */
   writerOf(entry: Entry | undefined): number | undefined {
     if (entry === undefined) return undefined;
-    if (this.last?.entry !== entry) this.last = { entry, writer: this.find(entry) };
-    return this.last.writer;
+    if (this.lastEntry !== entry) {
+      this.lastEntry = entry;
+      this.lastWriter = this.find(entry);
+    }
+    return this.lastWriter;
   }
 
   private find(entry: Entry): number | undefined {

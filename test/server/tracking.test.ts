@@ -5,23 +5,11 @@
 // stream must be the same on both. After each step every connection is synced with a PING whose
 // marker comes back after anything the server sent it before; client ids are the only bytes that
 // differ, and are replaced by the connection's name before comparing.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { RawClient, startCairn, startRedis, waitFor, type RunningProcess } from './helpers.js';
+import { haveRedis, RawClient, waitFor, withCairnAndRedis } from './helpers.js';
 
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
-let cairn: RunningProcess | undefined;
-let redis: RunningProcess | undefined;
-
-before(async () => {
-  if (!haveRedis) return;
-  [cairn, redis] = await Promise.all([startCairn(), startRedis()]);
-});
-after(async () => {
-  await cairn?.cleanup();
-  await redis?.cleanup();
-});
+const servers = withCairnAndRedis();
 
 /** A step: on connection `on`, a command (`<cN>` stands for connection N's client id), or 'close'. */
 type Step = readonly [on: number, ...args: string[]];
@@ -82,8 +70,8 @@ function named(stream: string, ids: readonly number[]): string {
 }
 
 async function same(protocols: readonly (2 | 3)[], steps: readonly Step[]): Promise<Transcript> {
-  const theirs = await runSteps(redis!.port, protocols, steps);
-  const ours = await runSteps(cairn!.port, protocols, steps);
+  const theirs = await runSteps(servers.redis!.port, protocols, steps);
+  const ours = await runSteps(servers.cairn!.port, protocols, steps);
   assert.deepEqual(ours.streams, theirs.streams);
   return ours;
 }
@@ -159,8 +147,8 @@ test('CLIENT LIST shows the tracking flags and redirect as redis-server', { skip
     const t = await runSteps(port, [3, 3], [[0, 'CLIENT', 'TRACKING', 'on', 'bcast', 'redirect', '<c1>'], [1, 'CLIENT', 'LIST', 'ID', '<c0>']]);
     return /flags=\S+/.exec(t.streams[1]!)![0] + ' ' + /redir=\S+/.exec(t.streams[1]!)![0];
   };
-  const ours = await listed(cairn!.port);
-  assert.equal(ours, (await listed(redis!.port)).replace(/redir=\d+/, ours.split(' ')[1]!));
+  const ours = await listed(servers.cairn!.port);
+  assert.equal(ours, (await listed(servers.redis!.port)).replace(/redir=\d+/, ours.split(' ')[1]!));
   assert.equal(ours.split(' ')[0], 'flags=tB');
 });
 
