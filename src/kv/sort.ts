@@ -130,7 +130,9 @@ function sortWith(readonly: boolean, dispatch: Dispatcher): Handler {
   return (ctx: ExecContext, argv: readonly Uint8Array[]): Reply => {
     const o = parseOptions(argv, readonly);
     if ('type' in o) return o;
-    const record = ctx.db.lookup(keyOf(argv[1] as Uint8Array), ctx.nowMs);
+    // SORT is a write (applied on every node), and reclaims an expired key as Redis's lookup does; SORT_RO only reads.
+    const key = keyOf(argv[1] as Uint8Array);
+    const record = readonly ? ctx.db.lookup(key, ctx.nowMs) : ctx.db.lookupForWrite(key, ctx.nowMs);
     const collection = record?.collection;
     if (record !== undefined && (collection === null || collection?.members === undefined)) return WRONGTYPE;
     const elements = collection?.members === undefined ? [] : [...collection.members()];
@@ -154,11 +156,19 @@ function sortWith(readonly: boolean, dispatch: Dispatcher): Handler {
 /** STORE: the result replaces the key as a list (RPUSH into an emptied key); no result deletes it. */
 function store(ctx: ExecContext, dispatch: Dispatcher, key: string, outputs: readonly (string | undefined)[]): Reply {
   if (outputs.length > 0 && !dispatch.has('rpush')) return ERR_NO_LISTS;
-  ctx.db.lookupForWrite(key, ctx.nowMs);
+  if (outputs.length === 0) {
+    // As Redis's dbDelete: no lookup first, so even an expired key goes as a `del`.
+    if (ctx.db.remove(key)) ctx.db.notify('g', 'del', key);
+    return integerReply(0);
+  }
+  const existed = ctx.db.lookupForWrite(key, ctx.nowMs) !== undefined;
   ctx.db.remove(key);
-  if (outputs.length === 0) return integerReply(0);
-  const pushed = dispatch.run(ctx, [keyBytes('rpush'), keyBytes(key), ...outputs.map((v) => keyBytes(v ?? ''))]);
+  // The RPUSH is how the list is built, not an event of its own: Redis announces the store alone
+  // (and `new` only when the key was absent: an existing one is overwritten).
+  const pushed = ctx.db.silently(() => dispatch.run(ctx, [keyBytes('rpush'), keyBytes(key), ...outputs.map((v) => keyBytes(v ?? ''))]));
   assert(pushed.type === 'integer' && pushed.value === outputs.length, 'RPUSH into an emptied key holds every element');
+  if (!existed) ctx.db.notify('n', 'new', key);
+  ctx.db.notify('l', 'sortstore', key);
   return integerReply(outputs.length);
 }
 
