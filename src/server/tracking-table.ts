@@ -145,10 +145,13 @@ export class TrackingTable {
     const out: Delivery[] = [];
     /** BCAST: changed key → the client that changed it last (NOLOOP), sent once the entry's events are seen. */
     const broadcast = new Map<string, number | undefined>();
+    let flushed = false;
     for (const event of events) {
       if (notAChange.has(event.cls)) continue;
+      // FLUSHALL raises one per database it emptied, SWAPDB one per database: one null is told.
       if (event.cls === '*') {
-        this.flushed(out);
+        if (!flushed) this.flushed(out);
+        flushed = true;
         continue;
       }
       this.invalidate(event.key, writer, out);

@@ -1,7 +1,8 @@
 // Client-side caching on a real 3-node cluster: a tracking client on a follower hears of changes
 // written through the leader and through the other follower (every node applies every entry and
 // invalidates from its own applied log); NOLOOP spares a follower's client its own relayed writes
-// but not others'; BCAST works alike; and node-redis's client-side cache (RESP3 `clientSideCache`)
+// but not others'; BCAST works alike; SWAPDB and FLUSHALL through another node tell a null
+// invalidation; and node-redis's client-side cache (RESP3 `clientSideCache`)
 // on a follower serves a cached GET, drops it when another node writes the key, and reads the new
 // value after.
 import { after, before, test } from 'node:test';
@@ -101,6 +102,22 @@ test('BCAST on a follower hears every change under its prefix, from any node, as
     await pushed(client, pushFor('bc:1', 'bc:2'));
     assert.equal((await call(port(leader), 'DEL', 'bc:1')).type, 'integer');
     await pushed(client, pushFor('bc:1'));
+  } finally {
+    client.close();
+  }
+});
+
+test('a whole-database change through another node (SWAPDB, FLUSHALL) tells a follower\'s tracking clients with a null invalidation', async () => {
+  const client = await tracker(followers[0]!);
+  const nullPush = '>2\r\n$10\r\ninvalidate\r\n_\r\n';
+  try {
+    assert.equal((await call(port(leader), 'SET', 'whole', '1')).type, 'simple');
+    await ask(client, 'GET', 'whole');
+    assert.equal((await call(port(leader), 'SWAPDB', '0', '1')).type, 'simple');
+    await pushed(client, nullPush);
+    client.raw = Buffer.alloc(0);
+    assert.equal((await call(port(followers[1]!), 'FLUSHALL')).type, 'simple');
+    await pushed(client, nullPush);
   } finally {
     client.close();
   }

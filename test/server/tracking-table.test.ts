@@ -45,7 +45,7 @@ test('a whole-database change tells every tracking client (BCAST too, NOLOOP wri
   table.enable(3, { ...plain, bcast: true });
   table.enable(1, { ...plain, noloop: true });
   table.remember(1, ['a', 'b']);
-  assert.deepEqual(table.changed([flush], 1), [{ client: 1, keys: null }, { client: 3, keys: null }]);
+  assert.deepEqual(table.changed([flush, { ...flush, db: 1 }], 1), [{ client: 1, keys: null }, { client: 3, keys: null }]);
   assert.deepEqual(table.figures(), { clients: 2, keys: 0, items: 0, prefixes: 1 });
 });
 

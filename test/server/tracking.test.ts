@@ -163,3 +163,12 @@ test('REDIRECT to a RESP2 client in subscribe mode sends __redis__:invalidate me
   assert.match(t.streams[0]!, /\*3\r\n\$7\r\nmessage\r\n\$20\r\n__redis__:invalidate\r\n\*1\r\n\$1\r\nk\r\n/);
   assert.match(t.streams[5]!, /__redis__:invalidate/);
 });
+
+test('FLUSHALL and FLUSHDB tell every tracking client with one null invalidation; keys are tracked whatever their database', { skip: !haveRedis }, async () => {
+  const t = await same([3, 3, 3, 2], [
+    [0, 'CLIENT', 'TRACKING', 'on'], [2, 'CLIENT', 'TRACKING', 'on', 'bcast', 'prefix', 'z'], [0, 'GET', 'k'], [1, 'SET', 'k', '1'],
+    [1, 'SET', 'a', '1'], [1, 'SELECT', '1'], [1, 'SET', 'b', '2'], [3, 'SUBSCRIBE', '__redis__:invalidate'], [1, 'FLUSHALL'],
+    [0, 'GET', 'k'], [1, 'SET', 'k', '2'], [0, 'GET', 'k'], [1, 'FLUSHDB'], [1, 'SET', 'k', '3'],
+  ]);
+  assert.match(t.streams[0]!, />2\r\n\$10\r\ninvalidate\r\n_\r\n/);
+});
