@@ -46,14 +46,14 @@ export class TrackingHub<C extends TrackedClient> {
     this.table = new TrackingTable(() => deps.maxKeys());
   }
 
-  /** Before `entry` runs outside MULTI: a read's keys are remembered; CLIENT CACHING's flag is spent by any command but CLIENT and MULTI. */
+  /** Before `entry` runs outside MULTI: a read's keys are remembered; CLIENT CACHING's flag is spent by any command but CLIENT and MULTI (and EXEC's own hook). */
   beforeRun(client: C, entry: TableEntry, argv: readonly Uint8Array[]): void {
     if (!this.table.active) return;
     const mode = this.table.mode(client.id);
     if (mode === undefined) return;
     if (entry.kind === 'data' && !entry.write) this.remember(client, entry, argv);
     const name = entry.meta.name;
-    if (!client.inMulti && name !== 'multi' && name !== 'exec' && !name.startsWith('client|')) mode.caching = false;
+    if (name === 'discard' || (!client.inMulti && name !== 'multi' && name !== 'exec' && !name.startsWith('client|'))) mode.caching = false;
   }
 
   /** EXEC: the transaction's reads are remembered (with the CACHING flag given before MULTI), then the flag is spent. */

@@ -47,7 +47,9 @@ export async function runSteps(port: number, protocols: readonly (2 | 3)[], step
       } else clients[on]!.command(...args.map((a) => a.replace(/<c(\d+)>/g, (_m, n: string) => String(ids[Number(n)]))));
       // The step's own reply first (its write applied), then everything it made the server send the others.
       if (queueing[on]) continue;
-      if (open[on]) await sync(clients[on]!);
+      // A PING would spend CLIENT CACHING's flag: the command after it is synced instead.
+      const caching = name === 'client' && args[1]!.toLowerCase() === 'caching';
+      if (open[on] && !caching) await sync(clients[on]!);
       await Promise.all(clients.map((c, i) => (open[i] && i !== on && !queueing[i] ? sync(c) : undefined)));
     }
     return { streams: clients.map((c) => named(c.raw.toString('latin1'), ids)) };
@@ -171,4 +173,18 @@ test('FLUSHALL and FLUSHDB tell every tracking client with one null invalidation
     [0, 'GET', 'k'], [1, 'SET', 'k', '2'], [0, 'GET', 'k'], [1, 'FLUSHDB'], [1, 'SET', 'k', '3'],
   ]);
   assert.match(t.streams[0]!, />2\r\n\$10\r\ninvalidate\r\n_\r\n/);
+});
+
+test('INFO counts tracking clients, keys, items and prefixes as redis-server', { skip: !haveRedis }, async () => {
+  const counts = async (port: number): Promise<string[]> => {
+    const t = await runSteps(port, [3, 3, 2, 2], [
+      [0, 'CLIENT', 'TRACKING', 'on'], [0, 'MGET', 'a', 'b', 'c'], [1, 'CLIENT', 'TRACKING', 'on', 'optin'], [1, 'GET', 'a'],
+      [1, 'CLIENT', 'CACHING', 'yes'], [1, 'GET', 'a'], [2, 'CLIENT', 'TRACKING', 'on', 'bcast', 'prefix', 'x', 'prefix', 'y'],
+      [1, 'CLIENT', 'TRACKING', 'off'], [3, 'SET', 'b', '1'], [3, 'INFO'],
+    ]);
+    return t.streams[3]!.match(/tracking_\w+:\d+/g) ?? [];
+  };
+  const ours = await counts(servers.cairn!.port);
+  assert.deepEqual(ours, await counts(servers.redis!.port));
+  assert.deepEqual(ours, ['tracking_clients:2', 'tracking_total_keys:2', 'tracking_total_items:3', 'tracking_total_prefixes:2']);
 });
