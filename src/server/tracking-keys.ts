@@ -1,17 +1,21 @@
 // The keys a read command reads, for client-side caching's tracking table: the command table's
 // firstKey/lastKey/keyStep, and for the read commands whose keys move (Redis's movablekeys) their
 // arguments parsed as Redis's getKeys procedures do — numkeys (ZUNION, ZINTER, ZDIFF, ZINTERCARD,
-// SINTERCARD) and STREAMS (XREAD). Scripts (EVAL_RO, FCALL_RO) remember nothing, as in Redis,
-// where the keys of the commands a script runs are remembered instead (Cairn does not yet).
+// SINTERCARD) and STREAMS (XREAD). A read-only script (EVAL_RO, EVALSHA_RO, FCALL_RO) remembers
+// the keys it declares: Redis remembers those its commands read, the same keys for a script that
+// reads only what it declares (as Redis Cluster requires); a key read undeclared is not tracked.
+// A script that may write (EVAL, FCALL) runs through the log and remembers nothing here.
 
 import { parseRedisInteger } from '../resp/parser.js';
 import type { CommandMeta } from './command-table.js';
 
 const numkeysAt1 = new Set(['zunion', 'zinter', 'zdiff', 'zintercard', 'sintercard']);
+const numkeysAt2 = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
 
 /** The keys `argv` reads, as latin1 strings of their bytes (the tracking table's form); malformed arguments give none. */
 export function readKeys(meta: Pick<CommandMeta, 'name' | 'firstKey' | 'lastKey' | 'keyStep'>, argv: readonly Uint8Array[]): string[] {
   if (numkeysAt1.has(meta.name)) return numkeysKeys(argv, 1);
+  if (numkeysAt2.has(meta.name)) return numkeysKeys(argv, 2);
   if (meta.name === 'xread') return streamsKeys(argv);
   if (meta.firstKey <= 0) return [];
   const last = meta.lastKey < 0 ? argv.length + meta.lastKey : Math.min(meta.lastKey, argv.length - 1);

@@ -124,5 +124,6 @@ test('a read\'s keys: by the table\'s key positions, numkeys, and XREAD\'s STREA
   assert.deepEqual(readKeys({ name: 'zunion', firstKey: 0, lastKey: 0, keyStep: 0 }, argv('zunion', '2', 'x', 'y', 'withscores')), ['x', 'y']);
   assert.deepEqual(readKeys({ name: 'sintercard', firstKey: 0, lastKey: 0, keyStep: 0 }, argv('sintercard', '3', 'x')), []);
   assert.deepEqual(readKeys({ name: 'xread', firstKey: 0, lastKey: 0, keyStep: 0 }, argv('xread', 'count', '1', 'streams', 's1', 's2', '0', '0')), ['s1', 's2']);
+  assert.deepEqual(readKeys({ name: 'eval_ro', firstKey: 0, lastKey: 0, keyStep: 0 }, argv('eval_ro', 'return 1', '2', 'k1', 'k2', 'arg')), ['k1', 'k2']);
   assert.deepEqual(readKeys({ name: 'dbsize', firstKey: 0, lastKey: 0, keyStep: 0 }, argv('dbsize')), []);
 });

@@ -115,6 +115,7 @@ test('NOLOOP spares the writer its own changes, not others\'', { skip: !haveRedi
   await same([3, 3], [
     [0, 'CLIENT', 'TRACKING', 'on', 'noloop'], [0, 'GET', 'k'], [0, 'SET', 'k', 'mine'], [0, 'GET', 'k'], [1, 'SET', 'k', 'theirs'],
     [0, 'GET', 'a'], [0, 'DEL', 'a'], [1, 'SET', 'a', '1'],
+    [0, 'EVAL_RO', "return redis.call('GET', KEYS[1])", '1', 's'], [1, 'SET', 's', '1'],
   ]);
 });
 
