@@ -32,11 +32,13 @@ interface SortOptions {
   dontSort: boolean;
   store: string | undefined;
   gets: string[];
+  /** SORT (not SORT_RO): applied on every node, so its lookups reclaim expired keys as Redis's do. */
+  write: boolean;
 }
 
 /** The options after the key, in Redis's order of checks; a Reply when one is wrong. */
 function parseOptions(argv: readonly Uint8Array[], readonly: boolean): SortOptions | Reply {
-  const o: SortOptions = { desc: false, alpha: false, limitStart: 0, limitCount: -1, by: undefined, dontSort: false, store: undefined, gets: [] };
+  const o: SortOptions = { desc: false, alpha: false, limitStart: 0, limitCount: -1, by: undefined, dontSort: false, store: undefined, gets: [], write: !readonly };
   for (let j = 2; j < argv.length; j++) {
     const option = argv[j] as Uint8Array;
     const left = argv.length - j - 1;
@@ -94,7 +96,7 @@ function ordered(ctx: ExecContext, o: SortOptions, elements: string[], keepsOrde
   const vector: Sortable[] = elements.map((element) => ({ element, score: 0, compared: null }));
   let convertible = true;
   for (const item of vector) {
-    const by = o.by === undefined ? item.element : lookupByPattern(ctx.db, ctx.nowMs, o.by, item.element);
+    const by = o.by === undefined ? item.element : lookupByPattern(ctx.db, ctx.nowMs, o.by, item.element, o.write);
     if (by === undefined) continue;
     if (o.alpha) {
       if (o.by !== undefined) item.compared = by;
@@ -123,7 +125,7 @@ function comparator(o: SortOptions): (a: Sortable, b: Sortable) => number {
 /** What one element contributes to the output: itself, or one value per GET pattern. */
 function outputsOf(ctx: ExecContext, o: SortOptions, element: string): (string | undefined)[] {
   if (o.gets.length === 0) return [element];
-  return o.gets.map((pattern) => lookupByPattern(ctx.db, ctx.nowMs, pattern, element));
+  return o.gets.map((pattern) => lookupByPattern(ctx.db, ctx.nowMs, pattern, element, o.write));
 }
 
 function sortWith(readonly: boolean, dispatch: Dispatcher): Handler {

@@ -229,10 +229,10 @@ export class ReplicaBackend implements Backend {
     this.options.machine.onApplied(listener);
   }
 
-  onChanges(listeners: ChangeListeners): void {
-    const { published, keyEvents } = listeners;
-    if (published !== undefined) this.options.machine.onPublished(published);
-    if (keyEvents !== undefined) this.options.machine.onKeyEvents((events, index, entry) => keyEvents(events, index, this.origins.writerOf(entry)));
+  onChanges({ published, keyEvents }: ChangeListeners): void {
+    const fromIndex = this.options.replica.status().commitIndex + 1;
+    if (published !== undefined) this.options.machine.onPublished((messages, events, index) => index >= fromIndex && published(messages, events, index));
+    if (keyEvents !== undefined) this.options.machine.onKeyEvents((events, index, entry) => index >= fromIndex && keyEvents(events, index, this.origins.writerOf(entry)));
   }
 
   keyspace(): KeyspaceFigures {

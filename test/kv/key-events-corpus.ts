@@ -50,6 +50,7 @@ export const GENERIC_CASES: readonly EventCase[] = [
   { name: 'expired sources of writes', steps: steps('SET a 1 PX 1', 'SADD b 1', 'PEXPIRE b 1', 'ZADD c 1 x', 'PEXPIRE c 1', 'SET d x PX 1', 'PFADD e x', 'PEXPIRE e 1', 'RPUSH f 1', 'PEXPIRE f 1', 'RPUSH g 1', 'PEXPIRE g 1', 'SADD h 1', 'PEXPIRE h 1', EXPIRE_SOON,
     'COPY a z', 'SINTERSTORE z b', 'ZUNIONSTORE z 1 c', 'BITOP NOT z d', 'PFMERGE z e', 'SORT f STORE z', 'RPOPLPUSH g z', 'SMOVE h z 1', 'PFCOUNT e') },
   { name: 'expired sources of pfcount and zrangestore', steps: steps('PFADD e x', 'PEXPIRE e 1', 'ZADD c 1 x', 'PEXPIRE c 1', 'SET d x PX 1', 'SET t x PX 1', EXPIRE_SOON, 'PFCOUNT e', 'ZRANGESTORE z c 0 -1', 'BITOP AND z d', 'SORT t') },
+  { name: 'expired keys named by sort patterns', steps: steps('RPUSH l 2 1 3', 'SET w_1 9 PX 1', 'SET w_2 8', 'SET w_3 7 PX 1', 'HSET o_2 f x', 'PEXPIRE o_2 1', EXPIRE_SOON, 'SORT l BY w_* GET o_*->f GET # STORE d', 'SORT_RO l BY w_*') },
   { name: 'swapdb flush', steps: steps('SET a 1', 'SWAPDB 0 1', 'SELECT 1', 'DEL a', 'SELECT 0', 'SET a 1', 'FLUSHDB', 'SET a 1', 'FLUSHALL', 'SET b 1') },
 ];
 
@@ -89,6 +90,7 @@ export const ZSET_CASES: readonly EventCase[] = [
 export const STREAM_CASES: readonly EventCase[] = [
   { name: 'xadd xtrim xdel', steps: steps('XADD s 1-1 a 1', 'XADD s 1-2 a 1', 'XADD s 1-1 a 1', 'XADD t NOMKSTREAM 1-1 a 1', 'XADD s MAXLEN 1 2-1 a 1', 'XTRIM s MAXLEN 5', 'XTRIM s MAXLEN 0', 'XDEL s 9-9', 'XADD s 3-1 a 1', 'XDEL s 3-1', 'XDEL missing 1-1', 'XLEN s') },
   { name: 'expired stream found by xadd', steps: steps('XADD s 1-1 a 1', 'PEXPIRE s 1', EXPIRE_SOON, 'XADD s 2-1 a 1', 'XADD s MAXLEN 0 3-1 a 1') },
+  { name: 'expired streams found by group commands', steps: steps('XADD s 1-1 a 1', 'XGROUP CREATE s g 0', 'PEXPIRE s 1', 'XADD t 1-1 a 1', 'XGROUP CREATE t g 0', 'PEXPIRE t 1', 'XADD u 1-1 a 1', 'PEXPIRE u 1', EXPIRE_SOON, 'XREADGROUP GROUP g c STREAMS s >', 'XACK t g 1-1', 'XGROUP CREATE u g $ MKSTREAM') },
   { name: 'xsetid', steps: steps('XADD s 1-1 a 1', 'XSETID s 5-5', 'XSETID s 1-0', 'XSETID missing 1-1') },
   { name: 'xgroup', steps: steps('XGROUP CREATE s g $', 'XGROUP CREATE s g $ MKSTREAM', 'XGROUP CREATE s g $', 'XGROUP SETID s g 0', 'XGROUP SETID s nog 0', 'XGROUP CREATECONSUMER s g c', 'XGROUP CREATECONSUMER s g c', 'XGROUP DELCONSUMER s g c', 'XGROUP DELCONSUMER s g c', 'XGROUP CREATE s g2 0 ENTRIESREAD 0', 'XGROUP SETID s g2 $ ENTRIESREAD 1', 'XGROUP CREATE s g2 0', 'XGROUP DESTROY s g', 'XGROUP DESTROY s g') },
   { name: 'xreadgroup xack xclaim', steps: steps('XADD s 1-1 a 1', 'XADD s 1-2 b 2', 'XGROUP CREATE s g 0', 'XREADGROUP GROUP g c COUNT 1 STREAMS s >', 'XREADGROUP GROUP g c STREAMS s >', 'XREADGROUP GROUP g c STREAMS s >', 'XREADGROUP GROUP g idle STREAMS s >', 'XREADGROUP GROUP g c STREAMS s 0', 'XACK s g 1-1', 'XACK s g 1-1', 'XCLAIM s g d 0 1-2', 'XCLAIM s g d 0 1-2 JUSTID', 'XCLAIM s g e 0 9-9', 'XAUTOCLAIM s g f 0 0', 'XAUTOCLAIM s g f 0 0 JUSTID', 'XDEL s 1-2', 'XAUTOCLAIM s g h 0 0') },

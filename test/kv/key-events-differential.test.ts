@@ -3,6 +3,9 @@
 // message) pairs each command publishes — Cairn's KeyEvents mapped to Redis's two channels — must
 // be the same, in the same order and number, and so must the replies. Classes m (key miss: Cairn's
 // reads are local and raise nothing) and Cairn's own '*' are outside the comparison.
+// Where Cairn differs by design, and the corpus leaves it out: a read (GET, EXISTS, ...) that finds
+// an expired key raises `expired` in Redis at once; Cairn's reads are never applied, so the key's
+// `expired` comes when active expiry's CAIRN.EXPIRED entry is applied (key-events.test.ts).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
