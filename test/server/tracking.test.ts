@@ -21,7 +21,7 @@ interface Transcript {
 let markers = 0;
 
 /** Runs `steps` on `protocols.length` fresh connections to `port`; returns each connection's bytes, ids named. */
-export async function runSteps(port: number, protocols: readonly (2 | 3)[], steps: readonly Step[]): Promise<Transcript> {
+async function runSteps(port: number, protocols: readonly (2 | 3)[], steps: readonly Step[]): Promise<Transcript> {
   const setup = await RawClient.connect(port);
   await setup.call('FLUSHALL');
   setup.close();
