@@ -10,6 +10,7 @@ import type { BlockedClients } from './blocked-clients.js';
 import type { MemoryGuard } from './memory-guard.js';
 import type { PubsubRegistry } from './pubsub-registry.js';
 import type { TrackingHub } from './tracking-hub.js';
+import type { WatchHub } from './watch-hub.js';
 import type { Session } from './session.js';
 
 /** What a session needs from the server that owns it. */
@@ -25,6 +26,8 @@ export interface ServerContext {
   readonly pubsub: PubsubRegistry;
   /** Client-side caching (CLIENT TRACKING); absent = not offered. */
   readonly tracking?: TrackingHub<Session>;
+  /** Every CAIRN.WATCH on this node; absent where the backend keeps no change history. */
+  readonly watches?: WatchHub;
   clients(): Iterable<Session>;
   info(sections: readonly string[]): string;
   countCommand(): void;
