@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startCairn, startRedis, waitFor, type RunningProcess } from './helpers.js';
+import { RawClient, restartFromSnapshot, show, startCairn, startRedis, waitFor, type RunningProcess } from './helpers.js';
 import { runScript, withoutPongs, type Step } from './pubsub-wire.js';
 
 const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
@@ -124,4 +124,59 @@ test('keyspace notifications of a key that expired: the same events whether acti
     assert.deepEqual(withoutPongs(ours[0]!), withoutPongs(theirs[0]!));
     assert.match(ours[0]!, /expired/);
   }
+});
+
+test('ioredis: subscribe, psubscribe and keyspace notifications as a real client sees them; INFO and CLIENT LIST show the subscriber', async () => {
+  const { Redis } = await import('ioredis');
+  const node = cairn ?? (await startCairn());
+  const subscriber = new Redis({ port: node.port, lazyConnect: true });
+  const publisher = new Redis({ port: node.port, lazyConnect: true });
+  try {
+    await Promise.all([subscriber.connect(), publisher.connect()]);
+    const heard: string[] = [];
+    subscriber.on('message', (channel: string, message: string) => heard.push(`message ${channel} ${message}`));
+    subscriber.on('pmessage', (pattern: string, channel: string, message: string) => heard.push(`pmessage ${pattern} ${channel} ${message}`));
+    await publisher.config('SET', 'notify-keyspace-events', 'KA');
+    assert.equal(await subscriber.subscribe('io-news'), 1);
+    assert.equal(await subscriber.psubscribe('__keyspace@0__:io-*'), 2);
+    assert.equal(await publisher.publish('io-news', 'hello'), 1);
+    await publisher.set('io-key', 'v');
+    await publisher.del('io-key');
+    await waitFor('three messages', () => (heard.length >= 3 ? true : undefined));
+    assert.deepEqual(heard, ['message io-news hello', 'pmessage __keyspace@0__:io-* __keyspace@0__:io-key set', 'pmessage __keyspace@0__:io-* __keyspace@0__:io-key del']);
+    const stats = String(await publisher.info('stats'));
+    assert.match(stats, /^pubsub_channels:1\r$/m);
+    assert.match(stats, /^pubsub_patterns:1\r$/m);
+    const list = String(await publisher.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+    assert.match(list, / flags=P .* sub=1 psub=1 ssub=0 /);
+    assert.equal(list.trim().split('\n').length, 1);
+  } finally {
+    await publisher.config('SET', 'notify-keyspace-events', '').catch(() => undefined);
+    subscriber.disconnect();
+    publisher.disconnect();
+    if (node !== cairn) await node.cleanup();
+  }
+});
+
+test('a restart (from a snapshot and the log after it) delivers no message published before it', async () => {
+  await restartFromSnapshot(async (client) => {
+    assert.equal(show(await client.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA')), 'OK');
+    for (let i = 0; i < 10; i++) {
+      assert.equal(show(await client.call('PUBLISH', 'restart', `old-${i}`)), 0);
+      assert.equal(show(await client.call('SET', `old-${i}`, 'v')), 'OK');
+    }
+  }, async (client) => {
+    // A fresh node has no keyspace notifications configured: only the message can come.
+    client.command('PSUBSCRIBE', '*');
+    await client.replies(1);
+    const publisher = await RawClient.connect(client.socket.remotePort!);
+    try {
+      assert.equal(show(await publisher.call('PUBLISH', 'restart', 'new')), 1);
+    } finally {
+      publisher.close();
+    }
+    client.command('PING');
+    const replies = (await client.replies(2)).map(show);
+    assert.deepEqual(replies, [['pmessage', '*', 'restart', 'new'], ['pong', '']]);
+  });
 });
