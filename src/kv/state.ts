@@ -43,7 +43,7 @@ export class KvState {
   scriptRunning: { readonly kind: 'eval' | 'function'; readonly argv: readonly Uint8Array[] } | undefined;
   /** The keyspace events raised by commands since the last takeKeyEvents. */
   private readonly keyEvents = new KeyEventRecorder();
-  /** The events of entries closed (closeEntry) since the last takeKeyEvents. */
+  /** The events of the last entry closed (closeEntry), until takeKeyEvents. */
   private closedEvents: KeyEvent[] = [];
 
   constructor(options: KvStateOptions = {}, databases: Databases = new Databases(), scripts?: Scripts, functions?: Functions) {
@@ -91,10 +91,10 @@ export class KvState {
    */
   closeEntry(nowMs: number): void {
     const events = this.keyEvents.take();
-    if (events.length === 0) return;
-    this.databases.changes.record(events, nowMs);
-    if (this.closedEvents.length === 0) this.closedEvents = events;
-    else this.closedEvents.push(...events);
+    // Only the last entry's events wait to be taken: a caller that never takes them (a bench
+    // applying entries directly) must not keep every event ever raised.
+    this.closedEvents = events;
+    if (events.length > 0) this.databases.changes.record(events, nowMs);
   }
 
   /** The keyspace events raised since the last call (key-events.ts), in the order commands raised them. */

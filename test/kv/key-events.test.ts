@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
+import { applyDecoded } from '../../src/kv/entry.js';
 import { KvState } from '../../src/kv/state.js';
 import { Workload } from '../support/type-workload.js';
 
@@ -123,4 +124,11 @@ test('the same entries on two states raise the same events; a state restored fro
   const restored = KvState.decodeSnapshot(first.encodeSnapshot());
   assert.deepEqual(restored.takeKeyEvents(), [], 'a restored snapshot raises none');
   assert.deepEqual(workloadEvents(restored, 6, 1000), workloadEvents(first, 6, 1000));
+});
+
+test("only the last applied entry's events wait to be taken: a state nobody takes from keeps no more", () => {
+  const state = new KvState();
+  for (let i = 0; i < 3; i++) applyDecoded(state, { nowMs: 1, commands: [[b('SET'), b(`k${i}`), b('v')]] });
+  assert.deepEqual(state.takeKeyEvents().map((e) => `${e.event} ${e.key}`), ['new k2', 'set k2']);
+  assert.equal(state.revision, 3, 'every entry still made its revision');
 });
