@@ -13,7 +13,7 @@ import { assert } from '../lib/assert.js';
 import type { Collection, TypeName } from './collection.js';
 import { DatasetBytes } from './dataset-bytes.js';
 import { ExpiryHeap } from './expiry-heap.js';
-import type { KeyEventClass, KeyEventRecorder } from './key-events.js';
+import { VALUE_EVENTS, type KeyEventClass, type KeyEventRecorder } from './key-events.js';
 import { KeyMap } from './key-map.js';
 import { KeyOrder } from './key-order.js';
 import { KeyedRecord, KvRecord, NO_EXPIRY, StringForm, TEXT_BYTES_MAX } from './record.js';
@@ -51,17 +51,22 @@ export class Db {
 
   /** Raises a keyspace event on `key` of this database (Redis's notifyKeyspaceEvent): call it after the change. */
   notify(cls: KeyEventClass, event: string, key: string): void {
-    // A string event carries the value it left (the change feed's `value`): one latin1 copy.
-    this.events?.record(this.index, cls, event, key, cls === '$' ? this.stringText(key) : undefined);
+    if (this.events === undefined) return;
+    // A change that sets a whole string value carries it (the change feed's `value`): one latin1 copy.
+    const entry = VALUE_EVENTS.has(event) ? this.map.get(key) : undefined;
+    const text = typeof entry === 'string' ? packedValue(entry) : entry?.collection === null ? latin1Of(entry.value, 0, entry.value.length) : undefined;
+    this.events.record(this.index, cls, event, key, text);
   }
 
-  /** The key's string value as a latin1 string, expired or not; undefined when absent or a collection. */
-  private stringText(key: string): string | undefined {
-    const entry = this.map.get(key);
-    if (typeof entry === 'string') return packedValue(entry);
-    if (entry === undefined || entry.collection !== null) return undefined;
-    const value = entry.value;
-    return latin1Of(value, 0, value.length);
+  /** Runs `change` without recording its keyspace events (a step of a command that raises its own). */
+  silently<T>(change: () => T): T {
+    const events = this.events;
+    this.events = undefined;
+    try {
+      return change();
+    } finally {
+      this.events = events;
+    }
   }
 
   /** The record if present and not expired at nowMs. Never mutates. */
@@ -114,7 +119,8 @@ export class Db {
   /**
    * Stores a new value of any type, replacing whatever the key held. String bytes are copied (into
    * a latin1 string), a collection is kept as it is. A collection's record holds no string bytes.
-   * spareBytes and form model Redis's sds (OBJECT ENCODING, MEMORY USAGE).
+   * spareBytes and form model Redis's sds (OBJECT ENCODING, MEMORY USAGE). A key that was absent
+   * raises `new` (Redis's dbAdd), before the command's own event.
    */
   set(key: string, value: Uint8Array | string, expireAtMs: number, collection: Collection | null = null, spareBytes = 0, form: StringForm = StringForm.encoded): void {
     assert(expireAtMs === NO_EXPIRY || expireAtMs >= 0, 'expiry must be absolute and non-negative');
@@ -147,6 +153,7 @@ export class Db {
     if (packable) {
       this.map.set(key, pack(this.packScratch, version, seq, value));
       this.dataset.countString(value.length);
+      if (existing === undefined) this.notify('n', 'new', key);
       return;
     }
     const record = new KvRecord(value, NO_EXPIRY, version, seq);
@@ -155,6 +162,7 @@ export class Db {
     this.map.set(key, record);
     this.dataset.count(record);
     this.setExpiry(key, record, expireAtMs);
+    if (existing === undefined) this.notify('n', 'new', key);
   }
 
   /** Stores a collection under a key, replacing whatever it held. */
@@ -265,6 +273,13 @@ export class Db {
     this.tombstones.clear();
     this.expiringCount = 0;
     this.tombstoneFloor = ++this.versionCounter;
+  }
+
+  /** FLUSHDB: clear, and a database that held keys raises Cairn's whole-database event `flushdb` (Redis publishes none). */
+  flush(): void {
+    const held = this.map.size > 0;
+    this.clear();
+    if (held) this.notify('*', 'flushdb', '');
   }
 
   /** The present keys (expired or not) in insertion order: KEYS's order, and a snapshot's. */

@@ -13,6 +13,8 @@ import { assert } from '../lib/assert.js';
  * z sorted set, x expired, e evicted, t stream, m key miss, d module, n new key; and Cairn's own
  * '*': a whole database changed at once (event `flushdb` — FLUSHDB, FLUSHALL — or `swapdb`, key ''),
  * which Redis announces to no subscriber but client tracking and the change feed must hear of.
+ * Cairn raises neither 'm' (Redis raises it on reads, and Cairn's reads are local, never applied)
+ * nor 'd' (no modules).
  */
 export type KeyEventClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd' | 'n' | '*';
 
@@ -24,9 +26,16 @@ export interface KeyEvent {
   readonly event: string;
   /** The key's bytes as a latin1 string (the keyspace's own form). */
   readonly key: string;
-  /** For a string-class ('$') event: the key's string value right after the change (latin1), for the change feed. */
+  /** For an event that sets a whole string value (VALUE_EVENTS): the value right after the change (latin1), for the change feed. */
   readonly value?: string;
 }
+
+/**
+ * The events whose change sets a key's whole string value (SET and its family, the counters): they
+ * carry it. In-place edits (append, setrange, setbit, bitfield, pfadd ...) do not: copying a big
+ * value on every small edit would make an O(1) command O(n).
+ */
+export const VALUE_EVENTS: ReadonlySet<string> = new Set(['set', 'incrby', 'decrby', 'incrbyfloat']);
 
 /** A message PUBLISH (or SPUBLISH: `shard`) put in an applied entry, for this node's subscribers. */
 export interface PublishedMessage {
