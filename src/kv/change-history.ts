@@ -130,13 +130,21 @@ export class ChangeHistory {
     this.trim(nowMs);
   }
 
-  /** Drops the oldest revisions while retention is exceeded, keeping the newest. */
+  /**
+   * Once a bound is exceeded, drops the oldest revisions until every bound is met with a sixteenth
+   * to spare (trimming a stream's head entry by entry is slow, in batches cheap), keeping the newest.
+   */
   private trim(nowMs: number): void {
     const { maxChanges, maxBytes, maxAgeMs } = this.retention;
+    if (this.head === this.metas.length) return;
+    if (this.changes <= maxChanges && this.bytes <= maxBytes && (this.metas[this.head] as RevisionMeta).nowMs + maxAgeMs >= nowMs) return;
+    const changesTarget = maxChanges - Math.floor(maxChanges / 16);
+    const bytesTarget = maxBytes - Math.floor(maxBytes / 16);
+    const ageTargetMs = maxAgeMs - Math.floor(maxAgeMs / 16);
     let dropped = 0;
     while (this.metas.length - this.head > 1) {
       const oldest = this.metas[this.head] as RevisionMeta;
-      if (this.changes <= maxChanges && this.bytes <= maxBytes && oldest.nowMs + maxAgeMs >= nowMs) break;
+      if (this.changes <= changesTarget && this.bytes <= bytesTarget && oldest.nowMs + ageTargetMs >= nowMs) break;
       this.head++;
       dropped++;
       this.changes -= oldest.changes;

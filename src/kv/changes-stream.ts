@@ -29,6 +29,14 @@ export function isFeedKey(arg: Uint8Array): boolean {
 /** Commands whose keys sit after their subcommand (argv[2]), which their table entry cannot say. */
 const SUBCOMMAND_KEYED = new Set(['xinfo', 'xgroup', 'object', 'memory']);
 
+/** A quick look, without allocating, whether a command might name the feed (every command passes here). */
+function mayNameFeed(spec: CommandSpec, argv: readonly Uint8Array[]): boolean {
+  if (spec.firstKey <= 0) return SUBCOMMAND_KEYED.has(spec.name) || spec.name === 'xread' || spec.name === 'xreadgroup';
+  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : Math.min(spec.lastKey, argv.length - 1);
+  for (let i = spec.firstKey; i <= last; i += Math.max(1, spec.keyStep)) if (isFeedKey(argv[i] as Uint8Array)) return true;
+  return false;
+}
+
 /** The argv positions of a command's keys, as far as the feed needs to know them. */
 function keyPositions(spec: CommandSpec, argv: readonly Uint8Array[]): number[] {
   if (spec.flags.includes('noscript')) return []; // EVAL, FCALL: the script's own calls are checked
@@ -53,6 +61,7 @@ function keyPositions(spec: CommandSpec, argv: readonly Uint8Array[]): number[] 
  * as usual). Arity is already checked.
  */
 export function runOnFeed(ctx: ExecContext, spec: CommandSpec, argv: readonly Uint8Array[]): Reply | undefined {
+  if (!mayNameFeed(spec, argv)) return undefined;
   const positions = keyPositions(spec, argv);
   let feed = 0;
   for (const at of positions) if (isFeedKey(argv[at] as Uint8Array)) feed++;

@@ -91,6 +91,17 @@ test('retention trims whole revisions (changes, bytes, age) but never the newest
   assert.deepEqual(apply(state, 253, ['CAIRN.RETENTION', 'MAXAGE', '0']), [{ error: 'ERR retention values must be positive integers' }]);
 });
 
+test('past a bound, trimming goes a sixteenth below it at once (in batches), never above it', () => {
+  const state = new KvState();
+  apply(state, 0, ['CAIRN.RETENTION', 'MAXCHANGES', '32']);
+  const lengths: number[] = [];
+  for (let i = 1; i <= 40; i++) {
+    apply(state, i, ['SET', `k${i}`, 'v']);
+    lengths.push(read(state, 'XLEN', FEED) as number);
+  }
+  assert.deepEqual(lengths.slice(28), [29, 30, 31, 32, 30, 31, 32, 30, 31, 32, 30, 31]);
+});
+
 /** Random entries over a few keys and databases: strings, lists, deletes, transactions, flushes. */
 function randomEntries(seed: number, count: number): Entry[] {
   const prng = new Prng(seed);
