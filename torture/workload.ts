@@ -72,10 +72,10 @@ export class Worker {
   private readonly seen = new Map<string, string | null>();
 
   constructor(
-    private readonly index: number,
+    protected readonly index: number,
     client: HostPort,
     private readonly recorder: HistoryRecorder,
-    private readonly prng: Prng,
+    protected readonly prng: Prng,
     private readonly tally: WorkloadTally,
   ) {
     this.clientId = index * IDS_PER_WORKER;
@@ -93,7 +93,7 @@ export class Worker {
     this.redis.disconnect();
   }
 
-  private async step(): Promise<void> {
+  protected async step(): Promise<void> {
     const roll = this.prng.next();
     if (roll < 0.2) {
       const key = this.prng.pick(COUNTER_KEYS);
@@ -107,7 +107,7 @@ export class Worker {
     else await this.perform(key, { kind: 'cas', expected: this.seen.get(key) ?? null, value });
   }
 
-  private async perform(key: string, input: OperationInput): Promise<void> {
+  protected async perform(key: string, input: OperationInput): Promise<void> {
     const op = this.recorder.invoke(this.clientId, key, input);
     try {
       const reply = await this.send(key, input);

@@ -24,8 +24,11 @@ export interface FeedCheckInput {
   readonly history: readonly Operation[];
   /** The revision the history starts from and the state then (0 and empty on a new cluster). */
   readonly initial: { readonly revision: number; readonly state: ReadonlyMap<string, string> };
-  /** The state read at the end, once writes stopped, and the revision it was read at. */
-  readonly final: { readonly revision: number; readonly state: ReadonlyMap<string, string> };
+  /**
+   * The state read at the end, once writes stopped, and the revision it was read at; `keys` names
+   * the keys that were read (only those are compared), absent when the state is the whole keyspace.
+   */
+  readonly final: { readonly revision: number; readonly state: ReadonlyMap<string, string>; readonly keys?: readonly string[] };
   /** What an incrby event without a value adds (the workload's INCRBY step). */
   readonly incrementStep: number;
 }
@@ -90,7 +93,8 @@ function compareState(watcher: WatcherRecord, input: FeedCheckInput, problems: P
     const unmodelled = applyFeedEvent(state, event, input.incrementStep);
     if (unmodelled !== undefined) problems.add(`${watcher.name}: ${unmodelled}`);
   }
-  const inScope = (key: string): boolean => key.startsWith(watcher.keyPrefix);
+  const read = input.final.keys === undefined ? undefined : new Set(input.final.keys);
+  const inScope = (key: string): boolean => key.startsWith(watcher.keyPrefix) && (read === undefined || read.has(key));
   const keys = new Set([...state.keys(), ...input.final.state.keys()].filter(inScope));
   const diffs = [...keys].filter((key) => state.get(key) !== input.final.state.get(key));
   for (const key of diffs.slice(0, DIFFS_NAMED_MAX)) {
