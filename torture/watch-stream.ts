@@ -91,7 +91,7 @@ export class StreamWatcher {
         this.skipNext = false;
         continue;
       }
-      if (this.events.length < EVENTS_MAX) this.events.push(toEvent(id, fields));
+      if (this.events.length < EVENTS_MAX) this.events.push(toFeedEvent(id, fields));
     }
     return entries.length > 0;
   }
@@ -105,7 +105,8 @@ export class StreamWatcher {
   }
 }
 
-function toEvent(id: string, fields: readonly string[]): FeedEvent {
+/** A change from its id and its field-value pairs (op, key, value, db). */
+export function toFeedEvent(id: string, fields: readonly string[]): FeedEvent {
   const get = (name: string): string | undefined => {
     for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
     return undefined;

@@ -1,7 +1,8 @@
 // The change-feed workload (`npm run torture -- --workload watch`): writers SET, DEL and INCRBY a
 // small keyspace through every node (watch-writer.ts), while on every node a watcher reads
-// `__cairn:changes` with XREAD BLOCK from 0-0, hopping to another node on every error and now and
-// then on purpose (watch-stream.ts), all under the nemesis. After healing, the writers stop, the
+// `__cairn:changes` with XREAD BLOCK from 0-0 (watch-stream.ts) and, where the nodes have it, one
+// follows CAIRN.WATCH from revision 1 (watch-push.ts; on `*` or on `k*`), each hopping to another
+// node on every error and now and then on purpose, all under the nemesis. After healing, the writers stop, the
 // final state is read between two equal CAIRN.REVISIONs, the watchers read on until they reach that
 // revision, and checkFeed (src/check/feed-checker.ts) judges them against the writers' history.
 // With a plant, each node also gets a watcher with that bug: the verdict over the honest watchers
@@ -18,6 +19,7 @@ import { underNemesis, withTortureCluster, type CampaignOptions } from './campai
 import type { HostPort, NetMode } from './net.js';
 import type { FaultEvent } from './nemesis.js';
 import { FEED_INCREMENT_STEP, FEED_KEYS, FeedWriter } from './watch-writer.js';
+import { PushWatcher } from './watch-push.js';
 import { StreamWatcher, type WatchPlant } from './watch-stream.js';
 import { connectionOptions, type WorkloadTally } from './workload.js';
 
@@ -76,6 +78,31 @@ export async function readFinalState(clients: readonly HostPort[], keys: readonl
   return undefined;
 }
 
+type FeedWatcher = StreamWatcher | PushWatcher;
+
+/** Per node an XREAD watcher and, when `pushes`, a CAIRN.WATCH watcher (`*` on odd nodes, `k*` on even ones). */
+function watchersPerNode(clients: readonly HostPort[], seed: number, plant: WatchPlant, prefix: string, pushes: boolean): FeedWatcher[] {
+  return clients.flatMap((_, i): FeedWatcher[] => {
+    const stream = new StreamWatcher(`${prefix}xread@n${i + 1}`, clients, i, new Prng(seed + i), plant);
+    if (!pushes) return [stream];
+    const pattern = i % 2 === 0 ? '*' : 'k*';
+    return [stream, new PushWatcher(`${prefix}watch(${pattern})@n${i + 1}`, pattern, clients, i, new Prng(seed + 100 + i), plant)];
+  });
+}
+
+/** Whether the nodes know CAIRN.WATCH (COMMAND INFO answers nil for an unknown command). */
+async function hasCairnWatch(client: HostPort): Promise<boolean> {
+  const redis = new Redis({ ...connectionOptions(client), retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    const info = (await redis.call('COMMAND', 'INFO', 'CAIRN.WATCH')) as unknown[];
+    return Array.isArray(info) && info[0] !== null;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 function verdict(records: readonly WatcherRecord[], history: ReturnType<HistoryRecorder['history']>, final: FinalFeedState): FeedCheckResult {
   return checkFeed({
     watchers: records,
@@ -94,8 +121,10 @@ export async function runWatchCampaign(options: WatchCampaignOptions): Promise<W
     const recorder = new HistoryRecorder(() => performance.now() - t0);
     const tally: WorkloadTally = { ok: 0, failed: 0, unknown: 0, reasons: new Map() };
     const clients = cluster.nodes.map((n) => n.client);
-    const honest = clients.map((_, i) => new StreamWatcher(`xread@n${i + 1}`, clients, i, new Prng(options.seed * 7 + i), 'none'));
-    const planted = plant === 'none' ? [] : clients.map((_, i) => new StreamWatcher(`planted-xread@n${i + 1}`, clients, i, new Prng(options.seed * 11 + i), plant));
+    const pushes = await hasCairnWatch(clients[0]!);
+    log(pushes ? 'watchers: XREAD and CAIRN.WATCH' : 'watchers: XREAD only (the nodes do not know CAIRN.WATCH)');
+    const honest = watchersPerNode(clients, options.seed * 7, 'none', '', pushes);
+    const planted = plant === 'none' ? [] : watchersPerNode(clients, options.seed * 11, plant, 'planted-', pushes);
     const watchers = [...honest, ...planted];
     let target: number | undefined;
     let giveUpMs = Number.POSITIVE_INFINITY;
