@@ -38,7 +38,7 @@ export type Handler = (ctx: ExecContext, argv: readonly Uint8Array[]) => Reply;
 
 /** Redis's command groups, as COMMAND DOCS names them. */
 export type CommandGroup =
-  | 'string' | 'generic' | 'server' | 'hash' | 'list' | 'set' | 'sorted-set' | 'bitmap' | 'hyperloglog' | 'stream' | 'geo' | 'scripting';
+  | 'string' | 'generic' | 'server' | 'hash' | 'list' | 'set' | 'sorted-set' | 'bitmap' | 'hyperloglog' | 'stream' | 'geo' | 'scripting' | 'pubsub';
 
 export interface CommandSpec {
   /** Lowercase, as Redis reports it. */

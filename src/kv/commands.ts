@@ -22,6 +22,7 @@ import { LISTING_COMMANDS } from './listing.js';
 import { LIST_COMMANDS } from './lists.js';
 import { MEMORY_COMMANDS } from './memory-usage.js';
 import { OBJECT_COMMANDS } from './object.js';
+import { PUBLISH_COMMANDS } from './publish.js';
 import { RANGE_COMMANDS } from './ranges.js';
 import { scriptingCommands } from './scripting.js';
 import { functionCommands } from './function-commands.js';
@@ -62,7 +63,7 @@ export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   BITMAP_COMMANDS, HLL_COMMANDS, LCS_COMMANDS,
   COPY_COMMANDS, OBJECT_COMMANDS, MEMORY_COMMANDS, sortCommands({ run: dispatch, has: (name) => KV_COMMANDS.has(name) }),
   ZSET_COMMANDS,
-  STREAM_COMMANDS,
+  STREAM_COMMANDS, PUBLISH_COMMANDS,
   scriptingCommands({ run: dispatch, lookup: lookupCommand, arityOk }),
   functionCommands({ run: dispatch, lookup: lookupCommand, arityOk }),
 ]);

@@ -2,7 +2,9 @@
 // (class letter, event name, key). Commands raise them through Db.notify while they run at apply
 // time, on every replica alike and in log order; the state hands each entry's events out once the
 // entry is applied (KvState.takeKeyEvents). Recording never changes the keyspace: two replicas with
-// and without a listener hold the same state.
+// and without a listener hold the same state. PUBLISH and SPUBLISH record their messages here too
+// (PublishedMessage), each with its place among the entry's events, so pub/sub delivers both in
+// the order the entry's commands raised them.
 
 import { assert } from '../lib/assert.js';
 
@@ -24,9 +26,19 @@ export interface KeyEvent {
   readonly key: string;
 }
 
+/** A message PUBLISH (or SPUBLISH: `shard`) put in an applied entry, for this node's subscribers. */
+export interface PublishedMessage {
+  readonly channel: Uint8Array;
+  readonly message: Uint8Array;
+  readonly shard: boolean;
+  /** How many of the entry's keyspace events were raised before it (its place among them). */
+  readonly eventsBefore: number;
+}
+
 /** Collects the events raised while entries apply, until taken. */
 export class KeyEventRecorder {
   private events: KeyEvent[] = [];
+  private messages: PublishedMessage[] = [];
 
   record(db: number, cls: KeyEventClass, event: string, key: string): void {
     assert(event.length > 0, 'a keyspace event has a name');
@@ -40,8 +52,21 @@ export class KeyEventRecorder {
     return taken;
   }
 
+  /** Records a published message after the events recorded so far. */
+  publish(channel: Uint8Array, message: Uint8Array, shard: boolean): void {
+    this.messages.push({ channel, message, shard, eventsBefore: this.events.length });
+  }
+
+  /** The messages published since the last take, oldest first (take the events after them: their places count those). */
+  takeMessages(): PublishedMessage[] {
+    const taken = this.messages;
+    if (taken.length > 0) this.messages = [];
+    return taken;
+  }
+
   /** Forgets what was recorded (a read-only run that must leave no trace). */
   discard(): void {
     this.events = [];
+    this.messages = [];
   }
 }

@@ -13,7 +13,7 @@ import type { Db } from './db.js';
 import { DatabasesSnapshotDecoder, DatabasesSnapshotEncoder, runToEnd, type Stepper } from './databases-snapshot.js';
 import { collectExpired } from './expiry.js';
 import { Functions } from './functions.js';
-import { type KeyEvent, KeyEventRecorder } from './key-events.js';
+import { type KeyEvent, KeyEventRecorder, type PublishedMessage } from './key-events.js';
 import { decodeFunctionsSection, encodeFunctionsSection } from './functions-snapshot.js';
 import { SCRIPT_INSTRUCTIONS_PER_BUDGET, SCRIPT_PENDING, Scripts } from './scripts.js';
 import { decodeScriptsSection, encodeScriptsSection } from './scripts-snapshot.js';
@@ -83,6 +83,11 @@ export class KvState {
   /** The keyspace events raised since the last call (key-events.ts), in the order commands raised them. */
   takeKeyEvents(): KeyEvent[] {
     return this.keyEvents.take();
+  }
+
+  /** The messages PUBLISH/SPUBLISH recorded since the last call; take them before the events. */
+  takePublished(): PublishedMessage[] {
+    return this.keyEvents.takeMessages();
   }
 
   /** Database `index` itself (0: the default), for inspection: OBJECT-like checks in tests, MEMORY figures. */

@@ -16,7 +16,9 @@ export type Reply =
   | { readonly type: 'pairs'; readonly entries: readonly (readonly [Reply, Reply])[] } // RESP3 array of 2-arrays, RESP2 flat array (HRANDFIELD WITHVALUES, ZRANGE WITHSCORES)
   | { readonly type: 'double'; readonly value: number } // RESP3 ,, RESP2 bulk string
   | { readonly type: 'boolean'; readonly value: boolean } // RESP3 #, RESP2 integer 1/0
-  | { readonly type: 'verbatim'; readonly format: string; readonly value: string }; // RESP3 =, RESP2 bulk
+  | { readonly type: 'verbatim'; readonly format: string; readonly value: string } // RESP3 =, RESP2 bulk
+  | { readonly type: 'push'; readonly items: readonly Reply[] } // RESP3 > (out of band: pub/sub messages, invalidations), RESP2 array
+  | { readonly type: 'replies'; readonly items: readonly Reply[] }; // several replies back to back: a command that answers more than once (SUBSCRIBE a b)
 
 export const OK: Reply = Object.freeze({ type: 'simple', value: 'OK' });
 export const NULL: Reply = Object.freeze({ type: 'null' });

@@ -10,7 +10,7 @@ import { errorReply } from '../lib/reply.js';
 import type { Reply } from '../lib/reply.js';
 import { applyDecodedInSteps, decodeEntry, encodeEntry } from '../kv/entry.js';
 import type { Entry } from '../kv/entry.js';
-import type { KeyEvent } from '../kv/key-events.js';
+import type { KeyEvent, PublishedMessage } from '../kv/key-events.js';
 import { KvState, type KvStateOptions } from '../kv/state.js';
 import { runToEnd } from '../kv/databases-snapshot.js';
 import type { PendingApply, StateMachine, Steps } from './ports.js';
@@ -19,6 +19,7 @@ export class KvMachine implements StateMachine {
   state: KvState;
   private readonly appliedListeners: (() => void)[] = [];
   private readonly keyEventListeners: ((events: readonly KeyEvent[], index: number) => void)[] = [];
+  private readonly publishListeners: ((messages: readonly PublishedMessage[], events: readonly KeyEvent[], index: number) => void)[] = [];
   /** The entries this node encoded for its proposals, by their bytes, until applied (or their bytes are collected). */
   private readonly proposed = new WeakMap<Uint8Array, Entry>();
 
@@ -51,6 +52,15 @@ export class KvMachine implements StateMachine {
     this.keyEventListeners.push(listener);
   }
 
+  /**
+   * Calls `listener` with the messages PUBLISH/SPUBLISH put in every applied entry that holds any,
+   * with that entry's keyspace events (each message knows its place among them) and its log index,
+   * before onKeyEvents' listeners. A restored snapshot publishes nothing.
+   */
+  onPublished(listener: (messages: readonly PublishedMessage[], events: readonly KeyEvent[], index: number) => void): void {
+    this.publishListeners.push(listener);
+  }
+
   apply(data: Uint8Array, index: number): Reply[] | PendingApply {
     let entry: Entry | undefined = this.proposed.get(data);
     // Forgotten once applied: the log keeps the bytes until a snapshot, the commands need not stay.
@@ -77,9 +87,11 @@ export class KvMachine implements StateMachine {
     return { pending };
   }
 
-  /** Hands out the entry's keyspace events (when `index` names an applied entry), then tells onApplied's listeners. */
+  /** Hands out the entry's published messages and keyspace events (when `index` names an applied entry), then tells onApplied's listeners. */
   private notifyApplied(index?: number): void {
+    const messages = this.state.takePublished();
     const events = this.state.takeKeyEvents();
+    if (index !== undefined && messages.length > 0) for (const listener of this.publishListeners) listener(messages, events, index);
     if (index !== undefined && events.length > 0) for (const listener of this.keyEventListeners) listener(events, index);
     for (const listener of this.appliedListeners) listener();
   }

@@ -2,7 +2,9 @@
 // `ReplyEncoder` appends many replies into one growing buffer (one socket write per pipelined
 // batch); `encodeReply` is the one-shot form. RESP3-only types degrade to their RESP2 shapes the
 // way Redis does: map → flat array, set → array, double → bulk string, boolean → integer,
-// verbatim → bulk string, null → $-1 (or *-1 for a null array).
+// verbatim → bulk string, null → $-1 (or *-1 for a null array), push → array. `replies` is several
+// replies written back to back (SUBSCRIBE's one per channel; inside EXEC's array, as Redis, they
+// count as one element of its header).
 
 import { assert, unreachable } from '../lib/assert.js';
 import { formatDouble } from '../lib/double-text.js';
@@ -116,6 +118,11 @@ export class ReplyEncoder {
         return this.ascii(reply.value ? ':1\r\n' : ':0\r\n');
       case 'verbatim':
         return this.verbatim(reply.format, reply.value, protocol);
+      case 'push':
+        return this.aggregate(protocol === 3 ? '>' : '*', reply.items, protocol, depth);
+      case 'replies':
+        for (const item of reply.items) this.writeReply(item, protocol, depth);
+        return;
       default:
         return unreachable(reply, 'unknown reply type');
     }

@@ -86,6 +86,8 @@ export function pushReply(L: LuaState, reply: Reply, resp: ScriptResp): void {
     case 'nullArray':
       return resp === 3 ? lua.lua_pushnil(L) : lua.lua_pushboolean(L, false);
     case 'array':
+    case 'push':
+    case 'replies':
       return pushArray(L, reply.items, resp);
     case 'set':
       if (resp === 2) return pushArray(L, reply.items, resp);

@@ -3,6 +3,7 @@
 // keys' versions); reads run against applied state. Nothing here knows about sockets or RESP.
 
 import type { Reply } from '../lib/reply.js';
+import type { KeyEvent, PublishedMessage } from '../kv/key-events.js';
 
 export interface WatchedKey {
   readonly key: Uint8Array;
@@ -24,6 +25,14 @@ export interface WriteEntry {
  * 'local' (READONLY: this node's applied state as it is now, possibly stale on a follower).
  */
 export type ReadConsistency = 'linearizable' | 'local';
+
+/** Listeners for applied entries' changes (replica/kv-machine.ts's onPublished and onKeyEvents). */
+export interface ChangeListeners {
+  /** Called for each entry that published, with its messages and all its keyspace events, before `keyEvents`. */
+  readonly published?: (messages: readonly PublishedMessage[], events: readonly KeyEvent[], index: number) => void;
+  /** Called for each entry that raised keyspace events. */
+  readonly keyEvents?: (events: readonly KeyEvent[], index: number) => void;
+}
 
 /** `key:value` pairs for one INFO section, in the order they are printed. */
 export type InfoFields = readonly (readonly [string, string | number])[];
@@ -64,6 +73,8 @@ export interface Backend {
    * installed), for clients blocked on keys. A backend without it never wakes them early.
    */
   onApplied?(listener: () => void): void;
+  /** Hands the listeners what each applied entry published and its keyspace events, in log order (pub/sub, tracking, watch). */
+  onChanges?(listeners: ChangeListeners): void;
   /** How long the state has been busy applying one entry in steps (a long script), in ms; 0 or absent when not. */
   busyForMs?(): number;
   /** The script that makes the state busy (busyForMs > 0), if the backend knows it. */

@@ -61,9 +61,11 @@ export class CommandTable {
   private last: Named | undefined;
 
   constructor(dataCommands: readonly CommandMeta[], serverCommands: readonly TableEntry[]) {
+    const answeredHere = new Set(serverCommands.map((entry) => entry.meta.name));
     for (const meta of dataCommands) {
-      // Internal commands (active expiry) are proposed by Cairn itself, never by clients.
-      if (meta.flags.includes('internal')) continue;
+      // Internal commands (active expiry) are proposed by Cairn itself, never by clients; a server
+      // command of the same name (PUBLISH: kv applies it, the server answers) takes its place.
+      if (meta.flags.includes('internal') || answeredHere.has(meta.name)) continue;
       this.add({ kind: 'data', meta, write: meta.flags.includes('write'), blocking: meta.flags.includes('blocking') });
     }
     for (const entry of serverCommands) this.add(entry);

@@ -6,6 +6,7 @@ import { CairnError } from '../lib/errors.js';
 import { defaultParserLimits } from '../resp/parser.js';
 import { DATABASES } from '../kv/databases.js';
 import { globMatchNoCase } from '../kv/glob.js';
+import { defaultOutputBufferLimits, formatNotifyFlags, formatOutputBufferLimits, notifyClassError, parseNotifyFlags, parseOutputBufferLimits, type OutputBufferLimits } from './pubsub-config.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
@@ -32,6 +33,10 @@ export interface ServerSettings {
   maxMemoryBytes: number;
   /** What happens at maxmemory: refuse writes (noeviction, the default) or evict keys (server/evictor.ts). */
   maxMemoryPolicy: MaxMemoryPolicy;
+  /** notify-keyspace-events as flags (pubsub-config.ts's NOTIFY); 0 = no keyspace notifications. */
+  notifyKeyspaceEvents: number;
+  /** client-output-buffer-limit: where a client whose replies and pushes back up is closed. */
+  outputBufferLimits: OutputBufferLimits;
 }
 
 /** Redis's policies but the LFU ones (no access frequency is tracked: refused, see setMaxMemoryPolicy). */
@@ -56,6 +61,8 @@ export function defaultSettings(): ServerSettings {
     busyReplyThresholdMs: 5000,
     maxMemoryBytes: 0,
     maxMemoryPolicy: 'noeviction',
+    notifyKeyspaceEvents: 0,
+    outputBufferLimits: defaultOutputBufferLimits(),
   };
 }
 
@@ -113,7 +120,23 @@ const parameters: readonly Parameter[] = [
   integerParameter('cairn-multi-max-commands', 'multiMaxCommands', 1, 10_000_000, true),
   integerParameter('maxmemory', 'maxMemoryBytes', 0, Number.MAX_SAFE_INTEGER, true, true),
   { name: 'maxmemory-policy', get: (s) => s.maxMemoryPolicy, set: setMaxMemoryPolicy, load: setMaxMemoryPolicy },
+  { name: 'notify-keyspace-events', get: (s) => formatNotifyFlags(s.notifyKeyspaceEvents), set: setNotify, load: setNotify },
+  { name: 'client-output-buffer-limit', get: (s) => formatOutputBufferLimits(s.outputBufferLimits), set: setOutputLimits, load: setOutputLimits },
 ];
+
+function setNotify(settings: ServerSettings, value: string): string | undefined {
+  const flags = parseNotifyFlags(value);
+  if (flags === undefined) return notifyClassError;
+  settings.notifyKeyspaceEvents = flags;
+  return undefined;
+}
+
+function setOutputLimits(settings: ServerSettings, value: string): string | undefined {
+  const limits = parseOutputBufferLimits(settings.outputBufferLimits, value, parseMemory);
+  if (typeof limits === 'string') return limits;
+  settings.outputBufferLimits = limits;
+  return undefined;
+}
 
 /** An unknown policy gets Redis's error; the LFU ones, which Redis accepts, a refusal of Cairn's own. */
 function setMaxMemoryPolicy(settings: ServerSettings, value: string): string | undefined {

@@ -88,7 +88,18 @@ export class Connection implements Peer {
   }
 
   outputBufferBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.encoder.sizeBytes;
+  }
+
+  /**
+   * A push frame goes after the replies encoded so far and before those still waiting for the
+   * backend (as Redis writes a message into the output buffer between replies); it is sent at once
+   * unless a turn is in flight, whose flush takes it along.
+   */
+  push(frame: Reply): void {
+    if (this.closing || this.socket.destroyed || this.session === undefined) return;
+    this.encoder.write(frame, this.session.protocol);
+    if (!this.busy) this.flush(false);
   }
 
   /** Stops reading, lets the batch in flight finish and flush, then closes. */

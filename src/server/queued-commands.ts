@@ -30,9 +30,12 @@ export function entryDbs(commands: readonly QueuedCommand[], startDb: number): n
   return dbs;
 }
 
+/** Commands the server answers but kv applies from the entry (pubsub-commands.ts): inside MULTI they join EXEC's entry. */
+const appliedByKv = new Set(['publish', 'spublish']);
+
 /** A queued command that becomes part of EXEC's log entry: a kv command (not CLUSTER, not a connection command). */
 export function inEntry(command: QueuedCommand): boolean {
-  return command.entry.kind === 'data' && KV_COMMANDS.has(command.entry.meta.name);
+  return (command.entry.kind === 'data' || appliedByKv.has(command.entry.meta.name)) && KV_COMMANDS.has(command.entry.meta.name);
 }
 
 export function argvBytes(argv: readonly Uint8Array[]): number {

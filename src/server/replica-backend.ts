@@ -24,7 +24,7 @@ import type { KvMachine } from '../replica/kv-machine.js';
 import type { RaftStorageStats } from '../replica/raft-storage.js';
 import type { Replica } from '../replica/replica.js';
 import { refuseAsRead, runsAsRead } from '../kv/read-only.js';
-import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, RunningScript, WriteEntry } from './backend.js';
+import type { Backend, ChangeListeners, InfoFields, KeyspaceFigures, ReadConsistency, RunningScript, WriteEntry } from './backend.js';
 import { CLUSTER_DOWN, clusterCommand } from './cluster-commands.js';
 import { ActiveExpiry } from './active-expiry.js';
 import { Evictor } from './evictor.js';
@@ -223,6 +223,11 @@ export class ReplicaBackend implements Backend {
 
   onApplied(listener: () => void): void {
     this.options.machine.onApplied(listener);
+  }
+
+  onChanges(listeners: ChangeListeners): void {
+    if (listeners.published !== undefined) this.options.machine.onPublished(listeners.published);
+    if (listeners.keyEvents !== undefined) this.options.machine.onKeyEvents(listeners.keyEvents);
   }
 
   keyspace(): KeyspaceFigures {

@@ -12,7 +12,7 @@ import type { Reply } from '../lib/reply.js';
 const Tag = {
   nestedMap: 14,
   simple: 0, error: 1, number: 2, bigint: 3, bulk: 4, null: 5, nullArray: 6,
-  array: 7, set: 8, map: 9, double: 10, boolean: 11, verbatim: 12, pairs: 13,
+  array: 7, set: 8, map: 9, double: 10, boolean: 11, verbatim: 12, pairs: 13, push: 15, replies: 16,
 } as const;
 
 /** Deepest nesting of arrays, sets and maps decoded (kv replies nest two levels at most). */
@@ -45,7 +45,7 @@ function sizeOf(reply: Reply): number {
     case 'bulk': return 1 + 4 + reply.value.length;
     case 'null': case 'nullArray': return 1;
     case 'nestedMap': return 1 + 4 + reply.entries.reduce((sum, [k, v]) => sum + sizeOf(k) + sizeOf(v), 0);
-    case 'array': case 'set': return 1 + 4 + reply.items.reduce((sum, item) => sum + sizeOf(item), 0);
+    case 'array': case 'set': case 'push': case 'replies': return 1 + 4 + reply.items.reduce((sum, item) => sum + sizeOf(item), 0);
     case 'map': case 'pairs': return 1 + 4 + reply.entries.reduce((sum, [k, v]) => sum + sizeOf(k) + sizeOf(v), 0);
     case 'double': return 1 + 8;
     case 'boolean': return 1 + 1;
@@ -67,8 +67,8 @@ function write(out: Writer, reply: Reply): Writer {
       out.tagged(Tag.nestedMap).u32(reply.entries.length);
       for (const [k, v] of reply.entries) write(write(out, k), v);
       return out;
-    case 'array': case 'set':
-      out.tagged(reply.type === 'array' ? Tag.array : Tag.set).u32(reply.items.length);
+    case 'array': case 'set': case 'push': case 'replies':
+      out.tagged(Tag[reply.type]).u32(reply.items.length);
       for (const item of reply.items) write(out, item);
       return out;
     case 'map': case 'pairs':
@@ -184,6 +184,8 @@ class Reader {
       case Tag.nestedMap: return { type: 'nestedMap', entries: this.entries(depth + 1) };
       case Tag.array: return { type: 'array', items: this.list(depth + 1) };
       case Tag.set: return { type: 'set', items: this.list(depth + 1) };
+      case Tag.push: return { type: 'push', items: this.list(depth + 1) };
+      case Tag.replies: return { type: 'replies', items: this.list(depth + 1) };
       case Tag.map: return { type: 'map', entries: this.entries(depth + 1) };
       case Tag.pairs: return { type: 'pairs', entries: this.entries(depth + 1) };
       case Tag.double: return { type: 'double', value: this.f64() };

@@ -14,11 +14,11 @@ import { parseDbIndex } from '../kv/databases.js';
 const syntaxError = errorReply('ERR syntax error');
 const wrongPass = errorReply('WRONGPASS invalid username-password pair or user is disabled.');
 
-function meta(name: string, arity: number, flags: readonly string[], summary: string, since: string, complexity = 'O(1)'): CommandMeta {
+export function meta(name: string, arity: number, flags: readonly string[], summary: string, since: string, complexity = 'O(1)'): CommandMeta {
   return { name, arity, flags, firstKey: 0, lastKey: 0, keyStep: 0, group: 'connection', since, summary, complexity };
 }
 
-function command(m: CommandMeta, handler: ConnectionHandler): TableEntry {
+export function command(m: CommandMeta, handler: ConnectionHandler): TableEntry {
   return { kind: 'connection', meta: m, handler };
 }
 
@@ -37,8 +37,10 @@ function text(session: Session, body: string): Reply {
 
 // --- connection -----------------------------------------------------------------------------
 
-const ping = command(meta('ping', -1, ['fast', 'stale'], 'Returns the server\'s liveliness response', '1.0.0'), (_s, argv) => {
+const ping = command(meta('ping', -1, ['fast', 'stale'], 'Returns the server\'s liveliness response', '1.0.0'), (s, argv) => {
   if (argv.length > 2) return arityError('ping');
+  // RESP2's subscribe mode answers as a message would come: ["pong", the argument or ""].
+  if (s.protocol === 2 && s.pubsub.subscribed) return { type: 'array', items: [bulkReply('pong'), bulkReply(argv[1] ?? '')] };
   return argv.length === 2 ? { type: 'bulk', value: argv[1]! } : { type: 'simple', value: 'PONG' };
 });
 
@@ -154,9 +156,9 @@ function validName(name: string): boolean {
   return true;
 }
 
-/** CLIENT LIST's flags in Redis's order: x in MULTI, r after READONLY, N for none. */
+/** CLIENT LIST's flags in Redis's order: P subscribed, x in MULTI, r after READONLY, N for none. */
 function clientFlags(session: Session): string {
-  const flags = (session.inMulti ? 'x' : '') + (session.readConsistency === 'local' ? 'r' : '');
+  const flags = (session.pubsub.subscribed ? 'P' : '') + (session.inMulti ? 'x' : '') + (session.readConsistency === 'local' ? 'r' : '');
   return flags === '' ? 'N' : flags;
 }
 
@@ -171,7 +173,7 @@ export function clientLine(session: Session, nowMs: number): string {
   const fields: [string, string | number][] = [
     ['id', session.id], ['addr', session.peer.addr], ['laddr', session.peer.laddr], ['fd', session.peer.fd],
     ['name', session.name], ['age', ageSeconds], ['idle', idleSeconds], ['flags', clientFlags(session)],
-    ['db', 0], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', session.multiQueueLength],
+    ['db', session.db], ['sub', session.pubsub.count('channel')], ['psub', session.pubsub.count('pattern')], ['ssub', session.pubsub.count('shard')], ['multi', session.multiQueueLength],
     ['watch', session.watchCount], ['qbuf', queryBytes], ['qbuf-free', 0], ['argv-mem', 0], ['multi-mem', multiBytes],
     ['rbs', 0], ['rbp', 0], ['obl', 0], ['oll', 0], ['omem', outputBytes], ['tot-mem', queryBytes + outputBytes + multiBytes],
     ['events', 'r'], ['cmd', session.lastCommandName], ['user', 'default'], ['redir', -1], ['resp', session.protocol],

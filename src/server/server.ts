@@ -16,6 +16,9 @@ import { countError, renderInfo, type ServerStats } from './info.js';
 import { serverCommands } from './server-commands.js';
 import { Session, type ServerContext } from './session.js';
 import { MemoryGuard, STARTUP_BYTES } from './memory-guard.js';
+import { PubsubRegistry } from './pubsub-registry.js';
+import { pubsubCommands } from './pubsub-commands.js';
+import { changeDelivery } from './pubsub-notify.js';
 
 export interface ServerOptions {
   readonly backend: Backend;
@@ -45,6 +48,7 @@ export class CairnServer implements ServerContext {
   readonly clock: Clock;
   readonly blocked: BlockedClients;
   readonly memory: MemoryGuard;
+  readonly pubsub = new PubsubRegistry();
   readonly stats: ServerStats = {
     connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0,
     errorReplies: new Map(),
@@ -64,7 +68,8 @@ export class CairnServer implements ServerContext {
     this.clock = options.clock;
     this.blocked = new BlockedClients(options.backend, options.clock);
     this.memory = options.memory ?? new MemoryGuard(options.settings);
-    this.table = new CommandTable(options.dataCommands, serverCommands);
+    this.table = new CommandTable(options.dataCommands, [...serverCommands, ...pubsubCommands]);
+    options.backend.onChanges?.(changeDelivery(this.pubsub, options.settings));
     this.startedAtMs = options.clock.nowMs();
   }
 

@@ -9,45 +9,20 @@
 
 import { assert } from '../lib/assert.js';
 import { errorReply, type Reply } from '../lib/reply.js';
-import type { Clock } from '../io/clock.js';
 import type { Protocol } from '../resp/encode.js';
-import type { Backend, ReadConsistency, WriteEntry } from './backend.js';
+import type { ReadConsistency, WriteEntry } from './backend.js';
 import { execAbortWatchFailed, settledWatch, versionsLanded, watchFailed, WatchedKeys, watchPending, type Watch } from './watched-keys.js';
-import type { CommandTable, TableEntry } from './command-table.js';
-import type { ServerSettings } from './config.js';
-import type { BlockedClients } from './blocked-clients.js';
+import type { TableEntry } from './command-table.js';
 import { blockingContext, runBlocking } from './blocking-command.js';
 import { failureReplies } from './write-failure.js';
 import { refusalBeforeRun } from './busy-script.js';
 import { allowedBeforeAuth, argvBytes, entryDbs, inEntry, runsInsideMulti, type QueuedCommand } from './queued-commands.js';
-import type { MemoryGuard } from './memory-guard.js';
+import type { Peer, ServerContext } from './session-context.js';
+import { ClientPubsub } from './pubsub-client.js';
 import { isReadOnlyEval } from '../kv/scripts.js';
 import { GatheredReply, settleable, type GatheredEntry, type TurnReply } from './gathered-reply.js';
 
-/** What a session needs from the server that owns it. */
-export interface ServerContext {
-  readonly table: CommandTable;
-  readonly backend: Backend;
-  readonly settings: ServerSettings;
-  readonly clock: Clock;
-  readonly blocked: BlockedClients;
-  /** maxmemory's guard; absent = no limit. */
-  readonly memory?: MemoryGuard;
-  clients(): Iterable<Session>;
-  info(sections: readonly string[]): string;
-  countCommand(): void;
-}
-
-/** Network facts about the client, for CLIENT LIST / INFO. */
-export interface Peer {
-  readonly addr: string;
-  readonly laddr: string;
-  readonly fd: number;
-  /** Bytes received and not yet parsed. */
-  queryBufferBytes(): number;
-  /** Bytes of replies not yet taken by the kernel. */
-  outputBufferBytes(): number;
-}
+export type { Peer, ServerContext } from './session-context.js';
 
 /** Consecutive writes gathered into one entry, issued when the turn ends or order demands. */
 interface WriteBatch extends GatheredEntry {
@@ -83,6 +58,8 @@ export class Session {
   readConsistency: ReadConsistency = 'linearizable';
   /** The SELECTed database: every command of this client runs in it. */
   db = 0;
+  /** Its channel subscriptions (subscribe mode) and the push path pub/sub, tracking and watches share. */
+  readonly pubsub: ClientPubsub;
 
   private multi: QueuedCommand[] | undefined;
   private multiBytes = 0;
@@ -102,6 +79,12 @@ export class Session {
     this.authenticated = server.settings.requirepass === undefined;
     this.createdAtMs = server.clock.nowMs();
     this.lastCommandAtMs = this.createdAtMs;
+    this.pubsub = new ClientPubsub(this);
+  }
+
+  /** Pushes a frame to this client out of band (RESP3 `>`, RESP2 array), within its output buffer limit. */
+  push(frame: Reply): void {
+    this.pubsub.push(frame);
   }
 
   get context(): ServerContext {
@@ -143,7 +126,7 @@ export class Session {
       if (this.multi !== undefined) this.multiDirty = true;
       return noauth;
     }
-    const refused = refusalBeforeRun(entry.meta.name, argv, this.server.backend, this.server.settings.busyReplyThresholdMs, this.server.memory?.refuses(entry) === true, !this.idle());
+    const refused = this.pubsub.refuses(entry.meta.name) ?? refusalBeforeRun(entry.meta.name, argv, this.server.backend, this.server.settings.busyReplyThresholdMs, this.server.memory?.refuses(entry) === true, !this.idle());
     if (refused !== undefined) {
       if (this.multi !== undefined) this.multiDirty = true;
       return refused;
@@ -183,6 +166,7 @@ export class Session {
   /** The client went away: a blocked command of it stops waiting (its reply goes nowhere). */
   closed(): void {
     this.server.blocked.cancel(this);
+    this.pubsub.leaveAll();
   }
 
   private enqueue(entry: TableEntry, argv: readonly Buffer[]): Reply {
@@ -330,9 +314,10 @@ export class Session {
     return this.ordered(() => this.execReads(commands, watches));
   }
 
-  /** Clears MULTI, WATCH, READONLY, name, protocol and auth as RESET does. */
+  /** Clears MULTI, WATCH, subscriptions, READONLY, name, protocol and auth as RESET does. */
   reset(): void {
     this.endMulti();
+    this.pubsub.leaveAll();
     this.readConsistency = 'linearizable';
     this.protocol = 2;
     this.name = '';
@@ -368,7 +353,7 @@ export class Session {
     let next = 0;
     const items: Reply[] = [];
     for (const command of commands) {
-      if (inEntry(command)) items.push(replies[next++]!);
+      if (inEntry(command)) items.push(this.pubsub.entryReply(command.argv, replies[next++]!));
       else if (command.entry.kind === 'data') items.push(await this.server.backend.read(command.argv, this.readConsistency));
       else items.push(await settleable(this.run(command.entry, command.argv)));
     }

@@ -7,7 +7,7 @@
 import { assert } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
 import { isReadOnlyEval } from '../kv/scripts.js';
-import type { Backend, InfoFields, KeyspaceFigures, ReadConsistency, RunningScript, WriteEntry } from './backend.js';
+import type { Backend, ChangeListeners, InfoFields, KeyspaceFigures, ReadConsistency, RunningScript, WriteEntry } from './backend.js';
 
 interface Waiter {
   readonly offset: number;
@@ -63,6 +63,10 @@ export class WriteCoalescer implements Backend {
 
   onApplied(listener: () => void): void {
     this.inner.onApplied?.(listener);
+  }
+
+  onChanges(listeners: ChangeListeners): void {
+    this.inner.onChanges?.(listeners);
   }
 
   busyForMs(): number {

@@ -19,7 +19,7 @@ export function plain(reply: Reply): Plain {
     case 'null': return null;
     case 'nullArray': return null;
     case 'nestedMap': return reply.entries.map(([k, v]) => [plain(k), plain(v)]);
-    case 'array': case 'set': return reply.items.map(plain);
+    case 'array': case 'set': case 'push': case 'replies': return reply.items.map(plain);
     case 'map': case 'pairs': return reply.entries.flatMap(([k, v]) => [plain(k), plain(v)]);
     case 'double': return String(reply.value);
     case 'boolean': return reply.value ? 1 : 0;

@@ -6,12 +6,14 @@ import { BlockedClients } from '../../src/server/blocked-clients.js';
 import { CommandTable } from '../../src/server/command-table.js';
 import { defaultSettings } from '../../src/server/config.js';
 import { serverCommands } from '../../src/server/server-commands.js';
+import { pubsubCommands } from '../../src/server/pubsub-commands.js';
+import { PubsubRegistry } from '../../src/server/pubsub-registry.js';
 import { Session, type ServerContext } from '../../src/server/session.js';
 
 export function bareSession(backend: Backend): Session {
   const clock = { nowMs: () => 1_000, monotonicMs: () => 0, setTimer: () => ({ cancel: () => undefined }) };
   const context: ServerContext = {
-    table: new CommandTable([...KV_COMMANDS.values()], serverCommands),
+    table: new CommandTable([...KV_COMMANDS.values()], [...serverCommands, ...pubsubCommands]),
     backend,
     settings: defaultSettings(),
     clock,
@@ -19,6 +21,11 @@ export function bareSession(backend: Backend): Session {
     clients: () => [],
     info: () => '',
     countCommand: () => undefined,
+    pubsub: new PubsubRegistry(),
   };
-  return new Session(1, context, { addr: 'a', laddr: 'b', fd: -1, queryBufferBytes: () => 0, outputBufferBytes: () => 0 });
+  return new Session(1, context, barePeer);
 }
+
+/** A peer with nowhere to send: pushes are dropped. */
+export const barePeer = { addr: 'a', laddr: 'b', fd: -1, queryBufferBytes: () => 0, outputBufferBytes: () => 0, push: () => undefined, destroy: () => undefined };
+

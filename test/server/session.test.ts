@@ -9,7 +9,7 @@ import type { Backend, WriteEntry } from '../../src/server/backend.js';
 import { CommandTable } from '../../src/server/command-table.js';
 import { serverCommands } from '../../src/server/server-commands.js';
 import { Session } from '../../src/server/session.js';
-import { bareSession } from './session-helpers.js';
+import { barePeer, bareSession } from './session-helpers.js';
 import { KV_COMMANDS } from '../../src/kv/commands.js';
 import { KvState } from '../../src/kv/state.js';
 import { applyDecoded } from '../../src/kv/entry.js';
@@ -179,7 +179,7 @@ test('CLUSTER inside MULTI runs when the entry lands; only kv commands go in the
   backend.read = (args) => (Buffer.from(args[0]!).toString().toLowerCase() === 'cluster' ? clusterInfo : read(args));
   const context = bareSession(backend).context;
   const table = new CommandTable([...KV_COMMANDS.values(), { name: 'cluster', arity: -2, flags: ['stale'], firstKey: 0, lastKey: 0, keyStep: 0, group: 'cluster', since: '3.0.0', summary: '', complexity: '' }], serverCommands);
-  const s = new Session(2, { ...context, table }, { addr: 'a', laddr: 'b', fd: -1, queryBufferBytes: () => 0, outputBufferBytes: () => 0 });
+  const s = new Session(2, { ...context, table }, barePeer);
   for (const words of [['MULTI'], ['SET', 'k', 'v'], ['CLUSTER', 'INFO'], ['GET', 'k']]) await s.execute(argv(...words));
   const exec = s.execute(argv('EXEC'));
   await backend.releaseAll();

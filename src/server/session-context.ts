@@ -1,0 +1,43 @@
+// What a session needs from the server that owns it (ServerContext) and from its socket (Peer):
+// the server-wide tables and registries, and the connection's buffers and push path.
+
+import type { Reply } from '../lib/reply.js';
+import type { Clock } from '../io/clock.js';
+import type { Backend } from './backend.js';
+import type { CommandTable } from './command-table.js';
+import type { ServerSettings } from './config.js';
+import type { BlockedClients } from './blocked-clients.js';
+import type { MemoryGuard } from './memory-guard.js';
+import type { PubsubRegistry } from './pubsub-registry.js';
+import type { Session } from './session.js';
+
+/** What a session needs from the server that owns it. */
+export interface ServerContext {
+  readonly table: CommandTable;
+  readonly backend: Backend;
+  readonly settings: ServerSettings;
+  readonly clock: Clock;
+  readonly blocked: BlockedClients;
+  /** maxmemory's guard; absent = no limit. */
+  readonly memory?: MemoryGuard;
+  /** Every client's channel and pattern subscriptions on this node. */
+  readonly pubsub: PubsubRegistry;
+  clients(): Iterable<Session>;
+  info(sections: readonly string[]): string;
+  countCommand(): void;
+}
+
+/** Network facts about the client, for CLIENT LIST / INFO. */
+export interface Peer {
+  readonly addr: string;
+  readonly laddr: string;
+  readonly fd: number;
+  /** Bytes received and not yet parsed. */
+  queryBufferBytes(): number;
+  /** Bytes of replies and pushes not yet taken by the kernel. */
+  outputBufferBytes(): number;
+  /** Sends a push frame (a message, an invalidation) after the replies already written; dropped once closing. */
+  push(frame: Reply): void;
+  /** Closes the connection at once, dropping what it has not sent (a client over its output buffer limit). */
+  destroy(): void;
+}
