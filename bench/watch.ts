@@ -1,9 +1,9 @@
 // bench:watch — change feeds against etcd 3.4's watch, same machine, same run (issue 13 item 6).
 // A 3-node Cairn cluster and a 3-member etcd cluster (Debian's etcd 3.4, default fsync) on free
 // loopback ports with temp data dirs. For each watcher count (100 and 1,000 by default), one phase
-// per system, alternating: the watchers are opened spread over the three members (Cairn: XREAD
-// BLOCK on `__cairn:changes` over raw RESP; etcd: a prefix watch stream each on the v3 gateway's
-// /v3/watch), then 64 closed-loop writers write to the leader (Cairn SET over RESP, etcd PUT over
+// per system, alternating: the watchers are opened spread over the three members (Cairn: a
+// CAIRN.WATCH push connection each, or with --cairn-mode xread an XREAD BLOCK loop on
+// `__cairn:changes`, over raw RESP; etcd: a prefix watch stream each on the v3 gateway's /v3/watch), then 64 closed-loop writers write to the leader (Cairn SET over RESP, etcd PUT over
 // HTTP keep-alive) for the warm-up and the measured window. Reports writes/s, delivered events/s,
 // p50/p99 from a write's acknowledgement to its event at a watcher, the members' CPU and RSS, the
 // bench client's CPU and the load average, side by side with the ratios and the target (>= 3x
@@ -12,6 +12,7 @@
 //
 //   npm run bench:watch                                  10 s windows after 3 s warm-up (~2 min)
 //   npm run bench:watch -- --watchers 100 --seconds 5 --systems etcd
+//   npm run bench:watch -- --cairn-mode xread              Cairn's watchers read the stream instead
 //   node dist/bench/watch.js --node --id n1 ...          (internal: one Cairn node)
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -24,6 +25,7 @@ import { runAsNodeIfAsked } from './lib/node-mode.js';
 import { cpuSeconds, Procs } from './lib/procs.js';
 import { RespConnection } from './lib/resp-connection.js';
 import { CairnXreadWatcher, FEED } from './lib/watch-cairn.js';
+import { CairnPushWatcher } from './lib/watch-cairn-push.js';
 import { EtcdWatcher, type BenchWatcher } from './lib/watch-etcd.js';
 import { Deliveries, startWriters } from './lib/watch-load.js';
 import { printWatchTable, type WatchPhase } from './lib/watch-report.js';
@@ -33,7 +35,7 @@ const callTimeoutMs = 10_000;
 const openTimeoutMs = 20_000;
 const openBatch = 50;
 const keyCount = 1_000;
-const etcdPrefix = 'w:';
+const keyPrefix = 'w:';
 const allSystems = ['cairn', 'etcd'] as const;
 type SystemName = (typeof allSystems)[number];
 
@@ -45,12 +47,15 @@ interface Options {
   readonly valueBytes: number;
   readonly sampleEvery: number;
   readonly systems: readonly SystemName[];
+  readonly cairnMode: CairnMode;
 }
+
+type CairnMode = 'watch' | 'xread';
 
 function options(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
-    options: { seconds: { type: 'string' }, warmup: { type: 'string' }, watchers: { type: 'string' }, writers: { type: 'string' }, 'value-bytes': { type: 'string' }, 'sample-every': { type: 'string' }, systems: { type: 'string' } },
+    options: { seconds: { type: 'string' }, warmup: { type: 'string' }, watchers: { type: 'string' }, writers: { type: 'string' }, 'value-bytes': { type: 'string' }, 'sample-every': { type: 'string' }, systems: { type: 'string' }, 'cairn-mode': { type: 'string' } },
     strict: true,
   });
   const int = (name: string, text: string | undefined, fallback: number, min: number, max: number): number => {
@@ -61,7 +66,10 @@ function options(argv: readonly string[]): Options {
   const watcherCounts = (values.watchers ?? '100,1000').split(',').map((w) => int('watchers', w, 0, 1, 5_000));
   const systems = values.systems === undefined ? allSystems : values.systems.split(',');
   if (systems.length === 0 || !systems.every((n): n is SystemName => (allSystems as readonly string[]).includes(n))) throw new Error(`--systems must list cairn and/or etcd, got ${values.systems}`);
+  const cairnMode = values['cairn-mode'] ?? 'watch';
+  if (cairnMode !== 'watch' && cairnMode !== 'xread') throw new Error(`--cairn-mode must be watch or xread, got ${cairnMode}`);
   return {
+    cairnMode,
     seconds: int('seconds', values.seconds, 10, 1, 600),
     warmupSeconds: int('warmup', values.warmup, 3, 0, 600),
     watcherCounts,
@@ -82,12 +90,15 @@ interface WatchSystem {
   openWatcher(member: number, deliveries: Deliveries): Promise<BenchWatcher>;
 }
 
-function cairnSystem(cluster: CairnCluster): WatchSystem {
-  return { name: 'cairn', cluster, openWatcher: (member, deliveries) => CairnXreadWatcher.open(cluster.port(member), deliveries, callTimeoutMs) };
+function cairnSystem(cluster: CairnCluster, mode: CairnMode): WatchSystem {
+  const openWatcher = mode === 'xread'
+    ? (member: number, deliveries: Deliveries) => CairnXreadWatcher.open(cluster.port(member), deliveries, callTimeoutMs)
+    : (member: number, deliveries: Deliveries) => CairnPushWatcher.open(cluster.port(member), `${keyPrefix}*`, deliveries, openTimeoutMs);
+  return { name: 'cairn', cluster, openWatcher };
 }
 
 function etcdSystem(cluster: EtcdCluster): WatchSystem {
-  return { name: 'etcd', cluster, openWatcher: (member, deliveries) => EtcdWatcher.open(cluster.clientPort(member), etcdPrefix, deliveries, openTimeoutMs) };
+  return { name: 'etcd', cluster, openWatcher: (member, deliveries) => EtcdWatcher.open(cluster.clientPort(member), keyPrefix, deliveries, openTimeoutMs) };
 }
 
 /** Resident memory of a process in MB (VmRSS of /proc/<pid>/status). */
@@ -163,11 +174,13 @@ async function phase(system: WatchSystem, watcherCount: number, opts: Options): 
   }
 }
 
-/** Whether this Cairn build has the change feed (CAIRN.REVISION answers). */
-async function hasChangeFeed(cluster: CairnCluster): Promise<boolean> {
+/** Whether this Cairn build has what the mode needs: the change feed (CAIRN.REVISION answers), CAIRN.WATCH. */
+async function hasChangeFeed(cluster: CairnCluster, mode: CairnMode): Promise<boolean> {
   const connection = await RespConnection.open(cluster.port(0), callTimeoutMs);
   try {
-    return (await connection.call([Buffer.from('CAIRN.REVISION')])).type === 'integer';
+    if ((await connection.call([Buffer.from('CAIRN.REVISION')])).type !== 'integer') return false;
+    const info = await connection.call(['COMMAND', 'INFO', 'CAIRN.WATCH'].map((a) => Buffer.from(a)));
+    return mode === 'xread' || (info.type === 'array' && info.items[0]?.type === 'array');
   } finally {
     connection.close();
   }
@@ -182,15 +195,16 @@ async function run(opts: Options, procs: Procs): Promise<void> {
   ]);
   const systems: WatchSystem[] = [];
   if (cairn !== undefined) {
-    if (await hasChangeFeed(cairn)) systems.push(cairnSystem(cairn));
-    else log(`cairn: this build has no ${FEED} (CAIRN.REVISION is unknown); its side is skipped`);
+    if (await hasChangeFeed(cairn, opts.cairnMode)) systems.push(cairnSystem(cairn, opts.cairnMode));
+    else log(`cairn: this build has no ${opts.cairnMode === 'xread' ? FEED : 'CAIRN.WATCH'}; its side is skipped`);
   }
   if (etcd !== undefined) systems.push(etcdSystem(etcd));
   const phases: WatchPhase[] = [];
   for (const watcherCount of opts.watcherCounts) {
     for (const system of systems) phases.push(await phase(system, watcherCount, opts));
   }
-  const header = `3-node Cairn (fsync always; watchers: XREAD BLOCK on ${FEED}) vs 3-member etcd 3.4 (watch streams on the v3 JSON gateway); ${opts.writers} writers to the leader, ${opts.valueBytes}-byte values over ${keyCount} keys; ${opts.warmupSeconds} s warm-up, ${opts.seconds} s measured; latency sampled on every ${opts.sampleEvery}th write`;
+  const cairnWatchers = opts.cairnMode === 'xread' ? `XREAD BLOCK on ${FEED}` : `CAIRN.WATCH ${keyPrefix}*`;
+  const header = `3-node Cairn (fsync always; watchers: ${cairnWatchers}) vs 3-member etcd 3.4 (watch streams on the v3 JSON gateway); ${opts.writers} writers to the leader, ${opts.valueBytes}-byte values over ${keyCount} keys; ${opts.warmupSeconds} s warm-up, ${opts.seconds} s measured; latency sampled on every ${opts.sampleEvery}th write`;
   printWatchTable(phases, header);
 }
 
