@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { CairnCluster } from './lib/cairn-cluster.js';
 import { EtcdCluster } from './lib/etcd-cluster.js';
 import type { BenchCluster, KvConnection } from './lib/kv-connection.js';
-import { runAsNodeIfAsked } from './lib/node-mode.js';
+import { benchMain } from './lib/bench-main.js';
 import { cpuSeconds, Procs } from './lib/procs.js';
 import { RespConnection } from './lib/resp-connection.js';
 import { CairnXreadWatcher, FEED } from './lib/watch-cairn.js';
@@ -208,29 +208,4 @@ async function run(opts: Options, procs: Procs): Promise<void> {
   printWatchTable(phases, header);
 }
 
-async function main(): Promise<number> {
-  const nodeExit = await runAsNodeIfAsked(process.argv);
-  if (nodeExit !== undefined) return nodeExit;
-  const opts = options(process.argv.slice(2));
-  const procs = new Procs();
-  let interrupted = false;
-  const interrupt = (): void => {
-    interrupted = true;
-    log('interrupted; stopping everything');
-    void procs.cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
-  process.once('exit', () => procs.cleanupNow());
-  try {
-    await run(opts, procs);
-    return 0;
-  } catch (error) {
-    if (interrupted) return 130;
-    throw error;
-  } finally {
-    await procs.cleanup();
-  }
-}
-
-process.exitCode = await main();
+process.exitCode = await benchMain(options, run, log);

@@ -21,7 +21,7 @@ import type { FaultEvent } from './nemesis.js';
 import { FEED_INCREMENT_STEP, FEED_KEYS, FeedWriter } from './watch-writer.js';
 import { PushWatcher } from './watch-push.js';
 import { StreamWatcher, type WatchPlant } from './watch-stream.js';
-import { connectionOptions, type WorkloadTally } from './workload.js';
+import { connectionOptions, readFromAnyNode, type WorkloadTally } from './workload.js';
 
 export interface WatchCampaignOptions extends CampaignOptions {
   /** Adds a watcher with this bug on every node (default none). */
@@ -52,30 +52,17 @@ export interface WatchCampaignResult {
 const FINAL_READ_BUDGET_MS = 30_000;
 const CATCH_UP_BUDGET_MS = 30_000;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** The workload keys and the revision they were read at, read between two equal CAIRN.REVISIONs. */
-export async function readFinalState(clients: readonly HostPort[], keys: readonly string[], budgetMs: number): Promise<FinalFeedState | undefined> {
-  const deadlineMs = performance.now() + budgetMs;
-  for (let attempt = 0; performance.now() < deadlineMs; attempt++) {
-    const redis = new Redis({ ...connectionOptions(clients[attempt % clients.length]!), retryStrategy: () => null });
-    redis.on('error', () => undefined);
-    try {
-      await redis.connect();
-      const before = Number(await redis.call('CAIRN.REVISION'));
-      const values = await redis.mget(...keys);
-      const after = Number(await redis.call('CAIRN.REVISION'));
-      if (before !== after) continue;
-      const state = new Map<string, string>();
-      for (const [i, key] of keys.entries()) if (values[i] !== null && values[i] !== undefined) state.set(key, values[i]!);
-      return { revision: after, state };
-    } catch {
-      await sleep(500);
-    } finally {
-      redis.disconnect();
-    }
-  }
-  return undefined;
+export function readFinalState(clients: readonly HostPort[], keys: readonly string[], budgetMs: number): Promise<FinalFeedState | undefined> {
+  return readFromAnyNode(clients, budgetMs, async (redis) => {
+    const before = Number(await redis.call('CAIRN.REVISION'));
+    const values = await redis.mget(...keys);
+    const after = Number(await redis.call('CAIRN.REVISION'));
+    if (before !== after) return undefined;
+    const state = new Map<string, string>();
+    for (const [i, key] of keys.entries()) if (values[i] !== null && values[i] !== undefined) state.set(key, values[i]!);
+    return { revision: after, state };
+  });
 }
 
 type FeedWatcher = StreamWatcher | PushWatcher;

@@ -54,6 +54,29 @@ export function connectionOptions(client: HostPort): RedisOptions {
   };
 }
 
+/**
+ * `read` on a fresh connection to one node after another (round robin) until one answers with a
+ * value before the budget runs out; undefined when none did. A read that throws or answers
+ * undefined is tried again on the next node, half a second later when it threw.
+ */
+export async function readFromAnyNode<T>(clients: readonly HostPort[], budgetMs: number, read: (redis: Redis) => Promise<T | undefined>): Promise<T | undefined> {
+  const deadlineMs = performance.now() + budgetMs;
+  for (let attempt = 0; performance.now() < deadlineMs; attempt++) {
+    const redis = new Redis({ ...connectionOptions(clients[attempt % clients.length]!), retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      const value = await read(redis);
+      if (value !== undefined) return value;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      redis.disconnect();
+    }
+  }
+  return undefined;
+}
+
 /** An error whose command certainly never reached a server. */
 export function neverSent(error: Error): boolean {
   return error.message.includes("Stream isn't writeable");
