@@ -104,6 +104,8 @@ function bitfieldGeneric(ctx: ExecContext, argv: readonly Uint8Array[], readOnly
   if (target === null) return WRONGTYPE;
   const items = ops.map((op) => (op.kind === 'get' ? readField(target.bytes, op) : writeField(target.bytes, op)));
   commitBits(ctx, target);
+  // Redis raises setbit when a SET or INCRBY was applied (not every one refused by OVERFLOW FAIL).
+  if (items.some((item, i) => ops[i]?.kind !== 'get' && item !== NULL)) ctx.db.notify('$', 'setbit', key);
   return { type: 'array', items };
 }
 

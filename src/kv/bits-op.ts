@@ -7,7 +7,7 @@ import { isOption, keyOf } from './bytes.js';
 import { WRONGTYPE } from './collection.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
 import { NO_EXPIRY } from './db.js';
-import { lookupString } from './typed.js';
+import { lookupStringForWrite } from './typed.js';
 
 type BitOp = 'and' | 'or' | 'xor' | 'not';
 const OPS: readonly BitOp[] = ['and', 'or', 'xor', 'not'];
@@ -18,7 +18,7 @@ const EMPTY = new Uint8Array(0);
 function sources(ctx: ExecContext, argv: readonly Uint8Array[]): Uint8Array[] | null {
   const values: Uint8Array[] = [];
   for (let i = 3; i < argv.length; i++) {
-    const record = lookupString(ctx.db, keyOf(argv[i] as Uint8Array), ctx.nowMs);
+    const record = lookupStringForWrite(ctx.db, keyOf(argv[i] as Uint8Array), ctx.nowMs);
     if (record === null) return null;
     values.push(record?.value ?? EMPTY);
   }
@@ -55,10 +55,13 @@ function bitop(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const lengthBytes = values.reduce((longest, value) => Math.max(longest, value.length), 0);
   const destination = keyOf(argv[2] as Uint8Array);
   if (lengthBytes === 0) {
-    ctx.db.remove(destination);
+    // As Redis's dbDelete: no lookup first, so even an expired key goes as a `del`.
+    if (ctx.db.remove(destination)) ctx.db.notify('g', 'del', destination);
     return integerReply(0);
   }
+  ctx.db.lookupForWrite(destination, ctx.nowMs);
   ctx.db.set(destination, combine(op, values, lengthBytes), NO_EXPIRY);
+  ctx.db.notify('$', 'set', destination);
   return integerReply(lengthBytes);
 }
 

@@ -28,12 +28,15 @@ function setbit(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const target = bitTarget(ctx, keyOf(argv[1] as Uint8Array), offset);
   if (target === null) return WRONGTYPE;
   const old = bitAt(target.bytes, offset);
+  const grown = target.record === undefined || target.record.valueBytes < target.bytes.length;
   const byte = Math.floor(offset / 8);
   const mask = 1 << (7 - (offset % 8));
   const bytes = target.bytes;
   bytes[byte] = on === 1n ? (bytes[byte] as number) | mask : (bytes[byte] as number) & ~mask;
   // Redis 7.0 counts every SETBIT as a modification, even one that leaves the bit as it was.
   commitBits(ctx, target);
+  // Redis 7.0.15 announces a SETBIT that made, grew or changed the string, not one that left it alone.
+  if (grown || old !== Number(on)) ctx.db.notify('$', 'setbit', target.key);
   return old === 1 ? ONE : ZERO;
 }
 

@@ -46,7 +46,7 @@ function copy(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const source = keyOf(argv[1] as Uint8Array);
   const target = keyOf(argv[2] as Uint8Array);
   if (source === target) return ERR_SAME;
-  const record = ctx.db.lookup(source, ctx.nowMs);
+  const record = ctx.db.lookupForWrite(source, ctx.nowMs);
   if (record === undefined) return ZERO;
   if (ctx.db.lookupForWrite(target, ctx.nowMs) !== undefined) {
     if (!options.replace) return ZERO;
@@ -54,15 +54,14 @@ function copy(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   }
   if (record.collection !== null) {
     ctx.db.setCollection(target, record.collection.clone(), record.expireAtMs);
-    return ONE;
-  }
-  if (record.stringForm !== StringForm.raw) {
+  } else if (record.stringForm !== StringForm.raw) {
     // Values are never written in place below their length, so the copy may share the bytes.
     ctx.db.set(target, record.value, record.expireAtMs, null, 0, record.stringForm === StringForm.encoded ? StringForm.unshared : record.stringForm);
-    return ONE;
+  } else {
+    // An edited string is copied with the room a fresh Redis string has (dupStringObject).
+    ctx.db.set(target, record.value, record.expireAtMs, null, createdSpareBytes(record.valueBytes), StringForm.raw);
   }
-  // An edited string is copied with the room a fresh Redis string has (dupStringObject).
-  ctx.db.set(target, record.value, record.expireAtMs, null, createdSpareBytes(record.valueBytes), StringForm.raw);
+  ctx.db.notify('g', 'copy_to', target);
   return ONE;
 }
 

@@ -26,6 +26,7 @@ function incrementBy(ctx: ExecContext, keyArg: Uint8Array, delta: bigint): Reply
   const bytes = asciiBytes(next.toString());
   if (record === undefined) ctx.db.set(key, bytes, NO_EXPIRY);
   else ctx.db.replaceValue(record, bytes);
+  ctx.db.notify('$', 'incrby', key);
   return integerReply(intValue(next));
 }
 
@@ -64,6 +65,7 @@ function incrbyfloat(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const bytes = asciiBytes(formatLongDouble(sum));
   if (record === undefined) ctx.db.set(key, bytes, NO_EXPIRY, null, 0, StringForm.plain);
   else ctx.db.replaceValue(record, bytes, 0, StringForm.plain);
+  ctx.db.notify('$', 'incrbyfloat', key);
   return { type: 'bulk', value: bytes };
 }
 

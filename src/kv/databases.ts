@@ -106,6 +106,6 @@ export class Databases {
 
   /** FLUSHALL: every database emptied (every key's version changes). */
   clearAll(): void {
-    for (const [, db] of this.used()) db.clear();
+    for (const [, db] of this.used()) db.flush();
   }
 }

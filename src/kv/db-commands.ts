@@ -25,6 +25,8 @@ function move(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const { value, expireAtMs, collection } = record;
   ctx.db.remove(key);
   destination.set(key, value, expireAtMs, collection);
+  ctx.db.notify('g', 'move_from', key);
+  destination.notify('g', 'move_to', key);
   return ONE;
 }
 
@@ -33,7 +35,11 @@ function swapdb(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (typeof first !== 'number') return first;
   const second = parseDbIndex(argv[2] as Uint8Array, ERR_SECOND_INDEX);
   if (typeof second !== 'number') return second;
-  if (first !== second) ctx.databases.swap(first, second);
+  if (first === second) return OK;
+  ctx.databases.swap(first, second);
+  // Cairn's own whole-database events (Redis publishes none): tracking and the change feed hear of it.
+  ctx.databases.get(first).notify('*', 'swapdb', '');
+  ctx.databases.get(second).notify('*', 'swapdb', '');
   return OK;
 }
 

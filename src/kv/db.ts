@@ -53,6 +53,17 @@ export class Db {
     this.events?.record(this.index, cls, event, key);
   }
 
+  /** Runs `change` without recording its keyspace events (a step of a command that raises its own). */
+  silently<T>(change: () => T): T {
+    const events = this.events;
+    this.events = undefined;
+    try {
+      return change();
+    } finally {
+      this.events = events;
+    }
+  }
+
   /** The record if present and not expired at nowMs. Never mutates. */
   lookup(key: string, nowMs: number): KvRecord | undefined {
     const record = this.peek(key);
@@ -103,7 +114,8 @@ export class Db {
   /**
    * Stores a new value of any type, replacing whatever the key held. String bytes are copied (into
    * a latin1 string), a collection is kept as it is. A collection's record holds no string bytes.
-   * spareBytes and form model Redis's sds (OBJECT ENCODING, MEMORY USAGE).
+   * spareBytes and form model Redis's sds (OBJECT ENCODING, MEMORY USAGE). A key that was absent
+   * raises `new` (Redis's dbAdd), before the command's own event.
    */
   set(key: string, value: Uint8Array | string, expireAtMs: number, collection: Collection | null = null, spareBytes = 0, form: StringForm = StringForm.encoded): void {
     assert(expireAtMs === NO_EXPIRY || expireAtMs >= 0, 'expiry must be absolute and non-negative');
@@ -136,6 +148,7 @@ export class Db {
     if (packable) {
       this.map.set(key, pack(this.packScratch, version, seq, value));
       this.dataset.countString(value.length);
+      if (existing === undefined) this.notify('n', 'new', key);
       return;
     }
     const record = new KvRecord(value, NO_EXPIRY, version, seq);
@@ -144,6 +157,7 @@ export class Db {
     this.map.set(key, record);
     this.dataset.count(record);
     this.setExpiry(key, record, expireAtMs);
+    if (existing === undefined) this.notify('n', 'new', key);
   }
 
   /** Stores a collection under a key, replacing whatever it held. */
@@ -254,6 +268,13 @@ export class Db {
     this.tombstones.clear();
     this.expiringCount = 0;
     this.tombstoneFloor = ++this.versionCounter;
+  }
+
+  /** FLUSHDB: clear, and a database that held keys raises Cairn's whole-database event `flushdb` (Redis publishes none). */
+  flush(): void {
+    const held = this.map.size > 0;
+    this.clear();
+    if (held) this.notify('*', 'flushdb', '');
   }
 
   /** The present keys (expired or not) in insertion order: KEYS's order, and a snapshot's. */

@@ -12,7 +12,10 @@ const ONE = integerReply(1);
 
 /** Deletes the key whatever it holds, expired or not: 1 if it was there, else 0. */
 function cairnEvict(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
-  return ctx.db.remove(keyOf(argv[1] as Uint8Array)) ? ONE : ZERO;
+  const key = keyOf(argv[1] as Uint8Array);
+  if (!ctx.db.remove(key)) return ZERO;
+  ctx.db.notify('e', 'evicted', key);
+  return ONE;
 }
 
 export const EVICTION_COMMANDS: readonly CommandSpec[] = [

@@ -65,8 +65,14 @@ function expireWith(unitMs: 1 | 1000, relative: boolean, name: string) {
     const record = ctx.db.lookupForWrite(key, ctx.nowMs);
     if (record === undefined) return ZERO;
     if (!flagsAllow(flags, record.expireAtMs, parsed.expireAtMs)) return ZERO;
-    if (parsed.expireAtMs <= ctx.nowMs) ctx.db.remove(key);
-    else ctx.db.changeExpiry(key, record, parsed.expireAtMs);
+    // An expiry already past deletes the key, which Redis announces as a `del`.
+    if (parsed.expireAtMs <= ctx.nowMs) {
+      ctx.db.remove(key);
+      ctx.db.notify('g', 'del', key);
+    } else {
+      ctx.db.changeExpiry(key, record, parsed.expireAtMs);
+      ctx.db.notify('g', 'expire', key);
+    }
     return ONE;
   };
 }
@@ -86,6 +92,7 @@ function persist(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const record = ctx.db.lookupForWrite(key, ctx.nowMs);
   if (record === undefined || record.expireAtMs === NO_EXPIRY) return ZERO;
   ctx.db.changeExpiry(key, record, NO_EXPIRY);
+  ctx.db.notify('g', 'persist', key);
   return ONE;
 }
 

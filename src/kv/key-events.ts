@@ -13,6 +13,8 @@ import { assert } from '../lib/assert.js';
  * z sorted set, x expired, e evicted, t stream, m key miss, d module, n new key; and Cairn's own
  * '*': a whole database changed at once (event `flushdb` — FLUSHDB, FLUSHALL — or `swapdb`, key ''),
  * which Redis announces to no subscriber but client tracking and the change feed must hear of.
+ * Cairn raises neither 'm' (Redis raises it on reads, and Cairn's reads are local, never applied)
+ * nor 'd' (no modules).
  */
 export type KeyEventClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd' | 'n' | '*';
 

@@ -44,6 +44,7 @@ function delex(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const match = argv[3];
   if (match !== undefined && bytesEqual(record.value, match) !== ifEq) return ZERO;
   ctx.db.remove(key);
+  ctx.db.notify('g', 'del', key);
   return ONE;
 }
 
@@ -74,6 +75,8 @@ function renameWith(nx: boolean) {
     ctx.db.remove(target);
     // The same value moves, spare room and encoding too (OBJECT ENCODING, MEMORY USAGE).
     ctx.db.set(target, value, expireAtMs, collection, spareBytes, stringForm);
+    ctx.db.notify('g', 'rename_from', source);
+    ctx.db.notify('g', 'rename_to', target);
     return nx ? ONE : OK;
   };
 }
@@ -88,7 +91,7 @@ function flushWith(all: boolean) {
     const mode = argv[1];
     if (mode !== undefined && !isOption(mode, 'sync') && !isOption(mode, 'async')) return ERR_SYNTAX;
     if (all) ctx.databases.clearAll();
-    else ctx.db.clear();
+    else ctx.db.flush();
     return OK;
   };
 }

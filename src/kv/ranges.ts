@@ -26,6 +26,7 @@ function append(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (record === null) return WRONGTYPE;
   if (record === undefined) {
     ctx.db.set(key, suffix, NO_EXPIRY);
+    ctx.db.notify('$', 'append', key);
     return integerReply(suffix.length);
   }
   const length = record.valueBytes + suffix.length;
@@ -35,6 +36,7 @@ function append(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
     : editedCapacity(record, length) - length;
   const value = length <= TEXT_JOIN_BYTES_MAX ? record.text + latin1Of(suffix, 0, suffix.length) : joined(record.value, suffix);
   ctx.db.replaceValue(record, value, spareBytes, StringForm.raw);
+  ctx.db.notify('$', 'append', key);
   return integerReply(length);
 }
 
@@ -97,6 +99,7 @@ function setrange(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const length = value.length;
   if (record === undefined) ctx.db.set(key, value, NO_EXPIRY, null, createdSpareBytes(length), StringForm.raw);
   else ctx.db.replaceValue(record, value, editedCapacity(record, length) - length, StringForm.raw);
+  ctx.db.notify('$', 'setrange', key);
   return integerReply(length);
 }
 

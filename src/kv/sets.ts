@@ -26,6 +26,7 @@ function sadd(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   for (let i = 2; i < argv.length; i++) if (set.add(keyOf(argv[i] as Uint8Array))) added++;
   if (record === undefined) ctx.db.setCollection(key, set, NO_EXPIRY);
   else if (added > 0) ctx.db.touch(record);
+  if (added > 0) ctx.db.notify('s', 'sadd', key);
   return integerReply(added);
 }
 
@@ -37,7 +38,7 @@ function srem(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const set = collectionOf<SetValue>(record);
   let removed = 0;
   for (let i = 2; i < argv.length && set.size > 0; i++) if (set.remove(keyOf(argv[i] as Uint8Array))) removed++;
-  if (removed > 0) changedInPlace(ctx.db, key, record);
+  if (removed > 0) changedInPlace(ctx.db, key, record, 's', 'srem');
   return integerReply(removed);
 }
 
@@ -78,14 +79,17 @@ function smove(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const sourceSet = collectionOf<SetValue>(source);
   if (sourceKey === destinationKey) return sourceSet.has(member) ? ONE : ZERO;
   if (!sourceSet.remove(member)) return ZERO;
-  changedInPlace(ctx.db, sourceKey, source);
+  changedInPlace(ctx.db, sourceKey, source, 's', 'srem');
   if (destination === undefined) {
     const created = SetValue.createFor(member);
     created.add(member);
     ctx.db.setCollection(destinationKey, created, NO_EXPIRY);
   } else if (collectionOf<SetValue>(destination).add(member)) {
     ctx.db.touch(destination);
+  } else {
+    return ONE;
   }
+  ctx.db.notify('s', 'sadd', destinationKey);
   return ONE;
 }
 

@@ -29,8 +29,8 @@ export function hasWildcard(pattern: string): boolean {
   return cString(pattern).includes('*');
 }
 
-/** lookupKeyByPattern: the value `pattern` names for `element`, or undefined (GET returns nil). */
-export function lookupByPattern(db: Db, nowMs: number, pattern: string, element: string): string | undefined {
+/** lookupKeyByPattern: the value `pattern` names for `element`, or undefined (GET returns nil); `write` (SORT) reclaims an expired key. */
+export function lookupByPattern(db: Db, nowMs: number, pattern: string, element: string, write = false): string | undefined {
   const head = cString(pattern);
   if (head === '#') return element;
   const star = head.indexOf('*');
@@ -40,7 +40,7 @@ export function lookupByPattern(db: Db, nowMs: number, pattern: string, element:
   const fieldChars = hasField ? pattern.length - arrow - 2 : 0;
   const postfixChars = pattern.length - (star + 1) - (hasField ? fieldChars + 2 : 0);
   const key = pattern.slice(0, star) + element + pattern.slice(star + 1, star + 1 + postfixChars);
-  const record = db.lookup(key, nowMs);
+  const record = write ? db.lookupForWrite(key, nowMs) : db.lookup(key, nowMs);
   if (record === undefined) return undefined;
   const collection = record.collection;
   if (!hasField) return collection === null ? keyOf(record.value) : undefined;

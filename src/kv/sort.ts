@@ -32,11 +32,13 @@ interface SortOptions {
   dontSort: boolean;
   store: string | undefined;
   gets: string[];
+  /** SORT (not SORT_RO): applied on every node, so its lookups reclaim expired keys as Redis's do. */
+  write: boolean;
 }
 
 /** The options after the key, in Redis's order of checks; a Reply when one is wrong. */
 function parseOptions(argv: readonly Uint8Array[], readonly: boolean): SortOptions | Reply {
-  const o: SortOptions = { desc: false, alpha: false, limitStart: 0, limitCount: -1, by: undefined, dontSort: false, store: undefined, gets: [] };
+  const o: SortOptions = { desc: false, alpha: false, limitStart: 0, limitCount: -1, by: undefined, dontSort: false, store: undefined, gets: [], write: !readonly };
   for (let j = 2; j < argv.length; j++) {
     const option = argv[j] as Uint8Array;
     const left = argv.length - j - 1;
@@ -94,7 +96,7 @@ function ordered(ctx: ExecContext, o: SortOptions, elements: string[], keepsOrde
   const vector: Sortable[] = elements.map((element) => ({ element, score: 0, compared: null }));
   let convertible = true;
   for (const item of vector) {
-    const by = o.by === undefined ? item.element : lookupByPattern(ctx.db, ctx.nowMs, o.by, item.element);
+    const by = o.by === undefined ? item.element : lookupByPattern(ctx.db, ctx.nowMs, o.by, item.element, o.write);
     if (by === undefined) continue;
     if (o.alpha) {
       if (o.by !== undefined) item.compared = by;
@@ -123,14 +125,16 @@ function comparator(o: SortOptions): (a: Sortable, b: Sortable) => number {
 /** What one element contributes to the output: itself, or one value per GET pattern. */
 function outputsOf(ctx: ExecContext, o: SortOptions, element: string): (string | undefined)[] {
   if (o.gets.length === 0) return [element];
-  return o.gets.map((pattern) => lookupByPattern(ctx.db, ctx.nowMs, pattern, element));
+  return o.gets.map((pattern) => lookupByPattern(ctx.db, ctx.nowMs, pattern, element, o.write));
 }
 
 function sortWith(readonly: boolean, dispatch: Dispatcher): Handler {
   return (ctx: ExecContext, argv: readonly Uint8Array[]): Reply => {
     const o = parseOptions(argv, readonly);
     if ('type' in o) return o;
-    const record = ctx.db.lookup(keyOf(argv[1] as Uint8Array), ctx.nowMs);
+    // SORT is a write (applied on every node), and reclaims an expired key as Redis's lookup does; SORT_RO only reads.
+    const key = keyOf(argv[1] as Uint8Array);
+    const record = readonly ? ctx.db.lookup(key, ctx.nowMs) : ctx.db.lookupForWrite(key, ctx.nowMs);
     const collection = record?.collection;
     if (record !== undefined && (collection === null || collection?.members === undefined)) return WRONGTYPE;
     const elements = collection?.members === undefined ? [] : [...collection.members()];
@@ -154,11 +158,19 @@ function sortWith(readonly: boolean, dispatch: Dispatcher): Handler {
 /** STORE: the result replaces the key as a list (RPUSH into an emptied key); no result deletes it. */
 function store(ctx: ExecContext, dispatch: Dispatcher, key: string, outputs: readonly (string | undefined)[]): Reply {
   if (outputs.length > 0 && !dispatch.has('rpush')) return ERR_NO_LISTS;
-  ctx.db.lookupForWrite(key, ctx.nowMs);
+  if (outputs.length === 0) {
+    // As Redis's dbDelete: no lookup first, so even an expired key goes as a `del`.
+    if (ctx.db.remove(key)) ctx.db.notify('g', 'del', key);
+    return integerReply(0);
+  }
+  const existed = ctx.db.lookupForWrite(key, ctx.nowMs) !== undefined;
   ctx.db.remove(key);
-  if (outputs.length === 0) return integerReply(0);
-  const pushed = dispatch.run(ctx, [keyBytes('rpush'), keyBytes(key), ...outputs.map((v) => keyBytes(v ?? ''))]);
+  // The RPUSH is how the list is built, not an event of its own: Redis announces the store alone
+  // (and `new` only when the key was absent: an existing one is overwritten).
+  const pushed = ctx.db.silently(() => dispatch.run(ctx, [keyBytes('rpush'), keyBytes(key), ...outputs.map((v) => keyBytes(v ?? ''))]));
   assert(pushed.type === 'integer' && pushed.value === outputs.length, 'RPUSH into an emptied key holds every element');
+  if (!existed) ctx.db.notify('n', 'new', key);
+  ctx.db.notify('l', 'sortstore', key);
   return integerReply(outputs.length);
 }
 

@@ -149,9 +149,12 @@ function xadd(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const pairs: string[] = [];
   for (let i = fieldPos; i < argv.length; i++) pairs.push(keyOf(argv[i] as Uint8Array));
   stream.append(id, pairs);
-  if (args.trim !== undefined) stream.trim(args.trim);
-  if (found === undefined) ctx.db.setCollection(keyOf(argv[1] as Uint8Array), stream, NO_EXPIRY);
+  const trimmed = args.trim === undefined ? 0 : stream.trim(args.trim);
+  const key = keyOf(argv[1] as Uint8Array);
+  if (found === undefined) ctx.db.setCollection(key, stream, NO_EXPIRY);
   else ctx.db.touch(found.record);
+  ctx.db.notify('t', 'xadd', key);
+  if (trimmed > 0) ctx.db.notify('t', 'xtrim', key);
   return idReply(id);
 }
 
@@ -162,7 +165,10 @@ function xtrim(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (found === null) return WRONGTYPE;
   if (found === undefined || args.trim === undefined) return integerReply(0);
   const deleted = found.stream.trim(args.trim);
-  if (deleted > 0) ctx.db.touch(found.record);
+  if (deleted > 0) {
+    ctx.db.touch(found.record);
+    ctx.db.notify('t', 'xtrim', keyOf(argv[1] as Uint8Array));
+  }
   return integerReply(deleted);
 }
 

@@ -13,17 +13,18 @@ import type { Stream } from './stream/stream.js';
 import { parseRangeStart } from './streams-range.js';
 import { entryReply, findStream, formattedError, noGroupError, quoted } from './streams-shared.js';
 
-/** The claiming consumer, looked up (and seen) or created on the first claim. */
+/** The claiming consumer, looked up (and seen) or created on the first claim (raising xgroup-createconsumer on the stream's key). */
 class Claimant {
   private consumer: Consumer | undefined;
 
-  constructor(private readonly group: ConsumerGroup, private readonly name: string, private readonly nowMs: number) {}
+  constructor(private readonly ctx: ExecContext, private readonly key: string, private readonly group: ConsumerGroup, private readonly name: string) {}
 
   get(): Consumer {
     if (this.consumer === undefined) {
       const existing = this.group.consumer(this.name);
-      this.consumer = existing ?? (this.group.createConsumer(this.name, this.nowMs) as Consumer);
-      this.consumer.seenTimeMs = this.nowMs;
+      this.consumer = existing ?? (this.group.createConsumer(this.name, this.ctx.nowMs) as Consumer);
+      if (existing === undefined) this.ctx.db.notify('t', 'xgroup-createconsumer', this.key);
+      this.consumer.seenTimeMs = this.ctx.nowMs;
     }
     return this.consumer;
   }
@@ -123,7 +124,7 @@ function xclaim(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (compareIds(options.lastId, group.lastId) > 0) group.lastId = options.lastId;
   const time = options.deliveryTimeMs;
   const deliveryTimeMs = time === undefined || time < 0n || time > BigInt(ctx.nowMs) ? ctx.nowMs : Number(time);
-  const claimant = new Claimant(group, keyOf(argv[3] as Uint8Array), ctx.nowMs);
+  const claimant = new Claimant(ctx, keyOf(argv[1] as Uint8Array), group, keyOf(argv[3] as Uint8Array));
   const items: Reply[] = [];
   for (const id of ids) {
     const reply = claimOne(found.stream, group, id, claimant, options, minIdleMs, ctx.nowMs, deliveryTimeMs);
@@ -173,7 +174,7 @@ function xautoclaim(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (found === null) return WRONGTYPE;
   const group = found?.stream.group(keyOf(argv[2] as Uint8Array));
   if (found === undefined || group === undefined) return noGroupError(argv[1] as Uint8Array, argv[2] as Uint8Array);
-  const claimant = new Claimant(group, keyOf(argv[3] as Uint8Array), ctx.nowMs);
+  const claimant = new Claimant(ctx, keyOf(argv[1] as Uint8Array), group, keyOf(argv[3] as Uint8Array));
   const claimed: Reply[] = [];
   const deleted: Reply[] = [];
   const pending = group.pelOrder;

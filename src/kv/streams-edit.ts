@@ -3,7 +3,7 @@
 
 import { errorReply, integerReply, OK, type Reply } from '../lib/reply.js';
 import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, parseInt64 } from './args.js';
-import { isOption } from './bytes.js';
+import { isOption, keyOf } from './bytes.js';
 import type { ExecContext } from './command-types.js';
 import { WRONGTYPE } from './collection.js';
 import { compareIds, ERR_INVALID_ID, isZeroId, parseStrictId, ZERO_ID, type StreamId } from './stream/id.js';
@@ -39,6 +39,7 @@ function xdel(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
     if (stream.length === 0) stream.firstId = ZERO_ID;
     else if (firstDeleted) stream.firstId = stream.edgeId(true) as StreamId;
     ctx.db.touch(found.record);
+    ctx.db.notify('t', 'xdel', keyOf(argv[1] as Uint8Array));
   }
   return integerReply(deleted);
 }
@@ -93,6 +94,7 @@ function xsetid(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (options.entriesAdded !== -1n) stream.entriesAdded = options.entriesAdded;
   if (!isZeroId(options.maxDeletedId)) stream.maxDeletedId = options.maxDeletedId;
   ctx.db.touch(found.record);
+  ctx.db.notify('t', 'xsetid', keyOf(argv[1] as Uint8Array));
   return OK;
 }
 

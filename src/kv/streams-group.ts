@@ -39,6 +39,8 @@ const SUBCOMMANDS: Subcommands = {
 };
 
 const ERR_NEEDS_KEY = errorReply('ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.');
+const ZERO = integerReply(0);
+const ONE = integerReply(1);
 
 interface GroupOptions {
   readonly mkStream: boolean;
@@ -81,18 +83,33 @@ function xgroup(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
       return formattedError(`NOGROUP No such consumer group '${quoted(argv[3] as Uint8Array)}' for key name '${quoted(argv[2] as Uint8Array)}'`);
     }
   }
+  const key = keyOf(argv[2] as Uint8Array);
+  // Redis raises xgroup-<subcommand> on the key when the subcommand changed something.
+  const changed = (reply: Reply, did: boolean): Reply => {
+    if (did) ctx.db.notify('t', `xgroup-${sub}`, key);
+    return reply;
+  };
   switch (sub) {
-    case 'create': return create(ctx, argv, found, groupName, options.entriesRead);
-    case 'setid': return setId(argv, found as FoundStream, groupName, options.entriesRead);
-    case 'destroy': return destroy(ctx, found as FoundStream, groupName);
+    case 'create': {
+      const reply = create(ctx, argv, found, groupName, options.entriesRead);
+      return changed(reply, reply === OK);
+    }
+    case 'setid': {
+      const reply = setId(argv, found as FoundStream, groupName, options.entriesRead);
+      return changed(reply, reply === OK);
+    }
+    case 'destroy': {
+      const reply = destroy(ctx, found as FoundStream, groupName);
+      return changed(reply, reply === ONE);
+    }
     case 'createconsumer': {
       const created = (found as FoundStream).stream.group(groupName)?.createConsumer(keyOf(argv[4] as Uint8Array), ctx.nowMs);
-      return integerReply(created === undefined ? 0 : 1);
+      return changed(created === undefined ? ZERO : ONE, created !== undefined);
     }
     default: {
       const group = (found as FoundStream).stream.group(groupName) as ConsumerGroup;
       const consumer = group.consumer(keyOf(argv[4] as Uint8Array));
-      return integerReply(consumer === undefined ? 0 : group.deleteConsumer(consumer));
+      return changed(integerReply(consumer === undefined ? 0 : group.deleteConsumer(consumer)), consumer !== undefined);
     }
   }
 }
@@ -127,11 +144,11 @@ function setId(argv: readonly Uint8Array[], found: FoundStream, name: string, en
 }
 
 function destroy(ctx: ExecContext, found: FoundStream, name: string): Reply {
-  if (found.stream.group(name) === undefined) return integerReply(0);
+  if (found.stream.group(name) === undefined) return ZERO;
   found.stream.groups?.delete(name);
   // A change of the key, so clients blocked in XREADGROUP on it try again (and get NOGROUP).
   ctx.db.touch(found.record);
-  return integerReply(1);
+  return ONE;
 }
 
 function xack(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {

@@ -132,15 +132,19 @@ function readStream(ctx: ExecContext, stream: Stream, target: Target, args: Read
     const last = lastLive(stream);
     if (last === undefined || compareIds(last, group.lastId) <= 0) return undefined;
   }
-  const consumer = consumerFor(ctx, group, args.consumer as Uint8Array);
+  const consumer = consumerFor(ctx, keyOf(target.keyArg), group, args.consumer as Uint8Array);
   if (history) return deliverHistory(stream, group, consumer, incrId(target.after) ?? ZERO_ID, args.count, ctx.nowMs);
   return deliverNew(stream, group, consumer, args.count, args.noAck, ctx.nowMs);
 }
 
-/** The named consumer, seen now (created if new). */
-function consumerFor(ctx: ExecContext, group: ConsumerGroup, nameArg: Uint8Array): Consumer {
+/** The named consumer, seen now (created if new, raising xgroup-createconsumer on `key`). */
+function consumerFor(ctx: ExecContext, key: string, group: ConsumerGroup, nameArg: Uint8Array): Consumer {
   const name = keyOf(nameArg);
-  const consumer = group.consumer(name) ?? group.createConsumer(name, ctx.nowMs) as Consumer;
+  let consumer = group.consumer(name);
+  if (consumer === undefined) {
+    consumer = group.createConsumer(name, ctx.nowMs) as Consumer;
+    ctx.db.notify('t', 'xgroup-createconsumer', key);
+  }
   consumer.seenTimeMs = ctx.nowMs;
   return consumer;
 }

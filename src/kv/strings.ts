@@ -95,25 +95,32 @@ function set(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
     (o.ifNe !== undefined && existing !== undefined && bytesEqual(existing.value, o.ifNe));
   if (skip) return o.get ? previous : NULL;
   const keptExpiry = o.keepTtl && existing !== undefined ? existing.expireAtMs : NO_EXPIRY;
-  storeValue(ctx.db, key, argv[2] as Uint8Array, o.expireKind === undefined ? keptExpiry : expireAtMs, ctx.nowMs);
-  ctx.db.notify('$', 'set', key);
-  if (o.expireKind !== undefined) ctx.db.notify('g', 'expire', key);
+  storeValue(ctx.db, key, argv[2] as Uint8Array, o.expireKind === undefined ? keptExpiry : expireAtMs, ctx.nowMs, o.expireKind !== undefined);
   return o.get ? previous : OK;
 }
 
-/** Sets a value; an expiry already in the past leaves the key deleted, as Redis does. */
-function storeValue(db: Db, key: string, value: Uint8Array, expireAtMs: number, nowMs: number): void {
+/**
+ * Sets a value, raising `set` (and `expire` with an expiry), as Redis's setGenericCommand; an
+ * expiry already in the past leaves the key deleted, as Redis does.
+ */
+function storeValue(db: Db, key: string, value: Uint8Array, expireAtMs: number, nowMs: number, withExpiry = expireAtMs !== NO_EXPIRY): void {
   if (expireAtMs !== NO_EXPIRY && expireAtMs <= nowMs) {
-    db.remove(key);
+    // Redis stores the key (new if it was absent) with its past expiry; here it is gone at once.
+    if (!db.remove(key)) db.notify('n', 'new', key);
+    db.notify('$', 'set', key);
+    db.notify('g', 'expire', key);
     return;
   }
   db.set(key, value, expireAtMs);
+  db.notify('$', 'set', key);
+  if (withExpiry) db.notify('g', 'expire', key);
 }
 
 function setnx(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const key = keyOf(argv[1] as Uint8Array);
   if (ctx.db.lookupForWrite(key, ctx.nowMs) !== undefined) return ZERO;
   ctx.db.set(key, argv[2] as Uint8Array, NO_EXPIRY);
+  ctx.db.notify('$', 'set', key);
   return ONE;
 }
 
@@ -122,6 +129,7 @@ function setexWith(unitMs: 1 | 1000, name: string) {
     const expireAtMs = expireOrError(parsePositiveExpire(argv[2] as Uint8Array, unitMs, true, ctx.nowMs), name);
     if (typeof expireAtMs !== 'number') return expireAtMs;
     const key = keyOf(argv[1] as Uint8Array);
+    ctx.db.lookupForWrite(key, ctx.nowMs);
     storeValue(ctx.db, key, argv[3] as Uint8Array, expireAtMs, ctx.nowMs);
     return OK;
   };
@@ -133,6 +141,7 @@ function getset(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (existing === null) return WRONGTYPE;
   const previous: Reply = existing === undefined ? NULL : { type: 'bulk', value: existing.value };
   ctx.db.set(key, argv[2] as Uint8Array, NO_EXPIRY);
+  ctx.db.notify('$', 'set', key);
   return previous;
 }
 
@@ -142,6 +151,7 @@ function getdel(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (existing === null) return WRONGTYPE;
   if (existing === undefined) return NULL;
   ctx.db.remove(key);
+  ctx.db.notify('g', 'del', key);
   return { type: 'bulk', value: existing.value };
 }
 
@@ -155,9 +165,16 @@ function getex(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const expireAtMs = optionExpire(o, ctx.nowMs, 'getex');
   if (typeof expireAtMs !== 'number') return expireAtMs;
   const reply: Reply = { type: 'bulk', value: existing.value };
-  if (o.expireKind !== undefined && expireAtMs <= ctx.nowMs) ctx.db.remove(key);
-  else if (o.expireKind !== undefined) ctx.db.changeExpiry(key, existing, expireAtMs);
-  else if (o.persist && existing.expireAtMs !== NO_EXPIRY) ctx.db.changeExpiry(key, existing, NO_EXPIRY);
+  if (o.expireKind !== undefined && expireAtMs <= ctx.nowMs) {
+    ctx.db.remove(key);
+    ctx.db.notify('g', 'del', key);
+  } else if (o.expireKind !== undefined) {
+    ctx.db.changeExpiry(key, existing, expireAtMs);
+    ctx.db.notify('g', 'expire', key);
+  } else if (o.persist && existing.expireAtMs !== NO_EXPIRY) {
+    ctx.db.changeExpiry(key, existing, NO_EXPIRY);
+    ctx.db.notify('g', 'persist', key);
+  }
   return reply;
 }
 
@@ -173,7 +190,10 @@ function mget(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 function mset(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (argv.length % 2 === 0) return arityError('mset');
   for (let i = 1; i < argv.length; i += 2) {
-    ctx.db.set(keyOf(argv[i] as Uint8Array), argv[i + 1] as Uint8Array, NO_EXPIRY);
+    const key = keyOf(argv[i] as Uint8Array);
+    ctx.db.lookupForWrite(key, ctx.nowMs);
+    ctx.db.set(key, argv[i + 1] as Uint8Array, NO_EXPIRY);
+    ctx.db.notify('$', 'set', key);
   }
   return OK;
 }
@@ -184,7 +204,9 @@ function msetnx(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
     if (ctx.db.lookupForWrite(keyOf(argv[i] as Uint8Array), ctx.nowMs) !== undefined) return ZERO;
   }
   for (let i = 1; i < argv.length; i += 2) {
-    ctx.db.set(keyOf(argv[i] as Uint8Array), argv[i + 1] as Uint8Array, NO_EXPIRY);
+    const key = keyOf(argv[i] as Uint8Array);
+    ctx.db.set(key, argv[i + 1] as Uint8Array, NO_EXPIRY);
+    ctx.db.notify('$', 'set', key);
   }
   return ONE;
 }

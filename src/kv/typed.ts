@@ -1,9 +1,11 @@
 // Typed access to the keyspace for the commands of one value type: find a key's record when it holds
 // that type (null when it holds another: the caller answers WRONGTYPE), and after a change in place,
-// mark the modification (WATCH versions) and drop a collection that became empty, as Redis does.
+// mark the modification (WATCH versions), raise the command's keyspace event and drop a collection
+// that became empty (raising `del`), as Redis does.
 
 import type { Collection, CollectionType } from './collection.js';
-import type { Db, KvRecord } from './db.js';
+import { NO_EXPIRY, type Db, type KvRecord } from './db.js';
+import type { KeyEventClass } from './key-events.js';
 
 /** The live record at `key` if it holds `type`; undefined when absent; null when it holds another type. */
 export function lookupTyped(db: Db, key: string, nowMs: number, type: CollectionType): KvRecord | undefined | null {
@@ -34,13 +36,34 @@ export function lookupStringForWrite(db: Db, key: string, nowMs: number): KvReco
 }
 
 /**
- * After a command changed `record`'s collection in place: a modification for WATCH, and an empty
- * collection (streams excepted, as in Redis) removes the key.
+ * After a command changed `record`'s collection in place: a modification for WATCH, the command's
+ * keyspace event (`cls`, `event`), and an empty collection (streams excepted, as in Redis) removes
+ * the key, raising `del` after the command's event.
  */
-export function changedInPlace(db: Db, key: string, record: KvRecord): void {
+export function changedInPlace(db: Db, key: string, record: KvRecord, cls: KeyEventClass, event: string): void {
   const collection = record.collection as Collection;
-  if (collection.size === 0 && collection.type !== 'stream') db.remove(key);
-  else db.touch(record);
+  db.notify(cls, event, key);
+  if (collection.size === 0 && collection.type !== 'stream') {
+    db.remove(key);
+    db.notify('g', 'del', key);
+  } else {
+    db.touch(record);
+  }
+}
+
+/**
+ * A store command's result (SINTERSTORE, ZUNIONSTORE, ...): a non-empty `collection` replaces the
+ * key and raises `event` (an expired key there is reclaimed first, `expired`, as Redis's setKey
+ * looks it up); an empty one deletes the key, expired or not, raising `del` if there was one.
+ */
+export function storeResult(db: Db, nowMs: number, key: string, collection: Collection, cls: KeyEventClass, event: string): void {
+  if (collection.size === 0) {
+    if (db.remove(key)) db.notify('g', 'del', key);
+    return;
+  }
+  db.lookupForWrite(key, nowMs);
+  db.setCollection(key, collection, NO_EXPIRY);
+  db.notify(cls, event, key);
 }
 
 /** The collection a record holds, as the type the caller checked it is. */

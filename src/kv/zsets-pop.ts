@@ -51,7 +51,7 @@ function genericZpop(ctx: ExecContext, keys: readonly Uint8Array[], max: boolean
   const [start, end] = max ? [z.size - take, z.size - 1] : [0, take - 1];
   z.each(start, end, max, (m, s) => { members.push(m); scores.push(s); });
   z.removeRanks(start, end);
-  changedZSet(ctx, key);
+  changedZSet(ctx, key, max ? 'zpopmax' : 'zpopmin');
   const flat: Reply[] = members.flatMap((m, i) => [memberReply(m), scoreReply(scores[i] as number)]);
   const keyReply: Reply = { type: 'bulk', value: keyBytes(key) };
   if (shape === 'flat') return { type: 'array', items: flat };

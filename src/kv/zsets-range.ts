@@ -122,14 +122,15 @@ function zrangeGeneric(ctx: ExecContext, argv: readonly Uint8Array[], at: number
     if (spec === undefined) return rangeKind === 'score' ? ERR_NOT_FLOAT_RANGE : ERR_NOT_LEX_RANGE;
     select = (z) => byRange(z, spec, o.offset, o.limit, reverse);
   }
-  const z = readZSet(ctx, argv[at] as Uint8Array);
+  // ZRANGESTORE is a write: it reclaims an expired source, as Redis's lookup does.
+  const z = dst === undefined ? readZSet(ctx, argv[at] as Uint8Array) : writeZSet(ctx, keyOf(argv[at] as Uint8Array));
   if (z === null) return WRONGTYPE;
   const selection = z === undefined ? { members: [], scores: [] } : select(z);
   if (dst === undefined) return z === undefined ? EMPTY_ARRAY : membersReply(selection.members, o.withScores ? selection.scores : undefined);
   // zrangeResultBeginStore: a rank range longer than a listpack starts as a skiplist; others as a listpack.
   const stored = new ZSet(rangeKind === 'rank' && selection.members.length > LISTPACK_ENTRIES_MAX);
   selection.members.forEach((m, i) => stored.set(m, selection.scores[i] as number));
-  storeZSet(ctx, dst, stored);
+  storeZSet(ctx, dst, stored, 'zrangestore');
   return integerReply(stored.size);
 }
 
@@ -174,7 +175,7 @@ function remRangeCommand(kind: 'rank' | 'score' | 'lex') {
     const ranks = z === undefined ? undefined : range(z);
     if (z === undefined || ranks === undefined) return integerReply(0);
     z.removeRanks(ranks[0], ranks[1]);
-    changedZSet(ctx, key);
+    changedZSet(ctx, key, kind === 'rank' ? 'zremrangebyrank' : kind === 'score' ? 'zremrangebyscore' : 'zremrangebylex');
     return integerReply(ranks[1] - ranks[0] + 1);
   };
 }

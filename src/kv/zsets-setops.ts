@@ -39,11 +39,11 @@ function aggregate(target: number, value: number, how: Aggregate): number {
 
 const ERR_SET_INPUT = errorReply('ERR a set as input needs the set type to offer has() and members() (zset/sources.ts)');
 
-/** Looks every input up: WRONGTYPE for anything but a zset or a set. */
-function lookupSources(ctx: ExecContext, keys: readonly Uint8Array[]): Source[] | Reply {
+/** Looks every input up: WRONGTYPE for anything but a zset or a set. A store command (`write`) reclaims an expired key, as Redis's lookup does. */
+function lookupSources(ctx: ExecContext, keys: readonly Uint8Array[], write: boolean): Source[] | Reply {
   const sources: Source[] = [];
   for (const keyArg of keys) {
-    const record = ctx.db.lookup(keyOf(keyArg), ctx.nowMs);
+    const record = write ? ctx.db.lookupForWrite(keyOf(keyArg), ctx.nowMs) : ctx.db.lookup(keyOf(keyArg), ctx.nowMs);
     const collection = record?.collection ?? null;
     if (record === undefined) sources.push({ ...EMPTY_SOURCE });
     else if (collection?.type === 'zset') sources.push(zsetSource(collection as ZSetType));
@@ -140,6 +140,9 @@ function toZSet(result: Map<string, number>): ZSet {
   return new ZSet(true, order, result);
 }
 
+/** The keyspace event each store command raises on its destination. */
+const STORE_EVENTS: Readonly<Record<SetOp, string>> = { union: 'zunionstore', inter: 'zinterstore', diff: 'zdiffstore' };
+
 function setOpCommand(op: SetOp, store: boolean, card: boolean, name: string) {
   return (ctx: ExecContext, argv: readonly Uint8Array[]): Reply => {
     const numkeysAt = store ? 2 : 1;
@@ -148,23 +151,23 @@ function setOpCommand(op: SetOp, store: boolean, card: boolean, name: string) {
     if (numkeys < 1n) return errorReply(`ERR at least 1 input key is needed for '${name}' command`);
     if (numkeys > BigInt(argv.length - numkeysAt - 1)) return ERR_SYNTAX;
     const keysEnd = numkeysAt + 1 + Number(numkeys);
-    const sources = lookupSources(ctx, argv.slice(numkeysAt + 1, keysEnd));
+    const sources = lookupSources(ctx, argv.slice(numkeysAt + 1, keysEnd), store);
     if (!Array.isArray(sources)) return sources;
     const o = parseOptions(argv, keysEnd, sources, op, store, card);
     if ('type' in o) return o;
     if (op !== 'diff') sources.sort((a, b) => a.size - b.size); // stable, as glibc's qsort (a merge sort) is here
-    if (op === 'inter' && (sources[0] as Source).size === 0) return card ? integerReply(0) : finish(ctx, argv, store, new Map(), o.withScores);
+    if (op === 'inter' && (sources[0] as Source).size === 0) return card ? integerReply(0) : finish(ctx, argv, op, store, new Map(), o.withScores);
     if (card) return integerReply(inter(sources, o.aggregate, true, o.limit) as number);
     const result = op === 'union' ? union(sources, o.aggregate) : op === 'inter' ? inter(sources, o.aggregate, false, 0) as Map<string, number> : diff(sources);
-    return finish(ctx, argv, store, result, o.withScores);
+    return finish(ctx, argv, op, store, result, o.withScores);
   };
 }
 
-function finish(ctx: ExecContext, argv: readonly Uint8Array[], store: boolean, result: Map<string, number>, withScores: boolean): Reply {
+function finish(ctx: ExecContext, argv: readonly Uint8Array[], op: SetOp, store: boolean, result: Map<string, number>, withScores: boolean): Reply {
   const z = toZSet(result);
   if (store) {
     z.shrinkIfSmall();
-    storeZSet(ctx, keyOf(argv[1] as Uint8Array), z);
+    storeZSet(ctx, keyOf(argv[1] as Uint8Array), z, STORE_EVENTS[op]);
     return integerReply(z.size);
   }
   const members: string[] = [];

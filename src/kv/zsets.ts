@@ -98,14 +98,14 @@ function zaddWith(incrCommand: boolean) {
     for (let j = 0; j < scores.length; j++) {
       const outcome = addOne(z, memberOf(argv[scoreAt + 1 + 2 * j] as Uint8Array), scores[j] as number, f, result);
       if (outcome === 'nan') {
-        if (added + updated > 0) changedZSet(ctx, key);
+        if (added + updated > 0) changedZSet(ctx, key, f.incr ? 'zincr' : 'zadd');
         return ERR_NAN;
       }
       if (outcome === 'added') added++;
       if (outcome === 'updated') updated++;
       if (outcome !== 'nop') processed++;
     }
-    if (added + updated > 0) changedZSet(ctx, key);
+    if (added + updated > 0) changedZSet(ctx, key, f.incr ? 'zincr' : 'zadd');
     if (f.incr) return processed > 0 ? scoreReply(result.score) : NULL;
     return integerReply(f.ch ? added + updated : added);
   };
@@ -118,7 +118,7 @@ function zrem(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (z === undefined) return integerReply(0);
   let deleted = 0;
   for (let i = 2; i < argv.length && z.size > 0; i++) if (z.remove(memberOf(argv[i] as Uint8Array))) deleted++;
-  if (deleted > 0) changedZSet(ctx, key);
+  if (deleted > 0) changedZSet(ctx, key, 'zrem');
   return integerReply(deleted);
 }
 

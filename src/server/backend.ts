@@ -73,7 +73,11 @@ export interface Backend {
    * installed), for clients blocked on keys. A backend without it never wakes them early.
    */
   onApplied?(listener: () => void): void;
-  /** Hands the listeners what each applied entry published and its keyspace events, in log order (pub/sub, tracking, watch). */
+  /**
+   * Hands the listeners what each applied entry published and its keyspace events, in log order
+   * (pub/sub, tracking), for entries committed after the call: not those a restarting node applies
+   * again from its log, which no connected client is owed.
+   */
   onChanges?(listeners: ChangeListeners): void;
   /** How long the state has been busy applying one entry in steps (a long script), in ms; 0 or absent when not. */
   busyForMs?(): number;

@@ -94,6 +94,7 @@ export function statsFields(source: InfoSource): InfoFields {
   const s = source.stats;
   const zero = (...names: string[]): Field[] => names.map((name) => [name, 0] as const);
   const evictedKeys = source.maxMemory?.().evictedKeys ?? 0;
+  const pubsub = source.pubsub?.() ?? { channels: 0, patterns: 0, shardChannels: 0 };
   return [
     ['total_connections_received', s.connectionsReceived], ['total_commands_processed', s.commandsProcessed],
     ['instantaneous_ops_per_sec', 0], ['total_net_input_bytes', s.netInputBytes], ['total_net_output_bytes', s.netOutputBytes],
@@ -102,8 +103,9 @@ export function statsFields(source: InfoSource): InfoFields {
     ['instantaneous_output_repl_kbps', '0.00'], ['rejected_connections', s.connectionsRejected],
     ...zero('sync_full', 'sync_partial_ok', 'sync_partial_err', 'expired_keys'), ['expired_stale_perc', '0.00'],
     ...zero('expired_time_cap_reached_count', 'expire_cycle_cpu_milliseconds'), ['evicted_keys', evictedKeys], ...zero('evicted_clients',
-      'total_eviction_exceeded_time', 'current_eviction_exceeded_time', 'keyspace_hits', 'keyspace_misses', 'pubsub_channels',
-      'pubsub_patterns', 'pubsubshard_channels', 'latest_fork_usec', 'total_forks', 'migrate_cached_sockets',
+      'total_eviction_exceeded_time', 'current_eviction_exceeded_time', 'keyspace_hits', 'keyspace_misses'),
+    ['pubsub_channels', pubsub.channels], ['pubsub_patterns', pubsub.patterns], ['pubsubshard_channels', pubsub.shardChannels],
+    ...zero('latest_fork_usec', 'total_forks', 'migrate_cached_sockets',
       'slave_expires_tracked_keys', 'active_defrag_hits', 'active_defrag_misses', 'active_defrag_key_hits',
       'active_defrag_key_misses', 'total_active_defrag_time', 'current_active_defrag_time', 'tracking_total_keys',
       'tracking_total_items', 'tracking_total_prefixes'),

@@ -30,6 +30,8 @@ export interface InfoSource {
   maxMemory?(): { readonly limitBytes: number; readonly policy: string; readonly evictedKeys: number; readonly startupBytes: number; readonly datasetBytes: number };
   /** The replication section's fields when the backend replicates (a Raft cluster). */
   replication?(): InfoFields;
+  /** INFO stats' pubsub_channels, pubsub_patterns and pubsubshard_channels on this node; zeros when not given. */
+  pubsub?(): { readonly channels: number; readonly patterns: number; readonly shardChannels: number };
 }
 
 export interface ServerStats {

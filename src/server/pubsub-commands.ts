@@ -57,9 +57,10 @@ const HELP = [
   '    Return the number of subscribers for the specified shard level channel(s)',
 ];
 
-function channels(kind: 'channel' | 'shard', sub: string) {
+function channels(kind: 'channel' | 'shard') {
   return (s: Session, argv: readonly Buffer[]): Reply => {
-    if (argv.length > 3) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try PUBSUB HELP.`);
+    // Redis quotes the subcommand as the client typed it.
+    if (argv.length > 3) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString('utf8')}'. Try PUBSUB HELP.`);
     return { type: 'array', items: s.context.pubsub.names(kind, argv[2]).map((name) => bulkReply(Buffer.from(name, 'latin1'))) };
   };
 }
@@ -75,10 +76,10 @@ const introspection = (name: string, arity: number, summary: string, since: stri
   pubsubMeta(`pubsub|${name}`, arity, ['loading', 'stale'], summary, since, complexity);
 
 const pubsubSubcommands: readonly TableEntry[] = [
-  command(introspection('channels', -2, 'Returns the active channels', '2.8.0', 'O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)'), channels('channel', 'channels')),
+  command(introspection('channels', -2, 'Returns the active channels', '2.8.0', 'O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)'), channels('channel')),
   command(introspection('numpat', 2, 'Get the count of unique patterns pattern subscriptions', '2.8.0', 'O(1)'), (s) => integerReply(s.context.pubsub.patternCount)),
   command(introspection('numsub', -2, 'Get the count of subscribers for channels', '2.8.0', 'O(N) for the NUMSUB subcommand, where N is the number of requested channels'), numsub('channel')),
-  command(introspection('shardchannels', -2, 'Returns the active shard channels', '7.0.0', 'O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).'), channels('shard', 'shardchannels')),
+  command(introspection('shardchannels', -2, 'Returns the active shard channels', '7.0.0', 'O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).'), channels('shard')),
   command(introspection('shardnumsub', -2, 'Get the count of subscribers for shard channels', '7.0.0', 'O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels'), numsub('shard')),
   command(introspection('help', 2, 'Show helpful text about the different subcommands', '6.2.0', 'O(1)'), () => helpReply('pubsub', HELP)),
 ];

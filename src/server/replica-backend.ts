@@ -225,9 +225,10 @@ export class ReplicaBackend implements Backend {
     this.options.machine.onApplied(listener);
   }
 
-  onChanges(listeners: ChangeListeners): void {
-    if (listeners.published !== undefined) this.options.machine.onPublished(listeners.published);
-    if (listeners.keyEvents !== undefined) this.options.machine.onKeyEvents(listeners.keyEvents);
+  onChanges({ published, keyEvents }: ChangeListeners): void {
+    const fromIndex = this.options.replica.status().commitIndex + 1;
+    if (published !== undefined) this.options.machine.onPublished((messages, events, index) => index >= fromIndex && published(messages, events, index));
+    if (keyEvents !== undefined) this.options.machine.onKeyEvents((events, index) => index >= fromIndex && keyEvents(events, index));
   }
 
   keyspace(): KeyspaceFigures {

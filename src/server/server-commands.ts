@@ -215,7 +215,10 @@ function clientList(session: Session, argv: readonly Buffer[]): Reply {
     if (option === 'type' && i + 1 < argv.length) {
       const type = argv[++i]!.toString('utf8').toLowerCase();
       if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) return errorReply(`ERR Unknown client type '${type}'`);
-      if (type !== 'normal') ids = new Set();
+      // Normal: not subscribed; pubsub: subscribed (Redis's CLIENT_PUBSUB); no masters or replicas here.
+      const clients = [...session.context.clients()];
+      if (type === 'normal' || type === 'pubsub') ids = new Set(clients.filter((c) => c.pubsub.subscribed === (type === 'pubsub')).map((c) => c.id));
+      else ids = new Set();
     } else if (option === 'id' && i + 1 < argv.length) {
       ids = new Set();
       for (i++; i < argv.length; i++) {

@@ -127,6 +127,7 @@ export class CairnServer implements ServerContext {
         memory: () => this.backend.memoryInfo?.() ?? [],
         maxMemory: () => ({ limitBytes: this.settings.maxMemoryBytes, policy: this.settings.maxMemoryPolicy, evictedKeys: this.memory.evictedKeys,
           startupBytes: STARTUP_BYTES, datasetBytes: this.memory.datasetBytes() }),
+        pubsub: () => ({ channels: this.pubsub.channelCount('channel'), patterns: this.pubsub.patternCount, shardChannels: this.pubsub.channelCount('shard') }),
         ...(this.options.replicationInfo === undefined ? {} : { replication: this.options.replicationInfo }),
       },
       sections,

@@ -74,10 +74,11 @@ export class RedisProcess {
   private pending: Buffer = Buffer.alloc(0);
   private wake: (() => void) | undefined;
 
-  static async start(deadlineMs = 10_000): Promise<RedisProcess> {
+  /** `extraArgs` are added to the command line (e.g. `--enable-debug-command yes`). */
+  static async start(deadlineMs = 10_000, extraArgs: readonly string[] = []): Promise<RedisProcess> {
     const dir = await mkdtemp(join(tmpdir(), 'cairn-kv-redis-'));
     const port = await freePort();
-    const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
       stdio: 'ignore',
     });
     const deadline = Date.now() + deadlineMs;

@@ -35,8 +35,11 @@ function stepped<T>(stepper: Stepper<T>, budget: number): { result: T; steps: nu
   throw new Error('the stepper never finished');
 }
 
-/** sha256 of populated()'s snapshot as written by the one-shot encoder of before the steps (commit c3bc607, with this workload; recompute it there when the workload changes). */
-const FORMAT_DIGEST = '157b129d1fc6837f3b4bf91cc07b71ad49de4c845619dedcbd3a30eecd1e43fb';
+/**
+ * sha256 of populated()'s snapshot as written by the one-shot encoder of before the steps (commit c3bc607, with this workload; recompute it there when the workload changes).
+ * Recomputed at f13-events, whose state (not format) differs: MSET, SETEX, BITOP and the *STORE commands reclaim an expired key before overwriting it, as SET does (and Redis), so the key is re-added at the end of the insertion order.
+ */
+const FORMAT_DIGEST = '60e6ad1d5d6b8b9d75f293473e999756a897814cb5c8dff9767a075f849d5060';
 
 test('the snapshot bytes are the same whatever the step budget, and the same as before steps', () => {
   const state = populated();

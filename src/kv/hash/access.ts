@@ -30,13 +30,15 @@ export function hashForWrite(ctx: ExecContext, keyArg: Uint8Array): HashWrite | 
   return { key, record, hash: record === undefined ? new HashValue() : collectionOf<HashValue>(record) };
 }
 
-/** Stores a new hash, or marks a stored one as modified (and drops it when empty). */
-export function commitWrite(ctx: ExecContext, write: HashWrite): void {
+/** Stores a new hash, or marks a stored one as modified (and drops it when empty); raises `event`. */
+export function commitWrite(ctx: ExecContext, write: HashWrite, event: string): void {
   if (write.record === undefined) {
-    if (write.hash.size > 0) ctx.db.setCollection(write.key, write.hash, NO_EXPIRY);
+    if (write.hash.size === 0) return;
+    ctx.db.setCollection(write.key, write.hash, NO_EXPIRY);
+    ctx.db.notify('h', event, write.key);
     return;
   }
-  changedInPlace(ctx.db, write.key, write.record);
+  changedInPlace(ctx.db, write.key, write.record, 'h', event);
 }
 
 /** The key positions every hash command shares: one key, at argv[1]. */

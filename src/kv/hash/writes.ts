@@ -31,7 +31,7 @@ export function hsetAs(name: 'hset' | 'hmset') {
     for (let i = 2; i < argv.length; i += 2) {
       if (write.hash.set(keyOf(argv[i] as Uint8Array), keyOf(argv[i + 1] as Uint8Array))) created++;
     }
-    commitWrite(ctx, write);
+    commitWrite(ctx, write, 'hset');
     return name === 'hset' ? integerReply(created) : OK;
   };
 }
@@ -44,7 +44,7 @@ export function hsetnx(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const value = argv[3] as Uint8Array;
   write.hash.fitLengths([field.length, value.length]);
   write.hash.set(field, keyOf(value));
-  commitWrite(ctx, write);
+  commitWrite(ctx, write, 'hset');
   return ONE;
 }
 
@@ -58,7 +58,7 @@ export function hdel(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   for (let i = 2; i < argv.length && hash.size > 0; i++) {
     if (hash.delete(keyOf(argv[i] as Uint8Array))) deleted++;
   }
-  if (deleted > 0) changedInPlace(ctx.db, key, record);
+  if (deleted > 0) changedInPlace(ctx.db, key, record, 'h', 'hdel');
   return integerReply(deleted);
 }
 
@@ -74,7 +74,7 @@ export function hincrby(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const next = current + increment;
   if (next > INT64_MAX || next < INT64_MIN) return ERR_OVERFLOW;
   write.hash.set(field, next.toString());
-  commitWrite(ctx, write);
+  commitWrite(ctx, write, 'hincrby');
   return integerReply(intValue(next));
 }
 
@@ -93,6 +93,6 @@ export function hincrbyfloat(ctx: ExecContext, argv: readonly Uint8Array[]): Rep
   if (sum === 'infinite') return ERR_RESULT_NAN_OR_INFINITY;
   const text = formatLongDouble(sum);
   write.hash.set(field, text);
-  commitWrite(ctx, write);
+  commitWrite(ctx, write, 'hincrbyfloat');
   return { type: 'bulk', value: asciiBytes(text) };
 }

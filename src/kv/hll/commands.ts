@@ -9,7 +9,7 @@ import { keyOf } from '../bytes.js';
 import { WRONGTYPE } from '../collection.js';
 import type { CommandSpec, ExecContext } from '../command-types.js';
 import { NO_EXPIRY, type KvRecord } from '../db.js';
-import { lookupString, lookupStringForWrite } from '../typed.js';
+import { lookupStringForWrite } from '../typed.js';
 import { estimate, histogramOf, mergeInto, rawHistogram } from './count.js';
 import {
   ENCODING_DENSE, cachedCardinality, encodingOf, invalidateCache, isHll, newSparseHll, raiseDenseRegister, setCachedCardinality,
@@ -52,6 +52,7 @@ function pfadd(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (updated === 0) return ZERO;
   invalidateCache(draft.bytes);
   store(ctx, key, record, draft);
+  ctx.db.notify('$', 'pfadd', key);
   return ONE;
 }
 
@@ -60,7 +61,7 @@ function unionOf(ctx: ExecContext, keys: readonly Uint8Array[]): { registers: Ui
   const registers = new Uint8Array(HLL_REGISTERS);
   let anyDense = false;
   for (const keyArg of keys) {
-    const record = lookupString(ctx.db, keyOf(keyArg), ctx.nowMs);
+    const record = lookupStringForWrite(ctx.db, keyOf(keyArg), ctx.nowMs);
     if (record === undefined) continue; // an absent key is an empty HLL
     if (record === null) return WRONGTYPE;
     if (!isHll(record.value)) return ERR_NOT_HLL;
@@ -80,7 +81,7 @@ function pfcount(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
     const union = unionOf(ctx, argv.slice(1));
     return 'registers' in union ? cardinalityReply(estimate(rawHistogram(union.registers))) : union;
   }
-  const record = lookupString(ctx.db, keyOf(argv[1] as Uint8Array), ctx.nowMs);
+  const record = lookupStringForWrite(ctx.db, keyOf(argv[1] as Uint8Array), ctx.nowMs);
   if (record === undefined) return ZERO;
   if (record === null) return WRONGTYPE;
   if (!isHll(record.value)) return ERR_NOT_HLL;
@@ -109,6 +110,7 @@ function pfmerge(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   }
   invalidateCache(draft.bytes);
   store(ctx, key, record, draft);
+  ctx.db.notify('$', 'pfadd', key);
   return OK;
 }
 

@@ -61,7 +61,7 @@ export function blockingPop(atHead: boolean) {
       if (record === undefined) continue;
       if (record === null) return WRONGTYPE;
       const value = listOf(record).pop(atHead);
-      changedInPlace(ctx.db, key, record);
+      changedInPlace(ctx.db, key, record, 'l', atHead ? 'lpop' : 'rpop');
       return { type: 'array', items: [{ type: 'bulk', value: copyBytes(keyArg) }, { type: 'bulk', value }] };
     }
     return NULL_ARRAY;

@@ -27,6 +27,7 @@ export function lset(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (index < 0 || index >= list.size) return ERR_INDEX_RANGE;
   list.set(index, keyOf(argv[3] as Uint8Array));
   ctx.db.touch(record);
+  ctx.db.notify('l', 'lset', keyOf(argv[1] as Uint8Array));
   return OK;
 }
 
@@ -46,6 +47,7 @@ export function linsert(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (pivot === -1) return MINUS_ONE;
   list.insert(after ? pivot + 1 : pivot, keyOf(argv[4] as Uint8Array));
   ctx.db.touch(record);
+  ctx.db.notify('l', 'linsert', keyOf(argv[1] as Uint8Array));
   return integerReply(list.size);
 }
 
@@ -59,7 +61,7 @@ export function lrem(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   // -LONG_MIN overflows to itself in Redis, a limit never reached: every match goes.
   const limit = count === INT64_MIN ? 0 : Number(count < 0n ? -count : count);
   const removed = listOf(record).remove(argv[3] as Uint8Array, limit, count < 0n);
-  if (removed > 0) changedInPlace(ctx.db, key, record);
+  if (removed > 0) changedInPlace(ctx.db, key, record, 'l', 'lrem');
   return integerReply(removed);
 }
 
@@ -77,7 +79,7 @@ export function ltrim(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const end = Math.min(fromEnd(endArg, size), size - 1);
   if (start > end || start >= size) list.trim(size, 0);
   else list.trim(start, size - end - 1);
-  changedInPlace(ctx.db, key, record); // Redis signals a modification even when nothing went
+  changedInPlace(ctx.db, key, record, 'l', 'ltrim'); // Redis signals a modification (and raises ltrim) even when nothing went
   return OK;
 }
 

@@ -28,7 +28,8 @@ export function moveElement(ctx: ExecContext, source: Uint8Array, destination: U
     listOf(to).push(toHead, keyOf(value));
     ctx.db.touch(to);
   }
-  changedInPlace(ctx.db, sourceKey, from);
+  ctx.db.notify('l', toHead ? 'lpush' : 'rpush', destinationKey);
+  changedInPlace(ctx.db, sourceKey, from, 'l', fromHead ? 'lpop' : 'rpop');
   return { type: 'bulk', value };
 }
 
@@ -77,7 +78,7 @@ export function mpop(ctx: ExecContext, args: MpopArgs): Reply {
     if (record === undefined) continue;
     if (record === null) return WRONGTYPE;
     const values = popMany(listOf(record), args.atHead, args.count);
-    changedInPlace(ctx.db, key, record);
+    changedInPlace(ctx.db, key, record, 'l', args.atHead ? 'lpop' : 'rpop');
     return { type: 'array', items: [{ type: 'bulk', value: copyBytes(keyArg) }, bulkArray(values)] };
   }
   return NULL_ARRAY;

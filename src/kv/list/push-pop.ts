@@ -21,6 +21,7 @@ export function pushCommand(atHead: boolean, onlyIfExists: boolean): Handler {
     const list = record === undefined ? createList(ctx, key, atHead, keyOf(argv[2] as Uint8Array)) : listOf(record);
     for (let i = record === undefined ? 3 : 2; i < argv.length; i++) list.push(atHead, keyOf(argv[i] as Uint8Array));
     if (record !== undefined) ctx.db.touch(record);
+    ctx.db.notify('l', atHead ? 'lpush' : 'rpush', key);
     return integerReply(list.size);
   };
 }
@@ -43,7 +44,7 @@ export function popCommand(atHead: boolean, name: string): Handler {
     if (count === 0) return EMPTY_ARRAY;
     const list = listOf(record);
     const reply: Reply = count === -1 ? { type: 'bulk', value: list.pop(atHead) } : bulkArray(popMany(list, atHead, count));
-    changedInPlace(ctx.db, key, record);
+    changedInPlace(ctx.db, key, record, 'l', atHead ? 'lpop' : 'rpop');
     return reply;
   };
 }

@@ -7,8 +7,8 @@ import { errorReply, integerReply, type Reply } from '../../lib/reply.js';
 import { ERR_SYNTAX, parseInt64 } from '../args.js';
 import { isOption, keyOf } from '../bytes.js';
 import type { ExecContext } from '../command-types.js';
-import { NO_EXPIRY } from '../db.js';
 import { WRONGTYPE } from '../collection.js';
+import { storeResult } from '../typed.js';
 import { memberReply, readSet, wholeSetReply } from './access.js';
 import { SetValue } from './set-value.js';
 
@@ -20,11 +20,16 @@ const LONG_MAX = 9223372036854775807n;
 
 type Sets = (SetValue | undefined)[];
 
-/** The sets at argv[from..to), in order (undefined for a missing key); null at the first key of another type. */
-function loadSets(ctx: ExecContext, argv: readonly Uint8Array[], from: number, to: number): Sets | null {
+/**
+ * The sets at argv[from..to), in order (undefined for a missing key); null at the first key of
+ * another type. A store command (`write`) reclaims an expired key as it goes, as Redis's lookup does.
+ */
+function loadSets(ctx: ExecContext, argv: readonly Uint8Array[], from: number, to: number, write = false): Sets | null {
   const sets: Sets = [];
   for (let i = from; i < to; i++) {
-    const set = readSet(ctx, keyOf(argv[i] as Uint8Array));
+    const key = keyOf(argv[i] as Uint8Array);
+    if (write) ctx.db.lookupForWrite(key, ctx.nowMs);
+    const set = readSet(ctx, key);
     if (set === null) return null;
     sets.push(set);
   }
@@ -44,14 +49,10 @@ function intersect(sets: Sets, visit: (member: string) => boolean): void {
   }
 }
 
-/** Stores a result at `key`, or deletes the key when it is empty; replies with its size. */
-function store(ctx: ExecContext, key: string, result: SetValue): Reply {
-  if (result.size === 0) {
-    ctx.db.remove(key);
-    return ZERO;
-  }
-  ctx.db.setCollection(key, result, NO_EXPIRY);
-  return integerReply(result.size);
+/** Stores a result at `key` (raising `event`), or deletes the key when it is empty; replies with its size. */
+function store(ctx: ExecContext, key: string, result: SetValue, event: string): Reply {
+  storeResult(ctx.db, ctx.nowMs, key, result, 's', event);
+  return result.size === 0 ? ZERO : integerReply(result.size);
 }
 
 export function sinter(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
@@ -63,11 +64,11 @@ export function sinter(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
 }
 
 export function sinterstore(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
-  const sets = loadSets(ctx, argv, 2, argv.length);
+  const sets = loadSets(ctx, argv, 2, argv.length, true);
   if (sets === null) return WRONGTYPE;
   const result = SetValue.emptyIntset();
   intersect(sets, (member) => result.add(member) || true);
-  return store(ctx, keyOf(argv[1] as Uint8Array), result);
+  return store(ctx, keyOf(argv[1] as Uint8Array), result, 'sinterstore');
 }
 
 export function sintercard(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
@@ -126,9 +127,9 @@ function unionOrDiffReply(op: 'union' | 'diff') {
 
 function unionOrDiffStore(op: 'union' | 'diff') {
   return (ctx: ExecContext, argv: readonly Uint8Array[]): Reply => {
-    const sets = loadSets(ctx, argv, 2, argv.length);
+    const sets = loadSets(ctx, argv, 2, argv.length, true);
     if (sets === null) return WRONGTYPE;
-    return store(ctx, keyOf(argv[1] as Uint8Array), unionOrDiff(sets, op));
+    return store(ctx, keyOf(argv[1] as Uint8Array), unionOrDiff(sets, op), op === 'union' ? 'sunionstore' : 'sdiffstore');
   };
 }
 

@@ -35,7 +35,7 @@ export function spop(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const set = collectionOf<SetValue>(record);
   const member = set.random(ctx.prng);
   set.remove(member);
-  changedInPlace(ctx.db, key, record);
+  changedInPlace(ctx.db, key, record, 's', 'spop');
   return memberReply(member);
 }
 
@@ -48,8 +48,10 @@ function spopCount(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (record === null) return WRONGTYPE;
   if (parsed === 0n) return EMPTY_SET;
   const set = collectionOf<SetValue>(record);
+  ctx.db.notify('s', 'spop', key);
   if (parsed >= BigInt(set.size)) {
     ctx.db.remove(key);
+    ctx.db.notify('g', 'del', key);
     return wholeSetReply(unionOfOne(set));
   }
   const count = Number(parsed);

@@ -6,8 +6,7 @@ import { Buffer } from 'node:buffer';
 import { keyBytes, keyOf } from '../bytes.js';
 import type { ExecContext } from '../command-types.js';
 import type { NodeBuffer } from '../reader.js';
-import { NO_EXPIRY } from '../db.js';
-import { changedInPlace, collectionOf, lookupTyped, lookupTypedForWrite } from '../typed.js';
+import { changedInPlace, collectionOf, lookupTyped, lookupTypedForWrite, storeResult } from '../typed.js';
 import type { ZSet } from './zset.js';
 
 export const EMPTY_ARRAY: Reply = Object.freeze({ type: 'array', items: [] });
@@ -25,16 +24,15 @@ export function writeZSet(ctx: ExecContext, key: string): ZSet | undefined | nul
   return record === undefined || record === null ? record : collectionOf<ZSet>(record);
 }
 
-/** After an in-place change: a modification for WATCH, and an emptied zset deletes its key. */
-export function changedZSet(ctx: ExecContext, key: string): void {
+/** After an in-place change: a modification for WATCH, the command's `event`, and an emptied zset deletes its key (`del`). */
+export function changedZSet(ctx: ExecContext, key: string, event: string): void {
   const record = ctx.db.peek(key);
-  if (record !== undefined) changedInPlace(ctx.db, key, record);
+  if (record !== undefined) changedInPlace(ctx.db, key, record, 'z', event);
 }
 
-/** Stores `z` at `key` (replacing anything there), or deletes the key when `z` is empty (the *STORE commands). */
-export function storeZSet(ctx: ExecContext, key: string, z: ZSet): void {
-  if (z.size === 0) ctx.db.remove(key);
-  else ctx.db.setCollection(key, z, NO_EXPIRY);
+/** Stores `z` at `key` (replacing anything there, raising `event`), or deletes the key when `z` is empty (the *STORE commands). */
+export function storeZSet(ctx: ExecContext, key: string, z: ZSet, event: string): void {
+  storeResult(ctx.db, ctx.nowMs, key, z, 'z', event);
 }
 
 const CONS_CHARS_MIN = 13;
