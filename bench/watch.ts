@@ -20,14 +20,15 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { CairnCluster } from './lib/cairn-cluster.js';
 import { EtcdCluster } from './lib/etcd-cluster.js';
-import type { BenchCluster, KvConnection } from './lib/kv-connection.js';
+import type { BenchCluster } from './lib/kv-connection.js';
 import { benchMain } from './lib/bench-main.js';
 import { cpuSeconds, Procs } from './lib/procs.js';
 import { RespConnection } from './lib/resp-connection.js';
 import { CairnXreadWatcher, FEED } from './lib/watch-cairn.js';
 import { CairnPushWatcher } from './lib/watch-cairn-push.js';
 import { EtcdWatcher, type BenchWatcher } from './lib/watch-etcd.js';
-import { Deliveries, startWriters } from './lib/watch-load.js';
+import { Deliveries } from './lib/watch-load.js';
+import { startWriterThread, type WriterThread } from './lib/watch-writer-thread.js';
 import { printWatchTable, type WatchPhase } from './lib/watch-report.js';
 
 const clusterSize = 3;
@@ -87,6 +88,8 @@ function log(message: string): void {
 interface WatchSystem {
   readonly name: SystemName;
   readonly cluster: BenchCluster;
+  /** A member's client port (the writers' thread connects to it itself). */
+  port(member: number): number;
   openWatcher(member: number, deliveries: Deliveries): Promise<BenchWatcher>;
 }
 
@@ -94,11 +97,11 @@ function cairnSystem(cluster: CairnCluster, mode: CairnMode): WatchSystem {
   const openWatcher = mode === 'xread'
     ? (member: number, deliveries: Deliveries) => CairnXreadWatcher.open(cluster.port(member), deliveries, callTimeoutMs)
     : (member: number, deliveries: Deliveries) => CairnPushWatcher.open(cluster.port(member), `${keyPrefix}*`, deliveries, openTimeoutMs);
-  return { name: 'cairn', cluster, openWatcher };
+  return { name: 'cairn', cluster, port: (member) => cluster.port(member), openWatcher };
 }
 
 function etcdSystem(cluster: EtcdCluster): WatchSystem {
-  return { name: 'etcd', cluster, openWatcher: (member, deliveries) => EtcdWatcher.open(cluster.clientPort(member), keyPrefix, deliveries, openTimeoutMs) };
+  return { name: 'etcd', cluster, port: (member) => cluster.clientPort(member), openWatcher: (member, deliveries) => EtcdWatcher.open(cluster.clientPort(member), keyPrefix, deliveries, openTimeoutMs) };
 }
 
 /** Resident memory of a process in MB (VmRSS of /proc/<pid>/status). */
@@ -129,11 +132,10 @@ async function phase(system: WatchSystem, watcherCount: number, opts: Options): 
   const deliveries = new Deliveries(opts.sampleEvery);
   log(`${system.name}: opening ${watcherCount} watchers over ${clusterSize} members ...`);
   const watchers = await openWatchers(system, watcherCount, deliveries);
-  const connections: KvConnection[] = [];
+  let load: WriterThread | undefined;
   try {
-    for (let c = 0; c < opts.writers; c++) connections.push(await cluster.connect(leader));
-    log(`${system.name}: ${opts.writers} writers to the leader, ${opts.warmupSeconds} s warm-up + ${opts.seconds} s measured ...`);
-    const load = startWriters(connections, deliveries, keyCount, opts.valueBytes);
+    log(`${system.name}: ${opts.writers} writers to the leader (their own thread), ${opts.warmupSeconds} s warm-up + ${opts.seconds} s measured ...`);
+    load = await startWriterThread({ system: system.name, port: system.port(leader), writers: opts.writers, keyCount, valueBytes: opts.valueBytes, callTimeoutMs, ackBuffer: deliveries.ackBuffer });
     await sleep(opts.warmupSeconds * 1000);
     const pids = cluster.live().map((m) => cluster.pid(m));
     const loadAverage = loadavg()[0]!;
@@ -148,10 +150,11 @@ async function phase(system: WatchSystem, watcherCount: number, opts: Options): 
     const client = process.cpuUsage(clientBefore);
     const serverRssMb = pids.reduce((sum, pid) => sum + rssMb(pid), 0);
     const writes = await load.stop();
+    load = undefined;
     if (writes.errors > 0) log(`${system.name}: ${writes.errors} write errors, first: ${writes.firstError}`);
     const failures = watchers.flatMap((w) => (w.failure === undefined ? [] : [w.failure]));
     if (failures.length > 0) log(`${system.name}: ${failures.length} watchers failed, first: ${failures[0]}`);
-    const windowWrites = load.windowWrites();
+    const windowWrites = deliveries.windowWrites();
     return {
       system: system.name,
       watchers: watcherCount,
@@ -169,7 +172,7 @@ async function phase(system: WatchSystem, watcherCount: number, opts: Options): 
       writeErrors: writes.errors,
     };
   } finally {
-    for (const connection of connections) connection.close();
+    await load?.stop();
     for (const watcher of watchers) watcher.close();
   }
 }

@@ -1,21 +1,26 @@
-// The load side of bench:watch: closed-loop writers (each one write in flight, to the leader) whose
-// values start with a write number, the time each write was acknowledged indexed by that number,
-// and the delivery accounting every watcher feeds: events delivered within the measured window and
-// the latency from a write's acknowledgement to its event at a watcher (0 when the event arrived
-// first), sampled on every `sampleEvery`-th write so a million deliveries cost a bounded buffer.
+// The delivery accounting of bench:watch: the time each write was acknowledged, indexed by the
+// write number its value starts with, in memory shared with the writers' thread
+// (watch-writer-thread.ts); and what every watcher feeds: events delivered within the measured
+// window and the latency from a write's acknowledgement to its event at a watcher (0 when the
+// event arrived first), sampled on every `sampleEvery`-th write so a million deliveries cost a
+// bounded buffer. Times are epoch ms (timeOrigin + now), the same clock in both threads.
 import { performance } from 'node:perf_hooks';
 import { assert } from '../../src/lib/assert.js';
-import type { KvConnection } from './kv-connection.js';
 import { Latencies } from './stats.js';
 
 /** Writes one phase may number (the ack-time table is preallocated). */
-const maxWrites = 4_000_000;
+export const maxWrites = 4_000_000;
 const maxLatencySamples = 2_000_000;
-const maxErrors = 1_000;
+
+/** Epoch milliseconds with sub-millisecond resolution, comparable across threads. */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 export class Deliveries {
-  /** Ack time (performance.now ms) per write number; 0 until acknowledged. */
-  readonly ackMs = new Float64Array(maxWrites);
+  /** Shared with the writers' thread: ack time (epoch ms) per write number; 0 until acknowledged. */
+  readonly ackBuffer = new SharedArrayBuffer(maxWrites * Float64Array.BYTES_PER_ELEMENT);
+  readonly ackMs = new Float64Array(this.ackBuffer);
   readonly latencies = new Latencies(maxLatencySamples);
   /** Deliveries counted inside the window. */
   counted = 0;
@@ -29,11 +34,18 @@ export class Deliveries {
   }
 
   openWindow(): void {
-    this.windowStartMs = performance.now();
+    this.windowStartMs = epochMs();
   }
 
   closeWindow(): void {
-    this.windowEndMs = performance.now();
+    this.windowEndMs = epochMs();
+  }
+
+  /** Writes acknowledged inside the window. */
+  windowWrites(): number {
+    let count = 0;
+    for (const ackMs of this.ackMs) if (ackMs !== 0 && this.inWindow(ackMs)) count++;
+    return count;
   }
 
   inWindow(nowMs: number): boolean {
@@ -43,7 +55,7 @@ export class Deliveries {
   /** A watcher received the event of write `write`. */
   delivered(write: number): void {
     this.seen++;
-    const nowMs = performance.now();
+    const nowMs = epochMs();
     if (!this.inWindow(nowMs)) return;
     this.counted++;
     if (write % this.sampleEvery !== 0 || write < 0 || write >= maxWrites) return;
@@ -60,41 +72,3 @@ export function writeNumber(value: Uint8Array): number {
   return digits === 0 ? -1 : n;
 }
 
-export interface WriteLoad {
-  /** Acknowledged writes while the window was open. */
-  readonly windowWrites: () => number;
-  /** Stops the writers and resolves once every one has returned. */
-  stop(): Promise<{ errors: number; firstError: string }>;
-}
-
-/** Starts `connections.length` closed-loop writers over `keyCount` keys with `valueBytes`-byte values. */
-export function startWriters(connections: readonly KvConnection[], deliveries: Deliveries, keyCount: number, valueBytes: number): WriteLoad {
-  let stopped = false;
-  let next = 1;
-  let windowWrites = 0;
-  const errors = { count: 0, first: '' };
-  const padding = '.'.repeat(valueBytes);
-  const loops = connections.map(async (connection) => {
-    while (!stopped && next < maxWrites) {
-      const write = next++;
-      const value = Buffer.from(`${write}${padding}`.slice(0, Math.max(valueBytes, String(write).length)));
-      try {
-        await connection.write(`w:${String(write % keyCount).padStart(6, '0')}`, value);
-        const nowMs = performance.now();
-        deliveries.ackMs[write] = nowMs;
-        if (deliveries.inWindow(nowMs)) windowWrites++;
-      } catch (error) {
-        if (errors.count++ === 0) errors.first = error instanceof Error ? error.message : String(error);
-        if (errors.count > maxErrors || !connection.usable()) return;
-      }
-    }
-  });
-  return {
-    windowWrites: () => windowWrites,
-    async stop() {
-      stopped = true;
-      await Promise.all(loops);
-      return { errors: errors.count, firstError: errors.first };
-    },
-  };
-}
