@@ -9,6 +9,8 @@ import { arityError } from './args.js';
 import { lowerName, textOf } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
 import { BITMAP_COMMANDS } from './bits.js';
+import { CHANGE_COMMANDS } from './change-commands.js';
+import { runOnFeed } from './changes-stream.js';
 import { COPY_COMMANDS } from './copy.js';
 import { COUNTER_COMMANDS } from './counters.js';
 import { DATABASE_COMMANDS } from './db-commands.js';
@@ -63,7 +65,7 @@ export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   BITMAP_COMMANDS, HLL_COMMANDS, LCS_COMMANDS,
   COPY_COMMANDS, OBJECT_COMMANDS, MEMORY_COMMANDS, sortCommands({ run: dispatch, has: (name) => KV_COMMANDS.has(name) }),
   ZSET_COMMANDS,
-  STREAM_COMMANDS, PUBLISH_COMMANDS,
+  STREAM_COMMANDS, PUBLISH_COMMANDS, CHANGE_COMMANDS,
   scriptingCommands({ run: dispatch, lookup: lookupCommand, arityOk }),
   functionCommands({ run: dispatch, lookup: lookupCommand, arityOk }),
 ]);
@@ -88,6 +90,8 @@ export function dispatch(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const spec = lookupCommand(name);
   if (spec === undefined) return unknownCommand(argv);
   if (!arityOk(spec.arity, argv.length)) return arityError(spec.name);
+  const onFeed = runOnFeed(ctx, spec, argv);
+  if (onFeed !== undefined) return onFeed;
   if (RANDOM_WRITES.has(spec)) return spec.handler({ ...ctx, prng: new Prng(ctx.db.versionCounter) }, argv);
   return spec.handler(ctx, argv);
 }

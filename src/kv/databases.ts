@@ -4,6 +4,7 @@
 import { assert } from '../lib/assert.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, parseInt64 } from './args.js';
+import { ChangeHistory } from './change-history.js';
 import { Db } from './db.js';
 import type { KeyEventRecorder } from './key-events.js';
 
@@ -29,6 +30,8 @@ export class Databases {
   private readonly dbs: (Db | undefined)[] = new Array<Db | undefined>(DATABASES).fill(undefined);
   /** Database 0 (the hot path's), kept in step with `dbs[0]` by put and swap. */
   zero: Db;
+  /** The change feed's history (replicated; KvState records into it and snapshots it), which commands on `__cairn:changes` read. */
+  changes = new ChangeHistory();
   /** Where every database's keyspace events go (KvState's recorder), once attached. */
   private events: KeyEventRecorder | undefined;
 

@@ -8,11 +8,12 @@
 // becomes the key's record once a change in place (replaceValue, touch, changeExpiry) needs one.
 
 import { Buffer } from 'node:buffer';
+import { latin1Of } from './bytes.js';
 import { assert } from '../lib/assert.js';
 import type { Collection, TypeName } from './collection.js';
 import { DatasetBytes } from './dataset-bytes.js';
 import { ExpiryHeap } from './expiry-heap.js';
-import type { KeyEventClass, KeyEventRecorder } from './key-events.js';
+import { VALUE_EVENTS, type KeyEventClass, type KeyEventRecorder } from './key-events.js';
 import { KeyMap } from './key-map.js';
 import { KeyOrder } from './key-order.js';
 import { KeyedRecord, KvRecord, NO_EXPIRY, StringForm, TEXT_BYTES_MAX } from './record.js';
@@ -50,7 +51,11 @@ export class Db {
 
   /** Raises a keyspace event on `key` of this database (Redis's notifyKeyspaceEvent): call it after the change. */
   notify(cls: KeyEventClass, event: string, key: string): void {
-    this.events?.record(this.index, cls, event, key);
+    if (this.events === undefined) return;
+    // A change that sets a whole string value carries it (the change feed's `value`): one latin1 copy.
+    const entry = VALUE_EVENTS.has(event) ? this.map.get(key) : undefined;
+    const text = typeof entry === 'string' ? packedValue(entry) : entry?.collection === null ? latin1Of(entry.value, 0, entry.value.length) : undefined;
+    this.events.record(this.index, cls, event, key, text);
   }
 
   /** Runs `change` without recording its keyspace events (a step of a command that raises its own). */

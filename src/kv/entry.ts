@@ -203,6 +203,7 @@ export function applyDecodedInSteps(state: KvState, entry: Entry): Reply[] | Ste
       pending = reply;
       return null;
     }
+    state.closeEntry(entry.nowMs);
     return replies;
   };
   const done = runOn();

@@ -26,7 +26,16 @@ export interface KeyEvent {
   readonly event: string;
   /** The key's bytes as a latin1 string (the keyspace's own form). */
   readonly key: string;
+  /** For an event that sets a whole string value (VALUE_EVENTS): the value right after the change (latin1), for the change feed. */
+  readonly value?: string;
 }
+
+/**
+ * The events whose change sets a key's whole string value (SET and its family, the counters): they
+ * carry it. In-place edits (append, setrange, setbit, bitfield, pfadd ...) do not: copying a big
+ * value on every small edit would make an O(1) command O(n).
+ */
+export const VALUE_EVENTS: ReadonlySet<string> = new Set(['set', 'incrby', 'decrby', 'incrbyfloat']);
 
 /** A message PUBLISH (or SPUBLISH: `shard`) put in an applied entry, for this node's subscribers. */
 export interface PublishedMessage {
@@ -42,9 +51,9 @@ export class KeyEventRecorder {
   private events: KeyEvent[] = [];
   private messages: PublishedMessage[] = [];
 
-  record(db: number, cls: KeyEventClass, event: string, key: string): void {
+  record(db: number, cls: KeyEventClass, event: string, key: string, value?: string): void {
     assert(event.length > 0, 'a keyspace event has a name');
-    this.events.push({ db, cls, event, key });
+    this.events.push(value === undefined ? { db, cls, event, key } : { db, cls, event, key, value });
   }
 
   /** The events recorded since the last take, oldest first; the recorder starts empty again. */

@@ -17,6 +17,8 @@ import { type KeyEvent, KeyEventRecorder, type PublishedMessage } from './key-ev
 import { decodeFunctionsSection, encodeFunctionsSection } from './functions-snapshot.js';
 import { SCRIPT_INSTRUCTIONS_PER_BUDGET, SCRIPT_PENDING, Scripts } from './scripts.js';
 import { decodeScriptsSection, encodeScriptsSection } from './scripts-snapshot.js';
+import { CHANGES_KEY, type ChangeHistory } from './change-history.js';
+import { decodeChangesSection, encodeChangesSection } from './change-history-snapshot.js';
 
 export interface KvStateOptions {
   /** Seeds the Prng behind RANDOMKEY. Default 0. */
@@ -41,6 +43,8 @@ export class KvState {
   scriptRunning: { readonly kind: 'eval' | 'function'; readonly argv: readonly Uint8Array[] } | undefined;
   /** The keyspace events raised by commands since the last takeKeyEvents. */
   private readonly keyEvents = new KeyEventRecorder();
+  /** The events of entries closed (closeEntry) since the last takeKeyEvents. */
+  private closedEvents: KeyEvent[] = [];
 
   constructor(options: KvStateOptions = {}, databases: Databases = new Databases(), scripts?: Scripts, functions?: Functions) {
     this.databases = databases;
@@ -80,9 +84,37 @@ export class KvState {
     return { step, kill: () => steps.kill() };
   }
 
+  /**
+   * Ends an applied log entry (entry.ts calls it once its last command ran): the events it raised
+   * become the change history's next revision, at the entry's time. Every replica applies the same
+   * entries, so every replica numbers the same revisions.
+   */
+  closeEntry(nowMs: number): void {
+    const events = this.keyEvents.take();
+    if (events.length === 0) return;
+    this.databases.changes.record(events, nowMs);
+    if (this.closedEvents.length === 0) this.closedEvents = events;
+    else this.closedEvents.push(...events);
+  }
+
   /** The keyspace events raised since the last call (key-events.ts), in the order commands raised them. */
   takeKeyEvents(): KeyEvent[] {
-    return this.keyEvents.take();
+    const open = this.keyEvents.take();
+    const closed = this.closedEvents;
+    if (closed.length === 0) return open;
+    this.closedEvents = [];
+    if (open.length > 0) closed.push(...open);
+    return closed;
+  }
+
+  /** The change feed's history (`__cairn:changes`): read it, never change it outside an entry. */
+  get changes(): ChangeHistory {
+    return this.databases.changes;
+  }
+
+  /** The revision of the last change (CAIRN.REVISION). */
+  get revision(): number {
+    return this.databases.changes.revision;
   }
 
   /** The messages PUBLISH/SPUBLISH recorded since the last call; take them before the events. */
@@ -102,7 +134,8 @@ export class KvState {
 
   /** GET's answer without a dispatch: the string value, undefined when absent, null when the key holds another type. */
   getString(binaryKey: string, nowMs: number): Uint8Array | undefined | null {
-    return this.databases.zero.stringValue(binaryKey, nowMs);
+    const value = this.databases.zero.stringValue(binaryKey, nowMs);
+    return value === undefined && binaryKey === CHANGES_KEY ? null : value; // the feed is a stream
   }
 
   /** Keys held in every database, including expired ones not yet reclaimed. */
@@ -138,6 +171,8 @@ export class KvState {
    * reports a distinct version, so a WATCH taken while it was live aborts once it expires.
    */
   keyVersion(binaryKey: string, nowMs?: number, dbIndex = 0): number {
+    // The feed changes with every revision (XREAD BLOCK and WATCH on it wake then).
+    if (binaryKey === CHANGES_KEY) return this.databases.changes.revision;
     return (dbIndex === 0 ? this.databases.zero : this.databases.get(dbIndex)).keyVersion(binaryKey, nowMs);
   }
 
@@ -162,7 +197,7 @@ export class KvState {
    * The state must not change between the first step and the last.
    */
   snapshotEncoder(prefix?: Uint8Array): Stepper<Uint8Array> {
-    const sections = Buffer.concat([encodeFunctionsSection(this.functions), encodeScriptsSection(this.scripts)]);
+    const sections = Buffer.concat([encodeChangesSection(this.databases.changes), encodeFunctionsSection(this.functions), encodeScriptsSection(this.scripts)]);
     if (sections.length === 0) return new DatabasesSnapshotEncoder(this.databases, prefix);
     return new DatabasesSnapshotEncoder(this.databases, prefix === undefined ? sections : Buffer.concat([prefix, sections]));
   }
@@ -174,13 +209,16 @@ export class KvState {
 
   /** A fresh state decoded in steps, returned by the last; throws as decodeSnapshot, from the call or a step. */
   static snapshotDecoder(bytes: Uint8Array, options: KvStateOptions = {}): Stepper<KvState> {
-    const decoded = decodeFunctionsSection(bytes, options.scriptMaxInstructions);
+    const { history, rest: afterChanges } = decodeChangesSection(bytes);
+    const decoded = decodeFunctionsSection(afterChanges, options.scriptMaxInstructions);
     const { scripts, rest } = decodeScriptsSection(decoded.rest, options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
     const decoder = new DatabasesSnapshotDecoder(rest);
     return {
       step(budget: number): KvState | null {
         const databases = decoder.step(budget);
-        return databases === null ? null : new KvState(options, databases, scripts, decoded.functions);
+        if (databases === null) return null;
+        databases.changes = history;
+        return new KvState(options, databases, scripts, decoded.functions);
       },
     };
   }

@@ -4,6 +4,7 @@
 
 import type { Reply } from '../lib/reply.js';
 import type { KeyEvent, PublishedMessage } from '../kv/key-events.js';
+import type { ChangeHistory } from '../kv/change-history.js';
 
 export interface WatchedKey {
   readonly key: Uint8Array;
@@ -73,10 +74,12 @@ export interface Backend {
    * installed), for clients blocked on keys. A backend without it never wakes them early.
    */
   onApplied?(listener: () => void): void;
+  /** The applied state's change history (`__cairn:changes`, CAIRN.WATCH), when the backend keeps one. */
+  changes?(): ChangeHistory;
   /**
    * Hands the listeners what each applied entry published and its keyspace events, in log order
-   * (pub/sub, tracking), for entries committed after the call: not those a restarting node applies
-   * again from its log, which no connected client is owed.
+   * (pub/sub, tracking, watch), for entries committed after the call: not those a restarting node
+   * applies again from its log, which no connected client is owed.
    */
   onChanges?(listeners: ChangeListeners): void;
   /** How long the state has been busy applying one entry in steps (a long script), in ms; 0 or absent when not. */

@@ -221,15 +221,15 @@ export class ReplicaBackend implements Backend {
     return runsAsRead(argv, this.options.machine.state);
   }
 
-  onApplied(listener: () => void): void {
-    this.options.machine.onApplied(listener);
-  }
+  onApplied = (listener: () => void): void => this.options.machine.onApplied(listener);
 
   onChanges({ published, keyEvents }: ChangeListeners): void {
     const fromIndex = this.options.replica.status().commitIndex + 1;
     if (published !== undefined) this.options.machine.onPublished((messages, events, index) => index >= fromIndex && published(messages, events, index));
     if (keyEvents !== undefined) this.options.machine.onKeyEvents((events, index) => index >= fromIndex && keyEvents(events, index));
   }
+
+  changes = (): KvState['changes'] => this.options.machine.state.changes;
 
   keyspace(): KeyspaceFigures {
     const state = this.options.machine.state;

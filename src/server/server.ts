@@ -19,6 +19,8 @@ import { MemoryGuard, STARTUP_BYTES } from './memory-guard.js';
 import { PubsubRegistry } from './pubsub-registry.js';
 import { pubsubCommands } from './pubsub-commands.js';
 import { changeDelivery } from './pubsub-notify.js';
+import { WatchHub } from './watch-hub.js';
+import { watchCommands } from './watch-commands.js';
 
 export interface ServerOptions {
   readonly backend: Backend;
@@ -49,6 +51,7 @@ export class CairnServer implements ServerContext {
   readonly blocked: BlockedClients;
   readonly memory: MemoryGuard;
   readonly pubsub = new PubsubRegistry();
+  readonly watches: WatchHub | undefined;
   readonly stats: ServerStats = {
     connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0,
     errorReplies: new Map(),
@@ -68,8 +71,11 @@ export class CairnServer implements ServerContext {
     this.clock = options.clock;
     this.blocked = new BlockedClients(options.backend, options.clock);
     this.memory = options.memory ?? new MemoryGuard(options.settings);
-    this.table = new CommandTable(options.dataCommands, [...serverCommands, ...pubsubCommands]);
+    this.table = new CommandTable(options.dataCommands, [...serverCommands, ...pubsubCommands, ...watchCommands]);
     options.backend.onChanges?.(changeDelivery(this.pubsub, options.settings));
+    const changes = options.backend.changes?.bind(options.backend);
+    this.watches = changes === undefined ? undefined : new WatchHub(changes, options.clock);
+    options.backend.onApplied?.(() => this.watches?.deliver());
     this.startedAtMs = options.clock.nowMs();
   }
 

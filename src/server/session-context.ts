@@ -9,6 +9,7 @@ import type { ServerSettings } from './config.js';
 import type { BlockedClients } from './blocked-clients.js';
 import type { MemoryGuard } from './memory-guard.js';
 import type { PubsubRegistry } from './pubsub-registry.js';
+import type { WatchHub } from './watch-hub.js';
 import type { Session } from './session.js';
 
 /** What a session needs from the server that owns it. */
@@ -22,6 +23,8 @@ export interface ServerContext {
   readonly memory?: MemoryGuard;
   /** Every client's channel and pattern subscriptions on this node. */
   readonly pubsub: PubsubRegistry;
+  /** Every CAIRN.WATCH on this node; absent where the backend keeps no change history. */
+  readonly watches?: WatchHub;
   clients(): Iterable<Session>;
   info(sections: readonly string[]): string;
   countCommand(): void;

@@ -19,6 +19,7 @@ import { refusalBeforeRun } from './busy-script.js';
 import { allowedBeforeAuth, argvBytes, entryDbs, inEntry, runsInsideMulti, type QueuedCommand } from './queued-commands.js';
 import type { Peer, ServerContext } from './session-context.js';
 import { ClientPubsub } from './pubsub-client.js';
+import { ClientWatches } from './watch-client.js';
 import { isReadOnlyEval } from '../kv/scripts.js';
 import { GatheredReply, settleable, type GatheredEntry, type TurnReply } from './gathered-reply.js';
 
@@ -60,6 +61,8 @@ export class Session {
   db = 0;
   /** Its channel subscriptions (subscribe mode) and the push path pub/sub, tracking and watches share. */
   readonly pubsub: ClientPubsub;
+  /** Its CAIRN.WATCH watches (watch mode in RESP2). */
+  readonly watches: ClientWatches;
 
   private multi: QueuedCommand[] | undefined;
   private multiBytes = 0;
@@ -80,6 +83,7 @@ export class Session {
     this.createdAtMs = server.clock.nowMs();
     this.lastCommandAtMs = this.createdAtMs;
     this.pubsub = new ClientPubsub(this);
+    this.watches = new ClientWatches(this);
   }
 
   /** Pushes a frame to this client out of band (RESP3 `>`, RESP2 array), within its output buffer limit. */
@@ -126,7 +130,7 @@ export class Session {
       if (this.multi !== undefined) this.multiDirty = true;
       return noauth;
     }
-    const refused = this.pubsub.refuses(entry.meta.name) ?? refusalBeforeRun(entry.meta.name, argv, this.server.backend, this.server.settings.busyReplyThresholdMs, this.server.memory?.refuses(entry) === true, !this.idle());
+    const refused = this.pubsub.refuses(entry.meta.name) ?? this.watches.refuses(entry.meta.name) ?? refusalBeforeRun(entry.meta.name, argv, this.server.backend, this.server.settings.busyReplyThresholdMs, this.server.memory?.refuses(entry) === true, !this.idle());
     if (refused !== undefined) {
       if (this.multi !== undefined) this.multiDirty = true;
       return refused;
@@ -167,6 +171,7 @@ export class Session {
   closed(): void {
     this.server.blocked.cancel(this);
     this.pubsub.leaveAll();
+    this.watches.stopAll();
   }
 
   private enqueue(entry: TableEntry, argv: readonly Buffer[]): Reply {
@@ -318,6 +323,7 @@ export class Session {
   reset(): void {
     this.endMulti();
     this.pubsub.leaveAll();
+    this.watches.stopAll();
     this.readConsistency = 'linearizable';
     this.protocol = 2;
     this.name = '';

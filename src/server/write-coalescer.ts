@@ -69,6 +69,11 @@ export class WriteCoalescer implements Backend {
     this.inner.onChanges?.(listeners);
   }
 
+  /** The inner backend's change history, when it keeps one. */
+  get changes(): Backend['changes'] {
+    return this.inner.changes?.bind(this.inner);
+  }
+
   busyForMs(): number {
     return this.inner.busyForMs?.() ?? 0;
   }

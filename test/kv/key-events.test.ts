@@ -1,9 +1,10 @@
 // Keyspace events at the state machine (kv/key-events.ts): commands raise them as they apply, each
 // naming its database, class and Redis event name, in command order; a lazily expired key raises
-// `expired` before the write that found it; a state never hands the same event out twice. Also
-// Cairn's own '*' events (FLUSHDB, FLUSHALL, SWAPDB), active expiry and eviction, scripts, and the
-// determinism of events (same entries, same events; a restored state goes on alike). The events of
-// every write command against redis-server's: key-events-differential.test.ts.
+// `expired` before the write that found it; a state never hands the same event out twice. A
+// string-class event carries the value it left (the change feed's `value`). Also Cairn's own '*'
+// events (FLUSHDB, FLUSHALL, SWAPDB), active expiry and eviction, scripts, and the determinism of
+// events (same entries, same events; a restored state goes on alike). The events of every write
+// command against redis-server's: key-events-differential.test.ts.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,9 +22,9 @@ test('SET and DEL raise new/set/expire and del, in order, with their database', 
   run(state, 1, 0, 'DEL', 'a', 'missing');
   assert.deepEqual(state.takeKeyEvents(), [
     { db: 0, cls: 'n', event: 'new', key: 'a' },
-    { db: 0, cls: '$', event: 'set', key: 'a' },
+    { db: 0, cls: '$', event: 'set', key: 'a', value: '1' },
     { db: 3, cls: 'n', event: 'new', key: 'b' },
-    { db: 3, cls: '$', event: 'set', key: 'b' },
+    { db: 3, cls: '$', event: 'set', key: 'b', value: '2' },
     { db: 3, cls: 'g', event: 'expire', key: 'b' },
     { db: 0, cls: 'g', event: 'del', key: 'a' },
   ]);
