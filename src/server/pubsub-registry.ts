@@ -19,12 +19,17 @@ const SMESSAGE = bulkReply('smessage');
 
 export class PubsubRegistry {
   private readonly byKind: Record<SubscriptionKind, Map<string, Set<Subscriber>>> = { channel: new Map(), pattern: new Map(), shard: new Map() };
+  /** Each subscribed pattern's bytes, matched against every published channel. */
+  private readonly patternBytes = new Map<string, Buffer>();
 
   /** Adds a subscription; false when the subscriber already had it. */
   add(kind: SubscriptionKind, name: string, subscriber: Subscriber): boolean {
     const map = this.byKind[kind];
     let subscribers = map.get(name);
-    if (subscribers === undefined) map.set(name, (subscribers = new Set()));
+    if (subscribers === undefined) {
+      map.set(name, (subscribers = new Set()));
+      if (kind === 'pattern') this.patternBytes.set(name, Buffer.from(name, 'latin1'));
+    }
     if (subscribers.has(subscriber)) return false;
     subscribers.add(subscriber);
     return true;
@@ -35,7 +40,10 @@ export class PubsubRegistry {
     const map = this.byKind[kind];
     const subscribers = map.get(name);
     if (subscribers === undefined || !subscribers.delete(subscriber)) return false;
-    if (subscribers.size === 0) map.delete(name);
+    if (subscribers.size === 0) {
+      map.delete(name);
+      this.patternBytes.delete(name);
+    }
     return true;
   }
 
@@ -53,8 +61,8 @@ export class PubsubRegistry {
     if (shard) return this.send(this.byKind.shard.get(name), { type: 'push', items: [SMESSAGE, bulkReply(channel), bulkReply(message)] });
     let count = this.send(this.byKind.channel.get(name), { type: 'push', items: [MESSAGE, bulkReply(channel), bulkReply(message)] });
     for (const [pattern, subscribers] of this.byKind.pattern) {
-      if (!globMatch(Buffer.from(pattern, 'latin1'), channel)) continue;
-      count += this.send(subscribers, { type: 'push', items: [PMESSAGE, bulkReply(Buffer.from(pattern, 'latin1')), bulkReply(channel), bulkReply(message)] });
+      const bytes = this.patternBytes.get(pattern)!;
+      if (globMatch(bytes, channel)) count += this.send(subscribers, { type: 'push', items: [PMESSAGE, bulkReply(bytes), bulkReply(channel), bulkReply(message)] });
     }
     return count;
   }
@@ -64,7 +72,7 @@ export class PubsubRegistry {
     const name = Buffer.from(channel).toString('latin1');
     if (shard) return this.byKind.shard.get(name)?.size ?? 0;
     let count = this.byKind.channel.get(name)?.size ?? 0;
-    for (const [pattern, subscribers] of this.byKind.pattern) if (globMatch(Buffer.from(pattern, 'latin1'), channel)) count += subscribers.size;
+    for (const [pattern, subscribers] of this.byKind.pattern) if (globMatch(this.patternBytes.get(pattern)!, channel)) count += subscribers.size;
     return count;
   }
 

@@ -90,3 +90,18 @@ test("keyspace notifications of the leader's writes reach every node's subscribe
     for (const client of [...subscribers, writer]) client.close();
   }
 });
+
+test('PUBLISH inside MULTI on a follower joins the relayed entry; every node hears it, and EXEC counts the follower\'s subscribers', async () => {
+  const leader = await cluster.leader();
+  const follower = cluster.nodes[(leader + 1) % 3]!;
+  const subscribers = await Promise.all(cluster.nodes.map((node) => subscriber(node.port, 'SUBSCRIBE', 'in-multi')));
+  const client = await RawClient.connect(follower.port);
+  try {
+    for (const args of [['MULTI'], ['SET', 'multi-key', 'v'], ['PUBLISH', 'in-multi', 'hello'], ['EXEC']]) client.command(...args);
+    const replies = (await client.replies(4, 30_000)).map(show);
+    assert.deepEqual(replies, ['OK', 'QUEUED', 'QUEUED', ['OK', 1]]);
+    for (const s of subscribers) assert.deepEqual(await received(s, 1), [['message', 'in-multi', 'hello']]);
+  } finally {
+    for (const c of [...subscribers, client]) c.close();
+  }
+});

@@ -127,3 +127,14 @@ test('CONFIG SET/GET client-output-buffer-limit as redis-server: units, classes,
     await redis.cleanup();
   }
 });
+
+test('a message over the log entry limit is refused as any write of that size; the connection goes on', async () => {
+  const client = await RawClient.connect(server.port);
+  try {
+    const reply = show(await client.call('PUBLISH', 'big', Buffer.alloc(60 * 1024 * 1024, 'b')));
+    assert.match(String(reply), /^ERR:ERR a write of \d+ bytes is over the \d+-byte entry limit$/);
+    assert.equal(show(await client.call('PUBLISH', 'big', 'small')), 0);
+  } finally {
+    client.close();
+  }
+});
