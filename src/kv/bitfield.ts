@@ -69,8 +69,11 @@ function parseOps(argv: readonly Uint8Array[]): FieldOp[] | Reply {
   return ops;
 }
 
-/** Runs one SET or INCRBY on `bytes`: the reply (null when FAIL refuses it). */
-function writeField(bytes: Uint8Array, op: FieldOp): Reply {
+/**
+ * Runs one SET or INCRBY on `bytes`: the reply (null when FAIL refuses it). `changes` counts it as
+ * Redis 7.0.15 does: applied, and on a string made or grown (`dirty`) or to another value.
+ */
+function writeField(bytes: Uint8Array, op: FieldOp, dirty: boolean, changes: { count: number }): Reply {
   const old = op.signed ? getSignedField(bytes, op.offset, op.bits) : getUnsignedField(bytes, op.offset, op.bits);
   // SET checks the new value alone (as an increment of 0); unsigned SET sees it as C's uint64.
   const base = op.kind === 'incrby' ? old : op.signed ? op.value : BigInt.asUintN(64, op.value);
@@ -79,6 +82,7 @@ function writeField(bytes: Uint8Array, op: FieldOp): Reply {
   if (check.direction !== 0 && op.overflow === 'fail') return NULL;
   const stored = check.direction !== 0 ? check.limit : base + incr;
   setField(bytes, op.offset, op.bits, stored);
+  if (dirty || BigInt.asUintN(op.bits, stored) !== BigInt.asUintN(op.bits, old)) changes.count++;
   return integerReply(intValue(BigInt.asIntN(64, op.kind === 'incrby' ? stored : old)));
 }
 
@@ -102,10 +106,12 @@ function bitfieldGeneric(ctx: ExecContext, argv: readonly Uint8Array[], readOnly
   const maxBit = writes.reduce((highest, op) => Math.max(highest, op.offset + op.bits - 1), 0);
   const target = bitTarget(ctx, key, maxBit);
   if (target === null) return WRONGTYPE;
-  const items = ops.map((op) => (op.kind === 'get' ? readField(target.bytes, op) : writeField(target.bytes, op)));
-  commitBits(ctx, target);
-  // Redis raises setbit when a SET or INCRBY was applied (not every one refused by OVERFLOW FAIL).
-  if (items.some((item, i) => ops[i]?.kind !== 'get' && item !== NULL)) ctx.db.notify('$', 'setbit', key);
+  const dirty = target.record === undefined || target.record.valueBytes < target.bytes.length;
+  const changes = { count: 0 };
+  const items = ops.map((op) => (op.kind === 'get' ? readField(target.bytes, op) : writeField(target.bytes, op, dirty, changes)));
+  // As Redis 7.0.15: a string made or grown is stored, but only a change is a modification (WATCH) and raises setbit.
+  if (dirty || changes.count > 0) commitBits(ctx, target);
+  if (changes.count > 0) ctx.db.notify('$', 'setbit', key);
   return { type: 'array', items };
 }
 

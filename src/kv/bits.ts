@@ -33,10 +33,11 @@ function setbit(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const mask = 1 << (7 - (offset % 8));
   const bytes = target.bytes;
   bytes[byte] = on === 1n ? (bytes[byte] as number) | mask : (bytes[byte] as number) & ~mask;
-  // Redis 7.0 counts every SETBIT as a modification, even one that leaves the bit as it was.
+  // Redis 7.0.15 stores (a modification for WATCH) and announces a SETBIT that made, grew or
+  // changed the string, not one that left it as it was.
+  if (!grown && old === Number(on)) return old === 1 ? ONE : ZERO;
   commitBits(ctx, target);
-  // Redis 7.0.15 announces a SETBIT that made, grew or changed the string, not one that left it alone.
-  if (grown || old !== Number(on)) ctx.db.notify('$', 'setbit', target.key);
+  ctx.db.notify('$', 'setbit', target.key);
   return old === 1 ? ONE : ZERO;
 }
 

@@ -18,7 +18,7 @@ import type { PendingApply, StateMachine, Steps } from './ports.js';
 export class KvMachine implements StateMachine {
   state: KvState;
   private readonly appliedListeners: (() => void)[] = [];
-  private readonly keyEventListeners: ((events: readonly KeyEvent[], index: number) => void)[] = [];
+  private readonly keyEventListeners: ((events: readonly KeyEvent[], index: number, entry: Entry) => void)[] = [];
   private readonly publishListeners: ((messages: readonly PublishedMessage[], events: readonly KeyEvent[], index: number) => void)[] = [];
   /** The entries this node encoded for its proposals, by their bytes, until applied (or their bytes are collected). */
   private readonly proposed = new WeakMap<Uint8Array, Entry>();
@@ -46,9 +46,10 @@ export class KvMachine implements StateMachine {
 
   /**
    * Calls `listener` with the keyspace events of every applied entry that raised any, and the
-   * entry's log index, before onApplied's listeners. A restored snapshot raises none.
+   * entry's log index, before onApplied's listeners, with the entry itself (for a proposal of this
+   * node, the very Entry it was encoded from). A restored snapshot raises none.
    */
-  onKeyEvents(listener: (events: readonly KeyEvent[], index: number) => void): void {
+  onKeyEvents(listener: (events: readonly KeyEvent[], index: number, entry: Entry) => void): void {
     this.keyEventListeners.push(listener);
   }
 
@@ -72,15 +73,16 @@ export class KvMachine implements StateMachine {
       throw error;
     }
     const applied = applyDecodedInSteps(this.state, entry);
+    const decoded = entry;
     if (Array.isArray(applied)) {
-      this.notifyApplied(index);
+      this.notifyApplied(index, decoded);
       return applied;
     }
     // A long script: the replica runs the rest in steps, and blocked clients look once it ended.
     const pending: Steps<Reply[]> = {
       step: (budget) => {
         const replies = applied.step(budget);
-        if (replies !== null) this.notifyApplied(index);
+        if (replies !== null) this.notifyApplied(index, decoded);
         return replies;
       },
     };
@@ -88,11 +90,11 @@ export class KvMachine implements StateMachine {
   }
 
   /** Hands out the entry's published messages and keyspace events (when `index` names an applied entry), then tells onApplied's listeners. */
-  private notifyApplied(index?: number): void {
+  private notifyApplied(index?: number, entry?: Entry): void {
     const messages = this.state.takePublished();
     const events = this.state.takeKeyEvents();
     if (index !== undefined && messages.length > 0) for (const listener of this.publishListeners) listener(messages, events, index);
-    if (index !== undefined && events.length > 0) for (const listener of this.keyEventListeners) listener(events, index);
+    if (index !== undefined && entry !== undefined && events.length > 0) for (const listener of this.keyEventListeners) listener(events, index, entry);
     for (const listener of this.appliedListeners) listener();
   }
 

@@ -19,6 +19,8 @@ export interface WriteEntry {
   readonly watches: readonly WatchedKey[];
   /** The database of each command (parallel to `commands`); all 0 when not given. */
   readonly dbs?: readonly number[];
+  /** The id of the client that wrote it, on this node only (never in the log): CLIENT TRACKING's NOLOOP. */
+  readonly client?: number;
 }
 
 /**
@@ -31,8 +33,11 @@ export type ReadConsistency = 'linearizable' | 'local';
 export interface ChangeListeners {
   /** Called for each entry that published, with its messages and all its keyspace events, before `keyEvents`. */
   readonly published?: (messages: readonly PublishedMessage[], events: readonly KeyEvent[], index: number) => void;
-  /** Called for each entry that raised keyspace events. */
-  readonly keyEvents?: (events: readonly KeyEvent[], index: number) => void;
+  /**
+   * Called for each entry that raised keyspace events; `writer` is the id of this node's client
+   * whose write made the entry (WriteEntry.client), when this node's server wrote it (NOLOOP).
+   */
+  readonly keyEvents?: (events: readonly KeyEvent[], index: number, writer: number | undefined) => void;
 }
 
 /** `key:value` pairs for one INFO section, in the order they are printed. */

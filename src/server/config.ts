@@ -33,6 +33,8 @@ export interface ServerSettings {
   maxMemoryBytes: number;
   /** What happens at maxmemory: refuse writes (noeviction, the default) or evict keys (server/evictor.ts). */
   maxMemoryPolicy: MaxMemoryPolicy;
+  /** Keys the client-side caching table remembers before forgetting (and invalidating) the oldest; 0 = no bound. */
+  trackingTableMaxKeys: number;
   /** notify-keyspace-events as flags (pubsub-config.ts's NOTIFY); 0 = no keyspace notifications. */
   notifyKeyspaceEvents: number;
   /** client-output-buffer-limit: where a client whose replies and pushes back up is closed. */
@@ -61,6 +63,7 @@ export function defaultSettings(): ServerSettings {
     busyReplyThresholdMs: 5000,
     maxMemoryBytes: 0,
     maxMemoryPolicy: 'noeviction',
+    trackingTableMaxKeys: 1_000_000,
     notifyKeyspaceEvents: 0,
     outputBufferLimits: defaultOutputBufferLimits(),
   };
@@ -86,7 +89,7 @@ function integerParameter(name: string, key: NumericKey, min: number, max: numbe
   return { name, get: (s) => String(s[key]), load: apply, ...(live ? { set: apply } : {}) };
 }
 
-type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes' | 'busyReplyThresholdMs';
+type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes' | 'busyReplyThresholdMs' | 'trackingTableMaxKeys';
 
 const parameters: readonly Parameter[] = [
   { name: 'bind', get: (s) => s.host, load: (s, v) => { s.host = v; return undefined; } },
@@ -119,6 +122,7 @@ const parameters: readonly Parameter[] = [
   integerParameter('proto-inline-max-size', 'inlineMaxBytes', 1024, 64 * 1024 * 1024, true, true),
   integerParameter('cairn-multi-max-commands', 'multiMaxCommands', 1, 10_000_000, true),
   integerParameter('maxmemory', 'maxMemoryBytes', 0, Number.MAX_SAFE_INTEGER, true, true),
+  integerParameter('tracking-table-max-keys', 'trackingTableMaxKeys', 0, Number.MAX_SAFE_INTEGER, true),
   { name: 'maxmemory-policy', get: (s) => s.maxMemoryPolicy, set: setMaxMemoryPolicy, load: setMaxMemoryPolicy },
   { name: 'notify-keyspace-events', get: (s) => formatNotifyFlags(s.notifyKeyspaceEvents), set: setNotify, load: setNotify },
   { name: 'client-output-buffer-limit', get: (s) => formatOutputBufferLimits(s.outputBufferLimits), set: setOutputLimits, load: setOutputLimits },

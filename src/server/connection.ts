@@ -50,6 +50,8 @@ export class Connection implements Peer {
   private markIdle: (() => void) | undefined;
   /** Set while a turn's replies wait for the kernel to take the part written so far. */
   private drainWaiter: (() => void) | undefined;
+  /** Push frames that must follow the replies owed when they were raised (invalidations): written after the turn's. */
+  private readonly deferred = new ReplyEncoder(256);
 
   constructor(
     private readonly socket: Socket,
@@ -88,18 +90,28 @@ export class Connection implements Peer {
   }
 
   outputBufferBytes(): number {
-    return this.socket.writableLength + this.encoder.sizeBytes;
+    return this.socket.writableLength + this.encoder.sizeBytes + this.deferred.sizeBytes;
   }
 
   /**
    * A push frame goes after the replies encoded so far and before those still waiting for the
    * backend (as Redis writes a message into the output buffer between replies); it is sent at once
-   * unless a turn is in flight, whose flush takes it along.
+   * unless a turn is in flight, whose flush takes it along. With `afterReplies` (a tracking
+   * invalidation) it goes after the replies of the turn in flight too: a read served before the
+   * change it tells of is answered first, so the client never caches that read's older value.
    */
-  push(frame: Reply): void {
+  push(frame: Reply, afterReplies = false): void {
     if (this.closing || this.socket.destroyed || this.session === undefined) return;
+    if (afterReplies && this.busy) return this.deferred.write(frame, this.session.protocol);
     this.encoder.write(frame, this.session.protocol);
     if (!this.busy) this.flush(false);
+  }
+
+  /** The deferred push frames, after what is encoded. */
+  private takeDeferred(): void {
+    if (this.deferred.sizeBytes === 0) return;
+    this.encoder.writeRaw(this.deferred.lend());
+    this.deferred.clear();
   }
 
   /** Stops reading, lets the batch in flight finish and flush, then closes. */
@@ -127,6 +139,7 @@ export class Connection implements Peer {
     if (this.drainWaiter !== undefined) return this.wakeDrainWaiter();
     if (!this.busy) return;
     this.setBusy(false);
+    this.takeDeferred();
     this.runTurn();
   }
 
@@ -213,6 +226,7 @@ export class Connection implements Peer {
       if (!this.flush(false)) await new Promise<void>((resolve) => (this.drainWaiter = resolve));
       if (this.socket.destroyed) return this.setBusy(false);
     }
+    this.takeDeferred();
     // Stay paused until the kernel takes the replies; 'drain' resumes.
     if (this.flush(closeAfter) && !closeAfter) {
       this.setBusy(false);

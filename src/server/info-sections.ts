@@ -39,7 +39,7 @@ export function clientFields(source: InfoSource): InfoFields {
   return [
     ['connected_clients', source.connectedClients()], ['cluster_connections', 0], ['maxclients', source.maxClients],
     ['client_recent_max_input_buffer', 0], ['client_recent_max_output_buffer', 0],
-    ['blocked_clients', source.blockedClients?.() ?? 0], ['tracking_clients', 0], ['clients_in_timeout_table', 0],
+    ['blocked_clients', source.blockedClients?.() ?? 0], ['tracking_clients', source.tracking?.().clients ?? 0], ['clients_in_timeout_table', 0],
   ];
 }
 
@@ -95,6 +95,7 @@ export function statsFields(source: InfoSource): InfoFields {
   const zero = (...names: string[]): Field[] => names.map((name) => [name, 0] as const);
   const evictedKeys = source.maxMemory?.().evictedKeys ?? 0;
   const pubsub = source.pubsub?.() ?? { channels: 0, patterns: 0, shardChannels: 0 };
+  const tracking = source.tracking?.();
   return [
     ['total_connections_received', s.connectionsReceived], ['total_commands_processed', s.commandsProcessed],
     ['instantaneous_ops_per_sec', 0], ['total_net_input_bytes', s.netInputBytes], ['total_net_output_bytes', s.netOutputBytes],
@@ -107,8 +108,8 @@ export function statsFields(source: InfoSource): InfoFields {
     ['pubsub_channels', pubsub.channels], ['pubsub_patterns', pubsub.patterns], ['pubsubshard_channels', pubsub.shardChannels],
     ...zero('latest_fork_usec', 'total_forks', 'migrate_cached_sockets',
       'slave_expires_tracked_keys', 'active_defrag_hits', 'active_defrag_misses', 'active_defrag_key_hits',
-      'active_defrag_key_misses', 'total_active_defrag_time', 'current_active_defrag_time', 'tracking_total_keys',
-      'tracking_total_items', 'tracking_total_prefixes'),
+      'active_defrag_key_misses', 'total_active_defrag_time', 'current_active_defrag_time'),
+    ['tracking_total_keys', tracking?.keys ?? 0], ['tracking_total_items', tracking?.items ?? 0], ['tracking_total_prefixes', tracking?.prefixes ?? 0],
     ['unexpected_error_replies', s.internalErrors], ['total_error_replies', [...(s.errorReplies?.values() ?? [])].reduce((a, b) => a + b, 0)], ['dump_payload_sanitizations', 0],
     ['total_reads_processed', s.commandsProcessed], ['total_writes_processed', s.commandsProcessed],
     ...zero('io_threaded_reads_processed', 'io_threaded_writes_processed', 'reply_buffer_shrinks', 'reply_buffer_expands'),

@@ -3,6 +3,7 @@
 // `cluster_enabled`). The fields of each section are in info-sections.ts.
 
 import type { InfoFields, KeyspaceFigures } from './backend.js';
+import type { TrackingFigures } from './tracking-table.js';
 import {
   clientFields, cpuFields, keyspaceFields, memoryFields, persistenceFields, replicationFields, serverFields, statsFields,
 } from './info-sections.js';
@@ -18,6 +19,8 @@ export interface InfoSource {
   /** Clients waiting in a blocking command (BLPOP, XREAD BLOCK ...). */
   blockedClients?(): number;
   readonly maxClients: number;
+  /** Client-side caching's figures (INFO clients' tracking_clients, stats' tracking_total_*). */
+  tracking?(): TrackingFigures;
   readonly stats: ServerStats;
   keyspace(): KeyspaceFigures;
   persistence(): InfoFields;

@@ -83,9 +83,10 @@ export class ClientPubsub implements Subscriber {
     return integerReply(this.session.context.pubsub.receivers(argv[1]!, name === 'spublish'));
   }
 
-  push(frame: Reply): void {
+  /** `afterReplies`: after the replies of the turn in flight too (a tracking invalidation, Peer.push). */
+  push(frame: Reply, afterReplies = false): void {
     const peer = this.session.peer;
-    peer.push(frame);
+    peer.push(frame, afterReplies);
     const limits = this.session.context.settings.outputBufferLimits;
     if (this.overLimit(this.subscribed ? limits.pubsub : limits.normal, peer.outputBufferBytes())) {
       console.error(`cairn server: client id=${this.session.id} addr=${peer.addr} closed for overcoming of output buffer limits`);

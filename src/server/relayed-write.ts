@@ -23,17 +23,20 @@ export interface RelayedWriteDeps {
   readonly clock: Clock;
   /** How long a write whose relay failed waits for its applied log to decide. */
   readonly verdictWaitMs: number;
+  /** Told each attempt's tag and the writing client (WriteEntry.client), before it is sent: NOLOOP's origins. */
+  readonly tagged?: (tag: Uint8Array, client: number | undefined) => void;
 }
 
 type Sent = RelayOutcome | { readonly kind: 'failed'; readonly error: Error };
 
 /** Relays `parts` to `leaderId`, to be appended only in `term`; throws the link's or leader's error when nothing decides. */
-export async function relayOnce(deps: RelayedWriteDeps, leaderId: string, parts: Pick<Entry, 'commands' | 'watches' | 'dbs'>, term: number): Promise<RelayStep> {
+export async function relayOnce(deps: RelayedWriteDeps, leaderId: string, parts: Pick<Entry, 'commands' | 'watches' | 'dbs'> & { readonly client?: number }, term: number): Promise<RelayStep> {
   // Registered before it is sent: its apply here, however early, is seen.
   const attempt = deps.waiters.open(term);
+  deps.tagged?.(attempt.tag, parts.client);
   let sent: Promise<Sent>;
   try {
-    const bytes = encodeEntry({ nowMs: 0, ...parts, relayTag: attempt.tag });
+    const bytes = encodeEntry({ nowMs: 0, commands: parts.commands, watches: parts.watches, ...(parts.dbs === undefined ? {} : { dbs: parts.dbs }), relayTag: attempt.tag });
     sent = deps.relay.relay(leaderId, bytes, term).then((outcome): Sent => outcome, (error: unknown): Sent => ({ kind: 'failed', error: asError(error) }));
   } catch (error) {
     attempt.close();

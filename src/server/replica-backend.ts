@@ -38,6 +38,8 @@ import { RelayWaiters } from './relay-waiters.js';
 import { relayOnce, type RelayedWriteDeps, type RelayStep } from './relayed-write.js';
 import type { ClusterTopology } from './cluster-topology.js';
 import type { FsyncPolicy } from './config.js';
+import { WriteOrigins } from './write-origins.js';
+import type { KeyEvent } from '../kv/key-events.js';
 
 export interface ReplicaBackendOptions {
   readonly replica: Replica<KvMachine>;
@@ -70,6 +72,8 @@ export class ReplicaBackend implements Backend {
   private readonly waiters: RelayWaiters;
   private readonly relayed: RelayedWriteDeps;
   private readonly relayServer: RelayServer;
+  /** Which client of this node wrote an applied entry (CLIENT TRACKING's NOLOOP). */
+  private readonly origins = new WriteOrigins();
   private readonly expiry: ActiveExpiry;
   private readonly evictor: Evictor | undefined;
   /** Reads from this node's state, waiting for scripts; read-only scripts in steps. */
@@ -83,7 +87,7 @@ export class ReplicaBackend implements Backend {
   constructor(private readonly options: ReplicaBackendOptions) {
     this.relay = new LeaderRelay(options.topology, options.password, options.relayConnectTimeoutMs);
     this.waiters = new RelayWaiters(options.topology.myId, randomBytes(8).toString('hex'));
-    this.relayed = { relay: this.relay, waiters: this.waiters, clock: options.clock, verdictWaitMs: options.leaderWaitMs };
+    this.relayed = { relay: this.relay, waiters: this.waiters, clock: options.clock, verdictWaitMs: options.leaderWaitMs, tagged: (tag, client) => this.origins.relay(tag, client) };
     this.relayServer = new RelayServer({
       topology: options.topology,
       memory: options.memory,
@@ -226,7 +230,7 @@ export class ReplicaBackend implements Backend {
   onChanges({ published, keyEvents }: ChangeListeners): void {
     const fromIndex = this.options.replica.status().commitIndex + 1;
     if (published !== undefined) this.options.machine.onPublished((messages, events, index) => index >= fromIndex && published(messages, events, index));
-    if (keyEvents !== undefined) this.options.machine.onKeyEvents((events, index) => index >= fromIndex && keyEvents(events, index));
+    if (keyEvents !== undefined) this.options.machine.onKeyEvents((events, index, entry) => index >= fromIndex && keyEvents(events, index, this.origins.writerOf(entry)));
   }
 
   changes = (): KvState['changes'] => this.options.machine.state.changes;
@@ -263,13 +267,8 @@ export class ReplicaBackend implements Backend {
   private logFields(): InfoFields {
     const stats = this.options.storageStats?.();
     if (stats === undefined) return [];
-    return [
-      ['cairn_log_bytes', stats.sizeBytes],
-      ['cairn_log_first_index', stats.firstIndex],
-      ['cairn_log_segments', stats.segmentCount],
-      ['cairn_sync_count', stats.syncCount],
-      ['cairn_last_sync_ms', stats.lastSyncMs],
-    ];
+    return [['cairn_log_bytes', stats.sizeBytes], ['cairn_log_first_index', stats.firstIndex], ['cairn_log_segments', stats.segmentCount],
+      ['cairn_sync_count', stats.syncCount], ['cairn_last_sync_ms', stats.lastSyncMs]];
   }
 
   async close(): Promise<void> {
@@ -315,6 +314,7 @@ export class ReplicaBackend implements Backend {
    */
   private async proposeHere(entry: WriteEntry, relayed?: { readonly tag: Uint8Array | undefined; readonly term: number }): Promise<RelayOutcome> {
     this.lastStampMs = Math.max(this.lastStampMs, this.nowMs());
+    if (relayed === undefined) this.origins.propose(entry.commands, entry.client);
     const data = this.options.machine.encodeProposal(stamped(entry, this.lastStampMs, relayed?.tag));
     if (data.length > entryBytesMax) throw new CairnError('CAIRN_INVALID_ARGUMENT', `a write of ${data.length} bytes is over the ${entryBytesMax}-byte entry limit`);
     const metrics = this.options.metrics;

@@ -10,6 +10,7 @@ import type { CommandMeta, ConnectionHandler, TableEntry } from './command-table
 import { configGet, configSet } from './config.js';
 import type { Session } from './session.js';
 import { parseDbIndex } from '../kv/databases.js';
+import { trackingCommands, trackingListing } from './tracking-commands.js';
 
 const syntaxError = errorReply('ERR syntax error');
 const wrongPass = errorReply('WRONGPASS invalid username-password pair or user is disabled.');
@@ -60,6 +61,7 @@ const quit = command(meta('quit', -1, ['fast', 'noauth'], 'Closes the connection
 
 const reset = command(meta('reset', 1, ['fast', 'noauth'], 'Resets the connection', '6.2.0'), (session) => {
   session.reset();
+  session.context.tracking?.forget(session);
   return { type: 'simple', value: 'RESET' };
 });
 
@@ -156,9 +158,9 @@ function validName(name: string): boolean {
   return true;
 }
 
-/** CLIENT LIST's flags in Redis's order: P subscribed, x in MULTI, r after READONLY, N for none. */
-function clientFlags(session: Session): string {
-  const flags = (session.pubsub.subscribed ? 'P' : '') + (session.inMulti ? 'x' : '') + (session.readConsistency === 'local' ? 'r' : '');
+/** CLIENT LIST's flags in Redis's order: P subscribed, x in MULTI, the tracking ones (t R B), r after READONLY, N for none. */
+function clientFlags(session: Session, trackingFlags: string): string {
+  const flags = (session.pubsub.subscribed ? 'P' : '') + (session.inMulti ? 'x' : '') + trackingFlags + (session.readConsistency === 'local' ? 'r' : '');
   return flags === '' ? 'N' : flags;
 }
 
@@ -169,14 +171,15 @@ export function clientLine(session: Session, nowMs: number): string {
   const queryBytes = session.peer.queryBufferBytes();
   const outputBytes = session.peer.outputBufferBytes();
   const multiBytes = session.multiQueueBytes;
+  const tracking = trackingListing(session);
   // Cairn parses from the socket's chunks: no fixed query or reply buffer (qbuf-free, rbs, rbp).
   const fields: [string, string | number][] = [
     ['id', session.id], ['addr', session.peer.addr], ['laddr', session.peer.laddr], ['fd', session.peer.fd],
-    ['name', session.name], ['age', ageSeconds], ['idle', idleSeconds], ['flags', clientFlags(session)],
+    ['name', session.name], ['age', ageSeconds], ['idle', idleSeconds], ['flags', clientFlags(session, tracking.flags)],
     ['db', session.db], ['sub', session.pubsub.count('channel')], ['psub', session.pubsub.count('pattern')], ['ssub', session.pubsub.count('shard')], ['multi', session.multiQueueLength],
     ['watch', session.watchCount], ['qbuf', queryBytes], ['qbuf-free', 0], ['argv-mem', 0], ['multi-mem', multiBytes],
     ['rbs', 0], ['rbp', 0], ['obl', 0], ['oll', 0], ['omem', outputBytes], ['tot-mem', queryBytes + outputBytes + multiBytes],
-    ['events', 'r'], ['cmd', session.lastCommandName], ['user', 'default'], ['redir', -1], ['resp', session.protocol],
+    ['events', 'r'], ['cmd', session.lastCommandName], ['user', 'default'], ['redir', tracking.redir], ['resp', session.protocol],
     ['lib-name', session.libName], ['lib-ver', session.libVersion],
   ];
   return fields.map(([k, v]) => `${k}=${v}`).join(' ') + '\n';
@@ -206,6 +209,7 @@ const client = container(meta('client', -2, [], 'A container for client connecti
     text(s, clientLine(s, s.context.clock.nowMs())),
   ),
   command(meta('client|list', -2, ['loading', 'stale'], 'Lists open connections', '2.4.0', 'O(N)'), clientList),
+  ...trackingCommands,
 ]);
 
 function clientList(session: Session, argv: readonly Buffer[]): Reply {

@@ -16,6 +16,7 @@ import { countError, renderInfo, type ServerStats } from './info.js';
 import { serverCommands } from './server-commands.js';
 import { Session, type ServerContext } from './session.js';
 import { MemoryGuard, STARTUP_BYTES } from './memory-guard.js';
+import { TrackingHub } from './tracking-hub.js';
 import { PubsubRegistry } from './pubsub-registry.js';
 import { pubsubCommands } from './pubsub-commands.js';
 import { changeDelivery } from './pubsub-notify.js';
@@ -51,12 +52,15 @@ export class CairnServer implements ServerContext {
   readonly blocked: BlockedClients;
   readonly memory: MemoryGuard;
   readonly pubsub = new PubsubRegistry();
+  readonly tracking: TrackingHub<Session>;
   readonly watches: WatchHub | undefined;
   readonly stats: ServerStats = {
     connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0,
     errorReplies: new Map(),
   };
   private readonly sessions = new Map<Connection, Session>();
+  /** The same clients by id (CLIENT TRACKING's REDIRECT, invalidations). */
+  private readonly byId = new Map<number, Session>();
   private readonly runId = randomBytes(20).toString('hex');
   private readonly startedAtMs: number;
   private nextClientId = 1;
@@ -73,6 +77,13 @@ export class CairnServer implements ServerContext {
     this.memory = options.memory ?? new MemoryGuard(options.settings);
     this.table = new CommandTable(options.dataCommands, [...serverCommands, ...pubsubCommands, ...watchCommands]);
     options.backend.onChanges?.(changeDelivery(this.pubsub, options.settings));
+    this.tracking = new TrackingHub<Session>({
+      client: (id) => this.byId.get(id),
+      push: (session, items) => session.push({ type: 'push', items }, true),
+      subscribed: (session) => session.pubsub.subscribed,
+      maxKeys: () => this.settings.trackingTableMaxKeys,
+    });
+    options.backend.onChanges?.({ keyEvents: (events, _index, writer) => this.tracking.changed(events, writer) });
     const changes = options.backend.changes?.bind(options.backend);
     this.watches = changes === undefined ? undefined : new WatchHub(changes, options.clock);
     options.backend.onApplied?.(() => this.watches?.deliver());
@@ -127,6 +138,7 @@ export class CairnServer implements ServerContext {
         connectedClients: () => this.sessions.size,
         blockedClients: () => this.blocked.count,
         maxClients: this.settings.maxClients,
+        tracking: () => this.tracking.table.figures(),
         stats: this.stats,
         keyspace: () => this.backend.keyspace(),
         persistence: () => this.backend.persistenceInfo(),
@@ -182,7 +194,10 @@ export class CairnServer implements ServerContext {
         this.stats.netOutputBytes += output;
       },
       closed: (c) => {
-        this.sessions.get(c)?.closed();
+        const closed = this.sessions.get(c);
+        closed?.closed();
+        if (closed !== undefined) this.tracking.forget(closed);
+        if (closed !== undefined) this.byId.delete(closed.id);
         this.sessions.delete(c);
       },
       errorReplied: (message) => countError(this.stats, message),
@@ -195,6 +210,7 @@ export class CairnServer implements ServerContext {
     });
     const session = new Session(this.nextClientId++, this, connection);
     this.sessions.set(connection, session);
+    this.byId.set(session.id, session);
     connection.start(session, this.settings.idleTimeoutSeconds);
   }
 }

@@ -9,6 +9,7 @@ import type { ServerSettings } from './config.js';
 import type { BlockedClients } from './blocked-clients.js';
 import type { MemoryGuard } from './memory-guard.js';
 import type { PubsubRegistry } from './pubsub-registry.js';
+import type { TrackingHub } from './tracking-hub.js';
 import type { WatchHub } from './watch-hub.js';
 import type { Session } from './session.js';
 
@@ -23,6 +24,8 @@ export interface ServerContext {
   readonly memory?: MemoryGuard;
   /** Every client's channel and pattern subscriptions on this node. */
   readonly pubsub: PubsubRegistry;
+  /** Client-side caching (CLIENT TRACKING); absent = not offered. */
+  readonly tracking?: TrackingHub<Session>;
   /** Every CAIRN.WATCH on this node; absent where the backend keeps no change history. */
   readonly watches?: WatchHub;
   clients(): Iterable<Session>;
@@ -39,8 +42,11 @@ export interface Peer {
   queryBufferBytes(): number;
   /** Bytes of replies and pushes not yet taken by the kernel. */
   outputBufferBytes(): number;
-  /** Sends a push frame (a message, an invalidation) after the replies already written; dropped once closing. */
-  push(frame: Reply): void;
+  /**
+   * Sends a push frame (a message, an invalidation) after the replies already written, or with
+   * `afterReplies` after those of the turn in flight too; dropped once closing.
+   */
+  push(frame: Reply, afterReplies?: boolean): void;
   /** Closes the connection at once, dropping what it has not sent (a client over its output buffer limit). */
   destroy(): void;
 }

@@ -87,17 +87,13 @@ export class Session {
   }
 
   /** Pushes a frame to this client out of band (RESP3 `>`, RESP2 array), within its output buffer limit. */
-  push(frame: Reply): void {
-    this.pubsub.push(frame);
+  push(frame: Reply, afterReplies = false): void {
+    this.pubsub.push(frame, afterReplies);
   }
 
-  get context(): ServerContext {
-    return this.server;
-  }
+  get context(): ServerContext { return this.server; }
 
-  get inMulti(): boolean {
-    return this.multi !== undefined;
-  }
+  get inMulti(): boolean { return this.multi !== undefined; }
 
   get multiQueueLength(): number {
     return this.multi?.length ?? -1;
@@ -108,9 +104,7 @@ export class Session {
     return this.multiBytes;
   }
 
-  get watchCount(): number {
-    return this.watched.size;
-  }
+  get watchCount(): number { return this.watched.size; }
 
   /** Runs one command; the reply is a Promise only when it waits for the backend. */
   execute(argv: readonly Buffer[]): Reply | Promise<Reply> { return settleable(this.executeInTurn(argv)); }
@@ -137,6 +131,7 @@ export class Session {
     }
     if (entry.kind === 'data') this.server.memory?.noteAccess(entry.meta, argv, this.db);
     if (this.multi !== undefined && !runsInsideMulti.has(entry.meta.name)) return this.enqueue(entry, argv);
+    this.server.tracking?.beforeRun(this, entry, argv);
     return this.run(entry, argv);
   }
 
@@ -214,7 +209,7 @@ export class Session {
     if (batch === undefined) return;
     this.batch = undefined;
     assert(batch.commands.length > 0, 'a gathered entry holds a command');
-    const entry: WriteEntry = batch.dbs.some((db) => db !== 0) ? { commands: batch.commands, watches: [], dbs: batch.dbs } : { commands: batch.commands, watches: [] };
+    const entry: WriteEntry = batch.dbs.some((db) => db !== 0) ? { commands: batch.commands, watches: [], dbs: batch.dbs, client: this.id } : { commands: batch.commands, watches: [], client: this.id };
     const backend = this.server.backend;
     const issued = this.barrier === undefined ? backend.write(entry) : this.barrier.then(() => backend.write(entry));
     // Settled with the replies themselves, not with a promise of them: one promise and one
@@ -315,6 +310,7 @@ export class Session {
     const watches = this.watched.list();
     this.endMulti();
     if (dirty) return errorReply('EXECABORT Transaction discarded because of previous errors.');
+    this.server.tracking?.beforeExec(this, commands);
     if (commands.some((c) => c.entry.kind === 'data' && c.entry.write)) return this.execWrites(commands, watches);
     return this.ordered(() => this.execReads(commands, watches));
   }
@@ -349,7 +345,7 @@ export class Session {
     const replies = await this.write(() => {
       aborted = watches.some(watchFailed);
       if (aborted) return undefined;
-      const entry = { commands: data, watches: watches.map(settledWatch) };
+      const entry = { commands: data, watches: watches.map(settledWatch), client: this.id };
       return dbs.some((db) => db !== 0) ? { ...entry, dbs } : entry;
     });
     if (aborted) return execAbortWatchFailed;

@@ -2,7 +2,9 @@
 // backend entry, the way Redis writes its AOF once per event-loop iteration. Each caller still
 // gets the replies of its own commands. Entries are applied in the order write() was called, so
 // every client's own order holds. Entries with WATCHed keys pass through on their own, since
-// their all-or-nothing check covers only their own commands.
+// their all-or-nothing check covers only their own commands. A coalesced entry names its writing
+// client (CLIENT TRACKING's NOLOOP) only when all its commands came from one client: otherwise its
+// changes are told to every tracker, an extra invalidation rather than a missed one.
 
 import { assert } from '../lib/assert.js';
 import type { Reply } from '../lib/reply.js';
@@ -25,6 +27,8 @@ export class WriteCoalescer implements Backend {
   /** The database of each gathered command, once any is not 0 (undefined while all are). */
   private dbs: number[] | undefined;
   private bytes = 0;
+  /** The one client whose commands are gathered; null once two clients' (or an unnamed) are. */
+  private client: number | null | undefined;
   private waiters: Waiter[] = [];
   private scheduled = false;
 
@@ -45,6 +49,7 @@ export class WriteCoalescer implements Backend {
     if (this.dbs !== undefined) for (let i = 0; i < entry.commands.length; i++) this.dbs.push(entry.dbs?.[i] ?? 0);
     for (const command of entry.commands) this.commands.push(command);
     this.bytes += bytes;
+    this.client = this.waiters.length === 1 ? (entry.client ?? null) : this.client === entry.client ? this.client : null;
     if (!this.scheduled) {
       this.scheduled = true;
       // After this turn's I/O callbacks: every client read in this turn shares the entry.
@@ -109,12 +114,13 @@ export class WriteCoalescer implements Backend {
     if (this.waiters.length === 0) return;
     const commands = this.commands;
     const dbs = this.dbs;
+    const client = this.client ?? undefined;
     const waiters = this.waiters;
     this.commands = [];
     this.dbs = undefined;
     this.bytes = 0;
     this.waiters = [];
-    this.inner.write(dbs === undefined ? { commands, watches: [] } : { commands, watches: [], dbs }).then(
+    this.inner.write(dbs === undefined ? { commands, watches: [], client } : { commands, watches: [], dbs, client }).then(
       (replies) => {
         assert(replies.length === commands.length, 'one reply per coalesced command');
         for (const w of waiters) w.resolve(replies.slice(w.offset, w.offset + w.count));

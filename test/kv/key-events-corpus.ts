@@ -31,7 +31,8 @@ export const STRING_CASES: readonly EventCase[] = [
 export const BIT_CASES: readonly EventCase[] = [
   { name: 'setbit', steps: steps('SETBIT a 7 1', 'SETBIT a 7 1', 'SETBIT a 7 0', 'SETBIT a 100 0', 'LPUSH l x', 'SETBIT l 1 1') },
   { name: 'bitop', steps: steps('SET a abc', 'SET b xyz', 'BITOP AND d a b', 'BITOP OR d a b', 'BITOP NOT d missing', 'BITOP XOR d missing other', 'BITOP AND e missing', 'LPUSH l x', 'BITOP AND d l a') },
-  { name: 'bitfield', steps: steps('BITFIELD a GET u8 0', 'BITFIELD a SET u8 0 255', 'BITFIELD a INCRBY u8 0 10', 'BITFIELD a OVERFLOW FAIL INCRBY u8 0 255', 'BITFIELD b OVERFLOW FAIL INCRBY u2 0 5', 'BITFIELD a SET u8 0 1 GET u8 0 SET u8 8 2', 'BITFIELD_RO a GET u8 0') },
+  { name: 'bitfield', steps: steps('BITFIELD a GET u8 0', 'BITFIELD a SET u8 0 255', 'BITFIELD a INCRBY u8 0 10', 'BITFIELD a OVERFLOW FAIL INCRBY u8 0 255', 'BITFIELD b OVERFLOW FAIL INCRBY u2 0 5', 'BITFIELD a SET u8 0 1 GET u8 0 SET u8 8 2', 'BITFIELD_RO a GET u8 0',
+    'BITFIELD a SET u8 0 1', 'BITFIELD a INCRBY i8 0 0', 'BITFIELD a SET u8 0 1 SET u8 0 2', 'BITFIELD a SET u8 100 0', 'BITFIELD a OVERFLOW FAIL INCRBY u8 0 255 SET u8 200 0', 'BITFIELD c SET i8 0 -1', 'BITFIELD c SET i8 0 -1') },
   { name: 'expired destinations', steps: steps('SET a abc', 'SET d 1 PX 1', 'SET h 1 PX 1', 'SET s 1 PX 1', EXPIRE_SOON, 'BITOP AND d a', 'PFADD x a', 'PFMERGE h x', 'SETBIT s 1 1') },
   { name: 'hyperloglog', steps: steps('PFADD h a b c', 'PFADD h a', 'PFADD h', 'PFADD h2', 'PFCOUNT h', 'PFCOUNT h', 'PFADD h d', 'PFCOUNT h h2', 'PFMERGE m h h2', 'PFMERGE m', 'PFMERGE n', 'SET s x', 'PFADD s a', 'PFMERGE s h') },
 ];

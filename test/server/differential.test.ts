@@ -2,24 +2,12 @@
 // inline commands, errors, transactions, RESP2 and RESP3, malformed frames) go to both over raw
 // sockets, and the reply bytes must be identical. Commands whose replies legitimately differ
 // (server identity, time, randomness, hash order) are left out.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { Prng } from '../../src/lib/prng.js';
-import { RawClient, encodeCommand, startCairn, startRedis, waitFor, type RunningProcess } from './helpers.js';
+import { RawClient, encodeCommand, haveRedis, startCairn, startRedis, waitFor, withCairnAndRedis } from './helpers.js';
 
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
-let cairn: RunningProcess | undefined;
-let redis: RunningProcess | undefined;
-
-before(async () => {
-  if (!haveRedis) return;
-  [cairn, redis] = await Promise.all([startCairn(), startRedis()]);
-});
-after(async () => {
-  await cairn?.cleanup();
-  await redis?.cleanup();
-});
+const servers = withCairnAndRedis();
 
 const sentinel = '__differential_end__';
 
@@ -41,6 +29,7 @@ async function exchange(port: number, bytes: Buffer, resp3: boolean): Promise<st
 }
 
 async function compare(label: string, bytes: Buffer, resp3 = false): Promise<void> {
+  const { cairn, redis } = servers;
   assert.ok(cairn !== undefined && redis !== undefined);
   const [ours, theirs] = await Promise.all([exchange(cairn.port, bytes, resp3), exchange(redis.port, bytes, resp3)]);
   assert.equal(JSON.stringify(ours), JSON.stringify(theirs), `${label}: sent ${JSON.stringify(bytes.toString('latin1').slice(0, 300))}`);

@@ -1,7 +1,8 @@
 // Test helpers: a Cairn server process on a free port with a temp data dir (always cleaned up),
 // a redis-server on a free port, a raw socket client that waits for whole replies, and waiting
 // for conditions with a deadline instead of sleeping.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -79,6 +80,23 @@ export async function startCairn(extraArgs: string[] = [], dir?: string): Promis
     await handle.cleanup();
     throw error;
   }
+}
+
+/** Whether redis-server is installed (the differential tests skip without it). */
+export const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
+
+/** A Cairn server and a redis-server, started before a test file's tests and removed after them (neither without redis-server). */
+export function withCairnAndRedis(): { readonly cairn: RunningProcess | undefined; readonly redis: RunningProcess | undefined } {
+  const servers: { cairn: RunningProcess | undefined; redis: RunningProcess | undefined } = { cairn: undefined, redis: undefined };
+  before(async () => {
+    if (!haveRedis) return;
+    [servers.cairn, servers.redis] = await Promise.all([startCairn(), startRedis()]);
+  });
+  after(async () => {
+    await servers.cairn?.cleanup();
+    await servers.redis?.cleanup();
+  });
+  return servers;
 }
 
 /** A redis-server on a free port with no persistence, for differential tests. */
