@@ -19,7 +19,7 @@ import { CairnCluster } from './lib/cairn-cluster.js';
 import { cpuSeconds, freePort, Procs, waitFor, type Child } from './lib/procs.js';
 import { RespConnection } from './lib/resp-connection.js';
 import { Latencies } from './lib/stats.js';
-import { runAsNodeIfAsked } from './lib/node-mode.js';
+import { benchMain } from './lib/bench-main.js';
 
 const clusterSize = 3;
 const callTimeoutMs = 10_000;
@@ -229,21 +229,4 @@ async function run(opts: Options, procs: Procs): Promise<void> {
   }
 }
 
-async function main(): Promise<number> {
-  const nodeExit = await runAsNodeIfAsked(process.argv);
-  if (nodeExit !== undefined) return nodeExit;
-  const opts = options(process.argv.slice(2));
-  const procs = new Procs();
-  const interrupt = (): void => void procs.cleanup().finally(() => process.exit(130));
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
-  process.once('exit', () => procs.cleanupNow());
-  try {
-    await run(opts, procs);
-    return 0;
-  } finally {
-    await procs.cleanup();
-  }
-}
-
-process.exitCode = await main();
+process.exitCode = await benchMain(options, run, (message) => console.error(`bench: ${message}`));

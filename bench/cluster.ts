@@ -29,7 +29,7 @@ import type { BenchCluster } from './lib/kv-connection.js';
 import { preload, runLoad, type LoadResult, type Op } from './lib/load.js';
 import { Procs } from './lib/procs.js';
 import { printTable, type Row } from './lib/cluster-report.js';
-import { runAsNodeIfAsked } from './lib/node-mode.js';
+import { benchMain } from './lib/bench-main.js';
 
 const clusterSize = 3;
 const defaultClientCounts = [1, 16, 64] as const;
@@ -140,30 +140,4 @@ async function run(opts: Options, procs: Procs): Promise<void> {
   printTable({ seconds: opts.seconds, valueBytes, keyCount, rows, failover, loadAverage, to: opts.to });
 }
 
-async function main(): Promise<number> {
-  const nodeExit = await runAsNodeIfAsked(process.argv);
-  if (nodeExit !== undefined) return nodeExit;
-  const opts = options(process.argv.slice(2));
-  const procs = new Procs();
-  let interrupted = false;
-  const interrupt = (): void => {
-    interrupted = true;
-    log('interrupted; stopping everything');
-    void procs.cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
-  process.once('exit', () => procs.cleanupNow());
-  try {
-    await run(opts, procs);
-    return 0;
-  } catch (error) {
-    // Killing the children on an interrupt breaks the phase under way; that is not a failure.
-    if (interrupted) return 130;
-    throw error;
-  } finally {
-    await procs.cleanup();
-  }
-}
-
-process.exitCode = await main();
+process.exitCode = await benchMain(options, run, log);

@@ -15,7 +15,7 @@ import { underNemesis, withTortureCluster, type CampaignOptions, type CampaignWo
 import type { HostPort, NetMode } from './net.js';
 import type { FaultEvent } from './nemesis.js';
 import { queueAudit, type Delivery, type QueueAudit } from './queue-audit.js';
-import { connectionOptions, countReason, definitelyNotApplied, ERROR_BACKOFF_MS, neverSent, type WorkloadTally } from './workload.js';
+import { connectionOptions, countReason, definitelyNotApplied, ERROR_BACKOFF_MS, neverSent, readFromAnyNode, type WorkloadTally } from './workload.js';
 
 export const QUEUE_KEY = 'queue';
 /** BRPOP's timeout, in seconds. */
@@ -126,21 +126,8 @@ class Consumer extends QueueClient {
 }
 
 /** The whole list, linearizably, from the first node that answers before the deadline; undefined if none did. */
-async function readList(clients: readonly HostPort[], budgetMs: number): Promise<string[] | undefined> {
-  const deadlineMs = performance.now() + budgetMs;
-  for (let attempt = 0; performance.now() < deadlineMs; attempt++) {
-    const redis = new Redis({ ...connectionOptions(clients[attempt % clients.length]!), retryStrategy: () => null });
-    redis.on('error', () => undefined);
-    try {
-      await redis.connect();
-      return await redis.lrange(QUEUE_KEY, 0, -1);
-    } catch {
-      await sleep(500);
-    } finally {
-      redis.disconnect();
-    }
-  }
-  return undefined;
+function readList(clients: readonly HostPort[], budgetMs: number): Promise<string[] | undefined> {
+  return readFromAnyNode(clients, budgetMs, (redis) => redis.lrange(QUEUE_KEY, 0, -1));
 }
 
 export interface QueueCampaignResult {

@@ -54,6 +54,29 @@ export function connectionOptions(client: HostPort): RedisOptions {
   };
 }
 
+/**
+ * `read` on a fresh connection to one node after another (round robin) until one answers with a
+ * value before the budget runs out; undefined when none did. A read that throws or answers
+ * undefined is tried again on the next node, half a second later when it threw.
+ */
+export async function readFromAnyNode<T>(clients: readonly HostPort[], budgetMs: number, read: (redis: Redis) => Promise<T | undefined>): Promise<T | undefined> {
+  const deadlineMs = performance.now() + budgetMs;
+  for (let attempt = 0; performance.now() < deadlineMs; attempt++) {
+    const redis = new Redis({ ...connectionOptions(clients[attempt % clients.length]!), retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      const value = await read(redis);
+      if (value !== undefined) return value;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      redis.disconnect();
+    }
+  }
+  return undefined;
+}
+
 /** An error whose command certainly never reached a server. */
 export function neverSent(error: Error): boolean {
   return error.message.includes("Stream isn't writeable");
@@ -72,10 +95,10 @@ export class Worker {
   private readonly seen = new Map<string, string | null>();
 
   constructor(
-    private readonly index: number,
+    protected readonly index: number,
     client: HostPort,
     private readonly recorder: HistoryRecorder,
-    private readonly prng: Prng,
+    protected readonly prng: Prng,
     private readonly tally: WorkloadTally,
   ) {
     this.clientId = index * IDS_PER_WORKER;
@@ -93,7 +116,7 @@ export class Worker {
     this.redis.disconnect();
   }
 
-  private async step(): Promise<void> {
+  protected async step(): Promise<void> {
     const roll = this.prng.next();
     if (roll < 0.2) {
       const key = this.prng.pick(COUNTER_KEYS);
@@ -107,7 +130,7 @@ export class Worker {
     else await this.perform(key, { kind: 'cas', expected: this.seen.get(key) ?? null, value });
   }
 
-  private async perform(key: string, input: OperationInput): Promise<void> {
+  protected async perform(key: string, input: OperationInput): Promise<void> {
     const op = this.recorder.invoke(this.clientId, key, input);
     try {
       const reply = await this.send(key, input);

@@ -39,6 +39,10 @@ export class EtcdCluster extends MemberProcesses<EtcdMember> implements BenchClu
     return cluster;
   }
 
+  clientPort(member: number): number {
+    return this.members[member]!.clientPort;
+  }
+
   async connect(member: number, maxInFlight = 1): Promise<KvConnection> {
     return new EtcdConnection(this.members[member]!.clientPort, this.callTimeoutMs, maxInFlight);
   }

@@ -7,29 +7,17 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
+import { describeSchedule, shortCampaignOptions } from './short-campaign.js';
 import { runQueueCampaign } from '../../torture/queue.js';
 
 const seed = Number(process.env['TORTURE_SEED'] ?? 20261207);
-const net = process.env['TORTURE_NET'] === 'proxy' ? 'proxy' : 'auto';
 
 test(`queue torture campaign (seed ${seed}, kill/pause/partition): no element doubled or lost`, { timeout: 180_000 }, async (t) => {
-  const startedMs = performance.now();
   const outDir = await mkdtemp(join(tmpdir(), 'cairn-torture-queue-test-'));
   try {
-    const result = await runQueueCampaign({
-      timeMs: 25_000,
-      nodes: 3,
-      clients: 3,
-      seed,
-      net,
-      nemesis: ['kill', 'pause', 'partition'],
-      outDir,
-      timing: { faultMinMs: 2_000, faultMaxMs: 3_500, calmMs: 1_000, overlapChance: 0.3 },
-      log: (line) => console.log(`queue campaign +${((performance.now() - startedMs) / 1000).toFixed(1)}s: ${line}`),
-    });
-    const schedule = result.faults.map((f) => `${f.atMs}ms ${f.action} ${f.fault} ${f.detail}`).join('\n');
+    const result = await runQueueCampaign(shortCampaignOptions('queue campaign', seed, 25_000, outDir));
+    const schedule = describeSchedule(result.faults);
     const injected = result.faults.filter((f) => f.action === 'inject');
     for (const kind of ['kill', 'pause', 'partition'] as const) {
       assert.ok(injected.some((f) => f.kind === kind), `no ${kind} fault was injected (${result.net}):\n${schedule}`);
