@@ -6,12 +6,14 @@
 //   revisions × (f64 revision | f64 nowMs | u32 changes | changes × (u8 fields | fields × (u32 bytes | name | u32 bytes | value)))
 // Fields are the stream entry's (op, key, value, db), so the history decodes to the same stream.
 
+import { assert } from '../lib/assert.js';
 import { ByteReader } from './reader.js';
+import { runToEnd, type Stepper } from './databases-snapshot.js';
 import { ByteWriter } from './writer.js';
 import { type Change, ChangeHistory, DEFAULT_RETENTION, type Retention } from './change-history.js';
 import { Databases } from './databases.js';
 import type { StreamEntry } from './stream/chunk.js';
-import { MAX_ID } from './stream/id.js';
+import { MAX_ID, type StreamId } from './stream/id.js';
 import { Buffer } from 'node:buffer';
 
 const MAGIC = 'CAIRNCHG';
@@ -26,9 +28,19 @@ function isDefault(retention: Retention): boolean {
     && retention.maxAgeMs === DEFAULT_RETENTION.maxAgeMs;
 }
 
-/** The section for a history (empty when nothing ever changed and the retention is the default). */
+/** The section for a history at once (tests, one-off digests): changesSectionEncoder run to its end. */
 export function encodeChangesSection(history: ChangeHistory): Uint8Array {
-  if (history.revision === 0 && isDefault(history.retention)) return new Uint8Array(0);
+  return runToEnd(changesSectionEncoder(history));
+}
+
+/**
+ * The section for a history (empty when nothing ever changed and the retention is the default) in
+ * steps of about `budget` changes each, the last returning the bytes, so a node whose history holds
+ * a hundred thousand changes never stops serving for the whole of it. The history must not change
+ * between the first step and the last.
+ */
+export function changesSectionEncoder(history: ChangeHistory): Stepper<Uint8Array> {
+  if (history.revision === 0 && isDefault(history.retention)) return { step: () => new Uint8Array(0) };
   const out = new ByteWriter(64 + history.bytes);
   for (const char of MAGIC) out.u8(char.charCodeAt(0));
   out.u8(VERSION);
@@ -38,26 +50,49 @@ export function encodeChangesSection(history: ChangeHistory): Uint8Array {
   out.f64(Number(history.stream.entriesAdded));
   const metas = history.retained();
   out.u32(metas.length);
-  const entries: StreamEntry[] = [];
-  history.stream.range({ ms: BigInt(history.oldestRetained), seq: 0n }, MAX_ID, false, 0, (entry) => entries.push(entry));
-  let at = 0;
-  for (const meta of metas) {
-    out.f64(meta.revision);
-    out.f64(meta.nowMs);
-    out.u32(meta.changes);
-    for (let i = 0; i < meta.changes; i++) {
-      const pairs = (entries[at++] as StreamEntry).pairs;
-      out.u8(pairs.length / 2);
-      for (const text of pairs) out.latin1(text);
-    }
-  }
-  return out.finish();
+  let nextMeta = 0;
+  /** Changes of the revision last begun that are still to be written. */
+  let left = 0;
+  let from: StreamId = { ms: BigInt(history.oldestRetained), seq: 0n };
+  return {
+    step(budget: number): Uint8Array | null {
+      let last: StreamEntry | undefined;
+      history.stream.range(from, MAX_ID, false, Math.max(1, budget), (entry) => {
+        if (left === 0) {
+          const meta = metas[nextMeta++];
+          assert(meta !== undefined, 'every retained change belongs to a retained revision');
+          out.f64(meta.revision);
+          out.f64(meta.nowMs);
+          out.u32(meta.changes);
+          left = meta.changes;
+        }
+        out.u8(entry.pairs.length / 2);
+        for (const text of entry.pairs) out.latin1(text);
+        left--;
+        last = entry;
+      });
+      if (last !== undefined) from = { ms: last.id.ms, seq: last.id.seq + 1n };
+      if (last !== undefined && (left > 0 || nextMeta < metas.length)) return null;
+      assert(left === 0 && nextMeta === metas.length, 'the history holds every change its revisions count');
+      return out.finish();
+    },
+  };
 }
 
-/** The history a snapshot holds (empty when it has no section) and the bytes after it. Throws CAIRN_CORRUPT. */
-export function decodeChangesSection(bytes: Uint8Array): { history: ChangeHistory; rest: Uint8Array } {
+/** The history a snapshot holds (empty when it has no section) and the bytes after it, at once. Throws CAIRN_CORRUPT. */
+export function decodeChangesSection(bytes: Uint8Array): DecodedChanges {
+  return runToEnd(changesSectionDecoder(bytes));
+}
+
+export interface DecodedChanges {
+  readonly history: ChangeHistory;
+  readonly rest: Uint8Array;
+}
+
+/** As decodeChangesSection, in steps of about `budget` changes; throws CAIRN_CORRUPT from the call or a step. */
+export function changesSectionDecoder(bytes: Uint8Array): Stepper<DecodedChanges> {
   const history = new ChangeHistory();
-  if (bytes.length < MAGIC_BYTES || Buffer.from(bytes.buffer, bytes.byteOffset, MAGIC_BYTES).toString('latin1') !== MAGIC) return { history, rest: bytes };
+  if (bytes.length < MAGIC_BYTES || Buffer.from(bytes.buffer, bytes.byteOffset, MAGIC_BYTES).toString('latin1') !== MAGIC) return { step: () => ({ history, rest: bytes }) };
   const r = new ByteReader(bytes, 'kv changes section');
   r.latin1(MAGIC_BYTES, 'magic');
   const version = r.u8('version');
@@ -68,18 +103,25 @@ export function decodeChangesSection(bytes: Uint8Array): { history: ChangeHistor
   const changesEver = BigInt(r.int('changes ever', 0));
   const count = r.u32('revision count');
   if (count * REVISION_BYTES_MIN > r.remaining) r.corrupt(`revision count ${count} exceeds the snapshot size`);
-  for (let m = 0; m < count; m++) decodeRevision(r, history);
-  if (history.revision !== revision) r.corrupt(`the last revision is ${history.revision}, the section says ${revision}`);
-  history.retention = retention;
-  try {
-    history.restoreTrimmed(lastTrimmed, changesEver);
-  } catch {
-    r.corrupt('trimmed changes overlap retained ones');
-  }
-  return { history, rest: bytes.subarray(r.at) };
+  let decoded = 0;
+  return {
+    step(budget: number): DecodedChanges | null {
+      for (let changes = 0; decoded < count && changes < budget; decoded++) changes += decodeRevision(r, history);
+      if (decoded < count) return null;
+      if (history.revision !== revision) r.corrupt(`the last revision is ${history.revision}, the section says ${revision}`);
+      history.retention = retention;
+      try {
+        history.restoreTrimmed(lastTrimmed, changesEver);
+      } catch {
+        r.corrupt('trimmed changes overlap retained ones');
+      }
+      return { history, rest: bytes.subarray(r.at) };
+    },
+  };
 }
 
-function decodeRevision(r: ByteReader, history: ChangeHistory): void {
+/** Decodes one revision into the history; returns how many changes it held. */
+function decodeRevision(r: ByteReader, history: ChangeHistory): number {
   const revision = r.int('revision', history.revision + 1);
   const nowMs = r.int('revision time', 0);
   const count = r.u32('change count');
@@ -87,6 +129,7 @@ function decodeRevision(r: ByteReader, history: ChangeHistory): void {
   const changes: Change[] = [];
   for (let i = 0; i < count; i++) changes.push(decodeChange(r));
   history.append(revision, nowMs, changes);
+  return count;
 }
 
 function decodeChange(r: ByteReader): Change {

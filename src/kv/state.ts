@@ -18,7 +18,7 @@ import { decodeFunctionsSection, encodeFunctionsSection } from './functions-snap
 import { SCRIPT_INSTRUCTIONS_PER_BUDGET, SCRIPT_PENDING, Scripts } from './scripts.js';
 import { decodeScriptsSection, encodeScriptsSection } from './scripts-snapshot.js';
 import { CHANGES_KEY, type ChangeHistory } from './change-history.js';
-import { decodeChangesSection, encodeChangesSection } from './change-history-snapshot.js';
+import { changesSectionDecoder, changesSectionEncoder } from './change-history-snapshot.js';
 
 export interface KvStateOptions {
   /** Seeds the Prng behind RANDOMKEY. Default 0. */
@@ -197,9 +197,21 @@ export class KvState {
    * The state must not change between the first step and the last.
    */
   snapshotEncoder(prefix?: Uint8Array): Stepper<Uint8Array> {
-    const sections = Buffer.concat([encodeChangesSection(this.databases.changes), encodeFunctionsSection(this.functions), encodeScriptsSection(this.scripts)]);
-    if (sections.length === 0) return new DatabasesSnapshotEncoder(this.databases, prefix);
-    return new DatabasesSnapshotEncoder(this.databases, prefix === undefined ? sections : Buffer.concat([prefix, sections]));
+    // First the change history (it may hold a hundred thousand changes: in steps too), then the keys.
+    const changes = changesSectionEncoder(this.databases.changes);
+    let keys: Stepper<Uint8Array> | undefined;
+    return {
+      step: (budget: number): Uint8Array | null => {
+        if (keys === undefined) {
+          const section = changes.step(budget);
+          if (section === null) return null;
+          const sections = Buffer.concat([section, encodeFunctionsSection(this.functions), encodeScriptsSection(this.scripts)]);
+          const head = sections.length === 0 ? prefix : prefix === undefined ? sections : Buffer.concat([prefix, sections]);
+          keys = new DatabasesSnapshotEncoder(this.databases, head);
+        }
+        return keys.step(budget);
+      },
+    };
   }
 
   /** Throws CairnError CAIRN_CORRUPT (malformed) or CAIRN_FORMAT (unknown version). */
@@ -209,16 +221,21 @@ export class KvState {
 
   /** A fresh state decoded in steps, returned by the last; throws as decodeSnapshot, from the call or a step. */
   static snapshotDecoder(bytes: Uint8Array, options: KvStateOptions = {}): Stepper<KvState> {
-    const { history, rest: afterChanges } = decodeChangesSection(bytes);
-    const decoded = decodeFunctionsSection(afterChanges, options.scriptMaxInstructions);
-    const { scripts, rest } = decodeScriptsSection(decoded.rest, options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
-    const decoder = new DatabasesSnapshotDecoder(rest);
+    const changes = changesSectionDecoder(bytes);
+    let rest: { history: ChangeHistory; scripts: Scripts; functions: Functions; keys: DatabasesSnapshotDecoder } | undefined;
     return {
       step(budget: number): KvState | null {
-        const databases = decoder.step(budget);
+        if (rest === undefined) {
+          const decodedChanges = changes.step(budget);
+          if (decodedChanges === null) return null;
+          const decoded = decodeFunctionsSection(decodedChanges.rest, options.scriptMaxInstructions);
+          const { scripts, rest: keyBytes } = decodeScriptsSection(decoded.rest, options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
+          rest = { history: decodedChanges.history, scripts, functions: decoded.functions, keys: new DatabasesSnapshotDecoder(keyBytes) };
+        }
+        const databases = rest.keys.step(budget);
         if (databases === null) return null;
-        databases.changes = history;
-        return new KvState(options, databases, scripts, decoded.functions);
+        databases.changes = rest.history;
+        return new KvState(options, databases, rest.scripts, rest.functions);
       },
     };
   }

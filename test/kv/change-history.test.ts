@@ -174,3 +174,34 @@ test('a snapshot written before the change feed loads with an empty history, and
   apply(state, 1, ['SET', 'a', '2']);
   assert.deepEqual(read(state, 'XRANGE', FEED, '-', '+'), [['1-0', ['op', 'set', 'key', 'a', 'value', '2']]]);
 });
+
+test('the history is encoded and decoded in steps of about the budget, to the same bytes and state', () => {
+  const state = new KvState();
+  const entries = 300;
+  for (let i = 0; i < entries; i++) {
+    applyDecoded(state, { nowMs: 1 + i, commands: [argv('SET', `k${i % 40}`, `v${i}`), argv('INCR', `n${i % 7}`)] });
+  }
+  const whole = Buffer.from(state.encodeSnapshot());
+  for (const budget of [1, 7, 64]) {
+    const encoder = state.snapshotEncoder();
+    let steps = 0;
+    let bytes: Uint8Array | null = null;
+    while (bytes === null) {
+      bytes = encoder.step(budget);
+      steps++;
+    }
+    assert.deepEqual(Buffer.from(bytes), whole, `budget ${budget}: the same bytes`);
+    // The history alone holds 2 × 300 changes (new keys add theirs to the first ones, not counted here).
+    assert.ok(steps >= Math.floor((2 * entries) / budget), `budget ${budget}: ${steps} steps encode at least ${2 * entries} changes in steps`);
+    const decoder = KvState.snapshotDecoder(whole);
+    let decodeSteps = 0;
+    let restored: KvState | null = null;
+    while (restored === null) {
+      restored = decoder.step(budget);
+      decodeSteps++;
+    }
+    assert.ok(decodeSteps >= Math.floor(entries / budget), `budget ${budget}: decoded in ${decodeSteps} steps`);
+    assert.equal(restored.revision, state.revision);
+    assert.deepEqual(Buffer.from(restored.encodeSnapshot()), whole);
+  }
+});
