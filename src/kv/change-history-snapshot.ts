@@ -16,7 +16,8 @@ import type { StreamEntry } from './stream/chunk.js';
 import { MAX_ID, type StreamId } from './stream/id.js';
 import { Buffer } from 'node:buffer';
 
-const MAGIC = 'CAIRNCHG';
+export const CHANGES_MAGIC = 'CAIRNCHG';
+const MAGIC = CHANGES_MAGIC;
 const MAGIC_BYTES = 8;
 const VERSION = 1;
 /** A decoder never trusts a count beyond what the bytes could hold (a revision takes at least 20 bytes). */

@@ -27,7 +27,8 @@ export function decodeFunctionsSection(bytes: Uint8Array, maxInstructions: numbe
   return { functions, rest: bytes.subarray(length) };
 }
 
-const MAGIC = 'CAIRNFN1';
+export const FUNCTIONS_MAGIC = 'CAIRNFN1';
+const MAGIC = FUNCTIONS_MAGIC;
 const MAGIC_BYTES = 8;
 const CHECKSUM_BYTES = 8;
 

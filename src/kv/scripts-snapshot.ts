@@ -10,7 +10,7 @@ import { scriptSha } from '../script/engine.js';
 import { ByteReader } from './reader.js';
 import { Scripts, type ScriptsOptions } from './scripts.js';
 
-const SCRIPTS_MAGIC = 'CAIRNSCR';
+export const SCRIPTS_MAGIC = 'CAIRNSCR';
 const MAGIC_BYTES = 8;
 /** A decoder never trusts a count beyond this (each script takes at least its 4-byte length). */
 const SCRIPT_BYTES_MIN = 4;

@@ -14,11 +14,12 @@ import { DatabasesSnapshotDecoder, DatabasesSnapshotEncoder, runToEnd, type Step
 import { collectExpired } from './expiry.js';
 import { Functions } from './functions.js';
 import { type KeyEvent, KeyEventRecorder, type PublishedMessage } from './key-events.js';
-import { decodeFunctionsSection, encodeFunctionsSection } from './functions-snapshot.js';
+import { decodeFunctionsSection, encodeFunctionsSection, FUNCTIONS_MAGIC } from './functions-snapshot.js';
 import { SCRIPT_INSTRUCTIONS_PER_BUDGET, SCRIPT_PENDING, Scripts } from './scripts.js';
-import { decodeScriptsSection, encodeScriptsSection } from './scripts-snapshot.js';
+import { decodeScriptsSection, encodeScriptsSection, SCRIPTS_MAGIC } from './scripts-snapshot.js';
 import { CHANGES_KEY, type ChangeHistory } from './change-history.js';
-import { changesSectionDecoder, changesSectionEncoder } from './change-history-snapshot.js';
+import { CHANGES_MAGIC, changesSectionDecoder, changesSectionEncoder } from './change-history-snapshot.js';
+import { SNAPSHOT_MAGIC } from './snapshot-writer.js';
 
 export interface KvStateOptions {
   /** Seeds the Prng behind RANDOMKEY. Default 0. */
@@ -212,6 +213,12 @@ export class KvState {
         return keys.step(budget);
       },
     };
+  }
+
+  /** Whether `bytes` begin as a kv snapshot does: one of its sections' magics (a wrapper's own format does not). */
+  static isSnapshot(bytes: Uint8Array): boolean {
+    const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 8)).toString('latin1');
+    return head === CHANGES_MAGIC || head === FUNCTIONS_MAGIC || head === SCRIPTS_MAGIC || head === SNAPSHOT_MAGIC;
   }
 
   /** Throws CairnError CAIRN_CORRUPT (malformed) or CAIRN_FORMAT (unknown version). */

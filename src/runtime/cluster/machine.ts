@@ -14,7 +14,6 @@ import type { PendingApply, Steps } from '../../replica/ports.js';
 import { memberChangeOf, type MemberChange, type MemberDirectory } from './members.js';
 
 const MAGIC = Buffer.from('CAIRNCL\u0000', 'latin1');
-const KV_MAGIC = Buffer.from('CAIRNKV\u0000', 'latin1');
 const FORMAT_VERSION = 1;
 const headerBytes = MAGIC.length + 4 + 4;
 
@@ -53,7 +52,7 @@ export class ClusterMachine extends KvMachine {
    */
   override restoreSteps(data: Uint8Array): Steps<true> {
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    if (bytes.length >= KV_MAGIC.length && bytes.subarray(0, KV_MAGIC.length).equals(KV_MAGIC)) return super.restoreSteps(data);
+    if (KvState.isSnapshot(bytes)) return super.restoreSteps(data);
     if (bytes.length < headerBytes || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw new CairnError('CAIRN_CORRUPT', 'not a Cairn cluster snapshot (bad magic)');
     const version = bytes.readUInt32LE(MAGIC.length);
     if (version !== FORMAT_VERSION) throw new CairnError('CAIRN_FORMAT', `cluster snapshot format ${version} is not supported (this build reads ${FORMAT_VERSION})`);
