@@ -33,6 +33,8 @@ const PROGRESS_IDLE_MS = 500;
 
 export class Watch {
   lastPushMs: number;
+  /** The pattern as a latin1 string: watches that share it share their frames (sharedFrame). */
+  readonly patternKey: string;
   constructor(
     readonly pattern: Buffer,
     readonly sink: WatchSink,
@@ -42,6 +44,7 @@ export class Watch {
     nowMs: number,
   ) {
     this.lastPushMs = nowMs;
+    this.patternKey = pattern.toString('latin1');
   }
 
   /**
@@ -58,6 +61,17 @@ export class Watch {
     if (prev !== undefined) fields.push(bulkReply('prev'), bulkReply(Buffer.from(prev, 'latin1')));
     return push('change', this.pattern, bulkReply(formatId(entry.id)), { type: 'array', items: fields });
   }
+}
+
+/** A PREVVALUE-less watch's frame of `entry`, built once per pattern and entry in `shared`. */
+function sharedFrame(shared: Map<string, Reply | null>, watch: Watch, entry: StreamEntry, keyBytes: Buffer): Reply | undefined {
+  if (compareIds(entry.id, watch.fromId) < 0) return undefined;
+  let frame = shared.get(watch.patternKey);
+  if (frame === undefined) {
+    frame = watch.frame(entry, keyBytes) ?? null;
+    shared.set(watch.patternKey, frame);
+  }
+  return frame ?? undefined;
 }
 
 function push(kind: string, pattern: Buffer, ...rest: Reply[]): Reply {
@@ -133,8 +147,10 @@ export class WatchHub {
     const nowMs = this.clock.monotonicMs();
     for (const entry of entries) {
       const keyBytes = Buffer.from(entry.pairs[3] as string, 'latin1');
+      // Watches on one pattern without PREVVALUE get the same frame: matched and built once.
+      const shared = new Map<string, Reply | null>();
       for (const watch of this.watches) {
-        const frame = watch.frame(entry, keyBytes);
+        const frame = watch.prev === undefined ? sharedFrame(shared, watch, entry, keyBytes) : watch.frame(entry, keyBytes);
         if (frame === undefined) continue;
         watch.lastPushMs = nowMs;
         watch.sink.push(frame);
