@@ -52,6 +52,8 @@ export class Connection implements Peer {
   private drainWaiter: (() => void) | undefined;
   /** Push frames that must follow the replies owed when they were raised (invalidations): written after the turn's. */
   private readonly deferred = new ReplyEncoder(256);
+  /** A flush of pushed frames is queued for the end of this turn (push). */
+  private pushFlushQueued = false;
 
   constructor(
     private readonly socket: Socket,
@@ -104,7 +106,13 @@ export class Connection implements Peer {
     if (this.closing || this.socket.destroyed || this.session === undefined) return;
     if (afterReplies && this.busy) return this.deferred.write(frame, this.session.protocol);
     this.encoder.write(frame, this.session.protocol);
-    if (!this.busy) this.flush(false);
+    if (this.busy || this.pushFlushQueued) return;
+    // The frames pushed in this turn (an applied entry's many changes) leave in one socket write.
+    this.pushFlushQueued = true;
+    queueMicrotask(() => {
+      this.pushFlushQueued = false;
+      if (!this.busy && !this.closing && !this.socket.destroyed) this.flush(false);
+    });
   }
 
   /** The deferred push frames, after what is encoded. */
