@@ -13,6 +13,7 @@
 //   npm run bench:watch                                  10 s windows after 3 s warm-up (~2 min)
 //   npm run bench:watch -- --watchers 100 --seconds 5 --systems etcd
 //   npm run bench:watch -- --cairn-mode xread              Cairn's watchers read the stream instead
+//   npm run bench:watch -- --write-rate 140                both systems at the same write rate (latency at equal load)
 //   node dist/bench/watch.js --node --id n1 ...          (internal: one Cairn node)
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -45,6 +46,8 @@ interface Options {
   readonly warmupSeconds: number;
   readonly watcherCounts: readonly number[];
   readonly writers: number;
+  /** --write-rate: writes per second all writers together start at most (0: unpaced, closed loop). */
+  readonly writesPerSecond: number;
   readonly valueBytes: number;
   readonly sampleEvery: number;
   readonly systems: readonly SystemName[];
@@ -56,7 +59,7 @@ type CairnMode = 'watch' | 'xread';
 function options(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
-    options: { seconds: { type: 'string' }, warmup: { type: 'string' }, watchers: { type: 'string' }, writers: { type: 'string' }, 'value-bytes': { type: 'string' }, 'sample-every': { type: 'string' }, systems: { type: 'string' }, 'cairn-mode': { type: 'string' } },
+    options: { seconds: { type: 'string' }, warmup: { type: 'string' }, watchers: { type: 'string' }, writers: { type: 'string' }, 'value-bytes': { type: 'string' }, 'sample-every': { type: 'string' }, systems: { type: 'string' }, 'cairn-mode': { type: 'string' }, 'write-rate': { type: 'string' } },
     strict: true,
   });
   const int = (name: string, text: string | undefined, fallback: number, min: number, max: number): number => {
@@ -75,6 +78,7 @@ function options(argv: readonly string[]): Options {
     warmupSeconds: int('warmup', values.warmup, 3, 0, 600),
     watcherCounts,
     writers: int('writers', values.writers, 64, 1, 1024),
+    writesPerSecond: int('write-rate', values['write-rate'], 0, 0, 1_000_000),
     valueBytes: int('value-bytes', values['value-bytes'], 32, 8, 4096),
     sampleEvery: int('sample-every', values['sample-every'], 8, 1, 1_000_000),
     systems,
@@ -135,7 +139,7 @@ async function phase(system: WatchSystem, watcherCount: number, opts: Options): 
   let load: WriterThread | undefined;
   try {
     log(`${system.name}: ${opts.writers} writers to the leader (their own thread), ${opts.warmupSeconds} s warm-up + ${opts.seconds} s measured ...`);
-    load = await startWriterThread({ system: system.name, port: system.port(leader), writers: opts.writers, keyCount, valueBytes: opts.valueBytes, callTimeoutMs, ackBuffer: deliveries.ackBuffer });
+    load = await startWriterThread({ system: system.name, port: system.port(leader), writers: opts.writers, keyCount, valueBytes: opts.valueBytes, callTimeoutMs, ackBuffer: deliveries.ackBuffer, writesPerSecond: opts.writesPerSecond });
     await sleep(opts.warmupSeconds * 1000);
     const pids = cluster.live().map((m) => cluster.pid(m));
     const loadAverage = loadavg()[0]!;
@@ -207,7 +211,7 @@ async function run(opts: Options, procs: Procs): Promise<void> {
     for (const system of systems) phases.push(await phase(system, watcherCount, opts));
   }
   const cairnWatchers = opts.cairnMode === 'xread' ? `XREAD BLOCK on ${FEED}` : `CAIRN.WATCH ${keyPrefix}*`;
-  const header = `3-node Cairn (fsync always; watchers: ${cairnWatchers}) vs 3-member etcd 3.4 (watch streams on the v3 JSON gateway); ${opts.writers} writers to the leader, ${opts.valueBytes}-byte values over ${keyCount} keys; ${opts.warmupSeconds} s warm-up, ${opts.seconds} s measured; latency sampled on every ${opts.sampleEvery}th write`;
+  const header = `3-node Cairn (fsync always; watchers: ${cairnWatchers}) vs 3-member etcd 3.4 (watch streams on the v3 JSON gateway); ${opts.writers} writers to the leader${opts.writesPerSecond > 0 ? ` paced to ${opts.writesPerSecond} writes/s` : ''}, ${opts.valueBytes}-byte values over ${keyCount} keys; ${opts.warmupSeconds} s warm-up, ${opts.seconds} s measured; latency sampled on every ${opts.sampleEvery}th write`;
   printWatchTable(phases, header);
 }
 

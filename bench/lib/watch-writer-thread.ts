@@ -17,6 +17,8 @@ export interface WriterSpec {
   readonly valueBytes: number;
   readonly callTimeoutMs: number;
   readonly ackBuffer: SharedArrayBuffer;
+  /** Writes per second the writers together start at most (0: as fast as they are acknowledged). */
+  readonly writesPerSecond: number;
 }
 
 export interface WriterOutcome {
@@ -59,9 +61,13 @@ async function runWriters(spec: WriterSpec): Promise<void> {
   let next = 1;
   const errors = { count: 0, first: '' };
   const padding = '.'.repeat(spec.valueBytes);
+  const startMs = epochMs();
   const loops = connections.map(async (connection) => {
     while (!stopped && next < maxWrites) {
       const write = next++;
+      // Paced: write n starts no earlier than n / rate seconds after the first (open loop, shared).
+      const waitMs = spec.writesPerSecond > 0 ? startMs + ((write - 1) * 1000) / spec.writesPerSecond - epochMs() : 0;
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
       const value = Buffer.from(`${write}${padding}`.slice(0, Math.max(spec.valueBytes, String(write).length)));
       try {
         await connection.write(`w:${String(write % spec.keyCount).padStart(6, '0')}`, value);
