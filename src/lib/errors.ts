@@ -12,7 +12,8 @@ export type CairnErrorCode =
   | 'CAIRN_CLUSTER_DOWN' // no leader was found within the wait: the write was never proposed (clients see CLUSTERDOWN)
   | 'CAIRN_ID_TAKEN' // a blank data dir started under an id the running cluster removed or holds log state for
   | 'CAIRN_BUSY' // a bounded queue is full (too many pending proposals or reads): retry later
-  | 'CAIRN_REFUSED'; // another server answered with an error, or not as a Cairn node would
+  | 'CAIRN_REFUSED' // another server answered with an error, or not as a Cairn node would
+  | 'CAIRN_TLS'; // a certificate, key or CA file is missing or unusable, or a TLS setting is invalid
 
 export class CairnError extends Error {
   override name = 'CairnError';
