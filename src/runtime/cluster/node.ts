@@ -44,6 +44,7 @@ import { NodeDisk } from '../disk.js';
 import { NoPeerTransport } from '../no-peer-transport.js';
 import { TcpPeerTransport } from '../peer/transport.js';
 import { TimedStorage } from './timed-storage.js';
+import { clientTlsOptions } from './client-tls.js';
 import { IdleCollector } from './idle-gc.js';
 import { cairnVersion } from '../server-main.js';
 
@@ -282,9 +283,10 @@ async function startServer(
     ...(parts.backend.memory === undefined ? {} : { memory: parts.backend.memory }),
     version: cairnVersion,
     ...(configFile === undefined ? {} : { configFile }),
+    ...clientTlsOptions(settings.tls, start.log),
   });
   start.undo.takeOver(['backend'], 'server', () => server.close());
-  // --port 0 (a node alone): the book and the topology carry the port the server got.
+  // --port 0 (a node alone, or the plain port off): the book and the topology carry the client port the server got.
   if (settings.port === 0) directory.setOwnClient({ host: directory.clients.get(cluster.id)!.host, port: server.port });
   return server;
 }
