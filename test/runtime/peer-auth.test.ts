@@ -150,7 +150,7 @@ test('a recorded handshake cannot be replayed: the listener\'s fresh nonce makes
     const fresh = decodeHelloReply(replay.replies[0] as Buffer);
     assert.ok(fresh.kind === 'challenge' && !Buffer.from(fresh.nonce).equals(Buffer.from(challenge.nonce)), 'a new nonce');
     replay.socket.write(Buffer.concat([proof, encodeMessage(append('b', 'a', 99))]));
-    await replay.closed;
+    await waitFor('a to close the replay', () => replay.socket.closed);
     const refusal = replay.replies[1] === undefined ? undefined : decodeHelloReply(replay.replies[1]);
     assert.equal(refusal?.kind, 'refuse');
     assert.equal(a.received.length, 0, 'nothing delivered');
@@ -172,7 +172,7 @@ test('a raw connection that sends a well-formed append for a higher term is refu
         const raw = await rawConnect(a);
         // Claims to be member b and sends its append right behind the HELLO, as a forger would.
         raw.socket.write(Buffer.concat([encodeHello({ clusterId: 'test-cluster', from: 'b', to: 'a', nonce: newNonce() }), encodeMessage(append('b', 'a', 1000))]));
-        await raw.closed;
+        await waitFor(`${name}: a closes the forger's socket`, () => raw.socket.closed);
         assert.equal(a.received.length, 0, `${name}: nothing delivered`);
         assert.ok(!a.logs.some((l) => l.event === 'peer.inbound_accepted'), `${name}: never accepted`);
       } finally {
