@@ -23,6 +23,8 @@ export const SERVER_USAGE = `usage: cairn server [--port PORT] [--dir DIR] [--ho
                     [--tick-ms 50] [--election-ticks 10] [--heartbeat-ticks 1]
                     [--leader-wait-ms 3000] [--snapshot-every 10000] [--lease-reads] [--http-port PORT]
                     [--join --cluster-id ID] [--fsync always|everysec|no]
+                    [--peer-cert-file F --peer-key-file F --peer-trusted-ca-file F]
+                    [--cluster-secret-file F | --cluster-secret S]
                     [--requirepass PASSWORD] [--config FILE]                  a member of a replicated cluster
        TLS for clients (either form): --tls-port PORT --tls-cert-file FILE --tls-key-file FILE
                     [--tls-key-file-pass PASS] [--tls-ca-cert-file FILE] [--tls-auth-clients yes|optional|no]
@@ -65,6 +67,11 @@ const options = {
   'tls-protocols': { type: 'string' },
   'tls-ciphers': { type: 'string' },
   'tls-ciphersuites': { type: 'string' },
+  'peer-cert-file': { type: 'string' },
+  'peer-key-file': { type: 'string' },
+  'peer-trusted-ca-file': { type: 'string' },
+  'cluster-secret': { type: 'string' },
+  'cluster-secret-file': { type: 'string' },
 } as const;
 
 export async function runClusterNode(args: string[]): Promise<number> {
@@ -156,6 +163,11 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
       join: values.join,
       leaseReads: values['lease-reads'],
       httpPort: values['http-port'],
+      peerCertFile: values['peer-cert-file'],
+      peerKeyFile: values['peer-key-file'],
+      peerTrustedCaFile: values['peer-trusted-ca-file'],
+      clusterSecret: values['cluster-secret'],
+      clusterSecretFile: values['cluster-secret-file'],
     },
     settings.host,
     plainOff ? settings.tls.port : settings.port,
