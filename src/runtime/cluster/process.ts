@@ -174,6 +174,6 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
   );
   // Other members relay to this node's plain client port: only a node alone may take any free one, or have none.
   const alone = cluster.peers.size === 1 && !cluster.join;
-  if (settings.port === 0 && !alone) throw new CairnError('CAIRN_INVALID_ARGUMENT', '--port: a node with other members needs a fixed plain client port (peers relay to it)');
+  if (settings.port === 0 && !alone) throw new CairnError('CAIRN_INVALID_ARGUMENT', '--port: a node with other members needs a fixed client port (peers relay to its plain port, even with a tls-port)');
   return { settings, cluster, configFile: values.config };
 }
