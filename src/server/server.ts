@@ -136,11 +136,6 @@ export class CairnServer implements ServerContext {
     return this.secure?.port ?? null;
   }
 
-  /** The TLS listener (its handshake counters), when there is one. */
-  get tlsListener(): TlsListener | undefined {
-    return this.secure;
-  }
-
   /**
    * Reads the TLS files again — the current settings' or `files` — for every handshake from now
    * on; established connections keep theirs. Returns the reason when the files are unusable (the
