@@ -8,7 +8,8 @@
 // /v3/watch), then 64 writers write to the leader (Cairn SET over RESP, etcd PUT over HTTP
 // keep-alive; closed loop, or paced with --write-rate) for the warm-up and the measured window.
 // Last, a slow phase per system: --slow-watchers (default 1,000) watchers that stop reading once
-// open, the same writes, and the members' RSS before and after (what slow watchers cost). Reports writes/s, delivered events/s,
+// open, the same writers with --slow-value-bytes values (default 1,024, so that what a paused
+// watcher is owed outgrows its socket buffers), and the members' RSS before and after. Reports writes/s, delivered events/s,
 // p50/p99 from a write's acknowledgement to its event at a watcher, the members' CPU and RSS, the
 // bench client's CPU and the load average, side by side with the ratios and the target (>= 3x
 // etcd's delivered events/s with a p99 no worse). Every child is killed and every temp dir
@@ -59,6 +60,8 @@ interface Options {
   readonly readers: number;
   /** Watchers of the last phase per system, which stop reading once open (0: no such phase). */
   readonly slowWatchers: number;
+  /** The slow phase's value size: large enough that what a paused watcher is owed outgrows its socket buffers. */
+  readonly slowValueBytes: number;
 }
 
 type CairnMode = 'watch' | 'xread';
@@ -66,7 +69,7 @@ type CairnMode = 'watch' | 'xread';
 function options(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
-    options: { seconds: { type: 'string' }, warmup: { type: 'string' }, watchers: { type: 'string' }, writers: { type: 'string' }, 'value-bytes': { type: 'string' }, 'sample-every': { type: 'string' }, systems: { type: 'string' }, 'cairn-mode': { type: 'string' }, 'write-rate': { type: 'string' }, readers: { type: 'string' }, 'slow-watchers': { type: 'string' } },
+    options: { seconds: { type: 'string' }, warmup: { type: 'string' }, watchers: { type: 'string' }, writers: { type: 'string' }, 'value-bytes': { type: 'string' }, 'sample-every': { type: 'string' }, systems: { type: 'string' }, 'cairn-mode': { type: 'string' }, 'write-rate': { type: 'string' }, readers: { type: 'string' }, 'slow-watchers': { type: 'string' }, 'slow-value-bytes': { type: 'string' } },
     strict: true,
   });
   const int = (name: string, text: string | undefined, fallback: number, min: number, max: number): number => {
@@ -91,6 +94,7 @@ function options(argv: readonly string[]): Options {
     systems,
     readers: int('readers', values.readers, 4, 1, 64),
     slowWatchers: int('slow-watchers', values['slow-watchers'], 1_000, 0, 5_000),
+    slowValueBytes: int('slow-value-bytes', values['slow-value-bytes'], 1024, 8, 65_536),
   };
 }
 
@@ -137,7 +141,7 @@ async function phase(system: WatchSystem, watcherCount: number, opts: Options, p
   let load: WriterThread | undefined;
   try {
     log(`${system.name}: ${opts.writers} writers to the leader (their own thread), ${opts.warmupSeconds} s warm-up + ${opts.seconds} s measured ...`);
-    load = await startWriterThread({ system: system.name, port: system.port(leader), writers: opts.writers, keyCount, valueBytes: opts.valueBytes, callTimeoutMs, ackBuffer: deliveries.ackBuffer, writesPerSecond: opts.writesPerSecond });
+    load = await startWriterThread({ system: system.name, port: system.port(leader), writers: opts.writers, keyCount, valueBytes: paused ? opts.slowValueBytes : opts.valueBytes, callTimeoutMs, ackBuffer: deliveries.ackBuffer, writesPerSecond: opts.writesPerSecond });
     await sleep(opts.warmupSeconds * 1000);
     const pids = cluster.live().map((m) => cluster.pid(m));
     const loadAverage = loadavg()[0]!;
@@ -216,7 +220,7 @@ async function run(opts: Options, procs: Procs): Promise<void> {
   const cairnWatchers = opts.cairnMode === 'xread' ? `XREAD BLOCK on ${FEED}` : `CAIRN.WATCH ${keyPrefix}*`;
   const header = `3-node Cairn (fsync always; watchers: ${cairnWatchers}) vs 3-member etcd 3.4 (watch streams on the v3 JSON gateway); ${opts.writers} writers to the leader${opts.writesPerSecond > 0 ? ` paced to ${opts.writesPerSecond} writes/s` : ''}, ${opts.valueBytes}-byte values over ${keyCount} keys; ${opts.warmupSeconds} s warm-up, ${opts.seconds} s measured; latency sampled on every ${opts.sampleEvery}th write`;
   printWatchTable(phases.filter((p) => !p.paused), header);
-  if (opts.slowWatchers > 0) printSlowTable(phases.filter((p) => p.paused));
+  if (opts.slowWatchers > 0) printSlowTable(phases.filter((p) => p.paused), opts.slowValueBytes);
 }
 
 process.exitCode = await benchMain(options, run, log);

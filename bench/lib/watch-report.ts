@@ -60,8 +60,8 @@ export function printWatchTable(phases: readonly WatchPhase[], header: string): 
 }
 
 /** Slow watchers: memory the members hold for watchers that stopped reading, while the writers write. */
-export function printSlowTable(phases: readonly WatchPhase[]): void {
-  console.log('\nslow watchers (each stops reading once its watch is open; same writers, same window): the members\' RSS summed before the watchers were opened and at the window\'s end');
+export function printSlowTable(phases: readonly WatchPhase[], valueBytes: number): void {
+  console.log(`\nslow watchers (each stops reading once its watch is open; the same writers with ${valueBytes}-byte values, same window): the members' RSS summed before the watchers were opened and at the window's end`);
   const head = ['system', 'watchers', 'w/s', 'rss before', 'rss end', 'growth', 'KB/watcher', 'failed'];
   const widths = [6, 8, 7, 10, 8, 7, 10, 6];
   const line = (cols: readonly string[]): string => cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
