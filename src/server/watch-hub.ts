@@ -131,6 +131,9 @@ export class WatchHub {
   /** The last change every synced watch has been sent (or passed over); undefined while there is no watch. */
   private cursor: StreamId | undefined;
   private timer: TimerHandle | undefined;
+  /** Watches just left behind, looked at again once their frames were handed to the socket (recheckSoon). */
+  private readonly recheck = new Set<Watch>();
+  private recheckTimer: TimerHandle | undefined;
 
   constructor(
     /** The node's change history now (a restored snapshot brings a new one); undefined when it keeps none. */
@@ -178,11 +181,8 @@ export class WatchHub {
     });
     this.cursor = cursor;
     this.watches.add(watch);
-    if (stoppedAt !== undefined) {
-      // The rest of the replay is pushed once the reply is on its way.
-      this.unsync(watch, stoppedAt);
-      this.clock.setTimer(0, watch.resume);
-    }
+    // The rest of the replay is pushed once the reply is on its way (unsync's recheck, or a drain).
+    if (stoppedAt !== undefined) this.unsync(watch, stoppedAt);
     this.timer ??= this.clock.setTimer(PROGRESS_TICK_MS, () => this.tick());
     return { reply: { type: 'replies', items: frames }, watch };
   }
@@ -234,6 +234,21 @@ export class WatchHub {
     watch.synced = false;
     watch.next = next;
     watch.sink.onDrained(watch.resume);
+    this.recheckSoon(watch);
+  }
+
+  /**
+   * When the kernel takes all the frames at once no drain event comes: a watch left behind is
+   * looked at again right after the flush, and catches up at once if its client has drained.
+   */
+  private recheckSoon(watch: Watch): void {
+    this.recheck.add(watch);
+    this.recheckTimer ??= this.clock.setTimer(0, () => {
+      this.recheckTimer = undefined;
+      const watches = [...this.recheck];
+      this.recheck.clear();
+      for (const w of watches) if (!w.synced && w.sink.drained()) this.catchUp(w);
+    });
   }
 
   /**
