@@ -14,7 +14,7 @@ import type { Watch, WatchHub } from './watch-hub.js';
 import type { Session } from './session.js';
 
 /** Bytes a watching client may hold not yet taken before its watches stop being pushed to. */
-export const UNSYNC_BYTES = 256 * 1024;
+export const UNSYNC_BYTES = 64 * 1024;
 
 const ALLOWED_WATCHING = new Set(['cairn.watch', 'cairn.unwatch', 'ping', 'quit', 'reset']);
 

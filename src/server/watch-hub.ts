@@ -42,7 +42,7 @@ export interface WatchSink {
 const PROGRESS_TICK_MS = 250;
 const PROGRESS_IDLE_MS = 500;
 /** Bytes of frames a watch's start reply replays at most; the rest follows as a catch-up. */
-const REPLAY_REPLY_BYTES = 256 * 1024;
+const REPLAY_REPLY_BYTES = 64 * 1024;
 /** Changes read from the history at a time while catching up. */
 const CATCH_UP_SLICE = 256;
 
