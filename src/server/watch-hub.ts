@@ -12,7 +12,7 @@
 // time) and rejoins the live stream; if the history was trimmed past it meanwhile, it gets the
 // compacted frame and ends. A slow client so holds about the threshold, and misses nothing.
 // Frames (RESP3 push, RESP2 array), in docs/WATCH.md:
-//   watch <pattern> <revision>      the reply: changes up to <revision> were replayed, later ones follow live
+//   watch <pattern> <revision>      the reply: changes up to <revision> follow (replayed), then live ones
 //   change <pattern> <id> [op <op> key <key> (value <v>) (prev <p>) (db <n>)]
 //   progress <pattern> <revision>
 //   compacted <pattern> <oldest retained revision>   the watch has ended
@@ -143,13 +143,6 @@ export class WatchHub {
 
   get count(): number {
     return this.watches.size;
-  }
-
-  /** Watches behind the live stream, catching up as their clients drain (INFO). */
-  get unsyncedCount(): number {
-    let count = 0;
-    for (const watch of this.watches) if (!watch.synced) count++;
-    return count;
   }
 
   /**
