@@ -117,9 +117,11 @@ export async function runClusterNode(args: string[]): Promise<number> {
   return 0;
 }
 
-/** SIGHUP: the certificate files are read again for new handshakes (established connections keep theirs); the node logs the outcome. */
+/** SIGHUP: client and peer certificates and the secret file are read again for new connections; established ones stay up. */
 function reloadOnHangup(node: ClusterNode): void {
   node.server.reloadTls();
+  const failed = node.reloadPeerAuth();
+  for (const error of failed) console.error(`cairn server: SIGHUP: ${error.message} (the previous one stays in use)`);
 }
 
 /** Tests, the README and local-cluster look for " ready on HOST:PORT" (the TLS port when the plain one is off). */
