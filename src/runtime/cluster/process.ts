@@ -10,7 +10,9 @@
 import { parseArgs } from 'node:util';
 import { CairnError, errorMessage, isCairnError } from '../../lib/errors.js';
 import { settingsFromFlags, type ServerSettings } from '../../server/config.js';
+import { readFile } from 'node:fs/promises';
 import { clusterSettings, type ClusterSettings } from './options.js';
+import { withConfigFile } from './peer-auth.js';
 import { jsonLogger } from './log.js';
 import { startClusterNode, type ClusterNode } from './node.js';
 import { cairnVersion, refuseOldStoreLayout } from '../server-main.js';
@@ -124,6 +126,14 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
   const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
   if (positionals.length > 0) throw new CairnError('CAIRN_INVALID_ARGUMENT', `unexpected argument '${positionals[0]}'`);
   const settings = await settingsFromFlags(values);
+  const configText = values.config === undefined ? undefined : await readFile(values.config, 'utf8');
+  const peerAuthFlags = withConfigFile({
+    peerCertFile: values['peer-cert-file'],
+    peerKeyFile: values['peer-key-file'],
+    peerTrustedCaFile: values['peer-trusted-ca-file'],
+    clusterSecret: values['cluster-secret'],
+    clusterSecretFile: values['cluster-secret-file'],
+  }, configText);
   const cluster = clusterSettings(
     {
       id: values.id,
@@ -141,11 +151,7 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
       join: values.join,
       leaseReads: values['lease-reads'],
       httpPort: values['http-port'],
-      peerCertFile: values['peer-cert-file'],
-      peerKeyFile: values['peer-key-file'],
-      peerTrustedCaFile: values['peer-trusted-ca-file'],
-      clusterSecret: values['cluster-secret'],
-      clusterSecretFile: values['cluster-secret-file'],
+      ...peerAuthFlags,
     },
     settings.host,
     settings.port,
