@@ -29,6 +29,8 @@ export interface ServerContext {
   /** Every CAIRN.WATCH on this node; absent where the backend keeps no change history. */
   readonly watches?: WatchHub;
   clients(): Iterable<Session>;
+  /** CONFIG SET's last check before new settings are kept (the server reloads its TLS files); says which setting failed and why. */
+  settingsChanging?(draft: ServerSettings, names: readonly string[]): { name: string; problem: string } | undefined;
   info(sections: readonly string[]): string;
   countCommand(): void;
 }
@@ -49,4 +51,6 @@ export interface Peer {
   push(frame: Reply, afterReplies?: boolean): void;
   /** Closes the connection at once, dropping what it has not sent (a client over its output buffer limit). */
   destroy(): void;
+  /** Calls `listener` once, the next time the socket has taken every byte queued (a slow watcher catches up). */
+  onDrained?(listener: () => void): void;
 }
