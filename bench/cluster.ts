@@ -113,6 +113,15 @@ async function failovers(system: BenchCluster, rounds: number, value: Buffer): P
   return timesMs;
 }
 
+/** The same key space into every system that runs (also the warm-up). */
+async function preloadAll(systems: readonly (BenchCluster | undefined)[], value: Buffer): Promise<void> {
+  for (const system of systems) {
+    if (system === undefined) continue;
+    log(`${system.name}: preloading ${keyCount} keys of ${valueBytes} bytes (also the warm-up) ...`);
+    await preload(system, await system.leader(15_000), preloadClients, keyCount, value);
+  }
+}
+
 /** Peer TLS flags per member, from a throwaway CA in a temp dir the Procs remove. */
 async function peerTlsVariant(procs: Procs): Promise<CairnVariant> {
   const ca = makeCertAuthority('bench-ca', join(await procs.tempDir('cairn-bench-certs-')));
@@ -132,10 +141,7 @@ async function runPeerTls(opts: Options, procs: Procs, nodeCommand: readonly str
     CairnCluster.start(procs, clusterSize, callTimeoutMs, nodeCommand),
     CairnCluster.start(procs, clusterSize, callTimeoutMs, nodeCommand, await peerTlsVariant(procs)),
   ]);
-  for (const system of [plain, tls]) {
-    log(`${system.name}: preloading ${keyCount} keys of ${valueBytes} bytes (also the warm-up) ...`);
-    await preload(system, await system.leader(15_000), preloadClients, keyCount, value);
-  }
+  await preloadAll([plain, tls], value);
   const loadAverage = loadavg()[0]!;
   const rows: PeerTlsRow[] = [];
   for (const op of opts.ops) {
@@ -156,11 +162,7 @@ async function run(opts: Options, procs: Procs): Promise<void> {
     opts.systems.includes('cairn') ? CairnCluster.start(procs, clusterSize, callTimeoutMs, nodeCommand) : undefined,
     opts.systems.includes('etcd') ? EtcdCluster.start(procs, clusterSize, callTimeoutMs) : undefined,
   ]);
-  for (const system of [cairn, etcd]) {
-    if (system === undefined) continue;
-    log(`${system.name}: preloading ${keyCount} keys of ${valueBytes} bytes (also the warm-up) ...`);
-    await preload(system, await system.leader(15_000), preloadClients, keyCount, value);
-  }
+  await preloadAll([cairn, etcd], value);
   const loadAverage = loadavg()[0]!;
   const rows: Row[] = [];
   for (const op of opts.ops) {
