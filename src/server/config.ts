@@ -200,15 +200,30 @@ export function configSet(
   return undefined;
 }
 
-/** Applies a Redis-style config file's text; throws CAIRN_INVALID_ARGUMENT naming the line. */
-export function loadConfigText(settings: ServerSettings, text: string, fileName: string): void {
+/**
+ * Config-file keys the cluster process reads itself (runtime/cluster/peer-auth.ts: peer TLS and the
+ * cluster secret): skipped here, and never parameters, so CONFIG GET cannot show them.
+ */
+const PROCESS_KEYS: ReadonlySet<string> = new Set(['peer-cert-file', 'peer-key-file', 'peer-trusted-ca-file', 'cluster-secret', 'cluster-secret-file']);
+
+/** The `name value` lines of a Redis-style config file (comments and blank lines skipped), with their line numbers. */
+export function configEntries(text: string): { name: string; value: string; lineNumber: number }[] {
+  const entries: { name: string; value: string; lineNumber: number }[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '' || line.startsWith('#')) continue;
     const space = line.search(/\s/);
-    const name = space < 0 ? line : line.slice(0, space);
-    applySetting(settings, name, unquote(space < 0 ? '' : line.slice(space).trim()), `${fileName}:${i + 1}`);
+    entries.push({ name: space < 0 ? line : line.slice(0, space), value: unquote(space < 0 ? '' : line.slice(space).trim()), lineNumber: i + 1 });
+  }
+  return entries;
+}
+
+/** Applies a Redis-style config file's text; throws CAIRN_INVALID_ARGUMENT naming the line. */
+export function loadConfigText(settings: ServerSettings, text: string, fileName: string): void {
+  for (const { name, value, lineNumber } of configEntries(text)) {
+    if (PROCESS_KEYS.has(name.toLowerCase())) continue;
+    applySetting(settings, name, value, `${fileName}:${lineNumber}`);
   }
 }
 
