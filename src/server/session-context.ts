@@ -29,6 +29,8 @@ export interface ServerContext {
   /** Every CAIRN.WATCH on this node; absent where the backend keeps no change history. */
   readonly watches?: WatchHub;
   clients(): Iterable<Session>;
+  /** CONFIG SET's last check before new settings are kept (the server reloads its TLS files); says which setting failed and why. */
+  settingsChanging?(draft: ServerSettings, names: readonly string[]): { name: string; problem: string } | undefined;
   info(sections: readonly string[]): string;
   countCommand(): void;
 }
