@@ -22,6 +22,9 @@ import { pubsubCommands } from './pubsub-commands.js';
 import { changeDelivery } from './pubsub-notify.js';
 import { WatchHub } from './watch-hub.js';
 import { watchCommands } from './watch-commands.js';
+import { AclGuard } from './acl-guard.js';
+import { aclContainer } from './acl-commands.js';
+import { clientLine } from './server-commands.js';
 
 export interface ServerOptions {
   readonly backend: Backend;
@@ -54,6 +57,8 @@ export class CairnServer implements ServerContext {
   readonly pubsub = new PubsubRegistry();
   readonly tracking: TrackingHub<Session>;
   readonly watches: WatchHub | undefined;
+  readonly acl: AclGuard;
+  private aclGeneration = 0;
   readonly stats: ServerStats = {
     connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0,
     errorReplies: new Map(),
@@ -75,7 +80,10 @@ export class CairnServer implements ServerContext {
     this.clock = options.clock;
     this.blocked = new BlockedClients(options.backend, options.clock);
     this.memory = options.memory ?? new MemoryGuard(options.settings);
-    this.table = new CommandTable(options.dataCommands, [...serverCommands, ...pubsubCommands, ...watchCommands]);
+    this.table = new CommandTable(options.dataCommands, [...serverCommands, ...pubsubCommands, ...watchCommands, aclContainer]);
+    const registry = options.backend.acl?.bind(options.backend);
+    this.acl = new AclGuard(registry, () => this.settings.requirepass, (c) => clientLine(c as Session, this.clock.nowMs()).trimEnd(), () => this.clock.nowMs(), () => this.settings.acllogMaxLen);
+    options.backend.onApplied?.(() => this.dropRemovedUsers());
     options.backend.onChanges?.(changeDelivery(this.pubsub, options.settings));
     this.tracking = new TrackingHub<Session>({
       client: (id) => this.byId.get(id),
@@ -150,6 +158,19 @@ export class CairnServer implements ServerContext {
       },
       sections,
     );
+  }
+
+  /**
+   * After an entry that changed the ACL: every client authenticated as a user since deleted or
+   * replaced (ACL DELUSER, ACL LOAD) is disconnected, on every node, as Redis frees them.
+   */
+  private dropRemovedUsers(): void {
+    const generation = this.acl.registry.generation;
+    if (generation === this.aclGeneration) return;
+    this.aclGeneration = generation;
+    for (const [connection, session] of this.sessions) {
+      if (session.authenticated && this.acl.userOf(session) === undefined) connection.destroy();
+    }
   }
 
   /** Graceful: stop accepting, finish in-flight batches, close clients, then the backend. */

@@ -141,6 +141,7 @@ export class Selector {
         } else return 'EINVAL';
       }
     } else flags = READ | WRITE;
+    if (flags === 0) return 'EINVAL';
     const pattern = op.slice(offset);
     if (hasSpaces(pattern)) return 'EINVAL';
     const existing = this.keys.find((key) => key.pattern === pattern);

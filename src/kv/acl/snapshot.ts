@@ -50,9 +50,9 @@ export function decodeAclSection(bytes: Uint8Array): { acl: AclRegistry; rest: U
     const incarnation = r.int('incarnation', 0);
     const rules = r.latin1(r.u32('rules length'), 'rules');
     const merged = mergeSelectorArguments(rules.split(' '));
-    if ('openAt' in merged) r.corrupt(`user ${name}'s selectors are not closed`);
+    const ops = 'merged' in merged ? merged.merged : r.corrupt(`user ${name}'s selectors are not closed`);
     if (incarnation >= acl.nextIncarnation) r.corrupt(`user ${name}'s incarnation is ahead of the counter`);
-    if (acl.restore(name, incarnation, merged.merged) !== undefined) r.corrupt(`user ${name}'s rules do not apply`);
+    if (acl.restore(name, incarnation, ops) !== undefined) r.corrupt(`user ${name}'s rules do not apply`);
   }
   acl.pristine = false;
   return { acl, rest: bytes.subarray(r.at) };
