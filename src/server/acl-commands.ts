@@ -136,9 +136,10 @@ const dryrun = aclCommand(aclMeta('dryrun', -4, ['admin', 'loading', 'stale'], '
       return notFound ?? resolved.error;
     }
     const entry = resolved.entry;
-    const denial = userDenial(user, guard.catalogCommand(entry), entry.meta.flags.includes('noauth'), args);
+    const command = guard.catalogCommand(entry, args);
+    const denial = userDenial(user, command, entry.meta.flags.includes('noauth'), args);
     if (denial === undefined) return OK;
-    if (denial.reason === 'command') return bulkReply(`This user has no permissions to run the '${entry.meta.name}' command`);
+    if (denial.reason === 'command') return bulkReply(`This user has no permissions to run the '${command?.name ?? entry.meta.name}' command`);
     return bulkReply(Buffer.concat([Buffer.from(`This user has no permissions to access the '`), args[denial.index]!, Buffer.from(`' ${denial.reason}`)]));
   }),
 );

@@ -142,13 +142,16 @@ export class AclGuard {
     return undefined;
   }
 
-  catalogCommand(entry: TableEntry): CatalogCommand | undefined {
+  /** The catalog's command for a table entry; a kv command Redis splits into subcommands (OBJECT ENCODING) as its subcommand. */
+  catalogCommand(entry: TableEntry, argv: readonly Uint8Array[]): CatalogCommand | undefined {
     let command = this.commands.get(entry);
     if (command === undefined) {
       command = CATALOG.lookup(entry.meta.name) ?? null;
       this.commands.set(entry, command);
     }
-    return command ?? undefined;
+    if (command === null) return undefined;
+    if (command.subcommands.length === 0 || entry.kind !== 'data' || argv[1] === undefined) return command;
+    return CATALOG.lookup(`${command.name}|${latin1(argv[1])}`) ?? command;
   }
 
   /** The client's user now, or undefined when it was deleted or replaced since it authenticated. */
@@ -164,11 +167,13 @@ export class AclGuard {
     let open = this.open.get(user);
     if (open === undefined) this.open.set(user, (open = unrestricted(user)));
     if (open) return undefined;
-    const denial = userDenial(user, this.catalogCommand(entry), entry.meta.flags.includes('noauth'), argv);
+    const command = this.catalogCommand(entry, argv);
+    const denial = userDenial(user, command, entry.meta.flags.includes('noauth'), argv);
     if (denial === undefined) return undefined;
-    const object = denial.reason === 'command' ? entry.meta.name : latin1(argv[denial.index]!);
+    const name = command?.name ?? entry.meta.name;
+    const object = denial.reason === 'command' ? name : latin1(argv[denial.index]!);
     this.log.add(denial.reason, context, object, client.user, this.nowMs(), this.describeClient(client));
-    return noperm(denial, entry.meta.name);
+    return noperm(denial, name);
   }
 }
 

@@ -99,7 +99,8 @@ const auth = command(meta('auth', -2, ['fast', 'noauth'], 'Authenticates the con
     return errorReply('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
   }
   const user = argv.length === 3 ? argv[1]!.toString('latin1') : 'default';
-  return login(session, user, argv[argv.length - 1]!, argv[0]!) ? OK : wrongPass;
+  // After this client's earlier writes: an ACL SETUSER just before it in a pipeline has applied.
+  return session.ordered(() => (login(session, user, argv[argv.length - 1]!, argv[0]!) ? OK : wrongPass));
 });
 
 const hello = command(meta('hello', -1, ['fast', 'noauth'], 'Handshakes with the server', '6.0.0'), (session, argv) => {
