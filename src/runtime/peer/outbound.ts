@@ -4,7 +4,6 @@
 // bytes); when it is full the OLDEST frame is dropped — Raft tolerates loss and retransmits, and
 // after an outage the newest messages (current term, latest commit) are the ones worth sending.
 
-import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { assert } from '../../lib/assert.js';
 import { BoundedQueue } from '../../lib/queue.js';
@@ -12,7 +11,10 @@ import { errorMessage, isCairnError } from '../../lib/errors.js';
 import { parsePeerAddress } from './address.js';
 import { reconnectDelayMs } from './backoff.js';
 import { FrameSplitter } from './frames.js';
-import { decodeHelloReply, decodeKeepalive, encodeHello, REASON_BYTES_MAX } from './handshake.js';
+import { decodeHelloReply, decodeKeepalive, encodeHello, encodeProof, REASON_BYTES_MAX } from './handshake.js';
+import type { Hello } from './handshake.js';
+import { handshakeMac, newNonce, proofMatches } from './handshake-auth.js';
+import { dialPeer } from './secure.js';
 import type { PeerSettings, PeerStats } from './options.js';
 import { FRAME_LENGTH_BYTES } from './wire.js';
 
@@ -47,6 +49,9 @@ export class PeerLink {
   private queuedBytes = 0;
   private readonly counters = { sentMessages: 0, sentBytes: 0, writes: 0, receivedMessages: 0, droppedMessages: 0, reconnects: 0 };
   private lastError: string | null = null;
+  /** This dial's HELLO, and whether the listener proved the cluster secret (when we have one). */
+  private hello: Hello | null = null;
+  private listenerProved = false;
 
   constructor(
     readonly id: string,
@@ -175,14 +180,17 @@ export class PeerLink {
     this.waitingForDrain = false;
     this.splitter = new FrameSplitter(REPLY_FRAME_BYTES_MAX);
     const { host, port } = parsePeerAddress(this.address);
-    const socket = connect({ host, port });
+    const { socket, ready } = dialPeer(host, port, this.id, this.settings.security.tls);
     this.socket = socket;
+    this.hello = { clusterId: this.settings.clusterId, from: this.settings.nodeId, to: this.id, nonce: newNonce() };
+    this.listenerProved = false;
     socket.setNoDelay(true);
     this.timer = setTimeout(() => this.abandon(socket, `handshake not complete after ${this.settings.connectTimeoutMs} ms`), this.settings.connectTimeoutMs);
     this.timer.unref();
-    socket.on('connect', () => {
+    const hello = this.hello;
+    socket.on(ready, () => {
       socket.setKeepAlive(true, this.settings.peerSilenceTimeoutMs);
-      socket.write(encodeHello({ clusterId: this.settings.clusterId, from: this.settings.nodeId, to: this.id }));
+      socket.write(encodeHello(hello));
     });
     socket.on('data', (chunk: Buffer) => this.onData(socket, chunk));
     socket.on('error', (error) => {
@@ -221,6 +229,15 @@ export class PeerLink {
       this.abandon(socket, `refused by ${this.id}: ${reply.reason}`);
       return;
     }
+    const secret = this.settings.security.secret?.() ?? null;
+    if (reply.kind === 'challenge') {
+      this.answerChallenge(socket, secret, reply.nonce, reply.mac);
+      return;
+    }
+    if (secret !== null && !this.listenerProved) {
+      this.abandon(socket, `${this.address} accepted without proving the cluster secret`);
+      return;
+    }
     if (reply.nodeId !== this.id) {
       this.abandon(socket, `${this.address} answered as node ${reply.nodeId}, not ${this.id}`);
       return;
@@ -233,6 +250,22 @@ export class PeerLink {
     this.lastError = null;
     this.settings.log('peer.connected', { peer: this.id, address: this.address, reconnects: this.counters.reconnects });
     this.requestFlush(this);
+  }
+
+  /** The listener proved the secret over our nonce: prove it back over its nonce, or give up on it. */
+  private answerChallenge(socket: Socket, secret: Uint8Array | null, listenerNonce: Uint8Array, mac: Uint8Array): void {
+    const hello = this.hello;
+    assert(hello !== null, 'a challenge without a HELLO');
+    if (secret === null) {
+      this.abandon(socket, `${this.id} asks for a cluster secret and this node has none`);
+      return;
+    }
+    if (this.listenerProved || !proofMatches(secret, 'listener', hello, listenerNonce, mac)) {
+      this.abandon(socket, `${this.id}'s handshake proof does not match this cluster's secret`);
+      return;
+    }
+    this.listenerProved = true;
+    socket.write(encodeProof(handshakeMac(secret, 'dialler', hello, listenerNonce)));
   }
 
   private onClose(socket: Socket): void {

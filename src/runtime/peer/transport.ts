@@ -16,6 +16,7 @@ import { InboundConnection } from './inbound.js';
 import { resolvePeerSettings } from './options.js';
 import type { PeerMap, PeerSettings, PeerStats, TcpPeerTransportOptions } from './options.js';
 import { PeerLink } from './outbound.js';
+import { PeerTlsListener } from './secure.js';
 import { ID_BYTES_MAX } from './wire.js';
 
 export type { PeerMap, PeerStats, TcpPeerTransportOptions } from './options.js';
@@ -45,6 +46,8 @@ export class TcpPeerTransport implements Transport<Message> {
   private closed = false;
   /** Messages for a node that is not a peer, or received before onReceive(). */
   private unroutable = 0;
+  /** With peer TLS: where accepted sockets do their handshake before they become InboundConnections. */
+  private readonly tlsListener: PeerTlsListener | null;
 
   private constructor(
     private readonly settings: PeerSettings,
@@ -52,6 +55,10 @@ export class TcpPeerTransport implements Transport<Message> {
   ) {
     this.keepaliveTimer = setInterval(() => this.keepalive(), settings.keepaliveIntervalMs);
     this.keepaliveTimer.unref();
+    const tls = settings.security.tls;
+    this.tlsListener = tls === undefined ? null : new PeerTlsListener(tls, settings.connectTimeoutMs,
+      (socket, remote) => this.open(socket, remote),
+      (remote, error) => settings.log('peer.inbound_tls_refused', { remote, error }));
     server.on('connection', (socket: Socket) => this.accept(socket));
   }
 
@@ -147,6 +154,7 @@ export class TcpPeerTransport implements Transport<Message> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.keepaliveTimer);
+    this.tlsListener?.close();
     if (this.flushScheduled !== null) clearImmediate(this.flushScheduled);
     this.flushScheduled = null;
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -169,6 +177,16 @@ export class TcpPeerTransport implements Transport<Message> {
       socket.destroy();
       return;
     }
+    if (this.tlsListener !== null) this.tlsListener.accept(socket);
+    else this.open(socket, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
+  }
+
+  /** A connection ready for HELLO: accepted plain, or after a TLS handshake that verified the dialler's chain. */
+  private open(socket: Socket, remote: string): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
     const connection = new InboundConnection(socket, this.settings, {
       accepted: (peerId) => this.links.get(peerId)?.peerIsUp(),
       deliver: (peerId, message) => this.deliver(peerId, message),
@@ -177,7 +195,7 @@ export class TcpPeerTransport implements Transport<Message> {
         this.closeWaiters.get(c)?.();
         this.closeWaiters.delete(c);
       },
-    });
+    }, remote);
     this.inbound.add(connection);
   }
 
