@@ -16,7 +16,7 @@ import { hasSpaces } from '../kv/acl/selector.js';
 import { userDenial } from './acl-guard.js';
 import { digestRule } from './acl-passwords.js';
 import { aclFileCommands } from './acl-file.js';
-import { aclCommand, aclMeta, proposeAcl } from './acl-shared.js';
+import { aclCommand, aclMeta, afterCommitted, proposeAcl } from './acl-shared.js';
 import type { TableEntry } from './command-table.js';
 import type { Selector } from '../kv/acl/selector.js';
 
@@ -68,21 +68,21 @@ export function getuserReply(user: AclUser): Reply {
 }
 
 const getuser = aclCommand(aclMeta('getuser', 3, ['admin', 'loading', 'stale'], 'Lists the ACL rules of a user'), (session, argv) =>
-  session.ordered(() => {
+  afterCommitted(session, () => {
     const user = session.context.acl.registry.get(text(argv[2]!))?.user;
     return user === undefined ? NULL : getuserReply(user);
   }),
 );
 
 const list = aclCommand(aclMeta('list', 2, ['admin', 'loading', 'stale'], 'Dumps the effective rules in ACL file format'), (session) =>
-  session.ordered(() => ({
+  afterCommitted(session, () => ({
     type: 'array',
     items: session.context.acl.registry.sorted().map(({ user }) => bulkReply(Buffer.from(`user ${user.name} ${describeUser(user)}`, 'latin1'))),
   })),
 );
 
 const users = aclCommand(aclMeta('users', 2, ['admin', 'loading', 'stale'], 'Lists all ACL users'), (session) =>
-  session.ordered(() => ({ type: 'array', items: session.context.acl.registry.sorted().map(({ user }) => bulkReply(Buffer.from(user.name, 'latin1'))) })),
+  afterCommitted(session, () => ({ type: 'array', items: session.context.acl.registry.sorted().map(({ user }) => bulkReply(Buffer.from(user.name, 'latin1'))) })),
 );
 
 const whoami = aclCommand(aclMeta('whoami', 2, ['loading', 'stale'], 'Returns the authenticated username of the current connection'), (session) =>
@@ -125,7 +125,7 @@ const log = aclCommand(aclMeta('log', -2, ['admin', 'loading', 'stale'], 'Lists 
 });
 
 const dryrun = aclCommand(aclMeta('dryrun', -4, ['admin', 'loading', 'stale'], 'Simulates the execution of a command by a user, without executing the command', '7.0.0'), (session, argv) =>
-  session.ordered(() => {
+  afterCommitted(session, () => {
     const guard = session.context.acl;
     const user = guard.registry.get(text(argv[2]!))?.user;
     if (user === undefined) return errorReply(`ERR User '${text(argv[2]!)}' not found`);

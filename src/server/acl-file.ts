@@ -12,7 +12,7 @@ import { describeUser } from '../kv/acl/describe.js';
 import { mergeSelectorArguments, ruleErrorText } from '../kv/acl/registry.js';
 import { hasSpaces } from '../kv/acl/selector.js';
 import { AclUser } from '../kv/acl/user.js';
-import { aclCommand, aclMeta, proposeAcl } from './acl-shared.js';
+import { aclCommand, aclMeta, afterCommitted, proposeAcl } from './acl-shared.js';
 import { digestRule } from './acl-passwords.js';
 import type { AclRegistry } from '../kv/acl/registry.js';
 import type { Session } from './session.js';
@@ -96,6 +96,32 @@ export const aclFileCommands = [
   }),
   aclCommand(aclMeta('save', 2, ['admin', 'loading', 'stale'], 'Saves the effective ACL rules in the configured ACL file'), (session) => {
     const fileName = session.context.settings.aclfile;
-    return fileName === undefined ? ERR_NO_FILE : session.ordered(() => save(fileName, session.context.acl.registry));
+    return fileName === undefined ? ERR_NO_FILE : afterCommitted(session, () => save(fileName, session.context.acl.registry));
   }),
 ];
+
+/** How often, and how far apart, a node tries to seed the users before giving up (no leader yet). */
+const SEED_ATTEMPTS_MAX = 30;
+const SEED_RETRY_MS = 1_000;
+
+/**
+ * Seeds a new cluster's users from the aclfile: proposes `acl seed`, which loads the file only while
+ * no entry has changed the ACL (the first seed to commit wins; a later one, or one after any ACL
+ * change, changes nothing). Retried while the cluster has no leader. Never throws.
+ */
+export async function seedAclFile(write: (args: readonly string[]) => Promise<Reply>, fileName: string, pristine: () => boolean, report: (text: string) => void): Promise<void> {
+  const users = await readAclFile(fileName);
+  if (!Array.isArray(users)) {
+    report(`aclfile ${fileName} not loaded: ${users.type === 'error' ? users.message : 'unreadable'}`);
+    return;
+  }
+  for (let attempt = 0; attempt < SEED_ATTEMPTS_MAX && pristine(); attempt++) {
+    try {
+      const reply = await write(['seed', ...users]);
+      if (reply.type === 'error') report(`aclfile ${fileName} not loaded: ${reply.message}`);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, SEED_RETRY_MS));
+    }
+  }
+}

@@ -20,3 +20,21 @@ export async function proposeAcl(session: Session, args: readonly string[]): Pro
   const replies = await session.write(() => ({ commands: [command], watches: [] }));
   return replies[0] ?? errorReply('ERR the ACL change was not applied');
 }
+
+const EMPTY_KEY = Buffer.alloc(0);
+
+/**
+ * Runs `read` on this node's users once they hold every ACL change committed before the call (a
+ * ReadIndex barrier, as a linearizable read): a restarting node or a lagging follower answers AUTH
+ * and ACL GETUSER with the cluster's users, not older ones. Without a leader, on the users as they are.
+ */
+export function afterCommitted<T>(session: Session, read: () => T | Promise<T>): Promise<T> {
+  return Promise.resolve(session.ordered(async (): Promise<T> => {
+    try {
+      await session.context.backend.keyVersion(EMPTY_KEY, 'linearizable');
+    } catch {
+      // No leader to confirm with: this node's users as applied.
+    }
+    return read();
+  }));
+}

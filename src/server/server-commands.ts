@@ -11,6 +11,7 @@ import { configGet, configSet } from './config.js';
 import type { Session } from './session.js';
 import { parseDbIndex } from '../kv/databases.js';
 import { trackingCommands, trackingListing } from './tracking-commands.js';
+import { afterCommitted } from './acl-shared.js';
 
 const syntaxError = errorReply('ERR syntax error');
 const wrongPass = errorReply('WRONGPASS invalid username-password pair or user is disabled.');
@@ -100,7 +101,7 @@ const auth = command(meta('auth', -2, ['fast', 'noauth'], 'Authenticates the con
   }
   const user = argv.length === 3 ? argv[1]!.toString('latin1') : 'default';
   // After this client's earlier writes: an ACL SETUSER just before it in a pipeline has applied.
-  return session.ordered(() => (login(session, user, argv[argv.length - 1]!, argv[0]!) ? OK : wrongPass));
+  return afterCommitted(session, () => (login(session, user, argv[argv.length - 1]!, argv[0]!) ? OK : wrongPass));
 });
 
 const hello = command(meta('hello', -1, ['fast', 'noauth'], 'Handshakes with the server', '6.0.0'), (session, argv) => {

@@ -8,6 +8,7 @@ import { assert } from '../lib/assert.js';
 import { CairnError, errorStack } from '../lib/errors.js';
 import type { Clock } from '../io/clock.js';
 import type { Backend, InfoFields } from './backend.js';
+import type { Reply } from '../lib/reply.js';
 import { BlockedClients } from './blocked-clients.js';
 import { CommandTable, type CommandMeta } from './command-table.js';
 import type { ServerSettings } from './config.js';
@@ -24,6 +25,7 @@ import { WatchHub } from './watch-hub.js';
 import { watchCommands } from './watch-commands.js';
 import { AclGuard } from './acl-guard.js';
 import { aclContainer } from './acl-commands.js';
+import { seedAclFile } from './acl-file.js';
 import { clientLine } from './server-commands.js';
 
 export interface ServerOptions {
@@ -116,6 +118,7 @@ export class CairnServer implements ServerContext {
       });
     });
     net.on('error', () => undefined);
+    if (options.settings.aclfile !== undefined) server.seedUsers(options.settings.aclfile);
     return server;
   }
 
@@ -158,6 +161,13 @@ export class CairnServer implements ServerContext {
       },
       sections,
     );
+  }
+
+  /** Seeds a new cluster's users from the aclfile in the background (acl-file.ts). */
+  private seedUsers(fileName: string): void {
+    const write = async (args: readonly string[]): Promise<Reply> => (await this.backend.write({ commands: [['acl', ...args].map((a) => Buffer.from(a, 'latin1'))], watches: [] }))[0]!;
+    const report = this.options.reportInternalError ?? ((text: string) => console.error(`cairn server: ${text}`));
+    void seedAclFile(write, fileName, () => this.acl.registry.pristine, report);
   }
 
   /**
