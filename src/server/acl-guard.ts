@@ -124,7 +124,7 @@ export class AclGuard {
   }
 
   /** The user these credentials name, if they are right (ACLCheckUserCredentials); a failure goes to the log. */
-  authenticate(client: AclClient, name: string, password: Uint8Array, commandName: string): RegisteredUser | undefined {
+  authenticate(client: AclClient, name: string, password: Uint8Array, commandName: string, logFailure = true): RegisteredUser | undefined {
     const registered = this.registry.get(name);
     const user = registered?.user;
     const required = name === 'default' ? this.requirepass() : undefined;
@@ -138,7 +138,7 @@ export class AclGuard {
       }
     }
     if (ok) return registered;
-    this.log.add('auth', client.inMulti ? 'multi' : 'toplevel', commandName, name, this.nowMs(), this.describeClient(client));
+    if (logFailure) this.log.add('auth', client.inMulti ? 'multi' : 'toplevel', commandName, name, this.nowMs(), this.describeClient(client));
     return undefined;
   }
 

@@ -85,8 +85,8 @@ const readwrite = command(
 );
 
 /** Authenticates the session as `user` when the password is right for it (acl-guard.ts). */
-function login(session: Session, user: string, password: Buffer, commandName: Buffer): boolean {
-  const registered = session.context.acl.authenticate(session, user, password, commandName.toString('latin1'));
+function login(session: Session, user: string, password: Buffer, commandName: Buffer, logFailure = true): boolean {
+  const registered = session.context.acl.authenticate(session, user, password, commandName.toString('latin1'), logFailure);
   if (registered === undefined) return false;
   session.user = user;
   session.userIncarnation = registered.incarnation;
@@ -100,7 +100,10 @@ const auth = command(meta('auth', -2, ['fast', 'noauth'], 'Authenticates the con
     return errorReply('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
   }
   const user = argv.length === 3 ? argv[1]!.toString('latin1') : 'default';
-  // After this client's earlier writes: an ACL SETUSER just before it in a pipeline has applied.
+  // At once when this node's users let it in (the commands pipelined after it run as that user);
+  // otherwise again once this client's earlier writes (an ACL SETUSER just before it) and every
+  // committed ACL change have applied here, which a restarting or lagging node may not have yet.
+  if (login(session, user, argv[argv.length - 1]!, argv[0]!, false)) return OK;
   return afterCommitted(session, () => (login(session, user, argv[argv.length - 1]!, argv[0]!) ? OK : wrongPass));
 });
 
