@@ -6,6 +6,7 @@ import { CairnError } from '../lib/errors.js';
 import { defaultParserLimits } from '../resp/parser.js';
 import { DATABASES } from '../kv/databases.js';
 import { globMatchNoCase } from '../kv/glob.js';
+import { defaultClientTls, TLS_PARAMETERS, type ClientTlsSettings } from './tls-settings.js';
 import { defaultOutputBufferLimits, formatNotifyFlags, formatOutputBufferLimits, notifyClassError, parseNotifyFlags, parseOutputBufferLimits, type OutputBufferLimits } from './pubsub-config.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
@@ -43,6 +44,8 @@ export interface ServerSettings {
   notifyKeyspaceEvents: number;
   /** client-output-buffer-limit: where a client whose replies and pushes back up is closed. */
   outputBufferLimits: OutputBufferLimits;
+  /** The TLS listener's settings (tls-*, server/tls-settings.ts); replaced whole when one changes. */
+  tls: ClientTlsSettings;
 }
 
 /** Redis's policies but the LFU ones (no access frequency is tracked: refused, see setMaxMemoryPolicy). */
@@ -72,6 +75,7 @@ export function defaultSettings(): ServerSettings {
     trackingTableMaxKeys: 1_000_000,
     notifyKeyspaceEvents: 0,
     outputBufferLimits: defaultOutputBufferLimits(),
+    tls: defaultClientTls(),
   };
 }
 
@@ -134,6 +138,15 @@ const parameters: readonly Parameter[] = [
   { name: 'maxmemory-policy', get: (s) => s.maxMemoryPolicy, set: setMaxMemoryPolicy, load: setMaxMemoryPolicy },
   { name: 'notify-keyspace-events', get: (s) => formatNotifyFlags(s.notifyKeyspaceEvents), set: setNotify, load: setNotify },
   { name: 'client-output-buffer-limit', get: (s) => formatOutputBufferLimits(s.outputBufferLimits), set: setOutputLimits, load: setOutputLimits },
+  ...TLS_PARAMETERS.map((tls): Parameter => {
+    const apply = (settings: ServerSettings, value: string): string | undefined => {
+      const changed = tls.change(settings.tls, value);
+      if (typeof changed === 'string') return changed;
+      settings.tls = changed;
+      return undefined;
+    };
+    return { name: tls.name, get: (s) => tls.get(s.tls), load: apply, ...(tls.live ? { set: apply } : {}) };
+  }),
 ];
 
 function setNotify(settings: ServerSettings, value: string): string | undefined {
@@ -170,8 +183,16 @@ export function configGet(settings: ServerSettings, patterns: readonly Uint8Arra
   return out;
 }
 
-/** CONFIG SET name value [name value ...]: all or nothing. Returns Redis's error text or undefined. */
-export function configSet(settings: ServerSettings, pairs: readonly [string, string][]): string | undefined {
+/**
+ * CONFIG SET name value [name value ...]: all or nothing. Returns Redis's error text or undefined.
+ * `apply`, when given, is the last check before the change is kept: it acts on the new settings
+ * (the server reloads its TLS files) and says which of the names it could not act on, and why.
+ */
+export function configSet(
+  settings: ServerSettings,
+  pairs: readonly [string, string][],
+  apply?: (draft: ServerSettings, names: readonly string[]) => { name: string; problem: string } | undefined,
+): string | undefined {
   const draft = { ...settings };
   for (const [rawName, value] of pairs) {
     const name = rawName.toLowerCase();
@@ -181,6 +202,8 @@ export function configSet(settings: ServerSettings, pairs: readonly [string, str
     const problem = parameter.set(draft, value);
     if (problem !== undefined) return `ERR CONFIG SET failed (possibly related to argument '${rawName}') - ${problem}`;
   }
+  const refused = apply?.(draft, pairs.map(([name]) => name.toLowerCase()));
+  if (refused !== undefined) return `ERR CONFIG SET failed (possibly related to argument '${refused.name}') - ${refused.problem}`;
   Object.assign(settings, draft);
   return undefined;
 }
@@ -232,6 +255,8 @@ export interface ServerFlags {
   readonly fsync?: string | undefined;
   readonly requirepass?: string | undefined;
   readonly maxmemory?: string | undefined;
+  /** The tls-* flags by their setting's name (server/tls-settings.ts's TLS_FLAGS). */
+  readonly tls?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** Settings from the defaults, then the config file, then the flags (as redis-server's command line). */
@@ -246,6 +271,7 @@ export async function settingsFromFlags(flags: ServerFlags): Promise<ServerSetti
     ['requirepass', flags.requirepass, '--requirepass'],
     ['maxmemory', flags.maxmemory, '--maxmemory'],
   ];
+  for (const [name, value] of Object.entries(flags.tls ?? {})) overrides.push([name, value, `--${name}`]);
   for (const [name, value, flag] of overrides) if (value !== undefined) applySetting(settings, name, value, flag);
   return settings;
 }

@@ -269,7 +269,7 @@ const config = container(meta('config', -2, [], 'A container for server configur
     if (argv.length % 2 !== 0) return arityError('config|set');
     const pairs: [string, string][] = [];
     for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!.toString('utf8'), argv[i + 1]!.toString('utf8')]);
-    const problem = configSet(s.context.settings, pairs);
+    const problem = configSet(s.context.settings, pairs, (draft, names) => s.context.settingsChanging?.(draft, names));
     return problem === undefined ? OK : errorReply(problem);
   }),
 ]);

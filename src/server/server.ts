@@ -1,6 +1,9 @@
-// The TCP server: accepts clients (up to maxclients), gives each a Session and a Connection,
-// keeps the server-wide counters INFO reports, and shuts down gracefully: stop accepting,
-// let every batch in flight finish and flush, then close the backend (which syncs).
+// The client server: accepts clients (up to maxclients) on the plain port, the TLS port
+// (tls-listener.ts) or both — `port 0` with a tls-port turns the plain one off, as Redis — gives
+// each a Session and a Connection, keeps the server-wide counters INFO reports, reloads the TLS
+// certificate on request (SIGHUP, CONFIG SET tls-*) without touching established connections, and
+// shuts down gracefully: stop accepting, let every batch in flight finish and flush, then close
+// the backend (which syncs).
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -27,6 +30,8 @@ import { AclGuard } from './acl-guard.js';
 import { aclContainer } from './acl-commands.js';
 import { seedAclFile } from './acl-file.js';
 import { clientLine } from './server-commands.js';
+import { TlsListener, type ClientTlsIdentity } from './tls-listener.js';
+import { TLS_RELOADED_BY, tlsFileNames, type TlsFileNames } from './tls-settings.js';
 
 export interface ServerOptions {
   readonly backend: Backend;
@@ -43,6 +48,10 @@ export interface ServerOptions {
   readonly reportInternalError?: (report: string) => void;
   /** maxmemory's guard when the backend shares it (its evictor); one of the server's own otherwise. */
   readonly memory?: MemoryGuard;
+  /** The certificate the TLS port serves (required when settings.tls.port is set). */
+  readonly tls?: ClientTlsIdentity;
+  /** Told of every TLS reload: the reason when the new files were refused (the old ones still in use). */
+  readonly tlsReloaded?: (problem: string | undefined) => void;
 }
 
 const maxClientsReached = Buffer.from('-ERR max number of clients reached\r\n');
@@ -72,11 +81,11 @@ export class CairnServer implements ServerContext {
   private readonly startedAtMs: number;
   private nextClientId = 1;
   private closed: Promise<void> | undefined;
+  /** The plain listener, unless `port 0` with a tls-port turned it off; the TLS one when tls-port is set. */
+  private plain: Server | undefined;
+  private secure: TlsListener | undefined;
 
-  private constructor(
-    private readonly net: Server,
-    private readonly options: ServerOptions,
-  ) {
+  private constructor(private readonly options: ServerOptions) {
     this.backend = options.backend;
     this.settings = options.settings;
     this.clock = options.clock;
@@ -100,33 +109,67 @@ export class CairnServer implements ServerContext {
     this.startedAtMs = options.clock.nowMs();
   }
 
-  /** Binds host:port and starts accepting; rejects with a clear error if the port is taken. */
+  /** Binds the plain port, the TLS port or both, and starts accepting; rejects with a clear error if a port is taken. */
   static async listen(options: ServerOptions): Promise<CairnServer> {
-    const net = createServer({ pauseOnConnect: false, noDelay: true });
-    const server = new CairnServer(net, options);
-    net.on('connection', (socket) => server.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException): void => {
-        const where = `${options.settings.host}:${options.settings.port}`;
-        const message = error.code === 'EADDRINUSE' ? `port ${where} is already in use` : `cannot listen on ${where}: ${error.message}`;
-        reject(new CairnError('CAIRN_IO', message, { cause: error }));
-      };
-      net.once('error', onError);
-      net.listen(options.settings.port, options.settings.host, () => {
-        net.off('error', onError);
-        resolve();
-      });
-    });
-    net.on('error', () => undefined);
+    const { settings } = options;
+    const server = new CairnServer(options);
+    try {
+      if (settings.port !== 0 || settings.tls.port === 0) server.plain = await listenPlain(settings.host, settings.port, (socket) => server.accept(socket));
+      if (settings.tls.port !== 0) {
+        if (options.tls === undefined) throw new CairnError('CAIRN_TLS', 'tls-port is set but no certificate was loaded (tls-cert-file, tls-key-file)');
+        server.secure = await TlsListener.listen(settings.host, options.tls, { settings: () => server.settings.tls, secured: (socket) => server.accept(socket) });
+      }
+    } catch (error) {
+      await server.stopListening();
+      throw error;
+    }
     if (options.settings.aclfile !== undefined) server.seedUsers(options.settings.aclfile);
     return server;
   }
 
-  /** The bound port (useful when listening on port 0). */
+  /** The port clients are told about: the plain one, or the TLS one when the plain port is off. */
   get port(): number {
-    const address = this.net.address();
+    const port = this.plainPort ?? this.tlsPort;
+    assert(port !== null, 'the server listens on a port');
+    return port;
+  }
+
+  /** The bound plain port (useful when listening on port 0), or null when it is off. */
+  get plainPort(): number | null {
+    const address = this.plain?.address();
+    if (address === undefined) return null;
     assert(address !== null && typeof address === 'object', 'the server is listening');
     return address.port;
+  }
+
+  /** The bound TLS port, or null without one. */
+  get tlsPort(): number | null {
+    return this.secure?.port ?? null;
+  }
+
+  /** The TLS listener (its handshake counters), when there is one. */
+  get tlsListener(): TlsListener | undefined {
+    return this.secure;
+  }
+
+  /**
+   * Reads the TLS files again — the current settings' or `files` — for every handshake from now
+   * on; established connections keep theirs. Returns the reason when the files are unusable (the
+   * old certificate then still serves); undefined also when there is no TLS port.
+   */
+  reloadTls(files: TlsFileNames | string = tlsFileNames(this.settings.tls)): string | undefined {
+    if (this.secure === undefined) return undefined;
+    const problem = typeof files === 'string' ? files : this.secure.reload(files);
+    this.options.tlsReloaded?.(problem);
+    return problem;
+  }
+
+  /** CONFIG SET's last check: setting a tls-* file or knob reloads the identity, which must succeed for the change to be kept. */
+  settingsChanging(draft: ServerSettings, names: readonly string[]): { name: string; problem: string } | undefined {
+    const name = names.find((n) => (TLS_RELOADED_BY as readonly string[]).includes(n));
+    if (name === undefined) return undefined;
+    const problem = this.reloadTls(tlsFileNames(draft.tls));
+    return problem === undefined ? undefined : { name, problem: `Unable to update TLS configuration: ${problem}` };
   }
 
   clients(): Iterable<Session> {
@@ -142,7 +185,7 @@ export class CairnServer implements ServerContext {
       {
         version: this.options.version,
         runId: this.runId,
-        port: this.port,
+        port: this.plainPort ?? 0,
         configFile: this.options.configFile ?? '',
         startedAtMs: this.startedAtMs,
         nowMs: () => this.clock.nowMs(),
@@ -190,7 +233,7 @@ export class CairnServer implements ServerContext {
   }
 
   private async shutdown(): Promise<void> {
-    const stopped = new Promise<void>((resolve) => this.net.close(() => resolve()));
+    const stopped = this.stopListening();
     const connections = [...this.sessions.keys()];
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, shutdownGraceMs)));
@@ -199,6 +242,11 @@ export class CairnServer implements ServerContext {
     for (const connection of this.sessions.keys()) connection.destroy();
     await stopped;
     await this.backend.close();
+  }
+
+  private stopListening(): Promise<unknown> {
+    const plain = this.plain;
+    return Promise.all([plain === undefined ? undefined : new Promise<void>((resolve) => plain.close(() => resolve())), this.secure?.close()]);
   }
 
   private accept(socket: Socket): void {
@@ -244,4 +292,24 @@ export class CairnServer implements ServerContext {
     this.byId.set(session.id, session);
     connection.start(session, this.settings.idleTimeoutSeconds);
   }
+}
+
+/** A plain TCP listener on host:port handing each connection to `accept`; rejects with CAIRN_IO naming the address. */
+async function listenPlain(host: string, port: number, accept: (socket: Socket) => void): Promise<Server> {
+  const net = createServer({ pauseOnConnect: false, noDelay: true });
+  net.on('connection', accept);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const where = `${host}:${port}`;
+      const message = error.code === 'EADDRINUSE' ? `port ${where} is already in use` : `cannot listen on ${where}: ${error.message}`;
+      reject(new CairnError('CAIRN_IO', message, { cause: error }));
+    };
+    net.once('error', onError);
+    net.listen(port, host, () => {
+      net.off('error', onError);
+      resolve();
+    });
+  });
+  net.on('error', () => undefined);
+  return net;
 }

@@ -32,6 +32,8 @@ export interface ServerContext {
   /** ACL users' enforcement, this node's ACL LOG and AUTH's checks. */
   readonly acl: AclGuard;
   clients(): Iterable<Session>;
+  /** CONFIG SET's last check before new settings are kept (the server reloads its TLS files); says which setting failed and why. */
+  settingsChanging?(draft: ServerSettings, names: readonly string[]): { name: string; problem: string } | undefined;
   info(sections: readonly string[]): string;
   countCommand(): void;
 }
@@ -52,4 +54,6 @@ export interface Peer {
   push(frame: Reply, afterReplies?: boolean): void;
   /** Closes the connection at once, dropping what it has not sent (a client over its output buffer limit). */
   destroy(): void;
+  /** Calls `listener` once, the next time the socket has taken every byte queued (a slow watcher catches up). */
+  onDrained?(listener: () => void): void;
 }

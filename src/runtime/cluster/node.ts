@@ -5,7 +5,7 @@
 // logs every role change with its reason. Used by `cairn server` with --id/--peers, by
 // `cairn local-cluster` and by the cluster tests.
 
-import { errorMessage } from '../../lib/errors.js';
+import { errorMessage, type CairnError } from '../../lib/errors.js';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Server } from 'node:http';
 import { assert } from '../../lib/assert.js';
@@ -39,11 +39,13 @@ import { AddressAnnouncer, ADDRESSES_OF_A_NODE_ALONE } from './announce.js';
 import { RemovalWatch } from './removal-watch.js';
 import { StartUndo } from './start-steps.js';
 import { refuseTakenIdentity } from './startup-check.js';
-import { mostCaughtUpVoter, transferAndWait } from './transfer.js';
+import { handOverLeadership, transferWaitMs } from './transfer.js';
 import { NodeDisk } from '../disk.js';
 import { NoPeerTransport } from '../no-peer-transport.js';
 import { TcpPeerTransport } from '../peer/transport.js';
 import { TimedStorage } from './timed-storage.js';
+import { PeerAuth } from './peer-auth.js';
+import { clientTlsOptions } from './client-tls.js';
 import { IdleCollector } from './idle-gc.js';
 import { cairnVersion } from '../server-main.js';
 
@@ -64,6 +66,8 @@ export interface ClusterNode {
    * directory's incarnation (the directory is a new one under an id the cluster knew with another).
    */
   readonly fatal: Promise<string>;
+  /** Re-reads the peer TLS files and cluster secret file (SIGHUP); returns what failed to load (the old stays in use). */
+  reloadPeerAuth(): CairnError[];
   /** Graceful stop: hands leadership to an up-to-date voter first (if leading), then closes. */
   close(): Promise<void>;
 }
@@ -74,9 +78,6 @@ export function staleIncarnationMessage(id: string, reportedBy: string): string 
     `(${reportedBy} refused it); a node that lost its data must rejoin under a new id ` +
     `(CLUSTER REMOVENODE ${id}, then CLUSTER ADDNODE <newid> and start with --join --id <newid>)`;
 }
-
-/** Longest a graceful stop waits for a leadership transfer to finish. */
-const transferWaitMs = 2000;
 
 /** What every start step reads: the flags, the log and the undo list it registers with. */
 interface StartContext {
@@ -104,8 +105,10 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   assert(cluster.peers.has(cluster.id), 'the member list includes this node');
   const undo = new StartUndo();
   const start: StartContext = { settings, cluster, log, clock: new SystemClock(), undo };
+  // Certificate and secret files first: a bad one stops the start before anything is opened.
+  const peerAuth = new PeerAuth(cluster.peerAuth);
   const { storage, clusterId, directory } = await undo.step(() => openDataDir(start));
-  const transport = await undo.step(() => startTransport(start, clusterId, directory));
+  const transport = await undo.step(() => startTransport(start, { clusterId, directory, peerAuth }));
   const retirement: Retirement = { retired: false, watch: undefined, announcer: undefined, onLeaderChange: () => undefined };
   const idle = new IdleCollector();
   const { replica, machine, metrics } = await undo.step(() => startReplica(start, { storage, transport, directory, retirement, idle }));
@@ -127,6 +130,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     clusterId,
     http,
     fatal,
+    reloadPeerAuth: () => peerAuth.reload(log),
     close: async () => {
       retirement.watch?.stop();
       await handOverLeadership(replica, log);
@@ -136,14 +140,17 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
 }
 
 /** The peer listener, or null for a node alone without a peer port (plain `cairn server`): nobody to talk to. */
-async function startTransport(start: StartContext, clusterId: string, directory: MemberDirectory): Promise<TcpPeerTransport | null> {
+async function startTransport(start: StartContext, parts: { clusterId: string; directory: MemberDirectory; peerAuth: PeerAuth }): Promise<TcpPeerTransport | null> {
   const { cluster, log } = start;
+  const { clusterId, directory, peerAuth } = parts;
   const alone = cluster.peerPort === 0;
   assert(!alone || cluster.peers.size === 1, 'only a node alone runs without a peer port');
   if (alone) return null;
+  peerAuth.describe(log);
   const transport = await TcpPeerTransport.start({
     nodeId: cluster.id,
     clusterId,
+    security: peerAuth.security,
     listenHost: cluster.peerHost,
     listenPort: cluster.peerPort,
     // The others only: this node's own entry may carry port 0 (a one-member cluster).
@@ -282,9 +289,10 @@ async function startServer(
     ...(parts.backend.memory === undefined ? {} : { memory: parts.backend.memory }),
     version: cairnVersion,
     ...(configFile === undefined ? {} : { configFile }),
+    ...clientTlsOptions(settings.tls, start.log),
   });
   start.undo.takeOver(['backend'], 'server', () => server.close());
-  // --port 0 (a node alone): the book and the topology carry the port the server got.
+  // --port 0 (a node alone, or the plain port off): the book and the topology carry the client port the server got.
   if (settings.port === 0) directory.setOwnClient({ host: directory.clients.get(cluster.id)!.host, port: server.port });
   return server;
 }
@@ -375,17 +383,4 @@ function raftView(replica: Replica<KvMachine>, retired: () => boolean): RaftView
     learners: () => [...replica.status().membership.learners].sort(),
     followerMatch: () => replica.status().peers.map((p) => ({ id: p.id, matchIndex: p.matchIndex })),
   };
-}
-
-/** A leader stopping on purpose hands over to the most caught-up voter, so clients barely notice. */
-async function handOverLeadership(replica: Replica<KvMachine>, log: ClusterLog): Promise<void> {
-  if (replica.status().role !== 'leader' || replica.failed() !== undefined) return;
-  const target = mostCaughtUpVoter(replica);
-  if (target === undefined) return;
-  log('raft.transfer', { to: target, reason: 'graceful shutdown' });
-  try {
-    await transferAndWait(replica, target, transferWaitMs);
-  } catch (error) {
-    log('raft.transfer_failed', { to: target, error: errorMessage(error) });
-  }
 }
