@@ -177,6 +177,22 @@ export class AclGuard {
   }
 }
 
+/** What a subscriber's subscriptions look like to the ACL (pubsub-client.ts's ClientPubsub). */
+export interface Subscriptions {
+  list(kind: 'channel' | 'pattern' | 'shard'): ReadonlySet<string>;
+}
+
+/** Whether the user may still hear every channel (glob-matched) and pattern (literally) subscribed to. */
+export function keepsSubscriptions(user: AclUser, subscriptions: Subscriptions): boolean {
+  if (user.selectors.some((s) => s.allChannels)) return true;
+  const allowed = user.selectors.flatMap((s) => s.channels);
+  const matches = (name: string, literal: boolean): boolean =>
+    allowed.some((p) => (literal ? p === name : globMatch(Buffer.from(p, 'latin1'), Buffer.from(name, 'latin1'))));
+  for (const kind of ['channel', 'shard'] as const) for (const name of subscriptions.list(kind)) if (!matches(name, false)) return false;
+  for (const name of subscriptions.list('pattern')) if (!matches(name, true)) return false;
+  return true;
+}
+
 export function noperm(denial: Denial, name: string): Reply {
   if (denial.reason === 'command') return errorReply(`NOPERM this user has no permissions to run the '${name}' command`);
   return errorReply(`NOPERM this user has no permissions to access one of the ${denial.reason === 'key' ? 'keys' : 'channels'} used as arguments`);

@@ -26,7 +26,7 @@ import { pubsubCommands } from './pubsub-commands.js';
 import { changeDelivery } from './pubsub-notify.js';
 import { WatchHub } from './watch-hub.js';
 import { watchCommands } from './watch-commands.js';
-import { AclGuard } from './acl-guard.js';
+import { AclGuard, keepsSubscriptions } from './acl-guard.js';
 import { aclContainer } from './acl-commands.js';
 import { seedAclFile } from './acl-file.js';
 import { clientLine } from './server-commands.js';
@@ -215,14 +215,17 @@ export class CairnServer implements ServerContext {
 
   /**
    * After an entry that changed the ACL: every client authenticated as a user since deleted or
-   * replaced (ACL DELUSER, ACL LOAD) is disconnected, on every node, as Redis frees them.
+   * replaced (ACL DELUSER, ACL LOAD) is disconnected, on every node, as Redis frees them; so is a
+   * subscriber whose user may no longer hear one of its channels or patterns (ACLKillPubsubClientsIfNeeded).
    */
   private dropRemovedUsers(): void {
     const generation = this.acl.registry.generation;
     if (generation === this.aclGeneration) return;
     this.aclGeneration = generation;
     for (const [connection, session] of this.sessions) {
-      if (session.authenticated && this.acl.userOf(session) === undefined) connection.destroy();
+      if (!session.authenticated) continue;
+      const user = this.acl.userOf(session);
+      if (user === undefined || (session.pubsub.subscribed && !keepsSubscriptions(user, session.pubsub))) connection.destroy();
     }
   }
 

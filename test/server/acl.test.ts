@@ -104,3 +104,23 @@ test('requirepass stays this node\'s password for default beside the replicated 
     await server.cleanup();
   }
 });
+
+test('a subscriber is disconnected when its user may no longer hear one of its channels', async () => {
+  const server = await startCairn();
+  try {
+    const admin = await RawClient.connect(server.port);
+    assert.equal(show(await admin.call('ACL', 'SETUSER', 'listener', 'on', 'nopass', '+@all', 'resetchannels', '&news:*', '&sport')), 'OK');
+    const kept = await RawClient.connect(server.port);
+    const dropped = await RawClient.connect(server.port);
+    for (const client of [kept, dropped]) assert.equal(show(await client.call('AUTH', 'listener', 'x')), 'OK');
+    assert.deepEqual(show(await kept.call('SUBSCRIBE', 'sport')), ['subscribe', 'sport', 1]);
+    assert.deepEqual(show(await dropped.call('SUBSCRIBE', 'news:1')), ['subscribe', 'news:1', 1]);
+    assert.equal(show(await dropped.call('SUBSCRIBE', 'weather')), 'ERR:NOPERM this user has no permissions to access one of the channels used as arguments');
+    assert.equal(show(await admin.call('ACL', 'SETUSER', 'listener', 'resetchannels', '&sport')), 'OK');
+    await dropped.waitClosed();
+    assert.deepEqual(show(await kept.call('PING')), ['pong', '']);
+    for (const client of [admin, kept, dropped]) client.close();
+  } finally {
+    await server.cleanup();
+  }
+});
