@@ -79,3 +79,11 @@ test('the snapshot holds the ACL only once it changed, and round-trips it', () =
   corrupt[12] = 0xff;
   assert.throws(() => KvState.decodeSnapshot(corrupt));
 });
+
+test('scripts cannot change the ACL (Redis: not allowed from scripts)', () => {
+  const state = new KvState();
+  const reply = run(state, 'eval', "return redis.call('acl','setuser','x','on')", '0');
+  assert.equal(reply.type, 'error');
+  assert.match((reply as { message: string }).message, /This Redis command is not allowed from script/);
+  assert.equal(state.acl.get('x'), undefined);
+});
