@@ -107,7 +107,8 @@ const parameters: readonly Parameter[] = [
   { name: 'dir', get: (s) => s.dir, load: (s, v) => { s.dir = v; return undefined; } },
   {
     name: 'requirepass',
-    get: (s) => s.requirepass ?? '',
+    // Never the password itself (issue #15: no secret in CONFIG GET); Redis would print it.
+    get: (s) => (s.requirepass === undefined ? '' : '(redacted)'),
     set: (s, v) => { s.requirepass = v === '' ? undefined : v; return undefined; },
     load: (s, v) => { s.requirepass = v === '' ? undefined : v; return undefined; },
   },

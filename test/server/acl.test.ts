@@ -98,6 +98,8 @@ test('requirepass stays this node\'s password for default beside the replicated 
     assert.equal(show(await other.call('AUTH', 'default', 'node-pass')), 'OK');
     assert.equal(show(await other.call('ACL', 'WHOAMI')), 'default');
     assert.equal(show(await other.call('AUTH', 'nope')), 'ERR:WRONGPASS invalid username-password pair or user is disabled.');
+    assert.deepEqual(show(await other.call('CONFIG', 'GET', 'requirepass')), ['requirepass', '(redacted)']);
+    assert.ok(!JSON.stringify(show(await other.call('INFO', 'all'))).includes('node-pass'));
     other.close();
     client.close();
   } finally {
