@@ -17,6 +17,10 @@ export interface ServerSettings {
   dir: string;
   fsync: FsyncPolicy;
   requirepass: string | undefined;
+  /** ACL users' file (ACL LOAD / SAVE, and the seed of a new cluster's users); fixed once running. */
+  aclfile: string | undefined;
+  /** Entries ACL LOG keeps on this node (acllog-max-len). */
+  acllogMaxLen: number;
   maxClients: number;
   /** Longest inline request or count line without a newline. */
   inlineMaxBytes: number;
@@ -57,6 +61,8 @@ export function defaultSettings(): ServerSettings {
     dir: './data',
     fsync: 'always',
     requirepass: undefined,
+    aclfile: undefined,
+    acllogMaxLen: 128,
     maxClients: 10_000,
     inlineMaxBytes: defaultParserLimits.inlineMaxBytes,
     bulkMaxBytes: defaultParserLimits.bulkMaxBytes,
@@ -93,7 +99,7 @@ function integerParameter(name: string, key: NumericKey, min: number, max: numbe
   return { name, get: (s) => String(s[key]), load: apply, ...(live ? { set: apply } : {}) };
 }
 
-type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes' | 'busyReplyThresholdMs' | 'trackingTableMaxKeys';
+type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes' | 'busyReplyThresholdMs' | 'trackingTableMaxKeys' | 'acllogMaxLen';
 
 const parameters: readonly Parameter[] = [
   { name: 'bind', get: (s) => s.host, load: (s, v) => { s.host = v; return undefined; } },
@@ -101,7 +107,8 @@ const parameters: readonly Parameter[] = [
   { name: 'dir', get: (s) => s.dir, load: (s, v) => { s.dir = v; return undefined; } },
   {
     name: 'requirepass',
-    get: (s) => s.requirepass ?? '',
+    // Never the password itself (issue #15: no secret in CONFIG GET); Redis would print it.
+    get: (s) => (s.requirepass === undefined ? '' : '(redacted)'),
     set: (s, v) => { s.requirepass = v === '' ? undefined : v; return undefined; },
     load: (s, v) => { s.requirepass = v === '' ? undefined : v; return undefined; },
   },
@@ -117,6 +124,8 @@ const parameters: readonly Parameter[] = [
   { name: 'appendonly', get: () => 'yes', load: (_s, v) => (v === 'yes' ? undefined : 'Cairn always keeps its log') },
   { name: 'save', get: () => '', load: () => undefined },
   { name: 'databases', get: () => String(DATABASES), load: (_s, v) => (v === String(DATABASES) ? undefined : `Cairn has ${DATABASES} databases`) },
+  { name: 'aclfile', get: (s) => s.aclfile ?? '', load: (s, v) => { s.aclfile = v === '' ? undefined : v; return undefined; } },
+  integerParameter('acllog-max-len', 'acllogMaxLen', 0, Number.MAX_SAFE_INTEGER, true),
   integerParameter('maxclients', 'maxClients', 1, 1_000_000, true),
   integerParameter('timeout', 'idleTimeoutSeconds', 0, 2_147_483_647, true),
   integerParameter('busy-reply-threshold', 'busyReplyThresholdMs', 0, Number.MAX_SAFE_INTEGER, true),
