@@ -2,7 +2,7 @@
 // requirepass, a cluster secret, peer and client TLS keys, a client key's passphrase, an ACL user's
 // password — and is driven through the commands that echo settings, users, errors and state: AUTH
 // (right and wrong), HELLO AUTH, CONFIG GET *, CONFIG SET of a bad TLS file, INFO everything, CLIENT
-// LIST, ACL LIST/GETUSER/LOG/SAVE, CLUSTER INFO/NODES, /metrics and /health, a SIGHUP reload. Then
+// LIST, ACL LIST/GETUSER/LOG, CLUSTER INFO/NODES, /metrics and /health, a SIGHUP reload. Then
 // every reply, every node's stdout and stderr, and every file of every data directory is searched
 // for each secret: none may appear. (A username is echoed by ACL LOG as Redis does; the test never
 // sends a password where a username goes.)
