@@ -4,14 +4,15 @@
 // relayed entry is never more powerful than a direct write (internal commands, unknown ones and
 // bad arity refused; another cluster's relay refused whole), a malformed entry gets an error result
 // and the leader keeps serving, a member announces only its own client address, and a follower's
-// client writes through the relay as ever.
+// client writes through the relay as ever — also when every node has its own requirepass, since
+// members no longer log in to each other's client ports.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeEntry } from '../../src/kv/entry.js';
 import type { Reply } from '../../src/lib/reply.js';
 import { MemberCaller } from '../../src/runtime/cluster/call.js';
 import { TcpPeerTransport } from '../../src/runtime/peer/transport.js';
-import { call, show, TestCluster } from './helpers.js';
+import { call, RawClient, show, TestCluster, waitFor } from './helpers.js';
 
 let cluster: TestCluster;
 
@@ -118,5 +119,35 @@ test('a member announces only its own client address; commands members do not ma
     assert.doesNotMatch(JSON.stringify(show(await call(leader.port, 'CLUSTER', 'MEMBERS'))), /10\.9\.9\.9/);
   } finally {
     await peer.close();
+  }
+});
+
+test('members call each other without any client password: three nodes with three different requirepass relay and announce', async () => {
+  const own = await TestCluster.start(3, [], { announce: true, started: 0 });
+  try {
+    await Promise.all([0, 1, 2].map((i) => own.startNode(i, ['--requirepass', `secret of n${i + 1}`])));
+    const ask = async (i: number, ...argv: string[]): Promise<unknown> => {
+      const client = await RawClient.connect(own.nodes[i]!.port);
+      try {
+        assert.equal(show(await client.call('AUTH', `secret of n${i + 1}`)), 'OK');
+        return show(await client.call(...argv));
+      } finally {
+        client.close();
+      }
+    };
+    const field = (info: unknown, name: string): string => new RegExp(`^${name}:(.*)$`, 'm').exec(String(info))?.[1]?.trim() ?? '';
+    const leaderId = await waitFor('a leader every node names, every client address announced', async () => {
+      const infos = await Promise.all([0, 1, 2].map((i) => ask(i, 'CLUSTER', 'INFO')));
+      const leaders = new Set(infos.map((info) => field(info, 'cairn_leader')));
+      const announced = infos.every((info) => field(info, 'cairn_client_address_announced') === 'yes' && field(info, 'cairn_client_addresses_unknown') === '');
+      return leaders.size === 1 && !leaders.has('') && announced ? [...leaders][0] : undefined;
+    }, 20_000);
+    const leader = own.nodes.findIndex((n) => n.id === leaderId);
+    for (const i of [0, 1, 2].filter((n) => n !== leader)) {
+      assert.equal(await ask(i, 'SET', `written-on-n${i + 1}`, 'relayed'), 'OK', `n${i + 1}'s client writes through the relay`);
+      assert.equal(await ask(leader, 'GET', `written-on-n${i + 1}`), 'relayed');
+    }
+  } finally {
+    await own.cleanup();
   }
 });
