@@ -107,6 +107,30 @@ test('a call sent but unanswered is outcome unknown: on its timeout, or at once 
   }
 });
 
+test('a call in flight when its peer is re-addressed or removed fails at once as outcome unknown', async () => {
+  const [a, b] = await pair();
+  try {
+    let started = 0;
+    b.transport.onCall(() => {
+      started++;
+      return new Promise<Uint8Array>(() => undefined);
+    });
+    const readdressed = failure(a.transport.call('b', Buffer.from('x'), 60_000));
+    await waitFor('the call reached b', () => started === 1);
+    a.transport.setPeers(new Map([['b', `127.0.0.1:${await freePort()}`]]));
+    const moved = await readdressed;
+    assert.ok(!(moved instanceof CallNotSentError) && /redialled after it was sent, outcome unknown/.test(moved.message), String(moved));
+    a.transport.setPeers(new Map([['b', b.address]]));
+    const removed = failure(a.transport.call('b', Buffer.from('y'), 60_000));
+    await waitFor('the second call reached b', () => started === 2);
+    a.transport.setPeers(new Map());
+    const gone = await removed;
+    assert.ok(!(gone instanceof CallNotSentError) && /closed after it was sent, outcome unknown/.test(gone.message), String(gone));
+  } finally {
+    await closeAll([a, b]);
+  }
+});
+
 test('a peer runs a bounded number of calls from one member at once and refuses the rest unrun; a failing handler is outcome unknown', async () => {
   const [a, b] = await pair();
   try {

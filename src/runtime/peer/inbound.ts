@@ -70,9 +70,18 @@ export class InboundConnection {
     if (this.socket.writableLength < this.settings.maxBatchBytes) this.socket.write(KEEPALIVE);
   }
 
-  /** Writes a call's RESULT, unless the connection has closed (the caller then counts the call as lost). */
+  /**
+   * Writes a call's RESULT, unless the connection has closed (the caller then counts the call as
+   * lost). A caller that leaves maxQueuedBytes of results unread is dropped: memory stays bounded.
+   */
   sendResult(frame: Buffer): void {
-    if (this.state === 'open' && !this.socket.destroyed) this.socket.write(frame);
+    if (this.state !== 'open' || this.socket.destroyed) return;
+    if (this.socket.writableLength > this.settings.maxQueuedBytes) {
+      this.settings.log('peer.garbage', { direction: 'inbound', remote: this.remote, peer: this.peerId, error: `${this.socket.writableLength} bytes of call results unread` });
+      this.fail(null);
+      return;
+    }
+    this.socket.write(frame);
   }
 
   destroy(): void {

@@ -181,6 +181,7 @@ export class PeerLink implements CallLink {
   }
 
   private redialNow(): void {
+    if (this.state === 'open') this.events.disconnected(this.id, this.connection, 'the link was redialled');
     this.clearTimer();
     const old = this.socket;
     this.socket = null;
