@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeMessage, encodeMessage } from '../../src/runtime/peer/codec.js';
 import { FrameSplitter } from '../../src/runtime/peer/frames.js';
-import { decodeHello, decodeHelloReply, encodeAccept, encodeHello, encodeRefuse } from '../../src/runtime/peer/handshake.js';
+import { decodeHello, decodeHelloReply, decodeProof, encodeAccept, encodeChallenge, encodeHello, encodeProof, encodeRefuse, MAC_BYTES, NONCE_BYTES } from '../../src/runtime/peer/handshake.js';
+import { PEER_PROTOCOL_VERSION } from '../../src/runtime/peer/wire.js';
 import { isCairnError } from '../../src/lib/errors.js';
 import type { Message } from '../../src/raft/types.js';
 import { messageArb, sampleMessages } from './peer-messages.js';
@@ -80,16 +81,17 @@ test('random bytes never throw anything but CAIRN_CORRUPT', () => {
 test('specific malformations are refused with a reason', () => {
   const heartbeat = body(encodeMessage(sampleMessages('n1', 'n2')[4] as Message));
   expectCorrupt(() => decodeMessage(Buffer.concat([heartbeat, Buffer.from([0])])), /trailing/);
-  expectCorrupt(() => decodeMessage(Buffer.from([3, 5])), /version 3/);
-  expectCorrupt(() => decodeMessage(Buffer.from([1, 5])), /version 1, expected 2/); // a build from before incarnations
-  expectCorrupt(() => decodeMessage(Buffer.from([2, 99])), /unknown message type 99/);
-  expectCorrupt(() => decodeMessage(Buffer.from([2, 0])), /unknown message type 0/);
+  expectCorrupt(() => decodeMessage(Buffer.from([4, 5])), /version 4/);
+  expectCorrupt(() => decodeMessage(Buffer.from([1, 5])), /version 1, expected 3/); // a build from before incarnations
+  expectCorrupt(() => decodeMessage(Buffer.from([2, 5])), /version 2, expected 3/); // a build from before the handshake proof
+  expectCorrupt(() => decodeMessage(Buffer.from([3, 99])), /unknown message type 99/);
+  expectCorrupt(() => decodeMessage(Buffer.from([3, 0])), /unknown message type 0/);
   // A from-id of invalid UTF-8.
-  expectCorrupt(() => decodeMessage(Buffer.from([2, 9, 1, 0xff, 1, 0x41, 0, 0, 0, 0, 0, 0, 0, 1])), /UTF-8/);
+  expectCorrupt(() => decodeMessage(Buffer.from([3, 9, 1, 0xff, 1, 0x41, 0, 0, 0, 0, 0, 0, 0, 1])), /UTF-8/);
   // An empty id.
-  expectCorrupt(() => decodeMessage(Buffer.from([2, 9, 0, 1, 0x41, 0, 0, 0, 0, 0, 0, 0, 1])), /outside 1\.\.255/);
+  expectCorrupt(() => decodeMessage(Buffer.from([3, 9, 0, 1, 0x41, 0, 0, 0, 0, 0, 0, 0, 1])), /outside 1\.\.255/);
   // A term above 2^53 - 1.
-  expectCorrupt(() => decodeMessage(Buffer.from([2, 9, 1, 0x41, 1, 0x42, 0xff, 0, 0, 0, 0, 0, 0, 1])), /2\^53/);
+  expectCorrupt(() => decodeMessage(Buffer.from([3, 9, 1, 0x41, 1, 0x42, 0xff, 0, 0, 0, 0, 0, 0, 1])), /2\^53/);
   // Unknown flag bits on a vote response.
   const voteResponse = Buffer.from(body(encodeMessage(sampleMessages('a', 'b')[1] as Message)));
   voteResponse[voteResponse.length - 1] = 0x84;
@@ -177,17 +179,24 @@ test('a 16 MiB frame in 64 KiB pieces is assembled in linear time', () => {
 });
 
 test('handshake frames round-trip; a foreign version is reported, not thrown', () => {
-  const hello = { clusterId: 'prod-eu', from: 'n1', to: 'n2' };
+  const hello = { clusterId: 'prod-eu', from: 'n1', to: 'n2', nonce: new Uint8Array(NONCE_BYTES).fill(7) };
   assert.deepStrictEqual(decodeHello(body(encodeHello(hello))), { kind: 'hello', hello });
+  const nonce = new Uint8Array(NONCE_BYTES).fill(1);
+  const mac = new Uint8Array(MAC_BYTES).fill(2);
+  assert.deepStrictEqual(decodeHelloReply(body(encodeChallenge(nonce, mac))), { kind: 'challenge', nonce, mac });
+  assert.deepStrictEqual(decodeProof(body(encodeProof(mac))), mac);
+  expectCorrupt(() => decodeProof(body(encodeAccept('n2', 1000))), /expected PROOF/);
+  const shortNonce = Buffer.from(body(encodeHello(hello)));
+  expectCorrupt(() => decodeHello(shortNonce.subarray(0, shortNonce.length - 1)), /nonce/);
   assert.deepStrictEqual(decodeHelloReply(body(encodeAccept('n2', 1000))), { kind: 'accept', nodeId: 'n2', keepaliveIntervalMs: 1000 });
   assert.deepStrictEqual(decodeHelloReply(body(encodeRefuse('cluster id mismatch'))), { kind: 'refuse', reason: 'cluster id mismatch' });
   assert.equal(decodeHelloReply(body(encodeRefuse('é'.repeat(5000)))).kind, 'refuse');
   const future = Buffer.from(body(encodeHello(hello)));
-  future[0] = 3;
-  assert.deepStrictEqual(decodeHello(future), { kind: 'version', version: 3 });
+  future[0] = PEER_PROTOCOL_VERSION + 1;
+  assert.deepStrictEqual(decodeHello(future), { kind: 'version', version: PEER_PROTOCOL_VERSION + 1 });
   expectCorrupt(() => decodeHello(body(encodeAccept('n2', 1000))), /expected HELLO/);
   fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (random) => {
-    for (const decode of [decodeHello, decodeHelloReply]) {
+    for (const decode of [decodeHello, decodeHelloReply, decodeProof]) {
       try {
         decode(Buffer.from(random));
       } catch (error) {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { encodeMessage } from '../../src/runtime/peer/codec.js';
 import { FrameSplitter } from '../../src/runtime/peer/frames.js';
-import { decodeHelloReply, encodeAccept, encodeHello } from '../../src/runtime/peer/handshake.js';
+import { decodeHelloReply, encodeAccept, encodeHello, HELLO_FRAME_BYTES_MAX, NONCE_BYTES } from '../../src/runtime/peer/handshake.js';
 import { sampleMessages } from './peer-messages.js';
 import { closeAll, connectAll, heartbeat, startNode, waitFor } from './peer-helpers.js';
 import type { TestNode } from './peer-helpers.js';
@@ -46,7 +46,7 @@ async function withDeadline(what: string, promise: Promise<void>, deadlineMs = 5
   }
 }
 
-const HELLO = encodeHello({ clusterId: 'test-cluster', from: 'raw', to: 'a' });
+const HELLO = encodeHello({ clusterId: 'test-cluster', from: 'raw', to: 'a', nonce: new Uint8Array(NONCE_BYTES) });
 
 test('a node of another cluster is refused and logged on both sides; nothing is delivered', async () => {
   const a = await startNode('a');
@@ -120,7 +120,7 @@ test('garbage, oversized, truncated and spoofed frames close that socket; real p
       if (c.end === true) raw.socket.end();
       await withDeadline(`a to close the socket (${c.name})`, raw.closed);
       await waitFor(`a logs it (${c.name})`, () => a.logs.filter((l) => l.event === 'peer.garbage' || l.event === 'peer.inbound_timeout').length > garbageBefore);
-      if (c.name.includes('before HELLO')) assert.match(String(a.logs.at(-1)?.fields.error), /exceeds the cap of 770 bytes/);
+      if (c.name.includes('before HELLO')) assert.match(String(a.logs.at(-1)?.fields.error), new RegExp(`exceeds the cap of ${HELLO_FRAME_BYTES_MAX} bytes`));
       await flowing();
     }
     assert.ok(a.received.every((r) => r.from === 'b'), 'nothing from a raw socket was delivered');

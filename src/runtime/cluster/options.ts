@@ -8,8 +8,9 @@
 import { createHash } from 'node:crypto';
 import { CairnError } from '../../lib/errors.js';
 import { formatPeerAddress, parsePeerAddress, parsePeerList } from '../peer/address.js';
+import { peerAuthSettings, type PeerAuthFlags, type PeerAuthSettings } from './peer-auth.js';
 
-export interface ClusterFlags {
+export interface ClusterFlags extends PeerAuthFlags {
   id?: string | undefined;
   peerHost?: string | undefined;
   peerPort?: string | undefined;
@@ -51,6 +52,8 @@ export interface ClusterSettings {
   readonly leaseReads: boolean;
   /** Where /health and /metrics are served (on the peer host), or null for none. */
   readonly httpPort: number | null;
+  /** Peer TLS and the cluster secret (peer-auth.ts). */
+  readonly peerAuth: PeerAuthSettings;
 }
 
 /** The id of a node started without --id or --peers: a one-member cluster. */
@@ -109,6 +112,7 @@ export function clusterSettings(flags: ClusterFlags, clientHost: string, clientP
     join: flags.join === true,
     leaseReads: flags.leaseReads === true,
     httpPort: flags.httpPort === undefined ? null : integer('--http-port', flags.httpPort, 0, 0, 65_535),
+    peerAuth: peerAuthSettings(flags),
   };
 }
 

@@ -23,6 +23,8 @@ export const SERVER_USAGE = `usage: cairn server [--port PORT] [--dir DIR] [--ho
                     [--tick-ms 50] [--election-ticks 10] [--heartbeat-ticks 1]
                     [--leader-wait-ms 3000] [--snapshot-every 10000] [--lease-reads] [--http-port PORT]
                     [--join --cluster-id ID] [--fsync always|everysec|no]
+                    [--peer-cert-file F --peer-key-file F --peer-trusted-ca-file F]
+                    [--cluster-secret-file F | --cluster-secret S]
                     [--requirepass PASSWORD] [--config FILE]                  a member of a replicated cluster
 The server runs with jemalloc preloaded where the system has libjemalloc.so.2 (else glibc's malloc tuned),
 re-running itself once with those settings behind a thin launcher; CAIRN_SERVER_LAUNCHED=1 runs it as is,
@@ -51,6 +53,11 @@ const options = {
   join: { type: 'boolean' },
   'lease-reads': { type: 'boolean' },
   'http-port': { type: 'string' },
+  'peer-cert-file': { type: 'string' },
+  'peer-key-file': { type: 'string' },
+  'peer-trusted-ca-file': { type: 'string' },
+  'cluster-secret': { type: 'string' },
+  'cluster-secret-file': { type: 'string' },
 } as const;
 
 export async function runClusterNode(args: string[]): Promise<number> {
@@ -127,6 +134,11 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
       join: values.join,
       leaseReads: values['lease-reads'],
       httpPort: values['http-port'],
+      peerCertFile: values['peer-cert-file'],
+      peerKeyFile: values['peer-key-file'],
+      peerTrustedCaFile: values['peer-trusted-ca-file'],
+      clusterSecret: values['cluster-secret'],
+      clusterSecretFile: values['cluster-secret-file'],
     },
     settings.host,
     settings.port,

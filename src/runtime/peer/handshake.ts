@@ -1,8 +1,10 @@
 // The handshake that opens every peer connection. The dialling node sends HELLO (cluster id, its
-// own id, the id it means to reach); the listening node answers ACCEPT or REFUSE (with a reason)
-// and closes a refused socket. Only after ACCEPT does the dialler send Raft messages, so nodes of
-// two clusters, or of two protocol versions, never exchange one. After ACCEPT the listener sends
-// only KEEPALIVE frames on that connection. Frames as in peer/codec.ts.
+// own id, the id it means to reach, a fresh nonce); with a cluster secret the listener answers
+// CHALLENGE (its nonce and its proof) and the dialler PROOF (handshake-auth.ts); the listener then
+// answers ACCEPT or REFUSE (with a reason) and closes a refused socket. Only after ACCEPT does the
+// dialler send Raft messages, so nodes of two clusters, of two protocol versions or without the
+// secret never exchange one. After ACCEPT the listener sends only KEEPALIVE frames on that
+// connection. Frames as in peer/codec.ts.
 
 import { assert } from '../../lib/assert.js';
 import {
@@ -15,10 +17,17 @@ export const ACCEPT_TYPE = 0x41;
 export const REFUSE_TYPE = 0x42;
 /** Sent by the listener on an accepted connection so the dialler can tell a silent peer from a quiet one. */
 export const KEEPALIVE_TYPE = 0x43;
+/** The listener's half of the cluster-secret proof: its nonce and its MAC. */
+export const CHALLENGE_TYPE = 0x44;
+/** The dialler's half of the cluster-secret proof: its MAC. */
+export const PROOF_TYPE = 0x45;
+/** Bytes of a handshake nonce and of an HMAC-SHA256. */
+export const NONCE_BYTES = 32;
+export const MAC_BYTES = 32;
 /** A refusal's reason is at most this many bytes of UTF-8. */
 export const REASON_BYTES_MAX = 1024;
-/** The largest HELLO body (three ids of 255 bytes): the frame cap before a connection is accepted. */
-export const HELLO_FRAME_BYTES_MAX = 2 + 3 * (1 + ID_BYTES_MAX);
+/** The largest HELLO body (three ids of 255 bytes and a nonce): the frame cap before a connection is accepted. */
+export const HELLO_FRAME_BYTES_MAX = 2 + 3 * (1 + ID_BYTES_MAX) + 4 + NONCE_BYTES;
 
 export interface Hello {
   clusterId: string;
@@ -26,10 +35,15 @@ export interface Hello {
   from: string;
   /** The node the dialler believes it reached. */
   to: string;
+  /** The dialler's fresh random bytes (NONCE_BYTES): a recorded handshake proves nothing later. */
+  nonce: Uint8Array;
 }
 
 export type HelloResult = { kind: 'hello'; hello: Hello } | { kind: 'version'; version: number };
-export type HelloReply = { kind: 'accept'; nodeId: string; keepaliveIntervalMs: number } | { kind: 'refuse'; reason: string };
+export type HelloReply =
+  | { kind: 'accept'; nodeId: string; keepaliveIntervalMs: number }
+  | { kind: 'refuse'; reason: string }
+  | { kind: 'challenge'; nonce: Uint8Array; mac: Uint8Array };
 
 function frame(type: number, write: (sink: WireSink) => void): Buffer {
   const sizer = new SizeSink();
@@ -50,7 +64,43 @@ export function encodeHello(hello: Hello): Buffer {
     sink.str(hello.clusterId, ID_BYTES_MAX, 'clusterId');
     sink.str(hello.from, ID_BYTES_MAX, 'from');
     sink.str(hello.to, ID_BYTES_MAX, 'to');
+    sink.bytes(fixed(hello.nonce, NONCE_BYTES, 'nonce'));
   });
+}
+
+function fixed(value: Uint8Array, bytes: number, field: string): Uint8Array {
+  assert(value.length === bytes, `${field} must be ${bytes} bytes`);
+  return value;
+}
+
+function readFixed(r: WireReader, bytes: number, field: string): Uint8Array {
+  const value = r.bytes(field);
+  if (value.length !== bytes) throw corrupt(`${field} is ${value.length} bytes, expected ${bytes}`);
+  return value;
+}
+
+/** The listener's answer to HELLO when the cluster has a secret. */
+export function encodeChallenge(nonce: Uint8Array, mac: Uint8Array): Buffer {
+  return frame(CHALLENGE_TYPE, (sink) => {
+    sink.bytes(fixed(nonce, NONCE_BYTES, 'nonce'));
+    sink.bytes(fixed(mac, MAC_BYTES, 'mac'));
+  });
+}
+
+export function encodeProof(mac: Uint8Array): Buffer {
+  return frame(PROOF_TYPE, (sink) => sink.bytes(fixed(mac, MAC_BYTES, 'mac')));
+}
+
+/** The dialler's PROOF, the only frame a listener takes after its CHALLENGE; anything else throws CAIRN_CORRUPT. */
+export function decodeProof(body: Buffer): Uint8Array {
+  const r = new WireReader(body);
+  const version = r.u8('version');
+  if (version !== PEER_PROTOCOL_VERSION) throw corrupt(`version ${version}, expected ${PEER_PROTOCOL_VERSION}`);
+  const type = r.u8('type');
+  if (type !== PROOF_TYPE) throw corrupt(`expected PROOF after CHALLENGE, got type ${type}`);
+  const mac = readFixed(r, MAC_BYTES, 'mac');
+  r.end('PROOF');
+  return mac;
 }
 
 /** ACCEPT names the listener and how often it sends keepalives, so the dialler can size its patience. */
@@ -82,11 +132,12 @@ export function decodeHello(body: Buffer): HelloResult {
   const clusterId = r.str(ID_BYTES_MAX, 'clusterId');
   const from = r.str(ID_BYTES_MAX, 'from');
   const to = r.str(ID_BYTES_MAX, 'to');
+  const nonce = readFixed(r, NONCE_BYTES, 'nonce');
   r.end('HELLO');
-  return { kind: 'hello', hello: { clusterId, from, to } };
+  return { kind: 'hello', hello: { clusterId, from, to, nonce } };
 }
 
-/** Decodes the listener's answer to HELLO. Another version counts as a refusal. */
+/** Decodes the listener's answer to HELLO (or to PROOF). Another version counts as a refusal. */
 export function decodeHelloReply(body: Buffer): HelloReply {
   const r = new WireReader(body);
   const version = r.u8('version');
@@ -99,7 +150,13 @@ export function decodeHelloReply(body: Buffer): HelloReply {
     r.end('ACCEPT');
     return { kind: 'accept', nodeId, keepaliveIntervalMs };
   }
-  if (type !== REFUSE_TYPE) throw corrupt(`expected ACCEPT or REFUSE, got type ${type}`);
+  if (type === CHALLENGE_TYPE) {
+    const nonce = readFixed(r, NONCE_BYTES, 'nonce');
+    const mac = readFixed(r, MAC_BYTES, 'mac');
+    r.end('CHALLENGE');
+    return { kind: 'challenge', nonce, mac };
+  }
+  if (type !== REFUSE_TYPE) throw corrupt(`expected ACCEPT, CHALLENGE or REFUSE, got type ${type}`);
   const reason = r.str(REASON_BYTES_MAX, 'reason');
   r.end('REFUSE');
   return { kind: 'refuse', reason };

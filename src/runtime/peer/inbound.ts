@@ -1,8 +1,10 @@
 // One accepted peer connection: it only receives. The first frame must be a HELLO with our
-// protocol version, our cluster id and our node id, within connectTimeoutMs; otherwise the
-// connection is refused (REFUSE with the reason, then closed) and logged. After ACCEPT every frame
-// must decode as a Raft message from the greeted node to us, or as a CALL from it (calls.ts);
-// anything malformed closes this one socket — never the node — and is logged. The listener sends
+// protocol version, our cluster id and our node id, from a member its TLS certificate names (with
+// peer TLS), within connectTimeoutMs (the TLS handshake included); with a cluster secret, the
+// dialler's PROOF must follow our CHALLENGE (handshake-auth.ts). Otherwise the connection is
+// refused (REFUSE with the reason, then closed) and logged. After ACCEPT every frame must decode
+// as a Raft message from the greeted node to us, or as a CALL from it (calls.ts); anything
+// malformed closes this one socket — never the node — and is logged. The listener sends
 // KEEPALIVE frames on it, and the RESULT of each call.
 
 import type { Socket } from 'node:net';
@@ -11,13 +13,22 @@ import type { Message } from '../../raft/types.js';
 import { decodeMessage } from './codec.js';
 import { CALL_TYPE, decodeCall, frameType, type CallFrame } from './call-frames.js';
 import { FrameSplitter } from './frames.js';
-import { decodeHello, encodeAccept, encodeKeepalive, encodeRefuse, HELLO_FRAME_BYTES_MAX } from './handshake.js';
+import { decodeHello, decodeProof, encodeAccept, encodeChallenge, encodeKeepalive, encodeRefuse, HELLO_FRAME_BYTES_MAX } from './handshake.js';
 import type { Hello } from './handshake.js';
+import { handshakeMac, newNonce, proofMatches } from './handshake-auth.js';
 import type { PeerSettings } from './options.js';
+import { inboundNames } from './secure.js';
 import { corrupt, PEER_PROTOCOL_VERSION } from './wire.js';
 import { errorMessage } from '../../lib/errors.js';
 
-type InboundState = 'greeting' | 'open' | 'done';
+type InboundState = 'greeting' | 'proving' | 'open' | 'done';
+
+/** What a listener remembers between its CHALLENGE and the dialler's PROOF. */
+interface PendingProof {
+  hello: Hello;
+  secret: Uint8Array;
+  nonce: Uint8Array;
+}
 
 export interface InboundHandlers {
   /** A HELLO was accepted from `peerId`. */
@@ -37,13 +48,15 @@ export class InboundConnection {
   private readonly splitter: FrameSplitter;
   private readonly remote: string;
   private greetTimer: NodeJS.Timeout | null;
+  private pending: PendingProof | null = null;
 
   constructor(
     private readonly socket: Socket,
     private readonly settings: PeerSettings,
     private readonly handlers: InboundHandlers,
+    remote: string,
   ) {
-    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.remote = remote;
     // Until HELLO is accepted a connection may hold only a HELLO's worth of bytes, so strangers
     // cannot make the node buffer maxFrameBytes per connection.
     this.splitter = new FrameSplitter(HELLO_FRAME_BYTES_MAX);
@@ -101,7 +114,10 @@ export class InboundConnection {
       for (const body of this.splitter.push(chunk)) {
         if (this.state === 'greeting') {
           this.greet(body);
-          if ((this.state as InboundState) !== 'open') return;
+          if ((this.state as InboundState) === 'done') return;
+        } else if (this.state === 'proving') {
+          this.prove(body);
+          if ((this.state as InboundState) === 'done') return;
         } else if (frameType(body) === CALL_TYPE) {
           calls.push(decodeCall(body));
         } else {
@@ -133,14 +149,40 @@ export class InboundConnection {
       this.refuse(`protocol version ${result.version} is not supported (this node speaks version ${PEER_PROTOCOL_VERSION})`, null);
       return;
     }
-    const reason = this.refusalReason(result.hello);
+    const hello = result.hello;
+    const reason = this.refusalReason(hello);
     if (reason !== null) {
-      this.refuse(reason, result.hello);
+      this.refuse(reason, hello);
       return;
     }
+    const secret = this.settings.security.secret?.() ?? null;
+    if (secret === null) {
+      this.open(hello);
+      return;
+    }
+    // The listener proves itself first, bound to the dialler's fresh nonce; the dialler's PROOF must follow.
+    const nonce = newNonce();
+    this.pending = { hello, secret, nonce };
+    this.state = 'proving';
+    this.socket.write(encodeChallenge(nonce, handshakeMac(secret, 'listener', hello, nonce)));
+  }
+
+  private prove(body: Buffer): void {
+    const pending = this.pending;
+    assert(pending !== null, 'proving without a challenge');
+    this.pending = null;
+    const mac = decodeProof(body);
+    if (!proofMatches(pending.secret, 'dialler', pending.hello, pending.nonce, mac)) {
+      this.refuse('the handshake proof does not match this cluster\'s secret', pending.hello);
+      return;
+    }
+    this.open(pending.hello);
+  }
+
+  private open(hello: Hello): void {
     this.clearGreetTimer();
     this.state = 'open';
-    this.peerId = result.hello.from;
+    this.peerId = hello.from;
     this.splitter.setMaxFrameBytes(this.settings.maxFrameBytes);
     this.socket.write(encodeAccept(this.settings.nodeId, this.settings.keepaliveIntervalMs));
     this.settings.log('peer.inbound_accepted', { remote: this.remote, peer: this.peerId });
@@ -152,6 +194,10 @@ export class InboundConnection {
     if (hello.clusterId !== this.settings.clusterId) return `cluster id ${JSON.stringify(hello.clusterId)} does not match this node's`;
     if (hello.to !== this.settings.nodeId) return `this is node ${JSON.stringify(this.settings.nodeId)}, not ${JSON.stringify(hello.to)}`;
     if (hello.from === this.settings.nodeId) return `a node cannot dial itself (${JSON.stringify(hello.from)})`;
+    const names = inboundNames(this.socket);
+    if (names !== null && !names.includes(hello.from)) {
+      return `the TLS certificate names ${JSON.stringify(names.slice(0, 8))}, not ${JSON.stringify(hello.from)}`;
+    }
     return null;
   }
 

@@ -2,6 +2,7 @@
 // reports. Every limit here bounds memory or time: queues, frames, batches, dial and silence.
 
 import { CairnError } from '../../lib/errors.js';
+import type { PeerSecurity } from './secure.js';
 import { FRAME_BYTES_MAX_DEFAULT } from './wire.js';
 
 /** Structured log callback; the node passes pino or a plain logger. Never called with secrets. */
@@ -44,6 +45,8 @@ export interface TcpPeerTransportOptions {
   maxInboundConnections?: number;
   /** Randomness for backoff jitter, a float in [0, 1). Default Math.random. */
   random?: () => number;
+  /** Mutual TLS and/or a cluster secret for every link (secure.ts). Default: neither. */
+  security?: PeerSecurity;
 }
 
 export type PeerSettings = Required<Omit<TcpPeerTransportOptions, 'peers'>>;
@@ -93,6 +96,7 @@ export function resolvePeerSettings(options: TcpPeerTransportOptions): PeerSetti
     peerSilenceTimeoutMs: positiveInteger('peerSilenceTimeoutMs', options.peerSilenceTimeoutMs ?? 5000, 3_600_000),
     maxInboundConnections: positiveInteger('maxInboundConnections', options.maxInboundConnections ?? 256, 65_536),
     random: options.random ?? Math.random,
+    security: options.security ?? {},
   };
   if (s.reconnectBaseMs > s.reconnectMaxMs) throw new CairnError('CAIRN_INVALID_ARGUMENT', 'reconnectBaseMs must not exceed reconnectMaxMs');
   if (s.peerSilenceTimeoutMs <= s.keepaliveIntervalMs) throw new CairnError('CAIRN_INVALID_ARGUMENT', 'peerSilenceTimeoutMs must exceed keepaliveIntervalMs');

@@ -5,7 +5,6 @@
 // bytes); when it is full the OLDEST frame is dropped — Raft tolerates loss and retransmits, and
 // after an outage the newest messages (current term, latest commit) are the ones worth sending.
 
-import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { assert } from '../../lib/assert.js';
 import { BoundedQueue } from '../../lib/queue.js';
@@ -13,7 +12,10 @@ import { errorMessage, isCairnError } from '../../lib/errors.js';
 import { parsePeerAddress } from './address.js';
 import { reconnectDelayMs } from './backoff.js';
 import { FrameSplitter } from './frames.js';
-import { decodeHelloReply, decodeKeepalive, encodeHello, REASON_BYTES_MAX } from './handshake.js';
+import { decodeHelloReply, decodeKeepalive, encodeHello, encodeProof, REASON_BYTES_MAX } from './handshake.js';
+import type { Hello } from './handshake.js';
+import { handshakeMac, newNonce, proofMatches } from './handshake-auth.js';
+import { dialPeer } from './secure.js';
 import { decodeResult, frameType, RESULT_TYPE, type ResultFrame } from './call-frames.js';
 import type { CallLink } from './calls.js';
 import type { PeerSettings, PeerStats } from './options.js';
@@ -60,6 +62,9 @@ export class PeerLink implements CallLink {
   private lastError: string | null = null;
   /** Counts the connections that completed the handshake: calls written on one fail when it closes. */
   private connection = 0;
+  /** This dial's HELLO, and whether the listener proved the cluster secret (when we have one). */
+  private hello: Hello | null = null;
+  private listenerProved = false;
 
   constructor(
     readonly id: string,
@@ -199,14 +204,17 @@ export class PeerLink implements CallLink {
     this.waitingForDrain = false;
     this.splitter = new FrameSplitter(REPLY_FRAME_BYTES_MAX);
     const { host, port } = parsePeerAddress(this.address);
-    const socket = connect({ host, port });
+    const { socket, ready } = dialPeer(host, port, this.id, this.settings.security.tls);
     this.socket = socket;
+    this.hello = { clusterId: this.settings.clusterId, from: this.settings.nodeId, to: this.id, nonce: newNonce() };
+    this.listenerProved = false;
     socket.setNoDelay(true);
     this.timer = setTimeout(() => this.abandon(socket, `handshake not complete after ${this.settings.connectTimeoutMs} ms`), this.settings.connectTimeoutMs);
     this.timer.unref();
-    socket.on('connect', () => {
+    const hello = this.hello;
+    socket.on(ready, () => {
       socket.setKeepAlive(true, this.settings.peerSilenceTimeoutMs);
-      socket.write(encodeHello({ clusterId: this.settings.clusterId, from: this.settings.nodeId, to: this.id }));
+      socket.write(encodeHello(hello));
     });
     socket.on('data', (chunk: Buffer) => this.onData(socket, chunk));
     socket.on('error', (error) => {
@@ -246,6 +254,15 @@ export class PeerLink implements CallLink {
       this.abandon(socket, `refused by ${this.id}: ${reply.reason}`);
       return;
     }
+    const secret = this.settings.security.secret?.() ?? null;
+    if (reply.kind === 'challenge') {
+      this.answerChallenge(socket, secret, reply.nonce, reply.mac);
+      return;
+    }
+    if (secret !== null && !this.listenerProved) {
+      this.abandon(socket, `${this.address} accepted without proving the cluster secret`);
+      return;
+    }
     if (reply.nodeId !== this.id) {
       this.abandon(socket, `${this.address} answered as node ${reply.nodeId}, not ${this.id}`);
       return;
@@ -262,6 +279,22 @@ export class PeerLink implements CallLink {
     this.connection++;
     this.requestFlush(this);
     this.events.opened(this);
+  }
+
+  /** The listener proved the secret over our nonce: prove it back over its nonce, or give up on it. */
+  private answerChallenge(socket: Socket, secret: Uint8Array | null, listenerNonce: Uint8Array, mac: Uint8Array): void {
+    const hello = this.hello;
+    assert(hello !== null, 'a challenge without a HELLO');
+    if (secret === null) {
+      this.abandon(socket, `${this.id} asks for a cluster secret and this node has none`);
+      return;
+    }
+    if (this.listenerProved || !proofMatches(secret, 'listener', hello, listenerNonce, mac)) {
+      this.abandon(socket, `${this.id}'s handshake proof does not match this cluster's secret`);
+      return;
+    }
+    this.listenerProved = true;
+    socket.write(encodeProof(handshakeMac(secret, 'dialler', hello, listenerNonce)));
   }
 
   private onClose(socket: Socket): void {

@@ -19,6 +19,7 @@ import { InboundConnection } from './inbound.js';
 import { resolvePeerSettings } from './options.js';
 import type { PeerMap, PeerSettings, PeerStats, TcpPeerTransportOptions } from './options.js';
 import { PeerLink, type LinkEvents } from './outbound.js';
+import { PeerTlsListener } from './secure.js';
 import { ID_BYTES_MAX } from './wire.js';
 
 export type { PeerMap, PeerStats, TcpPeerTransportOptions } from './options.js';
@@ -51,6 +52,8 @@ export class TcpPeerTransport implements Transport<Message> {
   private readonly calls: PeerCalls;
   private readonly callServer: CallServer;
   private readonly linkEvents: LinkEvents;
+  /** With peer TLS: where accepted sockets do their handshake before they become InboundConnections. */
+  private readonly tlsListener: PeerTlsListener | null;
 
   private constructor(
     private readonly settings: PeerSettings,
@@ -66,6 +69,10 @@ export class TcpPeerTransport implements Transport<Message> {
     };
     this.keepaliveTimer = setInterval(() => this.keepalive(), settings.keepaliveIntervalMs);
     this.keepaliveTimer.unref();
+    const tls = settings.security.tls;
+    this.tlsListener = tls === undefined ? null : new PeerTlsListener(tls, settings.connectTimeoutMs,
+      (socket, remote) => this.open(socket, remote),
+      (remote, error) => settings.log('peer.inbound_tls_refused', { remote, error }));
     server.on('connection', (socket: Socket) => this.accept(socket));
   }
 
@@ -177,6 +184,7 @@ export class TcpPeerTransport implements Transport<Message> {
     this.calls.close();
     this.callServer.close();
     clearInterval(this.keepaliveTimer);
+    this.tlsListener?.close();
     if (this.flushScheduled !== null) clearImmediate(this.flushScheduled);
     this.flushScheduled = null;
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -199,6 +207,16 @@ export class TcpPeerTransport implements Transport<Message> {
       socket.destroy();
       return;
     }
+    if (this.tlsListener !== null) this.tlsListener.accept(socket);
+    else this.open(socket, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
+  }
+
+  /** A connection ready for HELLO: accepted plain, or after a TLS handshake that verified the dialler's chain. */
+  private open(socket: Socket, remote: string): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
     const connection = new InboundConnection(socket, this.settings, {
       accepted: (peerId) => this.links.get(peerId)?.peerIsUp(),
       deliver: (peerId, message) => this.deliver(peerId, message),
@@ -208,7 +226,7 @@ export class TcpPeerTransport implements Transport<Message> {
         this.closeWaiters.get(c)?.();
         this.closeWaiters.delete(c);
       },
-    });
+    }, remote);
     this.inbound.add(connection);
   }
 

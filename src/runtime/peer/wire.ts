@@ -9,8 +9,9 @@ import { CairnError } from '../../lib/errors.js';
 /**
  * The protocol version carried in every frame; a peer with another version is refused.
  * 2: every Raft message carries its sender's incarnation, and the staleIncarnation message.
+ * 3: HELLO carries a nonce; CHALLENGE and PROOF prove the cluster secret (handshake-auth.ts).
  */
-export const PEER_PROTOCOL_VERSION = 2;
+export const PEER_PROTOCOL_VERSION = 3;
 /** Bytes of the length prefix in front of every frame. */
 export const FRAME_LENGTH_BYTES = 4;
 /** Version byte + type byte: the smallest frame body. */
