@@ -12,6 +12,8 @@ import { isCairnError } from '../../src/lib/errors.js';
 import { decodeCall, decodeResult, encodeCall, encodeResult, ResultStatus } from '../../src/runtime/peer/call-frames.js';
 import { CALLS_SERVED_MAX, CallNotSentError } from '../../src/runtime/peer/calls.js';
 import { closeAll, freePort, heartbeat, startNode, waitFor, type TestNode } from './peer-helpers.js';
+import { secretOf, tlsFor } from './peer-auth-helpers.js';
+import { makeCertAuthority } from '../support/certs.js';
 
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
 
@@ -161,6 +163,34 @@ test('a peer with no handler yet refuses calls unrun', async () => {
     assert.ok(refused instanceof CallNotSentError && /takes no calls yet/.test(refused.message), String(refused));
   } finally {
     await closeAll([a, b]);
+  }
+});
+
+test('calls travel on authenticated links: over mutual TLS the callee hears the member the certificate names; with a wrong cluster secret nothing is sent and nothing runs', async () => {
+  const ca = makeCertAuthority();
+  const nodes: TestNode[] = [];
+  try {
+    const a = await startNode('a', { security: tlsFor(ca, 'a') });
+    const b = await startNode('b', { security: tlsFor(ca, 'b') });
+    nodes.push(a, b);
+    a.transport.setPeers(new Map([['b', b.address]]));
+    b.transport.onCall(async (from, payload) => Buffer.from(`${from}:${text(payload)}`));
+    assert.equal(text(await a.transport.call('b', Buffer.from('over tls'), 5000)), 'a:over tls');
+    const c = await startNode('c', { security: secretOf('the cluster secret') });
+    const intruder = await startNode('intruder', { security: secretOf('a guess') });
+    nodes.push(c, intruder);
+    let ran = 0;
+    c.transport.onCall(async () => {
+      ran++;
+      return new Uint8Array(0);
+    });
+    intruder.transport.setPeers(new Map([['c', c.address]]));
+    const refused = await failure(intruder.transport.call('c', Buffer.from('let me in'), 1000));
+    assert.ok(refused instanceof CallNotSentError, String(refused));
+    assert.equal(ran, 0, 'the handler never ran for a peer that could not prove the secret');
+  } finally {
+    await closeAll(nodes);
+    ca.remove();
   }
 });
 
