@@ -6,7 +6,8 @@
 // handler failed while running it (failed: the outcome is unknown).
 
 import { assert } from '../../lib/assert.js';
-import { BufferSink, corrupt, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES, PEER_PROTOCOL_VERSION, SizeSink, WireReader } from './wire.js';
+import { frame } from './handshake.js';
+import { corrupt, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES, PEER_PROTOCOL_VERSION, WireReader } from './wire.js';
 
 export const CALL_TYPE = 0x50;
 export const RESULT_TYPE = 0x51;
@@ -31,31 +32,26 @@ export function callFrameBytes(payloadBytes: number): number {
   return FRAME_LENGTH_BYTES + FRAME_HEADER_BYTES + Math.max(CALL_FIXED_BYTES, RESULT_FIXED_BYTES) + payloadBytes;
 }
 
-function frame(type: number, callId: number, status: ResultStatus | null, payload: Uint8Array): Buffer {
+function checkCallId(callId: number): number {
   assert(Number.isInteger(callId) && callId > 0 && callId <= 0xffff_ffff, 'a call id is a positive u32');
-  const sizer = new SizeSink();
-  sizer.u32();
-  if (status !== null) sizer.u8();
-  sizer.bytes(payload);
-  const bodyBytes = FRAME_HEADER_BYTES + sizer.size;
-  const buffer = Buffer.allocUnsafe(FRAME_LENGTH_BYTES + bodyBytes);
-  const sink = new BufferSink(buffer);
-  sink.u32(bodyBytes);
-  sink.u8(PEER_PROTOCOL_VERSION);
-  sink.u8(type);
-  sink.u32(callId);
-  if (status !== null) sink.u8(status);
-  sink.bytes(payload);
-  assert(sink.offset === buffer.length, 'call frame size mismatch');
-  return buffer;
+  return callId;
 }
 
 export function encodeCall(callId: number, payload: Uint8Array): Buffer {
-  return frame(CALL_TYPE, callId, null, payload);
+  checkCallId(callId);
+  return frame(CALL_TYPE, (sink) => {
+    sink.u32(callId);
+    sink.bytes(payload);
+  });
 }
 
 export function encodeResult(callId: number, status: ResultStatus, payload: Uint8Array): Buffer {
-  return frame(RESULT_TYPE, callId, status, payload);
+  checkCallId(callId);
+  return frame(RESULT_TYPE, (sink) => {
+    sink.u32(callId);
+    sink.u8(status);
+    sink.bytes(payload);
+  });
 }
 
 /** The frame type of a frame body (its second byte), or -1 for a body too short to have one. */
