@@ -1,10 +1,15 @@
 // bench:watch — change feeds against etcd 3.4's watch, same machine, same run (issue 13 item 6).
 // A 3-node Cairn cluster and a 3-member etcd cluster (Debian's etcd 3.4, default fsync) on free
 // loopback ports with temp data dirs. For each watcher count (100 and 1,000 by default), one phase
-// per system, alternating: the watchers are opened spread over the three members (Cairn: a
-// CAIRN.WATCH push connection each, or with --cairn-mode xread an XREAD BLOCK loop on
-// `__cairn:changes`, over raw RESP; etcd: a prefix watch stream each on the v3 gateway's /v3/watch), then 64 closed-loop writers write to the leader (Cairn SET over RESP, etcd PUT over
-// HTTP keep-alive) for the warm-up and the measured window. Reports writes/s, delivered events/s,
+// per system, alternating: the watchers are opened spread over the three members and over
+// --readers worker threads (default 4, so the bench's own parsing is not what limits delivery)
+// (Cairn: a CAIRN.WATCH push connection each, or with --cairn-mode xread an XREAD BLOCK loop on
+// `__cairn:changes`, over raw RESP; etcd: a prefix watch stream each on the v3 gateway's
+// /v3/watch), then 64 writers write to the leader (Cairn SET over RESP, etcd PUT over HTTP
+// keep-alive; closed loop, or paced with --write-rate) for the warm-up and the measured window.
+// Last, a slow phase per system: --slow-watchers (default 1,000) watchers that stop reading once
+// open, the same writers with --slow-value-bytes values (default 1,024, so that what a paused
+// watcher is owed outgrows its socket buffers), and the members' RSS before and after. Reports writes/s, delivered events/s,
 // p50/p99 from a write's acknowledgement to its event at a watcher, the members' CPU and RSS, the
 // bench client's CPU and the load average, side by side with the ratios and the target (>= 3x
 // etcd's delivered events/s with a p99 no worse). Every child is killed and every temp dir
@@ -14,6 +19,7 @@
 //   npm run bench:watch -- --watchers 100 --seconds 5 --systems etcd
 //   npm run bench:watch -- --cairn-mode xread              Cairn's watchers read the stream instead
 //   npm run bench:watch -- --write-rate 140                both systems at the same write rate (latency at equal load)
+//   npm run bench:watch -- --readers 2 --slow-watchers 0   two reader threads, no slow phase
 //   node dist/bench/watch.js --node --id n1 ...          (internal: one Cairn node)
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -25,17 +31,15 @@ import type { BenchCluster } from './lib/kv-connection.js';
 import { benchMain } from './lib/bench-main.js';
 import { cpuSeconds, Procs } from './lib/procs.js';
 import { RespConnection } from './lib/resp-connection.js';
-import { CairnXreadWatcher, FEED } from './lib/watch-cairn.js';
-import { CairnPushWatcher } from './lib/watch-cairn-push.js';
-import { EtcdWatcher, type BenchWatcher } from './lib/watch-etcd.js';
-import { Deliveries } from './lib/watch-load.js';
+import { FEED } from './lib/watch-cairn.js';
+import { Deliveries, maxLatencySamples } from './lib/watch-load.js';
+import { startReaderThreads, type ReaderThreads } from './lib/watch-reader-thread.js';
 import { startWriterThread, type WriterThread } from './lib/watch-writer-thread.js';
-import { printWatchTable, type WatchPhase } from './lib/watch-report.js';
+import { printSlowTable, printWatchTable, type WatchPhase } from './lib/watch-report.js';
 
 const clusterSize = 3;
 const callTimeoutMs = 10_000;
 const openTimeoutMs = 20_000;
-const openBatch = 50;
 const keyCount = 1_000;
 const keyPrefix = 'w:';
 const allSystems = ['cairn', 'etcd'] as const;
@@ -52,6 +56,12 @@ interface Options {
   readonly sampleEvery: number;
   readonly systems: readonly SystemName[];
   readonly cairnMode: CairnMode;
+  /** Reader threads the watchers are spread over. */
+  readonly readers: number;
+  /** Watchers of the last phase per system, which stop reading once open (0: no such phase). */
+  readonly slowWatchers: number;
+  /** The slow phase's value size: large enough that what a paused watcher is owed outgrows its socket buffers. */
+  readonly slowValueBytes: number;
 }
 
 type CairnMode = 'watch' | 'xread';
@@ -59,7 +69,7 @@ type CairnMode = 'watch' | 'xread';
 function options(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
-    options: { seconds: { type: 'string' }, warmup: { type: 'string' }, watchers: { type: 'string' }, writers: { type: 'string' }, 'value-bytes': { type: 'string' }, 'sample-every': { type: 'string' }, systems: { type: 'string' }, 'cairn-mode': { type: 'string' }, 'write-rate': { type: 'string' } },
+    options: { seconds: { type: 'string' }, warmup: { type: 'string' }, watchers: { type: 'string' }, writers: { type: 'string' }, 'value-bytes': { type: 'string' }, 'sample-every': { type: 'string' }, systems: { type: 'string' }, 'cairn-mode': { type: 'string' }, 'write-rate': { type: 'string' }, readers: { type: 'string' }, 'slow-watchers': { type: 'string' }, 'slow-value-bytes': { type: 'string' } },
     strict: true,
   });
   const int = (name: string, text: string | undefined, fallback: number, min: number, max: number): number => {
@@ -82,6 +92,9 @@ function options(argv: readonly string[]): Options {
     valueBytes: int('value-bytes', values['value-bytes'], 32, 8, 4096),
     sampleEvery: int('sample-every', values['sample-every'], 8, 1, 1_000_000),
     systems,
+    readers: int('readers', values.readers, 4, 1, 64),
+    slowWatchers: int('slow-watchers', values['slow-watchers'], 1_000, 0, 5_000),
+    slowValueBytes: int('slow-value-bytes', values['slow-value-bytes'], 1024, 8, 65_536),
   };
 }
 
@@ -92,20 +105,8 @@ function log(message: string): void {
 interface WatchSystem {
   readonly name: SystemName;
   readonly cluster: BenchCluster;
-  /** A member's client port (the writers' thread connects to it itself). */
+  /** A member's client port (the writers' and readers' threads connect to it themselves). */
   port(member: number): number;
-  openWatcher(member: number, deliveries: Deliveries): Promise<BenchWatcher>;
-}
-
-function cairnSystem(cluster: CairnCluster, mode: CairnMode): WatchSystem {
-  const openWatcher = mode === 'xread'
-    ? (member: number, deliveries: Deliveries) => CairnXreadWatcher.open(cluster.port(member), deliveries, callTimeoutMs)
-    : (member: number, deliveries: Deliveries) => CairnPushWatcher.open(cluster.port(member), `${keyPrefix}*`, deliveries, openTimeoutMs);
-  return { name: 'cairn', cluster, port: (member) => cluster.port(member), openWatcher };
-}
-
-function etcdSystem(cluster: EtcdCluster): WatchSystem {
-  return { name: 'etcd', cluster, port: (member) => cluster.clientPort(member), openWatcher: (member, deliveries) => EtcdWatcher.open(cluster.clientPort(member), keyPrefix, deliveries, openTimeoutMs) };
 }
 
 /** Resident memory of a process in MB (VmRSS of /proc/<pid>/status). */
@@ -114,32 +115,33 @@ function rssMb(pid: number): number {
   return Number(line?.split(/\s+/)[1] ?? Number.NaN) / 1024;
 }
 
-async function openWatchers(system: WatchSystem, count: number, deliveries: Deliveries): Promise<BenchWatcher[]> {
-  const watchers: BenchWatcher[] = [];
-  try {
-    for (let first = 0; first < count; first += openBatch) {
-      const batch = Array.from({ length: Math.min(openBatch, count - first) }, (_, i) => system.openWatcher((first + i) % clusterSize, deliveries));
-      watchers.push(...(await Promise.all(batch)));
-    }
-  } catch (error) {
-    for (const watcher of watchers) watcher.close();
-    throw error;
-  }
-  return watchers;
+function clusterRssMb(cluster: BenchCluster): number {
+  return cluster.live().reduce((sum, m) => sum + rssMb(cluster.pid(m)), 0);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function phase(system: WatchSystem, watcherCount: number, opts: Options): Promise<WatchPhase> {
+/** Opens the watchers in the reader threads (paused: they stop reading once open). */
+function openReaders(system: WatchSystem, watcherCount: number, opts: Options, deliveries: Deliveries, paused: boolean): Promise<ReaderThreads> {
+  const ports = Array.from({ length: clusterSize }, (_, m) => system.port(m));
+  return startReaderThreads({
+    system: system.name, cairnMode: opts.cairnMode, ports, total: watcherCount, keyPrefix, sampleEvery: opts.sampleEvery,
+    maxSamples: Math.floor(maxLatencySamples / opts.readers), ackBuffer: deliveries.ackBuffer, windowBuffer: deliveries.windowBuffer,
+    pause: paused, callTimeoutMs, openTimeoutMs,
+  }, Math.min(opts.readers, watcherCount));
+}
+
+async function phase(system: WatchSystem, watcherCount: number, opts: Options, paused: boolean): Promise<WatchPhase> {
   const cluster = system.cluster;
   const leader = await cluster.leader(15_000);
   const deliveries = new Deliveries(opts.sampleEvery);
-  log(`${system.name}: opening ${watcherCount} watchers over ${clusterSize} members ...`);
-  const watchers = await openWatchers(system, watcherCount, deliveries);
+  const rssBeforeMb = clusterRssMb(cluster);
+  log(`${system.name}: opening ${watcherCount} ${paused ? 'paused ' : ''}watchers over ${clusterSize} members in ${opts.readers} reader threads ...`);
+  let readers: ReaderThreads | undefined = await openReaders(system, watcherCount, opts, deliveries, paused);
   let load: WriterThread | undefined;
   try {
     log(`${system.name}: ${opts.writers} writers to the leader (their own thread), ${opts.warmupSeconds} s warm-up + ${opts.seconds} s measured ...`);
-    load = await startWriterThread({ system: system.name, port: system.port(leader), writers: opts.writers, keyCount, valueBytes: opts.valueBytes, callTimeoutMs, ackBuffer: deliveries.ackBuffer, writesPerSecond: opts.writesPerSecond });
+    load = await startWriterThread({ system: system.name, port: system.port(leader), writers: opts.writers, keyCount, valueBytes: paused ? opts.slowValueBytes : opts.valueBytes, callTimeoutMs, ackBuffer: deliveries.ackBuffer, writesPerSecond: opts.writesPerSecond });
     await sleep(opts.warmupSeconds * 1000);
     const pids = cluster.live().map((m) => cluster.pid(m));
     const loadAverage = loadavg()[0]!;
@@ -152,16 +154,18 @@ async function phase(system: WatchSystem, watcherCount: number, opts: Options): 
     const elapsedS = (performance.now() - startMs) / 1000;
     const cpuUsed = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
     const client = process.cpuUsage(clientBefore);
-    const serverRssMb = pids.reduce((sum, pid) => sum + rssMb(pid), 0);
+    const serverRssMb = clusterRssMb(cluster);
     const writes = await load.stop();
     load = undefined;
+    const { failures } = await readers.stop(deliveries);
+    readers = undefined;
     if (writes.errors > 0) log(`${system.name}: ${writes.errors} write errors, first: ${writes.firstError}`);
-    const failures = watchers.flatMap((w) => (w.failure === undefined ? [] : [w.failure]));
     if (failures.length > 0) log(`${system.name}: ${failures.length} watchers failed, first: ${failures[0]}`);
     const windowWrites = deliveries.windowWrites();
     return {
       system: system.name,
       watchers: watcherCount,
+      paused,
       writesPerSecond: windowWrites / elapsedS,
       deliveredPerSecond: deliveries.counted / elapsedS,
       keptUp: windowWrites === 0 ? Number.NaN : deliveries.counted / (windowWrites * watcherCount),
@@ -170,6 +174,7 @@ async function phase(system: WatchSystem, watcherCount: number, opts: Options): 
       serverCores: cpuUsed / elapsedS,
       serverMicrosPerEvent: deliveries.counted === 0 ? Number.NaN : (cpuUsed * 1e6) / deliveries.counted,
       serverRssMb,
+      rssBeforeMb,
       clientCores: (client.user + client.system) / 1e6 / elapsedS,
       loadAverage,
       watcherFailures: failures.length,
@@ -177,7 +182,7 @@ async function phase(system: WatchSystem, watcherCount: number, opts: Options): 
     };
   } finally {
     await load?.stop();
-    for (const watcher of watchers) watcher.close();
+    await readers?.stop(deliveries);
   }
 }
 
@@ -202,17 +207,20 @@ async function run(opts: Options, procs: Procs): Promise<void> {
   ]);
   const systems: WatchSystem[] = [];
   if (cairn !== undefined) {
-    if (await hasChangeFeed(cairn, opts.cairnMode)) systems.push(cairnSystem(cairn, opts.cairnMode));
+    if (await hasChangeFeed(cairn, opts.cairnMode)) systems.push({ name: 'cairn', cluster: cairn, port: (member) => cairn.port(member) });
     else log(`cairn: this build has no ${opts.cairnMode === 'xread' ? FEED : 'CAIRN.WATCH'}; its side is skipped`);
   }
-  if (etcd !== undefined) systems.push(etcdSystem(etcd));
+  if (etcd !== undefined) systems.push({ name: 'etcd', cluster: etcd, port: (member) => etcd.clientPort(member) });
   const phases: WatchPhase[] = [];
   for (const watcherCount of opts.watcherCounts) {
-    for (const system of systems) phases.push(await phase(system, watcherCount, opts));
+    for (const system of systems) phases.push(await phase(system, watcherCount, opts, false));
   }
+  // Last: a slow phase leaves the members' heaps grown, which would skew later phases' RSS.
+  if (opts.slowWatchers > 0) for (const system of systems) phases.push(await phase(system, opts.slowWatchers, opts, true));
   const cairnWatchers = opts.cairnMode === 'xread' ? `XREAD BLOCK on ${FEED}` : `CAIRN.WATCH ${keyPrefix}*`;
   const header = `3-node Cairn (fsync always; watchers: ${cairnWatchers}) vs 3-member etcd 3.4 (watch streams on the v3 JSON gateway); ${opts.writers} writers to the leader${opts.writesPerSecond > 0 ? ` paced to ${opts.writesPerSecond} writes/s` : ''}, ${opts.valueBytes}-byte values over ${keyCount} keys; ${opts.warmupSeconds} s warm-up, ${opts.seconds} s measured; latency sampled on every ${opts.sampleEvery}th write`;
-  printWatchTable(phases, header);
+  printWatchTable(phases.filter((p) => !p.paused), header);
+  if (opts.slowWatchers > 0) printSlowTable(phases.filter((p) => p.paused), opts.slowValueBytes);
 }
 
 process.exitCode = await benchMain(options, run, log);

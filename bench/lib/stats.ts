@@ -25,6 +25,11 @@ export class Latencies {
     if (this.count < this.maxSamples) this.samplesMs[this.count++] = latencyMs;
   }
 
+  /** A copy of the samples taken. */
+  samples(): Float64Array {
+    return this.samplesMs.slice(0, this.count);
+  }
+
   /** Nearest-rank percentile (p in 0..100) in ms; NaN when there are no samples. */
   percentile(p: number): number {
     assert(p >= 0 && p <= 100, 'percentile out of range');

@@ -51,6 +51,10 @@ export class CairnPushWatcher implements BenchWatcher {
     });
   }
 
+  pause(): void {
+    this.socket.pause();
+  }
+
   close(): void {
     this.failure ??= 'closed by the bench';
     this.socket.destroy();

@@ -38,6 +38,11 @@ export class CairnXreadWatcher implements BenchWatcher {
     return new CairnXreadWatcher(connection, text(items(items(last)[0])[0]) ?? '0-0', deliveries);
   }
 
+  /** Stops asking for more: the server holds nothing for a reader that does not ask. */
+  pause(): void {
+    this.stopped = true;
+  }
+
   close(): void {
     this.stopped = true;
     this.connection.close();

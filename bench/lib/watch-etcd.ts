@@ -13,6 +13,8 @@ const maxLineChars = 64 * 1024 * 1024;
 export interface BenchWatcher {
   /** Why it stopped receiving early, if it did. */
   readonly failure: string | undefined;
+  /** Stops reading its socket (a slow watcher: what the server sends piles up on its side). */
+  pause(): void;
   close(): void;
 }
 
@@ -75,6 +77,10 @@ export class EtcdWatcher implements BenchWatcher {
       });
       req.end(body);
     });
+  }
+
+  pause(): void {
+    this.req.socket?.pause();
   }
 
   close(): void {

@@ -10,7 +10,7 @@ import { Latencies } from './stats.js';
 
 /** Writes one phase may number (the ack-time table is preallocated). */
 export const maxWrites = 4_000_000;
-const maxLatencySamples = 2_000_000;
+export const maxLatencySamples = 2_000_000;
 
 /** Epoch milliseconds with sub-millisecond resolution, comparable across threads. */
 export function epochMs(): number {
@@ -18,27 +18,43 @@ export function epochMs(): number {
 }
 
 export class Deliveries {
-  /** Shared with the writers' thread: ack time (epoch ms) per write number; 0 until acknowledged. */
-  readonly ackBuffer = new SharedArrayBuffer(maxWrites * Float64Array.BYTES_PER_ELEMENT);
-  readonly ackMs = new Float64Array(this.ackBuffer);
-  readonly latencies = new Latencies(maxLatencySamples);
+  readonly ackMs: Float64Array;
+  /** The measured window's start and end (epoch ms; +Infinity until set), shared with the reader threads. */
+  private readonly window: Float64Array;
+  readonly latencies: Latencies;
   /** Deliveries counted inside the window. */
   counted = 0;
   /** Deliveries seen at all (warm-up included). */
   seen = 0;
-  private windowStartMs = Number.POSITIVE_INFINITY;
-  private windowEndMs = Number.POSITIVE_INFINITY;
 
-  constructor(readonly sampleEvery: number) {
+  constructor(
+    readonly sampleEvery: number,
+    /** Shared with the writers' thread: ack time (epoch ms) per write number; 0 until acknowledged. */
+    readonly ackBuffer = new SharedArrayBuffer(maxWrites * Float64Array.BYTES_PER_ELEMENT),
+    readonly windowBuffer = new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT),
+    maxSamples = maxLatencySamples,
+  ) {
     assert(Number.isInteger(sampleEvery) && sampleEvery >= 1, 'sampleEvery is a positive integer');
+    this.ackMs = new Float64Array(ackBuffer);
+    this.window = new Float64Array(windowBuffer);
+    if (this.window[0] === 0) this.window.fill(Number.POSITIVE_INFINITY);
+    this.latencies = new Latencies(maxSamples);
+  }
+
+  private get windowStartMs(): number {
+    return this.window[0]!;
+  }
+
+  private get windowEndMs(): number {
+    return this.window[1]!;
   }
 
   openWindow(): void {
-    this.windowStartMs = epochMs();
+    this.window[0] = epochMs();
   }
 
   closeWindow(): void {
-    this.windowEndMs = epochMs();
+    this.window[1] = epochMs();
   }
 
   /** Writes acknowledged inside the window. */
@@ -50,6 +66,13 @@ export class Deliveries {
 
   inWindow(nowMs: number): boolean {
     return nowMs >= this.windowStartMs && nowMs <= this.windowEndMs;
+  }
+
+  /** Adds what a reader thread counted (its counts and latency samples). */
+  merge(counted: number, seen: number, samplesMs: Float64Array): void {
+    this.counted += counted;
+    this.seen += seen;
+    for (const sampleMs of samplesMs) this.latencies.add(sampleMs);
   }
 
   /** A watcher received the event of write `write`. */

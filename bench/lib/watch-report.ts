@@ -5,6 +5,8 @@
 export interface WatchPhase {
   readonly system: 'cairn' | 'etcd';
   readonly watchers: number;
+  /** The watchers stopped reading once open (slow watchers): the phase measures memory. */
+  readonly paused: boolean;
   readonly writesPerSecond: number;
   readonly deliveredPerSecond: number;
   /** Delivered events inside the window over (acknowledged writes inside it × watchers). */
@@ -16,6 +18,8 @@ export interface WatchPhase {
   readonly serverMicrosPerEvent: number;
   /** Every member's resident memory at the window's end, summed, in MB. */
   readonly serverRssMb: number;
+  /** The same before the watchers were opened. */
+  readonly rssBeforeMb: number;
   readonly clientCores: number;
   readonly loadAverage: number;
   readonly watcherFailures: number;
@@ -53,4 +57,17 @@ export function printWatchTable(phases: readonly WatchPhase[], header: string): 
   console.log(`\nload average (1 min) at each window's start: ${loads}`);
   const troubles = phases.filter((p) => p.watcherFailures > 0 || p.writeErrors > 0);
   for (const p of troubles) console.log(`${p.system} x${p.watchers}: ${p.watcherFailures} watchers failed, ${p.writeErrors} write errors (see the log above)`);
+}
+
+/** Slow watchers: memory the members hold for watchers that stopped reading, while the writers write. */
+export function printSlowTable(phases: readonly WatchPhase[], valueBytes: number): void {
+  console.log(`\nslow watchers (each stops reading once its watch is open; the same writers with ${valueBytes}-byte values, same window): the members' RSS summed before the watchers were opened and at the window's end`);
+  const head = ['system', 'watchers', 'w/s', 'rss before', 'rss end', 'growth', 'KB/watcher', 'failed'];
+  const widths = [6, 8, 7, 10, 8, 7, 10, 6];
+  const line = (cols: readonly string[]): string => cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
+  console.log(line(head));
+  for (const p of phases) {
+    const growthMb = p.serverRssMb - p.rssBeforeMb;
+    console.log(line([p.system, String(p.watchers), num(p.writesPerSecond, 0), num(p.rssBeforeMb, 0), num(p.serverRssMb, 0), num(growthMb, 0), num((growthMb * 1024) / p.watchers, 0), String(p.watcherFailures)]));
+  }
 }

@@ -1,10 +1,13 @@
 // `cairn local-cluster` (what `npm start` runs): three replicated nodes as child processes on
 // 127.0.0.1 — clients on 7001-7003, peers on 17001-17003, data in ./data/n1..n3 — with each node's
 // JSON log in its data folder and role changes echoed here. Prints how to connect; Ctrl-C stops
-// all three gracefully. Starting it again recovers the data from ./data.
+// all three gracefully. Starting it again recovers the data from ./data. The first start writes a
+// random cluster secret to ./data/cluster-secret (mode 0600), which every node is given with
+// --cluster-secret-file, so strangers on the peer ports are refused.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CairnError, errorMessage } from '../lib/errors.js';
@@ -76,7 +79,8 @@ export async function main(args: string[]): Promise<number> {
 export async function runLocalCluster(options: LocalClusterOptions, stop: AbortSignal): Promise<number> {
   const ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
   const peers = ids.map((id, i) => `${id}=127.0.0.1:${options.peerPort + i}`).join(',');
-  const children = ids.map((id, i) => startChild(options, id, i, peers));
+  const secretFile = clusterSecretFile(options.dir);
+  const children = ids.map((id, i) => startChild(options, id, i, [peers, secretFile]));
   const stopped = new Promise<void>((resolveStop) => (stop.aborted ? resolveStop() : stop.addEventListener('abort', () => resolveStop(), { once: true })));
   const allExited = Promise.all(children.map((c) => c.exited)).then(() => undefined);
   const ready = waitReady(children);
@@ -95,13 +99,20 @@ export async function runLocalCluster(options: LocalClusterOptions, stop: AbortS
   return first === 'ready' && stop.aborted && codes.every((code) => code === 0) ? 0 : 1;
 }
 
-function startChild(options: LocalClusterOptions, id: string, i: number, peers: string): Child {
+/** The cluster secret's file in the data folder, written with 32 random bytes (hex) on the first start. */
+function clusterSecretFile(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'cluster-secret');
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  return file;
+}
+
+function startChild(options: LocalClusterOptions, id: string, i: number, [peers, secretFile]: [string, string]): Child {
   const dir = join(options.dir, id);
-  mkdirSync(options.dir, { recursive: true });
   const log = createWriteStream(`${dir}.log`, { flags: 'a' });
   const args = [
     ...options.nodeCommand, '--id', id, '--host', '127.0.0.1', '--port', String(options.port + i),
-    '--peer-port', String(options.peerPort + i), '--peers', peers, '--dir', dir,
+    '--peer-port', String(options.peerPort + i), '--peers', peers, '--dir', dir, '--cluster-secret-file', secretFile,
   ];
   // Its own process group: the terminal's Ctrl-C reaches us, and we stop the nodes in order.
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: options.nodeEnv });

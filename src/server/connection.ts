@@ -54,6 +54,8 @@ export class Connection implements Peer {
   private readonly deferred = new ReplyEncoder(256);
   /** A flush of pushed frames is queued for the end of this turn (push). */
   private pushFlushQueued = false;
+  /** Called once at the next 'drain' (onDrained). */
+  private readonly drainListeners = new Set<() => void>();
 
   constructor(
     private readonly socket: Socket,
@@ -71,9 +73,13 @@ export class Connection implements Peer {
     assert(this.session === undefined, 'a connection starts once');
     this.session = session;
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('drain', () => this.onDrain());
+    this.socket.on('drain', () => {
+      this.onDrain();
+      this.notifyDrained();
+    });
     this.socket.on('error', () => this.socket.destroy());
     this.socket.on('close', () => {
+      this.drainListeners.clear();
       this.wakeDrainWaiter();
       this.hooks.closed(this);
     });
@@ -132,6 +138,17 @@ export class Connection implements Peer {
 
   destroy(): void {
     this.socket.destroy();
+  }
+
+  onDrained(listener: () => void): void {
+    if (!this.socket.destroyed) this.drainListeners.add(listener);
+  }
+
+  private notifyDrained(): void {
+    if (this.drainListeners.size === 0) return;
+    const listeners = [...this.drainListeners];
+    this.drainListeners.clear();
+    for (const listener of listeners) listener();
   }
 
   private onData(chunk: Buffer): void {

@@ -49,4 +49,6 @@ export interface Peer {
   push(frame: Reply, afterReplies?: boolean): void;
   /** Closes the connection at once, dropping what it has not sent (a client over its output buffer limit). */
   destroy(): void;
+  /** Calls `listener` once, the next time the socket has taken every byte queued (a slow watcher catches up). */
+  onDrained?(listener: () => void): void;
 }

@@ -1,14 +1,20 @@
 // One client's watches (CAIRN.WATCH): at most one per pattern, each registered with the node's
 // WatchHub, whose frames reach the client through the session's push path. A RESP2 client that
 // watches is in watch mode, as a subscriber is in subscribe mode: its replies and the frames share
-// one stream of arrays, so only CAIRN.WATCH, CAIRN.UNWATCH, PING, QUIT and RESET may run. Watches
-// count against the pubsub class of client-output-buffer-limit: a watcher that stops reading is
-// disconnected at its hard limit rather than growing the node's memory without bound.
+// one stream of arrays, so only CAIRN.WATCH, CAIRN.UNWATCH, PING, QUIT and RESET may run.
+// A client holding UNSYNC_BYTES not yet taken (or half the pubsub class's hard limit of
+// client-output-buffer-limit, when that is lower) is backlogged: the hub stops pushing to its
+// watches, which catch up from the history once it drains (watch-hub.ts), so a slow watcher holds
+// about that much and is not disconnected. The hard limit still closes a client past it (a RESP3
+// client's own replies count too).
 
 import { Buffer } from 'node:buffer';
 import { bulkReply, errorReply, integerReply, NULL, type Reply } from '../lib/reply.js';
 import type { Watch, WatchHub } from './watch-hub.js';
 import type { Session } from './session.js';
+
+/** Bytes a watching client may hold not yet taken before its watches stop being pushed to. */
+export const UNSYNC_BYTES = 64 * 1024;
 
 const ALLOWED_WATCHING = new Set(['cairn.watch', 'cairn.unwatch', 'ping', 'quit', 'reset']);
 
@@ -32,7 +38,13 @@ export class ClientWatches {
     if (hub === undefined) return errorReply('ERR this server keeps no change history');
     const name = pattern.toString('latin1');
     if (this.watches.has(name)) return errorReply(`ERR this connection already watches '${name}'`);
-    const started = hub.start(pattern, { push: (frame) => this.push(frame) }, from, prevValue);
+    const sink = {
+      push: (frame: Reply) => this.push(frame),
+      backlogged: () => this.session.peer.outputBufferBytes() >= this.unsyncBytes(),
+      drained: () => this.session.peer.outputBufferBytes() < this.unsyncBytes() / 2,
+      onDrained: (listener: () => void) => this.session.peer.onDrained?.(listener),
+    };
+    const started = hub.start(pattern, sink, from, prevValue);
     if (started.watch !== undefined) this.watches.set(name, started.watch);
     return started.reply;
   }
@@ -57,6 +69,12 @@ export class ClientWatches {
     const hub = this.session.context.watches;
     for (const watch of this.watches.values()) hub?.stop(watch);
     this.watches.clear();
+  }
+
+  /** The backlog at which this client's watches stop being pushed to: UNSYNC_BYTES, or half the hard limit if lower. */
+  private unsyncBytes(): number {
+    const hardBytes = this.session.context.settings.outputBufferLimits.pubsub.hardBytes;
+    return hardBytes > 0 ? Math.min(UNSYNC_BYTES, hardBytes / 2) : UNSYNC_BYTES;
   }
 
   private push(frame: Reply): void {

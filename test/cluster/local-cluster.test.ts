@@ -1,9 +1,10 @@
 // `cairn local-cluster` (npm start): three node processes come up on consecutive ports, serve a
 // write on one node and a read on another, stop on the signal with exit code 0, and a second
-// start on the same data folder recovers the data.
+// start on the same data folder recovers the data. The nodes' peer links prove a generated
+// cluster secret, so none warns about unauthenticated peers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,16 @@ test('the local cluster serves, stops on the signal and recovers its data on res
       assert.equal(show(await call(port + 2, 'GET', 'kept')), 'across restarts');
     });
     assert.equal(first, 0);
+    // The nodes prove a cluster secret the first start wrote, readable by the owner only: no warning.
+    const secret = await stat(join(dir, 'cluster-secret'));
+    assert.equal(secret.mode & 0o777, 0o600);
+    const secretText = await readFile(join(dir, 'cluster-secret'), 'utf8');
+    for (const id of ['n1', 'n2', 'n3']) {
+      const log = await readFile(join(dir, `${id}.log`), 'utf8');
+      assert.match(log, /"event":"peer.authentication","tls":false,"clusterSecret":true/, `${id} proves the secret`);
+      assert.doesNotMatch(log, /peer\.unauthenticated/, `${id} does not warn`);
+      assert.ok(!log.includes(secretText.trim()), `${id}'s log does not hold the secret`);
+    }
     const second = await runOnce(dir, port, peerPort, async () => {
       assert.equal(show(await call(port + 1, 'GET', 'kept')), 'across restarts');
     });

@@ -5,7 +5,7 @@
 // logs every role change with its reason. Used by `cairn server` with --id/--peers, by
 // `cairn local-cluster` and by the cluster tests.
 
-import { errorMessage } from '../../lib/errors.js';
+import { errorMessage, type CairnError } from '../../lib/errors.js';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Server } from 'node:http';
 import { assert } from '../../lib/assert.js';
@@ -47,6 +47,7 @@ import { NodeDisk } from '../disk.js';
 import { NoPeerTransport } from '../no-peer-transport.js';
 import { TcpPeerTransport } from '../peer/transport.js';
 import { TimedStorage } from './timed-storage.js';
+import { PeerAuth } from './peer-auth.js';
 import { IdleCollector } from './idle-gc.js';
 import { cairnVersion } from '../server-main.js';
 
@@ -67,6 +68,8 @@ export interface ClusterNode {
    * directory's incarnation (the directory is a new one under an id the cluster knew with another).
    */
   readonly fatal: Promise<string>;
+  /** Re-reads the peer TLS files and cluster secret file (SIGHUP); returns what failed to load (the old stays in use). */
+  reloadPeerAuth(): CairnError[];
   /** Graceful stop: hands leadership to an up-to-date voter first (if leading), then closes. */
   close(): Promise<void>;
 }
@@ -107,10 +110,11 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   assert(cluster.peers.has(cluster.id), 'the member list includes this node');
   const undo = new StartUndo();
   const start: StartContext = { settings, cluster, log, clock: new SystemClock(), undo };
+  // Certificate and secret files first: a bad one stops the start before anything is opened.
+  const peerAuth = new PeerAuth(cluster.peerAuth);
   const { storage, clusterId, directory, blank } = await undo.step(() => openDataDir(start));
-  const transport = await undo.step(() => startTransport(start, clusterId, directory));
+  const transport = await undo.step(() => startTransport(start, { clusterId, directory, peerAuth }));
   const calls: MemberCalls = transport === null ? NO_MEMBER_CALLS : new MemberCaller(transport);
-  // A blank data dir is checked against the running cluster (calls on the peer links) before this node can vote, then its cluster id is written.
   if (blank) await undo.step(() => settleBlankIdentity({ cluster, dir: settings.dir, clusterId, transport, calls, log, others: otherPeers(directory, cluster.id) }));
   const retirement: Retirement = { retired: false, watch: undefined, announcer: undefined, onLeaderChange: () => undefined };
   const idle = new IdleCollector();
@@ -134,6 +138,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     clusterId,
     http,
     fatal,
+    reloadPeerAuth: () => peerAuth.reload(log),
     close: async () => {
       retirement.watch?.stop();
       await handOverLeadership(replica, log);
@@ -143,14 +148,17 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
 }
 
 /** The peer listener, or null for a node alone without a peer port (plain `cairn server`): nobody to talk to. */
-async function startTransport(start: StartContext, clusterId: string, directory: MemberDirectory): Promise<TcpPeerTransport | null> {
+async function startTransport(start: StartContext, parts: { clusterId: string; directory: MemberDirectory; peerAuth: PeerAuth }): Promise<TcpPeerTransport | null> {
   const { cluster, log } = start;
+  const { clusterId, directory, peerAuth } = parts;
   const alone = cluster.peerPort === 0;
   assert(!alone || cluster.peers.size === 1, 'only a node alone runs without a peer port');
   if (alone) return null;
+  peerAuth.describe(log);
   const transport = await TcpPeerTransport.start({
     nodeId: cluster.id,
     clusterId,
+    security: peerAuth.security,
     listenHost: cluster.peerHost,
     listenPort: cluster.peerPort,
     // The others only: this node's own entry may carry port 0 (a one-member cluster).

@@ -89,6 +89,7 @@ export async function runClusterNode(args: string[]): Promise<number> {
     process.on('SIGTERM', () => resolve('SIGTERM'));
     process.on('SIGINT', () => resolve('SIGINT'));
   });
+  process.on('SIGHUP', () => reloadOnHangup(node));
   console.log(readyLine(settings, cluster, node));
   const ended = await Promise.race([signal.then((name) => ({ signal: name })), node.fatal.then((reason) => ({ reason }))]);
   if ('reason' in ended) {
@@ -100,6 +101,12 @@ export async function runClusterNode(args: string[]): Promise<number> {
   await node.close();
   console.log('cairn server: stopped');
   return 0;
+}
+
+/** SIGHUP: certificates and secret files are read again for new connections; established ones stay up. */
+function reloadOnHangup(node: ClusterNode): void {
+  const failed = node.reloadPeerAuth();
+  for (const error of failed) console.error(`cairn server: SIGHUP: ${error.message} (the previous one stays in use)`);
 }
 
 /** Tests, the README and local-cluster look for " ready on HOST:PORT". */

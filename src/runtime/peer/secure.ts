@@ -52,12 +52,12 @@ export function nameMismatch(cert: PeerCertificate, memberId: string): string | 
  */
 export class PeerTlsListener {
   private readonly server: Server;
-  /** Sockets still in their TLS handshake: close() destroys them. */
-  private readonly handshaking = new Set<Socket>();
+  /** Sockets still in their TLS handshake, by remote address: each has until its deadline to finish it. */
+  private readonly handshaking = new Map<string, { socket: Socket; deadline: NodeJS.Timeout }>();
 
   constructor(
     tls: PeerTlsIdentity,
-    handshakeTimeoutMs: number,
+    private readonly handshakeTimeoutMs: number,
     secured: (socket: TLSSocket, remote: string) => void,
     refused: (remote: string, error: string) => void,
   ) {
@@ -65,22 +65,56 @@ export class PeerTlsListener {
       SNICallback: (_name, done) => done(null, tls.current()),
       requestCert: true,
       rejectUnauthorized: true,
-      handshakeTimeout: handshakeTimeoutMs,
     });
-    this.server.on('secureConnection', (socket: TLSSocket) => secured(socket, remoteOf(socket)));
+    this.server.on('secureConnection', (socket: TLSSocket) => {
+      const remote = remoteOf(socket);
+      if (!this.handshaking.has(remote)) {
+        socket.destroy(); // its deadline passed as the handshake finished
+        return;
+      }
+      this.forget(remote, this.handshaking.get(remote)?.socket);
+      secured(socket, remote);
+    });
     // A client whose chain does not verify is destroyed by node:tls, which reports a hang-up.
-    this.server.on('tlsClientError', (error, socket) => refused(remoteOf(socket), errorMessage(error).split('\n')[0]?.slice(0, 200) ?? 'TLS error'));
+    this.server.on('tlsClientError', (error, socket) => {
+      const remote = remoteOf(socket);
+      this.forget(remote, this.handshaking.get(remote)?.socket);
+      // node:tls does not always close a socket whose handshake failed (seen with garbage input).
+      socket.destroy();
+      refused(remote, errorMessage(error).split('\n')[0]?.slice(0, 200) ?? 'TLS error');
+    });
   }
 
+  /** Drops the entry for `remote` if it is still `raw`'s (a later connection may reuse the address). */
+  private forget(remote: string, raw: Socket | undefined): void {
+    const pending = this.handshaking.get(remote);
+    if (pending === undefined || pending.socket !== raw) return;
+    clearTimeout(pending.deadline);
+    this.handshaking.delete(remote);
+  }
+
+  /**
+   * Starts the TLS handshake on an accepted socket. The deadline is absolute (node:tls's handshake
+   * timeout is an idle timeout, which a client sending a byte now and then would never meet).
+   */
   accept(raw: Socket): void {
-    this.handshaking.add(raw);
-    raw.once('close', () => this.handshaking.delete(raw));
+    const remote = remoteOf(raw);
+    this.forget(remote, this.handshaking.get(remote)?.socket);
+    const deadline = setTimeout(() => {
+      this.forget(remote, raw);
+      raw.destroy();
+    }, this.handshakeTimeoutMs);
+    deadline.unref();
+    this.handshaking.set(remote, { socket: raw, deadline });
     this.server.emit('connection', raw);
   }
 
   /** Destroys every socket still in its handshake. */
   close(): void {
-    for (const socket of this.handshaking) socket.destroy();
+    for (const { socket, deadline } of this.handshaking.values()) {
+      clearTimeout(deadline);
+      socket.destroy();
+    }
     this.handshaking.clear();
   }
 }
