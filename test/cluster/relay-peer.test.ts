@@ -5,12 +5,14 @@
 // bad arity refused; another cluster's relay refused whole), a malformed entry gets an error result
 // and the leader keeps serving, a member announces only its own client address, and a follower's
 // client writes through the relay as ever — also when every node has its own requirepass, since
-// members no longer log in to each other's client ports.
+// members no longer log in to each other's client ports; with a cluster secret, a caller that
+// does not know it never gets a relay sent.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeEntry } from '../../src/kv/entry.js';
 import type { Reply } from '../../src/lib/reply.js';
 import { MemberCaller } from '../../src/runtime/cluster/call.js';
+import { RelayNotSentError } from '../../src/server/cluster-relay-link.js';
 import { TcpPeerTransport } from '../../src/runtime/peer/transport.js';
 import { call, RawClient, show, TestCluster, waitFor } from './helpers.js';
 
@@ -122,8 +124,8 @@ test('a member announces only its own client address; commands members do not ma
   }
 });
 
-test('members call each other without any client password: three nodes with three different requirepass relay and announce', async () => {
-  const own = await TestCluster.start(3, [], { announce: true, started: 0 });
+test('members call each other on authenticated links without any client password: three nodes with three different requirepass and one cluster secret relay and announce; a caller without the secret cannot relay', async () => {
+  const own = await TestCluster.start(3, ['--cluster-secret', 'the members\' secret'], { announce: true, started: 0 });
   try {
     await Promise.all([0, 1, 2].map((i) => own.startNode(i, ['--requirepass', `secret of n${i + 1}`])));
     const ask = async (i: number, ...argv: string[]): Promise<unknown> => {
@@ -147,6 +149,20 @@ test('members call each other without any client password: three nodes with thre
       assert.equal(await ask(i, 'SET', `written-on-n${i + 1}`, 'relayed'), 'OK', `n${i + 1}'s client writes through the relay`);
       assert.equal(await ask(leader, 'GET', `written-on-n${i + 1}`), 'relayed');
     }
+    // A node that does not know the secret is refused at the handshake: its relay is never sent.
+    const info = String(await ask(leader, 'CLUSTER', 'INFO'));
+    const transport = await TcpPeerTransport.start({
+      nodeId: 'n9', clusterId: field(info, 'cairn_cluster_id'), listenHost: '127.0.0.1', listenPort: 0,
+      peers: new Map([[leaderId, `127.0.0.1:${own.nodes[leader]!.peerPort}`]]), security: { secret: () => Buffer.from('a guess') },
+    });
+    try {
+      const argv = ['CAIRN.RELAY', `2:${field(info, 'cairn_cluster_id')}`, field(info, 'cairn_term')].map((arg) => Buffer.from(arg));
+      const refused = await new MemberCaller(transport).call(leaderId, [...argv, entry(['SET', 'intruder', 'x'])], 2000).then(() => undefined, (error: unknown) => error);
+      assert.ok(refused instanceof RelayNotSentError, String(refused));
+    } finally {
+      await transport.close();
+    }
+    assert.equal(await ask(leader, 'EXISTS', 'intruder'), 0);
   } finally {
     await own.cleanup();
   }
