@@ -8,9 +8,15 @@
 // request (user + system, from /proc; comparable when the machine is busy) and each server's RSS
 // at the end; stops everything, removes temp dirs.
 //
+// With --tls, the Cairn node and redis-server (AOF always) each listen on a plain and a TLS port
+// (certificates from a fresh test CA, clients with a certificate as tls-auth-clients yes wants), and
+// every test runs against both ports of each: the table gives TLS over plain for Cairn and for Redis,
+// and the ratio of the two ratios (target: Cairn's TLS/plain at least Redis's).
+//
 //   npm run bench:server                         N = 100,000 per test
 //   npm run bench:server -- -n 20000 -t set,get  a quick run of some tests
-//   node dist/bench/server.js --serve --port P --dir D   (internal: the Cairn node process)
+//   npm run bench:server -- --tls -t set,get     TLS against plain, Cairn and Redis, same run
+//   node dist/bench/server.js --serve --port P --dir D [--tls-port T ...]   (internal: the Cairn node process)
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { serverSpawnSettings } from '../src/cli/launch.js';
 import { main as serverMain } from '../src/cli/server.js';
 import { acceptsConnections, freePort } from '../test/support/free-port.js';
+import { makeCertAuthority, type CertFiles } from '../test/support/certs.js';
 
 interface Result {
   readonly rps: number;
@@ -35,6 +42,14 @@ interface Target {
   readonly port: number;
   readonly proc: ChildProcess;
   readonly dir: string;
+  /** The same server's TLS port (--tls runs). */
+  readonly tlsPort?: number;
+}
+
+/** What redis-benchmark needs to connect over TLS: the CA, and a client certificate (tls-auth-clients yes). */
+interface TlsClient {
+  readonly caFile: string;
+  readonly cert: CertFiles;
 }
 
 const clients = 50;
@@ -55,11 +70,12 @@ async function waitAccepting(target: Target): Promise<void> {
   }
 }
 
-async function startTarget(name: string, command: string, args: (port: number, dir: string) => string[], env = process.env): Promise<Target> {
+async function startTarget(name: string, command: string, args: (port: number, dir: string) => string[], env = process.env, tlsArgs?: (tlsPort: number) => string[]): Promise<Target> {
   const port = await freePort();
+  const tlsPort = tlsArgs === undefined ? undefined : await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'cairn-bench-'));
-  const proc = spawn(command, args(port, dir), { stdio: ['ignore', 'ignore', 'inherit'], env });
-  const target = { name, port, proc, dir };
+  const proc = spawn(command, [...args(port, dir), ...(tlsPort === undefined ? [] : tlsArgs!(tlsPort))], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  const target = { name, port, proc, dir, ...(tlsPort === undefined ? {} : { tlsPort }) };
   await waitAccepting(target);
   return target;
 }
@@ -88,9 +104,15 @@ function rssBytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
-/** Runs redis-benchmark for one -t group and parses its --csv lines (test → rps, p50, p99), plus server CPU per request. */
-function benchmark(target: Target, group: string, requests: number, pipeline: number): Map<string, Result> {
-  const args = ['-h', '127.0.0.1', '-p', String(target.port), '-c', String(clients), '-n', String(requests), '-r', String(keyspaceKeys), '-t', group, '-P', String(pipeline), '--csv'];
+/**
+ * Runs redis-benchmark for one -t group and parses its --csv lines (test → rps, p50, p99), plus
+ * server CPU per request; over the target's TLS port when `tls` is given.
+ */
+function benchmark(target: Target, group: string, requests: number, pipeline: number, tls?: TlsClient): Map<string, Result> {
+  const port = tls === undefined ? target.port : target.tlsPort;
+  if (port === undefined) throw new Error(`${target.name} has no TLS port`);
+  const secure = tls === undefined ? [] : ['--tls', '--cacert', tls.caFile, '--cert', tls.cert.certFile, '--key', tls.cert.keyFile];
+  const args = ['-h', '127.0.0.1', '-p', String(port), ...secure, '-c', String(clients), '-n', String(requests), '-r', String(keyspaceKeys), '-t', group, '-P', String(pipeline), '--csv'];
   const cpuBefore = cpuSeconds(target.proc.pid!);
   const run = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 900_000 });
   const cpuUsed = cpuSeconds(target.proc.pid!) - cpuBefore;
@@ -167,6 +189,78 @@ function printTable(requests: number, targets: readonly Target[], tests: readonl
   }
 }
 
+/**
+ * --tls: the Cairn node and redis-server (AOF always) each serve a plain and a TLS port; every test
+ * runs on both ports of each, one server at a time, and the table shows TLS over plain for each and
+ * the ratio of the two (Cairn's TLS/plain over Redis's).
+ */
+async function compareTls(requests: number, groups: readonly string[]): Promise<void> {
+  const ca = makeCertAuthority('bench-ca');
+  const server = ca.issue('bench-server');
+  const tls: TlsClient = { caFile: ca.certFile, cert: ca.issue('bench-client', { clientOnly: true }) };
+  const tlsArgs = (flagPrefix: string) => (tlsPort: number) => [`${flagPrefix}tls-port`, String(tlsPort), `${flagPrefix}tls-cert-file`, server.certFile, `${flagPrefix}tls-key-file`, server.keyFile, `${flagPrefix}tls-ca-cert-file`, ca.certFile];
+  const targets: Target[] = [];
+  try {
+    const { execArgv, env } = serverSpawnSettings(process.execArgv, process.env);
+    const self = process.argv[1]!;
+    targets.push(await startTarget('cairn (fsync always)', process.execPath, (port, dir) => [...execArgv, self, '--serve', '--port', String(port), '--dir', dir], env, tlsArgs('--')));
+    const redisArgs = (port: number, dir: string) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+    targets.push(await startTarget('redis aof always', 'redis-server', redisArgs, process.env, tlsArgs('--')));
+    const results = new Map<string, Result>();
+    const testNames: string[] = [];
+    for (const target of targets) {
+      process.stderr.write(`bench: warming up ${target.name} (plain and TLS) ...\n`);
+      for (const mode of [undefined, tls]) for (const group of ['set', 'get']) benchmark(target, group, warmupRequests, 16, mode);
+      for (const pipeline of pipelines) {
+        for (const group of groups) {
+          for (const [modeName, mode] of [['plain', undefined], ['tls', tls]] as const) {
+            process.stderr.write(`bench: ${target.name} ${modeName} -t ${group} -P ${pipeline} ...\n`);
+            for (const [test, result] of benchmark(target, group, requests, pipeline, mode)) {
+              if (!testNames.includes(test)) testNames.push(test);
+              results.set(`${target.name}|${modeName}|${test}|${pipeline}`, result);
+            }
+          }
+        }
+      }
+    }
+    printTlsTable(requests, targets, testNames, results);
+  } finally {
+    for (const target of targets) await stopTarget(target);
+    ca.remove();
+  }
+}
+
+function printTlsTable(requests: number, targets: readonly Target[], tests: readonly string[], results: Map<string, Result>): void {
+  console.log(`\nredis-benchmark -c ${clients} -n ${requests} -r ${keyspaceKeys}, plain port and TLS port (TLS 1.3, client certificates); requests/s; cpu = server CPU µs per request; load ${loadAverage()}\n`);
+  console.log(['test'.padEnd(24), 'server'.padEnd(22), 'plain r/s'.padStart(10), 'tls r/s'.padStart(10), 'p50 tls'.padStart(8), 'p99 tls'.padStart(8), 'cpu plain'.padStart(9), 'cpu tls'.padStart(8), 'tls/plain'.padStart(10), 'vs redis'.padStart(9)].join(' '));
+  for (const pipeline of pipelines) {
+    for (const test of tests) {
+      const ratios = targets.map((target) => {
+        const plain = results.get(`${target.name}|plain|${test}|${pipeline}`);
+        const secure = results.get(`${target.name}|tls|${test}|${pipeline}`);
+        return plain === undefined || secure === undefined ? undefined : { plain, secure, ratio: secure.rps / plain.rps };
+      });
+      for (const [i, target] of targets.entries()) {
+        const r = ratios[i];
+        if (r === undefined) continue;
+        const redis = ratios[targets.length - 1];
+        const versus = i === 0 && redis !== undefined ? `${(r.ratio / redis.ratio).toFixed(2)}${r.ratio >= redis.ratio ? ' ok' : ' MISS'}` : '';
+        console.log([
+          (i === 0 ? `${test} -P ${pipeline}` : '').padEnd(24), target.name.padEnd(22),
+          Math.round(r.plain.rps).toLocaleString('en-US').padStart(10), Math.round(r.secure.rps).toLocaleString('en-US').padStart(10),
+          r.secure.p50Ms.toFixed(2).padStart(8), r.secure.p99Ms.toFixed(2).padStart(8),
+          r.plain.cpuMicros.toFixed(1).padStart(9), r.secure.cpuMicros.toFixed(1).padStart(8),
+          `${(r.ratio * 100).toFixed(0)}%`.padStart(10), versus.padStart(9),
+        ].join(' '));
+      }
+    }
+  }
+}
+
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -175,15 +269,23 @@ async function main(): Promise<number> {
       serve: { type: 'boolean' },
       port: { type: 'string' },
       dir: { type: 'string' },
+      tls: { type: 'boolean' },
+      'tls-port': { type: 'string' },
+      'tls-cert-file': { type: 'string' },
+      'tls-key-file': { type: 'string' },
+      'tls-ca-cert-file': { type: 'string' },
     },
     strict: true,
   });
   if (values.serve === true) {
-    return serverMain(['--port', values.port ?? '0', '--dir', values.dir ?? 'bench-data', '--fsync', 'always']);
+    const tls = values['tls-port'] === undefined ? [] : ['--tls-port', values['tls-port'], '--tls-cert-file', values['tls-cert-file'] ?? '', '--tls-key-file', values['tls-key-file'] ?? '', '--tls-ca-cert-file', values['tls-ca-cert-file'] ?? ''];
+    return serverMain(['--port', values.port ?? '0', '--dir', values.dir ?? 'bench-data', '--fsync', 'always', ...tls]);
   }
   const requests = Number(values.n ?? 100_000);
   if (!Number.isInteger(requests) || requests <= 0) throw new Error(`-n must be a positive integer, got ${values.n}`);
-  await compare(requests, values.t === undefined ? defaultGroups : values.t.split(','));
+  const groups = values.t === undefined ? defaultGroups : values.t.split(',');
+  if (values.tls === true) await compareTls(requests, groups);
+  else await compare(requests, groups);
   return 0;
 }
 

@@ -155,6 +155,7 @@ async function phase(system: WatchSystem, watcherCount: number, opts: Options, p
     const cpuUsed = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
     const client = process.cpuUsage(clientBefore);
     const serverRssMb = clusterRssMb(cluster);
+    const outputMb = paused ? await clientOutputMb(system) : Number.NaN;
     const writes = await load.stop();
     load = undefined;
     const { failures } = await readers.stop(deliveries);
@@ -175,6 +176,7 @@ async function phase(system: WatchSystem, watcherCount: number, opts: Options, p
       serverMicrosPerEvent: deliveries.counted === 0 ? Number.NaN : (cpuUsed * 1e6) / deliveries.counted,
       serverRssMb,
       rssBeforeMb,
+      outputMb,
       clientCores: (client.user + client.system) / 1e6 / elapsedS,
       loadAverage,
       watcherFailures: failures.length,
@@ -184,6 +186,23 @@ async function phase(system: WatchSystem, watcherCount: number, opts: Options, p
     await load?.stop();
     await readers?.stop(deliveries);
   }
+}
+
+/** Cairn: the output buffer bytes (CLIENT LIST omem) every member holds for its clients, summed, in MB; NaN for etcd. */
+async function clientOutputMb(system: WatchSystem): Promise<number> {
+  if (system.name !== 'cairn') return Number.NaN;
+  let bytes = 0;
+  for (const member of system.cluster.live()) {
+    const connection = await RespConnection.open(system.port(member), callTimeoutMs);
+    try {
+      const list = await connection.call([Buffer.from('CLIENT'), Buffer.from('LIST')]);
+      if (list.type !== 'bulk') throw new Error(`CLIENT LIST: ${JSON.stringify(list).slice(0, 200)}`);
+      for (const match of list.value.toString('latin1').matchAll(/ omem=(\d+)/g)) bytes += Number(match[1]);
+    } finally {
+      connection.close();
+    }
+  }
+  return bytes / 1024 / 1024;
 }
 
 /** Whether this Cairn build has what the mode needs: the change feed (CAIRN.REVISION answers), CAIRN.WATCH. */

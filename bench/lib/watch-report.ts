@@ -20,6 +20,8 @@ export interface WatchPhase {
   readonly serverRssMb: number;
   /** The same before the watchers were opened. */
   readonly rssBeforeMb: number;
+  /** Cairn, slow phase: the output buffers (CLIENT LIST omem) the members hold at the window's end, MB. */
+  readonly outputMb: number;
   readonly clientCores: number;
   readonly loadAverage: number;
   readonly watcherFailures: number;
@@ -61,13 +63,13 @@ export function printWatchTable(phases: readonly WatchPhase[], header: string): 
 
 /** Slow watchers: memory the members hold for watchers that stopped reading, while the writers write. */
 export function printSlowTable(phases: readonly WatchPhase[], valueBytes: number): void {
-  console.log(`\nslow watchers (each stops reading once its watch is open; the same writers with ${valueBytes}-byte values, same window): the members' RSS summed before the watchers were opened and at the window's end`);
-  const head = ['system', 'watchers', 'w/s', 'rss before', 'rss end', 'growth', 'KB/watcher', 'failed'];
-  const widths = [6, 8, 7, 10, 8, 7, 10, 6];
+  console.log(`\nslow watchers (each stops reading once its watch is open; the same writers with ${valueBytes}-byte values, same window): the members' RSS summed before the watchers were opened and at the window's end; omem = the output buffers Cairn's members hold for their clients (CLIENT LIST), summed`);
+  const head = ['system', 'watchers', 'w/s', 'rss before', 'rss end', 'growth', 'KB/watcher', 'omem MB', 'failed'];
+  const widths = [6, 8, 7, 10, 8, 7, 10, 8, 6];
   const line = (cols: readonly string[]): string => cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
   console.log(line(head));
   for (const p of phases) {
     const growthMb = p.serverRssMb - p.rssBeforeMb;
-    console.log(line([p.system, String(p.watchers), num(p.writesPerSecond, 0), num(p.rssBeforeMb, 0), num(p.serverRssMb, 0), num(growthMb, 0), num((growthMb * 1024) / p.watchers, 0), String(p.watcherFailures)]));
+    console.log(line([p.system, String(p.watchers), num(p.writesPerSecond, 0), num(p.rssBeforeMb, 0), num(p.serverRssMb, 0), num(growthMb, 0), num((growthMb * 1024) / p.watchers, 0), num(p.outputMb, 1), String(p.watcherFailures)]));
   }
 }

@@ -28,7 +28,7 @@ export interface TlsFileSettings {
 export interface TlsIdentity {
   /** The context for the next handshake. */
   current(): SecureContext;
-  /** The protocol range, for tls.createServer / tls.connect options (not part of a SecureContext in Node). */
+  /** The protocol range; the context from current() enforces it too (a socket built from the context alone keeps to it). */
   readonly minVersion: SecureVersion;
   readonly maxVersion: SecureVersion;
   /** When this side's certificate stops being valid. */
@@ -60,7 +60,7 @@ export function protocolRange(protocols: string | undefined): { minVersion: Secu
   return { minVersion: knownProtocols[lowest] ?? 'TLSv1.2', maxVersion: knownProtocols[highest] ?? 'TLSv1.3' };
 }
 
-function contextOptions(settings: TlsFileSettings): { options: SecureContextOptions; validTo: Date } {
+function contextOptions(settings: TlsFileSettings, range: { minVersion: SecureVersion; maxVersion: SecureVersion }): { options: SecureContextOptions; validTo: Date } {
   const cert = readNamed(settings.certFile, 'certificate file');
   const key = readNamed(settings.keyFile, 'key file');
   const ca = settings.caCertFile === undefined ? undefined : readNamed(settings.caCertFile, 'CA certificate file');
@@ -71,14 +71,14 @@ function contextOptions(settings: TlsFileSettings): { options: SecureContextOpti
     throw new CairnError('CAIRN_TLS', `certificate file '${settings.certFile}' holds no PEM certificate`);
   }
   const ciphers = [settings.ciphersuites, settings.ciphers].filter((part) => part !== undefined && part !== '').join(':');
-  const options: SecureContextOptions = { cert, key, ...(ca === undefined ? {} : { ca }), ...(ciphers === '' ? {} : { ciphers }) };
+  const options: SecureContextOptions = { cert, key, ...range, ...(ca === undefined ? {} : { ca }), ...(ciphers === '' ? {} : { ciphers }) };
   if (settings.keyFilePass !== undefined) options.passphrase = settings.keyFilePass;
   return { options, validTo };
 }
 
 /** Reads the files and builds a context; throws CairnError naming the file that is missing or wrong. */
-function build(settings: TlsFileSettings): { context: SecureContext; validTo: Date } {
-  const { options, validTo } = contextOptions(settings);
+function build(settings: TlsFileSettings, range: { minVersion: SecureVersion; maxVersion: SecureVersion }): { context: SecureContext; validTo: Date } {
+  const { options, validTo } = contextOptions(settings, range);
   try {
     return { context: createSecureContext(options), validTo };
   } catch (error) {
@@ -96,7 +96,7 @@ export class TlsFiles implements TlsIdentity {
 
   private constructor(private settings: TlsFileSettings) {
     this.range = protocolRange(settings.protocols);
-    ({ context: this.context, validTo: this.validTo } = build(settings));
+    ({ context: this.context, validTo: this.validTo } = build(settings, this.range));
   }
 
   /** Loads the files now; throws CairnError (CAIRN_TLS) when they are unusable. */
@@ -127,7 +127,7 @@ export class TlsFiles implements TlsIdentity {
   reload(settings: TlsFileSettings = this.settings): CairnError | undefined {
     try {
       const range = protocolRange(settings.protocols);
-      const next = build(settings);
+      const next = build(settings, range);
       this.range = range;
       this.context = next.context;
       this.validTo = next.validTo;

@@ -6,6 +6,7 @@ import { CairnError } from '../lib/errors.js';
 import { defaultParserLimits } from '../resp/parser.js';
 import { DATABASES } from '../kv/databases.js';
 import { globMatchNoCase } from '../kv/glob.js';
+import { defaultClientTls, TLS_PARAMETERS, type ClientTlsSettings } from './tls-settings.js';
 import { defaultOutputBufferLimits, formatNotifyFlags, formatOutputBufferLimits, notifyClassError, parseNotifyFlags, parseOutputBufferLimits, type OutputBufferLimits } from './pubsub-config.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
@@ -16,6 +17,10 @@ export interface ServerSettings {
   dir: string;
   fsync: FsyncPolicy;
   requirepass: string | undefined;
+  /** ACL users' file (ACL LOAD / SAVE, and the seed of a new cluster's users); fixed once running. */
+  aclfile: string | undefined;
+  /** Entries ACL LOG keeps on this node (acllog-max-len). */
+  acllogMaxLen: number;
   maxClients: number;
   /** Longest inline request or count line without a newline. */
   inlineMaxBytes: number;
@@ -39,6 +44,8 @@ export interface ServerSettings {
   notifyKeyspaceEvents: number;
   /** client-output-buffer-limit: where a client whose replies and pushes back up is closed. */
   outputBufferLimits: OutputBufferLimits;
+  /** The TLS listener's settings (tls-*, server/tls-settings.ts); replaced whole when one changes. */
+  tls: ClientTlsSettings;
 }
 
 /** Redis's policies but the LFU ones (no access frequency is tracked: refused, see setMaxMemoryPolicy). */
@@ -54,6 +61,8 @@ export function defaultSettings(): ServerSettings {
     dir: './data',
     fsync: 'always',
     requirepass: undefined,
+    aclfile: undefined,
+    acllogMaxLen: 128,
     maxClients: 10_000,
     inlineMaxBytes: defaultParserLimits.inlineMaxBytes,
     bulkMaxBytes: defaultParserLimits.bulkMaxBytes,
@@ -66,6 +75,7 @@ export function defaultSettings(): ServerSettings {
     trackingTableMaxKeys: 1_000_000,
     notifyKeyspaceEvents: 0,
     outputBufferLimits: defaultOutputBufferLimits(),
+    tls: defaultClientTls(),
   };
 }
 
@@ -89,7 +99,7 @@ function integerParameter(name: string, key: NumericKey, min: number, max: numbe
   return { name, get: (s) => String(s[key]), load: apply, ...(live ? { set: apply } : {}) };
 }
 
-type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes' | 'busyReplyThresholdMs' | 'trackingTableMaxKeys';
+type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes' | 'busyReplyThresholdMs' | 'trackingTableMaxKeys' | 'acllogMaxLen';
 
 const parameters: readonly Parameter[] = [
   { name: 'bind', get: (s) => s.host, load: (s, v) => { s.host = v; return undefined; } },
@@ -97,7 +107,8 @@ const parameters: readonly Parameter[] = [
   { name: 'dir', get: (s) => s.dir, load: (s, v) => { s.dir = v; return undefined; } },
   {
     name: 'requirepass',
-    get: (s) => s.requirepass ?? '',
+    // Never the password itself (issue #15: no secret in CONFIG GET); Redis would print it.
+    get: (s) => (s.requirepass === undefined ? '' : '(redacted)'),
     set: (s, v) => { s.requirepass = v === '' ? undefined : v; return undefined; },
     load: (s, v) => { s.requirepass = v === '' ? undefined : v; return undefined; },
   },
@@ -113,6 +124,8 @@ const parameters: readonly Parameter[] = [
   { name: 'appendonly', get: () => 'yes', load: (_s, v) => (v === 'yes' ? undefined : 'Cairn always keeps its log') },
   { name: 'save', get: () => '', load: () => undefined },
   { name: 'databases', get: () => String(DATABASES), load: (_s, v) => (v === String(DATABASES) ? undefined : `Cairn has ${DATABASES} databases`) },
+  { name: 'aclfile', get: (s) => s.aclfile ?? '', load: (s, v) => { s.aclfile = v === '' ? undefined : v; return undefined; } },
+  integerParameter('acllog-max-len', 'acllogMaxLen', 0, Number.MAX_SAFE_INTEGER, true),
   integerParameter('maxclients', 'maxClients', 1, 1_000_000, true),
   integerParameter('timeout', 'idleTimeoutSeconds', 0, 2_147_483_647, true),
   integerParameter('busy-reply-threshold', 'busyReplyThresholdMs', 0, Number.MAX_SAFE_INTEGER, true),
@@ -126,6 +139,15 @@ const parameters: readonly Parameter[] = [
   { name: 'maxmemory-policy', get: (s) => s.maxMemoryPolicy, set: setMaxMemoryPolicy, load: setMaxMemoryPolicy },
   { name: 'notify-keyspace-events', get: (s) => formatNotifyFlags(s.notifyKeyspaceEvents), set: setNotify, load: setNotify },
   { name: 'client-output-buffer-limit', get: (s) => formatOutputBufferLimits(s.outputBufferLimits), set: setOutputLimits, load: setOutputLimits },
+  ...TLS_PARAMETERS.map((tls): Parameter => {
+    const apply = (settings: ServerSettings, value: string): string | undefined => {
+      const changed = tls.change(settings.tls, value);
+      if (typeof changed === 'string') return changed;
+      settings.tls = changed;
+      return undefined;
+    };
+    return { name: tls.name, get: (s) => tls.get(s.tls), load: apply, ...(tls.live ? { set: apply } : {}) };
+  }),
 ];
 
 function setNotify(settings: ServerSettings, value: string): string | undefined {
@@ -162,8 +184,16 @@ export function configGet(settings: ServerSettings, patterns: readonly Uint8Arra
   return out;
 }
 
-/** CONFIG SET name value [name value ...]: all or nothing. Returns Redis's error text or undefined. */
-export function configSet(settings: ServerSettings, pairs: readonly [string, string][]): string | undefined {
+/**
+ * CONFIG SET name value [name value ...]: all or nothing. Returns Redis's error text or undefined.
+ * `apply`, when given, is the last check before the change is kept: it acts on the new settings
+ * (the server reloads its TLS files) and says which of the names it could not act on, and why.
+ */
+export function configSet(
+  settings: ServerSettings,
+  pairs: readonly [string, string][],
+  apply?: (draft: ServerSettings, names: readonly string[]) => { name: string; problem: string } | undefined,
+): string | undefined {
   const draft = { ...settings };
   for (const [rawName, value] of pairs) {
     const name = rawName.toLowerCase();
@@ -173,19 +203,36 @@ export function configSet(settings: ServerSettings, pairs: readonly [string, str
     const problem = parameter.set(draft, value);
     if (problem !== undefined) return `ERR CONFIG SET failed (possibly related to argument '${rawName}') - ${problem}`;
   }
+  const refused = apply?.(draft, pairs.map(([name]) => name.toLowerCase()));
+  if (refused !== undefined) return `ERR CONFIG SET failed (possibly related to argument '${refused.name}') - ${refused.problem}`;
   Object.assign(settings, draft);
   return undefined;
 }
 
-/** Applies a Redis-style config file's text; throws CAIRN_INVALID_ARGUMENT naming the line. */
-export function loadConfigText(settings: ServerSettings, text: string, fileName: string): void {
+/**
+ * Config-file keys the cluster process reads itself (runtime/cluster/peer-auth.ts: peer TLS and the
+ * cluster secret): skipped here, and never parameters, so CONFIG GET cannot show them.
+ */
+const PROCESS_KEYS: ReadonlySet<string> = new Set(['peer-cert-file', 'peer-key-file', 'peer-trusted-ca-file', 'cluster-secret', 'cluster-secret-file']);
+
+/** The `name value` lines of a Redis-style config file (comments and blank lines skipped), with their line numbers. */
+export function configEntries(text: string): { name: string; value: string; lineNumber: number }[] {
+  const entries: { name: string; value: string; lineNumber: number }[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '' || line.startsWith('#')) continue;
     const space = line.search(/\s/);
-    const name = space < 0 ? line : line.slice(0, space);
-    applySetting(settings, name, unquote(space < 0 ? '' : line.slice(space).trim()), `${fileName}:${i + 1}`);
+    entries.push({ name: space < 0 ? line : line.slice(0, space), value: unquote(space < 0 ? '' : line.slice(space).trim()), lineNumber: i + 1 });
+  }
+  return entries;
+}
+
+/** Applies a Redis-style config file's text; throws CAIRN_INVALID_ARGUMENT naming the line. */
+export function loadConfigText(settings: ServerSettings, text: string, fileName: string): void {
+  for (const { name, value, lineNumber } of configEntries(text)) {
+    if (PROCESS_KEYS.has(name.toLowerCase())) continue;
+    applySetting(settings, name, value, `${fileName}:${lineNumber}`);
   }
 }
 
@@ -224,6 +271,8 @@ export interface ServerFlags {
   readonly fsync?: string | undefined;
   readonly requirepass?: string | undefined;
   readonly maxmemory?: string | undefined;
+  /** The tls-* flags by their setting's name (server/tls-settings.ts's TLS_FLAGS). */
+  readonly tls?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** Settings from the defaults, then the config file, then the flags (as redis-server's command line). */
@@ -238,6 +287,7 @@ export async function settingsFromFlags(flags: ServerFlags): Promise<ServerSetti
     ['requirepass', flags.requirepass, '--requirepass'],
     ['maxmemory', flags.maxmemory, '--maxmemory'],
   ];
+  for (const [name, value] of Object.entries(flags.tls ?? {})) overrides.push([name, value, `--${name}`]);
   for (const [name, value, flag] of overrides) if (value !== undefined) applySetting(settings, name, value, flag);
   return settings;
 }

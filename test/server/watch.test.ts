@@ -124,12 +124,18 @@ test('under concurrent writes a watch FROM a revision gets exactly the feed from
   const loops = writers.map(async (writer, w) => {
     for (let i = 0; writing; i++) await writer.call('SET', `hand:${w}:${i % 50}`, String(i));
   });
-  await waitFor('some writes', async () => ((await revision()) > from + 100 ? true : undefined));
-  const raw = await connect(true);
-  raw.command('CAIRN.WATCH', '*', 'FROM', String(from));
-  await waitFor('more writes after the watch began', async () => ((await revision()) > from + 400 ? true : undefined));
-  writing = false;
-  await Promise.all(loops);
+  let raw: RawClient;
+  try {
+    // Generous deadlines: on a loaded machine two writers with fsync may manage only tens of writes a second.
+    await waitFor('some writes', async () => ((await revision()) > from + 100 ? true : undefined), 60_000);
+    raw = await connect(true);
+    raw.command('CAIRN.WATCH', '*', 'FROM', String(from));
+    await waitFor('more writes after the watch began', async () => ((await revision()) > from + 400 ? true : undefined), 60_000);
+  } finally {
+    // The writers stop whatever happened, so that a failure here does not run on into the next tests.
+    writing = false;
+    await Promise.all(loops);
+  }
   const last = await revision();
   const frames = changes(await framesUntil(raw, (f) => changes(f).some((frame) => frame[2] === `${last}-0`)));
   const reader = await connect(false);

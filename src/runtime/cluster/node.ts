@@ -42,12 +42,13 @@ import { flagIdentity, settleBlankIdentity } from './startup-check.js';
 import { MemberCaller } from './call.js';
 import { memberCallHandler } from './call-server.js';
 import { NO_MEMBER_CALLS, type MemberCalls } from '../../server/cluster-relay-link.js';
-import { mostCaughtUpVoter, transferAndWait } from './transfer.js';
+import { handOverLeadership, transferWaitMs } from './transfer.js';
 import { NodeDisk } from '../disk.js';
 import { NoPeerTransport } from '../no-peer-transport.js';
 import { TcpPeerTransport } from '../peer/transport.js';
 import { TimedStorage } from './timed-storage.js';
 import { PeerAuth } from './peer-auth.js';
+import { clientTlsOptions } from './client-tls.js';
 import { IdleCollector } from './idle-gc.js';
 import { cairnVersion } from '../server-main.js';
 
@@ -80,9 +81,6 @@ export function staleIncarnationMessage(id: string, reportedBy: string): string 
     `(${reportedBy} refused it); a node that lost its data must rejoin under a new id ` +
     `(CLUSTER REMOVENODE ${id}, then CLUSTER ADDNODE <newid> and start with --join --id <newid>)`;
 }
-
-/** Longest a graceful stop waits for a leadership transfer to finish. */
-const transferWaitMs = 2000;
 
 /** What every start step reads: the flags, the log and the undo list it registers with. */
 interface StartContext {
@@ -296,9 +294,10 @@ async function startServer(
     ...(parts.backend.memory === undefined ? {} : { memory: parts.backend.memory }),
     version: cairnVersion,
     ...(configFile === undefined ? {} : { configFile }),
+    ...clientTlsOptions(settings.tls, start.log),
   });
   start.undo.takeOver(['backend'], 'server', () => server.close());
-  // --port 0 (a node alone): the book and the topology carry the port the server got.
+  // --port 0 (a node alone, or the plain port off): the book and the topology carry the client port the server got.
   if (settings.port === 0) directory.setOwnClient({ host: directory.clients.get(cluster.id)!.host, port: server.port });
   return server;
 }
@@ -384,17 +383,4 @@ function raftView(replica: Replica<KvMachine>, retired: () => boolean): RaftView
     learners: () => [...replica.status().membership.learners].sort(),
     followerMatch: () => replica.status().peers.map((p) => ({ id: p.id, matchIndex: p.matchIndex })),
   };
-}
-
-/** A leader stopping on purpose hands over to the most caught-up voter, so clients barely notice. */
-async function handOverLeadership(replica: Replica<KvMachine>, log: ClusterLog): Promise<void> {
-  if (replica.status().role !== 'leader' || replica.failed() !== undefined) return;
-  const target = mostCaughtUpVoter(replica);
-  if (target === undefined) return;
-  log('raft.transfer', { to: target, reason: 'graceful shutdown' });
-  try {
-    await transferAndWait(replica, target, transferWaitMs);
-  } catch (error) {
-    log('raft.transfer_failed', { to: target, error: errorMessage(error) });
-  }
 }

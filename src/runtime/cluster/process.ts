@@ -10,7 +10,9 @@
 import { parseArgs } from 'node:util';
 import { CairnError, errorMessage, isCairnError } from '../../lib/errors.js';
 import { settingsFromFlags, type ServerSettings } from '../../server/config.js';
+import { readFile } from 'node:fs/promises';
 import { clusterSettings, type ClusterSettings } from './options.js';
+import { withConfigFile } from './peer-auth.js';
 import { jsonLogger } from './log.js';
 import { startClusterNode, type ClusterNode } from './node.js';
 import { cairnVersion, refuseOldStoreLayout } from '../server-main.js';
@@ -26,6 +28,10 @@ export const SERVER_USAGE = `usage: cairn server [--port PORT] [--dir DIR] [--ho
                     [--peer-cert-file F --peer-key-file F --peer-trusted-ca-file F]
                     [--cluster-secret-file F | --cluster-secret S]
                     [--requirepass PASSWORD] [--config FILE]                  a member of a replicated cluster
+       TLS for clients (either form): --tls-port PORT --tls-cert-file FILE --tls-key-file FILE
+                    [--tls-key-file-pass PASS] [--tls-ca-cert-file FILE] [--tls-auth-clients yes|optional|no]
+                    [--tls-protocols "TLSv1.2 TLSv1.3"] [--tls-ciphers LIST] [--tls-ciphersuites LIST]
+                    (--port 0 with a --tls-port: no plain port; SIGHUP re-reads the certificate files)
 The server runs with jemalloc preloaded where the system has libjemalloc.so.2 (else glibc's malloc tuned),
 re-running itself once with those settings behind a thin launcher; CAIRN_SERVER_LAUNCHED=1 runs it as is,
 LD_PRELOAD= keeps glibc's malloc, CAIRN_SERVER_NODE_FLAGS='--flag ...' gives it V8 flags.`;
@@ -53,6 +59,16 @@ const options = {
   join: { type: 'boolean' },
   'lease-reads': { type: 'boolean' },
   'http-port': { type: 'string' },
+  // Client TLS, Redis's names (server/tls-settings.ts).
+  'tls-port': { type: 'string' },
+  'tls-cert-file': { type: 'string' },
+  'tls-key-file': { type: 'string' },
+  'tls-key-file-pass': { type: 'string' },
+  'tls-ca-cert-file': { type: 'string' },
+  'tls-auth-clients': { type: 'string' },
+  'tls-protocols': { type: 'string' },
+  'tls-ciphers': { type: 'string' },
+  'tls-ciphersuites': { type: 'string' },
   'peer-cert-file': { type: 'string' },
   'peer-key-file': { type: 'string' },
   'peer-trusted-ca-file': { type: 'string' },
@@ -103,19 +119,22 @@ export async function runClusterNode(args: string[]): Promise<number> {
   return 0;
 }
 
-/** SIGHUP: certificates and secret files are read again for new connections; established ones stay up. */
+/** SIGHUP: client and peer certificates and the secret file are read again for new connections; established ones stay up. */
 function reloadOnHangup(node: ClusterNode): void {
+  node.server.reloadTls();
   const failed = node.reloadPeerAuth();
   for (const error of failed) console.error(`cairn server: SIGHUP: ${error.message} (the previous one stays in use)`);
 }
 
-/** Tests, the README and local-cluster look for " ready on HOST:PORT". */
+/** Tests, the README and local-cluster look for " ready on HOST:PORT" (the TLS port when the plain one is off). */
 function readyLine(settings: ServerSettings, cluster: ClusterSettings, node: ClusterNode): string {
   const http = cluster.httpPort === null ? '' : `, http ${cluster.peerHost}:${cluster.httpPort}`;
   const peers = node.peerPort === null ? 'none' : `${cluster.peerHost}:${node.peerPort}`;
+  const { plainPort, tlsPort } = node.server;
+  const tls = tlsPort === null ? '' : plainPort === null ? 'tls only, ' : `tls ${settings.host}:${tlsPort}, `;
   return (
     `cairn ${cairnVersion} node ${cluster.id} ready on ${settings.host}:${node.server.port} ` +
-    `(peers ${peers}${http}, cluster ${node.clusterId}, ` +
+    `(${tls}peers ${peers}${http}, cluster ${node.clusterId}, ` +
     `members ${[...cluster.peers.keys()].join(',')}, dir ${settings.dir}, fsync ${settings.fsync}, pid ${process.pid})`
   );
 }
@@ -123,7 +142,22 @@ function readyLine(settings: ServerSettings, cluster: ClusterSettings, node: Clu
 async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings; cluster: ClusterSettings; configFile: string | undefined }> {
   const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
   if (positionals.length > 0) throw new CairnError('CAIRN_INVALID_ARGUMENT', `unexpected argument '${positionals[0]}'`);
-  const settings = await settingsFromFlags(values);
+  const tls = {
+    'tls-port': values['tls-port'], 'tls-cert-file': values['tls-cert-file'], 'tls-key-file': values['tls-key-file'],
+    'tls-key-file-pass': values['tls-key-file-pass'], 'tls-ca-cert-file': values['tls-ca-cert-file'], 'tls-auth-clients': values['tls-auth-clients'],
+    'tls-protocols': values['tls-protocols'], 'tls-ciphers': values['tls-ciphers'], 'tls-ciphersuites': values['tls-ciphersuites'],
+  };
+  const settings = await settingsFromFlags({ ...values, tls });
+  // `port 0` with a tls-port turns the plain port off (Redis); without one it takes any free port (a node alone).
+  const plainOff = settings.port === 0 && settings.tls.port !== 0;
+  const configText = values.config === undefined ? undefined : await readFile(values.config, 'utf8');
+  const peerAuthFlags = withConfigFile({
+    peerCertFile: values['peer-cert-file'],
+    peerKeyFile: values['peer-key-file'],
+    peerTrustedCaFile: values['peer-trusted-ca-file'],
+    clusterSecret: values['cluster-secret'],
+    clusterSecretFile: values['cluster-secret-file'],
+  }, configText);
   const cluster = clusterSettings(
     {
       id: values.id,
@@ -141,17 +175,13 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
       join: values.join,
       leaseReads: values['lease-reads'],
       httpPort: values['http-port'],
-      peerCertFile: values['peer-cert-file'],
-      peerKeyFile: values['peer-key-file'],
-      peerTrustedCaFile: values['peer-trusted-ca-file'],
-      clusterSecret: values['cluster-secret'],
-      clusterSecretFile: values['cluster-secret-file'],
+      ...peerAuthFlags,
     },
     settings.host,
-    settings.port,
+    plainOff ? settings.tls.port : settings.port,
   );
-  // Other members relay to this node's client port: only a node alone may take any free one.
+  // Other members relay to this node's plain client port: only a node alone may take any free one, or have none.
   const alone = cluster.peers.size === 1 && !cluster.join;
-  if (settings.port === 0 && !alone) throw new CairnError('CAIRN_INVALID_ARGUMENT', '--port: a node with other members needs a fixed client port (peers relay to it)');
+  if (settings.port === 0 && !alone) throw new CairnError('CAIRN_INVALID_ARGUMENT', '--port: a node with other members needs a fixed client port (peers relay to its plain port, even with a tls-port)');
   return { settings, cluster, configFile: values.config };
 }

@@ -1,0 +1,70 @@
+// Client TLS and the cluster's client addresses: a node alone that serves only TLS names its TLS
+// port in CLUSTER SLOTS/SHARDS/NODES; three members serving both ports (announcing their addresses
+// to each other) take TLS clients on every member, a write through a follower's TLS port is
+// relayed and read back through another's; a member with other members and no plain port is
+// refused at start (followers still relay to the leader's plain port).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { TestCluster } from '../cluster/helpers.js';
+import { freePort, startCairn, waitFor, type RunningProcess } from './helpers.js';
+import { makeTlsCerts, redisCliTls, tlsFlags, type ClientCreds, type TlsCerts } from './tls-helpers.js';
+
+let certs: TlsCerts;
+let good: ClientCreds;
+before(() => {
+  certs = makeTlsCerts();
+  good = { caFile: certs.ca.certFile, cert: certs.client };
+});
+after(() => certs?.remove());
+
+describe('a node alone serving only TLS', () => {
+  let node: RunningProcess;
+  let tlsPort: number;
+  before(async () => {
+    tlsPort = await freePort();
+    node = await startCairn(tlsFlags(certs, tlsPort));
+  });
+  after(async () => node?.cleanup());
+
+  test('names its TLS port in CLUSTER SLOTS, SHARDS and NODES', () => {
+    const slots = redisCliTls(tlsPort, good, ['CLUSTER', 'SLOTS']).stdout.split('\n');
+    assert.deepEqual(slots.slice(0, 4), ['0', '16383', '127.0.0.1', String(tlsPort)]);
+    assert.match(redisCliTls(tlsPort, good, ['CLUSTER', 'SHARDS']).stdout, new RegExp(`\\nport\\n${tlsPort}\\n`));
+    assert.match(redisCliTls(tlsPort, good, ['CLUSTER', 'NODES']).stdout, new RegExp(` 127\\.0\\.0\\.1:${tlsPort}@0 myself,master `));
+  });
+});
+
+describe('three members serving both ports', () => {
+  let cluster: TestCluster;
+  const tlsPorts: number[] = [];
+  before(async () => {
+    cluster = await TestCluster.start(3, [], { announce: true, started: 0 });
+    for (let i = 0; i < 3; i++) tlsPorts.push(await freePort());
+    await Promise.all([0, 1, 2].map((i) => cluster.startNode(i, tlsFlags(certs, tlsPorts[i]!))));
+  });
+  after(async () => cluster?.cleanup());
+
+  test('a write through a follower over TLS is relayed, and read over TLS on another member', async () => {
+    const leader = await cluster.leader();
+    const [follower, other] = [0, 1, 2].filter((i) => i !== leader) as [number, number];
+    assert.equal(redisCliTls(tlsPorts[follower]!, good, ['SET', 'tls:relayed', 'yes']).stdout.trim(), 'OK');
+    await waitFor('the write to apply on the other follower', () => {
+      const got = redisCliTls(tlsPorts[other]!, good, ['GET', 'tls:relayed']).stdout.trim();
+      return got === 'yes' ? true : undefined;
+    });
+    // Both ports on: the members announce their plain ports.
+    const slots = redisCliTls(tlsPorts[other]!, good, ['CLUSTER', 'SLOTS']).stdout.split('\n');
+    assert.equal(slots[3], String(cluster.nodes[leader]!.port));
+  });
+});
+
+test('a member of a cluster without a plain port is refused at start, saying why', async () => {
+  const root = new URL('../../', import.meta.url).pathname;
+  const args = ['--import', 'tsx', 'test/server/fixtures/run-server.ts', '--dir', '/nonexistent', '--id', 'n1', '--port', '0', '--peer-port', '17001',
+    '--peers', 'n1=127.0.0.1:17001,n2=127.0.0.1:17002', ...tlsFlags(certs, await freePort())];
+  const run = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /needs a fixed client port \(peers relay to its plain port, even with a tls-port\)/);
+});
