@@ -1,8 +1,9 @@
 // The CLUSTER command of a replicated node: the cluster is one shard holding all 16384 slots whose
 // primary is the Raft leader, so Redis Cluster clients (ioredis Cluster, redis-cli -c) send every
 // key to the leader. SLOTS, SHARDS, NODES, INFO and MYID are answered from the node's own view
-// (ADDNODE, REMOVENODE, TRANSFER, FAILOVER and MEMBERS go to the runtime's membership control,
-// ANNOUNCE — a member telling the leader its client address — to its address control). Members
+// (ADDNODE, REMOVENODE, TRANSFER, FAILOVER and MEMBERS go to the runtime's membership control;
+// ANNOUNCE, a member telling the leader its client address, is refused here: members send it on
+// the peer links, runtime/cluster/call-server.ts). Members
 // whose client address is not known yet (not announced) are left out, never guessed; with no known
 // leader, or none whose address is known, the topology commands answer CLUSTERDOWN rather than a
 // wrong primary.
@@ -13,6 +14,8 @@ import { unknownSubcommand, type CommandMeta } from './command-table.js';
 import { ClusterTopology, redisNodeId, type ClientAddress } from './cluster-topology.js';
 
 export const CLUSTER_DOWN = 'CLUSTERDOWN The cluster is down';
+/** What a client sending CLUSTER ANNOUNCE hears: only members announce, on the peer links. */
+export const ANNOUNCE_FROM_CLIENT = 'ERR CLUSTER ANNOUNCE is internal: members announce their client addresses to the leader over the authenticated peer links, never a client connection';
 const lastSlot = 16383;
 
 function meta(name: string, arity: number, flags: readonly string[], summary: string): CommandMeta {
@@ -21,9 +24,10 @@ function meta(name: string, arity: number, flags: readonly string[], summary: st
 
 /** Registered as read-only data commands: the backend answers them without touching the log. */
 export const CLUSTER_COMMAND_METAS: readonly CommandMeta[] = [
-  meta('cluster', -2, ['stale', 'loading'], 'Describes the cluster (SLOTS, SHARDS, NODES, INFO, MYID, MEMBERS), changes its membership (ADDNODE, REMOVENODE), moves leadership (TRANSFER, FAILOVER) and records a member\'s client address (ANNOUNCE)'),
-  // A follower relaying its clients' write entries to the leader (cluster-relay.ts); not for clients.
-  meta('cairn.relay', -2, ['stale'], 'Proposes entries relayed by a follower (internal)'),
+  meta('cluster', -2, ['stale', 'loading'], 'Describes the cluster (SLOTS, SHARDS, NODES, INFO, MYID, MEMBERS), changes its membership (ADDNODE, REMOVENODE) and moves leadership (TRANSFER, FAILOVER)'),
+  // A follower relaying its clients' write entries to the leader (cluster-relay.ts): on the peer
+  // links only; named here so a client sending it hears why it is refused (replica-backend.ts).
+  meta('cairn.relay', -2, ['stale'], 'Proposes entries relayed by a follower (internal: refused on client connections)'),
   // This node's applied index and a digest of its kv state there: equal pairs on two nodes mean equal states.
   meta('cairn.digest', 1, ['stale', 'loading'], 'Returns this node\'s applied index and a SHA-256 of its kv snapshot bytes at that index (replicas converge)'),
 ];
@@ -39,7 +43,7 @@ const subcommands: Record<string, (topology: ClusterTopology) => Reply> = {
   myid: (topology) => bulkReply(redisNodeId(topology.myId)),
   help: () => ({
     type: 'array',
-    items: ['SLOTS', 'SHARDS', 'NODES', 'INFO', 'MYID', 'MEMBERS', 'ADDNODE <id> <peer-host:port> <client-host:port>', 'REMOVENODE <id>', 'TRANSFER <id>', 'FAILOVER', 'ANNOUNCE <id> <client-host:port>'].map((name) => ({ type: 'simple', value: name }) as const),
+    items: ['SLOTS', 'SHARDS', 'NODES', 'INFO', 'MYID', 'MEMBERS', 'ADDNODE <id> <peer-host:port> <client-host:port>', 'REMOVENODE <id>', 'TRANSFER <id>', 'FAILOVER'].map((name) => ({ type: 'simple', value: name }) as const),
   }),
 };
 
@@ -50,12 +54,8 @@ export function clusterCommand(topology: ClusterTopology, argv: readonly Uint8Ar
   const args = argv.slice(2).map((arg) => Buffer.from(arg).toString('utf8'));
   const wrongArity = arityError(`cluster|${name}`);
   const membershipArity = membershipArities.get(name);
-  if (name === 'announce') {
-    if (args.length !== 2) return wrongArity;
-    const addresses = topology.addresses;
-    if (addresses === undefined) return errorReply('ERR client addresses are not announced on this node');
-    return addresses.announce(args[0]!, args[1]!);
-  }
+  // Members announce to each other on the peer links (runtime/cluster/call-server.ts), never through a client.
+  if (name === 'announce') return errorReply(ANNOUNCE_FROM_CLIENT);
   if (membershipArity !== undefined) {
     if (args.length !== membershipArity) return wrongArity;
     const membership = topology.membership;

@@ -1,8 +1,9 @@
 // Follower → leader relaying of write entries. Entries wait in one FIFO queue and go to the leader
 // in batches, `CAIRN.RELAY 2:<cluster-id> <term> <entry> <term> <entry> ...` (the leader refuses
 // another cluster's, and appends an entry only while its term is the one sent with it: see
-// relay-waiters.ts for why the follower needs to know it), over a few RelayLinks (one batch in
-// flight on each, so the leader works on several at once), keeping every client's entries in the
+// relay-waiters.ts for why the follower needs to know it), as calls on the peer link to the leader
+// (MemberCalls, cluster-relay-link.ts: the leader knows which member relays, and no client can),
+// a few batches in flight at once (so the leader works on several), keeping every client's entries in the
 // order it issued them (see LeaderRelay), and a busy follower sends many entries per round trip.
 // The leader answers one result per entry (see encodeRelayResult): the replies in reply-codec.ts's
 // lossless form (so the follower's client gets the very Reply values a direct write would, in its
@@ -19,11 +20,12 @@
 
 import { assert } from '../lib/assert.js';
 import { asError, CairnError, type CairnErrorCode, errorMessage, isCairnError } from '../lib/errors.js';
-import { bulkReply, errorReply, integerReply, type Reply } from '../lib/reply.js';
-import type { ServerReply } from '../resp/reply-parser.js';
-import { RelayLink, RelayNotSentError } from './cluster-relay-link.js';
+import { bulkReply, integerReply, type Reply } from '../lib/reply.js';
+import { RelayNotSentError, type MemberCalls } from './cluster-relay-link.js';
+
+export type { MemberCalls } from './cluster-relay-link.js';
 import { decodeReplies, encodeReplies } from './reply-codec.js';
-import type { ClientAddress, ClusterTopology } from './cluster-topology.js';
+import type { ClusterTopology } from './cluster-topology.js';
 
 export const RELAY_COMMAND = Buffer.from('CAIRN.RELAY');
 /** The relay's wire format, before the cluster id in its first argument (see the header). */
@@ -55,17 +57,18 @@ interface Item {
   readonly reject: (error: Error) => void;
 }
 
-/** One connection to the leader carrying at most one batch at a time. */
+/** One batch in flight at a time. */
 interface Lane {
-  link: RelayLink | null;
   busy: boolean;
 }
 
 const queuedEntriesMax = 100_000;
 const batchEntriesMax = 512;
 const batchBytesMax = 8 * 1024 * 1024;
-/** Connections to the leader, each with one batch in flight: the leader serves them concurrently. */
+/** Batches in flight at once: the leader serves them concurrently. */
 const lanesMax = 4;
+/** Longest wait for the leader's answer to one batch; past it the batch's outcome is unknown. */
+const callTimeoutMs = 5000;
 
 /**
  * Ordering: a client's entries are either issued in one event-loop turn (a gathered write and an
@@ -75,15 +78,14 @@ const lanesMax = 4;
  */
 export class LeaderRelay {
   private readonly queue: Item[] = [];
-  private readonly lanes: Lane[] = Array.from({ length: lanesMax }, () => ({ link: null, busy: false }));
+  private readonly lanes: Lane[] = Array.from({ length: lanesMax }, () => ({ busy: false }));
   private group = 0;
   private pumpScheduled = false;
   private closed = false;
 
   constructor(
     private readonly topology: ClusterTopology,
-    private readonly password: () => string | undefined,
-    private readonly connectTimeoutMs: number,
+    private readonly calls: MemberCalls,
   ) {}
 
   /** Queues an encoded entry for `leaderId` to append in `term`; resolves with its replies, or 'retry'/'staleTerm' when it was never appended. */
@@ -98,10 +100,6 @@ export class LeaderRelay {
 
   close(): void {
     this.closed = true;
-    for (const lane of this.lanes) {
-      lane.link?.close();
-      lane.link = null;
-    }
     for (const item of this.queue.splice(0)) item.reject(new CairnError('CAIRN_CLOSED', 'relay closed'));
   }
 
@@ -123,7 +121,7 @@ export class LeaderRelay {
       if (lane.busy) continue;
       lane.busy = true;
       const batch = this.takeBatch();
-      this.send(lane, batch).then(
+      this.send(batch).then(
         () => undefined,
         (error: unknown) => {
           const failure = asError(error);
@@ -152,39 +150,17 @@ export class LeaderRelay {
     return this.queue.splice(0, count);
   }
 
-  private async send(lane: Lane, batch: readonly Item[]): Promise<void> {
-    const address = this.topology.clientAddress(batch[0]!.leaderId);
-    if (address === undefined) throw new RelayNotSentError(`no client address known for leader ${batch[0]!.leaderId}`);
-    const link = await this.linkFor(lane, address);
+  private async send(batch: readonly Item[]): Promise<void> {
     const args = batch.flatMap((item) => [Buffer.from(String(item.term)), item.bytes]);
-    const reply = await link.call([RELAY_COMMAND, Buffer.from(relayClusterArgument(this.topology.clusterId)), ...args]);
+    const reply = await this.calls.call(batch[0]!.leaderId, [RELAY_COMMAND, Buffer.from(relayClusterArgument(this.topology.clusterId)), ...args], callTimeoutMs);
     // Refused whole, before any entry was proposed: a definite failure.
     if (reply.type === 'error') throw new CairnError('CAIRN_REFUSED', `the leader refused the relay: ${reply.message}`);
     if (reply.type !== 'array' || reply.items.length !== batch.length) throw new CairnError('CAIRN_CORRUPT', 'the leader answered a relay with the wrong shape (outcome unknown)');
     batch.forEach((item, i) => settle(item, reply.items[i]!));
   }
-
-  /** The lane's link to `address`; a link to an old leader is replaced (the lane is idle, so nothing is cut off). */
-  private async linkFor(lane: Lane, address: ClientAddress): Promise<RelayLink> {
-    const current = lane.link;
-    if (current !== null && current.usable && sameAddress(current.address, address)) return current;
-    current?.close();
-    lane.link = null;
-    const link = await RelayLink.open(address, this.password(), this.connectTimeoutMs);
-    if (this.closed) {
-      link.close();
-      throw new CairnError('CAIRN_CLOSED', 'relay closed');
-    }
-    lane.link = link;
-    return link;
-  }
 }
 
-function sameAddress(a: ClientAddress, b: ClientAddress): boolean {
-  return a.host === b.host && a.port === b.port;
-}
-
-function settle(item: Item, result: ServerReply): void {
+function settle(item: Item, result: Reply): void {
   if (result.type !== 'array' || result.items.length === 0 || result.items[0]!.type !== 'integer') {
     item.reject(new CairnError('CAIRN_CORRUPT', 'the leader answered a relayed entry with the wrong shape (outcome unknown)'));
     return;
@@ -198,7 +174,7 @@ function settle(item: Item, result: ServerReply): void {
 }
 
 /** The leader's replies, exactly as its state machine made them (reply-codec.ts). */
-function settleReplies(item: Item, encoded: ServerReply | undefined): void {
+function settleReplies(item: Item, encoded: Reply | undefined): void {
   if (encoded === undefined || encoded.type !== 'bulk') {
     item.reject(new CairnError('CAIRN_CORRUPT', 'the leader answered a relayed entry without its replies (outcome unknown)'));
     return;
@@ -225,36 +201,11 @@ export function encodeRelayResult(outcome: { replies: Reply[] } | { error: unkno
 
 const relayedCodes: readonly CairnErrorCode[] = ['CAIRN_CLOSED', 'CAIRN_IO', 'CAIRN_TIMEOUT', 'CAIRN_BUSY', 'CAIRN_INVALID_ARGUMENT', 'CAIRN_CORRUPT'];
 
-function errorCode(reply: ServerReply | undefined): CairnErrorCode {
+function errorCode(reply: Reply | undefined): CairnErrorCode {
   const code = text(reply);
   return relayedCodes.find((c) => c === code) ?? 'CAIRN_IO';
 }
 
-function text(reply: ServerReply | undefined): string {
-  return reply !== undefined && reply.type === 'bulk' ? reply.value.toString('utf8') : 'the leader failed the write';
-}
-
-/** A reply parsed from a node's RESP3 (membership calls to the leader), as a Reply value; lossy: RESP3 folds null arrays into nulls. */
-export function toReply(reply: ServerReply): Reply {
-  switch (reply.type) {
-    case 'simple': return { type: 'simple', value: reply.value };
-    case 'error': return errorReply(reply.message);
-    case 'integer': return integerReply(reply.value >= BigInt(Number.MIN_SAFE_INTEGER) && reply.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(reply.value) : reply.value);
-    case 'bulk': return { type: 'bulk', value: Buffer.from(reply.value) };
-    case 'verbatim': return { type: 'verbatim', format: reply.format, value: reply.value.toString('utf8') };
-    case 'null': return { type: 'null' };
-    case 'double': return { type: 'double', value: parseDouble(reply.text) };
-    case 'boolean': return { type: 'boolean', value: reply.value };
-    case 'bignum': return { type: 'bulk', value: Buffer.from(reply.text) };
-    case 'array':
-    case 'push': return { type: 'array', items: reply.items.map(toReply) };
-    case 'set': return { type: 'set', items: reply.items.map(toReply) };
-    case 'map': return { type: 'map', entries: reply.entries.map(([k, v]) => [toReply(k), toReply(v)] as const) };
-  }
-}
-
-function parseDouble(textValue: string): number {
-  if (textValue === 'inf') return Infinity;
-  if (textValue === '-inf') return -Infinity;
-  return Number(textValue);
+function text(reply: Reply | undefined): string {
+  return reply !== undefined && reply.type === 'bulk' ? Buffer.from(reply.value).toString('utf8') : 'the leader failed the write';
 }

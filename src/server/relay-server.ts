@@ -1,4 +1,5 @@
-// The leader's side of CAIRN.RELAY (cluster-relay.ts has the follower's): refuses a relay from
+// The leader's side of CAIRN.RELAY (cluster-relay.ts has the follower's), served only to members on
+// the peer links (a client sending it hears RELAY_FROM_CLIENT): refuses a relay from
 // another cluster or build, checks each entry as a client's own write (relay-guard.ts), and
 // proposes it only while this node's term is the one the follower sent — so a relayed entry, if
 // appended at all, sits in exactly that term, which is what lets the follower settle a relay whose
@@ -14,6 +15,9 @@ import { encodeRelayResult, relayClusterArgument, type RelayOutcome } from './cl
 import type { ClusterTopology } from './cluster-topology.js';
 import type { MemoryGuard } from './memory-guard.js';
 import { refuseRelayedCommands } from './relay-guard.js';
+
+/** What a client sending CAIRN.RELAY hears: only members relay, on the peer links (runtime/cluster/call-server.ts). */
+export const RELAY_FROM_CLIENT = 'ERR CAIRN.RELAY is internal: followers relay writes to the leader over the authenticated peer links, never a client connection';
 
 export interface RelayServerDeps {
   readonly topology: ClusterTopology;

@@ -32,8 +32,8 @@ import type { MemoryGuard } from './memory-guard.js';
 import { isGet } from './local-read.js';
 import { ReadScripts } from './read-scripts.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
-import { LeaderRelay, type RelayOutcome } from './cluster-relay.js';
-import { RelayServer } from './relay-server.js';
+import { LeaderRelay, type MemberCalls, type RelayOutcome } from './cluster-relay.js';
+import { RELAY_FROM_CLIENT, RelayServer } from './relay-server.js';
 import { RelayWaiters } from './relay-waiters.js';
 import { relayOnce, type RelayedWriteDeps, type RelayStep } from './relayed-write.js';
 import type { ClusterTopology } from './cluster-topology.js';
@@ -48,9 +48,8 @@ export interface ReplicaBackendOptions {
   readonly clock: Clock;
   /** How long a command waits for a leader before answering CLUSTERDOWN. */
   readonly leaderWaitMs: number;
-  readonly relayConnectTimeoutMs: number;
-  /** The cluster's requirepass (the relay authenticates with it), read when a link opens. */
-  readonly password: () => string | undefined;
+  /** Calls to other members on the peer links: the relay to the leader goes this way. */
+  readonly calls: MemberCalls;
   readonly metrics: ClusterMetrics;
   /** The Raft log's fsync policy, for INFO persistence (RaftStorage's default, 'always', when not given). */
   readonly fsync?: FsyncPolicy;
@@ -71,7 +70,8 @@ export class ReplicaBackend implements Backend {
   /** This follower's relayed writes waiting for their applied log to settle them. */
   private readonly waiters: RelayWaiters;
   private readonly relayed: RelayedWriteDeps;
-  private readonly relayServer: RelayServer;
+  /** The leader's side of a follower's CAIRN.RELAY: served on the peer links, never to a client (read() refuses it). */
+  readonly relayServer: RelayServer;
   /** Which client of this node wrote an applied entry (CLIENT TRACKING's NOLOOP). */
   private readonly origins = new WriteOrigins();
   private readonly expiry: ActiveExpiry;
@@ -85,7 +85,7 @@ export class ReplicaBackend implements Backend {
   private leaderChange: { promise: Promise<void>; resolve: () => void };
 
   constructor(private readonly options: ReplicaBackendOptions) {
-    this.relay = new LeaderRelay(options.topology, options.password, options.relayConnectTimeoutMs);
+    this.relay = new LeaderRelay(options.topology, options.calls);
     this.waiters = new RelayWaiters(options.topology.myId, randomBytes(8).toString('hex'));
     this.relayed = { relay: this.relay, waiters: this.waiters, clock: options.clock, verdictWaitMs: options.leaderWaitMs, tagged: (tag, client) => this.origins.relay(tag, client) };
     this.relayServer = new RelayServer({
@@ -184,7 +184,7 @@ export class ReplicaBackend implements Backend {
     if ((argv[0]![0]! | 0x20) === 0x63) {
       const name = Buffer.from(argv[0]!).toString('latin1').toLowerCase();
       if (name === 'cluster') return clusterCommand(this.options.topology, argv);
-      if (name === 'cairn.relay') return this.relayServer.serve(argv.slice(1));
+      if (name === 'cairn.relay') return errorReply(RELAY_FROM_CLIENT);
       if (name === 'cairn.digest') return this.digest();
     }
     // GET is a read; anything else is checked against kv's table (a write must go through the log).

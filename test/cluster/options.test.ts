@@ -17,12 +17,10 @@ test('every node of one --peers list derives the same cluster id; another list a
   assert.equal(clusterSettings({ id: 'n1', peers, clusterId: 'mine' }, '127.0.0.1', 7001).clusterId, 'mine');
 });
 
-test('client addresses: this node\'s own, other members\' only as --client-addrs overrides; the offset only as a start-up guess', () => {
+test('client addresses: this node\'s own, other members\' only as --client-addrs overrides', () => {
   const unlisted = clusterSettings({ id: 'n1', peers }, '127.0.0.1', 7001);
   assert.equal(unlisted.peerPort, 17001);
   assert.deepEqual([...unlisted.clients.keys()], ['n1'], 'other members announce their own addresses');
-  assert.deepEqual(unlisted.clientGuesses.get('n3'), { host: '10.0.0.3', port: 7003 });
-  assert.equal(unlisted.clientGuesses.has('n1'), false);
   const partly = clusterSettings({ id: 'n1', peers, clientAddrs: 'n2=proxy.example:9002' }, '127.0.0.1', 7001);
   assert.deepEqual([...partly.clients.keys()].sort(), ['n1', 'n2'], 'an override for some members only');
   const listed = clusterSettings({ id: 'n2', peers, clientAddrs: 'n1=a.example:6001,n2=b.example:6002,n3=c.example:6003' }, '0.0.0.0', 6002);

@@ -1,13 +1,12 @@
 // A real three-node cluster serving clients from every node: a write on any node is read back on
 // every node (linearizable reads), a client on a follower sees its own pipelined writes, WATCH and
-// MULTI/EXEC work through a follower and answer byte for byte as on the leader, forged relays are
-// refused, CLUSTER SLOTS/NODES point at the leader, and ioredis's Cluster client and `redis-cli -c`
-// work against it.
+// MULTI/EXEC work through a follower and answer byte for byte as on the leader, CLUSTER
+// SLOTS/NODES point at the leader, and ioredis's Cluster client and `redis-cli -c` work against it.
+// (Relays, forged or refused, are in relay-peer.test.ts.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
-import { encodeEntry } from '../../src/kv/entry.js';
 import { main as statusMain } from '../../src/runtime/cluster/status.js';
 import { encodeCommand } from '../server/helpers.js';
 import { call, freePort, RawClient, show, TestCluster, waitFor } from './helpers.js';
@@ -191,59 +190,6 @@ test('a key with a TTL set through a follower expires on every node, and the lea
     const sizes = await Promise.all(cluster.nodes.map((n) => dbsize(n.port)));
     return sizes.every((s) => s === sizes[0]) && sizes[0]! <= before ? true : undefined;
   }, 10_000);
-});
-
-test('a malformed relayed entry gets an error result and the node keeps serving', async () => {
-  const leaderIndex = await cluster.leader();
-  const leader = cluster.nodes[leaderIndex]!;
-  const clusterId = (await cluster.info(leaderIndex)).cairn_cluster_id!;
-  const term = String((await cluster.info(leaderIndex)).cairn_term);
-  const reply = show(await call(leader.port, 'CAIRN.RELAY', `2:${clusterId}`, term, 'not an entry')) as unknown[][];
-  assert.equal(reply.length, 1);
-  assert.equal(reply[0]![0], 3, 'status: error');
-  assert.equal(reply[0]![1], 'CAIRN_CORRUPT');
-  assert.equal(show(await call(leader.port, 'SET', 'still', 'serving')), 'OK');
-});
-
-/** A relay as a forger would send it: a raw socket, an entry encoded by hand, in the relay's format 2 (a term before each entry). */
-async function forgeRelay(port: number, clusterId: string, ...commands: string[][]): Promise<unknown> {
-  const entry = Buffer.from(encodeEntry({ nowMs: 0, commands: commands.map((argv) => argv.map((arg) => Buffer.from(arg))), watches: [] }));
-  const client = await RawClient.connect(port);
-  try {
-    const term = String(show(await client.call('INFO', 'persistence'))).match(/cairn_term:(\d+)/)?.[1] ?? '1';
-    return show(await client.call('CAIRN.RELAY', `2:${clusterId}`, term, entry));
-  } finally {
-    client.close();
-  }
-}
-
-test('forged relays are never more powerful than a direct write: internal commands, unknown ones and bad arity are refused', async () => {
-  const leaderIndex = await cluster.leader();
-  const leader = cluster.nodes[leaderIndex]!;
-  const clusterId = (await cluster.info(leaderIndex)).cairn_cluster_id!;
-  assert.equal(show(await call(leader.port, 'SET', 'forged:kept', 'v')), 'OK');
-  const nodesBefore = show(await call(leader.port, 'CLUSTER', 'NODES'));
-  const refused = (result: unknown, why: RegExp): void => {
-    const items = result as unknown[][];
-    assert.equal(items.length, 1);
-    assert.equal(items[0]![0], 3, 'status: error');
-    assert.equal(items[0]![1], 'CAIRN_INVALID_ARGUMENT');
-    assert.match(String(items[0]![2]), why);
-  };
-  refused(await forgeRelay(leader.port, clusterId, ['CAIRN.EXPIRED', 'forged:kept']), /'CAIRN\.EXPIRED' is not a command clients may send/);
-  refused(await forgeRelay(leader.port, clusterId, ['CAIRN.EVICT', 'forged:kept']), /'CAIRN\.EVICT' is not a command clients may send/);
-  refused(await forgeRelay(leader.port, clusterId, ['cairn.member', 'evil', '127.0.0.1:1', '127.0.0.1:2']), /'cairn\.member' is not a command clients may send/);
-  refused(await forgeRelay(leader.port, clusterId, ['SET', 'forged:kept', 'x'], ['FLUSHEVERYTHING']), /'FLUSHEVERYTHING' is not a command/);
-  refused(await forgeRelay(leader.port, clusterId, ['SET', 'forged:kept']), /wrong number of arguments for 'set'/);
-  // Another cluster's relay is refused as a whole; nothing of any refused entry was applied.
-  const otherCluster = await forgeRelay(leader.port, 'cairn-0000000000000000', ['SET', 'forged:kept', 'other']);
-  assert.match(String(otherCluster), /^ERR:ERR CAIRN\.RELAY from cluster '2:cairn-0000000000000000' refused/);
-  assert.equal(show(await call(leader.port, 'GET', 'forged:kept')), 'v');
-  assert.deepEqual(show(await call(leader.port, 'CLUSTER', 'NODES')), nodesBefore);
-  // What a client may send, a relay may too.
-  const ok = (await forgeRelay(leader.port, clusterId, ['SET', 'forged:kept', 'relayed'])) as unknown[][];
-  assert.equal(ok[0]![0], 0, 'status: replies');
-  assert.equal(show(await call(leader.port, 'GET', 'forged:kept')), 'relayed');
 });
 
 /** Every reply's raw bytes for one script, sent one command at a time on a fresh connection. */

@@ -126,10 +126,10 @@ test('judgeAnswers: what lets a blank node start and what refuses it', () => {
   assert.equal(judgeAnswers('n4', [removed]).kind, 'refuse');
   const followerNamingMe = answer({ cairn_node_id: 'n2', cairn_role: 'follower', cairn_leader: 'n3' }, []);
   assert.equal(judgeAnswers('n3', [followerNamingMe]).kind, 'refuse', 'the cluster still follows this id');
-  // A follower names the leader: its address comes from the follower's CLUSTER MEMBERS.
+  // A follower names the leader: its peer address comes from the follower's CLUSTER MEMBERS.
   const follower = answer({ cairn_node_id: 'n2', cairn_role: 'follower', cairn_leader: 'n1' }, ['n1 voter 127.0.0.1:7001 127.0.0.1:6001 leader', 'n2 voter 127.0.0.1:7002 127.0.0.1:6002 myself']);
   const ask = judgeAnswers('n3', [follower]);
-  assert.deepEqual(ask.kind === 'ask-leader' ? ask.address : undefined, { host: '127.0.0.1', port: 6001 });
+  assert.deepEqual(ask.kind === 'ask-leader' ? [ask.leader, ask.peer] : undefined, ['n1', '127.0.0.1:7001']);
   assert.equal(judgeAnswers('n3', [follower], false).kind, 'start', 'the leader did not answer and nothing is committed: a first start');
   // A running cluster that counts n3 as a voter, with no leader to say what n3 holds: ask again, then refuse.
   const committed = answer({ cairn_node_id: 'n2', cairn_role: 'follower', cairn_leader: 'n1', cairn_commit_index: 5, cairn_members: 'n1,n2,n3,n4', cairn_learners: 'n4' }, []);

@@ -1,4 +1,4 @@
-// The follower's side of CAIRN.RELAY against a scripted leader: every result a leader can send for
+// The follower's side of CAIRN.RELAY against a scripted leader (behind MemberCalls, what the peer links carry): every result a leader can send for
 // an entry (its replies, a refused entry, "not leader" after stepping down mid-batch, a timeout)
 // is read as what it is. Only a result in the pre-codec format ([0, ...replies inline], what a
 // leader built before the lossless reply codec answered) reads as "a relayed entry without its
@@ -7,15 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { createServer, type Server, type Socket } from 'node:net';
 import { CairnError, isCairnError } from '../../src/lib/errors.js';
-import { bulkReply, integerReply, type Reply } from '../../src/lib/reply.js';
+import { bulkReply, errorReply, integerReply, type Reply } from '../../src/lib/reply.js';
 import { decodeEntry, encodeEntry } from '../../src/kv/entry.js';
-import { RequestParser } from '../../src/resp/parser.js';
-import { ReplyEncoder } from '../../src/resp/encode.js';
 import { encodeRelayResult, LeaderRelay, type RelayOutcome } from '../../src/server/cluster-relay.js';
 import { refuseRelayedCommands } from '../../src/server/relay-guard.js';
-import { ClusterTopology, type ClientAddress, type RaftView } from '../../src/server/cluster-topology.js';
+import type { MemberCalls } from '../../src/server/cluster-relay-link.js';
+import { ClusterTopology, type RaftView } from '../../src/server/cluster-topology.js';
 
 const clusterId = 'cairn-test-relay';
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -38,33 +36,23 @@ function leaderResult(entryBytes: Uint8Array): Reply {
   return encodeRelayResult({ replies: [ok, bulkReply(`value of ${key}`), { type: 'array', items: [integerReply(1n << 70n), { type: 'null' }] }] });
 }
 
-/** A leader's client port that speaks just enough RESP3: HELLO and CAIRN.RELAY 2:<cluster-id> <term> <entry>... */
-async function scriptedLeader(): Promise<{ server: Server; address: ClientAddress; relayedBatches: number[] }> {
+/** A leader behind MemberCalls (what the peer links carry): answers CAIRN.RELAY 2:<cluster-id> <term> <entry>... */
+function scriptedLeader(): { calls: MemberCalls; relayedBatches: number[] } {
   const relayedBatches: number[] = [];
-  const server = createServer((socket: Socket) => {
-    const parser = new RequestParser();
-    const encoder = new ReplyEncoder();
-    socket.on('data', (chunk: Buffer) => {
-      parser.push(chunk);
-      for (let parsed = parser.next(); parsed.kind === 'command'; parsed = parser.next()) {
-        const name = parsed.argv[0]!.toString('latin1').toUpperCase();
-        if (name === 'HELLO') encoder.write({ type: 'map', entries: [[bulkReply('proto'), integerReply(3)]] }, 3);
-        else if (name === 'CAIRN.RELAY' && parsed.argv[1]!.toString('utf8') === `2:${clusterId}`) {
-          const pairs = parsed.argv.slice(2);
-          assert.ok(pairs.length % 2 === 0 && pairs.every((arg, i) => i % 2 === 1 || arg.toString('latin1') === '1'), 'each entry follows the term it asks for');
-          const entries = pairs.filter((_, i) => i % 2 === 1);
-          relayedBatches.push(entries.length);
-          encoder.write({ type: 'array', items: entries.map(leaderResult) }, 3);
-        } else encoder.write({ type: 'error', message: 'ERR unexpected command' }, 3);
-      }
-      socket.write(encoder.take());
-    });
-    socket.on('error', () => socket.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const bound = server.address();
-  assert.ok(bound !== null && typeof bound === 'object');
-  return { server, address: { host: '127.0.0.1', port: bound.port }, relayedBatches };
+  const calls: MemberCalls = {
+    call: async (to, argv) => {
+      assert.equal(to, 'leader', 'relays go to the leader by its member id');
+      const name = Buffer.from(argv[0]!).toString('latin1').toUpperCase();
+      if (name !== 'CAIRN.RELAY') return errorReply('ERR unexpected command');
+      if (Buffer.from(argv[1]!).toString('utf8') !== `2:${clusterId}`) return errorReply('ERR CAIRN.RELAY from another cluster refused');
+      const pairs = argv.slice(2);
+      assert.ok(pairs.length % 2 === 0 && pairs.every((arg, i) => i % 2 === 1 || Buffer.from(arg).toString('latin1') === '1'), 'each entry follows the term it asks for');
+      const entries = pairs.filter((_, i) => i % 2 === 1);
+      relayedBatches.push(entries.length);
+      return { type: 'array', items: entries.map(leaderResult) };
+    },
+  };
+  return { calls, relayedBatches };
 }
 
 const follower: RaftView = {
@@ -87,9 +75,9 @@ async function settled(outcome: Promise<RelayOutcome>): Promise<RelayOutcome | E
 }
 
 test('a follower reads every result a leader sends for a relayed entry; only the pre-codec format lacks its replies', async () => {
-  const leader = await scriptedLeader();
-  const topology = new ClusterTopology('follower', clusterId, new Map([['follower', { host: '127.0.0.1', port: 1 }], ['leader', leader.address]]), follower);
-  const relay = new LeaderRelay(topology, () => undefined, 2_000);
+  const leader = scriptedLeader();
+  const topology = new ClusterTopology('follower', clusterId, new Map([['follower', { host: '127.0.0.1', port: 1 }]]), follower);
+  const relay = new LeaderRelay(topology, leader.calls);
   try {
     // All in one event-loop turn: one group, so one batch with every kind of result in it.
     const keys = ['written', 'forged', 'stepped-down', 'timeout', 'thrown', 'aborted', 'none', 'old-format', 'later-term'];
@@ -111,8 +99,8 @@ test('a follower reads every result a leader sends for a relayed entry; only the
 
     // A relay whose first argument is not the leader's cluster id (another cluster, or another
     // build's relay format) is refused whole: nothing proposed, every entry fails.
-    const otherTopology = new ClusterTopology('follower', 'cairn-other', new Map([['follower', { host: '127.0.0.1', port: 1 }], ['leader', leader.address]]), follower);
-    const other = new LeaderRelay(otherTopology, () => undefined, 2_000);
+    const otherTopology = new ClusterTopology('follower', 'cairn-other', new Map([['follower', { host: '127.0.0.1', port: 1 }]]), follower);
+    const other = new LeaderRelay(otherTopology, leader.calls);
     try {
       const refused = await Promise.all(['a', 'b'].map((key) => settled(other.relay('leader', entryFor(key), 1))));
       for (const outcome of refused) assert.ok(outcome instanceof Error && isCairnError(outcome, 'CAIRN_REFUSED') && /refused the relay/.test(outcome.message), String(outcome));
@@ -122,6 +110,5 @@ test('a follower reads every result a leader sends for a relayed entry; only the
     }
   } finally {
     relay.close();
-    await new Promise<void>((resolve) => leader.server.close(() => resolve()));
   }
 });

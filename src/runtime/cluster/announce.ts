@@ -4,9 +4,10 @@
 // sees each member's real address, and a member that restarts on a new address updates it.
 //
 // Only the leader proposes CAIRN.MEMBER (a leader refuses one in a relayed entry, relay-guard.ts),
-// so a follower sends `CLUSTER ANNOUNCE <id> <host:port>` to the leader's client address (which the
-// leader announced first, by proposing its own). The leader checks the id is in its book and not
-// removed, and proposes only when the book holds another address: announcing is idempotent.
+// so a follower calls the leader with `CLUSTER ANNOUNCE <id> <host:port>` on the peer link (call.ts;
+// a client cannot send it, and a member can announce only its own id). The leader checks the id is
+// in its book and not removed, and proposes only when the book holds another address: announcing
+// is idempotent.
 // Each node checks a few times a second whether the replicated book holds its own address as it
 // serves now; while it does not, it announces — one request at a time, backing off on failure up to
 // a bound — until the entry lands; a later entry that changes it again (a stale announcement from
@@ -19,6 +20,7 @@ import type { KvMachine } from '../../replica/kv-machine.js';
 import type { Replica } from '../../replica/replica.js';
 import type { WriteEntry } from '../../server/backend.js';
 import type { AddressControl } from '../../server/cluster-topology.js';
+import type { MemberCalls } from '../../server/cluster-relay-link.js';
 import { callMember } from './call.js';
 import type { ClusterLog } from './log.js';
 import { MEMBER_COMMAND, type MemberDirectory } from './members.js';
@@ -31,7 +33,6 @@ const retryFirstMs = 200;
 const retryMaxMs = 5000;
 /** After the leader accepted: how long to give the entry to reach this node before announcing again. */
 const appliedWaitMs = 1000;
-const connectTimeoutMs = 1000;
 const replyTimeoutMs = 5000;
 
 export interface AnnouncerOptions {
@@ -39,7 +40,8 @@ export interface AnnouncerOptions {
   readonly book: MemberDirectory;
   /** Proposes a kv entry here while this node leads (CAIRN.MEMBER is never relayed). */
   readonly write: (entry: WriteEntry) => Promise<Reply[]>;
-  readonly password: () => string | undefined;
+  /** Calls to other members on the peer links. */
+  readonly calls: MemberCalls;
   readonly log: ClusterLog;
 }
 
@@ -120,13 +122,11 @@ export class AddressAnnouncer implements AddressControl {
     );
   }
 
-  /** Here while this node leads; otherwise to the leader's client address, once the book knows it. */
+  /** Here while this node leads; otherwise to the leader, on the peer link. */
   private async send(leader: string): Promise<Reply> {
     const own = formatPeerAddress(this.o.book.ownClient());
     if (leader === this.o.replica.id) return this.announce(this.o.replica.id, own);
-    const address = this.o.book.clients.get(leader);
-    if (address === undefined) return errorReply(`the leader ${leader} has not announced its client address yet`);
-    return callMember(address, this.o.password(), ['CLUSTER', 'ANNOUNCE', this.o.replica.id, own], replyTimeoutMs, connectTimeoutMs);
+    return callMember(this.o.calls, leader, ['CLUSTER', 'ANNOUNCE', this.o.replica.id, own], replyTimeoutMs);
   }
 
   /** After a try: on failure wait longer next time (bounded); the next check sees whether it landed. */

@@ -1,7 +1,7 @@
 // The membership controller of a replicated node: replica/membership-controller.ts (ADDNODE,
 // REMOVENODE, TRANSFER, FAILOVER, carried out by the leader) wired to the real clock, the node's
-// write path for the CAIRN.MEMBER announcements, the address book, and RESP calls to another
-// member's client port (`cairn cluster` follows a `NOTLEADER <id> <host:port>` reply). Also
+// write path for the CAIRN.MEMBER announcements, the address book, and calls to another member on
+// the peer links (call.ts; `cairn cluster` follows a `NOTLEADER <id> <host:port>` reply). Also
 // CLUSTER MEMBERS, read from the address book.
 
 import { CairnError, errorMessage } from '../../lib/errors.js';
@@ -11,6 +11,7 @@ import { MembershipController as Controller, type MemberAnnouncement, type Membe
 import type { Replica } from '../../replica/replica.js';
 import type { WriteEntry } from '../../server/backend.js';
 import type { MembershipControl } from '../../server/cluster-topology.js';
+import type { MemberCalls } from '../../server/cluster-relay-link.js';
 import { SystemClock } from '../clock.js';
 import { callMember } from './call.js';
 import type { ClusterLog } from './log.js';
@@ -31,7 +32,8 @@ export interface MembershipOptions {
   /** Proposes a kv entry through the node's write path (the CAIRN.MEMBER announcements). */
   readonly write: (entry: WriteEntry) => Promise<Reply[]>;
   readonly book: MemberDirectory;
-  readonly password: () => string | undefined;
+  /** Calls to other members on the peer links. */
+  readonly calls: MemberCalls;
   readonly log: ClusterLog;
   /** False for a node alone without a peer listener: nobody could reach it, so it adds no members. */
   readonly canGrow: boolean;
@@ -88,7 +90,7 @@ export class MembershipController implements MembershipControl {
   }
 }
 
-/** The controller's I/O on a real node: CAIRN.MEMBER entries through the write path, the address book, RESP to the leader. */
+/** The controller's I/O on a real node: CAIRN.MEMBER entries through the write path, the address book, calls to the leader. */
 function runtimeIo(o: MembershipOptions): MembershipIo {
   const clientAddress = (id: string): string | undefined => {
     const address = o.book.clients.get(id);
@@ -113,13 +115,11 @@ function runtimeIo(o: MembershipOptions): MembershipIo {
       }
     },
     ask: async (to: string, request: MemberRequest) => {
-      const address = o.book.clients.get(to);
       const argv = request.kind === 'remove' ? ['CLUSTER', 'REMOVENODE', request.id] : ['CLUSTER', 'TRANSFER', request.id];
-      if (address === undefined) return errorReply(`ERR ${argv.join(' ')}: no client address for ${to}`);
       try {
-        return await callMember(address, o.password(), argv, remoteReplyTimeoutMs);
+        return await callMember(o.calls, to, argv, remoteReplyTimeoutMs);
       } catch (error) {
-        return errorReply(`ERR ${argv.join(' ')} at ${formatPeerAddress(address)}: ${errorMessage(error)}`);
+        return errorReply(`ERR ${argv.join(' ')} at ${to}: ${errorMessage(error)}`);
       }
     },
     retire: () => o.retire(),

@@ -28,7 +28,7 @@ import { ReplicaBackend } from '../../server/replica-backend.js';
 import { CairnServer } from '../../server/server.js';
 import { WriteCoalescer } from '../../server/write-coalescer.js';
 import { EVENT_LOOP_SNAPSHOT_PACE, eventLoopTurn, gatherTurns, SystemClock } from '../clock.js';
-import { derivedClusterId, type ClusterSettings } from './options.js';
+import type { ClusterSettings } from './options.js';
 import { startHttpEndpoint } from './http.js';
 import { checkClusterId, settleClusterId } from './identity.js';
 import { roleChangeReason, type ClusterLog, type RoleFacts } from './log.js';
@@ -38,7 +38,10 @@ import { MembershipController } from './membership.js';
 import { AddressAnnouncer, ADDRESSES_OF_A_NODE_ALONE } from './announce.js';
 import { RemovalWatch } from './removal-watch.js';
 import { StartUndo } from './start-steps.js';
-import { refuseTakenIdentity } from './startup-check.js';
+import { flagIdentity, settleBlankIdentity } from './startup-check.js';
+import { MemberCaller } from './call.js';
+import { memberCallHandler } from './call-server.js';
+import { NO_MEMBER_CALLS, type MemberCalls } from '../../server/cluster-relay-link.js';
 import { handOverLeadership, transferWaitMs } from './transfer.js';
 import { NodeDisk } from '../disk.js';
 import { NoPeerTransport } from '../no-peer-transport.js';
@@ -107,19 +110,22 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   const start: StartContext = { settings, cluster, log, clock: new SystemClock(), undo };
   // Certificate and secret files first: a bad one stops the start before anything is opened.
   const peerAuth = new PeerAuth(cluster.peerAuth);
-  const { storage, clusterId, directory } = await undo.step(() => openDataDir(start));
+  const { storage, clusterId, directory, blank } = await undo.step(() => openDataDir(start));
   const transport = await undo.step(() => startTransport(start, { clusterId, directory, peerAuth }));
+  const calls: MemberCalls = transport === null ? NO_MEMBER_CALLS : new MemberCaller(transport);
+  if (blank) await undo.step(() => settleBlankIdentity({ cluster, dir: settings.dir, clusterId, transport, calls, log, others: otherPeers(directory, cluster.id) }));
   const retirement: Retirement = { retired: false, watch: undefined, announcer: undefined, onLeaderChange: () => undefined };
   const idle = new IdleCollector();
   const { replica, machine, metrics } = await undo.step(() => startReplica(start, { storage, transport, directory, retirement, idle }));
-  const { backend, topology } = await undo.step(() => startBackend(start, { clusterId, directory, storage, replica, machine, metrics, retirement, alone: transport === null }));
+  const { backend, topology } = await undo.step(() => startBackend(start, { clusterId, directory, storage, replica, machine, metrics, retirement, calls, alone: transport === null }));
+  transport?.onCall(memberCallHandler({ topology, relay: (args) => backend.relayServer.serve(args) }));
   const server = await undo.step(() => startServer(start, { backend, topology, directory, configFile }));
   idle.watchClients(() => server.stats.commandsProcessed);
   // A node alone without a peer listener has nobody to tell its client address to (and no peer address to give).
   if (transport === null) topology.addresses = ADDRESSES_OF_A_NODE_ALONE;
-  else await undo.step(() => startAnnouncer(start, { backend, topology, directory, replica, retirement }));
+  else await undo.step(() => startAnnouncer(start, { backend, topology, directory, replica, retirement, calls }));
   const http = await undo.step(() => startHttp(start, { topology, metrics, replica }));
-  const { fatal } = await undo.step(() => startRemovalWatch(start, { replica, directory, retirement }));
+  const { fatal } = await undo.step(() => startRemovalWatch(start, { replica, directory, retirement, calls }));
   log('node.started', { clients: `${settings.host}:${server.port}`, peers: transport === null ? 'none' : `${cluster.peerHost}:${transport.listenPort}`, clusterId, incarnation: replica.status().incarnation, members: [...directory.peers.keys()] });
   return {
     server,
@@ -230,7 +236,7 @@ function roleObserver(log: ClusterLog, metrics: ClusterMetrics, retirement: Reti
 /** The topology, the backend in front of the replica (which it then owns) and the membership controller. */
 function startBackend(
   start: StartContext,
-  parts: { clusterId: string; directory: MemberDirectory; storage: RaftStorage; replica: Replica<KvMachine>; machine: ClusterMachine; metrics: ClusterMetrics; retirement: Retirement; alone: boolean },
+  parts: { clusterId: string; directory: MemberDirectory; storage: RaftStorage; replica: Replica<KvMachine>; machine: ClusterMachine; metrics: ClusterMetrics; retirement: Retirement; calls: MemberCalls; alone: boolean },
 ): { backend: ReplicaBackend; topology: ClusterTopology } {
   const { settings, cluster, log, clock } = start;
   const { directory, storage, replica, retirement } = parts;
@@ -243,8 +249,7 @@ function startBackend(
     leaderWaitMs: cluster.leaderWaitMs,
     fsync: settings.fsync,
     storageStats: () => storage.stats(),
-    relayConnectTimeoutMs: 1000,
-    password: () => settings.requirepass,
+    calls: parts.calls,
     metrics: parts.metrics,
     memory: new MemoryGuard(settings, () => parts.machine.state),
   });
@@ -255,7 +260,7 @@ function startBackend(
     // Proposed here only, never relayed: a leader refuses a relayed CAIRN.MEMBER (relay-guard.ts).
     write: (entry) => backend.writeAsLeader(entry),
     book: directory,
-    password: () => settings.requirepass,
+    calls: parts.calls,
     log,
     canGrow: !parts.alone,
     transferWaitMs,
@@ -300,10 +305,10 @@ async function startServer(
 /** Announces this node's client address (once it is bound) to the cluster, and answers CLUSTER ANNOUNCE while leading. */
 function startAnnouncer(
   start: StartContext,
-  parts: { backend: ReplicaBackend; topology: ClusterTopology; directory: MemberDirectory; replica: Replica<KvMachine>; retirement: Retirement },
+  parts: { backend: ReplicaBackend; topology: ClusterTopology; directory: MemberDirectory; replica: Replica<KvMachine>; retirement: Retirement; calls: MemberCalls },
 ): void {
-  const { settings, log } = start;
-  const announcer = new AddressAnnouncer({ replica: parts.replica, book: parts.directory, write: (entry) => parts.backend.writeAsLeader(entry), password: () => settings.requirepass, log });
+  const { log } = start;
+  const announcer = new AddressAnnouncer({ replica: parts.replica, book: parts.directory, write: (entry) => parts.backend.writeAsLeader(entry), calls: parts.calls, log });
   parts.topology.addresses = announcer;
   parts.retirement.announcer = announcer;
   announcer.start();
@@ -320,8 +325,8 @@ async function startHttp(start: StartContext, parts: { topology: ClusterTopology
 }
 
 /** Watches for this node's removal and for a peer refusing its incarnation; resolves `fatal` with the reason for the latter. */
-function startRemovalWatch(start: StartContext, parts: { replica: Replica<KvMachine>; directory: MemberDirectory; retirement: Retirement }): { fatal: Promise<string> } {
-  const { settings, cluster, log } = start;
+function startRemovalWatch(start: StartContext, parts: { replica: Replica<KvMachine>; directory: MemberDirectory; retirement: Retirement; calls: MemberCalls }): { fatal: Promise<string> } {
+  const { cluster, log } = start;
   const { replica, retirement } = parts;
   let fail: (reason: string) => void = () => undefined;
   const fatal = new Promise<string>((resolve) => (fail = resolve));
@@ -330,36 +335,31 @@ function startRemovalWatch(start: StartContext, parts: { replica: Replica<KvMach
     log('cluster.stale_incarnation', { member: cluster.id, incarnation: replica.status().incarnation, reportedBy, reason });
     fail(reason);
   };
-  const watch = new RemovalWatch({ replica, book: parts.directory, password: () => settings.requirepass, log, retire: () => retire(replica, retirement), refused });
+  const watch = new RemovalWatch({ replica, book: parts.directory, calls: parts.calls, log, retire: () => retire(replica, retirement), refused });
   retirement.watch = watch;
   start.undo.add('watch', () => watch.stop());
   return { fatal };
 }
 
 /**
- * Opens the Raft log (taking the directory lock); a directory with no Raft state yet is first
- * checked against the running cluster (cluster/startup-check.ts), before this node can vote. Then
- * settles the directory's cluster id and loads its address book.
+ * Opens the Raft log (taking the directory lock) and loads the address book; reads the directory's
+ * cluster id, and settles it now unless the directory holds no Raft state yet (`blank`): that one
+ * is settled by settleIdentity, after the start-up check.
  */
-async function openDataDir(start: StartContext): Promise<{ storage: RaftStorage; clusterId: string; directory: MemberDirectory }> {
+async function openDataDir(start: StartContext): Promise<{ storage: RaftStorage; clusterId: string; directory: MemberDirectory; blank: boolean }> {
   const { settings, cluster, clock, log } = start;
   const disk = new NodeDisk();
   const storage = await RaftStorage.open(disk, settings.dir, { fsync: settings.fsync, clock, snapshotPace: EVENT_LOOP_SNAPSHOT_PACE });
   // Opened first: the directory lock is held while its identity is read and written.
-  const explicitClusterId = cluster.clusterId !== derivedClusterId(cluster.peers);
-  const identity = { clusterId: cluster.clusterId, nodeId: cluster.id };
+  const { identity, explicit } = flagIdentity(cluster);
   try {
     const directory = await MemberDirectory.load(disk, settings.dir, cluster.id, cluster.peers, cluster.clients);
     // The first snapshot is written when the replica first starts: none means no term, vote or log.
-    if ((await listSnapshots(disk, settings.dir)).length === 0) {
-      const { clusterId } = await checkClusterId(disk, settings.dir, identity, explicitClusterId);
-      // The peer-offset guesses fill in members nobody announced to this blank node; only answers from this cluster count.
-      await refuseTakenIdentity({ selfId: cluster.id, clusterId, clients: new Map([...cluster.clientGuesses, ...directory.clients]), password: settings.requirepass, log });
-    }
-    const clusterId = await settleClusterId(disk, settings.dir, identity, explicitClusterId);
+    const blank = (await listSnapshots(disk, settings.dir)).length === 0;
+    const clusterId = blank ? (await checkClusterId(disk, settings.dir, identity, explicit)).clusterId : await settleClusterId(disk, settings.dir, identity, explicit);
     if (clusterId !== cluster.clusterId) log('cluster.id_kept', { clusterId, fromFlags: cluster.clusterId, reason: 'the data directory was first started in this cluster' });
     start.undo.add('storage', () => storage.close());
-    return { storage, clusterId, directory };
+    return { storage, clusterId, directory, blank };
   } catch (error) {
     await storage.close();
     throw error;

@@ -41,12 +41,6 @@ export interface ClusterSettings {
    * come from the members themselves (the replicated address book), never from these flags' guesses.
    */
   readonly clients: ReadonlyMap<string, { host: string; port: number }>;
-  /**
-   * Where the other initial members probably serve clients (their peer host, at this node's
-   * offset between client and peer port): asked only by the start-up check of a blank data
-   * directory, which believes an answer only from a node of this cluster (startup-check.ts).
-   */
-  readonly clientGuesses: ReadonlyMap<string, { host: string; port: number }>;
   readonly tickMs: number;
   readonly electionTimeoutTicks: number;
   readonly heartbeatIntervalTicks: number;
@@ -110,7 +104,6 @@ export function clusterSettings(flags: ClusterFlags, clientHost: string, clientP
     peerPort,
     peers,
     clients: clientAddresses(flags, id, peers, clientHost, clientPort),
-    clientGuesses: clientGuesses(id, peers, clientPort, peerPort),
     tickMs: integer('--tick-ms', flags.tickMs, CLUSTER_DEFAULTS.tickMs, 1, 60_000),
     electionTimeoutTicks,
     heartbeatIntervalTicks,
@@ -147,19 +140,6 @@ function clientAddresses(
   const ownHost = wildcard && ownPeer !== undefined ? parsePeerAddress(ownPeer).host : clientHost;
   clients.set(id, advertised ?? (ownListed === undefined ? { host: ownHost, port: clientPort } : parsePeerAddress(ownListed)));
   return clients;
-}
-
-/** Each other member's peer host at this node's client/peer port offset (the start-up check's guesses only). */
-function clientGuesses(id: string, peers: ReadonlyMap<string, string>, clientPort: number, peerPort: number): Map<string, { host: string; port: number }> {
-  const guesses = new Map<string, { host: string; port: number }>();
-  const offset = peerPort - clientPort;
-  for (const [member, address] of peers) {
-    if (member === id) continue;
-    const peer = parsePeerAddress(address);
-    const port = peer.port - offset;
-    if (port >= 1 && port <= 65_535) guesses.set(member, { host: peer.host, port });
-  }
-  return guesses;
 }
 
 /** The same on every node started with the same --peers: a hash of the sorted member list. */

@@ -1,7 +1,8 @@
 // How a removed follower learns it was removed. The leader stops replicating to a node as soon as
 // it removes it, so the node usually never applies its own removal; it just stops hearing from a
 // leader. So a node that has known no leader for a while asks the other members in its address
-// book for CLUSTER MEMBERS, and if one lists it as removed — a tombstone in that member's applied
+// book for CLUSTER MEMBERS (on the peer links: they answer on this node's own connection to them,
+// whether or not they still count it a member), and if one lists it as removed — a tombstone in that member's applied
 // (committed) address book, which no client can forge and which is never undone — it stops serving
 // as a member. A node that is merely cut off hears "voter" or nothing, and keeps waiting.
 //
@@ -12,6 +13,7 @@
 import { assert } from '../../lib/assert.js';
 import type { KvMachine } from '../../replica/kv-machine.js';
 import type { Replica } from '../../replica/replica.js';
+import type { MemberCalls } from '../../server/cluster-relay-link.js';
 import { callMember } from './call.js';
 import type { ClusterLog } from './log.js';
 import type { MemberDirectory } from './members.js';
@@ -28,7 +30,8 @@ const askTimeoutMs = 1000;
 export interface RemovalWatchOptions {
   readonly replica: Replica<KvMachine>;
   readonly book: MemberDirectory;
-  readonly password: () => string | undefined;
+  /** Calls to other members on the peer links. */
+  readonly calls: MemberCalls;
   readonly log: ClusterLog;
   /** Called once, when a member says this node was removed. */
   readonly retire: (reportedBy: string) => Promise<void>;
@@ -81,11 +84,11 @@ export class RemovalWatch {
   /** Asks the other members, one at a time; retires as soon as one lists this node as removed. */
   private async askMembers(): Promise<void> {
     const self = this.o.replica.id;
-    const others = [...this.o.book.clients].filter(([id]) => id !== self).slice(0, askedPerRoundMax);
+    const others = [...this.o.book.peers.keys()].filter((id) => id !== self).slice(0, askedPerRoundMax);
     assert(others.length <= askedPerRoundMax, 'a round asks a bounded number of members');
-    for (const [id, address] of others) {
+    for (const id of others) {
       if (this.done) return;
-      const reply = await callMember(address, this.o.password(), ['CLUSTER', 'MEMBERS'], askTimeoutMs).catch(() => undefined);
+      const reply = await callMember(this.o.calls, id, ['CLUSTER', 'MEMBERS'], askTimeoutMs).catch(() => undefined);
       if (reply === undefined || reply.type !== 'array') continue;
       const lines = reply.items.map((item) => (item.type === 'bulk' ? Buffer.from(item.value).toString('utf8') : ''));
       if (!lines.includes(`${self} removed - -`)) continue;

@@ -45,7 +45,8 @@ export type HelloReply =
   | { kind: 'refuse'; reason: string }
   | { kind: 'challenge'; nonce: Uint8Array; mac: Uint8Array };
 
-function frame(type: number, write: (sink: WireSink) => void): Buffer {
+/** One whole frame of `type` whose fields `write` puts in (once to measure, once to write); call-frames.ts uses it too. */
+export function frame(type: number, write: (sink: WireSink) => void): Buffer {
   const sizer = new SizeSink();
   write(sizer);
   const bodyBytes = FRAME_HEADER_BYTES + sizer.size;
@@ -55,7 +56,7 @@ function frame(type: number, write: (sink: WireSink) => void): Buffer {
   sink.u8(PEER_PROTOCOL_VERSION);
   sink.u8(type);
   write(sink);
-  assert(sink.offset === buffer.length, 'handshake frame size mismatch');
+  assert(sink.offset === buffer.length, 'frame size mismatch');
   return buffer;
 }
 

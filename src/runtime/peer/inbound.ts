@@ -2,14 +2,16 @@
 // protocol version, our cluster id and our node id, from a member its TLS certificate names (with
 // peer TLS), within connectTimeoutMs (the TLS handshake included); with a cluster secret, the
 // dialler's PROOF must follow our CHALLENGE (handshake-auth.ts). Otherwise the connection is
-// refused (REFUSE with the reason, then closed) and logged. After ACCEPT every frame
-// must decode as a Raft message from the greeted node to us; anything malformed closes this one
-// socket — never the node — and is logged. The listener sends KEEPALIVE frames on it.
+// refused (REFUSE with the reason, then closed) and logged. After ACCEPT every frame must decode
+// as a Raft message from the greeted node to us, or as a CALL from it (calls.ts); anything
+// malformed closes this one socket — never the node — and is logged. The listener sends
+// KEEPALIVE frames on it, and the RESULT of each call.
 
 import type { Socket } from 'node:net';
 import { assert } from '../../lib/assert.js';
 import type { Message } from '../../raft/types.js';
 import { decodeMessage } from './codec.js';
+import { CALL_TYPE, decodeCall, frameType, type CallFrame } from './call-frames.js';
 import { FrameSplitter } from './frames.js';
 import { decodeHello, decodeProof, encodeAccept, encodeChallenge, encodeKeepalive, encodeRefuse, HELLO_FRAME_BYTES_MAX } from './handshake.js';
 import type { Hello } from './handshake.js';
@@ -33,6 +35,8 @@ export interface InboundHandlers {
   accepted(peerId: string): void;
   /** One message, already checked to come from the greeted peer and to be addressed to us. */
   deliver(peerId: string, message: Message): void;
+  /** One call from the greeted peer; its RESULT goes back through connection.sendResult. */
+  call(peerId: string, call: CallFrame, connection: InboundConnection): void;
   closed(connection: InboundConnection): void;
 }
 
@@ -79,6 +83,20 @@ export class InboundConnection {
     if (this.socket.writableLength < this.settings.maxBatchBytes) this.socket.write(KEEPALIVE);
   }
 
+  /**
+   * Writes a call's RESULT, unless the connection has closed (the caller then counts the call as
+   * lost). A caller that leaves maxQueuedBytes of results unread is dropped: memory stays bounded.
+   */
+  sendResult(frame: Buffer): void {
+    if (this.state !== 'open' || this.socket.destroyed) return;
+    if (this.socket.writableLength > this.settings.maxQueuedBytes) {
+      this.settings.log('peer.garbage', { direction: 'inbound', remote: this.remote, peer: this.peerId, error: `${this.socket.writableLength} bytes of call results unread` });
+      this.fail(null);
+      return;
+    }
+    this.socket.write(frame);
+  }
+
   destroy(): void {
     this.state = 'done';
     this.socket.destroy();
@@ -91,6 +109,7 @@ export class InboundConnection {
   private onData(chunk: Buffer): void {
     if (this.state === 'done') return;
     const messages: Message[] = [];
+    const calls: CallFrame[] = [];
     try {
       for (const body of this.splitter.push(chunk)) {
         if (this.state === 'greeting') {
@@ -99,6 +118,8 @@ export class InboundConnection {
         } else if (this.state === 'proving') {
           this.prove(body);
           if ((this.state as InboundState) === 'done') return;
+        } else if (frameType(body) === CALL_TYPE) {
+          calls.push(decodeCall(body));
         } else {
           messages.push(this.check(decodeMessage(body)));
         }
@@ -112,6 +133,7 @@ export class InboundConnection {
     if (peerId === null) return;
     // Delivered outside the try: an exception from the node's own receiver is not the peer's fault.
     for (const message of messages) this.handlers.deliver(peerId, message);
+    for (const call of calls) this.handlers.call(peerId, call, this);
   }
 
   private check(message: Message): Message {

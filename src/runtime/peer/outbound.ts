@@ -1,4 +1,5 @@
-// One peer's outbound link: the only connection this node sends that peer messages on. It dials,
+// One peer's outbound link: the only connection this node sends that peer messages and calls on
+// (calls go out at once, beside the queue, and their RESULTs come back on it: calls.ts). It dials,
 // handshakes (HELLO -> ACCEPT/REFUSE), writes queued frames in batches, and after any failure
 // redials with capped, jittered exponential backoff. Frames wait in a bounded queue (count and
 // bytes); when it is full the OLDEST frame is dropped — Raft tolerates loss and retransmits, and
@@ -15,12 +16,14 @@ import { decodeHelloReply, decodeKeepalive, encodeHello, encodeProof, REASON_BYT
 import type { Hello } from './handshake.js';
 import { handshakeMac, newNonce, proofMatches } from './handshake-auth.js';
 import { dialPeer } from './secure.js';
+import { decodeResult, frameType, RESULT_TYPE, type ResultFrame } from './call-frames.js';
+import type { CallLink } from './calls.js';
 import type { PeerSettings, PeerStats } from './options.js';
 import { FRAME_LENGTH_BYTES } from './wire.js';
 
 type LinkState = 'backoff' | 'dialling' | 'open' | 'closed';
 
-/** Handshake replies and keepalives are small; a longer frame from a listener is garbage. */
+/** Handshake replies are small; a longer frame before ACCEPT is garbage (after it, RESULTs may be any frame's size). */
 const REPLY_FRAME_BYTES_MAX = REASON_BYTES_MAX + 16;
 
 /** True for 1, 2, 4, 8, ...: repeated failures are logged with falling frequency. */
@@ -32,7 +35,15 @@ function describe(error: unknown): string {
   return errorMessage(error);
 }
 
-export class PeerLink {
+/** What the call channel (calls.ts) hears from a link. */
+export interface LinkEvents {
+  opened(link: PeerLink): void;
+  /** Connection `connection` closed; null: the link itself was closed (the peer removed). */
+  disconnected(peer: string, connection: number | null, why: string): void;
+  result(peer: string, result: ResultFrame): void;
+}
+
+export class PeerLink implements CallLink {
   private state: LinkState = 'backoff';
   private socket: Socket | null = null;
   private splitter = new FrameSplitter(REPLY_FRAME_BYTES_MAX);
@@ -49,6 +60,8 @@ export class PeerLink {
   private queuedBytes = 0;
   private readonly counters = { sentMessages: 0, sentBytes: 0, writes: 0, receivedMessages: 0, droppedMessages: 0, reconnects: 0 };
   private lastError: string | null = null;
+  /** Counts the connections that completed the handshake: calls written on one fail when it closes. */
+  private connection = 0;
   /** This dial's HELLO, and whether the listener proved the cluster secret (when we have one). */
   private hello: Hello | null = null;
   private listenerProved = false;
@@ -59,6 +72,7 @@ export class PeerLink {
     private readonly settings: PeerSettings,
     /** Asks the transport to call flush() once at the end of this event-loop turn. */
     private readonly requestFlush: (link: PeerLink) => void,
+    private readonly events: LinkEvents,
   ) {
     this.queue = new BoundedQueue<Buffer>(settings.maxQueuedMessages);
     this.silenceTimeoutMs = settings.peerSilenceTimeoutMs;
@@ -97,6 +111,15 @@ export class PeerLink {
     this.settings.log('peer.queue_full', {
       peer: this.id, connected: this.state === 'open', queuedMessages: this.queue.length, queuedBytes: this.queuedBytes,
     });
+  }
+
+  /** A call's frame goes out at once on the open connection, beside the queue (whose oldest frames may be dropped). */
+  writeNow(frame: Buffer): number | null {
+    const socket = this.socket;
+    if (this.state !== 'open' || socket === null || socket.destroyed) return null;
+    socket.write(frame);
+    this.counters.sentBytes += frame.length;
+    return this.connection;
   }
 
   /** Writes queued frames in batches of up to maxBatchBytes until the socket asks to wait. */
@@ -163,6 +186,7 @@ export class PeerLink {
   }
 
   private redialNow(): void {
+    if (this.state === 'open') this.events.disconnected(this.id, this.connection, 'the link was redialled');
     this.clearTimer();
     const old = this.socket;
     this.socket = null;
@@ -210,8 +234,9 @@ export class PeerLink {
     this.lastReceivedMs = performance.now();
     try {
       for (const body of this.splitter.push(chunk)) {
-        if (this.state === 'open') decodeKeepalive(body);
-        else this.onReply(socket, body);
+        if (this.state !== 'open') this.onReply(socket, body);
+        else if (frameType(body) === RESULT_TYPE) this.events.result(this.id, decodeResult(body));
+        else decodeKeepalive(body);
         if (this.socket !== socket) return;
       }
     } catch (error) {
@@ -249,7 +274,11 @@ export class PeerLink {
     this.silenceTimeoutMs = Math.max(this.settings.peerSilenceTimeoutMs, 3 * reply.keepaliveIntervalMs);
     this.lastError = null;
     this.settings.log('peer.connected', { peer: this.id, address: this.address, reconnects: this.counters.reconnects });
+    // Answers to calls may be as large as any frame.
+    this.splitter.setMaxFrameBytes(this.settings.maxFrameBytes);
+    this.connection++;
     this.requestFlush(this);
+    this.events.opened(this);
   }
 
   /** The listener proved the secret over our nonce: prove it back over its nonce, or give up on it. */
@@ -274,6 +303,7 @@ export class PeerLink {
     this.clearTimer();
     if (this.state === 'closed') return;
     if (this.state === 'open') {
+      this.events.disconnected(this.id, this.connection, this.lastError ?? 'the connection closed');
       // A connection that stayed up a while ends the failure streak (redial at once); one that
       // dropped soon after ACCEPT counts as a failure, so a peer that flaps is not redialled in a loop.
       const upMs = performance.now() - this.openedAtMs;
@@ -300,6 +330,7 @@ export class PeerLink {
   /** Stops dialling, drops what is queued, and resolves once the socket has closed. */
   async close(): Promise<void> {
     this.state = 'closed';
+    this.events.disconnected(this.id, null, 'the link was closed');
     this.clearTimer();
     while (this.queue.shift() !== undefined);
     this.queuedBytes = 0;

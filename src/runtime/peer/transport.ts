@@ -1,7 +1,9 @@
 // TcpPeerTransport: io/Transport<Message> over node:net between Cairn nodes. It listens on the
 // peer port for inbound connections (which only receive) and keeps one outbound link per peer
 // (which only sends; see outbound.ts). Messages sent during one event-loop turn go out in one
-// write per peer. Peers can be added, removed and re-addressed at runtime with setPeers().
+// write per peer. Peers can be added, removed and re-addressed at runtime with setPeers(). Beside
+// Raft messages it carries calls (call() and onCall(): a request/response channel, calls.ts) on
+// the same authenticated connections.
 // docs/TRANSPORT.md describes the wire format, handshake, backoff, bounds and failure handling.
 
 import { createServer } from 'node:net';
@@ -12,10 +14,11 @@ import type { NodeId, Transport } from '../../io/transport.js';
 import type { Message } from '../../raft/types.js';
 import { parsePeerAddress } from './address.js';
 import { encodeMessage } from './codec.js';
+import { CallServer, PeerCalls, type CallHandler } from './calls.js';
 import { InboundConnection } from './inbound.js';
 import { resolvePeerSettings } from './options.js';
 import type { PeerMap, PeerSettings, PeerStats, TcpPeerTransportOptions } from './options.js';
-import { PeerLink } from './outbound.js';
+import { PeerLink, type LinkEvents } from './outbound.js';
 import { PeerTlsListener } from './secure.js';
 import { ID_BYTES_MAX } from './wire.js';
 
@@ -46,6 +49,9 @@ export class TcpPeerTransport implements Transport<Message> {
   private closed = false;
   /** Messages for a node that is not a peer, or received before onReceive(). */
   private unroutable = 0;
+  private readonly calls: PeerCalls;
+  private readonly callServer: CallServer;
+  private readonly linkEvents: LinkEvents;
   /** With peer TLS: where accepted sockets do their handshake before they become InboundConnections. */
   private readonly tlsListener: PeerTlsListener | null;
 
@@ -53,6 +59,14 @@ export class TcpPeerTransport implements Transport<Message> {
     private readonly settings: PeerSettings,
     private readonly server: Server,
   ) {
+    const calls = new PeerCalls(settings.maxFrameBytes);
+    this.calls = calls;
+    this.callServer = new CallServer(settings.maxFrameBytes, settings.log);
+    this.linkEvents = {
+      opened: (link) => calls.opened(link.id, link),
+      disconnected: (peer, connection, why) => calls.disconnected(peer, connection, why),
+      result: (peer, result) => calls.result(peer, result),
+    };
     this.keepaliveTimer = setInterval(() => this.keepalive(), settings.keepaliveIntervalMs);
     this.keepaliveTimer.unref();
     const tls = settings.security.tls;
@@ -101,6 +115,20 @@ export class TcpPeerTransport implements Transport<Message> {
     link.enqueue(encodeMessage(message));
   }
 
+  /**
+   * Calls `to` with `payload` on this node's link to it; resolves with its answer. Rejects with
+   * CallNotSentError when `to` surely never ran it (retrying is safe), CAIRN_TIMEOUT when it was
+   * sent and no answer came (the connection broke, or timeoutMs passed): outcome unknown.
+   */
+  call(to: NodeId, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    return this.calls.call(to, this.links.get(to), payload, timeoutMs);
+  }
+
+  /** Registers the one handler of calls from peers (until then they are refused unrun). */
+  onCall(handler: CallHandler): void {
+    this.callServer.onCall(handler);
+  }
+
   onReceive(receiver: Receiver): void {
     assert(this.receiver === null, 'onReceive registers the one receiver, once');
     this.receiver = receiver;
@@ -135,7 +163,7 @@ export class TcpPeerTransport implements Transport<Message> {
         continue;
       }
       this.settings.log('peer.added', { peer: id, address });
-      this.links.set(id, new PeerLink(id, address, this.settings, (l) => this.requestFlush(l)));
+      this.links.set(id, new PeerLink(id, address, this.settings, (l) => this.requestFlush(l), this.linkEvents));
     }
   }
 
@@ -153,6 +181,8 @@ export class TcpPeerTransport implements Transport<Message> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.calls.close();
+    this.callServer.close();
     clearInterval(this.keepaliveTimer);
     this.tlsListener?.close();
     if (this.flushScheduled !== null) clearImmediate(this.flushScheduled);
@@ -190,6 +220,7 @@ export class TcpPeerTransport implements Transport<Message> {
     const connection = new InboundConnection(socket, this.settings, {
       accepted: (peerId) => this.links.get(peerId)?.peerIsUp(),
       deliver: (peerId, message) => this.deliver(peerId, message),
+      call: (peerId, call, from) => this.callServer.serve(peerId, call, (frame) => from.sendResult(frame)),
       closed: (c) => {
         this.inbound.delete(c);
         this.closeWaiters.get(c)?.();
