@@ -19,10 +19,16 @@
 //   npm run bench:cluster -- --ops write --clients 64 --rounds 0   only some phases
 //   npm run bench:cluster -- --systems cairn      only one system (a profile, a before/after)
 //   npm run bench:cluster -- --to follower        clients on a follower (it forwards to the leader)
+//   npm run bench:cluster -- --peer-tls           Cairn with plain peer links against Cairn with mutual
+//                                                TLS on them (certificates from a throwaway CA), same
+//                                                run, phases alternating; no etcd, no failover
 //   node dist/bench/cluster.js --node --id n1 ...   (internal: one Cairn node, runClusterNode)
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { CairnCluster } from './lib/cairn-cluster.js';
+import { join } from 'node:path';
+import { CairnCluster, type CairnVariant } from './lib/cairn-cluster.js';
+import { printPeerTlsTable, type PeerTlsRow } from './lib/peer-tls-report.js';
+import { makeCertAuthority } from '../test/support/certs.js';
 import { EtcdCluster } from './lib/etcd-cluster.js';
 import { failoverRound } from './lib/failover.js';
 import type { BenchCluster } from './lib/kv-connection.js';
@@ -54,12 +60,14 @@ interface Options {
   readonly systems: readonly SystemName[];
   /** Which member the clients connect to. */
   readonly to: 'leader' | 'follower';
+  /** Cairn with plain peer links against Cairn over peer TLS, instead of Cairn against etcd. */
+  readonly peerTls: boolean;
 }
 
 function options(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
-    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, 'cpu-prof': { type: 'string' }, clients: { type: 'string' }, ops: { type: 'string' }, systems: { type: 'string' }, to: { type: 'string' } },
+    options: { seconds: { type: 'string' }, rounds: { type: 'string' }, 'cpu-prof': { type: 'string' }, clients: { type: 'string' }, ops: { type: 'string' }, systems: { type: 'string' }, to: { type: 'string' }, 'peer-tls': { type: 'boolean' } },
     strict: true,
   });
   const seconds = Number(values.seconds ?? 8);
@@ -78,7 +86,7 @@ function options(argv: readonly string[]): Options {
   }
   const to = values.to ?? 'leader';
   if (to !== 'leader' && to !== 'follower') throw new Error(`--to must be leader or follower, got ${values.to}`);
-  return { seconds, rounds, cpuProfDir: values['cpu-prof'], clientCounts, ops, systems, to };
+  return { seconds, rounds, cpuProfDir: values['cpu-prof'], clientCounts, ops, systems, to, peerTls: values['peer-tls'] === true };
 }
 
 function log(message: string): void {
@@ -105,20 +113,56 @@ async function failovers(system: BenchCluster, rounds: number, value: Buffer): P
   return timesMs;
 }
 
+/** The same key space into every system that runs (also the warm-up). */
+async function preloadAll(systems: readonly (BenchCluster | undefined)[], value: Buffer): Promise<void> {
+  for (const system of systems) {
+    if (system === undefined) continue;
+    log(`${system.name}: preloading ${keyCount} keys of ${valueBytes} bytes (also the warm-up) ...`);
+    await preload(system, await system.leader(15_000), preloadClients, keyCount, value);
+  }
+}
+
+/** Peer TLS flags per member, from a throwaway CA in a temp dir the Procs remove. */
+async function peerTlsVariant(procs: Procs): Promise<CairnVariant> {
+  const ca = makeCertAuthority('bench-ca', join(await procs.tempDir('cairn-bench-certs-')));
+  return {
+    name: 'cairn peer TLS',
+    memberArgs: (id) => {
+      const leaf = ca.issue(id);
+      return ['--peer-cert-file', leaf.certFile, '--peer-key-file', leaf.keyFile, '--peer-trusted-ca-file', ca.certFile];
+    },
+  };
+}
+
+/** --peer-tls: the same cluster with and without TLS on its peer links, phase by phase. */
+async function runPeerTls(opts: Options, procs: Procs, nodeCommand: readonly string[], value: Buffer): Promise<void> {
+  log(`starting two ${clusterSize}-member Cairn clusters: plain peer links and peer TLS ...`);
+  const [plain, tls] = await Promise.all([
+    CairnCluster.start(procs, clusterSize, callTimeoutMs, nodeCommand),
+    CairnCluster.start(procs, clusterSize, callTimeoutMs, nodeCommand, await peerTlsVariant(procs)),
+  ]);
+  await preloadAll([plain, tls], value);
+  const loadAverage = loadavg()[0]!;
+  const rows: PeerTlsRow[] = [];
+  for (const op of opts.ops) {
+    for (const clients of opts.clientCounts) {
+      rows.push({ op, clients, plain: await phase(plain, op, clients, opts, value), tls: await phase(tls, op, clients, opts, value) });
+    }
+  }
+  printPeerTlsTable({ seconds: opts.seconds, valueBytes, keyCount, loadAverage, rows });
+}
+
 async function run(opts: Options, procs: Procs): Promise<void> {
   const value = Buffer.alloc(valueBytes, 'v');
   const profile = opts.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir];
   const nodeCommand = [...process.execArgv, ...profile, process.argv[1]!, '--node'];
+  if (opts.peerTls) return runPeerTls(opts, procs, nodeCommand, value);
   log(`starting a ${clusterSize}-member cluster of ${opts.systems.join(' and ')} ...`);
   const [cairn, etcd] = await Promise.all([
     opts.systems.includes('cairn') ? CairnCluster.start(procs, clusterSize, callTimeoutMs, nodeCommand) : undefined,
     opts.systems.includes('etcd') ? EtcdCluster.start(procs, clusterSize, callTimeoutMs) : undefined,
   ]);
-  for (const system of [cairn, etcd]) {
-    if (system === undefined) continue;
-    log(`${system.name}: preloading ${keyCount} keys of ${valueBytes} bytes (also the warm-up) ...`);
-    await preload(system, await system.leader(15_000), preloadClients, keyCount, value);
-  }
+  await preloadAll([cairn, etcd], value);
   const loadAverage = loadavg()[0]!;
   const rows: Row[] = [];
   for (const op of opts.ops) {

@@ -19,20 +19,30 @@ interface CairnMember {
   child: Child | null;
 }
 
+/** Extra flags per member (peer TLS files), and the name the bench prints. */
+export interface CairnVariant {
+  readonly name: string;
+  memberArgs(id: string): readonly string[];
+}
+
+const plainVariant: CairnVariant = { name: 'cairn', memberArgs: () => [] };
+
 export class CairnCluster extends MemberProcesses<CairnMember> implements BenchCluster {
-  readonly name = 'cairn';
+  readonly name: string;
 
   private constructor(
     procs: Procs,
     members: CairnMember[],
     private readonly nodeCommand: readonly string[],
     readonly callTimeoutMs: number,
+    private readonly variant: CairnVariant,
   ) {
     super(procs, members);
+    this.name = variant.name;
   }
 
   /** Starts `size` members; `nodeCommand` (node's arguments up to the node flags) runs runClusterNode. */
-  static async start(procs: Procs, size: number, callTimeoutMs: number, nodeCommand: readonly string[]): Promise<CairnCluster> {
+  static async start(procs: Procs, size: number, callTimeoutMs: number, nodeCommand: readonly string[], variant: CairnVariant = plainVariant): Promise<CairnCluster> {
     assert(nodeCommand.length > 0, 'a command that runs a node');
     assert(size >= 1 && size <= 9, 'cluster size 1..9');
     const base = await procs.tempDir('cairn-bench-cluster-');
@@ -40,7 +50,7 @@ export class CairnCluster extends MemberProcesses<CairnMember> implements BenchC
     for (let i = 1; i <= size; i++) {
       members.push({ id: `n${i}`, port: await freePort(), peerPort: await freePort(), dir: join(base, `n${i}`), child: null });
     }
-    const cluster = new CairnCluster(procs, members, nodeCommand, callTimeoutMs);
+    const cluster = new CairnCluster(procs, members, nodeCommand, callTimeoutMs, variant);
     await Promise.all(members.map((_, i) => cluster.startMember(i)));
     await cluster.leader(startTimeoutMs);
     return cluster;
@@ -110,7 +120,7 @@ export class CairnCluster extends MemberProcesses<CairnMember> implements BenchC
     const clientAddrs = this.members.map((p) => `${p.id}=127.0.0.1:${p.port}`).join(',');
     const args = [
       ...this.nodeCommand, '--id', m.id, '--host', '127.0.0.1', '--port', String(m.port), '--peer-port', String(m.peerPort),
-      '--peers', peers, '--client-addrs', clientAddrs, '--dir', m.dir,
+      '--peers', peers, '--client-addrs', clientAddrs, '--dir', m.dir, ...this.variant.memberArgs(m.id),
     ];
     const child = this.procs.spawn(`cairn ${m.id}`, process.execPath, args);
     m.child = child;

@@ -28,7 +28,7 @@ const writeRatioTarget = 2;
 const readRatioTarget = 3;
 const failoverTargetMs = 1000;
 
-function num(value: number, digits: number): string {
+export function num(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-';
 }
 
@@ -41,12 +41,12 @@ function verdict(row: Row): string {
 }
 
 /** One system's cells: ops/s, p50, p99, leader cpu, all members' cpu, client cpu ('-' when not run). */
-function cells(r: LoadResult | undefined): string[] {
+export function cells(r: LoadResult | undefined): string[] {
   if (r === undefined) return ['-', '-', '-', '-', '-', '-'];
   return [num(r.opsPerSecond, 0), num(r.p50Ms, 2), num(r.p99Ms, 2), num(r.cpuMicrosPerOp, 0), num(r.clusterCpuMicrosPerOp, 0), num(r.clientCpuMicrosPerOp, 0)];
 }
 
-function ratio(a: number | undefined, b: number | undefined): number {
+export function ratio(a: number | undefined, b: number | undefined): number {
   return a === undefined || b === undefined ? Number.NaN : a / b;
 }
 

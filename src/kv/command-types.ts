@@ -7,6 +7,7 @@ import type { Databases } from './databases.js';
 import type { Db } from './db.js';
 import type { Functions } from './functions.js';
 import type { Scripts } from './scripts.js';
+import type { AclRegistry } from './acl/registry.js';
 
 export type CommandFlag =
   | 'write' // modifies the keyspace: must go through the log
@@ -32,6 +33,8 @@ export interface ExecContext {
   readonly scripts?: Scripts;
   /** The state's function libraries (FUNCTION, FCALL); absent in contexts built without them. */
   readonly functions?: Functions;
+  /** The state's ACL users (the `acl` command); absent in contexts built without them. */
+  readonly acl?: AclRegistry;
 }
 
 export type Handler = (ctx: ExecContext, argv: readonly Uint8Array[]) => Reply;

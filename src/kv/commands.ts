@@ -33,6 +33,7 @@ import { sortCommands } from './sort.js';
 import { STREAM_COMMANDS } from './streams.js';
 import { STRING_COMMANDS } from './strings.js';
 import { ZSET_COMMANDS } from './zsets.js';
+import { ACL_COMMANDS } from './acl/acl-command.js';
 
 export type { CommandFlag, CommandSpec, ExecContext, Handler } from './command-types.js';
 
@@ -65,7 +66,7 @@ export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   BITMAP_COMMANDS, HLL_COMMANDS, LCS_COMMANDS,
   COPY_COMMANDS, OBJECT_COMMANDS, MEMORY_COMMANDS, sortCommands({ run: dispatch, has: (name) => KV_COMMANDS.has(name) }),
   ZSET_COMMANDS,
-  STREAM_COMMANDS, PUBLISH_COMMANDS, CHANGE_COMMANDS,
+  STREAM_COMMANDS, PUBLISH_COMMANDS, CHANGE_COMMANDS, ACL_COMMANDS,
   scriptingCommands({ run: dispatch, lookup: lookupCommand, arityOk }),
   functionCommands({ run: dispatch, lookup: lookupCommand, arityOk }),
 ]);

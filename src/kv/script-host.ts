@@ -22,7 +22,7 @@ const NOT_IN_SCRIPTS = new Set([
   'eval', 'eval_ro', 'evalsha', 'evalsha_ro', 'exec', 'failover', 'fcall', 'fcall_ro', 'hello', 'monitor', 'multi',
   'psubscribe', 'psync', 'punsubscribe', 'quit', 'replconf', 'replicaof', 'reset', 'role', 'save', 'shutdown', 'slaveof',
   'ssubscribe', 'subscribe', 'sunsubscribe', 'sync', 'unsubscribe', 'unwatch', 'wait', 'watch', 'script', 'function',
-  'client', 'config', 'readonly', 'readwrite', 'cluster',
+  'client', 'config', 'readonly', 'readwrite', 'cluster', 'acl',
 ]);
 
 /** Commands of the server's own table that scripts may call, with their arity, answered here. */

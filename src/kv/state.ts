@@ -20,6 +20,8 @@ import { decodeScriptsSection, encodeScriptsSection, SCRIPTS_MAGIC } from './scr
 import { CHANGES_KEY, type ChangeHistory } from './change-history.js';
 import { CHANGES_MAGIC, changesSectionDecoder, changesSectionEncoder } from './change-history-snapshot.js';
 import { SNAPSHOT_MAGIC } from './snapshot-writer.js';
+import { AclRegistry } from './acl/registry.js';
+import { ACL_MAGIC, decodeAclSection, encodeAclSection } from './acl/snapshot.js';
 
 export interface KvStateOptions {
   /** Seeds the Prng behind RANDOMKEY. Default 0. */
@@ -40,6 +42,8 @@ export class KvState {
   readonly scripts: Scripts;
   /** The function libraries (replicated: in snapshots) and the Lua engine that runs them. */
   readonly functions: Functions;
+  /** The ACL users (replicated: in snapshots). */
+  readonly acl: AclRegistry;
   /** The command running in steps on this state (a script or a function), from executeSteps' hand-back to its last step: -BUSY's text, FUNCTION STATS. */
   scriptRunning: { readonly kind: 'eval' | 'function'; readonly argv: readonly Uint8Array[] } | undefined;
   /** The keyspace events raised by commands since the last takeKeyEvents. */
@@ -47,12 +51,13 @@ export class KvState {
   /** The events of the last entry closed (closeEntry), until takeKeyEvents. */
   private closedEvents: KeyEvent[] = [];
 
-  constructor(options: KvStateOptions = {}, databases: Databases = new Databases(), scripts?: Scripts, functions?: Functions) {
+  constructor(options: KvStateOptions = {}, databases: Databases = new Databases(), scripts?: Scripts, functions?: Functions, acl?: AclRegistry) {
     this.databases = databases;
     databases.attachEvents(this.keyEvents);
     this.prng = new Prng(options.randomSeed ?? 0);
     this.scripts = scripts ?? new Scripts(options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
     this.functions = functions ?? new Functions(options.scriptMaxInstructions);
+    this.acl = acl ?? new AclRegistry();
   }
 
   /** Runs one command (argv[0] is the name, any case) at the given time, in database `dbIndex`; a script to its end. */
@@ -70,7 +75,7 @@ export class KvState {
     assert(Number.isSafeInteger(nowMs), 'nowMs must be an integer number of ms');
     assert(nowMs >= 0, 'nowMs must not be negative');
     const db = dbIndex === 0 ? this.databases.zero : this.databases.get(dbIndex);
-    const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex, scripts: this.scripts, functions: this.functions };
+    const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex, scripts: this.scripts, functions: this.functions, acl: this.acl };
     const reply = dispatch(ctx, argv);
     if (reply !== SCRIPT_PENDING) return reply;
     const steps = this.scripts.pending;
@@ -206,7 +211,7 @@ export class KvState {
         if (keys === undefined) {
           const section = changes.step(budget);
           if (section === null) return null;
-          const sections = Buffer.concat([section, encodeFunctionsSection(this.functions), encodeScriptsSection(this.scripts)]);
+          const sections = Buffer.concat([section, encodeFunctionsSection(this.functions), encodeScriptsSection(this.scripts), encodeAclSection(this.acl)]);
           const head = sections.length === 0 ? prefix : prefix === undefined ? sections : Buffer.concat([prefix, sections]);
           keys = new DatabasesSnapshotEncoder(this.databases, head);
         }
@@ -218,7 +223,7 @@ export class KvState {
   /** Whether `bytes` begin as a kv snapshot does: one of its sections' magics (a wrapper's own format does not). */
   static isSnapshot(bytes: Uint8Array): boolean {
     const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 8)).toString('latin1');
-    return head === CHANGES_MAGIC || head === FUNCTIONS_MAGIC || head === SCRIPTS_MAGIC || head === SNAPSHOT_MAGIC;
+    return head === CHANGES_MAGIC || head === FUNCTIONS_MAGIC || head === SCRIPTS_MAGIC || head === ACL_MAGIC || head === SNAPSHOT_MAGIC;
   }
 
   /** Throws CairnError CAIRN_CORRUPT (malformed) or CAIRN_FORMAT (unknown version). */
@@ -229,20 +234,21 @@ export class KvState {
   /** A fresh state decoded in steps, returned by the last; throws as decodeSnapshot, from the call or a step. */
   static snapshotDecoder(bytes: Uint8Array, options: KvStateOptions = {}): Stepper<KvState> {
     const changes = changesSectionDecoder(bytes);
-    let rest: { history: ChangeHistory; scripts: Scripts; functions: Functions; keys: DatabasesSnapshotDecoder } | undefined;
+    let rest: { history: ChangeHistory; scripts: Scripts; functions: Functions; acl: AclRegistry; keys: DatabasesSnapshotDecoder } | undefined;
     return {
       step(budget: number): KvState | null {
         if (rest === undefined) {
           const decodedChanges = changes.step(budget);
           if (decodedChanges === null) return null;
           const decoded = decodeFunctionsSection(decodedChanges.rest, options.scriptMaxInstructions);
-          const { scripts, rest: keyBytes } = decodeScriptsSection(decoded.rest, options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
-          rest = { history: decodedChanges.history, scripts, functions: decoded.functions, keys: new DatabasesSnapshotDecoder(keyBytes) };
+          const { scripts, rest: aclBytes } = decodeScriptsSection(decoded.rest, options.scriptMaxInstructions === undefined ? {} : { maxInstructions: options.scriptMaxInstructions });
+          const { acl, rest: keyBytes } = decodeAclSection(aclBytes);
+          rest = { history: decodedChanges.history, scripts, functions: decoded.functions, acl, keys: new DatabasesSnapshotDecoder(keyBytes) };
         }
         const databases = rest.keys.step(budget);
         if (databases === null) return null;
         databases.changes = rest.history;
-        return new KvState(options, databases, rest.scripts, rest.functions);
+        return new KvState(options, databases, rest.scripts, rest.functions, rest.acl);
       },
     };
   }

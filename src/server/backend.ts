@@ -5,6 +5,7 @@
 import type { Reply } from '../lib/reply.js';
 import type { KeyEvent, PublishedMessage } from '../kv/key-events.js';
 import type { ChangeHistory } from '../kv/change-history.js';
+import type { AclRegistry } from '../kv/acl/registry.js';
 
 export interface WatchedKey {
   readonly key: Uint8Array;
@@ -79,6 +80,8 @@ export interface Backend {
    * installed), for clients blocked on keys. A backend without it never wakes them early.
    */
   onApplied?(listener: () => void): void;
+  /** The applied state's ACL users (replicated), when the backend keeps them; the server keeps a default-only one otherwise. */
+  acl?(): AclRegistry;
   /** The applied state's change history (`__cairn:changes`, CAIRN.WATCH), when the backend keeps one. */
   changes?(): ChangeHistory;
   /**

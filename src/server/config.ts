@@ -17,6 +17,10 @@ export interface ServerSettings {
   dir: string;
   fsync: FsyncPolicy;
   requirepass: string | undefined;
+  /** ACL users' file (ACL LOAD / SAVE, and the seed of a new cluster's users); fixed once running. */
+  aclfile: string | undefined;
+  /** Entries ACL LOG keeps on this node (acllog-max-len). */
+  acllogMaxLen: number;
   maxClients: number;
   /** Longest inline request or count line without a newline. */
   inlineMaxBytes: number;
@@ -57,6 +61,8 @@ export function defaultSettings(): ServerSettings {
     dir: './data',
     fsync: 'always',
     requirepass: undefined,
+    aclfile: undefined,
+    acllogMaxLen: 128,
     maxClients: 10_000,
     inlineMaxBytes: defaultParserLimits.inlineMaxBytes,
     bulkMaxBytes: defaultParserLimits.bulkMaxBytes,
@@ -93,7 +99,7 @@ function integerParameter(name: string, key: NumericKey, min: number, max: numbe
   return { name, get: (s) => String(s[key]), load: apply, ...(live ? { set: apply } : {}) };
 }
 
-type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes' | 'busyReplyThresholdMs' | 'trackingTableMaxKeys';
+type NumericKey = 'port' | 'maxClients' | 'inlineMaxBytes' | 'bulkMaxBytes' | 'queryBufferMaxBytes' | 'multiMaxCommands' | 'idleTimeoutSeconds' | 'maxMemoryBytes' | 'busyReplyThresholdMs' | 'trackingTableMaxKeys' | 'acllogMaxLen';
 
 const parameters: readonly Parameter[] = [
   { name: 'bind', get: (s) => s.host, load: (s, v) => { s.host = v; return undefined; } },
@@ -101,7 +107,8 @@ const parameters: readonly Parameter[] = [
   { name: 'dir', get: (s) => s.dir, load: (s, v) => { s.dir = v; return undefined; } },
   {
     name: 'requirepass',
-    get: (s) => s.requirepass ?? '',
+    // Never the password itself (issue #15: no secret in CONFIG GET); Redis would print it.
+    get: (s) => (s.requirepass === undefined ? '' : '(redacted)'),
     set: (s, v) => { s.requirepass = v === '' ? undefined : v; return undefined; },
     load: (s, v) => { s.requirepass = v === '' ? undefined : v; return undefined; },
   },
@@ -117,6 +124,8 @@ const parameters: readonly Parameter[] = [
   { name: 'appendonly', get: () => 'yes', load: (_s, v) => (v === 'yes' ? undefined : 'Cairn always keeps its log') },
   { name: 'save', get: () => '', load: () => undefined },
   { name: 'databases', get: () => String(DATABASES), load: (_s, v) => (v === String(DATABASES) ? undefined : `Cairn has ${DATABASES} databases`) },
+  { name: 'aclfile', get: (s) => s.aclfile ?? '', load: (s, v) => { s.aclfile = v === '' ? undefined : v; return undefined; } },
+  integerParameter('acllog-max-len', 'acllogMaxLen', 0, Number.MAX_SAFE_INTEGER, true),
   integerParameter('maxclients', 'maxClients', 1, 1_000_000, true),
   integerParameter('timeout', 'idleTimeoutSeconds', 0, 2_147_483_647, true),
   integerParameter('busy-reply-threshold', 'busyReplyThresholdMs', 0, Number.MAX_SAFE_INTEGER, true),
@@ -200,15 +209,30 @@ export function configSet(
   return undefined;
 }
 
-/** Applies a Redis-style config file's text; throws CAIRN_INVALID_ARGUMENT naming the line. */
-export function loadConfigText(settings: ServerSettings, text: string, fileName: string): void {
+/**
+ * Config-file keys the cluster process reads itself (runtime/cluster/peer-auth.ts: peer TLS and the
+ * cluster secret): skipped here, and never parameters, so CONFIG GET cannot show them.
+ */
+const PROCESS_KEYS: ReadonlySet<string> = new Set(['peer-cert-file', 'peer-key-file', 'peer-trusted-ca-file', 'cluster-secret', 'cluster-secret-file']);
+
+/** The `name value` lines of a Redis-style config file (comments and blank lines skipped), with their line numbers. */
+export function configEntries(text: string): { name: string; value: string; lineNumber: number }[] {
+  const entries: { name: string; value: string; lineNumber: number }[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '' || line.startsWith('#')) continue;
     const space = line.search(/\s/);
-    const name = space < 0 ? line : line.slice(0, space);
-    applySetting(settings, name, unquote(space < 0 ? '' : line.slice(space).trim()), `${fileName}:${i + 1}`);
+    entries.push({ name: space < 0 ? line : line.slice(0, space), value: unquote(space < 0 ? '' : line.slice(space).trim()), lineNumber: i + 1 });
+  }
+  return entries;
+}
+
+/** Applies a Redis-style config file's text; throws CAIRN_INVALID_ARGUMENT naming the line. */
+export function loadConfigText(settings: ServerSettings, text: string, fileName: string): void {
+  for (const { name, value, lineNumber } of configEntries(text)) {
+    if (PROCESS_KEYS.has(name.toLowerCase())) continue;
+    applySetting(settings, name, value, `${fileName}:${lineNumber}`);
   }
 }
 

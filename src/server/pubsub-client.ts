@@ -36,6 +36,11 @@ export class ClientPubsub implements Subscriber {
     return this.names[kind].size;
   }
 
+  /** The names subscribed to of one kind (ACL checks them when the user's channels change). */
+  list(kind: SubscriptionKind): ReadonlySet<string> {
+    return this.names[kind];
+  }
+
   /** Subscribed to anything: Redis's CLIENT_PUBSUB flag (subscribe mode in RESP2, the pubsub buffer class). */
   get subscribed(): boolean {
     return this.subscriptions + this.names.shard.size > 0;

@@ -224,7 +224,6 @@ export class ReplicaBackend implements Backend {
   servesAsRead(argv: readonly Uint8Array[]): boolean {
     return runsAsRead(argv, this.options.machine.state);
   }
-
   onApplied = (listener: () => void): void => this.options.machine.onApplied(listener);
 
   onChanges({ published, keyEvents }: ChangeListeners): void {
@@ -234,6 +233,7 @@ export class ReplicaBackend implements Backend {
   }
 
   changes = (): KvState['changes'] => this.options.machine.state.changes;
+  acl = (): KvState['acl'] => this.options.machine.state.acl;
 
   keyspace(): KeyspaceFigures {
     const state = this.options.machine.state;

@@ -11,6 +11,7 @@ import { configGet, configSet } from './config.js';
 import type { Session } from './session.js';
 import { parseDbIndex } from '../kv/databases.js';
 import { trackingCommands, trackingListing } from './tracking-commands.js';
+import { afterCommitted } from './acl-shared.js';
 
 const syntaxError = errorReply('ERR syntax error');
 const wrongPass = errorReply('WRONGPASS invalid username-password pair or user is disabled.');
@@ -83,20 +84,27 @@ const readwrite = command(
   },
 );
 
-function checkCredentials(session: Session, user: string, password: string): boolean {
-  const required = session.context.settings.requirepass;
-  return user === 'default' && (required === undefined || password === required);
+/** Authenticates the session as `user` when the password is right for it (acl-guard.ts). */
+function login(session: Session, user: string, password: Buffer, commandName: Buffer, logFailure = true): boolean {
+  const registered = session.context.acl.authenticate(session, user, password, commandName.toString('latin1'), logFailure);
+  if (registered === undefined) return false;
+  session.user = user;
+  session.userIncarnation = registered.incarnation;
+  session.authenticated = true;
+  return true;
 }
 
 const auth = command(meta('auth', -2, ['fast', 'noauth'], 'Authenticates the connection', '1.0.0'), (session, argv) => {
   if (argv.length > 3) return syntaxError;
-  if (argv.length === 2 && session.context.settings.requirepass === undefined) {
+  if (argv.length === 2 && !session.context.acl.defaultHasPassword()) {
     return errorReply('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
   }
-  const user = argv.length === 3 ? argv[1]!.toString('utf8') : 'default';
-  if (!checkCredentials(session, user, argv[argv.length - 1]!.toString('utf8'))) return wrongPass;
-  session.authenticated = true;
-  return OK;
+  const user = argv.length === 3 ? argv[1]!.toString('latin1') : 'default';
+  // At once when this node's users let it in (the commands pipelined after it run as that user);
+  // otherwise again once this client's earlier writes (an ACL SETUSER just before it) and every
+  // committed ACL change have applied here, which a restarting or lagging node may not have yet.
+  if (login(session, user, argv[argv.length - 1]!, argv[0]!, false)) return OK;
+  return afterCommitted(session, () => (login(session, user, argv[argv.length - 1]!, argv[0]!) ? OK : wrongPass));
 });
 
 const hello = command(meta('hello', -1, ['fast', 'noauth'], 'Handshakes with the server', '6.0.0'), (session, argv) => {
@@ -108,20 +116,19 @@ const hello = command(meta('hello', -1, ['fast', 'noauth'], 'Handshakes with the
     protocol = version;
   }
   let name: string | undefined;
-  let credentials: [string, string] | undefined;
+  let credentials: [string, Buffer] | undefined;
   for (let i = 2; i < argv.length; i++) {
     const option = argv[i]!.toString('utf8');
     const left = argv.length - i - 1;
     if (option.toLowerCase() === 'auth' && left >= 2) {
-      credentials = [argv[i + 1]!.toString('utf8'), argv[i + 2]!.toString('utf8')];
+      credentials = [argv[i + 1]!.toString('latin1'), argv[i + 2]!];
       i += 2;
     } else if (option.toLowerCase() === 'setname' && left >= 1) {
       name = argv[++i]!.toString('utf8');
     } else return errorReply(`ERR Syntax error in HELLO option '${option}'`);
   }
   if (credentials !== undefined) {
-    if (!checkCredentials(session, credentials[0], credentials[1])) return wrongPass;
-    session.authenticated = true;
+    if (!login(session, credentials[0], credentials[1], argv[0]!)) return wrongPass;
   }
   if (!session.authenticated) {
     return errorReply('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
@@ -179,7 +186,7 @@ export function clientLine(session: Session, nowMs: number): string {
     ['db', session.db], ['sub', session.pubsub.count('channel')], ['psub', session.pubsub.count('pattern')], ['ssub', session.pubsub.count('shard')], ['multi', session.multiQueueLength],
     ['watch', session.watchCount], ['qbuf', queryBytes], ['qbuf-free', 0], ['argv-mem', 0], ['multi-mem', multiBytes],
     ['rbs', 0], ['rbp', 0], ['obl', 0], ['oll', 0], ['omem', outputBytes], ['tot-mem', queryBytes + outputBytes + multiBytes],
-    ['events', 'r'], ['cmd', session.lastCommandName], ['user', 'default'], ['redir', tracking.redir], ['resp', session.protocol],
+    ['events', 'r'], ['cmd', session.lastCommandName], ['user', session.user], ['redir', tracking.redir], ['resp', session.protocol],
     ['lib-name', session.libName], ['lib-ver', session.libVersion],
   ];
   return fields.map(([k, v]) => `${k}=${v}`).join(' ') + '\n';

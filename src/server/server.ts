@@ -11,6 +11,7 @@ import { assert } from '../lib/assert.js';
 import { CairnError, errorStack } from '../lib/errors.js';
 import type { Clock } from '../io/clock.js';
 import type { Backend, InfoFields } from './backend.js';
+import type { Reply } from '../lib/reply.js';
 import { BlockedClients } from './blocked-clients.js';
 import { CommandTable, type CommandMeta } from './command-table.js';
 import type { ServerSettings } from './config.js';
@@ -25,6 +26,10 @@ import { pubsubCommands } from './pubsub-commands.js';
 import { changeDelivery } from './pubsub-notify.js';
 import { WatchHub } from './watch-hub.js';
 import { watchCommands } from './watch-commands.js';
+import { AclGuard, keepsSubscriptions } from './acl-guard.js';
+import { aclContainer } from './acl-commands.js';
+import { seedAclFile } from './acl-file.js';
+import { clientLine } from './server-commands.js';
 import { TlsListener, type ClientTlsIdentity } from './tls-listener.js';
 import { TLS_RELOADED_BY, tlsFileNames, type TlsFileNames } from './tls-settings.js';
 
@@ -63,6 +68,8 @@ export class CairnServer implements ServerContext {
   readonly pubsub = new PubsubRegistry();
   readonly tracking: TrackingHub<Session>;
   readonly watches: WatchHub | undefined;
+  readonly acl: AclGuard;
+  private aclGeneration = 0;
   readonly stats: ServerStats = {
     connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0,
     errorReplies: new Map(),
@@ -84,7 +91,10 @@ export class CairnServer implements ServerContext {
     this.clock = options.clock;
     this.blocked = new BlockedClients(options.backend, options.clock);
     this.memory = options.memory ?? new MemoryGuard(options.settings);
-    this.table = new CommandTable(options.dataCommands, [...serverCommands, ...pubsubCommands, ...watchCommands]);
+    this.table = new CommandTable(options.dataCommands, [...serverCommands, ...pubsubCommands, ...watchCommands, aclContainer]);
+    const registry = options.backend.acl?.bind(options.backend);
+    this.acl = new AclGuard(registry, () => this.settings.requirepass, (c) => clientLine(c as Session, this.clock.nowMs()).trimEnd(), () => this.clock.nowMs(), () => this.settings.acllogMaxLen);
+    options.backend.onApplied?.(() => this.dropRemovedUsers());
     options.backend.onChanges?.(changeDelivery(this.pubsub, options.settings));
     this.tracking = new TrackingHub<Session>({
       client: (id) => this.byId.get(id),
@@ -113,6 +123,7 @@ export class CairnServer implements ServerContext {
       await server.stopListening();
       throw error;
     }
+    if (options.settings.aclfile !== undefined) server.seedUsers(options.settings.aclfile);
     return server;
   }
 
@@ -134,11 +145,6 @@ export class CairnServer implements ServerContext {
   /** The bound TLS port, or null without one. */
   get tlsPort(): number | null {
     return this.secure?.port ?? null;
-  }
-
-  /** The TLS listener (its handshake counters), when there is one. */
-  get tlsListener(): TlsListener | undefined {
-    return this.secure;
   }
 
   /**
@@ -193,6 +199,29 @@ export class CairnServer implements ServerContext {
       },
       sections,
     );
+  }
+
+  /** Seeds a new cluster's users from the aclfile in the background (acl-file.ts). */
+  private seedUsers(fileName: string): void {
+    const write = async (args: readonly string[]): Promise<Reply> => (await this.backend.write({ commands: [['acl', ...args].map((a) => Buffer.from(a, 'latin1'))], watches: [] }))[0]!;
+    const report = this.options.reportInternalError ?? ((text: string) => console.error(`cairn server: ${text}`));
+    void seedAclFile(write, fileName, () => this.acl.registry.pristine, report);
+  }
+
+  /**
+   * After an entry that changed the ACL: every client authenticated as a user since deleted or
+   * replaced (ACL DELUSER, ACL LOAD) is disconnected, on every node, as Redis frees them; so is a
+   * subscriber whose user may no longer hear one of its channels or patterns (ACLKillPubsubClientsIfNeeded).
+   */
+  private dropRemovedUsers(): void {
+    const generation = this.acl.registry.generation;
+    if (generation === this.aclGeneration) return;
+    this.aclGeneration = generation;
+    for (const [connection, session] of this.sessions) {
+      if (!session.authenticated) continue;
+      const user = this.acl.userOf(session);
+      if (user === undefined || (session.pubsub.subscribed && !keepsSubscriptions(user, session.pubsub))) connection.destroy();
+    }
   }
 
   /** Graceful: stop accepting, finish in-flight batches, close clients, then the backend. */

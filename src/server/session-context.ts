@@ -12,6 +12,7 @@ import type { PubsubRegistry } from './pubsub-registry.js';
 import type { TrackingHub } from './tracking-hub.js';
 import type { WatchHub } from './watch-hub.js';
 import type { Session } from './session.js';
+import type { AclGuard } from './acl-guard.js';
 
 /** What a session needs from the server that owns it. */
 export interface ServerContext {
@@ -28,6 +29,8 @@ export interface ServerContext {
   readonly tracking?: TrackingHub<Session>;
   /** Every CAIRN.WATCH on this node; absent where the backend keeps no change history. */
   readonly watches?: WatchHub;
+  /** ACL users' enforcement, this node's ACL LOG and AUTH's checks. */
+  readonly acl: AclGuard;
   clients(): Iterable<Session>;
   /** CONFIG SET's last check before new settings are kept (the server reloads its TLS files); says which setting failed and why. */
   settingsChanging?(draft: ServerSettings, names: readonly string[]): { name: string; problem: string } | undefined;

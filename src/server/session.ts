@@ -50,6 +50,9 @@ export class Session {
   libName = '';
   libVersion = '';
   authenticated: boolean;
+  /** The ACL user this client runs as, and the incarnation it authenticated against (acl-guard.ts). */
+  user = 'default';
+  userIncarnation = 0;
   /** Set by QUIT: the connection closes once this command's reply is written. */
   closeAfterReply = false;
   readonly createdAtMs: number;
@@ -79,7 +82,7 @@ export class Session {
     readonly peer: Peer,
   ) {
     assert(Number.isSafeInteger(id) && id > 0, 'client ids are positive integers');
-    this.authenticated = server.settings.requirepass === undefined;
+    this.authenticated = server.acl.startsAuthenticated();
     this.createdAtMs = server.clock.nowMs();
     this.lastCommandAtMs = this.createdAtMs;
     this.pubsub = new ClientPubsub(this);
@@ -123,6 +126,11 @@ export class Session {
     if (!this.authenticated && !allowedBeforeAuth.has(entry.meta.name)) {
       if (this.multi !== undefined) this.multiDirty = true;
       return noauth;
+    }
+    const denied = this.server.acl.refuses(this, entry, argv);
+    if (denied !== undefined) {
+      if (this.multi !== undefined) this.multiDirty = true;
+      return denied;
     }
     const refused = this.pubsub.refuses(entry.meta.name) ?? this.watches.refuses(entry.meta.name) ?? refusalBeforeRun(entry.meta.name, argv, this.server.backend, this.server.settings.busyReplyThresholdMs, this.server.memory?.refuses(entry) === true, !this.idle());
     if (refused !== undefined) {
@@ -323,7 +331,9 @@ export class Session {
     this.readConsistency = 'linearizable';
     this.protocol = 2;
     this.name = '';
-    this.authenticated = this.server.settings.requirepass === undefined;
+    this.user = 'default';
+    this.userIncarnation = 0;
+    this.authenticated = this.server.acl.startsAuthenticated();
   }
 
   private endMulti(): void {

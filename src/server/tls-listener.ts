@@ -39,8 +39,6 @@ export class TlsListener {
   /** Connections accepted and not yet closed, and those among them that finished their handshake. */
   private open = 0;
   private secure = 0;
-  /** Handshakes that ended in a refusal, failure or timeout (INFO-less; tests read it). */
-  refused = 0;
 
   private constructor(
     private readonly server: Server,
@@ -51,10 +49,8 @@ export class TlsListener {
     this.useCurrentContext();
     server.on('connection', (raw: Socket) => this.admit(raw));
     server.on('secureConnection', (socket: TLSSocket) => this.handshakeDone(socket));
-    server.on('tlsClientError', (_error: Error, socket: TLSSocket) => {
-      this.refused++;
-      socket.destroy();
-    });
+    // Garbage, a failed or timed-out handshake: Node leaves the socket open when someone listens for this.
+    server.on('tlsClientError', (_error: Error, socket: TLSSocket) => socket.destroy());
   }
 
   /** Binds host:port; rejects with CAIRN_IO naming the address when it cannot. */
@@ -87,7 +83,7 @@ export class TlsListener {
   }
 
   /** Handshakes in progress now. */
-  get handshaking(): number {
+  private get handshaking(): number {
     return this.open - this.secure;
   }
 
@@ -114,7 +110,6 @@ export class TlsListener {
 
   private admit(raw: Socket): void {
     if (this.handshaking >= handshakesPendingMax) {
-      this.refused++;
       raw.destroy();
       return;
     }
@@ -126,7 +121,6 @@ export class TlsListener {
     this.secure++;
     socket.once('close', () => this.secure--);
     if (!clientAccepted(socket, this.hooks.settings().authClients)) {
-      this.refused++;
       socket.destroy();
       return;
     }

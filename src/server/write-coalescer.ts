@@ -79,6 +79,11 @@ export class WriteCoalescer implements Backend {
     return this.inner.changes?.bind(this.inner);
   }
 
+  /** The inner backend's ACL users, when it keeps them. */
+  get acl(): Backend['acl'] {
+    return this.inner.acl?.bind(this.inner);
+  }
+
   busyForMs(): number {
     return this.inner.busyForMs?.() ?? 0;
   }

@@ -2,7 +2,8 @@
 // node given another CA never joins, SIGHUP rotates a node's certificate without dropping its links
 // (and a bad file on SIGHUP keeps the old one); with a cluster secret, a raw connection sending a
 // well-formed append for a higher term is refused and the cluster's term, commit index and data are
-// unchanged, and a node with another secret never joins; with neither, a node warns on start.
+// unchanged, and a node with another secret never joins (one node reads its secret file's name from
+// its config file, which CONFIG GET does not show); with neither, a node warns on start.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,7 +106,10 @@ test('with a cluster secret, a forged append for a higher term changes nothing, 
     const otherFile = join(cluster.base, 'other');
     writeFileSync(otherFile, 'another secret\n', { mode: 0o600 });
     await cluster.startNode(0, ['--cluster-secret-file', secretFile]);
-    await cluster.startNode(1, ['--cluster-secret-file', secretFile]);
+    // n2 reads its secret file's name from its config file.
+    const configFile = join(cluster.base, 'n2.conf');
+    writeFileSync(configFile, `# peer authentication\ncluster-secret-file "${secretFile}"\n`);
+    await cluster.startNode(1, ['--config', configFile]);
     await cluster.startNode(2, ['--cluster-secret-file', otherFile]);
     const leaderId = await agreedLeader(cluster, [0, 1]);
     const leader = cluster.nodes.findIndex((n) => n.id === leaderId);
@@ -131,6 +135,7 @@ test('with a cluster secret, a forged append for a higher term changes nothing, 
     for (const field of ['cairn_term', 'cairn_leader', 'cairn_commit_index', 'cairn_applied_index']) assert.equal(after[field], before[field], field);
     assert.equal(show(await call(cluster.nodes[follower]!.port, 'GET', 'k')), 'v');
     assert.doesNotMatch(cluster.nodes[follower]!.err, /the cluster secret/, 'the secret is not logged');
+    assert.deepEqual(show(await call(cluster.nodes[1]!.port, 'CONFIG', 'GET', '*secret*')), [], 'CONFIG GET does not show the secret or its file');
   } finally {
     await cluster.cleanup();
   }

@@ -25,7 +25,6 @@ export interface RawPeer {
   socket: Socket;
   /** Frame bodies received so far. */
   replies: Buffer[];
-  closed: Promise<void>;
 }
 
 /** A plain TCP connection to a node's peer port that collects the frames it is sent. */
@@ -41,12 +40,11 @@ export async function rawConnect(node: TestNode): Promise<RawPeer> {
     }
   });
   socket.on('error', () => {});
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('error', reject);
   });
-  return { socket, replies, closed };
+  return { socket, replies };
 }
 
 /** Messages `node` received from `from`. */

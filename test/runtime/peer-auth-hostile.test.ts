@@ -16,6 +16,8 @@ import { receivedFrom, tlsFor } from './peer-auth-helpers.js';
 
 const handshakeTimeoutMs = 1000;
 const socketsPerKind = 50;
+/** How long a wave may take to be closed: the deadline plus slack for a loaded machine (dripping a whole ClientHello takes over 15 s). */
+const closeDeadlineMs = handshakeTimeoutMs * 8;
 
 /** The first flight of a real TLS client: what a peer's ClientHello looks like on the wire. */
 async function clientHello(ca: CertAuthority): Promise<Buffer> {
@@ -82,10 +84,10 @@ test('garbage, truncated, slow and certificate-less TLS handshakes are closed in
         const started = performance.now();
         const sockets = await hostileWave(a, hello, ca);
         const receivedBefore = receivedFrom(a, 'b');
-        await waitFor(`wave ${wave}: every hostile socket is closed`, () => sockets.every((s) => s.closed), handshakeTimeoutMs * 5);
+        await waitFor(`wave ${wave}: every hostile socket is closed`, () => sockets.every((s) => s.closed), closeDeadlineMs);
         const closedAfterMs = performance.now() - started;
         assert.ok(receivedFrom(a, 'b') > receivedBefore, `wave ${wave}: a kept receiving from b`);
-        assert.ok(closedAfterMs < handshakeTimeoutMs * 5, `wave ${wave}: closed after ${Math.round(closedAfterMs)} ms`);
+        assert.ok(closedAfterMs < closeDeadlineMs, `wave ${wave}: closed after ${Math.round(closedAfterMs)} ms`);
         rssAfterWave.push(process.memoryUsage().rss);
       }
       const growthBytes = (rssAfterWave[2] ?? 0) - (rssAfterWave[0] ?? 0);

@@ -9,6 +9,7 @@ import { serverCommands } from '../../src/server/server-commands.js';
 import { pubsubCommands } from '../../src/server/pubsub-commands.js';
 import { PubsubRegistry } from '../../src/server/pubsub-registry.js';
 import { Session, type ServerContext } from '../../src/server/session.js';
+import { AclGuard } from '../../src/server/acl-guard.js';
 
 export function bareSession(backend: Backend): Session {
   const clock = { nowMs: () => 1_000, monotonicMs: () => 0, setTimer: () => ({ cancel: () => undefined }) };
@@ -22,6 +23,7 @@ export function bareSession(backend: Backend): Session {
     info: () => '',
     countCommand: () => undefined,
     pubsub: new PubsubRegistry(),
+    acl: new AclGuard(undefined, () => undefined, () => '', () => 1_000, () => 128),
   };
   return new Session(1, context, barePeer);
 }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { CairnError } from '../../lib/errors.js';
 import type { PeerSecurity } from '../peer/secure.js';
 import { TlsFiles, type TlsFileSettings } from '../tls-files.js';
+import { configEntries } from '../../server/config.js';
 import type { ClusterLog } from './log.js';
 
 export interface PeerAuthFlags {
@@ -24,6 +25,26 @@ export interface PeerAuthSettings {
   readonly tls: TlsFileSettings | null;
   /** Where the cluster secret comes from, or null for none. */
   readonly secret: { readonly text: string } | { readonly file: string } | null;
+}
+
+const configKeys: Readonly<Record<string, keyof PeerAuthFlags>> = {
+  'peer-cert-file': 'peerCertFile',
+  'peer-key-file': 'peerKeyFile',
+  'peer-trusted-ca-file': 'peerTrustedCaFile',
+  'cluster-secret': 'clusterSecret',
+  'cluster-secret-file': 'clusterSecretFile',
+};
+
+/** The flags, each falling back to its config-file key (`peer-cert-file /etc/cairn/n1.crt`). */
+export function withConfigFile(flags: PeerAuthFlags, configText: string | undefined): PeerAuthFlags {
+  if (configText === undefined) return flags;
+  const merged: PeerAuthFlags = {};
+  for (const { name, value } of configEntries(configText)) {
+    const key = configKeys[name.toLowerCase()];
+    if (key !== undefined) merged[key] = value;
+  }
+  for (const key of Object.values(configKeys)) if (flags[key] !== undefined) merged[key] = flags[key];
+  return merged;
 }
 
 function bad(message: string): CairnError {

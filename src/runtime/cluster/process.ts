@@ -10,7 +10,9 @@
 import { parseArgs } from 'node:util';
 import { CairnError, errorMessage, isCairnError } from '../../lib/errors.js';
 import { settingsFromFlags, type ServerSettings } from '../../server/config.js';
+import { readFile } from 'node:fs/promises';
 import { clusterSettings, type ClusterSettings } from './options.js';
+import { withConfigFile } from './peer-auth.js';
 import { jsonLogger } from './log.js';
 import { startClusterNode, type ClusterNode } from './node.js';
 import { cairnVersion, refuseOldStoreLayout } from '../server-main.js';
@@ -148,6 +150,14 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
   const settings = await settingsFromFlags({ ...values, tls });
   // `port 0` with a tls-port turns the plain port off (Redis); without one it takes any free port (a node alone).
   const plainOff = settings.port === 0 && settings.tls.port !== 0;
+  const configText = values.config === undefined ? undefined : await readFile(values.config, 'utf8');
+  const peerAuthFlags = withConfigFile({
+    peerCertFile: values['peer-cert-file'],
+    peerKeyFile: values['peer-key-file'],
+    peerTrustedCaFile: values['peer-trusted-ca-file'],
+    clusterSecret: values['cluster-secret'],
+    clusterSecretFile: values['cluster-secret-file'],
+  }, configText);
   const cluster = clusterSettings(
     {
       id: values.id,
@@ -165,11 +175,7 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
       join: values.join,
       leaseReads: values['lease-reads'],
       httpPort: values['http-port'],
-      peerCertFile: values['peer-cert-file'],
-      peerKeyFile: values['peer-key-file'],
-      peerTrustedCaFile: values['peer-trusted-ca-file'],
-      clusterSecret: values['cluster-secret'],
-      clusterSecretFile: values['cluster-secret-file'],
+      ...peerAuthFlags,
     },
     settings.host,
     plainOff ? settings.tls.port : settings.port,
