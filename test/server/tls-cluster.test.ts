@@ -1,12 +1,11 @@
 // Client TLS and the cluster's client addresses: a node alone that serves only TLS names its TLS
 // port in CLUSTER SLOTS/SHARDS/NODES; three members serving both ports (announcing their addresses
 // to each other) take TLS clients on every member, a write through a follower's TLS port is
-// relayed and read back through another's; a member with other members and no plain port is
-// refused at start (followers still relay to the leader's plain port).
+// relayed and read back through another's; three members with no plain port at all work the same
+// (followers relay to the leader on the peer links) and name their TLS ports.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { TestCluster } from '../cluster/helpers.js';
 import { freePort, startCairn, waitFor, type RunningProcess } from './helpers.js';
 import { makeTlsCerts, redisCliTls, tlsFlags, type ClientCreds, type TlsCerts } from './tls-helpers.js';
@@ -60,11 +59,31 @@ describe('three members serving both ports', () => {
   });
 });
 
-test('a member of a cluster without a plain port is refused at start, saying why', async () => {
-  const root = new URL('../../', import.meta.url).pathname;
-  const args = ['--import', 'tsx', 'test/server/fixtures/run-server.ts', '--dir', '/nonexistent', '--id', 'n1', '--port', '0', '--peer-port', '17001',
-    '--peers', 'n1=127.0.0.1:17001,n2=127.0.0.1:17002', ...tlsFlags(certs, await freePort())];
-  const run = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 30_000 });
-  assert.equal(run.status, 2);
-  assert.match(run.stderr, /needs a fixed client port \(peers relay to its plain port, even with a tls-port\)/);
+describe('three members serving only TLS (--port 0)', () => {
+  let cluster: TestCluster;
+  const tlsPorts: number[] = [];
+  before(async () => {
+    cluster = await TestCluster.start(3, [], { announce: true, started: 0 });
+    for (let i = 0; i < 3; i++) tlsPorts.push(await freePort());
+    await Promise.all([0, 1, 2].map((i) => cluster.startNode(i, [...tlsFlags(certs, tlsPorts[i]!), '--port', '0'])));
+  });
+  after(async () => cluster?.cleanup());
+
+  test('relay on the peer links, so a write through any member lands; CLUSTER SLOTS names TLS ports', async () => {
+    const leaderId = await waitFor('one leader every member names', () => {
+      const named = tlsPorts.map((port) => /cairn_leader:(\S*)/.exec(redisCliTls(port, good, ['CLUSTER', 'INFO']).stdout)?.[1]);
+      return named[0] !== undefined && named[0] !== '' && named.every((id) => id === named[0]) ? named[0] : undefined;
+    });
+    const leader = cluster.nodes.findIndex((node) => node.id === leaderId);
+    const [follower, other] = [0, 1, 2].filter((i) => i !== leader) as [number, number];
+    assert.equal(redisCliTls(tlsPorts[follower]!, good, ['SET', 'tls:only', 'relayed']).stdout.trim(), 'OK');
+    await waitFor('the write to apply on the other follower', () => {
+      const got = redisCliTls(tlsPorts[other]!, good, ['GET', 'tls:only']).stdout.trim();
+      return got === 'relayed' ? true : undefined;
+    });
+    await waitFor('every member announced its TLS port', () => {
+      const slots = redisCliTls(tlsPorts[other]!, good, ['CLUSTER', 'SLOTS']).stdout.split('\n');
+      return slots[3] === String(tlsPorts[leader]) ? true : undefined;
+    });
+  });
 });

@@ -180,8 +180,10 @@ async function settingsFrom(args: string[]): Promise<{ settings: ServerSettings;
     settings.host,
     plainOff ? settings.tls.port : settings.port,
   );
-  // Other members relay to this node's plain client port: only a node alone may take any free one, or have none.
+  // Members name each other's client ports to clients (CLUSTER SLOTS, redirects): only a node alone
+  // may take any free one. A member serving TLS only (port 0 with a tls-port) is named by its TLS port;
+  // members relay to each other on the peer links, never a client port.
   const alone = cluster.peers.size === 1 && !cluster.join;
-  if (settings.port === 0 && !alone) throw new CairnError('CAIRN_INVALID_ARGUMENT', '--port: a node with other members needs a fixed client port (peers relay to its plain port, even with a tls-port)');
+  if (settings.port === 0 && !plainOff && !alone) throw new CairnError('CAIRN_INVALID_ARGUMENT', '--port: a node with other members needs a fixed client port (or --port 0 with a --tls-port)');
   return { settings, cluster, configFile: values.config };
 }
