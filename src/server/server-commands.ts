@@ -127,9 +127,14 @@ const hello = command(meta('hello', -1, ['fast', 'noauth'], 'Handshakes with the
       name = argv[++i]!.toString('utf8');
     } else return errorReply(`ERR Syntax error in HELLO option '${option}'`);
   }
-  if (credentials !== undefined) {
-    if (!login(session, credentials[0], credentials[1], argv[0]!)) return wrongPass;
-  }
+  if (credentials === undefined || login(session, credentials[0], credentials[1], argv[0]!, false)) return helloDone(session, protocol, name);
+  // As AUTH: again once every committed ACL change has applied on this node.
+  const [user, password] = credentials;
+  return afterCommitted(session, () => (login(session, user, password, argv[0]!) ? helloDone(session, protocol, name) : wrongPass));
+});
+
+/** HELLO's answer once its credentials (if any) were checked: refuses an unauthenticated client, else switches protocol and names it. */
+function helloDone(session: Session, protocol: 2 | 3, name: string | undefined): Reply {
   if (!session.authenticated) {
     return errorReply('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
   }
@@ -137,7 +142,7 @@ const hello = command(meta('hello', -1, ['fast', 'noauth'], 'Handshakes with the
   if (name !== undefined) session.name = name;
   session.protocol = protocol;
   return helloReply(session);
-});
+}
 
 function helloReply(session: Session): Reply {
   const fields: [string, Reply][] = [

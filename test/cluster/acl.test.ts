@@ -59,6 +59,12 @@ test('a restarted node enforces the users the cluster made while it ran and afte
     assert.equal(show(await admin.call('ACL', 'SETUSER', 'late', 'on', '>l', '~*', '+get')), 'OK');
     admin.close();
     await cluster.startNode(restarted);
+    // HELLO AUTH, like AUTH, waits for the users committed while the node was down.
+    const greeted = await RawClient.connect(cluster.nodes[restarted]!.port);
+    const hello = show(await greeted.call('HELLO', '3', 'AUTH', 'late', 'l'));
+    assert.ok(!String(hello).startsWith('ERR:'), `HELLO AUTH on the restarted node: ${JSON.stringify(hello)}`);
+    assert.equal(show(await greeted.call('SET', 'k', 'v')), "ERR:NOPERM this user has no permissions to run the 'set' command");
+    greeted.close();
     const reader = await authAs(cluster.nodes[restarted]!.port, 'reader', 'r');
     assert.equal(show(await reader.call('SET', 'k', 'v')), "ERR:NOPERM this user has no permissions to run the 'set' command");
     reader.close();
