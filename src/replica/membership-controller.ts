@@ -40,7 +40,7 @@ export interface MembershipIo {
   clientAddress(id: string): string | undefined;
   /** Why an address given to ADDNODE is unusable, or undefined when it is fine. */
   addressProblem(address: string): string | undefined;
-  /** Sends `request` to member `to` and returns its reply; a call that fails is an error reply, never a throw. */
+  /** Sends `request` to member `to` (on the peer links: no client address needed) and returns its reply; a call that fails is an error reply, never a throw. */
   ask(to: string, request: MemberRequest): Promise<Reply>;
   /** This node was removed from the cluster: stop serving as a member. */
   retire(): Promise<void>;
@@ -131,7 +131,7 @@ export class MembershipController {
     if (status.role === 'leader') return errorReply('ERR this node already leads: send CLUSTER FAILOVER to a follower, or CLUSTER TRANSFER <id> to the leader');
     if (!status.membership.voters.includes(status.id)) return errorReply('ERR only a voter can take over leadership');
     const leader = replica.leaderHint();
-    if (leader === null || this.o.io.clientAddress(leader) === undefined) return errorReply(`CLUSTERDOWN no leader known to ask for the failover`);
+    if (leader === null) return errorReply(`CLUSTERDOWN no leader known to ask for the failover`);
     const reply = await this.o.io.ask(leader, { kind: 'transfer', id: status.id });
     if (reply.type === 'error') return reply;
     const deadlineMs = clock.monotonicMs() + timeouts.transferWaitMs;
@@ -162,7 +162,6 @@ export class MembershipController {
     if (successor === undefined) return errorReply('ERR no other active voter to hand leadership to; this node cannot remove itself');
     io.log('raft.transfer', { to: successor, reason: 'CLUSTER REMOVENODE names the leader itself' });
     const leader = await transferAndWait(replica, this.o.clock, successor, this.o.timeouts.transferWaitMs);
-    if (io.clientAddress(leader) === undefined) return errorReply(`ERR handed leadership to ${leader} but have no client address for it; send CLUSTER REMOVENODE ${self} there`);
     const reply = await io.ask(leader, { kind: 'remove', id: self });
     if (reply.type === 'error') return reply;
     io.log('cluster.removed', { member: self, leader, reason: 'removed itself after handing leadership over; no longer serving as a member' });
