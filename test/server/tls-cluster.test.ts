@@ -18,6 +18,19 @@ before(() => {
 });
 after(() => certs?.remove());
 
+/** Three announcing members, each with a TLS port (pushed onto tlsPorts) and the extra flags. */
+async function startTlsMembers(tlsPorts: number[], extra: readonly string[]): Promise<TestCluster> {
+  const cluster = await TestCluster.start(3, [], { announce: true, started: 0 });
+  try {
+    for (let i = 0; i < 3; i++) tlsPorts.push(await freePort());
+    await Promise.all([0, 1, 2].map((i) => cluster.startNode(i, [...tlsFlags(certs, tlsPorts[i]!), ...extra])));
+    return cluster;
+  } catch (error) {
+    await cluster.cleanup();
+    throw error;
+  }
+}
+
 describe('a node alone serving only TLS', () => {
   let node: RunningProcess;
   let tlsPort: number;
@@ -39,9 +52,7 @@ describe('three members serving both ports', () => {
   let cluster: TestCluster;
   const tlsPorts: number[] = [];
   before(async () => {
-    cluster = await TestCluster.start(3, [], { announce: true, started: 0 });
-    for (let i = 0; i < 3; i++) tlsPorts.push(await freePort());
-    await Promise.all([0, 1, 2].map((i) => cluster.startNode(i, tlsFlags(certs, tlsPorts[i]!))));
+    cluster = await startTlsMembers(tlsPorts, []);
   });
   after(async () => cluster?.cleanup());
 
@@ -63,9 +74,7 @@ describe('three members serving only TLS (--port 0)', () => {
   let cluster: TestCluster;
   const tlsPorts: number[] = [];
   before(async () => {
-    cluster = await TestCluster.start(3, [], { announce: true, started: 0 });
-    for (let i = 0; i < 3; i++) tlsPorts.push(await freePort());
-    await Promise.all([0, 1, 2].map((i) => cluster.startNode(i, [...tlsFlags(certs, tlsPorts[i]!), '--port', '0'])));
+    cluster = await startTlsMembers(tlsPorts, ['--port', '0']);
   });
   after(async () => cluster?.cleanup());
 
