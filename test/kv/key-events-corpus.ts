@@ -24,6 +24,7 @@ export const STRING_CASES: readonly EventCase[] = [
   { name: 'counters', steps: steps('INCR a', 'INCR a', 'DECR a', 'INCRBY a 5', 'DECRBY a 2', 'DECRBY b 2', 'INCRBYFLOAT a 1.5', 'INCRBYFLOAT c 1e3', 'SET s x', 'INCR s', 'INCRBYFLOAT s 1', 'LPUSH l x', 'INCR l', 'SET big 9223372036854775807', 'INCR big') },
   { name: 'append setrange', steps: steps('APPEND a x', 'APPEND a y', 'SETRANGE b 3 x', 'SETRANGE b 0 z', 'SETRANGE c 0 ', 'SETRANGE b 0 ', 'SETRANGE c 5 ', 'LPUSH l x', 'APPEND l x') },
   { name: 'expired string found by writes', steps: steps('SET a 1 PX 1', 'SET b 1 PX 1', 'SET c 1 PX 1', 'SET d 1 PX 1', 'SET e 1 PX 1', 'SET f 1 PX 1', EXPIRE_SOON, 'SET a 2', 'INCR b', 'APPEND c x', 'SETNX d 1', 'SET e 2 XX', 'GETDEL f') },
+  { name: 'expired strings found by mset and set nx', steps: steps('SET a 1 PX 1', 'SET b 1 PX 1', 'SET c 1 PX 1', 'SET d 1 PX 1', EXPIRE_SOON, 'MSET a 2 x 1 a 3', 'SET b 2 NX', 'MSETNX c 2', 'SET d 2 NX GET') },
   { name: 'set with a past expiry', steps: steps('SET a 1', 'SET a 2 EXAT 1', 'SET b 1 PXAT 1', 'SET c 1 PXAT 1 GET') },
   { name: 'binary keys and another database', steps: [['SET', 'k\u00ff\u0000 x', 'v'], ['SELECT', '3'], ['SET', 'k', 'v'], ['INCR', 'n'], ['DEL', 'k'], ['SELECT', '0']] },
 ]
