@@ -4,7 +4,7 @@
 
 import { NULL, OK, integerReply, type Reply } from '../lib/reply.js';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, arityError, invalidExpireError } from './args.js';
-import { bytesEqual, isOption, keyOf } from './bytes.js';
+import { bytesEqual, isOption, keyOf, latin1Of } from './bytes.js';
 import type { CommandSpec, ExecContext } from './command-types.js';
 import { NO_EXPIRY, type Db } from './db.js';
 import { parsePositiveExpire, type ExpireParse } from './ttl.js';
@@ -85,7 +85,7 @@ function set(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const key = keyOf(argv[1] as Uint8Array);
   if (!o.get && o.ifEq === undefined && o.ifNe === undefined && !o.keepTtl) {
     // The common SET: only whether the key is there matters, not its record or value.
-    const present = ctx.db.presentForWrite(key, ctx.nowMs);
+    const present = presentForWrite(ctx.db, key, ctx.nowMs);
     if ((o.nx && present) || (o.xx && !present)) return NULL;
     storeValue(ctx.db, key, argv[2] as Uint8Array, expireAtMs, ctx.nowMs, o.expireKind !== undefined);
     return OK;
@@ -119,8 +119,20 @@ function storeValue(db: Db, key: string, value: Uint8Array, expireAtMs: number, 
     return;
   }
   db.set(key, value, expireAtMs);
-  db.notifySet(key, value);
+  notifySet(db, key, value);
   if (withExpiry) db.notify('g', 'expire', key);
+}
+
+/** Whether the key is there for a write, as lookupForWrite finds it (an expired record removed first), without unpacking a packed entry. */
+function presentForWrite(db: Db, key: string, nowMs: number): boolean {
+  if (db.has(key, nowMs)) return true;
+  db.lookupForWrite(key, nowMs);
+  return false;
+}
+
+/** `set` on a key the caller has just stored `value` under as a string: as db.notify, without looking the key up again for the value. */
+function notifySet(db: Db, key: string, value: Uint8Array): void {
+  db.events?.record(db.index, '$', 'set', key, latin1Of(value, 0, value.length));
 }
 
 function setnx(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
@@ -199,9 +211,9 @@ function mset(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   for (let i = 1; i < argv.length; i += 2) {
     const key = keyOf(argv[i] as Uint8Array);
     // An expired record is removed first (its version lineage kept), as lookupForWrite does.
-    ctx.db.presentForWrite(key, ctx.nowMs);
+    presentForWrite(ctx.db, key, ctx.nowMs);
     ctx.db.set(key, argv[i + 1] as Uint8Array, NO_EXPIRY);
-    ctx.db.notifySet(key, argv[i + 1] as Uint8Array);
+    notifySet(ctx.db, key, argv[i + 1] as Uint8Array);
   }
   return OK;
 }
@@ -214,7 +226,7 @@ function msetnx(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   for (let i = 1; i < argv.length; i += 2) {
     const key = keyOf(argv[i] as Uint8Array);
     ctx.db.set(key, argv[i + 1] as Uint8Array, NO_EXPIRY);
-    ctx.db.notifySet(key, argv[i + 1] as Uint8Array);
+    notifySet(ctx.db, key, argv[i + 1] as Uint8Array);
   }
   return ONE;
 }
