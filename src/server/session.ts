@@ -152,7 +152,8 @@ export class Session {
   settled(): void {
     assert(this.batch === undefined, 'gathered writes were issued before the turn settled');
     this.barrier = undefined;
-    this.writesSinceBarrier = [];
+    // Most turns issued nothing: no new array for them.
+    if (this.writesSinceBarrier.length > 0) this.writesSinceBarrier = [];
   }
 
   private run(entry: TableEntry, argv: readonly Buffer[]): TurnReply {
