@@ -158,12 +158,14 @@ export class Session {
 
   private run(entry: TableEntry, argv: readonly Buffer[]): TurnReply {
     switch (entry.kind) {
-      case 'data':
+      case 'data': {
         if (entry.blocking) return this.ordered(() => runBlocking(blockingContext(this.server, this, this.readConsistency, this.db), entry.meta.name, entry.write, argv));
-        if (entry.write && !(this.server.backend.servesAsRead?.(argv) ?? isReadOnlyEval(argv))) return this.gatherWrite(argv);
-        // Nothing of this client in flight: read at once, without a closure.
-        if (this.idle()) return this.readNow(argv);
-        return this.orderedRead(argv);
+        const write = entry.write && !(this.server.backend.servesAsRead?.(argv) ?? isReadOnlyEval(argv));
+        const args = this.server.acl.asCaller(this, entry.meta.name, argv); // a script runs as its client's user (acl-guard.ts)
+        if (args !== argv) return this.server.acl.afterScript(this, settleable(write ? this.gatherWrite(args) : this.orderedRead(args)));
+        // A read with nothing of this client in flight runs at once, without a closure.
+        return write ? this.gatherWrite(argv) : this.idle() ? this.readNow(argv) : this.orderedRead(argv);
+      }
       case 'connection':
         return entry.handler(this, argv);
       case 'container':
@@ -314,14 +316,15 @@ export class Session {
 
   exec(): Reply | Promise<Reply> {
     if (this.multi === undefined) return errorReply('ERR EXEC without MULTI');
-    const commands = this.multi;
+    const queued = this.multi;
     const dirty = this.multiDirty;
     const watches = this.watched.list();
     this.endMulti();
     if (dirty) return errorReply('EXECABORT Transaction discarded because of previous errors.');
-    this.server.tracking?.beforeExec(this, commands);
-    if (commands.some((c) => c.entry.kind === 'data' && c.entry.write)) return this.execWrites(commands, watches);
-    return this.ordered(() => this.execReads(commands, watches));
+    this.server.tracking?.beforeExec(this, queued);
+    const { commands, refusals } = this.server.acl.recheckQueued(this, queued);
+    const writes = commands.some((c) => c.entry.kind === 'data' && c.entry.write);
+    return this.server.acl.afterExec(this, writes ? this.execWrites(commands, watches) : this.ordered(() => this.execReads(commands, watches)), refusals);
   }
 
   /** Clears MULTI, WATCH, subscriptions, READONLY, name, protocol and auth as RESET does. */
