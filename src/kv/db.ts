@@ -88,6 +88,13 @@ export class Db {
     return record;
   }
 
+  /** Whether the key is there, as lookupForWrite would find it (an expired record is removed first), without unpacking a packed entry. */
+  presentForWrite(key: string, nowMs: number): boolean {
+    const entry = this.map.get(key);
+    if (entry === undefined) return false;
+    return typeof entry === 'string' || this.lookupForWrite(key, nowMs) !== undefined;
+  }
+
   /** The record at key, expired or not (a KeyedRecord for a packed entry). Never mutates. */
   peek(key: string): KvRecord | undefined {
     const entry = this.map.get(key);

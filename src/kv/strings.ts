@@ -83,6 +83,13 @@ function set(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const expireAtMs = optionExpire(o, ctx.nowMs, 'set');
   if (typeof expireAtMs !== 'number') return expireAtMs;
   const key = keyOf(argv[1] as Uint8Array);
+  if (!o.get && o.ifEq === undefined && o.ifNe === undefined && !o.keepTtl) {
+    // The common SET: only whether the key is there matters, not its record or value.
+    const present = ctx.db.presentForWrite(key, ctx.nowMs);
+    if ((o.nx && present) || (o.xx && !present)) return NULL;
+    storeValue(ctx.db, key, argv[2] as Uint8Array, expireAtMs, ctx.nowMs, o.expireKind !== undefined);
+    return OK;
+  }
   const found = ctx.db.lookupForWrite(key, ctx.nowMs);
   const wrongType = found !== undefined && found.collection !== null;
   if (wrongType && (o.get || o.ifEq !== undefined || o.ifNe !== undefined)) return WRONGTYPE;

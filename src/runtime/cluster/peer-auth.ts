@@ -6,6 +6,7 @@
 // never their contents; the secret is never logged.
 
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { CairnError } from '../../lib/errors.js';
 import type { PeerSecurity } from '../peer/secure.js';
 import { TlsFiles, type TlsFileSettings } from '../tls-files.js';
@@ -63,6 +64,20 @@ export function peerAuthSettings(flags: PeerAuthFlags): PeerAuthSettings {
     : null;
   const secret = flags.clusterSecret !== undefined ? { text: flags.clusterSecret } : flags.clusterSecretFile !== undefined ? { file: flags.clusterSecretFile } : null;
   return { tls, secret };
+}
+
+/**
+ * With peer TLS, a dialler sends the member id it dials as the TLS server name (SNI) and accepts
+ * only a certificate that names it: an IP address can be neither (TLS forbids it as a server name,
+ * and the certificate check reads DNS names), so a member whose id is one could never be reached.
+ * Refused at start, naming the id.
+ */
+export function refuseAddressIds(settings: PeerAuthSettings, memberIds: Iterable<string>): void {
+  if (settings.tls === null) return;
+  for (const id of memberIds) {
+    if (isIP(id) === 0) continue;
+    throw bad(`member id '${id}' is an IP address, which peer TLS cannot use: a member id is sent as the TLS server name and must be a DNS name of its certificate; give the members names (--id n1 --peers n1=${id}:port,...)`);
+  }
 }
 
 /** The secret file's bytes without a trailing newline; CAIRN_INVALID_ARGUMENT naming the file when unusable. */

@@ -9,6 +9,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, TLSSocket, type PeerCertificate, type SecureContext, type Server } from 'node:tls';
 import { errorMessage } from '../../lib/errors.js';
+import { refusalLogBudget } from '../../lib/log-budget.js';
 
 /** What the peer transport needs of a TLS identity (runtime/tls-files.ts's TlsFiles fits). */
 export interface PeerTlsIdentity {
@@ -54,12 +55,14 @@ export class PeerTlsListener {
   private readonly server: Server;
   /** Sockets still in their TLS handshake, by remote address: each has until its deadline to finish it. */
   private readonly handshaking = new Map<string, { socket: Socket; deadline: NodeJS.Timeout }>();
+  /** A stranger can fail handshakes as fast as it connects: only a few are told a window, with how many were not. */
+  private readonly logBudget = refusalLogBudget(Date.now);
 
   constructor(
     tls: PeerTlsIdentity,
     private readonly handshakeTimeoutMs: number,
     secured: (socket: TLSSocket, remote: string) => void,
-    refused: (remote: string, error: string) => void,
+    refused: (remote: string, error: string, notLoggedBefore: number) => void,
   ) {
     this.server = createTlsServer({
       SNICallback: (_name, done) => done(null, tls.current()),
@@ -81,7 +84,8 @@ export class PeerTlsListener {
       this.forget(remote, this.handshaking.get(remote)?.socket);
       // node:tls does not always close a socket whose handshake failed (seen with garbage input).
       socket.destroy();
-      refused(remote, errorMessage(error).split('\n')[0]?.slice(0, 200) ?? 'TLS error');
+      const notLogged = this.logBudget.admit();
+      if (notLogged !== null) refused(remote, errorMessage(error).split('\n')[0]?.slice(0, 200) ?? 'TLS error', notLogged);
     });
   }
 
