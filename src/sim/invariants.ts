@@ -16,6 +16,8 @@ import type { Entry, Membership, PersistedState, Ready, Snapshot, SoftState } fr
 import type { ReplicaObserver } from '../replica/ports.js';
 import { fingerprint } from './hash.js';
 import { ShadowLog } from './shadow-log.js';
+import { StateSamples } from './state-samples.js';
+import type { SampledState } from './state-samples.js';
 import type { TermRuleChecker } from './term-watch.js';
 import type { Trace } from './trace.js';
 import { errorMessage } from '../lib/errors.js';
@@ -42,7 +44,7 @@ export class InvariantChecker implements ReplicaObserver, TermRuleChecker {
   private readonly identities = new Map<string, EntryIdentity>(); // "index/term" -> the one entry it may be
   private readonly committed = new Map<number, CommittedEntry>(); // index -> what was applied there
   private readonly appliedIndex = new Map<string, number>();
-  private readonly stateAt = new Map<number, string>(); // applied index -> state fingerprint
+  private readonly states = new StateSamples((message) => this.fail(message));
   private readonly shadows = new Map<string, ShadowLog>();
   private readonly commitPoints = new Map<number, CommitPoint>(); // index -> the first report of it as committed
   private readonly commitCheckedUpTo = new Map<string, number>(); // per node: its commit indexes checked so far
@@ -88,6 +90,7 @@ export class InvariantChecker implements ReplicaObserver, TermRuleChecker {
     this.shadows.delete(id);
     this.appliedIndex.delete(id);
     this.commitCheckedUpTo.delete(id);
+    this.states.forget(id);
     this.trace.add(this.nowMs(), `${id} storage wiped (the checker forgets its log)`, true);
   }
 
@@ -257,6 +260,7 @@ export class InvariantChecker implements ReplicaObserver, TermRuleChecker {
     this.checkSnapshot(id, snapshot);
     this.snapshotConfig(snapshot);
     this.appliedIndex.set(id, snapshot.meta.index);
+    this.states.forget(id);
     this.snapshotsRestored++;
   }
 
@@ -285,15 +289,16 @@ export class InvariantChecker implements ReplicaObserver, TermRuleChecker {
     this.shadows.set(id, after);
     this.commitCheckedUpTo.set(id, snapshot.meta.index); // the commit index is volatile: it is reported again
     this.appliedIndex.set(id, snapshot.meta.index);
+    this.states.forget(id);
     if (snapshot.meta.index > 0) {
       this.checkSnapshot(id, snapshot);
       this.snapshotConfig(snapshot);
     }
   }
 
-  /** Nodes at one applied index must hold identical state (compared by encoded snapshot). */
-  compareStates(states: readonly { id: string; appliedIndex: number; encoded: () => Uint8Array }[]): void {
-    for (const { id, appliedIndex, encoded } of states) this.recordState(id, appliedIndex, fingerprint(0, encoded()));
+  /** Nodes at one applied index must hold identical state (compared by encoded snapshot; see StateSamples). */
+  compareStates(states: readonly SampledState[], full = false): void {
+    this.states.compare(states, full);
   }
 
   private compareRestart(id: string, before: ShadowLog, after: ShadowLog): void {
@@ -350,13 +355,7 @@ export class InvariantChecker implements ReplicaObserver, TermRuleChecker {
     if (known !== undefined && known.term !== term) {
       this.fail(`State Machine Safety: ${id} has a snapshot at ${index}@${term} but ${index}@${known.term} was committed`);
     }
-    if (index > 0) this.recordState(id, index, fingerprint(0, snapshot.data));
-  }
-
-  private recordState(id: string, appliedIndex: number, fp: string): void {
-    const known = this.stateAt.get(appliedIndex);
-    if (known === undefined) this.stateAt.set(appliedIndex, fp);
-    else if (known !== fp) this.fail(`State Machine Safety: ${id}'s state at applied index ${appliedIndex} differs from another replica's`);
+    if (index > 0) this.states.record(id, index, fingerprint(0, snapshot.data));
   }
 
   private shadow(id: string): ShadowLog {

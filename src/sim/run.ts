@@ -144,7 +144,7 @@ async function demandConvergence<S extends StateMachine>(world: SimWorld<S>, quo
     checker.fail(`durability: the healed quorum did not apply committed index ${checker.maxCommittedIndex()} within ${options.convergeMs}ms (${applied})`);
     return;
   }
-  world.sweep();
+  world.sweep(true);
 }
 
 /** The clients' history must be linearizable; returns the verdict for the statistics. */

@@ -13,6 +13,7 @@ import { SimCluster } from './cluster.js';
 import { describeEntry, describeMessage } from './describe.js';
 import { FaultInjector } from './faults.js';
 import { InvariantChecker } from './invariants.js';
+import type { SampledState } from './state-samples.js';
 import { MembershipDriver } from './membership.js';
 import { MembershipInvariants } from './membership-invariants.js';
 import { CALM_NETWORK, SimNetwork } from './network.js';
@@ -114,11 +115,14 @@ export class SimWorld<S extends StateMachine> {
     return checker.violation !== undefined;
   }
 
-  /** Every running node's role and health, and identical state at equal applied index. */
-  sweep(): void {
+  /**
+   * Every running node's role and health, and identical state at equal applied index (`full`: encode
+   * every node's state, even one already fingerprinted at its applied index).
+   */
+  sweep(full = false): void {
     // A node refused for its incarnation stops (cairn server exits 1); its disk is wiped, as an operator would.
     for (const id of this.cluster.stopRefused()) this.checker.forget(id);
-    const states: { id: string; appliedIndex: number; encoded: () => Uint8Array }[] = [];
+    const states: SampledState[] = [];
     for (const id of this.cluster.upIds()) {
       const node = this.cluster.node(id);
       const { replica, stateMachine } = node;
@@ -130,9 +134,9 @@ export class SimWorld<S extends StateMachine> {
       }
       const status = replica.status();
       if (status.role === 'leader') this.checker.leaderElected(id, status.term);
-      states.push({ id, appliedIndex: replica.appliedUpTo(), encoded: () => runToEnd(stateMachine.snapshotSteps()) });
+      states.push({ id, appliedIndex: replica.appliedUpTo(), machine: stateMachine, encoded: () => runToEnd(stateMachine.snapshotSteps()) });
     }
-    this.checker.compareStates(states);
+    this.checker.compareStates(states, full);
   }
 
   result(linearizability = 'not checked'): RunResult {
