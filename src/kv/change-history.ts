@@ -49,14 +49,17 @@ function isChange(event: KeyEvent): boolean {
 
 /** The stream entry's fields: op, key, value when there is one, db when not 0. */
 export function changePairs(change: Change): string[] {
-  const pairs = ['op', change.op, 'key', change.key];
-  if (change.value !== undefined) pairs.push('value', change.value);
-  if (change.db !== 0) pairs.push('db', String(change.db));
-  return pairs;
+  return pairsOf(change.db, change.op, change.key, change.value);
 }
 
-function changeBytes(change: Change): number {
-  return change.op.length + change.key.length + (change.value?.length ?? 0) + CHANGE_OVERHEAD_BYTES;
+/** A change's stream fields, as one array literal of its final length. */
+function pairsOf(db: number, op: string, key: string, value: string | undefined): string[] {
+  if (db === 0) return value === undefined ? ['op', op, 'key', key] : ['op', op, 'key', key, 'value', value];
+  return value === undefined ? ['op', op, 'key', key, 'db', String(db)] : ['op', op, 'key', key, 'value', value, 'db', String(db)];
+}
+
+function changeBytes(op: string, key: string, value: string | undefined): number {
+  return op.length + key.length + (value?.length ?? 0) + CHANGE_OVERHEAD_BYTES;
 }
 
 /** One retained revision: when it was applied, how many changes it holds and what they cost. */
@@ -100,14 +103,23 @@ export class ChangeHistory {
 
   /** Records one applied entry's events as the next revision (none when none is a change); then trims. */
   record(events: readonly KeyEvent[], nowMs: number): void {
-    const changes: Change[] = [];
-    for (const event of events) if (isChange(event)) changes.push({ db: event.db, op: event.event, key: event.key, value: event.value });
-    if (changes.length === 0) return;
-    this.append(this.revision + 1, nowMs, changes);
+    // Straight from the events into the stream (no Change objects in between): this runs for every applied write.
+    const revision = this.revision + 1;
+    const ms = BigInt(revision);
+    let count = 0;
+    let bytes = 0;
+    for (const event of events) {
+      if (!isChange(event)) continue;
+      this.stream.append({ ms, seq: BigInt(count) }, pairsOf(event.db, event.event, event.key, event.value));
+      bytes += changeBytes(event.event, event.key, event.value);
+      count++;
+    }
+    if (count === 0) return;
+    this.closeRevision(revision, nowMs, count, bytes);
     this.trim(nowMs);
   }
 
-  /** Appends a revision's changes (recording, or a snapshot being decoded). */
+  /** Appends a revision's changes (a snapshot being decoded). */
   append(revision: number, nowMs: number, changes: readonly Change[]): void {
     assert(revision > this.revision, 'revisions grow');
     assert(changes.length > 0, 'a revision holds a change');
@@ -115,11 +127,18 @@ export class ChangeHistory {
     const ms = BigInt(revision);
     for (const [i, change] of changes.entries()) {
       this.stream.append({ ms, seq: BigInt(i) }, changePairs(change));
-      bytes += changeBytes(change);
+      bytes += changeBytes(change.op, change.key, change.value);
     }
+    this.closeRevision(revision, nowMs, changes.length, bytes);
+  }
+
+  /** Counts a revision whose changes were appended to the stream. */
+  private closeRevision(revision: number, nowMs: number, changes: number, bytes: number): void {
+    assert(revision > this.revision, 'revisions grow');
+    assert(changes > 0, 'a revision holds a change');
     this.revision = revision;
-    this.metas.push({ revision, nowMs, changes: changes.length, bytes });
-    this.changes += changes.length;
+    this.metas.push({ revision, nowMs, changes, bytes });
+    this.changes += changes;
     this.bytes += bytes;
   }
 

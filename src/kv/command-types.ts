@@ -8,6 +8,7 @@ import type { Db } from './db.js';
 import type { Functions } from './functions.js';
 import type { Scripts } from './scripts.js';
 import type { AclRegistry } from './acl/registry.js';
+import type { CallerAcl } from './acl/script-caller.js';
 
 export type CommandFlag =
   | 'write' // modifies the keyspace: must go through the log
@@ -35,6 +36,8 @@ export interface ExecContext {
   readonly functions?: Functions;
   /** The state's ACL users (the `acl` command); absent in contexts built without them. */
   readonly acl?: AclRegistry;
+  /** The rules of the user running the script (CAIRN.ASCALLER), when they restrict anything: each redis.call is checked. */
+  readonly caller?: CallerAcl;
 }
 
 export type Handler = (ctx: ExecContext, argv: readonly Uint8Array[]) => Reply;

@@ -34,6 +34,7 @@ import { STREAM_COMMANDS } from './streams.js';
 import { STRING_COMMANDS } from './strings.js';
 import { ZSET_COMMANDS } from './zsets.js';
 import { ACL_COMMANDS } from './acl/acl-command.js';
+import { callerCommands } from './acl/script-caller.js';
 
 export type { CommandFlag, CommandSpec, ExecContext, Handler } from './command-types.js';
 
@@ -69,6 +70,7 @@ export const KV_COMMANDS: ReadonlyMap<string, CommandSpec> = buildTable([
   STREAM_COMMANDS, PUBLISH_COMMANDS, CHANGE_COMMANDS, ACL_COMMANDS,
   scriptingCommands({ run: dispatch, lookup: lookupCommand, arityOk }),
   functionCommands({ run: dispatch, lookup: lookupCommand, arityOk }),
+  callerCommands(dispatch),
 ]);
 
 /** The spec for argv[0], in any case, or undefined. */

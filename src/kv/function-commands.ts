@@ -13,6 +13,7 @@ import { decodeRdbFunctionDump, encodeRdbFunctionDump } from './function-rdb-dum
 import type { Functions, Library } from './functions.js';
 import { globMatchNoCase } from './glob.js';
 import { ScriptHost, type Dispatcher } from './script-host.js';
+import { callerMayRun } from './acl/script-caller.js';
 import { runFirstSlice } from './scripts.js';
 import { helpReply, subcommandHandler, type Subcommand } from './subcommands.js';
 
@@ -49,6 +50,7 @@ function fcall(kv: Dispatcher, readOnly: boolean): CommandSpec['handler'] {
       args: argv.slice(3 + Number(numkeys)),
       randomSeed: ctx.db.versionCounter,
       call: (command) => host.call(command),
+      mayRun: (command) => callerMayRun(ctx.caller, command),
     }));
   };
 }

@@ -3,12 +3,14 @@
 // script that cannot write may run as one, as Redis lets it run on a read-only replica: EVAL of a
 // `#!lua flags=no-writes` body, EVALSHA of a cached one, and FCALL of a function registered with the
 // `no-writes` flag. Which script commands run as reads at all (the _RO forms too) is isScriptRead.
+// Each looks through a script's CAIRN.ASCALLER wrapper (acl/script-caller.ts) at the script command.
 
 import { errorReply, type Reply } from '../lib/reply.js';
 import { isOption, textOf } from './bytes.js';
 import { lookupCommand } from './commands.js';
 import type { Functions } from './functions.js';
 import { isReadOnlyEval, type Scripts } from './scripts.js';
+import { withoutCaller } from './acl/script-caller.js';
 
 /** What of a state decides whether EVALSHA and FCALL may run as reads: the cached scripts' and the functions' flags. */
 export interface ScriptFlagsView {
@@ -22,7 +24,8 @@ export interface ScriptFlagsView {
  * names one body); FCALL's can (FUNCTION LOAD REPLACE), so a read that runs FCALL checks again when
  * it runs (kv refuses the write: see ReplicaBackend).
  */
-export function runsAsRead(argv: readonly Uint8Array[], state?: ScriptFlagsView): boolean {
+export function runsAsRead(command: readonly Uint8Array[], state?: ScriptFlagsView): boolean {
+  const argv = withoutCaller(command);
   if (argv.length < 3) return false;
   const name = argv[0] as Uint8Array;
   if (name.length === 4) return isReadOnlyEval(argv);
@@ -33,14 +36,15 @@ export function runsAsRead(argv: readonly Uint8Array[], state?: ScriptFlagsView)
 }
 
 /** Script commands that run as reads: the _RO forms, and those runsAsRead lets through. */
-export function isScriptRead(argv: readonly Uint8Array[]): boolean {
-  const name = argv[0] as Uint8Array;
+export function isScriptRead(command: readonly Uint8Array[]): boolean {
+  const name = withoutCaller(command)[0] as Uint8Array;
   if (name.length < 4 || name.length > 10 || ((name[0] as number) | 0x20) !== 0x65 && ((name[0] as number) | 0x20) !== 0x66) return false;
   return ['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'].some((script) => isOption(name, script));
 }
 
 /** An error reply when argv may not run as a local read (unknown commands are left to kv's own error). */
-export function refuseAsRead(argv: readonly Uint8Array[], state?: ScriptFlagsView): Reply | undefined {
+export function refuseAsRead(command: readonly Uint8Array[], state?: ScriptFlagsView): Reply | undefined {
+  const argv = withoutCaller(command);
   const name = argv[0];
   if (name === undefined) return errorReply('ERR empty command');
   const spec = lookupCommand(name);

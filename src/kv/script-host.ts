@@ -2,7 +2,8 @@
 // Redis gives scripts (unknown command, arity, commands scripts may not use, writes from read-only
 // scripts), then kv's own dispatch in the script's database. SELECT changes that database for the
 // rest of the script only; PING, ECHO and TIME, which the server answers for clients, are answered
-// here (TIME from the entry's time, the only clock a script has).
+// here (TIME from the entry's time, the only clock a script has). A caller with ACL restrictions
+// (kv/acl/script-caller.ts) has each command checked against its rules, as Redis's scriptVerifyACL.
 
 import { Buffer } from 'node:buffer';
 import { errorReply, type Reply } from '../lib/reply.js';
@@ -52,11 +53,14 @@ export class ScriptHost {
   call(argv: readonly Uint8Array[]): Reply {
     const name = lowerName(argv[0] as Uint8Array);
     const hostArity = HOST_COMMANDS.get(name);
-    if (hostArity !== undefined) return this.kv.arityOk(hostArity, argv.length) ? this.hostCommand(name, argv) : ERR_ARITY;
+    if (hostArity !== undefined) return this.kv.arityOk(hostArity, argv.length) ? this.ctx.caller?.refuses(argv) ?? this.hostCommand(name, argv) : ERR_ARITY;
     const spec = this.kv.lookup(argv[0] as Uint8Array);
     if (spec === undefined || spec.flags.includes('internal')) return NOT_IN_SCRIPTS.has(name) ? ERR_NOT_ALLOWED : ERR_UNKNOWN;
     if (!this.kv.arityOk(spec.arity, argv.length)) return ERR_ARITY;
     if (NOT_IN_SCRIPTS.has(spec.name)) return ERR_NOT_ALLOWED;
+    // The caller's ACL, as scriptVerifyACL: after arity and noscript, before the read-only check.
+    const refused = this.ctx.caller?.refuses(argv);
+    if (refused !== undefined) return refused;
     if (this.readOnly && spec.flags.includes('write')) return ERR_READ_ONLY;
     return this.kv.run(this.ctx, argv);
   }

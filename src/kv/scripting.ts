@@ -16,6 +16,7 @@ import { ERR_NOT_INTEGER, parseInt64 } from './args.js';
 import { isOption, textOf } from './bytes.js';
 import type { CommandFlag, CommandSpec, ExecContext } from './command-types.js';
 import { ScriptHost, type Dispatcher } from './script-host.js';
+import { callerMayRun } from './acl/script-caller.js';
 import { runFirstSlice, type ScriptFlags } from './scripts.js';
 import { helpReply, subcommandHandler, type Subcommand } from './subcommands.js';
 
@@ -72,6 +73,7 @@ function evalGeneric(kv: Dispatcher, form: EvalForm): (ctx: ExecContext, argv: r
       args: argv.slice(3 + numkeys),
       randomSeed: ctx.db.versionCounter,
       call: (command) => host.call(command),
+      mayRun: (command) => callerMayRun(ctx.caller, command),
     });
     // Most scripts end within the first slice; a longer one is run on by whoever ran this command.
     return 'step' in steps ? runFirstSlice(scripts, steps) : steps;

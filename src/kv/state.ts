@@ -22,6 +22,7 @@ import { CHANGES_MAGIC, changesSectionDecoder, changesSectionEncoder } from './c
 import { SNAPSHOT_MAGIC } from './snapshot-writer.js';
 import { AclRegistry } from './acl/registry.js';
 import { ACL_MAGIC, decodeAclSection, encodeAclSection } from './acl/snapshot.js';
+import { withoutCaller } from './acl/script-caller.js';
 
 export interface KvStateOptions {
   /** Seeds the Prng behind RANDOMKEY. Default 0. */
@@ -81,7 +82,8 @@ export class KvState {
     const steps = this.scripts.pending;
     assert(steps !== undefined, 'a pending reply leaves its script pending');
     this.scripts.pending = undefined;
-    this.scriptRunning = { kind: ((argv[0] as Uint8Array)[0]! | 0x20) === 0x66 ? 'function' : 'eval', argv };
+    const script = withoutCaller(argv);
+    this.scriptRunning = { kind: ((script[0] as Uint8Array)[0]! | 0x20) === 0x66 ? 'function' : 'eval', argv: script };
     const step = (budget: number): Reply | null => {
       const done = steps.step(budget * SCRIPT_INSTRUCTIONS_PER_BUDGET);
       if (done !== null) this.scriptRunning = undefined;

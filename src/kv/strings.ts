@@ -83,6 +83,13 @@ function set(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   const expireAtMs = optionExpire(o, ctx.nowMs, 'set');
   if (typeof expireAtMs !== 'number') return expireAtMs;
   const key = keyOf(argv[1] as Uint8Array);
+  if (!o.get && o.ifEq === undefined && o.ifNe === undefined && !o.keepTtl) {
+    // The common SET: only whether the key is there matters, not its record or value.
+    const present = ctx.db.presentForWrite(key, ctx.nowMs);
+    if ((o.nx && present) || (o.xx && !present)) return NULL;
+    storeValue(ctx.db, key, argv[2] as Uint8Array, expireAtMs, ctx.nowMs, o.expireKind !== undefined);
+    return OK;
+  }
   const found = ctx.db.lookupForWrite(key, ctx.nowMs);
   const wrongType = found !== undefined && found.collection !== null;
   if (wrongType && (o.get || o.ifEq !== undefined || o.ifNe !== undefined)) return WRONGTYPE;
@@ -112,7 +119,7 @@ function storeValue(db: Db, key: string, value: Uint8Array, expireAtMs: number, 
     return;
   }
   db.set(key, value, expireAtMs);
-  db.notify('$', 'set', key);
+  db.notifySet(key, value);
   if (withExpiry) db.notify('g', 'expire', key);
 }
 
@@ -191,9 +198,10 @@ function mset(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (argv.length % 2 === 0) return arityError('mset');
   for (let i = 1; i < argv.length; i += 2) {
     const key = keyOf(argv[i] as Uint8Array);
-    ctx.db.lookupForWrite(key, ctx.nowMs);
+    // An expired record is removed first (its version lineage kept), as lookupForWrite does.
+    ctx.db.presentForWrite(key, ctx.nowMs);
     ctx.db.set(key, argv[i + 1] as Uint8Array, NO_EXPIRY);
-    ctx.db.notify('$', 'set', key);
+    ctx.db.notifySet(key, argv[i + 1] as Uint8Array);
   }
   return OK;
 }
@@ -206,7 +214,7 @@ function msetnx(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   for (let i = 1; i < argv.length; i += 2) {
     const key = keyOf(argv[i] as Uint8Array);
     ctx.db.set(key, argv[i + 1] as Uint8Array, NO_EXPIRY);
-    ctx.db.notify('$', 'set', key);
+    ctx.db.notifySet(key, argv[i + 1] as Uint8Array);
   }
   return ONE;
 }

@@ -26,8 +26,8 @@ export interface Running extends ApiRun {
   killed: boolean;
 }
 
-export function newRunning(call: (argv: readonly Uint8Array[]) => Reply): Running {
-  return { resp: 2, call, instructions: 0, stopped: false, sliceLeft: 0, killed: false };
+export function newRunning(call: (argv: readonly Uint8Array[]) => Reply, mayRun: ApiRun['mayRun'] = () => true): Running {
+  return { resp: 2, call, mayRun, instructions: 0, stopped: false, sliceLeft: 0, killed: false };
 }
 
 /**

@@ -45,6 +45,8 @@ export interface ScriptRun {
   readonly randomSeed: number;
   /** Runs one of the script's commands (redis.call/pcall); error replies are returned. */
   call(argv: readonly Uint8Array[]): Reply;
+  /** redis.acl_check_cmd: whether the caller may run argv, undefined for no such command (every command when absent). */
+  mayRun?(argv: readonly Uint8Array[]): boolean | undefined;
 }
 
 /** The SHA-1 of a body as 40 lowercase hex digits (a script's name for EVALSHA). */
@@ -118,7 +120,7 @@ export class ScriptEngine {
     const compileError = this.compile(script.sha, script.body);
     if (compileError !== undefined) return compileError;
     const L = this.L;
-    const running = newRunning((argv) => script.call(argv));
+    const running = newRunning((argv) => script.call(argv), script.mayRun?.bind(script));
     this.running = running;
     this.rand.seed(script.randomSeed);
     this.setArgs(script);

@@ -34,6 +34,8 @@ export interface FunctionCall {
   readonly args: readonly Uint8Array[];
   readonly randomSeed: number;
   call(argv: readonly Uint8Array[]): Reply;
+  /** redis.acl_check_cmd: whether the caller may run argv, undefined for no such command (every command when absent). */
+  mayRun?(argv: readonly Uint8Array[]): boolean | undefined;
 }
 
 export class FunctionEngine {
@@ -128,7 +130,7 @@ export class FunctionEngine {
   start(run: FunctionCall): ScriptSteps {
     assert(this.running === undefined && this.loading === undefined, 'functions do not nest');
     const L = this.L;
-    const running = newRunning((argv) => run.call(argv));
+    const running = newRunning((argv) => run.call(argv), run.mayRun?.bind(run));
     this.running = running;
     this.rand.seed(run.randomSeed);
     (L as unknown as { l_G: { id_counter: number } }).l_G.id_counter = 1;

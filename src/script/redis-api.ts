@@ -15,6 +15,8 @@ export interface ApiRun {
   resp: ScriptResp;
   /** Runs one command for the script; error replies are returned, not thrown. */
   call(argv: readonly Uint8Array[]): Reply;
+  /** Whether the script's caller may run argv (redis.acl_check_cmd); undefined when there is no such command. */
+  mayRun(argv: readonly Uint8Array[]): boolean | undefined;
 }
 
 /** Redis's REDIS_VERSION_NUM for 7.0.15 (0x00070f). */
@@ -82,6 +84,18 @@ function singleFieldTable(field: string): LuaJsFunction {
   };
 }
 
+/** redis.acl_check_cmd (luaRedisAclCheckCmdPermissionsCommand): whether the caller may run the command given. */
+function aclCheckCmd(run: () => ApiRun): LuaJsFunction {
+  return (L: LuaState): number => {
+    const argv = commandArgs(L);
+    if (typeof argv === 'string') return raise(L, argv);
+    const allowed = run().mayRun(argv);
+    if (allowed === undefined) return raise(L, 'Invalid command passed to redis.acl_check_cmd()');
+    lua.lua_pushboolean(L, allowed);
+    return 1;
+  };
+}
+
 function sha1hex(L: LuaState): number {
   if (lua.lua_gettop(L) !== 1) raise(L, 'wrong number of arguments');
   const bytes = lua.lua_tolstring(L, 1) ?? new Uint8Array(0);
@@ -135,7 +149,7 @@ export function pushRedisApi(L: LuaState, run: () => ApiRun): void {
     replicate_commands: (l) => (lua.lua_pushboolean(l, true), 1),
     breakpoint: (l) => (lua.lua_pushboolean(l, false), 1),
     debug: () => 0,
-    acl_check_cmd: (l) => (lua.lua_pushboolean(l, true), 1),
+    acl_check_cmd: aclCheckCmd(run),
   };
   lauxlib.luaL_newlib(L, functions);
   const constants: Record<string, number | string> = {

@@ -13,7 +13,7 @@ import { channelsText, describeCommandRules, describeUser, keysText, userFlags }
 import { AclUser } from '../kv/acl/user.js';
 import { ERR_BAD_USERNAME, ERR_DELETE_DEFAULT, userWithRules } from '../kv/acl/registry.js';
 import { hasSpaces } from '../kv/acl/selector.js';
-import { userDenial } from './acl-guard.js';
+import { userDenial } from '../kv/acl/permissions.js';
 import { digestRule } from './acl-passwords.js';
 import { aclFileCommands } from './acl-file.js';
 import { aclCommand, aclMeta, afterCommitted, proposeAcl } from './acl-shared.js';

@@ -7,19 +7,14 @@
 import { errorReply, type Reply } from '../lib/reply.js';
 import { globMatch } from '../kv/glob.js';
 import { CATALOG, type CatalogCommand } from '../kv/acl/catalog.js';
+import { deniedObject, latin1, unrestricted, userDenial, type Denial } from '../kv/acl/permissions.js';
 import { AclRegistry, type RegisteredUser } from '../kv/acl/registry.js';
-import type { Selector } from '../kv/acl/selector.js';
+import { isScriptCommand, withCaller, type ScriptDenial } from '../kv/acl/script-caller.js';
 import type { AclUser } from '../kv/acl/user.js';
-import { commandKeys } from './acl-keys.js';
 import { AclLog, type DenialContext, type DenialReason } from './acl-log.js';
 import { passwordDigest, sameSecret } from './acl-passwords.js';
 import type { TableEntry } from './command-table.js';
-
-export interface Denial {
-  readonly reason: Exclude<DenialReason, 'auth'>;
-  /** The argument that was refused (a key or channel), 0 for the command itself. */
-  readonly index: number;
-}
+import type { QueuedCommand } from './queued-commands.js';
 
 /** What the guard needs from a session. */
 export interface AclClient {
@@ -27,68 +22,6 @@ export interface AclClient {
   userIncarnation: number;
   authenticated: boolean;
   readonly inMulti: boolean;
-}
-
-const RANK: Record<Denial['reason'], number> = { command: 1, key: 2, channel: 4 };
-const PUBLISHERS = new Set(['publish', 'spublish']);
-const SUBSCRIBERS = new Set(['subscribe', 'ssubscribe', 'psubscribe']);
-
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-}
-
-function commandAllowed(selector: Selector, command: CatalogCommand | undefined, argv: readonly Uint8Array[]): boolean {
-  if (selector.allCommands) return true;
-  if (command === undefined) return selector.future;
-  if (selector.bits[command.id] === 1) return true;
-  const firstArgs = selector.firstArgs.get(command.id);
-  const arg = argv[command.parent === undefined ? 1 : 2];
-  if (firstArgs === undefined || arg === undefined) return false;
-  const given = latin1(arg).toLowerCase();
-  return firstArgs.some((allowed) => allowed.toLowerCase() === given);
-}
-
-function keyAllowed(selector: Selector, key: Uint8Array, needs: number): boolean {
-  return selector.keys.some((p) => (p.flags & needs) === needs && globMatch(Buffer.from(p.pattern, 'latin1'), key));
-}
-
-function channelAllowed(selector: Selector, channel: Uint8Array, literal: boolean): boolean {
-  const text = latin1(channel);
-  return selector.channels.some((p) => (literal ? p === text : globMatch(Buffer.from(p, 'latin1'), channel)));
-}
-
-function channelDenial(selector: Selector, name: string, argv: readonly Uint8Array[]): number | undefined {
-  if (selector.allChannels) return undefined;
-  if (PUBLISHERS.has(name)) return argv[1] !== undefined && !channelAllowed(selector, argv[1], false) ? 1 : undefined;
-  if (!SUBSCRIBERS.has(name)) return undefined;
-  for (let i = 1; i < argv.length; i++) if (!channelAllowed(selector, argv[i]!, name === 'psubscribe')) return i;
-  return undefined;
-}
-
-/** One selector's verdict (ACLSelectorCheckCmd). */
-function selectorDenial(selector: Selector, command: CatalogCommand | undefined, noAuth: boolean, argv: readonly Uint8Array[]): Denial | undefined {
-  if (!noAuth && !commandAllowed(selector, command, argv)) return { reason: 'command', index: 0 };
-  if (!selector.allKeys && command !== undefined) {
-    for (const key of commandKeys(command, argv)) if (!keyAllowed(selector, argv[key.index]!, key.needs)) return { reason: 'key', index: key.index };
-  }
-  const channel = command === undefined ? undefined : channelDenial(selector, command.name, argv);
-  return channel === undefined ? undefined : { reason: 'channel', index: channel };
-}
-
-/** Whether the user may run argv (ACLCheckAllUserCommandPerm): undefined, or the most telling denial. */
-export function userDenial(user: AclUser, command: CatalogCommand | undefined, noAuth: boolean, argv: readonly Uint8Array[]): Denial | undefined {
-  let relevant: Denial = { reason: 'command', index: 0 };
-  for (const selector of user.selectors) {
-    const denial = selectorDenial(selector, command, noAuth, argv);
-    if (denial === undefined) return undefined;
-    if (RANK[denial.reason] > RANK[relevant.reason] || (denial.reason === relevant.reason && denial.index > relevant.index)) relevant = denial;
-  }
-  return relevant;
-}
-
-function unrestricted(user: AclUser): boolean {
-  const root = user.root;
-  return user.selectors.length === 1 && root.allCommands && root.allKeys && root.allChannels;
 }
 
 export class AclGuard {
@@ -162,6 +95,14 @@ export class AclGuard {
 
   /** Undefined when the client may run argv; otherwise the reply (-NOPERM), logged. */
   refuses(client: AclClient, entry: TableEntry, argv: readonly Uint8Array[], context: DenialContext = client.inMulti ? 'multi' : 'toplevel'): Reply | undefined {
+    const found = this.denialOf(client, entry, argv);
+    if (found === undefined || !('denial' in found)) return found;
+    this.log.add(found.denial.reason, context, found.object, client.user, this.nowMs(), this.describeClient(client));
+    return noperm(found.denial, found.name);
+  }
+
+  /** Why the client may not run argv (undefined when it may): a denial and what ACL LOG names, or NOAUTH for a user gone. */
+  private denialOf(client: AclClient, entry: TableEntry, argv: readonly Uint8Array[]): { denial: Denial; name: string; object: string } | Reply | undefined {
     const user = this.userOf(client);
     if (user === undefined) return errorReply('NOAUTH Authentication required.');
     let open = this.open.get(user);
@@ -171,10 +112,79 @@ export class AclGuard {
     const denial = userDenial(user, command, entry.meta.flags.includes('noauth'), argv);
     if (denial === undefined) return undefined;
     const name = command?.name ?? entry.meta.name;
-    const object = denial.reason === 'command' ? name : latin1(argv[denial.index]!);
-    this.log.add(denial.reason, context, object, client.user, this.nowMs(), this.describeClient(client));
-    return noperm(denial, name);
+    return { denial, name, object: deniedObject(denial, name, argv) };
   }
+
+  /**
+   * EXEC's second look at its queued commands (Redis's execCommand): another connection may have
+   * changed the user's rules since they were queued. The commands that may still run (scripts
+   * wrapped with their caller, asCaller), and when some may not, each one's refusal in its place.
+   */
+  recheckQueued(client: AclClient, queued: readonly QueuedCommand[]): { commands: QueuedCommand[]; refusals: (ExecRefusal | undefined)[] | undefined } {
+    let refusals: (ExecRefusal | undefined)[] | undefined;
+    const commands: QueuedCommand[] = [];
+    for (const [i, { entry, argv }] of queued.entries()) {
+      const found = this.denialOf(client, entry, argv);
+      if (found === undefined) {
+        commands.push({ entry, argv: this.asCaller(client, entry.meta.name, argv) });
+        continue;
+      }
+      refusals ??= new Array<ExecRefusal | undefined>(queued.length).fill(undefined);
+      refusals[i] = 'denial' in found ? { reply: execNoperm(found.denial), denial: { reason: found.denial.reason, object: found.object } } : { reply: found };
+    }
+    return { commands, refusals };
+  }
+
+  /** A script command's argv wrapped with the client's user (kv checks the script's commands against it); any other argv as it is. */
+  asCaller<T extends Uint8Array>(client: AclClient, name: string, argv: readonly T[]): readonly (T | Buffer)[] {
+    return isScriptCommand(name) ? withCaller({ user: client.user, incarnation: client.userIncarnation }, argv) : argv;
+  }
+
+  /** A script's reply, once the refusals kv met running its commands are in this node's ACL LOG (context lua). */
+  afterScript(client: AclClient, reply: Reply | Promise<Reply>): Reply | Promise<Reply> {
+    if (reply instanceof Promise) return reply.then((settled) => this.afterScript(client, settled));
+    this.logScriptDenials(client, reply);
+    return reply;
+  }
+
+  private logScriptDenials(client: AclClient, reply: Reply): void {
+    for (const denial of this.registry.takeDenials(reply) ?? []) this.logScript(client, denial, 'lua');
+  }
+
+  private logScript(client: AclClient, denial: ScriptDenial, context: DenialContext): void {
+    this.log.add(denial.reason, context, denial.object, client.user, this.nowMs(), this.describeClient(client));
+  }
+
+  /**
+   * EXEC's reply with the commands refused at EXEC answered in their places, once every refusal —
+   * at EXEC (context multi) or inside a script (lua) — is in ACL LOG, in the order Redis meets them.
+   * A transaction that did not run (WATCH, an error) logs nothing, as Redis checks WATCH first.
+   */
+  afterExec(client: AclClient, reply: Reply | Promise<Reply>, refusals: readonly (ExecRefusal | undefined)[] | undefined): Reply | Promise<Reply> {
+    if (reply instanceof Promise) return reply.then((settled) => this.afterExec(client, settled, refusals));
+    if (reply.type !== 'array') return reply;
+    if (refusals === undefined) {
+      for (const item of reply.items) this.logScriptDenials(client, item);
+      return reply;
+    }
+    let next = 0;
+    const items = refusals.map((refused): Reply => {
+      if (refused === undefined) {
+        const item = reply.items[next++]!;
+        this.logScriptDenials(client, item);
+        return item;
+      }
+      if (refused.denial !== undefined) this.logScript(client, refused.denial, 'multi');
+      return refused.reply;
+    });
+    return { type: 'array', items };
+  }
+}
+
+/** A queued command refused at EXEC: its reply, and what ACL LOG records once the transaction runs (none for a user gone). */
+export interface ExecRefusal {
+  readonly reply: Reply;
+  readonly denial?: ScriptDenial;
 }
 
 /** What a subscriber's subscriptions look like to the ACL (pubsub-client.ts's ClientPubsub). */
@@ -191,6 +201,17 @@ export function keepsSubscriptions(user: AclUser, subscriptions: Subscriptions):
   for (const kind of ['channel', 'shard'] as const) for (const name of subscriptions.list(kind)) if (!matches(name, false)) return false;
   for (const name of subscriptions.list('pattern')) if (!matches(name, true)) return false;
   return true;
+}
+
+const EXEC_REASONS: Record<Denial['reason'], string> = {
+  command: 'no permission to execute the command or subcommand',
+  key: 'no permission to touch the specified keys',
+  channel: 'no permission to access one of the channels used as arguments',
+};
+
+/** A queued command refused at EXEC, in Redis 7.0's words. */
+function execNoperm(denial: Denial): Reply {
+  return errorReply(`NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ${EXEC_REASONS[denial.reason]}`);
 }
 
 export function noperm(denial: Denial, name: string): Reply {

@@ -113,7 +113,7 @@ export function statsFields(source: InfoSource): InfoFields {
     ['unexpected_error_replies', s.internalErrors], ['total_error_replies', [...(s.errorReplies?.values() ?? [])].reduce((a, b) => a + b, 0)], ['dump_payload_sanitizations', 0],
     ['total_reads_processed', s.commandsProcessed], ['total_writes_processed', s.commandsProcessed],
     ...zero('io_threaded_reads_processed', 'io_threaded_writes_processed', 'reply_buffer_shrinks', 'reply_buffer_expands'),
-    ['cairn_internal_errors', s.internalErrors],
+    ['cairn_internal_errors', s.internalErrors], ['cairn_tls_handshake_failures', s.tlsHandshakeFailures],
   ];
 }
 

@@ -45,6 +45,8 @@ export interface ServerStats {
   netOutputBytes: number;
   /** Commands whose code threw where nothing should (a bug); each closed its client's connection. */
   internalErrors: number;
+  /** Connections to the TLS port refused before they became clients (garbage, failed or timed-out handshakes, refused certificates). */
+  tlsHandshakeFailures: number;
   /** The most memory INFO has seen in use (used_memory_peak). */
   memoryPeakBytes?: number;
   /** Error replies sent, by their first word (ERR, WRONGTYPE ...): INFO Errorstats. */

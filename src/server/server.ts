@@ -30,7 +30,7 @@ import { AclGuard, keepsSubscriptions } from './acl-guard.js';
 import { aclContainer } from './acl-commands.js';
 import { seedAclFile } from './acl-file.js';
 import { clientLine } from './server-commands.js';
-import { TlsListener, type ClientTlsIdentity } from './tls-listener.js';
+import { TlsListener, type ClientTlsIdentity, type TlsRefusal } from './tls-listener.js';
 import { TLS_RELOADED_BY, tlsFileNames, type TlsFileNames } from './tls-settings.js';
 
 export interface ServerOptions {
@@ -52,6 +52,8 @@ export interface ServerOptions {
   readonly tls?: ClientTlsIdentity;
   /** Told of every TLS reload: the reason when the new files were refused (the old ones still in use). */
   readonly tlsReloaded?: (problem: string | undefined) => void;
+  /** Told of a TLS connection refused before it became a client, unless too many were lately (each is counted in INFO all the same). */
+  readonly tlsRefused?: (refusal: TlsRefusal & { readonly suppressed: number }) => void;
 }
 
 const maxClientsReached = Buffer.from('-ERR max number of clients reached\r\n');
@@ -72,7 +74,7 @@ export class CairnServer implements ServerContext {
   private aclGeneration = 0;
   readonly stats: ServerStats = {
     connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, netInputBytes: 0, netOutputBytes: 0, internalErrors: 0,
-    errorReplies: new Map(),
+    tlsHandshakeFailures: 0, errorReplies: new Map(),
   };
   private readonly sessions = new Map<Connection, Session>();
   /** The same clients by id (CLIENT TRACKING's REDIRECT, invalidations). */
@@ -117,7 +119,12 @@ export class CairnServer implements ServerContext {
       if (settings.port !== 0 || settings.tls.port === 0) server.plain = await listenPlain(settings.host, settings.port, (socket) => server.accept(socket));
       if (settings.tls.port !== 0) {
         if (options.tls === undefined) throw new CairnError('CAIRN_TLS', 'tls-port is set but no certificate was loaded (tls-cert-file, tls-key-file)');
-        server.secure = await TlsListener.listen(settings.host, options.tls, { settings: () => server.settings.tls, secured: (socket) => server.accept(socket) });
+        server.secure = await TlsListener.listen(settings.host, options.tls, {
+          settings: () => server.settings.tls,
+          secured: (socket) => server.accept(socket),
+          refused: (refusal) => server.tlsRefused(refusal),
+          nowMs: () => server.clock.nowMs(),
+        });
       }
     } catch (error) {
       await server.stopListening();
@@ -245,6 +252,12 @@ export class CairnServer implements ServerContext {
   private stopListening(): Promise<unknown> {
     const plain = this.plain;
     return Promise.all([plain === undefined ? undefined : new Promise<void>((resolve) => plain.close(() => resolve())), this.secure?.close()]);
+  }
+
+  private tlsRefused(refusal: TlsRefusal): void {
+    this.stats.tlsHandshakeFailures++;
+    const { suppressed } = refusal;
+    if (suppressed !== null) this.options.tlsRefused?.({ ...refusal, suppressed });
   }
 
   private accept(socket: Socket): void {

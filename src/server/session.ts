@@ -117,30 +117,29 @@ export class Session {
     assert(argv.length > 0, 'a command has a name');
     this.server.countCommand();
     const resolved = this.server.table.resolve(argv);
-    if (!resolved.ok) {
-      if (this.multi !== undefined) this.multiDirty = true;
-      return resolved.error;
-    }
+    if (!resolved.ok) return this.reject(resolved.error);
     const entry = resolved.entry;
     this.lastCommandName = entry.meta.name;
-    if (!this.authenticated && !allowedBeforeAuth.has(entry.meta.name)) {
-      if (this.multi !== undefined) this.multiDirty = true;
-      return noauth;
-    }
+    if (!this.authenticated && !allowedBeforeAuth.has(entry.meta.name)) return this.reject(noauth);
     const denied = this.server.acl.refuses(this, entry, argv);
-    if (denied !== undefined) {
-      if (this.multi !== undefined) this.multiDirty = true;
-      return denied;
-    }
+    if (denied !== undefined) return this.reject(denied, entry.meta.name);
     const refused = this.pubsub.refuses(entry.meta.name) ?? this.watches.refuses(entry.meta.name) ?? refusalBeforeRun(entry.meta.name, argv, this.server.backend, this.server.settings.busyReplyThresholdMs, this.server.memory?.refuses(entry) === true, !this.idle());
-    if (refused !== undefined) {
-      if (this.multi !== undefined) this.multiDirty = true;
-      return refused;
-    }
+    if (refused !== undefined) return this.reject(refused, entry.meta.name);
     if (entry.kind === 'data') this.server.memory?.noteAccess(entry.meta, argv, this.db);
     if (this.multi !== undefined && !runsInsideMulti.has(entry.meta.name)) return this.enqueue(entry, argv);
     this.server.tracking?.beforeRun(this, entry, argv);
     return this.run(entry, argv);
+  }
+
+  /** A command refused before it runs (Redis's rejectCommand): it flags a transaction, and a refused EXEC discards it. */
+  private reject(reply: Reply, name?: string): Reply {
+    if (this.multi === undefined) return reply;
+    if (name !== 'exec' || reply.type !== 'error') {
+      this.multiDirty = true;
+      return reply;
+    }
+    this.endMulti();
+    return errorReply(`EXECABORT Transaction discarded because of: ${reply.message}`);
   }
 
   /** Called by the connection when a read arrives (CLIENT LIST's idle time). */
@@ -152,17 +151,20 @@ export class Session {
   settled(): void {
     assert(this.batch === undefined, 'gathered writes were issued before the turn settled');
     this.barrier = undefined;
-    this.writesSinceBarrier = [];
+    // Most turns issued nothing: no new array for them.
+    if (this.writesSinceBarrier.length > 0) this.writesSinceBarrier = [];
   }
 
   private run(entry: TableEntry, argv: readonly Buffer[]): TurnReply {
     switch (entry.kind) {
-      case 'data':
+      case 'data': {
         if (entry.blocking) return this.ordered(() => runBlocking(blockingContext(this.server, this, this.readConsistency, this.db), entry.meta.name, entry.write, argv));
-        if (entry.write && !(this.server.backend.servesAsRead?.(argv) ?? isReadOnlyEval(argv))) return this.gatherWrite(argv);
-        // Nothing of this client in flight: read at once, without a closure.
-        if (this.idle()) return this.readNow(argv);
-        return this.orderedRead(argv);
+        const write = entry.write && !(this.server.backend.servesAsRead?.(argv) ?? isReadOnlyEval(argv));
+        const args = this.server.acl.asCaller(this, entry.meta.name, argv); // a script runs as its client's user (acl-guard.ts)
+        if (args !== argv) return this.server.acl.afterScript(this, settleable(write ? this.gatherWrite(args) : this.orderedRead(args)));
+        // A read with nothing of this client in flight runs at once, without a closure.
+        return write ? this.gatherWrite(argv) : this.idle() ? this.readNow(argv) : this.orderedRead(argv);
+      }
       case 'connection':
         return entry.handler(this, argv);
       case 'container':
@@ -313,14 +315,15 @@ export class Session {
 
   exec(): Reply | Promise<Reply> {
     if (this.multi === undefined) return errorReply('ERR EXEC without MULTI');
-    const commands = this.multi;
+    const queued = this.multi;
     const dirty = this.multiDirty;
     const watches = this.watched.list();
     this.endMulti();
     if (dirty) return errorReply('EXECABORT Transaction discarded because of previous errors.');
-    this.server.tracking?.beforeExec(this, commands);
-    if (commands.some((c) => c.entry.kind === 'data' && c.entry.write)) return this.execWrites(commands, watches);
-    return this.ordered(() => this.execReads(commands, watches));
+    this.server.tracking?.beforeExec(this, queued);
+    const { commands, refusals } = this.server.acl.recheckQueued(this, queued);
+    const writes = commands.some((c) => c.entry.kind === 'data' && c.entry.write);
+    return this.server.acl.afterExec(this, writes ? this.execWrites(commands, watches) : this.ordered(() => this.execReads(commands, watches)), refusals);
   }
 
   /** Clears MULTI, WATCH, subscriptions, READONLY, name, protocol and auth as RESET does. */

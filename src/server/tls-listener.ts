@@ -4,12 +4,16 @@
 // client can hold before it is served: a handshake not finished in cairn-tls-handshake-timeout-ms is
 // closed, at most `handshakesPendingMax` handshakes are open at once (more are closed on accept), and
 // only a socket whose handshake finished and passed tls-auth-clients reaches `secured` — the same
-// Connection and Session code as the plain port from there on.
+// Connection and Session code as the plain port from there on. Every connection refused before it
+// became a client (garbage, a failed or timed-out handshake, a certificate tls-auth-clients refuses,
+// the handshake cap) is counted and told to `refused`, which a log budget (lib/log-budget.ts) keeps
+// from writing more than a few lines whatever the flood.
 
 import type { Socket } from 'node:net';
 import { createServer, type SecureContext, type Server, type TLSSocket } from 'node:tls';
 import { assert } from '../lib/assert.js';
 import { CairnError } from '../lib/errors.js';
+import { refusalLogBudget, type LogBudget } from '../lib/log-budget.js';
 import type { ClientTlsSettings, TlsFileNames } from './tls-settings.js';
 
 /** The certificate, key and CA the listener serves with (runtime/tls-files.ts's TlsFiles, structurally). */
@@ -25,6 +29,16 @@ export interface TlsListenerHooks {
   settings(): ClientTlsSettings;
   /** A client whose handshake finished and whose certificate (if any was asked for) passed: serve it. */
   secured(socket: TLSSocket): void;
+  /** A connection refused before it became a client; `suppressed` is null when the log budget is spent (count it, write nothing). */
+  refused(refusal: TlsRefusal): void;
+  nowMs(): number;
+}
+
+export interface TlsRefusal {
+  readonly remote: string;
+  readonly reason: string;
+  /** Refusals not logged since the last one that was, or null when this one should not be either. */
+  readonly suppressed: number | null;
 }
 
 /** Most connections on the TLS port still in their handshake; a new one past it is closed at once. */
@@ -39,6 +53,7 @@ export class TlsListener {
   /** Connections accepted and not yet closed, and those among them that finished their handshake. */
   private open = 0;
   private secure = 0;
+  private readonly logBudget: LogBudget;
 
   private constructor(
     private readonly server: Server,
@@ -46,11 +61,15 @@ export class TlsListener {
     private readonly hooks: TlsListenerHooks,
   ) {
     assert('_sharedCreds' in server, "node:tls's server keeps its context in _sharedCreds");
+    this.logBudget = refusalLogBudget(() => hooks.nowMs());
     this.useCurrentContext();
     server.on('connection', (raw: Socket) => this.admit(raw));
     server.on('secureConnection', (socket: TLSSocket) => this.handshakeDone(socket));
     // Garbage, a failed or timed-out handshake: Node leaves the socket open when someone listens for this.
-    server.on('tlsClientError', (_error: Error, socket: TLSSocket) => socket.destroy());
+    server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+      this.refuse(socket, handshakeError(error));
+      socket.destroy();
+    });
   }
 
   /** Binds host:port; rejects with CAIRN_IO naming the address when it cannot. */
@@ -108,8 +127,14 @@ export class TlsListener {
     (this.server as unknown as SharedCreds)._sharedCreds = this.identity.current();
   }
 
+  /** Counts and tells a refusal; call it before destroying the socket, whose address goes with it. */
+  private refuse(socket: Socket, reason: string): void {
+    this.hooks.refused({ remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, reason, suppressed: this.logBudget.admit() });
+  }
+
   private admit(raw: Socket): void {
     if (this.handshaking >= handshakesPendingMax) {
+      this.refuse(raw, `${handshakesPendingMax} handshakes in progress already`);
       raw.destroy();
       return;
     }
@@ -120,7 +145,11 @@ export class TlsListener {
   private handshakeDone(socket: TLSSocket): void {
     this.secure++;
     socket.once('close', () => this.secure--);
-    if (!clientAccepted(socket, this.hooks.settings().authClients)) {
+    const authClients = this.hooks.settings().authClients;
+    if (!clientAccepted(socket, authClients)) {
+      // node:tls puts OpenSSL's verify code (a string, whatever its type says) in authorizationError.
+      const why = certificateOffered(socket) ? `client certificate refused: ${String(socket.authorizationError)}` : 'no client certificate';
+      this.refuse(socket, `${why} (tls-auth-clients ${authClients})`);
       socket.destroy();
       return;
     }
@@ -133,5 +162,17 @@ function clientAccepted(socket: TLSSocket, authClients: ClientTlsSettings['authC
   if (authClients === 'no') return true;
   if (socket.authorized) return true;
   if (authClients === 'yes') return false;
-  return Object.keys(socket.getPeerCertificate()).length === 0;
+  return !certificateOffered(socket);
+}
+
+/** Whether the client sent a certificate (ask before destroying the socket: then node:tls answers null). */
+function certificateOffered(socket: TLSSocket): boolean {
+  return Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+}
+
+/** What went wrong in a handshake, in one short line (OpenSSL's reason or Node's code; never bytes the client sent). */
+function handshakeError(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = 'reason' in error && typeof error.reason === 'string' ? error.reason : error.message.split('\n')[0] ?? 'TLS error';
+  return (code === undefined ? reason : `${code}: ${reason}`).slice(0, 200);
 }

@@ -1,14 +1,18 @@
 // The node's peer authentication settings (runtime/cluster/peer-auth.ts): the flag checks, the
 // config-file fallback, the secret file's reading and reload (a bad file keeps the old secret), and
-// the warning of a node whose peer links have neither TLS nor a secret — never the secret itself.
+// the warning of a node whose peer links have neither TLS nor a secret — never the secret itself;
+// with peer TLS, member ids that are IP addresses are refused at start (flags and a real process).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCairnError } from '../../src/lib/errors.js';
 import { PeerAuth, peerAuthSettings, withConfigFile } from '../../src/runtime/cluster/peer-auth.js';
+import { clusterSettings } from '../../src/runtime/cluster/options.js';
+import { makeCertAuthority } from '../support/certs.js';
 
 function refused(run: () => unknown, pattern: RegExp): void {
   assert.throws(run, (error: unknown) => isCairnError(error, 'CAIRN_INVALID_ARGUMENT') && pattern.test(error.message));
@@ -67,4 +71,32 @@ test('a node with neither TLS nor a secret says so at warn level', () => {
   const secured: string[] = [];
   new PeerAuth(peerAuthSettings({ clusterSecret: 'x' })).describe((event) => void secured.push(event));
   assert.deepEqual(secured, ['peer.authentication']);
+});
+
+const peerTls = { peerCertFile: 'n.crt', peerKeyFile: 'n.key', peerTrustedCaFile: 'ca.crt' };
+
+test('with peer TLS, a member id that is an IP address is refused (it would be the TLS server name); without, it is allowed', () => {
+  for (const [id, peers] of [['10.0.0.1', '10.0.0.1=10.0.0.1:7001,n2=10.0.0.2:7001'], ['n1', 'n1=10.0.0.1:7001,::1=10.0.0.2:7001'], ['192.168.1.9', undefined]] as const) {
+    refused(() => clusterSettings({ id, peers, peerPort: '7001', ...peerTls }, '127.0.0.1', 6379), /member id '(10\.0\.0\.1|::1|192\.168\.1\.9)' is an IP address, which peer TLS cannot use/);
+    assert.equal(clusterSettings({ id, peers, peerPort: '7001' }, '127.0.0.1', 6379).id, id, 'without peer TLS an address is a valid id');
+  }
+  assert.equal(clusterSettings({ id: 'n1', peers: 'n1=10.0.0.1:7001,db-2.example=10.0.0.2:7001', ...peerTls }, '127.0.0.1', 6379).peerAuth.tls?.certFile, 'n.crt');
+});
+
+test('a node started with peer TLS and an IP address for its id does not start, and says why', () => {
+  const ca = makeCertAuthority('ip-id-ca');
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-ip-id-'));
+  try {
+    const leaf = ca.issue('127.0.0.1');
+    const args = ['--id', '127.0.0.1', '--peers', '127.0.0.1=127.0.0.1:1,n2=127.0.0.1:2', '--port', '1', '--dir', dir,
+      '--peer-cert-file', leaf.certFile, '--peer-key-file', leaf.keyFile, '--peer-trusted-ca-file', ca.certFile];
+    const root = new URL('../../', import.meta.url).pathname;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/cluster/fixtures/run-node.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(run.status, 0, 'the node exits with a failure');
+    assert.equal(run.signal, null, 'it exits by itself, before serving');
+    assert.match(run.stderr, /member id '127\.0\.0\.1' is an IP address, which peer TLS cannot use/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    ca.remove();
+  }
 });

@@ -2,7 +2,8 @@
 // are not) is closed at once; truncated handshakes and slow ones trickling a byte at a time are
 // closed at cairn-tls-handshake-timeout-ms however long they would take; handshakes open at once are
 // capped (more are closed on accept) and the node's memory stays bounded under 1,100 stalled ones;
-// throughout, a client connected before keeps being served and a new one is served too.
+// throughout, a client connected before keeps being served and a new one is served too. Every
+// refusal is counted in INFO; only a few are logged, whatever the flood.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -121,6 +122,11 @@ describe(`a TLS port with a ${handshakeTimeoutMs} ms handshake timeout`, () => {
     await allClosed('every garbage connection to be closed', sockets, 10_000);
     const slowestMs = Math.max(...sockets.map((h) => h.closedAtMs! - startedMs));
     assert.ok(slowestMs < handshakeTimeoutMs, `garbage is refused on sight, not at the timeout (slowest ${slowestMs} ms)`);
+    const failures = Number(/cairn_tls_handshake_failures:(\d+)/.exec(await client.info('stats'))?.[1]);
+    assert.equal(failures, sockets.length, 'INFO counts every refused connection');
+    // A flood writes a few lines, not one a connection: ten a ten-second window (lib/log-budget.ts).
+    const logged = node.output().split('\n').filter((line) => line.includes('"event":"tls.client_refused"'));
+    assert.ok(logged.length >= 1 && logged.length <= 10, `${logged.length} lines logged for ${sockets.length} refusals`);
     assert.equal(await client.incr('hostile:garbage'), 1);
     assert.equal(await probe(port, good), 'served');
   });

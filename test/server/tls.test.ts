@@ -2,7 +2,8 @@
 // node-redis talk to a node that serves only TLS (`--port 0 --tls-port P`, nothing listening on a
 // plain port); tls-auth-clients yes refuses a client without a certificate or with one of another
 // CA, optional accepts none but refuses a bad one, no accepts any; a client that trusts another CA
-// refuses the node; tls-protocols is enforced; with both ports, both serve the same data.
+// refuses the node; tls-protocols is enforced; with both ports, both serve the same data. Refused
+// clients are counted in INFO (cairn_tls_handshake_failures) and logged (tls.client_refused).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +28,14 @@ after(async () => {
   await node?.cleanup();
   certs?.remove();
 });
+
+/** INFO's count of connections to the TLS port refused before they became clients. */
+function handshakeFailures(): number {
+  const info = redisCliTls(tlsPort, good, ['INFO', 'stats']).stdout;
+  const match = /cairn_tls_handshake_failures:(\d+)/.exec(info);
+  assert.ok(match !== null, `INFO stats has cairn_tls_handshake_failures: ${info}`);
+  return Number(match[1]);
+}
 
 describe('a node serving only TLS', () => {
   test('listens on the TLS port and nothing else, and says so', () => {
@@ -70,12 +79,18 @@ describe('a node serving only TLS', () => {
     }
   });
 
-  test('tls-auth-clients yes (the default) refuses a client without a certificate and one signed by another CA', async () => {
+  test('tls-auth-clients yes (the default) refuses a client without a certificate and one signed by another CA; each refusal is counted and logged', async () => {
+    const before = handshakeFailures();
     assert.equal(await probe(tlsPort, good), 'served');
     assert.equal(await probe(tlsPort, { caFile: certs.ca.certFile }), 'refused');
     assert.equal(await probe(tlsPort, { caFile: certs.ca.certFile, cert: certs.strangerClient }), 'refused');
     const noCert = redisCliTls(tlsPort, { caFile: certs.ca.certFile }, ['PING']);
     assert.doesNotMatch(noCert.stdout, /PONG/);
+    assert.equal(handshakeFailures() - before, 3, 'INFO counts the three refused clients, not the served one');
+    const refusals = node.output().split('\n').filter((line) => line.includes('"event":"tls.client_refused"'));
+    assert.ok(refusals.some((line) => line.includes('"reason":"no client certificate (tls-auth-clients yes)"')), refusals.join('\n'));
+    assert.ok(refusals.some((line) => /"reason":"client certificate refused: [A-Z_]+ \(tls-auth-clients yes\)"/.test(line)), refusals.join('\n'));
+    assert.ok(refusals.every((line) => /"remote":"127\.0\.0\.1:\d+"/.test(line)), 'each line names the client');
   });
 
   test('a client that trusts another CA refuses the node', async () => {

@@ -7,6 +7,7 @@
 import { errorReply, integerReply, OK, type Reply } from '../../lib/reply.js';
 import { hasSpaces, type RuleError } from './selector.js';
 import { AclUser, CLEAR_PASSWORD_RULE } from './user.js';
+import type { ScriptDenial } from './script-caller.js';
 
 const RULE_ERRORS: Record<RuleError | typeof CLEAR_PASSWORD_RULE, string> = {
   ENOENT: 'Unknown command or category name in ACL',
@@ -81,6 +82,8 @@ export class AclRegistry {
   pristine = true;
   /** Moves with every change; never replicated (a server compares it with the last it saw). */
   generation = 0;
+  /** The ACL refusals a script met, by the script's reply (script-caller.ts); never replicated. */
+  private readonly scriptDenials = new WeakMap<Reply, readonly ScriptDenial[]>();
 
   constructor() {
     this.users.set('default', { user: AclUser.defaultUser(), incarnation: 0 });
@@ -144,6 +147,18 @@ export class AclRegistry {
     if (!(user instanceof AclUser)) return user;
     this.users.set(name, { user, incarnation });
     return undefined;
+  }
+
+  /** Keeps the refusals a script met under its reply, for the server that hands the reply on. */
+  noteDenials(reply: Reply, denials: readonly ScriptDenial[]): void {
+    this.scriptDenials.set(reply, denials);
+  }
+
+  /** The refusals kept under a script's reply (once), if any. */
+  takeDenials(reply: Reply): readonly ScriptDenial[] | undefined {
+    const denials = this.scriptDenials.get(reply);
+    if (denials !== undefined) this.scriptDenials.delete(reply);
+    return denials;
   }
 
   private changed(): void {

@@ -52,7 +52,7 @@ export class StreamChunk {
     const fields = pairs.filter((_, i) => i % 2 === 0);
     const chunk = new StreamChunk(id, fields, masterEntryBytes(fields), id);
     chunk.lpBytes += entryBytes(0n, 0n, pairs, true);
-    chunk.push(id, pairs.map((text, i) => (i % 2 === 0 ? fields[i / 2] as string : text)));
+    chunk.push(id, pairs, fields);
     return chunk;
   }
 
@@ -75,11 +75,12 @@ export class StreamChunk {
     this.lpBytes += entryBytes(deltaOf(id.ms, this.master.ms), deltaOf(id.seq, this.master.seq), pairs, sameFields);
     this.lastAdded = id;
     // Entries with the master's fields hold the master's field strings (one copy per node, as Redis).
-    this.push(id, sameFields ? pairs.map((text, i) => (i % 2 === 0 ? this.masterFields[i / 2] as string : text)) : pairs);
+    this.push(id, pairs, sameFields ? this.masterFields : null);
   }
 
-  /** Adds a live entry at the end (appends, snapshot loading). */
-  push(id: StreamId, pairs: readonly string[]): void {
+  /** Adds a live entry at the end (appends, snapshot loading); `fields` replace the pairs' fields when given (the same strings). */
+  push(id: StreamId, pairs: readonly string[], fields: readonly string[] | null = null): void {
+    assert(fields === null || fields.length * 2 === pairs.length, 'one field string per pair');
     if (this.packed !== null) this.unpack();
     const n = this.live;
     assert(n === 0 || compareIds(this.idAt(n - 1), id) < 0, 'stream chunk entries must ascend');
@@ -91,8 +92,10 @@ export class StreamChunk {
     }
     this.ids[2 * n] = id.ms;
     this.ids[2 * n + 1] = id.seq;
-    for (const text of pairs) this.data.push(text);
-    this.starts.push(this.data.length);
+    const data = this.data;
+    if (fields === null) for (const text of pairs) data.push(text);
+    else for (let i = 0; i < pairs.length; i += 2) data.push(fields[i >> 1] as string, pairs[i + 1] as string);
+    this.starts.push(data.length);
   }
 
   idAt(i: number): StreamId {

@@ -44,7 +44,9 @@ export function intElementBytes(value: bigint | number): number {
 /** Bytes of a field or value element: integers that fit are stored as integers. */
 export function stringElementBytes(text: string): number {
   const length = text.length;
-  if (length > 0 && length <= 20) {
+  // Only a string opening with a digit or '-' can be an integer: others skip the byte copy.
+  const first = text.charCodeAt(0);
+  if (length > 0 && length <= 20 && ((first >= 0x30 && first <= 0x39) || first === 0x2d)) {
     const asInt = parseInt64(Buffer.from(text, 'latin1'));
     if (asInt !== undefined) return withBacklen(intEncodingBytes(asInt));
   }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { CairnError } from '../../lib/errors.js';
 import { formatPeerAddress, parsePeerAddress, parsePeerList } from '../peer/address.js';
-import { peerAuthSettings, type PeerAuthFlags, type PeerAuthSettings } from './peer-auth.js';
+import { peerAuthSettings, refuseAddressIds, type PeerAuthFlags, type PeerAuthSettings } from './peer-auth.js';
 
 export interface ClusterFlags extends PeerAuthFlags {
   id?: string | undefined;
@@ -97,6 +97,8 @@ export function clusterSettings(flags: ClusterFlags, clientHost: string, clientP
   const electionTimeoutTicks = integer('--election-ticks', flags.electionTicks, CLUSTER_DEFAULTS.electionTimeoutTicks, 2, 1000);
   const heartbeatIntervalTicks = integer('--heartbeat-ticks', flags.heartbeatTicks, CLUSTER_DEFAULTS.heartbeatIntervalTicks, 1, 1000);
   if (heartbeatIntervalTicks >= electionTimeoutTicks) throw bad('--heartbeat-ticks must be below --election-ticks');
+  const peerAuth = peerAuthSettings(flags);
+  refuseAddressIds(peerAuth, peers.keys());
   return {
     id,
     clusterId: flags.clusterId ?? derivedClusterId(peers),
@@ -112,7 +114,7 @@ export function clusterSettings(flags: ClusterFlags, clientHost: string, clientP
     join: flags.join === true,
     leaseReads: flags.leaseReads === true,
     httpPort: flags.httpPort === undefined ? null : integer('--http-port', flags.httpPort, 0, 0, 65_535),
-    peerAuth: peerAuthSettings(flags),
+    peerAuth,
   };
 }
 

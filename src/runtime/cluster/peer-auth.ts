@@ -1,15 +1,19 @@
 // How a node's peer links prove who is on the other end (issue #15): the peer TLS flags (etcd's
-// names: --peer-cert-file, --peer-key-file, --peer-trusted-ca-file) and the cluster secret
+// names: --peer-cert-file, --peer-key-file, --peer-trusted-ca-file; the node's tls-protocols,
+// tls-ciphers and tls-ciphersuites bound peer handshakes as they bound clients', as Redis's bound
+// its every TLS link) and the cluster secret
 // (--cluster-secret, or --cluster-secret-file so it stays out of `ps`), checked, loaded into the
 // transport's PeerSecurity, and re-read on SIGHUP: new handshakes use the new files, established
 // links are not touched, and a bad file leaves the old identity in use. Error texts name files,
 // never their contents; the secret is never logged.
 
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { CairnError } from '../../lib/errors.js';
 import type { PeerSecurity } from '../peer/secure.js';
 import { TlsFiles, type TlsFileSettings } from '../tls-files.js';
 import { configEntries } from '../../server/config.js';
+import type { ClientTlsSettings } from '../../server/tls-settings.js';
 import type { ClusterLog } from './log.js';
 
 export interface PeerAuthFlags {
@@ -65,6 +69,20 @@ export function peerAuthSettings(flags: PeerAuthFlags): PeerAuthSettings {
   return { tls, secret };
 }
 
+/**
+ * With peer TLS, a dialler sends the member id it dials as the TLS server name (SNI) and accepts
+ * only a certificate that names it: an IP address can be neither (TLS forbids it as a server name,
+ * and the certificate check reads DNS names), so a member whose id is one could never be reached.
+ * Refused at start, naming the id.
+ */
+export function refuseAddressIds(settings: PeerAuthSettings, memberIds: Iterable<string>): void {
+  if (settings.tls === null) return;
+  for (const id of memberIds) {
+    if (isIP(id) === 0) continue;
+    throw bad(`member id '${id}' is an IP address, which peer TLS cannot use: a member id is sent as the TLS server name and must be a DNS name of its certificate; give the members names (--id n1 --peers n1=${id}:port,...)`);
+  }
+}
+
 /** The secret file's bytes without a trailing newline; CAIRN_INVALID_ARGUMENT naming the file when unusable. */
 function readSecretFile(file: string): Buffer {
   let text: Buffer;
@@ -79,15 +97,22 @@ function readSecretFile(file: string): Buffer {
   return text.subarray(0, end);
 }
 
+/** The TLS settings every link of a node keeps to, peer links included: Redis's tls-protocols, tls-ciphers, tls-ciphersuites. */
+export type TlsKnobs = Pick<TlsFileSettings, 'protocols' | 'ciphers' | 'ciphersuites'>;
+
+export function tlsKnobs(tls: ClientTlsSettings): TlsKnobs {
+  return { protocols: tls.protocols, ciphers: tls.ciphers, ciphersuites: tls.ciphersuites };
+}
+
 /** A node's loaded peer identity: what the transport uses, and the SIGHUP reload. */
 export class PeerAuth {
   private secretBytes: Buffer | null;
   private readonly tls: TlsFiles | null;
   readonly security: PeerSecurity;
 
-  /** Loads the files now; throws CairnError (CAIRN_TLS, CAIRN_INVALID_ARGUMENT) naming what is wrong. */
-  constructor(private readonly settings: PeerAuthSettings) {
-    this.tls = settings.tls === null ? null : TlsFiles.load(settings.tls);
+  /** Loads the files now, with the node's TLS knobs; throws CairnError (CAIRN_TLS, CAIRN_INVALID_ARGUMENT) naming what is wrong. */
+  constructor(private readonly settings: PeerAuthSettings, knobs: TlsKnobs = {}) {
+    this.tls = settings.tls === null ? null : TlsFiles.load({ ...settings.tls, ...knobs });
     this.secretBytes = settings.secret === null ? null : 'text' in settings.secret ? Buffer.from(settings.secret.text, 'utf8') : readSecretFile(settings.secret.file);
     this.security = {
       ...(this.tls === null ? {} : { tls: this.tls }),
@@ -105,12 +130,12 @@ export class PeerAuth {
   }
 
   /**
-   * Re-reads the TLS files and the secret file. Each that fails keeps its old value and its error
+   * Re-reads the TLS files (with the node's knobs now) and the secret file. Each that fails keeps its old value and its error
    * is returned (and logged); new handshakes use whatever loaded, established links keep going.
    */
-  reload(log: ClusterLog): CairnError[] {
+  reload(log: ClusterLog, knobs: TlsKnobs = {}): CairnError[] {
     const errors: CairnError[] = [];
-    const tlsError = this.tls?.reload();
+    const tlsError = this.settings.tls === null ? undefined : this.tls?.reload({ ...this.settings.tls, ...knobs });
     if (tlsError !== undefined) errors.push(tlsError);
     const source = this.settings.secret;
     if (source !== null && 'file' in source) {

@@ -72,7 +72,7 @@ export class TcpPeerTransport implements Transport<Message> {
     const tls = settings.security.tls;
     this.tlsListener = tls === undefined ? null : new PeerTlsListener(tls, settings.connectTimeoutMs,
       (socket, remote) => this.open(socket, remote),
-      (remote, error) => settings.log('peer.inbound_tls_refused', { remote, error }));
+      (remote, error, notLoggedBefore) => settings.log('peer.inbound_tls_refused', { remote, error, ...(notLoggedBefore === 0 ? {} : { notLoggedBefore }) }));
     server.on('connection', (socket: Socket) => this.accept(socket));
   }
 

@@ -4,9 +4,9 @@
 // or whose flags vary with the arguments — the way their own getkeys functions do (SORT's STORE,
 // MIGRATE's KEYS, SET's GET, BITFIELD's subcommands).
 
-import type { CatalogCommand } from '../kv/acl/catalog.js';
-import type { KeySpecRow } from '../kv/acl/command-rows.js';
-import { READ, WRITE } from '../kv/acl/selector.js';
+import type { CatalogCommand } from './catalog.js';
+import type { KeySpecRow } from './command-rows.js';
+import { READ, WRITE } from './selector.js';
 
 export interface KeyRef {
   /** The argument's index in argv. */

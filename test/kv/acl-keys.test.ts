@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CATALOG } from '../../src/kv/acl/catalog.js';
-import { commandKeys } from '../../src/server/acl-keys.js';
+import { commandKeys } from '../../src/kv/acl/command-keys.js';
 import { READ, WRITE } from '../../src/kv/acl/selector.js';
 
 function keys(...argv: string[]): [number, number][] {
