@@ -9,7 +9,7 @@ import { globMatch } from '../kv/glob.js';
 import { CATALOG, type CatalogCommand } from '../kv/acl/catalog.js';
 import { deniedObject, latin1, unrestricted, userDenial, type Denial } from '../kv/acl/permissions.js';
 import { AclRegistry, type RegisteredUser } from '../kv/acl/registry.js';
-import { isScriptCommand, withCaller } from '../kv/acl/script-caller.js';
+import { isScriptCommand, withCaller, type ScriptDenial } from '../kv/acl/script-caller.js';
 import type { AclUser } from '../kv/acl/user.js';
 import { AclLog, type DenialContext, type DenialReason } from './acl-log.js';
 import { passwordDigest, sameSecret } from './acl-passwords.js';
@@ -94,7 +94,15 @@ export class AclGuard {
   }
 
   /** Undefined when the client may run argv; otherwise the reply (-NOPERM), logged. */
-  refuses(client: AclClient, entry: TableEntry, argv: readonly Uint8Array[], context: DenialContext = client.inMulti ? 'multi' : 'toplevel', reply = noperm): Reply | undefined {
+  refuses(client: AclClient, entry: TableEntry, argv: readonly Uint8Array[], context: DenialContext = client.inMulti ? 'multi' : 'toplevel'): Reply | undefined {
+    const found = this.denialOf(client, entry, argv);
+    if (found === undefined || !('denial' in found)) return found;
+    this.log.add(found.denial.reason, context, found.object, client.user, this.nowMs(), this.describeClient(client));
+    return noperm(found.denial, found.name);
+  }
+
+  /** Why the client may not run argv (undefined when it may): a denial and what ACL LOG names, or NOAUTH for a user gone. */
+  private denialOf(client: AclClient, entry: TableEntry, argv: readonly Uint8Array[]): { denial: Denial; name: string; object: string } | Reply | undefined {
     const user = this.userOf(client);
     if (user === undefined) return errorReply('NOAUTH Authentication required.');
     let open = this.open.get(user);
@@ -104,27 +112,25 @@ export class AclGuard {
     const denial = userDenial(user, command, entry.meta.flags.includes('noauth'), argv);
     if (denial === undefined) return undefined;
     const name = command?.name ?? entry.meta.name;
-    this.log.add(denial.reason, context, deniedObject(denial, name, argv), client.user, this.nowMs(), this.describeClient(client));
-    return reply(denial, name);
+    return { denial, name, object: deniedObject(denial, name, argv) };
   }
 
   /**
    * EXEC's second look at its queued commands (Redis's execCommand): another connection may have
    * changed the user's rules since they were queued. The commands that may still run (scripts
-   * wrapped with their caller, asCaller), and when some may not, each one's refusal (logged, context
-   * multi; undefined for the others).
+   * wrapped with their caller, asCaller), and when some may not, each one's refusal in its place.
    */
-  recheckQueued(client: AclClient, queued: readonly QueuedCommand[]): { commands: QueuedCommand[]; refusals: (Reply | undefined)[] | undefined } {
-    let refusals: (Reply | undefined)[] | undefined;
+  recheckQueued(client: AclClient, queued: readonly QueuedCommand[]): { commands: QueuedCommand[]; refusals: (ExecRefusal | undefined)[] | undefined } {
+    let refusals: (ExecRefusal | undefined)[] | undefined;
     const commands: QueuedCommand[] = [];
     for (const [i, { entry, argv }] of queued.entries()) {
-      const refused = this.refuses(client, entry, argv, 'multi', execNoperm);
-      if (refused === undefined) {
+      const found = this.denialOf(client, entry, argv);
+      if (found === undefined) {
         commands.push({ entry, argv: this.asCaller(client, entry.meta.name, argv) });
         continue;
       }
-      refusals ??= new Array<Reply | undefined>(queued.length).fill(undefined);
-      refusals[i] = refused;
+      refusals ??= new Array<ExecRefusal | undefined>(queued.length).fill(undefined);
+      refusals[i] = 'denial' in found ? { reply: execNoperm(found.denial), denial: { reason: found.denial.reason, object: found.object } } : { reply: found };
     }
     return { commands, refusals };
   }
@@ -137,22 +143,48 @@ export class AclGuard {
   /** A script's reply, once the refusals kv met running its commands are in this node's ACL LOG (context lua). */
   afterScript(client: AclClient, reply: Reply | Promise<Reply>): Reply | Promise<Reply> {
     if (reply instanceof Promise) return reply.then((settled) => this.afterScript(client, settled));
-    const denials = this.registry.takeDenials(reply);
-    if (denials === undefined) return reply;
-    const clientInfo = this.describeClient(client);
-    for (const denial of denials) this.log.add(denial.reason, 'lua', denial.object, client.user, this.nowMs(), clientInfo);
+    this.logScriptDenials(client, reply);
     return reply;
   }
 
-  /** EXEC's reply once its scripts' refusals are logged, with the commands refused at EXEC answered in their places. */
-  afterExec(client: AclClient, reply: Reply | Promise<Reply>, refusals: readonly (Reply | undefined)[] | undefined): Reply | Promise<Reply> {
+  private logScriptDenials(client: AclClient, reply: Reply): void {
+    for (const denial of this.registry.takeDenials(reply) ?? []) this.logScript(client, denial, 'lua');
+  }
+
+  private logScript(client: AclClient, denial: ScriptDenial, context: DenialContext): void {
+    this.log.add(denial.reason, context, denial.object, client.user, this.nowMs(), this.describeClient(client));
+  }
+
+  /**
+   * EXEC's reply with the commands refused at EXEC answered in their places, once every refusal —
+   * at EXEC (context multi) or inside a script (lua) — is in ACL LOG, in the order Redis meets them.
+   * A transaction that did not run (WATCH, an error) logs nothing, as Redis checks WATCH first.
+   */
+  afterExec(client: AclClient, reply: Reply | Promise<Reply>, refusals: readonly (ExecRefusal | undefined)[] | undefined): Reply | Promise<Reply> {
     if (reply instanceof Promise) return reply.then((settled) => this.afterExec(client, settled, refusals));
     if (reply.type !== 'array') return reply;
-    for (const item of reply.items) this.afterScript(client, item);
-    if (refusals === undefined) return reply;
+    if (refusals === undefined) {
+      for (const item of reply.items) this.logScriptDenials(client, item);
+      return reply;
+    }
     let next = 0;
-    return { type: 'array', items: refusals.map((refused) => refused ?? reply.items[next++]!) };
+    const items = refusals.map((refused): Reply => {
+      if (refused === undefined) {
+        const item = reply.items[next++]!;
+        this.logScriptDenials(client, item);
+        return item;
+      }
+      if (refused.denial !== undefined) this.logScript(client, refused.denial, 'multi');
+      return refused.reply;
+    });
+    return { type: 'array', items };
   }
+}
+
+/** A queued command refused at EXEC: its reply, and what ACL LOG records once the transaction runs (none for a user gone). */
+export interface ExecRefusal {
+  readonly reply: Reply;
+  readonly denial?: ScriptDenial;
 }
 
 /** What a subscriber's subscriptions look like to the ACL (pubsub-client.ts's ClientPubsub). */

@@ -117,30 +117,29 @@ export class Session {
     assert(argv.length > 0, 'a command has a name');
     this.server.countCommand();
     const resolved = this.server.table.resolve(argv);
-    if (!resolved.ok) {
-      if (this.multi !== undefined) this.multiDirty = true;
-      return resolved.error;
-    }
+    if (!resolved.ok) return this.reject(resolved.error);
     const entry = resolved.entry;
     this.lastCommandName = entry.meta.name;
-    if (!this.authenticated && !allowedBeforeAuth.has(entry.meta.name)) {
-      if (this.multi !== undefined) this.multiDirty = true;
-      return noauth;
-    }
+    if (!this.authenticated && !allowedBeforeAuth.has(entry.meta.name)) return this.reject(noauth);
     const denied = this.server.acl.refuses(this, entry, argv);
-    if (denied !== undefined) {
-      if (this.multi !== undefined) this.multiDirty = true;
-      return denied;
-    }
+    if (denied !== undefined) return this.reject(denied, entry.meta.name);
     const refused = this.pubsub.refuses(entry.meta.name) ?? this.watches.refuses(entry.meta.name) ?? refusalBeforeRun(entry.meta.name, argv, this.server.backend, this.server.settings.busyReplyThresholdMs, this.server.memory?.refuses(entry) === true, !this.idle());
-    if (refused !== undefined) {
-      if (this.multi !== undefined) this.multiDirty = true;
-      return refused;
-    }
+    if (refused !== undefined) return this.reject(refused, entry.meta.name);
     if (entry.kind === 'data') this.server.memory?.noteAccess(entry.meta, argv, this.db);
     if (this.multi !== undefined && !runsInsideMulti.has(entry.meta.name)) return this.enqueue(entry, argv);
     this.server.tracking?.beforeRun(this, entry, argv);
     return this.run(entry, argv);
+  }
+
+  /** A command refused before it runs (Redis's rejectCommand): it flags a transaction, and a refused EXEC discards it. */
+  private reject(reply: Reply, name?: string): Reply {
+    if (this.multi === undefined) return reply;
+    if (name !== 'exec' || reply.type !== 'error') {
+      this.multiDirty = true;
+      return reply;
+    }
+    this.endMulti();
+    return errorReply(`EXECABORT Transaction discarded because of: ${reply.message}`);
   }
 
   /** Called by the connection when a read arrives (CLIENT LIST's idle time). */
@@ -152,7 +151,7 @@ export class Session {
   settled(): void {
     assert(this.batch === undefined, 'gathered writes were issued before the turn settled');
     this.barrier = undefined;
-    this.writesSinceBarrier = [];
+    if (this.writesSinceBarrier.length > 0) this.writesSinceBarrier = []; // most turns issued nothing: no new array
   }
 
   private run(entry: TableEntry, argv: readonly Buffer[]): TurnReply {

@@ -40,8 +40,12 @@ describe('a node alone serving only TLS', () => {
   });
   after(async () => node?.cleanup());
 
-  test('names its TLS port in CLUSTER SLOTS, SHARDS and NODES', () => {
-    const slots = redisCliTls(tlsPort, good, ['CLUSTER', 'SLOTS']).stdout.split('\n');
+  test('names its TLS port in CLUSTER SLOTS, SHARDS and NODES', async () => {
+    // The node answers CLUSTERDOWN until it has elected itself: wait for that, not for a time.
+    const slots = await waitFor('the node to lead and name its slots', () => {
+      const lines = redisCliTls(tlsPort, good, ['CLUSTER', 'SLOTS']).stdout.split('\n');
+      return lines[0] === '0' ? lines : undefined;
+    }, 30_000);
     assert.deepEqual(slots.slice(0, 4), ['0', '16383', '127.0.0.1', String(tlsPort)]);
     assert.match(redisCliTls(tlsPort, good, ['CLUSTER', 'SHARDS']).stdout, new RegExp(`\\nport\\n${tlsPort}\\n`));
     assert.match(redisCliTls(tlsPort, good, ['CLUSTER', 'NODES']).stdout, new RegExp(` 127\\.0\\.0\\.1:${tlsPort}@0 myself,master `));
