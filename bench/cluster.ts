@@ -21,7 +21,7 @@
 //   npm run bench:cluster -- --to follower        clients on a follower (it forwards to the leader)
 //   npm run bench:cluster -- --peer-tls           Cairn with plain peer links against Cairn with mutual
 //                                                TLS on them (certificates from a throwaway CA), same
-//                                                run, phases alternating; no etcd, no failover
+//                                                run, phases alternating, then each member's RSS; no etcd, no failover
 //   node dist/bench/cluster.js --node --id n1 ...   (internal: one Cairn node, runClusterNode)
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -33,7 +33,7 @@ import { EtcdCluster } from './lib/etcd-cluster.js';
 import { failoverRound } from './lib/failover.js';
 import type { BenchCluster } from './lib/kv-connection.js';
 import { preload, runLoad, type LoadResult, type Op } from './lib/load.js';
-import { Procs } from './lib/procs.js';
+import { Procs, rssMegabytes } from './lib/procs.js';
 import { printTable, type Row } from './lib/cluster-report.js';
 import { benchMain } from './lib/bench-main.js';
 
@@ -150,6 +150,11 @@ async function runPeerTls(opts: Options, procs: Procs, nodeCommand: readonly str
     }
   }
   printPeerTlsTable({ seconds: opts.seconds, valueBytes, keyCount, loadAverage, rows });
+  console.log('\nRSS at the end of the run (MB):');
+  for (const cluster of [plain, tls]) {
+    const members = Array.from({ length: clusterSize }, (_, i) => `n${i + 1} ${rssMegabytes(cluster.pid(i)).toFixed(0)}`);
+    console.log(`  ${cluster.name.padEnd(16)} ${members.join('  ')}`);
+  }
 }
 
 async function run(opts: Options, procs: Procs): Promise<void> {

@@ -11,7 +11,7 @@
 // With --tls, the Cairn node and redis-server (AOF always) each listen on a plain and a TLS port
 // (certificates from a fresh test CA, clients with a certificate as tls-auth-clients yes wants), and
 // every test runs against both ports of each: the table gives TLS over plain for Cairn and for Redis,
-// and the ratio of the two ratios (target: Cairn's TLS/plain at least Redis's).
+// and the ratio of the two ratios (target: Cairn's TLS/plain at least Redis's), then each server's RSS.
 //
 //   npm run bench:server                         N = 100,000 per test
 //   npm run bench:server -- -n 20000 -t set,get  a quick run of some tests
@@ -155,11 +155,15 @@ async function compare(requests: number, groups: readonly string[]): Promise<voi
       rss.set(target.name, rssBytes(target.proc.pid!));
     }
     printTable(requests, targets, testNames, results);
-    console.log('\nRSS at the end of the run (MB):');
-    for (const target of targets) console.log(`  ${target.name.padEnd(22)} ${(rss.get(target.name)! / 1e6).toFixed(0).padStart(6)}`);
+    printRss(targets, rss);
   } finally {
     for (const target of targets) await stopTarget(target);
   }
+}
+
+function printRss(targets: readonly Target[], rss: ReadonlyMap<string, number>): void {
+  console.log('\nRSS at the end of the run (MB):');
+  for (const target of targets) console.log(`  ${target.name.padEnd(22)} ${(rss.get(target.name)! / 1e6).toFixed(0).padStart(6)}`);
 }
 
 function printTable(requests: number, targets: readonly Target[], tests: readonly string[], results: Map<string, Result>): void {
@@ -208,6 +212,7 @@ async function compareTls(requests: number, groups: readonly string[]): Promise<
     targets.push(await startTarget('redis aof always', 'redis-server', redisArgs, process.env, tlsArgs('--')));
     const results = new Map<string, Result>();
     const testNames: string[] = [];
+    const rss = new Map<string, number>();
     for (const target of targets) {
       process.stderr.write(`bench: warming up ${target.name} (plain and TLS) ...\n`);
       for (const mode of [undefined, tls]) for (const group of ['set', 'get']) benchmark(target, group, warmupRequests, 16, mode);
@@ -222,8 +227,10 @@ async function compareTls(requests: number, groups: readonly string[]): Promise<
           }
         }
       }
+      rss.set(target.name, rssBytes(target.proc.pid!));
     }
     printTlsTable(requests, targets, testNames, results);
+    printRss(targets, rss);
   } finally {
     for (const target of targets) await stopTarget(target);
     ca.remove();

@@ -94,4 +94,11 @@ export function cpuSeconds(pid: number): number {
   return ticks / clockTicksPerSecond;
 }
 
+/** Resident memory of a process in MB, from /proc/<pid>/status. */
+export function rssMegabytes(pid: number): number {
+  const kilobytes = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  assert(Number.isFinite(kilobytes), `unreadable /proc/${pid}/status`);
+  return kilobytes / 1024;
+}
+
 export { freePort };

@@ -58,6 +58,12 @@ export class Db {
     this.events.record(this.index, cls, event, key, text);
   }
 
+  /** `set` ($) on a key the caller has just stored `value` under as a string: as notify, without looking the key up again for the value. */
+  notifySet(key: string, value: Uint8Array): void {
+    if (this.events === undefined) return;
+    this.events.record(this.index, '$', 'set', key, latin1Of(value, 0, value.length));
+  }
+
   /** Runs `change` without recording its keyspace events (a step of a command that raises its own). */
   silently<T>(change: () => T): T {
     const events = this.events;

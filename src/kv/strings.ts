@@ -119,7 +119,7 @@ function storeValue(db: Db, key: string, value: Uint8Array, expireAtMs: number, 
     return;
   }
   db.set(key, value, expireAtMs);
-  db.notify('$', 'set', key);
+  db.notifySet(key, value);
   if (withExpiry) db.notify('g', 'expire', key);
 }
 
@@ -198,9 +198,10 @@ function mset(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   if (argv.length % 2 === 0) return arityError('mset');
   for (let i = 1; i < argv.length; i += 2) {
     const key = keyOf(argv[i] as Uint8Array);
-    ctx.db.lookupForWrite(key, ctx.nowMs);
+    // An expired record is removed first (its version lineage kept), as lookupForWrite does.
+    ctx.db.presentForWrite(key, ctx.nowMs);
     ctx.db.set(key, argv[i + 1] as Uint8Array, NO_EXPIRY);
-    ctx.db.notify('$', 'set', key);
+    ctx.db.notifySet(key, argv[i + 1] as Uint8Array);
   }
   return OK;
 }
@@ -213,7 +214,7 @@ function msetnx(ctx: ExecContext, argv: readonly Uint8Array[]): Reply {
   for (let i = 1; i < argv.length; i += 2) {
     const key = keyOf(argv[i] as Uint8Array);
     ctx.db.set(key, argv[i + 1] as Uint8Array, NO_EXPIRY);
-    ctx.db.notify('$', 'set', key);
+    ctx.db.notifySet(key, argv[i + 1] as Uint8Array);
   }
   return ONE;
 }

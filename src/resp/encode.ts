@@ -28,6 +28,9 @@ export class ReplyEncoder {
   private lengthBytes = 0;
   /** The buffer is lent out (see lend); writing now would change bytes the borrower holds. */
   private lent = false;
+  /** The view the last lend handed out, handed out again when the next loan is the same bytes' place. */
+  private lastView: Buffer | undefined;
+  private lastViewOf: Buffer | undefined;
 
   constructor(private readonly initialCapacityBytes = initialBytes) {
     assert(Number.isInteger(initialCapacityBytes), 'encoder capacity must be an integer');
@@ -66,7 +69,11 @@ export class ReplyEncoder {
   lend(): Buffer {
     assert(!this.lent, 'the previous loan was returned');
     this.lent = true;
-    return this.buffer.subarray(0, this.lengthBytes);
+    // One reply after another of the same size (every GET of a pipeline-less client): the same view again.
+    const view = this.lastView;
+    if (view !== undefined && this.lastViewOf === this.buffer && view.length === this.lengthBytes) return view;
+    this.lastViewOf = this.buffer;
+    return (this.lastView = this.buffer.subarray(0, this.lengthBytes));
   }
 
   /** Starts over empty in the same buffer (shrunk back if a large batch grew it). */

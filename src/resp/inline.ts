@@ -1,6 +1,7 @@
 // Splits an inline command line ("SET k \"v w\"") into arguments the way Redis's sdssplitargs
 // does: whitespace separates, double quotes understand \n \r \t \b \a \xHH and \", single quotes
-// only \', and a closing quote must be followed by whitespace or the end of the line.
+// only \', and a closing quote must be followed by whitespace or the end of the line. A token
+// without quotes is a view of the line's bytes; one with quotes is a copy (its escapes decoded).
 
 import { assert } from '../lib/assert.js';
 
@@ -20,6 +21,13 @@ export function splitInlineArgs(line: Uint8Array): Buffer[] | undefined {
   for (let pass = 0; pass <= line.length; pass++) {
     while (index < line.length && isCSpace(line[index]!)) index++;
     if (index >= line.length) return args;
+    // A token without quotes (PING, GET key): a view of the line's bytes, no copy.
+    const plainEnd = plainTokenEnd(line, index);
+    if (plainEnd > index) {
+      args.push(Buffer.from(line.buffer, line.byteOffset + index, plainEnd - index));
+      index = plainEnd;
+      continue;
+    }
     const token = readToken(line, index);
     if (token === undefined) return undefined;
     assert(token.end > index, 'an inline token consumes at least one byte');
@@ -27,6 +35,16 @@ export function splitInlineArgs(line: Uint8Array): Buffer[] | undefined {
     index = token.end;
   }
   assert(false, 'inline split did not terminate');
+}
+
+/** Where an unquoted token starting at `start` ends (readToken's terminators); -1 when it holds a quote (readToken decides). */
+function plainTokenEnd(line: Uint8Array, start: number): number {
+  for (let index = start; index < line.length; index++) {
+    const byte = line[index]!;
+    if (byte === space || byte === newline || byte === carriageReturn || byte === tab || byte === 0) return index;
+    if (byte === doubleQuote || byte === singleQuote) return -1;
+  }
+  return line.length;
 }
 
 interface Token {

@@ -7,6 +7,7 @@
 // flushed (a client still sending then sees a reset, as with Redis).
 
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { assert } from '../lib/assert.js';
 import { errorReply, type Reply } from '../lib/reply.js';
 import { ReplyEncoder, type Protocol } from '../resp/encode.js';
@@ -56,6 +57,12 @@ export class Connection implements Peer {
   private pushFlushQueued = false;
   /** Called once at the next 'drain' (onDrained). */
   private readonly drainListeners = new Set<() => void>();
+  /**
+   * node:tls encrypts what write() hands it before write() returns (or copies it, when OpenSSL
+   * cannot take it yet), then reports the write done a turn later: the bytes are not the socket's
+   * to keep, though writableLength says otherwise until then.
+   */
+  private readonly consumedOnWrite: boolean;
 
   constructor(
     private readonly socket: Socket,
@@ -65,6 +72,7 @@ export class Connection implements Peer {
     this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.laddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
     this.parser = new RequestParser(limits);
+    this.consumedOnWrite = socket instanceof TLSSocket;
     socket.setNoDelay(true);
   }
 
@@ -303,7 +311,9 @@ export class Connection implements Peer {
   /**
    * Writes the encoded replies in one write, straight from the encoder's buffer; returns false
    * when the socket is backed up. When the kernel took every byte at once (nothing queued in the
-   * socket) the encoder reuses its buffer; otherwise the socket keeps it and the encoder starts anew.
+   * socket), or a TLS socket took them straight into OpenSSL (nothing was queued before them), the
+   * encoder reuses its buffer; otherwise the socket keeps it and the encoder starts anew (a 16 KiB
+   * buffer a reply, which on TLS was every reply, and its garbage a major GC's work).
    */
   private flush(closeAfter: boolean): boolean {
     const bytes = this.encoder.lend();
@@ -316,8 +326,9 @@ export class Connection implements Peer {
       this.encoder.clear();
       return true;
     }
+    const handedToHandle = this.consumedOnWrite && this.socket.writableLength === 0 && this.socket.writableCorked === 0;
     const drained = this.socket.write(bytes);
-    if (this.socket.writableLength === 0) this.encoder.clear();
+    if (handedToHandle || this.socket.writableLength === 0) this.encoder.clear();
     else this.encoder.detach();
     if (!drained) this.setBusy(true);
     return drained;

@@ -81,6 +81,8 @@ export class ReadScripts {
 
   /** Runs a read on this node's applied state (its caller chose when: at once, or once a ReadIndex is applied). */
   read(argv: readonly Uint8Array[], db: number): Reply | Promise<Reply> {
+    // Nothing runs in steps (every read but a few): at once, without a closure.
+    if (this.running === undefined && this.options.replica.applyingSinceMs() === null) return this.readNow(argv, db);
     return this.whenIdle(() => this.readNow(argv, db));
   }
 

@@ -8,6 +8,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawClient, show, startCairn } from '../server/helpers.js';
+import { entryArgs } from '../support/bundled-entry.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -31,9 +32,10 @@ test('a config file sets requirepass and limits; flags override it', async () =>
 });
 
 test('bad flags and bad config lines exit 2 with the reason', async () => {
+  const server = await entryArgs('test/server/fixtures/run-server.ts');
   const dir = await mkdtemp(join(tmpdir(), 'cairn-config-test-'));
   try {
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'test/server/fixtures/run-server.ts', '--dir', dir, ...args], { cwd: root, encoding: 'utf8' });
+    const run = (...args: string[]) => spawnSync(process.execPath, [...server, '--dir', dir, ...args], { cwd: root, encoding: 'utf8' });
     const badFlag = run('--nope');
     assert.equal(badFlag.status, 2);
     assert.match(badFlag.stderr, /cairn server: Unknown option '--nope'/);
@@ -53,7 +55,7 @@ test('bad flags and bad config lines exit 2 with the reason', async () => {
 test('a data dir held by another server is a clear error', async () => {
   const first = await startCairn();
   try {
-    const second = spawnSync(process.execPath, ['--import', 'tsx', 'test/server/fixtures/run-server.ts', '--port', '0', '--dir', first.dir], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    const second = spawnSync(process.execPath, [...(await entryArgs('test/server/fixtures/run-server.ts')), '--port', '0', '--dir', first.dir], { cwd: root, encoding: 'utf8', timeout: 30_000 });
     assert.equal(second.status, 1);
     assert.match(second.stderr, new RegExp(`cairn server: .*${first.dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     assert.match(second.stderr, new RegExp(String(first.proc.pid)));
@@ -92,7 +94,7 @@ test('a data dir in the old single-node layout (segments directly in DIR) is ref
   const dir = await mkdtemp(join(tmpdir(), 'cairn-old-layout-test-'));
   try {
     await writeFile(join(dir, 'log-00000000000000000001.seg'), Buffer.alloc(64));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/server/fixtures/run-server.ts', '--port', '0', '--dir', dir], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    const run = spawnSync(process.execPath, [...(await entryArgs('test/server/fixtures/run-server.ts')), '--port', '0', '--dir', dir], { cwd: root, encoding: 'utf8', timeout: 30_000 });
     assert.equal(run.status, 1, run.stderr);
     assert.match(run.stderr, /cairn server: .* holds a log in the old single-node layout .*log-00000000000000000001\.seg/);
     assert.deepEqual((await readdir(dir)).sort(), ['log-00000000000000000001.seg'], 'nothing was written into the refused dir');
@@ -101,8 +103,9 @@ test('a data dir in the old single-node layout (segments directly in DIR) is ref
   }
 });
 
-test('a node with other members needs a fixed client port; --id is required with --peers', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'test/server/fixtures/run-server.ts', '--dir', '/nonexistent', ...args], { cwd: root, encoding: 'utf8' });
+test('a node with other members needs a fixed client port; --id is required with --peers', async () => {
+  const server = await entryArgs('test/server/fixtures/run-server.ts');
+  const run = (...args: string[]) => spawnSync(process.execPath, [...server, '--dir', '/nonexistent', ...args], { cwd: root, encoding: 'utf8' });
   const portZero = run('--id', 'n1', '--port', '0', '--peer-port', '17001', '--peers', 'n1=127.0.0.1:17001,n2=127.0.0.1:17002');
   assert.equal(portZero.status, 2);
   assert.match(portZero.stderr, /--port: a node with other members needs a fixed client port/);

@@ -10,6 +10,7 @@ import { isCairnError } from '../../src/lib/errors.js';
 import { IDENTITY_FILE, settleClusterId } from '../../src/runtime/cluster/identity.js';
 import { NodeDisk } from '../../src/runtime/disk.js';
 import { call, freePort, show, waitFor } from './helpers.js';
+import { entryArgs } from '../support/bundled-entry.js';
 
 const disk = new NodeDisk();
 const root = new URL('../../', import.meta.url).pathname;
@@ -33,7 +34,7 @@ test('settleClusterId: saved on the first start, kept after, contradictions refu
 
 /** Starts one node (added to procs); resolves with its output once ready, or with its exit code if it stops first. */
 async function runNode(procs: ChildProcess[], args: string[]): Promise<{ proc: ChildProcess; ready: boolean; code: number | null; out: string; err: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/cluster/fixtures/run-node.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...(await entryArgs('test/cluster/fixtures/run-node.ts')), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   // Registered before waiting, so the test's cleanup kills it even if it never gets ready.
   procs.push(proc);
   const run = { proc, ready: false, code: null as number | null, out: '', err: '' };

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerReply } from '../../src/resp/reply-parser.js';
 import { freePort, RawClient, show, waitFor } from '../server/helpers.js';
+import { entryArgs } from '../support/bundled-entry.js';
 
 export { freePort, RawClient, show, waitFor };
 
@@ -97,7 +98,7 @@ export class TestCluster {
   private async spawnNode(i: number, more: readonly string[]): Promise<void> {
     const node = this.nodes[i]!;
     const args = [
-      '--import', 'tsx', 'test/cluster/fixtures/run-node.ts',
+      ...(await entryArgs('test/cluster/fixtures/run-node.ts')),
       '--id', node.id, '--port', String(node.port), '--peer-port', String(node.peerPort), '--http-port', String(node.httpPort),
       '--peers', this.peers, ...(this.withClientAddrs ? ['--client-addrs', this.clientAddrs] : []), '--dir', node.dir, ...this.extraArgs, ...more,
     ];

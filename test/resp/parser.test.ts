@@ -189,6 +189,21 @@ test('inline splitting handles quotes and escapes like sdssplitargs', () => {
   assert.deepEqual(split('"\\x4g"'), ['x4g']);
   assert.deepEqual(split('""'), ['']);
   assert.deepEqual(split(''), []);
+  // Unquoted tokens end only at space, \t, \r, \n: a \v or \f inside one is kept, as sdssplitargs keeps it.
+  assert.deepEqual(split('PING\vx \fy'), ['PING\vx', 'y']);
+  assert.deepEqual(split('get key'), ['get', 'key']);
+  assert.deepEqual(split("a'b c'"), ['ab c']);
+});
+
+test('inline arguments are the bytes of the line, also when the line is a view into a larger buffer', () => {
+  const received = Buffer.from('xxGET k1 "v 2"\r\n', 'latin1');
+  const parser = new RequestParser();
+  parser.push(received.subarray(2));
+  const result = parser.next();
+  assert.equal(result.kind, 'command');
+  if (result.kind !== 'command') return;
+  assert.deepEqual(result.argv.map((b) => b.toString('latin1')), ['GET', 'k1', 'v 2']);
+  assert.ok(result.argv.every((b) => Buffer.isBuffer(b)));
 });
 
 test('complete commands left in the buffer are served even when more bytes arrive first', () => {

@@ -8,12 +8,13 @@ import type { CertAuthority } from '../support/certs.js';
 import { FrameSplitter } from '../../src/runtime/peer/frames.js';
 import type { PeerSecurity } from '../../src/runtime/peer/secure.js';
 import { TlsFiles } from '../../src/runtime/tls-files.js';
+import type { TlsKnobs } from '../../src/runtime/cluster/peer-auth.js';
 import type { TestNode } from './peer-helpers.js';
 
-/** Peer TLS for `name`: a certificate `ca` issues for it (or for `certName`), trusting `trusted` (default ca). */
-export function tlsFor(ca: CertAuthority, name: string, options: { certName?: string; trusted?: CertAuthority } = {}): PeerSecurity {
+/** Peer TLS for `name`: a certificate `ca` issues for it (or for `certName`), trusting `trusted` (default ca), with tls-protocols/ciphers `knobs`. */
+export function tlsFor(ca: CertAuthority, name: string, options: { certName?: string; trusted?: CertAuthority; knobs?: TlsKnobs } = {}): PeerSecurity {
   const leaf = ca.issue(options.certName ?? name);
-  return { tls: TlsFiles.load({ ...leaf, caCertFile: (options.trusted ?? ca).certFile }) };
+  return { tls: TlsFiles.load({ ...leaf, caCertFile: (options.trusted ?? ca).certFile, ...options.knobs }) };
 }
 
 export function secretOf(text: string): PeerSecurity {

@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplyParser, type ServerReply } from '../../src/resp/reply-parser.js';
+import { entryArgs } from '../support/bundled-entry.js';
 import { acceptsConnections, freePort } from '../support/free-port.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -44,7 +45,7 @@ function exited(proc: ChildProcess): Promise<number | null> {
 /** Starts `cairn server` from source on a free port; `dir` reuses a data dir (for restarts). */
 export async function startCairn(extraArgs: string[] = [], dir?: string): Promise<RunningProcess> {
   const dataDir = dir ?? (await mkdtemp(join(tmpdir(), 'cairn-server-test-')));
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/server/fixtures/run-server.ts'), '--port', '0', '--dir', dataDir, ...extraArgs], {
+  const proc = spawn(process.execPath, [...(await entryArgs('test/server/fixtures/run-server.ts')), '--port', '0', '--dir', dataDir, ...extraArgs], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

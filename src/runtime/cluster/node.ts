@@ -47,7 +47,7 @@ import { NodeDisk } from '../disk.js';
 import { NoPeerTransport } from '../no-peer-transport.js';
 import { TcpPeerTransport } from '../peer/transport.js';
 import { TimedStorage } from './timed-storage.js';
-import { PeerAuth } from './peer-auth.js';
+import { PeerAuth, tlsKnobs } from './peer-auth.js';
 import { clientTlsOptions } from './client-tls.js';
 import { IdleCollector } from './idle-gc.js';
 import { cairnVersion } from '../server-main.js';
@@ -109,7 +109,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
   const undo = new StartUndo();
   const start: StartContext = { settings, cluster, log, clock: new SystemClock(), undo };
   // Certificate and secret files first: a bad one stops the start before anything is opened.
-  const peerAuth = new PeerAuth(cluster.peerAuth);
+  const peerAuth = new PeerAuth(cluster.peerAuth, tlsKnobs(settings.tls));
   const { storage, clusterId, directory, blank } = await undo.step(() => openDataDir(start));
   const transport = await undo.step(() => startTransport(start, { clusterId, directory, peerAuth }));
   const calls: MemberCalls = transport === null ? NO_MEMBER_CALLS : new MemberCaller(transport);
@@ -136,7 +136,7 @@ export async function startClusterNode(settings: ServerSettings, cluster: Cluste
     clusterId,
     http,
     fatal,
-    reloadPeerAuth: () => peerAuth.reload(log),
+    reloadPeerAuth: () => peerAuth.reload(log, tlsKnobs(server.settings.tls)),
     close: async () => {
       retirement.watch?.stop();
       await handOverLeadership(replica, log);

@@ -1,5 +1,7 @@
 // How a node's peer links prove who is on the other end (issue #15): the peer TLS flags (etcd's
-// names: --peer-cert-file, --peer-key-file, --peer-trusted-ca-file) and the cluster secret
+// names: --peer-cert-file, --peer-key-file, --peer-trusted-ca-file; the node's tls-protocols,
+// tls-ciphers and tls-ciphersuites bound peer handshakes as they bound clients', as Redis's bound
+// its every TLS link) and the cluster secret
 // (--cluster-secret, or --cluster-secret-file so it stays out of `ps`), checked, loaded into the
 // transport's PeerSecurity, and re-read on SIGHUP: new handshakes use the new files, established
 // links are not touched, and a bad file leaves the old identity in use. Error texts name files,
@@ -11,6 +13,7 @@ import { CairnError } from '../../lib/errors.js';
 import type { PeerSecurity } from '../peer/secure.js';
 import { TlsFiles, type TlsFileSettings } from '../tls-files.js';
 import { configEntries } from '../../server/config.js';
+import type { ClientTlsSettings } from '../../server/tls-settings.js';
 import type { ClusterLog } from './log.js';
 
 export interface PeerAuthFlags {
@@ -94,15 +97,22 @@ function readSecretFile(file: string): Buffer {
   return text.subarray(0, end);
 }
 
+/** The TLS settings every link of a node keeps to, peer links included: Redis's tls-protocols, tls-ciphers, tls-ciphersuites. */
+export type TlsKnobs = Pick<TlsFileSettings, 'protocols' | 'ciphers' | 'ciphersuites'>;
+
+export function tlsKnobs(tls: ClientTlsSettings): TlsKnobs {
+  return { protocols: tls.protocols, ciphers: tls.ciphers, ciphersuites: tls.ciphersuites };
+}
+
 /** A node's loaded peer identity: what the transport uses, and the SIGHUP reload. */
 export class PeerAuth {
   private secretBytes: Buffer | null;
   private readonly tls: TlsFiles | null;
   readonly security: PeerSecurity;
 
-  /** Loads the files now; throws CairnError (CAIRN_TLS, CAIRN_INVALID_ARGUMENT) naming what is wrong. */
-  constructor(private readonly settings: PeerAuthSettings) {
-    this.tls = settings.tls === null ? null : TlsFiles.load(settings.tls);
+  /** Loads the files now, with the node's TLS knobs; throws CairnError (CAIRN_TLS, CAIRN_INVALID_ARGUMENT) naming what is wrong. */
+  constructor(private readonly settings: PeerAuthSettings, knobs: TlsKnobs = {}) {
+    this.tls = settings.tls === null ? null : TlsFiles.load({ ...settings.tls, ...knobs });
     this.secretBytes = settings.secret === null ? null : 'text' in settings.secret ? Buffer.from(settings.secret.text, 'utf8') : readSecretFile(settings.secret.file);
     this.security = {
       ...(this.tls === null ? {} : { tls: this.tls }),
@@ -120,12 +130,12 @@ export class PeerAuth {
   }
 
   /**
-   * Re-reads the TLS files and the secret file. Each that fails keeps its old value and its error
+   * Re-reads the TLS files (with the node's knobs now) and the secret file. Each that fails keeps its old value and its error
    * is returned (and logged); new handshakes use whatever loaded, established links keep going.
    */
-  reload(log: ClusterLog): CairnError[] {
+  reload(log: ClusterLog, knobs: TlsKnobs = {}): CairnError[] {
     const errors: CairnError[] = [];
-    const tlsError = this.tls?.reload();
+    const tlsError = this.settings.tls === null ? undefined : this.tls?.reload({ ...this.settings.tls, ...knobs });
     if (tlsError !== undefined) errors.push(tlsError);
     const source = this.settings.secret;
     if (source !== null && 'file' in source) {

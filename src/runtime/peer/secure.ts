@@ -8,6 +8,7 @@
 
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, TLSSocket, type PeerCertificate, type SecureContext, type Server } from 'node:tls';
+import { assert } from '../../lib/assert.js';
 import { errorMessage } from '../../lib/errors.js';
 import { refusalLogBudget } from '../../lib/log-budget.js';
 
@@ -46,10 +47,10 @@ export function nameMismatch(cert: PeerCertificate, memberId: string): string | 
 /**
  * The listener's TLS side. Accepted TCP sockets are handed to a tls.Server that never listens itself
  * (so the transport's listener, connection cap and accounting stay as they are): it demands a client
- * certificate and checks its chain against the CA of the context it picks. The context comes from
- * the SNI callback, called for each handshake with the identity's current() one; diallers always
- * name the member they dial, and a client without SNI meets the default context, which holds no
- * certificate, so its handshake fails.
+ * certificate and checks its chain against the CA of the context each handshake starts with — the
+ * identity's current() one, set as the server's context before each accepted socket is handed over.
+ * That context, not one picked later by SNI, is the one whose protocol range and ciphers (the node's
+ * tls-protocols, tls-ciphers, tls-ciphersuites) OpenSSL holds the handshake to.
  */
 export class PeerTlsListener {
   private readonly server: Server;
@@ -59,16 +60,13 @@ export class PeerTlsListener {
   private readonly logBudget = refusalLogBudget(Date.now);
 
   constructor(
-    tls: PeerTlsIdentity,
+    private readonly tls: PeerTlsIdentity,
     private readonly handshakeTimeoutMs: number,
     secured: (socket: TLSSocket, remote: string) => void,
     refused: (remote: string, error: string, notLoggedBefore: number) => void,
   ) {
-    this.server = createTlsServer({
-      SNICallback: (_name, done) => done(null, tls.current()),
-      requestCert: true,
-      rejectUnauthorized: true,
-    });
+    this.server = createTlsServer({ requestCert: true, rejectUnauthorized: true });
+    assert('_sharedCreds' in this.server, "node:tls's server keeps its context in _sharedCreds");
     this.server.on('secureConnection', (socket: TLSSocket) => {
       const remote = remoteOf(socket);
       if (!this.handshaking.has(remote)) {
@@ -110,6 +108,8 @@ export class PeerTlsListener {
     }, this.handshakeTimeoutMs);
     deadline.unref();
     this.handshaking.set(remote, { socket: raw, deadline });
+    // node:tls builds each server socket from this context (there is no public setter; the client listener does the same).
+    (this.server as unknown as { _sharedCreds: SecureContext })._sharedCreds = this.tls.current();
     this.server.emit('connection', raw);
   }
 
@@ -143,7 +143,7 @@ export function dialPeer(host: string, port: number, peerId: string, tls: PeerTl
   const socket = tlsConnect({
     host,
     port,
-    // The listener picks its context by SNI (PeerTlsListener); node:tls refuses an IP address here.
+    // The member's name, as TLS clients send the name they dial; node:tls refuses an IP address here (peer-auth.ts refuses such ids with TLS).
     ...(isIP(peerId) === 0 ? { servername: peerId } : {}),
     secureContext: tls.current(),
     rejectUnauthorized: true,
