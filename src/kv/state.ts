@@ -76,7 +76,7 @@ export class KvState {
     assert(Number.isSafeInteger(nowMs), 'nowMs must be an integer number of ms');
     assert(nowMs >= 0, 'nowMs must not be negative');
     const db = dbIndex === 0 ? this.databases.zero : this.databases.get(dbIndex);
-    const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex, scripts: this.scripts, functions: this.functions, acl: this.acl };
+    const ctx: ExecContext = { db, nowMs, prng: this.prng, databases: this.databases, dbIndex, scripts: this.scripts, functions: this.functions, acl: this.acl, caller: undefined };
     const reply = dispatch(ctx, argv);
     if (reply !== SCRIPT_PENDING) return reply;
     const steps = this.scripts.pending;
