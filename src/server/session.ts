@@ -151,8 +151,7 @@ export class Session {
   settled(): void {
     assert(this.batch === undefined, 'gathered writes were issued before the turn settled');
     this.barrier = undefined;
-    // Most turns issued nothing: no new array for them.
-    if (this.writesSinceBarrier.length > 0) this.writesSinceBarrier = [];
+    if (this.writesSinceBarrier.length > 0) this.writesSinceBarrier = []; // most turns issued nothing: no new array
   }
 
   private run(entry: TableEntry, argv: readonly Buffer[]): TurnReply {

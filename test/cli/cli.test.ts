@@ -8,14 +8,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startCairn, waitFor, type RunningProcess } from '../server/helpers.js';
+import { entryArgs } from '../support/bundled-entry.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const entry = join(root, 'test/cli/fixtures/run-client.ts');
+/** node's arguments that run the client (test/cli/fixtures/run-client.ts), set in before(). */
+let client: string[];
 const haveTmux = spawnSync('sh', ['-c', 'command -v tmux']).status === 0;
 
 let server: RunningProcess;
 let home: string;
 before(async () => {
+  client = await entryArgs('test/cli/fixtures/run-client.ts');
   server = await startCairn();
   home = await mkdtemp(join(tmpdir(), 'cairn-cli-test-'));
 });
@@ -25,7 +28,7 @@ after(async () => {
 });
 
 function cli(args: string[], input?: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', entry, '-p', String(server.port), ...args], {
+  return spawnSync(process.execPath, [...client, '-p', String(server.port), ...args], {
     cwd: root,
     input: input ?? '',
     encoding: 'utf8',
@@ -55,7 +58,7 @@ test('commands from stdin, quoted like redis-cli input', () => {
 
 test('an unreachable server gets a clear message with the address', async () => {
   const port = await freePort();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', entry, '-p', String(port), 'ping'], { cwd: root, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [...client, '-p', String(port), 'ping'], { cwd: root, encoding: 'utf8' });
   assert.equal(result.status, 1);
   assert.equal(result.stderr, `Could not connect to Cairn at 127.0.0.1:${port}: Connection refused\n`);
 });
@@ -67,7 +70,7 @@ test('interactive prompt in tmux: formatting, completion, hints, MULTI, history'
   const pane = (): string => tmux('capture-pane', '-p', '-t', 'cli').stdout;
   const prompt = `127.0.0.1:${server.port}`;
   const start = async (): Promise<void> => {
-    const command = `CAIRN_HISTFILE=${historyFile} ${process.execPath} --import tsx ${entry} -p ${server.port}`;
+    const command = `CAIRN_HISTFILE=${historyFile} ${process.execPath} ${client.join(' ')} -p ${server.port}`;
     assert.equal(tmux('new-session', '-d', '-s', 'cli', '-x', '160', '-y', '50', '-c', root, command).status, 0);
     await waitFor('the prompt', () => (pane().includes(`${prompt}>`) ? true : undefined), 30_000);
   };

@@ -5,10 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { freePort, RawClient, show, TestCluster, waitFor } from './helpers.js';
+import { entryArgs } from '../support/bundled-entry.js';
 
-const main = join(import.meta.dirname, '../../src/cli/main.ts');
 const password = 'cli-secret';
 
 interface Run {
@@ -17,8 +16,8 @@ interface Run {
   readonly stderr: string;
 }
 
-function cairn(args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function cairn(args: string[]): Promise<Run> {
+  const child = spawn(process.execPath, [...(await entryArgs('src/cli/main.ts')), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -5,8 +5,7 @@
 // EXEC — and the ACL LOG entries each leaves (context lua / multi), without client-info and age.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient, show, withCairnAndRedis } from './helpers.js';
-import type { ServerReply } from '../../src/resp/reply-parser.js';
+import { aclLogShape as logShape, RawClient, show, withCairnAndRedis } from './helpers.js';
 
 const servers = withCairnAndRedis();
 
@@ -18,17 +17,6 @@ const LIBRARY = [
   "redis.register_function('g', function(keys, args) return redis.call('get', keys[1]) end)",
   "redis.register_function{function_name='r', callback=function(keys, args) return redis.pcall(args[1], keys[1]) end, flags={'no-writes'}}",
 ].join('\n');
-
-/** ACL LOG's entries without the fields that differ by nature (client-info, age-seconds). */
-function logShape(reply: ServerReply): unknown {
-  const entries = show(reply) as Record<string, unknown>[] | unknown[][];
-  return entries.map((entry) => {
-    const fields = Array.isArray(entry) ? Object.fromEntries(Array.from({ length: entry.length / 2 }, (_, i) => [entry[2 * i], entry[2 * i + 1]])) : { ...entry };
-    delete fields['client-info'];
-    delete fields['age-seconds'];
-    return fields;
-  });
-}
 
 async function cleanup(port: number): Promise<void> {
   const admin = await RawClient.connect(port);

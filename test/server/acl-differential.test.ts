@@ -6,8 +6,7 @@
 // (`<pass`), which Cairn never has: it turns the password into its digest before the log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient, show, withCairnAndRedis } from './helpers.js';
-import type { ServerReply } from '../../src/resp/reply-parser.js';
+import { aclLogShape as logShape, RawClient, show, withCairnAndRedis } from './helpers.js';
 
 const servers = withCairnAndRedis();
 
@@ -100,17 +99,6 @@ const cases: [string, Step[]][] = [
 ];
 
 for (const [label, steps] of cases) test(`ACL matches redis-server: ${label}`, () => compare(label, steps));
-
-/** ACL LOG's entries without the fields that differ by nature (client-info, age-seconds). */
-function logShape(reply: ServerReply): unknown {
-  const entries = show(reply) as Record<string, unknown>[] | unknown[][];
-  return entries.map((entry) => {
-    const fields = Array.isArray(entry) ? Object.fromEntries(Array.from({ length: entry.length / 2 }, (_, i) => [entry[2 * i], entry[2 * i + 1]])) : { ...entry };
-    delete fields['client-info'];
-    delete fields['age-seconds'];
-    return fields;
-  });
-}
 
 test('ACL LOG records the same refusals as redis-server', async () => {
   const { cairn, redis } = servers;

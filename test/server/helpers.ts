@@ -254,3 +254,14 @@ export async function restartFromSnapshot(write: (client: RawClient) => Promise<
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** ACL LOG's entries without the fields that differ by nature (client-info, age-seconds). */
+export function aclLogShape(reply: ServerReply): unknown {
+  const entries = show(reply) as Record<string, unknown>[] | unknown[][];
+  return entries.map((entry) => {
+    const fields = Array.isArray(entry) ? Object.fromEntries(Array.from({ length: entry.length / 2 }, (_, i) => [entry[2 * i], entry[2 * i + 1]])) : { ...entry };
+    delete fields['client-info'];
+    delete fields['age-seconds'];
+    return fields;
+  });
+}
