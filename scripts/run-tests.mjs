@@ -9,30 +9,39 @@ import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 
 /**
- * Files that take longest on two cores, longest first (measured 2026-12-08: per-file wall time of a
- * full run). A file not listed starts after these, in alphabetical order; a stale entry is skipped.
+ * Files that take longest on two cores, longest first (measured 2026-12-08 on the loaded machine:
+ * per-file wall and CPU time; the simulator's seed files are the longest CPU-bound ones, the torture
+ * campaigns run a fixed schedule of about a minute). A file not listed starts after these, in
+ * alphabetical order; a stale entry is skipped.
  */
 const SLOWEST_FIRST = [
-  'test/cluster/failover.test.ts',
   'test/sim/seeds-1.test.ts',
   'test/sim/seeds-2.test.ts',
   'test/sim/seeds-3.test.ts',
   'test/sim/seeds-4.test.ts',
-  'test/cli/server-cli.test.ts',
-  'test/cluster/peer-tls.test.ts',
-  'test/cluster/membership.test.ts',
+  'test/cluster/failover.test.ts',
   'test/sim/membership-seeds-1.test.ts',
   'test/sim/membership-seeds-2.test.ts',
+  'test/torture/campaign.test.ts',
+  'test/torture/watch-campaign.test.ts',
+  'test/torture/queue-campaign.test.ts',
+  'test/sim/membership-reuse-ids.test.ts',
   'test/cluster/convergence.test.ts',
+  'test/cluster/membership.test.ts',
   'test/cluster/startup-check.test.ts',
+  'test/cluster/peer-tls.test.ts',
   'test/cluster/membership-snapshot.test.ts',
-  'test/cluster/blocking.test.ts',
-  'test/cluster/serving.test.ts',
+  'test/cluster/scripts.test.ts',
+  'test/server/crash.test.ts',
+  'test/server/eviction.test.ts',
+  'test/server/protocol.test.ts',
+  'test/server/differential.test.ts',
   'test/cluster/addresses.test.ts',
+  'test/cluster/serving.test.ts',
   'test/cluster/relay-failover.test.ts',
-  'test/cluster/cluster-cli.test.ts',
-  'test/cli/cli.test.ts',
+  'test/cluster/blocking.test.ts',
   'test/bin/launch.test.ts',
+  'test/embedded/property.test.ts',
 ];
 
 const root = new URL('..', import.meta.url).pathname;
