@@ -87,18 +87,24 @@ test('a call waits for the link to open, then goes out', async () => {
   }
 });
 
+/** Makes node's every call hang unanswered; returns how many calls have reached it. */
+function hangCalls(node: { readonly transport: { onCall(handler: () => Promise<Uint8Array>): void } }): () => number {
+  let started = 0;
+  node.transport.onCall(() => {
+    started++;
+    return new Promise<Uint8Array>(() => undefined);
+  });
+  return () => started;
+}
+
 test('a call sent but unanswered is outcome unknown: on its timeout, or at once when the connection breaks', async () => {
   const [a, b] = await pair();
   try {
-    let started = 0;
-    b.transport.onCall(() => {
-      started++;
-      return new Promise<Uint8Array>(() => undefined);
-    });
+    const started = hangCalls(b);
     const silent = await failure(a.transport.call('b', Buffer.from('x'), 300));
     assert.ok(!(silent instanceof CallNotSentError) && isCairnError(silent, 'CAIRN_TIMEOUT') && /outcome unknown/.test(silent.message), String(silent));
     const cut = failure(a.transport.call('b', Buffer.from('y'), 60_000));
-    await waitFor('the second call reached b', () => started === 2);
+    await waitFor('the second call reached b', () => started() === 2);
     const startedMs = Date.now();
     await b.transport.close();
     const broken = await cut;
@@ -112,19 +118,15 @@ test('a call sent but unanswered is outcome unknown: on its timeout, or at once 
 test('a call in flight when its peer is re-addressed or removed fails at once as outcome unknown', async () => {
   const [a, b] = await pair();
   try {
-    let started = 0;
-    b.transport.onCall(() => {
-      started++;
-      return new Promise<Uint8Array>(() => undefined);
-    });
+    const started = hangCalls(b);
     const readdressed = failure(a.transport.call('b', Buffer.from('x'), 60_000));
-    await waitFor('the call reached b', () => started === 1);
+    await waitFor('the call reached b', () => started() === 1);
     a.transport.setPeers(new Map([['b', `127.0.0.1:${await freePort()}`]]));
     const moved = await readdressed;
     assert.ok(!(moved instanceof CallNotSentError) && /redialled after it was sent, outcome unknown/.test(moved.message), String(moved));
     a.transport.setPeers(new Map([['b', b.address]]));
     const removed = failure(a.transport.call('b', Buffer.from('y'), 60_000));
-    await waitFor('the second call reached b', () => started === 2);
+    await waitFor('the second call reached b', () => started() === 2);
     a.transport.setPeers(new Map());
     const gone = await removed;
     assert.ok(!(gone instanceof CallNotSentError) && /closed after it was sent, outcome unknown/.test(gone.message), String(gone));
